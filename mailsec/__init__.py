@@ -1,0 +1,28 @@
+"""mailsec: the package behind the email-security course.
+
+One module or package per topic holds the pure logic (:mod:`mailsec.retrieval`, :mod:`mailsec.op25b`,
+:mod:`mailsec.spf`, :mod:`mailsec.hybrid`, :mod:`mailsec.pki`, :mod:`mailsec.smime`,
+:mod:`mailsec.openpgp`); :mod:`mailsec.render` turns results into HTML and SVG; :mod:`mailsec.labs`
+builds the widgets the notebooks show.
+"""
+
+from mailsec.errors import (
+    CryptoError,
+    DecryptionError,
+    InputError,
+    MailsecError,
+    NotAvailable,
+    VerificationError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CryptoError",
+    "DecryptionError",
+    "InputError",
+    "MailsecError",
+    "NotAvailable",
+    "VerificationError",
+    "__version__",
+]

@@ -1,0 +1,59 @@
+"""The exceptions mailsec raises, all in one place.
+
+::
+
+    MailsecError                 anything mailsec refuses to do
+    ├── InputError (ValueError)  the input is wrong: a bad address, port, key file, record ...
+    ├── NotAvailable             a tool, the network or a feature is not there on this machine
+    └── CryptoError              a cryptographic operation failed
+        ├── DecryptionError      the message cannot be decrypted or failed its integrity check
+        └── VerificationError    a signature or certificate does not verify
+
+Protocol outcomes are not exceptions: an SPF ``permerror``, a POP3 ``-ERR`` or an SMTP ``550`` are
+results that the labs show. Exceptions are for what the caller asked that cannot be done.
+
+Every message is a plain-language sentence that quotes the bad input and says what to do, so a lab
+or the command line can show it as it is.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CryptoError",
+    "DecryptionError",
+    "InputError",
+    "MailsecError",
+    "NotAvailable",
+    "VerificationError",
+]
+
+
+class MailsecError(Exception):
+    """mailsec could not do what was asked."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or (self.__doc__ or "").strip())
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class InputError(MailsecError, ValueError):
+    """The input is not valid."""
+
+
+class NotAvailable(MailsecError):
+    """A tool or service this needs is not available here."""
+
+
+class CryptoError(MailsecError):
+    """A cryptographic operation failed."""
+
+
+class DecryptionError(CryptoError):
+    """The message could not be decrypted: wrong key, or it was changed after it was sent."""
+
+
+class VerificationError(CryptoError):
+    """The signature or certificate does not verify."""

@@ -1,0 +1,150 @@
+"""The lab frame every chapter's lab is built on.
+
+A :class:`Lab` is an ipywidgets ``VBox`` with a title, an introduction, the controls, an error area,
+a result area and an explanation area. A lab's callback parses the controls, calls one pure function
+of :mod:`mailsec`, hands the result to a renderer in :mod:`mailsec.render` and puts the HTML into the
+result areas. Wrapping the callback with :meth:`Lab.action` gives every lab the same behaviour:
+
+- bad input (an :class:`~mailsec.errors.MailsecError`) is shown as a plain-language message in the
+  lab, and the last good result stays on screen;
+- an unexpected error is shown as a short message too, never a traceback (the exception is kept in
+  ``lab.last_exception`` for whoever debugs it);
+- every call is timed into ``lab.timings`` (seconds), which the latency benchmarks read.
+
+Results are written into widget values (``HTML.value``), not printed into ``Output`` widgets, so they
+work headless in tests and under nbval, and a test can read them.
+
+Where widgets cannot be displayed (a static render, or a front end without ipywidgets) the lab's
+current result is shown as plain HTML with a hint on how to make it interactive.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+import ipywidgets as widgets
+
+from mailsec.errors import MailsecError
+from mailsec.render.html import FONT, callout, error_box, escape
+
+__all__ = ["Lab", "percentile"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+STATIC_HINT = (
+    "This is a still picture of the lab. To change its inputs, open the notebook in JupyterLab "
+    "(locally or on Binder) and run the cells (menu <em>Run ▸ Run All Cells</em>); the controls "
+    "then appear here."
+)
+
+
+class Lab(widgets.VBox):
+    """A lab: title, introduction, controls, error, result and explanation."""
+
+    def __init__(
+        self,
+        title: str,
+        *,
+        intro: str = "",
+        controls: Sequence[widgets.Widget] = (),
+    ) -> None:
+        self.title = title
+        self.header = widgets.HTML(
+            f'<div style="{FONT}"><h3 style="margin:4px 0">{escape(title)}</h3>'
+            + (f'<p style="margin:2px 0 6px">{intro}</p>' if intro else "")
+            + "</div>"
+        )
+        self.controls = widgets.VBox(list(controls))
+        self.error = widgets.HTML("")
+        self.result = widgets.HTML("")
+        self.explanation = widgets.HTML("")
+        self.timings: deque[float] = deque(maxlen=100_000)
+        self.last_exception: BaseException | None = None
+        super().__init__(
+            [self.header, self.controls, self.error, self.result, self.explanation],
+            layout=widgets.Layout(border="1px solid #c8d1dc", padding="6px 10px", margin="6px 0"),
+        )
+        self.add_class("mailsec-lab")
+
+    # -- showing results ------------------------------------------------------------------------
+
+    def show(self, result_html: str, explanation_html: str = "") -> None:
+        """Put a new result on screen and clear any error."""
+        self.error.value = ""
+        self.result.value = result_html
+        self.explanation.value = explanation_html
+
+    def show_error(self, message: str) -> None:
+        """Show a plain-language error; the last good result stays."""
+        self.error.value = error_box(message)
+
+    # -- callbacks ------------------------------------------------------------------------------
+
+    def action(self, fn: F) -> F:
+        """Wrap a callback: time it, and turn any exception into a message in the lab."""
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            except MailsecError as exc:
+                self.last_exception = exc
+                self.show_error(exc.message)
+            except Exception as exc:
+                self.last_exception = exc
+                self.show_error(
+                    f"Something unexpected went wrong inside the lab ({type(exc).__name__}: {exc}). "
+                    "Change the inputs and try again; if it keeps happening, please report it."
+                )
+            finally:
+                self.timings.append(time.perf_counter() - start)
+            return None
+
+        return wrapper  # type: ignore[return-value]
+
+    def on_change(self, controls: Iterable[widgets.Widget], fn: Callable[[], None]) -> None:
+        """Run ``fn`` (wrapped by :meth:`action`) whenever one of ``controls`` changes value."""
+        wrapped = self.action(fn)
+        for control in controls:
+            control.observe(lambda _change: wrapped(), names="value")
+
+    def on_click(self, button: widgets.Button, fn: Callable[[], None]) -> None:
+        """Run ``fn`` (wrapped by :meth:`action`) when ``button`` is clicked."""
+        wrapped = self.action(fn)
+        button.on_click(lambda _b: wrapped())
+
+    # -- static view ----------------------------------------------------------------------------
+
+    def static_html(self) -> str:
+        """The lab as plain HTML: title, current result and explanation, and the hint."""
+        return (
+            f'<div class="mailsec-lab-static" style="{FONT}">'
+            f"{self.header.value}{self.error.value}{self.result.value}{self.explanation.value}"
+            f"{callout(STATIC_HINT, title='Interactive lab')}</div>"
+        )
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is not None:
+            bundle["text/html"] = self.static_html()
+            bundle["text/plain"] = (
+                f"{self.title} (interactive lab: run this notebook in JupyterLab)"
+            )
+        return bundle
+
+
+def percentile(values: Iterable[float], q: float) -> float:
+    """The ``q``-th percentile (0-100) by the nearest-rank method."""
+    ordered = sorted(values)
+    if not ordered:
+        raise ValueError("percentile of no values")
+    if not 0 <= q <= 100:
+        raise ValueError(f"percentile {q!r} is outside 0-100")
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]

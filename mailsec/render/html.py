@@ -1,0 +1,189 @@
+"""Small HTML building blocks shared by every chapter's renderer.
+
+Everything here returns a ``str`` of HTML with inline styles only: no external CSS, scripts or
+binaries, so the output works in JupyterLab, in a static render (GitHub, nbviewer) and in a
+browser-only Jupyter. Meaning is never carried by colour alone: every coloured mark also has a word
+or a symbol, and pictures carry a text alternative.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+
+from mailsec.glossary import Term, terms
+from mailsec.trace import Outcome, Step
+
+__all__ = [
+    "OUTCOME_COLOURS",
+    "Fragment",
+    "badge",
+    "callout",
+    "code_block",
+    "error_box",
+    "escape",
+    "glossary_table",
+    "hex_preview",
+    "kv_table",
+    "table",
+    "trace_list",
+]
+
+FONT = "font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; font-size: 14px;"
+MONO = "font-family: ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, monospace; font-size: 13px;"
+
+#: Background and text colour per outcome; contrast ratios are above 4.5:1 (WCAG AA).
+OUTCOME_COLOURS: dict[Outcome, tuple[str, str]] = {
+    Outcome.INFO: ("#eef2f7", "#1f2d3d"),
+    Outcome.OK: ("#e3f4e8", "#14532d"),
+    Outcome.WARN: ("#fff4d6", "#713f12"),
+    Outcome.FAIL: ("#fde4e4", "#7f1d1d"),
+}
+_SYMBOL = {Outcome.INFO: "•", Outcome.OK: "✓", Outcome.WARN: "!", Outcome.FAIL: "✗"}
+
+
+class Fragment(str):
+    """A string of trusted HTML that Jupyter displays as HTML (and tests compare as text)."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+
+def escape(text: object) -> str:
+    """Escape any value for HTML text or attribute use."""
+    return html.escape(str(text), quote=True)
+
+
+def badge(outcome: Outcome, text: str | None = None) -> str:
+    """A coloured label with a symbol and a word, for example ``✓ passed``."""
+    bg, fg = OUTCOME_COLOURS[outcome]
+    word = escape(text if text is not None else outcome.label)
+    return (
+        f'<span style="background:{bg};color:{fg};border:1px solid {fg}33;border-radius:4px;'
+        f'padding:1px 6px;white-space:nowrap;font-weight:600">{_SYMBOL[outcome]} {word}</span>'
+    )
+
+
+def callout(body_html: str, *, outcome: Outcome = Outcome.INFO, title: str | None = None) -> str:
+    """A boxed paragraph; ``body_html`` is trusted HTML built by mailsec."""
+    bg, fg = OUTCOME_COLOURS[outcome]
+    head = f"<strong>{_SYMBOL[outcome]} {escape(title)}</strong><br>" if title else ""
+    return (
+        f'<div role="note" style="{FONT}background:{bg};color:{fg};border-left:4px solid {fg};'
+        f'padding:8px 12px;margin:6px 0;border-radius:4px">{head}{body_html}</div>'
+    )
+
+
+def error_box(message: str) -> str:
+    """A plain-language error for bad input: visible, readable, no traceback."""
+    bg, fg = OUTCOME_COLOURS[Outcome.FAIL]
+    return (
+        f'<div role="alert" style="{FONT}background:{bg};color:{fg};border:1px solid {fg};'
+        f'padding:8px 12px;margin:6px 0;border-radius:4px"><strong>✗ Cannot do that:</strong> '
+        f"{escape(message)}</div>"
+    )
+
+
+def table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    caption: str | None = None,
+    html_cells: bool = False,
+) -> str:
+    """A simple table. Cells are escaped unless ``html_cells`` says they are trusted HTML."""
+    cell = (lambda v: str(v)) if html_cells else escape
+    head = "".join(
+        f'<th scope="col" style="text-align:left;padding:4px 8px;border-bottom:2px solid #888">'
+        f"{escape(h)}</th>"
+        for h in headers
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td style="padding:4px 8px;border-bottom:1px solid #ddd;vertical-align:top">'
+            f"{cell(v)}</td>"
+            for v in row
+        )
+        + "</tr>"
+        for row in rows
+    )
+    cap = (
+        f'<caption style="text-align:left;font-weight:600;padding:4px 0">{escape(caption)}</caption>'
+        if caption
+        else ""
+    )
+    return (
+        f'<table style="{FONT}border-collapse:collapse;margin:4px 0">{cap}'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def kv_table(pairs: Iterable[tuple[str, object]], *, caption: str | None = None) -> str:
+    """A two-column table of names and values."""
+    rows = "".join(
+        f'<tr><th scope="row" style="text-align:left;padding:3px 8px;color:#444;'
+        f'font-weight:600;vertical-align:top">{escape(k)}</th>'
+        f'<td style="padding:3px 8px;{MONO}">{escape(v)}</td></tr>'
+        for k, v in pairs
+    )
+    cap = (
+        f'<caption style="text-align:left;font-weight:600">{escape(caption)}</caption>'
+        if caption
+        else ""
+    )
+    return f'<table style="{FONT}border-collapse:collapse">{cap}<tbody>{rows}</tbody></table>'
+
+
+def code_block(text: str, *, label: str | None = None, max_lines: int | None = None) -> str:
+    """Preformatted text (a transcript, a MIME message, a record), escaped."""
+    lines = text.splitlines()
+    more = ""
+    if max_lines is not None and len(lines) > max_lines:
+        more = f"\n… {len(lines) - max_lines} more lines"
+        lines = lines[:max_lines]
+    aria = f' aria-label="{escape(label)}"' if label else ""
+    return (
+        f'<pre{aria} style="{MONO}background:#f6f8fa;color:#1f2328;padding:8px;border-radius:4px;'
+        f'overflow-x:auto;white-space:pre-wrap;word-break:break-all;margin:4px 0">'
+        f"{escape(chr(10).join(lines) + more)}</pre>"
+    )
+
+
+def hex_preview(data: bytes, *, limit: int = 32) -> str:
+    """The first ``limit`` bytes as hex, with the total size: ``3f 9a … (2,048 bytes)``."""
+    shown = data[:limit].hex(" ")
+    tail = " …" if len(data) > limit else ""
+    return f"{shown}{tail} ({len(data):,} bytes)"
+
+
+def trace_list(steps: Iterable[Step], *, title: str | None = "How this was decided") -> str:
+    """An explanation trace as a nested list: symbol, word, sentence, RFC section."""
+    items = []
+    for step in steps:
+        bg, fg = OUTCOME_COLOURS[step.outcome]
+        cite = (
+            f' <span style="color:#555;font-size:12px">[{escape(step.section)}]</span>'
+            if step.section
+            else ""
+        )
+        items.append(
+            f'<li style="margin:2px 0 2px {step.depth * 22}px;list-style:none">'
+            f'<span style="color:{fg};background:{bg};border-radius:3px;padding:0 4px" '
+            f'title="{escape(step.outcome.label)}">{_SYMBOL[step.outcome]}</span> '
+            f"{escape(step.text)}{cite}</li>"
+        )
+    head = f'<div style="font-weight:600;margin-top:6px">{escape(title)}</div>' if title else ""
+    return f'<div style="{FONT}">{head}<ol style="padding-left:0;margin:4px 0">{"".join(items)}</ol></div>'
+
+
+def glossary_table(*english: str | Term) -> Fragment:
+    """The glossary rows for the given terms (English, 日本語, meaning), ready to display."""
+    entries = [t if isinstance(t, Term) else terms(t)[0] for t in english]
+    return Fragment(
+        table(
+            ("English", "日本語", "Meaning"),
+            ((t.english, t.japanese, t.meaning) for t in entries),
+            caption="Key terms",
+        )
+    )

@@ -1,0 +1,193 @@
+"""Real-browser tests: JupyterLab on 127.0.0.1 driven by headless Chromium through Playwright.
+
+One JupyterLab server and one browser serve the whole session. The notebooks are copied into a
+temporary folder first, so running them in the browser never writes outputs into the repository.
+
+A chapter's browser test looks like::
+
+    def test_spf_lab(notebook, screenshot):
+        page = notebook("03-spf.ipynb")          # opened, kernel ready, all cells run
+        lab = page.locator(".mailsec-lab").first
+        ...                                      # operate a control, wait for the result to change
+        screenshot(page, "03-spf")
+
+Screenshots go to ``artifacts/screenshots/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = Path(os.environ.get("MAILSEC_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-sync",
+]
+TOKEN = "mailsec-browser-test"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.path).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def jupyter_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start JupyterLab on 127.0.0.1 over a copy of the notebooks; yields its base URL."""
+    if not CHROMIUM.exists():
+        pytest.skip(
+            f"Chromium is not installed at {CHROMIUM} (Debian package 'chromium'; .ci/run installs it)"
+        )
+    workdir = tmp_path_factory.mktemp("lab")
+    shutil.copytree(NOTEBOOKS, workdir / "notebooks")
+    settings = workdir / "settings"
+    # Silence the news and update toasts, which would cover the page.
+    notif = settings / "@jupyterlab" / "apputils-extension"
+    notif.mkdir(parents=True)
+    (notif / "notification.jupyterlab-settings").write_text(
+        '{"fetchNews": "false", "checkForUpdates": false}', encoding="utf-8"
+    )
+    port = _free_port()
+    env = dict(
+        os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTER_CONFIG_DIR=str(workdir / "cfg")
+    )
+    log = (workdir / "jupyter.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--allow-root",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={TOKEN}",
+            "--LabApp.news_url=None",
+            f"--ServerApp.root_dir={workdir / 'notebooks'}",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    raise RuntimeError(
+                        "JupyterLab did not start:\n"
+                        + (workdir / "jupyter.log").read_text(errors="replace")[-3000:]
+                    ) from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(jupyter_url: str) -> Iterator[object]:
+    """One headless Chromium for the session."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _wait_until_idle(page, timeout_ms: int) -> None:
+    """Wait until no cell is queued or running (no '[*]' prompt) and the kernel is idle."""
+    page.wait_for_function(
+        """() => {
+            const prompts = [...document.querySelectorAll('.jp-InputArea-prompt')];
+            const busy = prompts.some(p => p.textContent.includes('*'));
+            const status = document.querySelector('.jp-Notebook-ExecutionIndicator');
+            const idle = !status || status.getAttribute('data-status') === 'idle';
+            return prompts.length > 0 && !busy && idle;
+        }""",
+        timeout=timeout_ms,
+    )
+
+
+@pytest.fixture
+def notebook(browser, jupyter_url: str) -> Iterator[Callable[..., object]]:
+    """Open a notebook in JupyterLab, wait for its kernel, run all cells; returns the page."""
+    pages = []
+
+    def open_notebook(name: str, *, timeout_ms: int = 120_000):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        pages.append(context)
+        page.goto(f"{jupyter_url}/lab/tree/{name}?token={TOKEN}", wait_until="domcontentloaded")
+        page.wait_for_selector(".jp-Notebook", timeout=timeout_ms)
+        page.wait_for_selector(
+            ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout_ms
+        )
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        page.wait_for_timeout(500)
+        _wait_until_idle(page, timeout_ms)
+        tracebacks = page.locator(
+            ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']"
+        )
+        assert tracebacks.count() == 0, (
+            f"a cell of {name} raised: {tracebacks.first.inner_text()[:500]}"
+        )
+        return page
+
+    yield open_notebook
+    for context in pages:
+        context.close()
+
+
+@pytest.fixture
+def screenshot() -> Callable[..., Path]:
+    """``screenshot(page, name)`` saves the visible page under artifacts/screenshots/name.png."""
+
+    def save(page, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path))
+        return path
+
+    return save
