@@ -1,0 +1,1 @@
+"""Receiving mail: POP3 and IMAP4 (chapter 01)."""
