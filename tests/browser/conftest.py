@@ -73,6 +73,12 @@ def jupyter_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (notif / "notification.jupyterlab-settings").write_text(
         '{"fetchNews": "false", "checkForUpdates": false}', encoding="utf-8"
     )
+    # Render every cell (no windowing), so what the test reads is on the page and in screenshots.
+    tracker = settings / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(
+        '{"windowingMode": "none"}', encoding="utf-8"
+    )
     port = _free_port()
     env = dict(
         os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTER_CONFIG_DIR=str(workdir / "cfg")
@@ -160,6 +166,8 @@ def notebook(browser, jupyter_url: str) -> Iterator[Callable[..., object]]:
         pages.append(context)
         page.goto(f"{jupyter_url}/lab/tree/{name}?token={TOKEN}", wait_until="domcontentloaded")
         page.wait_for_selector(".jp-Notebook", timeout=timeout_ms)
+        # Close the file browser so the notebook has the width of the page.
+        page.locator(".jp-SideBar .lm-TabBar-tab.lm-mod-current").first.click()
         page.wait_for_selector(
             ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout_ms
         )
