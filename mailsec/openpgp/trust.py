@@ -1,0 +1,754 @@
+"""The web of trust: which keys can I believe belong to the people they name?
+
+In OpenPGP nobody is in charge. People *certify* each other's keys (a certification signature,
+RFC 4880 §5.2.1, types 0x10-0x13: "I checked that this key belongs to this name"), and each user
+decides, privately, how far they trust each key's owner to check other people's keys carefully
+(the *owner trust*). From those two ingredients a program computes each key's *validity*.
+
+This module is a model of GnuPG's classic PGP trust model, the calculation ``gpg --check-trustdb``
+runs (GnuPG ``g10/trustdb.c``, ``validate_keys``)::
+
+    your own keys (owner trust "ultimate")      are valid: path length 0
+    repeat for path length 1, 2, ... max_cert_depth:
+        the introducers are the keys that became FULLY valid one step earlier
+        for every key that is not yet fully valid:
+            count its certifications made by those introducers:
+                by an ultimately trusted key  -> enough on its own (complete)
+                by a key whose owner you trust fully    -> one complete
+                by a key whose owner you trust marginally -> one marginal
+                by a key whose owner you do not trust   -> counts nothing
+            (counts add up over the rounds)
+            completes >= completes_needed or marginals >= marginals_needed -> FULL validity
+            otherwise some count                                           -> MARGINAL
+            otherwise (only untrusted introducers)                         -> UNDEFINED
+
+Three rules surprise people, and the traces say them out loud:
+
+- only **fully valid** keys introduce others: a marginally valid key's certifications count for
+  nothing, however much you trust its owner;
+- owner trust is **your** private setting; it is not inside the key and is not published;
+- a certification made by a key you do not trust still counts for nothing, even if its owner is
+  a careful person: the model only knows what *you* told it.
+
+Revocation (RFC 4880 §5.2.1 types 0x20 and 0x30): a revoked key is never valid and its
+certifications stop counting, so keys that were valid only through it lose their validity; a
+revoked certification stops counting too. There is no central list to consult: the revocation is
+a signature that must reach you (from the owner, or a key server).
+
+Results are frozen data: a :class:`TrustResult` holds one :class:`KeyValidity` per key, each with
+an explanation trace. Nothing here touches real keys; :mod:`mailsec.labs.pgp` and the tests feed
+the same graph to GnuPG to check that both agree.
+
+Where this model differs from GnuPG, on purpose: keys carry one user ID each (GnuPG computes a
+validity per user ID and shows the best); certification levels, trust signatures (the "pgp" trust
+model's extension), expiry and TOFU are left out; a revoked ultimately trusted key is shown as
+revoked and stops introducing others (GnuPG keeps using it as an introducer).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+from mailsec.errors import InputError
+from mailsec.trace import Outcome, Step, Trace
+
+__all__ = [
+    "COMPARISON",
+    "Certification",
+    "Comparison",
+    "KeyValidity",
+    "OwnerTrust",
+    "TrustKey",
+    "TrustPolicy",
+    "TrustResult",
+    "Validity",
+    "WebOfTrust",
+    "evaluate",
+]
+
+#: Where the rules come from, for the traces.
+CERT_SECTION = "RFC 4880 §5.2.1"
+REVOKE_SECTION = "RFC 4880 §5.2.1 (0x20, 0x30)"
+GNUPG_MODEL = "GnuPG trust model (trustdb.c)"
+GNUPG_OPTIONS = "GnuPG --completes-needed / --marginals-needed"
+GNUPG_DEPTH = "GnuPG --max-cert-depth"
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 ._'-]{0,39}$")
+
+
+class OwnerTrust(enum.Enum):
+    """How far *you* trust a key's owner to check other people's keys before certifying them."""
+
+    UNKNOWN = "unknown"
+    """Not set yet (gpg ``-``): certifications by this key count for nothing."""
+    NEVER = "never"
+    """"I do NOT trust" (gpg ``n``): certifications by this key count for nothing."""
+    MARGINAL = "marginal"
+    """"I trust marginally" (gpg ``m``): one certification is a marginal."""
+    FULL = "full"
+    """"I trust fully" (gpg ``f``): one certification is a complete."""
+    ULTIMATE = "ultimate"
+    """"This is my own key" (gpg ``u``): valid by itself, its certification is enough."""
+
+    @property
+    def gpg_level(self) -> int:
+        """The number ``gpg --import-ownertrust`` uses (``FPR:level:``)."""
+        return {"unknown": 2, "never": 3, "marginal": 4, "full": 5, "ultimate": 6}[self.value]
+
+    @property
+    def description(self) -> str:
+        return {
+            "unknown": "not set: you have not said how careful this person is",
+            "never": "never: this person certifies carelessly",
+            "marginal": "marginal: this person is somewhat careful",
+            "full": "full: this person checks keys as carefully as you do",
+            "ultimate": "ultimate: this is your own key",
+        }[self.value]
+
+
+class Validity(enum.Enum):
+    """How sure the calculation is that a key belongs to the person it names."""
+
+    UNKNOWN = "unknown"
+    """No certification from a fully valid key reaches it (gpg ``-``)."""
+    UNDEFINED = "undefined"
+    """Certified by valid keys, but only by owners you do not trust (gpg ``q``)."""
+    MARGINAL = "marginal"
+    """Some trusted certifications, not enough (gpg ``m``): not valid."""
+    FULL = "full"
+    """Enough trusted certifications (gpg ``f``): valid."""
+    ULTIMATE = "ultimate"
+    """Your own key (gpg ``u``): valid."""
+    REVOKED = "revoked"
+    """Its owner revoked it (gpg ``r``): never valid."""
+
+    @property
+    def gpg_letter(self) -> str:
+        """The letter in field 2 of ``gpg --list-keys --with-colons``."""
+        return {
+            "unknown": "-",
+            "undefined": "q",
+            "marginal": "m",
+            "full": "f",
+            "ultimate": "u",
+            "revoked": "r",
+        }[self.value]
+
+    @classmethod
+    def from_gpg_letter(cls, letter: str) -> Validity:
+        """Read gpg's validity letter (``o`` and empty, "new to the system", read as unknown)."""
+        for member in cls:
+            if member.gpg_letter == letter:
+                return member
+        if letter in ("o", ""):
+            return cls.UNKNOWN
+        raise InputError(f"gpg validity letter {letter!r} is not one of - q m f u r o.")
+
+    @property
+    def is_valid(self) -> bool:
+        """Only full and ultimate validity let a program use the key without a warning."""
+        return self in (Validity.FULL, Validity.ULTIMATE)
+
+    @property
+    def description(self) -> str:
+        return {
+            "unknown": "unknown: no trusted path reaches this key",
+            "undefined": "undefined: certified only by people you do not trust to check keys",
+            "marginal": "marginal: some trusted certifications, but not enough",
+            "full": "full: valid, enough trusted certifications",
+            "ultimate": "ultimate: your own key",
+            "revoked": "revoked: its owner withdrew it",
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class TrustPolicy:
+    """The three numbers of GnuPG's classic model, with GnuPG's defaults."""
+
+    completes_needed: int = 1
+    """Certifications from fully trusted owners that make a key valid (``--completes-needed``)."""
+    marginals_needed: int = 3
+    """Certifications from marginally trusted owners that make a key valid."""
+    max_cert_depth: int = 5
+    """Longest chain of certifications from one of your own keys (``--max-cert-depth``)."""
+
+    def __post_init__(self) -> None:
+        for name, low, high in (
+            ("completes_needed", 1, 9),
+            ("marginals_needed", 1, 9),
+            ("max_cert_depth", 1, 9),
+        ):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise InputError(
+                    f"{name} = {value!r} is not a whole number from {low} to {high}; "
+                    f"GnuPG's default is {getattr(TrustPolicy, name)}."
+                )
+
+
+@dataclass(frozen=True)
+class TrustKey:
+    """One person's key in the graph, with the owner trust *you* gave it."""
+
+    name: str
+    owner_trust: OwnerTrust = OwnerTrust.UNKNOWN
+    revoked: bool = False
+    """The owner published a key revocation (RFC 4880 §5.2.1, type 0x20)."""
+
+
+@dataclass(frozen=True)
+class Certification:
+    """``signer`` certified that ``signee``'s key belongs to ``signee`` (type 0x10-0x13)."""
+
+    signer: str
+    signee: str
+    revoked: bool = False
+    """The signer withdrew this certification (RFC 4880 §5.2.1, type 0x30)."""
+
+
+def _check_name(name: object) -> str:
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise InputError(
+            f"{name!r} is not a usable name for a key: use 1-40 letters, digits, spaces, "
+            "dots, dashes or apostrophes, starting with a letter (for example 'Alice')."
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class WebOfTrust:
+    """A graph of keys and certifications. Changing it returns a new graph."""
+
+    keys: tuple[TrustKey, ...] = ()
+    certifications: tuple[Certification, ...] = ()
+
+    def __post_init__(self) -> None:
+        seen: set[str] = set()
+        for key in self.keys:
+            _check_name(key.name)
+            if key.name.casefold() in seen:
+                raise InputError(f"There are two keys named {key.name!r}; give each a new name.")
+            seen.add(key.name.casefold())
+        pairs: set[tuple[str, str]] = set()
+        for cert in self.certifications:
+            for who in (cert.signer, cert.signee):
+                if who not in self.names:
+                    raise InputError(
+                        f"The certification {cert.signer} → {cert.signee} names {who!r}, "
+                        "which is not a key in this graph; add the key first."
+                    )
+            if cert.signer == cert.signee:
+                raise InputError(
+                    f"{cert.signer} cannot certify their own key in the web of trust: "
+                    "self-signatures only bind a user ID to a key (RFC 4880 §5.2.1). "
+                    "Pick two different people."
+                )
+            if (cert.signer, cert.signee) in pairs:
+                raise InputError(
+                    f"{cert.signer} certifies {cert.signee} twice; keep one certification."
+                )
+            pairs.add((cert.signer, cert.signee))
+
+    # -- looking things up ---------------------------------------------------------------------
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(k.name for k in self.keys)
+
+    def key(self, name: str) -> TrustKey:
+        for key in self.keys:
+            if key.name == name:
+                return key
+        known = ", ".join(self.names) or "none yet"
+        raise InputError(f"There is no key named {name!r} (keys: {known}).")
+
+    def certification(self, signer: str, signee: str) -> Certification | None:
+        for cert in self.certifications:
+            if cert.signer == signer and cert.signee == signee:
+                return cert
+        return None
+
+    def certifications_of(self, signee: str) -> tuple[Certification, ...]:
+        """The certifications on ``signee``'s key, in the order they were made."""
+        return tuple(c for c in self.certifications if c.signee == signee)
+
+    # -- building new graphs -------------------------------------------------------------------
+
+    @classmethod
+    def build(
+        cls,
+        trust: Mapping[str, OwnerTrust | str],
+        certifications: Iterable[tuple[str, str]] = (),
+    ) -> WebOfTrust:
+        """A graph from ``{name: owner trust}`` and ``(signer, signee)`` pairs."""
+        keys = tuple(TrustKey(_check_name(n), _owner_trust(t)) for n, t in trust.items())
+        certs = tuple(Certification(s, e) for s, e in certifications)
+        return cls(keys, certs)
+
+    def with_key(self, name: str, owner_trust: OwnerTrust | str = OwnerTrust.UNKNOWN) -> WebOfTrust:
+        return replace(
+            self, keys=(*self.keys, TrustKey(_check_name(name), _owner_trust(owner_trust)))
+        )
+
+    def with_owner_trust(self, name: str, owner_trust: OwnerTrust | str) -> WebOfTrust:
+        self.key(name)
+        level = _owner_trust(owner_trust)
+        keys = tuple(replace(k, owner_trust=level) if k.name == name else k for k in self.keys)
+        return replace(self, keys=keys)
+
+    def with_certification(self, signer: str, signee: str) -> WebOfTrust:
+        """``signer`` certifies ``signee`` (a revoked certification is made valid again)."""
+        self.key(signer)
+        self.key(signee)
+        if self.certification(signer, signee) is not None:
+            certs = tuple(
+                replace(c, revoked=False) if (c.signer, c.signee) == (signer, signee) else c
+                for c in self.certifications
+            )
+            return replace(self, certifications=certs)
+        return replace(self, certifications=(*self.certifications, Certification(signer, signee)))
+
+    def without_certification(self, signer: str, signee: str) -> WebOfTrust:
+        """Forget a certification as if it had never been made (it was never imported)."""
+        if self.certification(signer, signee) is None:
+            raise InputError(
+                f"{signer} has not certified {signee}'s key, so there is nothing to remove."
+            )
+        certs = tuple(c for c in self.certifications if (c.signer, c.signee) != (signer, signee))
+        return replace(self, certifications=certs)
+
+    def with_certification_revoked(
+        self, signer: str, signee: str, revoked: bool = True
+    ) -> WebOfTrust:
+        if self.certification(signer, signee) is None:
+            raise InputError(f"{signer} has not certified {signee}'s key, so it cannot be revoked.")
+        certs = tuple(
+            replace(c, revoked=revoked) if (c.signer, c.signee) == (signer, signee) else c
+            for c in self.certifications
+        )
+        return replace(self, certifications=certs)
+
+    def with_key_revoked(self, name: str, revoked: bool = True) -> WebOfTrust:
+        self.key(name)
+        keys = tuple(replace(k, revoked=revoked) if k.name == name else k for k in self.keys)
+        return replace(self, keys=keys)
+
+
+def _owner_trust(value: OwnerTrust | str) -> OwnerTrust:
+    if isinstance(value, OwnerTrust):
+        return value
+    try:
+        return OwnerTrust(str(value).strip().lower())
+    except ValueError:
+        choices = ", ".join(t.value for t in OwnerTrust)
+        raise InputError(f"Owner trust {value!r} is not one of: {choices}.") from None
+
+
+# -- results ----------------------------------------------------------------------------------
+
+
+class CertificationUse(enum.Enum):
+    """What one certification contributed to the signee's validity, and why."""
+
+    ULTIMATE = "ultimate"
+    """Made by one of your own keys: enough on its own."""
+    COMPLETE = "complete"
+    """Made by a fully valid key whose owner you trust fully: one complete."""
+    MARGINAL = "marginal"
+    """Made by a fully valid key whose owner you trust marginally: one marginal."""
+    UNTRUSTED_OWNER = "untrusted-owner"
+    """Made by a fully valid key, but you do not trust its owner to check keys."""
+    SIGNER_NOT_VALID = "signer-not-valid"
+    """The signer's own key is not fully valid, so it introduces nobody."""
+    TOO_DEEP = "too-deep"
+    """The signer is valid, but only at the longest allowed path length."""
+    NOT_NEEDED = "not-needed"
+    """The signee was already fully valid before this signer's round."""
+    SIGNER_REVOKED = "signer-revoked"
+    """The signer's key is revoked."""
+    REVOKED = "revoked"
+    """The signer revoked this certification."""
+    SIGNEE_REVOKED = "signee-revoked"
+    """The key it certifies is revoked; no certification can make it valid."""
+
+    @property
+    def counted(self) -> bool:
+        return self in (
+            CertificationUse.ULTIMATE,
+            CertificationUse.COMPLETE,
+            CertificationUse.MARGINAL,
+        )
+
+
+@dataclass(frozen=True)
+class CertificationResult:
+    """One certification and what it did."""
+
+    signer: str
+    signee: str
+    use: CertificationUse
+    explanation: str
+
+
+@dataclass(frozen=True)
+class KeyValidity:
+    """The calculated validity of one key, and why."""
+
+    name: str
+    owner_trust: OwnerTrust
+    validity: Validity
+    path_length: int | None
+    """Certifications between one of your own keys and this one (0 for your own), when reached."""
+    completes: int
+    marginals: int
+    certifications: tuple[CertificationResult, ...]
+    steps: Trace = field(default=())
+
+    @property
+    def is_valid(self) -> bool:
+        return self.validity.is_valid
+
+    @property
+    def introduces(self) -> bool:
+        """Whether this key's certifications can count for others (valid and owner trusted)."""
+        return self.validity.is_valid and self.owner_trust in (
+            OwnerTrust.MARGINAL,
+            OwnerTrust.FULL,
+            OwnerTrust.ULTIMATE,
+        )
+
+
+@dataclass(frozen=True)
+class TrustResult:
+    """Validity of every key of a :class:`WebOfTrust` under a :class:`TrustPolicy`."""
+
+    web: WebOfTrust
+    policy: TrustPolicy
+    keys: tuple[KeyValidity, ...]
+    steps: Trace
+
+    def __getitem__(self, name: str) -> KeyValidity:
+        for key in self.keys:
+            if key.name == name:
+                return key
+        raise InputError(f"There is no key named {name!r} in this result.")
+
+    def validity(self, name: str) -> Validity:
+        return self[name].validity
+
+    @property
+    def valid_names(self) -> tuple[str, ...]:
+        return tuple(k.name for k in self.keys if k.is_valid)
+
+
+# -- the calculation --------------------------------------------------------------------------
+
+
+def evaluate(web: WebOfTrust, policy: TrustPolicy | None = None) -> TrustResult:
+    """Compute every key's validity the way GnuPG's classic trust model does."""
+    policy = policy or TrustPolicy()
+    keys = {k.name: k for k in web.keys}
+    validity: dict[str, Validity] = {}
+    path_length: dict[str, int] = {}
+    completes = dict.fromkeys(keys, 0)
+    marginals = dict.fromkeys(keys, 0)
+    # The round in which each key became fully valid and so started introducing others.
+    introducer_round: dict[str, int] = {}
+    steps: list[Step] = [
+        Step(
+            f"Policy: a key is valid with {policy.completes_needed} complete or "
+            f"{policy.marginals_needed} marginal certification(s), at most "
+            f"{policy.max_cert_depth} certifications away from one of your own keys.",
+            section=GNUPG_OPTIONS,
+        )
+    ]
+
+    done: set[str] = set()
+    for name, key in keys.items():
+        if key.revoked:
+            validity[name] = Validity.REVOKED
+            done.add(name)
+            steps.append(
+                Step(
+                    f"{name}'s key is revoked: it is never valid and its certifications do not count.",
+                    Outcome.FAIL,
+                    REVOKE_SECTION,
+                )
+            )
+    ultimate = [
+        n for n, k in keys.items() if k.owner_trust is OwnerTrust.ULTIMATE and n not in done
+    ]
+    for name in ultimate:
+        validity[name] = Validity.ULTIMATE
+        path_length[name] = 0
+        introducer_round[name] = 0
+        done.add(name)
+    if ultimate:
+        steps.append(
+            Step(
+                f"Path length 0: your own key(s) {', '.join(ultimate)} are valid (ultimate trust).",
+                Outcome.OK,
+                GNUPG_MODEL,
+            )
+        )
+    else:
+        steps.append(
+            Step(
+                "No key has ultimate owner trust, so there is no starting point: no key can be "
+                "valid. Mark your own key as 'ultimate'.",
+                Outcome.FAIL,
+                GNUPG_MODEL,
+            )
+        )
+
+    introducers = list(ultimate)
+    for depth in range(policy.max_cert_depth):
+        if not introducers:
+            break
+        newly_full: list[str] = []
+        touched: list[str] = []
+        for name in keys:
+            if name in done:
+                continue
+            signers = [
+                c.signer
+                for c in web.certifications_of(name)
+                if not c.revoked and c.signer in introducers
+            ]
+            if not signers:
+                continue
+            touched.append(name)
+            for signer in signers:
+                trust = keys[signer].owner_trust
+                if trust is OwnerTrust.ULTIMATE:
+                    completes[name] = policy.completes_needed
+                elif trust is OwnerTrust.FULL:
+                    completes[name] += 1
+                elif trust is OwnerTrust.MARGINAL:
+                    marginals[name] += 1
+            path_length[name] = depth + 1
+            if (
+                completes[name] >= policy.completes_needed
+                or marginals[name] >= policy.marginals_needed
+            ):
+                validity[name] = Validity.FULL
+                done.add(name)
+                newly_full.append(name)
+                introducer_round[name] = depth + 1
+            elif completes[name] or marginals[name]:
+                validity[name] = Validity.MARGINAL
+            else:
+                validity[name] = Validity.UNDEFINED
+        if touched:
+            summary = ", ".join(f"{n} {validity[n].value}" for n in touched)
+            steps.append(
+                Step(
+                    f"Path length {depth + 1}: keys certified by {', '.join(introducers)}: {summary}.",
+                    Outcome.OK if newly_full else Outcome.INFO,
+                    GNUPG_MODEL,
+                )
+            )
+        # Only keys that just became fully valid introduce others in the next round.
+        introducers = newly_full
+    if introducers and any(n not in done for n in keys):
+        steps.append(
+            Step(
+                f"Stopped at path length {policy.max_cert_depth}: certifications by "
+                f"{', '.join(introducers)} would lead further than the maximum depth.",
+                Outcome.WARN,
+                GNUPG_DEPTH,
+            )
+        )
+
+    results = tuple(
+        _explain_key(
+            web,
+            policy,
+            name,
+            validity.get(name, Validity.UNKNOWN),
+            path_length.get(name),
+            completes[name],
+            marginals[name],
+            introducer_round,
+        )
+        for name in keys
+    )
+    valid = [k.name for k in results if k.is_valid]
+    steps.append(
+        Step(
+            f"Valid keys: {', '.join(valid) if valid else 'none'}.",
+            Outcome.OK if valid else Outcome.WARN,
+        )
+    )
+    return TrustResult(web, policy, results, tuple(steps))
+
+
+def _explain_key(
+    web: WebOfTrust,
+    policy: TrustPolicy,
+    name: str,
+    validity: Validity,
+    path_length: int | None,
+    completes: int,
+    marginals: int,
+    introducer_round: Mapping[str, int],
+) -> KeyValidity:
+    key = web.key(name)
+    certs: list[CertificationResult] = []
+    steps: list[Step] = []
+    full_round = introducer_round.get(name)
+    for cert in web.certifications_of(name):
+        signer = web.key(cert.signer)
+        signer_round = introducer_round.get(cert.signer)
+        if cert.revoked:
+            use, why = CertificationUse.REVOKED, f"{cert.signer} revoked this certification."
+        elif key.revoked:
+            use, why = CertificationUse.SIGNEE_REVOKED, f"{name}'s key is revoked."
+        elif signer.revoked:
+            use, why = CertificationUse.SIGNER_REVOKED, f"{cert.signer}'s key is revoked."
+        elif signer_round is None:
+            use, why = (
+                CertificationUse.SIGNER_NOT_VALID,
+                f"{cert.signer}'s own key is not fully valid, and only fully valid keys "
+                "introduce others.",
+            )
+        elif signer_round >= policy.max_cert_depth:
+            use, why = (
+                CertificationUse.TOO_DEEP,
+                f"{cert.signer} is valid only at path length {signer_round}; going one more "
+                f"step would pass the maximum depth of {policy.max_cert_depth}.",
+            )
+        elif full_round is not None and full_round <= signer_round:
+            use, why = (
+                CertificationUse.NOT_NEEDED,
+                f"{name} was already fully valid before {cert.signer}'s key was.",
+            )
+        elif signer.owner_trust is OwnerTrust.ULTIMATE:
+            use, why = (
+                CertificationUse.ULTIMATE,
+                f"{cert.signer} is your own key: enough on its own.",
+            )
+        elif signer.owner_trust is OwnerTrust.FULL:
+            use, why = (
+                CertificationUse.COMPLETE,
+                f"{cert.signer}'s key is valid and you trust {cert.signer} fully: one complete.",
+            )
+        elif signer.owner_trust is OwnerTrust.MARGINAL:
+            use, why = (
+                CertificationUse.MARGINAL,
+                f"{cert.signer}'s key is valid and you trust {cert.signer} marginally: one marginal.",
+            )
+        else:
+            use, why = (
+                CertificationUse.UNTRUSTED_OWNER,
+                f"{cert.signer}'s key is valid, but your owner trust in {cert.signer} is "
+                f"'{signer.owner_trust.value}', so the certification counts for nothing.",
+            )
+        certs.append(CertificationResult(cert.signer, name, use, why))
+        outcome = Outcome.OK if use.counted else Outcome.INFO
+        section = REVOKE_SECTION if "revoked" in use.value else CERT_SECTION
+        steps.append(Step(f"Certified by {cert.signer}: {why}", outcome, section, depth=1))
+
+    if validity is Validity.REVOKED:
+        head = Step(f"{name}: revoked, never valid.", Outcome.FAIL, REVOKE_SECTION)
+    elif validity is Validity.ULTIMATE:
+        head = Step(f"{name}: your own key (ultimate trust), valid.", Outcome.OK, GNUPG_MODEL)
+    elif validity is Validity.FULL:
+        head = Step(
+            f"{name}: valid at path length {path_length} "
+            f"({_counts(completes, marginals, policy)}).",
+            Outcome.OK,
+            GNUPG_OPTIONS,
+        )
+    elif validity is Validity.MARGINAL:
+        head = Step(
+            f"{name}: marginal, not valid ({_counts(completes, marginals, policy)}).",
+            Outcome.WARN,
+            GNUPG_OPTIONS,
+        )
+    elif validity is Validity.UNDEFINED:
+        head = Step(
+            f"{name}: undefined, not valid: certified by valid keys whose owners you do not "
+            "trust to check keys.",
+            Outcome.WARN,
+            GNUPG_MODEL,
+        )
+    else:
+        reason = (
+            "nobody has certified this key"
+            if not certs
+            else "no certification comes from a fully valid key"
+        )
+        head = Step(f"{name}: unknown, not valid: {reason}.", Outcome.FAIL, GNUPG_MODEL)
+    return KeyValidity(
+        name,
+        key.owner_trust,
+        validity,
+        path_length,
+        completes,
+        marginals,
+        tuple(certs),
+        (head, *steps),
+    )
+
+
+def _counts(completes: int, marginals: int, policy: TrustPolicy) -> str:
+    return (
+        f"{min(completes, policy.completes_needed)} of {policy.completes_needed} complete, "
+        f"{marginals} of {policy.marginals_needed} marginal"
+    )
+
+
+# -- the other model: S/MIME's CA hierarchy ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One aspect of the two trust models side by side."""
+
+    aspect: str
+    pgp: str
+    smime: str
+
+
+#: The web of trust (PGP) next to the CA hierarchy (S/MIME, RFC 8550/8551 on RFC 5280 PKIX).
+COMPARISON: tuple[Comparison, ...] = (
+    Comparison(
+        "Who vouches for a key",
+        "Other users: anyone can certify anyone's key (RFC 4880 §5.2.1).",
+        "A certification authority (CA) signs a certificate (RFC 5280 §4).",
+    ),
+    Comparison(
+        "Where trust starts",
+        "Your own key; you choose whose checking you trust (owner trust), privately.",
+        "Root CA certificates shipped with the operating system or mail client.",
+    ),
+    Comparison(
+        "What makes a key valid",
+        "Enough certifications by keys you trust: 1 full or 3 marginal (GnuPG defaults).",
+        "One unbroken chain of CA signatures from a trusted root to the certificate (RFC 5280 §6).",
+    ),
+    Comparison(
+        "Path length",
+        "At most --max-cert-depth certifications (5 by default).",
+        "pathLenConstraint in each CA's basicConstraints (RFC 5280 §4.2.1.9).",
+    ),
+    Comparison(
+        "Revocation",
+        "The owner publishes a revocation signature; it must reach you (key server, mail).",
+        "The CA publishes a CRL or answers OCSP (RFC 5280 §5, RFC 6960); clients check it.",
+    ),
+    Comparison(
+        "If the top is compromised",
+        "Only paths through that key are affected; other paths still hold.",
+        "Every certificate under that CA is suspect until the root is removed everywhere.",
+    ),
+    Comparison(
+        "Cost and setup",
+        "Free; needs people to meet, check fingerprints and sign keys.",
+        "A CA checks identity (often for a fee); clients work out of the box.",
+    ),
+)
