@@ -1,0 +1,93 @@
+"""The Binder environment (binder/) installs the package and everything the notebooks import.
+
+repo2docker itself needs Docker, which CI does not have; this test does what it does with the
+Python environment: a fresh virtual environment, ``pip install -r binder/requirements.txt`` from the
+repository root, then every import statement of every notebook.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BINDER = ROOT / "binder"
+
+
+def notebook_imports() -> list[str]:
+    """Every top-level import statement in the notebooks' code cells, as source lines."""
+    found: set[str] = set()
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "code":
+                continue
+            source = "\n".join(
+                line for line in cell.source.splitlines() if not line.startswith(("%", "!"))
+            )
+            for node in ast.parse(source).body:
+                if isinstance(node, ast.Import | ast.ImportFrom):
+                    found.add(ast.unparse(node))
+    return sorted(found)
+
+
+def test_binder_files_are_the_ones_repo2docker_reads() -> None:
+    assert (BINDER / "requirements.txt").exists()
+    assert (BINDER / "runtime.txt").read_text().strip().startswith("python-3.")
+    lines = [
+        line.strip()
+        for line in (BINDER / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert "." in lines, "binder/requirements.txt must install this package ('.')"
+
+
+def test_notebooks_import_only_the_package_and_the_standard_library() -> None:
+    allowed = {
+        "mailsec",
+        "ipywidgets",
+        "IPython",
+        "cryptography",
+        "dns",
+        "email",
+        "imaplib",
+        "poplib",
+        "smtplib",
+    }
+    stdlib = set(sys.stdlib_module_names)
+    for line in notebook_imports():
+        top = ast.parse(line).body[0]
+        names = [a.name for a in top.names] if isinstance(top, ast.Import) else [top.module or ""]
+        for name in names:
+            root = name.split(".")[0]
+            assert root in allowed or root in stdlib, (
+                f"notebooks import {root!r}, which binder does not promise"
+            )
+
+
+@pytest.mark.slow
+def test_fresh_environment_from_binder_requirements_runs_the_notebook_imports(
+    tmp_path: Path,
+) -> None:
+    env_dir = tmp_path / "binder-env"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "-r", str(BINDER / "requirements.txt")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert install.returncode == 0, install.stderr[-3000:]
+    script = "\n".join(notebook_imports()) + "\nimport mailsec, jupyterlab, ipywidgets\nprint('ok')"
+    check = subprocess.run(
+        [str(python), "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert check.returncode == 0, check.stderr[-3000:]
+    assert check.stdout.strip().endswith("ok")
