@@ -1,0 +1,201 @@
+"""The labs' scenarios as pure functions: encrypt, let an attacker change a byte, try to read.
+
+Each function takes what a learner picks in a lab and returns one frozen result with the whole
+story (what was sent, what arrived, what the reader got) and its trace, so the lab only renders it
+and a test can check it without widgets.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mailsec.errors import DecryptionError, InputError
+from mailsec.hybrid.envelope import (
+    Decryption,
+    Encryption,
+    HybridMessage,
+    Part,
+    RandomSource,
+    decrypt,
+    encrypt,
+    tamper,
+)
+from mailsec.hybrid.keys import KeyPair, PublicKey
+from mailsec.hybrid.signatures import Signature, SignatureCheck, sign, verify_signature
+from mailsec.trace import Outcome, Step, Trace
+
+__all__ = [
+    "FORGED_TEXT",
+    "PipelineRun",
+    "SignatureRun",
+    "Transit",
+    "change_one_character",
+    "run_pipeline",
+    "run_signature",
+]
+
+#: What Mallory puts in place of the signed message in :attr:`Transit.FORGED`.
+FORGED_TEXT = "Change of plan: please pay the invoice into Mallory's account instead."
+
+
+def _text_bytes(text: str) -> bytes:
+    if not text.strip():
+        raise InputError("Type a message first: the box is empty.")
+    return text.encode("utf-8")
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    """One pass through the hybrid pipeline: sent, possibly changed, and opened (or not)."""
+
+    encryption: Encryption
+    received: HybridMessage
+    """The message as it arrived: the same as sent unless an attacker changed a byte."""
+    tampered: str | None
+    """What the attacker changed, in words, or None."""
+    reader: str
+    decryption: Decryption | None
+    """The reader's result, or None when decryption failed (no plaintext at all)."""
+    error: str | None
+    steps: Trace
+
+    @property
+    def readable(self) -> bool:
+        return self.decryption is not None
+
+
+def run_pipeline(
+    text: str,
+    recipients: Sequence[PublicKey],
+    reader: KeyPair,
+    *,
+    tamper_part: Part | None = None,
+    tamper_recipient: str | None = None,
+    tamper_index: int = 0,
+    random: RandomSource = os.urandom,
+) -> PipelineRun:
+    """Encrypt ``text`` for ``recipients``, optionally flip one bit, and let ``reader`` try to read it."""
+    plaintext = _text_bytes(text)
+    encryption = encrypt(plaintext, recipients, random=random)
+    received = encryption.message
+    steps = list(encryption.steps)
+    changed = None
+    if tamper_part is not None:
+        received = tamper(received, tamper_part, index=tamper_index, recipient=tamper_recipient)
+        whose = (
+            f" for {tamper_recipient}"
+            if tamper_part in (Part.WRAPPED_KEY, Part.EPHEMERAL_KEY)
+            else ""
+        )
+        changed = f"one bit of byte {tamper_index} of the {tamper_part.value}{whose}"
+        steps.append(
+            Step(
+                f"On the way, an attacker flipped {changed}.",
+                Outcome.WARN,
+            )
+        )
+    try:
+        decryption: Decryption | None = decrypt(received, reader)
+        error = None
+    except DecryptionError as exc:
+        decryption, error = None, exc.message
+    if decryption is not None:
+        steps.extend(decryption.steps)
+    else:
+        steps.append(
+            Step(
+                f"{reader.owner} could not decrypt it: {error} No plaintext was released, not even "
+                "a part of it.",
+                Outcome.FAIL,
+                section="RFC 5116 §2.2",
+            )
+        )
+    return PipelineRun(encryption, received, changed, reader.owner, decryption, error, tuple(steps))
+
+
+class Transit(enum.Enum):
+    """What happens to a signed message on its way."""
+
+    UNCHANGED = "delivered unchanged"
+    """Nothing: the message and signature arrive as sent."""
+    MESSAGE_CHANGED = "one character of the message changed"
+    """An attacker changes a single character (the case of the first letter)."""
+    SIGNATURE_CHANGED = "one bit of the signature flipped"
+    """An attacker flips one bit of the signature."""
+    FORGED = "Mallory swaps in her own message and signature"
+    """Mallory replaces the message and signs it with her own private key."""
+
+
+def change_one_character(data: bytes) -> bytes:
+    """The smallest visible change: the first ASCII letter's case swapped (else one bit of byte 0)."""
+    changed = bytearray(data)
+    for i, byte in enumerate(changed):
+        if 65 <= byte <= 90 or 97 <= byte <= 122:
+            changed[i] ^= 0x20
+            return bytes(changed)
+    changed[0] ^= 0x01
+    return bytes(changed)
+
+
+@dataclass(frozen=True)
+class SignatureRun:
+    """A signed message sent, maybe changed on the way, and checked by the reader."""
+
+    sent: bytes
+    signature: Signature
+    transit: Transit
+    received: bytes
+    received_signature: Signature
+    check: SignatureCheck
+    steps: Trace
+
+
+def run_signature(
+    text: str,
+    signer: KeyPair,
+    *,
+    transit: Transit,
+    verify_with: PublicKey,
+    forger: KeyPair,
+    forged_text: str = FORGED_TEXT,
+) -> SignatureRun:
+    """``signer`` signs ``text``; it travels (see :class:`Transit`); the reader checks it."""
+    sent = _text_bytes(text)
+    signature = sign(sent, signer)
+    received, received_signature = sent, signature
+    steps = list(signature.steps)
+    if transit is Transit.MESSAGE_CHANGED:
+        received = change_one_character(sent)
+        steps.append(
+            Step("On the way, an attacker changed one character of the message.", Outcome.WARN)
+        )
+    elif transit is Transit.SIGNATURE_CHANGED:
+        flipped = bytearray(signature.value)
+        flipped[len(flipped) // 2] ^= 0x01
+        received_signature = Signature(
+            signature.signer,
+            signature.signer_key_id,
+            signature.algorithm,
+            bytes(flipped),
+            signature.message_digest,
+            signature.steps,
+        )
+        steps.append(
+            Step("On the way, an attacker flipped one bit of the signature.", Outcome.WARN)
+        )
+    elif transit is Transit.FORGED:
+        received = _text_bytes(forged_text)
+        received_signature = sign(received, forger)
+        steps.append(
+            Step(
+                f"On the way, {forger.owner} replaced the message with her own and signed it with "
+                f"her private key, claiming it is from {signer.owner}.",
+                Outcome.WARN,
+            )
+        )
+    check = verify_signature(received, received_signature, verify_with)
+    steps.extend(check.steps)
+    return SignatureRun(sent, signature, transit, received, received_signature, check, tuple(steps))
