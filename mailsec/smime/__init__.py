@@ -1,0 +1,51 @@
+"""S/MIME 4.0 (RFC 8551): signed and encrypted mail with certificates.
+
+The recipes (one call each) work on whole messages as bytes::
+
+    from mailsec.pki import course_pki
+    from mailsec.smime import encrypt_message, decrypt_message, sign_message, verify_message
+
+    pki = course_pki()
+    signed = sign_message(mail, key=pki.alice.key, certificate=pki.alice.certificate)
+    result = verify_message(signed, trusted=[pki.ca.certificate])      # result.status, result.steps
+    sealed = encrypt_message(signed, [pki.bob.certificate])              # AES-256-GCM by default
+    opened = decrypt_message(sealed, key=pki.bob.key, certificate=pki.bob.certificate)
+
+Modules:
+
+- :mod:`mailsec.smime.messages` — the recipes above;
+- :mod:`mailsec.smime.mime` — MIME wrapping and canonical form (RFC 8551 §3);
+- :mod:`mailsec.smime.cms` — the learning layer: CMS SignedData verification, EnvelopedData and
+  AuthEnvelopedData (AES-GCM), RSA and ECDH recipients, written out step by step;
+- :mod:`mailsec.smime.inspect` — the MIME tree and the CMS structure of a message, as data for the
+  labs, plus the byte-flipping and EFAIL demonstrations.
+"""
+
+from mailsec.smime.cms import ContentCipher, RecipientKind
+from mailsec.smime.messages import (
+    Decrypted,
+    MessageKind,
+    SignatureStatus,
+    Verification,
+    decrypt_message,
+    encrypt_message,
+    message_kind,
+    sign_and_encrypt,
+    sign_message,
+    verify_message,
+)
+
+__all__ = [
+    "ContentCipher",
+    "Decrypted",
+    "MessageKind",
+    "RecipientKind",
+    "SignatureStatus",
+    "Verification",
+    "decrypt_message",
+    "encrypt_message",
+    "message_kind",
+    "sign_and_encrypt",
+    "sign_message",
+    "verify_message",
+]

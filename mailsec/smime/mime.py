@@ -1,0 +1,258 @@
+"""The MIME side of S/MIME (RFC 8551 §3): splitting, canonical form, and the S/MIME wrappers.
+
+A message is headers, an empty line, and a body. S/MIME protects a *MIME entity*: the
+``Content-*`` header fields and the body. The other header fields (From, To, Subject, Date ...)
+stay outside, in the clear, on the wrapper — which is why S/MIME does not hide the Subject line.
+
+Signed content must be in canonical form (RFC 8551 §3.1.1): lines end in CRLF, whatever the local
+convention is. This module works on bytes so that what is signed is exactly what is sent; the
+standard :mod:`email` package parses header fields and parameters.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import email.parser
+import email.policy
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.message import Message
+
+from mailsec.errors import InputError
+
+__all__ = [
+    "Entity",
+    "SplitMessage",
+    "base64_lines",
+    "canonical_crlf",
+    "make_multipart_signed",
+    "make_pkcs7_mime",
+    "split_message",
+    "split_multipart_signed",
+]
+
+CRLF = b"\r\n"
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def canonical_crlf(data: bytes) -> bytes:
+    """Every line ending (LF, CR or CRLF) as CRLF (RFC 8551 §3.1.1, RFC 5322 §2.1)."""
+    if b"\r" not in data:
+        return data.replace(b"\n", CRLF)
+    return _LINE_END.sub(CRLF, data)
+
+
+def _header_fields(block: bytes) -> list[bytes]:
+    """Header fields of a header block, each with its folded continuation lines."""
+    fields: list[bytes] = []
+    for line in canonical_crlf(block).split(CRLF):
+        if not line:
+            continue
+        if line[:1] in (b" ", b"\t") and fields:
+            fields[-1] += CRLF + line
+        elif b":" in line:
+            fields.append(line)
+        else:
+            raise InputError(
+                f"The line {line[:60].decode('latin-1')!r} is not a header field (Name: value); "
+                "give a whole mail message: header fields, an empty line, then the body."
+            )
+    return fields
+
+
+@dataclass(frozen=True)
+class SplitMessage:
+    """A message cut into its outer header fields, content header fields and body."""
+
+    outer: tuple[bytes, ...]
+    """From, To, Subject, Date ... (each a whole field, no line ending)."""
+    content: tuple[bytes, ...]
+    """Content-Type, Content-Transfer-Encoding and the other Content-* fields."""
+    body: bytes
+    headers: Message
+    """All header fields parsed by :mod:`email` (for parameters such as the boundary)."""
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get_content_type()
+
+    def param(self, name: str) -> str | None:
+        value = self.headers.get_param(name)
+        return value if isinstance(value, str) else None
+
+    def header(self, name: str) -> str | None:
+        value = self.headers.get(name)
+        return None if value is None else str(value)
+
+
+def split_message(data: bytes) -> SplitMessage:
+    """Cut a message at the first empty line into header fields and body (RFC 5322 §2.1)."""
+    if not data.strip():
+        raise InputError("The message is empty; give a mail message on standard input.")
+    match = re.search(rb"\r\n\r\n|\n\n|\r\r", data)
+    if match is None:
+        head, body = data, b""
+    else:
+        head, body = data[: match.start()], data[match.end() :]
+    if head.startswith((b"\r\n", b"\n")):
+        head = b""
+    fields = _header_fields(head)
+    if not fields:
+        raise InputError(
+            "The input has no header fields; a mail message starts with fields like "
+            "'From: alice@example.org', then an empty line, then the body."
+        )
+    headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(
+        CRLF.join(fields) + CRLF + CRLF
+    )
+    outer = tuple(f for f in fields if not f.lower().startswith((b"content-", b"mime-version:")))
+    content = tuple(f for f in fields if f.lower().startswith(b"content-"))
+    return SplitMessage(outer, content, body, headers)
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A MIME entity ready to be signed or encrypted: content header fields, CRLF, body."""
+
+    data: bytes
+
+    @classmethod
+    def from_split(cls, message: SplitMessage, *, seven_bit: bool = False) -> Entity:
+        """The message's MIME entity in canonical form.
+
+        With ``seven_bit`` (for signing, RFC 8551 §3.1.2) a body with 8-bit bytes or lines
+        longer than 998 octets and no transfer encoding is encoded as quoted-printable, so
+        that no mail server on the way needs to change it (which would break the signature).
+        """
+        content = list(message.content)
+        if not any(f.lower().startswith(b"content-type:") for f in content):
+            content.insert(0, b"Content-Type: text/plain; charset=utf-8")
+        body = canonical_crlf(message.body)
+        has_cte = any(f.lower().startswith(b"content-transfer-encoding:") for f in content)
+        long_line = any(len(line) > 998 for line in body.split(CRLF))
+        if seven_bit and not has_cte and (long_line or not body.isascii()):
+            encoded = binascii.b2a_qp(body.replace(CRLF, b"\n"), istext=True, header=False)
+            body = canonical_crlf(encoded)
+            content.append(b"Content-Transfer-Encoding: quoted-printable")
+        return cls(CRLF.join(content) + CRLF + CRLF + body)
+
+
+def base64_lines(data: bytes) -> bytes:
+    """Base64 in lines of 76 characters ending in CRLF (RFC 2045 §6.8)."""
+    return base64.encodebytes(data).replace(b"\n", CRLF)
+
+
+def _outer_block(message: SplitMessage) -> bytes:
+    return b"".join(f + CRLF for f in message.outer) + b"MIME-Version: 1.0" + CRLF
+
+
+def make_multipart_signed(
+    message: SplitMessage,
+    entity: Entity,
+    signature_der: bytes,
+    *,
+    micalg: str,
+    boundary: str | None = None,
+    token: Callable[[int], str] = secrets.token_hex,
+) -> bytes:
+    """multipart/signed with the entity and an application/pkcs7-signature part (RFC 8551 §3.5.3)."""
+    boundary = boundary or f"----=_mailsec_{token(12)}"
+    delimiter = b"--" + boundary.encode("ascii")
+    return (
+        _outer_block(message)
+        + b'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; '
+        + f"micalg={micalg};".encode("ascii")
+        + CRLF
+        + b' boundary="'
+        + boundary.encode("ascii")
+        + b'"'
+        + CRLF
+        + CRLF
+        + b"This is an S/MIME signed message. Mail programs without S/MIME show the signature as"
+        + CRLF
+        + b"an attachment called smime.p7s."
+        + CRLF
+        + CRLF
+        + delimiter
+        + CRLF
+        # RFC 2046 §5.1.1: the CRLF before a delimiter belongs to the delimiter, not the part.
+        + entity.data
+        + CRLF
+        + delimiter
+        + CRLF
+        + b"Content-Type: application/pkcs7-signature; name=smime.p7s"
+        + CRLF
+        + b"Content-Transfer-Encoding: base64"
+        + CRLF
+        + b"Content-Disposition: attachment; filename=smime.p7s"
+        + CRLF
+        + CRLF
+        + base64_lines(signature_der)
+        + CRLF
+        + delimiter
+        + b"--"
+        + CRLF
+    )
+
+
+def make_pkcs7_mime(message: SplitMessage, der: bytes, *, smime_type: str) -> bytes:
+    """application/pkcs7-mime with the CMS object as a base64 smime.p7m (RFC 8551 §3.2, §3.3)."""
+    return (
+        _outer_block(message)
+        + f"Content-Type: application/pkcs7-mime; smime-type={smime_type}; name=smime.p7m".encode(
+            "ascii"
+        )
+        + CRLF
+        + b"Content-Transfer-Encoding: base64"
+        + CRLF
+        + b"Content-Disposition: attachment; filename=smime.p7m"
+        + CRLF
+        + CRLF
+        + base64_lines(der)
+    )
+
+
+def decode_body(message: SplitMessage) -> bytes:
+    """The body after its transfer encoding (base64 for S/MIME; binary accepted as is)."""
+    cte = (message.header("Content-Transfer-Encoding") or "7bit").strip().lower()
+    if cte == "base64":
+        try:
+            return base64.b64decode(re.sub(rb"[^A-Za-z0-9+/=]", b"", message.body), validate=True)
+        except binascii.Error:
+            raise InputError(
+                "The S/MIME attachment is not valid base64: it was truncated or damaged."
+            ) from None
+    if cte in ("binary", "8bit", "7bit"):
+        return message.body
+    raise InputError(f"The S/MIME part has the transfer encoding {cte!r}; expected base64.")
+
+
+def split_multipart_signed(message: SplitMessage, data: bytes) -> tuple[bytes, bytes]:
+    """The signed entity (exact bytes, CRLF) and the signature part's raw bytes.
+
+    ``data`` is the whole message in canonical CRLF form. The first body part is returned byte
+    for byte, because the signature covers exactly those bytes (RFC 8551 §3.5.3, RFC 1847 §2.1).
+    """
+    boundary = message.param("boundary")
+    if not boundary:
+        raise InputError("The multipart/signed message has no boundary parameter; it is damaged.")
+    delimiter = CRLF + b"--" + boundary.encode("latin-1")
+    start = data.find(b"--" + boundary.encode("latin-1") + CRLF)
+    if start < 0:
+        raise InputError("The multipart/signed message has no parts; it was truncated.")
+    first = start + len(boundary) + 4
+    end_first = data.find(delimiter, first)
+    if end_first < 0:
+        raise InputError(
+            "The multipart/signed message ends inside its first part; it was truncated."
+        )
+    second = data.find(CRLF, end_first + len(delimiter))
+    end_second = data.find(delimiter, second)
+    if second < 0 or end_second < 0:
+        raise InputError(
+            "The multipart/signed message has no complete signature part; it was truncated."
+        )
+    return data[first:end_first], data[second + 2 : end_second]
