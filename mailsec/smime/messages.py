@@ -17,6 +17,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.utils import getaddresses
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -40,6 +41,9 @@ from mailsec.smime.mime import (
     split_multipart_signed,
 )
 from mailsec.trace import Outcome, Step, Trace
+
+if TYPE_CHECKING:
+    from mailsec.pki.validate import CertificateCheck
 
 __all__ = [
     "Decrypted",
@@ -356,8 +360,8 @@ class Verification:
 
     status: SignatureStatus
     signature: SignatureCheck
-    certificate_check: object | None
-    """The :class:`mailsec.pki.CertificateCheck` of the signer (None if it was not reached)."""
+    certificate_check: CertificateCheck | None
+    """The check of the signer's certificate (None if it was not reached)."""
     sender: str | None
     """The From: address of the message, if any."""
     steps: Trace

@@ -1,0 +1,170 @@
+"""``mailsec pki``: make the course CA and S/MIME certificates in a folder, and look at them.
+
+::
+
+    mailsec pki init course-pki/            # CA, Alice (RSA), Bob (EC) and the failure cases
+    mailsec pki issue course-pki/ --email dave@example.org --name Dave --key-type ec-p256
+    mailsec pki show course-pki/alice.pem --ca course-pki/ca.pem
+
+Keys are generated on your machine when you run the command and written unencrypted with
+owner-only permissions: they are for trying the course, never for real mail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+from pathlib import Path
+
+from mailsec.errors import InputError
+
+README = """\
+The mailsec course PKI (made {when} UTC). For learning only: the keys are not protected.
+
+  ca.pem                      the course root CA certificate (trust this one with --ca)
+  ca.key.pem                  its private key (used by 'mailsec pki issue')
+  alice.pem / .key.pem        alice@example.org, RSA 2048
+  bob.pem / .key.pem          bob@example.net, EC P-256
+  expired.pem / .key.pem      alice@example.org, expired
+  wrong-address.pem / ...     carol@example.com (sign as Alice with it: wrong address)
+  unknown-ca.pem / ...        alice@example.org from an untrusted CA (unknown-root.pem)
+
+Try:
+  mailsec smime sign --key alice.key.pem --cert alice.pem < mail.eml > signed.eml
+  mailsec smime verify --ca ca.pem < signed.eml
+  mailsec smime encrypt --recipient bob.pem --recipient alice.pem < signed.eml > sealed.eml
+  mailsec smime decrypt --key bob.key.pem --cert bob.pem < sealed.eml
+"""
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the init / issue / show subcommands."""
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    init = commands.add_parser("init", help="write the course CA and user certificates to a folder")
+    init.add_argument("folder", help="the folder to write into (created if missing)")
+    init.add_argument("--force", action="store_true", help="overwrite existing files")
+
+    issue = commands.add_parser("issue", help="issue one more S/MIME certificate from the CA")
+    issue.add_argument("folder", help="a folder made by 'mailsec pki init'")
+    issue.add_argument("--email", required=True, help="the address, e.g. dave@example.org")
+    issue.add_argument("--name", required=True, help="the person's name, e.g. Dave")
+    issue.add_argument("--key-type", default="rsa", choices=("rsa", "ec-p256"), help="key type")
+    issue.add_argument("--days", type=int, default=365, help="how long it is valid (days)")
+    issue.add_argument("--force", action="store_true", help="overwrite existing files")
+
+    show = commands.add_parser("show", help="show a certificate and check it for S/MIME")
+    show.add_argument("certificate", help="a PEM certificate")
+    show.add_argument("--ca", help="the CA certificate to check the chain against")
+    show.add_argument("--email", help="the address the certificate should carry")
+
+
+def _write(path: Path, data: bytes, *, secret: bool, force: bool) -> None:
+    if path.exists() and not force:
+        raise InputError(f"{str(path)!r} already exists; add --force to overwrite it.")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+    fd = os.open(path, flags, 0o600 if secret else 0o644)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"Cannot read {path!r}: {exc.strerror}.") from None
+
+
+def _folder(path: str, *, create: bool) -> Path:
+    folder = Path(path)
+    if create:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"Cannot create the folder {path!r}: {exc.strerror}.") from None
+    elif not folder.is_dir():
+        raise InputError(f"{path!r} is not a folder; make one with 'mailsec pki init {path}'.")
+    return folder
+
+
+def run(args: argparse.Namespace) -> int:
+    """Carry out one subcommand; returns the exit status."""
+    from mailsec.pki import ca as calib
+    from mailsec.pki.validate import certificate_addresses, check_certificate, describe_name
+    from mailsec.trace import steps_to_text
+
+    if args.command == "init":
+        folder = _folder(args.folder, create=True)
+        pki = calib.course_pki()
+        files = {
+            "ca": pki.ca,
+            "alice": pki.alice,
+            "bob": pki.bob,
+            "expired": pki.expired,
+            "wrong-address": pki.wrong_address,
+            "unknown-ca": pki.unknown_ca,
+            "unknown-root": pki.unknown_root,
+        }
+        for stem, identity in files.items():
+            _write(
+                folder / f"{stem}.pem", identity.certificate_pem(), secret=False, force=args.force
+            )
+            _write(folder / f"{stem}.key.pem", identity.key_pem(), secret=True, force=args.force)
+        now = dt.datetime.now(dt.timezone.utc)
+        _write(
+            folder / "README.txt",
+            README.format(when=f"{now:%Y-%m-%d %H:%M}").encode(),
+            secret=False,
+            force=args.force,
+        )
+        print(
+            f"Wrote the course PKI to {folder}/ ({len(files)} certificates with keys; see README.txt)."
+        )
+        return 0
+    if args.command == "issue":
+        folder = _folder(args.folder, create=False)
+        if args.days < 1:
+            raise InputError(f"--days {args.days} is not a number of days; give 1 or more.")
+        ca_cert = (
+            calib.load_certificate((folder / "ca.pem").read_bytes(), source="ca.pem")
+            if (folder / "ca.pem").exists()
+            else None
+        )
+        ca_key_path = folder / "ca.key.pem"
+        if ca_cert is None or not ca_key_path.exists():
+            raise InputError(
+                f"{args.folder!r} has no ca.pem and ca.key.pem; run 'mailsec pki init' first."
+            )
+        ca = calib.Identity(
+            "CA", calib.load_private_key(ca_key_path.read_bytes(), source="ca.key.pem"), ca_cert
+        )
+        now = dt.datetime.now(dt.timezone.utc)
+        user = calib.issue_smime_certificate(
+            ca,
+            email=args.email,
+            common_name=args.name,
+            key_type=calib.KeyType(args.key_type),
+            now=now,
+            not_after=now + dt.timedelta(days=args.days),
+        )
+        stem = args.email.split("@")[0].lower()
+        _write(folder / f"{stem}.pem", user.certificate_pem(), secret=False, force=args.force)
+        _write(folder / f"{stem}.key.pem", user.key_pem(), secret=True, force=args.force)
+        print(f"Wrote {folder / (stem + '.pem')} and {folder / (stem + '.key.pem')}.")
+        return 0
+    # show
+    cert = calib.load_certificate(_read(args.certificate), source=f"The file {args.certificate!r}")
+    print(f"Subject:   {describe_name(cert.subject)}")
+    print(f"Issuer:    {describe_name(cert.issuer)}")
+    print(f"Serial:    {cert.serial_number:x}")
+    print(
+        f"Valid:     {cert.not_valid_before_utc:%Y-%m-%d %H:%M} to {cert.not_valid_after_utc:%Y-%m-%d %H:%M} UTC"
+    )
+    print(f"Addresses: {', '.join(certificate_addresses(cert)) or '(none)'}")
+    if not args.ca:
+        return 0
+    trusted = calib.load_certificates(_read(args.ca), source=f"The CA file {args.ca!r}")
+    check = check_certificate(cert, trusted=trusted, email=args.email)
+    print(steps_to_text(check.steps))
+    print(f"Verdict:   {check.status.description}")
+    return 0 if check.valid else 1
