@@ -1,0 +1,692 @@
+"""Transferable keys: certificates (public) and secret keys, their self-signatures and validity.
+
+A *transferable public key* (RFC 4880 §11.1), which this package calls a :class:`Certificate`, is a
+sequence of packets: the primary key, optional direct-key and revocation signatures, one or more user
+IDs each followed by its certifications, and subkeys each followed by a *binding signature* by the
+primary key. A transferable *secret* key (§11.2) is the same with secret-key packets.
+
+What a key may do is written in its self-signatures, not in the key packet: key flags (certify,
+sign, encrypt), preferred algorithms, features (MDC) and expiry. mailsec checks every self-signature
+when it reads a key and uses only components whose self-signatures verify - as GnuPG and Sequoia do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa, x25519
+
+from mailsec.errors import InputError
+from mailsec.openpgp.armor import ArmorLabel, armor, dearmor, is_armored
+from mailsec.openpgp.constants import (
+    CompressionAlgorithm,
+    HashAlgorithm,
+    KeyFlags,
+    PacketTag,
+    SignatureType,
+    SymmetricAlgorithm,
+)
+from mailsec.openpgp.keys import (
+    KeyMaterial,
+    parse_key_packet,
+    public_body_for,
+    secret_part_for,
+)
+from mailsec.openpgp.packets import Packet, encode_packet, read_packets
+from mailsec.openpgp.signatures import (
+    Signature,
+    Subpacket,
+    SubpacketType,
+    key_content,
+    make_signature,
+    parse_signature,
+)
+
+__all__ = [
+    "Certificate",
+    "SecretKey",
+    "SubkeyEntry",
+    "UserIDEntry",
+    "certify",
+    "generate_key",
+    "read_cert",
+    "read_certs",
+    "read_key",
+    "read_keys",
+]
+
+#: What generated keys advertise, so other tools pick AES and SHA-2 (RFC 4880 §5.2.3.7-9, §13.2).
+PREFERRED_SYMMETRIC = (SymmetricAlgorithm.AES256, SymmetricAlgorithm.AES128)
+PREFERRED_HASHES = (
+    HashAlgorithm.SHA512,
+    HashAlgorithm.SHA384,
+    HashAlgorithm.SHA256,
+    HashAlgorithm.SHA224,
+)
+PREFERRED_COMPRESSION = (
+    CompressionAlgorithm.ZLIB,
+    CompressionAlgorithm.ZIP,
+    CompressionAlgorithm.UNCOMPRESSED,
+)
+FEATURE_MDC = 0x01  # RFC 4880 §5.2.3.24: the holder can read SEIPD (MDC) packets.
+
+_CERTIFICATIONS = (0x10, 0x11, 0x12, 0x13)
+
+
+@dataclass(frozen=True)
+class UserIDEntry:
+    """A user ID with the signatures that follow it."""
+
+    text: str
+    raw: bytes
+    signatures: tuple[Signature, ...]
+    self_signature: Signature | None
+    """The newest self-certification that verifies, or None (then the user ID is not used)."""
+    revoked: bool = False
+
+
+@dataclass(frozen=True)
+class SubkeyEntry:
+    """A subkey with its binding signatures."""
+
+    key: KeyMaterial
+    signatures: tuple[Signature, ...]
+    binding: Signature | None
+    """The newest binding signature that verifies (with its back-signature if it can sign)."""
+    revoked: bool = False
+
+
+def _from(signature: Signature, key: KeyMaterial) -> bool:
+    """Whether the signature names ``key`` as its issuer (or names none)."""
+    fingerprint, key_id = signature.issuer_fingerprint, signature.issuer_key_id
+    if fingerprint is not None:
+        return fingerprint == key.fingerprint
+    return key_id is None or key_id == key.key_id
+
+
+def _newest(signatures: Sequence[Signature]) -> Signature | None:
+    if not signatures:
+        return None
+    return max(signatures, key=lambda s: s.created or datetime.min.replace(tzinfo=timezone.utc))
+
+
+def _inferred_flags(key: KeyMaterial) -> KeyFlags:
+    """Without a key-flags subpacket, usage follows the algorithm (RFC 4880 §5.2.3.21)."""
+    flags = KeyFlags(0)
+    if key.can_sign_algorithm:
+        flags |= KeyFlags.SIGN | KeyFlags.CERTIFY
+    if key.can_encrypt_algorithm:
+        flags |= KeyFlags.ENCRYPT_COMMUNICATIONS | KeyFlags.ENCRYPT_STORAGE
+    return flags
+
+
+_ENCRYPT = KeyFlags.ENCRYPT_COMMUNICATIONS | KeyFlags.ENCRYPT_STORAGE
+
+
+class _Transferable:
+    """What certificates and secret keys share."""
+
+    primary: KeyMaterial
+    users: tuple[UserIDEntry, ...]
+    subkeys: tuple[SubkeyEntry, ...]
+    direct_signatures: tuple[Signature, ...]
+    revocations: tuple[Signature, ...]
+
+    # -- identity --------------------------------------------------------------------------------
+
+    @property
+    def fingerprint(self) -> str:
+        """The primary key's v4 fingerprint: 40 upper-case hex digits (RFC 4880 §12.2)."""
+        return self.primary.fingerprint
+
+    @property
+    def key_id(self) -> str:
+        """The primary key's key ID: 16 upper-case hex digits (RFC 4880 §12.2)."""
+        return self.primary.key_id
+
+    @property
+    def user_ids(self) -> tuple[str, ...]:
+        """The user IDs whose self-signatures verify, primary user ID first."""
+        good = [u for u in self.users if u.self_signature is not None and not u.revoked]
+        good.sort(key=lambda u: not u.self_signature.is_primary_user_id)  # type: ignore[union-attr]
+        return tuple(u.text for u in good)
+
+    @property
+    def created(self) -> datetime:
+        return self.primary.created
+
+    @property
+    def primary_signature(self) -> Signature | None:
+        """The self-signature that speaks for the primary key: the primary user ID's, else the
+        newest direct-key signature (RFC 4880 §5.2.3.3)."""
+        selfs = [u.self_signature for u in self.users if u.self_signature and not u.revoked]
+        primary = [s for s in selfs if s.is_primary_user_id]
+        return _newest(primary) or _newest(self.direct_signatures) or _newest(selfs)
+
+    @property
+    def expires(self) -> datetime | None:
+        """When the primary key expires, or None if it does not (RFC 4880 §5.2.3.6)."""
+        signature = self.primary_signature
+        seconds = signature.key_expiration_seconds if signature else None
+        return self.primary.created + timedelta(seconds=seconds) if seconds else None
+
+    @property
+    def revoked(self) -> bool:
+        return bool(self.revocations)
+
+    @property
+    def preferred_symmetric(self) -> tuple[int, ...]:
+        signature = self.primary_signature
+        return signature.preferred_symmetric if signature else ()
+
+    @property
+    def features(self) -> int:
+        signature = self.primary_signature
+        return signature.features if signature else 0
+
+    def primary_flags(self) -> KeyFlags:
+        signature = self.primary_signature
+        flags = signature.key_flags if signature else None
+        return flags if flags is not None else _inferred_flags(self.primary)
+
+    def usable_at(self, moment: datetime) -> str | None:
+        """Why the certificate cannot be used at ``moment``, or None when it can."""
+        if self.revoked:
+            return f"the key {self.fingerprint} has been revoked"
+        if self.primary_signature is None:
+            return f"the key {self.fingerprint} has no valid self-signature"
+        if moment < self.primary.created - timedelta(minutes=10):
+            return f"the key {self.fingerprint} was created after that time"
+        expires = self.expires
+        if expires is not None and moment >= expires:
+            return f"the key {self.fingerprint} expired on {expires:%Y-%m-%d %H:%M} UTC"
+        return None
+
+    def _subkey_usable(self, entry: SubkeyEntry, moment: datetime) -> bool:
+        if entry.binding is None or entry.revoked:
+            return False
+        seconds = entry.binding.key_expiration_seconds
+        return not (seconds and moment >= entry.key.created + timedelta(seconds=seconds))
+
+    def encryption_keys(self, moment: datetime) -> tuple[KeyMaterial, ...]:
+        """Keys that may encrypt at ``moment``, subkeys first (RFC 4880 §5.2.3.21)."""
+        if self.usable_at(moment):
+            return ()
+        out = []
+        for entry in self.subkeys:
+            flags = entry.binding.key_flags if entry.binding else None
+            flags = _inferred_flags(entry.key) if flags is None else flags
+            if (
+                flags & _ENCRYPT
+                and entry.key.can_encrypt_algorithm
+                and self._subkey_usable(entry, moment)
+            ):
+                out.append(entry.key)
+        if self.primary_flags() & _ENCRYPT and self.primary.can_encrypt_algorithm:
+            out.append(self.primary)
+        return tuple(out)
+
+    def signing_keys(self, moment: datetime) -> tuple[KeyMaterial, ...]:
+        """Keys that may make document signatures at ``moment``."""
+        if self.usable_at(moment):
+            return ()
+        out = []
+        if self.primary_flags() & KeyFlags.SIGN and self.primary.can_sign_algorithm:
+            out.append(self.primary)
+        for entry in self.subkeys:
+            flags = entry.binding.key_flags if entry.binding else None
+            flags = _inferred_flags(entry.key) if flags is None else flags
+            if (
+                flags & KeyFlags.SIGN
+                and entry.key.can_sign_algorithm
+                and self._subkey_usable(entry, moment)
+            ):
+                out.append(entry.key)
+        return tuple(out)
+
+    def all_keys(self) -> tuple[KeyMaterial, ...]:
+        return (self.primary, *(entry.key for entry in self.subkeys))
+
+    def find(self, key_id_or_fingerprint: str) -> KeyMaterial | None:
+        wanted = key_id_or_fingerprint.upper()
+        for key in self.all_keys():
+            if wanted in (key.fingerprint, key.key_id):
+                return key
+        return None
+
+    # -- export ----------------------------------------------------------------------------------
+
+    def _packets(self, *, secret: bool) -> bytes:
+        def key_packet(key: KeyMaterial, primary: bool) -> bytes:
+            if secret and key.secret is not None:
+                tag = PacketTag.SECRET_KEY if primary else PacketTag.SECRET_SUBKEY
+                return encode_packet(tag, key.body + key.secret_part)
+            if secret and primary:
+                raise InputError("The primary key has no secret part to export.")
+            tag = PacketTag.PUBLIC_KEY if primary else PacketTag.PUBLIC_SUBKEY
+            return encode_packet(tag, key.body)
+
+        def sigs(signatures: Sequence[Signature]) -> bytes:
+            return b"".join(encode_packet(PacketTag.SIGNATURE, s.to_body()) for s in signatures)
+
+        out = [key_packet(self.primary, True), sigs(self.revocations), sigs(self.direct_signatures)]
+        for user in self.users:
+            out.append(encode_packet(PacketTag.USER_ID, user.raw) + sigs(user.signatures))
+        for entry in self.subkeys:
+            out.append(key_packet(entry.key, False) + sigs(entry.signatures))
+        return b"".join(out)
+
+
+@dataclass(frozen=True)
+class Certificate(_Transferable):
+    """A transferable public key (RFC 4880 §11.1): what you give others so they can encrypt to you
+    and check your signatures."""
+
+    primary: KeyMaterial
+    users: tuple[UserIDEntry, ...] = ()
+    subkeys: tuple[SubkeyEntry, ...] = ()
+    direct_signatures: tuple[Signature, ...] = ()
+    revocations: tuple[Signature, ...] = ()
+
+    def to_bytes(self, *, armor: bool = True) -> bytes:
+        """The certificate as OpenPGP packets, ASCII-armored by default (RFC 4880 §6.2)."""
+        data = self._packets(secret=False)
+        return _armor(data, ArmorLabel.PUBLIC_KEY) if armor else data
+
+
+@dataclass(frozen=True)
+class SecretKey(_Transferable):
+    """A transferable secret key (RFC 4880 §11.2), unprotected: keep it to yourself."""
+
+    primary: KeyMaterial
+    users: tuple[UserIDEntry, ...] = ()
+    subkeys: tuple[SubkeyEntry, ...] = ()
+    direct_signatures: tuple[Signature, ...] = ()
+    revocations: tuple[Signature, ...] = ()
+
+    @property
+    def public(self) -> Certificate:
+        """The certificate: the same packets without the secret numbers."""
+        return Certificate(
+            primary=self.primary.without_secret(),
+            users=self.users,
+            subkeys=tuple(replace(e, key=e.key.without_secret()) for e in self.subkeys),
+            direct_signatures=self.direct_signatures,
+            revocations=self.revocations,
+        )
+
+    def to_bytes(self, *, armor: bool = True) -> bytes:
+        """The secret key as OpenPGP packets, ASCII-armored by default."""
+        data = self._packets(secret=True)
+        return _armor(data, ArmorLabel.PRIVATE_KEY) if armor else data
+
+    def decryption_keys(self) -> tuple[KeyMaterial, ...]:
+        """Every secret key that can decrypt, expired or not: old mail must stay readable."""
+        return tuple(k for k in self.all_keys() if k.secret is not None and k.can_encrypt_algorithm)
+
+
+def _armor(data: bytes, label: ArmorLabel) -> bytes:
+    return armor(data, label)
+
+
+# -- reading -----------------------------------------------------------------------------------------
+
+_KEY_TAGS = {PacketTag.PUBLIC_KEY, PacketTag.SECRET_KEY}
+_SUBKEY_TAGS = {PacketTag.PUBLIC_SUBKEY, PacketTag.SECRET_SUBKEY}
+
+
+def _binary(data: bytes | str, what: str) -> bytes:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if not isinstance(data, (bytes, bytearray)):
+        raise InputError(f"The {what} must be bytes or text, not {type(data).__name__}.")
+    if not data.strip():
+        raise InputError(f"The {what} is empty; paste or load an OpenPGP {what}.")
+    return dearmor(bytes(data))[1] if is_armored(bytes(data)) else bytes(data)
+
+
+def _split(packets: list[Packet], what: str) -> list[list[Packet]]:
+    groups: list[list[Packet]] = []
+    for packet in packets:
+        if packet.tag in (PacketTag.TRUST, PacketTag.MARKER, PacketTag.PADDING):
+            continue
+        if packet.tag in _KEY_TAGS:
+            groups.append([packet])
+        elif not groups:
+            raise InputError(
+                f"The {what} does not start with a key packet (it starts with a "
+                f"{packet.name}); this is not an OpenPGP key."
+            )
+        else:
+            groups[-1].append(packet)
+    if not groups:
+        raise InputError(f"The data holds no OpenPGP key packet; it is not a {what}.")
+    return groups
+
+
+def _assemble(group: list[Packet]) -> tuple[bool, dict[str, object]]:
+    """Check the self-signatures of one transferable key and collect its valid parts."""
+    first = group[0]
+    secret = first.tag == PacketTag.SECRET_KEY
+    primary = parse_key_packet(first.body, secret=secret)
+    direct: list[Signature] = []
+    revocations: list[Signature] = []
+    users: list[UserIDEntry] = []
+    subkeys: list[SubkeyEntry] = []
+    current: tuple[str, object, list[Signature]] | None = None
+
+    def close() -> None:
+        if current is None:
+            return
+        kind, item, signatures = current
+        if kind == "uid":
+            raw = item  # type: ignore[assignment]
+            content = key_content(primary, user_id=raw)  # type: ignore[arg-type]
+            own = [
+                s
+                for s in signatures
+                if _from(s, primary) and s.type in _CERTIFICATIONS and s.check(primary, content)
+            ]
+            revoked = any(
+                s.type == SignatureType.CERTIFICATION_REVOCATION
+                and _from(s, primary)
+                and s.check(primary, content)
+                for s in signatures
+            )
+            users.append(
+                UserIDEntry(
+                    text=raw.decode("utf-8", "replace"),  # type: ignore[union-attr]
+                    raw=raw,  # type: ignore[arg-type]
+                    signatures=tuple(signatures),
+                    self_signature=_newest(own),
+                    revoked=revoked,
+                )
+            )
+        elif kind == "subkey":
+            sub: KeyMaterial = item  # type: ignore[assignment]
+            content = key_content(primary, subkey=sub)
+            bindings = [
+                s
+                for s in signatures
+                if s.type == SignatureType.SUBKEY_BINDING
+                and _from(s, primary)
+                and s.check(primary, content)
+                and _back_signed(s, sub, content)
+            ]
+            revoked = any(
+                s.type == SignatureType.SUBKEY_REVOCATION
+                and _from(s, primary)
+                and s.check(primary, content)
+                for s in signatures
+            )
+            subkeys.append(SubkeyEntry(sub, tuple(signatures), _newest(bindings), revoked))
+
+    for packet in group[1:]:
+        tag = packet.tag
+        if tag == PacketTag.SIGNATURE:
+            signature = parse_signature(packet.body)
+            if current is None:
+                content = key_content(primary)
+                valid = _from(signature, primary) and signature.check(primary, content)
+                if valid and signature.type == SignatureType.KEY_REVOCATION:
+                    revocations.append(signature)
+                elif valid and signature.type == SignatureType.DIRECT_KEY:
+                    direct.append(signature)
+            else:
+                current[2].append(signature)
+        elif tag == PacketTag.USER_ID:
+            close()
+            current = ("uid", packet.body, [])
+        elif tag in _SUBKEY_TAGS:
+            close()
+            material = parse_key_packet(packet.body, secret=tag == PacketTag.SECRET_SUBKEY)
+            current = ("subkey", material, [])
+        elif tag == PacketTag.USER_ATTRIBUTE:
+            close()
+            current = ("attribute", packet.body, [])
+        else:
+            raise InputError(
+                f"A {packet.name} appears inside a key (at byte {packet.offset}); a transferable "
+                "key holds only keys, user IDs and signatures (RFC 4880 §11.1)."
+            )
+    close()
+    return secret, {
+        "primary": primary,
+        "users": tuple(users),
+        "subkeys": tuple(subkeys),
+        "direct_signatures": tuple(direct),
+        "revocations": tuple(revocations),
+    }
+
+
+def _back_signed(binding: Signature, subkey: KeyMaterial, content: bytes) -> bool:
+    """A subkey that can sign must sign back its binding (RFC 4880 §5.2.3.21, §11.1)."""
+    flags = binding.key_flags
+    if flags is None or not flags & KeyFlags.SIGN:
+        return True
+    try:
+        embedded = binding.embedded_signatures
+    except InputError:
+        return False
+    return any(
+        s.type == SignatureType.PRIMARY_KEY_BINDING and s.check(subkey, content) for s in embedded
+    )
+
+
+def read_certs(data: bytes | str) -> tuple[Certificate, ...]:
+    """Every certificate in ``data`` (armored or binary); secret keys are read as their
+    certificates."""
+    groups = _split(read_packets(_binary(data, "certificate")), "certificate")
+    out = []
+    for group in groups:
+        secret, fields = _assemble(group)
+        key = SecretKey(**fields) if secret else Certificate(**fields)  # type: ignore[arg-type]
+        out.append(key.public if isinstance(key, SecretKey) else key)
+    return tuple(out)
+
+
+def read_cert(data: bytes | str) -> Certificate:
+    """The one certificate in ``data`` (armored or binary)."""
+    certs = read_certs(data)
+    if len(certs) != 1:
+        raise InputError(
+            f"The data holds {len(certs)} certificates; give one certificate at a time."
+        )
+    return certs[0]
+
+
+def read_keys(data: bytes | str) -> tuple[SecretKey, ...]:
+    """Every secret key in ``data`` (armored or binary)."""
+    groups = _split(read_packets(_binary(data, "secret key")), "secret key")
+    out = []
+    for group in groups:
+        secret, fields = _assemble(group)
+        if not secret:
+            raise InputError(
+                f"This is a certificate (public key) {fields['primary'].fingerprint}, not a "  # type: ignore[attr-defined]
+                "secret key; give the secret key (e.g. gpg --export-secret-keys)."
+            )
+        out.append(SecretKey(**fields))  # type: ignore[arg-type]
+    return tuple(out)
+
+
+def read_key(data: bytes | str) -> SecretKey:
+    """The one secret key in ``data`` (armored or binary)."""
+    keys = read_keys(data)
+    if len(keys) != 1:
+        raise InputError(f"The data holds {len(keys)} secret keys; give one key at a time.")
+    return keys[0]
+
+
+# -- making keys ---------------------------------------------------------------------------------
+
+_ALGORITHMS = {
+    "ed25519": "ed25519",
+    "curve25519": "ed25519",
+    "cv25519": "ed25519",
+    "rsa3072": "rsa3072",
+    "rsa4096": "rsa4096",
+    "rsa2048": "rsa2048",
+}
+
+
+def _moment(now: datetime | None) -> datetime:
+    moment = now or datetime.now(timezone.utc)
+    if moment.tzinfo is None:
+        raise InputError(f"The time {moment!r} has no time zone; give an aware datetime (UTC).")
+    # OpenPGP stores whole seconds (RFC 4880 §3.5).
+    return moment.astimezone(timezone.utc).replace(microsecond=0)
+
+
+def _fresh_key(created: datetime, secret: object) -> KeyMaterial:
+    algorithm, curve, body = public_body_for(created, secret)
+    material = parse_key_packet(body, secret=False)
+    material = replace(material, secret=secret, curve=curve)
+    assert material.algorithm == algorithm
+    return replace(material, secret_part=secret_part_for(material))
+
+
+def _preferences(flags: KeyFlags, expiry_seconds: int | None) -> list[Subpacket]:
+    out = [Subpacket(SubpacketType.KEY_FLAGS, bytes([flags]))]
+    if expiry_seconds:
+        out.append(Subpacket(SubpacketType.KEY_EXPIRATION_TIME, expiry_seconds.to_bytes(4, "big")))
+    out += [
+        Subpacket(SubpacketType.PREFERRED_SYMMETRIC, bytes(PREFERRED_SYMMETRIC)),
+        Subpacket(SubpacketType.PREFERRED_HASH, bytes(PREFERRED_HASHES)),
+        Subpacket(SubpacketType.PREFERRED_COMPRESSION, bytes(PREFERRED_COMPRESSION)),
+        Subpacket(SubpacketType.FEATURES, bytes([FEATURE_MDC])),
+        Subpacket(SubpacketType.KEY_SERVER_PREFERENCES, b"\x80"),  # no-modify (§5.2.3.17)
+    ]
+    return out
+
+
+def generate_key(
+    user_ids: str | Sequence[str],
+    *,
+    algorithm: str = "ed25519",
+    now: datetime | None = None,
+    expires: datetime | timedelta | None = None,
+) -> SecretKey:
+    """Make a new OpenPGP v4 key.
+
+    ``algorithm="ed25519"`` (the default) makes an EdDSA Ed25519 primary key that certifies and
+    signs, with a Curve25519 ECDH subkey that encrypts - what ``gpg --quick-gen-key`` makes by
+    default. ``"rsa3072"`` makes an RSA 3072 primary key with an RSA 3072 encryption subkey.
+    Every user ID gets a positive self-certification that advertises AES-256 and AES-128, SHA-2
+    and the MDC feature (RFC 4880 §5.2.3.7, §5.2.3.24); the subkey gets a binding signature.
+    """
+    names = [user_ids] if isinstance(user_ids, str) else list(user_ids)
+    for name in names:
+        if not isinstance(name, str) or not name.strip():
+            raise InputError(
+                f"The user ID {name!r} is empty; give a name and address such as "
+                "'Alice <alice@example.org>'."
+            )
+        if "\n" in name or "\r" in name:
+            raise InputError(f"The user ID {name!r} has a line break; give it on one line.")
+    choice = _ALGORITHMS.get(str(algorithm).lower().replace("-", "").replace(" ", ""))
+    if choice is None:
+        raise InputError(
+            f"Unknown key algorithm {algorithm!r}; choose 'ed25519' (the default) or 'rsa3072'."
+        )
+    created = _moment(now)
+    expiry_seconds: int | None = None
+    if expires is not None:
+        until = created + expires if isinstance(expires, timedelta) else _moment(expires)
+        expiry_seconds = int((until - created).total_seconds())
+        if expiry_seconds <= 0:
+            raise InputError(
+                f"The expiry {until:%Y-%m-%d %H:%M:%S} UTC is not after the key's creation "
+                f"({created:%Y-%m-%d %H:%M:%S} UTC); give a later time."
+            )
+    if choice == "ed25519":
+        primary = _fresh_key(created, ed25519.Ed25519PrivateKey.generate())
+        subkey = _fresh_key(created, x25519.X25519PrivateKey.generate())
+    else:
+        bits = int(choice[3:])
+        primary = _fresh_key(created, rsa.generate_private_key(65537, bits))
+        subkey = _fresh_key(created, rsa.generate_private_key(65537, bits))
+
+    users = []
+    primary_flags = KeyFlags.CERTIFY | KeyFlags.SIGN
+    for index, name in enumerate(names):
+        raw = name.encode("utf-8")
+        hashed = _preferences(primary_flags, expiry_seconds)
+        if index == 0 and len(names) > 1:
+            hashed.append(Subpacket(SubpacketType.PRIMARY_USER_ID, b"\x01"))
+        signature = make_signature(
+            primary,
+            SignatureType.POSITIVE_CERTIFICATION,
+            key_content(primary, user_id=raw),
+            created=created,
+            hashed=hashed,
+        )
+        users.append(UserIDEntry(name, raw, (signature,), signature))
+    direct: tuple[Signature, ...] = ()
+    if not names:
+        # Without a user ID the preferences go in a direct-key signature (RFC 4880 §5.2.1, 0x1F).
+        direct = (
+            make_signature(
+                primary,
+                SignatureType.DIRECT_KEY,
+                key_content(primary),
+                created=created,
+                hashed=_preferences(primary_flags, expiry_seconds),
+            ),
+        )
+    binding_subpackets = [Subpacket(SubpacketType.KEY_FLAGS, bytes([_ENCRYPT]))]
+    if expiry_seconds:
+        binding_subpackets.append(
+            Subpacket(SubpacketType.KEY_EXPIRATION_TIME, expiry_seconds.to_bytes(4, "big"))
+        )
+    binding = make_signature(
+        primary,
+        SignatureType.SUBKEY_BINDING,
+        key_content(primary, subkey=subkey),
+        created=created,
+        hashed=binding_subpackets,
+    )
+    return SecretKey(
+        primary=primary,
+        users=tuple(users),
+        subkeys=(SubkeyEntry(subkey, (binding,), binding),),
+        direct_signatures=direct,
+    )
+
+
+def certify(
+    signer: SecretKey,
+    cert: Certificate,
+    user_id: str,
+    *,
+    level: int = SignatureType.GENERIC_CERTIFICATION,
+    now: datetime | None = None,
+) -> Certificate:
+    """Return ``cert`` with a certification of ``user_id`` by ``signer`` added (RFC 4880
+    §5.2.1, types 0x10-0x13): the signer vouches that the key belongs to that person."""
+    if level not in _CERTIFICATIONS:
+        raise InputError(
+            f"Certification level 0x{level:02X} is not one of 0x10-0x13 (RFC 4880 §5.2.1)."
+        )
+    entry = next((u for u in cert.users if u.text == user_id), None)
+    if entry is None:
+        raise InputError(
+            f"The certificate {cert.fingerprint} has no user ID {user_id!r}; it has: "
+            + ", ".join(repr(u) for u in cert.user_ids)
+        )
+    created = _moment(now)
+    reason = signer.usable_at(created)
+    if reason:
+        raise InputError(f"The signer cannot certify: {reason}.")
+    signature = make_signature(
+        signer.primary,
+        level,
+        key_content(cert.primary, user_id=entry.raw),
+        created=created,
+    )
+    users = tuple(
+        replace(u, signatures=(*u.signatures, signature)) if u is entry else u for u in cert.users
+    )
+    return replace(cert, users=users)

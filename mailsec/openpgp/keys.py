@@ -1,0 +1,504 @@
+"""One OpenPGP key packet: its public numbers, its fingerprint, and what it can do.
+
+A version 4 public-key packet is: version (4), creation time (4 octets), algorithm (1 octet) and the
+algorithm's public numbers (RFC 4880 §5.5.2). A secret-key packet is the same followed by the
+secret numbers (RFC 4880 §5.5.3). The v4 fingerprint is the SHA-1 of ``0x99``, the two-octet body
+length and the public body; the key ID is its last 8 octets (RFC 4880 §12.2).
+
+The elliptic-curve keys follow RFC 6637 and GnuPG's conventions, which RFC 9580 §5.5.5 records as the
+"legacy" v4 formats:
+
+- EdDSA (algorithm 22) with the Ed25519 OID; the public point is ``0x40`` followed by the 32 native
+  octets, the secret is the 32-octet seed as an MPI;
+- ECDH (algorithm 18) with the Curve25519 OID; the public point is ``0x40`` + 32 native octets, the
+  secret scalar is stored as an MPI in *reversed* (big-endian) byte order (RFC 9580 §5.5.5.6.1.1);
+- ECDH/ECDSA with NIST P-256 (and P-384/P-521): uncompressed points ``0x04 || x || y``.
+
+This module knows how each algorithm signs a digest and wraps or unwraps a session key, so the rest
+of the package can stay algorithm-neutral.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, x25519
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    Prehashed,
+    decode_dss_signature,
+    encode_dss_signature,
+)
+from cryptography.hazmat.primitives.kdf.concatkdf import ConcatKDFHash
+from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
+
+from mailsec.errors import DecryptionError, InputError
+from mailsec.openpgp.constants import (
+    CURVE_OIDS,
+    Curve,
+    HashAlgorithm,
+    PublicKeyAlgorithm,
+    SymmetricAlgorithm,
+)
+from mailsec.openpgp.packets import Reader, encode_mpi
+
+__all__ = [
+    "ANONYMOUS_SENDER",
+    "KeyMaterial",
+    "ProtectedKeyError",
+    "UnsupportedAlgorithmError",
+    "hash_object",
+    "parse_key_packet",
+]
+
+#: The fixed 20 octets in the ECDH key-derivation parameters (RFC 6637 §8).
+ANONYMOUS_SENDER = b"Anonymous Sender    "
+
+_HASHES: dict[int, type[hashes.HashAlgorithm]] = {
+    HashAlgorithm.SHA1: hashes.SHA1,
+    HashAlgorithm.SHA224: hashes.SHA224,
+    HashAlgorithm.SHA256: hashes.SHA256,
+    HashAlgorithm.SHA384: hashes.SHA384,
+    HashAlgorithm.SHA512: hashes.SHA512,
+}
+_HASHLIB_NAMES = {1: "md5", 2: "sha1", 8: "sha256", 9: "sha384", 10: "sha512", 11: "sha224"}
+_EC_CURVES: dict[Curve, ec.EllipticCurve] = {
+    Curve.NIST_P256: ec.SECP256R1(),
+    Curve.NIST_P384: ec.SECP384R1(),
+    Curve.NIST_P521: ec.SECP521R1(),
+}
+
+
+class UnsupportedAlgorithmError(InputError):
+    """The data uses an algorithm mailsec does not implement."""
+
+
+class ProtectedKeyError(InputError):
+    """The secret key is protected with a passphrase, which mailsec does not unlock."""
+
+
+def hash_object(algorithm: int) -> hashes.HashAlgorithm:
+    """The cryptography hash for an OpenPGP hash number (RFC 4880 §9.4)."""
+    try:
+        return _HASHES[algorithm]()
+    except KeyError:
+        raise UnsupportedAlgorithmError(
+            f"Hash algorithm {_algorithm_name(HashAlgorithm, algorithm)} is not supported; mailsec "
+            "uses SHA-1 (for fingerprints and MDC only) and SHA-2."
+        ) from None
+
+
+def hashlib_hash(algorithm: int) -> Any:
+    """A fast hashlib object for an OpenPGP hash number, for hashing large data."""
+    hash_object(algorithm)  # raises for the unsupported ones
+    return hashlib.new(_HASHLIB_NAMES[algorithm])
+
+
+def _algorithm_name(enum_type: Any, value: int) -> str:
+    try:
+        return f"{enum_type(value).title} ({value})"
+    except ValueError:
+        return f"number {value}"
+
+
+def _unsupported(algorithm: int) -> UnsupportedAlgorithmError:
+    return UnsupportedAlgorithmError(
+        f"The key uses public-key algorithm {_algorithm_name(PublicKeyAlgorithm, algorithm)}, which "
+        "mailsec does not support; use an RSA, Ed25519/Curve25519 or NIST P-256 key."
+    )
+
+
+@dataclass(frozen=True)
+class KeyMaterial:
+    """One key (primary or subkey): the public packet body, parsed, and optionally its secret."""
+
+    body: bytes
+    """The public-key packet body as it is on the wire (what the fingerprint hashes)."""
+    created: datetime
+    algorithm: int
+    curve: Curve | None = None
+    public: Any = None
+    """The cryptography public-key object, or None for algorithms mailsec cannot use."""
+    bits: int = 0
+    kdf_hash: int = 0
+    """ECDH only: the hash of the key-derivation function (RFC 6637 §9)."""
+    kdf_cipher: int = 0
+    """ECDH only: the AES key-wrap algorithm (RFC 6637 §9)."""
+    secret: Any = None
+    """The cryptography private-key object when this is a secret key."""
+    secret_part: bytes = b""
+    """The secret-key packet's octets after the public body, as read or written."""
+
+    # -- identity --------------------------------------------------------------------------------
+
+    @property
+    def fingerprint_bytes(self) -> bytes:
+        """SHA-1 over 0x99, two-octet length and the public body (RFC 4880 §12.2)."""
+        return hashlib.sha1(self.hash_prefix()).digest()
+
+    @property
+    def fingerprint(self) -> str:
+        return self.fingerprint_bytes.hex().upper()
+
+    @property
+    def key_id(self) -> str:
+        """The low 64 bits of the fingerprint (RFC 4880 §12.2)."""
+        return self.fingerprint[-16:]
+
+    def hash_prefix(self) -> bytes:
+        """How a key is fed into a fingerprint or a key signature: 0x99, length, body."""
+        return b"\x99" + len(self.body).to_bytes(2, "big") + self.body
+
+    @property
+    def algorithm_name(self) -> str:
+        try:
+            name = PublicKeyAlgorithm(self.algorithm).title
+        except ValueError:
+            name = f"algorithm {self.algorithm}"
+        if self.curve is not None:
+            return f"{name} ({self.curve.value})"
+        if self.bits:
+            return f"{name} {self.bits}"
+        return name
+
+    @property
+    def is_secret(self) -> bool:
+        return self.secret is not None
+
+    def without_secret(self) -> KeyMaterial:
+        return replace(self, secret=None, secret_part=b"")
+
+    @property
+    def can_sign_algorithm(self) -> bool:
+        return self.algorithm in (1, 3, 19, 22) and self.public is not None
+
+    @property
+    def can_encrypt_algorithm(self) -> bool:
+        return self.algorithm in (1, 2, 18) and self.public is not None
+
+    # -- signatures --------------------------------------------------------------------------------
+
+    def sign_digest(self, digest: bytes, hash_algorithm: int) -> tuple[bytes, ...]:
+        """The signature's numbers over a digest (RFC 4880 §5.2.2; RFC 6637 §5; RFC 9580 §5.2.3)."""
+        key = self.secret
+        if key is None:
+            raise InputError(f"Key {self.key_id} has no secret part here, so it cannot sign.")
+        if self.algorithm == PublicKeyAlgorithm.EDDSA_LEGACY:
+            # Ed25519 signs the digest itself; r and s are the two halves (RFC 9580 §5.2.3.3).
+            raw = key.sign(digest)
+            return raw[:32], raw[32:]
+        prehashed = Prehashed(hash_object(hash_algorithm))
+        if self.algorithm in (PublicKeyAlgorithm.RSA, PublicKeyAlgorithm.RSA_SIGN_ONLY):
+            return (key.sign(digest, padding.PKCS1v15(), prehashed),)
+        if self.algorithm == PublicKeyAlgorithm.ECDSA:
+            r, s = decode_dss_signature(key.sign(digest, ec.ECDSA(prehashed)))
+            return _int_bytes(r), _int_bytes(s)
+        raise _unsupported(self.algorithm)
+
+    def verify_digest(self, digest: bytes, hash_algorithm: int, values: tuple[bytes, ...]) -> bool:
+        """Whether ``values`` is a valid signature by this key over ``digest``."""
+        key = self.public
+        if key is None:
+            raise _unsupported(self.algorithm)
+        try:
+            if self.algorithm == PublicKeyAlgorithm.EDDSA_LEGACY:
+                if len(values) != 2 or max(len(v) for v in values) > 32:
+                    return False
+                key.verify(values[0].rjust(32, b"\0") + values[1].rjust(32, b"\0"), digest)
+                return True
+            prehashed = Prehashed(hash_object(hash_algorithm))
+            if self.algorithm in (PublicKeyAlgorithm.RSA, PublicKeyAlgorithm.RSA_SIGN_ONLY):
+                if len(values) != 1:
+                    return False
+                size = (key.key_size + 7) // 8
+                key.verify(values[0].rjust(size, b"\0"), digest, padding.PKCS1v15(), prehashed)
+                return True
+            if self.algorithm == PublicKeyAlgorithm.ECDSA:
+                if len(values) != 2:
+                    return False
+                der = encode_dss_signature(*(int.from_bytes(v, "big") for v in values))
+                key.verify(der, digest, ec.ECDSA(prehashed))
+                return True
+        except (InvalidSignature, ValueError):
+            return False
+        raise _unsupported(self.algorithm)
+
+    # -- session keys ------------------------------------------------------------------------------
+
+    def _kdf_param(self) -> bytes:
+        """The "Param" of the ECDH key derivation (RFC 6637 §8)."""
+        oid = CURVE_OIDS[self.curve]  # type: ignore[index]
+        return (
+            bytes([len(oid)])
+            + oid
+            + bytes([PublicKeyAlgorithm.ECDH, 3, 1, self.kdf_hash, self.kdf_cipher])
+            + ANONYMOUS_SENDER
+            + self.fingerprint_bytes
+        )
+
+    def _kek(self, shared: bytes) -> bytes:
+        size = SymmetricAlgorithm(self.kdf_cipher).key_size
+        kdf = ConcatKDFHash(hash_object(self.kdf_hash), size, otherinfo=self._kdf_param())
+        return kdf.derive(shared)
+
+    def encrypt_session_key(self, payload: bytes) -> bytes:
+        """The algorithm-specific part of a PKESK v3 for ``payload`` (algorithm octet, key,
+        checksum) (RFC 4880 §5.1; RFC 6637 §8)."""
+        if self.algorithm in (PublicKeyAlgorithm.RSA, PublicKeyAlgorithm.RSA_ENCRYPT_ONLY):
+            return encode_mpi(self.public.encrypt(payload, padding.PKCS1v15()))
+        if self.algorithm == PublicKeyAlgorithm.ECDH:
+            if self.curve == Curve.CURVE25519:
+                ephemeral = x25519.X25519PrivateKey.generate()
+                shared = ephemeral.exchange(self.public)
+                point = b"\x40" + ephemeral.public_key().public_bytes_raw()
+            else:
+                ephemeral_ec = ec.generate_private_key(_EC_CURVES[self.curve])  # type: ignore[index]
+                shared = ephemeral_ec.exchange(ec.ECDH(), self.public)
+                point = _ec_point(ephemeral_ec.public_key())
+            # PKCS#5 padding to a multiple of 8 octets, then AES key wrap (RFC 6637 §8).
+            pad = 8 - len(payload) % 8
+            wrapped = aes_key_wrap(self._kek(shared), payload + bytes([pad]) * pad)
+            return encode_mpi(point) + bytes([len(wrapped)]) + wrapped
+        raise _unsupported(self.algorithm)
+
+    def decrypt_session_key(self, fields: bytes) -> bytes:
+        """Recover the (algorithm, key, checksum) payload; raises DecryptionError on any failure."""
+        key = self.secret
+        reader = Reader(fields, "Public-Key Encrypted Session Key Packet")
+        try:
+            if self.algorithm in (PublicKeyAlgorithm.RSA, PublicKeyAlgorithm.RSA_ENCRYPT_ONLY):
+                size = (key.key_size + 7) // 8
+                return key.decrypt(reader.mpi().rjust(size, b"\0"), padding.PKCS1v15())
+            if self.algorithm == PublicKeyAlgorithm.ECDH:
+                point = reader.mpi()
+                wrapped = reader.take(reader.byte())
+                if self.curve == Curve.CURVE25519:
+                    if len(point) != 33 or point[0] != 0x40:
+                        raise DecryptionError()
+                    peer = x25519.X25519PublicKey.from_public_bytes(point[1:])
+                    shared = key.exchange(peer)
+                else:
+                    peer_ec = ec.EllipticCurvePublicKey.from_encoded_point(
+                        _EC_CURVES[self.curve],  # type: ignore[index]
+                        point,
+                    )
+                    shared = key.exchange(ec.ECDH(), peer_ec)
+                padded = aes_key_unwrap(self._kek(shared), wrapped)
+                pad = padded[-1]
+                if not 1 <= pad <= 8 or padded[-pad:] != bytes([pad]) * pad:
+                    raise DecryptionError()
+                return padded[:-pad]
+        except (ValueError, InvalidUnwrap, InputError):
+            raise DecryptionError() from None
+        raise _unsupported(self.algorithm)
+
+
+def _int_bytes(value: int) -> bytes:
+    return value.to_bytes((value.bit_length() + 7) // 8 or 1, "big")
+
+
+def _ec_point(public: ec.EllipticCurvePublicKey) -> bytes:
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    return public.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+
+
+def _curve_for(oid: bytes) -> Curve:
+    for curve, known in CURVE_OIDS.items():
+        if known == oid:
+            return curve
+    raise UnsupportedAlgorithmError(
+        f"The key uses an elliptic curve with OID {oid.hex()}, which mailsec does not support; "
+        "use Ed25519/Curve25519 or NIST P-256."
+    )
+
+
+def parse_key_packet(body: bytes, *, secret: bool, public_only: bool = False) -> KeyMaterial:
+    """Read a public-key or secret-key packet body (RFC 4880 §5.5.2, §5.5.3).
+
+    With ``public_only`` only the public fields are read, and whatever follows is ignored (for
+    listing a secret-key packet without decoding its secret numbers).
+    """
+    what = "Secret-Key Packet" if secret else "Public-Key Packet"
+    reader = Reader(body, what)
+    version = reader.byte()
+    if version != 4:
+        raise InputError(
+            f"This is a version {version} key; mailsec reads version 4 keys only (RFC 4880 §5.5.2), "
+            "which GnuPG 2.2 and sqop make. Export the key as a v4 key."
+        )
+    created = datetime.fromtimestamp(reader.uint(4), tz=timezone.utc)
+    algorithm = reader.byte()
+    fields: dict[str, Any] = {}
+    if algorithm in (1, 2, 3):
+        n, e = reader.mpi_int(), reader.mpi_int()
+        try:
+            fields["public"] = rsa.RSAPublicNumbers(e, n).public_key()
+        except ValueError:
+            raise InputError("The RSA public key in the key packet is not valid.") from None
+        fields["bits"] = n.bit_length()
+    elif algorithm in (18, 19, 22):
+        oid = reader.take(reader.byte())
+        point = reader.mpi()
+        curve = _curve_for(oid)
+        fields["curve"] = curve
+        try:
+            if algorithm == 22:
+                if curve != Curve.ED25519 or len(point) != 33 or point[0] != 0x40:
+                    raise _unsupported(algorithm)
+                fields["public"] = ed25519.Ed25519PublicKey.from_public_bytes(point[1:])
+            elif algorithm == 18 and curve == Curve.CURVE25519:
+                if len(point) != 33 or point[0] != 0x40:
+                    raise InputError("The Curve25519 public point does not start with 0x40.")
+                fields["public"] = x25519.X25519PublicKey.from_public_bytes(point[1:])
+            elif curve in _EC_CURVES:
+                fields["public"] = ec.EllipticCurvePublicKey.from_encoded_point(
+                    _EC_CURVES[curve], point
+                )
+            else:
+                raise _unsupported(algorithm)
+        except ValueError:
+            raise InputError(
+                f"The {curve.value} public point in the key packet is not valid."
+            ) from None
+        if algorithm == 18:
+            params = reader.take(reader.byte())
+            if len(params) != 3 or params[0] != 1:
+                raise InputError("The ECDH key's KDF parameters are malformed (RFC 6637 §9).")
+            fields["kdf_hash"], fields["kdf_cipher"] = params[1], params[2]
+            if params[1] not in _HASHES or params[2] not in (7, 8, 9):
+                raise UnsupportedAlgorithmError(
+                    f"The ECDH key asks for KDF hash {params[1]} and key wrap {params[2]}; mailsec "
+                    "supports SHA-2 with AES key wrap (RFC 6637 §9)."
+                )
+    elif algorithm in (16, 17):
+        # DSA (p, q, g, y) and Elgamal (p, g, y): read for fingerprints, not usable here.
+        for _ in range(4 if algorithm == 17 else 3):
+            reader.mpi()
+    else:
+        raise _unsupported(algorithm)
+    public_end = reader.pos
+    material = KeyMaterial(body=body[:public_end], created=created, algorithm=algorithm, **fields)
+    if public_only:
+        return material
+    if not secret:
+        if reader.remaining():
+            raise InputError(f"The {what} has {reader.remaining()} unexpected octets at its end.")
+        return material
+    return _read_secret(material, reader)
+
+
+def _read_secret(material: KeyMaterial, reader: Reader) -> KeyMaterial:
+    """The secret numbers after the public ones (RFC 4880 §5.5.3)."""
+    start = reader.pos
+    usage = reader.byte()
+    if usage != 0:
+        raise ProtectedKeyError(
+            f"The secret key {material.key_id} is protected with a passphrase (S2K usage {usage}), "
+            "which mailsec does not unlock; export it without a passphrase "
+            "(e.g. gpg --export-secret-keys after removing the passphrase)."
+        )
+    mpi_start = reader.pos
+    algorithm = material.algorithm
+    if material.public is None:
+        raise _unsupported(algorithm)
+    values = [reader.mpi() for _ in range(4 if algorithm in (1, 2, 3) else 1)]
+    mpi_end = reader.pos
+    checksum = reader.uint(2)
+    if sum(reader.data[mpi_start:mpi_end]) & 0xFFFF != checksum:
+        raise InputError(
+            f"The secret key {material.key_id} fails its checksum (RFC 4880 §5.5.3); it is damaged."
+        )
+    try:
+        if algorithm in (1, 2, 3):
+            d, p, q = (int.from_bytes(v, "big") for v in values[:3])
+            n = material.public.public_numbers().n
+            e = material.public.public_numbers().e
+            if p * q != n:
+                raise ValueError("p*q != n")
+            secret = rsa.RSAPrivateNumbers(
+                p=p,
+                q=q,
+                d=d,
+                dmp1=rsa.rsa_crt_dmp1(d, p),
+                dmq1=rsa.rsa_crt_dmq1(d, q),
+                iqmp=rsa.rsa_crt_iqmp(p, q),
+                public_numbers=rsa.RSAPublicNumbers(e, n),
+            ).private_key()
+        elif algorithm == 22:
+            secret = ed25519.Ed25519PrivateKey.from_private_bytes(values[0].rjust(32, b"\0"))
+            ok = secret.public_key().public_bytes_raw() == material.public.public_bytes_raw()
+            if not ok:
+                raise ValueError("mismatch")
+        elif algorithm == 18 and material.curve == Curve.CURVE25519:
+            # GnuPG stores the Curve25519 scalar big-endian: reverse it to X25519's native order.
+            native = values[0].rjust(32, b"\0")[::-1]
+            secret = x25519.X25519PrivateKey.from_private_bytes(native)
+            ok = secret.public_key().public_bytes_raw() == material.public.public_bytes_raw()
+            if not ok:
+                raise ValueError("mismatch")
+        else:
+            secret = ec.derive_private_key(
+                int.from_bytes(values[0], "big"),
+                _EC_CURVES[material.curve],  # type: ignore[index]
+            )
+            if secret.public_key().public_numbers() != material.public.public_numbers():
+                raise ValueError("mismatch")
+    except ValueError:
+        raise InputError(
+            f"The secret numbers of key {material.key_id} do not match its public key; the key is damaged."
+        ) from None
+    if reader.remaining():
+        raise InputError(f"The secret key {material.key_id} has unexpected octets at its end.")
+    return replace(material, secret=secret, secret_part=reader.data[start:])
+
+
+def secret_part_for(material: KeyMaterial) -> bytes:
+    """Encode the unprotected secret numbers of a key (RFC 4880 §5.5.3, S2K usage 0)."""
+    key = material.secret
+    if material.algorithm in (1, 2, 3):
+        numbers = key.private_numbers()
+        # OpenPGP writes p < q and u = p^-1 mod q (RFC 4880 §5.5.3), as GnuPG expects.
+        p, q = sorted((numbers.p, numbers.q))
+        mpis = encode_mpi(numbers.d) + encode_mpi(p) + encode_mpi(q) + encode_mpi(pow(p, -1, q))
+    elif material.algorithm == 22:
+        mpis = encode_mpi(key.private_bytes_raw())
+    elif material.algorithm == 18 and material.curve == Curve.CURVE25519:
+        mpis = encode_mpi(key.private_bytes_raw()[::-1])
+    else:
+        size = (key.curve.key_size + 7) // 8
+        mpis = encode_mpi(key.private_numbers().private_value.to_bytes(size, "big"))
+    return b"\x00" + mpis + (sum(mpis) & 0xFFFF).to_bytes(2, "big")
+
+
+def public_body_for(
+    created: datetime,
+    secret: Any,
+    *,
+    kdf_hash: int = HashAlgorithm.SHA256,
+    kdf_cipher: int = SymmetricAlgorithm.AES128,
+) -> tuple[int, Curve | None, bytes]:
+    """The public-key packet body for a fresh cryptography key (RFC 4880 §5.5.2; RFC 6637 §9)."""
+    head = b"\x04" + int(created.timestamp()).to_bytes(4, "big")
+    public = secret.public_key()
+    if isinstance(secret, rsa.RSAPrivateKey):
+        numbers = public.public_numbers()
+        return 1, None, head + b"\x01" + encode_mpi(numbers.n) + encode_mpi(numbers.e)
+    if isinstance(secret, ed25519.Ed25519PrivateKey):
+        oid = CURVE_OIDS[Curve.ED25519]
+        point = b"\x40" + public.public_bytes_raw()
+        return 22, Curve.ED25519, head + b"\x16" + bytes([len(oid)]) + oid + encode_mpi(point)
+    if isinstance(secret, x25519.X25519PrivateKey):
+        oid = CURVE_OIDS[Curve.CURVE25519]
+        point = b"\x40" + public.public_bytes_raw()
+        kdf = bytes([3, 1, kdf_hash, kdf_cipher])
+        return (
+            18,
+            Curve.CURVE25519,
+            head + b"\x12" + bytes([len(oid)]) + oid + encode_mpi(point) + kdf,
+        )
+    raise InputError("mailsec generates RSA and Curve25519/Ed25519 keys only.")

@@ -1,0 +1,220 @@
+"""Packet framing: how OpenPGP data is cut into packets (RFC 4880 §4.2).
+
+Every OpenPGP object (a key, a message, a signature) is a sequence of packets. A packet starts with
+a tag octet and a body length; the body's meaning depends on the tag. Two header formats exist:
+
+- the *old* format (bit 6 clear): tag in bits 5-2, a length of 1, 2 or 4 octets, or "indeterminate"
+  (the packet runs to the end of the data) (RFC 4880 §4.2.1);
+- the *new* format (bit 6 set): tag in bits 5-0, a length of 1, 2 or 5 octets, or *partial body
+  lengths*: a chunk of 2**n octets followed by another length, which lets a tool stream a large
+  message without knowing its size in advance (RFC 4880 §4.2.2.4).
+
+mailsec writes new-format headers with definite lengths and reads all of the above.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mailsec.errors import InputError
+from mailsec.openpgp.constants import PacketTag
+
+__all__ = [
+    "Packet",
+    "Reader",
+    "encode_length",
+    "encode_mpi",
+    "encode_packet",
+    "read_packets",
+]
+
+
+@dataclass(frozen=True)
+class Packet:
+    """One packet: its tag, its body and how it was framed."""
+
+    tag: int
+    body: bytes
+    header_length: int
+    """Octets of header (tag octet plus length octets; for partial lengths only the first)."""
+    partial: bool = False
+    """Whether the body came in partial-length chunks (RFC 4880 §4.2.2.4)."""
+    old_format: bool = False
+    offset: int = 0
+    """Where the packet starts in the data it was read from."""
+
+    @property
+    def name(self) -> str:
+        try:
+            return PacketTag(self.tag).title
+        except ValueError:
+            return f"Unknown Packet (tag {self.tag})"
+
+
+def encode_length(length: int) -> bytes:
+    """A new-format body length (RFC 4880 §4.2.2): 1, 2 or 5 octets."""
+    if length < 192:
+        return bytes([length])
+    if length < 8384:
+        length -= 192
+        return bytes([(length >> 8) + 192, length & 0xFF])
+    return b"\xff" + length.to_bytes(4, "big")
+
+
+def encode_packet(tag: int, body: bytes) -> bytes:
+    """A packet with a new-format header (RFC 4880 §4.2.2)."""
+    return bytes([0xC0 | tag]) + encode_length(len(body)) + body
+
+
+def _truncated(what: str, offset: int) -> InputError:
+    return InputError(
+        f"The OpenPGP data ends in the middle of {what} (at byte {offset}); it was cut off or "
+        "damaged. Copy or export it again."
+    )
+
+
+def read_packets(data: bytes) -> list[Packet]:
+    """Cut ``data`` into packets; raises :class:`InputError` when the framing is broken."""
+    packets: list[Packet] = []
+    pos = 0
+    view = memoryview(data)
+    size = len(data)
+    while pos < size:
+        start = pos
+        first = data[pos]
+        if not first & 0x80:
+            raise InputError(
+                f"Byte {pos} (0x{first:02X}) is not the start of an OpenPGP packet (the top bit of "
+                "a packet tag is always set, RFC 4880 §4.2); this is not OpenPGP binary data, or "
+                "it is damaged."
+            )
+        pos += 1
+        partial = False
+        if first & 0x40:  # new format
+            tag = first & 0x3F
+            chunks: list[bytes] = []
+            while True:
+                if pos >= size:
+                    raise _truncated("a packet header", pos)
+                b0 = data[pos]
+                if b0 < 192:
+                    length, pos = b0, pos + 1
+                    final = True
+                elif b0 < 224:
+                    if pos + 1 >= size:
+                        raise _truncated("a packet header", pos)
+                    length = ((b0 - 192) << 8) + data[pos + 1] + 192
+                    pos += 2
+                    final = True
+                elif b0 == 255:
+                    if pos + 5 > size:
+                        raise _truncated("a packet header", pos)
+                    length = int.from_bytes(data[pos + 1 : pos + 5], "big")
+                    pos += 5
+                    final = True
+                else:
+                    length, pos = 1 << (b0 & 0x1F), pos + 1
+                    final = False
+                    partial = True
+                if pos + length > size:
+                    raise _truncated(f"a {_tag_name(tag)}", pos)
+                chunks.append(bytes(view[pos : pos + length]))
+                pos += length
+                if final:
+                    break
+            header_length = 1 + (1 if partial else _len_octets(data[start + 1]))
+            body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        else:  # old format
+            tag = (first >> 2) & 0x0F
+            kind = first & 0x03
+            if kind == 3:
+                length = size - pos
+            else:
+                octets = (1, 2, 4)[kind]
+                if pos + octets > size:
+                    raise _truncated("a packet header", pos)
+                length = int.from_bytes(data[pos : pos + octets], "big")
+                pos += octets
+            if pos + length > size:
+                raise _truncated(f"a {_tag_name(tag)}", pos)
+            body = bytes(view[pos : pos + length])
+            pos += length
+            header_length = pos - start - length
+        if tag == 0:
+            raise InputError(
+                f"Byte {start} holds packet tag 0, which is reserved and never valid "
+                "(RFC 4880 §4.3); the data is damaged."
+            )
+        packets.append(
+            Packet(
+                tag=tag,
+                body=body,
+                header_length=header_length,
+                partial=partial,
+                old_format=not first & 0x40,
+                offset=start,
+            )
+        )
+    return packets
+
+
+def _len_octets(b0: int) -> int:
+    return 1 if b0 < 192 else 2 if b0 < 224 else 5
+
+
+def _tag_name(tag: int) -> str:
+    try:
+        return PacketTag(tag).title
+    except ValueError:
+        return f"packet with tag {tag}"
+
+
+def encode_mpi(value: int | bytes) -> bytes:
+    """A multiprecision integer: bit count (2 octets) and big-endian value (RFC 4880 §3.2)."""
+    raw = (
+        value if isinstance(value, bytes) else value.to_bytes((value.bit_length() + 7) // 8, "big")
+    )
+    raw = raw.lstrip(b"\x00")
+    bits = len(raw) * 8 - (8 - raw[0].bit_length()) if raw else 0
+    return bits.to_bytes(2, "big") + raw
+
+
+class Reader:
+    """Reads the fields of one packet body, with a clear error when the body is too short."""
+
+    def __init__(self, data: bytes, what: str) -> None:
+        self.data = data
+        self.pos = 0
+        self.what = what
+
+    def remaining(self) -> int:
+        return len(self.data) - self.pos
+
+    def take(self, count: int) -> bytes:
+        if count < 0 or self.pos + count > len(self.data):
+            raise InputError(
+                f"The {self.what} is shorter than its fields need (it ends at byte {len(self.data)}); "
+                "it was truncated or damaged."
+            )
+        out = self.data[self.pos : self.pos + count]
+        self.pos += count
+        return out
+
+    def byte(self) -> int:
+        return self.take(1)[0]
+
+    def uint(self, size: int) -> int:
+        return int.from_bytes(self.take(size), "big")
+
+    def mpi(self) -> bytes:
+        """A multiprecision integer's value octets (RFC 4880 §3.2)."""
+        bits = self.uint(2)
+        return self.take((bits + 7) // 8)
+
+    def mpi_int(self) -> int:
+        return int.from_bytes(self.mpi(), "big")
+
+    def rest(self) -> bytes:
+        out = self.data[self.pos :]
+        self.pos = len(self.data)
+        return out
