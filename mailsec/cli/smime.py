@@ -93,7 +93,7 @@ def _read(path: str, what: str) -> bytes:
 
 def _stdin(stream: BinaryIO) -> bytes:
     data = stream.read()
-    if not data.strip():
+    if not data or data.isspace():
         raise InputError("Nothing came on standard input; pipe a mail message into the command.")
     return data
 

@@ -501,46 +501,74 @@ def build_enveloped(
     if cipher.authenticated:
         nonce = random_bytes(12)  # RFC 5084 §3.2: a 12-octet nonce is recommended
         sealed = AESGCM(content_key).encrypt(nonce, content, None)
-        ciphertext, tag = sealed[:-16], sealed[-16:]
+        ciphertext, tag = memoryview(sealed)[:-16], sealed[-16:]  # no 10 MB copy
         algorithm = algos.EncryptionAlgorithm(
             {
                 "algorithm": cipher.oid_name,
                 "parameters": GcmParameters({"nonce": nonce, "icv_len": 16}),
             }
         )
-        body = cms.AuthEnvelopedData(
-            {
-                "version": "v0",  # RFC 5083 §2.1: always 0
-                "recipient_infos": infos,
-                "auth_encrypted_content_info": {
-                    "content_type": "data",
-                    "content_encryption_algorithm": algorithm,
-                    "encrypted_content": ciphertext,
-                },
-                "mac": tag,
-            }
-        )
-        return cms.ContentInfo(
-            {"content_type": "authenticated_enveloped_data", "content": body}
-        ).dump()
+        eci = _encrypted_content_info(algorithm, ciphertext)
+        body = [
+            cms.CMSVersion("v0").dump(),  # RFC 5083 §2.1: always 0
+            cms.RecipientInfos(infos).dump(),
+            *eci,
+            core.OctetString(tag).dump(),
+        ]
+        return _content_info("authenticated_enveloped_data", body)
     iv = random_bytes(16)
     padder = PKCS7(128).padder()
     padded = padder.update(content) + padder.finalize()
     encryptor = Cipher(algorithms.AES(content_key), modes.CBC(iv)).encryptor()
     ciphertext = encryptor.update(padded) + encryptor.finalize()
     all_v0 = all(info.name == "ktri" for info in infos)
-    body = cms.EnvelopedData(
-        {
-            "version": "v0" if all_v0 else "v2",  # RFC 5652 §6.1
-            "recipient_infos": infos,
-            "encrypted_content_info": {
-                "content_type": "data",
-                "content_encryption_algorithm": {"algorithm": cipher.oid_name, "parameters": iv},
-                "encrypted_content": ciphertext,
-            },
-        }
+    algorithm = algos.EncryptionAlgorithm({"algorithm": cipher.oid_name, "parameters": iv})
+    body = [
+        cms.CMSVersion("v0" if all_v0 else "v2").dump(),  # RFC 5652 §6.1
+        cms.RecipientInfos(infos).dump(),
+        *_encrypted_content_info(algorithm, ciphertext),
+    ]
+    return _content_info("enveloped_data", body)
+
+
+# The structures around a large ciphertext are written out here rather than by asn1crypto, so
+# that the ciphertext is copied once (a 10 MB message would otherwise be copied at every level).
+# The bytes are the same DER that asn1crypto writes; the tests parse them back with asn1crypto.
+
+
+def _der_length(n: int) -> bytes:
+    """A DER length (X.690 §8.1.3): short form below 128, else long form."""
+    if n < 0x80:
+        return bytes([n])
+    size = (n.bit_length() + 7) // 8
+    return bytes([0x80 | size]) + n.to_bytes(size, "big")
+
+
+def _der_parts(tag: int, parts: list[bytes | memoryview]) -> list[bytes | memoryview]:
+    """The parts of one DER value (tag, length, contents) without joining the contents."""
+    return [bytes([tag]), _der_length(sum(len(p) for p in parts)), *parts]
+
+
+def _encrypted_content_info(
+    algorithm: algos.EncryptionAlgorithm, ciphertext: bytes | memoryview
+) -> list[bytes]:
+    """EncryptedContentInfo (RFC 5652 §6.1) with [0] IMPLICIT OCTET STRING encryptedContent."""
+    return _der_parts(
+        0x30,
+        [
+            cms.ContentType("data").dump(),
+            algorithm.dump(),
+            *_der_parts(0x80, [ciphertext]),
+        ],
     )
-    return cms.ContentInfo({"content_type": "enveloped_data", "content": body}).dump()
+
+
+def _content_info(content_type: str, body: list[bytes]) -> bytes:
+    """ContentInfo (RFC 5652 §3) around a SEQUENCE body, joined once."""
+    inner = _der_parts(0x30, body)
+    return b"".join(
+        _der_parts(0x30, [cms.ContentType(content_type).dump(), *_der_parts(0xA0, inner)])
+    )
 
 
 @dataclass(frozen=True)

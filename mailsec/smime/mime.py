@@ -90,7 +90,7 @@ class SplitMessage:
 
 def split_message(data: bytes) -> SplitMessage:
     """Cut a message at the first empty line into header fields and body (RFC 5322 §2.1)."""
-    if not data.strip():
+    if not data or data.isspace():
         raise InputError("The message is empty; give a mail message on standard input.")
     match = re.search(rb"\r\n\r\n|\n\n|\r\r", data)
     if match is None:
@@ -132,17 +132,24 @@ class Entity:
             content.insert(0, b"Content-Type: text/plain; charset=utf-8")
         body = canonical_crlf(message.body)
         has_cte = any(f.lower().startswith(b"content-transfer-encoding:") for f in content)
-        long_line = any(len(line) > 998 for line in body.split(CRLF))
-        if seven_bit and not has_cte and (long_line or not body.isascii()):
+        if seven_bit and not has_cte and (not body.isascii() or _has_long_line(body)):
             encoded = binascii.b2a_qp(body.replace(CRLF, b"\n"), istext=True, header=False)
             body = canonical_crlf(encoded)
             content.append(b"Content-Transfer-Encoding: quoted-printable")
         return cls(CRLF.join(content) + CRLF + CRLF + body)
 
 
+def _has_long_line(body: bytes) -> bool:
+    """Is any line longer than 998 octets (RFC 5322 §2.1.1)?"""
+    return bool(body) and max(map(len, body.split(CRLF))) > 998
+
+
 def base64_lines(data: bytes) -> bytes:
     """Base64 in lines of 76 characters ending in CRLF (RFC 2045 §6.8)."""
-    return base64.encodebytes(data).replace(b"\n", CRLF)
+    encoded = binascii.b2a_base64(data, newline=False)
+    if not encoded:
+        return b""
+    return CRLF.join([encoded[i : i + 76] for i in range(0, len(encoded), 76)]) + CRLF
 
 
 def _outer_block(message: SplitMessage) -> bytes:
@@ -220,7 +227,7 @@ def decode_body(message: SplitMessage) -> bytes:
     cte = (message.header("Content-Transfer-Encoding") or "7bit").strip().lower()
     if cte == "base64":
         try:
-            return base64.b64decode(re.sub(rb"[^A-Za-z0-9+/=]", b"", message.body), validate=True)
+            return base64.b64decode(message.body.translate(None, b" \t\r\n"), validate=True)
         except binascii.Error:
             raise InputError(
                 "The S/MIME attachment is not valid base64: it was truncated or damaged."
