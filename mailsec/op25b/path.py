@@ -1,0 +1,353 @@
+"""The path of one sending attempt through the model, hop by hop. Pure: no sockets, no clock.
+
+:func:`evaluate` follows a message from the source machine across its ISP's edge router to the first
+server, through that server's SMTP decisions (AUTH, MAIL FROM, RCPT TO), on to the recipient's MX
+when the server relays, and into the mailbox. Every hop carries a :class:`~mailsec.op25b.rules.Decision`
+and a reason that names the rule; the result carries a :class:`Verdict` and an explanation trace.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from mailsec.op25b.model import (
+    STANDARD_WORLD,
+    Attempt,
+    Credentials,
+    Host,
+    Policy,
+    ServiceKind,
+    World,
+)
+from mailsec.op25b.rules import (
+    SECTION_IMPLICIT_TLS,
+    SECTION_OP25B,
+    Decision,
+    Reply,
+    auth_ruling,
+    edge_ruling,
+    mail_ruling,
+    rcpt_ruling,
+    webmail_ruling,
+)
+from mailsec.trace import Outcome, Step, Trace
+
+__all__ = ["MAILBOX", "Hop", "PathResult", "Verdict", "evaluate", "node_label"]
+
+#: The node id of the recipient's mailbox in hops and diagrams.
+MAILBOX = "mailbox"
+
+QUEUED = Reply(250, "2.0.0", "OK: queued for relay")
+STORED = Reply(250, "2.0.0", "OK: delivered to mailbox")
+
+
+class Verdict(enum.Enum):
+    """How the whole attempt ended."""
+
+    DELIVERED = "delivered"
+    """The message is in the recipient's mailbox."""
+    DROPPED = "dropped"
+    """An edge router dropped the connection attempt (OP25B); the sender only sees a timeout."""
+    REFUSED = "refused"
+    """A server answered and refused (relay denied, AUTH required or failed, IP25B ...)."""
+    UNREACHABLE = "unreachable"
+    """Nothing listens on that port of that host (connection refused)."""
+    HANDED_ON = "handed on"
+    """Accepted for a domain outside the model."""
+
+    @property
+    def outcome(self) -> Outcome:
+        return {
+            "delivered": Outcome.OK,
+            "handed on": Outcome.WARN,
+        }.get(self.value, Outcome.FAIL)
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One hop: from one node of the diagram to the next, and what happened on arrival."""
+
+    source: str
+    """Node id the hop starts at (a host id, ``isp-a-edge``, ``isp-b-edge`` or ``mailbox``)."""
+    target: str
+    port: int | None
+    decision: Decision
+    reason: str
+    section: str | None = None
+    reply: Reply | None = None
+    """The SMTP reply that carried the decision, where a server decided."""
+    leg: int = 1
+    """1 for the sender's own connection, 2 for the first relay, and so on."""
+
+
+@dataclass(frozen=True)
+class PathResult:
+    """The evaluated attempt."""
+
+    attempt: Attempt
+    policy: Policy
+    hops: tuple[Hop, ...]
+    verdict: Verdict
+    trace: Trace
+
+    @property
+    def final_hop(self) -> Hop:
+        return self.hops[-1]
+
+    @property
+    def summary(self) -> str:
+        """One sentence saying how it ended and why."""
+        hop = self.final_hop
+        a = self.attempt
+        if self.verdict is Verdict.DELIVERED:
+            return f"Delivered: the message reached the mailbox of {a.rcpt_to}."
+        if self.verdict is Verdict.DROPPED:
+            return (
+                f"Dropped by OP25B at ISP A's edge: the connection to {a.destination.hostname} port "
+                f"{a.port} never arrives, so the sender only sees a timeout."
+            )
+        if self.verdict is Verdict.UNREACHABLE:
+            return f"Connection refused: nothing listens on port {hop.port} at {node_label(hop.target)}."
+        if self.verdict is Verdict.HANDED_ON:
+            return f"Accepted and handed on towards {a.rcpt_to.rpartition('@')[2]}, which is outside this model."
+        reply = f" ({hop.reply.line})" if hop.reply else ""
+        why = hop.decision.label.removeprefix("refused: ").removeprefix("refused by ")
+        return f"Refused by {node_label(hop.target)}: {why}{reply}."
+
+    @property
+    def blocked_by_op25b(self) -> bool:
+        return self.final_hop.decision is Decision.DROPPED
+
+
+def node_label(node: str, world: World = STANDARD_WORLD) -> str:
+    """A node id in words: a host's name, an edge router or the mailbox."""
+    if node == MAILBOX:
+        return "the recipient's mailbox"
+    if node.endswith("-edge"):
+        return f"{world.network(node.removesuffix('-edge')).name}'s edge router"
+    try:
+        return world.host(node).hostname
+    except Exception:
+        return node
+
+
+_VERDICT_OF = {
+    Decision.DELIVERED: Verdict.DELIVERED,
+    Decision.DROPPED: Verdict.DROPPED,
+    Decision.NO_SERVICE: Verdict.UNREACHABLE,
+    Decision.HANDED_ON: Verdict.HANDED_ON,
+}
+
+
+class _Walk:
+    """Collects hops and steps while following the message."""
+
+    def __init__(self, world: World, policy: Policy, attempt: Attempt) -> None:
+        self.world = world
+        self.policy = policy
+        self.attempt = attempt
+        self.hops: list[Hop] = []
+        self.steps: list[Step] = []
+
+    def hop(self, hop: Hop, *, depth: int = 1) -> None:
+        self.hops.append(hop)
+        self.steps.append(
+            Step(
+                f"Hop {len(self.hops)}: {node_label(hop.source, self.world)} → "
+                f"{node_label(hop.target, self.world)}"
+                + (f" (port {hop.port})" if hop.port else "")
+                + f": {hop.decision.label}. {hop.reason}"
+                + (f" Reply: {hop.reply.line}" if hop.reply else ""),
+                hop.decision.outcome,
+                hop.section,
+                depth,
+                {"decision": hop.decision.name, "leg": hop.leg},
+            )
+        )
+
+    def note(self, text: str, section: str | None = None, *, depth: int = 2) -> None:
+        self.steps.append(Step(text, Outcome.INFO, section, depth))
+
+    def connect(self, client: Host, server: Host, port: int, leg: int) -> str | None:
+        """Cross the client's edge if needed; the node the connection arrives from, or None."""
+        net = self.world.network_of(client)
+        if client.network == server.network:
+            self.note(
+                f"{client.hostname} and {server.hostname} are both inside {net.name}: the connection "
+                "never crosses an edge router, so OP25B does not apply.",
+                SECTION_OP25B,
+            )
+            return client.id
+        if not net.is_isp:
+            return client.id
+        ruling = edge_ruling(self.world, self.policy, client, server, port)
+        edge = f"{net.id}-edge"
+        self.hop(
+            Hop(client.id, edge, port, ruling.decision, ruling.reason, ruling.section, leg=leg)
+        )
+        return edge if ruling.allowed else None
+
+    def leg(
+        self,
+        client: Host,
+        server: Host,
+        port: int,
+        credentials: Credentials | None,
+        leg: int,
+    ) -> None:
+        a = self.attempt
+        self.note(
+            f"{'Relay' if leg > 1 else 'Sender'}: {client.hostname} ({client.ipv4}) connects to "
+            f"{server.hostname} ({server.ipv4}) on TCP port {port}.",
+            depth=0,
+        )
+        came_from = self.connect(client, server, port, leg)
+        if came_from is None:
+            return
+        service = server.service(port)
+        if service is None:
+            ports = ", ".join(str(s.port) for s in server.services) or "none"
+            self.hop(
+                Hop(
+                    came_from,
+                    server.id,
+                    port,
+                    Decision.NO_SERVICE,
+                    f"Nothing listens on port {port} at {server.hostname} (it serves port {ports}): "
+                    "the host answers the connection attempt with a TCP reset at once.",
+                    "RFC 9293 §3.5.2",
+                    leg=leg,
+                )
+            )
+            return
+        kind = service.kind
+        self.note(f"{server.hostname} port {port}: {kind.description}.")
+        domain = a.rcpt_to.rpartition("@")[2].lower()
+        if kind is ServiceKind.WEBMAIL:
+            ruling = webmail_ruling(server, credentials)
+            decision = ruling.decision
+            if ruling.allowed and self.world.mx_for(domain) is None:
+                decision = Decision.HANDED_ON
+            self.hop(Hop(came_from, server.id, port, decision, ruling.reason, leg=leg))
+            if decision is Decision.ACCEPTED:
+                self.forward(server, leg)
+            return
+        authenticated = False
+        if kind is ServiceKind.SUBMISSIONS:
+            self.note(
+                "Port 465 is TLS from the first byte (implicit TLS): the password and the message "
+                "travel encrypted.",
+                SECTION_IMPLICIT_TLS,
+            )
+        if credentials is not None:
+            if kind in (ServiceKind.SUBMISSION, ServiceKind.SUBMISSIONS):
+                ruling = auth_ruling(server, credentials)
+                if not ruling.allowed:
+                    self.hop(self._refusal(came_from, server, port, ruling, leg))
+                    return
+                authenticated = True
+                self.note(f"AUTH: {ruling.reason} ({ruling.reply.line if ruling.reply else ''})")
+            else:
+                self.note(
+                    f"{server.hostname} offers no SMTP AUTH on port {port} (an MX or relay takes mail "
+                    "by its own rules), so the client sends without logging in."
+                )
+        ruling = mail_ruling(server, kind, client, authenticated=authenticated, policy=self.policy)
+        if not ruling.allowed:
+            self.hop(self._refusal(came_from, server, port, ruling, leg))
+            return
+        ruling = rcpt_ruling(
+            self.world,
+            server,
+            kind,
+            client,
+            a.rcpt_to,
+            authenticated=authenticated,
+            policy=self.policy,
+        )
+        if not ruling.allowed:
+            self.hop(self._refusal(came_from, server, port, ruling, leg))
+            return
+        if ruling.decision is Decision.DELIVERED:
+            self.hop(
+                Hop(
+                    came_from,
+                    server.id,
+                    port,
+                    Decision.ACCEPTED,
+                    ruling.reason,
+                    ruling.section,
+                    STORED,
+                    leg,
+                )
+            )
+            self.hop(
+                Hop(
+                    server.id,
+                    MAILBOX,
+                    None,
+                    Decision.DELIVERED,
+                    f"{server.hostname} stores the message in the mailbox of {a.rcpt_to}, where "
+                    "POP3 or IMAP4 can fetch it (chapter 01).",
+                    "RFC 5321 §4.4",
+                    leg=leg,
+                )
+            )
+            return
+        reply = QUEUED if ruling.decision is Decision.ACCEPTED else ruling.reply
+        self.hop(
+            Hop(
+                came_from,
+                server.id,
+                port,
+                ruling.decision,
+                ruling.reason,
+                ruling.section,
+                reply,
+                leg,
+            )
+        )
+        if ruling.decision is Decision.ACCEPTED:
+            self.forward(server, leg)
+
+    def forward(self, server: Host, leg: int) -> None:
+        """The accepting server passes the message on to the recipient domain's MX on port 25."""
+        target = self.world.mx_for(self.attempt.rcpt_to.rpartition("@")[2])
+        if target is None or target is server or leg >= 3:
+            return
+        self.leg(server, target, 25, None, leg + 1)
+
+    @staticmethod
+    def _refusal(came_from: str, server: Host, port: int, ruling, leg: int) -> Hop:
+        return Hop(
+            came_from,
+            server.id,
+            port,
+            ruling.decision,
+            ruling.reason,
+            ruling.section,
+            ruling.reply,
+            leg,
+        )
+
+
+def evaluate(
+    attempt: Attempt, policy: Policy | None = None, world: World = STANDARD_WORLD
+) -> PathResult:
+    """Follow ``attempt`` through ``world`` under ``policy``; returns the hops, verdict and trace."""
+    policy = policy if policy is not None else Policy()
+    walk = _Walk(world, policy, attempt)
+    walk.note(
+        f"{attempt.source.label} ({attempt.source.ipv4}) sends from {attempt.mail_from} to "
+        f"{attempt.rcpt_to} through {attempt.destination.hostname} port {attempt.port}"
+        + (f", logging in as {attempt.credentials.user}" if attempt.credentials else "")
+        + ".",
+        depth=0,
+    )
+    walk.leg(attempt.source, attempt.destination, attempt.port, attempt.credentials, 1)
+    final = walk.hops[-1]
+    verdict = _VERDICT_OF.get(final.decision, Verdict.REFUSED)
+    result = PathResult(attempt, policy, tuple(walk.hops), verdict, ())
+    steps = (*walk.steps, Step(f"Verdict: {result.summary}", verdict.outcome, final.section))
+    return PathResult(attempt, policy, tuple(walk.hops), verdict, steps)

@@ -1,0 +1,872 @@
+"""Replay an attempt over real SMTP on 127.0.0.1: the model's mail servers as aiosmtpd servers.
+
+:class:`LoopbackMailServers` starts one asyncio loop in a background thread with a real SMTP server
+for every SMTP service of the model (ISP A's server on "25", the provider on "587" with STARTTLS and
+on "465" with implicit TLS, the recipient's MX on "25"), each on a free loopback port. Their
+decisions come from the same rule functions as the model (:mod:`mailsec.op25b.rules`), called from
+aiosmtpd's handler hooks, so a refusal is a real SMTP reply on the wire and a delivery is a real
+file in the recipient's Maildir (``maildir_root/<address>/``, which chapter 01's servers can serve).
+
+:meth:`LoopbackMailServers.replay` sends the message with :mod:`smtplib` along the model's path and
+records every command and reply. What is *not* real:
+
+- All connections come from 127.0.0.1. The replay tells the servers which model host is speaking
+  (one session at a time), so rules about client addresses (relay for customers, IP25B) still apply.
+- The edge router is the model. A connection the model drops (OP25B) is sent to a loopback port that
+  never answers: the kernel silently drops the SYN, and smtplib gives up after ``drop_timeout``
+  seconds (a few, instead of the minute or more a real client waits). This is a simulated drop.
+- The webmail hop is HTTPS in reality; the replay does not run a web server. It shows the request in
+  words, then replays the webmail's own SMTP delivery to the MX for real.
+
+Use it as a context manager; the servers stop when the block ends::
+
+    with LoopbackMailServers(maildir_root=tmp) as servers:
+        replay = servers.replay(attempt, policy)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import email.utils
+import ipaddress
+import logging
+import mailbox
+import smtplib
+import socket
+import ssl
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+from mailsec.errors import MailsecError, NotAvailable
+from mailsec.op25b.model import (
+    STANDARD_WORLD,
+    Attempt,
+    Credentials,
+    Host,
+    Policy,
+    ServiceKind,
+    World,
+)
+from mailsec.op25b.path import STORED, PathResult, Verdict, evaluate
+from mailsec.op25b.rules import Decision, auth_ruling, mail_ruling, rcpt_ruling
+
+__all__ = ["LoopbackMailServers", "Replay", "Session", "TranscriptLine", "mailbox_path"]
+
+LOOPBACK = "127.0.0.1"
+
+
+class _QuietDeprecation(logging.Filter):
+    """aiosmtpd logs a deprecation warning of its own on every AUTH; it is not the learner's concern."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "login_data is deprecated" not in record.getMessage()
+
+
+logging.getLogger("mail.log").addFilter(_QuietDeprecation())
+Progress = Callable[[str], None]
+
+#: Who a connection stands for when no replay says otherwise: a host outside every network.
+STRANGER = Host(
+    "stranger",
+    "Unknown client",
+    "localhost",
+    "internet",
+    ipaddress.IPv4Address(LOOPBACK),
+    ipaddress.IPv6Address("::1"),
+    "A connection the replay did not start (for example your own smtplib session).",
+)
+
+
+def mailbox_path(maildir_root: Path, address: str) -> Path:
+    """The Maildir of ``address`` under ``maildir_root`` (one folder per address)."""
+    return Path(maildir_root) / address.lower()
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    """One line of a conversation: ``C`` client, ``S`` server, ``*`` a note about the connection."""
+
+    who: str
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.who}: {self.text}"
+
+
+@dataclass(frozen=True)
+class Session:
+    """One connection of the replay: who talked to whom, what was said, how it ended."""
+
+    leg: int
+    client: str
+    server: str
+    port: int
+    """The model's port (25, 587, 465, 443)."""
+    loopback_port: int | None
+    """The real port on 127.0.0.1 that stood in for it (None when nothing was sent)."""
+    lines: tuple[TranscriptLine, ...]
+    outcome: Decision
+    replayed: bool = True
+    """False for the webmail's HTTPS request, which is described, not sent."""
+    seconds: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return "\n".join(str(line) for line in self.lines)
+
+    @property
+    def reply_codes(self) -> tuple[int, ...]:
+        return tuple(
+            int(line.text[:3])
+            for line in self.lines
+            if line.who == "S" and line.text[:3].isdigit() and line.text[3:4] in (" ", "")
+        )
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The real conversation along a path, with the model's result beside it."""
+
+    path: PathResult
+    sessions: tuple[Session, ...]
+    verdict: Verdict
+    delivered: tuple[Path, ...] = ()
+    """Files written into the recipient's Maildir."""
+    simulated_drop: bool = False
+    seconds: float = 0.0
+
+    @property
+    def agrees_with_model(self) -> bool:
+        return self.verdict is self.path.verdict
+
+    @property
+    def text(self) -> str:
+        parts = []
+        for s in self.sessions:
+            head = f"--- leg {s.leg}: {s.client} -> {s.server} port {s.port}"
+            if s.loopback_port and s.outcome not in (Decision.DROPPED, Decision.NO_SERVICE):
+                head += f" (real server on {LOOPBACK}:{s.loopback_port})"
+            parts.append(head + "\n" + s.text)
+        return "\n".join(parts)
+
+
+@dataclass
+class _Queued:
+    server: str
+    mail_from: str
+    rcpt_tos: list[str]
+    content: bytes
+
+
+# -- TLS for the submission services -------------------------------------------------------------
+
+
+def _make_tls(workdir: Path, hostname: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A throwaway self-signed certificate made now; (server context, client context trusting it)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName(hostname), x509.IPAddress(ipaddress.ip_address(LOOPBACK))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
+    cert_file, key_file = workdir / "server.crt", workdir / "server.key"
+    cert_file.write_bytes(cert_pem)
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    key_file.chmod(0o600)
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(cert_file, key_file)
+    client_ctx = ssl.create_default_context(cadata=cert_pem.decode("ascii"))
+    return server_ctx, client_ctx
+
+
+# -- the servers' handler ------------------------------------------------------------------------
+
+
+class _ModelHandler:
+    """aiosmtpd hooks that decide with the model's rules."""
+
+    def __init__(self, servers: LoopbackMailServers, host: Host, kind: ServiceKind) -> None:
+        self.servers = servers
+        self.host = host
+        self.kind = kind
+
+    def authenticate(
+        self, _server: SMTP, _session: Any, _envelope: Any, _mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        user = auth_data.login.decode("utf-8", "replace")
+        password = auth_data.password.decode("utf-8", "replace")
+        if not user or not password:
+            return AuthResult(success=False, handled=False)
+        ruling = auth_ruling(self.host, Credentials(user, password))
+        return AuthResult(success=ruling.allowed, handled=False, auth_data=user)
+
+    async def handle_MAIL(
+        self, _server: SMTP, session: Any, envelope: Any, address: str, mail_options: list[str]
+    ) -> str:
+        ruling = mail_ruling(
+            self.host,
+            self.kind,
+            self.servers.current_client(),
+            authenticated=bool(session.authenticated),
+            policy=self.servers.policy,
+        )
+        if not ruling.allowed:
+            assert ruling.reply is not None
+            return ruling.reply.line
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 2.1.0 OK"
+
+    async def handle_RCPT(
+        self, _server: SMTP, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        ruling = rcpt_ruling(
+            self.servers.world,
+            self.host,
+            self.kind,
+            self.servers.current_client(),
+            address,
+            authenticated=bool(session.authenticated),
+            policy=self.servers.policy,
+        )
+        assert ruling.reply is not None
+        if ruling.allowed:
+            envelope.rcpt_tos.append(address)
+            envelope.rcpt_options.extend(rcpt_options)
+        return ruling.reply.line
+
+    async def handle_DATA(self, _server: SMTP, session: Any, envelope: Any) -> str:
+        client = self.servers.current_client()
+        tls = session.ssl is not None or self.kind is ServiceKind.SUBMISSIONS
+        # RFC 3848 §2: ESMTP, ESMTPS (TLS), ESMTPA (AUTH), ESMTPSA (both).
+        with_ = "ESMTP" + ("S" if tls else "") + ("A" if session.authenticated else "")
+        stamp = email.utils.format_datetime(self.servers.clock())
+        received = (
+            f"Received: from {session.host_name or client.hostname} ({client.hostname} "
+            f"[{client.ipv4}])\r\n\tby {self.host.hostname} with {with_}; {stamp}\r\n"
+        ).encode("ascii")
+        content = received + bytes(envelope.original_content or envelope.content or b"")
+        local = [
+            r for r in envelope.rcpt_tos if r.rpartition("@")[2].lower() in self.host.local_domains
+        ]
+        remote = [r for r in envelope.rcpt_tos if r not in local]
+        for rcpt in local:
+            self.servers.store(rcpt, content)
+        if remote:
+            self.servers.enqueue(_Queued(self.host.id, envelope.mail_from, remote, content))
+            return "250 2.0.0 OK: queued for relay"
+        return STORED.line
+
+
+# -- a client that writes down the conversation ----------------------------------------------------
+
+
+class _Recorder:
+    transcript: list[TranscriptLine]
+
+    def send(self, s: Any) -> None:
+        text = s.decode("utf-8", "replace") if isinstance(s, bytes) else str(s)
+        if text.count("\r\n") > 1:  # the message itself, sent after DATA's 354
+            lines = text.split("\r\n")
+            headers = lines[: lines.index("")] if "" in lines else lines
+            self.transcript.append(
+                TranscriptLine(
+                    "C",
+                    f"(the message: {len(headers)} header lines, {len(text.encode())} bytes, "
+                    "ending with a line holding only '.')",
+                )
+            )
+        else:
+            self.transcript.append(TranscriptLine("C", text.rstrip("\r\n")))
+        super().send(s)  # type: ignore[misc]
+
+    def getreply(self) -> tuple[int, bytes]:
+        code, message = super().getreply()  # type: ignore[misc]
+        if code == -1:
+            self.transcript.append(TranscriptLine("*", "the server closed the connection"))
+            return code, message
+        rows = message.decode("utf-8", "replace").split("\n") or [""]
+        for i, row in enumerate(rows):
+            sep = "-" if i < len(rows) - 1 else " "
+            self.transcript.append(TranscriptLine("S", f"{code}{sep}{row}".rstrip()))
+        return code, message
+
+
+class _RecordingSMTP(_Recorder, smtplib.SMTP):
+    def __init__(self, transcript: list[TranscriptLine], **kwargs: Any) -> None:
+        self.transcript = transcript
+        super().__init__(**kwargs)
+
+
+class _RecordingSMTPSSL(_Recorder, smtplib.SMTP_SSL):
+    def __init__(self, transcript: list[TranscriptLine], **kwargs: Any) -> None:
+        self.transcript = transcript
+        super().__init__(**kwargs)
+
+
+# -- the servers -----------------------------------------------------------------------------------
+
+
+class LoopbackMailServers:
+    """The model's SMTP servers, running for real on 127.0.0.1."""
+
+    def __init__(
+        self,
+        world: World = STANDARD_WORLD,
+        *,
+        maildir_root: Path | str | None = None,
+        drop_timeout: float = 2.0,
+        timeout: float = 10.0,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
+    ) -> None:
+        if not 0.2 <= drop_timeout <= 10:
+            raise MailsecError(
+                f"drop_timeout {drop_timeout!r} should be between 0.2 and 10 seconds: the learner "
+                "waits that long for a dropped connection."
+            )
+        self.world = world
+        self.drop_timeout = drop_timeout
+        self.timeout = timeout
+        self.clock = clock
+        self.policy = Policy()
+        self._workdir: tempfile.TemporaryDirectory[str] | None = None
+        self.maildir_root = Path(maildir_root) if maildir_root is not None else None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._servers: list[asyncio.AbstractServer] = []
+        self.ports: dict[tuple[str, int], int] = {}
+        """(host id, model port) -> real port on 127.0.0.1."""
+        self._client: Host | None = None
+        self._lock = threading.Lock()
+        self._queue: list[_Queued] = []
+        self._stored: list[Path] = []
+        self._blackhole: socket.socket | None = None
+        self._blackhole_fill: list[socket.socket] = []
+        self._closed_port: socket.socket | None = None
+        self._client_tls: ssl.SSLContext | None = None
+
+    # -- life cycle --------------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._loop is not None
+
+    def start(self) -> LoopbackMailServers:
+        """Start every server (idempotent)."""
+        if self.running:
+            return self
+        self._workdir = tempfile.TemporaryDirectory(prefix="mailsec-op25b-")
+        work = Path(self._workdir.name)
+        if self.maildir_root is None:
+            self.maildir_root = work / "maildirs"
+        self.maildir_root.mkdir(parents=True, exist_ok=True)
+        tls_host = next(
+            (
+                h.hostname
+                for h in self.world.servers
+                for s in h.services
+                if s.kind is ServiceKind.SUBMISSION
+            ),
+            "smtp.example",
+        )
+        server_tls, self._client_tls = _make_tls(work, tls_host)
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        self._thread = threading.Thread(
+            target=loop.run_forever, name="mailsec-op25b-smtp", daemon=True
+        )
+        self._thread.start()
+        try:
+            asyncio.run_coroutine_threadsafe(self._start_servers(server_tls), loop).result(10)
+            self._start_blackhole()
+        except Exception as exc:
+            self.stop()
+            raise NotAvailable(f"Could not start the loopback SMTP servers: {exc}") from exc
+        return self
+
+    async def _start_servers(self, server_tls: ssl.SSLContext) -> None:
+        loop = asyncio.get_running_loop()
+        for host in self.world.servers:
+            for service in host.services:
+                if not service.kind.speaks_smtp:
+                    continue
+                handler = _ModelHandler(self, host, service.kind)
+                options: dict[str, Any] = {
+                    "hostname": host.hostname,
+                    "ident": "mailsec model SMTP",
+                    "authenticator": handler.authenticate,
+                    "timeout": self.timeout * 3,
+                    "loop": loop,
+                }
+                ssl_arg = None
+                if service.kind is ServiceKind.SUBMISSION:
+                    # RFC 6409 with RFC 3207: STARTTLS first, then AUTH inside TLS.
+                    options.update(tls_context=server_tls, require_starttls=True)
+                elif service.kind is ServiceKind.SUBMISSIONS:
+                    # RFC 8314 §3.3: TLS from the first byte; aiosmtpd cannot see that, so AUTH is
+                    # allowed without its STARTTLS check.
+                    options.update(auth_require_tls=False)
+                    ssl_arg = server_tls
+
+                def factory(handler: _ModelHandler = handler, options: dict = options) -> SMTP:
+                    return SMTP(handler, **options)
+
+                # Our own create_server binds port 0 atomically (aiosmtpd's Controller cannot).
+                server = await loop.create_server(factory, LOOPBACK, 0, ssl=ssl_arg)
+                self._servers.append(server)
+                self.ports[(host.id, service.port)] = server.sockets[0].getsockname()[1]
+
+    def _start_blackhole(self) -> None:
+        """A listener that never accepts, with its queue full: new connections get no answer."""
+        hole = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        hole.bind((LOOPBACK, 0))
+        hole.listen(0)
+        self._blackhole = hole
+        port = hole.getsockname()[1]
+        for _ in range(16):
+            probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            probe.settimeout(0.2)
+            try:
+                probe.connect((LOOPBACK, port))
+            except OSError:
+                probe.close()
+                break
+            self._blackhole_fill.append(probe)
+        # A bound socket that does not listen: connecting to it is refused at once (a TCP reset).
+        closed = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        closed.bind((LOOPBACK, 0))
+        self._closed_port = closed
+
+    def stop(self) -> None:
+        """Stop the servers and remove the temporary files (the Maildirs stay if you gave a root)."""
+        loop = self._loop
+        if loop is not None:
+
+            async def close_all() -> None:
+                for server in self._servers:
+                    server.close()
+                    await server.wait_closed()
+
+            with contextlib.suppress(Exception):
+                asyncio.run_coroutine_threadsafe(close_all(), loop).result(5)
+            loop.call_soon_threadsafe(loop.stop)
+            if self._thread is not None:
+                self._thread.join(5)
+            loop.close()
+        for sock in [*self._blackhole_fill, self._blackhole, self._closed_port]:
+            if sock is not None:
+                sock.close()
+        self._blackhole_fill.clear()
+        self._blackhole = self._closed_port = None
+        self._servers.clear()
+        self.ports.clear()
+        self._loop = self._thread = None
+        if self._workdir is not None:
+            self._workdir.cleanup()
+            self._workdir = None
+
+    def __enter__(self) -> LoopbackMailServers:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    # -- called by the handlers (in the loop thread) ----------------------------------------------
+
+    def current_client(self) -> Host:
+        """The model host the current connection stands for (a stranger outside any replay)."""
+        return self._client if self._client is not None else STRANGER
+
+    @contextlib.contextmanager
+    def speaking_as(self, client: Host | str, policy: Policy | None = None) -> Iterator[None]:
+        """Let your own smtplib session stand for ``client`` (one session at a time)."""
+        host = client if isinstance(client, Host) else self.world.host(client)
+        self.start()
+        with self._lock:
+            self._client = host
+            if policy is not None:
+                self.policy = policy
+            try:
+                yield
+            finally:
+                self._client = None
+
+    def store(self, rcpt: str, content: bytes) -> None:
+        assert self.maildir_root is not None
+        box = mailbox.Maildir(mailbox_path(self.maildir_root, rcpt), create=True)
+        key = box.add(mailbox.MaildirMessage(content.replace(b"\r\n", b"\n")))
+        self._stored.append(Path(box._path) / "new" / key)
+
+    def enqueue(self, item: _Queued) -> None:
+        self._queue.append(item)
+
+    # -- the replay ----------------------------------------------------------------------------
+
+    def replay(
+        self,
+        attempt: Attempt,
+        policy: Policy | None = None,
+        *,
+        progress: Progress | None = None,
+        subject: str = "Hello from the OP25B lab",
+    ) -> Replay:
+        """Send ``attempt``'s message along the model's path over real SMTP; record everything."""
+        self.start()
+        say = progress or (lambda _text: None)
+        policy = policy if policy is not None else Policy()
+        path = evaluate(attempt, policy, self.world)
+        started = time.perf_counter()
+        with self._lock:
+            self.policy = policy
+            self._queue.clear()
+            self._stored.clear()
+            sessions: list[Session] = []
+            content = self._message(attempt, subject)
+            client, server, port = attempt.source, attempt.destination, attempt.port
+            credentials = attempt.credentials
+            mail_from = attempt.mail_from
+            simulated_drop = False
+            for leg in sorted({h.leg for h in path.hops}):
+                hops = [h for h in path.hops if h.leg == leg]
+                decisions = {h.decision for h in hops}
+                say(f"Leg {leg}: {client.hostname} → {server.hostname} port {port} …")
+                if Decision.DROPPED in decisions:
+                    say(
+                        f"Connecting to {server.hostname}:{port} — the packets are being dropped; "
+                        f"giving up after {self.drop_timeout:g} s (simulated drop) …"
+                    )
+                    sessions.append(self._dropped(leg, client, server, port))
+                    simulated_drop = True
+                    break
+                if Decision.NO_SERVICE in decisions:
+                    sessions.append(self._refused(leg, client, server, port))
+                    break
+                service = server.service(port)
+                assert service is not None
+                if service.kind is ServiceKind.WEBMAIL:
+                    session = self._webmail(leg, client, server, port, hops[-1], credentials)
+                    sessions.append(session)
+                    if hops[-1].decision is not Decision.ACCEPTED:
+                        break
+                    mail_from = credentials.user if credentials else mail_from
+                else:
+                    session = self._smtp(
+                        leg, client, server, port, credentials, mail_from, attempt.rcpt_to, content
+                    )
+                    sessions.append(session)
+                    if session.outcome is not Decision.ACCEPTED:
+                        break
+                    queued = next((q for q in self._queue if q.server == server.id), None)
+                    if queued is not None:
+                        content = queued.content
+                # The next leg starts at this server, towards the recipient domain's MX, on port 25.
+                nxt = [h for h in path.hops if h.leg == leg + 1]
+                if not nxt:
+                    break
+                target = self.world.mx_for(attempt.rcpt_to.rpartition("@")[2])
+                if target is None:
+                    break
+                client, server = server, target
+                port, credentials = 25, None
+            delivered = tuple(self._stored)
+            self._client = None
+        verdict = self._verdict(path, sessions, delivered)
+        say("Done.")
+        return Replay(
+            path,
+            tuple(sessions),
+            verdict,
+            delivered,
+            simulated_drop,
+            time.perf_counter() - started,
+        )
+
+    @staticmethod
+    def _verdict(path: PathResult, sessions: list[Session], delivered: tuple[Path, ...]) -> Verdict:
+        last = sessions[-1]
+        if last.outcome is Decision.DROPPED:
+            return Verdict.DROPPED
+        if last.outcome is Decision.NO_SERVICE:
+            return Verdict.UNREACHABLE
+        if delivered:
+            return Verdict.DELIVERED
+        if last.outcome is Decision.ACCEPTED and path.verdict is Verdict.HANDED_ON:
+            return Verdict.HANDED_ON
+        if last.outcome is Decision.HANDED_ON:
+            return Verdict.HANDED_ON
+        return Verdict.REFUSED
+
+    def _message(self, attempt: Attempt, subject: str) -> bytes:
+        msg = EmailMessage()
+        msg["From"] = attempt.mail_from
+        msg["To"] = attempt.rcpt_to
+        msg["Subject"] = subject
+        msg["Date"] = email.utils.format_datetime(self.clock())
+        msg["Message-ID"] = email.utils.make_msgid(domain=attempt.source.hostname)
+        msg.set_content(
+            f"This message was sent from {attempt.source.label} ({attempt.source.ipv4}) "
+            f"through {attempt.destination.hostname} port {attempt.port}.\n"
+        )
+        return msg.as_bytes()
+
+    def _dropped(self, leg: int, client: Host, server: Host, port: int) -> Session:
+        assert self._blackhole is not None
+        real = self._blackhole.getsockname()[1]
+        lines = [
+            TranscriptLine(
+                "*",
+                f"connect to {server.hostname} ({server.ipv4}) port {port} "
+                f"[simulated by {LOOPBACK}:{real}, a port whose packets are dropped]",
+            )
+        ]
+        self._client = client
+        started = time.perf_counter()
+        transcript: list[TranscriptLine] = []
+        try:
+            conn = _RecordingSMTP(transcript, host=LOOPBACK, port=real, timeout=self.drop_timeout)
+            conn.close()
+            lines += transcript
+            lines.append(TranscriptLine("*", "unexpected: the simulated drop answered"))
+        except (TimeoutError, smtplib.SMTPServerDisconnected):
+            waited = time.perf_counter() - started
+            lines += transcript
+            lines.append(
+                TranscriptLine(
+                    "*",
+                    f"no answer at all; the client gave up after {waited:.1f} s (timed out). "
+                    "No SMTP reply code: the server never heard of this attempt.",
+                )
+            )
+            lines.append(
+                TranscriptLine(
+                    "*",
+                    "This drop is simulated: a real client keeps resending its SYN for a minute "
+                    "or more before it reports the timeout.",
+                )
+            )
+        return Session(
+            leg,
+            client.id,
+            server.id,
+            port,
+            real,
+            tuple(lines),
+            Decision.DROPPED,
+            seconds=time.perf_counter() - started,
+        )
+
+    def _refused(self, leg: int, client: Host, server: Host, port: int) -> Session:
+        assert self._closed_port is not None
+        real = self._closed_port.getsockname()[1]
+        lines = [
+            TranscriptLine(
+                "*",
+                f"connect to {server.hostname} ({server.ipv4}) port {port} "
+                f"[simulated by {LOOPBACK}:{real}, where nothing listens]",
+            )
+        ]
+        started = time.perf_counter()
+        try:
+            smtplib.SMTP(LOOPBACK, real, timeout=self.timeout).close()
+            lines.append(TranscriptLine("*", "unexpected: something answered"))
+        except ConnectionRefusedError:
+            lines.append(
+                TranscriptLine(
+                    "*", "connection refused at once (the host answered with a TCP reset)"
+                )
+            )
+        return Session(
+            leg,
+            client.id,
+            server.id,
+            port,
+            real,
+            tuple(lines),
+            Decision.NO_SERVICE,
+            seconds=time.perf_counter() - started,
+        )
+
+    def _webmail(
+        self,
+        leg: int,
+        client: Host,
+        server: Host,
+        port: int,
+        hop: Any,
+        credentials: Credentials | None,
+    ) -> Session:
+        who = credentials.user if credentials else "(not logged in)"
+        lines = [
+            TranscriptLine(
+                "*",
+                f"HTTPS to {server.hostname} port {port}: log in as {who}, press Send "
+                "(described, not replayed: this chapter replays SMTP only)",
+            ),
+            TranscriptLine("*", f"webmail: {hop.decision.label}. {hop.reason}"),
+        ]
+        return Session(
+            leg, client.id, server.id, port, None, tuple(lines), hop.decision, replayed=False
+        )
+
+    def _smtp(
+        self,
+        leg: int,
+        client: Host,
+        server: Host,
+        port: int,
+        credentials: Credentials | None,
+        mail_from: str,
+        rcpt_to: str,
+        content: bytes,
+    ) -> Session:
+        real = self.ports[(server.id, port)]
+        kind = server.service(port).kind  # type: ignore[union-attr]
+        transcript: list[TranscriptLine] = [
+            TranscriptLine(
+                "*",
+                f"connect to {server.hostname} ({server.ipv4}) port {port} from {client.hostname} "
+                f"({client.ipv4}) [real server on {LOOPBACK}:{real}]",
+            )
+        ]
+        self._client = client
+        started = time.perf_counter()
+        outcome = Decision.ACCEPTED
+        conn: smtplib.SMTP | None = None
+        try:
+            if kind is ServiceKind.SUBMISSIONS:
+                transcript.append(
+                    TranscriptLine("*", "TLS handshake first (implicit TLS, port 465)")
+                )
+                conn = _RecordingSMTPSSL(
+                    transcript,
+                    host=LOOPBACK,
+                    port=real,
+                    timeout=self.timeout,
+                    context=self._client_tls,
+                )
+            else:
+                conn = _RecordingSMTP(transcript, host=LOOPBACK, port=real, timeout=self.timeout)
+            conn.ehlo(client.hostname)
+            if conn.has_extn("starttls"):
+                conn.starttls(context=self._client_tls)
+                sock = conn.sock
+                version = sock.version() if isinstance(sock, ssl.SSLSocket) else "TLS"
+                transcript.append(
+                    TranscriptLine("*", f"TLS handshake done ({version}); EHLO again")
+                )
+                conn.ehlo(client.hostname)
+            if credentials is not None:
+                if conn.has_extn("auth"):
+                    conn.user, conn.password = credentials.user, credentials.password
+                    try:
+                        conn.auth("PLAIN", conn.auth_plain)
+                    except smtplib.SMTPAuthenticationError:
+                        outcome = Decision.AUTH_FAILED
+                        return self._finish(
+                            conn, leg, client, server, port, real, transcript, outcome, started
+                        )
+                else:
+                    transcript.append(
+                        TranscriptLine("*", "the server offers no AUTH here: sending without login")
+                    )
+            code, _ = conn.mail(mail_from)
+            if code != 250:
+                outcome = Decision.AUTH_REQUIRED if code == 530 else Decision.RELAY_DENIED
+                return self._finish(
+                    conn, leg, client, server, port, real, transcript, outcome, started
+                )
+            code, text = conn.rcpt(rcpt_to)
+            if code not in (250, 251):
+                outcome = {
+                    550: Decision.USER_UNKNOWN,
+                    530: Decision.AUTH_REQUIRED,
+                }.get(code, Decision.RELAY_DENIED)
+                if b"dynamic" in text:
+                    outcome = Decision.DYNAMIC_REFUSED
+                return self._finish(
+                    conn, leg, client, server, port, real, transcript, outcome, started
+                )
+            # smtplib sends bytes as they are: give it CRLF line ends (RFC 5321 §2.3.8).
+            code, _ = conn.data(content.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+            if code != 250:
+                outcome = Decision.RELAY_DENIED
+            return self._finish(conn, leg, client, server, port, real, transcript, outcome, started)
+        except (OSError, smtplib.SMTPException) as exc:
+            transcript.append(TranscriptLine("*", f"the connection failed: {exc}"))
+            if conn is not None:
+                conn.close()
+            return Session(
+                leg,
+                client.id,
+                server.id,
+                port,
+                real,
+                tuple(transcript),
+                Decision.NO_SERVICE,
+                seconds=time.perf_counter() - started,
+            )
+
+    @staticmethod
+    def _finish(
+        conn: smtplib.SMTP,
+        leg: int,
+        client: Host,
+        server: Host,
+        port: int,
+        real: int,
+        transcript: list[TranscriptLine],
+        outcome: Decision,
+        started: float,
+    ) -> Session:
+        try:
+            conn.quit()
+        except (OSError, smtplib.SMTPException):
+            conn.close()
+        return Session(
+            leg,
+            client.id,
+            server.id,
+            port,
+            real,
+            tuple(transcript),
+            outcome,
+            seconds=time.perf_counter() - started,
+        )

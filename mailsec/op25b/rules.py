@@ -1,0 +1,291 @@
+"""The rules of the model, one pure function per decision point.
+
+The same functions decide in the path evaluation (:mod:`mailsec.op25b.path`) and inside the real
+SMTP servers of the replay (:mod:`mailsec.op25b.replay`), so the model and the wire cannot disagree
+about a rule. Each returns a :class:`Ruling`: the decision, a plain-language reason that names the
+rule, where the rule comes from, and the SMTP reply a server sends for it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from mailsec.op25b.model import Credentials, Host, Policy, ServiceKind, World
+from mailsec.trace import Outcome
+
+__all__ = [
+    "Decision",
+    "Reply",
+    "Ruling",
+    "auth_ruling",
+    "edge_ruling",
+    "mail_ruling",
+    "rcpt_ruling",
+    "webmail_ruling",
+]
+
+SECTION_OP25B = "RFC 5068 §3"
+SECTION_SUBMISSION = "RFC 6409 §4.3"
+SECTION_AUTH_CODES = "RFC 4954 §6"
+SECTION_RELAY = "RFC 5321 §3.6"
+SECTION_MAILBOX = "RFC 5321 §3.3"
+SECTION_IMPLICIT_TLS = "RFC 8314 §3.3"
+
+
+class Decision(enum.Enum):
+    """What happened at one hop."""
+
+    PASSED = "passed"
+    """The packets went through this router."""
+    DROPPED = "dropped by OP25B"
+    """The ISP's edge router silently dropped the connection attempt."""
+    NO_SERVICE = "connection refused"
+    """Nothing listens on that port: the host answered with a TCP reset."""
+    ACCEPTED = "accepted"
+    """The server took the message and will pass it on."""
+    DELIVERED = "delivered"
+    """The message is in the recipient's mailbox."""
+    HANDED_ON = "handed on (outside the model)"
+    """Accepted for a domain this model has no server for."""
+    RELAY_DENIED = "refused: relay denied"
+    """The server does not relay for this client or domain (no open relay)."""
+    AUTH_REQUIRED = "refused: authentication required"
+    """The submission server wants SMTP AUTH before MAIL."""
+    AUTH_FAILED = "refused: authentication failed"
+    """Wrong user name or password."""
+    USER_UNKNOWN = "refused: no such mailbox"
+    """The recipient's domain is right but the mailbox does not exist."""
+    DYNAMIC_REFUSED = "refused by IP25B"
+    """A port-25 server refused a client from another ISP's dynamic pool."""
+    LOGIN_REQUIRED = "refused: login required"
+    """The webmail site wants a logged-in account."""
+    LOGIN_FAILED = "refused: login failed"
+    """Wrong webmail user name or password."""
+
+    @property
+    def outcome(self) -> Outcome:
+        if self in (Decision.PASSED, Decision.ACCEPTED, Decision.DELIVERED):
+            return Outcome.OK
+        if self is Decision.HANDED_ON:
+            return Outcome.WARN
+        return Outcome.FAIL
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An SMTP reply: code, enhanced status code (RFC 3463) and text."""
+
+    code: int
+    status: str
+    text: str
+
+    @property
+    def line(self) -> str:
+        return f"{self.code} {self.status} {self.text}"
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.code < 400
+
+
+@dataclass(frozen=True)
+class Ruling:
+    """The outcome of one rule."""
+
+    decision: Decision
+    reason: str
+    section: str | None = None
+    reply: Reply | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision.outcome is not Outcome.FAIL
+
+
+def edge_ruling(world: World, policy: Policy, client: Host, server: Host, port: int) -> Ruling:
+    """ISP A's edge router: does a connection from ``client`` to ``server:port`` leave the ISP?"""
+    net = world.network_of(client)
+    pool = world.in_dynamic_pool(client)
+    if net.id != "isp-a":
+        return Ruling(
+            Decision.PASSED,
+            f"{net.name}'s edge router passes the connection to port {port}: {net.name} has not "
+            "deployed OP25B.",
+        )
+    if port != 25:
+        return Ruling(
+            Decision.PASSED,
+            f"ISP A's edge passes port {port}: OP25B blocks only port 25, so submission (587, 465) "
+            "and web traffic (443) leave freely.",
+            SECTION_OP25B,
+        )
+    if pool is None:
+        return Ruling(
+            Decision.PASSED,
+            f"ISP A's edge passes port 25 from {client.hostname} ({client.ipv4}): it is ISP A's own "
+            "server, not in the dynamic pool, so OP25B does not apply to it.",
+            SECTION_OP25B,
+        )
+    if not policy.op25b:
+        return Ruling(
+            Decision.PASSED,
+            f"ISP A's edge passes port 25 from its dynamic pool ({pool.dynamic_pool}) because OP25B "
+            "is switched off.",
+            SECTION_OP25B,
+        )
+    return Ruling(
+        Decision.DROPPED,
+        f"Dropped by OP25B: ISP A's edge drops outbound TCP port 25 from its dynamic pool "
+        f"({pool.dynamic_pool}) to servers outside ISP A ({server.hostname} is outside). Mail must "
+        "go through ISP A's mail server or a submission port (587/465).",
+        SECTION_OP25B,
+    )
+
+
+def auth_ruling(server: Host, credentials: Credentials) -> Ruling:
+    """SMTP AUTH on a submission service: are the user name and password right?"""
+    if server.password_of(credentials.user) == credentials.password:
+        return Ruling(
+            Decision.ACCEPTED,
+            f"{server.hostname} accepts the login of {credentials.user}.",
+            SECTION_AUTH_CODES,
+            Reply(235, "2.7.0", "Authentication successful"),
+        )
+    return Ruling(
+        Decision.AUTH_FAILED,
+        f"{server.hostname} refuses the login of {credentials.user!r}: wrong user name or password "
+        "(reply 535).",
+        SECTION_AUTH_CODES,
+        Reply(535, "5.7.8", "Authentication credentials invalid"),
+    )
+
+
+def mail_ruling(
+    server: Host, kind: ServiceKind, client: Host, *, authenticated: bool, policy: Policy
+) -> Ruling:
+    """MAIL FROM: does the server accept a sender in this session?"""
+    if kind in (ServiceKind.SUBMISSION, ServiceKind.SUBMISSIONS) and not authenticated:
+        if policy.submission_auth:
+            return Ruling(
+                Decision.AUTH_REQUIRED,
+                f"{server.hostname} refuses MAIL FROM before SMTP AUTH: the submission service takes "
+                "mail only from logged-in users (reply 530).",
+                SECTION_SUBMISSION,
+                Reply(530, "5.7.0", "Authentication required"),
+            )
+        return Ruling(
+            Decision.ACCEPTED,
+            f"{server.hostname} accepts MAIL FROM without a login because 'submission requires AUTH' "
+            "is switched off: anyone may now send through it.",
+            SECTION_SUBMISSION,
+            Reply(250, "2.1.0", "OK"),
+        )
+    return Ruling(Decision.ACCEPTED, "The sender is accepted.", None, Reply(250, "2.1.0", "OK"))
+
+
+def rcpt_ruling(
+    world: World,
+    server: Host,
+    kind: ServiceKind,
+    client: Host,
+    rcpt: str,
+    *,
+    authenticated: bool,
+    policy: Policy,
+) -> Ruling:
+    """RCPT TO: does the server take mail for ``rcpt`` from ``client``?"""
+    domain = rcpt.rpartition("@")[2].lower()
+    if kind in (ServiceKind.RELAY, ServiceKind.MX) and policy.ip25b:
+        pool = world.in_dynamic_pool(client)
+        if pool is not None and pool.id != server.network:
+            return Ruling(
+                Decision.DYNAMIC_REFUSED,
+                f"Refused by IP25B: {server.hostname} does not take port-25 mail from {client.ipv4}, "
+                f"an address in {pool.name}'s dynamic pool; such clients must use their own "
+                "provider's server or a submission port.",
+                None,
+                Reply(554, "5.7.1", f"Client host [{client.ipv4}] is in a dynamic address pool"),
+            )
+    if kind is ServiceKind.MX and domain in server.local_domains:
+        if rcpt.lower() in server.mailboxes:
+            return Ruling(
+                Decision.DELIVERED,
+                f"{server.hostname} is the MX for {domain} and has a mailbox for {rcpt}.",
+                SECTION_MAILBOX,
+                Reply(250, "2.1.5", "OK"),
+            )
+        return Ruling(
+            Decision.USER_UNKNOWN,
+            f"{server.hostname} receives mail for {domain} but has no mailbox {rcpt} (reply 550).",
+            SECTION_MAILBOX,
+            Reply(550, "5.1.1", f"<{rcpt}>: Recipient address rejected: User unknown"),
+        )
+    relay_allowed = (
+        not policy.relay_control
+        or authenticated
+        or kind in (ServiceKind.SUBMISSION, ServiceKind.SUBMISSIONS)
+        or (kind is ServiceKind.RELAY and client.network == server.network)
+    )
+    if not relay_allowed:
+        who = (
+            f"{domain} is not one of its own domains ({', '.join(server.local_domains)})"
+            if kind is ServiceKind.MX
+            else f"{client.hostname} ({client.ipv4}) is not one of ISP A's customers"
+        )
+        return Ruling(
+            Decision.RELAY_DENIED,
+            f"{server.hostname} refuses to relay: {who}. A server that relays for anyone is an open "
+            "relay, which spammers abuse (reply 554).",
+            SECTION_RELAY,
+            Reply(554, "5.7.1", f"<{rcpt}>: Relay access denied"),
+        )
+    why = "relay control is switched off (an open relay!)" if not policy.relay_control else ""
+    target = world.mx_for(domain)
+    if target is None:
+        return Ruling(
+            Decision.HANDED_ON,
+            f"{server.hostname} accepts mail for {domain} and would pass it to {domain}'s own server, "
+            f"which is outside this model{': ' + why if why else ''}.",
+            SECTION_RELAY,
+            Reply(250, "2.1.5", "OK"),
+        )
+    reason = {
+        ServiceKind.RELAY: f"{server.hostname} relays for {client.hostname}, a customer inside ISP A",
+        ServiceKind.SUBMISSION: f"{server.hostname} relays for its logged-in user",
+        ServiceKind.SUBMISSIONS: f"{server.hostname} relays for its logged-in user",
+        ServiceKind.MX: f"{server.hostname} relays",
+    }[kind]
+    if why:
+        reason = f"{server.hostname} relays because {why}"
+    return Ruling(
+        Decision.ACCEPTED,
+        f"{reason}; it will pass the message to {target.hostname}, the MX for {domain}.",
+        SECTION_RELAY,
+        Reply(250, "2.1.5", "OK"),
+    )
+
+
+def webmail_ruling(server: Host, credentials: Credentials | None) -> Ruling:
+    """The webmail site's login: webmail sends only for a logged-in account."""
+    if credentials is None:
+        return Ruling(
+            Decision.LOGIN_REQUIRED,
+            f"{server.hostname} shows its login page: a webmail site sends only for a logged-in "
+            "account (choose credentials; free accounts are easy to get).",
+        )
+    if server.password_of(credentials.user) != credentials.password:
+        return Ruling(
+            Decision.LOGIN_FAILED,
+            f"{server.hostname} refuses the login of {credentials.user!r}: wrong user name or "
+            "password.",
+        )
+    return Ruling(
+        Decision.ACCEPTED,
+        f"{credentials.user} is logged in to {server.hostname} and presses Send: the message travels "
+        "as an HTTPS request on port 443, not as SMTP on port 25.",
+    )
