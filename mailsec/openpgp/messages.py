@@ -123,6 +123,9 @@ class Decrypted:
     literal: LiteralData | None = None
     compression: str | None = None
     steps: tuple[Step, ...] = field(default=(), repr=False)
+    session_key: tuple[int, bytes] | None = field(default=None, repr=False)
+    """The symmetric algorithm number and session key (what ``sop decrypt --session-key-out``
+    prints); keep it secret like the plaintext."""
 
     @property
     def valid_signatures(self) -> tuple[Verification, ...]:
@@ -734,6 +737,7 @@ def decrypt(
                 literal=literal,
                 compression=contents.compression,
                 steps=tuple(steps),
+                session_key=(cipher, session_key),
             )
     # One opaque error for a wrong key, a changed message or a failed MDC (no oracle).
     raise DecryptionError()

@@ -1,0 +1,423 @@
+"""``mailsec sop``: the Stateless OpenPGP command line (draft-dkg-openpgp-stateless-cli) over
+:mod:`mailsec.openpgp`.
+
+The `sop` package parses the arguments and knows the spec's exit codes; this module overrides its
+operations with calls into :mod:`mailsec.openpgp`, and turns mailsec's errors into the spec's exit
+codes (e.g. 3 when no acceptable signature is found, 29 when a message cannot be decrypted, 41 for
+input that is not OpenPGP data). Data goes in on standard input and comes out on standard output;
+keys and certificates are named as files (or ``@ENV:NAME`` / ``@FD:N``)::
+
+    python -m mailsec sop generate-key "Alice <alice@example.org>" > alice.key
+    python -m mailsec sop extract-cert < alice.key > alice.cert
+    echo hello | python -m mailsec sop encrypt alice.cert | python -m mailsec sop decrypt alice.key
+
+Nothing here prints a traceback: every failure ends with one line on standard error and the exit
+code the spec gives it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import logging
+import os
+import sys
+from collections.abc import Callable, MutableMapping, Sequence
+from datetime import datetime, timezone
+from typing import Any, BinaryIO, TypeVar
+
+import cryptography
+import sop
+
+from mailsec import __version__, openpgp
+from mailsec.errors import DecryptionError, InputError, MailsecError, VerificationError
+
+__all__ = ["MailsecSop", "main", "run"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Signing hash as the micalg parameter of multipart/signed (RFC 3156 §5).
+MICALG = {"SHA-256": "pgp-sha256", "SHA-384": "pgp-sha384", "SHA-512": "pgp-sha512"}
+
+
+def _sop_errors(function: F) -> F:
+    """Translate mailsec's exceptions into the SOP exceptions that carry the spec's exit codes."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except sop.SOPException:
+            raise
+        except openpgp.ProtectedKeyError as exc:
+            raise sop.SOPKeyIsProtected(exc.message) from None
+        except openpgp.UnsupportedAlgorithmError as exc:
+            raise sop.SOPAsymmetricAlgorithmUnsupported(exc.message) from None
+        except openpgp.CannotEncryptError as exc:
+            raise sop.SOPCertificateNotEncryptionCapable(exc.message) from None
+        except openpgp.CannotSignError as exc:
+            raise sop.SOPKeyCannotSign(exc.message) from None
+        except DecryptionError as exc:
+            raise sop.SOPCouldNotDecrypt(exc.message) from None
+        except VerificationError as exc:
+            raise sop.SOPNoSignature(exc.message) from None
+        except InputError as exc:
+            raise sop.SOPInvalidDataType(exc.message) from None
+
+    wrapper.__name__ = function.__name__
+    wrapper.__doc__ = function.__doc__
+    return wrapper  # type: ignore[return-value]
+
+
+def _result(verification: openpgp.Verification) -> sop.SOPSigResult:
+    return sop.SOPSigResult(
+        verification.created,
+        verification.signing_key_fingerprint,
+        verification.signer_fingerprint,
+        sop.SOPSigType.text if verification.mode == "text" else sop.SOPSigType.binary,
+    )
+
+
+def _in_window(
+    verification: openpgp.Verification, start: datetime | None, end: datetime | None
+) -> bool:
+    """The --not-before / --not-after window (draft-dkg-openpgp-stateless-cli, "verify")."""
+    created = verification.created
+    if created is None:
+        return False
+    if start is not None and created < start:
+        return False
+    return not (end is not None and created > end)
+
+
+class MailsecSop(sop.StatelessOpenPGP):
+    """The SOP operations, each one call into :mod:`mailsec.openpgp`."""
+
+    def __init__(self, *, now: Callable[[], datetime] | None = None) -> None:
+        super().__init__(
+            version=__version__,
+            name="mailsec",
+            description="mailsec's Stateless OpenPGP command line (OpenPGP v4, RFC 4880).",
+            backend=f"cryptography {cryptography.__version__}",
+            extended="OpenPGP v4 keys; PKESK v3 + SEIPD v1 (MDC, AES-256); RFC 4880 / RFC 6637.",
+        )
+        self._now = now or (lambda: datetime.now(timezone.utc))
+
+    # -- plumbing ----------------------------------------------------------------------------------
+
+    def _get_indirect_input(self, name: str) -> bytes:
+        if name.startswith("@") and not name.startswith(("@ENV:", "@FD:")):
+            raise sop.SOPUnsupportedSpecialPrefix(f"Unknown special designator {name!r}")
+        try:
+            return super()._get_indirect_input(name)
+        except KeyError:
+            raise sop.SOPMissingInput(f"The environment variable in {name!r} is not set.") from None
+        except OSError as exc:
+            raise sop.SOPMissingInput(f"Cannot read {name!r}: {exc.strerror}.") from None
+
+    def _write_indirect_output(self, name: str, data: bytes) -> None:
+        if not name.startswith("@FD:") and os.path.exists(name):
+            raise sop.SOPOutputExists(
+                f"The output file {name!r} exists already; sop never overwrites."
+            )
+        super()._write_indirect_output(name, data)
+
+    def parse_timestamp(self, when: str | None) -> datetime | None:
+        if when is None or when == "-":
+            return None
+        if when == "now":
+            return self._now()
+        try:
+            moment = datetime.fromisoformat(when.replace("Z", "+00:00"))
+        except ValueError:
+            raise sop.SOPUnsupportedOption(
+                f"Cannot read the date {when!r}; give ISO 8601 such as 2026-01-31T12:00:00Z."
+            ) from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+    @property
+    def generate_key_profiles(self) -> list[sop.SOPProfile]:
+        return [
+            sop.SOPProfile(
+                "default", "Ed25519 signing primary key with a Curve25519 encryption subkey"
+            ),
+            sop.SOPProfile("rfc4880", "RSA 3072 primary key with an RSA 3072 encryption subkey"),
+        ]
+
+    @staticmethod
+    def _keys(named: MutableMapping[str, bytes]) -> list[openpgp.SecretKey]:
+        keys: list[openpgp.SecretKey] = []
+        for name, data in named.items():
+            try:
+                keys += openpgp.read_keys(data)
+            except InputError as exc:
+                raise type(exc)(f"{name}: {exc.message}") from None
+        return keys
+
+    @staticmethod
+    def _certs(named: MutableMapping[str, bytes]) -> list[openpgp.Certificate]:
+        certs: list[openpgp.Certificate] = []
+        for name, data in named.items():
+            try:
+                certs += openpgp.read_certs(data)
+            except InputError as exc:
+                raise type(exc)(f"{name}: {exc.message}") from None
+        return certs
+
+    # -- operations --------------------------------------------------------------------------------
+
+    @_sop_errors
+    def generate_key(
+        self,
+        armor: bool = True,
+        uids: Sequence[str] = (),
+        keypassword: bytes | None = None,
+        profile: sop.SOPProfile | None = None,
+        **kwargs: Any,
+    ) -> bytes:
+        self.raise_on_unknown_options(**kwargs)
+        if keypassword is not None:
+            raise sop.SOPUnsupportedOption(
+                "--with-key-password: mailsec makes unprotected keys only; keep the key file safe."
+            )
+        algorithm = "rsa3072" if profile is not None and profile.name == "rfc4880" else "ed25519"
+        key = openpgp.generate_key(list(uids), algorithm=algorithm, now=self._now())
+        return key.to_bytes(armor=armor)
+
+    @_sop_errors
+    def extract_cert(self, key: bytes = b"", armor: bool = True, **kwargs: Any) -> bytes:
+        self.raise_on_unknown_options(**kwargs)
+        return b"".join(k.public.to_bytes(armor=armor) for k in openpgp.read_keys(key))
+
+    @_sop_errors
+    def sign(
+        self,
+        data: bytes,
+        armor: bool = True,
+        sigtype: sop.SOPSigType = sop.SOPSigType.binary,
+        signers: MutableMapping[str, bytes] | None = None,
+        wantmicalg: bool = False,
+        keypasswords: MutableMapping[str, bytes] | None = None,
+    ) -> tuple[bytes, str | None]:
+        keys = self._keys(signers or {})
+        text = sigtype == sop.SOPSigType.text
+        if text:
+            _require_utf8(data)
+        moment = self._now()
+        signatures = [
+            openpgp.dearmor(openpgp.sign(data, key, text=text, now=moment))[1] for key in keys
+        ]
+        binary = b"".join(signatures)
+        out = openpgp.armor(binary, openpgp.ArmorLabel.SIGNATURE) if armor else binary
+        return out, MICALG["SHA-512"] if wantmicalg else None
+
+    @_sop_errors
+    def verify(
+        self,
+        data: bytes,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        sig: bytes = b"",
+        signers: MutableMapping[str, bytes] | None = None,
+        **kwargs: Any,
+    ) -> list[sop.SOPSigResult]:
+        self.raise_on_unknown_options(**kwargs)
+        certs = self._certs(signers or {})
+        results = openpgp.verify(data, sig, certs, now=end or self._now())
+        good = [_result(v) for v in results if v.valid and _in_window(v, start, end)]
+        if not good:
+            raise sop.SOPNoSignature("No acceptable signature was found in the time window.")
+        return good
+
+    @_sop_errors
+    def encrypt(
+        self,
+        data: bytes,
+        literaltype: sop.SOPLiteralDataType = sop.SOPLiteralDataType.binary,
+        armor: bool = True,
+        passwords: MutableMapping[str, bytes] | None = None,
+        signers: MutableMapping[str, bytes] | None = None,
+        keypasswords: MutableMapping[str, bytes] | None = None,
+        recipients: MutableMapping[str, bytes] | None = None,
+        profile: sop.SOPProfile | None = None,
+        **kwargs: Any,
+    ) -> bytes:
+        self.raise_on_unknown_options(**kwargs)
+        if passwords:
+            raise sop.SOPUnsupportedOption(
+                "--with-password: mailsec encrypts to certificates only (public-key encryption)."
+            )
+        if not recipients:
+            raise sop.SOPMissingRequiredArgument("encrypt needs at least one certificate (CERTS).")
+        text = literaltype == sop.SOPLiteralDataType.text
+        if text:
+            _require_utf8(data)
+        return openpgp.encrypt(
+            data,
+            self._certs(recipients),
+            sign_with=self._keys(signers or {}),
+            armor=armor,
+            text=text,
+            now=self._now(),
+        )
+
+    @_sop_errors
+    def decrypt(
+        self,
+        data: bytes,
+        wantsessionkey: bool = False,
+        sessionkeys: MutableMapping[str, sop.SOPSessionKey] | None = None,
+        passwords: MutableMapping[str, bytes] | None = None,
+        signers: MutableMapping[str, bytes] | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        keypasswords: MutableMapping[str, bytes] | None = None,
+        secretkeys: MutableMapping[str, bytes] | None = None,
+        **kwargs: Any,
+    ) -> tuple[bytes, list[sop.SOPSigResult], sop.SOPSessionKey | None]:
+        self.raise_on_unknown_options(**kwargs)
+        if sessionkeys:
+            raise sop.SOPUnsupportedOption("--with-session-key is not supported by mailsec.")
+        if passwords:
+            raise sop.SOPUnsupportedOption("--with-password is not supported by mailsec.")
+        keys = self._keys(secretkeys or {})
+        if not keys:
+            raise sop.SOPMissingRequiredArgument("decrypt needs at least one secret key (KEYS).")
+        result = openpgp.decrypt(
+            data, keys, verify_with=self._certs(signers or {}), now=end or self._now()
+        )
+        good = [_result(v) for v in result.verifications if v.valid and _in_window(v, start, end)]
+        session = None
+        if wantsessionkey and result.session_key:
+            session = sop.SOPSessionKey(result.session_key[0], result.session_key[1])
+        return result.plaintext, good, session
+
+    @_sop_errors
+    def armor(
+        self, data: bytes, label: sop.SOPArmorLabel = sop.SOPArmorLabel.auto, **kwargs: Any
+    ) -> bytes:
+        self.raise_on_unknown_options(**kwargs)
+        if openpgp.is_armored(data):
+            openpgp.dearmor(data)  # check it, then leave it as it is (armor is idempotent)
+            return data
+        packets = openpgp.list_packets(data)
+        labels = {
+            sop.SOPArmorLabel.sig: openpgp.ArmorLabel.SIGNATURE,
+            sop.SOPArmorLabel.cert: openpgp.ArmorLabel.PUBLIC_KEY,
+            sop.SOPArmorLabel.key: openpgp.ArmorLabel.PRIVATE_KEY,
+            sop.SOPArmorLabel.message: openpgp.ArmorLabel.MESSAGE,
+        }
+        if label in labels:
+            chosen = labels[label]
+        else:
+            top = {p.tag for p in packets if p.depth == 0}
+            if openpgp.PacketTag.SECRET_KEY in top:
+                chosen = openpgp.ArmorLabel.PRIVATE_KEY
+            elif openpgp.PacketTag.PUBLIC_KEY in top:
+                chosen = openpgp.ArmorLabel.PUBLIC_KEY
+            elif top == {openpgp.PacketTag.SIGNATURE}:
+                chosen = openpgp.ArmorLabel.SIGNATURE
+            else:
+                chosen = openpgp.ArmorLabel.MESSAGE
+        return openpgp.armor(data, chosen)
+
+    @_sop_errors
+    def dearmor(self, data: bytes, **kwargs: Any) -> bytes:
+        self.raise_on_unknown_options(**kwargs)
+        binary = openpgp.dearmor(data)[1] if openpgp.is_armored(data) else data
+        openpgp.list_packets(binary)  # raises if this is not OpenPGP data
+        return binary
+
+    @_sop_errors
+    def inline_sign(
+        self,
+        data: bytes,
+        armor: bool = True,
+        sigtype: sop.SOPInlineSigType = sop.SOPInlineSigType.binary,
+        signers: MutableMapping[str, bytes] | None = None,
+        keypasswords: MutableMapping[str, bytes] | None = None,
+        **kwargs: Any,
+    ) -> bytes:
+        self.raise_on_unknown_options(**kwargs)
+        if sigtype == sop.SOPInlineSigType.clearsigned:
+            raise sop.SOPUnsupportedOption(
+                "--as=clearsigned: mailsec makes one-pass signed messages (--as=binary or text)."
+            )
+        text = sigtype == sop.SOPInlineSigType.text
+        if text:
+            _require_utf8(data)
+        keys = self._keys(signers or {})
+        return openpgp.inline_sign(data, keys, text=text, armor=armor, now=self._now())
+
+    @_sop_errors
+    def inline_verify(
+        self,
+        data: bytes,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        signers: MutableMapping[str, bytes] | None = None,
+        **kwargs: Any,
+    ) -> tuple[bytes, list[sop.SOPSigResult]]:
+        self.raise_on_unknown_options(**kwargs)
+        certs = self._certs(signers or {})
+        plaintext, results = openpgp.inline_verify(data, certs, now=end or self._now())
+        good = [_result(v) for v in results if v.valid and _in_window(v, start, end)]
+        if not good:
+            raise sop.SOPNoSignature("No acceptable signature was found in the time window.")
+        return plaintext, good
+
+
+def _require_utf8(data: bytes) -> None:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise sop.SOPNotUTF8Text("--as=text needs UTF-8 text, and the input is not.") from None
+
+
+def run(
+    argv: Sequence[str],
+    stdin: BinaryIO,
+    stdout: BinaryIO,
+    stderr: io.TextIOBase | Any,
+    *,
+    now: Callable[[], datetime] | None = None,
+) -> int:
+    """Run one SOP command with the given streams; returns the exit code (0 on success)."""
+    tool = MailsecSop(now=now)
+    argv = list(argv)
+    try:
+        args = tool._parser.parse_args(argv)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+        words = [a for a in argv if not a.startswith("-")]
+        known = next(
+            a.choices for a in tool._parser._actions if isinstance(a, argparse._SubParsersAction)
+        )
+        if code and words and words[0] not in known:
+            return sop.SOPUnsupportedSubcommand.exit_code
+        return code
+    method = getattr(tool, f"_handle_{args.subcmd.replace('-', '_')}")
+    options = vars(args)
+    del options["subcmd"], options["debug"]
+    try:
+        out = method(stdin, **options)
+    except sop.SOPException as exc:
+        print(f"mailsec sop: [{exc.mnemonic}] {exc}", file=stderr)
+        return exc.exit_code
+    except MailsecError as exc:  # an error the operations did not translate
+        print(f"mailsec sop: {exc.message}", file=stderr)
+        return 1
+    except TypeError as exc:  # the sop package passes an option we do not take
+        print(f"mailsec sop: [UNSUPPORTED_OPTION] {exc}", file=stderr)
+        return sop.SOPUnsupportedOption.exit_code
+    stdout.write(out)
+    stdout.flush()
+    return 0
+
+
+def main(argv: Sequence[str]) -> int:
+    """Entry point for ``python -m mailsec sop ...``."""
+    logging.getLogger().setLevel(logging.ERROR)
+    try:
+        return run(argv, sys.stdin.buffer, sys.stdout.buffer, sys.stderr)
+    except BrokenPipeError:
+        return 1
