@@ -1,0 +1,427 @@
+"""Reading an SPF record into terms (RFC 7208 §4.5, §4.6.1, §5, §6 and the ABNF of §12).
+
+``parse_record`` turns ``"v=spf1 ip4:192.0.2.0/24 include:_spf.example.net -all"`` into a
+:class:`Record` of :class:`Mechanism` and :class:`Modifier` terms, or raises
+:class:`SpfSyntaxError` with the position (0-based, into the record text) and the reason. The whole
+record is checked before any of it is used: a syntax error anywhere is a permerror (§4.6).
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+import re
+from dataclasses import dataclass
+
+from mailsec.errors import InputError
+from mailsec.spf.macro import MacroError, MacroString, parse_macro_string
+
+__all__ = [
+    "DNS_MECHANISMS",
+    "Mechanism",
+    "MechanismKind",
+    "Modifier",
+    "Qualifier",
+    "Record",
+    "SpfSyntaxError",
+    "Term",
+    "is_spf_record",
+    "parse_domain_spec",
+    "parse_record",
+]
+
+VERSION = "v=spf1"
+
+
+class Qualifier(str, enum.Enum):
+    """The sign before a mechanism and the result it gives on a match (RFC 7208 §4.6.2)."""
+
+    PASS = "+"
+    """"+": the host is authorised (the default when no sign is written)."""
+    FAIL = "-"
+    """"-": the host is explicitly not authorised."""
+    SOFTFAIL = "~"
+    """"~": probably not authorised; accept but mark."""
+    NEUTRAL = "?"
+    """"?": the domain makes no assertion."""
+
+    @property
+    def result_name(self) -> str:
+        return {"+": "pass", "-": "fail", "~": "softfail", "?": "neutral"}[self.value]
+
+
+class MechanismKind(str, enum.Enum):
+    """The eight mechanisms of RFC 7208 §5."""
+
+    ALL = "all"
+    """§5.1: always matches."""
+    INCLUDE = "include"
+    """§5.2: matches when the other domain's record gives pass."""
+    A = "a"
+    """§5.3: matches the domain's A/AAAA addresses."""
+    MX = "mx"
+    """§5.4: matches the addresses of the domain's mail exchangers."""
+    PTR = "ptr"
+    """§5.5: matches a validated reverse-DNS name under the domain (do not use)."""
+    IP4 = "ip4"
+    """§5.6: matches an IPv4 network."""
+    IP6 = "ip6"
+    """§5.6: matches an IPv6 network."""
+    EXISTS = "exists"
+    """§5.7: matches when the (macro-built) name has an A record."""
+
+    @property
+    def section(self) -> str:
+        return {
+            "all": "5.1",
+            "include": "5.2",
+            "a": "5.3",
+            "mx": "5.4",
+            "ptr": "5.5",
+            "ip4": "5.6",
+            "ip6": "5.6",
+            "exists": "5.7",
+        }[self.value]
+
+
+#: Mechanisms that cost a DNS lookup (RFC 7208 §4.6.4); the "redirect" modifier does too.
+DNS_MECHANISMS = frozenset(
+    {
+        MechanismKind.INCLUDE,
+        MechanismKind.A,
+        MechanismKind.MX,
+        MechanismKind.PTR,
+        MechanismKind.EXISTS,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    """One directive: qualifier + mechanism + its arguments."""
+
+    qualifier: Qualifier
+    kind: MechanismKind
+    text: str
+    """The term as written in the record."""
+    position: int
+    domain_spec: MacroString | None = None
+    network: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None
+    cidr4: int | None = None
+    """ip4-cidr-length of a/mx (None: 32)."""
+    cidr6: int | None = None
+    """ip6-cidr-length of a/mx (None: 128)."""
+
+    @property
+    def causes_lookup(self) -> bool:
+        return self.kind in DNS_MECHANISMS
+
+
+@dataclass(frozen=True)
+class Modifier:
+    """A ``name=value`` term: redirect, exp, or an unknown modifier (ignored, §6)."""
+
+    name: str
+    """Lowercase name."""
+    value: MacroString
+    text: str
+    position: int
+
+
+Term = Mechanism | Modifier
+
+
+@dataclass(frozen=True)
+class Record:
+    """A parsed SPF record."""
+
+    text: str
+    terms: tuple[Term, ...]
+
+    @property
+    def mechanisms(self) -> tuple[Mechanism, ...]:
+        return tuple(t for t in self.terms if isinstance(t, Mechanism))
+
+    @property
+    def redirect(self) -> Modifier | None:
+        return next(
+            (t for t in self.terms if isinstance(t, Modifier) and t.name == "redirect"), None
+        )
+
+    @property
+    def explanation(self) -> Modifier | None:
+        return next((t for t in self.terms if isinstance(t, Modifier) and t.name == "exp"), None)
+
+    @property
+    def unknown_modifiers(self) -> tuple[Modifier, ...]:
+        return tuple(
+            t for t in self.terms if isinstance(t, Modifier) and t.name not in ("redirect", "exp")
+        )
+
+
+class SpfSyntaxError(InputError):
+    """An SPF record breaks the syntax of RFC 7208; evaluation gives permerror."""
+
+    def __init__(self, record: str, position: int, reason: str) -> None:
+        self.record = record
+        self.position = position
+        self.reason = reason
+        super().__init__(f"Syntax error at character {position + 1} of the SPF record: {reason}.")
+
+    def pointer(self) -> str:
+        """The record with a caret under the bad character, for plain-text displays."""
+        return f"{self.record}\n{' ' * self.position}^"
+
+
+_MODIFIER = re.compile(r"([A-Za-z][A-Za-z0-9\-_.]*)=")
+_CIDR_SUFFIX = re.compile(r"(?:/([0-9]+))?(?://([0-9]+))?\Z")
+_TOPLABEL = re.compile(
+    r"(?:[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*|[A-Za-z0-9]+-[A-Za-z0-9\-]*[A-Za-z0-9])\Z"
+)
+_IP4 = re.compile(
+    r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\Z"
+)
+_NAMES = ", ".join(k.value for k in MechanismKind)
+
+
+def is_spf_record(text: str) -> bool:
+    """True when ``text`` starts with the version ``v=spf1`` ended by a space or the end (§4.5)."""
+    return text[:6].lower() == VERSION and (len(text) == 6 or text[6] == " ")
+
+
+def parse_domain_spec(record: str, text: str, position: int, what: str) -> MacroString:
+    """Parse a domain-spec (§7.1): a macro string ending in a macro or ``.toplabel[.]``."""
+    if not text:
+        raise SpfSyntaxError(record, position, f"{what} needs a domain name after it")
+    try:
+        spec = parse_macro_string(text, offset=position)
+    except MacroError as exc:
+        raise SpfSyntaxError(record, exc.position, exc.reason) from None
+    if spec.ends_with_macro:
+        return spec
+    tail = spec.literal_tail()
+    if tail.endswith("."):
+        tail = tail[:-1]
+    dot = tail.rfind(".")
+    toplabel = tail[dot + 1 :]
+    if dot == -1 or not _TOPLABEL.match(toplabel):
+        if re.search(r"/[0-9]+\Z", text):
+            reason = f"{what} {text!r}: this mechanism takes no /prefix length"
+        elif dot == -1:
+            reason = (
+                f"{what} {text!r} is not a domain name with at least two labels "
+                "(for example mail.example.com)"
+            )
+        elif re.fullmatch(r"[0-9]+", toplabel):
+            reason = (
+                f"{what} {text!r}: the last label {toplabel!r} is all digits; "
+                "an IP address belongs in ip4: or ip6:, not here"
+            )
+        else:
+            reason = (
+                f"{what} {text!r}: the last label {toplabel!r} is not a valid top-level label "
+                "(letters, digits and inner hyphens only)"
+            )
+        raise SpfSyntaxError(record, position, reason)
+    return spec
+
+
+def _cidr(record: str, value: str, limit: int, position: int, kind: str) -> int:
+    if len(value) > 1 and value.startswith("0"):
+        raise SpfSyntaxError(
+            record, position, f"the {kind} prefix length /{value} has a leading zero"
+        )
+    number = int(value)
+    if number > limit:
+        raise SpfSyntaxError(
+            record, position, f"the {kind} prefix length /{value} is larger than {limit}"
+        )
+    return number
+
+
+def _parse_mechanism(record: str, term: str, pos: int) -> Mechanism:
+    qualifier = Qualifier.PASS
+    body = term
+    if term[0] in "+-~?":
+        qualifier = Qualifier(term[0])
+        body = term[1:]
+    body_pos = pos + (len(term) - len(body))
+    cut = len(body)
+    for sep in (":", "/"):
+        idx = body.find(sep)
+        if idx != -1 and idx < cut:
+            cut = idx
+    name = body[:cut]
+    rest = body[cut:]
+    rest_pos = body_pos + cut
+    try:
+        kind = MechanismKind(name.lower())
+    except ValueError:
+        if not name:
+            reason = f"{term!r} has no mechanism name"
+        elif "=" in body:
+            reason = (
+                f"{term!r} is neither a mechanism nor a modifier: a modifier name starts with a "
+                "letter and has only letters, digits, '-', '_' and '.' before '='"
+            )
+        else:
+            reason = f"{name!r} is not a mechanism SPF knows ({_NAMES})"
+        raise SpfSyntaxError(record, body_pos, reason) from None
+
+    def make(**kw: object) -> Mechanism:
+        return Mechanism(qualifier=qualifier, kind=kind, text=term, position=pos, **kw)  # type: ignore[arg-type]
+
+    if kind is MechanismKind.ALL:
+        if rest:
+            raise SpfSyntaxError(record, rest_pos, f"'all' takes no argument, found {rest!r}")
+        return make()
+
+    if kind in (MechanismKind.INCLUDE, MechanismKind.EXISTS):
+        if not rest.startswith(":"):
+            raise SpfSyntaxError(
+                record,
+                rest_pos,
+                f"'{kind.value}' needs ':' and a domain, as in {kind.value}:example.com",
+            )
+        spec = parse_domain_spec(record, rest[1:], rest_pos + 1, f"'{kind.value}:'")
+        return make(domain_spec=spec)
+
+    if kind is MechanismKind.PTR:
+        if not rest:
+            return make()
+        if not rest.startswith(":"):
+            raise SpfSyntaxError(record, rest_pos, f"'ptr' takes no prefix length, found {rest!r}")
+        spec = parse_domain_spec(record, rest[1:], rest_pos + 1, "'ptr:'")
+        return make(domain_spec=spec)
+
+    if kind in (MechanismKind.A, MechanismKind.MX):
+        m = _CIDR_SUFFIX.search(rest)
+        assert m is not None  # the pattern matches the empty string at the end
+        domain_part = rest[: m.start()]
+        cidr4 = cidr6 = None
+        if m.group(1) is not None:
+            cidr4 = _cidr(record, m.group(1), 32, rest_pos + m.start(1) - 1, "IPv4")
+        if m.group(2) is not None:
+            cidr6 = _cidr(record, m.group(2), 128, rest_pos + m.start(2) - 2, "IPv6")
+        spec = None
+        if domain_part:
+            if not domain_part.startswith(":"):
+                raise SpfSyntaxError(
+                    record,
+                    rest_pos,
+                    f"{term!r}: after '{kind.value}' comes ':domain', '/prefix' or '//prefix6', "
+                    f"not {domain_part!r}",
+                )
+            spec = parse_domain_spec(record, domain_part[1:], rest_pos + 1, f"'{kind.value}:'")
+        return make(domain_spec=spec, cidr4=cidr4, cidr6=cidr6)
+
+    # ip4 / ip6
+    if not rest.startswith(":") or len(rest) == 1:
+        raise SpfSyntaxError(
+            record,
+            rest_pos,
+            f"'{kind.value}' needs ':' and an address, as in "
+            + ("ip4:192.0.2.0/24" if kind is MechanismKind.IP4 else "ip6:2001:db8::/32"),
+        )
+    arg = rest[1:]
+    arg_pos = rest_pos + 1
+    address, slash, length = arg.partition("/")
+    limit = 32 if kind is MechanismKind.IP4 else 128
+    if slash:
+        if not re.fullmatch(r"[0-9]+", length):
+            raise SpfSyntaxError(
+                record,
+                arg_pos + len(address),
+                f"{term!r}: '/{length}' is not a prefix length (one '/' and a number 0-{limit})",
+            )
+        prefix = _cidr(
+            record, length, limit, arg_pos + len(address), "IPv4" if limit == 32 else "IPv6"
+        )
+    else:
+        prefix = limit
+    try:
+        if kind is MechanismKind.IP4:
+            if not _IP4.match(address):
+                raise ValueError
+            network: ipaddress.IPv4Network | ipaddress.IPv6Network = ipaddress.IPv4Network(
+                (address, prefix), strict=False
+            )
+        else:
+            if "%" in address or ("." in address and not re.search(r":[0-9.]+\Z", address)):
+                raise ValueError
+            network = ipaddress.IPv6Network((address, prefix), strict=False)
+    except ValueError:
+        example = "four numbers 0-255 like 192.0.2.10" if limit == 32 else "like 2001:db8::1"
+        raise SpfSyntaxError(
+            record,
+            arg_pos,
+            f"{address!r} is not a valid IPv{4 if limit == 32 else 6} address ({example})",
+        ) from None
+    return make(network=network)
+
+
+def _parse_modifier(record: str, term: str, pos: int, name: str) -> Modifier:
+    value = term[len(name) + 1 :]
+    value_pos = pos + len(name) + 1
+    lname = name.lower()
+    if lname in ("redirect", "exp"):
+        spec = parse_domain_spec(record, value, value_pos, f"'{lname}='")
+        return Modifier(lname, spec, term, pos)
+    try:
+        ms = parse_macro_string(value, offset=value_pos)
+    except MacroError as exc:
+        raise SpfSyntaxError(record, exc.position, exc.reason) from None
+    return Modifier(lname, ms, term, pos)
+
+
+def parse_record(text: str) -> Record:
+    """Parse one SPF record (the TXT strings already joined, §3.3).
+
+    Raises :class:`SpfSyntaxError` with position and reason for anything RFC 7208 does not allow.
+    """
+    if not is_spf_record(text):
+        raise SpfSyntaxError(
+            text, 0, "an SPF record starts with 'v=spf1' followed by a space or the end"
+        )
+    for i, ch in enumerate(text):
+        if ord(ch) > 0x7E:
+            raise SpfSyntaxError(
+                text, i, f"the character {ch!r} is not ASCII; SPF records are 7-bit ASCII (§3.1)"
+            )
+    terms: list[Term] = []
+    seen: dict[str, int] = {}
+    i = 6
+    n = len(text)
+    while i < n:
+        if text[i] == " ":
+            i += 1
+            continue
+        j = text.find(" ", i)
+        if j == -1:
+            j = n
+        term = text[i:j]
+        for k, ch in enumerate(term):
+            if ord(ch) < 0x21:
+                raise SpfSyntaxError(
+                    text,
+                    i + k,
+                    f"the control character {ch!r} is inside a term; terms are separated by "
+                    "spaces only (§4.6.1)",
+                )
+        m = _MODIFIER.match(term)
+        if m:
+            mod = _parse_modifier(text, term, i, m.group(1))
+            if mod.name in ("redirect", "exp"):
+                if mod.name in seen:
+                    raise SpfSyntaxError(
+                        text,
+                        i,
+                        f"'{mod.name}=' appears twice (first at character {seen[mod.name] + 1}); "
+                        "it may appear at most once (§6)",
+                    )
+                seen[mod.name] = i
+            terms.append(mod)
+        else:
+            terms.append(_parse_mechanism(text, term, i))
+        i = j
+    return Record(text, tuple(terms))

@@ -1,0 +1,103 @@
+"""The seven SPF results (RFC 7208 §2.6) and the outcome of one check."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from mailsec.trace import Outcome, Trace
+
+__all__ = ["SpfCheck", "SpfResult"]
+
+
+class SpfResult(str, enum.Enum):
+    """An SPF result. Compares equal to its RFC name: ``SpfResult.PASS == "pass"``."""
+
+    NONE = "none"
+    """§2.6.1: no SPF record, or the domain could not be checked (not a valid domain name)."""
+    NEUTRAL = "neutral"
+    """§2.6.2: the domain says nothing about this host (``?``, or no term matched)."""
+    PASS = "pass"
+    """§2.6.3: the host is authorised to use the domain."""
+    FAIL = "fail"
+    """§2.6.4: the host is explicitly not authorised; receivers may reject the mail."""
+    SOFTFAIL = "softfail"
+    """§2.6.5: probably not authorised; accept but treat with suspicion."""
+    TEMPERROR = "temperror"
+    """§2.6.6: a transient DNS problem; try again later (SMTP 451)."""
+    PERMERROR = "permerror"
+    """§2.6.7: the published record is broken; the domain's administrator must fix it."""
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def section(self) -> str:
+        return "RFC 7208 §2.6." + str(
+            ["none", "neutral", "pass", "fail", "softfail", "temperror", "permerror"].index(
+                self.value
+            )
+            + 1
+        )
+
+    @property
+    def meaning(self) -> str:
+        """What the result means, in one sentence for a learner."""
+        return {
+            "none": "No SPF policy could be found for this domain, so SPF says nothing.",
+            "neutral": "The domain's policy makes no statement about this server.",
+            "pass": "This server is one the domain's administrator authorised to send its mail.",
+            "fail": "The domain's administrator says this server must not send its mail.",
+            "softfail": "The domain says this server is probably not authorised; accept, but be suspicious.",
+            "temperror": "A temporary DNS problem stopped the check; the receiver should try again later.",
+            "permerror": "The domain's SPF record is broken (syntax or limits); only its owner can fix it.",
+        }[self.value]
+
+    @property
+    def outcome(self) -> Outcome:
+        """How the result looks in a trace or a badge."""
+        return {
+            "pass": Outcome.OK,
+            "fail": Outcome.FAIL,
+            "softfail": Outcome.WARN,
+            "neutral": Outcome.INFO,
+            "none": Outcome.INFO,
+            "temperror": Outcome.WARN,
+            "permerror": Outcome.FAIL,
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class SpfCheck:
+    """The outcome of one SPF check, with everything needed to explain it."""
+
+    result: SpfResult
+    explanation: str | None
+    """The expanded ``exp=`` text when the result is fail and the domain published one."""
+    trace: Trace
+    client_ip: str
+    sender: str
+    """The identity checked: the MAIL FROM address, or postmaster@HELO for a null sender."""
+    helo: str
+    domain: str
+    """The domain whose policy was checked (the sender's domain)."""
+    identity: str = "mailfrom"
+    """``"mailfrom"`` or ``"helo"`` (RFC 7208 §2.3, §2.4)."""
+    mail_from: str = ""
+    """The MAIL FROM as given (empty for a null sender)."""
+    lookups: int = 0
+    """Terms that caused DNS lookups (limit 10, §4.6.4)."""
+    void_lookups: int = 0
+    """Lookups that found nothing (limit 2, §4.6.4)."""
+    mechanism: str | None = None
+    """The term that decided: ``"-all"``, ``"include:_spf.example.net"``, or None."""
+    problem: str | None = None
+    """Why the result is permerror, temperror or none, in a sentence."""
+    record: str | None = None
+    """The SPF record of ``domain``, if one was found."""
+    receiver: str = "unknown"
+    """The host that did the check (for the header fields)."""
+
+    @property
+    def passed(self) -> bool:
+        return self.result is SpfResult.PASS
