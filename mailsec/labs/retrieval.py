@@ -1,0 +1,501 @@
+"""Chapter 01's devices lab: the same mail under POP3 and IMAP4, on several devices.
+
+``devices_lab()`` shows the lab. The learner picks a prepared scenario or builds a timeline with
+the event buttons, switches protocol, POP3 settings and quota, and sees the server and every device
+side by side after each step, with the changes marked and the explanation under them.
+
+Every change re-plays the whole timeline with :func:`mailsec.retrieval.model.run` (it is pure and
+fast), so switching POP3 ↔ IMAP4 shows the same story under the other protocol at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import ipywidgets as widgets
+
+from mailsec.errors import InputError
+from mailsec.labs.frame import Lab
+from mailsec.render.html import FONT, callout
+from mailsec.render.retrieval import comparison_table, explanation, step_view, timeline
+from mailsec.retrieval.model import (
+    ARCHIVE,
+    DeleteMessage,
+    DeviceState,
+    Event,
+    Expunge,
+    FlagMessage,
+    FullMailboxReply,
+    GoOffline,
+    GoOnline,
+    ImapSettings,
+    MailArrives,
+    MoveMessage,
+    PopSettings,
+    Protocol,
+    ReadMessage,
+    ReplyToMessage,
+    Run,
+    Scenario,
+    Sync,
+    TimePasses,
+    run,
+    utc_now,
+)
+from mailsec.retrieval.scenarios import SCENARIOS, devices
+
+__all__ = ["DevicesLab", "devices_lab"]
+
+KB = 1024
+OWN = "own"
+"""The scenario-picker value for the learner's own timeline."""
+
+#: Subjects for the "New mail" button, used in turn.
+SUBJECTS: tuple[tuple[str, str], ...] = (
+    ("Hello from Ken", "ken@example.org"),
+    ("Project update", "boss@example.org"),
+    ("Your receipt", "shop@example.com"),
+    ("Photos from the trip", "mei@example.org"),
+    ("Weekly newsletter", "news@example.net"),
+    ("Meeting moved", "team@example.org"),
+)
+STEP = timedelta(minutes=30)
+"""Time between two events the learner adds (the sender's retry interval, RFC 5321 §4.5.4.1)."""
+
+_WIDE = widgets.Layout(width="auto")
+_STYLE = {"description_width": "initial"}
+
+
+def _button(text: str, css: str, tooltip: str, icon: str = "") -> widgets.Button:
+    button = widgets.Button(description=text, tooltip=tooltip, icon=icon, layout=_WIDE)
+    button.add_class("mailsec-retrieval-event")
+    button.add_class(css)
+    return button
+
+
+class DevicesLab(Lab):
+    """Devices, a server mailbox and a timeline of events, under POP3 or IMAP4."""
+
+    def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self._start = clock().replace(second=0, microsecond=0)
+        self._loading = False
+        self._subject = 0
+        self.run: Run | None = None
+        self._compare_html = ""
+        self.base: Scenario = SCENARIOS["phone-then-laptop"]
+        self.events: list[Event] = list(self.base.events)
+
+        # -- the setting ------------------------------------------------------------------------
+        self.scenario = widgets.Dropdown(
+            options=[(s.title, k) for k, s in SCENARIOS.items()]
+            + [("Your own timeline (use the buttons below)", OWN)],
+            value="phone-then-laptop",
+            description="Scenario:",
+            style=_STYLE,
+            layout=widgets.Layout(width="520px"),
+        )
+        self.scenario.add_class("mailsec-retrieval-scenario")
+        self.story = widgets.HTML("")
+        self.protocol = widgets.ToggleButtons(
+            options=[("POP3", Protocol.POP3), ("IMAP4", Protocol.IMAP4)],
+            value=Protocol.POP3,
+            description="Protocol:",
+            style=_STYLE,
+            tooltips=[
+                "Download mail to each device and manage it there",
+                "Keep mail on the server; devices show the server's mailbox",
+            ],
+        )
+        self.protocol.add_class("mailsec-retrieval-protocol")
+        self.leave_copy = widgets.Checkbox(
+            value=False, description="POP3: leave a copy on the server", indent=False
+        )
+        self.leave_copy.add_class("mailsec-retrieval-leave-copy")
+        self.remove_after = widgets.Dropdown(
+            options=[("never", 0), ("1 day", 1), ("7 days", 7), ("14 days", 14), ("30 days", 30)],
+            value=0,
+            description="remove from server after:",
+            style=_STYLE,
+            layout=widgets.Layout(width="300px"),
+        )
+        self.remove_after.add_class("mailsec-retrieval-remove-after")
+        self.remove_deleted = widgets.Checkbox(
+            value=False, description="remove from server when deleted here", indent=False
+        )
+        self.remove_deleted.add_class("mailsec-retrieval-remove-deleted")
+        self.expunge = widgets.Checkbox(
+            value=True, description="IMAP4: expunge at once when deleting", indent=False
+        )
+        self.expunge.add_class("mailsec-retrieval-expunge")
+        self.full_reply = widgets.Dropdown(
+            options=[
+                ("452 4.2.2 temporary: sender retries, bounces after 5 days", "temporary"),
+                ("552 5.2.2 permanent: sender gets a bounce at once", "permanent"),
+            ],
+            value="temporary",
+            description="When full, the server answers:",
+            style=_STYLE,
+            layout=widgets.Layout(width="560px"),
+        )
+        self.full_reply.add_class("mailsec-retrieval-full-reply")
+        self.quota = widgets.IntSlider(
+            value=self.base.quota // KB,
+            min=30,
+            max=1000,
+            step=10,
+            description="Mailbox quota (KB):",
+            style=_STYLE,
+            layout=widgets.Layout(width="420px"),
+        )
+        self.quota.add_class("mailsec-retrieval-quota")
+        self.device_count = widgets.IntSlider(
+            value=2, min=1, max=4, description="Devices:", style=_STYLE, disabled=True
+        )
+        self.device_count.add_class("mailsec-retrieval-devices")
+        self.storage = widgets.IntSlider(
+            value=300,
+            min=20,
+            max=4000,
+            step=20,
+            description="Storage per device (KB):",
+            style=_STYLE,
+            layout=widgets.Layout(width="420px"),
+            disabled=True,
+        )
+        self.storage.add_class("mailsec-retrieval-storage")
+
+        # -- the events -------------------------------------------------------------------------
+        self.device = widgets.Dropdown(description="Device:", style=_STYLE)
+        self.device.add_class("mailsec-retrieval-device")
+        self.message = widgets.Dropdown(description="Message:", style=_STYLE)
+        self.message.add_class("mailsec-retrieval-message")
+        self.mail_size = widgets.Dropdown(
+            options=[("10 KB", 10), ("30 KB", 30), ("60 KB", 60), ("150 KB", 150)],
+            value=30,
+            description="New mail size:",
+            style=_STYLE,
+            layout=widgets.Layout(width="200px"),
+        )
+        self.mail_size.add_class("mailsec-retrieval-size")
+        self.b_mail = _button(
+            "New mail arrives", "mailsec-retrieval-new-mail", "Someone sends mail"
+        )
+        self.b_sync = _button("Check mail", "mailsec-retrieval-sync", "The device checks for mail")
+        self.b_read = _button("Read", "mailsec-retrieval-read", "Open the message")
+        self.b_reply = _button("Reply", "mailsec-retrieval-reply", "Answer the message")
+        self.b_flag = _button("Flag", "mailsec-retrieval-flag", "Flag the message as important")
+        self.b_delete = _button("Delete", "mailsec-retrieval-delete", "Delete the message")
+        self.b_move = _button(
+            f"Move to {ARCHIVE}", "mailsec-retrieval-move", "Move the message to Archive"
+        )
+        self.b_expunge = _button(
+            "Expunge", "mailsec-retrieval-expunge-now", "Remove \\Deleted mail"
+        )
+        self.b_online = _button("Go offline", "mailsec-retrieval-online", "Switch network on/off")
+        self.b_wait = _button("Wait 1 day", "mailsec-retrieval-wait", "Let a day pass")
+        self.b_undo = _button("Undo last event", "mailsec-retrieval-undo", "Remove the last event")
+        self.b_clear = _button("Clear events", "mailsec-retrieval-clear", "Start an empty timeline")
+        self.step = widgets.IntSlider(
+            value=0,
+            min=0,
+            max=0,
+            description="Show step:",
+            style=_STYLE,
+            layout=widgets.Layout(width="520px"),
+        )
+        self.step.add_class("mailsec-retrieval-step")
+        self.b_prev = _button("◀ Previous step", "mailsec-retrieval-prev", "Show the step before")
+        self.b_next = _button("Next step ▶", "mailsec-retrieval-next", "Show the step after")
+        self.b_last = _button("Last step ⏭", "mailsec-retrieval-last", "Show the newest step")
+
+        setting = widgets.VBox(
+            [
+                self.scenario,
+                self.story,
+                self.protocol,
+                widgets.HBox([self.leave_copy, self.remove_after, self.remove_deleted]),
+                self.expunge,
+                widgets.HBox([self.quota, self.full_reply]),
+                widgets.HBox([self.device_count, self.storage]),
+            ]
+        )
+        events = widgets.VBox(
+            [
+                widgets.HTML(f'<div style="{FONT}"><strong>Add an event</strong></div>'),
+                widgets.HBox([self.b_mail, self.mail_size, self.b_wait]),
+                widgets.HBox([self.device, self.b_sync, self.b_online]),
+                widgets.HBox([self.message, self.b_read, self.b_reply, self.b_flag]),
+                widgets.HBox([self.b_delete, self.b_move, self.b_expunge]),
+                widgets.HBox([self.b_undo, self.b_clear]),
+                widgets.HTML(f'<div style="{FONT}"><strong>Look back</strong></div>'),
+                widgets.HBox([self.b_prev, self.step, self.b_next, self.b_last]),
+            ]
+        )
+        super().__init__(
+            "Lab: one mailbox, several devices",
+            intro=(
+                "Pick a scenario and a protocol, then step through it: the server and every "
+                "device are shown side by side, changes are marked <strong>＋ NEW</strong>, "
+                "<strong>✎ CHANGED</strong> or <strong>− REMOVED</strong>, and the explanation "
+                "says why. Switch POP3 ↔ IMAP4 to replay the same story under the other protocol, "
+                "or add your own events with the buttons."
+            ),
+            controls=[setting, events],
+        )
+        self.add_class("mailsec-retrieval-lab")
+
+        self.on_change([self.scenario], self._load_scenario)
+        self.on_change(
+            [
+                self.protocol,
+                self.leave_copy,
+                self.remove_after,
+                self.remove_deleted,
+                self.expunge,
+                self.full_reply,
+                self.quota,
+            ],
+            self._settings_changed,
+        )
+        self.on_change([self.device_count, self.storage], self._devices_changed)
+        self.on_change([self.device], self._device_picked)
+        self.on_change([self.step], self._show_step)
+        for button, fn in (
+            (self.b_mail, self.add_mail),
+            (self.b_sync, lambda: self._device_event(Sync)),
+            (self.b_read, lambda: self._message_event(ReadMessage)),
+            (self.b_reply, lambda: self._message_event(ReplyToMessage)),
+            (self.b_flag, lambda: self._message_event(FlagMessage)),
+            (self.b_delete, lambda: self._message_event(DeleteMessage)),
+            (self.b_move, lambda: self._message_event(MoveMessage)),
+            (self.b_expunge, lambda: self._device_event(Expunge)),
+            (self.b_online, self.toggle_online),
+            (self.b_wait, self.wait_a_day),
+            (self.b_undo, self.undo),
+            (self.b_clear, self.clear),
+            (self.b_prev, lambda: self._step_by(-1)),
+            (self.b_next, lambda: self._step_by(+1)),
+            (self.b_last, lambda: self._step_by(10**6)),
+        ):
+            self.on_click(button, fn)
+        self.action(self._load_scenario)()
+
+    # -- reading the controls -------------------------------------------------------------------
+
+    def client(self) -> PopSettings | ImapSettings:
+        """The client setting the controls describe."""
+        if self.protocol.value is Protocol.IMAP4:
+            return ImapSettings(expunge_on_delete=self.expunge.value)
+        leave = self.leave_copy.value
+        return PopSettings(
+            leave_copy=leave,
+            remove_after_days=(self.remove_after.value or None) if leave else None,
+            remove_when_deleted_locally=self.remove_deleted.value if leave else False,
+        )
+
+    def scenario_now(self) -> Scenario:
+        """The base scenario with the learner's events and quota."""
+        return Scenario(
+            title=self.base.title,
+            story=self.base.story,
+            devices=self.base.devices,
+            events=tuple(self.events),
+            quota=self.quota.value * KB,
+            full_reply=FullMailboxReply(self.full_reply.value),
+        )
+
+    # -- callbacks ------------------------------------------------------------------------------
+
+    def _load_scenario(self) -> None:
+        key = self.scenario.value
+        own = key == OWN
+        self._loading = True
+        try:
+            self.device_count.disabled = not own
+            self.storage.disabled = not own
+            if own:
+                self.base = Scenario(
+                    title="Your own timeline",
+                    story="Add events with the buttons: mail arrives, a device checks, reads, "
+                    "deletes, goes offline ...",
+                    devices=devices(self.device_count.value, capacity=self.storage.value * KB),
+                    events=(),
+                    quota=self.quota.value * KB,
+                )
+            else:
+                self.base = SCENARIOS[key]
+                self.quota.value = self.base.quota // KB
+            self.events = list(self.base.events)
+        finally:
+            self._loading = False
+        self.story.value = callout(self.base.story, title=self.base.title)
+        self._enable_settings()
+        self.replay(follow=True)
+
+    def _settings_changed(self) -> None:
+        if self._loading:
+            return
+        self._enable_settings()
+        self.replay(follow=False)
+
+    def _enable_settings(self) -> None:
+        """Grey out the options that do not apply to the chosen protocol."""
+        pop = self.protocol.value is Protocol.POP3
+        self.leave_copy.disabled = not pop
+        self.remove_after.disabled = not (pop and self.leave_copy.value)
+        self.remove_deleted.disabled = not (pop and self.leave_copy.value)
+        self.expunge.disabled = pop
+
+    def _devices_changed(self) -> None:
+        if self._loading or self.scenario.value != OWN:
+            return
+        self.base = Scenario(
+            title=self.base.title,
+            story=self.base.story,
+            devices=devices(self.device_count.value, capacity=self.storage.value * KB),
+            events=(),
+            quota=self.quota.value * KB,
+        )
+        known = {d.name for d in self.base.devices}
+        self.events = [e for e in self.events if e.device_name in (None, *known)]
+        self.replay(follow=True)
+
+    def _device_picked(self) -> None:
+        if self._loading:
+            return
+        self._update_pickers()
+
+    def _show_step(self) -> None:
+        if self._loading or self.run is None:
+            return
+        self._render()
+
+    def _step_by(self, delta: int) -> None:
+        self.step.value = max(self.step.min, min(self.step.max, self.step.value + delta))
+
+    def _next_time(self, gap: timedelta = STEP) -> timedelta:
+        return (self.events[-1].at + gap) if self.events else timedelta(0)
+
+    def _selected_device(self) -> str:
+        if not self.device.value:
+            raise InputError("Choose a device first (the Device list above the buttons).")
+        return str(self.device.value)
+
+    def _selected_message(self) -> str:
+        if not self.message.value:
+            device = self.device.value or "this device"
+            raise InputError(
+                f"{device} has no message to pick: add mail with 'New mail arrives' and let the "
+                "device 'Check mail' first."
+            )
+        return str(self.message.value)
+
+    def add_mail(self) -> None:
+        subject, sender = SUBJECTS[self._subject % len(SUBJECTS)]
+        self._subject += 1
+        self._append(MailArrives(self._next_time(), subject, self.mail_size.value * KB, sender))
+
+    def _device_event(self, kind: type[Event]) -> None:
+        self._append(kind(self._next_time(), self._selected_device()))  # type: ignore[call-arg]
+
+    def _message_event(self, kind: type[Event]) -> None:
+        device, message = self._selected_device(), self._selected_message()
+        self._append(kind(self._next_time(), device, message))  # type: ignore[call-arg]
+
+    def toggle_online(self) -> None:
+        name = self._selected_device()
+        online = self._final_device(name).online
+        self._append((GoOffline if online else GoOnline)(self._next_time(), name))
+
+    def wait_a_day(self) -> None:
+        self._append(TimePasses(self._next_time(timedelta(days=1))))
+
+    def undo(self) -> None:
+        if not self.events:
+            raise InputError("There is no event to undo: the timeline is empty.")
+        self.events.pop()
+        self.replay(follow=True)
+
+    def clear(self) -> None:
+        self.events = []
+        self.replay(follow=True)
+
+    def _append(self, event: Event) -> None:
+        self.events.append(event)
+        try:
+            self.replay(follow=True)
+        except Exception:
+            self.events.pop()
+            raise
+
+    # -- running and showing --------------------------------------------------------------------
+
+    def _final_device(self, name: str) -> DeviceState:
+        assert self.run is not None
+        return self.run.final.device(name)
+
+    def replay(self, *, follow: bool) -> None:
+        """Play the timeline again under the current settings and show a step."""
+        at_end = self.run is None or self.step.value >= self.step.max
+        scenario = self.scenario_now()
+        self.run = run(scenario, client=self.client(), clock=lambda: self._start)
+        self._compare_html = self._comparison(scenario)
+        last = len(self.run.steps) - 1
+        self._loading = True
+        try:
+            self.step.max = last
+            if follow or at_end or self.step.value > last:
+                self.step.value = last
+        finally:
+            self._loading = False
+        self._update_pickers()
+        self._render()
+
+    def _update_pickers(self) -> None:
+        assert self.run is not None
+        final = self.run.final
+        self._loading = True
+        try:
+            names = [d.name for d in final.devices]
+            current = self.device.value
+            self.device.options = names
+            self.device.value = current if current in names else (names[0] if names else None)
+            if self.device.value:
+                dev = final.device(self.device.value)
+                self.b_online.description = "Go offline" if dev.online else "Go online"
+                labels = [(f"{m.label} “{m.subject}” ({m.folder})", m.label) for m in dev.messages]
+            else:
+                labels = []
+            current_msg = self.message.value
+            self.message.options = labels
+            values = [v for _, v in labels]
+            self.message.value = (
+                current_msg if current_msg in values else (values[0] if values else None)
+            )
+        finally:
+            self._loading = False
+
+    def _render(self) -> None:
+        assert self.run is not None
+        number = self.step.value
+        step = self.run.steps[number]
+        previous = self.run.steps[number - 1] if number > 0 else None
+        self.show(
+            str(timeline(self.run, number)) + str(step_view(step, previous)),
+            str(explanation(step)) + self._compare_html,
+        )
+
+    def _comparison(self, scenario: Scenario) -> str:
+        pop = run(scenario, client=PopSettings(), clock=lambda: self._start)
+        imap = run(scenario, client=ImapSettings(), clock=lambda: self._start)
+        return (
+            f'<details style="{FONT}"><summary>Compare the end of this timeline under POP3 '
+            "(download and delete) and IMAP4</summary>"
+            f"{comparison_table(pop, imap)}</details>"
+        )
+
+
+def devices_lab(*, clock: Callable[[], datetime] = utc_now) -> DevicesLab:
+    """The chapter 01 devices lab, ready to display."""
+    return DevicesLab(clock=clock)

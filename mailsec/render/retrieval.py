@@ -1,0 +1,371 @@
+"""HTML and SVG for chapter 01: the server mailbox and the devices, side by side.
+
+Changes between two steps are marked three ways, so colour is never the only signal: a word in
+the row (``NEW``, ``CHANGED``, ``REMOVED``), a symbol, and a background colour. Removed messages
+stay visible for one step, struck through. Storage and quota bars carry their numbers as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from mailsec.render.html import FONT, MONO, OUTCOME_COLOURS, Fragment, escape, table, trace_list
+from mailsec.retrieval.model import (
+    FOLDERS,
+    Change,
+    ChangeKind,
+    DeviceState,
+    Flag,
+    MessageView,
+    Protocol,
+    Run,
+    ServerState,
+    StepResult,
+    format_size,
+)
+from mailsec.trace import Outcome
+
+__all__ = [
+    "comparison_table",
+    "explanation",
+    "protocol_diagram",
+    "step_view",
+    "timeline",
+]
+
+_MARK = {
+    ChangeKind.ADDED: ("＋", "NEW", Outcome.OK),
+    ChangeKind.CHANGED: ("✎", "CHANGED", Outcome.WARN),
+    ChangeKind.REMOVED: ("−", "REMOVED", Outcome.FAIL),
+}
+_PANEL = (
+    "flex:1 1 250px;min-width:230px;max-width:420px;border:1px solid #c8d1dc;border-radius:6px;"
+    "padding:6px 8px;background:#fff"
+)
+
+
+def _flags_text(m: MessageView) -> str:
+    words = ["read" if m.read else "unread"]
+    words += [f.value for f in (Flag.ANSWERED, Flag.FLAGGED, Flag.DELETED) if f in m.flags]
+    return " · ".join(words)
+
+
+def _bar(used: int, total: int, label: str) -> str:
+    """A usage bar with its numbers in words (the bar itself is decoration)."""
+    share = 0 if total <= 0 else min(100, round(used * 100 / total))
+    over = used > total
+    outcome = Outcome.FAIL if over or share >= 90 else Outcome.WARN if share >= 70 else Outcome.OK
+    fg = OUTCOME_COLOURS[outcome][1]
+    word = " — over the limit" if over else " — full" if share >= 100 else ""
+    pct = f"{share}%" if total > 0 else "no space"
+    return (
+        f'<div style="margin:2px 0 6px">'
+        f'<div style="font-size:12px">{escape(label)}: <strong>{escape(format_size(used))}</strong> '
+        f"of {escape(format_size(total))} ({pct}){escape(word)}</div>"
+        f'<div aria-hidden="true" style="height:8px;background:#eef2f7;border-radius:4px;'
+        f'overflow:hidden;border:1px solid #d0d7de"><div style="height:100%;width:{share}%;'
+        f'background:{fg}"></div></div></div>'
+    )
+
+
+def _row(m: MessageView, change: Change | None, *, removed: bool = False) -> str:
+    style = "padding:2px 6px;border-bottom:1px solid #eee;vertical-align:top"
+    mark = ""
+    row_style = ""
+    if change is not None:
+        symbol, word, outcome = _MARK[change.kind]
+        bg, fg = OUTCOME_COLOURS[outcome]
+        row_style = f' style="background:{bg};box-shadow:inset 4px 0 0 {fg}"'
+        detail = f" {escape(change.detail)}" if change.kind is ChangeKind.CHANGED else ""
+        mark = (
+            f'<span class="mailsec-change mailsec-change-{change.kind.value}" '
+            f'style="color:{fg};font-weight:700;font-size:11px;white-space:nowrap">'
+            f"{symbol} {word}</span>{detail}"
+        )
+    subject = escape(m.subject)
+    if removed or Flag.DELETED in m.flags:
+        subject = f"<s>{subject}</s>"
+    weight = "" if m.read else "font-weight:600;"
+    body = (
+        "" if m.body else '<br><span style="font-size:11px">headers only (body not stored)</span>'
+    )
+    return (
+        f"<tr{row_style}>"
+        f'<td style="{style};{MONO}">{escape(m.label)}</td>'
+        f'<td style="{style};{weight}">{subject}{body}</td>'
+        f'<td style="{style};white-space:nowrap">{escape(format_size(m.size))}</td>'
+        f'<td style="{style};font-size:12px">{escape(_flags_text(m))}</td>'
+        f'<td style="{style};font-size:12px">{mark}</td></tr>'
+    )
+
+
+def _folder_table(
+    folder: str,
+    messages: Sequence[MessageView],
+    changes: dict[tuple[str, str], Change],
+    removed: Iterable[MessageView],
+    *,
+    place: str,
+) -> str:
+    rows = [_row(m, changes.get((folder, m.label))) for m in messages]
+    rows += [_row(m, changes.get((folder, m.label)), removed=True) for m in removed]
+    if not rows:
+        rows = [
+            '<tr><td colspan="5" style="padding:2px 6px;color:#555;font-size:12px">'
+            "(empty)</td></tr>"
+        ]
+    head = "".join(
+        f'<th scope="col" style="text-align:left;padding:2px 6px;font-size:11px;color:#555">{h}</th>'
+        for h in ("#", "Subject", "Size", "State", "Change")
+    )
+    return (
+        f'<table style="{FONT}border-collapse:collapse;width:100%;margin:2px 0 6px" '
+        f'aria-label="{escape(place)}, folder {escape(folder)}">'
+        f'<caption style="text-align:left;font-weight:600;font-size:13px">{escape(folder)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _removed(
+    previous: Iterable[MessageView], changes: dict[tuple[str, str], Change], folder: str
+) -> list[MessageView]:
+    return [
+        m
+        for m in previous
+        if m.folder == folder
+        and (c := changes.get((folder, m.label))) is not None
+        and c.kind is ChangeKind.REMOVED
+    ]
+
+
+def _server_panel(step: StepResult, previous: StepResult | None) -> str:
+    server: ServerState = step.server
+    changes = step.changed("server")
+    before = previous.server.messages if previous else ()
+    folders = "".join(
+        _folder_table(name, msgs, changes, _removed(before, changes, name), place="Server mailbox")
+        for name, msgs in server.folders
+    )
+    extra = ""
+    if server.queue:
+        items = "".join(
+            f"<li>{escape(q.label)} “{escape(q.subject)}” from {escape(q.sender)} "
+            f"({escape(format_size(q.size))}): refused, next try {q.next_retry:%d %b %H:%M}</li>"
+            for q in server.queue
+        )
+        extra += (
+            '<div style="font-size:12px;margin-top:4px"><strong>Waiting at the sender\'s '
+            f'server</strong><ul style="margin:2px 0;padding-left:18px">{items}</ul></div>'
+        )
+    if server.bounces:
+        items = "".join(
+            f"<li>{escape(b.label)} “{escape(b.subject)}” → back to {escape(b.sender)}: "
+            f"{escape(b.reason)} (<code>{escape(b.reply.split(':')[0])}</code>)</li>"
+            for b in server.bounces
+        )
+        extra += (
+            '<div style="font-size:12px;margin-top:4px"><strong>↩ Bounced to the sender</strong>'
+            f'<ul style="margin:2px 0;padding-left:18px">{items}</ul></div>'
+        )
+    return (
+        f'<section class="mailsec-server" style="{_PANEL};background:#f8fafc" '
+        f'aria-label="Server mailbox">'
+        f'<div style="font-weight:700">Server mailbox</div>'
+        f"{_bar(server.used, server.quota, 'Quota used')}{folders}{extra}</section>"
+    )
+
+
+def _device_panel(device: DeviceState, step: StepResult, previous: StepResult | None) -> str:
+    changes = step.changed(device.name)
+    before: tuple[MessageView, ...] = ()
+    was_online = None
+    if previous is not None:
+        old = next((d for d in previous.devices if d.name == device.name), None)
+        if old is not None:
+            before = old.messages
+            was_online = old.online
+    status = "● online" if device.online else "○ offline"
+    if was_online is not None and was_online != device.online:
+        status += " (changed)"
+    gone = {f for (f, _), c in changes.items() if c.kind is ChangeKind.REMOVED}
+    folders = sorted({m.folder for m in device.messages} | {INBOX_NAME} | gone, key=_folder_key)
+    tables = "".join(
+        _folder_table(
+            f,
+            [m for m in device.messages if m.folder == f],
+            changes,
+            _removed(before, changes, f),
+            place=device.name,
+        )
+        for f in folders
+    )
+    pending = ""
+    if device.pending:
+        items = "".join(f"<li>{escape(p)}</li>" for p in device.pending)
+        pending = (
+            '<div style="font-size:12px"><strong>⇅ Waiting to be sent to the server</strong>'
+            f'<ul style="margin:2px 0;padding-left:18px">{items}</ul></div>'
+        )
+    where = (
+        "mail kept on this device"
+        if device.protocol is Protocol.POP3
+        else "a view of the server's mailbox"
+    )
+    return (
+        f'<section class="mailsec-device" style="{_PANEL}" aria-label="{escape(device.name)}">'
+        f'<div style="font-weight:700">{escape(device.name)} '
+        f'<span style="font-weight:400;font-size:12px">— {escape(device.protocol.value)}, '
+        f"{escape(status)}</span></div>"
+        f'<div style="font-size:12px;color:#333">{escape(device.settings)}; {where}</div>'
+        f"{_bar(device.used, device.capacity, 'Storage used')}{tables}{pending}</section>"
+    )
+
+
+INBOX_NAME = FOLDERS[0]
+
+
+def _folder_key(name: str) -> tuple[int, str]:
+    return (FOLDERS.index(name) if name in FOLDERS else len(FOLDERS), name)
+
+
+def step_view(step: StepResult, previous: StepResult | None = None) -> Fragment:
+    """The server and every device after ``step``, side by side, with changes marked."""
+    panels = _server_panel(step, previous) + "".join(
+        _device_panel(d, step, previous) for d in step.devices
+    )
+    count = len(step.changes)
+    summary = (
+        "no message changed place or state"
+        if count == 0
+        else f"{count} change{'s' if count != 1 else ''} marked NEW / CHANGED / REMOVED"
+    )
+    return Fragment(
+        f'<div style="{FONT}">'
+        f'<div style="margin:4px 0"><strong>Step {step.number}</strong> '
+        f"({step.at:%a %d %b %H:%M}): {escape(step.title)} — {summary}.</div>"
+        f'<div class="mailsec-retrieval-panels" style="display:flex;flex-wrap:wrap;gap:8px;'
+        f'align-items:flex-start">{panels}</div></div>'
+    )
+
+
+def explanation(step: StepResult) -> Fragment:
+    """What happened in ``step`` and why, with the RFC sections."""
+    return Fragment(trace_list(step.trace, title="What happened, and why"))
+
+
+def timeline(run: Run, current: int) -> Fragment:
+    """The scenario's steps as a numbered list; the shown step is marked (not only by colour)."""
+    items = []
+    for step in run.steps:
+        here = step.number == current
+        style = "font-weight:700;background:#eef2f7" if here else ""
+        mark = " ◀ shown" if here else ""
+        aria = ' aria-current="step"' if here else ""
+        items.append(
+            f'<li{aria} style="{style};padding:0 4px">{step.number}. {step.at:%a %H:%M} '
+            f"{escape(step.title)}{mark}</li>"
+        )
+    return Fragment(
+        f'<details style="{FONT}"><summary>Timeline: {len(run.steps) - 1} event(s) '
+        f"({escape(run.protocol_label)})</summary>"
+        f'<ol style="list-style:none;padding-left:6px;margin:4px 0;font-size:12px">'
+        f"{''.join(items)}</ol></details>"
+    )
+
+
+def comparison_table(pop: Run, imap: Run) -> Fragment:
+    """The end of the same scenario under POP3 and under IMAP4, one row per place."""
+
+    def describe(msgs: Sequence[MessageView]) -> str:
+        if not msgs:
+            return "(nothing)"
+        return ", ".join(
+            f"{m.label}{'' if m.folder == INBOX_NAME else ' in ' + m.folder}"
+            f" ({'read' if m.read else 'unread'})"
+            for m in msgs
+        )
+
+    rows: list[tuple[str, str, str]] = [
+        (
+            "Server",
+            f"{describe(pop.final.server.messages)}; {format_size(pop.final.server.used)} used",
+            f"{describe(imap.final.server.messages)}; {format_size(imap.final.server.used)} used",
+        )
+    ]
+    for d_pop, d_imap in zip(pop.final.devices, imap.final.devices, strict=True):
+        rows.append((d_pop.name, describe(d_pop.messages), describe(d_imap.messages)))
+    bounced = (
+        ", ".join(b.label for b in pop.final.server.bounces) or "none",
+        ", ".join(b.label for b in imap.final.server.bounces) or "none",
+    )
+    waiting = (
+        ", ".join(q.label for q in pop.final.server.queue) or "none",
+        ", ".join(q.label for q in imap.final.server.queue) or "none",
+    )
+    rows.append(("Bounced to sender", *bounced))
+    rows.append(("Still waiting at sender", *waiting))
+    return Fragment(
+        table(
+            ("Where", f"Under {pop.protocol_label}", f"Under {imap.protocol_label}"),
+            rows,
+            caption=f"“{pop.scenario.title}” at the end",
+        )
+    )
+
+
+def protocol_diagram() -> Fragment:
+    """POP3 and IMAP4 side by side as an SVG, with a text alternative."""
+    alt = (
+        "Left, POP3: the server's mailbox is emptied as mail is downloaded to one laptop, which "
+        "keeps and manages the mail; a phone finds nothing left. Right, IMAP4: the mail stays in "
+        "the server's mailbox (which has a quota); a laptop and a phone both show the same "
+        "messages and the same read state."
+    )
+    ink = "#1f2d3d"
+
+    def box(x: int, y: int, w: int, h: int, text: str, sub: str = "") -> str:
+        extra = (
+            f'<text x="{x + w / 2}" y="{y + h / 2 + 16}" text-anchor="middle" font-size="11">'
+            f"{escape(sub)}</text>"
+            if sub
+            else ""
+        )
+        return (
+            f'<rect x="{x}" y="{y}" width="{w}" height="{h}" rx="6" fill="#f8fafc" '
+            f'stroke="{ink}"/><text x="{x + w / 2}" y="{y + h / 2 + 2}" text-anchor="middle" '
+            f'font-size="13" font-weight="600">{escape(text)}</text>{extra}'
+        )
+
+    def arrow(x1: int, y1: int, x2: int, y2: int, label: str, dashed: bool = False) -> str:
+        dash = ' stroke-dasharray="5 4"' if dashed else ""
+        return (
+            f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{ink}" stroke-width="2"'
+            f'{dash} marker-end="url(#mailsec-arrow)"/>'
+            f'<text x="{(x1 + x2) / 2 + 6}" y="{(y1 + y2) / 2}" font-size="11">{escape(label)}</text>'
+        )
+
+    parts = [
+        '<defs><marker id="mailsec-arrow" viewBox="0 0 10 10" refX="9" refY="5" '
+        'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+        f'<path d="M0,0 L10,5 L0,10 z" fill="{ink}"/></marker></defs>',
+        '<text x="150" y="20" text-anchor="middle" font-size="15" font-weight="700">POP3</text>',
+        box(80, 35, 140, 50, "Server mailbox", "emptied after download"),
+        box(10, 170, 120, 55, "Laptop", "keeps all mail"),
+        box(170, 170, 120, 55, "Phone", "finds nothing left"),
+        arrow(130, 85, 80, 168, "download + delete"),
+        arrow(170, 85, 220, 168, "nothing to fetch", dashed=True),
+        '<text x="470" y="20" text-anchor="middle" font-size="15" font-weight="700">IMAP4</text>',
+        box(400, 35, 140, 50, "Server mailbox", "keeps all mail (quota!)"),
+        box(330, 170, 120, 55, "Laptop", "same view"),
+        box(490, 170, 120, 55, "Phone", "same view"),
+        arrow(450, 85, 400, 168, "sync flags"),
+        arrow(490, 85, 540, 168, "sync flags"),
+        '<line x1="310" y1="10" x2="310" y2="235" stroke="#999" stroke-dasharray="2 3"/>',
+    ]
+    return Fragment(
+        f'<figure style="{FONT}margin:6px 0"><svg xmlns="http://www.w3.org/2000/svg" '
+        f'viewBox="0 0 620 240" width="620" height="240" role="img" aria-label="{escape(alt)}" '
+        f'font-family="system-ui, sans-serif" fill="{ink}"><title>{escape(alt)}</title>'
+        f'{"".join(parts)}</svg><figcaption style="font-size:12px">{escape(alt)}</figcaption>'
+        "</figure>"
+    )
