@@ -19,7 +19,15 @@ Its message format is mailsec's own: use it to learn, not to protect real mail (
 Every function takes its randomness (``random``) and clock as parameters with real defaults.
 """
 
-from mailsec.hybrid.demo import PipelineRun, SignatureRun, Transit, run_pipeline, run_signature
+from mailsec.hybrid.demo import (
+    Cast,
+    PipelineRun,
+    SignatureRun,
+    Transit,
+    make_cast,
+    run_pipeline,
+    run_signature,
+)
 from mailsec.hybrid.envelope import (
     ContentKey,
     Decryption,
@@ -50,6 +58,7 @@ from mailsec.hybrid.signatures import (
 )
 
 __all__ = [
+    "Cast",
     "ContentKey",
     "Cost",
     "Decryption",
@@ -74,6 +83,7 @@ __all__ = [
     "decrypt",
     "encrypt",
     "generate_keypair",
+    "make_cast",
     "measure",
     "new_content_key",
     "run_pipeline",

@@ -23,22 +23,87 @@ from mailsec.hybrid.envelope import (
     encrypt,
     tamper,
 )
-from mailsec.hybrid.keys import KeyPair, PublicKey
+from mailsec.hybrid.keys import RSA_BITS, KeyKind, KeyPair, PublicKey, generate_keypair
 from mailsec.hybrid.signatures import Signature, SignatureCheck, sign, verify_signature
 from mailsec.trace import Outcome, Step, Trace
 
 __all__ = [
     "FORGED_TEXT",
+    "Cast",
     "PipelineRun",
     "SignatureRun",
     "Transit",
     "change_one_character",
+    "make_cast",
     "run_pipeline",
     "run_signature",
 ]
 
 #: What Mallory puts in place of the signed message in :attr:`Transit.FORGED`.
 FORGED_TEXT = "Change of plan: please pay the invoice into Mallory's account instead."
+
+
+@dataclass(frozen=True)
+class Cast:
+    """The people of the chapter's labs and their key pairs.
+
+    Alice signs (RSA and Ed25519); Bob (RSA), Carol (X25519) and Dave (RSA) receive mail; Eve
+    (X25519) is never a recipient; Mallory forges signatures (RSA and Ed25519).
+    """
+
+    alice_rsa: KeyPair
+    alice_ed25519: KeyPair
+    mallory_rsa: KeyPair
+    mallory_ed25519: KeyPair
+    bob: KeyPair
+    carol: KeyPair
+    dave: KeyPair
+    eve: KeyPair
+
+    @property
+    def recipients(self) -> tuple[KeyPair, ...]:
+        """The people mail can be encrypted for in the pipeline lab."""
+        return (self.bob, self.carol, self.dave)
+
+    @property
+    def readers(self) -> tuple[KeyPair, ...]:
+        """Everyone who may try to read a message: the recipients and Eve."""
+        return (*self.recipients, self.eve)
+
+    def reader(self, name: str) -> KeyPair:
+        found = next((k for k in self.readers if k.owner == name), None)
+        if found is None:
+            names = ", ".join(k.owner for k in self.readers)
+            raise InputError(f"There is no reader called {name!r}; pick one of {names}.")
+        return found
+
+    def signer(self, who: str, kind: KeyKind) -> KeyPair:
+        """Alice's or Mallory's key pair of ``kind`` (RSA or Ed25519)."""
+        table = {
+            ("Alice", KeyKind.RSA): self.alice_rsa,
+            ("Alice", KeyKind.ED25519): self.alice_ed25519,
+            ("Mallory", KeyKind.RSA): self.mallory_rsa,
+            ("Mallory", KeyKind.ED25519): self.mallory_ed25519,
+        }
+        if (who, kind) not in table:
+            raise InputError(
+                f"{who} has no {kind.value} signing key; pick Alice or Mallory, RSA or Ed25519."
+            )
+        return table[(who, kind)]
+
+
+def make_cast(*, rsa_bits: int = RSA_BITS) -> Cast:
+    """Generate every key pair of the labs once (about a second: RSA key generation is slow)."""
+    return Cast(
+        alice_rsa=generate_keypair("Alice", KeyKind.RSA, rsa_bits=rsa_bits),
+        alice_ed25519=generate_keypair("Alice", KeyKind.ED25519),
+        mallory_rsa=generate_keypair("Mallory", KeyKind.RSA, rsa_bits=rsa_bits),
+        mallory_ed25519=generate_keypair("Mallory", KeyKind.ED25519),
+        bob=generate_keypair("Bob", KeyKind.RSA, rsa_bits=rsa_bits),
+        carol=generate_keypair("Carol", KeyKind.X25519),
+        dave=generate_keypair("Dave", KeyKind.RSA, rsa_bits=rsa_bits),
+        eve=generate_keypair("Eve", KeyKind.X25519),
+    )
 
 
 def _text_bytes(text: str) -> bytes:

@@ -1,0 +1,294 @@
+"""Chapter 04's labs: the hybrid pipeline, signatures and tamper detection, the size/speed plot.
+
+Key pairs are made once (:func:`mailsec.hybrid.demo.make_cast`, about a second) and shared by the
+labs of a notebook through :func:`default_cast`; no callback generates keys, so every change
+answers in milliseconds. Tests pass their own cast and random source.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import ipywidgets as widgets
+
+from mailsec.errors import InputError
+from mailsec.hybrid.demo import Cast, Transit, make_cast, run_pipeline, run_signature
+from mailsec.hybrid.envelope import Part, RandomSource, WrapMethod
+from mailsec.hybrid.keys import KeyKind
+from mailsec.hybrid.measure import Measurement
+from mailsec.hybrid.reference import REFERENCE
+from mailsec.labs.frame import Lab
+from mailsec.render.html import trace_list
+from mailsec.render.hybrid import (
+    Metric,
+    measurement_table,
+    pipeline_html,
+    signature_html,
+    size_speed_plot,
+)
+
+__all__ = [
+    "PipelineLab",
+    "SignatureLab",
+    "SizeSpeedLab",
+    "default_cast",
+    "pipeline_lab",
+    "signature_lab",
+    "size_speed_lab",
+]
+
+DEFAULT_TEXT = "Hi Bob and Carol, the budget meeting moves to room 4B at 15:00. — Alice"
+SIGNED_TEXT = "Please pay invoice 2026-117 (120,000 JPY) into account 1234-567. — Alice"
+WIDE = widgets.Layout(width="560px")
+STYLE = {"description_width": "initial"}
+
+
+@functools.cache
+def default_cast() -> Cast:
+    """The labs' key pairs, made once per Python session and shared by every lab."""
+    return make_cast()
+
+
+def _dropdown(description: str, options: list, value: object, css: str) -> widgets.Dropdown:
+    picker = widgets.Dropdown(
+        options=options, value=value, description=description, style=STYLE, layout=WIDE
+    )
+    picker.add_class(css)
+    return picker
+
+
+# -- the pipeline ------------------------------------------------------------------------------
+
+
+class PipelineLab(Lab):
+    """Encrypt your own text for the people you pick, let an attacker flip a bit, try to read it."""
+
+    def __init__(self, cast: Cast, *, random: RandomSource = os.urandom) -> None:
+        self.cast = cast
+        self.random = random
+        self.text = widgets.Textarea(
+            value=DEFAULT_TEXT,
+            description="Message:",
+            style=STYLE,
+            layout=widgets.Layout(width="560px", height="64px"),
+        )
+        self.text.add_class("mailsec-hybrid-text")
+        self.recipient_boxes: dict[str, widgets.Checkbox] = {}
+        for person in cast.recipients:
+            method = WrapMethod.for_kind(person.kind).value
+            box = widgets.Checkbox(
+                value=person.owner in ("Bob", "Carol"),
+                description=f"{person.owner} ({person.kind.value} key: {method})",
+                indent=False,
+                layout=widgets.Layout(width="auto"),
+            )
+            box.add_class(f"mailsec-hybrid-recipient-{person.owner.lower()}")
+            self.recipient_boxes[person.owner] = box
+        readers = [
+            (f"{p.owner}" + (" (never a recipient)" if p is cast.eve else ""), p.owner)
+            for p in cast.readers
+        ]
+        self.reader = _dropdown("Who tries to read it:", readers, "Bob", "mailsec-hybrid-reader")
+        attacks: list[tuple[str, tuple[Part, str | None] | None]] = [
+            ("nothing: delivered as sent", None),
+            ("flip a bit of the ciphertext", (Part.CIPHERTEXT, None)),
+            ("flip a bit of the authentication tag", (Part.TAG, None)),
+            ("flip a bit of the nonce", (Part.NONCE, None)),
+        ]
+        for person in cast.recipients:
+            attacks.append(
+                (
+                    f"flip a bit of the wrapped key for {person.owner}",
+                    (Part.WRAPPED_KEY, person.owner),
+                )
+            )
+            if person.kind is KeyKind.X25519:
+                attacks.append(
+                    (
+                        f"flip a bit of the one-time public key for {person.owner}",
+                        (Part.EPHEMERAL_KEY, person.owner),
+                    )
+                )
+        self.attack = _dropdown("On the way, an attacker:", attacks, None, "mailsec-hybrid-attack")
+        self.byte = widgets.BoundedIntText(
+            value=0, min=0, max=10_000_000, description="at byte number:", style=STYLE
+        )
+        self.byte.add_class("mailsec-hybrid-byte")
+        recipients_row = widgets.HBox(
+            [widgets.HTML("<strong>Encrypt for:</strong>&nbsp;"), *self.recipient_boxes.values()]
+        )
+        super().__init__(
+            "Lab: hybrid encryption step by step",
+            intro="Type a message, pick who it is encrypted for and who tries to read it. Then let "
+            "an attacker flip a single bit on the way and watch decryption refuse to give out "
+            "<em>any</em> plaintext.",
+            controls=[self.text, recipients_row, self.reader, self.attack, self.byte],
+        )
+        self.add_class("mailsec-hybrid-pipeline")
+        self.run = None
+        self.on_change(
+            [self.text, self.reader, self.attack, self.byte, *self.recipient_boxes.values()],
+            self.update,
+        )
+        self.action(self.update)()
+
+    def update(self) -> None:
+        chosen = [p.public for p in self.cast.recipients if self.recipient_boxes[p.owner].value]
+        if not chosen:
+            raise InputError(
+                "Tick at least one recipient: with none, nobody could read the message."
+            )
+        attack = self.attack.value
+        part, whose = attack if attack is not None else (None, None)
+        if whose is not None and whose not in {p.owner for p in chosen}:
+            raise InputError(
+                f"{whose} is not a recipient of this message, so there is no entry of {whose}'s to "
+                f"change. Tick {whose} or pick another attack."
+            )
+        self.run = run_pipeline(
+            self.text.value,
+            chosen,
+            self.cast.reader(self.reader.value),
+            tamper_part=part,
+            tamper_recipient=whose,
+            tamper_index=self.byte.value,
+            random=self.random,
+        )
+        self.show(str(pipeline_html(self.run)), trace_list(self.run.steps, title="Step by step"))
+
+
+def pipeline_lab(cast: Cast | None = None, *, random: RandomSource = os.urandom) -> PipelineLab:
+    """The pipeline lab, ready to display."""
+    return PipelineLab(cast or default_cast(), random=random)
+
+
+# -- signatures --------------------------------------------------------------------------------
+
+
+class SignatureLab(Lab):
+    """Alice signs; the message travels; Bob checks the signature with the key he has."""
+
+    def __init__(self, cast: Cast) -> None:
+        self.cast = cast
+        self.text = widgets.Textarea(
+            value=SIGNED_TEXT,
+            description="Alice signs:",
+            style=STYLE,
+            layout=widgets.Layout(width="560px", height="64px"),
+        )
+        self.text.add_class("mailsec-sign-text")
+        self.algorithm = _dropdown(
+            "Signature algorithm:",
+            [("Ed25519", KeyKind.ED25519), ("RSA-PSS (SHA-256)", KeyKind.RSA)],
+            KeyKind.ED25519,
+            "mailsec-sign-algorithm",
+        )
+        self.transit = _dropdown(
+            "On the way:",
+            [(t.value, t) for t in Transit],
+            Transit.UNCHANGED,
+            "mailsec-sign-transit",
+        )
+        self.verify_with = _dropdown(
+            "Bob checks with:",
+            [
+                ("Alice's real public key", "Alice"),
+                ("a key Mallory told Bob is Alice's", "Mallory"),
+            ],
+            "Alice",
+            "mailsec-sign-key",
+        )
+        super().__init__(
+            "Lab: signatures and tamper detection",
+            intro="Alice signs a payment request. Change one character on the way, flip a bit of "
+            "the signature, or let Mallory forge the whole thing, and see what Bob's check says.",
+            controls=[self.text, self.algorithm, self.transit, self.verify_with],
+        )
+        self.add_class("mailsec-hybrid-signature")
+        self.run = None
+        self.on_change([self.text, self.algorithm, self.transit, self.verify_with], self.update)
+        self.action(self.update)()
+
+    def update(self) -> None:
+        kind = self.algorithm.value
+        self.run = run_signature(
+            self.text.value,
+            self.cast.signer("Alice", kind),
+            transit=self.transit.value,
+            verify_with=self.cast.signer(self.verify_with.value, kind).public,
+            forger=self.cast.signer("Mallory", kind),
+        )
+        self.show(str(signature_html(self.run)), trace_list(self.run.steps, title="Step by step"))
+
+
+def signature_lab(cast: Cast | None = None) -> SignatureLab:
+    """The signature lab, ready to display."""
+    return SignatureLab(cast or default_cast())
+
+
+# -- the size/speed plot -------------------------------------------------------------------------
+
+
+class SizeSpeedLab(Lab):
+    """Public-key-only against hybrid: pick the data, what to compare and how many recipients."""
+
+    def __init__(
+        self, quick: Measurement | None = None, *, reference: Measurement = REFERENCE
+    ) -> None:
+        self.sources: dict[str, Measurement] = {}
+        if quick is not None:
+            self.sources["quick"] = quick
+        self.sources["reference"] = reference
+        options = []
+        if quick is not None:
+            options.append(
+                (
+                    f"quick run, {quick.points[0].size // 1024} KB-{quick.points[-1].size // 1024} KB (this machine, just now)",
+                    "quick",
+                )
+            )
+        options.append(("reference run, 1 KB-10 MB (measured earlier, see source)", "reference"))
+        self.source = _dropdown("Numbers:", options, options[0][1], "mailsec-plot-source")
+        self.metric = widgets.ToggleButtons(
+            options=[(m.value, m) for m in Metric],
+            value=Metric.DECRYPT,
+            description="Compare:",
+            style=STYLE,
+        )
+        self.metric.add_class("mailsec-plot-metric")
+        self.recipients = widgets.IntSlider(
+            value=1,
+            min=1,
+            max=10,
+            description="Recipients (bytes sent only):",
+            style=STYLE,
+            layout=WIDE,
+        )
+        self.recipients.add_class("mailsec-plot-recipients")
+        super().__init__(
+            "Lab: why hybrid? Size and speed",
+            intro="Public-key only encrypts every 190-byte chunk with RSA; hybrid does one RSA "
+            "operation and lets AES-GCM do the rest. Switch between decryption time, encryption "
+            "time and bytes sent; for bytes sent, add recipients.",
+            controls=[self.source, self.metric, self.recipients],
+        )
+        self.add_class("mailsec-hybrid-plot")
+        self.on_change([self.source, self.metric, self.recipients], self.update)
+        self.action(self.update)()
+
+    def update(self) -> None:
+        data = self.sources[self.source.value]
+        metric = self.metric.value
+        count = self.recipients.value if metric is Metric.SIZE else 1
+        self.show(
+            str(size_speed_plot(data, metric=metric, recipients=count)),
+            str(measurement_table(data, metric=metric, recipients=count)),
+        )
+
+
+def size_speed_lab(
+    quick: Measurement | None = None, *, reference: Measurement = REFERENCE
+) -> SizeSpeedLab:
+    """The size/speed lab; ``quick`` is a run of :func:`mailsec.hybrid.measure` made just now."""
+    return SizeSpeedLab(quick, reference=reference)
