@@ -36,6 +36,7 @@ from mailsec.openpgp.certs import (
     read_certs,
     read_key,
     read_keys,
+    revoke,
 )
 from mailsec.openpgp.constants import (
     CompressionAlgorithm,
@@ -104,6 +105,7 @@ __all__ = [
     "read_certs",
     "read_key",
     "read_keys",
+    "revoke",
     "sign",
     "verify",
 ]

@@ -55,6 +55,7 @@ __all__ = [
     "read_certs",
     "read_key",
     "read_keys",
+    "revoke",
 ]
 
 #: What generated keys advertise, so other tools pick AES and SHA-2 (RFC 4880 §5.2.3.7-9, §13.2).
@@ -690,3 +691,40 @@ def certify(
         replace(u, signatures=(*u.signatures, signature)) if u is entry else u for u in cert.users
     )
     return replace(cert, users=users)
+
+
+#: Reasons for revocation (RFC 4880 §5.2.3.23).
+REVOCATION_REASONS = {
+    "unspecified": 0,
+    "superseded": 1,
+    "compromised": 2,
+    "retired": 3,
+}
+
+
+def revoke(
+    key: SecretKey,
+    *,
+    reason: str = "unspecified",
+    comment: str = "",
+    now: datetime | None = None,
+) -> Certificate:
+    """The certificate with a key revocation signature (RFC 4880 §5.2.1, type 0x20) by its own
+    primary key: once others have it, they no longer encrypt to the key or accept new signatures."""
+    if not isinstance(key, SecretKey):
+        raise InputError("Only the secret key can revoke itself; read it with read_key().")
+    code = REVOCATION_REASONS.get(reason)
+    if code is None:
+        raise InputError(
+            f"Unknown revocation reason {reason!r}; choose one of: {', '.join(REVOCATION_REASONS)}."
+        )
+    signature = make_signature(
+        key.primary,
+        SignatureType.KEY_REVOCATION,
+        key_content(key.primary),
+        created=_moment(now),
+        hashed=[
+            Subpacket(SubpacketType.REASON_FOR_REVOCATION, bytes([code]) + comment.encode("utf-8"))
+        ],
+    )
+    return replace(key.public, revocations=(*key.revocations, signature))

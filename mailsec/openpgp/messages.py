@@ -36,6 +36,7 @@ from mailsec.openpgp.certs import Certificate, SecretKey
 from mailsec.openpgp.constants import (
     CompressionAlgorithm,
     HashAlgorithm,
+    KeyFlags,
     PacketTag,
     PublicKeyAlgorithm,
     SignatureType,
@@ -511,6 +512,20 @@ def _recipient_key(cert: Certificate, moment: datetime) -> KeyMaterial:
                 f"Recipients must be certificates (read them with read_cert()), not {type(cert).__name__}."
             )
     keys = cert.encryption_keys(moment)
+    if not keys and not cert.usable_at(moment):
+        unusable = [
+            e.key
+            for e in cert.subkeys
+            if e.binding is not None
+            and e.key.public is None
+            and (e.binding.key_flags or 0)
+            & (KeyFlags.ENCRYPT_COMMUNICATIONS | KeyFlags.ENCRYPT_STORAGE)
+        ]
+        if unusable:
+            raise UnsupportedAlgorithmError(
+                f"Cannot encrypt to {_first_uid(cert)}: its encryption key uses "
+                f"{unusable[0].algorithm_name}, which mailsec does not support."
+            )
     if not keys:
         reason = cert.usable_at(moment) or "it has no valid encryption subkey"
         raise CannotEncryptError(f"Cannot encrypt to {_first_uid(cert)}: {reason}.")
