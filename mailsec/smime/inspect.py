@@ -1,0 +1,437 @@
+"""Looking inside S/MIME messages, and changing them the way an attacker would (for the labs).
+
+- :func:`mime_tree` — the MIME structure of a message as a tree of :class:`MimeNode`;
+- :func:`cms_outline` — the CMS structure inside a message (SignedData, EnvelopedData,
+  AuthEnvelopedData) as a tree of :class:`CmsNode`, with the RFC section of each part;
+- :func:`flip_byte` — change one byte "in transit": in the signed text, or in the ciphertext;
+- :func:`efail_rewrite` — the EFAIL (2018) idea: without the key, rewrite the first 16 bytes of an
+  encrypted message whose start is known. AES-CBC lets it through; AES-GCM detects it.
+
+Everything here is pure: bytes in, data out.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from dataclasses import dataclass, field
+
+from asn1crypto import cms
+
+from mailsec.errors import InputError
+from mailsec.smime.cms import ECDH_SCHEMES, GcmParameters, load_content_info
+from mailsec.smime.messages import MessageKind, message_kind
+from mailsec.smime.mime import (
+    CRLF,
+    base64_lines,
+    canonical_crlf,
+    decode_body,
+    split_message,
+    split_multipart_signed,
+)
+from mailsec.trace import Outcome, Step
+
+__all__ = [
+    "CmsNode",
+    "MimeNode",
+    "Tampered",
+    "cms_outline",
+    "efail_rewrite",
+    "flip_byte",
+    "mime_tree",
+    "plain_client_view",
+]
+
+
+@dataclass(frozen=True)
+class MimeNode:
+    """One MIME part: its type, size and what it means to a learner."""
+
+    content_type: str
+    size: int
+    """Bytes of the part's body as sent (after transfer encoding)."""
+    meaning: str
+    filename: str | None = None
+    children: tuple[MimeNode, ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+_MEANINGS = {
+    "multipart/signed": "signed message: part 1 is the content, part 2 the signature (RFC 8551 §3.5.3)",
+    "application/pkcs7-signature": "the detached signature (CMS SignedData) with the signer's certificate",
+    "application/x-pkcs7-signature": "the detached signature (CMS SignedData), old type name",
+}
+
+
+def _meaning(ctype: str, smime_type: str | None) -> str:
+    if ctype in _MEANINGS:
+        return _MEANINGS[ctype]
+    if ctype in ("application/pkcs7-mime", "application/x-pkcs7-mime"):
+        return {
+            "enveloped-data": "encrypted content (CMS EnvelopedData, AES-CBC)",
+            "authenveloped-data": "encrypted content (CMS AuthEnvelopedData, AES-GCM)",
+            "signed-data": "signed content wrapped in CMS SignedData (opaque signing)",
+        }.get((smime_type or "").lower(), "a CMS object")
+    if ctype.startswith("text/"):
+        return "readable text"
+    if ctype.startswith("multipart/"):
+        return "a container of parts"
+    return "an attachment"
+
+
+def mime_tree(message: bytes) -> MimeNode:
+    """The MIME tree of a message (parsed with the standard :mod:`email` package)."""
+    if not message.strip():
+        raise InputError("The message is empty.")
+    parsed = email.message_from_bytes(canonical_crlf(message), policy=email.policy.compat32)
+
+    def node(part: email.message.Message) -> MimeNode:
+        ctype = part.get_content_type()
+        payload = part.get_payload()
+        children: tuple[MimeNode, ...] = ()
+        if part.is_multipart() and isinstance(payload, list):
+            children = tuple(node(p) for p in payload)
+            size = sum(c.size for c in children)
+        else:
+            size = len(payload.encode("latin-1", "replace")) if isinstance(payload, str) else 0
+        shown = tuple(
+            (k, str(v))
+            for k, v in part.items()
+            if k.lower() in ("from", "to", "subject", "date", "content-type")
+        )
+        return MimeNode(
+            ctype,
+            size,
+            _meaning(ctype, part.get_param("smime-type")),  # type: ignore[arg-type]
+            part.get_filename(),
+            children,
+            shown,
+        )
+
+    return node(parsed)
+
+
+def plain_client_view(message: bytes) -> tuple[tuple[str, str], ...]:
+    """What a mail client without S/MIME shows: the header fields and a list of attachments.
+
+    Returns (label, text) rows: From, To, Subject, Date, the text it can display, and the
+    attachments it offers (``smime.p7m`` or ``smime.p7s``) that it cannot open.
+    """
+    tree = mime_tree(message)
+    rows = [(k, v) for k, v in tree.headers if k.lower() != "content-type"]
+    texts: list[str] = []
+    attachments: list[str] = []
+
+    def walk(node: MimeNode) -> None:
+        if node.children:
+            for child in node.children:
+                walk(child)
+        elif node.content_type.startswith("text/") and not node.filename:
+            texts.append(node.content_type)
+        else:
+            attachments.append(
+                f"{node.filename or 'unnamed'} ({node.content_type}, {node.size:,} bytes)"
+            )
+
+    walk(tree)
+    rows.append(
+        ("Shows as text", ", ".join(texts) if texts else "(nothing: the body is not readable)")
+    )
+    rows.append(("Attachments", "; ".join(attachments) if attachments else "(none)"))
+    return tuple(rows)
+
+
+@dataclass(frozen=True)
+class CmsNode:
+    """One element of a CMS structure."""
+
+    label: str
+    detail: str = ""
+    section: str | None = None
+    children: tuple[CmsNode, ...] = field(default=())
+
+
+def _name(value: object) -> str:
+    return str(value).replace("_", "-")
+
+
+def _cert_label(cert: object) -> str:
+    try:
+        return cert.chosen.subject.human_friendly  # type: ignore[attr-defined]
+    except Exception:
+        return "a certificate"
+
+
+def _rid(rid: object) -> str:
+    chosen = rid.chosen  # type: ignore[attr-defined]
+    if isinstance(chosen, cms.IssuerAndSerialNumber):
+        return (
+            f"the certificate with serial {chosen['serial_number'].native:x} "
+            f"issued by {chosen['issuer'].human_friendly}"
+        )
+    return f"key id {chosen.native!r}"
+
+
+def _recipient(ri: cms.RecipientInfo) -> CmsNode:
+    if ri.name == "ktri":
+        k = ri.chosen
+        return CmsNode(
+            "KeyTransRecipientInfo (RSA)",
+            f"for {_rid(k['rid'])}",
+            "RFC 5652 §6.2.1",
+            (
+                CmsNode(
+                    "keyEncryptionAlgorithm",
+                    _name(k["key_encryption_algorithm"]["algorithm"].native),
+                ),
+                CmsNode(
+                    "encryptedKey",
+                    f"{len(k['encrypted_key'].native)} bytes: the content key, RSA-encrypted",
+                ),
+            ),
+        )
+    if ri.name == "kari":
+        k = ri.chosen
+        scheme = k["key_encryption_algorithm"]["algorithm"].dotted
+        wrap = cms.KeyEncryptionAlgorithm.load(k["key_encryption_algorithm"]["parameters"].dump())
+        keys = tuple(
+            CmsNode(
+                "RecipientEncryptedKey",
+                f"for {_rid(r['rid'])}: {len(r['encrypted_key'].native)} bytes, the wrapped content key",
+            )
+            for r in k["recipient_encrypted_keys"]
+        )
+        return CmsNode(
+            "KeyAgreeRecipientInfo (ECDH)",
+            "the sender's one-time EC public key + key derivation + AES key wrap",
+            "RFC 5753 §3.1",
+            (
+                CmsNode("originatorKey", "a one-time (ephemeral) EC P-256 public key"),
+                CmsNode(
+                    "keyEncryptionAlgorithm",
+                    f"{ECDH_SCHEMES.get(scheme, (scheme,))[0]} with {_name(wrap['algorithm'].native)}",
+                    "RFC 5753 §7.1.4",
+                ),
+                *keys,
+            ),
+        )
+    return CmsNode(f"RecipientInfo ({ri.name})", "a kind mailsec does not read")
+
+
+def _outline(info: cms.ContentInfo) -> CmsNode:
+    kind = info["content_type"].native
+    body = info["content"]
+    if kind == "signed_data":
+        certs = tuple(CmsNode("certificate", _cert_label(c)) for c in (body["certificates"] or []))
+        encap = body["encap_content_info"]
+        signers = []
+        for si in body["signer_infos"]:
+            attrs = tuple(
+                CmsNode("signed attribute", _name(a["type"].native))
+                for a in (si["signed_attrs"] or [])
+            )
+            signers.append(
+                CmsNode(
+                    "SignerInfo",
+                    f"{_name(si['digest_algorithm']['algorithm'].native)} + "
+                    f"{_name(si['signature_algorithm'].signature_algo)}, "
+                    f"signature {len(si['signature'].native)} bytes",
+                    "RFC 5652 §5.3",
+                    (CmsNode("sid", _rid(si["sid"])), *attrs),
+                )
+            )
+        detached = encap["content"].native is None
+        return CmsNode(
+            "ContentInfo: SignedData",
+            "a signature over the content",
+            "RFC 5652 §5",
+            (
+                CmsNode(
+                    "encapContentInfo",
+                    "absent: detached, the content is the first MIME part"
+                    if detached
+                    else f"the signed content itself ({len(encap['content'].native):,} bytes)",
+                ),
+                CmsNode("certificates", f"{len(certs)} carried", "RFC 8551 §2.4.1", certs),
+                *signers,
+            ),
+        )
+    if kind in ("enveloped_data", "authenticated_enveloped_data"):
+        auth = kind == "authenticated_enveloped_data"
+        eci = body["auth_encrypted_content_info" if auth else "encrypted_content_info"]
+        alg = eci["content_encryption_algorithm"]
+        if auth:
+            params = GcmParameters.load(alg["parameters"].dump())
+            param_text = (
+                f"nonce {len(params['nonce'].native)} bytes, tag {params['icv_len'].native} bytes"
+            )
+        else:
+            param_text = f"IV {len(alg['parameters'].native)} bytes"
+        content = eci["encrypted_content"].native or b""
+        children = [
+            CmsNode(
+                "recipientInfos",
+                f"{len(body['recipient_infos'])} recipient(s): each gets the same content key",
+                "RFC 5652 §6.2",
+                tuple(_recipient(ri) for ri in body["recipient_infos"]),
+            ),
+            CmsNode(
+                "encryptedContentInfo",
+                f"{_name(alg['algorithm'].native)} ({param_text}), {len(content):,} bytes of ciphertext",
+                "RFC 5084 §3.2" if auth else "RFC 8551 §2.7",
+            ),
+        ]
+        if auth:
+            children.append(
+                CmsNode(
+                    "mac",
+                    f"{len(body['mac'].native)}-byte GCM tag: detects any change",
+                    "RFC 5083 §2.1",
+                )
+            )
+        return CmsNode(
+            f"ContentInfo: {'AuthEnvelopedData' if auth else 'EnvelopedData'}",
+            "encrypted and authenticated" if auth else "encrypted, not authenticated",
+            "RFC 5083 §2.1" if auth else "RFC 5652 §6.1",
+            tuple(children),
+        )
+    return CmsNode(f"ContentInfo: {kind}", "not shown by the course")
+
+
+def cms_outline(message: bytes) -> CmsNode:
+    """The CMS structure carried by an S/MIME message (its smime.p7m or smime.p7s)."""
+    data = canonical_crlf(message)
+    split = split_message(data)
+    kind = message_kind(split)
+    if kind is MessageKind.PLAIN:
+        raise InputError(
+            f"The message is not S/MIME (Content-Type {split.content_type!r}); it has no CMS inside."
+        )
+    if kind is MessageKind.SIGNED:
+        _, signature_part = split_multipart_signed(split, data)
+        der = decode_body(split_message(signature_part))
+    else:
+        der = decode_body(split)
+    return _outline(load_content_info(der))
+
+
+# -- changing messages ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tampered:
+    """A message with one byte changed, and where."""
+
+    message: bytes
+    where: str
+    step: Step
+
+
+def _rewrap(split_data: bytes, der: bytes) -> bytes:
+    """The same message with a new base64 body (header fields unchanged)."""
+    data = canonical_crlf(split_data)
+    cut = data.find(CRLF + CRLF)
+    return data[: cut + 4] + base64_lines(der)
+
+
+def _ciphertext_span(der: bytes) -> tuple[int, int, cms.ContentInfo]:
+    info = load_content_info(der)
+    body = info["content"]
+    key = (
+        "auth_encrypted_content_info"
+        if info["content_type"].native == "authenticated_enveloped_data"
+        else "encrypted_content_info"
+    )
+    ciphertext = body[key]["encrypted_content"].native
+    start = der.rfind(ciphertext)
+    if start < 0:
+        raise InputError(
+            "The ciphertext could not be located in the message (it is split in pieces)."
+        )
+    return start, len(ciphertext), info
+
+
+def flip_byte(message: bytes, position: int) -> Tampered:
+    """Flip the lowest bit of one byte, as a fault or an attacker on the way would.
+
+    In an encrypted message the byte is in the ciphertext; in a signed message it is in the
+    body of the signed text. ``position`` counts from 0 and wraps around the available bytes.
+    """
+    data = canonical_crlf(message)
+    split = split_message(data)
+    kind = message_kind(split)
+    if kind in (MessageKind.ENVELOPED, MessageKind.AUTH_ENVELOPED):
+        der = bytearray(decode_body(split))
+        start, length, _ = _ciphertext_span(bytes(der))
+        index = start + position % length
+        der[index] ^= 0x01
+        where = f"byte {position % length} of {length:,} bytes of ciphertext"
+        return Tampered(
+            _rewrap(data, bytes(der)),
+            where,
+            Step(f"Flipped one bit of {where}.", Outcome.WARN),
+        )
+    if kind is MessageKind.SIGNED:
+        entity, _ = split_multipart_signed(split, data)
+        body_start = entity.find(CRLF + CRLF) + 4
+        body_length = len(entity) - body_start
+        if body_length <= 0:
+            raise InputError("The signed part has an empty body; there is no byte to change.")
+        base = data.find(entity) + body_start
+        index = position % body_length
+        # Skip line ends, so the change is to a character and the lines stay as they are.
+        while data[base + index] in (0x0A, 0x0D):
+            index = (index + 1) % body_length
+        changed = bytearray(data)
+        flipped = changed[base + index] ^ 0x01
+        changed[base + index] = flipped if flipped not in (0x0A, 0x0D) else flipped ^ 0x03
+        position = index
+        where = f"byte {position % body_length} of the {body_length:,}-byte signed text"
+        return Tampered(bytes(changed), where, Step(f"Flipped one bit of {where}.", Outcome.WARN))
+    raise InputError("Only signed or encrypted S/MIME messages can be tampered with here.")
+
+
+def efail_rewrite(message: bytes, *, known: bytes, injected: bytes) -> Tampered:
+    """Rewrite the first 16 bytes of an encrypted message without the key (the EFAIL idea).
+
+    The attacker guesses the first block of the plaintext (``known``: MIME header fields are
+    predictable, e.g. ``Content-Type: te``) and wants ``injected`` there instead. With AES-CBC the
+    first plaintext block is the decrypted first block XOR the IV, and the IV is sent in the
+    clear: XOR-ing ``known ⊕ injected`` into the IV changes that block exactly, and nothing
+    detects it (RFC 8551 §2.7 and the EFAIL paper). With AES-GCM the same edit (to the counter-
+    mode ciphertext) is caught by the tag and decryption fails.
+    """
+    if len(known) != 16 or len(injected) != 16:
+        raise InputError(
+            f"The known text ({len(known)} bytes) and the injected text ({len(injected)} bytes) "
+            "must both be exactly 16 bytes: one AES block."
+        )
+    data = canonical_crlf(message)
+    split = split_message(data)
+    kind = message_kind(split)
+    if kind not in (MessageKind.ENVELOPED, MessageKind.AUTH_ENVELOPED):
+        raise InputError("EFAIL rewrites encrypted messages; encrypt the message first.")
+    der = bytearray(decode_body(split))
+    start, length, info = _ciphertext_span(bytes(der))
+    delta = bytes(a ^ b for a, b in zip(known, injected, strict=True))
+    if kind is MessageKind.ENVELOPED:
+        iv = info["content"]["encrypted_content_info"]["content_encryption_algorithm"][
+            "parameters"
+        ].native
+        iv_at = bytes(der).find(iv)
+        for i in range(16):
+            der[iv_at + i] ^= delta[i]
+        where = "the IV of AES-CBC (first block rewritten)"
+    else:
+        for i in range(min(16, length)):
+            der[start + i] ^= delta[i]
+        where = "the first 16 bytes of the AES-GCM ciphertext"
+    return Tampered(
+        _rewrap(data, bytes(der)),
+        where,
+        Step(
+            f"Without the key, XOR-ed {known!r} ⊕ {injected!r} into {where}.",
+            Outcome.WARN,
+            "RFC 8551 §2.7",
+        ),
+    )
