@@ -1,0 +1,522 @@
+"""PGP/MIME (RFC 3156): OpenPGP inside mail, built and read with the standard ``email`` package.
+
+Two MIME types carry OpenPGP in mail (RFC 1847 security multiparts):
+
+``multipart/signed; protocol="application/pgp-signature"; micalg=pgp-sha512``
+    Part 1 is the signed MIME entity, exactly as sent; part 2 (``application/pgp-signature``) is
+    a detached signature over part 1's bytes, headers included, with every line ending in CRLF
+    (RFC 3156 §5). Anyone can read part 1 without PGP; a PGP-aware client checks the signature.
+
+``multipart/encrypted; protocol="application/pgp-encrypted"``
+    Part 1 (``application/pgp-encrypted``) says ``Version: 1``; part 2
+    (``application/octet-stream``) is an ASCII-armored OpenPGP message whose plaintext is a whole
+    MIME entity, headers and body (RFC 3156 §4). Signing and encrypting together puts the
+    signature inside the encrypted message (RFC 3156 §6.2), as GnuPG does.
+
+What stays visible: the outer headers (From, To, Subject, Date) are not encrypted or signed.
+RFC 3156 protects the body only.
+
+Signed text is sent quoted-printable (RFC 3156 §3: signed data must survive 7-bit transport and
+trailing-space stripping), or base64 when a line starts with "From " (which mailboxes mangle).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import enum
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage, Message
+from email.utils import format_datetime, make_msgid
+
+from mailsec.errors import InputError, VerificationError
+from mailsec.openpgp.armor import dearmor
+from mailsec.openpgp.certs import Certificate, SecretKey
+from mailsec.openpgp.messages import Verification, decrypt, encrypt, sign, verify
+from mailsec.openpgp.packets import read_packets
+from mailsec.openpgp.signatures import parse_signature
+from mailsec.trace import Outcome, Step, Trace
+
+__all__ = [
+    "MICALG",
+    "PgpMimeKind",
+    "PgpMimeResult",
+    "canonicalize",
+    "encrypt_message",
+    "micalg_for",
+    "read_message",
+    "sign_message",
+    "split_signed",
+]
+
+#: Lines end in CRLF on the wire and in what is signed (RFC 3156 §5, RFC 5322 §2.1).
+POLICY = email.policy.SMTP.clone(max_line_length=76)
+
+#: micalg names of the OpenPGP hash algorithms (RFC 3156 §5, ids from RFC 4880 §9.4).
+MICALG: dict[int, str] = {
+    1: "pgp-md5",
+    2: "pgp-sha1",
+    3: "pgp-ripemd160",
+    8: "pgp-sha256",
+    9: "pgp-sha384",
+    10: "pgp-sha512",
+    11: "pgp-sha224",
+}
+
+_SIGNED_SECTION = "RFC 3156 §5"
+_ENCRYPTED_SECTION = "RFC 3156 §4"
+_COMBINED_SECTION = "RFC 3156 §6.2"
+
+
+class PgpMimeKind(enum.Enum):
+    """What kind of PGP/MIME message was read."""
+
+    PLAIN = "plain"
+    """No PGP/MIME at all: an ordinary message."""
+    SIGNED = "signed"
+    """multipart/signed: readable by anyone, signature checked (RFC 3156 §5)."""
+    ENCRYPTED = "encrypted"
+    """multipart/encrypted without a signature (RFC 3156 §4)."""
+    ENCRYPTED_SIGNED = "encrypted+signed"
+    """multipart/encrypted with a signature inside (RFC 3156 §6.1 or §6.2)."""
+
+
+@dataclass(frozen=True)
+class PgpMimeResult:
+    """A PGP/MIME message, opened: its content, the signature outcomes and how it was read."""
+
+    kind: PgpMimeKind
+    content: EmailMessage
+    """The protected MIME entity: part 1 of a signed message, or the decrypted entity."""
+    verifications: tuple[Verification, ...] = ()
+    signature_valid: bool | None = None
+    """True when a good signature was found, False when signed but not verified, None unsigned."""
+    micalg: str | None = None
+    steps: Trace = field(default=(), repr=False)
+
+    @property
+    def text(self) -> str | None:
+        """The text/plain body of the content, if there is one."""
+        part = self.content.get_body(preferencelist=("plain",))
+        if part is None:
+            return None
+        return str(part.get_content()).replace("\r\n", "\n")
+
+
+# -- small helpers ----------------------------------------------------------------------------
+
+
+def canonicalize(data: bytes) -> bytes:
+    """Every line ending as CRLF (RFC 3156 §5: what is signed is the canonical form)."""
+    return re.sub(rb"\r?\n", b"\r\n", data.replace(b"\r\n", b"\n"))
+
+
+def micalg_for(signature: bytes) -> str:
+    """The ``micalg`` parameter for a detached signature: ``pgp-`` + its hash (RFC 3156 §5)."""
+    _label, binary = (
+        dearmor(signature) if signature.lstrip().startswith(b"-----") else (None, signature)
+    )
+    hashes = {parse_signature(p.body).hash_algorithm for p in read_packets(binary) if p.tag == 2}
+    if len(hashes) != 1:
+        raise InputError("A PGP/MIME signature needs exactly one hash algorithm (RFC 3156 §5).")
+    (hash_id,) = hashes
+    if hash_id not in MICALG:
+        raise InputError(f"The signature uses hash algorithm {hash_id}, which has no micalg name.")
+    return MICALG[hash_id]
+
+
+def _entity(body: str | EmailMessage) -> EmailMessage:
+    """The MIME entity to protect: a text becomes text/plain, UTF-8, 7-bit safe."""
+    if isinstance(body, EmailMessage):
+        return body
+    if not isinstance(body, str):
+        raise InputError(
+            f"The message body must be text or an EmailMessage, not {type(body).__name__}."
+        )
+    part = EmailMessage(policy=POLICY)
+    risky = any(line.startswith("From ") for line in body.splitlines())
+    part.set_content(body, charset="utf-8", cte="base64" if risky else "quoted-printable")
+    del part["MIME-Version"]  # only the outer message carries it (RFC 2045 §4)
+    return part
+
+
+def _entity_bytes(entity: EmailMessage) -> bytes:
+    data = entity.as_bytes(policy=POLICY)
+    try:
+        data.decode("ascii")
+    except UnicodeDecodeError:
+        raise InputError(
+            "The part to sign contains 8-bit data; RFC 3156 §3 asks for 7-bit data. Use a "
+            "quoted-printable or base64 Content-Transfer-Encoding."
+        ) from None
+    return canonicalize(data)
+
+
+def _outer(
+    content_type: str, params: Mapping[str, str], headers: Mapping[str, str], now: datetime | None
+) -> EmailMessage:
+    outer = EmailMessage(policy=POLICY)
+    for name, value in headers.items():
+        outer[name] = value
+    if "Date" not in outer and now is not None:
+        outer["Date"] = format_datetime(now)
+    if "Message-ID" not in outer and "From" in outer:
+        domain = str(outer["From"]).rpartition("@")[2].rstrip(">") or "example.org"
+        outer["Message-ID"] = make_msgid(domain=domain)
+    outer["MIME-Version"] = "1.0"
+    outer.set_type(content_type)
+    for key, value in params.items():
+        outer.set_param(key, value)
+    return outer
+
+
+def _parse(data: bytes) -> EmailMessage:
+    message = email.message_from_bytes(data, policy=POLICY)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def _as_bytes(message: bytes | str | Message) -> bytes:
+    if isinstance(message, Message):
+        return message.as_bytes(policy=POLICY)
+    if isinstance(message, str):
+        try:
+            return message.encode("ascii")
+        except UnicodeEncodeError:
+            raise InputError(
+                "The message contains characters outside ASCII; a mail message on the wire is "
+                "7-bit text. Paste the raw message as it was sent."
+            ) from None
+    if isinstance(message, bytes):
+        return message
+    raise InputError(
+        f"Expected a mail message (bytes, text or EmailMessage), not {type(message).__name__}."
+    )
+
+
+# -- building ---------------------------------------------------------------------------------
+
+
+def sign_message(
+    body: str | EmailMessage,
+    signer: SecretKey,
+    *,
+    headers: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> EmailMessage:
+    """A multipart/signed message: ``body`` and a detached signature over it (RFC 3156 §5)."""
+    entity = _entity(body)
+    signed = _entity_bytes(entity)
+    signature = sign(signed, signer, text=True, armor=True, now=now)
+    boundary = _boundary(signed + signature)
+    outer = _outer(
+        "multipart/signed",
+        {"protocol": "application/pgp-signature", "micalg": micalg_for(signature)},
+        headers or {},
+        now,
+    )
+    outer.set_boundary(boundary)
+    sig_part = EmailMessage(policy=POLICY)
+    sig_part.set_content(
+        signature,
+        maintype="application",
+        subtype="pgp-signature",
+        cte="7bit",
+        disposition="attachment",
+        filename="signature.asc",
+    )
+    sig_part.set_param("name", "signature.asc")
+    del sig_part["MIME-Version"]
+    outer.attach(_parse(signed))
+    outer.attach(sig_part)
+    result = _parse(outer.as_bytes(policy=POLICY))
+    # The generator must have kept part 1 byte for byte, or the signature would not verify.
+    if split_signed(result.as_bytes(policy=POLICY))[0] != signed:
+        raise AssertionError("the email generator changed the signed part")  # pragma: no cover
+    return result
+
+
+def encrypt_message(
+    body: str | EmailMessage,
+    recipients: Sequence[Certificate],
+    *,
+    sign_with: Sequence[SecretKey] = (),
+    headers: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> EmailMessage:
+    """A multipart/encrypted message for ``recipients`` (RFC 3156 §4), signed inside when
+    ``sign_with`` is given (RFC 3156 §6.2)."""
+    if not recipients:
+        raise InputError("Encrypting needs at least one recipient's certificate (public key).")
+    entity = _entity(body)
+    ciphertext = encrypt(
+        _entity_bytes(entity), recipients, sign_with=sign_with, armor=True, now=now
+    )
+    outer = _outer(
+        "multipart/encrypted", {"protocol": "application/pgp-encrypted"}, headers or {}, now
+    )
+    control = EmailMessage(policy=POLICY)
+    control.set_content(
+        b"Version: 1\r\n", maintype="application", subtype="pgp-encrypted", cte="7bit"
+    )
+    control["Content-Description"] = "PGP/MIME version identification"
+    data = EmailMessage(policy=POLICY)
+    data.set_content(
+        ciphertext,
+        maintype="application",
+        subtype="octet-stream",
+        cte="7bit",
+        disposition="inline",
+        filename="encrypted.asc",
+    )
+    data.set_param("name", "encrypted.asc")
+    data["Content-Description"] = "OpenPGP encrypted message"
+    for part in (control, data):
+        del part["MIME-Version"]
+        outer.attach(part)
+    return _parse(outer.as_bytes(policy=POLICY))
+
+
+def _boundary(content: bytes) -> str:
+    """A boundary that does not occur in the content (RFC 2046 §5.1.1)."""
+    n = 0
+    while True:
+        boundary = f"=-=mailsec-pgp-{n:04d}=-="
+        if boundary.encode() not in content:
+            return boundary
+        n += 1
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def split_signed(message: bytes | str | Message) -> tuple[bytes, bytes]:
+    """The two parts of a multipart/signed message as raw bytes: (signed part, signature part).
+
+    Part 1 is cut out of the raw message between the boundary lines, CRLF canonical; the CRLF
+    before a boundary line belongs to the boundary (RFC 2046 §5.1.1).
+    """
+    raw = canonicalize(_as_bytes(message))
+    parsed = _parse(raw)
+    if parsed.get_content_type() != "multipart/signed":
+        raise InputError(
+            f"This is a {parsed.get_content_type()} message, not multipart/signed (RFC 3156 §5)."
+        )
+    boundary = parsed.get_boundary()
+    if not boundary:
+        raise InputError(
+            "The multipart/signed message has no boundary parameter (RFC 2046 §5.1.1)."
+        )
+    delimiter = b"\r\n--" + boundary.encode("ascii")
+    head_end = raw.find(b"\r\n\r\n")
+    body = b"\r\n" + raw[head_end + 4 :] if head_end >= 0 else b""
+    chunks = body.split(delimiter)
+    # chunks: preamble, part 1, part 2, closing "--" + epilogue
+    parts = [c for c in chunks[1:] if not c.startswith(b"--")]
+    if len(parts) != 2:
+        raise InputError(
+            f"A multipart/signed message has exactly two parts; this one has {len(parts)} "
+            "(RFC 1847 §2.1)."
+        )
+    return tuple(p.split(b"\r\n", 1)[1] if b"\r\n" in p else b"" for p in parts)  # type: ignore[return-value]
+
+
+def read_message(
+    message: bytes | str | Message,
+    *,
+    keys: Sequence[SecretKey] = (),
+    certs: Sequence[Certificate] = (),
+    now: datetime | None = None,
+) -> PgpMimeResult:
+    """Open a PGP/MIME message: check a signature with ``certs``, decrypt with ``keys``.
+
+    A signed message whose signature does not verify is returned with ``signature_valid`` False
+    (its content was never secret). An encrypted message that cannot be decrypted, or fails its
+    integrity check, raises :class:`~mailsec.errors.DecryptionError` and nothing is returned.
+    """
+    raw = canonicalize(_as_bytes(message))
+    parsed = _parse(raw)
+    kind = parsed.get_content_type()
+    if kind == "multipart/signed":
+        return _read_signed(raw, parsed, certs, now, ())
+    if kind == "multipart/encrypted":
+        return _read_encrypted(parsed, keys, certs, now)
+    return PgpMimeResult(
+        PgpMimeKind.PLAIN,
+        parsed,
+        steps=(
+            Step(
+                f"The message is {kind}: no PGP/MIME protection at all.",
+                Outcome.WARN,
+                "RFC 3156 §1",
+            ),
+        ),
+    )
+
+
+def _read_signed(
+    raw: bytes,
+    parsed: EmailMessage,
+    certs: Sequence[Certificate],
+    now: datetime | None,
+    before: Trace,
+) -> PgpMimeResult:
+    protocol = (parsed.get_param("protocol") or "").lower()
+    micalg = str(parsed.get_param("micalg") or "").lower() or None
+    steps = [
+        *before,
+        Step(
+            f"multipart/signed, protocol={protocol or 'missing'}, micalg={micalg or 'missing'}.",
+            Outcome.INFO,
+            _SIGNED_SECTION,
+        ),
+    ]
+    if protocol != "application/pgp-signature":
+        raise InputError(
+            f"The multipart/signed protocol is {protocol!r}, not 'application/pgp-signature': "
+            "this is not a PGP/MIME signature (an S/MIME one uses application/pkcs7-signature)."
+        )
+    signed, signature_part = split_signed(raw)
+    sig_entity = _parse(signature_part)
+    if sig_entity.get_content_type() != "application/pgp-signature":
+        raise InputError(
+            f"Part 2 of the signed message is {sig_entity.get_content_type()}, not "
+            "application/pgp-signature (RFC 3156 §5)."
+        )
+    signature = sig_entity.get_payload(decode=True) or b""
+    content = _parse(signed)
+    steps.append(
+        Step(
+            f"Signed part: {len(signed):,} bytes, headers included, lines ending in CRLF.",
+            Outcome.INFO,
+            _SIGNED_SECTION,
+        )
+    )
+    used = micalg_for(signature)
+    if micalg and micalg != used:
+        steps.append(
+            Step(
+                f"micalg says {micalg} but the signature uses {used}.",
+                Outcome.WARN,
+                _SIGNED_SECTION,
+            )
+        )
+    try:
+        verifications = verify(signed, signature, certs, now=now)
+    except VerificationError as exc:
+        steps.append(Step(f"Signature not verified: {exc.message}", Outcome.FAIL, _SIGNED_SECTION))
+        kind = PgpMimeKind.ENCRYPTED_SIGNED if before else PgpMimeKind.SIGNED
+        return PgpMimeResult(kind, content, (), False, used, tuple(steps))
+    good = [v for v in verifications if v.valid]
+    steps.append(
+        Step(
+            f"Good signature from key {good[0].key_id}"
+            + (f" ({good[0].reason})" if good[0].reason else "")
+            + ".",
+            Outcome.OK,
+            _SIGNED_SECTION,
+        )
+    )
+    kind = PgpMimeKind.ENCRYPTED_SIGNED if before else PgpMimeKind.SIGNED
+    return PgpMimeResult(kind, content, verifications, True, used, tuple(steps))
+
+
+def _read_encrypted(
+    parsed: EmailMessage,
+    keys: Sequence[SecretKey],
+    certs: Sequence[Certificate],
+    now: datetime | None,
+) -> PgpMimeResult:
+    protocol = (parsed.get_param("protocol") or "").lower()
+    if protocol != "application/pgp-encrypted":
+        raise InputError(
+            f"The multipart/encrypted protocol is {protocol!r}, not 'application/pgp-encrypted' "
+            "(RFC 3156 §4)."
+        )
+    parts = list(parsed.iter_parts())
+    if len(parts) != 2:
+        raise InputError(
+            f"A multipart/encrypted message has two parts; this one has {len(parts)} (RFC 1847 §2.2)."
+        )
+    control, data = parts
+    if control.get_content_type() != "application/pgp-encrypted":
+        raise InputError(
+            f"Part 1 is {control.get_content_type()}, not application/pgp-encrypted (RFC 3156 §4)."
+        )
+    control_text = (control.get_payload(decode=True) or b"").decode("ascii", "replace")
+    if "Version: 1" not in control_text:
+        raise InputError(
+            f"Part 1 should say 'Version: 1' (RFC 3156 §4); it says {control_text.strip()!r}."
+        )
+    if data.get_content_type() != "application/octet-stream":
+        raise InputError(
+            f"Part 2 is {data.get_content_type()}, not application/octet-stream (RFC 3156 §4)."
+        )
+    if not keys:
+        raise InputError("Decrypting needs the recipient's secret key; none was given.")
+    steps: list[Step] = [
+        Step(
+            "multipart/encrypted, protocol=application/pgp-encrypted, Version: 1.",
+            Outcome.INFO,
+            _ENCRYPTED_SECTION,
+        )
+    ]
+    # With no certificates given, check against the recipient's own: a signature by anyone else
+    # then shows up as "not verified" instead of going unnoticed.
+    verify_with = list(certs) or [key.public for key in keys]
+    decrypted = decrypt(
+        data.get_payload(decode=True) or b"", keys, verify_with=verify_with, now=now
+    )
+    steps.append(
+        Step(
+            f"Decrypted ({decrypted.session_key_algorithm or 'session key'}) with key "
+            f"{decrypted.decrypted_with or '?'}; the integrity check (MDC) passed.",
+            Outcome.OK,
+            "RFC 4880 §5.13",
+        )
+    )
+    inner = canonicalize(decrypted.plaintext)
+    content = _parse(inner)
+    if content.get_content_type() == "multipart/signed":  # sign, then encrypt (RFC 3156 §6.1)
+        steps.append(
+            Step(
+                "Inside: a multipart/signed entity (signed, then encrypted).",
+                Outcome.INFO,
+                "RFC 3156 §6.1",
+            )
+        )
+        return _read_signed(inner, content, certs, now, tuple(steps))
+    if decrypted.verifications:
+        good = [v for v in decrypted.verifications if v.valid]
+        if good:
+            steps.append(
+                Step(
+                    f"Good signature inside the encrypted message from key {good[0].key_id}.",
+                    Outcome.OK,
+                    _COMBINED_SECTION,
+                )
+            )
+        else:
+            reason = decrypted.verifications[0].reason or "no matching certificate"
+            steps.append(
+                Step(f"Signed inside, but not verified: {reason}.", Outcome.FAIL, _COMBINED_SECTION)
+            )
+        return PgpMimeResult(
+            PgpMimeKind.ENCRYPTED_SIGNED,
+            content,
+            decrypted.verifications,
+            bool(good),
+            None,
+            tuple(steps),
+        )
+    steps.append(
+        Step(
+            "Not signed: anyone with the recipient's public key could have written this.",
+            Outcome.WARN,
+            _ENCRYPTED_SECTION,
+        )
+    )
+    return PgpMimeResult(PgpMimeKind.ENCRYPTED, content, (), None, None, tuple(steps))
