@@ -1,0 +1,1254 @@
+"""IMAP4rev1 (RFC 3501, a subset) with QUOTA (RFC 9208) as a pure state machine.
+
+An :class:`ImapSession` is fed the client's lines (bytes without CRLF) and literals, and returns
+an :class:`ImapResult`: the responses to send, and whether a literal must be read first. It never
+touches a socket; :mod:`mailsec.retrieval.servers` is the thin asyncio shell around it.
+
+What is built: CAPABILITY, NOOP, LOGOUT, LOGIN, SELECT, EXAMINE, CREATE, LIST, LSUB, SUBSCRIBE,
+UNSUBSCRIBE, STATUS, APPEND, CHECK, CLOSE, EXPUNGE, SEARCH, FETCH, STORE, COPY, UID
+FETCH/STORE/SEARCH/COPY/EXPUNGE, GETQUOTAROOT, GETQUOTA, SETQUOTA (refused). Synchronising and
+non-synchronising literals (LITERAL+, RFC 7888). Not built: AUTHENTICATE, STARTTLS, IDLE,
+ENVELOPE, BODYSTRUCTURE, MIME part numbers in ``BODY[...]``, keywords (only system flags are
+stored), date search keys.
+
+Several sessions share one :class:`~mailsec.retrieval.maildir.MailStore`. A session with a
+folder selected hears about other sessions' changes and reports them before its next tagged
+reply: new mail as ``* n EXISTS``, flag changes as ``* n FETCH (FLAGS ...)``, removals as
+``* n EXPUNGE`` -- but never while answering FETCH, STORE or SEARCH, whose message numbers must
+not shift under the client (RFC 3501 §7.4.1).
+
+Where RFC 3501 leaves a choice, replies follow Dovecot 2.3 (texts, ``BAD`` for a message number
+beyond the mailbox, ``OK`` for STORE in a read-only mailbox, the quota root ``"User quota"``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import enum
+import math
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from mailsec.retrieval.maildir import (
+    QUOTA_ROOT,
+    SYSTEM_FLAGS,
+    ChangeKind,
+    Folder,
+    FolderChange,
+    MailStore,
+)
+
+__all__ = [
+    "CAPABILITIES",
+    "MAX_LINE",
+    "MAX_LITERAL",
+    "ImapResult",
+    "ImapSession",
+    "ImapState",
+    "parse_sequence_set",
+]
+
+MAX_LINE = 65536
+"""Longest command line read, in octets (Dovecot's imap_max_line_length)."""
+MAX_LITERAL = 32 * 1024 * 1024
+"""Largest literal accepted (a message to APPEND); larger ones get ``NO [TOOBIG]``."""
+MAX_COMMAND_LITERALS = 65536
+"""Octets of literals accepted in any command other than APPEND."""
+MAX_BAD_COMMANDS = 20
+"""BAD replies tolerated before the server says BYE (Dovecot's limit)."""
+
+CAPABILITIES = "IMAP4rev1 LITERAL+ UIDPLUS QUOTA QUOTA=RES-STORAGE"
+"""What this server can do (RFC 3501 §7.2.1, RFC 7888, RFC 4315, RFC 9208 §3.1)."""
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+class ImapState(enum.Enum):
+    """The states of an IMAP session (RFC 3501 §3)."""
+
+    NOT_AUTHENTICATED = "not authenticated"
+    """Connected; the client must LOGIN."""
+    AUTHENTICATED = "authenticated"
+    """Logged in; the client must SELECT or EXAMINE a mailbox before working on messages."""
+    SELECTED = "selected"
+    """A mailbox is open: FETCH, STORE, SEARCH, COPY, EXPUNGE work on its messages."""
+    LOGOUT = "logout"
+    """The connection is closing."""
+
+
+@dataclass(frozen=True)
+class ImapResult:
+    """What the shell must do after feeding a line or a literal."""
+
+    responses: tuple[bytes, ...] = ()
+    """Complete responses to send, each ending in CRLF (literals included)."""
+    literal: int | None = None
+    """Read exactly this many octets next and pass them to :meth:`ImapSession.feed_literal`."""
+    continuation: bool = False
+    """Send a ``+`` continuation request before reading the literal (synchronising literal)."""
+    close: bool = False
+    """Close the connection after sending the responses."""
+
+
+class _Bad(Exception):
+    """A syntax error: the tagged reply is BAD with this text."""
+
+
+class _No(Exception):
+    """The command cannot be carried out: the tagged reply is NO with this text."""
+
+
+class Atom(str):
+    """An atom token (as opposed to a quoted string, which is a plain ``str``)."""
+
+
+# -- tokenising ------------------------------------------------------------------------------------
+
+_ATOM_END = b" ()\r\n"
+
+
+def _tokenize(parts: list[bytes | _Literal]) -> list[object]:
+    """Split a command (line pieces and literals) into atoms, strings, bytes and lists."""
+    stack: list[list[object]] = [[]]
+    for part in parts:
+        if isinstance(part, _Literal):
+            stack[-1].append(part.data)
+            continue
+        data = part
+        i = 0
+        while i < len(data):
+            c = data[i : i + 1]
+            if c == b" ":
+                i += 1
+            elif c == b"(":
+                stack.append([])
+                i += 1
+            elif c == b")":
+                if len(stack) == 1:
+                    raise _Bad("Unexpected ')'")
+                done = stack.pop()
+                stack[-1].append(done)
+                i += 1
+            elif c == b'"':
+                i += 1
+                out = bytearray()
+                while True:
+                    if i >= len(data):
+                        raise _Bad("Missing '\"'")
+                    ch = data[i : i + 1]
+                    if ch == b"\\":
+                        if i + 1 >= len(data) or data[i + 1 : i + 2] not in (b"\\", b'"'):
+                            raise _Bad("Invalid escape in quoted string")
+                        out += data[i + 1 : i + 2]
+                        i += 2
+                    elif ch == b'"':
+                        i += 1
+                        break
+                    else:
+                        out += ch
+                        i += 1
+                try:
+                    stack[-1].append(out.decode("utf-8"))
+                except UnicodeDecodeError:
+                    raise _Bad("Quoted string is not valid UTF-8") from None
+            elif c == b"{":
+                # The literal's contents follow as the next part; the marker itself is dropped.
+                end = data.find(b"}", i)
+                if end == -1 or end != len(data) - 1:
+                    raise _Bad("Invalid literal size")
+                i = end + 1
+            else:
+                start = i
+                depth = 0
+                while i < len(data):
+                    ch = data[i : i + 1]
+                    if ch == b"[":
+                        depth += 1
+                    elif ch == b"]":
+                        depth -= 1
+                    elif depth == 0 and ch in (b" ", b"(", b")"):
+                        break
+                    i += 1
+                word = data[start:i]
+                if not word.isascii() or any(b < 0x20 or b == 0x7F for b in word):
+                    raise _Bad("Invalid characters in atom")
+                stack[-1].append(Atom(word.decode("ascii")))
+    if len(stack) != 1:
+        raise _Bad("Missing ')'")
+    return stack[0]
+
+
+@dataclass(frozen=True)
+class _Literal:
+    data: bytes
+
+
+_LITERAL_AT_END = re.compile(rb"\{(\d{1,12})(\+?)\}$")
+_LITERAL_LOOSE = re.compile(rb"\{([^}]*)\}$")
+
+
+def parse_sequence_set(text: str, largest: int) -> list[int] | None:
+    """Parse an IMAP sequence set (RFC 3501 §9 ``sequence-set``) against ``largest`` (the value
+    of ``*``); returns the numbers in ascending order without duplicates, or ``None`` when the
+    text is not a sequence set."""
+    numbers: set[int] = set()
+    for item in text.split(","):
+        bounds = item.split(":")
+        if len(bounds) > 2 or not all(bounds):
+            return None
+        values = []
+        for bound in bounds:
+            if bound == "*":
+                values.append(largest)
+            elif bound.isascii() and bound.isdigit() and bound[0] != "0" and len(bound) <= 10:
+                values.append(int(bound))
+            else:
+                return None
+        low, high = min(values), max(values)
+        if high - low > 10_000_000:
+            return None
+        numbers.update(range(low, high + 1))
+    return sorted(numbers)
+
+
+def _astring(token: object) -> str:
+    if isinstance(token, str):
+        return str(token)
+    if isinstance(token, bytes):
+        try:
+            return token.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _Bad("Literal is not valid UTF-8") from None
+    raise _Bad("Invalid arguments")
+
+
+def _quote(text: str) -> bytes:
+    if text and re.fullmatch(r"[A-Za-z0-9._\-]+", text):
+        return text.encode()
+    return b'"' + text.replace("\\", "\\\\").replace('"', '\\"').encode("utf-8") + b'"'
+
+
+def _internaldate(timestamp: float) -> str:
+    t = time.gmtime(timestamp)
+    return f"{t.tm_mday:02d}-{_MONTHS[t.tm_mon - 1]}-{t.tm_year} {t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
+
+
+def _parse_date_time(text: str) -> float:
+    """``"dd-Mon-yyyy hh:mm:ss +zzzz"`` (RFC 3501 §9 date-time) to seconds since the epoch."""
+    match = re.fullmatch(
+        r" ?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)", text
+    )
+    if not match:
+        raise _Bad("Invalid date-time")
+    day, mon, year, hh, mm, ss, sign, zh, zm = match.groups()
+    months = [m.lower() for m in _MONTHS]
+    if mon.lower() not in months:
+        raise _Bad("Invalid date-time")
+    try:
+        stamp = calendar.timegm(
+            (int(year), months.index(mon.lower()) + 1, int(day), int(hh), int(mm), int(ss))
+        )
+    except (ValueError, OverflowError):
+        raise _Bad("Invalid date-time") from None
+    offset = (int(zh) * 60 + int(zm)) * 60
+    return stamp - offset if sign == "+" else stamp + offset
+
+
+def _split_header(data: bytes) -> tuple[bytes, bytes]:
+    end = data.find(b"\r\n\r\n")
+    if end == -1:
+        return data, b""
+    return data[: end + 4], data[end + 4 :]
+
+
+def _header_fields(header: bytes, names: Iterable[str], *, keep: bool) -> bytes:
+    wanted = {n.lower() for n in names}
+    out = bytearray()
+    current_keep = False
+    for line in header.split(b"\r\n"):
+        if not line:
+            continue
+        if line[:1] in (b" ", b"\t"):
+            if current_keep:
+                out += line + b"\r\n"
+            continue
+        name = line.split(b":", 1)[0].strip().decode("ascii", "replace").lower()
+        current_keep = (name in wanted) == keep
+        if current_keep:
+            out += line + b"\r\n"
+    return bytes(out) + b"\r\n"
+
+
+def _header_value(header: bytes, name: str) -> str:
+    values = []
+    current: list[bytes] | None = None
+    for line in header.split(b"\r\n"):
+        if line[:1] in (b" ", b"\t") and current is not None:
+            current.append(line)
+            continue
+        current = None
+        field, _, value = line.partition(b":")
+        if field.strip().lower() == name.lower().encode():
+            current = [value]
+            values.append(current)
+    return " ".join(b"".join(v).decode("utf-8", "replace").strip() for v in values)
+
+
+# -- FETCH items -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _FetchItem:
+    name: str
+    """FLAGS, UID, RFC822.SIZE, INTERNALDATE, BODY (a section), RFC822, RFC822.HEADER, RFC822.TEXT."""
+    section: str = ""
+    fields: tuple[str, ...] = ()
+    peek: bool = True
+    partial: tuple[int, int] | None = None
+    label: str = ""
+    """How the item is named in the response."""
+
+
+_SECTION = re.compile(r"^(BODY|BODY\.PEEK)\[([^\]]*)\](?:<(\d+)\.(\d+)>)?$", re.IGNORECASE)
+_FIELDS = re.compile(r"^(HEADER\.FIELDS(?:\.NOT)?) \(([^()]*)\)$", re.IGNORECASE)
+
+
+def _fetch_item(token: object) -> list[_FetchItem]:
+    if not isinstance(token, Atom):
+        raise _Bad("Invalid fetch attribute")
+    word = token.upper()
+    simple = {
+        "FLAGS": [_FetchItem("FLAGS")],
+        "UID": [_FetchItem("UID")],
+        "RFC822.SIZE": [_FetchItem("RFC822.SIZE")],
+        "INTERNALDATE": [_FetchItem("INTERNALDATE")],
+        "FAST": [_FetchItem("FLAGS"), _FetchItem("INTERNALDATE"), _FetchItem("RFC822.SIZE")],
+        "RFC822": [_FetchItem("BODY", "", peek=False, label="RFC822")],
+        "RFC822.HEADER": [_FetchItem("BODY", "HEADER", label="RFC822.HEADER")],
+        "RFC822.TEXT": [_FetchItem("BODY", "TEXT", peek=False, label="RFC822.TEXT")],
+    }
+    if word in simple:
+        return simple[word]
+    match = _SECTION.match(str(token))
+    if not match:
+        raise _Bad(f"Unknown parameter: {token}")
+    kind, section, start, length = match.groups()
+    peek = kind.upper() == "BODY.PEEK"
+    upper = section.upper()
+    fields: tuple[str, ...] = ()
+    if upper in ("", "HEADER", "TEXT"):
+        section = upper
+    else:
+        fmatch = _FIELDS.match(section)
+        if not fmatch:
+            raise _Bad(
+                f"Invalid section: {section} (this server knows [], [HEADER], [TEXT] and [HEADER.FIELDS (...)])"
+            )
+        fields = tuple(fmatch.group(2).split())
+        if not fields:
+            raise _Bad("Empty header field list")
+        section = f"{fmatch.group(1).upper()} ({' '.join(f.upper() for f in fields)})"
+    partial = None
+    if start is not None:
+        partial = (int(start), int(length))
+    label = f"BODY[{section}]" + (f"<{start}>" if start is not None else "")
+    return [_FetchItem("BODY", section, fields, peek, partial, label)]
+
+
+def _parse_fetch_items(token: object) -> list[_FetchItem]:
+    tokens = token if isinstance(token, list) else [token]
+    if isinstance(token, Atom) and token.upper() == "ALL":
+        raise _Bad("Unknown parameter: ALL (ENVELOPE is not supported; ask for FAST)")
+    items: list[_FetchItem] = []
+    for t in tokens:
+        items.extend(_fetch_item(t))
+    if not items:
+        raise _Bad("Empty fetch list")
+    return items
+
+
+# -- the session ---------------------------------------------------------------------------------
+
+
+class ImapSession:
+    """One IMAP conversation with one client over a :class:`MailStore`."""
+
+    def __init__(self, store: MailStore, *, user: str, password: str) -> None:
+        self.store = store
+        self.user = user
+        self.password = password
+        self.state = ImapState.NOT_AUTHENTICATED
+        self.bad_commands = 0
+        self.internal_errors = 0
+        self.folder: Folder | None = None
+        self.readonly = False
+        self.view: list[int] = []
+        """The UIDs the client knows, in message-sequence order."""
+        self.recent: set[int] = set()
+        self._flag_news: set[int] = set()
+        self._parts: list[bytes | _Literal] = []
+        self._literal_octets = 0
+        self._literal_is_append = False
+
+    # -- life cycle ----------------------------------------------------------------------------
+
+    def greeting(self) -> bytes:
+        return f"* OK [CAPABILITY {CAPABILITIES}] mailsec IMAP4rev1 server ready.\r\n".encode()
+
+    def connection_lost(self) -> None:
+        """The connection ended (LOGOUT or dropped): stop listening to the folder. Nothing is
+        expunged: only EXPUNGE and CLOSE remove messages (RFC 3501 §6.4.2-6.4.3)."""
+        self._unselect()
+        self.state = ImapState.LOGOUT
+
+    def _unselect(self) -> None:
+        if self.folder is not None and self._on_change in self.folder.listeners:
+            self.folder.listeners.remove(self._on_change)
+        self.folder = None
+        self.view = []
+        self.recent = set()
+        self._flag_news = set()
+
+    def _on_change(self, change: FolderChange) -> None:
+        if change.kind is ChangeKind.FLAGS and change.origin is not self:
+            self._flag_news.add(change.uid)
+
+    # -- input ----------------------------------------------------------------------------------
+
+    def too_long(self) -> ImapResult:
+        """The reply to a line longer than :data:`MAX_LINE` (the shell discarded its rest)."""
+        self._parts = []
+        self._literal_octets = 0
+        return self._bad_untagged("Error in IMAP command: Line too long.")
+
+    def _bad_untagged(self, text: str) -> ImapResult:
+        self.bad_commands += 1
+        out = [f"* BAD {text}\r\n".encode()]
+        if self.bad_commands > MAX_BAD_COMMANDS:
+            self.connection_lost()
+            out.append(b"* BYE Too many invalid IMAP commands.\r\n")
+            return ImapResult(tuple(out), close=True)
+        return ImapResult(tuple(out))
+
+    def feed(self, line: bytes) -> ImapResult:
+        """One line from the client (without CRLF)."""
+        if self.state is ImapState.LOGOUT:
+            return ImapResult(close=True)
+        self._parts.append(line)
+        marker = _LITERAL_AT_END.search(line)
+        if marker is None and _LITERAL_LOOSE.search(line) is not None:
+            return self._finish_bad(line, "Invalid literal size")
+        if marker is not None:
+            size, plus = int(marker.group(1)), marker.group(2) == b"+"
+            first = self._parts[0]
+            words = first.split(b" ", 3)
+            is_append = len(words) > 1 and words[1].upper() == b"APPEND"
+            limit = MAX_LITERAL if is_append else MAX_COMMAND_LITERALS - self._literal_octets
+            if (
+                is_append
+                and size > 0
+                and self.state is not ImapState.NOT_AUTHENTICATED
+                and not self.store.fits(size)
+            ):
+                # Refuse before the client sends the message (as Dovecot does).
+                return self._finish(
+                    first, "NO", "[OVERQUOTA] Quota exceeded (mailbox for user is full)", close=plus
+                )
+            if size > limit:
+                text = "[TOOBIG] Mail is too large" if is_append else "Literal too large"
+                # A non-synchronising literal is on its way already: hang up rather than read it.
+                return self._finish(first, "NO" if is_append else "BAD", text, close=plus)
+            self._literal_octets += 0 if is_append else size
+            return ImapResult(literal=size, continuation=not plus)
+        parts, self._parts = self._parts, []
+        self._literal_octets = 0
+        return self._run(parts)
+
+    def feed_literal(self, data: bytes) -> ImapResult:
+        """The octets of the literal the last :class:`ImapResult` asked for."""
+        self._parts.append(_Literal(bytes(data)))
+        return ImapResult()
+
+    def _finish_bad(self, line: bytes, text: str) -> ImapResult:
+        first = self._parts[0] if self._parts else line
+        return self._finish(first, "BAD", text)
+
+    def _finish(self, first: bytes, status: str, text: str, *, close: bool = False) -> ImapResult:
+        self._parts = []
+        self._literal_octets = 0
+        tag = first.split(b" ", 1)[0].decode("ascii", "replace") or "*"
+        name = first.split(b" ", 2)[1].decode("ascii", "replace").upper() if b" " in first else ""
+        if status == "BAD":
+            text = (
+                f"Error in IMAP command {name}: {text}"
+                if name
+                else f"Error in IMAP command: {text}"
+            )
+            result = self._count_bad(ImapResult((f"{tag} BAD {text}\r\n".encode(),)))
+        else:
+            result = ImapResult((f"{tag} {status} {text}\r\n".encode(),))
+        if close:
+            self.connection_lost()
+            return ImapResult(result.responses, close=True)
+        return result
+
+    def _count_bad(self, result: ImapResult) -> ImapResult:
+        self.bad_commands += 1
+        if self.bad_commands > MAX_BAD_COMMANDS:
+            self.connection_lost()
+            return ImapResult(
+                (*result.responses, b"* BYE Too many invalid IMAP commands.\r\n"), close=True
+            )
+        return result
+
+    # -- running a command ------------------------------------------------------------------------
+
+    def _run(self, parts: list[bytes | _Literal]) -> ImapResult:
+        try:
+            return self._run_command(parts)
+        except Exception:
+            # A fault inside the server: answer with the command's tag so the client goes on.
+            # Nothing half-done is left behind: every change to the store is one rename, one
+            # unlink or one new file.
+            first = parts[0] if isinstance(parts[0], bytes) else b"*"
+            tag = first.split(b" ", 1)[0].decode("ascii", "replace") or "*"
+            self.internal_errors += 1
+            return ImapResult(
+                (
+                    f"{tag} NO Internal error occurred. Refer to server log for more information.\r\n".encode(),
+                )
+            )
+
+    def _run_command(self, parts: list[bytes | _Literal]) -> ImapResult:
+        first = parts[0]
+        assert isinstance(first, bytes)
+        tag_bytes, _, rest = first.partition(b" ")
+        if (
+            not tag_bytes
+            or not tag_bytes.isascii()
+            or any(c in b'(){%*"\\]+' or c < 0x21 for c in tag_bytes)
+        ):
+            return self._count_bad(
+                ImapResult((b"* BAD Error in IMAP command received by server.\r\n",))
+            )
+        tag = tag_bytes.decode("ascii")
+        name_bytes, _, args_bytes = rest.partition(b" ")
+        name = name_bytes.decode("ascii", "replace").upper()
+        if not name or not name.isalpha():
+            return self._count_bad(
+                ImapResult((f"{tag} BAD Error in IMAP command: Invalid command name\r\n".encode(),))
+            )
+        uid = False
+        if name == "UID":
+            sub, _, args_bytes = args_bytes.partition(b" ")
+            name = sub.decode("ascii", "replace").upper()
+            uid = True
+            if name not in ("FETCH", "STORE", "SEARCH", "COPY", "EXPUNGE"):
+                return self._count_bad(
+                    ImapResult(
+                        (f"{tag} BAD Error in IMAP command UID: Unknown command\r\n".encode(),)
+                    )
+                )
+        handler = self._handler(name)
+        if handler is None:
+            if self.state is ImapState.NOT_AUTHENTICATED:
+                return self._count_bad(
+                    ImapResult(
+                        (f"{tag} BAD Error in IMAP command received by server.\r\n".encode(),)
+                    )
+                )
+            return self._count_bad(
+                ImapResult(
+                    (f"{tag} BAD Error in IMAP command {name}: Unknown command\r\n".encode(),)
+                )
+            )
+        states, fn = handler
+        if self.state not in states:
+            if self.state is ImapState.NOT_AUTHENTICATED:
+                text = "Error in IMAP command received by server."
+            elif ImapState.SELECTED in states:
+                text = "No mailbox selected"
+            else:
+                text = f"Error in IMAP command {name}: Unknown command"
+            return self._count_bad(ImapResult((f"{tag} BAD {text}\r\n".encode(),)))
+        try:
+            args = _tokenize([args_bytes, *parts[1:]])
+            out: list[bytes] = []
+            text, close = fn(tag, args, out, uid)
+        except _Bad as exc:
+            return self._count_bad(
+                ImapResult((f"{tag} BAD Error in IMAP command {name}: {exc}\r\n".encode(),))
+            )
+        except _No as exc:
+            updates = self._updates(allow_expunge=name not in ("FETCH", "STORE", "SEARCH") or uid)
+            return ImapResult((*updates, f"{tag} NO {exc}\r\n".encode()))
+        if close:
+            return ImapResult((*out, f"{tag} OK {text}\r\n".encode()), close=True)
+        updates = self._updates(allow_expunge=name not in ("FETCH", "STORE", "SEARCH") or uid)
+        return ImapResult((*out, *updates, f"{tag} OK {text}\r\n".encode()))
+
+    def _handler(
+        self, name: str
+    ) -> tuple[frozenset[ImapState], Callable[..., tuple[str, bool]]] | None:
+        anyone = frozenset(
+            {ImapState.NOT_AUTHENTICATED, ImapState.AUTHENTICATED, ImapState.SELECTED}
+        )
+        pre = frozenset({ImapState.NOT_AUTHENTICATED})
+        auth = frozenset({ImapState.AUTHENTICATED, ImapState.SELECTED})
+        sel = frozenset({ImapState.SELECTED})
+        table: dict[str, tuple[frozenset[ImapState], Callable[..., tuple[str, bool]]]] = {
+            "CAPABILITY": (anyone, self._capability),
+            "NOOP": (anyone, self._noop),
+            "LOGOUT": (anyone, self._logout),
+            "LOGIN": (pre, self._login),
+            "SELECT": (auth, self._select),
+            "EXAMINE": (auth, self._select),
+            "CREATE": (auth, self._create),
+            "LIST": (auth, self._list),
+            "LSUB": (auth, self._list),
+            "SUBSCRIBE": (auth, self._subscribe),
+            "UNSUBSCRIBE": (auth, self._subscribe),
+            "STATUS": (auth, self._status),
+            "APPEND": (auth, self._append),
+            "GETQUOTAROOT": (auth, self._getquotaroot),
+            "GETQUOTA": (auth, self._getquota),
+            "SETQUOTA": (auth, self._setquota),
+            "CHECK": (sel, self._noop),
+            "CLOSE": (sel, self._close),
+            "EXPUNGE": (sel, self._expunge),
+            "SEARCH": (sel, self._search),
+            "FETCH": (sel, self._fetch),
+            "STORE": (sel, self._store),
+            "COPY": (sel, self._copy),
+        }
+        entry = table.get(name)
+        if entry is None:
+            return None
+        # Remember which command runs, for the SELECT/EXAMINE and LIST/LSUB pairs.
+        self._command = name
+        return entry
+
+    # -- untagged updates (RFC 3501 §7.3.1, §7.4.1, §7.4.2) -----------------------------------------
+
+    def _updates(self, *, allow_expunge: bool) -> list[bytes]:
+        folder = self.folder
+        if folder is None:
+            return []
+        out: list[bytes] = []
+        if allow_expunge:
+            index = 0
+            while index < len(self.view):
+                if self.view[index] not in folder.messages:
+                    out.append(f"* {index + 1} EXPUNGE\r\n".encode())
+                    self.recent.discard(self.view.pop(index))
+                else:
+                    index += 1
+        last = self.view[-1] if self.view else 0
+        new = [u for u in folder.messages if u > last]
+        if new:
+            for uid in new:
+                if folder.messages[uid].subdir == "new":
+                    self.recent.add(uid)
+                    folder.mark_old(uid)
+            self.view.extend(new)
+            out.append(f"* {len(self.view)} EXISTS\r\n".encode())
+            out.append(f"* {len(self.recent)} RECENT\r\n".encode())
+        if self._flag_news:
+            positions = {u: i + 1 for i, u in enumerate(self.view)}
+            for uid in sorted(self._flag_news):
+                msg = folder.messages.get(uid)
+                if msg is not None and uid in positions:
+                    out.append(
+                        f"* {positions[uid]} FETCH (FLAGS ({self._flags(uid)}))\r\n".encode()
+                    )
+            self._flag_news = set()
+        return out
+
+    def _flags(self, uid: int) -> str:
+        assert self.folder is not None
+        msg = self.folder.messages.get(uid)
+        flags = [f for f in SYSTEM_FLAGS if msg is not None and f in msg.flags]
+        if uid in self.recent:
+            flags.append("\\Recent")
+        return " ".join(flags)
+
+    # -- any state (RFC 3501 §6.1) ----------------------------------------------------------------
+
+    def _capability(
+        self, tag: str, args: list[object], out: list[bytes], uid: bool
+    ) -> tuple[str, bool]:
+        if args:
+            raise _Bad("Invalid arguments")
+        out.append(f"* CAPABILITY {CAPABILITIES}\r\n".encode())
+        return "Capability completed.", False
+
+    def _noop(self, tag: str, args: list[object], out: list[bytes], uid: bool) -> tuple[str, bool]:
+        if self.folder is not None:
+            self.folder.sync()
+        return f"{self._command.capitalize()} completed.", False
+
+    def _logout(
+        self, tag: str, args: list[object], out: list[bytes], uid: bool
+    ) -> tuple[str, bool]:
+        self.connection_lost()
+        out.append(b"* BYE Logging out\r\n")
+        return "Logout completed.", True
+
+    # -- not authenticated (RFC 3501 §6.2) --------------------------------------------------------
+
+    def _login(self, tag: str, args: list[object], out: list[bytes], uid: bool) -> tuple[str, bool]:
+        if len(args) != 2:
+            raise _Bad("Invalid arguments")
+        user, password = _astring(args[0]), _astring(args[1])
+        if user != self.user or password != self.password:
+            raise _No("[AUTHENTICATIONFAILED] Authentication failed.")
+        self.state = ImapState.AUTHENTICATED
+        return f"[CAPABILITY {CAPABILITIES}] Logged in", False
+
+    # -- authenticated (RFC 3501 §6.3) ------------------------------------------------------------
+
+    def _mailbox_arg(self, token: object) -> str:
+        return self.store.normalise(_astring(token))
+
+    def _select(
+        self, tag: str, args: list[object], out: list[bytes], uid: bool
+    ) -> tuple[str, bool]:
+        examine = self._command == "EXAMINE"
+        if len(args) != 1:
+            raise _Bad("Invalid arguments")
+        name = self._mailbox_arg(args[0])
+        if self.folder is not None:
+            # RFC 3501 §6.3.1: selecting another mailbox first closes the current one, without
+            # expunging; RFC 7162 §3.2.11 adds the CLOSED response code that Dovecot sends.
+            self._unselect()
+            self.state = ImapState.AUTHENTICATED
+            out.append(b"* OK [CLOSED] Previous mailbox closed.\r\n")
+        try:
+            folder = self.store.folder(name)
+        except KeyError:
+            raise _No(f"Mailbox doesn't exist: {name}") from None
+        folder.sync()
+        self.folder, self.readonly = folder, examine
+        self.view = folder.uids
+        self.recent = set()
+        for uid_ in self.view:
+            if folder.messages[uid_].subdir == "new":
+                self.recent.add(uid_)
+                if not examine:
+                    folder.mark_old(uid_)
+        folder.listeners.append(self._on_change)
+        self.state = ImapState.SELECTED
+        flags = " ".join(SYSTEM_FLAGS)
+        out.append(f"* FLAGS ({flags})\r\n".encode())
+        if examine:
+            out.append(b"* OK [PERMANENTFLAGS ()] Read-only mailbox.\r\n")
+        else:
+            out.append(f"* OK [PERMANENTFLAGS ({flags})] Flags permitted.\r\n".encode())
+        out.append(f"* {len(self.view)} EXISTS\r\n".encode())
+        out.append(f"* {len(self.recent)} RECENT\r\n".encode())
+        unseen = next(
+            (i + 1 for i, u in enumerate(self.view) if "\\Seen" not in folder.messages[u].flags),
+            None,
+        )
+        if unseen is not None:
+            out.append(f"* OK [UNSEEN {unseen}] First unseen.\r\n".encode())
+        out.append(f"* OK [UIDVALIDITY {folder.uidvalidity}] UIDs valid\r\n".encode())
+        out.append(f"* OK [UIDNEXT {folder.uidnext}] Predicted next UID\r\n".encode())
+        if examine:
+            return "[READ-ONLY] Examine completed.", False
+        return "[READ-WRITE] Select completed.", False
+
+    def _create(
+        self, tag: str, args: list[object], out: list[bytes], uid: bool
+    ) -> tuple[str, bool]:
+        if len(args) != 1:
+            raise _Bad("Invalid arguments")
+        name = self._mailbox_arg(args[0]).rstrip(".")
+        if self.store.exists(name):
+            raise _No("[ALREADYEXISTS] Mailbox already exists")
+        problem = self.store.check_name(name)
+        if problem:
+            raise _No(problem)
+        self.store.create_folder(name)
+        return "Create completed.", False
+
+    def _list(self, tag: str, args: list[object], out: list[bytes], uid: bool) -> tuple[str, bool]:
+        if len(args) != 2:
+            raise _Bad("Invalid arguments")
+        reference, pattern = _astring(args[0]), _astring(args[1])
+        word = self._command
+        if pattern == "":
+            if word == "LIST":
+                out.append(b'* LIST (\\Noselect) "." ""\r\n')
+            return f"{word.capitalize()} completed.", False
+        full = reference + pattern
+        regex = re.compile(
+            "^"
+            + "".join(".*" if c == "*" else "[^.]*" if c == "%" else re.escape(c) for c in full)
+            + "$",
+            re.IGNORECASE if full.upper().startswith("INBOX") else 0,
+        )
+        names = self.store.folder_names()
+        every = set(names)
+        for name in names:
+            parts = name.split(".")
+            for i in range(1, len(parts)):
+                every.add(".".join(parts[:i]))
+        for name in sorted(every, key=lambda n: (n != "INBOX", n)):
+            if not regex.match(name):
+                continue
+            selectable = name in names
+            children = any(other.startswith(name + ".") for other in every)
+            attrs = [] if selectable else ["\\Noselect"]
+            attrs.append("\\HasChildren" if children else "\\HasNoChildren")
+            out.append(f'* {word} ({" ".join(attrs)}) "." '.encode() + _quote(name) + b"\r\n")
+        return f"{word.capitalize()} completed.", False
+
+    def _subscribe(
+        self, tag: str, args: list[object], out: list[bytes], uid: bool
+    ) -> tuple[str, bool]:
+        if len(args) != 1:
+            raise _Bad("Invalid arguments")
+        # Every folder counts as subscribed: LSUB lists them all.
+        return f"{self._command.capitalize()} completed.", False
+
+    def _status(
+        self, tag: str, args: list[object], out: list[bytes], uid: bool
+    ) -> tuple[str, bool]:
+        if len(args) != 2 or not isinstance(args[1], list):
+            raise _Bad("Invalid arguments")
+        name = self._mailbox_arg(args[0])
+        try:
+            folder = self.store.folder(name)
+        except KeyError:
+            raise _No(f"Mailbox doesn't exist: {name}") from None
+        folder.sync()
+        values = []
+        for item in args[1]:
+            word = str(item).upper()
+            if word == "MESSAGES":
+                value = len(folder.messages)
+            elif word == "RECENT":
+                value = sum(1 for m in folder.messages.values() if m.subdir == "new")
+            elif word == "UIDNEXT":
+                value = folder.uidnext
+            elif word == "UIDVALIDITY":
+                value = folder.uidvalidity
+            elif word == "UNSEEN":
+                value = sum(1 for m in folder.messages.values() if "\\Seen" not in m.flags)
+            else:
+                raise _Bad(f"Invalid status item: {item}")
+            values.append(f"{word} {value}")
+        out.append(b"* STATUS " + _quote(name) + f" ({' '.join(values)})\r\n".encode())
+        return "Status completed.", False
+
+    def _append(
+        self, tag: str, args: list[object], out: list[bytes], uid: bool
+    ) -> tuple[str, bool]:
+        if len(args) < 2 or not isinstance(args[-1], bytes):
+            raise _Bad("Invalid arguments")
+        name = self._mailbox_arg(args[0])
+        flags: frozenset[str] = frozenset()
+        date: float | None = None
+        for extra in args[1:-1]:
+            if isinstance(extra, list):
+                flags = self._flag_list(extra)
+            elif isinstance(extra, str) and not isinstance(extra, Atom):
+                date = _parse_date_time(extra)
+            else:
+                raise _Bad("Invalid arguments")
+        data = args[-1]
+        assert isinstance(data, bytes)
+        if not data:
+            raise _No("Can't save a zero byte message")
+        try:
+            folder = self.store.folder(name)
+        except KeyError:
+            raise _No(f"[TRYCREATE] Mailbox doesn't exist: {name}") from None
+        if not self.store.fits(len(data)):
+            raise _No("[OVERQUOTA] Quota exceeded (mailbox for user is full)")
+        new_uid = folder.add(data, flags=flags, internaldate=date, origin=self)
+        return f"[APPENDUID {folder.uidvalidity} {new_uid}] Append completed.", False
+
+    def _quota_line(self) -> bytes:
+        used = math.ceil(self.store.used() / 1024)
+        limit = math.ceil((self.store.quota or 0) / 1024)
+        return f'* QUOTA "{QUOTA_ROOT}" (STORAGE {used} {limit})\r\n'.encode()
+
+    def _getquotaroot(
+        self, tag: str, args: list[object], out: list[bytes], uid: bool
+    ) -> tuple[str, bool]:
+        if len(args) != 1:
+            raise _Bad("Invalid arguments")
+        name = self._mailbox_arg(args[0])
+        if not self.store.exists(name):
+            raise _No(f"Mailbox doesn't exist: {name}")
+        if self.store.quota is None:
+            out.append(b"* QUOTAROOT " + _quote(name) + b"\r\n")
+        else:
+            out.append(b"* QUOTAROOT " + _quote(name) + f' "{QUOTA_ROOT}"\r\n'.encode())
+            out.append(self._quota_line())
+        return "Getquotaroot completed.", False
+
+    def _getquota(
+        self, tag: str, args: list[object], out: list[bytes], uid: bool
+    ) -> tuple[str, bool]:
+        if len(args) != 1:
+            raise _Bad("Invalid arguments")
+        if self.store.quota is None or _astring(args[0]) != QUOTA_ROOT:
+            raise _No("Quota root doesn't exist")
+        out.append(self._quota_line())
+        return "Getquota completed.", False
+
+    def _setquota(
+        self, tag: str, args: list[object], out: list[bytes], uid: bool
+    ) -> tuple[str, bool]:
+        # RFC 9208 §4.1.3 lets a server refuse; the quota is the administrator's setting.
+        raise _No("Quota can be changed only by admin")
+
+    # -- selected (RFC 3501 §6.4) ---------------------------------------------------------------------
+
+    def _close(self, tag: str, args: list[object], out: list[bytes], uid: bool) -> tuple[str, bool]:
+        folder = self.folder
+        assert folder is not None
+        if not self.readonly:
+            # RFC 3501 §6.4.2: CLOSE expunges silently (no untagged EXPUNGE to this client).
+            folder.expunge(
+                (
+                    u
+                    for u in self.view
+                    if "\\Deleted" in getattr(folder.messages.get(u), "flags", ())
+                ),
+                origin=self,
+            )
+        self._unselect()
+        self.state = ImapState.AUTHENTICATED
+        return "Close completed.", False
+
+    def _expunge(
+        self, tag: str, args: list[object], out: list[bytes], uid: bool
+    ) -> tuple[str, bool]:
+        folder = self.folder
+        assert folder is not None
+        if self.readonly:
+            raise _No("Mailbox is read-only")
+        allowed: set[int] | None = None
+        if uid:
+            if len(args) != 1 or not isinstance(args[0], Atom):
+                raise _Bad("Invalid arguments")
+            allowed = set(self._uid_set(str(args[0])))
+        elif args:
+            raise _Bad("Invalid arguments")
+        doomed = [
+            u
+            for u in self.view
+            if u in folder.messages
+            and "\\Deleted" in folder.messages[u].flags
+            and (allowed is None or u in allowed)
+        ]
+        folder.expunge(doomed, origin=self)
+        # The EXPUNGE responses come from _updates(), in ascending order with renumbering.
+        return "Expunge completed.", False
+
+    def _seq_set(self, text: str) -> list[int]:
+        numbers = parse_sequence_set(text, len(self.view))
+        if numbers is None or (numbers and (numbers[0] < 1 or numbers[-1] > len(self.view))):
+            raise _Bad("Invalid messageset")
+        return numbers
+
+    def _uid_set(self, text: str) -> list[int]:
+        largest = self.view[-1] if self.view else 0
+        numbers = parse_sequence_set(text, largest)
+        if numbers is None:
+            raise _Bad("Invalid UID messageset")
+        known = set(self.view)
+        return [u for u in numbers if u in known]
+
+    def _targets(self, token: object, uid: bool) -> list[tuple[int, int]]:
+        """(sequence number, UID) pairs named by a sequence set or UID set."""
+        if not isinstance(token, Atom):
+            raise _Bad("Invalid messageset")
+        if uid:
+            wanted = set(self._uid_set(str(token)))
+            return [(i + 1, u) for i, u in enumerate(self.view) if u in wanted]
+        return [(n, self.view[n - 1]) for n in self._seq_set(str(token))]
+
+    def _fetch(self, tag: str, args: list[object], out: list[bytes], uid: bool) -> tuple[str, bool]:
+        folder = self.folder
+        assert folder is not None
+        if len(args) != 2:
+            raise _Bad("Invalid arguments")
+        targets = self._targets(args[0], uid)
+        items = _parse_fetch_items(args[1])
+        if uid and not any(i.name == "UID" for i in items):
+            items.insert(0, _FetchItem("UID"))
+        missing = False
+        for number, msg_uid in targets:
+            msg = folder.messages.get(msg_uid)
+            if msg is None:
+                missing = True
+                continue
+            parts: list[bytes] = []
+            data: bytes | None = None
+            set_seen = False
+            for item in items:
+                if item.name == "FLAGS":
+                    parts.append(f"FLAGS ({self._flags(msg_uid)})".encode())
+                elif item.name == "UID":
+                    parts.append(f"UID {msg_uid}".encode())
+                elif item.name == "RFC822.SIZE":
+                    parts.append(f"RFC822.SIZE {msg.size}".encode())
+                elif item.name == "INTERNALDATE":
+                    parts.append(f'INTERNALDATE "{_internaldate(msg.internaldate)}"'.encode())
+                else:
+                    if data is None:
+                        try:
+                            data = folder.read(msg_uid)
+                        except KeyError:
+                            missing = True
+                            break
+                    body = self._section(data, item)
+                    parts.append(f"{item.label} {{{len(body)}}}\r\n".encode() + body)
+                    set_seen = set_seen or not item.peek
+            else:
+                if set_seen and not self.readonly and "\\Seen" not in msg.flags:
+                    # RFC 3501 §6.4.5: BODY[...] sets \Seen; the new flags are reported.
+                    folder.set_flags(msg_uid, msg.flags | {"\\Seen"}, origin=self)
+                    if not any(i.name == "FLAGS" for i in items):
+                        parts.insert(1 if uid else 0, f"FLAGS ({self._flags(msg_uid)})".encode())
+                out.append(f"* {number} FETCH (".encode() + b" ".join(parts) + b")\r\n")
+        if missing:
+            raise _No("Some of the requested messages no longer exist.")
+        return "Fetch completed.", False
+
+    @staticmethod
+    def _section(data: bytes, item: _FetchItem) -> bytes:
+        header, text = _split_header(data)
+        if item.section == "":
+            body = data
+        elif item.section == "HEADER":
+            body = header
+        elif item.section == "TEXT":
+            body = text
+        else:
+            body = _header_fields(
+                header, item.fields, keep=not item.section.startswith("HEADER.FIELDS.NOT")
+            )
+        if item.partial is not None:
+            start, length = item.partial
+            body = body[start : start + length]
+        return body
+
+    def _flag_list(self, tokens: list[object]) -> frozenset[str]:
+        flags = set()
+        for token in tokens:
+            if not isinstance(token, Atom):
+                raise _Bad("Invalid flag")
+            match = [f for f in SYSTEM_FLAGS if f.upper() == token.upper()]
+            if match:
+                flags.add(match[0])
+            elif token.startswith("\\"):
+                raise _Bad(f"Invalid system flag {token.upper()}")
+            else:
+                raise _No(f"Keywords are not supported by this server: {token}")
+        return frozenset(flags)
+
+    def _store(self, tag: str, args: list[object], out: list[bytes], uid: bool) -> tuple[str, bool]:
+        folder = self.folder
+        assert folder is not None
+        if len(args) < 3 or not isinstance(args[1], Atom):
+            raise _Bad("Invalid arguments")
+        targets = self._targets(args[0], uid)
+        mode = args[1].upper()
+        silent = mode.endswith(".SILENT")
+        base = mode.removesuffix(".SILENT")
+        if base not in ("FLAGS", "+FLAGS", "-FLAGS"):
+            raise _Bad(f"Invalid arguments: {args[1]}")
+        flag_tokens = args[2] if len(args) == 3 and isinstance(args[2], list) else args[2:]
+        flags = self._flag_list(flag_tokens)
+        if self.readonly:
+            return "Store ignored with read-only mailbox.", False
+        missing = False
+        for number, msg_uid in targets:
+            msg = folder.messages.get(msg_uid)
+            if msg is None:
+                missing = True
+                continue
+            if base == "FLAGS":
+                new = flags
+            elif base == "+FLAGS":
+                new = msg.flags | flags
+            else:
+                new = msg.flags - flags
+            try:
+                folder.set_flags(msg_uid, new, origin=self)
+            except KeyError:
+                missing = True
+                continue
+            self._flag_news.discard(msg_uid)
+            if not silent:
+                uid_part = f"UID {msg_uid} " if uid else ""
+                out.append(
+                    f"* {number} FETCH ({uid_part}FLAGS ({self._flags(msg_uid)}))\r\n".encode()
+                )
+        if missing:
+            raise _No("Some of the requested messages no longer exist.")
+        return "Store completed.", False
+
+    def _copy(self, tag: str, args: list[object], out: list[bytes], uid: bool) -> tuple[str, bool]:
+        folder = self.folder
+        assert folder is not None
+        if len(args) != 2:
+            raise _Bad("Invalid arguments")
+        targets = self._targets(args[0], uid)
+        name = self._mailbox_arg(args[1])
+        try:
+            destination = self.store.folder(name)
+        except KeyError:
+            raise _No(f"[TRYCREATE] Mailbox doesn't exist: {name}") from None
+        present = [(n, u) for n, u in targets if u in folder.messages]
+        if len(present) != len(targets):
+            raise _No("Some of the requested messages no longer exist.")
+        size = sum(folder.messages[u].size for _n, u in present)
+        if not self.store.fits(size):
+            raise _No("[OVERQUOTA] Quota exceeded (mailbox for user is full)")
+        source_uids, new_uids = [], []
+        for _number, msg_uid in present:
+            msg = folder.messages[msg_uid]
+            data = folder.read(msg_uid)
+            new_uids.append(
+                destination.add(data, flags=msg.flags, internaldate=msg.internaldate, origin=self)
+            )
+            source_uids.append(msg_uid)
+        if not present:
+            return "No messages found.", False
+        src = ",".join(map(str, source_uids))
+        dst = ",".join(map(str, new_uids))
+        return f"[COPYUID {destination.uidvalidity} {src} {dst}] Copy completed.", False
+
+    # -- SEARCH (RFC 3501 §6.4.4) -----------------------------------------------------------------
+
+    def _search(
+        self, tag: str, args: list[object], out: list[bytes], uid: bool
+    ) -> tuple[str, bool]:
+        folder = self.folder
+        assert folder is not None
+        tokens = list(args)
+        if tokens and isinstance(tokens[0], Atom) and tokens[0].upper() == "CHARSET":
+            if len(tokens) < 2 or _astring(tokens[1]).upper() not in ("UTF-8", "US-ASCII"):
+                raise _No("[BADCHARSET (UTF-8 US-ASCII)] Unknown charset")
+            tokens = tokens[2:]
+        if not tokens:
+            raise _Bad("Missing search parameters")
+        position = {u: i + 1 for i, u in enumerate(self.view)}
+        tests = []
+        while tokens:
+            tests.append(self._search_key(tokens))
+        found = []
+        for msg_uid in self.view:
+            msg = folder.messages.get(msg_uid)
+            if msg is None:
+                continue
+            if all(test(msg_uid) for test in tests):
+                found.append(msg_uid if uid else position[msg_uid])
+        out.append(("* SEARCH" + "".join(f" {n}" for n in found) + "\r\n").encode())
+        return "Search completed.", False
+
+    def _search_key(self, tokens: list[object]) -> Callable[[int], bool]:
+        folder = self.folder
+        assert folder is not None
+        token = tokens.pop(0)
+        if isinstance(token, list):
+            inner = list(token)
+            tests = []
+            while inner:
+                tests.append(self._search_key(inner))
+            return lambda u: all(t(u) for t in tests)
+        if not isinstance(token, Atom):
+            raise _Bad("Invalid search key")
+        word = token.upper()
+
+        def flags(u: int) -> frozenset[str]:
+            msg = folder.messages.get(u)
+            return msg.flags if msg is not None else frozenset()
+
+        def has(flag: str, want: bool) -> Callable[[int], bool]:
+            return lambda u: (flag in flags(u)) == want
+
+        simple: dict[str, Callable[[int], bool]] = {
+            "ALL": lambda u: True,
+            "SEEN": has("\\Seen", True),
+            "UNSEEN": has("\\Seen", False),
+            "DELETED": has("\\Deleted", True),
+            "UNDELETED": has("\\Deleted", False),
+            "FLAGGED": has("\\Flagged", True),
+            "UNFLAGGED": has("\\Flagged", False),
+            "ANSWERED": has("\\Answered", True),
+            "UNANSWERED": has("\\Answered", False),
+            "DRAFT": has("\\Draft", True),
+            "UNDRAFT": has("\\Draft", False),
+            "RECENT": lambda u: u in self.recent,
+            "OLD": lambda u: u not in self.recent,
+            "NEW": lambda u: u in self.recent and "\\Seen" not in flags(u),
+        }
+        if word in simple:
+            return simple[word]
+        if word == "NOT":
+            if not tokens:
+                raise _Bad("Missing search parameters")
+            inner_test = self._search_key(tokens)
+            return lambda u: not inner_test(u)
+        if word == "OR":
+            if len(tokens) < 2:
+                raise _Bad("Missing search parameters")
+            left = self._search_key(tokens)
+            right = self._search_key(tokens)
+            return lambda u: left(u) or right(u)
+        if word == "UID":
+            if not tokens or not isinstance(tokens[0], Atom):
+                raise _Bad("Invalid UID messageset")
+            uids = set(self._uid_set(str(tokens.pop(0))))
+            return lambda u: u in uids
+        if word in ("LARGER", "SMALLER"):
+            if not tokens or not str(tokens[0]).isdigit():
+                raise _Bad(f"Invalid size for {word}")
+            limit = int(str(tokens.pop(0)))
+
+            def size(u: int) -> int:
+                msg = folder.messages.get(u)
+                return msg.size if msg is not None else 0
+
+            return (lambda u: size(u) > limit) if word == "LARGER" else (lambda u: size(u) < limit)
+        if word in ("FROM", "TO", "CC", "BCC", "SUBJECT", "HEADER", "BODY", "TEXT"):
+            field = word
+            if word == "HEADER":
+                if not tokens:
+                    raise _Bad("Missing search parameters")
+                field = _astring(tokens.pop(0))
+            if not tokens:
+                raise _Bad("Missing search parameters")
+            needle = _astring(tokens.pop(0)).lower()
+
+            def contains(u: int) -> bool:
+                try:
+                    data = folder.read(u)
+                except KeyError:
+                    return False
+                header, text = _split_header(data)
+                if field == "BODY":
+                    haystack = text.decode("utf-8", "replace")
+                elif field == "TEXT":
+                    haystack = data.decode("utf-8", "replace")
+                else:
+                    haystack = _header_value(header, field)
+                return needle in haystack.lower()
+
+            return contains
+        if word[0].isdigit() or word[0] == "*":
+            numbers = parse_sequence_set(word, len(self.view))
+            if numbers is None:
+                raise _Bad("Invalid messageset")
+            uids = {self.view[n - 1] for n in numbers if 1 <= n <= len(self.view)}
+            return lambda u: u in uids
+        raise _Bad(f"Unknown argument {word}")

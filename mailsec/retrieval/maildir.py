@@ -1,0 +1,512 @@
+"""The mail store behind the real POP3 and IMAP4 servers: a Maildir with Maildir++ folders.
+
+The layout is the one every standard server reads (Dovecot, Courier, qmail): the INBOX is the
+Maildir itself (``cur/``, ``new/``, ``tmp/``) and every other folder is a Maildir in a sub-directory
+whose name starts with a dot (``.Archive``, ``.Work.Projects``: Maildir++, hierarchy separator
+``"."``). Messages are files; their flags live in the file name after ``:2,`` (``S`` seen, ``R``
+replied, ``F`` flagged, ``T`` trashed, ``D`` draft), so a flag change is an atomic rename and a
+crash can never lose a message. New mail is written to ``tmp/`` and then moved to ``new/`` by the
+standard library's :class:`mailbox.Maildir`.
+
+IMAP needs stable numbers (UIDs, RFC 3501 §2.3.1.1) that Maildir does not have: each folder keeps
+them in a small text file ``mailsec-uidlist`` (the idea of Dovecot's ``dovecot-uidlist``) together
+with the size a client sees (CRLF line ends, RFC 3501 §2.3.4) and the internal date.
+
+Sizes: every size here is the message as sent on the wire, with CRLF line ends (what POP3 ``LIST``
+and IMAP ``RFC822.SIZE`` report). The quota counts the same sizes over all folders, like Dovecot's
+"User quota" root.
+
+The store is not thread-safe: the servers run every session in one asyncio loop and call it from
+that loop only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import mailbox
+import os
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mailsec.errors import InputError
+from mailsec.trace import Outcome, Step, Trace
+
+__all__ = [
+    "FLAG_LETTERS",
+    "SYSTEM_FLAGS",
+    "ChangeKind",
+    "Delivery",
+    "Folder",
+    "FolderChange",
+    "MailStore",
+    "StoredMessage",
+    "crlf",
+]
+
+#: IMAP system flags and their Maildir info letters (Maildir spec; RFC 3501 §2.3.2).
+FLAG_LETTERS: dict[str, str] = {
+    "\\Draft": "D",
+    "\\Flagged": "F",
+    "\\Answered": "R",
+    "\\Seen": "S",
+    "\\Deleted": "T",
+}
+_LETTER_FLAGS = {letter: name for name, letter in FLAG_LETTERS.items()}
+#: The flags in the order Dovecot lists them in ``* FLAGS``.
+SYSTEM_FLAGS: tuple[str, ...] = ("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft")
+UIDLIST = "mailsec-uidlist"
+QUOTA_ROOT = "User quota"
+"""The quota root name, as Dovecot names its default root (RFC 9208 §3)."""
+
+#: Folder names: printable ASCII without the wildcards and with no empty hierarchy level.
+_NAME = re.compile(r"^[\x20-\x7e]+$")
+
+
+def crlf(data: bytes) -> bytes:
+    """``data`` with every line ending as CRLF (RFC 5322 §2.1), as it is sent on the wire."""
+    return data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+def _lf(data: bytes) -> bytes:
+    """``data`` with LF line ends, as Maildir stores it."""
+    return data.replace(b"\r\n", b"\n")
+
+
+def _wire_size(data: bytes) -> int:
+    lf_data = _lf(data)
+    return len(lf_data) + lf_data.count(b"\n")
+
+
+class ChangeKind(enum.Enum):
+    """What happened to a folder, as other sessions are told (RFC 3501 §7.3-7.4)."""
+
+    ADDED = "added"
+    """A message arrived (delivery, APPEND, COPY): ``* n EXISTS``."""
+    FLAGS = "flags"
+    """A message's flags changed: ``* n FETCH (FLAGS ...)``."""
+    EXPUNGED = "expunged"
+    """A message was removed for good: ``* n EXPUNGE``."""
+
+
+@dataclass(frozen=True)
+class FolderChange:
+    """One change to a folder, sent to every listener except the one that made it."""
+
+    kind: ChangeKind
+    uid: int
+    flags: frozenset[str] = frozenset()
+    origin: object = None
+    """Who made the change (a session object), so it is not told about its own change twice."""
+
+
+@dataclass
+class StoredMessage:
+    """One message file of a folder (mutable bookkeeping inside the store)."""
+
+    uid: int
+    key: str
+    """The unique part of the file name (before ``:2,``), as :mod:`mailbox` names it."""
+    subdir: str
+    """``"new"`` (not yet seen by any client) or ``"cur"``."""
+    filename: str
+    size: int
+    """Octets with CRLF line ends (RFC 3501 §2.3.4)."""
+    internaldate: float
+    """When the server received it, seconds since the epoch (RFC 3501 §2.3.3)."""
+    flags: frozenset[str] = frozenset()
+    other_letters: str = ""
+    """Info letters this store does not interpret (keywords of other servers); kept on rename."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The answer to a delivery attempt, as the delivering SMTP server would report it."""
+
+    accepted: bool
+    status: str
+    """The SMTP reply: ``250 2.0.0 ...`` or ``552 5.2.2 ...`` (RFC 5321 §4.2.2, RFC 3463 §3.3)."""
+    size: int
+    used: int
+    """Bytes in the mailbox after the attempt."""
+    quota: int | None
+    uid: int | None = None
+    steps: Trace = ()
+
+
+class Folder:
+    """One Maildir folder: its messages by UID, kept in step with the files on disk."""
+
+    def __init__(self, store: MailStore, name: str, path: Path) -> None:
+        self.store = store
+        self.name = name
+        self.path = path
+        self.maildir = mailbox.Maildir(path, factory=None, create=True)
+        self.messages: dict[int, StoredMessage] = {}
+        self.uidvalidity = 0
+        self.uidnext = 1
+        self.listeners: list[Callable[[FolderChange], None]] = []
+        self._load()
+        self.sync()
+
+    # -- the UID list --------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        path = self.path / UIDLIST
+        try:
+            lines = path.read_text("ascii").splitlines()
+            version, validity, nextuid = lines[0].split()
+            if version != "1":
+                raise ValueError(version)
+            self.uidvalidity, self.uidnext = int(validity), int(nextuid)
+            for line in lines[1:]:
+                uid, size, date, key = line.split(" ", 3)
+                self.messages[int(uid)] = StoredMessage(
+                    int(uid), key, "", "", int(size), float(date)
+                )
+                self.uidnext = max(self.uidnext, int(uid) + 1)
+        except (OSError, ValueError, IndexError):
+            # No list yet, or an unreadable one: number the messages afresh with a new
+            # UIDVALIDITY, which tells clients to forget the old numbers (RFC 3501 §2.3.1.1).
+            self.messages = {}
+            self.uidvalidity = self.store.new_uidvalidity()
+            self.uidnext = 1
+            self._rewrite_uidlist()
+
+    def _entry(self, msg: StoredMessage) -> str:
+        return f"{msg.uid} {msg.size} {msg.internaldate:.3f} {msg.key}\n"
+
+    def _rewrite_uidlist(self) -> None:
+        text = f"1 {self.uidvalidity} {self.uidnext}\n" + "".join(
+            self._entry(m) for m in self.messages.values()
+        )
+        tmp = self.path / f"{UIDLIST}.tmp"
+        tmp.write_text(text, "ascii")
+        os.replace(tmp, self.path / UIDLIST)
+
+    def _append_uidlist(self, msg: StoredMessage) -> None:
+        with open(self.path / UIDLIST, "a", encoding="ascii") as handle:
+            handle.write(self._entry(msg))
+
+    # -- keeping in step with the disk -----------------------------------------------------------
+
+    def _scan(self) -> dict[str, tuple[str, str]]:
+        found: dict[str, tuple[str, str]] = {}
+        for subdir in ("new", "cur"):
+            try:
+                names = os.listdir(self.path / subdir)
+            except FileNotFoundError:
+                continue
+            for filename in names:
+                if filename.startswith("."):
+                    continue
+                found[filename.split(":", 1)[0]] = (subdir, filename)
+        return found
+
+    def sync(self) -> None:
+        """Read the folder's files again: pick up mail that another program put there, notice
+        removed files, and tell listeners what changed."""
+        found = self._scan()
+        by_key = {m.key: m for m in self.messages.values()}
+        changed = False
+        for msg in list(self.messages.values()):
+            where = found.get(msg.key)
+            if where is None:
+                # Every message in the list gets a file; a list entry without one was removed.
+                del self.messages[msg.uid]
+                changed = True
+                if msg.subdir:
+                    self._notify(FolderChange(ChangeKind.EXPUNGED, msg.uid))
+                continue
+            subdir, filename = where
+            flags, other = _parse_info(filename)
+            flags_changed = bool(msg.subdir) and flags != msg.flags
+            msg.subdir, msg.filename, msg.flags, msg.other_letters = subdir, filename, flags, other
+            if flags_changed:
+                self._notify(FolderChange(ChangeKind.FLAGS, msg.uid, flags))
+        new_keys = sorted(set(found) - set(by_key), key=lambda k: (found[k][1], k))
+        for key in new_keys:
+            subdir, filename = found[key]
+            path = self.path / subdir / filename
+            try:
+                size = _wire_size(path.read_bytes())
+                date = path.stat().st_mtime
+            except FileNotFoundError:
+                continue
+            flags, other = _parse_info(filename)
+            msg = StoredMessage(self.uidnext, key, subdir, filename, size, date, flags, other)
+            self.messages[msg.uid] = msg
+            self.uidnext += 1
+            self._append_uidlist(msg)
+            self._notify(FolderChange(ChangeKind.ADDED, msg.uid, flags))
+        if changed:
+            self._rewrite_uidlist()
+
+    # -- listeners -------------------------------------------------------------------------------
+
+    def _notify(self, change: FolderChange) -> None:
+        for listener in list(self.listeners):
+            listener(change)
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    @property
+    def uids(self) -> list[int]:
+        """The UIDs in ascending order (the order of message sequence numbers)."""
+        return list(self.messages)
+
+    @property
+    def total_size(self) -> int:
+        return sum(m.size for m in self.messages.values())
+
+    def file_path(self, uid: int) -> Path:
+        msg = self.messages[uid]
+        return self.path / msg.subdir / msg.filename
+
+    def read(self, uid: int) -> bytes:
+        """The message with CRLF line ends, exactly as POP3 and IMAP send it.
+
+        Raises ``KeyError`` when the message is gone (expunged by another session or program).
+        """
+        try:
+            return crlf(self.file_path(uid).read_bytes())
+        except FileNotFoundError:
+            raise KeyError(uid) from None
+
+    # -- changing ----------------------------------------------------------------------------------
+
+    def add(
+        self,
+        data: bytes,
+        *,
+        flags: Iterable[str] = (),
+        internaldate: float | None = None,
+        origin: object = None,
+    ) -> int:
+        """Store a new message and return its UID; the caller checks the quota first."""
+        key = self.maildir.add(_lf(data))
+        filename = key
+        path = self.path / "new" / filename
+        if internaldate is not None:
+            os.utime(path, (internaldate, internaldate))
+        else:
+            internaldate = path.stat().st_mtime
+        msg = StoredMessage(self.uidnext, key, "new", filename, _wire_size(data), internaldate)
+        self.uidnext += 1
+        self.messages[msg.uid] = msg
+        self._append_uidlist(msg)
+        wanted = frozenset(flags)
+        if wanted:
+            self._rename(msg, wanted)
+        self._notify(FolderChange(ChangeKind.ADDED, msg.uid, msg.flags, origin))
+        return msg.uid
+
+    def _rename(self, msg: StoredMessage, flags: frozenset[str]) -> None:
+        letters = "".join(sorted({FLAG_LETTERS[f] for f in flags} | set(msg.other_letters)))
+        filename = f"{msg.key}:2,{letters}"
+        old = self.path / msg.subdir / msg.filename
+        new = self.path / "cur" / filename
+        if old != new:
+            os.rename(old, new)
+        msg.subdir, msg.filename, msg.flags = "cur", filename, flags
+
+    def set_flags(self, uid: int, flags: Iterable[str], *, origin: object = None) -> bool:
+        """Give a message exactly these system flags; returns whether anything changed."""
+        msg = self.messages[uid]
+        wanted = frozenset(flags)
+        if wanted == msg.flags:
+            return False
+        try:
+            self._rename(msg, wanted)
+        except FileNotFoundError:
+            raise KeyError(uid) from None
+        self._notify(FolderChange(ChangeKind.FLAGS, uid, wanted, origin))
+        return True
+
+    def mark_old(self, uid: int) -> None:
+        """Move a message from ``new/`` to ``cur/``: some client has now seen that it exists."""
+        msg = self.messages[uid]
+        if msg.subdir == "new":
+            with contextlib.suppress(FileNotFoundError):
+                self._rename(msg, msg.flags)
+
+    def expunge(self, uids: Iterable[int], *, origin: object = None) -> list[int]:
+        """Remove these messages for good; returns the UIDs actually removed, in order."""
+        removed = []
+        for uid in sorted(set(uids)):
+            msg = self.messages.get(uid)
+            if msg is None:
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path / msg.subdir / msg.filename)
+            del self.messages[uid]
+            removed.append(uid)
+        if removed:
+            self._rewrite_uidlist()
+            for uid in removed:
+                self._notify(FolderChange(ChangeKind.EXPUNGED, uid, origin=origin))
+        return removed
+
+
+def _parse_info(filename: str) -> tuple[frozenset[str], str]:
+    if ":2," not in filename:
+        return frozenset(), ""
+    letters = filename.split(":2,", 1)[1]
+    flags = frozenset(_LETTER_FLAGS[c] for c in letters if c in _LETTER_FLAGS)
+    other = "".join(c for c in letters if c not in _LETTER_FLAGS)
+    return flags, other
+
+
+@dataclass
+class MailStore:
+    """One user's mail: a Maildir with Maildir++ folders and an optional byte quota.
+
+    ``root`` is created when it is missing. ``quota`` is in bytes (``None``: no limit).
+    ``clock`` gives the time for new UIDVALIDITY values.
+    """
+
+    root: Path
+    quota: int | None = None
+    clock: Callable[[], float] = time.time
+    _folders: dict[str, Folder] = field(default_factory=dict, init=False, repr=False)
+    _last_validity: int = field(default=0, init=False, repr=False)
+    pop3_locked: set[str] = field(default_factory=set, init=False, repr=False)
+    """Users whose maildrop a POP3 session holds (RFC 1939 §8)."""
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root)
+        if self.quota is not None and self.quota < 0:
+            raise InputError(
+                f"The quota {self.quota} is negative: give a number of bytes, 0 or more."
+            )
+        if self.root.exists() and not self.root.is_dir():
+            raise InputError(
+                f"'{self.root}' exists and is not a folder: give a Maildir folder (it is created if missing)."
+            )
+        try:
+            mailbox.Maildir(self.root, create=True)
+        except OSError as exc:
+            raise InputError(
+                f"Cannot create the Maildir '{self.root}' ({exc.strerror}): choose a folder you can write to."
+            ) from None
+
+    def new_uidvalidity(self) -> int:
+        """A UIDVALIDITY never handed out before by this store (RFC 3501 §2.3.1.1)."""
+        value = max(int(self.clock()), self._last_validity + 1)
+        self._last_validity = value
+        return value
+
+    # -- folders ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def normalise(name: str) -> str:
+        """``INBOX`` in any case is the INBOX (RFC 3501 §5.1); other names are case-sensitive."""
+        return "INBOX" if name.upper() == "INBOX" else name
+
+    def _path(self, name: str) -> Path:
+        return self.root if name == "INBOX" else self.root / f".{name}"
+
+    def exists(self, name: str) -> bool:
+        name = self.normalise(name)
+        return name == "INBOX" or (self._path(name) / "cur").is_dir()
+
+    def folder(self, name: str) -> Folder:
+        """The folder called ``name``; ``KeyError`` if there is none."""
+        name = self.normalise(name)
+        folder = self._folders.get(name)
+        if folder is None:
+            if not self.exists(name):
+                raise KeyError(name)
+            folder = Folder(self, name, self._path(name))
+            self._folders[name] = folder
+        return folder
+
+    @property
+    def inbox(self) -> Folder:
+        return self.folder("INBOX")
+
+    def folder_names(self) -> list[str]:
+        """Every folder that holds mail: INBOX first, then the Maildir++ folders by name."""
+        names = []
+        for entry in sorted(os.listdir(self.root)):
+            if (
+                entry.startswith(".")
+                and entry not in (".", "..")
+                and (self.root / entry / "cur").is_dir()
+            ):
+                names.append(entry[1:])
+        return ["INBOX", *names]
+
+    @staticmethod
+    def check_name(name: str) -> str | None:
+        """Why ``name`` cannot be a folder name, or ``None`` when it can."""
+        if not name or not _NAME.match(name):
+            return "Mailbox name must be printable ASCII"
+        if "&" in name:
+            return "Mailbox name is not valid mUTF-7"
+        if (
+            any(c in name for c in '*%/\\"')
+            or name.startswith(".")
+            or ".." in name
+            or name.endswith(".")
+        ):
+            return "Invalid mailbox name"
+        return None
+
+    def create_folder(self, name: str) -> Folder:
+        """Create a Maildir++ folder ``.name`` (the caller has checked the name)."""
+        mailbox.Maildir(self.root, create=False).add_folder(name)
+        return self.folder(name)
+
+    # -- quota -----------------------------------------------------------------------------------
+
+    def used(self) -> int:
+        """Bytes of mail in all folders (the quota's STORAGE resource, RFC 9208 §5.1)."""
+        return sum(self.folder(name).total_size for name in self.folder_names())
+
+    def fits(self, size: int) -> bool:
+        return self.quota is None or self.used() + size <= self.quota
+
+    # -- delivery --------------------------------------------------------------------------------
+
+    def deliver(self, data: bytes) -> Delivery:
+        """Deliver a message into INBOX as the receiving mail server does, respecting the quota.
+
+        A message that would take the mailbox over its quota is refused with the reply a real
+        server gives (``552 5.2.2``): the sender's server then returns it as a bounce, so it is
+        never silently lost.
+        """
+        if not isinstance(data, (bytes, bytearray)):
+            raise InputError(
+                f"The message must be bytes, not {type(data).__name__}: encode it first."
+            )
+        size = _wire_size(bytes(data))
+        used = self.used()
+        steps = [
+            Step(
+                f"A message of {size} bytes arrives for this mailbox.", section="RFC 5321 §4.1.1.4"
+            ),
+        ]
+        if self.quota is not None and used + size > self.quota:
+            steps.append(
+                Step(
+                    f"The mailbox holds {used} of {self.quota} bytes; {size} more would exceed the "
+                    "quota, so the server refuses it and the sender gets a bounce.",
+                    Outcome.FAIL,
+                    "RFC 3463 §3.3",
+                )
+            )
+            return Delivery(
+                False,
+                "552 5.2.2 Quota exceeded (mailbox for user is full)",
+                size,
+                used,
+                self.quota,
+                steps=tuple(steps),
+            )
+        uid = self.inbox.add(bytes(data))
+        steps.append(Step(f"Stored in INBOX with UID {uid}.", Outcome.OK, "RFC 3501 §2.3.1.1"))
+        return Delivery(True, "250 2.0.0 Saved", size, used + size, self.quota, uid, tuple(steps))

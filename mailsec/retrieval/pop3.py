@@ -1,0 +1,361 @@
+"""The POP3 protocol (RFC 1939, CAPA and response codes from RFC 2449) as a pure state machine.
+
+A :class:`Pop3Session` takes one command line (bytes, without CRLF) and returns a
+:class:`Pop3Reply`; it never touches a socket. The asyncio server in :mod:`mailsec.retrieval.servers`
+is a thin shell that reads bounded lines, calls :meth:`Pop3Session.handle` and writes
+:meth:`Pop3Reply.to_wire`.
+
+The rules the chapter teaches live here:
+
+- the maildrop is locked while a session is in the TRANSACTION state: a second session for the
+  same user gets ``-ERR [IN-USE]`` (RFC 1939 §8, RFC 2449 §8.1.2);
+- ``DELE`` only *marks* a message; the marks are carried out in the UPDATE state, which is
+  entered only by ``QUIT``. A session that is dropped, or that hits an error, deletes nothing
+  (RFC 1939 §6); ``RSET`` removes the marks (§5);
+- messages keep their numbers for the whole session and a marked message cannot be read (§5).
+
+Where the RFC leaves a choice, the replies follow Dovecot 2.3 (texts, the UIDL format
+``%08Xu%08Xv``, a ``\\Seen`` flag for every message retrieved, the disconnect after a locked
+maildrop and after too many bad commands).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from mailsec.retrieval.maildir import Folder, MailStore
+
+__all__ = ["MAX_BAD_COMMANDS", "MAX_LINE", "Pop3Reply", "Pop3Session", "Pop3State"]
+
+MAX_LINE = 8192
+"""Longest command line read, in octets; RFC 2449 §4 allows 255 but clients send longer passwords."""
+MAX_BAD_COMMANDS = 20
+"""Bad commands tolerated before the server hangs up (Dovecot's limit)."""
+
+
+class Pop3State(enum.Enum):
+    """The states of a POP3 session (RFC 1939 §3)."""
+
+    AUTHORIZATION = "authorization"
+    """The client has connected and must identify itself (USER/PASS)."""
+    TRANSACTION = "transaction"
+    """Logged in, maildrop locked: the client lists, reads and marks messages."""
+    UPDATE = "update"
+    """After QUIT: marked messages are deleted, the lock is released, the connection closes."""
+    CLOSED = "closed"
+    """The connection is over (after UPDATE, a refused lock, or a dropped connection)."""
+
+
+@dataclass(frozen=True)
+class Pop3Reply:
+    """One server reply: a status line and, for multi-line replies, the lines that follow."""
+
+    ok: bool
+    text: str
+    """The status line after ``+OK``/``-ERR`` (may be empty)."""
+    lines: tuple[bytes, ...] | None = None
+    """The body of a multi-line reply, before dot-stuffing (RFC 1939 §3)."""
+    close: bool = False
+    """The server closes the connection after sending this reply."""
+
+    @property
+    def status_line(self) -> str:
+        word = "+OK" if self.ok else "-ERR"
+        return f"{word} {self.text}" if self.text else word
+
+    def to_wire(self) -> bytes:
+        """The reply as sent: CRLF line ends, a leading dot doubled, ``.`` at the end."""
+        out = [self.status_line.encode("utf-8", "replace")]
+        if self.lines is not None:
+            out.extend(b"." + line if line.startswith(b".") else line for line in self.lines)
+            out.append(b".")
+        return b"\r\n".join(out) + b"\r\n"
+
+
+def _ok(text: str = "", lines: tuple[bytes, ...] | None = None) -> Pop3Reply:
+    return Pop3Reply(True, text, lines)
+
+
+def _err(text: str, *, close: bool = False) -> Pop3Reply:
+    return Pop3Reply(False, text, close=close)
+
+
+#: CAPA before and after login (RFC 2449 §5-6), as Dovecot lists them (no SASL: only USER/PASS).
+_CAPA_AUTH = (b"CAPA", b"TOP", b"UIDL", b"RESP-CODES", b"PIPELINING", b"AUTH-RESP-CODE", b"USER")
+_CAPA_TRANS = (b"CAPA", b"TOP", b"UIDL", b"RESP-CODES", b"PIPELINING", b"AUTH-RESP-CODE")
+
+
+class Pop3Session:
+    """One POP3 conversation with one client, over a :class:`MailStore`.
+
+    ``user`` and ``password`` are the one account this server knows. Call :meth:`greeting` once,
+    then :meth:`handle` for every line, and :meth:`connection_lost` when the connection ends in
+    any way (it is safe to call more than once).
+    """
+
+    def __init__(self, store: MailStore, *, user: str, password: str) -> None:
+        self.store = store
+        self.user = user
+        self.password = password
+        self.state = Pop3State.AUTHORIZATION
+        self.given_user: str | None = None
+        self.bad_commands = 0
+        self.folder: Folder | None = None
+        self.maildrop: list[int] = []
+        """UIDs of the messages as numbered for this session (1-based positions)."""
+        self.deleted: set[int] = set()
+        """Message numbers marked by DELE."""
+        self.retrieved: set[int] = set()
+        """Message numbers sent with RETR (they get ``\\Seen`` in the UPDATE state)."""
+        self.holds_lock = False
+
+    # -- life cycle ----------------------------------------------------------------------------
+
+    def greeting(self) -> Pop3Reply:
+        return _ok("mailsec POP3 server ready.")
+
+    def connection_lost(self) -> None:
+        """The connection ended without QUIT: nothing is deleted (RFC 1939 §6), the lock goes."""
+        self._release()
+        self.state = Pop3State.CLOSED
+
+    def _release(self) -> None:
+        if self.holds_lock:
+            self.store.pop3_locked.discard(self.user)
+            self.holds_lock = False
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def handle(self, line: bytes) -> Pop3Reply:
+        """Carry out one command line (without its CRLF) and return the reply."""
+        if self.state is Pop3State.CLOSED:
+            return _err("Connection is closed.", close=True)
+        reply = self._dispatch(line)
+        if not reply.ok and reply.text.startswith("Unknown command"):
+            self.bad_commands += 1
+            if self.bad_commands > MAX_BAD_COMMANDS:
+                self.connection_lost()
+                return _err("Too many bad commands.", close=True)
+        return reply
+
+    def too_long(self) -> Pop3Reply:
+        """The reply to a line longer than :data:`MAX_LINE` (whose rest the shell discarded)."""
+        return self.handle_error("Input line too long.")
+
+    def handle_error(self, text: str) -> Pop3Reply:
+        self.bad_commands += 1
+        if self.bad_commands > MAX_BAD_COMMANDS:
+            self.connection_lost()
+            return _err("Too many bad commands.", close=True)
+        return _err(text)
+
+    def _dispatch(self, line: bytes) -> Pop3Reply:
+        text = line.decode("utf-8", "replace")
+        name, _, args = text.partition(" ")
+        keyword = name.upper()
+        if not keyword.isascii() or not keyword.isalpha():
+            return _err(
+                f"Unknown command: {name}"
+                if self.state is Pop3State.TRANSACTION
+                else "Unknown command."
+            )
+        if self.state is Pop3State.AUTHORIZATION:
+            handler = {
+                "USER": self._user,
+                "PASS": self._pass,
+                "CAPA": self._capa,
+                "QUIT": self._quit,
+            }.get(keyword)
+            if handler is None:
+                # Dovecot says only "Unknown command." before login, so as not to tell a
+                # stranger which commands exist.
+                return _err("Unknown command.")
+        else:
+            handler = {
+                "STAT": self._stat,
+                "LIST": self._list,
+                "RETR": self._retr,
+                "DELE": self._dele,
+                "NOOP": self._noop,
+                "RSET": self._rset,
+                "QUIT": self._quit,
+                "TOP": self._top,
+                "UIDL": self._uidl,
+                "CAPA": self._capa,
+            }.get(keyword)
+            if handler is None:
+                return _err(f"Unknown command: {name}")
+        return handler(args)
+
+    # AUTHORIZATION (RFC 1939 §7) ------------------------------------------------------------------
+
+    def _user(self, args: str) -> Pop3Reply:
+        self.given_user = args
+        return _ok()
+
+    def _pass(self, args: str) -> Pop3Reply:
+        if self.given_user is None:
+            return _err("No username given.")
+        user, self.given_user = self.given_user, None
+        if user != self.user or args != self.password:
+            # RFC 2449 §8.1.1 / RFC 3206 §4: [AUTH] says the credentials were wrong.
+            return _err("[AUTH] Authentication failed.")
+        if self.user in self.store.pop3_locked:
+            # RFC 1939 §8 and RFC 2449 §8.1.2: the maildrop is in use; Dovecot then hangs up.
+            self.state = Pop3State.CLOSED
+            return _err("[IN-USE] Mailbox is locked by another POP3 session.", close=True)
+        self.store.pop3_locked.add(self.user)
+        self.holds_lock = True
+        self.folder = self.store.inbox
+        self.folder.sync()
+        self.maildrop = self.folder.uids
+        self.state = Pop3State.TRANSACTION
+        return _ok("Logged in.")
+
+    def _capa(self, args: str) -> Pop3Reply:
+        return _ok("", _CAPA_AUTH if self.state is Pop3State.AUTHORIZATION else _CAPA_TRANS)
+
+    # TRANSACTION (RFC 1939 §5) ------------------------------------------------------------------
+
+    def _number(self, word: str) -> int | Pop3Reply:
+        """A message number that exists and is not marked, or the -ERR reply."""
+        if not word.isascii() or not word.isdigit():
+            return _err(f"Invalid message number: {word}")
+        if len(word) > 10:
+            return _err(f"Message number too large: {word}")
+        number = int(word)
+        if not 1 <= number <= len(self.maildrop):
+            return _err(f"There's no message {number}.")
+        if number in self.deleted:
+            return _err("Message is deleted.")
+        return number
+
+    def _size(self, number: int) -> int | None:
+        assert self.folder is not None
+        msg = self.folder.messages.get(self.maildrop[number - 1])
+        return None if msg is None else msg.size
+
+    def _stat(self, args: str) -> Pop3Reply:
+        live = [n for n in range(1, len(self.maildrop) + 1) if n not in self.deleted]
+        sizes = [self._size(n) or 0 for n in live]
+        return _ok(f"{len(live)} {sum(sizes)}")
+
+    def _one_arg(self, args: str) -> tuple[int | Pop3Reply, str]:
+        word, _, rest = args.partition(" ")
+        return self._number(word), rest
+
+    def _list(self, args: str) -> Pop3Reply:
+        if args:
+            number, rest = self._one_arg(args)
+            if isinstance(number, Pop3Reply):
+                return number
+            if rest:
+                return _err(f"Noise after message number: {rest}")
+            return _ok(f"{number} {self._size(number) or 0}")
+        live = [n for n in range(1, len(self.maildrop) + 1) if n not in self.deleted]
+        lines = tuple(f"{n} {self._size(n) or 0}".encode() for n in live)
+        return _ok(f"{len(live)} messages:", lines)
+
+    def _uidl_of(self, number: int) -> str:
+        assert self.folder is not None
+        # Dovecot's default pop3_uidl_format %08Xu%08Xv: the IMAP UID and UIDVALIDITY, so the
+        # same message has the same UIDL for every client and across restarts (RFC 1939 §7).
+        return f"{self.maildrop[number - 1]:08x}{self.folder.uidvalidity:08x}"
+
+    def _uidl(self, args: str) -> Pop3Reply:
+        if args:
+            number, _rest = self._one_arg(args)
+            if isinstance(number, Pop3Reply):
+                return number
+            return _ok(f"{number} {self._uidl_of(number)}")
+        live = [n for n in range(1, len(self.maildrop) + 1) if n not in self.deleted]
+        return _ok("", tuple(f"{n} {self._uidl_of(n)}".encode() for n in live))
+
+    def _read(self, number: int) -> bytes | Pop3Reply:
+        assert self.folder is not None
+        try:
+            return self.folder.read(self.maildrop[number - 1])
+        except KeyError:
+            # Removed by someone else (an IMAP client) after this session began.
+            return _err("Message was expunged by another session.")
+
+    def _retr(self, args: str) -> Pop3Reply:
+        number, rest = self._one_arg(args)
+        if isinstance(number, Pop3Reply):
+            return number
+        if rest:
+            return _err(f"Noise after message number: {rest}")
+        data = self._read(number)
+        if isinstance(data, Pop3Reply):
+            return data
+        self.retrieved.add(number)
+        return _ok(f"{len(data)} octets", _split_lines(data))
+
+    def _top(self, args: str) -> Pop3Reply:
+        number, rest = self._one_arg(args)
+        if isinstance(number, Pop3Reply):
+            return number
+        count_word, _, extra = rest.partition(" ")
+        if not count_word:
+            return _err("Noise after message number: ")
+        if not count_word.isascii() or not count_word.isdigit():
+            return _err(f"Invalid size: {count_word}")
+        if extra:
+            return _err(f"Noise after size: {extra}")
+        data = self._read(number)
+        if isinstance(data, Pop3Reply):
+            return data
+        lines = _split_lines(data)
+        try:
+            blank = lines.index(b"")
+        except ValueError:
+            return _ok("", lines)
+        return _ok("", lines[: blank + 1 + int(count_word)])
+
+    def _dele(self, args: str) -> Pop3Reply:
+        number, rest = self._one_arg(args)
+        if isinstance(number, Pop3Reply):
+            return number
+        if rest:
+            return _err(f"Noise after message number: {rest}")
+        self.deleted.add(number)
+        return _ok("Marked to be deleted.")
+
+    def _noop(self, args: str) -> Pop3Reply:
+        return _ok()
+
+    def _rset(self, args: str) -> Pop3Reply:
+        self.deleted.clear()
+        return _ok()
+
+    # UPDATE (RFC 1939 §6) -----------------------------------------------------------------------
+
+    def _quit(self, args: str) -> Pop3Reply:
+        if self.state is Pop3State.AUTHORIZATION:
+            self.state = Pop3State.CLOSED
+            return Pop3Reply(True, "Logging out.", close=True)
+        self.state = Pop3State.UPDATE
+        assert self.folder is not None
+        try:
+            for number in sorted(self.retrieved - self.deleted):
+                uid = self.maildrop[number - 1]
+                msg = self.folder.messages.get(uid)
+                if msg is not None and "\\Seen" not in msg.flags:
+                    self.folder.set_flags(uid, msg.flags | {"\\Seen"})
+            removed = self.folder.expunge(self.maildrop[n - 1] for n in self.deleted)
+        except OSError:
+            self._release()
+            self.state = Pop3State.CLOSED
+            return _err("Some deleted messages were not removed.", close=True)
+        self._release()
+        self.state = Pop3State.CLOSED
+        text = "Logging out, messages deleted." if removed else "Logging out."
+        return Pop3Reply(True, text, close=True)
+
+
+def _split_lines(data: bytes) -> tuple[bytes, ...]:
+    """The lines of a CRLF message (a final CRLF does not start another line)."""
+    if data.endswith(b"\r\n"):
+        data = data[:-2]
+    return tuple(data.split(b"\r\n")) if data else ()
