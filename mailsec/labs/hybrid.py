@@ -169,7 +169,9 @@ def pipeline_lab(cast: Cast | None = None, *, random: RandomSource = os.urandom)
 class SignatureLab(Lab):
     """Alice signs; the message travels; Bob checks the signature with the key he has."""
 
-    def __init__(self, cast: Cast) -> None:
+    def __init__(
+        self, cast: Cast, *, transit: Transit = Transit.UNCHANGED, verify_with: str = "Alice"
+    ) -> None:
         self.cast = cast
         self.text = widgets.Textarea(
             value=SIGNED_TEXT,
@@ -187,7 +189,7 @@ class SignatureLab(Lab):
         self.transit = _dropdown(
             "On the way:",
             [(t.value, t) for t in Transit],
-            Transit.UNCHANGED,
+            transit,
             "mailsec-sign-transit",
         )
         self.verify_with = _dropdown(
@@ -222,9 +224,13 @@ class SignatureLab(Lab):
         self.show(str(signature_html(self.run)), trace_list(self.run.steps, title="Step by step"))
 
 
-def signature_lab(cast: Cast | None = None) -> SignatureLab:
-    """The signature lab, ready to display."""
-    return SignatureLab(cast or default_cast())
+def signature_lab(
+    cast: Cast | None = None, *, transit: Transit = Transit.UNCHANGED, verify_with: str = "Alice"
+) -> SignatureLab:
+    """The signature lab, ready to display; ``transit`` and ``verify_with`` set where it starts."""
+    if verify_with not in ("Alice", "Mallory"):
+        raise InputError(f"Bob can check with Alice's or Mallory's key, not {verify_with!r}.")
+    return SignatureLab(cast or default_cast(), transit=transit, verify_with=verify_with)
 
 
 # -- the size/speed plot -------------------------------------------------------------------------
