@@ -280,8 +280,7 @@ def comparison_table(pop: Run, imap: Run) -> Fragment:
         if not msgs:
             return "(nothing)"
         return ", ".join(
-            f"{m.label}{'' if m.folder == INBOX_NAME else ' in ' + m.folder}"
-            f" ({'read' if m.read else 'unread'})"
+            f"{m.label}{'' if m.folder == INBOX_NAME else ' in ' + m.folder} ({_flags_text(m)})"
             for m in msgs
         )
 
