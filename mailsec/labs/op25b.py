@@ -1,0 +1,329 @@
+"""Chapter 02's lab: send a message through the model network and watch OP25B act on it.
+
+``op25b_lab()`` returns the lab: prepared scenarios (one click each), pickers for the source,
+the first server, the port, the credentials, the addresses and the policy switches; the network
+diagram with the path coloured hop by hop, the verdict and the hop table. The button
+"Replay over real SMTP" sends the same message over real SMTP servers on 127.0.0.1 and shows the
+whole conversation with every reply code (a dropped attempt is a simulated drop of a few seconds).
+"""
+
+from __future__ import annotations
+
+import weakref
+from pathlib import Path
+
+import ipywidgets as widgets
+
+from mailsec.errors import InputError
+from mailsec.labs.frame import Lab
+from mailsec.op25b import simulate
+from mailsec.op25b.model import (
+    BOT_WEBMAIL,
+    BOT_WEBMAIL_PASSWORD,
+    HANAKO,
+    HANAKO_PASSWORD,
+    POLICY_SWITCHES,
+    STANDARD_WORLD,
+    Policy,
+    World,
+)
+from mailsec.op25b.path import PathResult
+from mailsec.op25b.replay import LoopbackMailServers, Replay
+from mailsec.op25b.scenarios import SCENARIOS, Scenario
+from mailsec.render.html import FONT, escape
+from mailsec.render.op25b import explanation_html, path_html, progress_html, replay_html
+
+__all__ = ["CREDENTIAL_PRESETS", "Op25bLab", "op25b_lab"]
+
+#: The credential choices: label -> (user, password). "custom" uses the text boxes as typed.
+CREDENTIAL_PRESETS: dict[str, tuple[str, str] | None] = {
+    "none (no login)": None,
+    f"{HANAKO} (right password)": (HANAKO, HANAKO_PASSWORD),
+    f"{HANAKO} (wrong password)": (HANAKO, "sakura-2025"),
+    f"{BOT_WEBMAIL} (the bot's free webmail account)": (BOT_WEBMAIL, BOT_WEBMAIL_PASSWORD),
+    "type my own below": None,
+}
+CUSTOM = "type my own below"
+NONE = "none (no login)"
+
+_WIDE = widgets.Layout(width="480px")
+_STYLE = {"description_width": "150px"}
+
+
+class Op25bLab(Lab):
+    """The OP25B lab: pick an attempt, see its path; replay it over real SMTP."""
+
+    def __init__(
+        self,
+        world: World = STANDARD_WORLD,
+        *,
+        servers: LoopbackMailServers | None = None,
+        maildir_root: Path | str | None = None,
+        drop_timeout: float = 2.0,
+    ) -> None:
+        self.world = world
+        self._servers = servers
+        self._maildir_root = maildir_root
+        self._drop_timeout = drop_timeout
+        self._quiet = False
+        self.last_result: PathResult | None = None
+        self.last_replay: Replay | None = None
+
+        self.scenario_buttons = []
+        for s in SCENARIOS:
+            button = widgets.Button(
+                description=s.title,
+                tooltip=s.story,
+                layout=widgets.Layout(width="auto", margin="2px"),
+            )
+            button.add_class("mailsec-op25b-scenario")
+            button.add_class(f"mailsec-op25b-scenario-{s.id}")
+            self.scenario_buttons.append(button)
+        self.source = self._dropdown(
+            "Sender's machine:",
+            [(f"{h.label} — {h.ipv4}", h.id) for h in world.clients],
+            "home-pc",
+            "mailsec-op25b-source",
+        )
+        self.destination = self._dropdown(
+            "First server:",
+            [(f"{h.label} — {h.hostname}", h.id) for h in world.servers],
+            "recipient-mx",
+            "mailsec-op25b-destination",
+        )
+        self.port = widgets.Combobox(
+            value="25",
+            options=["25", "587", "465", "443"],
+            ensure_option=False,
+            placeholder="a port, 1-65535",
+            description="Port:",
+            style=_STYLE,
+            layout=widgets.Layout(width="300px"),
+        )
+        self.port.add_class("mailsec-op25b-port")
+        self.credentials = self._dropdown(
+            "Credentials:", list(CREDENTIAL_PRESETS), NONE, "mailsec-op25b-credentials"
+        )
+        self.user = widgets.Text(
+            description="User:", placeholder="user name", style=_STYLE, layout=_WIDE
+        )
+        self.user.add_class("mailsec-op25b-user")
+        self.password = widgets.Password(
+            description="Password:", placeholder="password", style=_STYLE, layout=_WIDE
+        )
+        self.password.add_class("mailsec-op25b-password")
+        self.mail_from = widgets.Text(
+            description="From (MAIL FROM):",
+            placeholder="empty: the account, or the machine owner's address",
+            style=_STYLE,
+            layout=_WIDE,
+        )
+        self.mail_from.add_class("mailsec-op25b-from")
+        self.rcpt_to = widgets.Text(
+            value="taro@example.net", description="To (RCPT TO):", style=_STYLE, layout=_WIDE
+        )
+        self.rcpt_to.add_class("mailsec-op25b-to")
+        self.switches = {}
+        for name, text in POLICY_SWITCHES.items():
+            box = widgets.Checkbox(
+                value=getattr(Policy(), name),
+                description=text,
+                indent=False,
+                layout=widgets.Layout(width="auto"),
+            )
+            box.add_class(f"mailsec-op25b-policy-{name.replace('_', '-')}")
+            self.switches[name] = box
+        self.replay_button = widgets.Button(
+            description="Replay over real SMTP",
+            icon="play",
+            button_style="primary",
+            tooltip="Send this message through real SMTP servers on 127.0.0.1",
+            layout=widgets.Layout(width="auto"),
+        )
+        self.replay_button.add_class("mailsec-op25b-replay")
+        self.replay_output = widgets.HTML("")
+        self.replay_output.add_class("mailsec-op25b-replay-output")
+
+        heading = "font-weight:600;margin:6px 0 2px"
+        super().__init__(
+            "Lab: send a message past OP25B",
+            intro=(
+                "Pick a prepared scenario, or choose the sender's machine, the first server, the "
+                "port and the credentials yourself. The diagram shows the path hop by hop: green ✓ "
+                "passed, red ✗ dropped or refused. <em>Replay over real SMTP</em> sends the same "
+                "message through real mail servers running on this machine and shows every command "
+                "and reply code."
+            ),
+            controls=[
+                widgets.HTML(f'<div style="{FONT}{heading}">Prepared scenarios (one click)</div>'),
+                widgets.Box(
+                    self.scenario_buttons,
+                    layout=widgets.Layout(display="flex", flex_flow="row wrap"),
+                ),
+                widgets.HTML(f'<div style="{FONT}{heading}">The attempt</div>'),
+                self.source,
+                self.destination,
+                self.port,
+                self.credentials,
+                self.user,
+                self.password,
+                self.mail_from,
+                self.rcpt_to,
+                widgets.HTML(f'<div style="{FONT}{heading}">Policies (switch any off)</div>'),
+                *self.switches.values(),
+            ],
+        )
+        self.add_class("mailsec-op25b-lab")
+        # The replay sits under the result, so the conversation appears next to the diagram.
+        self.children = (
+            *self.children,
+            widgets.HBox([self.replay_button]),
+            self.replay_output,
+        )
+        inputs = [
+            self.source,
+            self.destination,
+            self.port,
+            self.user,
+            self.password,
+            self.mail_from,
+            self.rcpt_to,
+            *self.switches.values(),
+        ]
+        self.on_change(inputs, self.update)
+        self.on_change([self.credentials], self._preset_chosen)
+        for button, s in zip(self.scenario_buttons, SCENARIOS, strict=True):
+            self.on_click(button, lambda s=s: self.load_scenario(s))
+        self.on_click(self.replay_button, self.replay)
+        self.update()
+
+    @staticmethod
+    def _dropdown(description: str, options: list, value: object, css: str) -> widgets.Dropdown:
+        picker = widgets.Dropdown(
+            options=options, value=value, description=description, style=_STYLE, layout=_WIDE
+        )
+        picker.add_class(css)
+        return picker
+
+    # -- reading the controls ---------------------------------------------------------------------
+
+    @property
+    def policy(self) -> Policy:
+        return Policy(**{name: box.value for name, box in self.switches.items()})
+
+    def _credentials(self) -> tuple[str | None, str | None]:
+        if self.credentials.value == NONE:
+            return None, None
+        user, password = self.user.value, self.password.value
+        if not user.strip() and not password:
+            raise InputError(
+                "Credentials are chosen but the user and password are empty: type them, or choose "
+                "'none (no login)'."
+            )
+        return user, password
+
+    def evaluate(self) -> PathResult:
+        """The path for the controls as they are now (InputError for bad input)."""
+        user, password = self._credentials()
+        return simulate(
+            self.source.value,
+            self.destination.value,
+            self.port.value,
+            mail_from=self.mail_from.value if self.mail_from.value.strip() else None,
+            rcpt_to=self.rcpt_to.value,
+            user=user,
+            password=password,
+            policy=self.policy,
+            world=self.world,
+        )
+
+    # -- callbacks ---------------------------------------------------------------------------------
+
+    def update(self) -> None:
+        """Model callback: evaluate and draw (quick; benchmarked)."""
+        if self._quiet:
+            return
+        result = self.evaluate()
+        self.last_result = result
+        self.show(path_html(result, self.world), explanation_html(result))
+        self.replay_output.value = ""
+
+    def _preset_chosen(self) -> None:
+        preset = CREDENTIAL_PRESETS.get(self.credentials.value)
+        if self.credentials.value != CUSTOM:
+            self._quiet = True
+            try:
+                self.user.value, self.password.value = preset if preset else ("", "")
+            finally:
+                self._quiet = False
+        self.update()
+
+    def load_scenario(self, s: Scenario) -> None:
+        """Set every control to a prepared scenario, then evaluate once."""
+        self._quiet = True
+        try:
+            self.source.value = s.source
+            self.destination.value = s.destination
+            self.port.value = str(s.port)
+            preset = next(
+                (k for k, v in CREDENTIAL_PRESETS.items() if v == (s.user, s.password)), None
+            )
+            if s.user is None:
+                self.credentials.value = NONE
+            elif preset is not None:
+                self.credentials.value = preset
+            else:
+                self.credentials.value = CUSTOM
+            self.user.value = s.user or ""
+            self.password.value = s.password or ""
+            self.mail_from.value = s.mail_from
+            self.rcpt_to.value = s.rcpt_to
+            for name, box in self.switches.items():
+                box.value = getattr(s.policy, name)
+        finally:
+            self._quiet = False
+        self.update()
+        self.replay_output.value = (
+            f'<div style="{FONT}"><strong>{escape(s.title)}.</strong> {escape(s.story)}</div>'
+        )
+
+    @property
+    def servers(self) -> LoopbackMailServers:
+        if self._servers is None:
+            self._servers = LoopbackMailServers(
+                self.world, maildir_root=self._maildir_root, drop_timeout=self._drop_timeout
+            )
+            weakref.finalize(self, self._servers.stop)
+        return self._servers
+
+    def replay(self) -> None:
+        """Replay the current attempt over real SMTP on 127.0.0.1, showing progress."""
+        result = self.evaluate()
+        self.replay_button.disabled = True
+        try:
+            self.replay_output.value = progress_html("Starting the mail servers on 127.0.0.1 …")
+            servers = self.servers.start()
+            done = servers.replay(
+                result.attempt,
+                result.policy,
+                progress=lambda text: setattr(self.replay_output, "value", progress_html(text)),
+            )
+            self.replay_output.value = replay_html(done, self.world)
+            self.last_replay = done
+        finally:
+            self.replay_button.disabled = False
+
+    def close_servers(self) -> None:
+        """Stop the loopback servers (they also stop when the lab is garbage-collected)."""
+        if self._servers is not None:
+            self._servers.stop()
+
+
+def op25b_lab(
+    *,
+    maildir_root: Path | str | None = None,
+    drop_timeout: float = 2.0,
+    world: World = STANDARD_WORLD,
+) -> Op25bLab:
+    """The chapter's lab, ready to display."""
+    return Op25bLab(world, maildir_root=maildir_root, drop_timeout=drop_timeout)
