@@ -68,7 +68,10 @@ def _rfc(section: str) -> str:
 
 def parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     """The client address as SPF uses it: an IPv4-mapped IPv6 address is IPv4 (RFC 7208 §5)."""
-    ip = ipaddress.ip_address(text.strip())
+    text = text.strip()
+    if "%" in text:  # a scoped (link-local zone) address names no host on the Internet
+        raise ValueError(f"{text!r} has a zone index")
+    ip = ipaddress.ip_address(text)
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         return ip.ipv4_mapped
     return ip
