@@ -32,8 +32,8 @@ from datetime import datetime
 from email.message import EmailMessage, Message
 from email.utils import format_datetime, make_msgid
 
-from mailsec.errors import InputError, VerificationError
-from mailsec.openpgp.armor import dearmor
+from mailsec.errors import InputError, MailsecError, VerificationError
+from mailsec.openpgp.armor import ArmorLabel, armor, dearmor
 from mailsec.openpgp.certs import Certificate, SecretKey
 from mailsec.openpgp.messages import Verification, decrypt, encrypt, sign, verify
 from mailsec.openpgp.packets import read_packets
@@ -42,11 +42,16 @@ from mailsec.trace import Outcome, Step, Trace
 
 __all__ = [
     "MICALG",
+    "Delivery",
     "PgpMimeKind",
     "PgpMimeResult",
+    "Protection",
+    "Tamper",
     "canonicalize",
+    "deliver",
     "encrypt_message",
     "micalg_for",
+    "protect",
     "read_message",
     "sign_message",
     "split_signed",
@@ -520,3 +525,170 @@ def _read_encrypted(
         )
     )
     return PgpMimeResult(PgpMimeKind.ENCRYPTED, content, (), None, None, tuple(steps))
+
+
+# -- a demonstration for the lab: send, change in transit, open ---------------------------------
+
+
+class Protection(enum.Enum):
+    """How the sender protects the mail."""
+
+    ENCRYPT_AND_SIGN = "encrypt and sign"
+    """multipart/encrypted with a signature inside (RFC 3156 §6.2)."""
+    ENCRYPT = "encrypt only"
+    """multipart/encrypted, no signature: private, but anyone could have sent it."""
+    SIGN = "sign only"
+    """multipart/signed: anyone can read it, nobody can change it unnoticed."""
+
+
+class Tamper(enum.Enum):
+    """What an attacker on the path changes before the mail arrives."""
+
+    NOTHING = "nothing: delivered as sent"
+    SUBJECT = "the Subject header"
+    SESSION_KEY = "one byte of the encrypted session key (PKESK packet)"
+    CIPHERTEXT = "one byte of the encrypted data (SEIPD packet)"
+    TEXT = "one letter of the signed text"
+    SIGNATURE = "one byte of the signature packet"
+
+    def applies_to(self, protection: Protection) -> bool:
+        if self in (Tamper.NOTHING, Tamper.SUBJECT):
+            return True
+        encrypted = protection is not Protection.SIGN
+        return encrypted == (self in (Tamper.SESSION_KEY, Tamper.CIPHERTEXT))
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A mail after its trip: what arrived, its OpenPGP packets, and how opening it went."""
+
+    encrypted: bool
+    tamper: Tamper
+    change: str
+    """What was changed, in words ("" when nothing was)."""
+    message: bytes
+    """The mail as it arrived."""
+    openpgp_data: bytes
+    """The OpenPGP part as it arrived (the encrypted message or the detached signature)."""
+    result: PgpMimeResult | None
+    """How the reader's program opened it; None when it refused."""
+    refusal: str | None
+    """The reader's program's message when it refused the mail."""
+    steps: Trace = field(default=(), repr=False)
+
+    @property
+    def trustworthy(self) -> bool:
+        """Opened, and (when signed) the signature is good."""
+        return self.result is not None and self.result.signature_valid is not False
+
+
+def protect(
+    protection: Protection,
+    text: str,
+    *,
+    sender: SecretKey,
+    recipient: Certificate,
+    headers: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> bytes:
+    """The mail as the sender's program sends it, as bytes."""
+    if protection is Protection.SIGN:
+        message = sign_message(text, sender, headers=headers, now=now)
+    else:
+        sign_with = [sender] if protection is Protection.ENCRYPT_AND_SIGN else []
+        message = encrypt_message(text, [recipient], sign_with=sign_with, headers=headers, now=now)
+    return message.as_bytes(policy=POLICY)
+
+
+def _openpgp_part(message: bytes) -> tuple[bytes, bytes]:
+    """(the armored OpenPGP data as it appears in ``message``, its binary form)."""
+    parsed = _parse(message)
+    if parsed.get_content_type() == "multipart/signed":
+        armored = _parse(split_signed(message)[1]).get_payload(decode=True) or b""
+    else:
+        armored = list(parsed.iter_parts())[1].get_payload(decode=True) or b""
+    return armored.strip(), dearmor(armored)[1]
+
+
+def _flip_in_packet(binary: bytes, tag: int) -> tuple[bytes, int]:
+    """Flip the lowest bit of a byte near the end of the first packet with ``tag``."""
+    for packet in read_packets(binary):
+        if packet.tag == tag:
+            start = packet.offset + packet.header_length
+            position = start + max(0, len(packet.body) - 8)
+            changed = bytearray(binary)
+            changed[position] ^= 0x01
+            return bytes(changed), position
+    raise InputError(f"The message has no packet with tag {tag} to change.")
+
+
+def _change(message: bytes, tamper: Tamper) -> tuple[bytes, str]:
+    if tamper is Tamper.NOTHING:
+        return message, ""
+    if tamper is Tamper.SUBJECT:
+        head, sep, body = message.partition(b"\r\n\r\n")
+        if b"\r\nSubject: " in b"\r\n" + head:
+            lines = [
+                b"Subject: URGENT: pay the invoice today" if line.startswith(b"Subject: ") else line
+                for line in head.split(b"\r\n")
+            ]
+        else:
+            lines = [*head.split(b"\r\n"), b"Subject: URGENT: pay the invoice today"]
+        return b"\r\n".join(lines) + sep + body, "The Subject header was replaced."
+    if tamper is Tamper.TEXT:
+        signed, _ = split_signed(message)
+        head, _sep, body = signed.partition(b"\r\n\r\n")
+        index = next((i for i, c in enumerate(body) if 0x61 <= c <= 0x7A), None)
+        if index is None:
+            raise InputError("The signed text has no lower-case letter to change; type some text.")
+        changed_body = body[:index] + bytes([body[index] - 0x20]) + body[index + 1 :]
+        letter = chr(body[index])
+        return (
+            message.replace(signed, head + b"\r\n\r\n" + changed_body, 1),
+            f"The letter {letter!r} of the signed part became {letter.upper()!r}.",
+        )
+    armored, binary = _openpgp_part(message)
+    tag = {Tamper.SESSION_KEY: 1, Tamper.CIPHERTEXT: 18, Tamper.SIGNATURE: 2}[tamper]
+    changed, position = _flip_in_packet(binary, tag)
+    label = ArmorLabel.SIGNATURE if tag == 2 else ArmorLabel.MESSAGE
+    # The attacker re-armors with a fresh CRC-24: the checksum only catches accidents.
+    rearmored = armor(changed, label).strip()
+    return (
+        message.replace(armored, rearmored, 1),
+        f"Byte {position} of the OpenPGP data ({tamper.value}) changed from "
+        f"0x{binary[position]:02x} to 0x{changed[position]:02x}; the armor checksum was recomputed.",
+    )
+
+
+def deliver(
+    message: bytes,
+    *,
+    tamper: Tamper,
+    reader: SecretKey,
+    certs: Sequence[Certificate],
+    now: datetime | None = None,
+) -> Delivery:
+    """Change ``message`` in transit as ``tamper`` says, then open it as ``reader``."""
+    encrypted = _parse(message).get_content_type() == "multipart/encrypted"
+    if not tamper.applies_to(Protection.ENCRYPT if encrypted else Protection.SIGN):
+        if encrypted:
+            raise InputError(
+                f"This mail is encrypted: '{tamper.value}' cannot be seen in transit; pick a "
+                "change for encrypted mail (the session key, the encrypted data or the Subject)."
+            )
+        raise InputError(
+            f"This mail is only signed, so there is no {tamper.value} to change; pick a change "
+            "for signed mail (the text, the signature or the Subject)."
+        )
+    arrived, change = _change(message, tamper)
+    _armored, binary = _openpgp_part(arrived)
+    steps: list[Step] = []
+    if change:
+        steps.append(Step(f"In transit: {change}", Outcome.WARN))
+    try:
+        result = read_message(arrived, keys=[reader], certs=certs, now=now)
+    except MailsecError as exc:
+        steps.append(Step(f"The reader's program refuses the mail: {exc.message}", Outcome.FAIL))
+        return Delivery(encrypted, tamper, change, arrived, binary, None, exc.message, tuple(steps))
+    steps.extend(result.steps)
+    return Delivery(encrypted, tamper, change, arrived, binary, result, None, tuple(steps))
