@@ -1,0 +1,196 @@
+"""The IMAP4rev1 state machine without sockets (RFC 3501): parsing, literals, states, updates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mailsec.retrieval.imap import (
+    MAX_BAD_COMMANDS,
+    ImapResult,
+    ImapSession,
+    ImapState,
+    parse_sequence_set,
+)
+from mailsec.retrieval.maildir import MailStore
+
+MESSAGES = [
+    b"From: ann@example.org\nSubject: one\n\nFirst body\n",
+    b"From: bob@example.org\nSubject: two\n\nSecond\n",
+    b"From: cy@example.org\nSubject: three\n\nThird\n",
+]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> MailStore:
+    store = MailStore(tmp_path / "Maildir", quota=10_000)
+    for data in MESSAGES:
+        assert store.deliver(data).accepted
+    return store
+
+
+def new(store: MailStore) -> ImapSession:
+    return ImapSession(store, user="alice", password="secret")
+
+
+def run(s: ImapSession, line: bytes) -> list[bytes]:
+    result = s.feed(line)
+    assert result.literal is None
+    return list(result.responses)
+
+
+def selected(store: MailStore) -> ImapSession:
+    s = new(store)
+    assert run(s, b"a LOGIN alice secret")[-1].startswith(b"a OK")
+    assert run(s, b"b SELECT INBOX")[-1] == b"b OK [READ-WRITE] Select completed.\r\n"
+    return s
+
+
+def test_sequence_sets_rfc3501_section9() -> None:
+    """RFC 3501 §9 sequence-set: numbers, ranges in either order, '*', comma lists."""
+    assert parse_sequence_set("1:3,5", 9) == [1, 2, 3, 5]
+    assert parse_sequence_set("4:2", 9) == [2, 3, 4]
+    assert parse_sequence_set("7:*", 9) == [7, 8, 9]
+    assert parse_sequence_set("*", 4) == [4]
+    for bad in ("", "0", "1:", "a", "1,,2", "1:2:3", "01"):
+        assert parse_sequence_set(bad, 9) is None
+
+
+def test_greeting_and_states(store: MailStore) -> None:
+    """RFC 3501 §3: not authenticated -> authenticated -> selected -> logout."""
+    s = new(store)
+    assert s.greeting().startswith(b"* OK [CAPABILITY IMAP4rev1 ")
+    assert s.state is ImapState.NOT_AUTHENTICATED
+    run(s, b"a LOGIN alice secret")
+    assert s.state is ImapState.AUTHENTICATED
+    run(s, b"b SELECT INBOX")
+    assert s.state is ImapState.SELECTED
+    out = s.feed(b"c LOGOUT")
+    assert out.close and out.responses == (b"* BYE Logging out\r\n", b"c OK Logout completed.\r\n")
+    assert s.state is ImapState.LOGOUT
+
+
+def test_wrong_state_is_bad(store: MailStore) -> None:
+    """RFC 3501 §6: commands valid only in other states get BAD (texts as Dovecot's)."""
+    s = new(store)
+    assert run(s, b"a SELECT INBOX") == [b"a BAD Error in IMAP command received by server.\r\n"]
+    run(s, b"b LOGIN alice secret")
+    assert run(s, b"c FETCH 1 FLAGS") == [b"c BAD No mailbox selected\r\n"]
+    assert run(s, b"d LOGIN alice secret") == [
+        b"d BAD Error in IMAP command LOGIN: Unknown command\r\n"
+    ]
+
+
+def test_wrong_password(store: MailStore) -> None:
+    """RFC 5530 §3 AUTHENTICATIONFAILED."""
+    s = new(store)
+    assert run(s, b"a LOGIN alice nope") == [
+        b"a NO [AUTHENTICATIONFAILED] Authentication failed.\r\n"
+    ]
+    assert s.state is ImapState.NOT_AUTHENTICATED
+
+
+def test_synchronising_literal_for_login(store: MailStore) -> None:
+    """RFC 3501 §4.3: a literal {n} needs a continuation request before the client sends it."""
+    s = new(store)
+    assert s.feed(b"a LOGIN {5}") == ImapResult(literal=5, continuation=True)
+    s.feed_literal(b"alice")
+    assert s.feed(b" {6+}") == ImapResult(literal=6, continuation=False)
+    s.feed_literal(b"secret")
+    assert s.feed(b"").responses[-1].startswith(b"a OK")
+
+
+@pytest.mark.parametrize(
+    ("line", "reply"),
+    [
+        (b"a APPEND INBOX {abc}", b"a BAD Error in IMAP command APPEND: Invalid literal size\r\n"),
+        (b"a APPEND INBOX {}", b"a BAD Error in IMAP command APPEND: Invalid literal size\r\n"),
+        (b"a LOGIN {99999999}", b"a BAD Error in IMAP command LOGIN: Literal too large\r\n"),
+        (b'a SELECT "INBOX', b"a BAD Error in IMAP command SELECT: Missing '\"'\r\n"),
+        (b"a STATUS INBOX (MESSAGES", b"a BAD Error in IMAP command STATUS: Missing ')'\r\n"),
+        (b"a FOO", b"a BAD Error in IMAP command FOO: Unknown command\r\n"),
+        (b"a", b"a BAD Error in IMAP command: Invalid command name\r\n"),
+    ],
+)
+def test_syntax_errors_are_bad(store: MailStore, line: bytes, reply: bytes) -> None:
+    """RFC 3501 §7.1.3: BAD for a command that cannot be parsed; the session goes on."""
+    s = new(store)
+    run(s, b"x LOGIN alice secret")
+    assert s.feed(line).responses == (reply,)
+    assert run(s, b"y NOOP") == [b"y OK Noop completed.\r\n"]
+
+
+def test_append_over_quota_is_refused_before_the_literal(store: MailStore) -> None:
+    """RFC 9208 §4.3.1 OVERQUOTA; refused before the client sends the message (as Dovecot)."""
+    s = new(store)
+    run(s, b"a LOGIN alice secret")
+    result = s.feed(b"b APPEND INBOX {20000}")
+    assert result.responses == (b"b NO [OVERQUOTA] Quota exceeded (mailbox for user is full)\r\n",)
+    assert result.literal is None
+
+
+def test_fetch_out_of_range_is_bad(store: MailStore) -> None:
+    """A message number beyond EXISTS is BAD (Dovecot's choice; RFC 3501 §9 seq-number)."""
+    s = selected(store)
+    assert run(s, b"c FETCH 4 FLAGS") == [
+        b"c BAD Error in IMAP command FETCH: Invalid messageset\r\n"
+    ]
+    assert run(s, b"c FETCH 0 FLAGS") == [
+        b"c BAD Error in IMAP command FETCH: Invalid messageset\r\n"
+    ]
+
+
+def test_other_sessions_changes_arrive_as_untagged_responses(store: MailStore) -> None:
+    """RFC 3501 §7.4.1 and §5.2: another session's expunge and flag change are reported,
+    but EXPUNGE is held back while answering FETCH, STORE or SEARCH."""
+    a, b = selected(store), selected(store)
+    run(a, b"s STORE 2 +FLAGS (\\Seen)")
+    assert run(b, b"n NOOP") == [b"* 2 FETCH (FLAGS (\\Seen))\r\n", b"n OK Noop completed.\r\n"]
+    run(a, b"s STORE 1 +FLAGS.SILENT (\\Deleted)")
+    run(a, b"e EXPUNGE")
+    fetch = run(b, b"f FETCH 1:* (UID)")
+    assert not any(b"EXPUNGE" in line for line in fetch)
+    assert fetch[0].startswith(b"* 1 FETCH") is False  # message 1 is gone, its number is held
+    assert fetch[-1] == b"f NO Some of the requested messages no longer exist.\r\n"
+    assert run(b, b"n NOOP")[0] == b"* 1 EXPUNGE\r\n"
+    store.deliver(b"Subject: four\n\nnew\n")
+    assert run(b, b"n NOOP")[:1] == [b"* 3 EXISTS\r\n"]
+
+
+def test_too_many_bad_commands_says_bye(store: MailStore) -> None:
+    s = new(store)
+    results = [s.feed(b"a BLAH") for _ in range(MAX_BAD_COMMANDS + 1)]
+    assert results[-1].close
+    assert results[-1].responses[-1] == b"* BYE Too many invalid IMAP commands.\r\n"
+
+
+@settings(
+    max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None
+)
+@given(st.lists(st.binary(max_size=60), max_size=15))
+def test_any_input_never_raises_and_never_loses_mail(store: MailStore, lines: list[bytes]) -> None:
+    """Whatever arrives, the session answers and no message disappears without EXPUNGE/CLOSE."""
+    s = selected(store)
+    for raw in lines:
+        line = raw.replace(b"\r", b"").replace(b"\n", b"")
+        upper = line.upper()
+        if (
+            b"EXPUNGE" in upper
+            or b"CLOSE" in upper
+            or b"STORE" in upper
+            or b"COPY" in upper
+            or b"APPEND" in upper
+        ):
+            continue
+        result = s.feed(line)
+        if result.literal is not None:
+            s.feed_literal(b"x" * result.literal)
+            result = s.feed(b"")
+        assert s.internal_errors == 0
+        if result.close:
+            break
+    s.connection_lost()
+    assert len(store.inbox.messages) == 3
