@@ -1,0 +1,195 @@
+"""Armor and packet framing, checked against the examples and rules of RFC 4880 §3.2, §4.2, §6."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mailsec.errors import InputError
+from mailsec.openpgp import ArmorLabel, armor, crc24, dearmor, is_armored
+from mailsec.openpgp.packets import Reader, encode_length, encode_mpi, encode_packet, read_packets
+
+# -- CRC-24 and armor (RFC 4880 §6) ---------------------------------------------------------------
+
+
+def test_crc24_of_nothing_is_the_initial_value():
+    # RFC 4880 §6.1: the CRC starts at 0xB704CE.
+    assert crc24(b"") == 0xB704CE
+
+
+def test_crc24_check_value():
+    # The catalogue check value of CRC-24/OPENPGP (poly 0x864CFB, init 0xB704CE) over "123456789".
+    assert crc24(b"123456789") == 0x21CF02
+
+
+def test_armor_layout_rfc4880_section6_2():
+    data = bytes(range(200))
+    text = armor(data, ArmorLabel.MESSAGE).decode("ascii")
+    lines = text.splitlines()
+    assert lines[0] == "-----BEGIN PGP MESSAGE-----"
+    assert lines[1] == ""  # blank line ends the (empty) header block
+    assert lines[-1] == "-----END PGP MESSAGE-----"
+    assert all(len(line) <= 76 for line in lines)  # §6.3
+    checksum = lines[-2]
+    assert checksum.startswith("=") and len(checksum) == 5
+    assert int.from_bytes(base64.b64decode(checksum[1:]), "big") == crc24(data)
+    assert base64.b64decode("".join(lines[2:-2])) == data
+
+
+@given(st.binary(min_size=1, max_size=600), st.sampled_from(list(ArmorLabel)))
+def test_armor_round_trip(data, label):
+    armored = armor(data, label)
+    assert is_armored(armored)
+    assert dearmor(armored) == (label, data)
+
+
+def test_dearmor_accepts_headers_and_crlf():
+    body = armor(b"\x99hello", ArmorLabel.PUBLIC_KEY).decode().splitlines()
+    body.insert(1, "Comment: made by hand")
+    body.insert(1, "Version: Test 1.0")
+    assert dearmor("\r\n".join(body).encode()) == (ArmorLabel.PUBLIC_KEY, b"\x99hello")
+
+
+def test_dearmor_without_checksum_is_accepted():
+    # RFC 4880 §6.2 makes the checksum optional (RFC 9580 §6.1 deprecates it).
+    lines = armor(b"\xc0data", ArmorLabel.SIGNATURE).decode().splitlines()
+    del lines[-2]
+    assert dearmor("\n".join(lines).encode())[1] == b"\xc0data"
+
+
+def test_bad_crc_is_refused_with_both_values():
+    data = b"some packet data"
+    lines = armor(data, ArmorLabel.MESSAGE).decode().splitlines()
+    lines[-2] = "=" + base64.b64encode((crc24(data) ^ 1).to_bytes(3, "big")).decode()
+    with pytest.raises(InputError, match=r"checksum does not match .* the text was changed"):
+        dearmor("\n".join(lines).encode())
+
+
+def test_changed_base64_is_caught_by_the_crc():
+    text = armor(b"A" * 60, ArmorLabel.MESSAGE).decode()
+    tampered = text.replace("QUFB", "QUFC", 1)
+    with pytest.raises(InputError, match="checksum does not match"):
+        dearmor(tampered.encode())
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("hello", "No '-----BEGIN PGP"),
+        ("-----BEGIN PGP MESSAGE-----\n\nAAAA\n", "no matching '-----END PGP"),
+        (
+            "-----BEGIN PGP MESSAGE-----\n\nAAAA\n-----END PGP SIGNATURE-----\n",
+            "must name the same kind",
+        ),
+        ("-----BEGIN PGP MESSAGE-----\n\nA*AA\n-----END PGP MESSAGE-----\n", "not valid Base64"),
+        ("-----BEGIN PGP MESSAGE-----\n\n-----END PGP MESSAGE-----\n", "empty"),
+        ("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nhi\n", "cleartext-signed"),
+        ("-----BEGIN PGP MESSAGE-----\n\n\xe9\n-----END PGP MESSAGE-----\n", "not ASCII"),
+    ],
+)
+def test_malformed_armor_is_refused(text, message):
+    with pytest.raises(InputError, match=message):
+        dearmor(text.encode("latin-1"))
+
+
+# -- lengths and packets (RFC 4880 §4.2) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("length", "encoded"),
+    [
+        (100, b"\x64"),  # RFC 4880 §4.2.3, first example
+        (1723, b"\xc5\xfb"),  # second example
+        (100000, b"\xff\x00\x01\x86\xa0"),  # third example
+        (191, b"\xbf"),
+        (192, b"\xc0\x00"),
+        (8383, b"\xdf\xff"),
+        (8384, b"\xff\x00\x00\x20\xc0"),
+    ],
+)
+def test_new_format_lengths(length, encoded):
+    assert encode_length(length) == encoded
+    packet = bytes([0xC0 | 11]) + encoded + bytes(length)
+    (read,) = read_packets(packet)
+    assert (read.tag, len(read.body), read.partial) == (11, length, False)
+
+
+def test_partial_body_lengths_rfc4880_section4_2_3_example():
+    # The RFC's example: 100000 octets as 32768 + 2 + 1 + 65536 + 1693 in partial chunks.
+    data = bytes(i % 251 for i in range(100000))
+    chunks = [(b"\xef", 32768), (b"\xe1", 2), (b"\xe0", 1), (b"\xf0", 65536), (b"\xc5\xdd", 1693)]
+    wire, pos = bytearray(b"\xcb"), 0  # new format, tag 11
+    for header, size in chunks:
+        wire += header + data[pos : pos + size]
+        pos += size
+    assert pos == len(data)
+    (packet,) = read_packets(bytes(wire))
+    assert packet.tag == 11 and packet.partial and packet.body == data
+
+
+def test_old_format_headers():
+    # RFC 4880 §4.2.1: tag in bits 5-2, length type in bits 1-0.
+    one = bytes([0x80 | (2 << 2) | 0, 3]) + b"abc"
+    two = bytes([0x80 | (6 << 2) | 1, 0, 2]) + b"xy"
+    four = bytes([0x80 | (13 << 2) | 2, 0, 0, 0, 1]) + b"z"
+    indeterminate = bytes([0x80 | (11 << 2) | 3]) + b"to the end"
+    packets = read_packets(one + two + four + indeterminate)
+    assert [(p.tag, p.body, p.old_format) for p in packets] == [
+        (2, b"abc", True),
+        (6, b"xy", True),
+        (13, b"z", True),
+        (11, b"to the end", True),
+    ]
+
+
+@given(st.lists(st.tuples(st.integers(1, 63), st.binary(max_size=9000)), max_size=4))
+def test_packet_round_trip(items):
+    wire = b"".join(encode_packet(tag, body) for tag, body in items)
+    assert [(p.tag, p.body) for p in read_packets(wire)] == items
+
+
+@given(st.binary(max_size=300))
+def test_reading_random_bytes_never_crashes(data):
+    # Any input either frames into packets or raises InputError: never another exception.
+    try:
+        packets = read_packets(data)
+    except InputError:
+        return
+    assert sum(p.header_length for p in packets) <= len(data)
+
+
+@pytest.mark.parametrize(
+    ("wire", "message"),
+    [
+        (b"\x41abc", "not the start of an OpenPGP packet"),
+        (b"\xcb\x05ab", "ends in the middle of a Literal Data Packet"),
+        (b"\xcb", "ends in the middle of a packet header"),
+        (b"\xcb\xff\x00\x00", "ends in the middle of a packet header"),
+        (b"\xcb\xef" + bytes(10), "ends in the middle"),
+        (b"\xc0\x00", "tag 0, which is reserved"),
+    ],
+)
+def test_broken_framing_is_refused(wire, message):
+    with pytest.raises(InputError, match=message):
+        read_packets(wire)
+
+
+# -- multiprecision integers (RFC 4880 §3.2) --------------------------------------------------------
+
+
+def test_mpi_examples_rfc4880_section3_2():
+    assert encode_mpi(1) == bytes.fromhex("000101")
+    assert encode_mpi(511) == bytes.fromhex("000901ff")
+    assert Reader(bytes.fromhex("000901ff"), "test").mpi_int() == 511
+
+
+def test_mpi_strips_leading_zeros():
+    assert encode_mpi(b"\x00\x00\x40\x01") == bytes.fromhex("000f4001")
+
+
+def test_reader_reports_truncation():
+    with pytest.raises(InputError, match="shorter than its fields need"):
+        Reader(bytes.fromhex("0010ff"), "Test Packet").mpi()
