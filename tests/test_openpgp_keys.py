@@ -58,7 +58,7 @@ def test_ed25519_primary_key_packet_layout(alice):
     assert body[0] == 4
     assert int.from_bytes(body[1:5], "big") == int(T0.timestamp())
     assert body[5] == 22
-    assert body[6:16] == bytes.fromhex("09" "2b06010401da470f01")
+    assert body[6:16] == bytes.fromhex("092b06010401da470f01")
     assert body[16:18] == (263).to_bytes(2, "big")  # 0x40 prefix + 256 bits
     assert body[18] == 0x40 and len(body) == 18 + 33
 
@@ -67,7 +67,7 @@ def test_curve25519_subkey_layout_and_kdf_params(alice):
     # RFC 6637 §9: ECDH key = OID, MPI point (0x40 || native), KDF params (03 01 hash cipher).
     body = read_packets(alice.public.to_bytes(armor=False))[3].body
     assert body[5] == 18
-    assert body[6:17] == bytes.fromhex("0a" "2b060104019755010501")
+    assert body[6:17] == bytes.fromhex("0a2b060104019755010501")
     assert body[17:19] == (263).to_bytes(2, "big") and body[19] == 0x40
     assert body[-4:] == bytes([3, 1, 8, 7])  # SHA-256, AES-128 key wrap, as GnuPG writes
 
@@ -124,7 +124,7 @@ def test_read_cert_of_a_secret_key_gives_its_certificate(alice):
 
 
 def test_read_key_of_a_certificate_is_refused(alice):
-    with pytest.raises(InputError, match="is a certificate .* not a secret key"):
+    with pytest.raises(InputError, match=r"is a certificate .* not a secret key"):
         openpgp.read_key(alice.public.to_bytes())
 
 

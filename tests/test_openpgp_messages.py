@@ -216,7 +216,9 @@ def test_aes128_session_key_is_read(bob):
 def test_signature_before_literal_data_is_read(alice):
     # The older form of a signed message: Signature, then Literal Data (RFC 4880 §11.3).
     signature = openpgp.dearmor(openpgp.sign(b"old style", alice, now=LATER))[1]
-    data, checks = openpgp.inline_verify(signature + literal(b"old style"), [alice.public], now=LATER)
+    data, checks = openpgp.inline_verify(
+        signature + literal(b"old style"), [alice.public], now=LATER
+    )
     assert data == b"old style" and checks[0].valid
 
 
@@ -259,7 +261,9 @@ def test_aead_packet_is_refused(bob):
 
 
 def test_unknown_pkesk_version_is_skipped(bob):
-    message = encode_packet(1, b"\x06" + bytes(40)) + encode_packet(18, seal(literal(b"x"), SESSION))
+    message = encode_packet(1, b"\x06" + bytes(40)) + encode_packet(
+        18, seal(literal(b"x"), SESSION)
+    )
     with pytest.raises(DecryptionError):
         openpgp.decrypt(message, [bob], now=LATER)
 
@@ -303,7 +307,9 @@ def test_mdc_is_checked_before_anything_is_released(bob):
     assert "MDC does not match" in listing[1].fields["decrypted"]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.data())
 def test_any_flipped_byte_is_an_error_not_different_plaintext(bob, data):
     message = _FLIP_CACHE.setdefault(
@@ -371,7 +377,9 @@ def test_changed_data_fails_verification(alice):
 
 def test_unknown_signer_fails_verification(alice, carol):
     signature = openpgp.sign(b"x", alice, now=LATER)
-    with pytest.raises(VerificationError, match=f"no certificate was given for the signing key {alice.key_id}"):
+    with pytest.raises(
+        VerificationError, match=f"no certificate was given for the signing key {alice.key_id}"
+    ):
         openpgp.verify(b"x", signature, [carol.public], now=LATER)
 
 
