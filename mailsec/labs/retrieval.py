@@ -83,6 +83,7 @@ class DevicesLab(Lab):
         self._subject = 0
         self.run: Run | None = None
         self._compare_html = ""
+        self._compared: Scenario | None = None
         self.base: Scenario = SCENARIOS["phone-then-laptop"]
         self.events: list[Event] = list(self.base.events)
 
@@ -440,7 +441,9 @@ class DevicesLab(Lab):
         at_end = self.run is None or self.step.value >= self.step.max
         scenario = self.scenario_now()
         self.run = run(scenario, client=self.client(), clock=lambda: self._start)
-        self._compare_html = self._comparison(scenario)
+        if scenario != self._compared:  # the comparison ignores the protocol controls
+            self._compare_html = self._comparison(scenario)
+            self._compared = scenario
         last = len(self.run.steps) - 1
         self._loading = True
         try:
