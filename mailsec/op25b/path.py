@@ -257,6 +257,8 @@ class _Walk:
         if not ruling.allowed:
             self.hop(self._refusal(came_from, server, port, ruling, leg))
             return
+        if ruling.section is not None:
+            self.steps.append(Step(f"MAIL FROM: {ruling.reason}", Outcome.WARN, ruling.section, 2))
         ruling = rcpt_ruling(
             self.world,
             server,
