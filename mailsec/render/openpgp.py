@@ -15,6 +15,7 @@ import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 
+from mailsec.openpgp.pgpmime import Delivery
 from mailsec.openpgp.trust import (
     COMPARISON,
     CertificationUse,
@@ -29,6 +30,8 @@ from mailsec.render.html import (
     OUTCOME_COLOURS,
     Fragment,
     badge,
+    callout,
+    code_block,
     escape,
     table,
     trace_list,
@@ -37,6 +40,7 @@ from mailsec.trace import Outcome
 
 __all__ = [
     "comparison_table",
+    "delivery_html",
     "packet_table",
     "trust_graph_svg",
     "trust_html",
@@ -369,3 +373,64 @@ def comparison_table(rows: Sequence[Comparison] = COMPARISON) -> Fragment:
             html_cells=True,
         )
     )
+
+
+def delivery_html(
+    delivery: Delivery,
+    *,
+    reader: str,
+    packets: Sequence[object] | None = None,
+    packets_note: str = "",
+) -> Fragment:
+    """What the reader's program shows, the text it read, the mail as it arrived, its packets."""
+    result = delivery.result
+    if result is None:
+        verdict = callout(
+            f"{escape(reader)}'s program refuses the mail and shows none of its text: "
+            f"{escape(delivery.refusal or '')}",
+            outcome=Outcome.FAIL,
+            title="Refused",
+        )
+    elif result.signature_valid is False:
+        verdict = callout(
+            "The signature does <strong>not</strong> verify: the mail was changed after it was "
+            "signed, or it was not signed by a key you have. Do not trust this text.",
+            outcome=Outcome.FAIL,
+            title="Bad signature",
+        )
+    elif result.signature_valid is None:
+        verdict = callout(
+            "Decrypted, but not signed: only you could read it, yet anyone who has your public "
+            "key could have written it.",
+            outcome=Outcome.WARN,
+            title="Decrypted, not signed",
+        )
+    else:
+        signer = result.verifications[0].reason if result.verifications else ""
+        what = "Decrypted, and the" if delivery.encrypted else "The"
+        verdict = callout(
+            f"{what} signature is good ({escape(signer)}).",
+            outcome=Outcome.OK,
+            title="Good signature" + (" on an encrypted mail" if delivery.encrypted else ""),
+        )
+    parts = [f'<div class="mailsec-pgp-delivery" style="{FONT}">', verdict]
+    if delivery.change:
+        parts.append(
+            callout(escape(delivery.change), outcome=Outcome.WARN, title="Changed in transit")
+        )
+    if result is not None and result.text is not None:
+        parts.append(f"<strong>The text {escape(reader)}'s program shows</strong>")
+        parts.append(code_block(result.text, label="decrypted text", max_lines=20))
+    parts.append("<strong>The mail as it arrived</strong>")
+    parts.append(
+        code_block(delivery.message.decode("ascii", "replace"), label="raw mail", max_lines=32)
+    )
+    if packets is not None:
+        parts.append(
+            packet_table(packets, caption="OpenPGP packets in the mail (like gpg --list-packets)")
+        )
+    if packets_note:
+        parts.append(f'<p style="color:#4a5563">{escape(packets_note)}</p>')
+    parts.append(trace_list(delivery.steps, title=f"What {reader}'s program did"))
+    parts.append("</div>")
+    return Fragment("".join(parts))
