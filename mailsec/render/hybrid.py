@@ -128,7 +128,7 @@ def hybrid_diagram(recipients: Sequence[str] = ("Bob", "Carol")) -> Fragment:
         rect(10, 30, 130, 40, "your message"),
         arrow(140, 50, 250, 50, "AES-256-GCM"),
         rect(250, 30, 190, 40, "ciphertext + tag", fill="#dbeafe", stroke=HY_COLOUR),
-        rect(10, 110, 130, 40, "content key (one-time)", fill="#fef3c7", stroke="#92400e"),
+        rect(10, 110, 130, 40, "content key", fill="#fef3c7", stroke="#92400e"),
         '<line x1="75" y1="110" x2="300" y2="72" stroke="#92400e" stroke-width="1.2" '
         'stroke-dasharray="3 3"/>',
         '<text x="190" y="100" font-size="11" fill="#92400e">locks the message</text>',
@@ -441,7 +441,13 @@ def size_speed_plot(
         ("public-key only", pk, PK_COLOUR, "", "square"),
         ("hybrid", hy, HY_COLOUR, ' stroke-dasharray="7 4"', "circle"),
     )
-    for name, values, colour, dash, shape in series:
+    # End labels (name and last value) sit right of the last point; keep the two 30 px apart.
+    label_y = [py(pk[-1]), py(hy[-1])]
+    if abs(label_y[0] - label_y[1]) < 30:
+        centre = sum(label_y) / 2
+        upper_first = label_y[0] <= label_y[1]
+        label_y = [centre - 15, centre + 15] if upper_first else [centre + 15, centre - 15]
+    for (name, values, colour, dash, shape), end_y in zip(series, label_y, strict=True):
         points = " ".join(f"{px(s):.1f},{py(v):.1f}" for s, v in zip(sizes, values, strict=True))
         out.append(
             f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2.2"{dash}/>'
@@ -457,7 +463,7 @@ def size_speed_plot(
                 out.append(
                     f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4.5" fill="#fff" stroke="{colour}" stroke-width="2">{tip}</circle>'
                 )
-        end_x, end_y = px(sizes[-1]), py(values[-1])
+        end_x = px(sizes[-1])
         out.append(
             f'<text x="{end_x + 10:.1f}" y="{end_y + 4:.1f}" font-size="12" font-weight="600" '
             f'fill="{colour}">{escape(name)}</text>'
