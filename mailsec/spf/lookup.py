@@ -199,7 +199,9 @@ class DnspythonSource:
         except dns.resolver.NXDOMAIN:
             return DnsAnswer(name, rdtype, DnsStatus.NXDOMAIN)
         except dns.exception.Timeout as exc:
-            return DnsAnswer(name, rdtype, DnsStatus.TIMEOUT, detail=str(exc))
+            waited = getattr(exc, "kwargs", {}).get("timeout")
+            detail = f"no answer within {waited:.1f} s" if waited else "no answer in time"
+            return DnsAnswer(name, rdtype, DnsStatus.TIMEOUT, detail=detail)
         except dns.resolver.NoNameservers as exc:
             return DnsAnswer(name, rdtype, DnsStatus.ERROR, detail=_short(exc))
         except dns.exception.DNSException as exc:
