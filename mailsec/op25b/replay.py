@@ -47,7 +47,7 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
-from mailsec.errors import MailsecError, NotAvailable
+from mailsec.errors import InputError, MailsecError, NotAvailable
 from mailsec.op25b.model import (
     STANDARD_WORLD,
     Attempt,
@@ -56,6 +56,7 @@ from mailsec.op25b.model import (
     Policy,
     ServiceKind,
     World,
+    check_address,
 )
 from mailsec.op25b.path import STORED, PathResult, Verdict, evaluate
 from mailsec.op25b.rules import Decision, auth_ruling, mail_ruling, rcpt_ruling
@@ -215,6 +216,14 @@ def _make_tls(workdir: Path, hostname: str) -> tuple[ssl.SSLContext, ssl.SSLCont
     return server_ctx, client_ctx
 
 
+def _valid(address: str) -> bool:
+    try:
+        check_address(address)
+    except InputError:
+        return False
+    return True
+
+
 # -- the servers' handler ------------------------------------------------------------------------
 
 
@@ -251,6 +260,9 @@ class _ModelHandler:
         if not ruling.allowed:
             assert ruling.reply is not None
             return ruling.reply.line
+        # The null reverse-path <> is allowed (RFC 5321 §4.5.5); anything else must be an address.
+        if address and not _valid(address):
+            return "553 5.1.7 Bad sender address syntax"
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 2.1.0 OK"
@@ -258,6 +270,8 @@ class _ModelHandler:
     async def handle_RCPT(
         self, _server: SMTP, session: Any, envelope: Any, address: str, rcpt_options: list[str]
     ) -> str:
+        if not _valid(address):
+            return "553 5.1.3 Bad recipient address syntax"
         ruling = rcpt_ruling(
             self.servers.world,
             self.host,
