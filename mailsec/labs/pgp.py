@@ -5,6 +5,8 @@ Each function returns a ready :class:`~mailsec.labs.frame.Lab`:
 - :func:`message_lab` — Alice, Bob and Carol send each other PGP/MIME mail (encrypted and
   signed, encrypted only, signed only); an attacker changes a byte on the way; the mail is opened
   by the recipient or by someone else; the packets are listed like ``gpg --list-packets``.
+- :func:`compare_lab` — the same text signed with PGP/MIME and with S/MIME (the course CA of
+  :mod:`mailsec.pki`), side by side, with what the reader needs for each.
 - :func:`trust_lab` — a web of trust the learner edits: owner trust per key, certifications
   added, revoked or removed, keys revoked, GnuPG's three numbers; the graph and every key's
   validity update at once, with the reason.
@@ -16,13 +18,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 import ipywidgets as widgets
 
 from mailsec import openpgp
 from mailsec.errors import InputError, MailsecError
 from mailsec.labs.frame import Lab
-from mailsec.openpgp.pgpmime import Delivery, Protection, Tamper, deliver, protect
+from mailsec.openpgp.pgpmime import (
+    Delivery,
+    Protection,
+    SideBySide,
+    Tamper,
+    deliver,
+    protect,
+    sign_both,
+)
 from mailsec.openpgp.trust import (
     OwnerTrust,
     TrustPolicy,
@@ -30,13 +41,15 @@ from mailsec.openpgp.trust import (
     WebOfTrust,
     evaluate,
 )
-from mailsec.render.openpgp import delivery_html, trust_html
+from mailsec.render.openpgp import delivery_html, side_by_side_html, trust_html
 
 __all__ = [
     "PEOPLE",
     "SCENARIOS",
+    "CompareLab",
     "MessageLab",
     "TrustLab",
+    "compare_lab",
     "make_people",
     "message_lab",
     "trust_lab",
@@ -442,3 +455,78 @@ class MessageLab(Lab):
 def message_lab(keys: Mapping[str, openpgp.SecretKey] | None = None) -> MessageLab:
     """The message lab, ready to display (keys for Alice, Bob and Carol are made once here)."""
     return MessageLab(keys)
+
+
+# -- PGP next to S/MIME ---------------------------------------------------------------------------
+
+
+class CompareLab(Lab):
+    """The same text signed with PGP/MIME and with S/MIME; change it; take away what each needs."""
+
+    def __init__(self, alice: openpgp.SecretKey | None = None, pki: Any = None) -> None:
+        from mailsec.pki import course_pki
+
+        self.alice = alice or openpgp.generate_key("Alice <alice@example.org>")
+        self.pki = pki or course_pki()
+        self.pair: SideBySide | None = None
+        wide = {"description_width": "initial"}
+        self.text = widgets.Textarea(
+            value="Hi Bob,\nthe invoice total is 120 EUR.\nAlice\n",
+            description="Text:",
+            style=wide,
+            layout=widgets.Layout(width="520px", height="80px"),
+        )
+        self.change = widgets.Checkbox(
+            value=False, description="Change one letter in transit", indent=False
+        )
+        self.has_key = widgets.Checkbox(
+            value=True, description="Bob already has Alice's OpenPGP public key", indent=False
+        )
+        self.trusts_ca = widgets.Checkbox(
+            value=True, description="Bob's mail program trusts the course root CA", indent=False
+        )
+        for control, css in (
+            (self.text, "mailsec-cmp-text"),
+            (self.change, "mailsec-cmp-change"),
+            (self.has_key, "mailsec-cmp-has-key"),
+            (self.trusts_ca, "mailsec-cmp-trusts-ca"),
+        ):
+            control.add_class(css)
+        super().__init__(
+            "Lab: PGP and S/MIME side by side",
+            intro="Alice signs the same text with PGP/MIME and with S/MIME. Compare the two mails, "
+            "then take away what Bob needs for each: Alice's public key (PGP) or the root CA "
+            "(S/MIME).",
+            controls=[self.text, widgets.HBox([self.change, self.has_key, self.trusts_ca])],
+        )
+        self.add_class("mailsec-cmp-lab")
+        self.on_change([self.text, self.change, self.has_key, self.trusts_ca], self.update)
+        self.update()
+
+    def update(self) -> None:
+        pair = sign_both(
+            self.text.value,
+            pgp_key=self.alice,
+            pgp_certs=[self.alice.public] if self.has_key.value else [],
+            smime_key=self.pki.alice.key,
+            smime_certificate=self.pki.alice.certificate,
+            # Untrusting the course CA: Bob's program trusts only some other root.
+            smime_trusted=[
+                self.pki.ca.certificate
+                if self.trusts_ca.value
+                else self.pki.unknown_root.certificate
+            ],
+            headers={
+                "From": "Alice <alice@example.org>",
+                "To": "Bob <bob@example.org>",
+                "Subject": "Invoice",
+            },
+            change_text=self.change.value,
+        )
+        self.pair = pair
+        self.show(str(side_by_side_html(pair)))
+
+
+def compare_lab(alice: openpgp.SecretKey | None = None, pki: Any = None) -> CompareLab:
+    """PGP/MIME and S/MIME on the same message, ready to display."""
+    return CompareLab(alice, pki)

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage, Message
 from email.utils import format_datetime, make_msgid
+from typing import Any
 
 from mailsec.errors import InputError, MailsecError, VerificationError
 from mailsec.openpgp.armor import ArmorLabel, armor, dearmor
@@ -46,6 +47,7 @@ __all__ = [
     "PgpMimeKind",
     "PgpMimeResult",
     "Protection",
+    "SideBySide",
     "Tamper",
     "canonicalize",
     "deliver",
@@ -53,6 +55,7 @@ __all__ = [
     "micalg_for",
     "protect",
     "read_message",
+    "sign_both",
     "sign_message",
     "split_signed",
 ]
@@ -692,3 +695,114 @@ def deliver(
         return Delivery(encrypted, tamper, change, arrived, binary, None, exc.message, tuple(steps))
     steps.extend(result.steps)
     return Delivery(encrypted, tamper, change, arrived, binary, result, None, tuple(steps))
+
+
+# -- PGP/MIME next to S/MIME on the same message --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SideBySide:
+    """The same text signed with PGP/MIME and with S/MIME, and how a reader checks each."""
+
+    text: str
+    changed: bool
+    """Whether one letter of the signed text was changed in transit (in both)."""
+    pgp_message: bytes
+    smime_message: bytes
+    pgp: PgpMimeResult
+    smime: Any
+    """The :class:`mailsec.smime.Verification` of the S/MIME message."""
+    rows: tuple[tuple[str, str, str], ...]
+    """(aspect, PGP/MIME, S/MIME) facts about these two messages."""
+
+    @property
+    def pgp_valid(self) -> bool:
+        return self.pgp.signature_valid is True
+
+    @property
+    def smime_valid(self) -> bool:
+        return bool(self.smime.valid)
+
+
+def _change_letter(message: bytes, signed: bytes) -> bytes:
+    head, _sep, body = signed.partition(b"\r\n\r\n")
+    index = next((i for i, c in enumerate(body) if 0x61 <= c <= 0x7A), None)
+    if index is None:
+        return message
+    return message.replace(
+        signed,
+        head + b"\r\n\r\n" + body[:index] + bytes([body[index] - 0x20]) + body[index + 1 :],
+        1,
+    )
+
+
+def sign_both(
+    text: str,
+    *,
+    pgp_key: SecretKey,
+    pgp_certs: Sequence[Certificate],
+    smime_key: Any,
+    smime_certificate: Any,
+    smime_trusted: Sequence[Any],
+    headers: Mapping[str, str],
+    change_text: bool = False,
+    now: datetime | None = None,
+) -> SideBySide:
+    """Sign ``text`` both ways (RFC 3156 and RFC 8551), optionally change it, and check both.
+
+    ``pgp_certs`` are the OpenPGP certificates the reader already has; ``smime_trusted`` are the
+    root certificates the reader's program trusts. The S/MIME signature carries the signer's
+    certificate; the OpenPGP one carries only a key ID and fingerprint.
+    """
+    from mailsec.smime import sign_message as smime_sign
+    from mailsec.smime import verify_message as smime_verify
+
+    if not text.strip():
+        raise InputError("The text is empty: type a few words to sign.")
+    pgp = sign_message(text, pgp_key, headers=headers, now=now).as_bytes(policy=POLICY)
+    plain_message = _entity(text)
+    for name, value in headers.items():
+        plain_message[name] = value
+    plain = plain_message.as_bytes(policy=POLICY)
+    smime = smime_sign(plain, key=smime_key, certificate=smime_certificate)
+    if change_text:
+        pgp = _change_letter(pgp, split_signed(pgp)[0])
+        smime = _change_letter(smime, split_signed(smime)[0])
+    pgp_result = read_message(pgp, certs=pgp_certs, now=now)
+    smime_result = smime_verify(smime, trusted=smime_trusted, now=now)
+    _pgp_signed, pgp_sig = split_signed(pgp)
+    _smime_signed, smime_sig = split_signed(smime)
+    rows = (
+        (
+            "Content-Type",
+            "multipart/signed; protocol=application/pgp-signature",
+            "multipart/signed; protocol=application/pkcs7-signature",
+        ),
+        (
+            "Hash named in micalg",
+            str(_parse(pgp).get_param("micalg")),
+            str(_parse(smime).get_param("micalg")),
+        ),
+        (
+            "Signature part",
+            f"{len(pgp_sig):,} bytes, ASCII-armored OpenPGP packet",
+            f"{len(smime_sig):,} bytes, base64 CMS SignedData",
+        ),
+        ("Whole mail", f"{len(pgp):,} bytes", f"{len(smime):,} bytes"),
+        (
+            "Carries the signer's key",
+            "No: only its key ID and fingerprint",
+            "Yes: the signer's certificate travels with the signature",
+        ),
+        (
+            "The reader needs beforehand",
+            "The sender's public key, and a reason to believe it is hers (web of trust)",
+            "Only the root CA certificate in the trust store",
+        ),
+        (
+            "Result here",
+            "good signature" if pgp_result.signature_valid else "NOT verified",
+            smime_result.status.value,
+        ),
+    )
+    return SideBySide(text, change_text, pgp, smime, pgp_result, smime_result, rows)

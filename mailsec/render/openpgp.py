@@ -15,7 +15,7 @@ import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 
-from mailsec.openpgp.pgpmime import Delivery
+from mailsec.openpgp.pgpmime import Delivery, SideBySide
 from mailsec.openpgp.trust import (
     COMPARISON,
     CertificationUse,
@@ -42,6 +42,7 @@ __all__ = [
     "comparison_table",
     "delivery_html",
     "packet_table",
+    "side_by_side_html",
     "trust_graph_svg",
     "trust_html",
     "trust_table",
@@ -434,3 +435,45 @@ def delivery_html(
     parts.append(trace_list(delivery.steps, title=f"What {reader}'s program did"))
     parts.append("</div>")
     return Fragment("".join(parts))
+
+
+def side_by_side_html(pair: SideBySide) -> Fragment:
+    """PGP/MIME and S/MIME on the same text: the two mails, their verdicts, the differences."""
+
+    def column(title: str, raw: bytes, ok: bool, verdict: str) -> str:
+        outcome = Outcome.OK if ok else Outcome.FAIL
+        return (
+            f'<div style="flex:1 1 380px;min-width:300px">'
+            f'<h4 style="margin:4px 0">{escape(title)}</h4>'
+            + callout(
+                escape(verdict),
+                outcome=outcome,
+                title="signature verified" if ok else "signature NOT verified",
+            )
+            + code_block(raw.decode("ascii", "replace"), label=f"{title} mail", max_lines=26)
+            + "</div>"
+        )
+
+    smime_steps = pair.smime.steps[-1].text if pair.smime.steps else ""
+    pgp_steps = pair.pgp.steps[-1].text if pair.pgp.steps else ""
+    body = [
+        f'<div class="mailsec-pgp-vs-smime" style="{FONT}">',
+        callout(
+            "One letter of the signed text was changed in transit, in both mails.",
+            outcome=Outcome.WARN,
+            title="Changed in transit",
+        )
+        if pair.changed
+        else "",
+        '<div style="display:flex;flex-wrap:wrap;gap:12px">',
+        column("PGP/MIME (RFC 3156)", pair.pgp_message, pair.pgp_valid, pgp_steps),
+        column("S/MIME (RFC 8551)", pair.smime_message, pair.smime_valid, smime_steps),
+        "</div>",
+        table(
+            ("", "PGP/MIME", "S/MIME"),
+            pair.rows,
+            caption="The same text, signed two ways",
+        ),
+        "</div>",
+    ]
+    return Fragment("".join(body))
