@@ -505,12 +505,18 @@ def measurement_table(
 ) -> Fragment:
     """The plotted numbers as a table (the plot's full text alternative)."""
     pk, hy = _values(measurement, metric, recipients)
+
+    def cell(value: float) -> str:
+        if metric is Metric.SIZE:
+            return f"{format_bytes(value)} ({value:,.0f} bytes)"
+        return format_seconds(value)
+
     rows = [
         (
             format_bytes(p.size),
             f"{p.public_key_only.rsa_operations:,}",
-            _format_value(metric, a),
-            _format_value(metric, b),
+            cell(a),
+            cell(b),
             f"{a / max(b, 1e-12):,.1f}×",
         )
         for p, a, b in zip(measurement.points, pk, hy, strict=True)
