@@ -275,7 +275,12 @@ def expand(macro: MacroString, context: MacroContext) -> str:
             out.append(token.value)
         else:
             value = context.value(token.letter)
-            if token.keep is None and not token.reverse and not token.url_escape:
+            if (
+                token.keep is None
+                and not token.reverse
+                and not token.url_escape
+                and token.delimiters == "."
+            ):
                 out.append(value)
             else:
                 out.append(_transform(value, token))

@@ -298,6 +298,18 @@ def _parse_mechanism(record: str, term: str, pos: int) -> Mechanism:
         m = _CIDR_SUFFIX.search(rest)
         assert m is not None  # the pattern matches the empty string at the end
         domain_part = rest[: m.start()]
+        if domain_part and not domain_part.startswith(":"):
+            if re.fullmatch(r"/[0-9]+", domain_part):
+                reason = (
+                    f"{term!r}: an IPv6 prefix length needs two slashes, as in "
+                    f"{kind.value}{domain_part}/{rest[m.start() :]}"
+                )
+            else:
+                reason = (
+                    f"{term!r}: after '{kind.value}' comes ':domain', '/prefix' or '//prefix6', "
+                    f"not {domain_part!r}"
+                )
+            raise SpfSyntaxError(record, rest_pos, reason)
         cidr4 = cidr6 = None
         if m.group(1) is not None:
             cidr4 = _cidr(record, m.group(1), 32, rest_pos + m.start(1) - 1, "IPv4")
@@ -305,13 +317,6 @@ def _parse_mechanism(record: str, term: str, pos: int) -> Mechanism:
             cidr6 = _cidr(record, m.group(2), 128, rest_pos + m.start(2) - 2, "IPv6")
         spec = None
         if domain_part:
-            if not domain_part.startswith(":"):
-                raise SpfSyntaxError(
-                    record,
-                    rest_pos,
-                    f"{term!r}: after '{kind.value}' comes ':domain', '/prefix' or '//prefix6', "
-                    f"not {domain_part!r}",
-                )
             spec = parse_domain_spec(record, domain_part[1:], rest_pos + 1, f"'{kind.value}:'")
         return make(domain_spec=spec, cidr4=cidr4, cidr6=cidr6)
 
