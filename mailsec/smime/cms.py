@@ -23,12 +23,13 @@ before anything is returned. AES-CBC has no integrity check at all; :class:`Open
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import hashlib
 import hmac
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from asn1crypto import algos, cms, core, keys
@@ -42,7 +43,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.x963kdf import X963KDF
 from cryptography.hazmat.primitives.padding import PKCS7
 
-from mailsec.errors import DecryptionError, InputError
+from mailsec.errors import DecryptionError, InputError, MailsecError
 from mailsec.trace import Outcome, Step, Trace
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "SignatureCheck",
     "build_enveloped",
     "content_kind",
+    "damaged_input",
     "load_content_info",
     "open_enveloped",
     "verify_signed_data",
@@ -155,6 +157,27 @@ _WRAP_SIZES = {"aes128_wrap": 16, "aes192_wrap": 24, "aes256_wrap": 32}
 
 
 # -- parsing -------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def damaged_input(what: str = "The S/MIME part") -> Iterator[None]:
+    """Turn a parse failure deep inside a CMS structure into one sentence (never a traceback).
+
+    asn1crypto parses lazily, so a damaged or truncated structure can fail at the first access to
+    an inner field rather than at load time, and cryptography's lazy certificate fields raise
+    several exception types (ValueError, InvalidVersion, UnsupportedAlgorithm ...). Whatever goes
+    wrong while reading an untrusted structure means it is damaged; errors mailsec raises on
+    purpose pass through.
+    """
+    try:
+        yield
+    except MailsecError:
+        raise
+    except Exception:  # asn1crypto and cryptography raise many kinds on malformed DER
+        raise InputError(
+            f"{what} is not a readable CMS structure: it is truncated or damaged. "
+            "Ask the sender to send the message again."
+        ) from None
 
 
 def load_content_info(der: bytes) -> cms.ContentInfo:

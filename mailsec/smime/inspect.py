@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from asn1crypto import cms
 
 from mailsec.errors import InputError
-from mailsec.smime.cms import ECDH_SCHEMES, GcmParameters, load_content_info
+from mailsec.smime.cms import ECDH_SCHEMES, GcmParameters, damaged_input, load_content_info
 from mailsec.smime.messages import MessageKind, message_kind
 from mailsec.smime.mime import (
     CRLF,
@@ -312,7 +312,8 @@ def cms_outline(message: bytes) -> CmsNode:
         der = decode_body(split_message(signature_part))
     else:
         der = decode_body(split)
-    return _outline(load_content_info(der))
+    with damaged_input():
+        return _outline(load_content_info(der))
 
 
 # -- changing messages ---------------------------------------------------------------------------
@@ -336,13 +337,13 @@ def _rewrap(split_data: bytes, der: bytes) -> bytes:
 
 def _ciphertext_span(der: bytes) -> tuple[int, int, cms.ContentInfo]:
     info = load_content_info(der)
-    body = info["content"]
     key = (
         "auth_encrypted_content_info"
         if info["content_type"].native == "authenticated_enveloped_data"
         else "encrypted_content_info"
     )
-    ciphertext = body[key]["encrypted_content"].native
+    with damaged_input():
+        ciphertext = info["content"][key]["encrypted_content"].native
     start = der.rfind(ciphertext)
     if start < 0:
         raise InputError(

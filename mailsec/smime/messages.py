@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from email.utils import getaddresses
 from typing import TYPE_CHECKING
 
+from asn1crypto import cms
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -106,7 +107,8 @@ def message_kind(message: bytes | SplitMessage) -> MessageKind:
             return MessageKind.AUTH_ENVELOPED
         if smime_type == "enveloped-data":
             return MessageKind.ENVELOPED
-        kind = cmslib.content_kind(load_content_info(decode_body(split)))
+        with cmslib.damaged_input():
+            kind = cmslib.content_kind(load_content_info(decode_body(split)))
         return {
             "signed_data": MessageKind.OPAQUE_SIGNED,
             "enveloped_data": MessageKind.ENVELOPED,
@@ -260,6 +262,16 @@ def decrypt_message(message: bytes, *, key: PrivateKey, certificate: x509.Certif
     der = decode_body(split)
     info = load_content_info(der)
     _check_key_matches_for_decrypt(key, certificate)
+    with cmslib.damaged_input():
+        opened = _open(info, der, key, certificate)
+    entity = opened.content
+    plain = b"".join(f + CRLF for f in split.outer) + b"MIME-Version: 1.0" + CRLF + entity
+    return Decrypted(plain, entity, kind, opened.cipher, opened.recipient_kind, opened.steps)
+
+
+def _open(
+    info: cms.ContentInfo, der: bytes, key: PrivateKey, certificate: x509.Certificate
+) -> cmslib.Opened:
     if (
         cmslib.content_kind(info) == "enveloped_data"
         and isinstance(key, rsa.RSAPrivateKey)
@@ -269,12 +281,8 @@ def decrypt_message(message: bytes, *, key: PrivateKey, certificate: x509.Certif
         ].native
         in ("aes128_cbc", "aes256_cbc")
     ):
-        opened = _open_with_cryptography(info, der, key, certificate)
-    else:
-        opened = cmslib.open_enveloped(info, key, certificate)
-    entity = opened.content
-    plain = b"".join(f + CRLF for f in split.outer) + b"MIME-Version: 1.0" + CRLF + entity
-    return Decrypted(plain, entity, kind, opened.cipher, opened.recipient_kind, opened.steps)
+        return _open_with_cryptography(info, der, key, certificate)
+    return cmslib.open_enveloped(info, key, certificate)
 
 
 def _check_key_matches_for_decrypt(key: PrivateKey, certificate: x509.Certificate) -> None:
@@ -285,16 +293,16 @@ def _check_key_matches_for_decrypt(key: PrivateKey, certificate: x509.Certificat
 
 
 def _open_with_cryptography(
-    info: object, der: bytes, key: rsa.RSAPrivateKey, certificate: x509.Certificate
+    info: cms.ContentInfo, der: bytes, key: rsa.RSAPrivateKey, certificate: x509.Certificate
 ) -> cmslib.Opened:
     """RSA + AES-CBC EnvelopedData: cryptography's pkcs7_decrypt_der does it (50+, no oracle)."""
-    recipients = info["content"]["recipient_infos"]  # type: ignore[index]
+    recipients = info["content"]["recipient_infos"]
     if not any(cmslib._matches(ri.chosen["rid"].chosen, certificate) for ri in recipients):
         raise DecryptionError(
             "The message is not encrypted for this certificate: none of its "
             f"{len(recipients)} recipient(s) names it. Use the key and certificate of a recipient."
         )
-    algorithm = info["content"]["encrypted_content_info"]["content_encryption_algorithm"]  # type: ignore[index]
+    algorithm = info["content"]["encrypted_content_info"]["content_encryption_algorithm"]
     cipher = ContentCipher.from_oid_name(algorithm["algorithm"].native)
     try:
         content = pkcs7.pkcs7_decrypt_der(der, certificate, key, [])
@@ -422,7 +430,8 @@ def verify_message(
         raise _not_smime(split, "signed")
     if cmslib.content_kind(info) != "signed_data":
         raise InputError("The signature part does not hold a CMS SignedData structure.")
-    signature = cmslib.verify_signed_data(info, content)
+    with cmslib.damaged_input("The signature (smime.p7s)"):
+        signature = cmslib.verify_signed_data(info, content)
     steps = list(signature.steps)
     sender = _sender(split)
     if signature.signer is None:
@@ -438,13 +447,14 @@ def verify_message(
                 "RFC 8551 §3",
             )
         )
-    check = check_certificate(
-        signature.signer,
-        trusted=trusted,
-        intermediates=[c for c in signature.certificates if c != signature.signer],
-        email=sender,
-        now=now,
-    )
+    with cmslib.damaged_input("The signer's certificate"):
+        check = check_certificate(
+            signature.signer,
+            trusted=trusted,
+            intermediates=[c for c in signature.certificates if c != signature.signer],
+            email=sender,
+            now=now,
+        )
     steps.extend(Step(s.text, s.outcome, s.section, s.depth + 1, s.data) for s in check.steps)
     status = {
         CertificateStatus.VALID: SignatureStatus.VALID,
