@@ -77,8 +77,21 @@ def _button(text: str, css: str, tooltip: str, icon: str = "") -> widgets.Button
 class DevicesLab(Lab):
     """Devices, a server mailbox and a timeline of events, under POP3 or IMAP4."""
 
-    def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
-        self._start = clock().replace(second=0, microsecond=0)
+    def __init__(
+        self,
+        *,
+        scenario: str = "phone-then-laptop",
+        protocol: Protocol = Protocol.POP3,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        if scenario != OWN and scenario not in SCENARIOS:
+            raise InputError(
+                f"There is no prepared scenario called {scenario!r}: use one of "
+                f"{[*SCENARIOS, OWN]!r}."
+            )
+        # Scenarios start at 08:00 on the clock's day, so "morning" and "evening" in the stories
+        # are morning and evening on screen.
+        self._start = clock().replace(hour=8, minute=0, second=0, microsecond=0)
         self._loading = False
         self._subject = 0
         self.run: Run | None = None
@@ -91,7 +104,7 @@ class DevicesLab(Lab):
         self.scenario = widgets.Dropdown(
             options=[(s.title, k) for k, s in SCENARIOS.items()]
             + [("Your own timeline (use the buttons below)", OWN)],
-            value="phone-then-laptop",
+            value=scenario,
             description="Scenario:",
             style=_STYLE,
             layout=widgets.Layout(width="520px"),
@@ -100,7 +113,7 @@ class DevicesLab(Lab):
         self.story = widgets.HTML("")
         self.protocol = widgets.ToggleButtons(
             options=[("POP3", Protocol.POP3), ("IMAP4", Protocol.IMAP4)],
-            value=Protocol.POP3,
+            value=protocol,
             description="Protocol:",
             style=_STYLE,
             tooltips=[
@@ -499,6 +512,23 @@ class DevicesLab(Lab):
         )
 
 
-def devices_lab(*, clock: Callable[[], datetime] = utc_now) -> DevicesLab:
-    """The chapter 01 devices lab, ready to display."""
-    return DevicesLab(clock=clock)
+def devices_lab(
+    scenario: str = "phone-then-laptop",
+    *,
+    protocol: Protocol | str = Protocol.POP3,
+    clock: Callable[[], datetime] = utc_now,
+) -> DevicesLab:
+    """The chapter 01 devices lab, ready to display.
+
+    ``scenario`` is the key of a prepared scenario (see
+    :data:`mailsec.retrieval.scenarios.SCENARIOS`) or ``"own"`` for an empty timeline;
+    ``protocol`` is ``"POP3"`` or ``"IMAP4"``.
+    """
+    if isinstance(protocol, str):
+        try:
+            protocol = Protocol(protocol.upper())
+        except ValueError:
+            raise InputError(
+                f"The protocol {protocol!r} is not one this lab knows: use 'POP3' or 'IMAP4'."
+            ) from None
+    return DevicesLab(scenario=scenario, protocol=protocol, clock=clock)
