@@ -7,6 +7,8 @@ Each function returns a ready :class:`~mailsec.labs.frame.Lab`:
   by the recipient or by someone else; the packets are listed like ``gpg --list-packets``.
 - :func:`compare_lab` — the same text signed with PGP/MIME and with S/MIME (the course CA of
   :mod:`mailsec.pki`), side by side, with what the reader needs for each.
+- :func:`exchange_with_gnupg` — not a widget: mail from mailsec to GnuPG and back, in a
+  temporary GNUPGHOME; it says plainly when gpg is not installed.
 - :func:`trust_lab` — a web of trust the learner edits: owner trust per key, certifications
   added, revoked or removed, keys revoked, GnuPG's three numbers; the graph and every key's
   validity update at once, with the reason.
@@ -16,8 +18,13 @@ Keys are generated once when a lab is built, never inside a callback, so callbac
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
@@ -31,7 +38,9 @@ from mailsec.openpgp.pgpmime import (
     SideBySide,
     Tamper,
     deliver,
+    encrypt_message,
     protect,
+    read_message,
     sign_both,
 )
 from mailsec.openpgp.trust import (
@@ -42,14 +51,18 @@ from mailsec.openpgp.trust import (
     evaluate,
 )
 from mailsec.render.openpgp import delivery_html, side_by_side_html, trust_html
+from mailsec.trace import Outcome, Step, Trace
 
 __all__ = [
     "PEOPLE",
     "SCENARIOS",
     "CompareLab",
+    "GnupgExchange",
+    "GpgRun",
     "MessageLab",
     "TrustLab",
     "compare_lab",
+    "exchange_with_gnupg",
     "make_people",
     "message_lab",
     "trust_lab",
@@ -530,3 +543,164 @@ class CompareLab(Lab):
 def compare_lab(alice: openpgp.SecretKey | None = None, pki: Any = None) -> CompareLab:
     """PGP/MIME and S/MIME on the same message, ready to display."""
     return CompareLab(alice, pki)
+
+
+# -- GnuPG in the notebook --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GpgRun:
+    """One gpg command and what it printed."""
+
+    command: str
+    returncode: int
+    output: str
+    """What gpg said on standard error (its messages to people)."""
+
+
+@dataclass(frozen=True)
+class GnupgExchange:
+    """Mail between mailsec and GnuPG, both ways, in a throw-away GNUPGHOME."""
+
+    available: bool
+    version: str
+    runs: tuple[GpgRun, ...] = ()
+    gpg_read_ours: bool = False
+    """gpg decrypted Alice's PGP/MIME mail to Bob and found a good signature."""
+    we_read_theirs: bool = False
+    """mailsec decrypted gpg's reply and found a good signature."""
+    reply_text: str = ""
+    steps: Trace = ()
+
+
+def exchange_with_gnupg(
+    alice: openpgp.SecretKey,
+    bob: openpgp.SecretKey,
+    *,
+    text: str = "Hi Bob, this mail was encrypted by mailsec.\n",
+    reply: str = "Hi Alice, GnuPG read it and wrote this reply.\n",
+    gpg: str | None = None,
+    timeout: float = 60.0,
+) -> GnupgExchange:
+    # ``gpg``: the program to run (a name on PATH or a path); None means "gpg".
+    """Alice (mailsec) writes to Bob, who uses GnuPG; Bob answers with GnuPG; mailsec reads it.
+
+    Bob's secret key and Alice's certificate are imported into a temporary GNUPGHOME, removed at
+    the end. Without gpg the result says so (``available`` False) and nothing is run.
+    """
+    binary = shutil.which(gpg or "gpg")
+    if not binary:
+        return GnupgExchange(
+            False,
+            "",
+            steps=(
+                Step(
+                    "GnuPG (gpg) is not installed here, so this exchange was not run. Install "
+                    "the Debian/Ubuntu package 'gnupg' (Binder's environment has it) and run "
+                    "the cell again.",
+                    Outcome.WARN,
+                ),
+            ),
+        )
+    runs: list[GpgRun] = []
+    steps: list[Step] = []
+    root = Path(tempfile.mkdtemp(prefix="mailsec-gpg-"))
+    home = root / "home"
+    home.mkdir(mode=0o700)
+
+    def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+        command = [binary, "--homedir", str(home), "--batch", "--no-tty", *args]
+        result = subprocess.run(
+            command, input=stdin, capture_output=True, timeout=timeout, check=False
+        )
+        shown = " ".join(["gpg", *args])
+        runs.append(
+            GpgRun(shown, result.returncode, result.stderr.decode("utf-8", "replace").strip())
+        )
+        return result
+
+    try:
+        version = run("--version").stdout.decode().splitlines()[0]
+        run("--import", stdin=bob.to_bytes(armor=True))
+        run("--import", stdin=alice.public.to_bytes(armor=True))
+        steps.append(
+            Step(
+                f"{version}: imported Bob's secret key and Alice's certificate into a temporary GNUPGHOME.",
+                Outcome.INFO,
+            )
+        )
+        mail = encrypt_message(
+            text,
+            [bob.public],
+            sign_with=[alice],
+            headers={"From": alice.user_ids[0], "To": bob.user_ids[0], "Subject": "From mailsec"},
+        )
+        armored = list(mail.iter_parts())[1].get_payload(decode=True) or b""
+        opened = run("--trust-model", "always", "--decrypt", stdin=armored)
+        said = opened.stderr.decode("utf-8", "replace")
+        gpg_read_ours = (
+            opened.returncode == 0
+            and "Good signature" in said
+            and text.strip().encode() in opened.stdout
+        )
+        steps.append(
+            Step(
+                "gpg decrypted mailsec's PGP/MIME mail and found a good signature from Alice."
+                if gpg_read_ours
+                else "gpg could not decrypt or verify mailsec's mail; see its messages below.",
+                Outcome.OK if gpg_read_ours else Outcome.FAIL,
+                "RFC 3156 §6.2",
+            )
+        )
+        entity = (
+            b'Content-Type: text/plain; charset="utf-8"\r\n\r\n'
+            + reply.replace("\n", "\r\n").encode()
+        )
+        sealed = run(
+            "--trust-model",
+            "always",
+            "--armor",
+            "--sign",
+            "--encrypt",
+            "-u",
+            bob.fingerprint,
+            "-r",
+            alice.fingerprint,
+            stdin=entity,
+        )
+        we_read_theirs, reply_text = False, ""
+        if sealed.returncode == 0:
+            message = (
+                b"MIME-Version: 1.0\r\n"
+                b'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="gpg"\r\n'
+                b"\r\n--gpg\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n"
+                b"--gpg\r\nContent-Type: application/octet-stream\r\n\r\n"
+                + sealed.stdout
+                + b"\r\n--gpg--\r\n"
+            )
+            try:
+                result = read_message(message, keys=[alice], certs=[bob.public])
+                we_read_theirs = bool(result.signature_valid)
+                reply_text = result.text or ""
+            except MailsecError as exc:
+                steps.append(Step(f"mailsec refused gpg's reply: {exc.message}", Outcome.FAIL))
+        steps.append(
+            Step(
+                "mailsec decrypted GnuPG's reply and found a good signature from Bob."
+                if we_read_theirs
+                else "mailsec could not read GnuPG's reply.",
+                Outcome.OK if we_read_theirs else Outcome.FAIL,
+                "RFC 3156 §6.2",
+            )
+        )
+        return GnupgExchange(
+            True, version, tuple(runs), gpg_read_ours, we_read_theirs, reply_text, tuple(steps)
+        )
+    finally:
+        subprocess.run(
+            ["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"],
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+        shutil.rmtree(root, ignore_errors=True)

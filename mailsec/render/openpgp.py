@@ -41,6 +41,7 @@ from mailsec.trace import Outcome
 __all__ = [
     "comparison_table",
     "delivery_html",
+    "gnupg_html",
     "packet_table",
     "side_by_side_html",
     "trust_graph_svg",
@@ -477,3 +478,55 @@ def side_by_side_html(pair: SideBySide) -> Fragment:
         "</div>",
     ]
     return Fragment("".join(body))
+
+
+def gnupg_html(exchange: object) -> Fragment:
+    """The mailsec ↔ GnuPG exchange (:class:`mailsec.labs.pgp.GnupgExchange`): verdicts, commands."""
+    if not getattr(exchange, "available", False):
+        steps = getattr(exchange, "steps", ())
+        message = steps[0].text if steps else "GnuPG is not installed here."
+        return Fragment(callout(escape(message), outcome=Outcome.WARN, title="GnuPG is missing"))
+    parts = [f'<div class="mailsec-gnupg" style="{FONT}">']
+    for title, ok, yes, no in (
+        (
+            "mailsec → GnuPG",
+            getattr(exchange, "gpg_read_ours", False),
+            "GnuPG decrypted mailsec's mail and found Alice's signature good.",
+            "GnuPG could not read mailsec's mail.",
+        ),
+        (
+            "GnuPG → mailsec",
+            getattr(exchange, "we_read_theirs", False),
+            "mailsec decrypted GnuPG's reply and found Bob's signature good.",
+            "mailsec could not read GnuPG's reply.",
+        ),
+    ):
+        parts.append(
+            callout(
+                escape(yes if ok else no),
+                outcome=Outcome.OK if ok else Outcome.FAIL,
+                title=f"{title}: {'works' if ok else 'failed'}",
+            )
+        )
+    reply = getattr(exchange, "reply_text", "")
+    if reply:
+        parts.append("<strong>GnuPG's reply, as mailsec read it</strong>")
+        parts.append(code_block(reply, label="reply from GnuPG"))
+    rows = [
+        (
+            f'<code style="{MONO}">{escape(run.command)}</code>',
+            "ok" if run.returncode == 0 else f"exit {run.returncode}",
+            code_block(run.output, max_lines=8) if run.output else "",
+        )
+        for run in getattr(exchange, "runs", ())
+    ]
+    parts.append(
+        table(
+            ("Command", "Result", "What gpg said"),
+            rows,
+            caption=f"The gpg commands ({escape(getattr(exchange, 'version', ''))})",
+            html_cells=True,
+        )
+    )
+    parts.append("</div>")
+    return Fragment("".join(parts))
