@@ -140,8 +140,22 @@ def test_pipeline_tampering_releases_no_plaintext(keys):
     )
     assert run.decryption is None
     assert run.tampered == "one bit of byte 7 of the wrapped key for Bob"
+    assert run.tampered_part is Part.WRAPPED_KEY and run.tampered_recipient == "Bob"
     assert run.received.wrapped_keys[0].wrapped != run.encryption.message.wrapped_keys[0].wrapped
     assert [s.outcome for s in run.steps[-2:]] == [Outcome.WARN, Outcome.FAIL]
+
+
+def test_pipeline_tampering_the_body_names_no_recipient(keys):
+    run = run_pipeline(
+        "Lunch at one?",
+        [keys["carol"].public],
+        keys["carol"],
+        tamper_part=Part.CIPHERTEXT,
+        tamper_recipient="Carol",
+    )
+    assert run.tampered == "one bit of byte 0 of the ciphertext"
+    assert run.tampered_part is Part.CIPHERTEXT and run.tampered_recipient is None
+    assert not run.readable
 
 
 def test_pipeline_refuses_an_empty_message(keys):

@@ -121,6 +121,10 @@ class PipelineRun:
     """The message as it arrived: the same as sent unless an attacker changed a byte."""
     tampered: str | None
     """What the attacker changed, in words, or None."""
+    tampered_part: Part | None
+    """Which part the attacker changed, or None."""
+    tampered_recipient: str | None
+    """Whose entry was changed, for :attr:`Part.WRAPPED_KEY` and :attr:`Part.EPHEMERAL_KEY`."""
     reader: str
     decryption: Decryption | None
     """The reader's result, or None when decryption failed (no plaintext at all)."""
@@ -178,7 +182,20 @@ def run_pipeline(
                 section="RFC 5116 §2.2",
             )
         )
-    return PipelineRun(encryption, received, changed, reader.owner, decryption, error, tuple(steps))
+    whose_entry = (
+        tamper_recipient if tamper_part in (Part.WRAPPED_KEY, Part.EPHEMERAL_KEY) else None
+    )
+    return PipelineRun(
+        encryption,
+        received,
+        changed,
+        tamper_part,
+        whose_entry,
+        reader.owner,
+        decryption,
+        error,
+        tuple(steps),
+    )
 
 
 class Transit(enum.Enum):

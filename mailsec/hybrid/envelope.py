@@ -40,6 +40,7 @@ from mailsec.trace import Outcome, Step, Trace
 
 __all__ = [
     "CONTENT_KEY_BYTES",
+    "KEY_ID_BYTES",
     "NONCE_BYTES",
     "TAG_BYTES",
     "ContentKey",
@@ -72,6 +73,8 @@ CONTENT_KEY_BYTES = 32
 NONCE_BYTES = 12
 #: The GCM authentication tag is 16 bytes (RFC 5116 §5.2; RFC 5084 §3.2 allows 12-16, 16 is usual).
 TAG_BYTES = 16
+#: Each entry names its recipient by an 8-byte key id (see :func:`mailsec.hybrid.keys.key_id`).
+KEY_ID_BYTES = 8
 #: HKDF "info" that ties the key-encryption key to its use (RFC 5869 §3.2).
 HKDF_INFO = b"mailsec hybrid learning layer: X25519 + HKDF-SHA256 + AES key wrap"
 
@@ -360,7 +363,7 @@ class HybridMessage:
             len(self.nonce)
             + len(self.ciphertext)
             + len(self.tag)
-            + sum(entry.size + len(bytes.fromhex(entry.key_id)) for entry in self.wrapped_keys)
+            + sum(entry.size + KEY_ID_BYTES for entry in self.wrapped_keys)
         )
 
     @property

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mailsec.errors import InputError
 from mailsec.hybrid.envelope import (
+    KEY_ID_BYTES,
     NONCE_BYTES,
     TAG_BYTES,
     RandomSource,
@@ -60,8 +61,6 @@ MB = 1024 * KB
 FULL_SIZES: tuple[int, ...] = (KB, 4 * KB, 16 * KB, 64 * KB, 256 * KB, MB, 4 * MB, 10 * MB)
 #: The notebook's quick run: small enough to finish in a few seconds on a slow machine.
 QUICK_SIZES: tuple[int, ...] = (KB, 4 * KB, 16 * KB, 64 * KB, 256 * KB)
-#: Bytes per entry of the hybrid message besides the wrapped key: the 8-byte key id.
-KEY_ID_BYTES = 8
 SHA256_BYTES = 32
 
 

@@ -256,15 +256,6 @@ def pipeline_html(run: PipelineRun) -> Fragment:
             outcome=Outcome.FAIL,
             title=f"{run.reader} cannot read it",
         )
-    tampered_part = None
-    tampered_recipient = None
-    if run.tampered is not None:
-        for part in Part:
-            if f" of the {part.value}" in run.tampered:
-                tampered_part = part
-        tampered_recipient = (
-            run.tampered.rsplit(" for ", 1)[-1] if " for " in run.tampered else None
-        )
     key = run.encryption.content_key
     secret = kv_table(
         [
@@ -278,7 +269,7 @@ def pipeline_html(run: PipelineRun) -> Fragment:
         head
         + protections_table(run)
         + message_parts_table(
-            run.received, changed=tampered_part, changed_recipient=tampered_recipient
+            run.received, changed=run.tampered_part, changed_recipient=run.tampered_recipient
         )
         + secret
     )
