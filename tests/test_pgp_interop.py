@@ -1,0 +1,483 @@
+"""Interoperability with GnuPG 2.2 (``gpg``) and Sequoia's ``sqop`` 0.27, in both directions.
+
+The matrix: keys, certificates, encrypted messages and signatures made by mailsec are accepted by
+both tools, and theirs (Ed25519/Curve25519, RSA 3072, NIST P-256 from gpg; sqop's certify-only
+primary with separate signing and encryption subkeys) by mailsec. gpg runs with a temporary
+GNUPGHOME whose agent is stopped at the end. A tool that is not installed skips its tests with the
+reason; CI installs both.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from mailsec import openpgp
+from mailsec.errors import DecryptionError, VerificationError
+
+pytestmark = pytest.mark.interop
+
+GPG = shutil.which("gpg")
+SQOP = shutil.which("sqop")
+needs_gpg = pytest.mark.skipif(GPG is None, reason="gpg (Debian package gnupg) is not installed")
+needs_sqop = pytest.mark.skipif(SQOP is None, reason="sqop (Debian package sqop) is not installed")
+
+TEXT = b"Dear Bob,\nthe meeting moves to Thursday.\n-- Alice\n"
+BIG = bytes((i * 7919) % 251 for i in range(300_000))  # big enough for gpg's partial lengths
+
+
+class Gpg:
+    """gpg with its own home directory."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.env = {**os.environ, "GNUPGHOME": str(home), "LC_ALL": "C"}
+
+    def __call__(
+        self, *args: str, stdin: bytes = b"", check: bool = True
+    ) -> subprocess.CompletedProcess:
+        command = [
+            GPG, "--batch", "--no-tty", "--pinentry-mode", "loopback", "--passphrase", "",
+            "--trust-model", "always", "--status-fd", "2", *args,
+        ]  # fmt: skip
+        result = subprocess.run(
+            command, input=stdin, capture_output=True, env=self.env, timeout=120, check=False
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"gpg {' '.join(args)} failed:\n{result.stderr.decode()}")
+        return result
+
+    def generate(self, email: str, algorithm: str, subkey: str) -> str:
+        self("--quick-gen-key", f"Tool <{email}>", algorithm, "sign,cert", "never")
+        fingerprint = self.fingerprint(email)
+        self("--quick-add-key", fingerprint, subkey, "encr", "never")
+        return fingerprint
+
+    def fingerprint(self, email: str) -> str:
+        listing = self("--with-colons", "--list-keys", email).stdout.decode()
+        return re.search(r"^fpr:+([0-9A-F]{40}):", listing, re.M).group(1)
+
+
+def sqop(*args: str, stdin: bytes = b"", check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [SQOP, *args], input=stdin, capture_output=True, timeout=120, check=False
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"sqop {' '.join(args)} failed ({result.returncode}):\n{result.stderr.decode()}"
+        )
+    return result
+
+
+@pytest.fixture(scope="module")
+def keys() -> dict[str, openpgp.SecretKey]:
+    """mailsec's own keys, one per algorithm it generates."""
+    return {
+        "ed25519": openpgp.generate_key("Mailsec Ed <ed@mailsec.example>"),
+        "rsa3072": openpgp.generate_key("Mailsec RSA <rsa@mailsec.example>", algorithm="rsa3072"),
+    }
+
+
+@pytest.fixture(scope="module")
+def gpg(tmp_path_factory, keys):
+    if GPG is None:
+        pytest.skip("gpg (Debian package gnupg) is not installed")
+    home = tmp_path_factory.mktemp("gnupg")
+    home.chmod(0o700)
+    tool = Gpg(home)
+    try:
+        for key in keys.values():
+            tool("--import", stdin=key.to_bytes())
+        tool.keys = {  # type: ignore[attr-defined]
+            "ed25519": tool.generate("ged@tool.example", "ed25519", "cv25519"),
+            "rsa3072": tool.generate("grsa@tool.example", "rsa3072", "rsa3072"),
+            "nistp256": tool.generate("gp256@tool.example", "nistp256", "nistp256"),
+        }
+        yield tool
+    finally:
+        subprocess.run(
+            ["gpgconf", "--kill", "gpg-agent"],
+            env=tool.env,
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+
+
+def gpg_secret(gpg: Gpg, kind: str) -> openpgp.SecretKey:
+    return openpgp.read_key(gpg("--export-secret-keys", "--armor", gpg.keys[kind]).stdout)
+
+
+def gpg_cert(gpg: Gpg, kind: str) -> openpgp.Certificate:
+    return openpgp.read_cert(gpg("--export", "--armor", gpg.keys[kind]).stdout)
+
+
+@pytest.fixture(scope="module")
+def sq_key(tmp_path_factory) -> dict[str, object]:
+    if SQOP is None:
+        pytest.skip("sqop (Debian package sqop) is not installed")
+    folder = tmp_path_factory.mktemp("sqop")
+    key = sqop("generate-key", "Sequoia <sq@tool.example>").stdout
+    (folder / "sq.key").write_bytes(key)
+    (folder / "sq.cert").write_bytes(sqop("extract-cert", stdin=key).stdout)
+    return {"folder": folder, "key": folder / "sq.key", "cert": folder / "sq.cert"}
+
+
+def write(folder: Path, name: str, data: bytes) -> str:
+    path = folder / name
+    path.write_bytes(data)
+    return str(path)
+
+
+# == gpg reads mailsec ==================================================================================
+
+
+@needs_gpg
+@pytest.mark.parametrize("kind", ["ed25519", "rsa3072"])
+def test_gpg_imports_mailsec_keys_with_same_fingerprints(gpg, keys, kind):
+    key = keys[kind]
+    listing = gpg("--with-colons", "--list-secret-keys", key.fingerprint).stdout.decode()
+    fingerprints = re.findall(r"^fpr:+([0-9A-F]{40}):", listing, re.M)
+    assert fingerprints == [key.fingerprint, key.subkeys[0].key.fingerprint]
+    # gpg sees the capabilities from our self-signatures: sign+certify and encrypt.
+    sec = next(line.split(":") for line in listing.splitlines() if line.startswith("sec:"))
+    assert sec[11] == "scESC"  # field 12 of --with-colons: key capabilities
+    assert "Mailsec" in listing
+
+
+@needs_gpg
+@pytest.mark.parametrize("kind", ["ed25519", "rsa3072"])
+def test_gpg_decrypts_and_verifies_mailsec_message(gpg, keys, kind):
+    signer = keys["ed25519" if kind == "rsa3072" else "rsa3072"]
+    message = openpgp.encrypt(TEXT, [keys[kind].public], sign_with=[signer])
+    result = gpg("--decrypt", stdin=message)
+    assert result.stdout == TEXT
+    status = result.stderr.decode()
+    assert f"VALIDSIG {signer.fingerprint}" in status
+    assert "DECRYPTION_OKAY" in status and "GOODMDC" in status
+    # gpg chose AES-256 as we asked: "DECRYPTION_INFO <mdc> <cipher 9>".
+    assert re.search(r"DECRYPTION_INFO 2 9", status)
+
+
+@needs_gpg
+def test_gpg_preferences_from_mailsec_key(gpg, keys):
+    # gpg encrypts to our key with AES-256, read from the preferences we advertise (§5.2.3.7).
+    encrypted = gpg("--encrypt", "-r", keys["ed25519"].fingerprint, stdin=b"x").stdout
+    listing = openpgp.list_packets(encrypted, keys=[keys["ed25519"]])
+    assert [p.tag for p in listing if p.depth == 0] == [1, 18]
+    assert openpgp.decrypt(encrypted, [keys["ed25519"]]).session_key_algorithm == "AES-256"
+
+
+@needs_gpg
+@pytest.mark.parametrize("text", [False, True])
+def test_gpg_verifies_mailsec_detached_signatures(gpg, keys, tmp_path, text):
+    for key in keys.values():
+        signature = openpgp.sign(TEXT, key, text=text)
+        result = gpg("--verify", write(tmp_path, "s.asc", signature), write(tmp_path, "d", TEXT))
+        assert f"VALIDSIG {key.fingerprint}" in result.stderr.decode()
+        changed = gpg(
+            "--verify", str(tmp_path / "s.asc"), write(tmp_path, "d", TEXT + b"!"), check=False
+        )
+        assert changed.returncode == 1 and "BADSIG" in changed.stderr.decode()
+
+
+@needs_gpg
+def test_gpg_verifies_mailsec_inline_signature(gpg, keys):
+    message = openpgp.inline_sign(TEXT, keys["ed25519"])
+    result = gpg("--decrypt", stdin=message)
+    assert (
+        result.stdout == TEXT
+        and f"VALIDSIG {keys['ed25519'].fingerprint}" in result.stderr.decode()
+    )
+
+
+@needs_gpg
+def test_gpg_list_packets_agrees_with_mailsec(gpg, keys):
+    # Tag, header length and body length of every packet, as `gpg --list-packets` prints them.
+    message = openpgp.encrypt(
+        TEXT, [keys["ed25519"].public], sign_with=[keys["rsa3072"]], armor=False
+    )
+    printed = gpg("--list-packets", stdin=message).stdout.decode()
+    theirs = [tuple(map(int, m)) for m in re.findall(r"tag=(\d+) hlen=(\d+) plen=(\d+)", printed)]
+    ours = [
+        (p.tag, p.header_length, p.length)
+        for p in openpgp.list_packets(message, keys=[keys["ed25519"]])
+        if p.tag != 19  # gpg reports the MDC as a property of the encrypted packet
+    ]
+    assert ours == theirs
+    assert f"keyid {keys['ed25519'].subkeys[0].key.key_id}" in printed
+
+
+# == mailsec reads gpg ==================================================================================
+
+
+@needs_gpg
+@pytest.mark.parametrize("kind", ["ed25519", "rsa3072", "nistp256"])
+def test_mailsec_reads_gpg_keys(gpg, kind):
+    secret = gpg_secret(gpg, kind)
+    cert = gpg_cert(gpg, kind)
+    assert secret.fingerprint == cert.fingerprint == gpg.keys[kind]
+    now = datetime.now(timezone.utc)
+    assert cert.encryption_keys(now) and cert.signing_keys(now)
+    assert cert.user_ids[0].startswith("Tool <")
+
+
+@needs_gpg
+@pytest.mark.parametrize("kind", ["ed25519", "rsa3072", "nistp256"])
+def test_gpg_decrypts_mailsec_message_to_gpg_key(gpg, keys, kind):
+    message = openpgp.encrypt(TEXT, [gpg_cert(gpg, kind)], sign_with=[keys["ed25519"]])
+    result = gpg("--decrypt", stdin=message)
+    assert result.stdout == TEXT and "VALIDSIG" in result.stderr.decode()
+
+
+@needs_gpg
+@pytest.mark.parametrize("kind", ["ed25519", "rsa3072", "nistp256"])
+def test_mailsec_decrypts_gpg_message(gpg, keys, kind):
+    # gpg's defaults: compressed (ZLIB), signed, streamed with partial body lengths.
+    recipient = keys["ed25519"]
+    message = gpg(
+        "--sign", "--encrypt", "-u", gpg.keys[kind], "-r", recipient.fingerprint, stdin=BIG
+    ).stdout
+    listing = openpgp.list_packets(message, keys=[recipient])
+    assert any(p.partial for p in listing) and any(p.tag == 8 for p in listing)
+    result = openpgp.decrypt(message, [recipient], verify_with=[gpg_cert(gpg, kind)])
+    assert result.plaintext == BIG
+    assert result.compression in ("ZLIB", "ZIP")
+    (check,) = result.verifications
+    assert check.valid and check.signer_fingerprint == gpg.keys[kind]
+
+
+@needs_gpg
+def test_mailsec_decrypts_gpg_zip_compressed_armored_message(gpg, keys):
+    recipient = keys["rsa3072"]
+    message = gpg(
+        "--encrypt", "--armor", "--compress-algo", "zip", "-r", recipient.fingerprint, stdin=TEXT
+    ).stdout
+    result = openpgp.decrypt(message, [recipient])
+    assert result.plaintext == TEXT and result.compression == "ZIP"
+
+
+@needs_gpg
+@pytest.mark.parametrize("kind", ["ed25519", "rsa3072", "nistp256"])
+def test_mailsec_decrypts_with_gpg_secret_key(gpg, kind):
+    message = gpg("--encrypt", "-r", gpg.keys[kind], stdin=TEXT).stdout
+    assert openpgp.decrypt(message, [gpg_secret(gpg, kind)]).plaintext == TEXT
+
+
+@needs_gpg
+@pytest.mark.parametrize("kind", ["ed25519", "rsa3072", "nistp256"])
+@pytest.mark.parametrize("mode", ["--detach-sign", "--textmode"])
+def test_mailsec_verifies_gpg_signatures(gpg, tmp_path, kind, mode):
+    data = write(tmp_path, "doc", TEXT)
+    extra = ["--detach-sign", "--textmode"] if mode == "--textmode" else ["--detach-sign"]
+    signature = gpg(*extra, "-u", gpg.keys[kind], "-o", "-", data).stdout
+    (check,) = openpgp.verify(TEXT, signature, [gpg_cert(gpg, kind)])
+    assert check.valid and check.mode == ("text" if mode == "--textmode" else "binary")
+    with pytest.raises(VerificationError):
+        openpgp.verify(TEXT + b"x", signature, [gpg_cert(gpg, kind)])
+
+
+@needs_gpg
+def test_mailsec_verifies_gpg_inline_signed_message(gpg):
+    message = gpg("--sign", "-u", gpg.keys["ed25519"], stdin=TEXT).stdout
+    data, (check,) = openpgp.inline_verify(message, [gpg_cert(gpg, "ed25519")])
+    assert data == TEXT and check.valid
+
+
+@needs_gpg
+@pytest.mark.parametrize("kind", ["ed25519", "rsa3072", "nistp256"])
+def test_gpg_verifies_signature_made_by_mailsec_with_gpg_key(gpg, tmp_path, kind):
+    signature = openpgp.sign(TEXT, gpg_secret(gpg, kind))
+    result = gpg("--verify", write(tmp_path, "s.sig", signature), write(tmp_path, "d", TEXT))
+    assert f"VALIDSIG {gpg.keys[kind]}" in result.stderr.decode()
+
+
+@needs_gpg
+def test_gpg_protected_key_is_refused_plainly(gpg, tmp_path):
+    protected = Gpg(gpg.home)
+    email = "locked@tool.example"
+    subprocess.run(
+        [GPG, "--batch", "--pinentry-mode", "loopback", "--passphrase", "s3cret",
+         "--quick-gen-key", f"Locked <{email}>", "ed25519", "sign", "never"],
+        env=protected.env, capture_output=True, timeout=60, check=True,
+    )  # fmt: skip
+    exported = subprocess.run(
+        [GPG, "--batch", "--pinentry-mode", "loopback", "--passphrase", "s3cret",
+         "--export-secret-keys", email],
+        env=protected.env, capture_output=True, timeout=60, check=True,
+    ).stdout  # fmt: skip
+    with pytest.raises(openpgp.ProtectedKeyError, match="protected with a passphrase"):
+        openpgp.read_key(exported)
+
+
+@needs_gpg
+def test_gpg_refuses_tampered_mailsec_message(gpg, keys):
+    message = bytearray(openpgp.encrypt(TEXT, [keys["ed25519"].public], armor=False))
+    message[-10] ^= 0x01
+    result = gpg("--decrypt", stdin=bytes(message), check=False)
+    # gpg streams the plaintext out and then reports the failed MDC (RFC 4880 §5.13 allows it);
+    # mailsec buffers, checks, and releases nothing.
+    assert result.returncode != 0 and "BADMDC" in result.stderr.decode()
+    with pytest.raises(DecryptionError):
+        openpgp.decrypt(bytes(message), [keys["ed25519"]])
+
+
+# == sqop reads mailsec =================================================================================
+
+
+@needs_sqop
+@pytest.mark.parametrize("kind", ["ed25519", "rsa3072"])
+def test_sqop_extracts_same_certificate_from_mailsec_key(keys, kind):
+    cert = sqop("extract-cert", stdin=keys[kind].to_bytes()).stdout
+    assert openpgp.read_cert(cert).fingerprint == keys[kind].fingerprint
+
+
+@needs_sqop
+@pytest.mark.parametrize("kind", ["ed25519", "rsa3072"])
+def test_sqop_decrypts_and_verifies_mailsec_message(keys, tmp_path, kind):
+    signer = keys["rsa3072" if kind == "ed25519" else "ed25519"]
+    message = openpgp.encrypt(TEXT, [keys[kind].public], sign_with=[signer])
+    key = write(tmp_path, "k", keys[kind].to_bytes())
+    cert = write(tmp_path, "c", signer.public.to_bytes())
+    out = tmp_path / "verifications"
+    result = sqop(
+        "decrypt", "--verify-with", cert, "--verifications-out", str(out), key, stdin=message
+    )
+    assert result.stdout == TEXT
+    assert signer.fingerprint in out.read_text()
+
+
+@needs_sqop
+@pytest.mark.parametrize("text", [False, True])
+def test_sqop_verifies_mailsec_signatures(keys, tmp_path, text):
+    for key in keys.values():
+        signature = write(tmp_path, "s", openpgp.sign(TEXT, key, text=text))
+        cert = write(tmp_path, "c", key.public.to_bytes())
+        result = sqop("verify", signature, cert, stdin=TEXT)
+        assert key.fingerprint in result.stdout.decode()
+        assert sqop("verify", signature, cert, stdin=TEXT + b"!", check=False).returncode == 3
+
+
+@needs_sqop
+def test_sqop_inline_verifies_mailsec_message(keys, tmp_path):
+    message = openpgp.inline_sign(TEXT, keys["ed25519"])
+    cert = write(tmp_path, "c", keys["ed25519"].public.to_bytes())
+    assert sqop("inline-verify", cert, stdin=message).stdout == TEXT
+
+
+# == mailsec reads sqop =================================================================================
+
+
+@needs_sqop
+def test_mailsec_reads_sqop_key_layout(sq_key):
+    # sqop: a certify-only primary key, a signing subkey and an encryption subkey.
+    key = openpgp.read_key(sq_key["key"].read_bytes())
+    assert key.user_ids == ("Sequoia <sq@tool.example>",)
+    assert int(key.primary_flags()) == int(openpgp.KeyFlags.CERTIFY)
+    now = datetime.now(timezone.utc)
+    assert key.signing_keys(now)[0] is not key.primary
+    assert key.encryption_keys(now)[0] is not key.primary
+    cert = openpgp.read_cert(sq_key["cert"].read_bytes())
+    assert cert.fingerprint == key.fingerprint
+
+
+@needs_sqop
+def test_sqop_decrypts_mailsec_message_to_sqop_key(sq_key, keys):
+    cert = openpgp.read_cert(sq_key["cert"].read_bytes())
+    message = openpgp.encrypt(TEXT, [cert], sign_with=[keys["ed25519"]])
+    assert sqop("decrypt", str(sq_key["key"]), stdin=message).stdout == TEXT
+
+
+@needs_sqop
+def test_sqop_verifies_mailsec_signature_made_with_sqop_key(sq_key, tmp_path):
+    signature = openpgp.sign(TEXT, openpgp.read_key(sq_key["key"].read_bytes()))
+    result = sqop("verify", write(tmp_path, "s", signature), str(sq_key["cert"]), stdin=TEXT)
+    assert result.returncode == 0
+
+
+@needs_sqop
+def test_mailsec_decrypts_sqop_message(sq_key, keys, tmp_path):
+    recipient = write(tmp_path, "r", keys["rsa3072"].public.to_bytes())
+    message = sqop("encrypt", "--sign-with", str(sq_key["key"]), recipient, stdin=BIG).stdout
+    signer = openpgp.read_cert(sq_key["cert"].read_bytes())
+    result = openpgp.decrypt(message, [keys["rsa3072"]], verify_with=[signer])
+    assert result.plaintext == BIG
+    (check,) = result.verifications
+    assert check.valid and check.signer_fingerprint == signer.fingerprint
+    assert check.signing_key_fingerprint != signer.fingerprint  # made by the signing subkey
+    assert check.hash_algorithm == "SHA-512"
+
+
+@needs_sqop
+def test_mailsec_decrypts_with_sqop_key(sq_key, tmp_path):
+    message = sqop("encrypt", str(sq_key["cert"]), stdin=TEXT).stdout
+    assert (
+        openpgp.decrypt(message, [openpgp.read_key(sq_key["key"].read_bytes())]).plaintext == TEXT
+    )
+
+
+@needs_sqop
+@pytest.mark.parametrize("mode", ["binary", "text"])
+def test_mailsec_verifies_sqop_signatures(sq_key, mode):
+    signature = sqop("sign", f"--as={mode}", str(sq_key["key"]), stdin=TEXT).stdout
+    (check,) = openpgp.verify(TEXT, signature, [openpgp.read_cert(sq_key["cert"].read_bytes())])
+    assert check.valid and check.mode == mode
+
+
+@needs_sqop
+def test_mailsec_verifies_sqop_inline_signed_message(sq_key):
+    message = sqop("inline-sign", str(sq_key["key"]), stdin=TEXT).stdout
+    data, (check,) = openpgp.inline_verify(
+        message, [openpgp.read_cert(sq_key["cert"].read_bytes())]
+    )
+    assert data == TEXT and check.valid
+
+
+# == the SOP command lines against each other ============================================================
+
+
+@needs_sqop
+def test_mailsec_sop_and_sqop_round_trip(sq_key, tmp_path):
+    import io
+
+    from mailsec.cli.sop import run
+
+    def ours(*argv: str, stdin: bytes = b"") -> bytes:
+        out = io.BytesIO()
+        assert run(list(argv), io.BytesIO(stdin), out, io.StringIO()) == 0
+        return out.getvalue()
+
+    key = write(tmp_path, "m.key", ours("generate-key", "SOP <sop@mailsec.example>"))
+    cert = write(tmp_path, "m.cert", ours("extract-cert", stdin=Path(key).read_bytes()))
+    # mailsec -> sqop
+    message = ours("encrypt", "--sign-with", key, str(sq_key["cert"]), stdin=TEXT)
+    out = tmp_path / "v1"
+    plain = sqop(
+        "decrypt",
+        "--verify-with",
+        cert,
+        "--verifications-out",
+        str(out),
+        str(sq_key["key"]),
+        stdin=message,
+    )
+    assert plain.stdout == TEXT and out.read_text().strip()
+    # sqop -> mailsec
+    message = sqop("encrypt", "--sign-with", str(sq_key["key"]), cert, stdin=TEXT).stdout
+    out = tmp_path / "v2"
+    plain = ours(
+        "decrypt",
+        "--verify-with",
+        str(sq_key["cert"]),
+        "--verifications-out",
+        str(out),
+        key,
+        stdin=message,
+    )
+    assert plain == TEXT and out.read_text().strip()
