@@ -221,7 +221,7 @@ class DevicesLab(Lab):
         self.step.add_class("mailsec-retrieval-step")
         self.b_prev = _button("◀ Previous step", "mailsec-retrieval-prev", "Show the step before")
         self.b_next = _button("Next step ▶", "mailsec-retrieval-next", "Show the step after")
-        self.b_last = _button("Last step ⏭", "mailsec-retrieval-last", "Show the newest step")
+        self.b_last = _button("Last step ▶▶", "mailsec-retrieval-last", "Show the newest step")
 
         setting = widgets.VBox(
             [
