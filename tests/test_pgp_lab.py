@@ -1,0 +1,213 @@
+"""Chapter 06's labs, driven headless: set control values, click buttons, read the result."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from mailsec.errors import InputError
+from mailsec.labs.pgp import (
+    compare_lab,
+    exchange_with_gnupg,
+    make_people,
+    message_lab,
+    trust_lab,
+)
+from mailsec.openpgp.pgpmime import Protection, Tamper
+from mailsec.openpgp.trust import OwnerTrust, Validity
+from mailsec.render.openpgp import gnupg_html
+
+
+@pytest.fixture(scope="module")
+def people():
+    return make_people()
+
+
+def node(lab, name: str) -> str:
+    """The validity the SVG graph shows for ``name``."""
+    html = lab.result.value
+    marker = f'data-name="{name}" data-validity="'
+    start = html.index(marker) + len(marker)
+    return html[start : html.index('"', start)]
+
+
+# -- the web-of-trust lab ------------------------------------------------------------------------
+
+
+def test_trust_lab_starts_with_erin_marginal() -> None:
+    lab = trust_lab()
+    assert lab.error.value == ""
+    assert node(lab, "Erin") == "marginal"
+    assert (
+        "Every key&#x27;s validity" in lab.result.value
+        or "Every key's validity" in lab.result.value
+    )
+    assert "<svg" in lab.result.value and "<desc" in lab.result.value  # text alternative
+
+
+def test_a_third_marginal_makes_erin_valid() -> None:
+    lab = trust_lab()
+    lab.signer.value, lab.signee.value = "Dave", "Erin"
+    lab.certify_button.click()
+    assert lab.error.value == ""
+    assert node(lab, "Erin") == "full"
+    assert lab.focus.value == "Erin"
+    assert "Why Erin" in lab.result.value
+
+
+def test_owner_trust_and_revocation_controls() -> None:
+    lab = trust_lab()
+    lab.trust["Alice"].value = OwnerTrust.MARGINAL  # Alice no longer a full introducer
+    assert node(lab, "Dave") == "marginal"
+    lab.trust["Alice"].value = OwnerTrust.FULL
+    assert node(lab, "Dave") == "full"
+    lab.revoked["Alice"].value = True  # RFC 4880 §5.2.1 key revocation
+    assert node(lab, "Alice") == "revoked"
+    assert node(lab, "Dave") == "unknown"
+
+
+def test_revoking_and_removing_certifications() -> None:
+    lab = trust_lab()
+    lab.signer.value, lab.signee.value = "You", "Bob"
+    lab.revoke_button.click()
+    assert lab.trust_result.validity("Bob") is Validity.UNKNOWN
+    assert 'data-use="revoked"' in lab.result.value
+    lab.remove_button.click()
+    assert lab.web.certification("You", "Bob") is None
+    lab.remove_button.click()  # nothing left to remove: a message, not a traceback
+    assert "has not certified Bob" in lab.error.value
+
+
+def test_policy_numbers_change_validity() -> None:
+    lab = trust_lab()
+    lab.marginals.value = 2
+    assert node(lab, "Erin") == "full"
+    lab.marginals.value = 3
+    lab.depth.value = 1
+    assert node(lab, "Dave") == "unknown"  # Dave is two certifications away
+
+
+def test_bad_input_is_a_message_in_the_lab() -> None:
+    lab = trust_lab()
+    lab.signer.value = lab.signee.value = "Bob"
+    lab.certify_button.click()
+    assert "cannot certify their own key" in lab.error.value
+    lab.new_name.value = "  "
+    lab.add_button.click()
+    assert "Type a name for the new person" in lab.error.value
+    lab.new_name.value = "bob"
+    lab.add_button.click()
+    assert "There are two keys named &#x27;bob&#x27;" in lab.error.value
+    assert lab.last_exception is not None
+
+
+def test_adding_a_person_and_switching_scenario() -> None:
+    lab = trust_lab()
+    lab.new_name.value = "Frank"
+    lab.add_button.click()
+    assert "Frank" in lab.trust and node(lab, "Frank") == "unknown"
+    lab.scenario.value = "ca"
+    assert set(lab.trust) == {"You", "CA", "Alice", "Bob", "Carol", "Dave"}
+    assert node(lab, "Dave") == "full"
+    lab.revoked["CA"].value = True  # one key revoked: everyone it vouched for falls
+    assert [node(lab, n) for n in ("Alice", "Bob", "Carol", "Dave")] == ["unknown"] * 4
+
+
+def test_unknown_scenario_is_refused() -> None:
+    with pytest.raises(InputError, match="Scenario 'pki' is not one of: friends, ca, empty"):
+        trust_lab("pki")
+
+
+# -- the message lab -------------------------------------------------------------------------------
+
+
+def test_message_lab_default_is_good(people) -> None:
+    lab = message_lab(people)
+    assert lab.error.value == ""
+    assert lab.delivery.trustworthy
+    assert "Good signature on an encrypted mail" in lab.result.value
+    assert "Public-Key Encrypted Session Key Packet" in lab.result.value
+    assert "Modification Detection Code Packet" in lab.result.value  # decrypted: inner packets
+
+
+def test_message_lab_wrong_reader_and_flipped_byte(people) -> None:
+    lab = message_lab(people)
+    lab.reader.value = "Carol"
+    assert lab.delivery.result is None
+    assert "Refused" in lab.result.value
+    assert "Carol cannot decrypt it" in lab.result.value
+    lab.reader.value = "Bob"
+    lab.tamper.value = Tamper.CIPHERTEXT
+    assert lab.delivery.result is None
+    assert "Changed in transit" in lab.result.value
+
+
+def test_message_lab_sign_only_and_tampered_text(people) -> None:
+    lab = message_lab(people)
+    lab.protection.value = Protection.SIGN
+    assert [t for _label, t in lab.tamper.options] == [
+        Tamper.NOTHING,
+        Tamper.SUBJECT,
+        Tamper.TEXT,
+        Tamper.SIGNATURE,
+    ]
+    lab.tamper.value = Tamper.TEXT
+    assert lab.delivery.result.signature_valid is False
+    assert "Bad signature" in lab.result.value
+
+
+def test_message_lab_reuses_the_sent_mail(people) -> None:
+    lab = message_lab(people)
+    first = lab.sent()
+    lab.reader.value = "Carol"
+    assert lab.sent() is first  # same choices: not encrypted again
+    lab.text.value = "Another text"
+    assert lab.sent() is not first
+
+
+def test_message_lab_empty_text(people) -> None:
+    lab = message_lab(people)
+    lab.text.value = "   "
+    assert "The text is empty" in lab.error.value
+
+
+# -- the comparison lab ----------------------------------------------------------------------------
+
+
+def test_compare_lab(people) -> None:
+    lab = compare_lab(people["Alice"])
+    assert lab.pair.pgp_valid and lab.pair.smime_valid
+    assert "PGP/MIME (RFC 3156)" in lab.result.value and "S/MIME (RFC 8551)" in lab.result.value
+    lab.has_key.value = False
+    assert not lab.pair.pgp_valid and lab.pair.smime_valid
+    lab.has_key.value = True
+    lab.trusts_ca.value = False
+    assert lab.pair.pgp_valid and not lab.pair.smime_valid
+    lab.trusts_ca.value = True
+    lab.change.value = True
+    assert not lab.pair.pgp_valid and not lab.pair.smime_valid
+
+
+# -- GnuPG in the notebook -------------------------------------------------------------------------
+
+
+def test_missing_gpg_is_said_plainly(people) -> None:
+    exchange = exchange_with_gnupg(people["Alice"], people["Bob"], gpg="/nonexistent/gpg")
+    assert not exchange.available
+    assert exchange.runs == ()
+    assert "GnuPG (gpg) is not installed here" in exchange.steps[0].text
+    assert "GnuPG is missing" in gnupg_html(exchange)
+
+
+@pytest.mark.interop
+@pytest.mark.skipif(
+    shutil.which("gpg") is None, reason="gpg is not installed (Debian package gnupg)"
+)
+def test_exchange_with_gnupg_both_ways(people) -> None:
+    exchange = exchange_with_gnupg(people["Alice"], people["Bob"], reply="Got it.\n")
+    assert exchange.available and exchange.version.startswith("gpg (GnuPG)")
+    assert exchange.gpg_read_ours, [r.output for r in exchange.runs]
+    assert exchange.we_read_theirs
+    assert exchange.reply_text == "Got it.\n"
+    assert "mailsec → GnuPG: works" in gnupg_html(exchange)
