@@ -387,7 +387,11 @@ class MailStore:
                 f"'{self.root}' exists and is not a folder: give a Maildir folder (it is created if missing)."
             )
         try:
+            self.root.parent.mkdir(parents=True, exist_ok=True)
             mailbox.Maildir(self.root, create=True)
+            # An existing empty folder becomes a Maildir too (mailbox only fills new ones).
+            for sub in ("tmp", "new", "cur"):
+                (self.root / sub).mkdir(mode=0o700, exist_ok=True)
         except OSError as exc:
             raise InputError(
                 f"Cannot create the Maildir '{self.root}' ({exc.strerror}): choose a folder you can write to."

@@ -1,0 +1,130 @@
+"""``mailsec serve``: run the course's real POP3 and IMAP4 servers over a Maildir.
+
+::
+
+    python -m mailsec serve --maildir DIR --user USER --password PASS \\
+        --pop3-port N --imap-port N [--host 127.0.0.1] [--quota BYTES]
+
+It creates the Maildir if it is missing, prints where it listens and runs until interrupted
+(Ctrl+C or SIGTERM). Any mail client can then be pointed at it (no TLS: loopback only).
+Bad input ends with one line on standard error and exit status 2 (arguments) or 1 (other).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import signal
+import threading
+from collections.abc import Callable
+from typing import NoReturn
+
+from mailsec.errors import InputError
+from mailsec.retrieval.servers import MailServers
+
+__all__ = ["configure", "run"]
+
+
+def _port(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a port number: give 1-65535 (or 0 for any free port)"
+        )
+    return int(text)
+
+
+def _quota(text: str) -> int:
+    if not text.isascii() or not text.isdigit():
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a number of bytes: give a whole number such as 1048576"
+        )
+    return int(text)
+
+
+def _host(text: str) -> str:
+    # The servers speak without TLS and accept a password in clear text (RFC 1939 §7, RFC 3501
+    # §6.2.3), so they only listen on the machine itself.
+    if text == "localhost":
+        return "127.0.0.1"
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not an IP address: give a loopback address such as 127.0.0.1"
+        ) from None
+    if not address.is_loopback:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a loopback address: these course servers have no TLS, so they only "
+            "listen on 127.0.0.1 or ::1"
+        )
+    return text
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the ``serve`` arguments to ``parser``."""
+    parser.add_argument(
+        "--maildir", required=True, help="the Maildir to serve (created if missing)"
+    )
+    parser.add_argument("--user", required=True, help="the one user name the servers accept")
+    parser.add_argument("--password", required=True, help="that user's password")
+    parser.add_argument(
+        "--pop3-port", required=True, type=_port, help="POP3 port (0: any free port)"
+    )
+    parser.add_argument(
+        "--imap-port", required=True, type=_port, help="IMAP port (0: any free port)"
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", type=_host, help="loopback address (default 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--quota", type=_quota, default=None, help="mailbox quota in bytes (default: no quota)"
+    )
+
+    def error(message: str) -> NoReturn:
+        # One plain line, no usage block (the command line's rule for bad input).
+        parser.exit(2, f"{parser.prog}: error: {message}\n")
+
+    parser.error = error  # type: ignore[method-assign]
+
+
+def run(
+    args: argparse.Namespace,
+    *,
+    wait: Callable[[threading.Event], None] | None = None,
+) -> int:
+    """Start the servers, print where they listen and serve until interrupted."""
+    if args.pop3_port == args.imap_port and args.pop3_port != 0:
+        raise InputError(
+            f"--pop3-port and --imap-port are both {args.pop3_port}: give two different ports."
+        )
+    servers = MailServers(
+        args.maildir,
+        user=args.user,
+        password=args.password,
+        quota=args.quota,
+        host=args.host,
+        pop3_port=args.pop3_port,
+        imap_port=args.imap_port,
+    )
+    servers.start()
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    quota = "no quota" if args.quota is None else f"quota {args.quota} bytes"
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"Serving the Maildir {servers.maildir} for user {args.user} ({quota}).")
+    print(f"POP3 listening on {host}:{servers.pop3_port}")
+    print(f"IMAP listening on {host}:{servers.imap_port}")
+    print("Press Ctrl+C to stop.", flush=True)
+    try:
+        if wait is not None:
+            wait(stop)
+        else:
+            while not stop.wait(0.5):
+                pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        servers.stop()
+    print("Stopped; open sessions were dropped, which deletes nothing.", flush=True)
+    return 0
