@@ -83,7 +83,7 @@ def format_seconds(s: float) -> str:
 def hybrid_diagram(recipients: Sequence[str] = ("Bob", "Carol")) -> Fragment:
     """How hybrid encryption fits together, as an SVG with a text alternative."""
     names = list(recipients) or ["Bob"]
-    height = 150 + 58 * len(names)
+    height = 180 + 58 * len(names)
     desc = (
         "The message is encrypted once with a random one-time content key using AES-GCM, giving "
         "the ciphertext and a tag. The content key is then wrapped separately with each "
