@@ -640,6 +640,15 @@ def check_host(
     except ValueError:
         problem = f"{ip!r} is not an IPv4 or IPv6 address"
         steps_head.append(Step(f"Cannot check: {problem}", Outcome.FAIL, _rfc("4.1")))
+        steps_head.append(
+            Step(
+                "Result: permerror",
+                Outcome.FAIL,
+                SpfResult.PERMERROR.section,
+                0,
+                {"kind": "result", "result": "permerror", "lookups": 0, "voids": 0},
+            )
+        )
         return SpfCheck(
             result=SpfResult.PERMERROR,
             explanation=None,
