@@ -1,0 +1,157 @@
+"""MailServers as a whole: many sessions at once, faults, time-outs, stop and restart."""
+
+from __future__ import annotations
+
+import imaplib
+import poplib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from mailsec.errors import InputError
+from mailsec.retrieval.servers import MailServers
+from mailsec.retrieval.transcript import Protocol
+
+TIMEOUT = 10
+
+
+@pytest.fixture
+def servers(tmp_path: Path) -> Iterator[MailServers]:
+    with MailServers(maildir=tmp_path / "Maildir", user="alice", password="secret") as servers:
+        for i in range(5):
+            servers.deliver(f"Subject: m{i}\n\nbody {i}\n".encode())
+        yield servers
+
+
+def test_contract_attributes(servers: MailServers) -> None:
+    assert servers.host == "127.0.0.1"
+    assert servers.pop3_port > 0 and servers.imap_port > 0
+    assert servers.pop3_port != servers.imap_port
+    assert servers.running
+
+
+def test_many_imap_sessions_at_once(servers: MailServers) -> None:
+    """Eight clients read and flag concurrently; each ends with a consistent mailbox."""
+
+    def work(index: int) -> list[bytes]:
+        client = imaplib.IMAP4(servers.host, servers.imap_port, timeout=TIMEOUT)
+        client.login("alice", "secret")
+        client.select("INBOX")
+        for _ in range(5):
+            client.fetch("1:*", "(BODY.PEEK[] FLAGS)")
+            client.store(str(index % 5 + 1), "+FLAGS", "(\\Flagged)")
+        result = client.search(None, "FLAGGED")[1]
+        client.logout()
+        return result
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(work, range(8)))
+    assert results[-1] and all(r[0] for r in results)
+    client = imaplib.IMAP4(servers.host, servers.imap_port, timeout=TIMEOUT)
+    client.login("alice", "secret")
+    client.select("INBOX")
+    assert client.search(None, "FLAGGED")[1] == [b"1 2 3 4 5"]
+    client.logout()
+    assert servers.errors == []
+
+
+def test_pop3_and_imap_together_with_deliveries(servers: MailServers) -> None:
+    """Deliveries from another thread while a POP3 and an IMAP session are open."""
+    pop = poplib.POP3(servers.host, servers.pop3_port, timeout=TIMEOUT)
+    pop.user("alice")
+    pop.pass_("secret")
+    imap = imaplib.IMAP4(servers.host, servers.imap_port, timeout=TIMEOUT)
+    imap.login("alice", "secret")
+    imap.select("INBOX")
+    threads = [
+        threading.Thread(target=servers.deliver, args=(b"Subject: t\n\nx\n",)) for _ in range(10)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(TIMEOUT)
+    imap.noop()
+    assert imap.untagged_responses["EXISTS"][-1] == b"15"
+    assert pop.stat()[0] == 5  # the POP3 maildrop is the one of its login
+    pop.quit()
+    imap.logout()
+
+
+def test_a_silent_client_is_timed_out(tmp_path: Path) -> None:
+    with MailServers(
+        maildir=tmp_path / "M", user="alice", password="secret", idle_timeout=0.3
+    ) as servers:
+        sock = socket.create_connection((servers.host, servers.imap_port), timeout=TIMEOUT)
+        sock.recv(1000)
+        start = time.monotonic()
+        assert sock.recv(1000) == b""  # the server hung up
+        assert time.monotonic() - start < TIMEOUT
+        sock.close()
+
+
+def test_stop_with_open_sessions_deletes_nothing(tmp_path: Path) -> None:
+    servers = MailServers(maildir=tmp_path / "M", user="alice", password="secret").start()
+    servers.deliver(b"Subject: keep\n\nme\n")
+    pop = poplib.POP3(servers.host, servers.pop3_port, timeout=TIMEOUT)
+    pop.user("alice")
+    pop.pass_("secret")
+    pop.dele(1)
+    servers.stop()
+    assert not servers.running
+    servers.start()
+    try:
+        again = poplib.POP3(servers.host, servers.pop3_port, timeout=TIMEOUT)
+        again.user("alice")
+        again.pass_("secret")
+        assert again.stat()[0] == 1
+        again.quit()
+    finally:
+        servers.stop()
+    ended = [t.ended for t in servers.transcripts if t.protocol is Protocol.POP3]
+    assert ended[0] == "dropped"
+
+
+def test_a_torrent_of_garbage_does_not_stop_the_server(servers: MailServers) -> None:
+    for port in (servers.pop3_port, servers.imap_port):
+        for payload in (
+            b"\x00" * 70_000,
+            b"\xff\xfe\r\n" * 50,
+            b"{999999999999}\r\n" * 5,
+            b"a" * 300_000,
+        ):
+            sock = socket.create_connection((servers.host, port), timeout=TIMEOUT)
+            sock.sendall(payload)
+            sock.close()
+    client = imaplib.IMAP4(servers.host, servers.imap_port, timeout=TIMEOUT)
+    client.login("alice", "secret")
+    assert client.select("INBOX") == ("OK", [b"5"])
+    client.logout()
+    assert servers.errors == []
+
+
+def test_bad_settings_are_refused_with_a_sentence(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="user name 'a b' is empty or has spaces"):
+        MailServers(maildir=tmp_path, user="a b", password="x")
+    with pytest.raises(InputError, match="The POP3 port 70000 is not between 0 and 65535"):
+        MailServers(maildir=tmp_path, user="a", password="x", pop3_port=70000)
+    with pytest.raises(InputError, match="The quota -1 is negative"):
+        MailServers(maildir=tmp_path, user="a", password="x", quota=-1)
+
+
+def test_deliver_needs_running_servers(tmp_path: Path) -> None:
+    servers = MailServers(maildir=tmp_path / "M", user="a", password="x")
+    with pytest.raises(InputError, match="The servers are not running"):
+        servers.deliver(b"Subject: x\n\n")
+
+
+def test_transcripts_are_in_order(servers: MailServers) -> None:
+    for _ in range(3):
+        pop = poplib.POP3(servers.host, servers.pop3_port, timeout=TIMEOUT)
+        pop.quit()
+    starts = [t.started for t in servers.transcripts]
+    assert starts == sorted(starts) and len(starts) == 3
