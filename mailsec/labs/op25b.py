@@ -29,7 +29,7 @@ from mailsec.op25b.model import (
 )
 from mailsec.op25b.path import PathResult
 from mailsec.op25b.replay import LoopbackMailServers, Replay
-from mailsec.op25b.scenarios import SCENARIOS, Scenario
+from mailsec.op25b.scenarios import SCENARIOS, Scenario, scenario
 from mailsec.render.html import FONT, escape
 from mailsec.render.op25b import explanation_html, path_html, progress_html, replay_html
 
@@ -320,10 +320,14 @@ class Op25bLab(Lab):
 
 
 def op25b_lab(
+    scenario_id: str | None = None,
     *,
     maildir_root: Path | str | None = None,
     drop_timeout: float = 2.0,
     world: World = STANDARD_WORLD,
 ) -> Op25bLab:
-    """The chapter's lab, ready to display."""
-    return Op25bLab(world, maildir_root=maildir_root, drop_timeout=drop_timeout)
+    """The chapter's lab, ready to display; ``scenario_id`` preloads a prepared scenario."""
+    lab = Op25bLab(world, maildir_root=maildir_root, drop_timeout=drop_timeout)
+    if scenario_id is not None:
+        lab.load_scenario(scenario(scenario_id))
+    return lab
