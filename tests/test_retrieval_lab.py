@@ -204,3 +204,26 @@ def test_protocol_diagram_has_a_text_alternative():
     svg = protocol_diagram()
     assert 'role="img"' in svg and "<title>" in svg and "<figcaption" in svg
     assert "POP3" in svg and "IMAP4" in svg
+
+
+def test_factory_opens_a_chosen_scenario_and_protocol():
+    lab = devices_lab("mixed-clients", protocol="imap4", clock=clock)
+    assert lab.scenario.value == "mixed-clients" and lab.protocol.value is Protocol.IMAP4
+    assert lab.run.final.device("Old laptop").protocol is Protocol.POP3
+    assert "Pitfall" in text(lab.story.value)
+
+
+def test_factory_refuses_unknown_names():
+    from mailsec.errors import InputError
+
+    with pytest.raises(InputError, match="no prepared scenario called 'holiday'"):
+        devices_lab("holiday")
+    with pytest.raises(InputError, match="The protocol 'SMTP' is not one this lab knows"):
+        devices_lab(protocol="SMTP")
+
+
+def test_lab_stories_start_at_eight_in_the_morning():
+    late = devices_lab(clock=lambda: datetime(2026, 11, 2, 22, 47, 13, tzinfo=timezone.utc))
+    assert late.run.steps[0].at == START
+    # "In the evening she opens her laptop": ten hours later.
+    assert late.run.final.at.hour == 18

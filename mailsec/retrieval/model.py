@@ -686,11 +686,20 @@ class _LocalMsg:
         )  # fmt: skip
 
 
+class _Change(enum.Enum):
+    """The kinds of change an offline IMAP client queues."""
+
+    FLAG = "flag"
+    DELETE = "delete"
+    MOVE = "move"
+    EXPUNGE = "expunge"
+
+
 @dataclass
 class _Pending:
     """A change an offline IMAP client will replay (RFC 4549 §4)."""
 
-    kind: str  # "flag", "delete", "move", "expunge"
+    kind: _Change
     label: str
     folder: str
     uid: int
@@ -698,11 +707,11 @@ class _Pending:
     target: str | None = None
 
     def describe(self) -> str:
-        if self.kind == "flag":
+        if self.kind is _Change.FLAG:
             return f"set {self.flag.value if self.flag else ''} on {self.label}"
-        if self.kind == "delete":
+        if self.kind is _Change.DELETE:
             return f"delete {self.label}"
-        if self.kind == "move":
+        if self.kind is _Change.MOVE:
             return f"move {self.label} to {self.target}"
         return "expunge deleted messages"
 
@@ -792,9 +801,6 @@ class _World:
                 if m.label == label:
                     return folder, m
         return None
-
-    def find_uid(self, folder: str, uid: int) -> _ServerMsg | None:
-        return next((m for m in self.folders[folder] if m.uid == uid), None)
 
     def server_state(self) -> ServerState:
         return ServerState(
@@ -1135,7 +1141,7 @@ class _World:
             if device.online:
                 self._expunge(device, [f for f in FOLDERS])
             else:
-                device.pending.append(_Pending("expunge", "", INBOX, 0))
+                device.pending.append(_Pending(_Change.EXPUNGE, "", INBOX, 0))
                 self.say(
                     f"{device.name} is offline: the EXPUNGE waits until it is back online.",
                     Outcome.INFO,
@@ -1254,7 +1260,7 @@ class _World:
                 )
                 return
             local.flags.add(Flag.SEEN)
-            device.pending.append(_Pending("flag", label, local.folder, uid, Flag.SEEN))
+            device.pending.append(_Pending(_Change.FLAG, label, local.folder, uid, Flag.SEEN))
             self.say(
                 f"{device.name} is offline but shows {label} from its cache and marks it read "
                 "there; it will tell the server when it is back online.",
@@ -1264,7 +1270,7 @@ class _World:
         elif isinstance(event, FlagMessage | ReplyToMessage):
             flag = Flag.FLAGGED if isinstance(event, FlagMessage) else Flag.ANSWERED
             local.flags.add(flag)
-            device.pending.append(_Pending("flag", label, local.folder, uid, flag))
+            device.pending.append(_Pending(_Change.FLAG, label, local.folder, uid, flag))
             self.say(
                 f"{device.name} is offline: it marks {label} {flag.value} in its cache and "
                 "queues the change for the server.",
@@ -1273,7 +1279,7 @@ class _World:
             )
         elif isinstance(event, DeleteMessage):
             device.local.remove(local)
-            device.pending.append(_Pending("delete", label, local.folder, uid))
+            device.pending.append(_Pending(_Change.DELETE, label, local.folder, uid))
             self.say(
                 f"{device.name} is offline: it hides {label} and queues the deletion for the "
                 "server. The server (and every other device) still has it for now.",
@@ -1281,7 +1287,9 @@ class _World:
                 "RFC 4549 §4",
             )
         elif isinstance(event, MoveMessage):
-            device.pending.append(_Pending("move", label, local.folder, uid, target=event.folder))
+            device.pending.append(
+                _Pending(_Change.MOVE, label, local.folder, uid, target=event.folder)
+            )
             local.folder = event.folder
             self.say(
                 f"{device.name} is offline: it shows {label} in {event.folder} and queues the "
@@ -1301,7 +1309,7 @@ class _World:
         pending, device.pending = device.pending, []
         expunge_after: set[str] = set()
         for op in pending:
-            if op.kind == "expunge":
+            if op.kind is _Change.EXPUNGE:
                 expunge_after.update(FOLDERS)
                 continue
             found = self.find(op.label)
@@ -1315,7 +1323,7 @@ class _World:
                 )
                 continue
             folder, msg = found
-            if op.kind == "flag" and op.flag is not None:
+            if op.kind is _Change.FLAG and op.flag is not None:
                 msg.flags.add(op.flag)
                 self.say(
                     f"STORE +FLAGS ({op.flag.value}) on {op.label}.",
@@ -1323,7 +1331,7 @@ class _World:
                     "RFC 3501 §6.4.6",
                     depth=1,
                 )
-            elif op.kind == "delete":
+            elif op.kind is _Change.DELETE:
                 msg.flags.add(Flag.DELETED)
                 self.say(
                     f"STORE +FLAGS (\\Deleted) on {op.label}.",
@@ -1333,7 +1341,7 @@ class _World:
                 )
                 if settings.expunge_on_delete:
                     expunge_after.add(folder)
-            elif op.kind == "move" and op.target is not None and folder != op.target:
+            elif op.kind is _Change.MOVE and op.target is not None and folder != op.target:
                 self._move(msg, folder, op.target)
                 moved = device.find(op.label)
                 if moved is not None:
