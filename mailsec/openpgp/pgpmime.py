@@ -181,6 +181,11 @@ def _outer(
     return outer
 
 
+def _quick(data: bytes) -> Message:
+    """The MIME structure only, read with the fast compat32 policy (no header objects)."""
+    return email.message_from_bytes(data, policy=email.policy.compat32)
+
+
 def _parse(data: bytes) -> EmailMessage:
     message = email.message_from_bytes(data, policy=POLICY)
     assert isinstance(message, EmailMessage)
@@ -308,7 +313,7 @@ def split_signed(message: bytes | str | Message) -> tuple[bytes, bytes]:
     before a boundary line belongs to the boundary (RFC 2046 §5.1.1).
     """
     raw = canonicalize(_as_bytes(message))
-    parsed = _parse(raw)
+    parsed = _quick(raw)
     if parsed.get_content_type() != "multipart/signed":
         raise InputError(
             f"This is a {parsed.get_content_type()} message, not multipart/signed (RFC 3156 §5)."
@@ -346,7 +351,7 @@ def read_message(
     integrity check, raises :class:`~mailsec.errors.DecryptionError` and nothing is returned.
     """
     raw = canonicalize(_as_bytes(message))
-    parsed = _parse(raw)
+    parsed = _quick(raw)
     kind = parsed.get_content_type()
     if kind == "multipart/signed":
         return _read_signed(raw, parsed, certs, now, ())
@@ -354,7 +359,7 @@ def read_message(
         return _read_encrypted(parsed, keys, certs, now)
     return PgpMimeResult(
         PgpMimeKind.PLAIN,
-        parsed,
+        _parse(raw),
         steps=(
             Step(
                 f"The message is {kind}: no PGP/MIME protection at all.",
@@ -367,7 +372,7 @@ def read_message(
 
 def _read_signed(
     raw: bytes,
-    parsed: EmailMessage,
+    parsed: Message,
     certs: Sequence[Certificate],
     now: datetime | None,
     before: Trace,
@@ -388,7 +393,7 @@ def _read_signed(
             "this is not a PGP/MIME signature (an S/MIME one uses application/pkcs7-signature)."
         )
     signed, signature_part = split_signed(raw)
-    sig_entity = _parse(signature_part)
+    sig_entity = _quick(signature_part)
     if sig_entity.get_content_type() != "application/pgp-signature":
         raise InputError(
             f"Part 2 of the signed message is {sig_entity.get_content_type()}, not "
@@ -433,7 +438,7 @@ def _read_signed(
 
 
 def _read_encrypted(
-    parsed: EmailMessage,
+    parsed: Message,
     keys: Sequence[SecretKey],
     certs: Sequence[Certificate],
     now: datetime | None,
@@ -444,7 +449,8 @@ def _read_encrypted(
             f"The multipart/encrypted protocol is {protocol!r}, not 'application/pgp-encrypted' "
             "(RFC 3156 §4)."
         )
-    parts = list(parsed.iter_parts())
+    payload = parsed.get_payload()
+    parts = list(payload) if isinstance(payload, list) else []
     if len(parts) != 2:
         raise InputError(
             f"A multipart/encrypted message has two parts; this one has {len(parts)} (RFC 1847 §2.2)."
@@ -605,11 +611,11 @@ def protect(
 
 def _openpgp_part(message: bytes) -> tuple[bytes, bytes]:
     """(the armored OpenPGP data as it appears in ``message``, its binary form)."""
-    parsed = _parse(message)
+    parsed = _quick(message)
     if parsed.get_content_type() == "multipart/signed":
-        armored = _parse(split_signed(message)[1]).get_payload(decode=True) or b""
+        armored = _quick(split_signed(message)[1]).get_payload(decode=True) or b""
     else:
-        armored = list(parsed.iter_parts())[1].get_payload(decode=True) or b""
+        armored = parsed.get_payload()[1].get_payload(decode=True) or b""
     return armored.strip(), dearmor(armored)[1]
 
 
@@ -672,7 +678,7 @@ def deliver(
     now: datetime | None = None,
 ) -> Delivery:
     """Change ``message`` in transit as ``tamper`` says, then open it as ``reader``."""
-    encrypted = _parse(message).get_content_type() == "multipart/encrypted"
+    encrypted = _quick(message).get_content_type() == "multipart/encrypted"
     if not tamper.applies_to(Protection.ENCRYPT if encrypted else Protection.SIGN):
         if encrypted:
             raise InputError(
@@ -780,8 +786,8 @@ def sign_both(
         ),
         (
             "Hash named in micalg",
-            str(_parse(pgp).get_param("micalg")),
-            str(_parse(smime).get_param("micalg")),
+            str(_quick(pgp).get_param("micalg")),
+            str(_quick(smime).get_param("micalg")),
         ),
         (
             "Signature part",
