@@ -69,6 +69,13 @@ class SignatureAlgorithm(enum.Enum):
         return CITE_PSS if self is SignatureAlgorithm.RSA_PSS else CITE_ED25519
 
 
+#: How each scheme hashes the message inside the signature.
+HASH_USED = {
+    SignatureAlgorithm.RSA_PSS: "it signs the message's SHA-256 hash (RFC 8017 §9.1.1)",
+    SignatureAlgorithm.ED25519: "it hashes the message with SHA-512 inside (RFC 8032 §5.1.6)",
+}
+
+
 @dataclass(frozen=True)
 class Signature:
     """A signature over a message, with who made it and how."""
@@ -78,7 +85,7 @@ class Signature:
     algorithm: SignatureAlgorithm
     value: bytes
     message_digest: bytes
-    """SHA-256 of the signed message, for display: what the signature vouches for."""
+    """SHA-256 fingerprint of the signed message, for display only (the scheme hashes by itself)."""
     steps: Trace
 
 
@@ -103,13 +110,14 @@ def sign(message: bytes, signer: KeyPair) -> Signature:
     digest = hashlib.sha256(message).digest()
     steps = (
         Step(
-            f"Hashed the message ({len(message):,} bytes): any change to it changes the hash.",
-            section=CITE_PSS if algorithm is SignatureAlgorithm.RSA_PSS else CITE_ED25519,
+            f"Took the SHA-256 fingerprint of the message ({len(message):,} bytes), to show what "
+            "is signed: any change to the message changes it.",
+            section="FIPS 180-4 §6.2",
             data={"sha256": digest.hex()},
         ),
         Step(
-            f"Signed it with {signer.owner}'s private key ({algorithm.value}): a {len(value)}-byte "
-            "signature that only that private key can make.",
+            f"Signed it with {signer.owner}'s private key ({algorithm.value}; {HASH_USED[algorithm]}): "
+            f"a {len(value)}-byte signature that only that private key can make.",
             Outcome.OK,
             section=algorithm.section,
             data={"signature": len(value)},
@@ -155,14 +163,14 @@ def verify_signature(message: bytes, signature: Signature, public: PublicKey) ->
     same = digest == signature.message_digest
     steps.append(
         Step(
-            "Hashed the message as received: "
+            "Took the SHA-256 fingerprint of the message as received: "
             + (
-                "the same hash as when it was signed."
+                "the same as when it was signed."
                 if same
-                else "a different hash from the one that was signed — the message was changed."
+                else "different from the one that was signed — the message was changed."
             ),
             Outcome.INFO if same else Outcome.WARN,
-            section=expected.section,
+            section="FIPS 180-4 §6.2",
             data={"sha256": digest.hex()},
         )
     )

@@ -1,4 +1,4 @@
-"""Chapter 04 in a real browser: run all cells, flip a bit in the pipeline lab, switch the plot."""
+"""Chapter 04 in a real browser: run all cells, flip a bit, change a signed message, switch the plot."""
 
 from __future__ import annotations
 
@@ -20,6 +20,17 @@ def test_hybrid_labs_answer_in_the_browser(notebook, screenshot) -> None:
 
     lab.scroll_into_view_if_needed()
     path = screenshot(page, "04-hybrid-pipeline")
+    assert path.stat().st_size > 10_000
+
+    signed = page.locator(".mailsec-hybrid-signature").first
+    expect(signed).to_contain_text("Signature valid")
+    signed.locator(".mailsec-sign-transit select").select_option(
+        label="one character of the message changed"
+    )
+    expect(signed).to_contain_text("Signature NOT valid", timeout=10_000)
+    expect(signed).to_contain_text("← differs")
+    signed.scroll_into_view_if_needed()
+    path = screenshot(page, "04-hybrid-signature")
     assert path.stat().st_size > 10_000
 
     plot = page.locator(".mailsec-hybrid-plot").first
