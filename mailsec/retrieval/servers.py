@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import mailbox
 import os
 import shutil
 import signal
@@ -35,7 +36,7 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -476,17 +477,20 @@ class DovecotServers:
 
     def __init__(
         self,
-        maildir: str | os.PathLike[str],
+        maildir: str | os.PathLike[str] | None = None,
         *,
         user: str,
         password: str,
         quota: int | None = None,
+        messages: Iterable[bytes] = (),
         binary: str | None = None,
     ) -> None:
-        self.maildir = Path(maildir)
+        self._maildir = Path(maildir) if maildir is not None else None
+        self.maildir = self._maildir or Path()
         self.user = user
         self.password = password
         self.quota = quota
+        self.messages = tuple(messages)
         self.host = "127.0.0.1"
         self.binary = (
             binary
@@ -517,15 +521,20 @@ class DovecotServers:
         self._workdir = tempfile.TemporaryDirectory(prefix="mailsec-dovecot-")
         work = Path(self._workdir.name)
         os.chmod(work, 0o755)
-        self.maildir.mkdir(parents=True, exist_ok=True)
-        for sub in ("cur", "new", "tmp"):
-            (self.maildir / sub).mkdir(exist_ok=True)
+        # Without a Maildir of its own it serves one inside its temporary folder, which the
+        # unprivileged mail user can reach (a folder under a private /tmp tree would not do).
+        self.maildir = self._maildir or work / "mail" / "Maildir"
+        self.maildir.parent.mkdir(parents=True, exist_ok=True)
+        box = mailbox.Maildir(self.maildir, create=True)
+        for data in self.messages:
+            box.add(data.replace(b"\r\n", b"\n"))
         if os.geteuid() == 0:
             uid = gid = 65534
             for root, dirs, files in os.walk(self.maildir):
                 for name in [*dirs, *files]:
                     os.chown(os.path.join(root, name), uid, gid)
             os.chown(self.maildir, uid, gid)
+            os.chown(self.maildir.parent, uid, gid)
             users = ""
         else:
             import pwd
@@ -592,9 +601,18 @@ service anvil {{
 """
         self.config = work / "dovecot.conf"
         self.config.write_text(config)
-        completed = subprocess.run(
-            [self.binary, "-c", str(self.config)], capture_output=True, text=True, timeout=30
-        )
+        # The master daemonises and its children keep the standard streams: send them to a
+        # file, not a pipe, or waiting for the command would wait for Dovecot to end.
+        with open(work / "startup.log", "w+") as startup:
+            completed = subprocess.run(
+                [self.binary, "-c", str(self.config)],
+                stdin=subprocess.DEVNULL,
+                stdout=startup,
+                stderr=startup,
+                timeout=30,
+            )
+            startup.seek(0)
+            startup_text = startup.read()
         self._finalizer = weakref.finalize(
             self, DovecotServers._kill, str(work / "run" / "master.pid")
         )
@@ -605,7 +623,7 @@ service anvil {{
             log = (work / "dovecot.log").read_text() if (work / "dovecot.log").exists() else ""
             self.stop()
             raise NotAvailable(
-                f"Dovecot did not start: {completed.stderr.strip() or log.strip()[-300:]}"
+                f"Dovecot did not start: {startup_text.strip() or log.strip()[-300:]}"
             )
         return self
 
