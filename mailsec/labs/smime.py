@@ -1,0 +1,367 @@
+"""Chapter 05's labs: an S/MIME message from Alice to Bob, a certificate viewer, and EFAIL.
+
+The course PKI (root CA, Alice, Bob and the failure certificates) is made once per Python session
+by :func:`default_pki` (a fraction of a second) and shared by the labs; no callback generates keys,
+so every change answers in milliseconds. Tests pass their own PKI.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import ipywidgets as widgets
+
+from mailsec.errors import DecryptionError, InputError
+from mailsec.labs.frame import Lab
+from mailsec.pki import CoursePKI, check_certificate, course_pki
+from mailsec.render.html import trace_list
+from mailsec.render.smime import (
+    certificate_html,
+    cms_tree_html,
+    efail_html,
+    mime_tree_html,
+    plain_client_html,
+    raw_message_html,
+    smime_client_html,
+)
+from mailsec.smime import ContentCipher, decrypt_message, encrypt_message
+from mailsec.smime.demo import Delivery, compose, deliver, entity_text
+from mailsec.smime.inspect import cms_outline, efail_rewrite, mime_tree, plain_client_view
+
+__all__ = [
+    "CertificateLab",
+    "EfailLab",
+    "MessageLab",
+    "certificate_lab",
+    "default_pki",
+    "efail_lab",
+    "message_lab",
+]
+
+STYLE = {"description_width": "initial"}
+WIDE = widgets.Layout(width="560px")
+DEFAULT_SUBJECT = "Salary table for next year"
+DEFAULT_BODY = "Hi Bob,\nthe new salary table: team leads +3%, everyone else +2%.\nAlice\n"
+
+
+@functools.cache
+def default_pki() -> CoursePKI:
+    """The labs' course PKI, made once per Python session and shared by every lab."""
+    return course_pki()
+
+
+def _dropdown(description: str, options: list, value: object, css: str) -> widgets.Dropdown:
+    picker = widgets.Dropdown(
+        options=options, value=value, description=description, style=STYLE, layout=WIDE
+    )
+    picker.add_class(css)
+    return picker
+
+
+# -- the message lab ----------------------------------------------------------------------------
+
+VIEWS = [
+    ("Bob's mail program (with S/MIME)", "smime"),
+    ("A mail program without S/MIME", "plain"),
+    ("MIME tree", "mime"),
+    ("CMS structure (inside smime.p7m / smime.p7s)", "cms"),
+    ("The raw message as it travels", "raw"),
+]
+
+
+class MessageLab(Lab):
+    """Compose a message from Alice to Bob; sign, encrypt, change a byte, and look inside."""
+
+    def __init__(self, pki: CoursePKI) -> None:
+        self.pki = pki
+        self.subject = widgets.Text(
+            value=DEFAULT_SUBJECT, description="Subject:", style=STYLE, layout=WIDE
+        )
+        self.subject.add_class("mailsec-smime-subject")
+        self.body = widgets.Textarea(
+            value=DEFAULT_BODY,
+            description="Text:",
+            style=STYLE,
+            layout=widgets.Layout(width="560px", height="72px"),
+        )
+        self.body.add_class("mailsec-smime-body")
+        self.sign = widgets.Checkbox(value=True, description="Sign", indent=False)
+        self.sign.add_class("mailsec-smime-sign")
+        self.encrypt = widgets.Checkbox(value=True, description="Encrypt", indent=False)
+        self.encrypt.add_class("mailsec-smime-encrypt")
+        self.signer = _dropdown(
+            "Alice signs with:",
+            [
+                ("her own certificate (valid)", "alice"),
+                ("an old certificate that has expired", "expired"),
+                ("Carol's certificate (another address)", "wrong_address"),
+                ("a certificate from a CA Bob does not trust", "unknown_ca"),
+            ],
+            "alice",
+            "mailsec-smime-signer",
+        )
+        self.cipher = _dropdown(
+            "Encryption:",
+            [
+                ("AES-256-GCM (S/MIME 4.0, authenticated)", ContentCipher.AES256_GCM),
+                ("AES-256-CBC (older clients, not authenticated)", ContentCipher.AES256_CBC),
+            ],
+            ContentCipher.AES256_GCM,
+            "mailsec-smime-cipher",
+        )
+        self.transit = _dropdown(
+            "On the way:",
+            [("nothing happens", False), ("one byte is changed", True)],
+            False,
+            "mailsec-smime-transit",
+        )
+        self.byte = widgets.BoundedIntText(
+            value=20, min=0, max=1_000_000, description="at byte number:", style=STYLE
+        )
+        self.byte.add_class("mailsec-smime-byte")
+        self.view = _dropdown("Show:", VIEWS, "smime", "mailsec-smime-view")
+        super().__init__(
+            "Lab: an S/MIME message from Alice to Bob",
+            intro="Alice writes to Bob. Tick <em>Sign</em> and <em>Encrypt</em>, pick the "
+            "certificate Alice signs with, let a byte change on the way, and switch the view to "
+            "see what Bob's program says, what a program without S/MIME shows, and what is inside.",
+            controls=[
+                self.subject,
+                self.body,
+                widgets.HBox([self.sign, self.encrypt]),
+                self.signer,
+                self.cipher,
+                self.transit,
+                self.byte,
+                self.view,
+            ],
+        )
+        self.add_class("mailsec-smime-message")
+        self.delivery: Delivery | None = None
+        self.on_change(
+            [
+                self.subject,
+                self.body,
+                self.sign,
+                self.encrypt,
+                self.signer,
+                self.cipher,
+                self.transit,
+                self.byte,
+                self.view,
+            ],
+            self.update,
+        )
+        self.action(self.update)()
+
+    def update(self) -> None:
+        pki = self.pki
+        self.delivery = delivery = deliver(
+            subject=self.subject.value,
+            body=self.body.value,
+            sign=self.sign.value,
+            encrypt=self.encrypt.value,
+            signer=pki.users[self.signer.value],
+            recipients=[pki.bob, pki.alice],
+            reader=pki.bob,
+            trusted=[pki.ca.certificate],
+            cipher=self.cipher.value,
+            flip_at=self.byte.value if self.transit.value else None,
+        )
+        self.show(self.render(delivery, self.view.value), trace_list(delivery.steps))
+
+    def render(self, delivery: Delivery, view: str) -> str:
+        message = delivery.received
+        if view == "smime":
+            headers = [
+                (k, v)
+                for k, v in mime_tree(message).headers
+                if k.lower() in ("from", "to", "subject")
+            ]
+            return str(
+                smime_client_html(
+                    headers=headers,
+                    body_text=delivery.text,
+                    marks=delivery.marks,
+                    refused=delivery.refused,
+                )
+            )
+        if view == "plain":
+            text = None if delivery.encrypted else _plain_text(message)
+            return str(plain_client_html(plain_client_view(message), body_text=text))
+        if view == "mime":
+            return str(mime_tree_html(mime_tree(message)))
+        if view == "cms":
+            if not (delivery.signed or delivery.encrypted):
+                raise InputError(
+                    "A plain message has no CMS structure: tick Sign or Encrypt to make one."
+                )
+            return str(cms_tree_html(cms_outline(message)))
+        return str(raw_message_html(message))
+
+
+def _plain_text(message: bytes) -> str | None:
+    try:
+        return entity_text(message)
+    except Exception:  # a damaged message: a plain program would show nothing useful either
+        return None
+
+
+def message_lab(pki: CoursePKI | None = None) -> MessageLab:
+    """The message lab, ready to display."""
+    return MessageLab(pki or default_pki())
+
+
+# -- the certificate viewer ---------------------------------------------------------------------
+
+
+class CertificateLab(Lab):
+    """Look at the course certificates and see which ones Bob's program accepts, and why."""
+
+    def __init__(self, pki: CoursePKI) -> None:
+        self.pki = pki
+        self.which = _dropdown(
+            "Certificate:",
+            [
+                ("Alice (RSA, alice@example.org)", "alice"),
+                ("Bob (EC P-256, bob@example.net)", "bob"),
+                ("Alice's old certificate (expired)", "expired"),
+                ("Carol (carol@example.com)", "wrong_address"),
+                ("'Alice' from an unknown CA", "unknown_ca"),
+                ("The course root CA itself", "ca"),
+            ],
+            "alice",
+            "mailsec-cert-which",
+        )
+        self.address = widgets.Text(
+            value="alice@example.org",
+            description="The mail says it is from:",
+            style=STYLE,
+            layout=WIDE,
+        )
+        self.address.add_class("mailsec-cert-address")
+        self.trusts = widgets.Checkbox(
+            value=True, description="Bob's program trusts the course root CA", indent=False
+        )
+        self.trusts.add_class("mailsec-cert-trust")
+        super().__init__(
+            "Lab: certificate viewer",
+            intro="Pick a certificate and the address the mail claims to come from. The viewer "
+            "shows the fields and checks what Bob's program checks: dates, purpose, address and "
+            "a chain to a root CA it trusts.",
+            controls=[self.which, self.address, self.trusts],
+        )
+        self.add_class("mailsec-smime-certificates")
+        self.check = None
+        self.on_change([self.which, self.address, self.trusts], self.update)
+        self.action(self.update)()
+
+    def update(self) -> None:
+        pki = self.pki
+        cert = (
+            pki.ca.certificate
+            if self.which.value == "ca"
+            else pki.users[self.which.value].certificate
+        )
+        address = self.address.value.strip() or None
+        if address is not None and "@" not in address:
+            raise InputError(
+                f"{address!r} is not a mail address; write it like alice@example.org, "
+                "or leave it empty to skip the address check."
+            )
+        trusted = [pki.ca.certificate] if self.trusts.value else [pki.unknown_root.certificate]
+        self.check = check_certificate(cert, trusted=trusted, email=address)
+        self.show(str(certificate_html(self.check)), trace_list(self.check.steps))
+
+
+def certificate_lab(pki: CoursePKI | None = None) -> CertificateLab:
+    """The certificate viewer, ready to display."""
+    return CertificateLab(pki or default_pki())
+
+
+# -- EFAIL --------------------------------------------------------------------------------------
+
+EFAIL_TEXT = "Hi Bob,\nthe password for the payroll system is tulip-42-river.\nAlice\n"
+
+
+class EfailLab(Lab):
+    """Without the key, rewrite the start of an encrypted message: CBC lets it through, GCM not."""
+
+    def __init__(self, pki: CoursePKI) -> None:
+        self.pki = pki
+        self.cipher = _dropdown(
+            "Alice encrypts with:",
+            [
+                ("AES-256-CBC (EnvelopedData, before S/MIME 4.0)", ContentCipher.AES256_CBC),
+                ("AES-256-GCM (AuthEnvelopedData, S/MIME 4.0)", ContentCipher.AES256_GCM),
+            ],
+            ContentCipher.AES256_CBC,
+            "mailsec-efail-cipher",
+        )
+        self.injected = widgets.Text(
+            value="<img src='http:/",
+            description="Attacker's 16 characters:",
+            style=STYLE,
+            layout=WIDE,
+        )
+        self.injected.add_class("mailsec-efail-injected")
+        super().__init__(
+            "Lab: EFAIL (2018) — changing encrypted mail without the key",
+            intro="Mallory captures an encrypted message. She cannot decrypt it, but she knows how "
+            "every such message starts (<code>Content-Type: te</code>). She changes the encrypted "
+            "bytes so that the start decrypts to her own 16 characters, and forwards it to Bob.",
+            controls=[self.cipher, self.injected],
+        )
+        self.add_class("mailsec-smime-efail")
+        message = compose(
+            sender="Alice <alice@example.org>",
+            to="Bob <bob@example.net>",
+            subject="Payroll access",
+            body=EFAIL_TEXT,
+        )
+        # Encrypt both ways once: the callback only rewrites and decrypts.
+        self.sealed = {
+            cipher: encrypt_message(message, [pki.bob.certificate], cipher=cipher)
+            for cipher in (ContentCipher.AES256_CBC, ContentCipher.AES256_GCM)
+        }
+        self.result_text: str | None = None
+        self.on_change([self.cipher, self.injected], self.update)
+        self.action(self.update)()
+
+    def update(self) -> None:
+        injected = self.injected.value.encode("utf-8")
+        if len(injected) != 16:
+            raise InputError(
+                f"{self.injected.value!r} is {len(injected)} bytes; the attack rewrites exactly one "
+                "AES block, so type exactly 16 plain characters."
+            )
+        cipher = self.cipher.value
+        known = b"Content-Type: te"
+        attack = efail_rewrite(self.sealed[cipher], known=known, injected=injected)
+        try:
+            opened = decrypt_message(
+                attack.message, key=self.pki.bob.key, certificate=self.pki.bob.certificate
+            )
+        except DecryptionError:
+            self.result_text = None
+            steps = (attack.step,)
+        else:
+            self.result_text = opened.entity.decode("utf-8", "replace").replace("\r\n", "\n")
+            steps = (attack.step, *opened.steps)
+        self.show(
+            str(
+                efail_html(
+                    cipher_text=cipher.description,
+                    original_start=known.decode(),
+                    injected=self.injected.value,
+                    result_text=self.result_text,
+                    authenticated=cipher.authenticated,
+                )
+            ),
+            trace_list(steps),
+        )
+
+
+def efail_lab(pki: CoursePKI | None = None) -> EfailLab:
+    """The EFAIL lab, ready to display."""
+    return EfailLab(pki or default_pki())
