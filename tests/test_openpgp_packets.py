@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from mailsec.errors import InputError
 from mailsec.openpgp import ArmorLabel, armor, crc24, dearmor, is_armored
+from mailsec.openpgp.armor import crc24_bytewise
 from mailsec.openpgp.packets import Reader, encode_length, encode_mpi, encode_packet, read_packets
 
 # -- CRC-24 and armor (RFC 4880 §6) ---------------------------------------------------------------
@@ -23,6 +24,16 @@ def test_crc24_of_nothing_is_the_initial_value():
 def test_crc24_check_value():
     # The catalogue check value of CRC-24/OPENPGP (poly 0x864CFB, init 0xB704CE) over "123456789".
     assert crc24(b"123456789") == 0x21CF02
+
+
+@given(st.binary(max_size=7000))
+def test_fast_crc24_equals_the_bytewise_reference(data):
+    assert crc24(data) == crc24_bytewise(data)
+
+
+def test_fast_crc24_on_a_large_input():
+    data = bytes((i * 131) % 256 for i in range(30001))
+    assert crc24(data) == crc24_bytewise(data)
 
 
 def test_armor_layout_rfc4880_section6_2():

@@ -7,10 +7,13 @@ optional ``Key: value`` headers and a checksum line ``=XXXX``: the CRC-24 of the
 
 from __future__ import annotations
 
+import array
 import base64
 import binascii
 import enum
+import functools
 import re
+import sys
 
 from mailsec.errors import InputError
 
@@ -45,12 +48,55 @@ def _crc24_table() -> tuple[int, ...]:
 _TABLE = _crc24_table()
 
 
-def crc24(data: bytes) -> int:
-    """The CRC-24 checksum of ``data`` (RFC 4880 §6.1), computed a byte at a time with a table."""
+def crc24_bytewise(data: bytes) -> int:
+    """CRC-24 a byte at a time, exactly as RFC 4880 §6.1 writes it (the reference for crc24)."""
     crc = CRC24_INIT
     table = _TABLE
     for byte in data:
         crc = ((crc << 8) & 0xFFFFFF) ^ table[(crc >> 16) ^ byte]
+    return crc
+
+
+def _three_zero_bytes(state: int) -> int:
+    for _ in range(3):
+        state = ((state << 8) & 0xFFFFFF) ^ _TABLE[state >> 16]
+    return state
+
+
+# The register is 24 bits wide, so feeding three bytes w into state c is the same as feeding three
+# zero bytes into c ^ w; that map is linear, so two tables of 4096 entries (high and low 12 bits)
+# do three bytes per step.
+@functools.cache
+def _step_tables() -> tuple[tuple[int, ...], tuple[int, ...]]:
+    high = tuple(_three_zero_bytes(v << 12) for v in range(4096))
+    low = tuple(_three_zero_bytes(v) for v in range(4096))
+    return high, low
+
+
+def crc24(data: bytes) -> int:
+    """The CRC-24 checksum of ``data`` (RFC 4880 §6.1), three bytes per step."""
+    data = bytes(data)
+    whole = len(data) - len(data) % 3
+    if whole < 3000:
+        return crc24_bytewise(data)
+    # Spread each 3-byte group into a big-endian 32-bit word (top byte zero), then read the words.
+    spread = bytearray(whole // 3 * 4)
+    spread[1::4] = data[0:whole:3]
+    spread[2::4] = data[1:whole:3]
+    spread[3::4] = data[2:whole:3]
+    words = array.array("I")
+    if words.itemsize != 4:  # pragma: no cover - CPython's "I" is 4 bytes on every platform
+        return crc24_bytewise(data)
+    words.frombytes(spread)
+    if sys.byteorder == "little":
+        words.byteswap()
+    crc = CRC24_INIT
+    high, low = _step_tables()
+    for word in words:
+        x = crc ^ word
+        crc = high[x >> 12] ^ low[x & 0xFFF]
+    for byte in data[whole:]:
+        crc = ((crc << 8) & 0xFFFFFF) ^ _TABLE[(crc >> 16) ^ byte]
     return crc
 
 
