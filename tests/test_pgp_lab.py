@@ -115,7 +115,7 @@ def test_adding_a_person_and_switching_scenario() -> None:
 
 
 def test_unknown_scenario_is_refused() -> None:
-    with pytest.raises(InputError, match="Scenario 'pki' is not one of: friends, ca, empty"):
+    with pytest.raises(InputError, match="Scenario .pki. is not one of: friends, ca, empty, impostor"):
         trust_lab("pki")
 
 
@@ -211,3 +211,19 @@ def test_exchange_with_gnupg_both_ways(people) -> None:
     assert exchange.we_read_theirs
     assert exchange.reply_text == "Got it.\n"
     assert "mailsec → GnuPG: works" in gnupg_html(exchange)
+
+
+def test_impostor_key_is_not_valid() -> None:
+    """Anyone can make a key named Bob: only certifications that reach you make it valid."""
+    lab = trust_lab("impostor")
+    assert node(lab, "Bob") == "full"
+    assert node(lab, "Fake Bob") == "unknown"
+    assert node(lab, "Mallory") == "unknown"  # full owner trust, but not reached
+
+
+def test_glossary_terms_render() -> None:
+    from mailsec.labs.pgp import PGP_TERMS
+    from mailsec.render.html import glossary_table
+
+    html = glossary_table(*PGP_TERMS)
+    assert "信頼の輪" in html and "owner trust" in html

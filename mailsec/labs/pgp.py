@@ -31,6 +31,7 @@ import ipywidgets as widgets
 
 from mailsec import openpgp
 from mailsec.errors import InputError, MailsecError
+from mailsec.glossary import Term
 from mailsec.labs.frame import Lab
 from mailsec.openpgp.pgpmime import (
     Delivery,
@@ -55,6 +56,7 @@ from mailsec.trace import Outcome, Step, Trace
 
 __all__ = [
     "PEOPLE",
+    "PGP_TERMS",
     "SCENARIOS",
     "CompareLab",
     "GnupgExchange",
@@ -110,12 +112,68 @@ def _only_you() -> WebOfTrust:
     )
 
 
+def _impostor() -> WebOfTrust:
+    return WebOfTrust.build(
+        {
+            "You": "ultimate",
+            "Alice": "full",
+            "Bob": "unknown",
+            "Fake Bob": "unknown",
+            "Mallory": "full",
+            "Sock Puppet": "full",
+        },
+        [
+            ("You", "Alice"),
+            ("Alice", "Bob"),
+            ("Mallory", "Fake Bob"),
+            ("Sock Puppet", "Fake Bob"),
+            ("Mallory", "Sock Puppet"),
+            ("Sock Puppet", "Mallory"),
+        ],
+    )
+
+
 #: The starting graphs of the trust lab: (label, builder).
 SCENARIOS: dict[str, tuple[str, Callable[[], WebOfTrust]]] = {
     "friends": ("A circle of friends (Erin has 2 of 3 marginals)", _friends),
     "ca": ("CA style: one introducer certifies everyone", _ca_style),
     "empty": ("Only your key: nobody certified yet", _only_you),
+    "impostor": ("An impostor: Mallory's 'Fake Bob' key, certified by her friends", _impostor),
 }
+
+#: Chapter 06's key terms (English, Japanese, meaning) for ``glossary_table``.
+PGP_TERMS: tuple[Term, ...] = (
+    Term(
+        "key fingerprint",
+        "フィンガープリント（鍵指紋）",
+        "A short hash of a public key; compare it in person to be sure a key is the right one.",
+    ),
+    Term(
+        "key signing (certification)",
+        "鍵への署名",
+        "Signing someone's public key to say: I checked that this key belongs to this name.",
+    ),
+    Term(
+        "owner trust",
+        "所有者信頼度",
+        "How far you trust a person to check keys before signing them; your private setting.",
+    ),
+    Term(
+        "web of trust",
+        "信頼の輪（Web of Trust）",
+        "Users sign each other's keys; a key is valid when enough trusted signatures reach it.",
+    ),
+    Term(
+        "certification authority (CA)",
+        "認証局",
+        "An organisation that signs certificates; S/MIME's trust starts from its root.",
+    ),
+    Term(
+        "revocation",
+        "失効",
+        "Declaring a key or certificate no longer valid (a revocation signature, a CRL or OCSP).",
+    ),
+)
 
 _TRUST_OPTIONS = [(t.description, t) for t in OwnerTrust]
 
@@ -323,7 +381,7 @@ class TrustLab(Lab):
 
 
 def trust_lab(scenario: str = "friends") -> TrustLab:
-    """The web-of-trust lab, ready to display (``scenario``: friends, ca or empty)."""
+    """The web-of-trust lab, ready to display (``scenario``: friends, ca, empty or impostor)."""
     return TrustLab(scenario)
 
 
