@@ -115,7 +115,9 @@ def test_adding_a_person_and_switching_scenario() -> None:
 
 
 def test_unknown_scenario_is_refused() -> None:
-    with pytest.raises(InputError, match="Scenario .pki. is not one of: friends, ca, empty, impostor"):
+    with pytest.raises(
+        InputError, match="Scenario 'pki' is not one of: friends, ca, empty, impostor"
+    ):
         trust_lab("pki")
 
 
