@@ -305,6 +305,15 @@ def test_tamper_outside_the_part_is_refused(carol):
     )
 
 
+def test_tamper_an_entry_without_saying_whose_is_refused(bob, carol):
+    message = encrypt(b"hello", [bob.public, carol.public]).message
+    with pytest.raises(InputError) as failure:
+        tamper(message, Part.WRAPPED_KEY)
+    assert failure.value.message == (
+        "Say whose wrapped key to change: pass recipient=, one of Bob, Carol."
+    )
+
+
 def test_tamper_one_time_key_of_an_rsa_recipient_is_refused(bob):
     message = encrypt(b"hello", [bob.public]).message
     with pytest.raises(InputError) as failure:

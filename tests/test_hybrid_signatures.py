@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mailsec.errors import InputError, VerificationError
 from mailsec.hybrid import (
     KeyKind,
     KeyPair,
     Part,
+    Signature,
     SignatureAlgorithm,
     Transit,
     generate_keypair,
@@ -51,6 +54,34 @@ def test_ed25519_matches_rfc8032_test_1():
     assert signature.value == ED_SIGNATURE
     assert signature.algorithm is SignatureAlgorithm.ED25519
     assert verify_signature(b"", signature, alice.public).valid
+
+
+ALICE_ED = KeyPair.from_private_key(
+    "Alice", ed25519.Ed25519PrivateKey.from_private_bytes(ED_SECRET)
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(message=st.binary(max_size=200), bit=st.integers(min_value=0))
+def test_property_any_changed_bit_of_message_or_signature_fails(message, bit):
+    """RFC 8032 §5.1.7: the signature verifies for the message signed, and for no one-bit change."""
+    signature = sign(message, ALICE_ED)
+    assert verify_signature(message, signature, ALICE_ED.public).valid
+    if message:
+        changed = bytearray(message)
+        changed[(bit // 8) % len(message)] ^= 1 << (bit % 8)
+        assert not verify_signature(bytes(changed), signature, ALICE_ED.public).valid
+    value = bytearray(signature.value)
+    value[(bit // 8) % len(value)] ^= 1 << (bit % 8)
+    forged = Signature(
+        signature.signer,
+        signature.signer_key_id,
+        signature.algorithm,
+        bytes(value),
+        signature.message_digest,
+        signature.steps,
+    )
+    assert not verify_signature(message, forged, ALICE_ED.public).valid
 
 
 @pytest.mark.parametrize("which", ["alice_rsa", "alice_ed"])

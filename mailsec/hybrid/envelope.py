@@ -530,6 +530,10 @@ def tamper(
         return replace(message, tag=_flip(message.tag, index, part.value))
     if part is Part.NONCE:
         return replace(message, nonce=_flip(message.nonce, index, part.value))
+    if recipient is None:
+        raise InputError(
+            f"Say whose {part.value} to change: pass recipient=, one of {', '.join(message.recipients)}."
+        )
     entries = list(message.wrapped_keys)
     position = next((i for i, e in enumerate(entries) if e.recipient == recipient), None)
     if position is None:
