@@ -65,9 +65,10 @@ def entity_text(entity: bytes) -> str | None:
                 return None
             charset = part.get_content_charset() or "us-ascii"
             try:
-                return payload.decode(charset, "replace")
+                decoded = payload.decode(charset, "replace")
             except LookupError:
-                return payload.decode("utf-8", "replace")
+                decoded = payload.decode("utf-8", "replace")
+            return decoded.replace("\r\n", "\n")
     return None
 
 
