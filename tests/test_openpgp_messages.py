@@ -526,3 +526,25 @@ def test_list_packets_shows_damaged_packets_without_crashing():
     listing = openpgp.list_packets(encode_packet(2, b"\x05abc") + encode_packet(8, b"\x02garbage"))
     assert "version 5 signature" in listing[0].fields["error"]
     assert "damaged" in listing[1].fields["error"]
+
+
+# -- explanation traces ---------------------------------------------------------------------------------
+
+
+def test_decryption_trace_cites_the_rfc(alice, bob):
+    message = openpgp.encrypt(b"traced", [bob.public], sign_with=[alice], now=LATER)
+    result = openpgp.decrypt(message, [bob], verify_with=[alice.public], now=LATER)
+    sections = [step.section for step in result.steps]
+    assert "RFC 4880 §5.13, §5.14" in sections  # the MDC check
+    assert result.steps[-1].outcome.value == "ok"
+    assert "good signature by Alice" in result.steps[-1].text
+
+
+def test_verification_trace_ends_with_the_reason(alice):
+    signature = openpgp.sign(b"pay 10", alice, now=LATER)
+    (good,) = openpgp.verify(b"pay 10", signature, [alice.public], now=LATER)
+    assert [s.outcome.value for s in good.steps][-1] == "ok"
+    assert good.steps[-1].section == "RFC 4880 §5.2.4"
+    message = openpgp.encrypt(b"pay 10", [alice.public], sign_with=[alice], now=LATER)
+    tampered_check = openpgp.decrypt(message, [alice], verify_with=[alice.public], now=LATER)
+    assert tampered_check.verifications[0].steps[0].section == "RFC 4880 §5.2.3"

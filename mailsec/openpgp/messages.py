@@ -100,6 +100,8 @@ class Verification:
     """"binary" or "text" (RFC 4880 §5.2.1)."""
     hash_algorithm: str = ""
     public_key_algorithm: str = ""
+    steps: tuple[Step, ...] = field(default=(), repr=False)
+    """How the check went, step by step, with the RFC sections."""
 
 
 @dataclass(frozen=True)
@@ -274,7 +276,7 @@ def _check(
     certs: Sequence[Certificate],
     moment: datetime,
 ) -> Verification:
-    """Check one document signature against the given certificates."""
+    """Check one document signature against the given certificates, step by step."""
     key_id = signature.issuer_key_id or "0000000000000000"
     text = signature.type == SignatureType.TEXT
     base = {
@@ -284,67 +286,116 @@ def _check(
         "hash_algorithm": _name(HashAlgorithm, signature.hash_algorithm),
         "public_key_algorithm": _name(PublicKeyAlgorithm, signature.algorithm),
     }
+    steps = [
+        Step(
+            f"A {signature.type_name.lower()} signature by key {key_id}, "
+            f"{base['public_key_algorithm']} over {base['hash_algorithm']}.",
+            section="RFC 4880 §5.2.3",
+        )
+    ]
 
     def result(
-        valid: bool, reason: str, cert: Certificate | None = None, key: KeyMaterial | None = None
+        valid: bool,
+        reason: str,
+        cert: Certificate | None = None,
+        key: KeyMaterial | None = None,
+        section: str = "RFC 4880 §5.2.4",
     ) -> Verification:
+        steps.append(
+            Step(
+                reason[:1].upper() + reason[1:] + ".",
+                Outcome.OK if valid else Outcome.FAIL,
+                section,
+            )
+        )
         return Verification(
             valid=valid,
             reason=reason,
             signer_fingerprint=cert.fingerprint if cert else None,
             signing_key_fingerprint=key.fingerprint if key else None,
+            steps=tuple(steps),
             **base,  # type: ignore[arg-type]
         )
 
     if signature.type not in (SignatureType.BINARY, SignatureType.TEXT):
-        return result(False, f"this is a {signature.type_name}, not a signature over data")
+        return result(
+            False,
+            f"this is a {signature.type_name}, not a signature over data",
+            section="RFC 4880 §5.2.1",
+        )
     wanted = signature.issuer_fingerprint or key_id
     matches = [(c, c.find(wanted)) for c in certs if c.find(wanted) is not None]
     if not matches and signature.issuer_key_id is None:
         matches = [(c, k) for c in certs for k in c.signing_keys(signature.created or moment)]
     if not matches:
-        return result(False, f"no certificate was given for the signing key {key_id}")
+        return result(
+            False,
+            f"no certificate was given for the signing key {key_id}",
+            section="RFC 4880 §5.2.3.5",
+        )
+    steps.append(
+        Step(
+            f"The issuer {wanted} is in the certificate of {_first_uid(matches[0][0])}.",
+            Outcome.OK,
+            "RFC 4880 §5.2.3.5",
+        )
+    )
     if signature.created is None:
-        return result(False, "the signature has no creation time (RFC 4880 §5.2.3.4)")
-    if (
-        signature.created > moment.replace(microsecond=0)
-        and (signature.created - moment).total_seconds() > 600
-    ):
+        return result(False, "the signature has no creation time", section="RFC 4880 §5.2.3.4")
+    if signature.created > moment and (signature.created - moment).total_seconds() > 600:
         return result(
             False,
             f"the signature claims to be made in the future ({signature.created:%Y-%m-%d %H:%M} UTC)",
+            section="RFC 4880 §5.2.3.4",
         )
     if signature.expired_at(moment):
-        return result(False, "the signature has expired")
+        return result(False, "the signature has expired", section="RFC 4880 §5.2.3.10")
     if signature.hash_algorithm in (HashAlgorithm.MD5, HashAlgorithm.SHA1, HashAlgorithm.RIPEMD160):
         return result(
             False,
             f"the signature uses {_name(HashAlgorithm, signature.hash_algorithm)}, which is too weak "
-            "to trust for signatures (RFC 9580 §9.5)",
+            "to trust for signatures",
+            section="RFC 9580 §9.5",
         )
     content = canonical_text(data) if text else data
-    last = ""
+    if text:
+        steps.append(
+            Step("Text signature: line endings are hashed as CRLF.", section="RFC 4880 §5.2.1")
+        )
+    last, section = "", "RFC 4880 §5.2.3.21"
     for cert, key in matches:
         assert key is not None
         unusable = cert.usable_at(signature.created)
         if unusable:
-            last = unusable
+            last, section = unusable, "RFC 4880 §5.2.3.6"
             continue
         if key not in cert.signing_keys(signature.created):
             last = f"the key {key.fingerprint} was not allowed to sign at {signature.created:%Y-%m-%d %H:%M} UTC"
+            section = "RFC 4880 §5.2.3.21"
             continue
+        steps.append(
+            Step(
+                f"The key {key.key_id} ({key.algorithm_name}) was valid for signing on "
+                f"{signature.created:%Y-%m-%d %H:%M} UTC.",
+                Outcome.OK,
+                "RFC 4880 §5.2.3.21",
+            )
+        )
         try:
             good = signature.check(key, content)
         except UnsupportedAlgorithmError as exc:
-            last = exc.message
+            last, section = exc.message, "RFC 4880 §9.1"
             continue
         if good:
             return result(True, f"good signature by {_first_uid(cert)}", cert, key)
         last = "the signature does not match the data: the data or the signature was changed"
         if signature.unknown_critical:
             last = f"the signature has critical subpackets mailsec does not know ({signature.unknown_critical})"
-        return result(False, last, cert, key)
-    return result(False, last, matches[0][0], matches[0][1])
+            section = "RFC 4880 §5.2.3.1"
+        else:
+            section = "RFC 4880 §5.2.4"
+        return result(False, last, cert, key, section)
+    return result(False, last, matches[0][0], matches[0][1], section)
 
 
 def _first_uid(cert: Certificate) -> str:
@@ -723,6 +774,20 @@ def decrypt(
             contents = _read_contents(read_packets(inner), _Contents())
             literal = contents.literal
             assert literal is not None
+            if contents.compression:
+                steps.append(
+                    Step(
+                        f"The content was compressed ({contents.compression}); expanded it.",
+                        section="RFC 4880 §5.6",
+                    )
+                )
+            steps.append(
+                Step(
+                    f"Literal data: {len(literal.data)} bytes, format {literal.format!r}, "
+                    f"{len(contents.signatures)} signature(s) inside.",
+                    section="RFC 4880 §5.9",
+                )
+            )
             results = (
                 tuple(
                     sorted(
