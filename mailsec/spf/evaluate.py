@@ -13,6 +13,7 @@ hold at most 10 names; only the first 10 PTR names are looked at; the whole chec
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import time
 from collections.abc import Callable
@@ -28,9 +29,11 @@ from mailsec.spf.macro import (
     to_domain_name,
 )
 from mailsec.spf.record import (
+    DNS_MECHANISMS,
     Mechanism,
     MechanismKind,
     Modifier,
+    Qualifier,
     Record,
     SpfSyntaxError,
     is_spf_record,
@@ -61,11 +64,37 @@ MAX_PTR_NAMES = 10
 #: RFC 7208 §4.6.4: a time limit for the whole check of "at least 20 seconds", then temperror.
 TIME_LIMIT = 20.0
 
+_FAILURES = frozenset({DnsStatus.TIMEOUT, DnsStatus.ERROR})
+_VOID = frozenset({DnsStatus.NODATA, DnsStatus.NXDOMAIN})
+_QUALIFIER_RESULT = {
+    Qualifier.PASS: SpfResult.PASS,
+    Qualifier.FAIL: SpfResult.FAIL,
+    Qualifier.SOFTFAIL: SpfResult.SOFTFAIL,
+    Qualifier.NEUTRAL: SpfResult.NEUTRAL,
+}
+_MECH_SECTION = {kind: f"RFC 7208 §{kind.section}" for kind in MechanismKind}
+
 
 def _rfc(section: str) -> str:
     return f"RFC 7208 §{section}"
 
 
+@functools.lru_cache(maxsize=2048)
+def _parse_cached(text: str) -> Record:
+    """Records are immutable once parsed, and the same records come back from DNS all the time."""
+    return parse_record(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_explanation(raw: bytes) -> MacroString | None:
+    """The exp= TXT text as a macro string, or None if it is not ASCII or not valid (§6.2)."""
+    try:
+        return parse_macro_string(raw.decode("ascii"), explanation=True, allow_space=True)
+    except (UnicodeDecodeError, MacroError):
+        return None
+
+
+@functools.lru_cache(maxsize=4096)
 def parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     """The client address as SPF uses it: an IPv4-mapped IPv6 address is IPv4 (RFC 7208 §5)."""
     text = text.strip()
@@ -77,6 +106,7 @@ def parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     return ip
 
 
+@functools.lru_cache(maxsize=4096)
 def domain_problem(domain: str, *, multi_label: bool = True) -> str | None:
     """Why ``domain`` cannot be checked (RFC 7208 §4.3), or None when it is fine."""
     if not domain:
@@ -95,6 +125,27 @@ def domain_problem(domain: str, *, multi_label: bool = True) -> str | None:
     if multi_label and len(labels) < 2:
         return f"{domain!r} is not a fully qualified domain name (it has only one label)"
     return None
+
+
+class _Addresses:
+    """Addresses for a trace line, formatted only when the trace is read."""
+
+    def __init__(self, found: list[Address]) -> None:
+        self.found = found
+
+    def __format__(self, spec: str) -> str:
+        if not self.found:
+            return "no addresses"
+        more = f" (+{len(self.found) - 8} more)" if len(self.found) > 8 else ""
+        return ", ".join(str(a) for a in self.found[:8]) + more
+
+
+class _CidrNote:
+    def __init__(self, mech: Mechanism, ip: Address) -> None:
+        self.bits = mech.cidr4 if ip.version == 4 else mech.cidr6
+
+    def __format__(self, spec: str) -> str:
+        return f" (comparing the first {self.bits} bits)" if self.bits is not None else ""
 
 
 class _Stop(Exception):
@@ -141,7 +192,7 @@ class _Evaluation:
         self.now = now
         self.deadline = clock() + time_limit
         self.time_limit = time_limit
-        self.steps: list[Step] = []
+        self.steps: list[object] = []
         self.lookups = 0
         self.voids = 0
         self.cache: dict[tuple[str, str], DnsAnswer] = {}
@@ -152,13 +203,14 @@ class _Evaluation:
 
     def step(
         self,
-        text: str,
+        text: str | tuple[str, tuple[object, ...]],
         depth: int,
         section: str | None = None,
         outcome: Outcome = Outcome.INFO,
         **data: object,
     ) -> None:
-        self.steps.append(Step(text, outcome, section, depth, data))
+        # Kept raw; SpfCheck.trace formats them only when someone reads the trace.
+        self.steps.append((text, depth, section, outcome, data))
 
     # -- DNS -------------------------------------------------------------------------------------
 
@@ -177,15 +229,15 @@ class _Evaluation:
             answer = self.source.lookup(name, rdtype, lifetime=remaining)
             self.cache[key] = answer
         self.step(
-            f"DNS {rdtype} {name} → {answer.describe()}" + (" (already asked)" if cached else ""),
+            ("DNS {} {} → {}{}", (rdtype, name, answer, " (already asked)" if cached else "")),
             depth + 1,
             section,
-            Outcome.WARN if answer.status.is_failure else Outcome.INFO,
+            Outcome.WARN if answer.status in _FAILURES else Outcome.INFO,
             kind="dns",
             name=name,
             rdtype=rdtype,
-            status=answer.status.value,
-            answer=answer.describe(),
+            status=answer.status._value_,
+            answer=answer,
         )
         return answer
 
@@ -200,7 +252,7 @@ class _Evaluation:
             )
 
     def count_void(self, answer: DnsAnswer, depth: int) -> None:
-        if answer.status.is_void:
+        if answer.status in _VOID:
             self.voids += 1
             self.step(
                 f"Void lookup {self.voids} of {MAX_VOID_LOOKUPS} allowed ({answer.name} {answer.rdtype})",
@@ -220,7 +272,7 @@ class _Evaluation:
                 )
 
     def fail_on_error(self, answer: DnsAnswer, what: str) -> None:
-        if answer.status.is_failure:
+        if answer.status in _FAILURES:
             raise _Stop(
                 SpfResult.TEMPERROR,
                 f"the DNS lookup of {answer.name} ({answer.rdtype}) for {what} failed: "
@@ -289,7 +341,7 @@ class _Evaluation:
         reverse = self.ip.reverse_pointer
         answer = self.query(reverse, "PTR", depth, _rfc("5.5"))
         validated: list[str] = []
-        if answer.status.is_failure:
+        if answer.status in _FAILURES:
             self.step(
                 "The PTR lookup failed, so there are no validated names (§5.5: no match)",
                 depth + 1,
@@ -312,7 +364,7 @@ class _Evaluation:
                     continue
                 rdtype = "A" if self.ip.version == 4 else "AAAA"
                 forward = self.query(name, rdtype, depth + 1, _rfc("5.5"))
-                if forward.status.is_failure:
+                if forward.status in _FAILURES:
                     continue  # §5.5: a DNS error skips this name
                 if self.ip in forward.records:
                     validated.append(name)
@@ -344,13 +396,13 @@ class _Evaluation:
     def fetch_record(self, domain: str, depth: int) -> Record | None:
         """§4.4 record lookup and §4.5 selection; None means "none"."""
         answer = self.query(domain, "TXT", depth - 1 if depth else 0, _rfc("4.4"))
-        if answer.status.is_failure:
+        if answer.status in _FAILURES:
             raise _Stop(
                 SpfResult.TEMPERROR,
                 f"the TXT lookup of {domain} failed: {answer.describe()}",
                 _rfc("4.4"),
             )
-        if answer.status.is_void:
+        if answer.status in _VOID:
             self.step(f"{domain} publishes no TXT records, so no SPF record", depth, _rfc("4.4"))
             return None
         texts = [b"".join(r).decode("latin-1") for r in answer.records]  # type: ignore[arg-type]
@@ -370,7 +422,7 @@ class _Evaluation:
             )
         text = found[0]
         try:
-            record = parse_record(text)
+            record = _parse_cached(text)
         except SpfSyntaxError as exc:
             self.step(
                 f"SPF record of {domain}: {text}",
@@ -408,15 +460,15 @@ class _Evaluation:
             self.top_record = record.text
         for mech in record.mechanisms:
             if self.matches(mech, domain, depth):
-                result = SpfResult(mech.qualifier.result_name)
+                result = _QUALIFIER_RESULT[mech.qualifier]
                 self.step(
-                    f"'{mech.text}' matches → {result.value}",
+                    f"'{mech.text}' matches → {result._value_}",
                     depth,
                     _rfc("4.6.2"),
                     result.outcome,
                     kind="match",
                     term=mech.text,
-                    result=result.value,
+                    result=result._value_,
                     lookups=self.lookups,
                     voids=self.voids,
                 )
@@ -458,8 +510,8 @@ class _Evaluation:
 
     def matches(self, mech: Mechanism, domain: str, depth: int) -> bool:
         kind = mech.kind
-        section = _rfc(kind.section)
-        if mech.causes_lookup:
+        section = _MECH_SECTION[kind]
+        if mech.kind in DNS_MECHANISMS:
             self.count_lookup(mech.text, depth)
             counted = f" (lookup {self.lookups} of {MAX_DNS_LOOKUPS})"
         else:
@@ -479,15 +531,17 @@ class _Evaluation:
         if kind is MechanismKind.IP4 or kind is MechanismKind.IP6:
             network = mech.network
             assert network is not None
-            hit = ip.version == network.version and ip in network
-            if not hit:
-                why = (
-                    f"{ip} is not in {network}"
-                    if ip.version == network.version
-                    else f"an IPv{ip.version} client never matches {kind.value}:"
+            if ip.version != network.version:
+                self.step(
+                    ("No match: an IPv{} client never matches {}:", (ip.version, kind._value_)),
+                    depth + 1,
+                    section,
                 )
-                self.step(f"No match: {why}", depth + 1, section)
-            return hit
+                return False
+            if ip in network:
+                return True
+            self.step(("No match: {} is not in {}", (ip, network)), depth + 1, section)
+            return False
         target = self.target(mech.domain_spec, domain, depth, section)
         if kind is not MechanismKind.PTR:
             bad = domain_problem(target, multi_label=False)
@@ -552,7 +606,7 @@ class _Evaluation:
                 _rfc("5.2"),
             )
         self.step(
-            f"The included policy gave {result.value}, so '{mech.text}' does not match",
+            f"The included policy gave {result._value_}, so '{mech.text}' does not match",
             depth + 1,
             _rfc("5.2"),
         )
@@ -564,19 +618,16 @@ class _Evaluation:
         hit = next((a for a in found if self.in_cidr(a, mech)), None)
         if hit is None:
             self.step(
-                f"No match: {self.ip} is not among "
-                + (", ".join(str(a) for a in found[:8]) if found else "no addresses")
-                + self._cidr_note(mech),
+                (
+                    "No match: {} is not among {}{}",
+                    (self.ip, _Addresses(found), _CidrNote(mech, self.ip)),
+                ),
                 depth + 1,
                 section,
             )
             return False
-        self.step(f"{self.ip} matches {hit}{self._cidr_note(mech)}", depth + 1, section)
+        self.step(("{} matches {}{}", (self.ip, hit, _CidrNote(mech, self.ip))), depth + 1, section)
         return True
-
-    def _cidr_note(self, mech: Mechanism) -> str:
-        bits = mech.cidr4 if self.ip.version == 4 else mech.cidr6
-        return f" (comparing the first {bits} bits)" if bits is not None else ""
 
     # -- explanation -----------------------------------------------------------------------------
 
@@ -600,10 +651,8 @@ class _Evaluation:
             )
             return None
         raw = b"".join(answer.records[0])  # type: ignore[arg-type]
-        try:
-            text = raw.decode("ascii")
-            parsed = parse_macro_string(text, explanation=True, allow_space=True)
-        except (UnicodeDecodeError, MacroError):
+        parsed = _parse_explanation(raw)
+        if parsed is None:
             self.step("The explanation text is not valid ASCII macro text: ignored", 0, section)
             return None
         value = expand(parsed, context)
@@ -652,7 +701,7 @@ def check_host(
         return SpfCheck(
             result=SpfResult.PERMERROR,
             explanation=None,
-            trace=tuple(steps_head),
+            events=tuple(steps_head),
             client_ip=ip,
             sender=sender,
             helo=helo,
@@ -666,7 +715,7 @@ def check_host(
         source, client, sender, helo, receiver=receiver, clock=clock, now=now, time_limit=time_limit
     )
     ev.step(
-        f"check_host(ip={client}, domain={domain}, sender={sender})",
+        ("check_host(ip={}, domain={}, sender={})", (client, domain, sender)),
         0,
         _rfc("4.1"),
         kind="start",
@@ -688,19 +737,19 @@ def check_host(
         problem = stop.reason
         ev.step(f"Stopped: {stop.reason}", 0, stop.section, result.outcome, kind="stop")
     ev.step(
-        f"Result: {result.value}" + (f" (decided by '{mechanism}')" if mechanism else ""),
+        f"Result: {result._value_}" + (f" (decided by '{mechanism}')" if mechanism else ""),
         0,
         result.section,
         result.outcome,
         kind="result",
-        result=result.value,
+        result=result._value_,
         lookups=ev.lookups,
         voids=ev.voids,
     )
     return SpfCheck(
         result=result,
         explanation=explanation,
-        trace=tuple(ev.steps),
+        events=tuple(ev.steps),
         client_ip=str(client),
         sender=sender,
         helo=helo,

@@ -118,6 +118,9 @@ class DnsAnswer:
             return f"timed out{': ' + self.detail if self.detail else ''}"
         return f"DNS error{': ' + self.detail if self.detail else ''}"
 
+    def __format__(self, spec: str) -> str:
+        return self.describe()
+
 
 def _show(record: Record) -> str:
     if isinstance(record, tuple):
@@ -257,8 +260,8 @@ def as_source(resolver: object | None) -> DnsSource:
         return DnspythonSource(system_resolver())
     if isinstance(resolver, dns.resolver.Resolver):
         return DnspythonSource(resolver)
-    if isinstance(resolver, DnsSource):
-        return resolver
+    if callable(getattr(resolver, "lookup", None)):
+        return resolver  # type: ignore[return-value]
     raise TypeError(
         f"resolver must be a dns.resolver.Resolver, a mailsec ZoneResolver or None, "
         f"not {type(resolver).__name__}"

@@ -46,6 +46,9 @@ EXPLANATION_ONLY = frozenset("crt")
 _DELIMITERS = frozenset(".-+,/_=")
 _EXPAND = re.compile(r"%\{([A-Za-z])([0-9]*)([rR]?)([.\-+,/_=]*)\}")
 _ESCAPES = {"%%": "%", "%_": " ", "%-": "%20"}
+#: macro-literal (§7.1): visible ASCII except "%"; explanation text may also hold spaces.
+_LITERAL = re.compile(r"[!-$&-~]+")
+_LITERAL_SP = re.compile(r"[ !-$&-~]+")
 
 
 class MacroError(ValueError):
@@ -121,9 +124,15 @@ def parse_macro_string(
     """
     tokens: list[Token] = []
     literal: list[str] = []
+    run = _LITERAL_SP if allow_space else _LITERAL
     i = 0
     n = len(text)
     while i < n:
+        m = run.match(text, i)
+        if m is not None:
+            literal.append(m.group())
+            i = m.end()
+            continue
         ch = text[i]
         if ch == "%":
             pair = text[i : i + 2]

@@ -9,6 +9,7 @@ record is checked before any of it is used: a syntax error anywhere is a permerr
 from __future__ import annotations
 
 import enum
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -138,21 +139,21 @@ class Record:
     text: str
     terms: tuple[Term, ...]
 
-    @property
+    @functools.cached_property
     def mechanisms(self) -> tuple[Mechanism, ...]:
         return tuple(t for t in self.terms if isinstance(t, Mechanism))
 
-    @property
+    @functools.cached_property
     def redirect(self) -> Modifier | None:
         return next(
             (t for t in self.terms if isinstance(t, Modifier) and t.name == "redirect"), None
         )
 
-    @property
+    @functools.cached_property
     def explanation(self) -> Modifier | None:
         return next((t for t in self.terms if isinstance(t, Modifier) and t.name == "exp"), None)
 
-    @property
+    @functools.cached_property
     def unknown_modifiers(self) -> tuple[Modifier, ...]:
         return tuple(
             t for t in self.terms if isinstance(t, Modifier) and t.name not in ("redirect", "exp")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 
-from mailsec.trace import Outcome, Trace
+from mailsec.trace import Outcome, Step, Trace
 
-__all__ = ["SpfCheck", "SpfResult"]
+__all__ = ["SpfCheck", "SpfResult", "materialize"]
 
 
 class SpfResult(str, enum.Enum):
@@ -56,15 +57,18 @@ class SpfResult(str, enum.Enum):
     @property
     def outcome(self) -> Outcome:
         """How the result looks in a trace or a badge."""
-        return {
-            "pass": Outcome.OK,
-            "fail": Outcome.FAIL,
-            "softfail": Outcome.WARN,
-            "neutral": Outcome.INFO,
-            "none": Outcome.INFO,
-            "temperror": Outcome.WARN,
-            "permerror": Outcome.FAIL,
-        }[self.value]
+        return _OUTCOMES[self._value_]
+
+
+_OUTCOMES = {
+    "pass": Outcome.OK,
+    "fail": Outcome.FAIL,
+    "softfail": Outcome.WARN,
+    "neutral": Outcome.INFO,
+    "none": Outcome.INFO,
+    "temperror": Outcome.WARN,
+    "permerror": Outcome.FAIL,
+}
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,6 @@ class SpfCheck:
     result: SpfResult
     explanation: str | None
     """The expanded ``exp=`` text when the result is fail and the domain published one."""
-    trace: Trace
     client_ip: str
     sender: str
     """The identity checked: the MAIL FROM address, or postmaster@HELO for a null sender."""
@@ -97,7 +100,36 @@ class SpfCheck:
     """The SPF record of ``domain``, if one was found."""
     receiver: str = "unknown"
     """The host that did the check (for the header fields)."""
+    events: tuple[object, ...] = field(default=(), repr=False, compare=False)
+    """The evaluation's raw events; :attr:`trace` turns them into steps when first read."""
+
+    @functools.cached_property
+    def trace(self) -> Trace:
+        """The evaluation, step by step (built on first use, so checks stay fast)."""
+        return materialize(self.events)
 
     @property
     def passed(self) -> bool:
         return self.result is SpfResult.PASS
+
+
+def materialize(events: tuple[object, ...]) -> Trace:
+    """Turn evaluation events into :class:`~mailsec.trace.Step` objects.
+
+    An event is a ``Step`` already, or a tuple ``(text, depth, section, outcome, data)`` whose
+    ``text`` may be a ``(template, args)`` pair formatted now, and whose ``data`` values are made
+    plain (a DNS answer becomes its one-line description).
+    """
+    steps = []
+    for event in events:
+        if isinstance(event, Step):
+            steps.append(event)
+            continue
+        text, depth, section, outcome, data = event  # type: ignore[misc]
+        if isinstance(text, tuple):
+            template, args = text
+            text = template.format(*args)
+        if data:
+            data = {k: (v.describe() if hasattr(v, "describe") else v) for k, v in data.items()}
+        steps.append(Step(text, outcome, section, depth, data or {}))
+    return tuple(steps)
