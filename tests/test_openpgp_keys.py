@@ -292,3 +292,28 @@ def test_two_certificates_need_read_certs(alice, rsa_key):
 def test_signature_version_3_is_refused():
     with pytest.raises(InputError, match="version 3 signature"):
         parse_signature(bytes([3]) + bytes(20))
+
+
+@pytest.mark.parametrize(
+    ("reason", "old_signature_stays_good"),
+    [("retired", True), ("superseded", True), ("compromised", False), ("unspecified", False)],
+)
+def test_soft_and_hard_revocation(reason, old_signature_stays_good):
+    # RFC 4880 §5.2.3.23: a retired or superseded key's earlier signatures stay good; a compromised
+    # key's never were trustworthy.
+    key = openpgp.generate_key("Rev <rev@example.org>", now=T0)
+    before = openpgp.sign(b"old", key, now=T0 + timedelta(hours=1))
+    revoked = openpgp.revoke(key, reason=reason, now=T0 + timedelta(days=1))
+    assert revoked.revocations[0].revocation_reason == openpgp.certs.REVOCATION_REASONS[reason]
+    later = T0 + timedelta(days=2)
+    if old_signature_stays_good:
+        assert openpgp.verify(b"old", before, [revoked], now=later)[0].valid
+    else:
+        with pytest.raises(openpgp.VerificationError, match=f"revoked \\(reason: {reason}\\)"):
+            openpgp.verify(b"old", before, [revoked], now=later)
+    assert revoked.encryption_keys(later) == ()
+
+
+def test_unknown_revocation_reason(alice):
+    with pytest.raises(InputError, match="Unknown revocation reason 'lost'"):
+        openpgp.revoke(alice, reason="lost")

@@ -24,6 +24,7 @@ Errors: :class:`~mailsec.errors.InputError` for malformed or unsupported input,
 fails its integrity check, :class:`~mailsec.errors.VerificationError` when no good signature is found.
 """
 
+from mailsec.errors import DecryptionError, InputError, VerificationError
 from mailsec.openpgp.armor import ArmorLabel, armor, crc24, dearmor, is_armored
 from mailsec.openpgp.certs import (
     Certificate,
@@ -73,7 +74,9 @@ __all__ = [
     "CompressionAlgorithm",
     "Curve",
     "Decrypted",
+    "DecryptionError",
     "HashAlgorithm",
+    "InputError",
     "KeyFlags",
     "KeyMaterial",
     "LiteralData",
@@ -89,6 +92,7 @@ __all__ = [
     "UnsupportedAlgorithmError",
     "UserIDEntry",
     "Verification",
+    "VerificationError",
     "armor",
     "certify",
     "crc24",

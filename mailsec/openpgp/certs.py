@@ -75,6 +75,15 @@ FEATURE_MDC = 0x01  # RFC 4880 §5.2.3.24: the holder can read SEIPD (MDC) packe
 
 _CERTIFICATIONS = (0x10, 0x11, 0x12, 0x13)
 
+#: Reasons for revocation (RFC 4880 §5.2.3.23).
+REVOCATION_REASONS = {
+    "unspecified": 0,
+    "superseded": 1,
+    "compromised": 2,
+    "retired": 3,
+}
+REVOCATION_NAMES = {code: name for name, code in REVOCATION_REASONS.items()}
+
 
 @dataclass(frozen=True)
 class UserIDEntry:
@@ -175,7 +184,19 @@ class _Transferable:
 
     @property
     def revoked(self) -> bool:
+        """Whether the key carries a valid revocation signature of any kind."""
         return bool(self.revocations)
+
+    def revocation_at(self, moment: datetime) -> Signature | None:
+        """The revocation in force at ``moment``. A key that was superseded or retired stays good
+        for what it did before the revocation; a compromised key (or one revoked for no stated
+        reason) is bad for all time (RFC 4880 §5.2.3.23; RFC 9580 §5.2.3.31 "soft" and "hard")."""
+        for signature in self.revocations:
+            soft = signature.revocation_reason in (1, 3)
+            if soft and signature.created is not None and moment < signature.created:
+                continue
+            return signature
+        return None
 
     @property
     def preferred_symmetric(self) -> tuple[int, ...]:
@@ -194,8 +215,10 @@ class _Transferable:
 
     def usable_at(self, moment: datetime) -> str | None:
         """Why the certificate cannot be used at ``moment``, or None when it can."""
-        if self.revoked:
-            return f"the key {self.fingerprint} has been revoked"
+        revocation = self.revocation_at(moment)
+        if revocation is not None:
+            reason = REVOCATION_NAMES.get(revocation.revocation_reason or 0, "unspecified")
+            return f"the key {self.fingerprint} has been revoked (reason: {reason})"
         if self.primary_signature is None:
             return f"the key {self.fingerprint} has no valid self-signature"
         if moment < self.primary.created - timedelta(minutes=10):
@@ -691,15 +714,6 @@ def certify(
         replace(u, signatures=(*u.signatures, signature)) if u is entry else u for u in cert.users
     )
     return replace(cert, users=users)
-
-
-#: Reasons for revocation (RFC 4880 §5.2.3.23).
-REVOCATION_REASONS = {
-    "unspecified": 0,
-    "superseded": 1,
-    "compromised": 2,
-    "retired": 3,
-}
 
 
 def revoke(

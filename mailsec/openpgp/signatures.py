@@ -169,6 +169,12 @@ class Signature:
         return raw[0] if raw else 0
 
     @property
+    def revocation_reason(self) -> int | None:
+        """The reason code of a revocation (RFC 4880 §5.2.3.23), or None when none is given."""
+        raw = self._first(SubpacketType.REASON_FOR_REVOCATION)
+        return raw[0] if raw else None
+
+    @property
     def is_primary_user_id(self) -> bool:
         raw = self._first(SubpacketType.PRIMARY_USER_ID)
         return bool(raw and raw[0])
