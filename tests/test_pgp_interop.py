@@ -481,3 +481,28 @@ def test_mailsec_sop_and_sqop_round_trip(sq_key, tmp_path):
         stdin=message,
     )
     assert plain == TEXT and out.read_text().strip()
+
+
+# == revocation both ways ================================================================================
+
+
+@needs_gpg
+def test_gpg_sees_mailsec_revocation(gpg):
+    key = openpgp.generate_key("Revoked <revoked@mailsec.example>")
+    gpg("--import", stdin=openpgp.revoke(key, reason="compromised").to_bytes())
+    listing = gpg("--with-colons", "--list-keys", key.fingerprint).stdout.decode()
+    pub = next(line.split(":") for line in listing.splitlines() if line.startswith("pub:"))
+    assert pub[1] == "r"  # validity field: revoked
+
+
+@needs_gpg
+def test_mailsec_sees_gpg_revocation(gpg):
+    gpg("--quick-gen-key", "Gone <gone@tool.example>", "ed25519", "sign", "never")
+    fingerprint = gpg.fingerprint("gone@tool.example")
+    # gpg 2.2 writes a revocation certificate for every new key, its armor line masked with ':'.
+    stored = (gpg.home / "openpgp-revocs.d" / f"{fingerprint}.rev").read_text()
+    gpg("--import", stdin=stored.replace(":-----BEGIN", "-----BEGIN").encode())
+    cert = openpgp.read_cert(gpg("--export", fingerprint).stdout)
+    assert cert.revoked and "has been revoked" in cert.usable_at(cert.created)
+    with pytest.raises(openpgp.CannotEncryptError, match="revoked"):
+        openpgp.encrypt(b"x", [cert])
