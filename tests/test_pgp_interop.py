@@ -506,3 +506,15 @@ def test_mailsec_sees_gpg_revocation(gpg):
     assert cert.revoked and "has been revoked" in cert.usable_at(cert.created)
     with pytest.raises(openpgp.CannotEncryptError, match="revoked"):
         openpgp.encrypt(b"x", [cert])
+
+
+@needs_gpg
+def test_mailsec_reads_gpg_secret_subkeys_export(gpg):
+    # --export-secret-subkeys leaves a "gnu-dummy" stub for the primary key: decrypting works,
+    # signing with the (absent) primary says why it cannot.
+    stub = openpgp.read_key(gpg("--export-secret-subkeys", gpg.keys["ed25519"]).stdout)
+    assert stub.primary.is_stub and stub.subkeys[0].key.is_secret
+    message = gpg("--encrypt", "-r", gpg.keys["ed25519"], stdin=TEXT).stdout
+    assert openpgp.decrypt(message, [stub]).plaintext == TEXT
+    with pytest.raises(openpgp.CannotSignError, match="stub"):
+        openpgp.sign(TEXT, stub)

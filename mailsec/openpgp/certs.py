@@ -284,7 +284,7 @@ class _Transferable:
 
     def _packets(self, *, secret: bool) -> bytes:
         def key_packet(key: KeyMaterial, primary: bool) -> bytes:
-            if secret and key.secret is not None:
+            if secret and (key.secret is not None or key.secret_part):
                 tag = PacketTag.SECRET_KEY if primary else PacketTag.SECRET_SUBKEY
                 return encode_packet(tag, key.body + key.secret_part)
             if secret and primary:

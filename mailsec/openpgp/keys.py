@@ -169,6 +169,11 @@ class KeyMaterial:
     def is_secret(self) -> bool:
         return self.secret is not None
 
+    @property
+    def is_stub(self) -> bool:
+        """A secret-key packet without the secret: GnuPG's gnu-dummy stub."""
+        return self.secret is None and bool(self.secret_part)
+
     def without_secret(self) -> KeyMaterial:
         return replace(self, secret=None, secret_part=b"")
 
@@ -396,6 +401,11 @@ def _read_secret(material: KeyMaterial, reader: Reader) -> KeyMaterial:
     """The secret numbers after the public ones (RFC 4880 §5.5.3)."""
     start = reader.pos
     usage = reader.byte()
+    rest = reader.data[reader.pos :]
+    if usage in (254, 255) and len(rest) >= 7 and rest[1] == 101 and rest[3:6] == b"GNU":
+        # GnuPG's "gnu-dummy" S2K (type 101): the secret is not in this export (it stayed with an
+        # offline primary key or on a smartcard). Keep the packet, mark the secret as absent.
+        return replace(material, secret=None, secret_part=reader.data[start:])
     if usage != 0:
         raise ProtectedKeyError(
             f"The secret key {material.key_id} is protected with a passphrase (S2K usage {usage}), "

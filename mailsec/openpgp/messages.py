@@ -183,7 +183,13 @@ def _signing_key(signer: SecretKey, moment: datetime) -> KeyMaterial:
     reason = signer.usable_at(moment)
     if reason:
         raise CannotSignError(f"The key cannot sign: {reason}.")
-    keys = [k for k in signer.signing_keys(moment) if k.secret is not None]
+    able = signer.signing_keys(moment)
+    keys = [k for k in able if k.secret is not None]
+    if able and not keys:
+        raise CannotSignError(
+            f"The key {signer.fingerprint} may sign, but the secret of its signing key is not in "
+            "this export (a GnuPG stub, as --export-secret-subkeys writes); export the full key."
+        )
     if not keys:
         raise CannotSignError(
             f"The key {signer.fingerprint} has no secret key that may sign (its key flags do not "
