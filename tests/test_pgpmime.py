@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mailsec import openpgp
-from mailsec.errors import DecryptionError, InputError
+from mailsec.errors import DecryptionError, InputError, MailsecError
 from mailsec.openpgp.armor import ArmorLabel, armor, dearmor
 from mailsec.openpgp.pgpmime import (
     POLICY,
@@ -250,3 +252,65 @@ def test_utf8_body_is_signed_as_quoted_printable(alice) -> None:
     result = read_message(raw(message), certs=[alice.public])
     assert result.signature_valid is True
     assert result.text == text
+
+
+# -- properties ----------------------------------------------------------------------------------
+
+TEXTS = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r"), min_size=1
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=TEXTS)
+def test_any_text_survives_signing(alice, text: str) -> None:
+    """Whatever the text (any script, trailing spaces, 'From ' lines), the signature verifies and
+    the text comes back, with a final newline (RFC 3156 §3, §5)."""
+    result = read_message(raw(sign_message(text, alice, now=NOW)), certs=[alice.public])
+    assert result.signature_valid is True
+    assert result.text == (text if text.endswith("\n") else text + "\n")
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=TEXTS)
+def test_any_text_survives_encryption(alice, bob, text: str) -> None:
+    message = encrypt_message(text, [bob.public], sign_with=[alice], now=NOW)
+    result = read_message(raw(message), keys=[bob], certs=[alice.public])
+    assert result.signature_valid is True
+    assert result.text == (text if text.endswith("\n") else text + "\n")
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    which=st.sampled_from(["signed", "encrypted"]),
+    position=st.integers(0, 1500),
+    insert=st.binary(max_size=24),
+    delete=st.integers(0, 24),
+)
+def test_damaged_mail_gives_a_mailsec_error_or_a_result(
+    alice, bob, which, position, insert, delete
+) -> None:
+    """Damaged input: a plain-language MailsecError or a result, never another exception; an
+    encrypted mail never yields text that differs from what was sent."""
+    base = (
+        raw(sign_message(TEXT, alice, now=NOW))
+        if which == "signed"
+        else raw(encrypt_message(TEXT, [bob.public], sign_with=[alice], now=NOW))
+    )
+    data = base[:position] + insert + base[position + delete :]
+    try:
+        result = read_message(data, keys=[bob], certs=[alice.public])
+    except MailsecError as error:
+        assert error.message
+        return
+    if (
+        result.kind in (PgpMimeKind.ENCRYPTED, PgpMimeKind.ENCRYPTED_SIGNED)
+        and result.text is not None
+    ):
+        assert result.text == TEXT

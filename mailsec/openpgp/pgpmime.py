@@ -323,6 +323,11 @@ def split_signed(message: bytes | str | Message) -> tuple[bytes, bytes]:
         raise InputError(
             "The multipart/signed message has no boundary parameter (RFC 2046 §5.1.1)."
         )
+    if not boundary.isascii() or not boundary.isprintable():
+        raise InputError(
+            f"The boundary {boundary!r} holds characters that are not printable ASCII "
+            "(RFC 2046 §5.1.1); the message is damaged."
+        )
     delimiter = b"\r\n--" + boundary.encode("ascii")
     head_end = raw.find(b"\r\n\r\n")
     body = b"\r\n" + raw[head_end + 4 :] if head_end >= 0 else b""
