@@ -168,7 +168,7 @@ def test_expunge_and_close(servers: MailServers, tmp_path: Path) -> None:
     client = connect(servers)
     client.store("1:2", "+FLAGS.SILENT", "(\\Deleted)")
     typ, data = client.expunge()
-    assert (typ, data) == ("OK", [b"1", b"1"])  # message 1, then the new message 1
+    assert (typ, data) == ("OK", [b"2", b"1"])  # highest first, so each number stays right
     assert client.search(None, "ALL")[1] == [b"1"]
     client.store("1", "+FLAGS.SILENT", "(\\Deleted)")
     assert client.close()[0] == "OK"
@@ -183,7 +183,7 @@ def test_examine_is_read_only(servers: MailServers) -> None:
     assert "\\Seen" not in flags_of(client, "1")
     assert client.store("1", "+FLAGS", "(\\Deleted)")[0] == "OK"  # ignored, as Dovecot does
     assert "\\Deleted" not in flags_of(client, "1")
-    assert client.expunge() == ("NO", [b"Mailbox is read-only"])
+    assert client.expunge() == ("NO", [b"Mailbox is read-only."])
     client.logout()
 
 
@@ -204,7 +204,7 @@ def test_create_list_copy_status(servers: MailServers, tmp_path: Path) -> None:
     assert typ == "NO" and data[0].startswith(b"[TRYCREATE]")
     typ, data = client.status("Archive", "(MESSAGES UIDNEXT UNSEEN)")
     assert data == [b"Archive (MESSAGES 2 UIDNEXT 3 UNSEEN 2)"]
-    assert client.create("Archive") == ("NO", [b"[ALREADYEXISTS] Mailbox already exists"])
+    assert client.create("Archive") == ("NO", [b"[ALREADYEXISTS] Mailbox already exists."])
     client.logout()
 
 
@@ -244,7 +244,7 @@ def test_quota(servers: MailServers) -> None:
     assert data == [[b'INBOX "User quota"'], [b'"User quota" (STORAGE %d 4)' % -(-used // 1024)]]
     assert client.getquota('"User quota"')[1] == [b'"User quota" (STORAGE 1 4)']
     typ, data = client.append("INBOX", None, None, b"Subject: big\r\n\r\n" + b"x" * 5000 + b"\r\n")
-    assert (typ, data) == ("NO", [b"[OVERQUOTA] Quota exceeded (mailbox for user is full)"])
+    assert (typ, data) == ("NO", [b"[OVERQUOTA] Quota exceeded (mailbox for user is full)."])
     client.logout()
 
 
@@ -286,7 +286,7 @@ def test_bad_input_gets_bad_and_the_session_goes_on(servers: MailServers) -> Non
     raw = Raw(servers)
     assert raw.send(b"a LOGIN alice secret\r\n", until=b"a ")[-1].startswith(b"a OK")
     assert raw.send(b"b FROB\r\n", until=b"b ") == [
-        b"b BAD Error in IMAP command FROB: Unknown command\r\n"
+        b"b BAD Error in IMAP command FROB: Unknown command.\r\n"
     ]
     assert raw.send(b"c APPEND INBOX {x1}\r\n", until=b"c ")[-1].startswith(b"c BAD")
     assert raw.send(b"d SELECT \xff\xfe\r\n", until=b"d ")[-1].startswith(b"d BAD")
@@ -298,10 +298,10 @@ def test_bad_input_gets_bad_and_the_session_goes_on(servers: MailServers) -> Non
         == b"f OK [READ-WRITE] Select completed.\r\n"
     )
     assert raw.send(b"g FETCH 99 FLAGS\r\n", until=b"g ") == [
-        b"g BAD Error in IMAP command FETCH: Invalid messageset\r\n"
+        b"g BAD Error in IMAP command FETCH: Invalid messageset.\r\n"
     ]
     assert raw.send(b"h FETCH 1 (FLAGS\r\n", until=b"h ")[-1].startswith(b"h BAD")
-    assert raw.send(b"i NOOP\r\n", until=b"i ") == [b"i OK Noop completed.\r\n"]
+    assert raw.send(b"i NOOP\r\n", until=b"i ") == [b"i OK NOOP completed.\r\n"]
     raw.close()
 
 

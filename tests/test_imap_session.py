@@ -78,9 +78,9 @@ def test_wrong_state_is_bad(store: MailStore) -> None:
     s = new(store)
     assert run(s, b"a SELECT INBOX") == [b"a BAD Error in IMAP command received by server.\r\n"]
     run(s, b"b LOGIN alice secret")
-    assert run(s, b"c FETCH 1 FLAGS") == [b"c BAD No mailbox selected\r\n"]
+    assert run(s, b"c FETCH 1 FLAGS") == [b"c BAD No mailbox selected.\r\n"]
     assert run(s, b"d LOGIN alice secret") == [
-        b"d BAD Error in IMAP command LOGIN: Unknown command\r\n"
+        b"d BAD Error in IMAP command LOGIN: Unknown command.\r\n"
     ]
 
 
@@ -106,13 +106,13 @@ def test_synchronising_literal_for_login(store: MailStore) -> None:
 @pytest.mark.parametrize(
     ("line", "reply"),
     [
-        (b"a APPEND INBOX {abc}", b"a BAD Error in IMAP command APPEND: Invalid literal size\r\n"),
-        (b"a APPEND INBOX {}", b"a BAD Error in IMAP command APPEND: Invalid literal size\r\n"),
-        (b"a LOGIN {99999999}", b"a BAD Error in IMAP command LOGIN: Literal too large\r\n"),
-        (b'a SELECT "INBOX', b"a BAD Error in IMAP command SELECT: Missing '\"'\r\n"),
-        (b"a STATUS INBOX (MESSAGES", b"a BAD Error in IMAP command STATUS: Missing ')'\r\n"),
-        (b"a FOO", b"a BAD Error in IMAP command FOO: Unknown command\r\n"),
-        (b"a", b"a BAD Error in IMAP command: Invalid command name\r\n"),
+        (b"a APPEND INBOX {abc}", b"a BAD Error in IMAP command APPEND: Invalid literal size.\r\n"),
+        (b"a APPEND INBOX {}", b"a BAD Error in IMAP command APPEND: Invalid literal size.\r\n"),
+        (b"a LOGIN {99999999}", b"a BAD Error in IMAP command LOGIN: Literal too large.\r\n"),
+        (b'a SELECT "INBOX', b"a BAD Error in IMAP command SELECT: Missing '\"'.\r\n"),
+        (b"a STATUS INBOX (MESSAGES", b"a BAD Error in IMAP command STATUS: Missing ')'.\r\n"),
+        (b"a FOO", b"a BAD Error in IMAP command FOO: Unknown command.\r\n"),
+        (b"a", b"a BAD Error in IMAP command: Invalid command name.\r\n"),
     ],
 )
 def test_syntax_errors_are_bad(store: MailStore, line: bytes, reply: bytes) -> None:
@@ -120,7 +120,7 @@ def test_syntax_errors_are_bad(store: MailStore, line: bytes, reply: bytes) -> N
     s = new(store)
     run(s, b"x LOGIN alice secret")
     assert s.feed(line).responses == (reply,)
-    assert run(s, b"y NOOP") == [b"y OK Noop completed.\r\n"]
+    assert run(s, b"y NOOP") == [b"y OK NOOP completed.\r\n"]
 
 
 def test_append_over_quota_is_refused_before_the_literal(store: MailStore) -> None:
@@ -128,7 +128,7 @@ def test_append_over_quota_is_refused_before_the_literal(store: MailStore) -> No
     s = new(store)
     run(s, b"a LOGIN alice secret")
     result = s.feed(b"b APPEND INBOX {20000}")
-    assert result.responses == (b"b NO [OVERQUOTA] Quota exceeded (mailbox for user is full)\r\n",)
+    assert result.responses == (b"b NO [OVERQUOTA] Quota exceeded (mailbox for user is full).\r\n",)
     assert result.literal is None
 
 
@@ -136,10 +136,10 @@ def test_fetch_out_of_range_is_bad(store: MailStore) -> None:
     """A message number beyond EXISTS is BAD (Dovecot's choice; RFC 3501 §9 seq-number)."""
     s = selected(store)
     assert run(s, b"c FETCH 4 FLAGS") == [
-        b"c BAD Error in IMAP command FETCH: Invalid messageset\r\n"
+        b"c BAD Error in IMAP command FETCH: Invalid messageset.\r\n"
     ]
     assert run(s, b"c FETCH 0 FLAGS") == [
-        b"c BAD Error in IMAP command FETCH: Invalid messageset\r\n"
+        b"c BAD Error in IMAP command FETCH: Invalid messageset.\r\n"
     ]
 
 
@@ -148,7 +148,7 @@ def test_other_sessions_changes_arrive_as_untagged_responses(store: MailStore) -
     but EXPUNGE is held back while answering FETCH, STORE or SEARCH."""
     a, b = selected(store), selected(store)
     run(a, b"s STORE 2 +FLAGS (\\Seen)")
-    assert run(b, b"n NOOP") == [b"* 2 FETCH (FLAGS (\\Seen))\r\n", b"n OK Noop completed.\r\n"]
+    assert run(b, b"n NOOP") == [b"* 2 FETCH (FLAGS (\\Seen))\r\n", b"n OK NOOP completed.\r\n"]
     run(a, b"s STORE 1 +FLAGS.SILENT (\\Deleted)")
     run(a, b"e EXPUNGE")
     fetch = run(b, b"f FETCH 1:* (UID)")

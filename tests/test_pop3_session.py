@@ -146,7 +146,7 @@ def test_maildrop_lock(store: MailStore) -> None:
         (b"LIST x", "Invalid message number: x"),
         (b"DELE -1", "Invalid message number: -1"),
         (b"LIST 99999999999999999999", "Message number too large: 99999999999999999999"),
-        (b"LIST 1 2", "Noise after message number: 2"),
+        (b"LIST 1 2", "Noise after message number:  2"),
         (b"TOP 1 x", "Invalid size: x"),
         (b"RETR", "Invalid message number: "),
         (b"FOO", "Unknown command: FOO"),

@@ -212,6 +212,28 @@ def parse_sequence_set(text: str, largest: int) -> list[int] | None:
     return sorted(numbers)
 
 
+def _dot(text: str) -> str:
+    """Error texts end with a full stop, as Dovecot's do."""
+    return text if text.endswith(".") else text + "."
+
+
+def _compress(numbers: list[int]) -> str:
+    """``[1, 2, 3, 7]`` as the sequence set ``1:3,7`` (RFC 4315 §3 uid-set)."""
+    out: list[str] = []
+    start = prev = None
+    for n in sorted(numbers):
+        if start is None:
+            start = prev = n
+        elif prev is not None and n == prev + 1:
+            prev = n
+        else:
+            out.append(str(start) if start == prev else f"{start}:{prev}")
+            start = prev = n
+    if start is not None:
+        out.append(str(start) if start == prev else f"{start}:{prev}")
+    return ",".join(out)
+
+
 def _astring(token: object) -> str:
     if isinstance(token, str):
         return str(token)
@@ -386,6 +408,7 @@ class ImapSession:
         self.view: list[int] = []
         """The UIDs the client knows, in message-sequence order."""
         self.recent: set[int] = set()
+        self._announced_recent = 0
         self._flag_news: set[int] = set()
         self._parts: list[bytes | _Literal] = []
         self._literal_octets = 0
@@ -485,9 +508,9 @@ class ImapSession:
                 if name
                 else f"Error in IMAP command: {text}"
             )
-            result = self._count_bad(ImapResult((f"{tag} BAD {text}\r\n".encode(),)))
+            result = self._count_bad(ImapResult((f"{tag} BAD {_dot(text)}\r\n".encode(),)))
         else:
-            result = ImapResult((f"{tag} {status} {text}\r\n".encode(),))
+            result = ImapResult((f"{tag} {status} {_dot(text)}\r\n".encode(),))
         if close:
             self.connection_lost()
             return ImapResult(result.responses, close=True)
@@ -537,7 +560,9 @@ class ImapSession:
         name = name_bytes.decode("ascii", "replace").upper()
         if not name or not name.isalpha():
             return self._count_bad(
-                ImapResult((f"{tag} BAD Error in IMAP command: Invalid command name\r\n".encode(),))
+                ImapResult(
+                    (f"{tag} BAD Error in IMAP command: Invalid command name.\r\n".encode(),)
+                )
             )
         uid = False
         if name == "UID":
@@ -547,7 +572,7 @@ class ImapSession:
             if name not in ("FETCH", "STORE", "SEARCH", "COPY", "EXPUNGE"):
                 return self._count_bad(
                     ImapResult(
-                        (f"{tag} BAD Error in IMAP command UID: Unknown command\r\n".encode(),)
+                        (f"{tag} BAD Error in IMAP command UID: Unknown command.\r\n".encode(),)
                     )
                 )
         handler = self._handler(name)
@@ -560,7 +585,7 @@ class ImapSession:
                 )
             return self._count_bad(
                 ImapResult(
-                    (f"{tag} BAD Error in IMAP command {name}: Unknown command\r\n".encode(),)
+                    (f"{tag} BAD Error in IMAP command {name}: Unknown command.\r\n".encode(),)
                 )
             )
         states, fn = handler
@@ -571,18 +596,20 @@ class ImapSession:
                 text = "No mailbox selected"
             else:
                 text = f"Error in IMAP command {name}: Unknown command"
-            return self._count_bad(ImapResult((f"{tag} BAD {text}\r\n".encode(),)))
+            return self._count_bad(ImapResult((f"{tag} BAD {_dot(text)}\r\n".encode(),)))
         try:
             args = _tokenize([args_bytes, *parts[1:]])
             out: list[bytes] = []
             text, close = fn(tag, args, out, uid)
         except _Bad as exc:
             return self._count_bad(
-                ImapResult((f"{tag} BAD Error in IMAP command {name}: {exc}\r\n".encode(),))
+                ImapResult(
+                    (f"{tag} BAD Error in IMAP command {name}: {_dot(str(exc))}\r\n".encode(),)
+                )
             )
         except _No as exc:
             updates = self._updates(allow_expunge=name not in ("FETCH", "STORE", "SEARCH") or uid)
-            return ImapResult((*updates, f"{tag} NO {exc}\r\n".encode()))
+            return ImapResult((*updates, f"{tag} NO {_dot(str(exc))}\r\n".encode()))
         if close:
             return ImapResult((*out, f"{tag} OK {text}\r\n".encode()), close=True)
         updates = self._updates(allow_expunge=name not in ("FETCH", "STORE", "SEARCH") or uid)
@@ -637,23 +664,21 @@ class ImapSession:
             return []
         out: list[bytes] = []
         if allow_expunge:
-            index = 0
-            while index < len(self.view):
+            # Highest number first, as Dovecot does: each number is then still right when the
+            # client applies it (RFC 3501 §7.4.1).
+            for index in range(len(self.view) - 1, -1, -1):
                 if self.view[index] not in folder.messages:
                     out.append(f"* {index + 1} EXPUNGE\r\n".encode())
                     self.recent.discard(self.view.pop(index))
-                else:
-                    index += 1
         last = self.view[-1] if self.view else 0
         new = [u for u in folder.messages if u > last]
         if new:
-            for uid in new:
-                if folder.messages[uid].subdir == "new":
-                    self.recent.add(uid)
-                    folder.mark_old(uid)
+            self.recent |= folder.claim_recent(keep=self.readonly) & set(new)
             self.view.extend(new)
             out.append(f"* {len(self.view)} EXISTS\r\n".encode())
+        if new or len(self.recent) != self._announced_recent:
             out.append(f"* {len(self.recent)} RECENT\r\n".encode())
+            self._announced_recent = len(self.recent)
         if self._flag_news:
             positions = {u: i + 1 for i, u in enumerate(self.view)}
             for uid in sorted(self._flag_news):
@@ -686,7 +711,7 @@ class ImapSession:
     def _noop(self, tag: str, args: list[object], out: list[bytes], uid: bool) -> tuple[str, bool]:
         if self.folder is not None:
             self.folder.sync()
-        return f"{self._command.capitalize()} completed.", False
+        return ("NOOP completed." if self._command == "NOOP" else "Check completed."), False
 
     def _logout(
         self, tag: str, args: list[object], out: list[bytes], uid: bool
@@ -731,12 +756,8 @@ class ImapSession:
         folder.sync()
         self.folder, self.readonly = folder, examine
         self.view = folder.uids
-        self.recent = set()
-        for uid_ in self.view:
-            if folder.messages[uid_].subdir == "new":
-                self.recent.add(uid_)
-                if not examine:
-                    folder.mark_old(uid_)
+        self.recent = folder.claim_recent(keep=examine)
+        self._announced_recent = len(self.recent)
         folder.listeners.append(self._on_change)
         self.state = ImapState.SELECTED
         flags = " ".join(SYSTEM_FLAGS)
@@ -825,12 +846,16 @@ class ImapSession:
             raise _No(f"Mailbox doesn't exist: {name}") from None
         folder.sync()
         values = []
-        for item in args[1]:
+        order = ("MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN")
+        # Answered in a fixed order, whatever order they were asked in (as Dovecot does).
+        for item in sorted(
+            args[1], key=lambda i: order.index(str(i).upper()) if str(i).upper() in order else -1
+        ):
             word = str(item).upper()
             if word == "MESSAGES":
                 value = len(folder.messages)
             elif word == "RECENT":
-                value = sum(1 for m in folder.messages.values() if m.subdir == "new")
+                value = len(folder.claim_recent(keep=True))
             elif word == "UIDNEXT":
                 value = folder.uidnext
             elif word == "UIDVALIDITY":
@@ -1123,8 +1148,7 @@ class ImapSession:
             source_uids.append(msg_uid)
         if not present:
             return "No messages found.", False
-        src = ",".join(map(str, source_uids))
-        dst = ",".join(map(str, new_uids))
+        src, dst = _compress(source_uids), _compress(new_uids)
         return f"[COPYUID {destination.uidvalidity} {src} {dst}] Copy completed.", False
 
     # -- SEARCH (RFC 3501 §6.4.4) -----------------------------------------------------------------

@@ -149,6 +149,9 @@ class Folder:
         self.uidvalidity = 0
         self.uidnext = 1
         self.listeners: list[Callable[[FolderChange], None]] = []
+        self.recent: set[int] = set()
+        """Messages no IMAP session has seen yet: the next one to select gets them as
+        ``\\Recent`` (RFC 3501 §2.3.2)."""
         self._load()
         self.sync()
 
@@ -217,12 +220,15 @@ class Folder:
             if where is None:
                 # Every message in the list gets a file; a list entry without one was removed.
                 del self.messages[msg.uid]
+                self.recent.discard(msg.uid)
                 changed = True
                 if msg.subdir:
                     self._notify(FolderChange(ChangeKind.EXPUNGED, msg.uid))
                 continue
             subdir, filename = where
             flags, other = _parse_info(filename)
+            if not msg.subdir and subdir == "new":
+                self.recent.add(msg.uid)
             flags_changed = bool(msg.subdir) and flags != msg.flags
             msg.subdir, msg.filename, msg.flags, msg.other_letters = subdir, filename, flags, other
             if flags_changed:
@@ -240,6 +246,8 @@ class Folder:
             msg = StoredMessage(self.uidnext, key, subdir, filename, size, date, flags, other)
             self.messages[msg.uid] = msg
             self.uidnext += 1
+            if subdir == "new":
+                self.recent.add(msg.uid)
             self._append_uidlist(msg)
             self._notify(FolderChange(ChangeKind.ADDED, msg.uid, flags))
         if changed:
@@ -297,6 +305,7 @@ class Folder:
         msg = StoredMessage(self.uidnext, key, "new", filename, _wire_size(data), internaldate)
         self.uidnext += 1
         self.messages[msg.uid] = msg
+        self.recent.add(msg.uid)
         self._append_uidlist(msg)
         wanted = frozenset(flags)
         if wanted:
@@ -326,6 +335,17 @@ class Folder:
         self._notify(FolderChange(ChangeKind.FLAGS, uid, wanted, origin))
         return True
 
+    def claim_recent(self, *, keep: bool = False) -> set[int]:
+        """The messages that are new to IMAP sessions; unless ``keep``, they stop being new
+        (and move from ``new/`` to ``cur/``): only one session sees a message as \\Recent."""
+        claimed = {uid for uid in self.recent if uid in self.messages}
+        if keep:
+            return claimed
+        self.recent.clear()
+        for uid in sorted(claimed):
+            self.mark_old(uid)
+        return claimed
+
     def mark_old(self, uid: int) -> None:
         """Move a message from ``new/`` to ``cur/``: some client has now seen that it exists."""
         msg = self.messages[uid]
@@ -343,6 +363,7 @@ class Folder:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.path / msg.subdir / msg.filename)
             del self.messages[uid]
+            self.recent.discard(uid)
             removed.append(uid)
         if removed:
             self._rewrite_uidlist()

@@ -251,7 +251,7 @@ class Pop3Session:
             if isinstance(number, Pop3Reply):
                 return number
             if rest:
-                return _err(f"Noise after message number: {rest}")
+                return _err(f"Noise after message number:  {rest}")
             return _ok(f"{number} {self._size(number) or 0}")
         live = [n for n in range(1, len(self.maildrop) + 1) if n not in self.deleted]
         lines = tuple(f"{n} {self._size(n) or 0}".encode() for n in live)
@@ -285,7 +285,7 @@ class Pop3Session:
         if isinstance(number, Pop3Reply):
             return number
         if rest:
-            return _err(f"Noise after message number: {rest}")
+            return _err(f"Noise after message number:  {rest}")
         data = self._read(number)
         if isinstance(data, Pop3Reply):
             return data
@@ -318,7 +318,7 @@ class Pop3Session:
         if isinstance(number, Pop3Reply):
             return number
         if rest:
-            return _err(f"Noise after message number: {rest}")
+            return _err(f"Noise after message number:  {rest}")
         self.deleted.add(number)
         return _ok("Marked to be deleted.")
 
