@@ -156,13 +156,23 @@ def bench_labs(iterations: int) -> float:
     print("3. lab latency (callbacks driven through the widgets)")
     for name, lab, drive in labs.benchmark_drivers():
         lab.timings.clear()
+        interactions = []
         for i in range(iterations):
+            start = time.perf_counter()
             drive(i)
+            interactions.append(time.perf_counter() - start)
+        if lab.last_exception is not None:
+            print(f"  {name}: the lab showed an error: {lab.last_exception!r}")
         p95 = percentile(lab.timings, 95) * 1000
-        worst = max(worst, p95)
+        # One interaction may run several callbacks (a new domain also refills the record);
+        # the whole interaction is what a learner waits for.
+        whole = percentile(interactions, 95) * 1000
+        worst = max(worst, p95, whole)
         print(
-            f"  {name:<22} p95 {p95:6.2f} ms  median {statistics.median(lab.timings) * 1000:6.2f} ms"
-            f"  ({len(lab.timings)} calls)  budget 50 ms: {'ok' if p95 < 50 else 'OVER'}"
+            f"  {name:<18} lab.timings p95 {p95:6.2f} ms (median "
+            f"{statistics.median(lab.timings) * 1000:5.2f} ms, {len(lab.timings)} callbacks); "
+            f"whole interaction p95 {whole:6.2f} ms; budget 50 ms: "
+            f"{'ok' if max(p95, whole) < 50 else 'OVER'}"
         )
     return worst
 

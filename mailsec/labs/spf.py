@@ -1,0 +1,587 @@
+"""Chapter 03's labs: SPF on the course's example zone (offline), and optionally on live DNS.
+
+- :func:`spf_lab`: pick a domain, edit its SPF record, the connecting IP, MAIL FROM and HELO; see
+  the verdict, the lookup counter, the header fields, the record term by term, lint's findings and
+  the evaluation tree.
+- :func:`spoofing_lab`: the bank's server and an attacker under ``-all``, ``~all``, ``?all`` and no
+  record.
+- :func:`lookup_limit_lab`: add ``include:`` terms until the 10-lookup limit breaks the record.
+- :func:`blind_spots_lab`: forwarding, SRS and a forged ``From:`` header: what SPF does not check.
+- :func:`live_lab`: the same check against real DNS; off by default, and it says plainly when there
+  is no network.
+
+Every callback parses the controls, calls one function of :mod:`mailsec.spf`, renders with
+:mod:`mailsec.render.spf` and writes the HTML into the lab's result areas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import ipywidgets as widgets
+
+from mailsec.errors import InputError
+from mailsec.labs.frame import Lab
+from mailsec.render.html import FONT, callout, code_block, escape
+from mailsec.render.spf import (
+    blind_spot_html,
+    check_html,
+    headers_html,
+    lint_html,
+    lookup_meter,
+    record_table,
+    spoofing_html,
+    trace_html,
+    verdict_html,
+)
+from mailsec.spf.evaluate import domain_problem, parse_ip
+from mailsec.spf.lint import lint
+from mailsec.spf.lookup import DnsSource, DnsStatus, OverlaySource, as_source, system_resolver
+from mailsec.spf.mta import check
+from mailsec.spf.result import SpfCheck
+from mailsec.spf.scenarios import (
+    BLIND_SPOTS,
+    POLICIES,
+    blind_spot,
+    lookup_limit,
+    spoofing_rows,
+    txt_record,
+)
+from mailsec.spf.zone import ZoneResolver, example_resolver
+from mailsec.trace import Outcome
+
+__all__ = [
+    "BlindSpotsLab",
+    "LiveLab",
+    "LookupLimitLab",
+    "SpfLab",
+    "SpoofingLab",
+    "benchmark_drivers",
+    "blind_spots_lab",
+    "live_lab",
+    "lookup_limit_lab",
+    "spf_lab",
+    "spoofing_lab",
+]
+
+#: Domains of the example zone offered in the main lab, with a one-line description.
+DOMAINS: dict[str, str] = {
+    "example.com": "Example Corp: own server + a mailing provider",
+    "shop.example": "a web shop: a mx ~all",
+    "news.example": "a newsletter with ?all",
+    "bank.example": "a bank: -all with an explanation",
+    "nospf.example": "no SPF record at all",
+    "evil.example": "an attacker's own domain",
+    "university.example": "a university that forwards mail",
+    "toomany.example": "too many includes",
+    "macros.example": "a record with macros",
+    "legacy.example": "an old record using ptr",
+    "broken.example": "a record with a typo",
+    "twospf.example": "two SPF records",
+}
+
+#: Who connects: label -> (IP, HELO).
+CLIENTS: dict[str, tuple[str, str]] = {
+    "192.0.2.10 — example.com's own mail server": ("192.0.2.10", "mail.example.com"),
+    "2001:db8:10::10 — the same server over IPv6": ("2001:db8:10::10", "mail.example.com"),
+    "198.51.100.25 — the mailing provider (shared)": ("198.51.100.25", "out1.mailhost.example"),
+    "203.0.113.66 — an attacker's bot": ("203.0.113.66", "bot.dyn.example"),
+    "192.0.2.40 — the bank's server": ("192.0.2.40", "mx.bank.example"),
+    "192.0.2.20 — the shop's web server": ("192.0.2.20", "shop.example"),
+    "203.0.113.80 — the university's forwarder": ("203.0.113.80", "mx.university.example"),
+    "192.0.2.50 — a server listed via macros": ("192.0.2.50", "h.macros.example"),
+    "192.0.2.60 — the legacy host (has PTR)": ("192.0.2.60", "host.legacy.example"),
+    "192.0.2.200 — the survey service": ("192.0.2.200", "mta.survey.example"),
+}
+CUSTOM_CLIENT = "(type your own below)"
+
+_WIDE = widgets.Layout(width="560px")
+_STYLE = {"description_width": "140px"}
+
+
+def _client_ip(text: str) -> str:
+    value = text.strip()
+    try:
+        parse_ip(value)
+    except ValueError:
+        raise InputError(
+            f"{text!r} is not an IP address. Type an IPv4 address like 192.0.2.10 or an IPv6 "
+            "address like 2001:db8::1."
+        ) from None
+    return value
+
+
+def _records_from_text(text: str) -> tuple[tuple[bytes, ...], ...]:
+    """The text area as TXT records: one record per non-empty line."""
+    return tuple(txt_record(line.strip()) for line in text.splitlines() if line.strip())
+
+
+class SpfLab(Lab):
+    """Edit a domain's SPF record and the SMTP session; see how the receiver decides."""
+
+    def __init__(self, *, resolver: ZoneResolver | None = None) -> None:
+        self.zone = resolver if resolver is not None else example_resolver()
+        self._quiet = False
+        self.last_check: SpfCheck | None = None
+        self.domain = widgets.Dropdown(
+            options=[(f"{d} — {text}", d) for d, text in DOMAINS.items()],
+            value="example.com",
+            description="Sender's domain",
+            style=_STYLE,
+            layout=_WIDE,
+        )
+        self.record = widgets.Textarea(
+            value=self._zone_record_text("example.com"),
+            description="Its SPF record",
+            placeholder="v=spf1 ... (one TXT record per line; empty = no record)",
+            style=_STYLE,
+            layout=widgets.Layout(width="760px", height="64px"),
+        )
+        self.reset = widgets.Button(
+            description="Restore the published record", layout=widgets.Layout(width="auto")
+        )
+        self.client = widgets.Dropdown(
+            options=[*CLIENTS, CUSTOM_CLIENT],
+            value="203.0.113.66 — an attacker's bot",
+            description="Who connects",
+            style=_STYLE,
+            layout=_WIDE,
+        )
+        self.ip = widgets.Text(
+            value="203.0.113.66", description="Client IP", style=_STYLE, layout=_WIDE
+        )
+        self.mail_from = widgets.Text(
+            value="alice@example.com", description="MAIL FROM", style=_STYLE, layout=_WIDE
+        )
+        self.helo = widgets.Text(
+            value="bot.dyn.example", description="HELO", style=_STYLE, layout=_WIDE
+        )
+        for w, css in (
+            (self.domain, "mailsec-spf-domain"),
+            (self.record, "mailsec-spf-record"),
+            (self.reset, "mailsec-spf-reset"),
+            (self.client, "mailsec-spf-client"),
+            (self.ip, "mailsec-spf-ip"),
+            (self.mail_from, "mailsec-spf-mail-from"),
+            (self.helo, "mailsec-spf-helo"),
+        ):
+            w.add_class(css)
+        super().__init__(
+            "SPF lab: would the receiving server accept this sender?",
+            intro=(
+                "Pick the sender's domain and who connects. Change the client IP, MAIL FROM or "
+                "HELO, or edit the domain's SPF record (the example zone is offline and nothing is "
+                "published anywhere). The verdict, the lookup counter and the trace follow at once."
+            ),
+            controls=[
+                self.domain,
+                widgets.HBox([self.record, self.reset]),
+                self.client,
+                self.ip,
+                self.mail_from,
+                self.helo,
+            ],
+        )
+        self.add_class("mailsec-spf-lab")
+        self.on_change([self.domain], self._on_domain)
+        self.on_change([self.client], self._on_client)
+        self.on_change([self.record, self.ip, self.mail_from, self.helo], self._maybe_update)
+        self.on_click(self.reset, self._on_reset)
+        self.action(self.update)()
+
+    # -- controls --------------------------------------------------------------------------------
+
+    def _zone_record_text(self, domain: str) -> str:
+        texts = [
+            b"".join(r).decode("utf-8", "replace")  # type: ignore[arg-type]
+            for r in self.zone.records(domain, "TXT")
+        ]
+        spf = [t for t in texts if t[:6].lower() == "v=spf1"]
+        return "\n".join(spf)
+
+    def _on_domain(self) -> None:
+        domain = self.domain.value
+        self._quiet = True
+        try:
+            self.record.value = self._zone_record_text(domain)
+            local = self.mail_from.value.rpartition("@")[0] or "alice"
+            self.mail_from.value = f"{local}@{domain}"
+        finally:
+            self._quiet = False
+        self.update()
+
+    def _on_client(self) -> None:
+        if self.client.value == CUSTOM_CLIENT:
+            return
+        ip, helo = CLIENTS[self.client.value]
+        self._quiet = True
+        try:
+            self.ip.value = ip
+            self.helo.value = helo
+        finally:
+            self._quiet = False
+        self.update()
+
+    def _on_reset(self) -> None:
+        self._quiet = True
+        try:
+            self.record.value = self._zone_record_text(self.domain.value)
+        finally:
+            self._quiet = False
+        self.update()
+
+    def _maybe_update(self) -> None:
+        if not self._quiet:
+            self.update()
+
+    # -- evaluation ------------------------------------------------------------------------------
+
+    def source(self) -> DnsSource:
+        """The example zone, with the text area as the domain's TXT records if it was edited."""
+        domain = self.domain.value
+        if self.record.value.strip() == self._zone_record_text(domain).strip():
+            return self.zone
+        others = tuple(
+            r
+            for r in self.zone.records(domain, "TXT")
+            if b"".join(r)[:6].lower() != b"v=spf1"  # type: ignore[arg-type]
+        )
+        return OverlaySource(
+            self.zone, {(domain, "TXT"): others + _records_from_text(self.record.value)}
+        )
+
+    def update(self) -> None:
+        ip = _client_ip(self.ip.value)
+        mail_from = self.mail_from.value.strip()
+        helo = self.helo.value.strip()
+        if not mail_from and not helo:
+            raise InputError(
+                "MAIL FROM is empty (a null sender), so SPF checks postmaster@HELO, but HELO is "
+                "empty too. Type a HELO name such as mail.example.com."
+            )
+        sender_domain = mail_from.rpartition("@")[2] if mail_from else helo
+        if any(ch.isspace() for ch in sender_domain):
+            raise InputError(f"The domain {sender_domain!r} contains a space; domain names cannot.")
+        source = self.source()
+        outcome = check(ip, mail_from, helo, resolver=source, receiver="mx.alice.example")
+        self.last_check = outcome
+        explanation = trace_html(outcome)
+        if outcome.record:
+            explanation = (
+                record_table(outcome.record)
+                + lint_html(lint(outcome.domain, resolver=source))
+                + explanation
+            )
+        elif self.record.value.strip() and domain_problem(outcome.domain) is None:
+            first = self.record.value.strip().splitlines()[0]
+            explanation = record_table(first) + explanation
+        self.show(check_html(outcome), explanation)
+
+
+def spf_lab(*, resolver: ZoneResolver | None = None) -> SpfLab:
+    """The main SPF lab over the course's example zone (or ``resolver``'s zone)."""
+    return SpfLab(resolver=resolver)
+
+
+class SpoofingLab(Lab):
+    """An attacker forges security@bank.example: what each policy ending does about it."""
+
+    def __init__(self) -> None:
+        self.policy = widgets.ToggleButtons(
+            options=list(POLICIES),
+            value="-all",
+            description="bank.example's policy ends with",
+            style={"description_width": "220px"},
+        )
+        self.policy.add_class("mailsec-spf-policy")
+        super().__init__(
+            "Spoofing lab: the bank's server and an attacker, side by side",
+            intro=(
+                "Both send <code>MAIL FROM:&lt;security@bank.example&gt;</code>. Only the bank's "
+                "server 192.0.2.40 is listed in the bank's record. Choose how the record ends and "
+                "see what the receiving server does with the attacker's mail."
+            ),
+            controls=[self.policy],
+        )
+        self.add_class("mailsec-spf-spoofing-lab")
+        self.on_change([self.policy], self.update)
+        self.action(self.update)()
+
+    def update(self) -> None:
+        policy = self.policy.value
+        legit, attacker = spoofing_rows(policy)
+        record = POLICIES[policy]
+        shown = (
+            code_block(record, label="bank.example's SPF record")
+            if record
+            else f'<div style="{FONT}">bank.example publishes no SPF record.</div>'
+        )
+        self.show(
+            spoofing_html(policy, (legit, attacker)) + shown,
+            f'<div style="{FONT}font-weight:600">The attacker\'s message as received</div>'
+            + verdict_html(attacker.check)
+            + headers_html(attacker.check),
+        )
+
+
+def spoofing_lab() -> SpoofingLab:
+    """The spoofing comparison lab."""
+    return SpoofingLab()
+
+
+class LookupLimitLab(Lab):
+    """Add include: terms and watch the lookup counter hit the limit of 10."""
+
+    def __init__(self) -> None:
+        self.includes = widgets.IntSlider(
+            value=4, min=0, max=14, description="include: terms", style=_STYLE, layout=_WIDE
+        )
+        self.extra = widgets.Checkbox(
+            value=False,
+            description="each provider's record also has an a: term (one more lookup each)",
+            indent=False,
+            layout=widgets.Layout(width="560px"),
+        )
+        self.client = widgets.ToggleButtons(
+            options=[
+                ("server of the LAST provider", "last"),
+                ("server of the FIRST provider", "first"),
+            ],
+            value="last",
+            description="Who connects",
+            style=_STYLE,
+        )
+        for w, css in (
+            (self.includes, "mailsec-spf-includes"),
+            (self.extra, "mailsec-spf-extra"),
+            (self.client, "mailsec-spf-limit-client"),
+        ):
+            w.add_class(css)
+        super().__init__(
+            "Too many lookups: the limit of 10",
+            intro=(
+                "growing.example sends through its own server (<code>mx</code>) and N service "
+                "providers, each added with <code>include:</code>. Every include:, a, mx, ptr, "
+                "exists and redirect= costs one DNS lookup, counted while the record is evaluated; "
+                "the 11th gives permerror (RFC 7208 §4.6.4)."
+            ),
+            controls=[self.includes, self.extra, self.client],
+        )
+        self.add_class("mailsec-spf-limit-lab")
+        self.on_change([self.includes, self.extra, self.client], self.update)
+        self.action(self.update)()
+
+    def update(self) -> None:
+        outcome = lookup_limit(
+            int(self.includes.value), extra_lookup=bool(self.extra.value), client=self.client.value
+        )
+        note = (
+            f"Lint counts {outcome.report.lookups} lookups in the worst case (every include "
+            "followed); evaluation stops counting as soon as a term matches."
+        )
+        self.show(
+            verdict_html(outcome.check)
+            + lookup_meter(outcome.check.lookups, voids=outcome.check.void_lookups)
+            + f'<div style="{FONT}color:#333">{escape(note)}</div>',
+            code_block(outcome.record, label="growing.example's SPF record")
+            + lint_html(outcome.report)
+            + trace_html(outcome.check),
+        )
+
+
+def lookup_limit_lab() -> LookupLimitLab:
+    """The lookup-limit lab."""
+    return LookupLimitLab()
+
+
+class BlindSpotsLab(Lab):
+    """Forwarding and forged From: headers: what SPF does not protect."""
+
+    def __init__(self) -> None:
+        self.situation = widgets.ToggleButtons(
+            options=[(s.title, s.id) for s in BLIND_SPOTS],
+            value="direct",
+            description="Situation",
+            style={"description_width": "80px", "button_width": "auto"},
+        )
+        self.situation.add_class("mailsec-spf-situation")
+        super().__init__(
+            "SPF's blind spots: forwarding and the From: header",
+            intro=(
+                "SPF checks the envelope (the client IP and MAIL FROM), not the From: header a "
+                "person reads, and it cannot know about forwarding. Pick a situation."
+            ),
+            controls=[self.situation],
+        )
+        self.add_class("mailsec-spf-blind-lab")
+        self.on_change([self.situation], self.update)
+        self.action(self.update)()
+
+    def update(self) -> None:
+        outcome = blind_spot(self.situation.value)
+        self.show(blind_spot_html(outcome), headers_html(outcome.check) + trace_html(outcome.check))
+
+
+def blind_spots_lab() -> BlindSpotsLab:
+    """The forwarding / From: header lab."""
+    return BlindSpotsLab()
+
+
+OFF_MESSAGE = (
+    "Live mode is off. The course works entirely offline on its example zone; tick "
+    "<strong>Use live DNS</strong> to ask this machine's DNS servers about a real domain."
+)
+
+
+class LiveLab(Lab):
+    """Check a real domain with live DNS (off by default)."""
+
+    def __init__(
+        self,
+        *,
+        enabled: bool = False,
+        resolver_factory: Callable[[], object] = lambda: system_resolver(timeout=2.0, lifetime=4.0),
+        time_limit: float = 8.0,
+    ) -> None:
+        self.resolver_factory = resolver_factory
+        self.time_limit = time_limit
+        self.enabled = widgets.Checkbox(
+            value=enabled, description="Use live DNS (needs a network)", indent=False
+        )
+        self.mail_from = widgets.Text(
+            value="postmaster@gmail.com", description="MAIL FROM", style=_STYLE, layout=_WIDE
+        )
+        self.ip = widgets.Text(
+            value="192.0.2.1", description="Client IP", style=_STYLE, layout=_WIDE
+        )
+        self.helo = widgets.Text(
+            value="mail.example.org", description="HELO", style=_STYLE, layout=_WIDE
+        )
+        self.run = widgets.Button(description="Check with live DNS", button_style="primary")
+        for w, css in (
+            (self.enabled, "mailsec-spf-live-enabled"),
+            (self.mail_from, "mailsec-spf-live-mail-from"),
+            (self.ip, "mailsec-spf-live-ip"),
+            (self.helo, "mailsec-spf-live-helo"),
+            (self.run, "mailsec-spf-live-run"),
+        ):
+            w.add_class(css)
+        super().__init__(
+            "Live mode: a real domain's SPF record",
+            intro=(
+                "Asks real DNS, so it needs a network. Try your own organisation's domain; "
+                "192.0.2.1 is a documentation address that no real server uses, so expect fail, "
+                "softfail or neutral."
+            ),
+            controls=[self.enabled, self.mail_from, self.ip, self.helo, self.run],
+        )
+        self.add_class("mailsec-spf-live-lab")
+        self.on_click(self.run, self.update)
+        self.on_change([self.enabled], self._on_toggle)
+        self._on_toggle()
+
+    def _on_toggle(self) -> None:
+        if not self.enabled.value:
+            self.show(callout(OFF_MESSAGE, title="Offline"))
+        else:
+            self.show(
+                callout(
+                    "Live mode is on: press <strong>Check with live DNS</strong>.", title="Live DNS"
+                )
+            )
+
+    def update(self) -> None:
+        if not self.enabled.value:
+            self.show(callout(OFF_MESSAGE, title="Offline"))
+            return
+        ip = _client_ip(self.ip.value)
+        mail_from = self.mail_from.value.strip()
+        domain = mail_from.rpartition("@")[2] if mail_from else self.helo.value.strip()
+        problem = domain_problem(domain)
+        if problem:
+            raise InputError(
+                f"Cannot check {domain!r}: {problem}. Type an address like postmaster@example.org."
+            )
+        try:
+            resolver = self.resolver_factory()
+        except Exception as exc:  # no /etc/resolv.conf, no configured servers ...
+            self.show(
+                callout(
+                    escape(
+                        f"No network DNS is configured on this machine ({type(exc).__name__}). "
+                        "The offline labs above still work."
+                    ),
+                    outcome=Outcome.WARN,
+                    title="No network",
+                )
+            )
+            return
+        probe = as_source(resolver).lookup(domain, "TXT", lifetime=4.0)
+        if probe.status in (DnsStatus.TIMEOUT, DnsStatus.ERROR):
+            self.show(
+                callout(
+                    escape(
+                        f"No network: the DNS lookup of {domain} got no answer ({probe.describe()}). "
+                        "This machine cannot reach a DNS server, so live mode cannot work here; "
+                        "the offline labs above still do."
+                    ),
+                    outcome=Outcome.WARN,
+                    title="No network",
+                )
+            )
+            return
+        outcome = check(
+            ip,
+            mail_from,
+            self.helo.value.strip(),
+            resolver=resolver,
+            time_limit=self.time_limit,
+            receiver="this-notebook.invalid",
+        )
+        explanation = trace_html(outcome)
+        if outcome.record:
+            explanation = record_table(outcome.record) + explanation
+        self.show(check_html(outcome), explanation)
+
+
+def live_lab(*, enabled: bool = False) -> LiveLab:
+    """The live-DNS lab; off by default."""
+    return LiveLab(enabled=enabled)
+
+
+def benchmark_drivers() -> list[tuple[str, Lab, Callable[[int], None]]]:
+    """Labs and a function that changes one control (for benchmarks/bench_spf.py)."""
+    main = spf_lab()
+    domains = list(DOMAINS)
+    clients = list(CLIENTS)
+
+    def drive_main(i: int) -> None:
+        step = i % 4
+        if step == 0:
+            main.domain.value = domains[(i // 4) % len(domains)]
+        elif step == 1:
+            main.client.value = clients[(i // 4) % len(clients)]
+        elif step == 2:
+            main.record.value = main.record.value + f" ip4:198.51.100.{i % 250}"
+        else:
+            main.mail_from.value = f"user{i}@{main.domain.value}"
+
+    spoof = spoofing_lab()
+    policies = list(POLICIES)
+    limit = lookup_limit_lab()
+    blind = blind_spots_lab()
+    ids = [s.id for s in BLIND_SPOTS]
+    return [
+        ("spf_lab", main, drive_main),
+        (
+            "spoofing_lab",
+            spoof,
+            lambda i: setattr(spoof.policy, "value", policies[(i + 1) % len(policies)]),
+        ),
+        ("lookup_limit_lab", limit, lambda i: setattr(limit.includes, "value", (i * 5 + 1) % 15)),
+        (
+            "blind_spots_lab",
+            blind,
+            lambda i: setattr(blind.situation, "value", ids[(i + 1) % len(ids)]),
+        ),
+    ]
