@@ -176,9 +176,13 @@ class Op25bLab(Lab):
         self.add_class("mailsec-op25b-lab")
         # The replay sits under the result, so the conversation appears next to the diagram.
         self.children = (
-            *self.children,
+            self.header,
+            self.controls,
+            self.error,
+            self.result,
             widgets.HBox([self.replay_button]),
             self.replay_output,
+            self.explanation,
         )
         inputs = [
             self.source,
