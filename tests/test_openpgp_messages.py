@@ -548,3 +548,62 @@ def test_verification_trace_ends_with_the_reason(alice):
     message = openpgp.encrypt(b"pay 10", [alice.public], sign_with=[alice], now=LATER)
     tampered_check = openpgp.decrypt(message, [alice], verify_with=[alice.public], now=LATER)
     assert tampered_check.verifications[0].steps[0].section == "RFC 4880 §5.2.3"
+
+
+# -- cleartext signatures (RFC 4880 §7) ------------------------------------------------------------------
+
+
+def test_clearsign_layout(alice):
+    message = openpgp.clearsign(b"Hello  \n-dash\nFrom me\nend\n", alice, now=LATER).decode()
+    head, rest = message.split("-----BEGIN PGP SIGNATURE-----")
+    # Hash header, blank line, dash-escaped lines without trailing blanks (RFC 4880 §7, §7.1).
+    assert head == (
+        "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nHello\n- -dash\n- From me\nend\n"
+    )
+    (packet,) = read_packets(openpgp.dearmor(("-----BEGIN PGP SIGNATURE-----" + rest).encode())[1])
+    assert parse_signature(packet.body).type == 0x01  # a text signature
+
+
+def test_clearsigned_text_is_verified_and_returned(alice):
+    message = openpgp.clearsign(b"line one\n- dashed\n", alice, now=LATER)
+    text, (check,) = openpgp.inline_verify(message, [alice.public], now=LATER)
+    assert text == b"line one\n- dashed\n" and check.valid and check.mode == "text"
+    # Trailing blanks and CRLF are not signed (RFC 4880 §7.1): a mail system may change them.
+    relaxed = message.replace(b"line one\n", b"line one   \r\n")
+    assert openpgp.inline_verify(relaxed, [alice.public], now=LATER)[1][0].valid
+
+
+def test_clearsigned_text_changed(alice):
+    message = openpgp.clearsign(b"pay 10 euros\n", alice, now=LATER)
+    with pytest.raises(VerificationError, match="does not match the data"):
+        openpgp.inline_verify(message.replace(b"pay 10", b"pay 99"), [alice.public], now=LATER)
+
+
+def test_clearsigned_hash_header_must_announce_the_hash(alice):
+    message = openpgp.clearsign(b"text\n", alice, now=LATER).replace(
+        b"Hash: SHA512", b"Hash: SHA256"
+    )
+    with pytest.raises(VerificationError, match="'Hash:' header does not announce SHA512"):
+        openpgp.inline_verify(message, [alice.public], now=LATER)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda m: m.replace(b"- -dash", b"-dash"), "not dash-escaped"),
+        (
+            lambda m: m.split(b"-----BEGIN PGP SIGNATURE-----")[0],
+            "has no '-----BEGIN PGP SIGNATURE-----'",
+        ),
+        (lambda m: m.replace(b"Hash: SHA512", b"Comment: hi"), "is not a 'Hash:' header"),
+    ],
+)
+def test_malformed_cleartext(alice, change, message):
+    signed = openpgp.clearsign(b"-dash\n", alice, now=LATER)
+    with pytest.raises(InputError, match=message):
+        openpgp.inline_verify(change(signed), [alice.public], now=LATER)
+
+
+def test_clearsign_needs_utf8(alice):
+    with pytest.raises(InputError, match="UTF-8"):
+        openpgp.clearsign(b"\xff\xfe", alice, now=LATER)

@@ -97,7 +97,7 @@ def test_changed_base64_is_caught_by_the_crc():
         ),
         ("-----BEGIN PGP MESSAGE-----\n\nA*AA\n-----END PGP MESSAGE-----\n", "not valid Base64"),
         ("-----BEGIN PGP MESSAGE-----\n\n-----END PGP MESSAGE-----\n", "empty"),
-        ("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nhi\n", "cleartext-signed"),
+        ("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nhi\n", "cleartext-signed message"),
         ("-----BEGIN PGP MESSAGE-----\n\n\xe9\n-----END PGP MESSAGE-----\n", "not ASCII"),
     ],
 )

@@ -518,3 +518,34 @@ def test_mailsec_reads_gpg_secret_subkeys_export(gpg):
     assert openpgp.decrypt(message, [stub]).plaintext == TEXT
     with pytest.raises(openpgp.CannotSignError, match="stub"):
         openpgp.sign(TEXT, stub)
+
+
+# == cleartext signatures (RFC 4880 §7) ==================================================================
+
+CLEAR = b"Hello list,  \n-- \nFrom the archive\nbye\n"
+CLEAR_SIGNED = b"Hello list,\n--\nFrom the archive\nbye\n"  # trailing blanks are not signed (§7.1)
+
+
+@needs_gpg
+def test_mailsec_verifies_gpg_clearsigned_message(gpg):
+    signed = gpg("--clearsign", "-u", gpg.keys["rsa3072"], stdin=CLEAR).stdout
+    text, (check,) = openpgp.inline_verify(signed, [gpg_cert(gpg, "rsa3072")])
+    assert text == CLEAR and check.valid
+
+
+@needs_gpg
+def test_gpg_verifies_mailsec_clearsigned_message(gpg, keys):
+    signed = openpgp.clearsign(CLEAR, keys["ed25519"])
+    result = gpg("--decrypt", stdin=signed)
+    assert f"VALIDSIG {keys['ed25519'].fingerprint}" in result.stderr.decode()
+    assert result.stdout == CLEAR_SIGNED
+
+
+@needs_sqop
+def test_sqop_and_mailsec_clearsigned_both_ways(sq_key, keys, tmp_path):
+    theirs = sqop("inline-sign", "--as=clearsigned", str(sq_key["key"]), stdin=CLEAR).stdout
+    text, (check,) = openpgp.inline_verify(theirs, [openpgp.read_cert(sq_key["cert"].read_bytes())])
+    assert check.valid and text == CLEAR_SIGNED
+    ours = openpgp.clearsign(CLEAR, keys["rsa3072"])
+    cert = write(tmp_path, "c", keys["rsa3072"].public.to_bytes())
+    assert sqop("inline-verify", cert, stdin=ours).stdout == CLEAR_SIGNED

@@ -212,10 +212,16 @@ def test_inline_sign_and_verify(files, tmp_path):
     assert [p.tag for p in read_packets(text.out)] == [4, 11, 2]
 
 
-def test_inline_sign_clearsigned_is_unsupported(files):
+def test_inline_sign_clearsigned(files, tmp_path):
+    signed = sop("inline-sign", "--as=clearsigned", files["alice.key"], stdin=b"Hello\n-dash\n")
+    assert signed.code == 0 and signed.out.startswith(b"-----BEGIN PGP SIGNED MESSAGE-----\n")
+    assert b"\n- -dash\n" in signed.out
+    verified = sop("inline-verify", files["alice.cert"], stdin=signed.out)
+    assert (verified.code, verified.out) == (0, b"Hello\n-dash\n")
+    assert sop("inline-verify", files["bob.cert"], stdin=signed.out).code == NO_SIGNATURE
     assert (
-        sop("inline-sign", "--as=clearsigned", files["alice.key"], stdin=b"x").code
-        == UNSUPPORTED_OPTION
+        sop("inline-sign", "--as=clearsigned", files["alice.key"], stdin=b"\xff").code
+        == EXPECTED_TEXT
     )
 
 

@@ -339,9 +339,13 @@ class MailsecSop(sop.StatelessOpenPGP):
     ) -> bytes:
         self.raise_on_unknown_options(**kwargs)
         if sigtype == sop.SOPInlineSigType.clearsigned:
-            raise sop.SOPUnsupportedOption(
-                "--as=clearsigned: mailsec makes one-pass signed messages (--as=binary or text)."
-            )
+            _require_utf8(data)
+            keys = self._keys(signers or {})
+            if len(keys) != 1:
+                raise sop.SOPUnsupportedOption(
+                    "--as=clearsigned: mailsec makes cleartext signatures with one key at a time."
+                )
+            return openpgp.clearsign(data, keys[0], now=self._now())
         text = sigtype == sop.SOPInlineSigType.text
         if text:
             _require_utf8(data)

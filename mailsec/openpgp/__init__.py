@@ -39,6 +39,7 @@ from mailsec.openpgp.certs import (
     read_keys,
     revoke,
 )
+from mailsec.openpgp.cleartext import clearsign, is_cleartext
 from mailsec.openpgp.constants import (
     CompressionAlgorithm,
     Curve,
@@ -95,6 +96,7 @@ __all__ = [
     "VerificationError",
     "armor",
     "certify",
+    "clearsign",
     "crc24",
     "dearmor",
     "decrypt",
@@ -103,6 +105,7 @@ __all__ = [
     "inline_sign",
     "inline_verify",
     "is_armored",
+    "is_cleartext",
     "list_packets",
     "packets_to_text",
     "read_cert",

@@ -145,8 +145,8 @@ def dearmor(data: bytes) -> tuple[ArmorLabel | None, bytes]:
     begin_name = _BEGIN.match(lines[start]).group(1)  # type: ignore[union-attr]
     if begin_name == "SIGNED MESSAGE":
         raise InputError(
-            "This is a cleartext-signed message ('-----BEGIN PGP SIGNED MESSAGE-----'), which "
-            "mailsec does not read; sign with a detached or an inline (one-pass) signature instead."
+            "This is a cleartext-signed message ('-----BEGIN PGP SIGNED MESSAGE-----'), not "
+            "armored binary data; check it with inline_verify() (sop inline-verify)."
         )
     end = next((i for i in range(start + 1, len(lines)) if _END.match(lines[i])), None)
     if end is None:

@@ -24,7 +24,7 @@ import hashlib
 import os
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from cryptography.hazmat.decrepit.ciphers.modes import CFB
@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 from mailsec.errors import DecryptionError, InputError, VerificationError
 from mailsec.openpgp.armor import ArmorLabel, armor, dearmor, is_armored
 from mailsec.openpgp.certs import Certificate, SecretKey
+from mailsec.openpgp.cleartext import HASH_NAMES, is_cleartext, read_cleartext
 from mailsec.openpgp.constants import (
     CompressionAlgorithm,
     HashAlgorithm,
@@ -539,16 +540,32 @@ def inline_verify(
     *,
     now: datetime | None = None,
 ) -> tuple[bytes, tuple[Verification, ...]]:
-    """Check an inline (one-pass) signed message: returns the data and the verifications, good ones
-    first; raises :class:`~mailsec.errors.VerificationError` when no good signature is found, so the
-    data is never returned without one."""
+    """Check an inline (one-pass) signed message, or a cleartext-signed one (RFC 4880 §7): returns
+    the data and the verifications, good ones first; raises
+    :class:`~mailsec.errors.VerificationError` when no good signature is found, so the data is never
+    returned without one."""
     moment = _now(now)
+    verify_certs = _certs(certs, "certificates")
+    if isinstance(message, str):
+        message = message.encode("utf-8")
+    if isinstance(message, (bytes, bytearray)) and is_cleartext(bytes(message)):
+        clear = read_cleartext(bytes(message))
+        results = []
+        for signature in clear.signatures:
+            check = _check(signature, clear.signed, verify_certs, moment)
+            announced = HASH_NAMES.get(signature.hash_algorithm, str(signature.hash_algorithm))
+            if clear.hashes and announced not in clear.hashes:
+                reason = f"the 'Hash:' header does not announce {announced}"
+                step = Step(reason[:1].upper() + reason[1:] + ".", Outcome.FAIL, "RFC 4880 §7")
+                check = replace(check, valid=False, reason=reason, steps=(*check.steps, step))
+            results.append(check)
+        return clear.text, _require_good(results)
     contents = _read_contents(read_packets(_binary(message, "signed message")), _Contents())
     assert contents.literal is not None
     if not contents.signatures:
         raise VerificationError("No valid signature was found: the message is not signed.")
     data = contents.literal.data
-    results = [_check(s, data, _certs(certs, "certificates"), moment) for s in contents.signatures]
+    results = [_check(s, data, verify_certs, moment) for s in contents.signatures]
     return data, _require_good(results)
 
 
