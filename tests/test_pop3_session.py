@@ -185,6 +185,16 @@ def test_retrieved_messages_become_seen_at_quit_only(store: MailStore) -> None:
     assert flags == [["\\Seen"], [], []]
 
 
+def test_rset_also_forgets_retrieval(store: MailStore) -> None:
+    """As Dovecot: after RSET, messages retrieved before it do not become \\Seen."""
+    s = login(store)
+    s.handle(b"RETR 1")
+    s.handle(b"RSET")
+    s.handle(b"RETR 2")
+    s.handle(b"QUIT")
+    assert [sorted(m.flags) for m in store.inbox.messages.values()] == [[], ["\\Seen"], []]
+
+
 def test_too_many_bad_commands_closes(store: MailStore) -> None:
     s = login(store)
     replies = [s.handle(b"XYZZY") for _ in range(MAX_BAD_COMMANDS + 1)]

@@ -209,6 +209,9 @@ class Pop3Session:
         self.holds_lock = True
         self.folder = self.store.inbox
         self.folder.sync()
+        # A POP3 session counts as having seen the new mail: IMAP clients no longer get it as
+        # \Recent afterwards (Dovecot opens the maildrop the same way).
+        self.folder.claim_recent()
         self.maildrop = self.folder.uids
         self.state = Pop3State.TRANSACTION
         return _ok("Logged in.")
@@ -326,7 +329,9 @@ class Pop3Session:
         return _ok()
 
     def _rset(self, args: str) -> Pop3Reply:
+        # Dovecot also forgets which messages were retrieved, so they do not become \Seen.
         self.deleted.clear()
+        self.retrieved.clear()
         return _ok()
 
     # UPDATE (RFC 1939 §6) -----------------------------------------------------------------------
