@@ -148,10 +148,11 @@ class MessageLab(Lab):
                 self.cipher,
                 self.transit,
                 self.byte,
-                self.view,
             ],
             self.update,
         )
+        # Switching the view only draws the same delivery another way.
+        self.on_change([self.view], self.redraw)
         self.action(self.update)()
 
     def update(self) -> None:
@@ -169,6 +170,12 @@ class MessageLab(Lab):
             flip_at=self.byte.value if self.transit.value else None,
         )
         self.show(self.render(delivery, self.view.value), trace_list(delivery.steps))
+
+    def redraw(self) -> None:
+        if self.delivery is None:
+            self.update()
+            return
+        self.show(self.render(self.delivery, self.view.value), trace_list(self.delivery.steps))
 
     def render(self, delivery: Delivery, view: str) -> str:
         message = delivery.received

@@ -17,6 +17,7 @@ import email.parser
 import email.policy
 import re
 import secrets
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
@@ -35,14 +36,17 @@ __all__ = [
 ]
 
 CRLF = b"\r\n"
-_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
 def canonical_crlf(data: bytes) -> bytes:
     """Every line ending (LF, CR or CRLF) as CRLF (RFC 8551 §3.1.1, RFC 5322 §2.1)."""
     if b"\r" not in data:
         return data.replace(b"\n", CRLF)
-    return _LINE_END.sub(CRLF, data)
+    # Plain replaces are many times faster than a regular expression on a 10 MB message.
+    unix = data.replace(CRLF, b"\n")
+    if b"\r" in unix:  # a bare CR (old Mac line end) is a line end too
+        unix = unix.replace(b"\r", b"\n")
+    return unix.replace(b"\n", CRLF)
 
 
 def _header_fields(block: bytes) -> list[bytes]:
@@ -149,7 +153,12 @@ def base64_lines(data: bytes) -> bytes:
     encoded = binascii.b2a_base64(data, newline=False)
     if not encoded:
         return b""
-    return CRLF.join([encoded[i : i + 76] for i in range(0, len(encoded), 76)]) + CRLF
+    full = len(encoded) // 76
+    # struct cuts all full lines in one C call (a 10 MB message has 180,000 lines).
+    lines = list(struct.unpack_from("76s" * full, encoded))
+    if len(encoded) % 76:
+        lines.append(encoded[full * 76 :])
+    return CRLF.join(lines) + CRLF
 
 
 def _outer_block(message: SplitMessage) -> bytes:
