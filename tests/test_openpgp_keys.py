@@ -317,3 +317,11 @@ def test_soft_and_hard_revocation(reason, old_signature_stays_good):
 def test_unknown_revocation_reason(alice):
     with pytest.raises(InputError, match="Unknown revocation reason 'lost'"):
         openpgp.revoke(alice, reason="lost")
+
+
+def test_keys_compare_and_hash_by_their_packets(alice, rsa_key):
+    again = openpgp.read_key(alice.to_bytes())
+    assert again == alice and hash(again.public) == hash(alice.public)
+    assert {alice.public: "alice"}[again.public] == "alice"
+    assert alice.public != rsa_key.public
+    assert alice.public != alice  # a certificate is not the secret key

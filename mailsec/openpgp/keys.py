@@ -21,7 +21,7 @@ of the package can stay algorithm-neutral.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -121,14 +121,14 @@ class KeyMaterial:
     created: datetime
     algorithm: int
     curve: Curve | None = None
-    public: Any = None
+    public: Any = field(default=None, compare=False)
     """The cryptography public-key object, or None for algorithms mailsec cannot use."""
     bits: int = 0
     kdf_hash: int = 0
     """ECDH only: the hash of the key-derivation function (RFC 6637 §9)."""
     kdf_cipher: int = 0
     """ECDH only: the AES key-wrap algorithm (RFC 6637 §9)."""
-    secret: Any = None
+    secret: Any = field(default=None, compare=False)
     """The cryptography private-key object when this is a secret key."""
     secret_part: bytes = b""
     """The secret-key packet's octets after the public body, as read or written."""
