@@ -245,3 +245,17 @@ def test_we_decrypt_openssl_oaep(pki, files):
     assert done.returncode == 0, done.stderr.decode()
     opened = decrypt_message(done.stdout, key=pki.alice.key, certificate=pki.alice.certificate)
     assert opened.entity == ENTITY
+
+
+@pytest.mark.parametrize("cipher", ["-aes128", "-aes256"])
+def test_we_decrypt_openssl_rsa_cbc_with_cryptography(pki, files, cipher):
+    """RSA-only AES-CBC EnvelopedData goes through cryptography's pkcs7_decrypt_der."""
+    done = openssl(
+        "cms", "-encrypt", "-in", str(files / "entity.txt"), cipher, str(files / "alice.pem")
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    opened = decrypt_message(done.stdout, key=pki.alice.key, certificate=pki.alice.certificate)
+    assert opened.entity == ENTITY
+    assert any("done by cryptography" in step.text for step in opened.steps)
+    with pytest.raises(DecryptionError, match="not encrypted for this certificate"):
+        decrypt_message(done.stdout, key=pki.bob.key, certificate=pki.bob.certificate)
