@@ -28,7 +28,7 @@ from mailsec.spf.headers import authentication_results, received_spf
 from mailsec.spf.lint import LintReport
 from mailsec.spf.record import Mechanism, MechanismKind, Modifier, SpfSyntaxError, parse_record
 from mailsec.spf.result import SpfCheck, SpfResult
-from mailsec.spf.scenarios import BlindSpotOutcome, SpoofRow
+from mailsec.spf.scenarios import BlindSpotOutcome, SpoofRow, receiver_action
 from mailsec.trace import Outcome
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "lint_html",
     "lookup_meter",
     "record_table",
+    "results_table",
     "spoofing_html",
     "trace_html",
     "verdict_html",
@@ -322,4 +323,20 @@ def flow_svg() -> Fragment:
     caption = f'<p style="{FONT}color:#333;margin:2px 0 8px"><em>{escape(desc)}</em></p>'
     return Fragment(
         f'<figure style="margin:6px 0">{"".join(parts)}<figcaption>{caption}</figcaption></figure>'
+    )
+
+
+def results_table() -> Fragment:
+    """The seven SPF results: meaning, what a receiver typically does, and the RFC section."""
+    rows = [
+        (result_badge(r), escape(r.meaning), escape(receiver_action(r)), escape(r.section))
+        for r in SpfResult
+    ]
+    return Fragment(
+        table(
+            ("result", "meaning", "typical receiver action", "rule"),
+            rows,
+            caption="The seven SPF results",
+            html_cells=True,
+        )
     )
