@@ -538,3 +538,32 @@ def test_damaged_signature_never_crashes(pki, position, value):
         return
     if result.valid:  # only a change the signature does not cover (e.g. an unsigned field)
         assert result.content == entity
+
+
+def test_content_type_attribute_must_match(pki):
+    """RFC 5652 §11.1: a signature whose content-type attribute differs from eContentType fails."""
+    signed = sign_message(MAIL, key=pki.alice.key, certificate=pki.alice.certificate)
+    data = canonical_crlf(signed)
+    split = split_message(data)
+    _, part = split_multipart_signed(split, data)
+    der = decode_body(split_message(part))
+    encap_data = bytes.fromhex("300b06092a864886f70d010701")  # encapContentInfo { id-data }
+    at = der.find(encap_data)
+    assert at > 0
+    changed = der[: at + 12] + b"\x02" + der[at + 13 :]  # id-data -> id-signedData
+    tampered = data.replace(split_message(part).body, base64_lines(changed))
+    result = verify_message(tampered, trusted=[pki.ca.certificate])
+    assert result.status is SignatureStatus.TAMPERED
+    assert result.signature.problem == "the signed content type does not match"
+
+
+def test_message_kind_without_smime_type(pki):
+    """RFC 8551 §3.2.2: smime-type is optional; the CMS content type decides then."""
+    sealed = encrypt_message(MAIL, [pki.bob.certificate], cipher=ContentCipher.AES128_CBC)
+    bare = sealed.replace(b"smime-type=enveloped-data; ", b"")
+    assert b"smime-type" not in bare
+    assert message_kind(bare) is MessageKind.ENVELOPED
+    assert decrypt_message(bare, key=pki.bob.key, certificate=pki.bob.certificate).entity.endswith(
+        b"Alice\r\n"
+    )
+    assert message_kind(MAIL) is MessageKind.PLAIN

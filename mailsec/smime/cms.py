@@ -256,7 +256,10 @@ class SignatureCheck:
 
 
 def verify_signed_data(info: cms.ContentInfo, content: bytes | None = None) -> SignatureCheck:
-    """Check the (first) signer of a SignedData over ``content`` (detached) or its eContent.
+    """Check the first signer of a SignedData over ``content`` (detached) or its eContent.
+
+    S/MIME messages carry one signer; a second signer (rare) is not checked here, and the trace
+    says how many there were.
 
     RFC 5652 §5.4: when signed attributes are present, the message-digest attribute must equal the
     digest of the content, and the signature covers the DER of the attributes as a SET OF
@@ -294,6 +297,14 @@ def verify_signed_data(info: cms.ContentInfo, content: bytes | None = None) -> S
     if len(signer_infos) == 0:
         raise InputError("The SignedData has no signer at all; it is not a signed message.")
     signer_info = signer_infos[0]
+    if len(signer_infos) > 1:
+        steps.append(
+            Step(
+                f"{len(signer_infos)} signers; only the first is checked.",
+                Outcome.WARN,
+                "RFC 5652 §5.1",
+            )
+        )
     sid = signer_info["sid"].chosen
     signer = next((c for c in certificates if _matches(sid, c)), None)
     digest_name = signer_info["digest_algorithm"]["algorithm"].native
@@ -346,6 +357,18 @@ def verify_signed_data(info: cms.ContentInfo, content: bytes | None = None) -> S
             return result(False, "the signature has no message-digest attribute")
         if "signing_time" in attrs:
             signing_time = attrs["signing_time"][0].native
+        signed_type = attrs.get("content_type")
+        if signed_type is None or signed_type[0].native != encap["content_type"].native:
+            # RFC 5652 §11.1: the content-type attribute must be present and equal eContentType,
+            # so a signature over one kind of content cannot be passed off as another.
+            steps.append(
+                Step(
+                    "The signed content-type attribute is missing or does not match the content.",
+                    Outcome.FAIL,
+                    "RFC 5652 §11.1",
+                )
+            )
+            return result(False, "the signed content type does not match", signing_time)
         if not hmac.compare_digest(expected[0].native, digest):
             steps.append(
                 Step(
