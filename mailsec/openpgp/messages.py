@@ -44,7 +44,7 @@ from mailsec.openpgp.constants import (
     SymmetricAlgorithm,
 )
 from mailsec.openpgp.keys import KeyMaterial, UnsupportedAlgorithmError
-from mailsec.openpgp.packets import Packet, encode_packet, read_packets
+from mailsec.openpgp.packets import Packet, encode_length, encode_packet, read_packets
 from mailsec.openpgp.signatures import Signature, canonical_text, make_signature, parse_signature
 from mailsec.trace import Outcome, Step
 
@@ -157,9 +157,16 @@ def _binary(data: bytes | str, what: str) -> bytes:
 # -- literal data and signing ------------------------------------------------------------------------
 
 
+def _literal_parts(data: bytes, *, text: bool, created: datetime) -> tuple[bytes, bytes]:
+    """A Literal Data packet as (header, data): format, empty file name, date (RFC 4880 §5.9).
+    Kept in two parts so a large message is not copied only to be framed."""
+    fields = (b"t" if text else b"b") + b"\x00" + int(created.timestamp()).to_bytes(4, "big")
+    length = len(fields) + len(data)
+    return bytes([0xC0 | PacketTag.LITERAL_DATA]) + encode_length(length) + fields, data
+
+
 def _literal_packet(data: bytes, *, text: bool, created: datetime) -> bytes:
-    body = (b"t" if text else b"b") + b"\x00" + int(created.timestamp()).to_bytes(4, "big") + data
-    return encode_packet(PacketTag.LITERAL_DATA, body)
+    return b"".join(_literal_parts(data, text=text, created=created))
 
 
 def _parse_literal(body: bytes) -> LiteralData:
@@ -219,7 +226,10 @@ def _one_pass(signature: Signature, key_id: bytes, *, last: bool) -> bytes:
     return encode_packet(PacketTag.ONE_PASS_SIGNATURE, body + key_id + bytes([int(last)]))
 
 
-def _inline(data: bytes, signers: Sequence[SecretKey], *, text: bool, moment: datetime) -> bytes:
+def _inline_parts(
+    data: bytes, signers: Sequence[SecretKey], *, text: bool, moment: datetime
+) -> tuple[bytes, ...]:
+    """One-Pass Signature packets, Literal Data, Signature packets (RFC 4880 §5.4, §11.3)."""
     signatures = [_document_signature(data, s, text=text, moment=moment) for s in signers]
     ops = b"".join(
         _one_pass(sig, bytes.fromhex(sig.issuer_key_id or "00" * 8), last=i == len(signatures) - 1)
@@ -229,7 +239,11 @@ def _inline(data: bytes, signers: Sequence[SecretKey], *, text: bool, moment: da
     trailer = b"".join(
         encode_packet(PacketTag.SIGNATURE, sig.to_body()) for sig in reversed(signatures)
     )
-    return ops + _literal_packet(data, text=text, created=moment) + trailer
+    return (ops, *_literal_parts(data, text=text, created=moment), trailer)
+
+
+def _inline(data: bytes, signers: Sequence[SecretKey], *, text: bool, moment: datetime) -> bytes:
+    return b"".join(_inline_parts(data, signers, text=text, moment=moment))
 
 
 def sign(
@@ -641,34 +655,32 @@ def encrypt(
         for k in keys
     )
     if signers:
-        inner = _inline(data, signers, text=text, moment=moment)
+        parts = _inline_parts(data, signers, text=text, moment=moment)
     else:
-        inner = _literal_packet(data, text=text, created=moment)
+        parts = _literal_parts(data, text=text, created=moment)
     # The random prefix repeats its last two octets so a reader can spot a wrong key early
     # (RFC 4880 §5.13); the MDC hashes prefix, data and the MDC packet's own header (§5.14).
+    # The parts are hashed and encrypted one after the other, so the data is copied only once.
     prefix = random(16)
     prefix += prefix[-2:]
     mdc = hashlib.sha1(prefix)
-    mdc.update(inner)
-    mdc.update(b"\xd3\x14")
     encryptor = _cfb(session_key).encryptor()
-    body = b"".join(
-        (
-            b"\x01",
-            encryptor.update(prefix),
-            encryptor.update(inner),
-            encryptor.update(b"\xd3\x14" + mdc.digest()),
-            encryptor.finalize(),
-        )
-    )
-    message = pkesks + encode_packet(PacketTag.SEIPD, body)
+    pieces = [encryptor.update(prefix)]
+    for part in parts:
+        mdc.update(part)
+        pieces.append(encryptor.update(part))
+    mdc.update(b"\xd3\x14")
+    pieces += [encryptor.update(b"\xd3\x14" + mdc.digest()), encryptor.finalize()]
+    body_length = 1 + sum(len(piece) for piece in pieces)
+    header = bytes([0xC0 | PacketTag.SEIPD]) + encode_length(body_length) + b"\x01"
+    message = b"".join((pkesks, header, *pieces))
     return _armor_if(message, ArmorLabel.MESSAGE, armor)
 
 
 # -- decryption --------------------------------------------------------------------------------------
 
 
-def _open_seipd(body: bytes, session_key: bytes, algorithm: int) -> bytes:
+def _open_seipd(body: bytes, session_key: bytes, algorithm: int) -> memoryview:
     """Decrypt a SEIPD v1 body and check its MDC; returns the inner packets or raises the one
     opaque DecryptionError (RFC 4880 §5.13, §5.14)."""
     block = 16
@@ -687,7 +699,7 @@ def _open_seipd(body: bytes, session_key: bytes, algorithm: int) -> bytes:
     digest = hashlib.sha1(memoryview(plain)[:-20]).digest()
     if digest != plain[-20:]:
         raise DecryptionError()
-    return plain[block + 2 : -22]
+    return memoryview(plain)[block + 2 : -22]  # a view: the plaintext is not copied again
 
 
 def decrypt(
