@@ -47,6 +47,7 @@ __all__ = [
     "ImapResult",
     "ImapSession",
     "ImapState",
+    "parse_ranges",
     "parse_sequence_set",
 ]
 
@@ -188,11 +189,10 @@ _LITERAL_AT_END = re.compile(rb"\{(\d{1,12})(\+?)\}$")
 _LITERAL_LOOSE = re.compile(rb"\{([^}]*)\}$")
 
 
-def parse_sequence_set(text: str, largest: int) -> list[int] | None:
-    """Parse an IMAP sequence set (RFC 3501 §9 ``sequence-set``) against ``largest`` (the value
-    of ``*``); returns the numbers in ascending order without duplicates, or ``None`` when the
-    text is not a sequence set."""
-    numbers: set[int] = set()
+def parse_ranges(text: str, largest: int) -> list[tuple[int, int]] | None:
+    """Parse an IMAP sequence set (RFC 3501 §9 ``sequence-set``) into (low, high) ranges, with
+    ``*`` standing for ``largest``; ``None`` when the text is not a sequence set."""
+    ranges = []
     for item in text.split(","):
         bounds = item.split(":")
         if len(bounds) > 2 or not all(bounds):
@@ -205,9 +205,18 @@ def parse_sequence_set(text: str, largest: int) -> list[int] | None:
                 values.append(int(bound))
             else:
                 return None
-        low, high = min(values), max(values)
-        if high - low > 10_000_000:
-            return None
+        ranges.append((min(values), max(values)))
+    return ranges
+
+
+def parse_sequence_set(text: str, largest: int) -> list[int] | None:
+    """The numbers of an IMAP sequence set, ascending and without duplicates (``*`` is
+    ``largest``), or ``None`` when the text is not a sequence set or names over ten million."""
+    ranges = parse_ranges(text, largest)
+    if ranges is None or sum(high - low + 1 for low, high in ranges) > 10_000_000:
+        return None
+    numbers: set[int] = set()
+    for low, high in ranges:
         numbers.update(range(low, high + 1))
     return sorted(numbers)
 
@@ -409,6 +418,8 @@ class ImapSession:
         """The UIDs the client knows, in message-sequence order."""
         self.recent: set[int] = set()
         self._announced_recent = 0
+        self._seen_removals = 0
+        self._position_cache: dict[int, int] | None = None
         self._flag_news: set[int] = set()
         self._parts: list[bytes | _Literal] = []
         self._literal_octets = 0
@@ -430,6 +441,7 @@ class ImapSession:
             self.folder.listeners.remove(self._on_change)
         self.folder = None
         self.view = []
+        self._position_cache = None
         self.recent = set()
         self._flag_news = set()
 
@@ -663,24 +675,32 @@ class ImapSession:
         if folder is None:
             return []
         out: list[bytes] = []
-        if allow_expunge:
+        if allow_expunge and folder.removals != self._seen_removals:
             # Highest number first, as Dovecot does: each number is then still right when the
             # client applies it (RFC 3501 §7.4.1).
             for index in range(len(self.view) - 1, -1, -1):
                 if self.view[index] not in folder.messages:
                     out.append(f"* {index + 1} EXPUNGE\r\n".encode())
                     self.recent.discard(self.view.pop(index))
+                    self._position_cache = None
+            self._seen_removals = folder.removals
         last = self.view[-1] if self.view else 0
-        new = [u for u in folder.messages if u > last]
+        new = []
+        for uid in reversed(folder.messages):
+            if uid <= last:
+                break
+            new.append(uid)
         if new:
+            new.reverse()
             self.recent |= folder.claim_recent(keep=self.readonly) & set(new)
             self.view.extend(new)
+            self._position_cache = None
             out.append(f"* {len(self.view)} EXISTS\r\n".encode())
         if new or len(self.recent) != self._announced_recent:
             out.append(f"* {len(self.recent)} RECENT\r\n".encode())
             self._announced_recent = len(self.recent)
         if self._flag_news:
-            positions = {u: i + 1 for i, u in enumerate(self.view)}
+            positions = self._positions()
             for uid in sorted(self._flag_news):
                 msg = folder.messages.get(uid)
                 if msg is not None and uid in positions:
@@ -756,6 +776,8 @@ class ImapSession:
         folder.sync()
         self.folder, self.readonly = folder, examine
         self.view = folder.uids
+        self._position_cache = None
+        self._seen_removals = folder.removals
         self.recent = folder.claim_recent(keep=examine)
         self._announced_recent = len(self.recent)
         folder.listeners.append(self._on_change)
@@ -982,21 +1004,35 @@ class ImapSession:
             raise _Bad("Invalid messageset")
         return numbers
 
+    def _positions(self) -> dict[int, int]:
+        """UID -> message sequence number for the view (cached until the view changes)."""
+        if self._position_cache is None:
+            self._position_cache = {u: i + 1 for i, u in enumerate(self.view)}
+        return self._position_cache
+
     def _uid_set(self, text: str) -> list[int]:
+        """The UIDs of the view named by a UID set, ascending; unknown UIDs are skipped
+        (RFC 3501 §6.4.8)."""
         largest = self.view[-1] if self.view else 0
-        numbers = parse_sequence_set(text, largest)
-        if numbers is None:
+        ranges = parse_ranges(text, largest)
+        if ranges is None:
             raise _Bad("Invalid UID messageset")
-        known = set(self.view)
-        return [u for u in numbers if u in known]
+        positions = self._positions()
+        found: set[int] = set()
+        for low, high in ranges:
+            if high - low < len(self.view):
+                found.update(u for u in range(low, high + 1) if u in positions)
+            else:
+                found.update(u for u in self.view if low <= u <= high)
+        return sorted(found)
 
     def _targets(self, token: object, uid: bool) -> list[tuple[int, int]]:
         """(sequence number, UID) pairs named by a sequence set or UID set."""
         if not isinstance(token, Atom):
             raise _Bad("Invalid messageset")
         if uid:
-            wanted = set(self._uid_set(str(token)))
-            return [(i + 1, u) for i, u in enumerate(self.view) if u in wanted]
+            positions = self._positions()
+            return [(positions[u], u) for u in self._uid_set(str(token))]
         return [(n, self.view[n - 1]) for n in self._seq_set(str(token))]
 
     def _fetch(self, tag: str, args: list[object], out: list[bytes], uid: bool) -> tuple[str, bool]:

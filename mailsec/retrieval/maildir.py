@@ -149,6 +149,8 @@ class Folder:
         self.uidvalidity = 0
         self.uidnext = 1
         self.listeners: list[Callable[[FolderChange], None]] = []
+        self.removals = 0
+        """How many times messages were removed (sessions compare it to skip needless scans)."""
         self.recent: set[int] = set()
         """Messages no IMAP session has seen yet: the next one to select gets them as
         ``\\Recent`` (RFC 3501 §2.3.2)."""
@@ -221,6 +223,7 @@ class Folder:
                 # Every message in the list gets a file; a list entry without one was removed.
                 del self.messages[msg.uid]
                 self.recent.discard(msg.uid)
+                self.removals += 1
                 changed = True
                 if msg.subdir:
                     self._notify(FolderChange(ChangeKind.EXPUNGED, msg.uid))
@@ -366,6 +369,7 @@ class Folder:
             self.recent.discard(uid)
             removed.append(uid)
         if removed:
+            self.removals += 1
             self._rewrite_uidlist()
             for uid in removed:
                 self._notify(FolderChange(ChangeKind.EXPUNGED, uid, origin=origin))
