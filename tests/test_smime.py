@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 
 import pytest
@@ -567,3 +568,73 @@ def test_message_kind_without_smime_type(pki):
         b"Alice\r\n"
     )
     assert message_kind(MAIL) is MessageKind.PLAIN
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.one_of(
+        st.binary(max_size=400),
+        st.builds(
+            lambda ctype, body: (
+                b"From: a@example.org\r\nContent-Type: " + ctype + b"\r\n"
+                b"Content-Transfer-Encoding: base64\r\n\r\n" + body
+            ),
+            st.sampled_from(
+                [
+                    b"application/pkcs7-mime; smime-type=enveloped-data",
+                    b"application/pkcs7-mime",
+                    b'multipart/signed; protocol="application/pkcs7-signature"; boundary=b',
+                    b"text/plain",
+                ]
+            ),
+            st.binary(max_size=300),
+        ),
+    )
+)
+def test_arbitrary_input_never_crashes(pki, data):
+    """Property: any input is either handled or refused with a MailsecError — no traceback."""
+    from mailsec.errors import MailsecError
+
+    for operation in (
+        lambda: verify_message(data, trusted=[pki.ca.certificate]),
+        lambda: decrypt_message(data, key=pki.bob.key, certificate=pki.bob.certificate),
+        lambda: message_kind(data),
+    ):
+        with contextlib.suppress(MailsecError):
+            operation()
+
+
+def test_eight_bit_transfer_encoding_is_made_seven_bit(pki):
+    """RFC 8551 §3.1.2: text declared 8bit is re-encoded as quoted-printable before signing."""
+    mail = (
+        "From: alice@example.org\nContent-Type: text/plain; charset=utf-8\n"
+        "Content-Transfer-Encoding: 8bit\n\nGrüße, Bob!\n"
+    ).encode()
+    signed = sign_message(mail, key=pki.alice.key, certificate=pki.alice.certificate)
+    entity, _ = split_multipart_signed(split_message(signed), signed)
+    assert entity.isascii()
+    assert entity.count(b"Content-Transfer-Encoding") == 1
+    assert b"Content-Transfer-Encoding: quoted-printable" in entity
+    assert b"Gr=C3=BC=C3=9Fe" in entity
+    assert verify_message(signed, trusted=[pki.ca.certificate]).valid
+
+
+def test_multipart_message_with_attachment(pki):
+    """A multipart/mixed message is signed and encrypted whole, with its boundary intact."""
+    mail = (
+        b"From: Alice <alice@example.org>\nTo: bob@example.net\nSubject: Report\n"
+        b'Content-Type: multipart/mixed; boundary="XYZ"\n\n'
+        b"--XYZ\nContent-Type: text/plain\n\nThe report is attached.\n"
+        b"--XYZ\nContent-Type: application/pdf; name=report.pdf\n"
+        b"Content-Transfer-Encoding: base64\n\nJVBERi0xLjQKJcfsj6IK\n--XYZ--\n"
+    )
+    sealed = sign_and_encrypt(
+        mail, key=pki.alice.key, certificate=pki.alice.certificate, recipients=[pki.bob.certificate]
+    )
+    opened = decrypt_message(sealed, key=pki.bob.key, certificate=pki.bob.certificate)
+    result = verify_message(opened.message, trusted=[pki.ca.certificate])
+    assert result.valid
+    assert result.content.startswith(b'Content-Type: multipart/mixed; boundary="XYZ"\r\n\r\n--XYZ')
+    assert b"name=report.pdf" in result.content

@@ -127,18 +127,29 @@ class Entity:
     def from_split(cls, message: SplitMessage, *, seven_bit: bool = False) -> Entity:
         """The message's MIME entity in canonical form.
 
-        With ``seven_bit`` (for signing, RFC 8551 §3.1.2) a body with 8-bit bytes or lines
-        longer than 998 octets and no transfer encoding is encoded as quoted-printable, so
-        that no mail server on the way needs to change it (which would break the signature).
+        With ``seven_bit`` (for signing, RFC 8551 §3.1.2) a single-part body with 8-bit bytes or
+        lines longer than 998 octets, sent as 7bit, 8bit or binary, is re-encoded as
+        quoted-printable, so that no mail server on the way needs to change it (which would
+        break the signature). Multipart bodies are signed as they are: their transfer encoding
+        cannot be changed from outside (RFC 2045 §6.4), so their parts must already be 7-bit.
         """
         content = list(message.content)
         if not any(f.lower().startswith(b"content-type:") for f in content):
             content.insert(0, b"Content-Type: text/plain; charset=utf-8")
         body = canonical_crlf(message.body)
-        has_cte = any(f.lower().startswith(b"content-transfer-encoding:") for f in content)
-        if seven_bit and not has_cte and (not body.isascii() or _has_long_line(body)):
+        cte = (message.header("Content-Transfer-Encoding") or "7bit").strip().lower()
+        composite = message.content_type.startswith(("multipart/", "message/"))
+        if (
+            seven_bit
+            and not composite
+            and cte in ("7bit", "8bit", "binary")
+            and (not body.isascii() or _has_long_line(body))
+        ):
             encoded = binascii.b2a_qp(body.replace(CRLF, b"\n"), istext=True, header=False)
             body = canonical_crlf(encoded)
+            content = [
+                f for f in content if not f.lower().startswith(b"content-transfer-encoding:")
+            ]
             content.append(b"Content-Transfer-Encoding: quoted-printable")
         return cls(CRLF.join(content) + CRLF + CRLF + body)
 
