@@ -549,3 +549,17 @@ def test_sqop_and_mailsec_clearsigned_both_ways(sq_key, keys, tmp_path):
     ours = openpgp.clearsign(CLEAR, keys["rsa3072"])
     cert = write(tmp_path, "c", keys["rsa3072"].public.to_bytes())
     assert sqop("inline-verify", cert, stdin=ours).stdout == CLEAR_SIGNED
+
+
+@needs_gpg
+def test_gpg_verifies_two_signers(gpg, keys):
+    # Two one-pass signatures, the first with the "nested" flag 0 (RFC 4880 §5.4).
+    signers = [keys["ed25519"], keys["rsa3072"]]
+    for message in (
+        openpgp.inline_sign(TEXT, signers),
+        openpgp.encrypt(TEXT, [keys["ed25519"].public], sign_with=signers),
+    ):
+        result = gpg("--decrypt", stdin=message)
+        status = result.stderr.decode()
+        assert result.stdout == TEXT
+        assert all(f"VALIDSIG {key.fingerprint}" in status for key in signers)
