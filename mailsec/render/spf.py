@@ -59,7 +59,8 @@ def verdict_html(check: SpfCheck) -> str:
         else f"MAIL FROM: {escape(check.sender)}"
     )
     lines = [
-        f'<div style="{FONT}font-size:16px;margin:4px 0" aria-live="polite">'
+        f'<div class="mailsec-spf-verdict" data-result="{check.result.value}" '
+        f'style="{FONT}font-size:16px;margin:4px 0" aria-live="polite">'
         f"SPF result: {result_badge(check.result)} "
         f'<span style="color:#333">{escape(check.result.meaning)}</span></div>',
         f'<div style="{FONT}color:#333">Checked {who} · client {escape(check.client_ip)} · '

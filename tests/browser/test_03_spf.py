@@ -1,0 +1,72 @@
+"""Chapter 03 in a real browser: run all cells, then use the SPF lab's controls."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+
+def _scroll_to(page, selector: str, *, steps: int = 80):
+    """JupyterLab renders only the cells near the view: scroll down from the top until it appears."""
+    page.locator(".jp-Notebook").first.hover()
+    page.mouse.wheel(0, -200_000)
+    page.wait_for_timeout(300)
+    target = page.locator(selector).first
+    for _ in range(steps):
+        if target.count() and target.is_visible():
+            target.scroll_into_view_if_needed()
+            return target
+        page.mouse.wheel(0, 500)
+        page.wait_for_timeout(150)
+    raise AssertionError(f"{selector} never appeared in the notebook")
+
+
+def test_spf_lab_answers_in_the_browser(notebook, screenshot) -> None:
+    page = notebook("03-spf.ipynb")
+    lab = _scroll_to(page, ".mailsec-spf-lab")
+    verdict = lab.locator(".mailsec-spf-verdict")
+    # The story's attacker, forging alice@example.com: fail, with the domain's explanation.
+    expect(verdict).to_have_attribute("data-result", "fail", timeout=20_000)
+    expect(lab).to_contain_text("is not an authorised mail server of example.com")
+
+    # Pick example.com's own server in the menu: pass, decided by the mx mechanism.
+    lab.locator(".mailsec-spf-client select").select_option(
+        label="192.0.2.10 — example.com's own mail server"
+    )
+    expect(verdict).to_have_attribute("data-result", "pass", timeout=10_000)
+    expect(lab).to_contain_text("decided by mx")
+    expect(lab).to_contain_text("Received-SPF: pass")
+
+    # Edit the record so that it lists nobody: the same server now fails.
+    record = lab.locator(".mailsec-spf-record textarea")
+    record.fill("v=spf1 -all")
+    record.press("Tab")
+    expect(verdict).to_have_attribute("data-result", "fail", timeout=10_000)
+    lab.locator(".mailsec-spf-reset").click()
+    expect(verdict).to_have_attribute("data-result", "pass", timeout=10_000)
+
+    # A bad IP address: a plain message, no traceback; the last result stays.
+    ip = lab.locator(".mailsec-spf-ip input")
+    ip.fill("192.0.2.999")
+    ip.press("Enter")
+    expect(lab).to_contain_text("'192.0.2.999' is not an IP address", timeout=10_000)
+    assert "Traceback" not in lab.text_content()
+    ip.fill("192.0.2.10")
+    ip.press("Enter")
+    expect(lab.locator("[role=alert]")).to_have_count(0, timeout=10_000)
+
+    verdict.scroll_into_view_if_needed()
+    page.mouse.wheel(0, -250)
+    path = screenshot(page, "03-spf")
+    assert path.stat().st_size > 10_000
+
+    # The too-many-lookups lab: move the slider past the limit with the keyboard.
+    limit = _scroll_to(page, ".mailsec-spf-limit-lab")
+    handle = limit.locator(".mailsec-spf-includes .noUi-handle").first
+    handle.focus()
+    for _ in range(8):  # from 4 to 12 includes: 13 lookups
+        page.keyboard.press("ArrowRight")
+    expect(limit.locator(".mailsec-spf-verdict")).to_have_attribute(
+        "data-result", "permerror", timeout=10_000
+    )
+    expect(limit).to_contain_text("over the limit")
+    screenshot(page, "03-spf-limit")
