@@ -344,12 +344,12 @@ class LookupLimitLab(Lab):
         )
         self.client = widgets.ToggleButtons(
             options=[
-                ("server of the LAST provider", "last"),
-                ("server of the FIRST provider", "first"),
+                ("the last provider's server", "last"),
+                ("the first provider's server", "first"),
             ],
             value="last",
             description="Who connects",
-            style=_STYLE,
+            style={"description_width": "140px", "button_width": "auto"},
         )
         for w, css in (
             (self.includes, "mailsec-spf-includes"),
