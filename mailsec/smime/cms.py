@@ -13,8 +13,8 @@ while every cryptographic operation is done by :mod:`cryptography`.
     recipient's RSA public key (PKCS #1 v1.5 as OpenSSL and mail clients use; OAEP is read too);
   * ECDH key agreement (``kari``, RFC 5753 §3.1): an ephemeral EC key, the ANSI X9.63 KDF over
     the ECC-CMS-SharedInfo, and AES key wrap (RFC 3394) of the content key. ``openssl cms`` 3.0
-    writes ``dhSinglePass-stdDH-sha1kdf-scheme``; we write the SHA-256 scheme (RFC 8551 §2.7
-    prefers it) and read SHA-1 to SHA-512, standard and cofactor (the same on P-256).
+    writes ``dhSinglePass-stdDH-sha1kdf-scheme``; we write the SHA-256 scheme (RFC 5753 §8 pairs
+    it with P-256) and read SHA-1 to SHA-512, standard and cofactor (the same on P-256).
 
 Decryption never returns plaintext that failed its integrity check: with AES-GCM the tag is checked
 before anything is returned. AES-CBC has no integrity check at all; :class:`Opened` says so
@@ -151,7 +151,8 @@ ECDH_SCHEMES: dict[str, tuple[str, hashes.HashAlgorithm]] = {
     "1.3.132.1.14.2": ("dhSinglePass-cofactorDH-sha384kdf-scheme", hashes.SHA384()),
     "1.3.132.1.14.3": ("dhSinglePass-cofactorDH-sha512kdf-scheme", hashes.SHA512()),
 }
-#: The scheme we write: SHA-256 KDF (RFC 8551 §2.7 lists it for ECDH with P-256).
+#: The scheme we write: the SHA-256 KDF, which RFC 5753 §8 pairs with P-256 (ECDH ephemeral-static
+#: on P-256 is what RFC 8551 §2.3 requires agents to support).
 ECDH_SCHEME_OUT = "1.3.132.1.11.1"
 _WRAP_SIZES = {"aes128_wrap": 16, "aes192_wrap": 24, "aes256_wrap": 32}
 
