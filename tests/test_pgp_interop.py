@@ -563,3 +563,13 @@ def test_gpg_verifies_two_signers(gpg, keys):
         status = result.stderr.decode()
         assert result.stdout == TEXT
         assert all(f"VALIDSIG {key.fingerprint}" in status for key in signers)
+
+
+@needs_sqop
+def test_session_key_from_sqop_opens_the_message_in_mailsec(sq_key, tmp_path):
+    message = sqop("encrypt", str(sq_key["cert"]), stdin=TEXT).stdout
+    session = tmp_path / "session"
+    sqop("decrypt", "--session-key-out", str(session), str(sq_key["key"]), stdin=message)
+    algorithm, key = session.read_text().strip().split(":")
+    result = openpgp.decrypt(message, [], session_keys=[(int(algorithm), bytes.fromhex(key))])
+    assert result.plaintext == TEXT

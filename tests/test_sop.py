@@ -368,3 +368,30 @@ def test_python_m_mailsec_sop_failure_is_one_line(files):
     assert result.returncode == BAD_DATA
     assert b"Traceback" not in result.stderr
     assert result.stderr.decode().strip().count("\n") == 0
+
+
+def test_decrypt_with_session_key(files, tmp_path):
+    # --session-key-out then --with-session-key: no secret key needed the second time.
+    message = sop(
+        "encrypt", "--sign-with", files["alice.key"], files["bob.cert"], stdin=b"by session key"
+    )
+    session = tmp_path / "session"
+    assert (
+        sop("decrypt", "--session-key-out", str(session), files["bob.key"], stdin=message.out).code
+        == 0
+    )
+    plain = sop("decrypt", "--with-session-key", str(session), stdin=message.out)
+    assert (plain.code, plain.out) == (0, b"by session key")
+    wrong = tmp_path / "wrong"
+    wrong.write_text("9:" + "00" * 32)
+    assert (
+        sop("decrypt", "--with-session-key", str(wrong), stdin=message.out).code == CANNOT_DECRYPT
+    )
+    short = tmp_path / "short"
+    short.write_text("9:0011")
+    assert sop("decrypt", "--with-session-key", str(short), stdin=message.out).code == BAD_DATA
+
+
+def test_decrypt_without_keys(files):
+    message = sop("encrypt", files["bob.cert"], stdin=b"x")
+    assert sop("decrypt", stdin=message.out).code == MISSING_ARG

@@ -275,15 +275,20 @@ class MailsecSop(sop.StatelessOpenPGP):
         **kwargs: Any,
     ) -> tuple[bytes, list[sop.SOPSigResult], sop.SOPSessionKey | None]:
         self.raise_on_unknown_options(**kwargs)
-        if sessionkeys:
-            raise sop.SOPUnsupportedOption("--with-session-key is not supported by mailsec.")
         if passwords:
             raise sop.SOPUnsupportedOption("--with-password is not supported by mailsec.")
         keys = self._keys(secretkeys or {})
-        if not keys:
-            raise sop.SOPMissingRequiredArgument("decrypt needs at least one secret key (KEYS).")
+        given = [(k.algo, k.key) for k in (sessionkeys or {}).values()]
+        if not keys and not given:
+            raise sop.SOPMissingRequiredArgument(
+                "decrypt needs at least one secret key (KEYS) or --with-session-key."
+            )
         result = openpgp.decrypt(
-            data, keys, verify_with=self._certs(signers or {}), now=end or self._now()
+            data,
+            keys,
+            verify_with=self._certs(signers or {}),
+            now=end or self._now(),
+            session_keys=given,
         )
         good = [_result(v) for v in result.verifications if v.valid and _in_window(v, start, end)]
         session = None

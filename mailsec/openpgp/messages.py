@@ -501,7 +501,11 @@ def _decompress(body: bytes) -> tuple[str, bytes]:
                 raise InputError("The compressed data expands to more than 1 GiB; refused.")
             return CompressionAlgorithm(algorithm).title, out
         if algorithm == CompressionAlgorithm.BZIP2:
-            return "BZip2", bz2.decompress(data)
+            engine_bz2 = bz2.BZ2Decompressor()
+            out = engine_bz2.decompress(data, MAX_DECOMPRESSED)
+            if not engine_bz2.eof and not engine_bz2.needs_input:
+                raise InputError("The compressed data expands to more than 1 GiB; refused.")
+            return "BZip2", out
     except (zlib.error, OSError, ValueError):
         raise InputError("The compressed data is damaged and cannot be expanded.") from None
     raise UnsupportedAlgorithmError(
@@ -708,9 +712,11 @@ def decrypt(
     *,
     verify_with: Sequence[Certificate] = (),
     now: datetime | None = None,
+    session_keys: Sequence[tuple[int, bytes]] = (),
 ) -> Decrypted:
     """Decrypt ``message`` with one of ``keys`` and check the signatures inside against
-    ``verify_with``.
+    ``verify_with``. ``session_keys`` ((algorithm, key) pairs, as ``sop decrypt
+    --with-session-key`` gives them) are tried first, before the keys.
 
     Raises one opaque :class:`~mailsec.errors.DecryptionError` for a wrong key, a changed message,
     a failed MDC or a message without integrity protection; the plaintext is released only after
@@ -761,6 +767,18 @@ def decrypt(
             section="RFC 4880 §5.1, §5.13",
         )
     )
+    for cipher, session_key in session_keys:
+        if cipher not in (7, 8, 9) or len(session_key) != SymmetricAlgorithm(cipher).key_size:
+            raise InputError(
+                f"The session key {cipher}:{bytes(session_key).hex().upper()} is not an AES key; "
+                "give 'ALGORITHM:HEX' with algorithm 7, 8 or 9 (RFC 4880 §9.2)."
+            )
+        try:
+            inner = _open_seipd(encrypted.body, bytes(session_key), cipher)
+        except DecryptionError:
+            continue
+        steps.append(Step("Used the session key that was given.", Outcome.OK, "RFC 4880 §5.1"))
+        return _finish(inner, cipher, bytes(session_key), "", steps, verify_certs, moment)
     candidates = [m for k in secret_keys for m in k.decryption_keys()]
     for packet in pkesks:
         body = packet.body
@@ -799,60 +817,64 @@ def decrypt(
                     "RFC 4880 §5.1",
                 )
             )
-            steps.append(
-                Step(
-                    f"Decrypted the data with {SymmetricAlgorithm(cipher).title}; the MDC (SHA-1) matches.",
-                    Outcome.OK,
-                    "RFC 4880 §5.13, §5.14",
-                )
-            )
-            contents = _read_contents(read_packets(inner), _Contents())
-            literal = contents.literal
-            assert literal is not None
-            if contents.compression:
-                steps.append(
-                    Step(
-                        f"The content was compressed ({contents.compression}); expanded it.",
-                        section="RFC 4880 §5.6",
-                    )
-                )
-            steps.append(
-                Step(
-                    f"Literal data: {len(literal.data)} bytes, format {literal.format!r}, "
-                    f"{len(contents.signatures)} signature(s) inside.",
-                    section="RFC 4880 §5.9",
-                )
-            )
-            results = (
-                tuple(
-                    sorted(
-                        (
-                            _check(s, literal.data, verify_certs, moment)
-                            for s in contents.signatures
-                        ),
-                        key=lambda v: not v.valid,
-                    )
-                )
-                if verify_certs
-                else ()
-            )
-            for result in results:
-                steps.append(
-                    Step(
-                        f"Signature by key {result.key_id}: {result.reason}.",
-                        Outcome.OK if result.valid else Outcome.FAIL,
-                        "RFC 4880 §5.2",
-                    )
-                )
-            return Decrypted(
-                plaintext=literal.data,
-                verifications=results,
-                session_key_algorithm=SymmetricAlgorithm(cipher).title,
-                decrypted_with=material.fingerprint,
-                literal=literal,
-                compression=contents.compression,
-                steps=tuple(steps),
-                session_key=(cipher, session_key),
+            return _finish(
+                inner, cipher, session_key, material.fingerprint, steps, verify_certs, moment
             )
     # One opaque error for a wrong key, a changed message or a failed MDC (no oracle).
     raise DecryptionError()
+
+
+def _finish(
+    inner: memoryview,
+    cipher: int,
+    session_key: bytes,
+    decrypted_with: str,
+    steps: list[Step],
+    verify_certs: Sequence[Certificate],
+    moment: datetime,
+) -> Decrypted:
+    """Read the packets inside a decrypted (and MDC-checked) SEIPD packet, check signatures."""
+    steps.append(
+        Step(
+            f"Decrypted the data with {SymmetricAlgorithm(cipher).title}; the MDC (SHA-1) matches.",
+            Outcome.OK,
+            "RFC 4880 §5.13, §5.14",
+        )
+    )
+    contents = _read_contents(read_packets(inner), _Contents())
+    literal = contents.literal
+    assert literal is not None
+    if contents.compression:
+        steps.append(
+            Step(
+                f"The content was compressed ({contents.compression}); expanded it.",
+                section="RFC 4880 §5.6",
+            )
+        )
+    steps.append(
+        Step(
+            f"Literal data: {len(literal.data)} bytes, format {literal.format!r}, "
+            f"{len(contents.signatures)} signature(s) inside.",
+            section="RFC 4880 §5.9",
+        )
+    )
+    checks = [_check(s, literal.data, verify_certs, moment) for s in contents.signatures]
+    results = tuple(sorted(checks, key=lambda v: not v.valid)) if verify_certs else ()
+    for result in results:
+        steps.append(
+            Step(
+                f"Signature by key {result.key_id}: {result.reason}.",
+                Outcome.OK if result.valid else Outcome.FAIL,
+                "RFC 4880 §5.2",
+            )
+        )
+    return Decrypted(
+        plaintext=literal.data,
+        verifications=results,
+        session_key_algorithm=SymmetricAlgorithm(cipher).title,
+        decrypted_with=decrypted_with,
+        literal=literal,
+        compression=contents.compression,
+        steps=tuple(steps),
+        session_key=(cipher, session_key),
+    )
