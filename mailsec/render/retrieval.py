@@ -40,7 +40,7 @@ _MARK = {
 }
 _PANEL = (
     "flex:1 1 250px;min-width:230px;max-width:420px;border:1px solid #c8d1dc;border-radius:6px;"
-    "padding:6px 8px;background:#fff"
+    "padding:6px 8px;background:#fff;line-height:1.35"
 )
 
 
