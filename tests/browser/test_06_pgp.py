@@ -14,6 +14,8 @@ def test_pgp_labs_answer_in_the_browser(notebook, screenshot) -> None:
     mail.locator(".mailsec-pgp-reader select").select_option("Carol")
     expect(mail).to_contain_text("Refused", timeout=10_000)
     expect(mail).to_contain_text("Carol cannot decrypt it")
+    mail.locator(".mailsec-pgp-reader").scroll_into_view_if_needed()
+    screenshot(page, "06-pgp-mail")
 
     lab = page.locator(".mailsec-wot-lab").first
     erin = lab.locator("g.mailsec-wot-node[data-name='Erin']")
