@@ -270,3 +270,19 @@ def test_nameserver_forms() -> None:
     assert (r.nameservers, r.port) == (["127.0.0.1"], 53)
     r = make("::1")
     assert (r.nameservers, r.port) == (["::1"], 53)
+
+
+@pytest.mark.parametrize(
+    ("ip", "mail_from", "helo", "expected"),
+    [
+        (None, "alice@example.com", "mail.example.com", "permerror"),
+        ("192.0.2.10", None, "mail.example.com", "pass"),  # None is a null sender: postmaster@helo
+        (b"192.0.2.10", b"alice@example.com", b"mail.example.com", "pass"),
+    ],
+)
+def test_check_never_raises_for_odd_input_types(ip, mail_from, helo, expected) -> None:
+    resolver = ZoneResolver.from_text(
+        'example.com. TXT "v=spf1 ip4:192.0.2.10 -all"\n'
+        'mail.example.com. TXT "v=spf1 ip4:192.0.2.10 -all"\n'
+    )
+    assert check(ip, mail_from, helo, resolver=resolver).result == expected

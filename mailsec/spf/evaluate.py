@@ -686,7 +686,7 @@ def check_host(
     steps_head: list[Step] = []
     try:
         client = parse_ip(ip)
-    except ValueError:
+    except (ValueError, TypeError, AttributeError):
         problem = f"{ip!r} is not an IPv4 or IPv6 address"
         steps_head.append(Step(f"Cannot check: {problem}", Outcome.FAIL, _rfc("4.1")))
         steps_head.append(

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from mailsec.spf.evaluate import TIME_LIMIT, check_host
 from mailsec.spf.result import SpfCheck
 
-__all__ = ["check", "check_helo", "sender_identity"]
+__all__ = ["as_text", "check", "check_helo", "sender_identity"]
 
 
 def sender_identity(mail_from: str, helo: str) -> tuple[str, str, str]:
@@ -36,6 +36,15 @@ def sender_identity(mail_from: str, helo: str) -> tuple[str, str, str]:
     if not local:
         return f"postmaster@{domain}", domain, "mailfrom"
     return value, domain, "mailfrom"
+
+
+def as_text(value: object) -> str:
+    """Inputs as text: None is empty, bytes are decoded (never raises; check must not either)."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode("utf-8", "replace")
+    return value if isinstance(value, str) else str(value)
 
 
 def check(
@@ -60,6 +69,7 @@ def check(
     (a str-valued enum), ``.explanation`` the expanded exp= text for fail (or None) and
     ``.trace`` the evaluation steps. Never raises for bad input.
     """
+    ip, mail_from, helo = as_text(ip), as_text(mail_from), as_text(helo)
     sender, domain, identity = sender_identity(mail_from, helo)
     return check_host(
         ip,
@@ -87,6 +97,7 @@ def check_helo(
     time_limit: float = TIME_LIMIT,
 ) -> SpfCheck:
     """Check the HELO identity alone (RFC 7208 §2.3): the policy of the HELO name itself."""
+    ip, helo = as_text(ip), as_text(helo)
     name = helo.strip()
     return check_host(
         ip,
