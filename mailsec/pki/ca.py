@@ -116,12 +116,14 @@ class CoursePKI:
         }
 
 
-def _name(common_name: str, email: str | None = None) -> x509.Name:
-    attrs = [
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "mailsec course"),
-        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-    ]
-    return x509.Name(attrs)
+def _name(common_name: str) -> x509.Name:
+    # RFC 8550 §3: the address goes in subjectAltName, not in the subject's emailAddress.
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "mailsec course"),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
