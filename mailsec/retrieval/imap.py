@@ -311,7 +311,8 @@ def _header_fields(header: bytes, names: Iterable[str], *, keep: bool) -> bytes:
     return bytes(out) + b"\r\n"
 
 
-def _header_value(header: bytes, name: str) -> str:
+def header_value(header: bytes, name: str) -> str:
+    """The value of header field ``name`` (all occurrences, unfolded), as text."""
     values = []
     current: list[bytes] | None = None
     for line in header.split(b"\r\n"):
@@ -1301,7 +1302,7 @@ class ImapSession:
                 elif field == "TEXT":
                     haystack = data.decode("utf-8", "replace")
                 else:
-                    haystack = _header_value(header, field)
+                    haystack = header_value(header, field)
                 return needle in haystack.lower()
 
             return contains

@@ -71,6 +71,8 @@ class Transcript:
     while the session is still open."""
     left_out: int = 0
     """Entries not stored because the session was longer than :data:`MAX_ENTRIES`."""
+    number: int = 0
+    """The session's number on its servers (1, 2, 3 ... in the order connections opened)."""
 
     @property
     def client_lines(self) -> tuple[str, ...]:
@@ -100,6 +102,7 @@ class TranscriptRecorder:
     entries: list[Utterance] = field(default_factory=list)
     ended: str | None = None
     left_out: int = 0
+    number: int = 0
 
     def __post_init__(self) -> None:
         self.started = self.clock()
@@ -159,7 +162,13 @@ class TranscriptRecorder:
 
     def freeze(self) -> Transcript:
         return Transcript(
-            self.protocol, self.peer, self.started, tuple(self.entries), self.ended, self.left_out
+            self.protocol,
+            self.peer,
+            self.started,
+            tuple(self.entries),
+            self.ended,
+            self.left_out,
+            self.number,
         )
 
 
