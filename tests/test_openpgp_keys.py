@@ -325,3 +325,9 @@ def test_keys_compare_and_hash_by_their_packets(alice, rsa_key):
     assert {alice.public: "alice"}[again.public] == "alice"
     assert alice.public != rsa_key.public
     assert alice.public != alice  # a certificate is not the secret key
+
+
+def test_rfc9580_ed25519_algorithm_is_refused_with_a_pointer():
+    body = bytes([4, 0, 0, 0, 0, 27]) + bytes(32)  # Ed25519 (27): RFC 9580 §5.5.5.9
+    with pytest.raises(openpgp.UnsupportedAlgorithmError, match="newer RFC 9580 encoding"):
+        openpgp.read_cert(encode_packet(PacketTag.PUBLIC_KEY, body))

@@ -106,6 +106,12 @@ def _algorithm_name(enum_type: Any, value: int) -> str:
 
 
 def _unsupported(algorithm: int) -> UnsupportedAlgorithmError:
+    if algorithm in (25, 26, 27, 28):
+        return UnsupportedAlgorithmError(
+            f"The key uses {_algorithm_name(PublicKeyAlgorithm, algorithm)}, the newer RFC 9580 "
+            "encoding; mailsec reads the version 4 encoding GnuPG 2.2 writes (EdDSA 22 with "
+            "Ed25519, ECDH 18 with Curve25519). Make the key with GnuPG 2.2 or sqop 0.27."
+        )
     return UnsupportedAlgorithmError(
         f"The key uses public-key algorithm {_algorithm_name(PublicKeyAlgorithm, algorithm)}, which "
         "mailsec does not support; use an RSA, Ed25519/Curve25519 or NIST P-256 key."
