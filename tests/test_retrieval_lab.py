@@ -47,7 +47,7 @@ def test_switching_protocol_replays_the_same_story(lab):
     assert laptop.labels() == ("M1", "M2") and laptop.message("M1").read
     assert "＋ NEW" in text(lab.result.value)
     assert "mailsec-change-added" in lab.result.value
-    assert "a view of the server's mailbox" in text(lab.result.value)
+    assert "a view of the mailbox on the server" in text(lab.result.value)
 
 
 def test_leave_copy_enables_its_options_and_changes_the_result(lab):

@@ -17,7 +17,6 @@ from mailsec.retrieval.model import (
     DeviceState,
     Flag,
     MessageView,
-    Protocol,
     Run,
     ServerState,
     StepResult,
@@ -206,17 +205,13 @@ def _device_panel(device: DeviceState, step: StepResult, previous: StepResult | 
             '<div style="font-size:12px"><strong>⇅ Waiting to be sent to the server</strong>'
             f'<ul style="margin:2px 0;padding-left:18px">{items}</ul></div>'
         )
-    where = (
-        "mail kept on this device"
-        if device.protocol is Protocol.POP3
-        else "a view of the server's mailbox"
-    )
+    where = device.protocol.description
     return (
         f'<section class="mailsec-device" style="{_PANEL}" aria-label="{escape(device.name)}">'
         f'<div style="font-weight:700">{escape(device.name)} '
         f'<span style="font-weight:400;font-size:12px">— {escape(device.protocol.value)}, '
         f"{escape(status)}</span></div>"
-        f'<div style="font-size:12px;color:#333">{escape(device.settings)}; {where}</div>'
+        f'<div style="font-size:12px;color:#333">{escape(device.settings)}; {escape(where)}</div>'
         f"{_bar(device.used, device.capacity, 'Storage used')}{tables}{pending}</section>"
     )
 

@@ -118,8 +118,8 @@ class Protocol(enum.Enum):
     @property
     def description(self) -> str:
         return {
-            "POP3": "downloads mail to the device and manages it there",
-            "IMAP4": "keeps mail on the server; every device sees the same mailbox",
+            "POP3": "mail downloaded to and kept on this device",
+            "IMAP4": "a view of the mailbox on the server",
         }[self.value]
 
 
@@ -429,10 +429,6 @@ class Scenario:
 
     def __post_init__(self) -> None:
         _validate(self)
-
-    def with_events(self, *events: Event) -> Scenario:
-        """The same scenario with more events at the end."""
-        return replace(self, events=self.events + tuple(events))
 
 
 def _validate(scenario: Scenario) -> None:
