@@ -395,3 +395,10 @@ def test_decrypt_with_session_key(files, tmp_path):
 def test_decrypt_without_keys(files):
     message = sop("encrypt", files["bob.cert"], stdin=b"x")
     assert sop("decrypt", stdin=message.out).code == MISSING_ARG
+
+
+def test_extract_cert_of_two_keys_is_one_armored_block(files):
+    keys = Path(files["alice.key"]).read_bytes() + Path(files["bob.key"]).read_bytes()
+    result = sop("extract-cert", stdin=keys)
+    assert result.code == 0 and result.out.count(b"-----BEGIN PGP PUBLIC KEY BLOCK-----") == 1
+    assert len(openpgp.read_certs(result.out)) == 2

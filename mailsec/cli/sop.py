@@ -186,7 +186,8 @@ class MailsecSop(sop.StatelessOpenPGP):
     @_sop_errors
     def extract_cert(self, key: bytes = b"", armor: bool = True, **kwargs: Any) -> bytes:
         self.raise_on_unknown_options(**kwargs)
-        return b"".join(k.public.to_bytes(armor=armor) for k in openpgp.read_keys(key))
+        binary = b"".join(k.public.to_bytes(armor=False) for k in openpgp.read_keys(key))
+        return openpgp.armor(binary, openpgp.ArmorLabel.PUBLIC_KEY) if armor else binary
 
     @_sop_errors
     def sign(
