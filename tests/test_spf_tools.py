@@ -286,3 +286,13 @@ def test_check_never_raises_for_odd_input_types(ip, mail_from, helo, expected) -
         'mail.example.com. TXT "v=spf1 ip4:192.0.2.10 -all"\n'
     )
     assert check(ip, mail_from, helo, resolver=resolver).result == expected
+
+
+def test_check_host_substitutes_postmaster_for_a_missing_local_part_4_3() -> None:
+    from mailsec.spf import check_host
+
+    resolver = ZoneResolver.from_text(
+        'example.net. TXT "v=spf1 -all exp=why.example.net"\nwhy.example.net. TXT "%{s} / %{l}"\n'
+    )
+    outcome = check_host("192.0.2.1", "example.net", "@example.net", resolver=resolver)
+    assert outcome.explanation == "postmaster@example.net / postmaster"

@@ -182,9 +182,12 @@ class _Evaluation:
     ) -> None:
         self.source = source
         self.ip = ip
-        self.sender = sender
-        local, _, sender_domain = sender.rpartition("@")
+        local, at, sender_domain = sender.rpartition("@")
+        if not at:  # a bare domain
+            sender_domain = sender
+        # §4.3: a sender without a local-part is checked as postmaster@domain (and %{s} says so).
         self.local_part = local or "postmaster"
+        self.sender = f"{self.local_part}@{sender_domain}"
         self.sender_domain = sender_domain
         self.helo = helo
         self.receiver = receiver
