@@ -273,7 +273,7 @@ def hops_table(result: PathResult, world: World = STANDARD_WORLD) -> str:
                 + (
                     f'<br><code style="{MONO}">{escape(hop.reply.line)}</code>' if hop.reply else ""
                 ),
-                escape(hop.section or ""),
+                f'<span style="white-space:nowrap">{escape(hop.section or "")}</span>',
             )
         )
     return table(

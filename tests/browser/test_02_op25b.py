@@ -5,6 +5,23 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from mailsec.op25b import STANDARD_WORLD
+from tests.browser.conftest import _wait_until_idle
+
+
+def _settle_kernel(page) -> None:
+    """On a loaded machine JupyterLab may ask which kernel to start before Run All could run; then
+    accept its default (Python 3) and run all cells again."""
+    dialog = page.locator(".jp-Dialog")
+    if not (dialog.count() and dialog.first.is_visible()):
+        return
+    if "Select Kernel" not in dialog.first.inner_text():
+        return
+    dialog.first.get_by_role("button", name="Select", exact=True).click()
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    page.wait_for_timeout(500)
+    _wait_until_idle(page, 120_000)
 
 
 def _scroll_to(page, selector: str, *, steps: int = 60):
@@ -24,6 +41,7 @@ def _scroll_to(page, selector: str, *, steps: int = 60):
 
 def test_op25b_lab_answers_in_the_browser(notebook, screenshot) -> None:
     page = notebook("02-op25b.ipynb")
+    _settle_kernel(page)
     lab = _scroll_to(page, ".mailsec-op25b-lab")
     verdict = lab.locator(".mailsec-op25b-verdict")
     expect(verdict).to_have_attribute("data-verdict", "dropped", timeout=20_000)
