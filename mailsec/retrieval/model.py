@@ -985,6 +985,7 @@ class _World:
             "RFC 1939 §7",
         )
         to_delete: list[tuple[_ServerMsg, str]] = []
+        downloaded = 0
         for msg in inbox:
             uidl = msg.view(INBOX).uidl or ""
             if uidl in device.known_uidls:
@@ -1010,10 +1011,9 @@ class _World:
                 )
                 device.known_uidls[uidl] = self.now
                 msg.flags.add(Flag.SEEN)
+                downloaded += 1
                 self.say(
-                    f"RETR {msg.label}: downloaded to {device.name}, unread there. (The server "
-                    "marks it \\Seen, as Dovecot does, but POP3 clients never look at server "
-                    "flags.)",
+                    f"RETR {msg.label}: downloaded to {device.name}, where it is unread.",
                     Outcome.OK,
                     "RFC 1939 §5 (RETR)",
                     depth=1,
@@ -1029,6 +1029,14 @@ class _World:
                 uidl
             ] >= timedelta(days=settings.remove_after_days):
                 to_delete.append((msg, f"downloaded over {settings.remove_after_days} days ago"))
+        if downloaded:
+            self.say(
+                "The server marks what was downloaded \\Seen (Dovecot does so unless "
+                "pop3_no_flag_updates is set), but POP3 clients never read server flags: the "
+                "device decides for itself what is read.",
+                Outcome.INFO,
+                depth=1,
+            )
         for msg, why in to_delete:
             self.say(
                 f"DELE {msg.label} ({why}): marked for deletion in this session.",
