@@ -171,3 +171,31 @@ def test_live_server_and_offline_zone_agree(resolver: dns.resolver.Resolver) -> 
                 here.explanation,
                 here.lookups,
             ), (ip, sender)
+
+
+def test_command_line_with_a_nameserver(
+    server: DnsServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mailsec.__main__ import main
+
+    status = main(
+        [
+            "spf",
+            "check",
+            "--ip",
+            "203.0.113.5",
+            "--mail-from",
+            "alice@example.org",
+            "--helo",
+            "mail.example.org",
+            "--nameserver",
+            f"127.0.0.1:{server.port}",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert status == 0
+    assert out.startswith("result: fail\n")
+    assert "explanation: 203.0.113.5 may not send for example.org" in out
+    status = main(["spf", "lint", "example.org", "--nameserver", f"127.0.0.1:{server.port}"])
+    assert status == 0
+    assert "DNS lookups needed: 3 of 10" in capsys.readouterr().out
