@@ -204,3 +204,15 @@ def test_mpi_strips_leading_zeros():
 def test_reader_reports_truncation():
     with pytest.raises(InputError, match="shorter than its fields need"):
         Reader(bytes.fromhex("0010ff"), "Test Packet").mpi()
+
+
+def test_dearmor_all_reads_every_block():
+    from mailsec.openpgp.armor import dearmor_all
+
+    blocks = (
+        armor(b"\x99one", ArmorLabel.PUBLIC_KEY) + b"\n" + armor(b"\x99two", ArmorLabel.PUBLIC_KEY)
+    )
+    assert dearmor_all(blocks) == [
+        (ArmorLabel.PUBLIC_KEY, b"\x99one"),
+        (ArmorLabel.PUBLIC_KEY, b"\x99two"),
+    ]

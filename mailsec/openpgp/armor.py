@@ -17,7 +17,7 @@ import sys
 
 from mailsec.errors import InputError
 
-__all__ = ["ArmorLabel", "armor", "crc24", "dearmor", "is_armored"]
+__all__ = ["ArmorLabel", "armor", "crc24", "dearmor", "dearmor_all", "is_armored"]
 
 CRC24_INIT = 0xB704CE  # RFC 4880 §6.1
 CRC24_POLY = 0x1864CFB  # RFC 4880 §6.1
@@ -200,3 +200,12 @@ def dearmor(data: bytes) -> tuple[ArmorLabel | None, bytes]:
         raise InputError("The armored block is empty: there is no data between the armor lines.")
     label = next((item for item in ArmorLabel if item.value == f"PGP {begin_name}"), None)
     return label, binary
+
+
+def dearmor_all(data: bytes) -> list[tuple[ArmorLabel | None, bytes]]:
+    """Every armored block in ``data``, in order (keyrings are often several blocks pasted together)."""
+    starts = [m.start() for m in re.finditer(rb"^-----BEGIN PGP ", data, re.M)]
+    if not starts:
+        return [dearmor(data)]  # raises the plain error
+    bounds = [*starts[1:], len(data)]
+    return [dearmor(data[a:b]) for a, b in zip(starts, bounds, strict=True)]

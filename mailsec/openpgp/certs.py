@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa, x25519
 
 from mailsec.errors import InputError
-from mailsec.openpgp.armor import ArmorLabel, armor, dearmor, is_armored
+from mailsec.openpgp.armor import ArmorLabel, armor, dearmor_all, is_armored
 from mailsec.openpgp.constants import (
     CompressionAlgorithm,
     HashAlgorithm,
@@ -368,7 +368,9 @@ def _binary(data: bytes | str, what: str) -> bytes:
         raise InputError(f"The {what} must be bytes or text, not {type(data).__name__}.")
     if not data.strip():
         raise InputError(f"The {what} is empty; paste or load an OpenPGP {what}.")
-    return dearmor(bytes(data))[1] if is_armored(bytes(data)) else bytes(data)
+    if not is_armored(bytes(data)):
+        return bytes(data)
+    return b"".join(binary for _label, binary in dearmor_all(bytes(data)))
 
 
 def _split(packets: list[Packet], what: str) -> list[list[Packet]]:
