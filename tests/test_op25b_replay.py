@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mailsec.errors import MailsecError
-from mailsec.op25b import SCENARIOS, STANDARD_WORLD, Decision, Policy, Verdict, simulate
+from mailsec.op25b import SCENARIOS, STANDARD_WORLD, Decision, Policy, Verdict, scenario, simulate
 from mailsec.op25b.model import HANAKO, HANAKO_PASSWORD
 from mailsec.op25b.replay import LoopbackMailServers, mailbox_path
 
@@ -261,3 +261,11 @@ def test_every_smtp_service_of_the_model_has_a_real_server(servers) -> None:
         (h.id, s.port) for h in STANDARD_WORLD.servers for s in h.services if s.kind.speaks_smtp
     }
     assert set(servers.ports) == expected
+
+
+def test_a_replay_inside_your_own_session_restores_who_is_speaking(servers) -> None:
+    with servers.speaking_as("isp-b-host", Policy(ip25b=True)):
+        replay = servers.replay(scenario("user-via-isp").attempt())
+        assert replay.verdict is Verdict.DELIVERED
+        assert servers.current_client().id == "isp-b-host"
+    assert servers.current_client().id == "stranger"

@@ -389,7 +389,7 @@ class LoopbackMailServers:
         self.ports: dict[tuple[str, int], int] = {}
         """(host id, model port) -> real port on 127.0.0.1."""
         self._client: Host | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # replay() may run inside speaking_as()
         self._queue: list[_Queued] = []
         self._stored: list[Path] = []
         self._blackhole: socket.socket | None = None
@@ -530,6 +530,15 @@ class LoopbackMailServers:
         return self._client if self._client is not None else STRANGER
 
     @contextlib.contextmanager
+    def _keeping_client(self) -> Iterator[None]:
+        """Restore who is speaking after a replay, even when it fails half-way."""
+        before = self._client
+        try:
+            yield
+        finally:
+            self._client = before
+
+    @contextlib.contextmanager
     def speaking_as(self, client: Host | str, policy: Policy | None = None) -> Iterator[None]:
         """Let your own smtplib session stand for ``client`` (one session at a time)."""
         host = client if isinstance(client, Host) else self.world.host(client)
@@ -568,7 +577,7 @@ class LoopbackMailServers:
         policy = policy if policy is not None else Policy()
         path = evaluate(attempt, policy, self.world)
         started = time.perf_counter()
-        with self._lock:
+        with self._lock, self._keeping_client():
             self.policy = policy
             self._queue.clear()
             self._stored.clear()
@@ -621,7 +630,6 @@ class LoopbackMailServers:
                 client, server = server, target
                 port, credentials = 25, None
             delivered = tuple(self._stored)
-            self._client = None
         verdict = self._verdict(path, sessions, delivered)
         say("Done.")
         return Replay(
