@@ -712,14 +712,34 @@ class WireAction(enum.Enum):
     IMAP_DELETE = "imap-delete"
     """IMAP: flag the first message \\Deleted and EXPUNGE it."""
     QUOTA_FULL = "quota-full"
-    """Quota: ask for the quota (GETQUOTAROOT), then a 3 KB newsletter arrives."""
+    """Quota: ask for the quota (GETQUOTAROOT), then a 4 KB newsletter arrives."""
     DELIVER = "deliver"
     """New mail arrives from the Internet (delivered into INBOX)."""
 
     @property
     def label(self) -> str:
+        """A short name for menus."""
         return _ACTION_LABELS[self]
 
+    @property
+    def description(self) -> str:
+        """One sentence on what the client does."""
+        return _ACTION_HELP[self]
+
+
+_ACTION_HELP = {
+    WireAction.POP3_LIST: "The client logs in, counts and lists the messages with their unique ids (UIDL), and says QUIT.",
+    WireAction.POP3_KEEP: "The client downloads the first message and says QUIT without deleting it: 'leave a copy on the server'.",
+    WireAction.POP3_DOWNLOAD_DELETE: "The client downloads every message, marks each for deletion (DELE) and says QUIT.",
+    WireAction.POP3_DROP: "The client marks every message for deletion, then the connection is lost before QUIT.",
+    WireAction.POP3_LOCK: "A laptop is logged in; a phone tries to log in to the same mailbox at the same time.",
+    WireAction.IMAP_LIST: "The client opens INBOX and asks for each message's flags, size, sender and subject only.",
+    WireAction.IMAP_READ: "The client reads the first message (FETCH BODY[]).",
+    WireAction.IMAP_TWO_DEVICES: "A laptop and a phone are connected at once; the phone reads and deletes a message.",
+    WireAction.IMAP_DELETE: "The client flags the first message \\Deleted and sends EXPUNGE.",
+    WireAction.QUOTA_FULL: "The client asks for the quota (GETQUOTAROOT), then a 4 KB newsletter arrives from the Internet.",
+    WireAction.DELIVER: "A short message arrives from the Internet and is delivered into INBOX.",
+}
 
 _ACTION_LABELS = {
     WireAction.POP3_LIST: "POP3: list the messages",
@@ -731,7 +751,7 @@ _ACTION_LABELS = {
     WireAction.IMAP_READ: "IMAP: read the first message",
     WireAction.IMAP_TWO_DEVICES: "IMAP: phone and laptop connected at once",
     WireAction.IMAP_DELETE: "IMAP: delete the first message (EXPUNGE)",
-    WireAction.QUOTA_FULL: "Quota: a 3 KB newsletter arrives",
+    WireAction.QUOTA_FULL: "Quota: a 4 KB newsletter arrives",
     WireAction.DELIVER: "New mail arrives",
 }
 
@@ -802,7 +822,7 @@ SAMPLE_MESSAGES: tuple[bytes, ...] = (
 )
 NEWSLETTER = (
     b"From: News <news@example.net>\nTo: alice@example.org\nSubject: Weekly newsletter\n\n"
-    + b"This week's long newsletter text. " * 90
+    + b"This week's long newsletter text. " * 115
     + b"\n"
 )
 NEW_MAIL = (

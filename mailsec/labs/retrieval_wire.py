@@ -1,0 +1,226 @@
+"""Chapter 01's wire lab: real POP3 and IMAP4 servers, real clients, the conversation on the wire.
+
+``wire_lab()`` starts a POP3 and an IMAP4 server on free ports of 127.0.0.1 over a temporary
+Maildir holding a few sample messages. The learner picks what a mail client should do (list,
+download and keep, download and delete, lose the connection before QUIT, two devices at once, a
+full mailbox ...) and presses *Run*: Python's ``poplib`` or ``imaplib`` runs that session and the
+lab shows the conversation, what changed in the Maildir and why. The servers stop with the *Stop
+servers* button, or when the lab is garbage-collected, or when Python exits.
+
+The servers are also there for code cells: ``lab.servers.host``, ``lab.servers.pop3_port`` and
+``lab.servers.imap_port`` accept ``poplib``/``imaplib`` connections as user ``alice`` with password
+``secret``; ``lab.refresh()`` then shows those sessions' transcripts too.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import weakref
+from pathlib import Path
+
+import ipywidgets as widgets
+
+from mailsec.errors import InputError
+from mailsec.labs.frame import Lab
+from mailsec.render.html import FONT, callout, escape, trace_list
+from mailsec.render.transcript import changes_table, conversations, maildir_table
+from mailsec.retrieval.servers import (
+    SAMPLE_MESSAGES,
+    MailServers,
+    WireAction,
+    WireRun,
+    reset_mailbox,
+    run_wire_action,
+)
+from mailsec.trace import Outcome
+
+__all__ = ["QUOTAS", "WireLab", "wire_lab"]
+
+USER = "alice"
+PASSWORD = "secret"
+#: Quota choices (label, bytes or None). 4 KB holds the samples but not the 4 KB newsletter too.
+QUOTAS: tuple[tuple[str, int | None], ...] = (
+    ("no quota", None),
+    ("2 KB", 2 * 1024),
+    ("4 KB", 4 * 1024),
+    ("16 KB", 16 * 1024),
+)
+DEFAULT_QUOTA = 4 * 1024
+
+
+def _stop(servers: MailServers, folder: str) -> None:
+    servers.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+class WireLab(Lab):
+    """The wire lab: controls, the servers it owns, and the last run."""
+
+    def __init__(self, *, quota: int | None = DEFAULT_QUOTA) -> None:
+        self.folder = tempfile.mkdtemp(prefix="mailsec-wire-")
+        self.servers = MailServers(
+            maildir=Path(self.folder) / "Maildir", user=USER, password=PASSWORD, quota=quota
+        )
+        self.servers.start()
+        # Stop the servers and remove the temporary Maildir when the lab goes away, even if
+        # the learner never presses Stop (and at interpreter exit).
+        self._finalizer = weakref.finalize(self, _stop, self.servers, self.folder)
+        reset_mailbox(self.servers)
+        self.last_run: WireRun | None = None
+
+        self.action_picker = widgets.Dropdown(
+            options=[(a.label, a) for a in WireAction],
+            value=WireAction.POP3_LIST,
+            description="Client does",
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="460px"),
+        )
+        self.action_picker.add_class("mailsec-wire-action")
+        self.run_button = widgets.Button(description="Run", button_style="primary", icon="play")
+        self.run_button.add_class("mailsec-wire-run")
+        choices = list(QUOTAS)
+        if quota not in [value for _label, value in choices]:
+            if quota is None or quota < 0:
+                raise InputError(
+                    f"The quota {quota} is negative: give a number of bytes, 0 or more."
+                )
+            choices.append((f"{quota:,} bytes", quota))
+        self.quota_picker = widgets.Dropdown(
+            options=choices,
+            value=quota,
+            description="Mailbox quota",
+            style={"description_width": "initial"},
+        )
+        self.quota_picker.add_class("mailsec-wire-quota")
+        self.reset_button = widgets.Button(description="Reset mailbox", icon="undo")
+        self.reset_button.add_class("mailsec-wire-reset")
+        self.stop_button = widgets.Button(
+            description="Stop servers", button_style="warning", icon="stop"
+        )
+        self.stop_button.add_class("mailsec-wire-stop")
+        self.status = widgets.HTML()
+        self.status.add_class("mailsec-wire-status")
+        super().__init__(
+            "Wire lab: a real POP3 and IMAP4 server",
+            intro=(
+                "Pick what the mail client should do and press <b>Run</b>. Python's poplib or "
+                "imaplib talks to real servers on this computer; below you see the conversation, "
+                "what changed on the server, and why."
+            ),
+            controls=[
+                widgets.HBox([self.action_picker, self.run_button]),
+                widgets.HBox([self.quota_picker, self.reset_button, self.stop_button]),
+                self.status,
+            ],
+        )
+        self.add_class("mailsec-wire-lab")
+        self.on_click(self.run_button, self.run_selected)
+        self.on_click(self.reset_button, self.reset)
+        self.on_click(self.stop_button, self.stop)
+        self.on_change([self.quota_picker], self.change_quota)
+        self._show_status()
+        self.run_selected()
+
+    # -- callbacks -------------------------------------------------------------------------------
+
+    def _need_servers(self) -> None:
+        if not self.servers.running:
+            raise InputError(
+                "The servers are stopped. Run the cell with wire_lab() again to start new ones."
+            )
+
+    def run_selected(self) -> None:
+        """Run the chosen client session and show it."""
+        self._need_servers()
+        self.servers.clear_transcripts()
+        run = run_wire_action(self.servers, self.action_picker.value)
+        self.last_run = run
+        self._show_run(run)
+
+    def refresh(self) -> None:
+        """Show the sessions run from code cells since the last step, and the Maildir now."""
+        self._need_servers()
+        self.servers.wait_until_idle(1.0)
+        transcripts = self.servers.transcripts
+        self.servers.clear_transcripts()
+        snapshot = self.servers.snapshot()
+        self.show(
+            conversations(transcripts) + maildir_table(snapshot),
+            callout(
+                "These are the sessions your own code ran since the last step.",
+                title="From your code",
+            ),
+        )
+
+    def reset(self) -> None:
+        """Put the sample messages back (and nothing else)."""
+        self._need_servers()
+        reset_mailbox(self.servers, SAMPLE_MESSAGES)
+        self._show_status()
+        self.show(
+            maildir_table(self.servers.snapshot()),
+            callout("The mailbox holds the three sample messages again.", title="Reset"),
+        )
+
+    def change_quota(self) -> None:
+        self._need_servers()
+        self.servers.set_quota(self.quota_picker.value)
+        self._show_status()
+
+    def stop(self) -> None:
+        """Stop both servers and remove the temporary Maildir."""
+        self._finalizer()
+        for control in (
+            self.run_button,
+            self.reset_button,
+            self.stop_button,
+            self.quota_picker,
+            self.action_picker,
+        ):
+            control.disabled = True
+        self.status.value = (
+            f'<div style="{FONT}"><b>■ Servers stopped.</b> Run the cell with '
+            "<code>wire_lab()</code> again to start new ones.</div>"
+        )
+
+    def close(self) -> None:
+        """Close the lab's widgets and stop its servers (ipywidgets keeps open widgets alive,
+        so closing is what lets the lab go; the finalizer also runs at interpreter exit)."""
+        self.stop()
+        for child in self.children:
+            child.close()
+        super().close()
+
+    # -- showing -----------------------------------------------------------------------------------
+
+    def _show_status(self) -> None:
+        used = self.servers.used if self.servers.running else 0
+        quota = self.servers.quota
+        limit = "no quota" if quota is None else f"{used:,} of {quota:,} bytes used"
+        self.status.value = (
+            f'<div style="{FONT};font-size:13px">▶ Running on {escape(self.servers.host)}: '
+            f"POP3 port <code>{self.servers.pop3_port}</code>, IMAP port "
+            f"<code>{self.servers.imap_port}</code>; user <code>{USER}</code>, password "
+            f"<code>{PASSWORD}</code>. Mailbox: {escape(limit)}.</div>"
+        )
+
+    def _show_run(self, run: WireRun) -> None:
+        self._show_status()
+        headline = callout(
+            escape(run.action.description),
+            outcome=Outcome.INFO,
+            title=run.action.label,
+        )
+        self.show(
+            headline
+            + conversations(run.transcripts)
+            + changes_table(run.changes)
+            + maildir_table(run.after),
+            trace_list(run.steps, title="What happened and why"),
+        )
+
+
+def wire_lab(*, quota: int | None = DEFAULT_QUOTA) -> WireLab:
+    """The wire lab, ready to display: real servers with sample mail and a client to drive them."""
+    return WireLab(quota=quota)
