@@ -269,3 +269,36 @@ def test_a_replay_inside_your_own_session_restores_who_is_speaking(servers) -> N
         assert replay.verdict is Verdict.DELIVERED
         assert servers.current_client().id == "isp-b-host"
     assert servers.current_client().id == "stranger"
+
+
+def test_chapter_01s_pop3_and_imap4_servers_read_the_delivered_mail(tmp_path: Path) -> None:
+    """SMTP in (RFC 5321), POP3 out (RFC 1939 §5: STAT, RETR) and IMAP4 (RFC 3501 §6.3.1 SELECT)."""
+    import imaplib
+    import poplib
+
+    from mailsec.retrieval.servers import MailServers
+
+    with LoopbackMailServers(maildir_root=tmp_path, drop_timeout=0.3) as smtp:
+        replay = smtp.replay(scenario("bot-stolen-587").attempt())
+    assert replay.verdict is Verdict.DELIVERED
+    inbox = mailbox_path(tmp_path, "taro@example.net")
+    with MailServers(inbox, user="taro", password="course-pw") as retrieval:
+        pop = poplib.POP3(retrieval.host, retrieval.pop3_port, timeout=5)
+        try:
+            pop.user("taro")
+            pop.pass_("course-pw")
+            count, _size = pop.stat()
+            assert count == 1
+            lines = pop.retr(1)[1]
+        finally:
+            pop.quit()
+        text = b"\n".join(lines).decode()
+        assert "From: support@bank.example" in text
+        assert "by smtp.mailprovider.example with ESMTPSA" in text
+        imap = imaplib.IMAP4(retrieval.host, retrieval.imap_port, timeout=5)
+        try:
+            imap.login("taro", "course-pw")
+            status, data = imap.select("INBOX", readonly=True)
+            assert status == "OK" and data == [b"1"]
+        finally:
+            imap.logout()
