@@ -264,11 +264,13 @@ def _random_web(rng: random.Random) -> tuple[WebOfTrust, TrustPolicy]:
     for name in names[1:]:
         if rng.random() < 0.08:
             web = web.with_key_revoked(name)
-    # A second key of your own now and then (GnuPG: several ultimately trusted keys). Revoked
-    # ultimate keys are left out: there the model differs from GnuPG on purpose (see trust.py).
-    own = [k.name for k in web.keys if not k.revoked and k.name != "You"]
-    if own and rng.random() < 0.3:
-        web = web.with_owner_trust(rng.choice(own), OwnerTrust.ULTIMATE)
+    # A second key of your own now and then (GnuPG: several ultimately trusted keys), and now and
+    # then your own key revoked.
+    others = [k.name for k in web.keys if k.name != "You"]
+    if others and rng.random() < 0.3:
+        web = web.with_owner_trust(rng.choice(others), OwnerTrust.ULTIMATE)
+    if rng.random() < 0.1:
+        web = web.with_key_revoked("You")
     policy = TrustPolicy(
         completes_needed=rng.choice((1, 1, 2)),
         marginals_needed=rng.choice((2, 3, 3)),

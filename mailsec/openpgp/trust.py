@@ -41,8 +41,8 @@ the same graph to GnuPG to check that both agree.
 
 Where this model differs from GnuPG, on purpose: keys carry one user ID each (GnuPG computes a
 validity per user ID and shows the best); certification levels, trust signatures (the "pgp" trust
-model's extension), expiry and TOFU are left out; a revoked ultimately trusted key is shown as
-revoked and stops introducing others (GnuPG keeps using it as an introducer).
+model's extension), expiry and TOFU are left out. A revoked key of your own is revoked like any
+other and introduces nobody, as in GnuPG 2.2.
 """
 
 from __future__ import annotations
