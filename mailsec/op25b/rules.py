@@ -255,7 +255,10 @@ def rcpt_ruling(
             Reply(250, "2.1.5", "OK"),
         )
     reason = {
-        ServiceKind.RELAY: f"{server.hostname} relays for {client.hostname}, a customer inside ISP A",
+        ServiceKind.RELAY: (
+            f"{server.hostname} relays for {client.hostname}, a customer inside ISP A (so ISP A "
+            "sees this mail and can limit or trace a sender that floods it)"
+        ),
         ServiceKind.SUBMISSION: f"{server.hostname} relays for its logged-in user",
         ServiceKind.SUBMISSIONS: f"{server.hostname} relays for its logged-in user",
         ServiceKind.MX: f"{server.hostname} relays",
