@@ -341,3 +341,10 @@ def test_key_order_does_not_matter(web: WebOfTrust) -> None:
     shuffled = WebOfTrust(tuple(reversed(web.keys)), tuple(reversed(web.certifications)))
     a, b = evaluate(web), evaluate(shuffled)
     assert {k.name: k.validity for k in a.keys} == {k.name: k.validity for k in b.keys}
+
+
+def test_revoking_your_own_key_leaves_no_starting_point() -> None:
+    result = evaluate(chain("Alice").with_key_revoked("You"))
+    assert result.validity("You") is Validity.REVOKED
+    assert result.validity("Alice") is Validity.UNKNOWN
+    assert any(s.text.startswith("Your own key is revoked") for s in result.steps)

@@ -494,6 +494,15 @@ def evaluate(web: WebOfTrust, policy: TrustPolicy | None = None) -> TrustResult:
                 GNUPG_MODEL,
             )
         )
+    elif any(k.owner_trust is OwnerTrust.ULTIMATE for k in keys.values()):
+        steps.append(
+            Step(
+                "Your own key is revoked, so there is no starting point: no key can be valid "
+                "until you make a new key and certify the others again.",
+                Outcome.FAIL,
+                REVOKE_SECTION,
+            )
+        )
     else:
         steps.append(
             Step(
