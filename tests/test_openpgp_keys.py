@@ -331,3 +331,42 @@ def test_rfc9580_ed25519_algorithm_is_refused_with_a_pointer():
     body = bytes([4, 0, 0, 0, 0, 27]) + bytes(32)  # Ed25519 (27): RFC 9580 §5.5.5.9
     with pytest.raises(openpgp.UnsupportedAlgorithmError, match="newer RFC 9580 encoding"):
         openpgp.read_cert(encode_packet(PacketTag.PUBLIC_KEY, body))
+
+
+# RFC 9580 Appendix A.1 and A.2: the sample version 4 Ed25519Legacy key and its signature over
+# "OpenPGP" (the standard's own test vectors for the v4 EdDSA format mailsec writes).
+RFC9580_A1_KEY = (
+    "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n"
+    "xjMEU/NfCxYJKwYBBAHaRw8BAQdAPwmJlL3ZFu1AUxl5NOSofIBzOhKA1i+AEJku\nQ+47JAY=\n"
+    "-----END PGP PUBLIC KEY BLOCK-----\n"
+)
+RFC9580_A2_SIGNATURE = (
+    "-----BEGIN PGP SIGNATURE-----\n\n"
+    "iF4EABYIAAYFAlX5X5UACgkQjP3hIZeWWpr2IgD/VvkMypjiECY3vZg/2xbBMd/S\n"
+    "ftgr9N3lYG4NdWrtM2YBANCcT6EVJ/A44PV/IgHYLy6iyQMyZfps60iehUuuYbQE\n"
+    "-----END PGP SIGNATURE-----\n"
+)
+
+
+def test_rfc9580_a1_fingerprint():
+    (packet,) = read_packets(openpgp.dearmor(RFC9580_A1_KEY.encode())[1])
+    key = openpgp.keys.parse_key_packet(packet.body, secret=False)
+    assert key.fingerprint == "C959BDBAFA32A2F89A153B678CFDE12197965A9A"  # as the RFC states
+    assert key.algorithm_name == "EdDSA (Ed25519)"
+    assert key.created == datetime(2014, 8, 19, 14, 28, 27, tzinfo=timezone.utc)
+
+
+def test_rfc9580_a2_signature_verifies():
+    (packet,) = read_packets(openpgp.dearmor(RFC9580_A1_KEY.encode())[1])
+    key = openpgp.keys.parse_key_packet(packet.body, secret=False)
+    (sig_packet,) = read_packets(openpgp.dearmor(RFC9580_A2_SIGNATURE.encode())[1])
+    signature = parse_signature(sig_packet.body)
+    assert (signature.type, signature.algorithm, signature.hash_algorithm) == (0x00, 22, 8)
+    assert signature.issuer_key_id == key.key_id
+    assert signature.check(key, b"OpenPGP")
+    assert not signature.check(key, b"OpenPGP!")
+    # The certificate has no self-signature, so the one-call verify refuses it, and says why.
+    with pytest.raises(openpgp.VerificationError, match="no valid self-signature"):
+        openpgp.verify(
+            b"OpenPGP", RFC9580_A2_SIGNATURE.encode(), [openpgp.read_cert(RFC9580_A1_KEY)]
+        )
