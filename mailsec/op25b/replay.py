@@ -395,6 +395,8 @@ class LoopbackMailServers:
         self._blackhole: socket.socket | None = None
         self._blackhole_fill: list[socket.socket] = []
         self._closed_port: socket.socket | None = None
+        self.drop_mode = ""
+        """How this system imitates the drop (set when the servers start)."""
         self._client_tls: ssl.SSLContext | None = None
 
     # -- life cycle --------------------------------------------------------------------------------
@@ -469,19 +471,38 @@ class LoopbackMailServers:
                 self.ports[(host.id, service.port)] = server.sockets[0].getsockname()[1]
 
     def _start_blackhole(self) -> None:
-        """A listener that never accepts, with its queue full: new connections get no answer."""
+        """A listener that never accepts, with its queue full: new connections get no answer.
+
+        Linux (and the BSDs) silently drop a SYN when a listener's accept queue is full, which is
+        what a client behind OP25B experiences. Where a full queue answers with a reset instead,
+        the queue is left open: the connection then opens but no greeting ever comes, and the
+        client times out waiting for it.
+        """
         hole = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         hole.bind((LOOPBACK, 0))
         hole.listen(0)
         self._blackhole = hole
         port = hole.getsockname()[1]
+        self.drop_mode = "no answer to the connection attempt (SYN dropped)"
         for _ in range(16):
             probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             probe.settimeout(0.2)
             try:
                 probe.connect((LOOPBACK, port))
-            except OSError:
+            except TimeoutError:
                 probe.close()
+                break
+            except OSError:  # refused: this system resets instead of dropping
+                probe.close()
+                for sock in self._blackhole_fill:
+                    sock.close()
+                self._blackhole_fill.clear()
+                hole.close()
+                hole = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                hole.bind((LOOPBACK, 0))
+                hole.listen(64)
+                self._blackhole = hole
+                self.drop_mode = "the connection opens but no greeting ever comes"
                 break
             self._blackhole_fill.append(probe)
         # A bound socket that does not listen: connecting to it is refused at once (a TCP reset).
@@ -676,7 +697,7 @@ class LoopbackMailServers:
             TranscriptLine(
                 "*",
                 f"connect to {server.hostname} ({server.ipv4}) port {port} "
-                f"[simulated by {LOOPBACK}:{real}, a port whose packets are dropped]",
+                f"[simulated by {LOOPBACK}:{real}: {self.drop_mode}]",
             )
         ]
         self._client = client
@@ -687,9 +708,13 @@ class LoopbackMailServers:
             conn.close()
             lines += transcript
             lines.append(TranscriptLine("*", "unexpected: the simulated drop answered"))
-        except (TimeoutError, smtplib.SMTPServerDisconnected):
+        except (OSError, smtplib.SMTPServerDisconnected) as exc:
             waited = time.perf_counter() - started
             lines += transcript
+            if not isinstance(exc, (TimeoutError, smtplib.SMTPServerDisconnected)):
+                lines.append(
+                    TranscriptLine("*", f"the simulated drop did not work on this system: {exc}")
+                )
             lines.append(
                 TranscriptLine(
                     "*",
