@@ -42,6 +42,8 @@ class PacketInfo:
     """0 at the top; 1 inside a compressed or decrypted packet, and so on."""
     fields: dict[str, str] = field(default_factory=dict)
     offset: int = 0
+    """Where the packet starts, counted from the start of the data it was read from (for packets
+    inside compressed or decrypted data: from the start of that data)."""
     header_length: int = 0
     partial: bool = False
     """Whether the body came in partial-length chunks (RFC 4880 §4.2.2.4)."""
@@ -215,6 +217,8 @@ def _walk(
                         length=20,
                         depth=depth + 1,
                         fields={"hash": "SHA-1, checked"},
+                        offset=len(inner),
+                        header_length=2,
                     )
                 )
         except DecryptionError:
@@ -224,12 +228,16 @@ def _walk(
 
 
 def packets_to_text(packets: Sequence[PacketInfo]) -> str:
-    """The listing as indented text, in the spirit of ``gpg --list-packets``."""
+    """The listing as indented text, in the spirit of ``gpg --list-packets``: a ``#`` line with the
+    offset, tag, header length and body length, then the packet's name and fields."""
     lines = []
     for info in packets:
         pad = "  " * info.depth
-        extra = ", ".join(f"{k}: {v}" for k, v in info.fields.items())
-        lines.append(f"{pad}:{info.name.lower()} (tag {info.tag}), {info.length} octets")
-        if extra:
-            lines.append(f"{pad}    {extra}")
+        partial = " partial" if info.partial else ""
+        lines.append(
+            f"{pad}# off={info.offset} tag={info.tag} hlen={info.header_length} "
+            f"plen={info.length}{partial}"
+        )
+        lines.append(f"{pad}:{info.name.lower()}:")
+        lines += [f"{pad}\t{key}: {value}" for key, value in info.fields.items()]
     return "\n".join(lines)
