@@ -9,6 +9,8 @@ import ssl
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from mailsec.errors import MailsecError
 from mailsec.op25b import SCENARIOS, STANDARD_WORLD, Decision, Policy, Verdict, scenario, simulate
@@ -302,3 +304,35 @@ def test_chapter_01s_pop3_and_imap4_servers_read_the_delivered_mail(tmp_path: Pa
             assert status == "OK" and data == [b"1"]
         finally:
             imap.logout()
+
+
+_CREDENTIALS = [
+    None,
+    (HANAKO, HANAKO_PASSWORD),
+    (HANAKO, "wrong"),
+    ("lucky-prize-7@webmail.example", "free-signup"),
+]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    source=st.sampled_from([h.id for h in STANDARD_WORLD.clients]),
+    destination=st.sampled_from([h.id for h in STANDARD_WORLD.servers]),
+    port=st.sampled_from([25, 465, 587, 443, 2525]),
+    policy=st.builds(Policy, st.booleans(), st.booleans(), st.booleans(), st.booleans()),
+    credentials=st.sampled_from(_CREDENTIALS),
+    rcpt=st.sampled_from(["taro@example.net", "nobody@example.net", "x@elsewhere.example"]),
+)
+def test_the_wire_agrees_with_the_model_for_any_attempt(
+    servers, source, destination, port, policy, credentials, rcpt
+) -> None:
+    """Model and real servers decide with the same rules, so they must reach the same verdict."""
+    user, password = credentials or (None, None)
+    result = simulate(
+        source, destination, port, rcpt_to=rcpt, user=user, password=password, policy=policy
+    )
+    assume(result.verdict is not Verdict.DROPPED)  # drops are tested above; each costs a timeout
+    replay = servers.replay(result.attempt, policy)
+    assert replay.verdict is result.verdict, (result.summary, replay.text)
