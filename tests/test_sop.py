@@ -402,3 +402,16 @@ def test_extract_cert_of_two_keys_is_one_armored_block(files):
     result = sop("extract-cert", stdin=keys)
     assert result.code == 0 and result.out.count(b"-----BEGIN PGP PUBLIC KEY BLOCK-----") == 1
     assert len(openpgp.read_certs(result.out)) == 2
+
+
+def test_list_packets_extension(files):
+    message = sop("encrypt", "--sign-with", files["alice.key"], files["bob.cert"], stdin=b"x")
+    closed = sop("list-packets", stdin=message.out)
+    assert closed.code == 0
+    assert closed.out.decode().splitlines()[1] == ":public-key encrypted session key packet:"
+    assert b":literal data packet:" not in closed.out
+    opened = sop("list-packets", files["bob.key"], stdin=message.out)
+    assert (
+        b"  :literal data packet:" in opened.out and b"  :one-pass signature packet:" in opened.out
+    )
+    assert sop("list-packets", stdin=b"garbage").code == BAD_DATA

@@ -134,6 +134,26 @@ class MailsecSop(sop.StatelessOpenPGP):
             ) from None
         return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
+    def extend_parsers(
+        self, subcommands: Any, subparsers: dict[str, argparse.ArgumentParser]
+    ) -> None:
+        """Add ``list-packets``, mailsec's own extension: the packets of OpenPGP data on standard
+        input, like ``gpg --list-packets`` (decrypted data too, when secret keys are given)."""
+        listing = subcommands.add_parser(
+            "list-packets", help="list the packets of OpenPGP data (a mailsec extension)"
+        )
+        listing.add_argument(
+            "secretkeys", metavar="KEYS", nargs="*", help="secret keys to open encrypted data"
+        )
+        subparsers["list-packets"] = listing
+
+    @_sop_errors
+    def _handle_list_packets(self, inp: BinaryIO, secretkeys: Sequence[str] = ()) -> bytes:
+        keys = self._keys({name: self._get_indirect_input(name) for name in secretkeys})
+        return (
+            openpgp.packets_to_text(openpgp.list_packets(inp.read(), keys=keys)) + "\n"
+        ).encode()
+
     @property
     def generate_key_profiles(self) -> list[sop.SOPProfile]:
         return [
