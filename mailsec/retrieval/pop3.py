@@ -54,8 +54,8 @@ class Pop3Reply:
     ok: bool
     text: str
     """The status line after ``+OK``/``-ERR`` (may be empty)."""
-    lines: tuple[bytes, ...] | None = None
-    """The body of a multi-line reply, before dot-stuffing (RFC 1939 §3)."""
+    body: bytes | None = None
+    """The body of a multi-line reply: CRLF-ended lines, before dot-stuffing (RFC 1939 §3)."""
     close: bool = False
     """The server closes the connection after sending this reply."""
 
@@ -64,17 +64,29 @@ class Pop3Reply:
         word = "+OK" if self.ok else "-ERR"
         return f"{word} {self.text}" if self.text else word
 
+    @property
+    def lines(self) -> tuple[bytes, ...] | None:
+        """The body's lines without their CRLF (``None`` for a one-line reply)."""
+        return None if self.body is None else _split_lines(self.body)
+
     def to_wire(self) -> bytes:
         """The reply as sent: CRLF line ends, a leading dot doubled, ``.`` at the end."""
-        out = [self.status_line.encode("utf-8", "replace")]
-        if self.lines is not None:
-            out.extend(b"." + line if line.startswith(b".") else line for line in self.lines)
-            out.append(b".")
-        return b"\r\n".join(out) + b"\r\n"
+        status = self.status_line.encode("utf-8", "replace") + b"\r\n"
+        if self.body is None:
+            return status
+        # Byte-stuffing (RFC 1939 §3): a line that starts with "." gets another one.
+        body = self.body.replace(b"\r\n.", b"\r\n..")
+        if body.startswith(b"."):
+            body = b"." + body
+        return status + body + b".\r\n"
 
 
-def _ok(text: str = "", lines: tuple[bytes, ...] | None = None) -> Pop3Reply:
-    return Pop3Reply(True, text, lines)
+def _ok(
+    text: str = "", lines: tuple[bytes, ...] | None = None, *, body: bytes | None = None
+) -> Pop3Reply:
+    if lines is not None:
+        body = b"".join(line + b"\r\n" for line in lines)
+    return Pop3Reply(True, text, body)
 
 
 def _err(text: str, *, close: bool = False) -> Pop3Reply:
@@ -293,7 +305,10 @@ class Pop3Session:
         if isinstance(data, Pop3Reply):
             return data
         self.retrieved.add(number)
-        return _ok(f"{len(data)} octets", _split_lines(data))
+        return _ok(
+            f"{len(data)} octets",
+            body=data if data.endswith(b"\r\n") or not data else data + b"\r\n",
+        )
 
     def _top(self, args: str) -> Pop3Reply:
         number, rest = self._one_arg(args)

@@ -139,17 +139,19 @@ class TranscriptRecorder:
         )
 
     def server(self, wire: bytes) -> None:
-        lines = wire.decode("utf-8", "replace").split("\r\n")
-        if lines and lines[-1] == "":
-            lines.pop()
-        self._add(
-            Utterance(
-                Speaker.SERVER,
-                _shorten(lines, len(wire)),
-                len(wire),
-                time.perf_counter() - self._t0,
-            )
-        )
+        # Only the first lines of a long reply are decoded: a downloaded message is counted,
+        # not copied into the transcript.
+        count = wire.count(b"\r\n") + (0 if wire.endswith(b"\r\n") else 1)
+        if count <= MAX_SHOWN_LINES:
+            text = wire.decode("utf-8", "replace").removesuffix("\r\n").replace("\r\n", "\n")
+        else:
+            cut = -2
+            for _ in range(MAX_SHOWN_LINES - 1):
+                cut = wire.index(b"\r\n", cut + 2)
+            head = wire[:cut].decode("utf-8", "replace").replace("\r\n", "\n")
+            kept = MAX_SHOWN_LINES - 1
+            text = f"{head}\n… ({count - kept} more lines; {len(wire)} octets in all)"
+        self._add(Utterance(Speaker.SERVER, text, len(wire), time.perf_counter() - self._t0))
 
     def end(self, how: str) -> None:
         if self.ended is None:
