@@ -229,3 +229,36 @@ def test_glossary_terms_render() -> None:
 
     html = glossary_table(*PGP_TERMS)
     assert "信頼の輪" in html and "owner trust" in html
+
+
+def test_gnupg_trust_check_without_gpg() -> None:
+    from mailsec.labs.pgp import gnupg_trust_check
+    from mailsec.render.openpgp import gnupg_trust_html
+
+    check = gnupg_trust_check(trust_lab().web, gpg="/nonexistent/gpg")
+    assert not check.available and not check.agree
+    assert "GnuPG (gpg) is not installed here" in gnupg_trust_html(check)
+
+
+@pytest.mark.interop
+@pytest.mark.skipif(
+    shutil.which("gpg") is None, reason="gpg is not installed (Debian package gnupg)"
+)
+def test_gnupg_trust_check_agrees_on_the_lab_graph() -> None:
+    """The lab's own graph, edited as a learner would, gives GnuPG's answer."""
+    from mailsec.labs.pgp import gnupg_trust_check
+    from mailsec.openpgp.trust import TrustPolicy
+    from mailsec.render.openpgp import gnupg_trust_html
+
+    lab = trust_lab()
+    lab.signer.value, lab.signee.value = "Dave", "Erin"
+    lab.certify_button.click()
+    lab.revoked["Carol"].value = True
+    check = gnupg_trust_check(lab.web, TrustPolicy(marginals_needed=2))
+    assert check.available and check.version.startswith("gpg (GnuPG)")
+    assert check.agree, check.rows
+    rows = {name: (model, gnupg) for name, model, gnupg in check.rows}
+    assert rows["Carol"] == (Validity.REVOKED, Validity.REVOKED)
+    assert rows["Erin"] == (Validity.FULL, Validity.FULL)  # Bob + Dave, two marginals
+    assert any("--check-trustdb" in command for command in check.commands)
+    assert "GnuPG computes the same validity for every key." in gnupg_trust_html(check)

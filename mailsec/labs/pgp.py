@@ -9,6 +9,8 @@ Each function returns a ready :class:`~mailsec.labs.frame.Lab`:
   :mod:`mailsec.pki`), side by side, with what the reader needs for each.
 - :func:`exchange_with_gnupg` — not a widget: mail from mailsec to GnuPG and back, in a
   temporary GNUPGHOME; it says plainly when gpg is not installed.
+- :func:`gnupg_trust_check` — not a widget: the same web of trust built with real keys in a
+  temporary GNUPGHOME, and GnuPG's own validity next to the model's.
 - :func:`trust_lab` — a web of trust the learner edits: owner trust per key, certifications
   added, revoked or removed, keys revoked, GnuPG's three numbers; the graph and every key's
   validity update at once, with the reason.
@@ -21,8 +23,9 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +33,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from mailsec import openpgp
-from mailsec.errors import InputError, MailsecError
+from mailsec.errors import InputError, MailsecError, NotAvailable
 from mailsec.glossary import Term
 from mailsec.labs.frame import Lab
 from mailsec.openpgp.pgpmime import (
@@ -45,9 +48,11 @@ from mailsec.openpgp.pgpmime import (
     sign_both,
 )
 from mailsec.openpgp.trust import (
+    GNUPG_MODEL,
     OwnerTrust,
     TrustPolicy,
     TrustResult,
+    Validity,
     WebOfTrust,
     evaluate,
 )
@@ -60,11 +65,13 @@ __all__ = [
     "SCENARIOS",
     "CompareLab",
     "GnupgExchange",
+    "GnupgTrustCheck",
     "GpgRun",
     "MessageLab",
     "TrustLab",
     "compare_lab",
     "exchange_with_gnupg",
+    "gnupg_trust_check",
     "make_people",
     "message_lab",
     "trust_lab",
@@ -754,6 +761,176 @@ def exchange_with_gnupg(
         return GnupgExchange(
             True, version, tuple(runs), gpg_read_ours, we_read_theirs, reply_text, tuple(steps)
         )
+    finally:
+        subprocess.run(
+            ["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"],
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class GnupgTrustCheck:
+    """The same web of trust computed by GnuPG with real keys, next to the model's answer."""
+
+    available: bool
+    version: str = ""
+    rows: tuple[tuple[str, Validity, Validity | None], ...] = ()
+    """(key, the model's validity, GnuPG's validity) for every key."""
+    commands: tuple[str, ...] = ()
+    steps: Trace = ()
+
+    @property
+    def agree(self) -> bool:
+        return self.available and all(model is gnupg for _name, model, gnupg in self.rows)
+
+
+def _gpg_missing() -> Step:
+    return Step(
+        "GnuPG (gpg) is not installed here, so this check was not run. Install the Debian/Ubuntu "
+        "package 'gnupg' (Binder's environment has it) and run the cell again.",
+        Outcome.WARN,
+    )
+
+
+def gnupg_trust_check(
+    web: WebOfTrust,
+    policy: TrustPolicy | None = None,
+    *,
+    gpg: str | None = None,
+    timeout: float = 60.0,
+) -> GnupgTrustCheck:
+    """Build ``web`` with real keys in a temporary GNUPGHOME and let GnuPG compute validity.
+
+    One Ed25519 key per person (``gpg --quick-gen-key``), one ``--quick-sign-key`` per
+    certification, ``--quick-revoke-sig`` and the stored revocation certificate for revocations,
+    owner trust with ``--import-ownertrust``, then ``gpg --check-trustdb --trust-model classic``
+    with the policy's three numbers, and the validity letters of ``--list-keys --with-colons``.
+    Keys and certifications are dated one to two hours back, so each revocation is newer than
+    what it revokes.
+    """
+    policy = policy or TrustPolicy()
+    model = evaluate(web, policy)
+    binary = shutil.which(gpg or "gpg")
+    if not binary:
+        return GnupgTrustCheck(False, steps=(_gpg_missing(),))
+    root = Path(tempfile.mkdtemp(prefix="mailsec-wot-"))
+    home = root / "home"
+    home.mkdir(mode=0o700)
+    commands: list[str] = []
+    now = int(time.time())
+
+    def run(*args: str, stdin: bytes = b"", when: int | None = None) -> str:
+        faked = ("--faked-system-time", f"{when}!") if when else ()
+        command = [
+            binary,
+            "--homedir",
+            str(home),
+            "--batch",
+            "--yes",
+            "--no-tty",
+            "--pinentry-mode",
+            "loopback",
+            "--passphrase",
+            "",
+            *faked,
+            *args,
+        ]
+        commands.append(" ".join(["gpg", *args]))
+        result = subprocess.run(
+            command, input=stdin, capture_output=True, timeout=timeout, check=False
+        )
+        if result.returncode != 0:
+            raise NotAvailable(
+                f"gpg {' '.join(args)} failed: "
+                + result.stderr.decode("utf-8", "replace").strip().splitlines()[-1]
+            )
+        return result.stdout.decode("utf-8", "replace")
+
+    try:
+        version = run("--version").splitlines()[0]
+        uids = {
+            key.name: f"{key.name} <{key.name.lower().replace(' ', '.')}@example.org>"
+            for key in web.keys
+        }
+        for uid in uids.values():
+            run("--quick-gen-key", uid, "ed25519", "cert", "0", when=now - 7200)
+        fingerprints: dict[str, str] = {}
+        current: str | None = None
+        by_uid = {uid: name for name, uid in uids.items()}
+        for line in run("--list-keys", "--with-colons").splitlines():
+            fields = line.split(":")
+            if fields[0] == "pub":
+                current = None
+            elif fields[0] == "fpr" and current is None:
+                current = fields[9]
+            elif fields[0] == "uid" and current is not None and fields[9] in by_uid:
+                fingerprints[by_uid[fields[9]]] = current
+        for cert in web.certifications:
+            run(
+                "-u",
+                fingerprints[cert.signer],
+                "--quick-sign-key",
+                fingerprints[cert.signee],
+                when=now - 3600,
+            )
+        for cert in web.certifications:
+            if cert.revoked:
+                run("--quick-revoke-sig", fingerprints[cert.signee], fingerprints[cert.signer])
+        for key in web.keys:
+            if key.revoked:
+                stored = (home / "openpgp-revocs.d" / f"{fingerprints[key.name]}.rev").read_text()
+                # gpg stores the revocation certificate "disarmed" by a colon before the armor line.
+                run("--import", stdin=stored.replace(":-----BEGIN", "-----BEGIN").encode())
+        ownertrust = "".join(
+            f"{fingerprints[k.name]}:{k.owner_trust.gpg_level}:\n" for k in web.keys
+        )
+        run("--import-ownertrust", stdin=ownertrust.encode())
+        options = (
+            "--trust-model",
+            "classic",
+            "--completes-needed",
+            str(policy.completes_needed),
+            "--marginals-needed",
+            str(policy.marginals_needed),
+            "--max-cert-depth",
+            str(policy.max_cert_depth),
+        )
+        run(*options, "--check-trustdb")
+        letters: dict[str, str] = {}
+        current = None
+        by_fpr = {fpr: name for name, fpr in fingerprints.items()}
+        for line in run(*options, "--list-keys", "--with-colons").splitlines():
+            fields = line.split(":")
+            if fields[0] == "pub":
+                current = fields[1]
+            elif fields[0] == "fpr" and current is not None:
+                if fields[9] in by_fpr:
+                    letters[by_fpr[fields[9]]] = current
+                current = None
+        rows = tuple(
+            (
+                k.name,
+                k.validity,
+                Validity.from_gpg_letter(letters[k.name]) if k.name in letters else None,
+            )
+            for k in model.keys
+        )
+        check = GnupgTrustCheck(True, version, rows, tuple(commands))
+        verdict = (
+            "GnuPG computes the same validity for every key."
+            if check.agree
+            else "GnuPG disagrees with the model for: "
+            + ", ".join(n for n, m, g in rows if m is not g)
+            + "."
+        )
+        return replace(
+            check, steps=(Step(verdict, Outcome.OK if check.agree else Outcome.FAIL, GNUPG_MODEL),)
+        )
+    except NotAvailable as exc:
+        return GnupgTrustCheck(True, "", (), tuple(commands), (Step(exc.message, Outcome.FAIL),))
     finally:
         subprocess.run(
             ["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"],

@@ -42,6 +42,7 @@ __all__ = [
     "comparison_table",
     "delivery_html",
     "gnupg_html",
+    "gnupg_trust_html",
     "packet_table",
     "side_by_side_html",
     "trust_graph_svg",
@@ -530,3 +531,37 @@ def gnupg_html(exchange: object) -> Fragment:
     )
     parts.append("</div>")
     return Fragment("".join(parts))
+
+
+def gnupg_trust_html(check: object) -> Fragment:
+    """The model's validity next to GnuPG's (:class:`mailsec.labs.pgp.GnupgTrustCheck`)."""
+    steps = getattr(check, "steps", ())
+    if not getattr(check, "available", False):
+        message = steps[0].text if steps else "GnuPG is not installed here."
+        return Fragment(callout(escape(message), outcome=Outcome.WARN, title="GnuPG is missing"))
+    agree = bool(getattr(check, "agree", False))
+    rows = [
+        (
+            f"<strong>{escape(name)}</strong>",
+            validity_badge(model),
+            validity_badge(gnupg) if gnupg is not None else "missing",
+            badge(Outcome.OK, "same") if model is gnupg else badge(Outcome.FAIL, "different"),
+        )
+        for name, model, gnupg in getattr(check, "rows", ())
+    ]
+    verdict = steps[0].text if steps else ""
+    return Fragment(
+        f'<div class="mailsec-gnupg-trust" style="{FONT}">'
+        + callout(
+            escape(verdict),
+            outcome=Outcome.OK if agree else Outcome.FAIL,
+            title=f"mailsec's model and {escape(getattr(check, 'version', 'GnuPG'))}",
+        )
+        + table(
+            ("Key", "mailsec's model", "GnuPG (--check-trustdb)", ""),
+            rows,
+            caption="The same web of trust, computed twice",
+            html_cells=True,
+        )
+        + "</div>"
+    )
