@@ -29,7 +29,6 @@ from mailsec.spf.macro import (
     to_domain_name,
 )
 from mailsec.spf.record import (
-    DNS_MECHANISMS,
     Mechanism,
     MechanismKind,
     Modifier,
@@ -64,15 +63,16 @@ MAX_PTR_NAMES = 10
 #: RFC 7208 §4.6.4: a time limit for the whole check of "at least 20 seconds", then temperror.
 TIME_LIMIT = 20.0
 
-_FAILURES = frozenset({DnsStatus.TIMEOUT, DnsStatus.ERROR})
-_VOID = frozenset({DnsStatus.NODATA, DnsStatus.NXDOMAIN})
 _QUALIFIER_RESULT = {
     Qualifier.PASS: SpfResult.PASS,
     Qualifier.FAIL: SpfResult.FAIL,
     Qualifier.SOFTFAIL: SpfResult.SOFTFAIL,
     Qualifier.NEUTRAL: SpfResult.NEUTRAL,
 }
-_MECH_SECTION = {kind: f"RFC 7208 §{kind.section}" for kind in MechanismKind}
+_MECH_SECTION = {kind._value_: f"RFC 7208 §{kind.section}" for kind in MechanismKind}
+# Plain strings: faster to test than enum members in the hot path.
+_FAILURE_VALUES = frozenset({"timeout", "error"})
+_VOID_VALUES = frozenset({"nodata", "nxdomain"})
 
 
 def _rfc(section: str) -> str:
@@ -83,6 +83,11 @@ def _rfc(section: str) -> str:
 def _parse_cached(text: str) -> Record:
     """Records are immutable once parsed, and the same records come back from DNS all the time."""
     return parse_record(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _ip_text(ip: Address) -> str:
+    return str(ip)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -138,6 +143,14 @@ class _Addresses:
             return "no addresses"
         more = f" (+{len(self.found) - 8} more)" if len(self.found) > 8 else ""
         return ", ".join(str(a) for a in self.found[:8]) + more
+
+
+class _Network:
+    def __init__(self, mech: Mechanism) -> None:
+        self.mech = mech
+
+    def __format__(self, spec: str) -> str:
+        return str(self.mech.network)
 
 
 class _CidrNote:
@@ -235,7 +248,7 @@ class _Evaluation:
             ("DNS {} {} → {}{}", (rdtype, name, answer, " (already asked)" if cached else "")),
             depth + 1,
             section,
-            Outcome.WARN if answer.status in _FAILURES else Outcome.INFO,
+            Outcome.WARN if answer.status._value_ in _FAILURE_VALUES else Outcome.INFO,
             kind="dns",
             name=name,
             rdtype=rdtype,
@@ -255,7 +268,7 @@ class _Evaluation:
             )
 
     def count_void(self, answer: DnsAnswer, depth: int) -> None:
-        if answer.status in _VOID:
+        if answer.status._value_ in _VOID_VALUES:
             self.voids += 1
             self.step(
                 f"Void lookup {self.voids} of {MAX_VOID_LOOKUPS} allowed ({answer.name} {answer.rdtype})",
@@ -275,7 +288,7 @@ class _Evaluation:
                 )
 
     def fail_on_error(self, answer: DnsAnswer, what: str) -> None:
-        if answer.status in _FAILURES:
+        if answer.status._value_ in _FAILURE_VALUES:
             raise _Stop(
                 SpfResult.TEMPERROR,
                 f"the DNS lookup of {answer.name} ({answer.rdtype}) for {what} failed: "
@@ -344,7 +357,7 @@ class _Evaluation:
         reverse = self.ip.reverse_pointer
         answer = self.query(reverse, "PTR", depth, _rfc("5.5"))
         validated: list[str] = []
-        if answer.status in _FAILURES:
+        if answer.status._value_ in _FAILURE_VALUES:
             self.step(
                 "The PTR lookup failed, so there are no validated names (§5.5: no match)",
                 depth + 1,
@@ -367,7 +380,7 @@ class _Evaluation:
                     continue
                 rdtype = "A" if self.ip.version == 4 else "AAAA"
                 forward = self.query(name, rdtype, depth + 1, _rfc("5.5"))
-                if forward.status in _FAILURES:
+                if forward.status._value_ in _FAILURE_VALUES:
                     continue  # §5.5: a DNS error skips this name
                 if self.ip in forward.records:
                     validated.append(name)
@@ -399,13 +412,13 @@ class _Evaluation:
     def fetch_record(self, domain: str, depth: int) -> Record | None:
         """§4.4 record lookup and §4.5 selection; None means "none"."""
         answer = self.query(domain, "TXT", depth - 1 if depth else 0, _rfc("4.4"))
-        if answer.status in _FAILURES:
+        if answer.status._value_ in _FAILURE_VALUES:
             raise _Stop(
                 SpfResult.TEMPERROR,
                 f"the TXT lookup of {domain} failed: {answer.describe()}",
                 _rfc("4.4"),
             )
-        if answer.status in _VOID:
+        if answer.status._value_ in _VOID_VALUES:
             self.step(f"{domain} publishes no TXT records, so no SPF record", depth, _rfc("4.4"))
             return None
         texts = [b"".join(r).decode("latin-1") for r in answer.records]  # type: ignore[arg-type]
@@ -513,8 +526,8 @@ class _Evaluation:
 
     def matches(self, mech: Mechanism, domain: str, depth: int) -> bool:
         kind = mech.kind
-        section = _MECH_SECTION[kind]
-        if mech.kind in DNS_MECHANISMS:
+        section = _MECH_SECTION[kind._value_]
+        if mech.lookup:
             self.count_lookup(mech.text, depth)
             counted = f" (lookup {self.lookups} of {MAX_DNS_LOOKUPS})"
         else:
@@ -532,18 +545,18 @@ class _Evaluation:
         if kind is MechanismKind.ALL:
             return True
         if kind is MechanismKind.IP4 or kind is MechanismKind.IP6:
-            network = mech.network
-            assert network is not None
-            if ip.version != network.version:
+            width = 32 if kind is MechanismKind.IP4 else 128
+            if (ip.version == 4) != (width == 32):
                 self.step(
                     ("No match: an IPv{} client never matches {}:", (ip.version, kind._value_)),
                     depth + 1,
                     section,
                 )
                 return False
-            if ip in network:
+            shift = width - mech.prefix  # type: ignore[operator]
+            if (int(ip) >> shift) << shift == mech.network_int:
                 return True
-            self.step(("No match: {} is not in {}", (ip, network)), depth + 1, section)
+            self.step(("No match: {} is not in {}", (ip, _Network(mech))), depth + 1, section)
             return False
         target = self.target(mech.domain_spec, domain, depth, section)
         if kind is not MechanismKind.PTR:
@@ -753,7 +766,7 @@ def check_host(
         result=result,
         explanation=explanation,
         events=tuple(ev.steps),
-        client_ip=str(client),
+        client_ip=_ip_text(client),
         sender=sender,
         helo=helo,
         domain=domain,

@@ -12,6 +12,7 @@ import enum
 import functools
 import ipaddress
 import re
+import socket
 from dataclasses import dataclass
 
 from mailsec.errors import InputError
@@ -107,15 +108,29 @@ class Mechanism:
     """The term as written in the record."""
     position: int
     domain_spec: MacroString | None = None
-    network: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None
     cidr4: int | None = None
     """ip4-cidr-length of a/mx (None: 32)."""
     cidr6: int | None = None
     """ip6-cidr-length of a/mx (None: 128)."""
+    network_int: int | None = None
+    """ip4/ip6: the network address as an integer (host bits cleared)."""
+    prefix: int | None = None
+    """ip4/ip6: the prefix length."""
+    lookup: bool = False
+    """True when this term costs a DNS lookup (§4.6.4); set by the parser."""
 
     @property
     def causes_lookup(self) -> bool:
         return self.kind in DNS_MECHANISMS
+
+    @functools.cached_property
+    def network(self) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+        """ip4/ip6: the network, for display (matching uses the integers)."""
+        if self.network_int is None or self.prefix is None:
+            return None
+        if self.kind is MechanismKind.IP4:
+            return ipaddress.IPv4Network((self.network_int, self.prefix))
+        return ipaddress.IPv6Network((self.network_int, self.prefix))
 
 
 @dataclass(frozen=True)
@@ -183,6 +198,10 @@ _IP4 = re.compile(
     r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\Z"
 )
 _NAMES = ", ".join(k.value for k in MechanismKind)
+_KINDS = {k.value: k for k in MechanismKind}
+_QUALIFIERS = {q.value: q for q in Qualifier}
+_NOT_ASCII = re.compile(r"[^\x00-\x7e]")
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
 
 def is_spf_record(text: str) -> bool:
@@ -244,7 +263,7 @@ def _parse_mechanism(record: str, term: str, pos: int) -> Mechanism:
     qualifier = Qualifier.PASS
     body = term
     if term[0] in "+-~?":
-        qualifier = Qualifier(term[0])
+        qualifier = _QUALIFIERS[term[0]]
         body = term[1:]
     body_pos = pos + (len(term) - len(body))
     cut = len(body)
@@ -255,9 +274,8 @@ def _parse_mechanism(record: str, term: str, pos: int) -> Mechanism:
     name = body[:cut]
     rest = body[cut:]
     rest_pos = body_pos + cut
-    try:
-        kind = MechanismKind(name.lower())
-    except ValueError:
+    kind = _KINDS.get(name.lower())
+    if kind is None:
         if not name:
             reason = f"{term!r} has no mechanism name"
         elif "=" in body:
@@ -267,10 +285,17 @@ def _parse_mechanism(record: str, term: str, pos: int) -> Mechanism:
             )
         else:
             reason = f"{name!r} is not a mechanism SPF knows ({_NAMES})"
-        raise SpfSyntaxError(record, body_pos, reason) from None
+        raise SpfSyntaxError(record, body_pos, reason)
 
     def make(**kw: object) -> Mechanism:
-        return Mechanism(qualifier=qualifier, kind=kind, text=term, position=pos, **kw)  # type: ignore[arg-type]
+        return Mechanism(
+            qualifier=qualifier,
+            kind=kind,
+            text=term,
+            position=pos,
+            lookup=kind in DNS_MECHANISMS,
+            **kw,
+        )  # type: ignore[arg-type]
 
     if kind is MechanismKind.ALL:
         if rest:
@@ -349,21 +374,21 @@ def _parse_mechanism(record: str, term: str, pos: int) -> Mechanism:
         if kind is MechanismKind.IP4:
             if not _IP4.match(address):
                 raise ValueError
-            network: ipaddress.IPv4Network | ipaddress.IPv6Network = ipaddress.IPv4Network(
-                (address, prefix), strict=False
-            )
+            packed = socket.inet_pton(socket.AF_INET, address)
         else:
             if "%" in address or ("." in address and not re.search(r":[0-9.]+\Z", address)):
                 raise ValueError
-            network = ipaddress.IPv6Network((address, prefix), strict=False)
-    except ValueError:
+            packed = socket.inet_pton(socket.AF_INET6, address)
+    except (ValueError, OSError):
         example = "four numbers 0-255 like 192.0.2.10" if limit == 32 else "like 2001:db8::1"
         raise SpfSyntaxError(
             record,
             arg_pos,
             f"{address!r} is not a valid IPv{4 if limit == 32 else 6} address ({example})",
         ) from None
-    return make(network=network)
+    shift = limit - prefix
+    network_int = (int.from_bytes(packed, "big") >> shift) << shift
+    return make(network_int=network_int, prefix=prefix)
 
 
 def _parse_modifier(record: str, term: str, pos: int, name: str) -> Modifier:
@@ -389,11 +414,13 @@ def parse_record(text: str) -> Record:
         raise SpfSyntaxError(
             text, 0, "an SPF record starts with 'v=spf1' followed by a space or the end"
         )
-    for i, ch in enumerate(text):
-        if ord(ch) > 0x7E:
-            raise SpfSyntaxError(
-                text, i, f"the character {ch!r} is not ASCII; SPF records are 7-bit ASCII (§3.1)"
-            )
+    bad = _NOT_ASCII.search(text)
+    if bad is not None:
+        raise SpfSyntaxError(
+            text,
+            bad.start(),
+            f"the character {bad.group()!r} is not ASCII; SPF records are 7-bit ASCII (§3.1)",
+        )
     terms: list[Term] = []
     seen: dict[str, int] = {}
     i = 6
@@ -406,14 +433,14 @@ def parse_record(text: str) -> Record:
         if j == -1:
             j = n
         term = text[i:j]
-        for k, ch in enumerate(term):
-            if ord(ch) < 0x21:
-                raise SpfSyntaxError(
-                    text,
-                    i + k,
-                    f"the control character {ch!r} is inside a term; terms are separated by "
-                    "spaces only (§4.6.1)",
-                )
+        control = _CONTROL.search(term)
+        if control is not None:
+            raise SpfSyntaxError(
+                text,
+                i + control.start(),
+                f"the control character {control.group()!r} is inside a term; terms are "
+                "separated by spaces only (§4.6.1)",
+            )
         m = _MODIFIER.match(term)
         if m:
             mod = _parse_modifier(text, term, i, m.group(1))

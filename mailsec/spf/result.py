@@ -34,12 +34,7 @@ class SpfResult(str, enum.Enum):
 
     @property
     def section(self) -> str:
-        return "RFC 7208 §2.6." + str(
-            ["none", "neutral", "pass", "fail", "softfail", "temperror", "permerror"].index(
-                self.value
-            )
-            + 1
-        )
+        return _SECTIONS[self._value_]
 
     @property
     def meaning(self) -> str:
@@ -59,6 +54,13 @@ class SpfResult(str, enum.Enum):
         """How the result looks in a trace or a badge."""
         return _OUTCOMES[self._value_]
 
+
+_SECTIONS = {
+    name: f"RFC 7208 §2.6.{i}"
+    for i, name in enumerate(
+        ("none", "neutral", "pass", "fail", "softfail", "temperror", "permerror"), start=1
+    )
+}
 
 _OUTCOMES = {
     "pass": Outcome.OK,

@@ -70,6 +70,7 @@ class ZoneResolver:
         self._cnames: dict[str, str] = {}
         self._names: set[str] = set()
         self._parents: set[str] = set()
+        self._answers: dict[tuple[str, str], DnsAnswer] = {}
         for name, node in zone.nodes.items():
             key = name_text(name).lower()
             self._names.add(key)
@@ -141,6 +142,16 @@ class ZoneResolver:
         return self._records.get((_key(name), rdtype.upper()), ())
 
     def lookup(self, name: str, rdtype: str, *, lifetime: float | None = None) -> DnsAnswer:
+        # The zone never changes, so answers (immutable) are kept per question.
+        memo = self._answers.get((name, rdtype))
+        if memo is not None:
+            return memo
+        answer = self._answer(name, rdtype)
+        if len(self._answers) < 100_000:
+            self._answers[(name, rdtype)] = answer
+        return answer
+
+    def _answer(self, name: str, rdtype: str) -> DnsAnswer:
         key = _key(name)
         rdtype = rdtype.upper()
         seen = 0
