@@ -96,7 +96,7 @@ def test_generate_key_profiles():
     rsa = openpgp.read_key(sop("generate-key", "--profile", "rfc4880", "R <r@example.org>").out)
     assert rsa.primary.bits == 3072
     result = sop("generate-key", "--profile", "nonsense", "x")
-    assert result.code != 0
+    assert result.code == UNSUPPORTED_PROFILE
 
 
 def test_generate_key_with_password_is_unsupported(files):
@@ -338,7 +338,10 @@ def test_unsupported_algorithm(tmp_path):
 
 
 def test_unsupported_profile(files):
-    assert sop("encrypt", "--profile", "rfc9580", files["bob.cert"], stdin=b"x").code != 0
+    assert (
+        sop("encrypt", "--profile", "rfc9580", files["bob.cert"], stdin=b"x").code
+        == UNSUPPORTED_PROFILE
+    )
 
 
 # -- through the real command line ------------------------------------------------------------------
@@ -415,3 +418,25 @@ def test_list_packets_extension(files):
         b"  :literal data packet:" in opened.out and b"  :one-pass signature packet:" in opened.out
     )
     assert sop("list-packets", stdin=b"garbage").code == BAD_DATA
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [
+        (["sign"], MISSING_ARG),  # KEYS is required
+        (["encrypt", "--frobnicate", "x"], UNSUPPORTED_OPTION),
+        (["sign", "--as=foo", "x"], UNSUPPORTED_OPTION),
+        (["generate-key", "--profile", "nonsense", "x"], UNSUPPORTED_PROFILE),
+        (["frobnicate"], UNSUPPORTED_SUBCOMMAND),
+        ([], MISSING_ARG),
+    ],
+)
+def test_command_line_mistakes_have_spec_exit_codes(argv, code):
+    result = sop(*argv)
+    assert result.code == code and result.out == b""
+    assert "usage:" in result.err
+
+
+def test_help_goes_to_standard_output():
+    result = sop("--help")
+    assert result.code == 0 and b"usage:" in result.out

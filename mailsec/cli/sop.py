@@ -18,6 +18,7 @@ code the spec gives it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import logging
 import os
@@ -403,6 +404,23 @@ def _require_utf8(data: bytes) -> None:
         raise sop.SOPNotUTF8Text("--as=text needs UTF-8 text, and the input is not.") from None
 
 
+def _usage_exit_code(tool: MailsecSop, argv: Sequence[str], message: str) -> int:
+    """The spec's exit code for a command line that argparse refused."""
+    words = [a for a in argv if not a.startswith("-")]
+    known = next(
+        a.choices for a in tool._parser._actions if isinstance(a, argparse._SubParsersAction)
+    )
+    if words and words[0] not in known and "argument SUBCOMMAND" in message:
+        return sop.SOPUnsupportedSubcommand.exit_code
+    if "the following arguments are required" in message:
+        return sop.SOPMissingRequiredArgument.exit_code
+    if "argument --profile" in message:
+        return sop.SOPUnsupportedProfile.exit_code
+    if "unrecognized arguments" in message or "invalid choice" in message:
+        return sop.SOPUnsupportedOption.exit_code
+    return 1
+
+
 def run(
     argv: Sequence[str],
     stdin: BinaryIO,
@@ -414,17 +432,18 @@ def run(
     """Run one SOP command with the given streams; returns the exit code (0 on success)."""
     tool = MailsecSop(now=now)
     argv = list(argv)
+    usage = io.StringIO()
     try:
-        args = tool._parser.parse_args(argv)
+        with contextlib.redirect_stderr(usage), contextlib.redirect_stdout(usage):
+            args = tool._parser.parse_args(argv)
     except SystemExit as exc:
-        code = int(exc.code or 0)
-        words = [a for a in argv if not a.startswith("-")]
-        known = next(
-            a.choices for a in tool._parser._actions if isinstance(a, argparse._SubParsersAction)
-        )
-        if code and words and words[0] not in known:
-            return sop.SOPUnsupportedSubcommand.exit_code
-        return code
+        text = usage.getvalue()
+        if exc.code in (0, None):  # --help
+            stdout.write(text.encode())
+            return 0
+        stderr.write(text)
+        return _usage_exit_code(tool, argv, text)
+    method = getattr(tool, f"_handle_{args.subcmd.replace('-', '_')}")
     method = getattr(tool, f"_handle_{args.subcmd.replace('-', '_')}")
     options = vars(args)
     del options["subcmd"], options["debug"]
