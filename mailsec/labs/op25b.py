@@ -160,17 +160,33 @@ class Op25bLab(Lab):
                     self.scenario_buttons,
                     layout=widgets.Layout(display="flex", flex_flow="row wrap"),
                 ),
-                widgets.HTML(f'<div style="{FONT}{heading}">The attempt</div>'),
-                self.source,
-                self.destination,
-                self.port,
-                self.credentials,
-                self.user,
-                self.password,
-                self.mail_from,
-                self.rcpt_to,
-                widgets.HTML(f'<div style="{FONT}{heading}">Policies (switch any off)</div>'),
-                *self.switches.values(),
+                widgets.HBox(
+                    [
+                        widgets.VBox(
+                            [
+                                widgets.HTML(f'<div style="{FONT}{heading}">The attempt</div>'),
+                                self.source,
+                                self.destination,
+                                self.port,
+                                self.credentials,
+                                self.user,
+                                self.password,
+                                self.mail_from,
+                                self.rcpt_to,
+                            ]
+                        ),
+                        widgets.VBox(
+                            [
+                                widgets.HTML(
+                                    f'<div style="{FONT}{heading}">Policies (switch any off)</div>'
+                                ),
+                                *self.switches.values(),
+                            ],
+                            layout=widgets.Layout(margin="0 0 0 16px"),
+                        ),
+                    ],
+                    layout=widgets.Layout(flex_flow="row wrap"),
+                ),
             ],
         )
         self.add_class("mailsec-op25b-lab")

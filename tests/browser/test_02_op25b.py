@@ -46,6 +46,8 @@ def test_op25b_lab_answers_in_the_browser(notebook, screenshot) -> None:
     verdict = lab.locator(".mailsec-op25b-verdict")
     expect(verdict).to_have_attribute("data-verdict", "dropped", timeout=20_000)
     expect(lab).to_contain_text("dropped by OP25B")
+    lab.locator(".mailsec-op25b-scenario").first.scroll_into_view_if_needed()
+    screenshot(page, "02-op25b-controls")
 
     # Pick another first server in the menu: through ISP A's own server the mail is delivered.
     isp_server = STANDARD_WORLD.host("isp-a-mail")
