@@ -25,6 +25,7 @@ from mailsec.op25b.rules import (
     SECTION_OP25B,
     Decision,
     Reply,
+    Ruling,
     auth_ruling,
     edge_ruling,
     mail_ruling,
@@ -321,7 +322,7 @@ class _Walk:
         self.leg(server, target, 25, None, leg + 1)
 
     @staticmethod
-    def _refusal(came_from: str, server: Host, port: int, ruling, leg: int) -> Hop:
+    def _refusal(came_from: str, server: Host, port: int, ruling: Ruling, leg: int) -> Hop:
         return Hop(
             came_from,
             server.id,

@@ -58,7 +58,7 @@ from mailsec.op25b.model import (
     World,
     check_address,
 )
-from mailsec.op25b.path import STORED, PathResult, Verdict, evaluate
+from mailsec.op25b.path import STORED, Hop, PathResult, Verdict, evaluate
 from mailsec.op25b.rules import Decision, auth_ruling, mail_ruling, rcpt_ruling
 
 __all__ = ["LoopbackMailServers", "Replay", "Session", "TranscriptLine", "mailbox_path"]
@@ -777,7 +777,7 @@ class LoopbackMailServers:
         client: Host,
         server: Host,
         port: int,
-        hop: Any,
+        hop: Hop,
         credentials: Credentials | None,
     ) -> Session:
         who = credentials.user if credentials else "(not logged in)"
