@@ -480,7 +480,10 @@ def test_inline_verify_of_unsigned_data(alice):
 def test_inline_text_signature(alice):
     message = openpgp.inline_sign(b"a\nb\n", alice, text=True, now=LATER)
     data, (check,) = openpgp.inline_verify(message, [alice.public], now=LATER)
-    assert data == b"a\nb\n" and check.mode == "text"
+    # Text literal data travels with CRLF line endings (RFC 4880 §5.9), as GnuPG expects.
+    assert data == b"a\r\nb\r\n" and check.mode == "text"
+    literal = next(p for p in openpgp.list_packets(message) if p.tag == 11)
+    assert literal.fields["format"] == "'t'" and literal.fields["data length"] == "6"
 
 
 # -- the packet lister ---------------------------------------------------------------------------------

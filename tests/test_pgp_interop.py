@@ -573,3 +573,21 @@ def test_session_key_from_sqop_opens_the_message_in_mailsec(sq_key, tmp_path):
     algorithm, key = session.read_text().strip().split(":")
     result = openpgp.decrypt(message, [], session_keys=[(int(algorithm), bytes.fromhex(key))])
     assert result.plaintext == TEXT
+
+
+@needs_gpg
+def test_gpg_verifies_mailsec_text_mode_inline_signature(gpg, keys):
+    message = openpgp.inline_sign(b"line one\nline two\n", keys["rsa3072"], text=True)
+    result = gpg("--decrypt", stdin=message)
+    assert f"VALIDSIG {keys['rsa3072'].fingerprint}" in result.stderr.decode()
+    assert result.stdout.replace(b"\r\n", b"\n") == b"line one\nline two\n"
+
+
+@needs_sqop
+def test_sqop_verifies_mailsec_text_mode_inline_signature(keys, tmp_path):
+    message = openpgp.inline_sign(b"line one\nline two\n", keys["ed25519"], text=True)
+    cert = write(tmp_path, "c", keys["ed25519"].public.to_bytes())
+    assert (
+        sqop("inline-verify", cert, stdin=message).stdout.replace(b"\r\n", b"\n")
+        == b"line one\nline two\n"
+    )

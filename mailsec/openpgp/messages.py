@@ -159,7 +159,10 @@ def _binary(data: bytes | str, what: str) -> bytes:
 
 def _literal_parts(data: bytes, *, text: bool, created: datetime) -> tuple[bytes, bytes]:
     """A Literal Data packet as (header, data): format, empty file name, date (RFC 4880 §5.9).
-    Kept in two parts so a large message is not copied only to be framed."""
+    Kept in two parts so a large message is not copied only to be framed. Text ("t") is stored
+    with CRLF line endings, as §5.9 asks; GnuPG hashes a text signature's data as stored."""
+    if text:
+        data = canonical_text(data)
     fields = (b"t" if text else b"b") + b"\x00" + int(created.timestamp()).to_bytes(4, "big")
     length = len(fields) + len(data)
     return bytes([0xC0 | PacketTag.LITERAL_DATA]) + encode_length(length) + fields, data
