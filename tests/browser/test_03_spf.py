@@ -70,3 +70,17 @@ def test_spf_lab_answers_in_the_browser(notebook, screenshot) -> None:
     )
     expect(limit).to_contain_text("over the limit")
     screenshot(page, "03-spf-limit")
+
+    # The spoofing lab: switch the bank's policy to ?all; the attacker gets neutral.
+    spoof = _scroll_to(page, ".mailsec-spf-spoofing-lab")
+    spoof.locator(".mailsec-spf-policy button", has_text="?all").click()
+    expect(spoof).to_contain_text("Received-SPF: neutral", timeout=10_000)
+    spoof.locator(".mailsec-spf-verdict").scroll_into_view_if_needed()
+    screenshot(page, "03-spf-spoofing")
+
+    # The blind-spots lab: the forged From: header passes SPF for the attacker's own domain.
+    blind = _scroll_to(page, ".mailsec-spf-blind-lab")
+    blind.locator(".mailsec-spf-situation button").nth(3).click()
+    expect(blind).to_contain_text("DIFFERENT domain", timeout=10_000)
+    expect(blind.locator(".mailsec-spf-verdict")).to_have_count(0)
+    screenshot(page, "03-spf-blind-spots")
