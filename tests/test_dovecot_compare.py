@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -34,6 +35,25 @@ MESSAGES = [
 ]
 TIMEOUT = 10
 QUOTA = 100 * 1024
+
+#: Messages with MIME structure for ENVELOPE, BODYSTRUCTURE and part sections.
+MIME_MESSAGES = [
+    b'From: Ann Example <ann@example.org>\nTo: bob@example.org, "Cy, Jr." <cy@example.net>\n'
+    b"Cc: dee@example.com\nSubject: Plain text\nDate: Mon, 23 Nov 2026 09:12:00 +0900\n"
+    b"Message-ID: <m1@example.org>\n\nHello\ntwo lines\n",
+    b"From: ann@example.org\nTo: bob@example.org\nSubject: =?UTF-8?B?44GT44KT44Gr44Gh44Gv?=\n"
+    b'MIME-Version: 1.0\nContent-Type: multipart/alternative; boundary="XYZ"\n\npreamble\n--XYZ\n'
+    b"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n"
+    b"caf=C3=A9\n--XYZ\nContent-Type: text/html; charset=utf-8\n\n<p>cafe</p>\n--XYZ--\nepilogue\n",
+    b"From: ann@example.org\nSubject: attach\nReply-To: other@example.org\n"
+    b"In-Reply-To: <m1@example.org>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b1\n\n"
+    b"--b1\nContent-Type: text/plain\n\nSee attached.\n--b1\n"
+    b'Content-Type: application/pdf; name="a.pdf"\nContent-Disposition: attachment; filename="a.pdf"\n'
+    b"Content-Transfer-Encoding: base64\nContent-ID: <pdf1>\nContent-Description: A file\n\n"
+    b"JVBERi0xLjQK\n--b1\nContent-Type: message/rfc822\n\nFrom: inner@example.org\n"
+    b"Subject: inner\n\ninner body\n--b1--\n",
+    b"Subject: no type, no from\n\nx",
+]
 
 
 class Wire:
@@ -219,3 +239,46 @@ def test_imap_replies_match_dovecot(both: tuple[MailServers, DovecotServers]) ->
     ours, dovecot = both
     mine, theirs = imap_script(ours.imap_port), imap_script(dovecot.imap_port)
     assert mine == theirs
+
+
+MIME_COMMANDS = [
+    b"a LOGIN alice secret",
+    b"b EXAMINE INBOX",
+    *(b"c%d FETCH %d (ENVELOPE BODYSTRUCTURE BODY)" % (i, i) for i in range(1, 5)),
+    b"d1 FETCH 2 (BODY.PEEK[1] BODY.PEEK[1.MIME] BODY.PEEK[2])",
+    b"d2 FETCH 3 (BODY.PEEK[3.HEADER] BODY.PEEK[3.TEXT] BODY.PEEK[3] BODY.PEEK[2.MIME])",
+    b"d3 FETCH 1 (BODY.PEEK[1] BODY.PEEK[TEXT])",
+    b"d4 FETCH 1 ALL",
+    b"d5 FETCH 3 (BODY.PEEK[4] BODY.PEEK[3.1])",
+    b"d6 FETCH 1 FULL",
+    b"d7 FETCH 3 (BODY.PEEK[3.HEADER.FIELDS (SUBJECT)] BODY.PEEK[1.MIME]<0.5>)",
+    b"d8 FETCH 1 BODY.PEEK[MIME]",
+    b"d9 FETCH 3 (BODY.PEEK[1.2.3])",
+    b"e1 LOGOUT",
+]
+
+
+def test_mime_structure_matches_dovecot(tmp_path: Path) -> None:
+    """RFC 3501 §7.4.2 ENVELOPE and BODYSTRUCTURE, §6.4.5 part sections: byte for byte as
+    Dovecot answers them, for a plain, a multipart/alternative and a multipart/mixed message
+    with an attachment and an attached message."""
+    ours = MailServers(maildir=tmp_path / "Maildir", user="alice", password="secret")
+    with ours, DovecotServers(user="alice", password="secret", messages=MIME_MESSAGES) as dovecot:
+        for data in MIME_MESSAGES:
+            ours.deliver(data)
+        results = []
+        for port in (ours.imap_port, dovecot.imap_port):
+            wire = Wire(port)
+            replies: list[bytes] = []
+            for command in MIME_COMMANDS:
+                replies.extend(wire.imap(command))
+            wire.close()
+            results.append(
+                [
+                    r
+                    for r in normalise(replies)
+                    if "CAPABILITY" not in r and "PERMANENTFLAGS" not in r
+                ]
+            )
+    assert results[0] == results[1]
+    assert any("BODYSTRUCTURE" in line for line in results[0])

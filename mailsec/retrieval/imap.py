@@ -5,11 +5,13 @@ an :class:`ImapResult`: the responses to send, and whether a literal must be rea
 touches a socket; :mod:`mailsec.retrieval.servers` is the thin asyncio shell around it.
 
 What is built: CAPABILITY, NOOP, LOGOUT, LOGIN, SELECT, EXAMINE, CREATE, LIST, LSUB, SUBSCRIBE,
-UNSUBSCRIBE, STATUS, APPEND, CHECK, CLOSE, EXPUNGE, SEARCH, FETCH, STORE, COPY, UID
-FETCH/STORE/SEARCH/COPY/EXPUNGE, GETQUOTAROOT, GETQUOTA, SETQUOTA (refused). Synchronising and
-non-synchronising literals (LITERAL+, RFC 7888). Not built: AUTHENTICATE, STARTTLS, IDLE,
-ENVELOPE, BODYSTRUCTURE, MIME part numbers in ``BODY[...]``, keywords (only system flags are
-stored), date search keys.
+UNSUBSCRIBE, STATUS, APPEND, CHECK, CLOSE, EXPUNGE, SEARCH, FETCH (FLAGS, UID, RFC822.SIZE,
+INTERNALDATE, ENVELOPE, BODY, BODYSTRUCTURE, RFC822*, ``BODY[...]`` and ``BODY.PEEK[...]`` with part
+numbers, HEADER, TEXT, MIME, HEADER.FIELDS[.NOT] and partial ``<start.length>``; FAST, ALL, FULL),
+STORE, COPY, UID FETCH/STORE/SEARCH/COPY/EXPUNGE, GETQUOTAROOT, GETQUOTA, SETQUOTA (refused).
+Synchronising and non-synchronising literals (LITERAL+, RFC 7888). Not built: AUTHENTICATE,
+STARTTLS, IDLE, keywords (only system flags are stored), date search keys, subscriptions (LSUB
+lists every folder).
 
 Several sessions share one :class:`~mailsec.retrieval.maildir.MailStore`. A session with a
 folder selected hears about other sessions' changes and reports them before its next tagged
@@ -24,6 +26,10 @@ beyond the mailbox, ``OK`` for STORE in a read-only mailbox, the quota root ``"U
 from __future__ import annotations
 
 import calendar
+import email.message
+import email.parser
+import email.policy
+import email.utils
 import enum
 import math
 import re
@@ -327,38 +333,283 @@ def header_value(header: bytes, name: str) -> str:
     return " ".join(b"".join(v).decode("utf-8", "replace").strip() for v in values)
 
 
+# -- MIME structure: ENVELOPE, BODYSTRUCTURE and part sections (RFC 3501 §6.4.5, §7.4.2) -------
+
+MAX_MIME_DEPTH = 20
+"""Nesting of multiparts and attached messages followed; deeper parts count as plain bodies."""
+
+
+@dataclass
+class _Part:
+    """One MIME entity of a message, with CRLF line ends."""
+
+    header: bytes
+    body: bytes
+    fields: email.message.Message
+    maintype: str
+    subtype: str
+    children: list[_Part] | None = None
+    """The parts of a multipart."""
+    message: _Part | None = None
+    """The encapsulated message of a message/rfc822 part."""
+
+
+def _parse_part(raw: bytes, default: str = "text/plain", depth: int = 0) -> _Part:
+    if raw.startswith(b"\r\n"):
+        header, body = b"\r\n", raw[2:]
+    else:
+        header, body = _split_header(raw)
+    fields = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(header)
+    fields.set_default_type(default)
+    maintype, subtype = fields.get_content_maintype(), fields.get_content_subtype()
+    part = _Part(header, body, fields, maintype, subtype)
+    if depth >= MAX_MIME_DEPTH:
+        return part
+    if maintype == "multipart":
+        boundary = fields.get_boundary()
+        if boundary:
+            child_default = "message/rfc822" if subtype == "digest" else "text/plain"
+            part.children = [
+                _parse_part(chunk, child_default, depth + 1)
+                for chunk in _split_multipart(body, boundary.encode("ascii", "replace"))
+            ]
+    elif (maintype, subtype) == ("message", "rfc822"):
+        part.message = _parse_part(body, "text/plain", depth + 1)
+    return part
+
+
+def _split_multipart(body: bytes, boundary: bytes) -> list[bytes]:
+    """The parts between the delimiter lines of a multipart body (RFC 2046 §5.1.1); the CRLF
+    before a delimiter belongs to the delimiter."""
+    delimiter = b"--" + boundary
+    if body.startswith(delimiter):
+        index = 0
+    else:
+        found = body.find(b"\r\n" + delimiter)
+        if found < 0:
+            return []
+        index = found + 2
+    parts: list[bytes] = []
+    while len(parts) < 10_000:
+        line_end = body.find(b"\r\n", index)
+        line = body[index : line_end if line_end >= 0 else len(body)]
+        if line.startswith(delimiter + b"--") or line_end < 0:
+            break
+        start = line_end + 2
+        if body.startswith(delimiter, start):
+            parts.append(b"")
+            index = start
+            continue
+        following = body.find(b"\r\n" + delimiter, start)
+        if following < 0:
+            parts.append(body[start:])
+            break
+        parts.append(body[start:following])
+        index = following + 2
+    return parts
+
+
+def _raw(value: str | None) -> bytes | None:
+    """A header value back as bytes, unfolded (the parser keeps 8-bit bytes as surrogates)."""
+    if value is None:
+        return None
+    return re.sub(r"\r?\n", "", str(value)).encode("ascii", "surrogateescape")
+
+
+def _nstring(value: bytes | str | None) -> bytes:
+    """NIL, a quoted string, or a literal for 8-bit text (RFC 3501 §9 nstring)."""
+    if value is None:
+        return b"NIL"
+    data = value.encode("utf-8", "surrogateescape") if isinstance(value, str) else value
+    if all(0x20 <= b < 0x7F for b in data):
+        return b'"' + data.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
+    return b"{%d}\r\n" % len(data) + data
+
+
+def _addresses(fields: email.message.Message, name: str) -> bytes | None:
+    values = fields.get_all(name)
+    if not values:
+        return None
+    out = []
+    for display, address in email.utils.getaddresses([str(v) for v in values]):
+        if not display and not address:
+            continue
+        mailbox_name, _, host = address.rpartition("@") if "@" in address else (address, "", "")
+        out.append(
+            b"("
+            + b" ".join(
+                (
+                    _nstring(_raw(display) or None),
+                    b"NIL",
+                    _nstring(_raw(mailbox_name) if mailbox_name else None),
+                    _nstring(_raw(host) if host else None),
+                )
+            )
+            + b")"
+        )
+    return b"(" + b"".join(out) + b")" if out else None
+
+
+def _envelope(part: _Part) -> bytes:
+    """The ENVELOPE of a message (RFC 3501 §7.4.2): date, subject, addresses, ids."""
+    fields = part.fields
+    sender = _addresses(fields, "From")
+    items = [
+        _nstring(_raw(fields.get("Date"))),
+        _nstring(_raw(fields.get("Subject"))),
+        sender or b"NIL",
+        _addresses(fields, "Sender") or sender or b"NIL",
+        _addresses(fields, "Reply-To") or sender or b"NIL",
+        _addresses(fields, "To") or b"NIL",
+        _addresses(fields, "Cc") or b"NIL",
+        _addresses(fields, "Bcc") or b"NIL",
+        _nstring(_raw(fields.get("In-Reply-To"))),
+        _nstring(_raw(fields.get("Message-ID"))),
+    ]
+    return b"(" + b" ".join(items) + b")"
+
+
+def _param_list(pairs: list[tuple[str, str]]) -> bytes:
+    if not pairs:
+        return b"NIL"
+    return b"(" + b" ".join(_nstring(k) + b" " + _nstring(v) for k, v in pairs) + b")"
+
+
+def _params(fields: email.message.Message, header: str = "content-type") -> list[tuple[str, str]]:
+    params = fields.get_params(header=header) or []
+    return [(key, email.utils.collapse_rfc2231_value(value)) for key, value in params[1:] if key]
+
+
+def _disposition(fields: email.message.Message) -> bytes:
+    value = fields.get("Content-Disposition")
+    if value is None:
+        return b"NIL"
+    kind = str(value).split(";", 1)[0].strip()
+    return b"(" + _nstring(kind) + b" " + _param_list(_params(fields, "content-disposition")) + b")"
+
+
+def _bodystructure(part: _Part, *, extended: bool) -> bytes:
+    """BODYSTRUCTURE (``extended``) or BODY (RFC 3501 §7.4.2) of one entity."""
+    fields = part.fields
+    if part.children is not None:
+        inner = b"".join(_bodystructure(c, extended=extended) for c in part.children)
+        out = b"(" + inner + b" " + _nstring(part.subtype)
+        if extended:
+            out += b" " + b" ".join(
+                (
+                    _param_list(_params(fields)),
+                    _disposition(fields),
+                    _nstring(_raw(fields.get("Content-Language"))),
+                    _nstring(_raw(fields.get("Content-Location"))),
+                )
+            )
+        return out + b")"
+    params = _params(fields)
+    if part.maintype == "text" and not params:
+        params = [("charset", "us-ascii")]
+    items = [
+        _nstring(part.maintype),
+        _nstring(part.subtype),
+        _param_list(params),
+        _nstring(_raw(fields.get("Content-ID"))),
+        _nstring(_raw(fields.get("Content-Description"))),
+        _nstring(_raw(fields.get("Content-Transfer-Encoding")) or b"7bit"),
+        str(len(part.body)).encode(),
+    ]
+    if part.maintype == "text":
+        items.append(str(part.body.count(b"\r\n")).encode())
+    elif part.message is not None:
+        items += [
+            _envelope(part.message),
+            _bodystructure(part.message, extended=extended),
+            str(part.body.count(b"\r\n")).encode(),
+        ]
+    if extended:
+        items += [
+            _nstring(_raw(fields.get("Content-MD5"))),
+            _disposition(fields),
+            _nstring(_raw(fields.get("Content-Language"))),
+            _nstring(_raw(fields.get("Content-Location"))),
+        ]
+    return b"(" + b" ".join(items) + b")"
+
+
+def _child(node: _Part, number: int) -> _Part | None:
+    """Part ``number`` of ``node`` (RFC 3501 §6.4.5 section numbering)."""
+    if node.message is not None:
+        node = node.message
+    if node.children is not None:
+        return node.children[number - 1] if 1 <= number <= len(node.children) else None
+    return node if number == 1 else None
+
+
+def _part_section(data: bytes, path: tuple[int, ...], spec: str, fields: tuple[str, ...]) -> bytes:
+    """The octets of ``BODY[path.spec]``; a part that does not exist is empty (as Dovecot)."""
+    node: _Part | None = _parse_part(data)
+    for number in path:
+        assert node is not None
+        node = _child(node, number)
+        if node is None:
+            return b""
+    assert node is not None
+    if spec == "MIME":
+        return node.header
+    if not spec:
+        return node.body
+    target = node.message if node.message is not None and path else node
+    if spec == "HEADER":
+        return target.header
+    if spec == "TEXT":
+        return target.body
+    return _header_fields(target.header, fields, keep=spec == "HEADER.FIELDS")
+
+
 # -- FETCH items -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class _FetchItem:
     name: str
-    """FLAGS, UID, RFC822.SIZE, INTERNALDATE, BODY (a section), RFC822, RFC822.HEADER, RFC822.TEXT."""
+    """FLAGS, UID, RFC822.SIZE, INTERNALDATE, ENVELOPE, BODYSTRUCTURE, BODY (the structure) or
+    SECTION (``BODY[...]``, also RFC822, RFC822.HEADER and RFC822.TEXT)."""
     section: str = ""
+    """HEADER, TEXT, MIME, HEADER.FIELDS, HEADER.FIELDS.NOT or empty."""
     fields: tuple[str, ...] = ()
     peek: bool = True
     partial: tuple[int, int] | None = None
     label: str = ""
     """How the item is named in the response."""
+    path: tuple[int, ...] = ()
+    """The part number (``1.2`` is ``(1, 2)``); empty for the whole message."""
 
 
 _SECTION = re.compile(r"^(BODY|BODY\.PEEK)\[([^\]]*)\](?:<(\d+)\.(\d+)>)?$", re.IGNORECASE)
-_FIELDS = re.compile(r"^(HEADER\.FIELDS(?:\.NOT)?) \(([^()]*)\)$", re.IGNORECASE)
+_SPEC = re.compile(
+    r"^(?:((?:[1-9]\d{0,8}\.)*[1-9]\d{0,8})(?:\.|$))?"
+    r"(HEADER\.FIELDS\.NOT \(([^()]*)\)|HEADER\.FIELDS \(([^()]*)\)|HEADER|TEXT|MIME)?$",
+    re.IGNORECASE,
+)
 
 
 def _fetch_item(token: object) -> list[_FetchItem]:
     if not isinstance(token, Atom):
         raise _Bad("Invalid fetch attribute")
     word = token.upper()
+    fast = [_FetchItem("FLAGS"), _FetchItem("INTERNALDATE"), _FetchItem("RFC822.SIZE")]
     simple = {
         "FLAGS": [_FetchItem("FLAGS")],
         "UID": [_FetchItem("UID")],
         "RFC822.SIZE": [_FetchItem("RFC822.SIZE")],
         "INTERNALDATE": [_FetchItem("INTERNALDATE")],
-        "FAST": [_FetchItem("FLAGS"), _FetchItem("INTERNALDATE"), _FetchItem("RFC822.SIZE")],
-        "RFC822": [_FetchItem("BODY", "", peek=False, label="RFC822")],
-        "RFC822.HEADER": [_FetchItem("BODY", "HEADER", label="RFC822.HEADER")],
-        "RFC822.TEXT": [_FetchItem("BODY", "TEXT", peek=False, label="RFC822.TEXT")],
+        "ENVELOPE": [_FetchItem("ENVELOPE")],
+        "BODYSTRUCTURE": [_FetchItem("BODYSTRUCTURE")],
+        "BODY": [_FetchItem("BODY")],
+        "FAST": fast,
+        "ALL": [*fast, _FetchItem("ENVELOPE")],
+        "FULL": [*fast, _FetchItem("ENVELOPE"), _FetchItem("BODY")],
+        "RFC822": [_FetchItem("SECTION", "", peek=False, label="RFC822")],
+        "RFC822.HEADER": [_FetchItem("SECTION", "HEADER", label="RFC822.HEADER")],
+        "RFC822.TEXT": [_FetchItem("SECTION", "TEXT", peek=False, label="RFC822.TEXT")],
     }
     if word in simple:
         return simple[word]
@@ -366,32 +617,34 @@ def _fetch_item(token: object) -> list[_FetchItem]:
     if not match:
         raise _Bad(f"Unknown parameter: {token}")
     kind, section, start, length = match.groups()
-    peek = kind.upper() == "BODY.PEEK"
-    upper = section.upper()
+    spec_match = _SPEC.match(section)
+    if not spec_match or (section and not any(spec_match.groups())):
+        raise _Bad("Invalid BODY[..] section")
+    numbers, spec_text, not_fields, fields_text = spec_match.groups()
+    path = tuple(int(n) for n in numbers.split(".")) if numbers else ()
     fields: tuple[str, ...] = ()
-    if upper in ("", "HEADER", "TEXT"):
-        section = upper
-    else:
-        fmatch = _FIELDS.match(section)
-        if not fmatch:
-            raise _Bad(
-                f"Invalid section: {section} (this server knows [], [HEADER], [TEXT] and [HEADER.FIELDS (...)])"
-            )
-        fields = tuple(fmatch.group(2).split())
-        if not fields:
-            raise _Bad("Empty header field list")
-        section = f"{fmatch.group(1).upper()} ({' '.join(f.upper() for f in fields)})"
-    partial = None
-    if start is not None:
-        partial = (int(start), int(length))
-    label = f"BODY[{section}]" + (f"<{start}>" if start is not None else "")
-    return [_FetchItem("BODY", section, fields, peek, partial, label)]
+    spec = ""
+    if spec_text:
+        spec = spec_text.split(" ", 1)[0].upper()
+        field_list = not_fields if not_fields is not None else fields_text
+        if field_list is not None:
+            fields = tuple(field_list.split())
+            if not fields:
+                raise _Bad("Empty header field list")
+    if spec == "MIME" and not path:
+        raise _Bad("Invalid BODY[..] section")
+    shown = ".".join(map(str, path))
+    if spec:
+        shown = f"{shown}.{spec}" if shown else spec
+        if fields:
+            shown += f" ({' '.join(f.upper() for f in fields)})"
+    partial = (int(start), int(length)) if start is not None else None
+    label = f"BODY[{shown}]" + (f"<{start}>" if start is not None else "")
+    return [_FetchItem("SECTION", spec, fields, kind.upper() == "BODY.PEEK", partial, label, path)]
 
 
 def _parse_fetch_items(token: object) -> list[_FetchItem]:
     tokens = token if isinstance(token, list) else [token]
-    if isinstance(token, Atom) and token.upper() == "ALL":
-        raise _Bad("Unknown parameter: ALL (ENVELOPE is not supported; ask for FAST)")
     items: list[_FetchItem] = []
     for t in tokens:
         items.extend(_fetch_item(t))
@@ -1053,6 +1306,7 @@ class ImapSession:
                 continue
             parts: list[bytes] = []
             data: bytes | None = None
+            structure: _Part | None = None
             set_seen = False
             for item in items:
                 if item.name == "FLAGS":
@@ -1070,6 +1324,19 @@ class ImapSession:
                         except KeyError:
                             missing = True
                             break
+                    if item.name != "SECTION":
+                        if structure is None:
+                            structure = _parse_part(data)
+                        if item.name == "ENVELOPE":
+                            parts.append(b"ENVELOPE " + _envelope(structure))
+                        else:
+                            extended = item.name == "BODYSTRUCTURE"
+                            parts.append(
+                                item.name.encode()
+                                + b" "
+                                + _bodystructure(structure, extended=extended)
+                            )
+                        continue
                     body = self._section(data, item)
                     parts.append(f"{item.label} {{{len(body)}}}\r\n".encode() + body)
                     set_seen = set_seen or not item.peek
@@ -1086,17 +1353,18 @@ class ImapSession:
 
     @staticmethod
     def _section(data: bytes, item: _FetchItem) -> bytes:
-        header, text = _split_header(data)
-        if item.section == "":
-            body = data
-        elif item.section == "HEADER":
-            body = header
-        elif item.section == "TEXT":
-            body = text
+        if item.path:
+            body = _part_section(data, item.path, item.section, item.fields)
         else:
-            body = _header_fields(
-                header, item.fields, keep=not item.section.startswith("HEADER.FIELDS.NOT")
-            )
+            header, text = _split_header(data)
+            if item.section == "":
+                body = data
+            elif item.section == "HEADER":
+                body = header
+            elif item.section == "TEXT":
+                body = text
+            else:
+                body = _header_fields(header, item.fields, keep=item.section == "HEADER.FIELDS")
         if item.partial is not None:
             start, length = item.partial
             body = body[start : start + length]
