@@ -591,3 +591,48 @@ def test_sqop_verifies_mailsec_text_mode_inline_signature(keys, tmp_path):
         sqop("inline-verify", cert, stdin=message).stdout.replace(b"\r\n", b"\n")
         == b"line one\nline two\n"
     )
+
+
+@needs_gpg
+def test_gpg_reads_mailsec_text_mode_signed_and_encrypted(gpg, keys):
+    message = openpgp.encrypt(
+        b"a\nb\n", [keys["rsa3072"].public], sign_with=[keys["ed25519"]], text=True
+    )
+    result = gpg("--decrypt", stdin=message)
+    assert f"VALIDSIG {keys['ed25519'].fingerprint}" in result.stderr.decode()
+    assert result.stdout.replace(b"\r\n", b"\n") == b"a\nb\n"
+
+
+@needs_sqop
+def test_sqop_reads_mailsec_text_mode_signed_and_encrypted(keys, tmp_path):
+    message = openpgp.encrypt(
+        b"a\nb\n", [keys["rsa3072"].public], sign_with=[keys["ed25519"]], text=True
+    )
+    key = write(tmp_path, "k", keys["rsa3072"].to_bytes())
+    cert = write(tmp_path, "c", keys["ed25519"].public.to_bytes())
+    out = tmp_path / "v"
+    plain = sqop(
+        "decrypt", "--verify-with", cert, "--verifications-out", str(out), key, stdin=message
+    )
+    assert plain.stdout.replace(b"\r\n", b"\n") == b"a\nb\n"
+    assert keys["ed25519"].fingerprint in out.read_text()
+
+
+@needs_gpg
+def test_mailsec_reads_gpg_text_mode_inline_signature(gpg):
+    message = gpg("--sign", "--textmode", "-u", gpg.keys["nistp256"], stdin=b"a\nb\n").stdout
+    data, (check,) = openpgp.inline_verify(message, [gpg_cert(gpg, "nistp256")])
+    assert check.valid and check.mode == "text" and data.replace(b"\r\n", b"\n") == b"a\nb\n"
+
+
+@needs_gpg
+def test_gpg_checks_mailsec_certification(gpg, keys):
+    # A third-party certification (RFC 4880 §5.2.1, 0x10) made by mailsec, checked by gpg.
+    gpg("--quick-gen-key", "Certified <certified@tool.example>", "ed25519", "sign", "never")
+    fingerprint = gpg.fingerprint("certified@tool.example")
+    cert = openpgp.read_cert(gpg("--export", fingerprint).stdout)
+    signed = openpgp.certify(keys["rsa3072"], cert, "Certified <certified@tool.example>")
+    gpg("--import", stdin=signed.to_bytes())
+    listing = gpg("--with-colons", "--check-sigs", fingerprint).stdout.decode()
+    lines = [line for line in listing.splitlines() if line.startswith("sig:")]
+    assert any(line.startswith("sig:!:") and keys["rsa3072"].key_id in line for line in lines)
