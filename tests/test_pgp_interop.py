@@ -636,3 +636,23 @@ def test_gpg_checks_mailsec_certification(gpg, keys):
     listing = gpg("--with-colons", "--check-sigs", fingerprint).stdout.decode()
     lines = [line for line in listing.splitlines() if line.startswith("sig:")]
     assert any(line.startswith("sig:!:") and keys["rsa3072"].key_id in line for line in lines)
+
+
+@needs_gpg
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--throw-keyids"],  # wildcard key ID 0 in the PKESK (RFC 4880 §5.1)
+        ["--compress-algo", "bzip2"],
+        ["--compress-algo", "none"],
+        ["--cipher-algo", "AES128"],
+        ["--armor", "--textmode"],
+    ],
+)
+def test_mailsec_decrypts_gpg_message_variants(gpg, keys, options):
+    recipient = keys["ed25519"]
+    message = gpg(
+        "--encrypt", *options, "-r", gpg.keys["rsa3072"], "-r", recipient.fingerprint, stdin=TEXT
+    ).stdout
+    result = openpgp.decrypt(message, [recipient])
+    assert result.plaintext.replace(b"\r\n", b"\n") == TEXT
