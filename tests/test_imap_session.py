@@ -194,3 +194,51 @@ def test_any_input_never_raises_and_never_loses_mail(store: MailStore, lines: li
             break
     s.connection_lost()
     assert len(store.inbox.messages) == 3
+
+
+def test_bodystructure_of_a_plain_message(store: MailStore) -> None:
+    """RFC 3501 §7.4.2: a text part has type, subtype, parameters, id, description, encoding,
+    size and lines; defaults text/plain; charset=us-ascii and 7bit (RFC 2045 §5.2, §6.1)."""
+    s = selected(store)
+    reply = run(s, b"f FETCH 1 (BODYSTRUCTURE ENVELOPE)")
+    assert reply[0] == (
+        b'* 1 FETCH (BODYSTRUCTURE ("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 12 1 '
+        b'NIL NIL NIL NIL) ENVELOPE (NIL "one" ((NIL NIL "ann" "example.org")) '
+        b'((NIL NIL "ann" "example.org")) ((NIL NIL "ann" "example.org")) NIL NIL NIL NIL NIL))\r\n'
+    )
+
+
+def test_deeply_nested_multiparts_are_bounded(store: MailStore) -> None:
+    """A message nesting multiparts a hundred deep is answered (the parser stops at
+    MAX_MIME_DEPTH levels), without exhausting the stack."""
+    body = b"".join(
+        b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (i, i)
+        for i in range(100)
+    )
+    s = selected(store)
+    s.feed(b"a APPEND INBOX {%d+}" % (len(body) + 20))
+    s.feed_literal(b"Subject: bomb\r\n" + body + b"x" * 5)
+    assert s.feed(b"").responses[-1].startswith(b"a OK")
+    result = run(s, b"b FETCH 4 (BODYSTRUCTURE BODY.PEEK[1.1.1.1])")
+    assert result[-1] == b"b OK Fetch completed.\r\n"
+    assert s.internal_errors == 0
+
+
+@settings(
+    max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None
+)
+@given(
+    st.binary(min_size=1, max_size=400),
+    st.sampled_from(["BODYSTRUCTURE", "ENVELOPE", "BODY.PEEK[1.MIME]", "BODY.PEEK[2.1]"]),
+)
+def test_any_message_gets_a_structure(store: MailStore, message: bytes, item: str) -> None:
+    """Whatever bytes a message holds, FETCH of its structure answers OK."""
+    s = selected(store)
+    s.feed(b"a APPEND INBOX {%d+}" % len(message))
+    s.feed_literal(message)
+    assert s.feed(b"").responses[-1].startswith(b"a OK")
+    result = run(s, b"b FETCH * (%s)" % item.encode())
+    assert result[-1] == b"b OK Fetch completed.\r\n"
+    assert s.internal_errors == 0
+    s.connection_lost()
+    store.inbox.expunge([max(store.inbox.messages)])
