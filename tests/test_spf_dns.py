@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import dns.resolver
 import pytest
 from dnsserver import DnsServer
+from test_spf_rfc7208 import SUITES, run
 
 from mailsec.spf import DnspythonSource, DnsStatus, ZoneResolver, check
 
@@ -199,3 +200,13 @@ def test_command_line_with_a_nameserver(
     status = main(["spf", "lint", "example.org", "--nameserver", f"127.0.0.1:{server.port}"])
     assert status == 0
     assert "DNS lookups needed: 3 of 10" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("name", "zone", "cases"), SUITES, ids=[s[0] for s in SUITES])
+def test_rfc7208_cases_through_a_real_dns_server(
+    name: str, zone: ZoneResolver, cases: list
+) -> None:
+    # The same RFC 7208 cases as tests/test_spf_rfc7208.py, now over UDP/TCP on 127.0.0.1 with a
+    # dnspython Resolver, as the outside conformance suite runs them; TIMEOUT names never answer.
+    with DnsServer(zone.text, silent=sorted(zone.timeouts)) as srv:
+        run(srv.resolver(timeout=0.1, lifetime=0.3), cases)
