@@ -613,3 +613,15 @@ def test_malformed_cleartext(alice, change, message):
 def test_clearsign_needs_utf8(alice):
     with pytest.raises(InputError, match="UTF-8"):
         openpgp.clearsign(b"\xff\xfe", alice, now=LATER)
+
+
+def test_critical_notation_invalidates_the_signature(alice):
+    # RFC 4880 §5.2.3.16: a critical notation the reader does not understand makes it invalid.
+    notation = (
+        b"\x80\x00\x00\x00" + (4).to_bytes(2, "big") + (1).to_bytes(2, "big") + b"test" + b"x"
+    )
+    critical = _hand_signature(alice, hashed=[Subpacket(20, notation, critical=True)])
+    with pytest.raises(VerificationError, match="critical subpackets"):
+        openpgp.verify(b"data", critical, [alice.public], now=LATER)
+    informative = _hand_signature(alice, hashed=[Subpacket(20, notation)])
+    assert openpgp.verify(b"data", informative, [alice.public], now=LATER)[0].valid

@@ -51,8 +51,10 @@ class SubpacketType:
     EMBEDDED_SIGNATURE = 32
     ISSUER_FINGERPRINT = 33
 
-    #: Types whose meaning mailsec understands, so a "critical" bit on them is fine (§5.2.3.1).
-    KNOWN = frozenset({2, 3, 9, 11, 16, 20, 21, 22, 23, 25, 27, 29, 30, 32, 33})
+    #: Types whose meaning mailsec understands (or which only inform), so a "critical" bit on them
+    #: is fine (RFC 4880 §5.2.3.1). Notations (20) are not among them: a critical notation names
+    #: something the reader must understand, and mailsec understands none.
+    KNOWN = frozenset({2, 3, 4, 7, 9, 11, 16, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 32, 33})
 
 
 @dataclass(frozen=True)
