@@ -181,7 +181,7 @@ def test_offline_status_and_pending_changes_are_in_words():
 def test_quota_bar_states_its_numbers():
     r = run(get_scenario("mailbox-full"), client=ImapSettings(), clock=clock)
     words = text(step_view(r.steps[3]))
-    assert "Quota used: 90 KB of 100 KB (90%)" in words
+    assert "Quota used: 90 KB of 100 KB (90%) — nearly full" in words
 
 
 def test_explanation_lists_the_rfc_sections():

@@ -150,7 +150,7 @@ class DevicesLab(Lab):
             value="temporary",
             description="When full, the server answers:",
             style=_STYLE,
-            layout=widgets.Layout(width="560px"),
+            layout=widgets.Layout(width="640px"),
         )
         self.full_reply.add_class("mailsec-retrieval-full-reply")
         self.quota = widgets.IntSlider(
@@ -230,7 +230,8 @@ class DevicesLab(Lab):
                 self.protocol,
                 widgets.HBox([self.leave_copy, self.remove_after, self.remove_deleted]),
                 self.expunge,
-                widgets.HBox([self.quota, self.full_reply]),
+                self.quota,
+                self.full_reply,
                 widgets.HBox([self.device_count, self.storage]),
             ]
         )

@@ -55,7 +55,15 @@ def _bar(used: int, total: int, label: str) -> str:
     over = used > total
     outcome = Outcome.FAIL if over or share >= 90 else Outcome.WARN if share >= 70 else Outcome.OK
     fg = OUTCOME_COLOURS[outcome][1]
-    word = " — over the limit" if over else " — full" if share >= 100 else ""
+    word = (
+        " — over the limit"
+        if over
+        else " — full"
+        if share >= 100
+        else " — nearly full"
+        if share >= 90
+        else ""
+    )
     pct = f"{share}%" if total > 0 else "no space"
     return (
         f'<div style="margin:2px 0 6px">'
