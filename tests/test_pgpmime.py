@@ -314,3 +314,19 @@ def test_damaged_mail_gives_a_mailsec_error_or_a_result(
         and result.text is not None
     ):
         assert result.text == TEXT
+
+
+def test_outer_headers_get_a_date_and_message_id(alice) -> None:
+    """RFC 5322 §3.6: a message with a From field gets Date and Message-ID."""
+    message = sign_message(TEXT, alice, headers=HEADERS, now=NOW)
+    assert message["Date"] == "Sun, 01 Nov 2026 09:00:00 +0000"
+    assert message["Message-ID"].endswith("@example.org>")
+
+
+def test_eight_bit_entity_is_refused(bob) -> None:
+    from email.message import EmailMessage
+
+    entity = EmailMessage()
+    entity.set_content("Grüße\n", cte="8bit")
+    with pytest.raises(InputError, match="contains 8-bit data; RFC 3156 §3 asks for 7-bit"):
+        encrypt_message(entity, [bob.public])

@@ -28,7 +28,7 @@ import enum
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from email.message import EmailMessage, Message
 from email.utils import format_datetime, make_msgid
 from typing import Any
@@ -157,8 +157,8 @@ def _entity_bytes(entity: EmailMessage) -> bytes:
         data.decode("ascii")
     except UnicodeDecodeError:
         raise InputError(
-            "The part to sign contains 8-bit data; RFC 3156 §3 asks for 7-bit data. Use a "
-            "quoted-printable or base64 Content-Transfer-Encoding."
+            "The MIME entity to protect contains 8-bit data; RFC 3156 §3 asks for 7-bit data. "
+            "Use a quoted-printable or base64 Content-Transfer-Encoding."
         ) from None
     return canonicalize(data)
 
@@ -169,8 +169,8 @@ def _outer(
     outer = EmailMessage(policy=POLICY)
     for name, value in headers.items():
         outer[name] = value
-    if "Date" not in outer and now is not None:
-        outer["Date"] = format_datetime(now)
+    if "Date" not in outer and "From" in outer:  # RFC 5322 §3.6: a message has a Date
+        outer["Date"] = format_datetime(now or datetime.now(timezone.utc))
     if "Message-ID" not in outer and "From" in outer:
         domain = str(outer["From"]).rpartition("@")[2].rstrip(">") or "example.org"
         outer["Message-ID"] = make_msgid(domain=domain)
