@@ -20,6 +20,7 @@ of the package can stay algorithm-neutral.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -141,7 +142,7 @@ class KeyMaterial:
 
     # -- identity --------------------------------------------------------------------------------
 
-    @property
+    @functools.cached_property
     def fingerprint_bytes(self) -> bytes:
         """SHA-1 over 0x99, two-octet length and the public body (RFC 4880 §12.2)."""
         return hashlib.sha1(self.hash_prefix()).digest()
