@@ -1857,8 +1857,47 @@ def test_whole_check_is_bounded_in_time_4_6_4() -> None:
     assert "20 seconds" in (outcome.problem or "")
 
 
+# -- cases from implementation bugs (openspf suite) -----------------------------------------------
+
+BUGS = zone(
+    r"""
+example.org. TXT "v=spf1 mx redirect=_spf.example.com"
+example.org. MX 10 smtp.example.org.
+example.org. MX 10 smtp1.example.com.
+smtp.example.org. A 198.51.100.2
+smtp.example.org. AAAA 2001:db8:ff0:100::3
+smtp1.example.com. A 192.0.2.26
+smtp1.example.com. AAAA 2001:db8:ff0:200::2
+2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.0.F.F.0.8.B.D.0.1.0.0.2.ip6.arpa. PTR smtp6-v.fe.example.org.
+smtp6-v.fe.example.org. AAAA 2001:db8:ff0:100::2
+_spf.example.com. TXT "v=spf1 ptr:fe.example.org ptr:sgp.example.com exp=_expspf.example.org -all"
+_expspf.example.org. TXT "Sender domain not allowed from this host. Please see http://www.openspf.org/Why?s=mfrom&id=%{S}&ip=%{C}&r=%{R}"
+"""
+)
+
+IMPLEMENTATION_BUGS_CASES = [
+    # mx finds nothing for this IPv6 client, redirect= then validates its PTR name (§5.5).
+    ("bytes-bug", "5.4/4", "2001:db8:ff0:100::2", "test@example.org", "example.org", "pass"),
+    (
+        "bytes-bug-fail-with-exp",
+        "6.2",
+        "2001:db8:ff0:100::9",
+        "test@example.org",
+        "example.org",
+        "fail",
+        "Sender domain not allowed from this host. Please see "
+        "http://www.openspf.org/Why?s=mfrom&id=test%40example.org&ip=2001%3Adb8%3Aff0%3A100%3A%3A9&r=mx.test",
+    ),
+]
+
+
+def test_implementation_bug_cases() -> None:
+    run(BUGS, IMPLEMENTATION_BUGS_CASES)
+
+
 #: Every (test name, zone, cases) above, for running the same cases through a real DNS server.
 SUITES = [
+    ("test_implementation_bug_cases", BUGS, IMPLEMENTATION_BUGS_CASES),
     (
         "test_initial_processing_domain_validation_4_3",
         INITIAL,
