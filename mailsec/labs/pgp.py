@@ -638,6 +638,14 @@ class GnupgExchange:
     steps: Trace = ()
 
 
+def _gpg_missing(what: str) -> Step:
+    return Step(
+        f"GnuPG (gpg) is not installed here, so this {what} was not run. Install the "
+        "Debian/Ubuntu package 'gnupg' (Binder's environment has it) and run the cell again.",
+        Outcome.WARN,
+    )
+
+
 def exchange_with_gnupg(
     alice: openpgp.SecretKey,
     bob: openpgp.SecretKey,
@@ -655,18 +663,7 @@ def exchange_with_gnupg(
     """
     binary = shutil.which(gpg or "gpg")
     if not binary:
-        return GnupgExchange(
-            False,
-            "",
-            steps=(
-                Step(
-                    "GnuPG (gpg) is not installed here, so this exchange was not run. Install "
-                    "the Debian/Ubuntu package 'gnupg' (Binder's environment has it) and run "
-                    "the cell again.",
-                    Outcome.WARN,
-                ),
-            ),
-        )
+        return GnupgExchange(False, "", steps=(_gpg_missing("exchange"),))
     runs: list[GpgRun] = []
     steps: list[Step] = []
     root = Path(tempfile.mkdtemp(prefix="mailsec-gpg-"))
@@ -787,14 +784,6 @@ class GnupgTrustCheck:
         return self.available and all(model is gnupg for _name, model, gnupg in self.rows)
 
 
-def _gpg_missing() -> Step:
-    return Step(
-        "GnuPG (gpg) is not installed here, so this check was not run. Install the Debian/Ubuntu "
-        "package 'gnupg' (Binder's environment has it) and run the cell again.",
-        Outcome.WARN,
-    )
-
-
 def gnupg_trust_check(
     web: WebOfTrust,
     policy: TrustPolicy | None = None,
@@ -815,7 +804,7 @@ def gnupg_trust_check(
     model = evaluate(web, policy)
     binary = shutil.which(gpg or "gpg")
     if not binary:
-        return GnupgTrustCheck(False, steps=(_gpg_missing(),))
+        return GnupgTrustCheck(False, steps=(_gpg_missing("check"),))
     root = Path(tempfile.mkdtemp(prefix="mailsec-wot-"))
     home = root / "home"
     home.mkdir(mode=0o700)
