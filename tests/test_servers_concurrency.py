@@ -155,3 +155,24 @@ def test_transcripts_are_in_order(servers: MailServers) -> None:
         pop.quit()
     starts = [t.started for t in servers.transcripts]
     assert starts == sorted(starts) and len(starts) == 3
+
+
+def test_uids_survive_a_list_line_cut_short_by_a_crash(tmp_path: Path) -> None:
+    """RFC 3501 §2.3.1.1: UIDs must not change; a damaged last line keeps the other UIDs and the
+    UIDVALIDITY, and no message is lost (the damaged one is numbered again from UIDNEXT)."""
+    maildir = tmp_path / "M"
+    with MailServers(maildir=maildir, user="alice", password="secret") as servers:
+        for i in range(3):
+            servers.deliver(f"Subject: m{i}\n\nbody\n".encode())
+    uidlist = maildir / "mailsec-uidlist"
+    text = uidlist.read_text()
+    validity = text.split()[1]
+    uidlist.write_text(text[: text.rindex(" ")])  # the last entry loses its key
+    with MailServers(maildir=maildir, user="alice", password="secret") as servers:
+        client = imaplib.IMAP4(servers.host, servers.imap_port, timeout=TIMEOUT)
+        client.login("alice", "secret")
+        client.select("INBOX")
+        assert client.uid("SEARCH", "ALL")[1] == [b"1 2 3"]
+        assert client.search(None, "SUBJECT", "m2")[1] == [b"3"]
+        assert client.untagged_responses["UIDVALIDITY"] == [validity.encode()]
+        client.logout()

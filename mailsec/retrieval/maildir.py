@@ -162,17 +162,11 @@ class Folder:
     def _load(self) -> None:
         path = self.path / UIDLIST
         try:
-            lines = path.read_text("ascii").splitlines()
+            lines = path.read_text("ascii", errors="replace").splitlines()
             version, validity, nextuid = lines[0].split()
             if version != "1":
                 raise ValueError(version)
             self.uidvalidity, self.uidnext = int(validity), int(nextuid)
-            for line in lines[1:]:
-                uid, size, date, key = line.split(" ", 3)
-                self.messages[int(uid)] = StoredMessage(
-                    int(uid), key, "", "", int(size), float(date)
-                )
-                self.uidnext = max(self.uidnext, int(uid) + 1)
         except (OSError, ValueError, IndexError):
             # No list yet, or an unreadable one: number the messages afresh with a new
             # UIDVALIDITY, which tells clients to forget the old numbers (RFC 3501 §2.3.1.1).
@@ -180,6 +174,19 @@ class Folder:
             self.uidvalidity = self.store.new_uidvalidity()
             self.uidnext = 1
             self._rewrite_uidlist()
+            return
+        for line in lines[1:]:
+            try:
+                uid, size, date, key = line.split(" ", 3)
+                entry = StoredMessage(int(uid), key, "", "", int(size), float(date))
+            except ValueError:
+                # A line cut short by a crash: its message gets a new UID when the folder is
+                # read; the others keep theirs.
+                continue
+            self.messages[entry.uid] = entry
+            self.uidnext = max(self.uidnext, entry.uid + 1)
+        # Entries appended later have higher UIDs, but a damaged file could be out of order.
+        self.messages = dict(sorted(self.messages.items()))
 
     def _entry(self, msg: StoredMessage) -> str:
         return f"{msg.uid} {msg.size} {msg.internaldate:.3f} {msg.key}\n"
