@@ -199,6 +199,7 @@ _IP4 = re.compile(
 )
 _NAMES = ", ".join(k.value for k in MechanismKind)
 _KINDS = {k.value: k for k in MechanismKind}
+_PLAIN = re.compile(r"[!-~]+\Z")
 _QUALIFIERS = {q.value: q for q in Qualifier}
 _NOT_ASCII = re.compile(r"[^\x00-\x7e]")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
@@ -213,12 +214,15 @@ def parse_domain_spec(record: str, text: str, position: int, what: str) -> Macro
     """Parse a domain-spec (§7.1): a macro string ending in a macro or ``.toplabel[.]``."""
     if not text:
         raise SpfSyntaxError(record, position, f"{what} needs a domain name after it")
-    try:
-        spec = parse_macro_string(text, offset=position)
-    except MacroError as exc:
-        raise SpfSyntaxError(record, exc.position, exc.reason) from None
-    if spec.ends_with_macro:
-        return spec
+    if "%" not in text and _PLAIN.match(text):
+        spec = MacroString(text, (text,))  # the common case: no macros at all
+    else:
+        try:
+            spec = parse_macro_string(text, offset=position)
+        except MacroError as exc:
+            raise SpfSyntaxError(record, exc.position, exc.reason) from None
+        if spec.ends_with_macro:
+            return spec
     tail = spec.literal_tail()
     if tail.endswith("."):
         tail = tail[:-1]
@@ -287,15 +291,18 @@ def _parse_mechanism(record: str, term: str, pos: int) -> Mechanism:
             reason = f"{name!r} is not a mechanism SPF knows ({_NAMES})"
         raise SpfSyntaxError(record, body_pos, reason)
 
-    def make(**kw: object) -> Mechanism:
+    lookup = kind in DNS_MECHANISMS
+
+    def make(
+        domain_spec: MacroString | None = None,
+        cidr4: int | None = None,
+        cidr6: int | None = None,
+        network_int: int | None = None,
+        prefix: int | None = None,
+    ) -> Mechanism:
         return Mechanism(
-            qualifier=qualifier,
-            kind=kind,
-            text=term,
-            position=pos,
-            lookup=kind in DNS_MECHANISMS,
-            **kw,
-        )  # type: ignore[arg-type]
+            qualifier, kind, term, pos, domain_spec, cidr4, cidr6, network_int, prefix, lookup
+        )
 
     if kind is MechanismKind.ALL:
         if rest:
