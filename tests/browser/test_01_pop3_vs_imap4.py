@@ -1,5 +1,6 @@
 """Chapter 01 in a real browser: run all cells, switch the devices lab from POP3 to IMAP4 and step
-back through the timeline; the laptop's mailbox and the explanation change."""
+back through the timeline; the laptop's mailbox and the explanation change. The wire lab shows a
+real POP3 conversation."""
 
 from __future__ import annotations
 
@@ -47,7 +48,12 @@ def test_devices_lab_answers_in_the_browser(notebook, screenshot) -> None:
     expect(lab).to_contain_text("Step 7", timeout=30_000)
     expect(lab.locator(".mailsec-server")).to_contain_text("− REMOVED")
 
-    lab.scroll_into_view_if_needed()
-    page.mouse.wheel(0, 500)
+    # The wire lab further down has run its first real POP3 session.
+    wire = page.locator(".mailsec-wire-lab").first
+    expect(wire).to_contain_text("+OK mailsec POP3 server ready", timeout=30_000)
+
+    # Show the step buttons, the server and the devices, and the start of the explanation.
+    lab.locator(".mailsec-retrieval-step").first.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
     path = screenshot(page, "01-pop3-vs-imap4")
     assert path.stat().st_size > 10_000
