@@ -120,10 +120,9 @@ def domain_problem(domain: str, *, multi_label: bool = True) -> str | None:
         return f"{domain!r} is an address literal, not a domain name"
     name = domain[:-1] if domain.endswith(".") else domain
     labels = name.split(".")
-    if any(not label for label in labels):
+    if "" in labels:
         return f"{domain!r} has an empty label (two dots in a row, or a leading dot)"
-    long = next((label for label in labels if len(label) > 63), None)
-    if long is not None:
+    if max(map(len, labels)) > 63:
         return f"{domain!r} has a label longer than 63 characters"
     if len(name) > 253:
         return f"{domain!r} is longer than 253 characters"

@@ -13,7 +13,7 @@ import functools
 import ipaddress
 import re
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mailsec.errors import InputError
 from mailsec.spf.macro import MacroError, MacroString, parse_macro_string
@@ -153,26 +153,31 @@ class Record:
 
     text: str
     terms: tuple[Term, ...]
+    mechanisms: tuple[Mechanism, ...] = field(init=False, repr=False, compare=False)
+    """The mechanisms, in order."""
+    redirect: Modifier | None = field(init=False, repr=False, compare=False)
+    explanation: Modifier | None = field(init=False, repr=False, compare=False)
+    """The exp= modifier."""
+    unknown_modifiers: tuple[Modifier, ...] = field(init=False, repr=False, compare=False)
 
-    @functools.cached_property
-    def mechanisms(self) -> tuple[Mechanism, ...]:
-        return tuple(t for t in self.terms if isinstance(t, Mechanism))
-
-    @functools.cached_property
-    def redirect(self) -> Modifier | None:
-        return next(
-            (t for t in self.terms if isinstance(t, Modifier) and t.name == "redirect"), None
-        )
-
-    @functools.cached_property
-    def explanation(self) -> Modifier | None:
-        return next((t for t in self.terms if isinstance(t, Modifier) and t.name == "exp"), None)
-
-    @functools.cached_property
-    def unknown_modifiers(self) -> tuple[Modifier, ...]:
-        return tuple(
-            t for t in self.terms if isinstance(t, Modifier) and t.name not in ("redirect", "exp")
-        )
+    def __post_init__(self) -> None:
+        # Worked out once here: evaluation reads them for every check.
+        mechanisms = []
+        redirect = explanation = None
+        unknown = []
+        for term in self.terms:
+            if isinstance(term, Mechanism):
+                mechanisms.append(term)
+            elif term.name == "redirect":
+                redirect = redirect or term
+            elif term.name == "exp":
+                explanation = explanation or term
+            else:
+                unknown.append(term)
+        object.__setattr__(self, "mechanisms", tuple(mechanisms))
+        object.__setattr__(self, "redirect", redirect)
+        object.__setattr__(self, "explanation", explanation)
+        object.__setattr__(self, "unknown_modifiers", tuple(unknown))
 
 
 class SpfSyntaxError(InputError):
