@@ -109,7 +109,8 @@ def test_own_code_sessions_show_after_refresh(lab: WireLab) -> None:
     client.login("alice", "secret")
     client.select("INBOX")
     client.logout()
-    lab.refresh()
+    lab.refresh_button.click()
+    assert lab.error.value == ""
     assert "SELECT INBOX" in lab.result.value
     assert "C: imaplib" in lab.result.value
 

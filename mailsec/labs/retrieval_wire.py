@@ -93,6 +93,12 @@ class WireLab(Lab):
             style={"description_width": "initial"},
         )
         self.quota_picker.add_class("mailsec-wire-quota")
+        self.refresh_button = widgets.Button(
+            description="Show my sessions",
+            icon="refresh",
+            tooltip="Show the sessions your own code cells ran against these servers",
+        )
+        self.refresh_button.add_class("mailsec-wire-refresh")
         self.reset_button = widgets.Button(description="Reset mailbox", icon="undo")
         self.reset_button.add_class("mailsec-wire-reset")
         self.stop_button = widgets.Button(
@@ -109,13 +115,14 @@ class WireLab(Lab):
                 "what changed on the server, and why."
             ),
             controls=[
-                widgets.HBox([self.action_picker, self.run_button]),
+                widgets.HBox([self.action_picker, self.run_button, self.refresh_button]),
                 widgets.HBox([self.quota_picker, self.reset_button, self.stop_button]),
                 self.status,
             ],
         )
         self.add_class("mailsec-wire-lab")
         self.on_click(self.run_button, self.run_selected)
+        self.on_click(self.refresh_button, self.refresh)
         self.on_click(self.reset_button, self.reset)
         self.on_click(self.stop_button, self.stop)
         self.on_change([self.quota_picker], self.change_quota)
