@@ -392,98 +392,97 @@ def _split(packets: list[Packet], what: str) -> list[list[Packet]]:
     return groups
 
 
+def _user_entry(primary: KeyMaterial, raw: bytes, signatures: list[Signature]) -> UserIDEntry:
+    """A user ID and its signatures; the newest self-certification that verifies is the one that
+    counts (RFC 4880 §5.2.3.3, §11.1)."""
+    content = key_content(primary, user_id=raw)
+
+    def by_primary(signature: Signature, types: tuple[int, ...]) -> bool:
+        return (
+            signature.type in types
+            and _from(signature, primary)
+            and signature.check(primary, content)
+        )
+
+    own = [s for s in signatures if by_primary(s, _CERTIFICATIONS)]
+    revoked = any(by_primary(s, (SignatureType.CERTIFICATION_REVOCATION,)) for s in signatures)
+    return UserIDEntry(
+        text=raw.decode("utf-8", "replace"),
+        raw=raw,
+        signatures=tuple(signatures),
+        self_signature=_newest(own),
+        revoked=revoked,
+    )
+
+
+def _subkey_entry(
+    primary: KeyMaterial, subkey: KeyMaterial, signatures: list[Signature]
+) -> SubkeyEntry:
+    """A subkey and its signatures; it counts only with a binding signature by the primary key
+    (and, if it signs, the subkey's own back-signature) (RFC 4880 §5.2.1, §11.1)."""
+    content = key_content(primary, subkey=subkey)
+
+    def by_primary(signature: Signature, kind: int) -> bool:
+        return (
+            signature.type == kind
+            and _from(signature, primary)
+            and signature.check(primary, content)
+        )
+
+    bindings = [
+        s
+        for s in signatures
+        if by_primary(s, SignatureType.SUBKEY_BINDING) and _back_signed(s, subkey, content)
+    ]
+    revoked = any(by_primary(s, SignatureType.SUBKEY_REVOCATION) for s in signatures)
+    return SubkeyEntry(subkey, tuple(signatures), _newest(bindings), revoked)
+
+
 def _assemble(group: list[Packet]) -> tuple[bool, dict[str, object]]:
-    """Check the self-signatures of one transferable key and collect its valid parts."""
+    """Check the self-signatures of one transferable key and collect its parts (RFC 4880 §11.1):
+    the primary key, signatures on it, then user IDs and subkeys each with their signatures."""
     first = group[0]
     secret = first.tag == PacketTag.SECRET_KEY
     primary = parse_key_packet(first.body, secret=secret)
-    direct: list[Signature] = []
-    revocations: list[Signature] = []
-    users: list[UserIDEntry] = []
-    subkeys: list[SubkeyEntry] = []
-    current: tuple[str, object, list[Signature]] | None = None
-
-    def close() -> None:
-        if current is None:
-            return
-        kind, item, signatures = current
-        if kind == "uid":
-            raw = item  # type: ignore[assignment]
-            content = key_content(primary, user_id=raw)  # type: ignore[arg-type]
-            own = [
-                s
-                for s in signatures
-                if _from(s, primary) and s.type in _CERTIFICATIONS and s.check(primary, content)
-            ]
-            revoked = any(
-                s.type == SignatureType.CERTIFICATION_REVOCATION
-                and _from(s, primary)
-                and s.check(primary, content)
-                for s in signatures
-            )
-            users.append(
-                UserIDEntry(
-                    text=raw.decode("utf-8", "replace"),  # type: ignore[union-attr]
-                    raw=raw,  # type: ignore[arg-type]
-                    signatures=tuple(signatures),
-                    self_signature=_newest(own),
-                    revoked=revoked,
-                )
-            )
-        elif kind == "subkey":
-            sub: KeyMaterial = item  # type: ignore[assignment]
-            content = key_content(primary, subkey=sub)
-            bindings = [
-                s
-                for s in signatures
-                if s.type == SignatureType.SUBKEY_BINDING
-                and _from(s, primary)
-                and s.check(primary, content)
-                and _back_signed(s, sub, content)
-            ]
-            revoked = any(
-                s.type == SignatureType.SUBKEY_REVOCATION
-                and _from(s, primary)
-                and s.check(primary, content)
-                for s in signatures
-            )
-            subkeys.append(SubkeyEntry(sub, tuple(signatures), _newest(bindings), revoked))
-
+    on_primary: list[Signature] = []
+    components: list[tuple[Packet, list[Signature]]] = []
     for packet in group[1:]:
-        tag = packet.tag
-        if tag == PacketTag.SIGNATURE:
+        if packet.tag == PacketTag.SIGNATURE:
             signature = parse_signature(packet.body)
-            if current is None:
-                content = key_content(primary)
-                valid = _from(signature, primary) and signature.check(primary, content)
-                if valid and signature.type == SignatureType.KEY_REVOCATION:
-                    revocations.append(signature)
-                elif valid and signature.type == SignatureType.DIRECT_KEY:
-                    direct.append(signature)
-            else:
-                current[2].append(signature)
-        elif tag == PacketTag.USER_ID:
-            close()
-            current = ("uid", packet.body, [])
-        elif tag in _SUBKEY_TAGS:
-            close()
-            material = parse_key_packet(packet.body, secret=tag == PacketTag.SECRET_SUBKEY)
-            current = ("subkey", material, [])
-        elif tag == PacketTag.USER_ATTRIBUTE:
-            close()
-            current = ("attribute", packet.body, [])
+            (components[-1][1] if components else on_primary).append(signature)
+        elif (
+            packet.tag in (PacketTag.USER_ID, PacketTag.USER_ATTRIBUTE)
+            or packet.tag in _SUBKEY_TAGS
+        ):
+            components.append((packet, []))
         else:
             raise InputError(
                 f"A {packet.name} appears inside a key (at byte {packet.offset}); a transferable "
                 "key holds only keys, user IDs and signatures (RFC 4880 §11.1)."
             )
-    close()
+    content = key_content(primary)
+    own = [s for s in on_primary if _from(s, primary) and s.check(primary, content)]
+    users = [
+        _user_entry(primary, packet.body, signatures)
+        for packet, signatures in components
+        if packet.tag == PacketTag.USER_ID
+    ]
+    # User attributes (photo IDs) are read past but not kept.
+    subkeys = [
+        _subkey_entry(
+            primary,
+            parse_key_packet(packet.body, secret=packet.tag == PacketTag.SECRET_SUBKEY),
+            signatures,
+        )
+        for packet, signatures in components
+        if packet.tag in _SUBKEY_TAGS
+    ]
     return secret, {
         "primary": primary,
         "users": tuple(users),
         "subkeys": tuple(subkeys),
-        "direct_signatures": tuple(direct),
-        "revocations": tuple(revocations),
+        "direct_signatures": tuple(s for s in own if s.type == SignatureType.DIRECT_KEY),
+        "revocations": tuple(s for s in own if s.type == SignatureType.KEY_REVOCATION),
     }
 
 
