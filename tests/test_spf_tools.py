@@ -296,3 +296,13 @@ def test_check_host_substitutes_postmaster_for_a_missing_local_part_4_3() -> Non
     )
     outcome = check_host("192.0.2.1", "example.net", "@example.net", resolver=resolver)
     assert outcome.explanation == "postmaster@example.net / postmaster"
+
+
+def test_a_resolver_without_name_servers_gives_temperror_2_6_6() -> None:
+    import dns.resolver
+
+    empty = dns.resolver.Resolver(configure=False)
+    empty.nameservers = []
+    outcome = check("192.0.2.1", "a@example.com", "h.example", resolver=empty)
+    assert outcome.result == "temperror"
+    assert "example.com" in (outcome.problem or "")

@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import dns.exception
+
 from mailsec.spf.lookup import Address, DnsAnswer, DnsSource, DnsStatus, MxRecord, as_source
 from mailsec.spf.macro import (
     MacroContext,
@@ -158,6 +160,16 @@ class _CidrNote:
 
     def __format__(self, spec: str) -> str:
         return f" (comparing the first {self.bits} bits)" if self.bits is not None else ""
+
+
+class _NoDns:
+    """A DNS source for when the system's DNS cannot even be set up: every lookup fails."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def lookup(self, name: str, rdtype: str, *, lifetime: float | None = None) -> DnsAnswer:
+        return DnsAnswer(name, rdtype, DnsStatus.ERROR, detail=self.reason)
 
 
 class _Stop(Exception):
@@ -697,8 +709,11 @@ def check_host(
     bounds the whole check by ``time_limit`` seconds; ``now`` (wall clock) feeds the ``%{t}`` macro.
     Never raises for bad input: a malformed IP gives permerror with the reason in ``problem``.
     """
-    source = as_source(resolver)
     steps_head: list[Step] = []
+    try:
+        source = as_source(resolver)
+    except dns.exception.DNSException as exc:  # no /etc/resolv.conf, no name servers at all
+        source = _NoDns(f"this machine has no usable DNS configuration ({exc})")
     try:
         client = parse_ip(ip)
     except (ValueError, TypeError, AttributeError):
