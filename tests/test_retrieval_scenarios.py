@@ -125,3 +125,11 @@ def test_mixed_clients_ignore_the_runs_protocol(client):
     r = play("mixed-clients", client)
     assert r.final.device("Phone").labels() == ()
     assert r.final.device("Old laptop").labels() == ("M1", "M2")
+
+
+def test_mailbox_full_when_deleting_only_marks_m4_bounces_too():
+    """The notebook's 'Deleted is not gone' pitfall: \\Deleted mail keeps the quota full."""
+    r = play("mailbox-full", ImapSettings(expunge_on_delete=False))
+    assert r.steps[9].server.folder(INBOX)[1].flags == {Flag.DELETED}
+    assert r.steps[9].server.used == r.steps[8].server.used
+    assert [b.label for b in r.final.server.bounces] == ["M4", "M5"]
