@@ -30,6 +30,7 @@ from mailsec.spf.evaluate import (
     check_host,
 )
 from mailsec.spf.headers import authentication_results, received_spf
+from mailsec.spf.lint import LintReport, lint
 from mailsec.spf.lookup import DnsAnswer, DnspythonSource, DnsStatus, OverlaySource
 from mailsec.spf.mta import check, check_helo
 from mailsec.spf.record import Record, SpfSyntaxError, parse_record
@@ -44,6 +45,7 @@ __all__ = [
     "DnsAnswer",
     "DnsStatus",
     "DnspythonSource",
+    "LintReport",
     "OverlaySource",
     "Record",
     "SpfCheck",
@@ -56,6 +58,7 @@ __all__ = [
     "check_host",
     "example_resolver",
     "example_zone_text",
+    "lint",
     "parse_record",
     "received_spf",
 ]
