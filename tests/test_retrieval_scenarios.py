@@ -133,3 +133,10 @@ def test_mailbox_full_when_deleting_only_marks_m4_bounces_too():
     assert r.steps[9].server.folder(INBOX)[1].flags == {Flag.DELETED}
     assert r.steps[9].server.used == r.steps[8].server.used
     assert [b.label for b in r.final.server.bounces] == ["M4", "M5"]
+
+
+def test_mailbox_full_pop3_leaving_copies_forever_fills_the_mailbox_too():
+    """The notebook's 'Leave a copy, forever' pitfall."""
+    r = play("mailbox-full", PopSettings(leave_copy=True))
+    assert [b.label for b in r.final.server.bounces] == ["M4", "M5"]
+    assert r.final.server.labels() == ("M1", "M2", "M3")
