@@ -282,3 +282,59 @@ def test_mime_structure_matches_dovecot(tmp_path: Path) -> None:
             )
     assert results[0] == results[1]
     assert any("BODYSTRUCTURE" in line for line in results[0])
+
+
+#: What a desktop mail client (Thunderbird, as its IMAP log shows) sends: lowercase commands,
+#: quoted arguments, UID FETCH of flags then headers then whole messages, subscriptions.
+DESKTOP_COMMANDS = [
+    b"1 capability",
+    b'2 login "alice" "secret"',
+    b'3 lsub "" "*"',
+    b'4 list "" "*"',
+    b'5 select "INBOX"',
+    b"6 UID fetch 1:* (FLAGS)",
+    b"7 UID fetch 1:3 (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (From To Cc Bcc Subject "
+    b"Date Message-ID Priority X-Priority References Newsgroups In-Reply-To Content-Type Reply-To)])",
+    b"8 UID fetch 2 (UID RFC822.SIZE BODY.PEEK[])",
+    b"9 UID store 2 +Flags (\\Seen)",
+    b"10 noop",
+    b'11 create "Trash"',
+    b'12 subscribe "Trash"',
+    b'13 lsub "" "*"',
+    b'14 list "" "Trash"',
+    b'15 UID copy 1 "Trash"',
+    b"16 UID store 1 +FLAGS (\\Deleted)",
+    b"17 expunge",
+    b'18 status "Trash" (UIDNEXT MESSAGES UNSEEN RECENT)',
+    b'19 unsubscribe "Trash"',
+    b'20 lsub "" "%"',
+    b"21 check",
+    b"22 logout",
+]
+
+
+def test_a_desktop_clients_session_matches_dovecot(tmp_path: Path) -> None:
+    """The commands a desktop mail client sends get Dovecot's answers (apart from the texts of
+    CAPABILITY and LOGIN, whose capability lists differ by design)."""
+    ours = MailServers(maildir=tmp_path / "Maildir", user="alice", password="secret")
+    with ours, DovecotServers(user="alice", password="secret", messages=MESSAGES) as dovecot:
+        for data in MESSAGES:
+            ours.deliver(data)
+        results = []
+        for port in (ours.imap_port, dovecot.imap_port):
+            wire = Wire(port)
+            replies: list[bytes] = []
+            for command in DESKTOP_COMMANDS:
+                replies.extend(wire.imap(command))
+            wire.close()
+            results.append(
+                [
+                    r
+                    for r in normalise(replies)
+                    if "CAPABILITY" not in r
+                    and "PERMANENTFLAGS" not in r
+                    and not r.startswith(("1 OK", "2 OK"))
+                ]
+            )
+    assert results[0] == results[1]
+    assert '* LSUB () "." Trash\r\n' in results[0]

@@ -10,8 +10,7 @@ INTERNALDATE, ENVELOPE, BODY, BODYSTRUCTURE, RFC822*, ``BODY[...]`` and ``BODY.P
 numbers, HEADER, TEXT, MIME, HEADER.FIELDS[.NOT] and partial ``<start.length>``; FAST, ALL, FULL),
 STORE, COPY, UID FETCH/STORE/SEARCH/COPY/EXPUNGE, GETQUOTAROOT, GETQUOTA, SETQUOTA (refused).
 Synchronising and non-synchronising literals (LITERAL+, RFC 7888). Not built: AUTHENTICATE,
-STARTTLS, IDLE, keywords (only system flags are stored), date search keys, subscriptions (LSUB
-lists every folder).
+STARTTLS, IDLE, keywords (only system flags are stored), date search keys.
 
 Several sessions share one :class:`~mailsec.retrieval.maildir.MailStore`. A session with a
 folder selected hears about other sessions' changes and reports them before its next tagged
@@ -1086,6 +1085,22 @@ class ImapSession:
             + "$",
             re.IGNORECASE if full.upper().startswith("INBOX") else 0,
         )
+        if word == "LSUB":
+            # RFC 3501 §6.3.9: only subscribed names; a parent that only has subscribed
+            # children shows as \Noselect when '%' stops at it.
+            subscribed = self.store.subscriptions()
+            shown: dict[str, str] = {}
+            for name in subscribed:
+                if regex.match(name):
+                    shown[name] = ""
+                parts = name.split(".")
+                for i in range(1, len(parts)):
+                    parent = ".".join(parts[:i])
+                    if parent not in subscribed and regex.match(parent) and "%" in full:
+                        shown.setdefault(parent, "\\Noselect")
+            for name in sorted(shown, key=lambda n: (n != "INBOX", n)):
+                out.append(f'* LSUB ({shown[name]}) "." '.encode() + _quote(name) + b"\r\n")
+            return "Lsub completed.", False
         names = self.store.folder_names()
         every = set(names)
         for name in names:
@@ -1107,7 +1122,14 @@ class ImapSession:
     ) -> tuple[str, bool]:
         if len(args) != 1:
             raise _Bad("Invalid arguments")
-        # Every folder counts as subscribed: LSUB lists them all.
+        name = self._mailbox_arg(args[0])
+        problem = self.store.check_name(name) if name != "INBOX" else None
+        if problem:
+            raise _No(problem)
+        if self._command == "SUBSCRIBE":
+            self.store.subscribe(name)
+        else:
+            self.store.unsubscribe(name)
         return f"{self._command.capitalize()} completed.", False
 
     def _status(

@@ -59,6 +59,7 @@ _LETTER_FLAGS = {letter: name for name, letter in FLAG_LETTERS.items()}
 #: The flags in the order Dovecot lists them in ``* FLAGS``.
 SYSTEM_FLAGS: tuple[str, ...] = ("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft")
 UIDLIST = "mailsec-uidlist"
+SUBSCRIPTIONS = "mailsec-subscriptions"
 QUOTA_ROOT = "User quota"
 """The quota root name, as Dovecot names its default root (RFC 9208 §3)."""
 
@@ -496,6 +497,31 @@ class MailStore:
         """Create a Maildir++ folder ``.name`` (the caller has checked the name)."""
         mailbox.Maildir(self.root, create=False).add_folder(name)
         return self.folder(name)
+
+    # -- subscriptions (IMAP SUBSCRIBE/LSUB, RFC 3501 §6.3.6-6.3.9) ------------------------------
+
+    def subscriptions(self) -> list[str]:
+        """The subscribed folder names, as kept in ``mailsec-subscriptions``."""
+        try:
+            text = (self.root / SUBSCRIPTIONS).read_text("utf-8")
+        except FileNotFoundError:
+            return []
+        return [line for line in text.splitlines() if line]
+
+    def _write_subscriptions(self, names: list[str]) -> None:
+        tmp = self.root / f"{SUBSCRIPTIONS}.tmp"
+        tmp.write_text("".join(f"{n}\n" for n in names), "utf-8")
+        os.replace(tmp, self.root / SUBSCRIPTIONS)
+
+    def subscribe(self, name: str) -> None:
+        names = self.subscriptions()
+        if name not in names:
+            self._write_subscriptions([*names, name])
+
+    def unsubscribe(self, name: str) -> None:
+        names = self.subscriptions()
+        if name in names:
+            self._write_subscriptions([n for n in names if n != name])
 
     # -- quota -----------------------------------------------------------------------------------
 
