@@ -7,7 +7,6 @@ at its own server on loopback with a custom port. The same zone is also answered
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import dns.resolver
@@ -117,15 +116,12 @@ def test_large_answers_fall_back_to_tcp(server: DnsServer, resolver: dns.resolve
     assert server.tcp_queries > before
 
 
-def test_timeout_gives_temperror_within_the_resolver_lifetime(
-    resolver: dns.resolver.Resolver,
-) -> None:
+def test_timeout_gives_temperror(resolver: dns.resolver.Resolver) -> None:
     # RFC 7208 §4.4 and §5.2: a DNS timeout in an include ends the check with temperror.
-    start = time.monotonic()
     outcome = check("192.0.2.10", "x@slow.example.org", "mail.example.org", resolver=resolver)
     assert outcome.result == "temperror"
     assert "silent.example.net" in (outcome.problem or "")
-    assert time.monotonic() - start < 5  # bounded by the resolver's lifetime of 1 s (+ slack)
+    assert "timed out" in (outcome.problem or "")
 
 
 def test_servfail_gives_temperror(resolver: dns.resolver.Resolver) -> None:
@@ -134,13 +130,29 @@ def test_servfail_gives_temperror(resolver: dns.resolver.Resolver) -> None:
     assert outcome.result == "temperror"
 
 
+class RecordingResolver(dns.resolver.Resolver):
+    """A resolver that notes the lifetime each question was given."""
+
+    def __init__(self) -> None:
+        super().__init__(configure=False)
+        self.lifetimes: list[float | None] = []
+
+    def resolve(self, *args, lifetime=None, **kwargs):  # type: ignore[no-untyped-def]
+        self.lifetimes.append(lifetime)
+        return super().resolve(*args, lifetime=lifetime, **kwargs)
+
+
 def test_whole_check_deadline_caps_each_query(server: DnsServer) -> None:
-    # A resolver with a long lifetime still cannot make a check outlast its time limit (§4.6.4).
-    slow = server.resolver(timeout=5.0, lifetime=30.0)
-    start = time.monotonic()
-    outcome = check("192.0.2.10", "x@slow.example.org", "h.example", resolver=slow, time_limit=1.0)
+    # A resolver with a long lifetime still cannot make a check outlast its time limit (§4.6.4):
+    # every question gets at most what is left of the check's time.
+    slow = RecordingResolver()
+    slow.nameservers = ["127.0.0.1"]
+    slow.port = server.port
+    slow.timeout = 0.2
+    slow.lifetime = 30.0
+    outcome = check("192.0.2.10", "x@slow.example.org", "h.example", resolver=slow, time_limit=0.5)
     assert outcome.result == "temperror"
-    assert time.monotonic() - start < 4
+    assert slow.lifetimes and all(t is not None and t <= 0.5 for t in slow.lifetimes)
 
 
 def test_live_server_and_offline_zone_agree(resolver: dns.resolver.Resolver) -> None:
