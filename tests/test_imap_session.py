@@ -242,3 +242,19 @@ def test_any_message_gets_a_structure(store: MailStore, message: bytes, item: st
     assert s.internal_errors == 0
     s.connection_lost()
     store.inbox.expunge([max(store.inbox.messages)])
+
+
+def test_huge_sets_and_deep_nesting_cost_nothing(store: MailStore) -> None:
+    """Bounded work: a set naming four billion messages and a search nested 10,000 deep are
+    answered at once, without building them."""
+    s = selected(store)
+    assert run(s, b"a FETCH 1:4000000000 FLAGS") == [
+        b"a BAD Error in IMAP command FETCH: Invalid messageset.\r\n"
+    ]
+    assert run(s, b"b SEARCH 1:4000000000")[0] == b"* SEARCH 1 2 3\r\n"
+    assert run(s, b"c UID SEARCH UID 1:4000000000")[0] == b"* SEARCH 1 2 3\r\n"
+    deep = b"(" * 10_000 + b"ALL" + b")" * 10_000
+    assert run(s, b"d SEARCH " + deep) == [
+        b"d BAD Error in IMAP command SEARCH: Too deeply nested parentheses.\r\n"
+    ]
+    assert s.internal_errors == 0

@@ -62,6 +62,8 @@ MAX_LITERAL = 32 * 1024 * 1024
 """Largest literal accepted (a message to APPEND); larger ones get ``NO [TOOBIG]``."""
 MAX_COMMAND_LITERALS = 65536
 """Octets of literals accepted in any command other than APPEND."""
+MAX_NESTING = 64
+"""Parenthesis levels accepted in a command (search programs nest, but not this deep)."""
 MAX_BAD_COMMANDS = 20
 """BAD replies tolerated before the server says BYE (Dovecot's limit)."""
 
@@ -128,6 +130,8 @@ def _tokenize(parts: list[bytes | _Literal]) -> list[object]:
             if c == b" ":
                 i += 1
             elif c == b"(":
+                if len(stack) > MAX_NESTING:
+                    raise _Bad("Too deeply nested parentheses")
                 stack.append([])
                 i += 1
             elif c == b")":
@@ -1275,10 +1279,15 @@ class ImapSession:
         return "Expunge completed.", False
 
     def _seq_set(self, text: str) -> list[int]:
-        numbers = parse_sequence_set(text, len(self.view))
-        if numbers is None or (numbers and (numbers[0] < 1 or numbers[-1] > len(self.view))):
+        # Bounds first, so "1:4000000000" costs nothing (a message number beyond the mailbox is
+        # BAD, as in Dovecot).
+        ranges = parse_ranges(text, len(self.view))
+        if ranges is None or any(low < 1 or high > len(self.view) for low, high in ranges):
             raise _Bad("Invalid messageset")
-        return numbers
+        numbers: set[int] = set()
+        for low, high in ranges:
+            numbers.update(range(low, high + 1))
+        return sorted(numbers)
 
     def _positions(self) -> dict[int, int]:
         """UID -> message sequence number for the view (cached until the view changes)."""
@@ -1597,9 +1606,13 @@ class ImapSession:
 
             return contains
         if word[0].isdigit() or word[0] == "*":
-            numbers = parse_sequence_set(word, len(self.view))
-            if numbers is None:
+            ranges = parse_ranges(word, len(self.view))
+            if ranges is None:
                 raise _Bad("Invalid messageset")
-            uids = {self.view[n - 1] for n in numbers if 1 <= n <= len(self.view)}
+            uids = {
+                uid
+                for low, high in ranges
+                for uid in self.view[max(low, 1) - 1 : min(high, len(self.view))]
+            }
             return lambda u: u in uids
         raise _Bad(f"Unknown argument {word}")
