@@ -26,6 +26,10 @@ SAMPLES = {
     ),
     "signature": openpgp.sign(b"fuzz me", _ALICE, armor=False, now=LATER),
     "inline": openpgp.inline_sign(b"fuzz me", _BOB, armor=False, now=LATER),
+    "password": openpgp.encrypt(
+        b"fuzz me", [_ALICE.public], passwords=[b"pw"], armor=False, now=LATER
+    ),
+    "clearsigned": openpgp.clearsign(b"fuzz me\n-dash\n", _ALICE, now=LATER),
 }
 
 

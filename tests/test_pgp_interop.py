@@ -656,3 +656,37 @@ def test_mailsec_decrypts_gpg_message_variants(gpg, keys, options):
     ).stdout
     result = openpgp.decrypt(message, [recipient])
     assert result.plaintext.replace(b"\r\n", b"\n") == TEXT
+
+
+# == passwords (SKESK v4, RFC 4880 §5.3) =================================================================
+
+
+@needs_gpg
+def test_mailsec_decrypts_gpg_symmetric_message(gpg):
+    # gpg -c: an SKESK without an encrypted session key (the S2K output is the session key).
+    message = subprocess.run(
+        [GPG, "--batch", "--pinentry-mode", "loopback", "--passphrase", "open sesame", "-c"],
+        input=TEXT, capture_output=True, env=gpg.env, timeout=60, check=True,
+    ).stdout  # fmt: skip
+    assert openpgp.decrypt(message, [], passwords=[b"open sesame"]).plaintext == TEXT
+    with pytest.raises(DecryptionError):
+        openpgp.decrypt(message, [], passwords=[b"open sesame!"])
+
+
+@needs_gpg
+def test_gpg_decrypts_mailsec_password_message(gpg):
+    message = openpgp.encrypt(TEXT, [], passwords=[b"open sesame"])
+    result = subprocess.run(
+        [GPG, "--batch", "--pinentry-mode", "loopback", "--passphrase", "open sesame", "--decrypt"],
+        input=message, capture_output=True, env=gpg.env, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0 and result.stdout == TEXT
+
+
+@needs_sqop
+def test_sqop_and_mailsec_passwords_both_ways(tmp_path):
+    password = write(tmp_path, "pw", b"open sesame")
+    theirs = sqop("encrypt", "--with-password", password, stdin=TEXT).stdout
+    assert openpgp.decrypt(theirs, [], passwords=[b"open sesame"]).plaintext == TEXT
+    ours = openpgp.encrypt(TEXT, [], passwords=[b"open sesame"])
+    assert sqop("decrypt", "--with-password", password, stdin=ours).stdout == TEXT

@@ -285,12 +285,6 @@ def test_encrypt_without_certificates():
     assert sop("encrypt", stdin=b"x").code == MISSING_ARG
 
 
-def test_encrypt_with_password_is_unsupported(files):
-    assert (
-        sop("encrypt", "--with-password", files["garbage"], stdin=b"x").code == UNSUPPORTED_OPTION
-    )
-
-
 def test_encrypt_to_an_expired_certificate(files):
     result = sop("encrypt", files["short.cert"], stdin=b"x")
     assert result.code == CERT_CANNOT_ENCRYPT and "expired" in result.err
@@ -440,3 +434,24 @@ def test_command_line_mistakes_have_spec_exit_codes(argv, code):
 def test_help_goes_to_standard_output():
     result = sop("--help")
     assert result.code == 0 and b"usage:" in result.out
+
+
+def test_encrypt_and_decrypt_with_password(files, tmp_path):
+    password = tmp_path / "password"
+    password.write_bytes(b"correct horse\n")  # the trailing newline is not part of the password
+    message = sop("encrypt", "--with-password", str(password), files["bob.cert"], stdin=b"pw")
+    assert message.code == 0
+    assert sop("decrypt", "--with-password", str(password), stdin=message.out).out == b"pw"
+    bare = tmp_path / "bare"
+    bare.write_bytes(b"correct horse")
+    assert sop("decrypt", "--with-password", str(bare), stdin=message.out).out == b"pw"
+    assert sop("decrypt", files["bob.key"], stdin=message.out).out == b"pw"
+    wrong = tmp_path / "wrong"
+    wrong.write_bytes(b"battery staple")
+    assert sop("decrypt", "--with-password", str(wrong), stdin=message.out).code == CANNOT_DECRYPT
+
+
+def test_password_must_be_text(tmp_path):
+    password = tmp_path / "binary"
+    password.write_bytes(b"\xff\xfe")
+    assert sop("encrypt", "--with-password", str(password), stdin=b"x").code == 31

@@ -266,12 +266,11 @@ class MailsecSop(sop.StatelessOpenPGP):
         **kwargs: Any,
     ) -> bytes:
         self.raise_on_unknown_options(**kwargs)
-        if passwords:
-            raise sop.SOPUnsupportedOption(
-                "--with-password: mailsec encrypts to certificates only (public-key encryption)."
+        secrets = [_human_password(p).rstrip() for p in (passwords or {}).values()]
+        if not recipients and not secrets:
+            raise sop.SOPMissingRequiredArgument(
+                "encrypt needs at least one certificate (CERTS) or --with-password."
             )
-        if not recipients:
-            raise sop.SOPMissingRequiredArgument("encrypt needs at least one certificate (CERTS).")
         text = literaltype == sop.SOPLiteralDataType.text
         if text:
             _require_utf8(data)
@@ -282,6 +281,7 @@ class MailsecSop(sop.StatelessOpenPGP):
             armor=armor,
             text=text,
             now=self._now(),
+            passwords=secrets,
         )
 
     @_sop_errors
@@ -299,13 +299,13 @@ class MailsecSop(sop.StatelessOpenPGP):
         **kwargs: Any,
     ) -> tuple[bytes, list[sop.SOPSigResult], sop.SOPSessionKey | None]:
         self.raise_on_unknown_options(**kwargs)
-        if passwords:
-            raise sop.SOPUnsupportedOption("--with-password is not supported by mailsec.")
         keys = self._keys(secretkeys or {})
         given = [(k.algo, k.key) for k in (sessionkeys or {}).values()]
-        if not keys and not given:
+        # A password is tried as it is and without trailing white space (the spec's advice).
+        secrets = [v for p in (passwords or {}).values() for v in dict.fromkeys((p, p.rstrip()))]
+        if not keys and not given and not secrets:
             raise sop.SOPMissingRequiredArgument(
-                "decrypt needs at least one secret key (KEYS) or --with-session-key."
+                "decrypt needs a secret key (KEYS), --with-password or --with-session-key."
             )
         result = openpgp.decrypt(
             data,
@@ -313,6 +313,7 @@ class MailsecSop(sop.StatelessOpenPGP):
             verify_with=self._certs(signers or {}),
             now=end or self._now(),
             session_keys=given,
+            passwords=secrets,
         )
         good = [_result(v) for v in result.verifications if v.valid and _in_window(v, start, end)]
         session = None
@@ -397,6 +398,15 @@ class MailsecSop(sop.StatelessOpenPGP):
         if not good:
             raise sop.SOPNoSignature("No acceptable signature was found in the time window.")
         return plaintext, good
+
+
+def _human_password(password: bytes) -> bytes:
+    """Passwords for encryption must be UTF-8 text (the spec's PASSWORD_NOT_HUMAN_READABLE)."""
+    try:
+        password.decode("utf-8")
+    except UnicodeDecodeError:
+        raise sop.SOPPasswordNotHumanReadable("The password is not UTF-8 text.") from None
+    return password
 
 
 def _require_utf8(data: bytes) -> None:

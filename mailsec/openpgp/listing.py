@@ -25,6 +25,7 @@ from mailsec.openpgp.constants import (
 from mailsec.openpgp.keys import parse_key_packet
 from mailsec.openpgp.messages import _decompress, _open_seipd
 from mailsec.openpgp.packets import Packet, read_packets
+from mailsec.openpgp.passwords import decode_count, parse_skesk
 from mailsec.openpgp.signatures import parse_signature
 
 __all__ = ["PacketInfo", "list_packets", "packets_to_text"]
@@ -68,6 +69,18 @@ def _fields(packet: Packet) -> dict[str, str]:
         if len(body) >= 10 and body[0] == 3:
             out["key id"] = body[1:9].hex().upper()
             out["algorithm"] = _name(PublicKeyAlgorithm, body[9])
+    elif tag == PacketTag.SKESK:
+        skesk = parse_skesk(body)
+        out["version"] = "4"
+        out["cipher"] = _name(SymmetricAlgorithm, skesk.cipher)
+        s2k = skesk.s2k
+        out["s2k"] = {0: "simple", 1: "salted", 3: "iterated and salted"}[s2k.type]
+        out["hash"] = _name(HashAlgorithm, s2k.hash_algorithm)
+        if s2k.type == 3:
+            out["count"] = (
+                f"{decode_count(s2k.coded_count)} octets hashed (coded {s2k.coded_count})"
+            )
+        out["encrypted session key"] = "yes" if skesk.encrypted_key else "no (the S2K key is it)"
     elif tag == PacketTag.SIGNATURE:
         signature = parse_signature(body)
         out["version"] = str(signature.version)

@@ -45,6 +45,7 @@ from mailsec.openpgp.constants import (
 )
 from mailsec.openpgp.keys import KeyMaterial, UnsupportedAlgorithmError
 from mailsec.openpgp.packets import Packet, encode_length, encode_packet, read_packets
+from mailsec.openpgp.passwords import make_skesk, open_skesk, parse_skesk
 from mailsec.openpgp.signatures import Signature, canonical_text, make_signature, parse_signature
 from mailsec.trace import Outcome, Step
 
@@ -637,14 +638,19 @@ def encrypt(
     text: bool = False,
     now: datetime | None = None,
     random: Random = os.urandom,
+    passwords: Sequence[bytes] = (),
 ) -> bytes:
     """Encrypt (and optionally sign) ``plaintext`` to every recipient: one PKESK v3 per recipient
-    and one SEIPD v1 packet with AES-256 and an MDC (RFC 4880 §5.1, §5.13, §5.14)."""
+    and one SEIPD v1 packet with AES-256 and an MDC (RFC 4880 §5.1, §5.13, §5.14). Each of
+    ``passwords`` adds an SKESK v4 packet, so the password opens the message too (§5.3)."""
     moment = _now(now)
     data = _data(plaintext)
     certs = [recipients] if isinstance(recipients, Certificate) else list(recipients)
-    if not certs:
-        raise InputError("Encryption needs at least one recipient certificate.")
+    secrets = [_data(p) for p in passwords]
+    if not certs and not secrets:
+        raise InputError("Encryption needs at least one recipient certificate (or a password).")
+    if any(not p for p in secrets):
+        raise InputError("A password for encryption must not be empty.")
     signers = [sign_with] if isinstance(sign_with, SecretKey) else list(sign_with)
     keys = [_recipient_key(c, moment) for c in certs]
 
@@ -661,6 +667,7 @@ def encrypt(
         )
         for k in keys
     )
+    pkesks += b"".join(make_skesk(p, CIPHER, session_key, random=random) for p in secrets)
     if signers:
         parts = _inline_parts(data, signers, text=text, moment=moment)
     else:
@@ -716,10 +723,12 @@ def decrypt(
     verify_with: Sequence[Certificate] = (),
     now: datetime | None = None,
     session_keys: Sequence[tuple[int, bytes]] = (),
+    passwords: Sequence[bytes] = (),
 ) -> Decrypted:
     """Decrypt ``message`` with one of ``keys`` and check the signatures inside against
     ``verify_with``. ``session_keys`` ((algorithm, key) pairs, as ``sop decrypt
-    --with-session-key`` gives them) are tried first, before the keys.
+    --with-session-key`` gives them) are tried first, then ``passwords`` on the message's SKESK
+    packets, then the keys.
 
     Raises one opaque :class:`~mailsec.errors.DecryptionError` for a wrong key, a changed message,
     a failed MDC or a message without integrity protection; the plaintext is released only after
@@ -736,11 +745,14 @@ def decrypt(
     packets = read_packets(_binary(message, "message"))
     steps: list[Step] = []
     pkesks: list[Packet] = []
+    skesks: list[Packet] = []
     encrypted: Packet | None = None
     for packet in packets:
         if packet.tag == PacketTag.PKESK:
             pkesks.append(packet)
-        elif packet.tag in (PacketTag.SKESK, PacketTag.MARKER):
+        elif packet.tag == PacketTag.SKESK:
+            skesks.append(packet)
+        elif packet.tag == PacketTag.MARKER:
             continue
         elif packet.tag in (PacketTag.SEIPD, PacketTag.SED, PacketTag.AEAD_ENCRYPTED):
             if encrypted is not None:
@@ -766,7 +778,8 @@ def decrypt(
         )
     steps.append(
         Step(
-            f"Found {len(pkesks)} session key packet(s) (PKESK) and a SEIPD v1 packet.",
+            f"Found {len(pkesks)} public-key and {len(skesks)} password session key packet(s) "
+            "(PKESK, SKESK) and a SEIPD v1 packet.",
             section="RFC 4880 §5.1, §5.13",
         )
     )
@@ -782,6 +795,24 @@ def decrypt(
             continue
         steps.append(Step("Used the session key that was given.", Outcome.OK, "RFC 4880 §5.1"))
         return _finish(inner, cipher, bytes(session_key), "", steps, verify_certs, moment)
+    for packet in skesks if passwords else ():
+        skesk = parse_skesk(packet.body)
+        for password in passwords:
+            opened = open_skesk(skesk, _data(password))
+            if opened is None:
+                continue
+            try:
+                inner = _open_seipd(encrypted.body, opened[1], opened[0])
+            except DecryptionError:
+                continue
+            steps.append(
+                Step(
+                    "The password opened the session key (String-to-Key, then the SKESK packet).",
+                    Outcome.OK,
+                    "RFC 4880 §3.7.1, §5.3",
+                )
+            )
+            return _finish(inner, opened[0], opened[1], "", steps, verify_certs, moment)
     candidates = [m for k in secret_keys for m in k.decryption_keys()]
     for packet in pkesks:
         body = packet.body
