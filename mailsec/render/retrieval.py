@@ -340,10 +340,15 @@ def protocol_diagram() -> Fragment:
 
     def arrow(x1: int, y1: int, x2: int, y2: int, label: str, dashed: bool = False) -> str:
         dash = ' stroke-dasharray="5 4"' if dashed else ""
+        # The label sits on the outer side of the arrow, so two arrows' labels never meet.
+        left = x2 < x1
+        x = (x1 + x2) / 2 + (-8 if left else 8)
+        anchor = "end" if left else "start"
         return (
             f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{ink}" stroke-width="2"'
             f'{dash} marker-end="url(#mailsec-arrow)"/>'
-            f'<text x="{(x1 + x2) / 2 + 6}" y="{(y1 + y2) / 2}" font-size="11">{escape(label)}</text>'
+            f'<text x="{x}" y="{(y1 + y2) / 2}" font-size="11" text-anchor="{anchor}">'
+            f"{escape(label)}</text>"
         )
 
     parts = [
@@ -355,7 +360,7 @@ def protocol_diagram() -> Fragment:
         box(10, 170, 120, 55, "Laptop", "keeps all mail"),
         box(170, 170, 120, 55, "Phone", "finds nothing left"),
         arrow(130, 85, 80, 168, "download + delete"),
-        arrow(170, 85, 220, 168, "nothing to fetch", dashed=True),
+        arrow(170, 85, 220, 168, "nothing left", dashed=True),
         '<text x="470" y="20" text-anchor="middle" font-size="15" font-weight="700">IMAP4</text>',
         box(400, 35, 140, 50, "Server mailbox", "keeps all mail (quota!)"),
         box(330, 170, 120, 55, "Laptop", "same view"),
@@ -366,8 +371,8 @@ def protocol_diagram() -> Fragment:
     ]
     return Fragment(
         f'<figure style="{FONT}margin:6px 0"><svg xmlns="http://www.w3.org/2000/svg" '
-        f'viewBox="0 0 620 240" width="620" height="240" role="img" aria-label="{escape(alt)}" '
+        f'viewBox="0 0 680 240" width="680" height="240" role="img" aria-label="{escape(alt)}" '
         f'font-family="system-ui, sans-serif" fill="{ink}"><title>{escape(alt)}</title>'
-        f'{"".join(parts)}</svg><figcaption style="font-size:12px">{escape(alt)}</figcaption>'
+        f'<g transform="translate(50,0)">{"".join(parts)}</g></svg><figcaption style="font-size:12px">{escape(alt)}</figcaption>'
         "</figure>"
     )
