@@ -16,7 +16,9 @@ the v4 "legacy" formats): :mod:`~mailsec.openpgp.armor` (ASCII armor, CRC-24),
 :mod:`~mailsec.openpgp.packets` (packet framing), :mod:`~mailsec.openpgp.keys` (key packets,
 fingerprints, the algorithms), :mod:`~mailsec.openpgp.signatures` (v4 signatures),
 :mod:`~mailsec.openpgp.certs` (transferable keys and their self-signatures),
-:mod:`~mailsec.openpgp.messages` (encryption, decryption, signing) and
+:mod:`~mailsec.openpgp.messages` (encryption, decryption, signing),
+:mod:`~mailsec.openpgp.passwords` (String-to-Key and password-encrypted session keys),
+:mod:`~mailsec.openpgp.cleartext` (cleartext signatures, as ``gpg --clearsign`` makes) and
 :mod:`~mailsec.openpgp.listing` (the packet lister).
 
 Errors: :class:`~mailsec.errors.InputError` for malformed or unsupported input,

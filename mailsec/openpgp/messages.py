@@ -1,7 +1,9 @@
 """OpenPGP messages: encrypt, decrypt, sign and verify (RFC 4880 §11.3).
 
 An encrypted message is one *Public-Key Encrypted Session Key* packet (PKESK, version 3) per
-recipient, each holding the same random session key encrypted to that recipient's key, followed by
+recipient, each holding the same random session key encrypted to that recipient's key (and one
+*Symmetric-Key Encrypted Session Key* packet, SKESK, per password, see
+:mod:`mailsec.openpgp.passwords`), followed by
 one *Symmetrically Encrypted Integrity Protected Data* packet (SEIPD, version 1) holding the message
 encrypted with AES-256 in OpenPGP's CFB mode (RFC 4880 §5.13). Inside, at the end, a *Modification
 Detection Code* packet (MDC) carries the SHA-1 of everything before it; a message that was changed
