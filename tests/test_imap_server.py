@@ -329,3 +329,29 @@ def test_dropped_imap_session_loses_nothing(servers: MailServers) -> None:
     client = connect(servers)
     assert client.search(None, "DELETED")[1] == [b"1 2 3"]
     client.logout()
+
+
+def test_idle_pushes_other_devices_changes(servers: MailServers) -> None:
+    """RFC 2177: while a client idles, the server sends EXISTS, FETCH and EXPUNGE as they
+    happen, without waiting for a command; DONE ends the IDLE."""
+    laptop = Raw(servers)
+    laptop.send(b"a LOGIN alice secret\r\nb SELECT INBOX\r\n", until=b"b ")
+    assert laptop.send(b"c IDLE\r\n", until=b"+") == [b"+ idling\r\n"]
+    phone = connect(servers)
+    phone.store("2", "+FLAGS", "(\\Seen)")
+    # The laptop selected INBOX first, so the messages are \Recent for it (RFC 3501 §2.3.2).
+    assert laptop.file.readline() == b"* 2 FETCH (FLAGS (\\Seen \\Recent))\r\n"
+    phone.store("1", "+FLAGS.SILENT", "(\\Deleted)")
+    assert laptop.file.readline() == b"* 1 FETCH (FLAGS (\\Deleted \\Recent))\r\n"
+    phone.expunge()
+    assert laptop.file.readline() == b"* 1 EXPUNGE\r\n"
+    assert laptop.file.readline() == b"* 2 RECENT\r\n"
+    servers.deliver(b"Subject: four\n\nnew\n")
+    assert laptop.file.readline() == b"* 3 EXISTS\r\n"
+    assert laptop.file.readline() == b"* 3 RECENT\r\n"
+    assert laptop.send(b"DONE\r\n", until=b"c ") == [b"c OK Idle completed.\r\n"]
+    assert laptop.send(b"d NOOP\r\n", until=b"d ") == [b"d OK NOOP completed.\r\n"]
+    assert laptop.send(b"e IDLE\r\n", until=b"+") == [b"+ idling\r\n"]
+    assert laptop.send(b"NOTDONE\r\n", until=b"e ") == [b"e BAD Expected DONE.\r\n"]
+    phone.logout()
+    laptop.close()

@@ -9,8 +9,8 @@ UNSUBSCRIBE, STATUS, APPEND, CHECK, CLOSE, EXPUNGE, SEARCH, FETCH (FLAGS, UID, R
 INTERNALDATE, ENVELOPE, BODY, BODYSTRUCTURE, RFC822*, ``BODY[...]`` and ``BODY.PEEK[...]`` with part
 numbers, HEADER, TEXT, MIME, HEADER.FIELDS[.NOT] and partial ``<start.length>``; FAST, ALL, FULL),
 STORE, COPY, UID FETCH/STORE/SEARCH/COPY/EXPUNGE, GETQUOTAROOT, GETQUOTA, SETQUOTA (refused).
-Synchronising and non-synchronising literals (LITERAL+, RFC 7888). Not built: AUTHENTICATE,
-STARTTLS, IDLE, keywords (only system flags are stored), date search keys.
+Synchronising and non-synchronising literals (LITERAL+, RFC 7888). IDLE (RFC 2177). Not built: AUTHENTICATE,
+STARTTLS, keywords (only system flags are stored), date search keys.
 
 Several sessions share one :class:`~mailsec.retrieval.maildir.MailStore`. A session with a
 folder selected hears about other sessions' changes and reports them before its next tagged
@@ -67,8 +67,8 @@ MAX_NESTING = 64
 MAX_BAD_COMMANDS = 20
 """BAD replies tolerated before the server says BYE (Dovecot's limit)."""
 
-CAPABILITIES = "IMAP4rev1 LITERAL+ UIDPLUS QUOTA QUOTA=RES-STORAGE"
-"""What this server can do (RFC 3501 §7.2.1, RFC 7888, RFC 4315, RFC 9208 §3.1)."""
+CAPABILITIES = "IMAP4rev1 LITERAL+ IDLE UIDPLUS QUOTA QUOTA=RES-STORAGE"
+"""What this server can do (RFC 3501 §7.2.1, RFC 7888, RFC 2177, RFC 4315, RFC 9208 §3.1)."""
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -678,6 +678,11 @@ class ImapSession:
         self._seen_removals = 0
         self._position_cache: dict[int, int] | None = None
         self._flag_news: set[int] = set()
+        self.idling: str | None = None
+        """The tag of the IDLE command in progress (RFC 2177), or ``None``."""
+        self.on_news: Callable[[], None] | None = None
+        """Called when another session changes the selected folder during IDLE (the shell sets
+        it to wake itself up and push :meth:`idle_updates`)."""
         self._parts: list[bytes | _Literal] = []
         self._literal_octets = 0
         self._literal_is_append = False
@@ -694,6 +699,7 @@ class ImapSession:
         self.state = ImapState.LOGOUT
 
     def _unselect(self) -> None:
+        self.idling = None
         if self.folder is not None and self._on_change in self.folder.listeners:
             self.folder.listeners.remove(self._on_change)
         self.folder = None
@@ -705,6 +711,24 @@ class ImapSession:
     def _on_change(self, change: FolderChange) -> None:
         if change.kind is ChangeKind.FLAGS and change.origin is not self:
             self._flag_news.add(change.uid)
+        if self.idling is not None and change.origin is not self and self.on_news is not None:
+            self.on_news()
+
+    # -- IDLE (RFC 2177) -------------------------------------------------------------------------
+
+    def idle_updates(self) -> ImapResult:
+        """While idling: the untagged updates to push now (new mail, flags, expunges)."""
+        if self.idling is None:
+            return ImapResult()
+        return ImapResult(tuple(self._updates(allow_expunge=True)))
+
+    def _idle_line(self, line: bytes) -> ImapResult:
+        tag, self.idling = self.idling or "*", None
+        if line.upper() == b"DONE":
+            return ImapResult(
+                (*self._updates(allow_expunge=True), f"{tag} OK Idle completed.\r\n".encode())
+            )
+        return self._count_bad(ImapResult((f"{tag} BAD Expected DONE.\r\n".encode(),)))
 
     # -- input ----------------------------------------------------------------------------------
 
@@ -727,6 +751,8 @@ class ImapSession:
         """One line from the client (without CRLF)."""
         if self.state is ImapState.LOGOUT:
             return ImapResult(close=True)
+        if self.idling is not None:
+            return self._idle_line(line)
         self._parts.append(line)
         marker = _LITERAL_AT_END.search(line)
         if marker is None and _LITERAL_LOOSE.search(line) is not None:
@@ -881,6 +907,10 @@ class ImapSession:
             return ImapResult((*updates, f"{tag} NO {_dot(str(exc))}\r\n".encode()))
         if close:
             return ImapResult((*out, f"{tag} OK {text}\r\n".encode()), close=True)
+        if self.idling is not None:
+            # RFC 2177 §3: a continuation, then updates as they happen, until the client's DONE.
+            updates = self._updates(allow_expunge=True)
+            return ImapResult((*out, *updates, b"+ idling\r\n"))
         updates = self._updates(allow_expunge=name not in ("FETCH", "STORE", "SEARCH") or uid)
         return ImapResult((*out, *updates, f"{tag} OK {text}\r\n".encode()))
 
@@ -896,6 +926,7 @@ class ImapSession:
         table: dict[str, tuple[frozenset[ImapState], Callable[..., tuple[str, bool]]]] = {
             "CAPABILITY": (anyone, self._capability),
             "NOOP": (anyone, self._noop),
+            "IDLE": (auth, self._idle),
             "LOGOUT": (anyone, self._logout),
             "LOGIN": (pre, self._login),
             "SELECT": (auth, self._select),
@@ -989,6 +1020,12 @@ class ImapSession:
         if self.folder is not None:
             self.folder.sync()
         return ("NOOP completed." if self._command == "NOOP" else "Check completed."), False
+
+    def _idle(self, tag: str, args: list[object], out: list[bytes], uid: bool) -> tuple[str, bool]:
+        if args:
+            raise _Bad("Invalid arguments")
+        self.idling = tag
+        return "", False
 
     def _logout(
         self, tag: str, args: list[object], out: list[bytes], uid: bool

@@ -415,6 +415,37 @@ class MailServers:
             with contextlib.suppress(Exception):
                 writer.close()
 
+    async def _imap_next_line(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        recorder: TranscriptRecorder,
+        session: imap.ImapSession,
+    ) -> tuple[bytes | None, bool]:
+        """The client's next line; during IDLE, push other sessions' changes while waiting."""
+        if session.idling is None:
+            return await read_bounded_line(reader, timeout=self.idle_timeout)
+        news = asyncio.Event()
+        session.on_news = news.set
+        read = asyncio.ensure_future(read_bounded_line(reader, timeout=self.idle_timeout))
+        try:
+            news.set()  # changes made while "+ idling" was being sent are pushed at once
+            while True:
+                waiter = asyncio.ensure_future(news.wait())
+                done, _pending = await asyncio.wait(
+                    {read, waiter}, return_when=asyncio.FIRST_COMPLETED
+                )
+                if read in done:
+                    waiter.cancel()
+                    return read.result()
+                news.clear()
+                for response in session.idle_updates().responses:
+                    await self._send(writer, recorder, response)
+        finally:
+            session.on_news = None
+            if not read.done():
+                read.cancel()
+
     async def _imap_client(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
@@ -426,7 +457,7 @@ class MailServers:
         try:
             await self._send(writer, recorder, session.greeting())
             while True:
-                line, too_long = await read_bounded_line(reader, timeout=self.idle_timeout)
+                line, too_long = await self._imap_next_line(reader, writer, recorder, session)
                 if line is None:
                     break
                 with self._lock:
