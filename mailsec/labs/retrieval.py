@@ -504,8 +504,13 @@ class DevicesLab(Lab):
         )
 
     def _comparison(self, scenario: Scenario) -> str:
-        pop = run(scenario, client=PopSettings(), clock=lambda: self._start)
-        imap = run(scenario, client=ImapSettings(), clock=lambda: self._start)
+        def play(client: PopSettings | ImapSettings) -> Run:
+            # The run on screen is reused when it already has the setting compared.
+            if self.run is not None and self.client() == client:
+                return self.run
+            return run(scenario, client=client, clock=lambda: self._start)
+
+        pop, imap = play(PopSettings()), play(ImapSettings())
         return (
             f'<details style="{FONT}"><summary>Compare the end of this timeline under POP3 '
             "(download and delete) and IMAP4</summary>"
