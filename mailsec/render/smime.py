@@ -287,8 +287,10 @@ def smime_diagram() -> Fragment:
             f'stroke="{ink}"{dash}/>{text}'
         )
 
-    def arrow(x1: float, y1: float, x2: float, y2: float, label: str = "", dy: int = -6) -> str:
-        mid_x, mid_y = (x1 + x2) / 2, (y1 + y2) / 2
+    def arrow(
+        x1: float, y1: float, x2: float, y2: float, label: str = "", dy: int = -6, dx: int = 0
+    ) -> str:
+        mid_x, mid_y = (x1 + x2) / 2 + dx, (y1 + y2) / 2
         tag = (
             f'<text x="{mid_x}" y="{mid_y + dy}" text-anchor="middle" font-size="11.5" '
             f'fill="{ink}">{escape(label)}</text>'
@@ -312,23 +314,23 @@ def smime_diagram() -> Fragment:
         arrow(330, 50, 150, 90, "signs Alice's certificate", -2),
         arrow(470, 50, 650, 90, "signs Bob's certificate", -2),
         box(
-            230,
+            220,
             170,
-            340,
+            350,
             130,
             [
                 "The mail on its way",
                 "From / To / Subject: readable by anyone",
-                "smime.p7m: AuthEnvelopedData",
-                "  content key for Bob (his public key)",
-                "  AES-GCM( signed text + Alice's",
-                "           signature + certificate )",
+                "smime.p7m (AuthEnvelopedData):",
+                "• the content key, locked with Bob's public key",
+                "• AES-GCM(text + Alice's signature",
+                "and her certificate)",
             ],
             ok_bg,
             dashed=True,
         ),
-        arrow(110, 146, 230, 200, "1. sign, 2. encrypt", 18),
-        arrow(570, 235, 690, 146, "3. decrypt, 4. verify", 30),
+        arrow(110, 146, 220, 200, "1. sign, 2. encrypt", 22, -45),
+        arrow(570, 235, 690, 146, "3. decrypt, 4. verify", 30, 40),
     ]
     return Fragment(
         f'<figure style="margin:6px 0"><svg xmlns="http://www.w3.org/2000/svg" role="img" '
