@@ -258,3 +258,22 @@ def test_huge_sets_and_deep_nesting_cost_nothing(store: MailStore) -> None:
         b"d BAD Error in IMAP command SEARCH: Too deeply nested parentheses.\r\n"
     ]
     assert s.internal_errors == 0
+
+
+def test_date_search_keys(store: MailStore) -> None:
+    """RFC 3501 §6.4.4 BEFORE/ON/SINCE (internal date) and SENT* (the Date: header)."""
+    s = selected(store)
+    s.feed(b'a APPEND INBOX "05-Mar-2021 10:00:00 +0000" {47+}')
+    s.feed_literal(b"Date: Fri, 05 Mar 2021 23:30:00 -0500\r\nSubject: old\r\n\r\nx")
+    s.feed(b"")
+    run(s, b"n NOOP")
+    assert run(s, b"b SEARCH ON 5-Mar-2021")[0] == b"* SEARCH 4\r\n"
+    assert run(s, b"c SEARCH BEFORE 6-Mar-2021")[0] == b"* SEARCH 4\r\n"
+    assert run(s, b"d SEARCH SINCE 6-Mar-2021")[0] == b"* SEARCH 1 2 3\r\n"
+    assert run(s, b"e SEARCH SENTON 5-Mar-2021")[0] == b"* SEARCH 4\r\n"
+    assert (
+        run(s, b"f SEARCH SENTSINCE 1-Jan-2000")[0] == b"* SEARCH 4\r\n"
+    )  # the others have no Date:
+    assert run(s, b"g SEARCH ON 5-Mars-2021") == [
+        b"g BAD Error in IMAP command SEARCH: Invalid search date parameter: 5-Mars-2021.\r\n"
+    ]

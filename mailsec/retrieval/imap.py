@@ -10,7 +10,7 @@ INTERNALDATE, ENVELOPE, BODY, BODYSTRUCTURE, RFC822*, ``BODY[...]`` and ``BODY.P
 numbers, HEADER, TEXT, MIME, HEADER.FIELDS[.NOT] and partial ``<start.length>``; FAST, ALL, FULL),
 STORE, COPY, UID FETCH/STORE/SEARCH/COPY/EXPUNGE, GETQUOTAROOT, GETQUOTA, SETQUOTA (refused).
 Synchronising and non-synchronising literals (LITERAL+, RFC 7888). IDLE (RFC 2177). Not built: AUTHENTICATE,
-STARTTLS, keywords (only system flags are stored), date search keys.
+STARTTLS, keywords (only system flags are stored).
 
 Several sessions share one :class:`~mailsec.retrieval.maildir.MailStore`. A session with a
 folder selected hears about other sessions' changes and reports them before its next tagged
@@ -25,6 +25,7 @@ beyond the mailbox, ``OK`` for STORE in a read-only mailbox, the quota root ``"U
 from __future__ import annotations
 
 import calendar
+import datetime
 import email.message
 import email.parser
 import email.policy
@@ -293,6 +294,20 @@ def _parse_date_time(text: str) -> float:
         raise _Bad("Invalid date-time") from None
     offset = (int(zh) * 60 + int(zm)) * 60
     return stamp - offset if sign == "+" else stamp + offset
+
+
+def _search_date(text: str) -> datetime.date:
+    """``1-Feb-1994`` (RFC 3501 §9 date) as a date."""
+    match = re.fullmatch(r"(\d{1,2})-([A-Za-z]{3})-(\d{4})", text)
+    months = [m.lower() for m in _MONTHS]
+    if not match or match.group(2).lower() not in months:
+        raise _Bad(f"Invalid search date parameter: {text}")
+    day = int(match.group(1))
+    if not 1 <= day <= 31 or int(match.group(3)) < 1:
+        raise _Bad(f"Invalid search date parameter: {text}")
+    # The grammar allows 31-Feb; like Dovecot, count on from the first of the month.
+    first = datetime.date(int(match.group(3)), months.index(match.group(2).lower()) + 1, 1)
+    return first + datetime.timedelta(days=day - 1)
 
 
 def _split_header(data: bytes) -> tuple[bytes, bytes]:
@@ -1607,6 +1622,39 @@ class ImapSession:
                 raise _Bad("Invalid UID messageset")
             uids = set(self._uid_set(str(tokens.pop(0))))
             return lambda u: u in uids
+        if word in ("BEFORE", "ON", "SINCE", "SENTBEFORE", "SENTON", "SENTSINCE"):
+            if not tokens:
+                raise _Bad("Missing search parameters")
+            day = _search_date(_astring(tokens.pop(0)))
+
+            def message_day(u: int) -> datetime.date | None:
+                msg = folder.messages.get(u)
+                if msg is None:
+                    return None
+                if not word.startswith("SENT"):
+                    # The internal date, in the server's time zone (UTC here).
+                    return datetime.datetime.fromtimestamp(
+                        msg.internaldate, datetime.timezone.utc
+                    ).date()
+                try:
+                    header = _split_header(folder.read(u))[0]
+                    sent = email.utils.parsedate_to_datetime(header_value(header, "Date"))
+                except (KeyError, TypeError, ValueError, IndexError):
+                    return None
+                # RFC 3501 §6.4.4: the date part of the Date: header, ignoring time and zone.
+                return sent.date()
+
+            compare = {
+                "BEFORE": lambda d: d < day,
+                "ON": lambda d: d == day,
+                "SINCE": lambda d: d >= day,
+            }[word.removeprefix("SENT")]
+
+            def dated(u: int) -> bool:
+                found = message_day(u)
+                return found is not None and compare(found)
+
+            return dated
         if word in ("LARGER", "SMALLER"):
             if not tokens or not str(tokens[0]).isdigit():
                 raise _Bad(f"Invalid size for {word}")
