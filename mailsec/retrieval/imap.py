@@ -8,15 +8,15 @@ What is built: CAPABILITY, NOOP, LOGOUT, LOGIN, SELECT, EXAMINE, CREATE, LIST, L
 UNSUBSCRIBE, STATUS, APPEND, CHECK, CLOSE, EXPUNGE, SEARCH, FETCH (FLAGS, UID, RFC822.SIZE,
 INTERNALDATE, ENVELOPE, BODY, BODYSTRUCTURE, RFC822*, ``BODY[...]`` and ``BODY.PEEK[...]`` with part
 numbers, HEADER, TEXT, MIME, HEADER.FIELDS[.NOT] and partial ``<start.length>``; FAST, ALL, FULL),
-STORE, COPY, UID FETCH/STORE/SEARCH/COPY/EXPUNGE, GETQUOTAROOT, GETQUOTA, SETQUOTA (refused).
-Synchronising and non-synchronising literals (LITERAL+, RFC 7888). IDLE (RFC 2177). Not built: AUTHENTICATE,
-STARTTLS, keywords (only system flags are stored).
+STORE, COPY, UID FETCH/STORE/SEARCH/COPY/EXPUNGE, GETQUOTAROOT, GETQUOTA, SETQUOTA (refused),
+IDLE (RFC 2177); synchronising and non-synchronising literals (LITERAL+, RFC 7888). Not built:
+AUTHENTICATE, STARTTLS, NAMESPACE, RENAME, DELETE, keywords (only system flags are stored).
 
 Several sessions share one :class:`~mailsec.retrieval.maildir.MailStore`. A session with a
 folder selected hears about other sessions' changes and reports them before its next tagged
-reply: new mail as ``* n EXISTS``, flag changes as ``* n FETCH (FLAGS ...)``, removals as
-``* n EXPUNGE`` -- but never while answering FETCH, STORE or SEARCH, whose message numbers must
-not shift under the client (RFC 3501 §7.4.1).
+reply (or at once while it idles): new mail as ``* n EXISTS``, flag changes as
+``* n FETCH (FLAGS ...)``, removals as ``* n EXPUNGE`` -- but never while answering FETCH, STORE
+or SEARCH, whose message numbers must not shift under the client (RFC 3501 §7.4.1).
 
 Where RFC 3501 leaves a choice, replies follow Dovecot 2.3 (texts, ``BAD`` for a message number
 beyond the mailbox, ``OK`` for STORE in a read-only mailbox, the quota root ``"User quota"``).
