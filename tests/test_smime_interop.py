@@ -259,3 +259,20 @@ def test_we_decrypt_openssl_rsa_cbc_with_cryptography(pki, files, cipher):
     assert any("done by cryptography" in step.text for step in opened.steps)
     with pytest.raises(DecryptionError, match="not encrypted for this certificate"):
         decrypt_message(done.stdout, key=pki.bob.key, certificate=pki.bob.certificate)
+
+
+def test_we_verify_openssl_rsa_pss_signatures(pki, files):
+    """RSASSA-PSS signers (RFC 8551 §2.2 lists them; RFC 4056 in CMS), as openssl writes them."""
+    done = openssl(
+        "cms", "-sign", "-in", str(files / "entity.txt"), "-signer", str(files / "alice.pem"),
+        "-inkey", str(files / "alice.key.pem"), "-keyopt", "rsa_padding_mode:pss",
+        "-from", "alice@example.org",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr.decode()
+    result = verify_message(done.stdout, trusted=[pki.ca.certificate])
+    assert result.signature.signature_algorithm == "rsassa_pss"
+    assert result.status is SignatureStatus.VALID, result.steps
+    tampered = verify_message(
+        done.stdout.replace(b"Hello from", b"Jello from"), trusted=[pki.ca.certificate]
+    )
+    assert tampered.status is SignatureStatus.TAMPERED

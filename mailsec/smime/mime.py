@@ -169,7 +169,8 @@ def base64_lines(data: bytes) -> bytes:
     lines = list(struct.unpack_from("76s" * full, encoded))
     if len(encoded) % 76:
         lines.append(encoded[full * 76 :])
-    return CRLF.join(lines) + CRLF
+    lines.append(b"")  # the last line ends in CRLF too, without copying the result again
+    return CRLF.join(lines)
 
 
 def _outer_block(message: SplitMessage) -> bytes:
