@@ -747,6 +747,11 @@ class ImapSession:
 
     # -- input ----------------------------------------------------------------------------------
 
+    def reset_input(self) -> None:
+        """Forget a half-received command (after the shell could not complete it)."""
+        self._parts = []
+        self._literal_octets = 0
+
     def too_long(self) -> ImapResult:
         """The reply to a line longer than :data:`MAX_LINE` (the shell discarded its rest)."""
         self._parts = []

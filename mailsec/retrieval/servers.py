@@ -20,6 +20,10 @@ keeps serving. A dropped connection ends its session without any deletion.
 
 :class:`DovecotServers` runs a private Dovecot over a Maildir with the same interface, for
 side-by-side comparison in tests and benchmarks.
+
+:func:`run_wire_action` runs one short, named client session with Python's ``poplib`` or
+``imaplib`` (list, download and keep, download and delete, drop before QUIT, two devices, a full
+mailbox ...) and returns the transcripts with the Maildir before and after: the wire lab's data.
 """
 
 from __future__ import annotations
@@ -488,7 +492,7 @@ class MailServers:
                     raise
                 except Exception as exc:  # a bug must not take the server down
                     self.errors.append(exc)
-                    session._parts = []
+                    session.reset_input()
                     result = imap.ImapResult((b"* BAD Internal error; nothing was changed.\r\n",))
                 for response in result.responses:
                     await self._send(writer, recorder, response)
