@@ -638,3 +638,35 @@ def test_multipart_message_with_attachment(pki):
     assert result.valid
     assert result.content.startswith(b'Content-Type: multipart/mixed; boundary="XYZ"\r\n\r\n--XYZ')
     assert b"name=report.pdf" in result.content
+
+
+@pytest.mark.parametrize("signer", ["alice", "bob"])
+def test_signature_without_signed_attributes(pki, signer):
+    """RFC 5652 §5.4: without signed attributes the signature covers the content itself."""
+    from mailsec.smime.mime import Entity, make_multipart_signed
+
+    identity = pki.users[signer]
+    mail = MAIL.replace(b"Alice <alice@example.org>", f"<{identity.email}>".encode())
+    split = split_message(canonical_crlf(mail))
+    entity = Entity.from_split(split, seven_bit=True)
+    der = (
+        pkcs7.PKCS7SignatureBuilder()
+        .set_data(entity.data)
+        .add_signer(identity.certificate, identity.key, hashes.SHA256())
+        .sign(
+            serialization.Encoding.DER,
+            [
+                pkcs7.PKCS7Options.DetachedSignature,
+                pkcs7.PKCS7Options.Binary,
+                pkcs7.PKCS7Options.NoAttributes,
+            ],
+        )
+    )
+    signed = make_multipart_signed(split, entity, der, micalg="sha-256")
+    assert not _signature_info(signed)["content"]["signer_infos"][0]["signed_attrs"]
+    result = verify_message(signed, trusted=[pki.ca.certificate])
+    assert result.status is SignatureStatus.VALID, result.steps
+    assert result.signature.signing_time is None
+    changed = verify_message(signed.replace(b"noon", b"nine"), trusted=[pki.ca.certificate])
+    assert changed.status is SignatureStatus.TAMPERED
+    assert changed.signature.problem == "the signature does not match: the message was changed"
