@@ -18,7 +18,11 @@ Modules:
 - :mod:`mailsec.smime.cms` — the learning layer: CMS SignedData verification, EnvelopedData and
   AuthEnvelopedData (AES-GCM), RSA and ECDH recipients, written out step by step;
 - :mod:`mailsec.smime.inspect` — the MIME tree and the CMS structure of a message, as data for the
-  labs, plus the byte-flipping and EFAIL demonstrations.
+  labs, plus the byte-flipping and EFAIL demonstrations;
+- :mod:`mailsec.smime.demo` — a message from Alice to Bob end to end (compose, sign, encrypt,
+  change on the way, read), the model behind chapter 05's message lab.
+
+The command line is ``python -m mailsec smime sign|encrypt|decrypt|verify`` (:mod:`mailsec.cli.smime`).
 """
 
 from mailsec.smime.cms import ContentCipher, RecipientKind
