@@ -262,3 +262,20 @@ def test_gnupg_trust_check_agrees_on_the_lab_graph() -> None:
     assert rows["Erin"] == (Validity.FULL, Validity.FULL)  # Bob + Dave, two marginals
     assert any("--check-trustdb" in command for command in check.commands)
     assert "GnuPG computes the same validity for every key." in gnupg_trust_html(check)
+
+
+def test_compare_lab_encrypting(people) -> None:
+    lab = compare_lab(people["Alice"], bob=people["Bob"])
+    lab.action_picker.value = "encrypt"
+    assert lab.error.value == ""
+    assert lab.pair.pgp_opened and lab.pair.smime_opened
+    assert lab.has_key.disabled and lab.trusts_ca.disabled  # trust matters for signatures only
+    assert "The same text, encrypted two ways" in lab.result.value
+    lab.change.value = True
+    assert not lab.pair.pgp_opened and not lab.pair.smime_opened
+    assert "refused: nothing of the text is shown" in lab.result.value
+    sent = lab.sent()
+    lab.change.value = False
+    assert lab.sent() is sent  # the mails are not made again for a checkbox
+    lab.action_picker.value = "sign"
+    assert not lab.has_key.disabled and lab.pair.pgp_valid

@@ -6,7 +6,14 @@ import pytest
 
 from mailsec import openpgp
 from mailsec.errors import InputError
-from mailsec.openpgp.pgpmime import sign_both
+from mailsec.openpgp.pgpmime import (
+    check_pair,
+    encrypt_both,
+    encrypt_pair,
+    open_pair,
+    sign_both,
+    sign_pair,
+)
 from mailsec.pki import course_pki
 
 HEADERS = {"From": "Alice <alice@example.org>", "To": "Bob <bob@example.org>", "Subject": "Invoice"}
@@ -83,3 +90,71 @@ def test_empty_text_is_refused(alice, pki) -> None:
             smime_trusted=[pki.ca.certificate],
             headers=HEADERS,
         )
+
+
+# -- encryption side by side ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bob() -> openpgp.SecretKey:
+    return openpgp.generate_key("Bob <bob@example.org>")
+
+
+def sealed(bob, pki, *, change=False):
+    return encrypt_both(
+        "Salary table attached.\n",
+        pgp_recipient=bob,
+        smime_key=pki.bob.key,
+        smime_certificate=pki.bob.certificate,
+        headers=HEADERS,
+        change_ciphertext=change,
+    )
+
+
+def test_both_encrypt_and_bob_reads_both(bob, pki) -> None:
+    pair = sealed(bob, pki)
+    assert pair.pgp_text == pair.smime_text == "Salary table attached.\n"
+    rows = {aspect: (pgp, smime) for aspect, pgp, smime in pair.rows}
+    assert rows["Content-Type"] == (
+        "multipart/encrypted; protocol=application/pgp-encrypted",
+        "application/pkcs7-mime; smime-type=authEnveloped-data",
+    )
+    assert rows["The message itself"][0].startswith("AES-256 in a SEIPD packet with an MDC")
+    assert rows["The message itself"][1].startswith("aes256-gcm")
+    assert rows["Bob's copy of the message key"][0].startswith("1 PKESK packet: ECDH (18)")
+    assert b"Salary" not in pair.pgp_message and b"Salary" not in pair.smime_message
+    assert b"Subject: Invoice" in pair.pgp_message and b"Subject: Invoice" in pair.smime_message
+
+
+def test_one_changed_byte_and_both_refuse(bob, pki) -> None:
+    """RFC 4880 §5.13 (MDC) and RFC 5084 (GCM tag): no text at all from a changed ciphertext."""
+    pair = sealed(bob, pki, change=True)
+    assert pair.pgp_text is None and pair.smime_text is None
+    assert pair.pgp_refusal.startswith("The message could not be decrypted")
+    assert pair.smime_refusal
+    assert dict((a, (p, s)) for a, p, s in pair.rows)["Result here"] == ("refused", "refused")
+
+
+def test_pairs_are_checked_by_the_right_function(alice, bob, pki) -> None:
+    signed = sign_pair(
+        TEXT,
+        pgp_key=alice,
+        smime_key=pki.alice.key,
+        smime_certificate=pki.alice.certificate,
+        headers=HEADERS,
+    )
+    with pytest.raises(InputError, match="signed, not encrypted: check them with check_pair"):
+        open_pair(
+            signed, pgp_recipient=bob, smime_key=pki.bob.key, smime_certificate=pki.bob.certificate
+        )
+    again = check_pair(signed, pgp_certs=[alice.public], smime_trusted=[pki.ca.certificate])
+    assert again.pgp_valid and again.smime_valid
+    encrypted = encrypt_pair(
+        TEXT,
+        pgp_recipient=bob,
+        smime_key=pki.bob.key,
+        smime_certificate=pki.bob.certificate,
+        headers=HEADERS,
+    )
+    with pytest.raises(InputError, match="encrypted, not signed: open them with open_pair"):
+        check_pair(encrypted, pgp_certs=[], smime_trusted=[])

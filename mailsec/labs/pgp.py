@@ -38,14 +38,19 @@ from mailsec.glossary import Term
 from mailsec.labs.frame import Lab
 from mailsec.openpgp.pgpmime import (
     Delivery,
+    MailPair,
     Protection,
+    SealedSideBySide,
     SideBySide,
     Tamper,
+    check_pair,
     deliver,
     encrypt_message,
+    encrypt_pair,
+    open_pair,
     protect,
     read_message,
-    sign_both,
+    sign_pair,
 )
 from mailsec.openpgp.trust import (
     GNUPG_MODEL,
@@ -539,14 +544,22 @@ def message_lab(keys: Mapping[str, openpgp.SecretKey] | None = None) -> MessageL
 
 
 class CompareLab(Lab):
-    """The same text signed with PGP/MIME and with S/MIME; change it; take away what each needs."""
+    """The same text signed (or encrypted) with PGP/MIME and with S/MIME; change it in transit;
+    take away what the reader needs for each signature."""
 
-    def __init__(self, alice: openpgp.SecretKey | None = None, pki: Any = None) -> None:
+    def __init__(
+        self,
+        alice: openpgp.SecretKey | None = None,
+        pki: Any = None,
+        bob: openpgp.SecretKey | None = None,
+    ) -> None:
         from mailsec.pki import course_pki
 
         self.alice = alice or openpgp.generate_key("Alice <alice@example.org>")
+        self.bob = bob or openpgp.generate_key("Bob <bob@example.org>")
         self.pki = pki or course_pki()
-        self.pair: SideBySide | None = None
+        self.pair: SideBySide | SealedSideBySide | None = None
+        self._sent: dict[tuple[bool, str], MailPair] = {}
         wide = {"description_width": "initial"}
         self.text = widgets.Textarea(
             value="Hi Bob,\nthe invoice total is 120 EUR.\nAlice\n",
@@ -554,8 +567,14 @@ class CompareLab(Lab):
             style=wide,
             layout=widgets.Layout(width="520px", height="80px"),
         )
+        self.action_picker = widgets.ToggleButtons(
+            options=[("sign", "sign"), ("encrypt for Bob", "encrypt")],
+            value="sign",
+            description="Alice wants to:",
+            style=wide,
+        )
         self.change = widgets.Checkbox(
-            value=False, description="Change one letter in transit", indent=False
+            value=False, description="Change it in transit", indent=False
         )
         self.has_key = widgets.Checkbox(
             value=True, description="Bob already has Alice's OpenPGP public key", indent=False
@@ -565,6 +584,7 @@ class CompareLab(Lab):
         )
         for control, css in (
             (self.text, "mailsec-cmp-text"),
+            (self.action_picker, "mailsec-cmp-action"),
             (self.change, "mailsec-cmp-change"),
             (self.has_key, "mailsec-cmp-has-key"),
             (self.trusts_ca, "mailsec-cmp-trusts-ca"),
@@ -575,39 +595,82 @@ class CompareLab(Lab):
             intro="Alice signs the same text with PGP/MIME and with S/MIME. Compare the two mails, "
             "then take away what Bob needs for each: Alice's public key (PGP) or the root CA "
             "(S/MIME).",
-            controls=[self.text, widgets.HBox([self.change, self.has_key, self.trusts_ca])],
+            controls=[
+                self.action_picker,
+                self.text,
+                widgets.HBox([self.change, self.has_key, self.trusts_ca]),
+            ],
         )
         self.add_class("mailsec-cmp-lab")
-        self.on_change([self.text, self.change, self.has_key, self.trusts_ca], self.update)
+        self.on_change(
+            [self.action_picker, self.text, self.change, self.has_key, self.trusts_ca], self.update
+        )
         self.update()
 
-    def update(self) -> None:
-        pair = sign_both(
-            self.text.value,
-            pgp_key=self.alice,
-            pgp_certs=[self.alice.public] if self.has_key.value else [],
-            smime_key=self.pki.alice.key,
-            smime_certificate=self.pki.alice.certificate,
-            # Untrusting the course CA: Bob's program trusts only some other root.
-            smime_trusted=[
-                self.pki.ca.certificate
-                if self.trusts_ca.value
-                else self.pki.unknown_root.certificate
-            ],
-            headers={
+    def sent(self) -> MailPair:
+        """Both mails as sent (made once per action and text; changing checkboxes reuses them)."""
+        encrypting = self.action_picker.value == "encrypt"
+        choice = (encrypting, self.text.value)
+        if choice not in self._sent:
+            headers = {
                 "From": "Alice <alice@example.org>",
                 "To": "Bob <bob@example.org>",
                 "Subject": "Invoice",
-            },
-            change_text=self.change.value,
-        )
-        self.pair = pair
-        self.show(str(side_by_side_html(pair)))
+            }
+            if encrypting:
+                pair = encrypt_pair(
+                    self.text.value,
+                    pgp_recipient=self.bob,
+                    smime_key=self.pki.bob.key,
+                    smime_certificate=self.pki.bob.certificate,
+                    headers=headers,
+                )
+            else:
+                pair = sign_pair(
+                    self.text.value,
+                    pgp_key=self.alice,
+                    smime_key=self.pki.alice.key,
+                    smime_certificate=self.pki.alice.certificate,
+                    headers=headers,
+                )
+            self._sent[choice] = pair
+        return self._sent[choice]
+
+    def update(self) -> None:
+        pair = self.sent()
+        # Who trusts what only matters for checking a signature.
+        self.has_key.disabled = self.trusts_ca.disabled = pair.encrypted
+        if pair.encrypted:
+            result: SideBySide | SealedSideBySide = open_pair(
+                pair,
+                pgp_recipient=self.bob,
+                smime_key=self.pki.bob.key,
+                smime_certificate=self.pki.bob.certificate,
+                change_ciphertext=self.change.value,
+            )
+        else:
+            result = check_pair(
+                pair,
+                pgp_certs=[self.alice.public] if self.has_key.value else [],
+                # Untrusting the course CA: Bob's program trusts only some other root.
+                smime_trusted=[
+                    self.pki.ca.certificate
+                    if self.trusts_ca.value
+                    else self.pki.unknown_root.certificate
+                ],
+                change_text=self.change.value,
+            )
+        self.pair = result
+        self.show(str(side_by_side_html(result)))
 
 
-def compare_lab(alice: openpgp.SecretKey | None = None, pki: Any = None) -> CompareLab:
-    """PGP/MIME and S/MIME on the same message, ready to display."""
-    return CompareLab(alice, pki)
+def compare_lab(
+    alice: openpgp.SecretKey | None = None,
+    pki: Any = None,
+    bob: openpgp.SecretKey | None = None,
+) -> CompareLab:
+    """PGP/MIME and S/MIME on the same message (signed, or encrypted for Bob), ready to display."""
+    return CompareLab(alice, pki, bob)
 
 
 # -- GnuPG in the notebook --------------------------------------------------------------------------

@@ -27,7 +27,7 @@ import email.policy
 import enum
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.message import EmailMessage, Message
 from email.utils import format_datetime, make_msgid
@@ -36,6 +36,7 @@ from typing import Any
 from mailsec.errors import InputError, MailsecError, VerificationError
 from mailsec.openpgp.armor import ArmorLabel, armor, dearmor
 from mailsec.openpgp.certs import Certificate, SecretKey
+from mailsec.openpgp.listing import list_packets
 from mailsec.openpgp.messages import Verification, decrypt, encrypt, sign, verify
 from mailsec.openpgp.packets import read_packets
 from mailsec.openpgp.signatures import parse_signature
@@ -44,19 +45,26 @@ from mailsec.trace import Outcome, Step, Trace
 __all__ = [
     "MICALG",
     "Delivery",
+    "MailPair",
     "PgpMimeKind",
     "PgpMimeResult",
     "Protection",
+    "SealedSideBySide",
     "SideBySide",
     "Tamper",
     "canonicalize",
+    "check_pair",
     "deliver",
+    "encrypt_both",
     "encrypt_message",
+    "encrypt_pair",
     "micalg_for",
+    "open_pair",
     "protect",
     "read_message",
     "sign_both",
     "sign_message",
+    "sign_pair",
     "split_signed",
 ]
 
@@ -104,6 +112,8 @@ class PgpMimeResult:
     """True when a good signature was found, False when signed but not verified, None unsigned."""
     micalg: str | None = None
     steps: Trace = field(default=(), repr=False)
+    session_key_algorithm: str | None = None
+    """The symmetric cipher of an encrypted message (for example "AES-256"), None if not encrypted."""
 
     @property
     def text(self) -> str | None:
@@ -221,6 +231,17 @@ def sign_message(
     now: datetime | None = None,
 ) -> EmailMessage:
     """A multipart/signed message: ``body`` and a detached signature over it (RFC 3156 §5)."""
+    return _parse(_signed_bytes(body, signer, headers=headers, now=now))
+
+
+def _signed_bytes(
+    body: str | EmailMessage,
+    signer: SecretKey,
+    *,
+    headers: Mapping[str, str] | None,
+    now: datetime | None,
+) -> bytes:
+    """:func:`sign_message` as the bytes on the wire (no parsing back: the labs' fast path)."""
     entity = _entity(body)
     signed = _entity_bytes(entity)
     signature = sign(signed, signer, text=True, armor=True, now=now)
@@ -245,11 +266,11 @@ def sign_message(
     del sig_part["MIME-Version"]
     outer.attach(_parse(signed))
     outer.attach(sig_part)
-    result = _parse(outer.as_bytes(policy=POLICY))
-    # The generator must have kept part 1 byte for byte, or the signature would not verify.
-    if split_signed(result.as_bytes(policy=POLICY))[0] != signed:
+    data = outer.as_bytes(policy=POLICY)
+    # The generator must keep part 1 byte for byte, or the signature would not verify.
+    if split_signed(data)[0] != signed:
         raise AssertionError("the email generator changed the signed part")  # pragma: no cover
-    return result
+    return data
 
 
 def encrypt_message(
@@ -262,6 +283,18 @@ def encrypt_message(
 ) -> EmailMessage:
     """A multipart/encrypted message for ``recipients`` (RFC 3156 §4), signed inside when
     ``sign_with`` is given (RFC 3156 §6.2)."""
+    return _parse(_encrypted_bytes(body, recipients, sign_with=sign_with, headers=headers, now=now))
+
+
+def _encrypted_bytes(
+    body: str | EmailMessage,
+    recipients: Sequence[Certificate],
+    *,
+    sign_with: Sequence[SecretKey] = (),
+    headers: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> bytes:
+    """:func:`encrypt_message` as the bytes on the wire (the labs' fast path)."""
     if not recipients:
         raise InputError("Encrypting needs at least one recipient's certificate (public key).")
     entity = _entity(body)
@@ -290,7 +323,7 @@ def encrypt_message(
     for part in (control, data):
         del part["MIME-Version"]
         outer.attach(part)
-    return _parse(outer.as_bytes(policy=POLICY))
+    return outer.as_bytes(policy=POLICY)
 
 
 def _boundary(content: bytes) -> str:
@@ -507,7 +540,8 @@ def _read_encrypted(
                 "RFC 3156 §6.1",
             )
         )
-        return _read_signed(inner, content, certs, now, tuple(steps))
+        signed = _read_signed(inner, content, certs, now, tuple(steps))
+        return replace(signed, session_key_algorithm=decrypted.session_key_algorithm or None)
     if decrypted.verifications:
         good = [v for v in decrypted.verifications if v.valid]
         if good:
@@ -530,6 +564,7 @@ def _read_encrypted(
             bool(good),
             None,
             tuple(steps),
+            decrypted.session_key_algorithm or None,
         )
     steps.append(
         Step(
@@ -538,7 +573,15 @@ def _read_encrypted(
             _ENCRYPTED_SECTION,
         )
     )
-    return PgpMimeResult(PgpMimeKind.ENCRYPTED, content, (), None, None, tuple(steps))
+    return PgpMimeResult(
+        PgpMimeKind.ENCRYPTED,
+        content,
+        (),
+        None,
+        None,
+        tuple(steps),
+        decrypted.session_key_algorithm or None,
+    )
 
 
 # -- a demonstration for the lab: send, change in transit, open ---------------------------------
@@ -607,11 +650,9 @@ def protect(
 ) -> bytes:
     """The mail as the sender's program sends it, as bytes."""
     if protection is Protection.SIGN:
-        message = sign_message(text, sender, headers=headers, now=now)
-    else:
-        sign_with = [sender] if protection is Protection.ENCRYPT_AND_SIGN else []
-        message = encrypt_message(text, [recipient], sign_with=sign_with, headers=headers, now=now)
-    return message.as_bytes(policy=POLICY)
+        return _signed_bytes(text, sender, headers=headers, now=now)
+    sign_with = [sender] if protection is Protection.ENCRYPT_AND_SIGN else []
+    return _encrypted_bytes(text, [recipient], sign_with=sign_with, headers=headers, now=now)
 
 
 def _openpgp_part(message: bytes) -> tuple[bytes, bytes]:
@@ -747,43 +788,44 @@ def _change_letter(message: bytes, signed: bytes) -> bytes:
     )
 
 
-def sign_both(
+@dataclass(frozen=True)
+class MailPair:
+    """The same text as a PGP/MIME mail and as an S/MIME mail, as sent, with facts about both."""
+
+    text: str
+    encrypted: bool
+    pgp: bytes
+    smime: bytes
+    facts: tuple[tuple[str, str, str], ...]
+    """(aspect, PGP/MIME, S/MIME) facts that do not depend on what happens in transit."""
+
+
+def _plain_message(text: str, headers: Mapping[str, str]) -> bytes:
+    message = _entity(text)
+    for name, value in headers.items():
+        message[name] = value
+    return message.as_bytes(policy=POLICY)
+
+
+def sign_pair(
     text: str,
     *,
     pgp_key: SecretKey,
-    pgp_certs: Sequence[Certificate],
     smime_key: Any,
     smime_certificate: Any,
-    smime_trusted: Sequence[Any],
     headers: Mapping[str, str],
-    change_text: bool = False,
     now: datetime | None = None,
-) -> SideBySide:
-    """Sign ``text`` both ways (RFC 3156 and RFC 8551), optionally change it, and check both.
-
-    ``pgp_certs`` are the OpenPGP certificates the reader already has; ``smime_trusted`` are the
-    root certificates the reader's program trusts. The S/MIME signature carries the signer's
-    certificate; the OpenPGP one carries only a key ID and fingerprint.
-    """
+) -> MailPair:
+    """Sign ``text`` both ways: PGP/MIME (RFC 3156 §5) and S/MIME (RFC 8551 §3.5.3)."""
     from mailsec.smime import sign_message as smime_sign
-    from mailsec.smime import verify_message as smime_verify
 
     if not text.strip():
         raise InputError("The text is empty: type a few words to sign.")
-    pgp = sign_message(text, pgp_key, headers=headers, now=now).as_bytes(policy=POLICY)
-    plain_message = _entity(text)
-    for name, value in headers.items():
-        plain_message[name] = value
-    plain = plain_message.as_bytes(policy=POLICY)
-    smime = smime_sign(plain, key=smime_key, certificate=smime_certificate)
-    if change_text:
-        pgp = _change_letter(pgp, split_signed(pgp)[0])
-        smime = _change_letter(smime, split_signed(smime)[0])
-    pgp_result = read_message(pgp, certs=pgp_certs, now=now)
-    smime_result = smime_verify(smime, trusted=smime_trusted, now=now)
+    pgp = _signed_bytes(text, pgp_key, headers=headers, now=now)
+    smime = smime_sign(_plain_message(text, headers), key=smime_key, certificate=smime_certificate)
     _pgp_signed, pgp_sig = split_signed(pgp)
     _smime_signed, smime_sig = split_signed(smime)
-    rows = (
+    facts = (
         (
             "Content-Type",
             "multipart/signed; protocol=application/pgp-signature",
@@ -810,10 +852,228 @@ def sign_both(
             "The sender's public key, and a reason to believe it is hers (web of trust)",
             "Only the root CA certificate in the trust store",
         ),
+    )
+    return MailPair(text, False, pgp, smime, facts)
+
+
+def check_pair(
+    pair: MailPair,
+    *,
+    pgp_certs: Sequence[Certificate],
+    smime_trusted: Sequence[Any],
+    change_text: bool = False,
+    now: datetime | None = None,
+) -> SideBySide:
+    """Optionally change one letter of both signed mails, then check both signatures.
+
+    ``pgp_certs`` are the OpenPGP certificates the reader already has; ``smime_trusted`` are the
+    root certificates the reader's program trusts.
+    """
+    from mailsec.smime import verify_message as smime_verify
+
+    if pair.encrypted:
+        raise InputError("These mails are encrypted, not signed: open them with open_pair().")
+    pgp, smime = pair.pgp, pair.smime
+    if change_text:
+        pgp = _change_letter(pgp, split_signed(pgp)[0])
+        smime = _change_letter(smime, split_signed(smime)[0])
+    pgp_result = read_message(pgp, certs=pgp_certs, now=now)
+    smime_result = smime_verify(smime, trusted=smime_trusted, now=now)
+    rows = (
+        *pair.facts,
         (
             "Result here",
             "good signature" if pgp_result.signature_valid else "NOT verified",
             smime_result.status.value,
         ),
     )
-    return SideBySide(text, change_text, pgp, smime, pgp_result, smime_result, rows)
+    return SideBySide(pair.text, change_text, pgp, smime, pgp_result, smime_result, rows)
+
+
+def sign_both(
+    text: str,
+    *,
+    pgp_key: SecretKey,
+    pgp_certs: Sequence[Certificate],
+    smime_key: Any,
+    smime_certificate: Any,
+    smime_trusted: Sequence[Any],
+    headers: Mapping[str, str],
+    change_text: bool = False,
+    now: datetime | None = None,
+) -> SideBySide:
+    """Sign ``text`` both ways, optionally change it, and check both (:func:`sign_pair`, then
+    :func:`check_pair`). The S/MIME signature carries the signer's certificate; the OpenPGP one
+    carries only a key ID and fingerprint."""
+    pair = sign_pair(
+        text,
+        pgp_key=pgp_key,
+        smime_key=smime_key,
+        smime_certificate=smime_certificate,
+        headers=headers,
+        now=now,
+    )
+    return check_pair(
+        pair, pgp_certs=pgp_certs, smime_trusted=smime_trusted, change_text=change_text, now=now
+    )
+
+
+@dataclass(frozen=True)
+class SealedSideBySide:
+    """The same text encrypted for Bob with PGP/MIME and with S/MIME, and how Bob opens each."""
+
+    text: str
+    changed: bool
+    """Whether one byte of the encrypted data was changed in transit (in both)."""
+    pgp_message: bytes
+    smime_message: bytes
+    pgp_text: str | None
+    """What Bob's PGP program shows; None when it refused the mail."""
+    smime_text: str | None
+    pgp_refusal: str | None
+    smime_refusal: str | None
+    rows: tuple[tuple[str, str, str], ...]
+
+    @property
+    def pgp_opened(self) -> bool:
+        return self.pgp_text is not None
+
+    @property
+    def smime_opened(self) -> bool:
+        return self.smime_text is not None
+
+
+def encrypt_pair(
+    text: str,
+    *,
+    pgp_recipient: SecretKey,
+    smime_key: Any,
+    smime_certificate: Any,
+    headers: Mapping[str, str],
+    now: datetime | None = None,
+) -> MailPair:
+    """Encrypt ``text`` for one person both ways (RFC 3156 §4, RFC 8551 §3.3).
+
+    The recipient's secret keys are needed here too: the facts about the ciphers come from
+    opening the mails as sent (OpenPGP hides its cipher inside the encrypted session key).
+    """
+    from mailsec.smime import decrypt_message as smime_decrypt
+    from mailsec.smime import encrypt_message as smime_encrypt
+
+    if not text.strip():
+        raise InputError("The text is empty: type a few words to encrypt.")
+    pgp = _encrypted_bytes(text, [pgp_recipient.public], sign_with=(), headers=headers, now=now)
+    smime = smime_encrypt(_plain_message(text, headers), [smime_certificate])
+    pgp_sent = read_message(pgp, keys=[pgp_recipient], now=now)
+    smime_sent = smime_decrypt(smime, key=smime_key, certificate=smime_certificate)
+    _control, pgp_data = _quick(pgp).get_payload()
+    pkesks = [
+        p.fields.get("algorithm", "?")
+        for p in list_packets(pgp_data.get_payload(decode=True) or b"")
+        if p.tag == 1
+    ]
+    facts = (
+        (
+            "Content-Type",
+            "multipart/encrypted; protocol=application/pgp-encrypted",
+            f"application/pkcs7-mime; smime-type={_quick(smime).get_param('smime-type')}",
+        ),
+        (
+            "The message itself",
+            f"{pgp_sent.session_key_algorithm or '?'} in a SEIPD packet with an MDC "
+            "(RFC 4880 §5.13)",
+            f"{smime_sent.cipher.value} in CMS (RFC 5083, RFC 5084)",
+        ),
+        (
+            "Bob's copy of the message key",
+            f"{len(pkesks)} PKESK packet: {', '.join(pkesks)} (RFC 4880 §5.1, RFC 6637)",
+            smime_sent.recipient_kind.description,
+        ),
+        ("Whole mail", f"{len(pgp):,} bytes", f"{len(smime):,} bytes"),
+        (
+            "Alice needs beforehand",
+            "Bob's OpenPGP public key, and a reason to believe it is his",
+            "Bob's certificate (from a signed mail of his, or a directory)",
+        ),
+    )
+    return MailPair(text, True, pgp, smime, facts)
+
+
+def open_pair(
+    pair: MailPair,
+    *,
+    pgp_recipient: SecretKey,
+    smime_key: Any,
+    smime_certificate: Any,
+    change_ciphertext: bool = False,
+    now: datetime | None = None,
+) -> SealedSideBySide:
+    """Optionally flip one byte of both ciphertexts, then decrypt both as the recipient."""
+    from mailsec.smime import decrypt_message as smime_decrypt
+    from mailsec.smime.inspect import flip_byte
+
+    if not pair.encrypted:
+        raise InputError("These mails are signed, not encrypted: check them with check_pair().")
+    pgp, smime = pair.pgp, pair.smime
+    if change_ciphertext:
+        pgp, _ = _change(pgp, Tamper.CIPHERTEXT)
+        smime = flip_byte(smime, 7).message
+    pgp_text = pgp_refusal = smime_text = smime_refusal = None
+    try:
+        pgp_text = read_message(pgp, keys=[pgp_recipient], now=now).text
+    except MailsecError as exc:
+        pgp_refusal = exc.message
+    try:
+        opened = smime_decrypt(smime, key=smime_key, certificate=smime_certificate)
+        smime_text = _parse(opened.entity).get_content().replace("\r\n", "\n")
+    except MailsecError as exc:
+        smime_refusal = exc.message
+    rows = (
+        *pair.facts,
+        (
+            "Result here",
+            "decrypted" if pgp_text is not None else "refused",
+            "decrypted" if smime_text is not None else "refused",
+        ),
+    )
+    return SealedSideBySide(
+        pair.text,
+        change_ciphertext,
+        pgp,
+        smime,
+        pgp_text,
+        smime_text,
+        pgp_refusal,
+        smime_refusal,
+        rows,
+    )
+
+
+def encrypt_both(
+    text: str,
+    *,
+    pgp_recipient: SecretKey,
+    smime_key: Any,
+    smime_certificate: Any,
+    headers: Mapping[str, str],
+    change_ciphertext: bool = False,
+    now: datetime | None = None,
+) -> SealedSideBySide:
+    """Encrypt ``text`` for one person both ways, optionally flip one byte of each ciphertext,
+    and decrypt both with that person's keys (:func:`encrypt_pair`, then :func:`open_pair`)."""
+    pair = encrypt_pair(
+        text,
+        pgp_recipient=pgp_recipient,
+        smime_key=smime_key,
+        smime_certificate=smime_certificate,
+        headers=headers,
+        now=now,
+    )
+    return open_pair(
+        pair,
+        pgp_recipient=pgp_recipient,
+        smime_key=smime_key,
+        smime_certificate=smime_certificate,
+        change_ciphertext=change_ciphertext,
+        now=now,
+    )

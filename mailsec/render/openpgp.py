@@ -15,7 +15,7 @@ import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 
-from mailsec.openpgp.pgpmime import Delivery, SideBySide
+from mailsec.openpgp.pgpmime import Delivery, SealedSideBySide, SideBySide
 from mailsec.openpgp.trust import (
     COMPARISON,
     CertificationUse,
@@ -439,22 +439,24 @@ def delivery_html(
     return Fragment("".join(parts))
 
 
-def side_by_side_html(pair: SideBySide) -> Fragment:
+def _column(title: str, raw: bytes, ok: bool, verdict: str, headline: str) -> str:
+    return (
+        f'<div style="flex:1 1 380px;min-width:300px">'
+        f'<h4 style="margin:4px 0">{escape(title)}</h4>'
+        + callout(escape(verdict), outcome=Outcome.OK if ok else Outcome.FAIL, title=headline)
+        + code_block(raw.decode("ascii", "replace"), label=f"{title} mail", max_lines=26)
+        + "</div>"
+    )
+
+
+def side_by_side_html(pair: SideBySide | SealedSideBySide) -> Fragment:
     """PGP/MIME and S/MIME on the same text: the two mails, their verdicts, the differences."""
+    if isinstance(pair, SealedSideBySide):
+        return _sealed_html(pair)
 
     def column(title: str, raw: bytes, ok: bool, verdict: str) -> str:
-        outcome = Outcome.OK if ok else Outcome.FAIL
-        return (
-            f'<div style="flex:1 1 380px;min-width:300px">'
-            f'<h4 style="margin:4px 0">{escape(title)}</h4>'
-            + callout(
-                escape(verdict),
-                outcome=outcome,
-                title="signature verified" if ok else "signature NOT verified",
-            )
-            + code_block(raw.decode("ascii", "replace"), label=f"{title} mail", max_lines=26)
-            + "</div>"
-        )
+        headline = "signature verified" if ok else "signature NOT verified"
+        return _column(title, raw, ok, verdict, headline)
 
     smime_steps = pair.smime.steps[-1].text if pair.smime.steps else ""
     pgp_steps = pair.pgp.steps[-1].text if pair.pgp.steps else ""
@@ -565,3 +567,30 @@ def gnupg_trust_html(check: object) -> Fragment:
         )
         + "</div>"
     )
+
+
+def _sealed_html(pair: SealedSideBySide) -> Fragment:
+    def verdict(text: str | None, refusal: str | None) -> tuple[bool, str, str]:
+        if text is not None:
+            return True, f"Bob reads: {text.strip()}", "decrypted"
+        return False, refusal or "", "refused: nothing of the text is shown"
+
+    pgp_ok, pgp_words, pgp_head = verdict(pair.pgp_text, pair.pgp_refusal)
+    smime_ok, smime_words, smime_head = verdict(pair.smime_text, pair.smime_refusal)
+    body = [
+        f'<div class="mailsec-pgp-vs-smime" style="{FONT}">',
+        callout(
+            "One byte of the encrypted data was changed in transit, in both mails.",
+            outcome=Outcome.WARN,
+            title="Changed in transit",
+        )
+        if pair.changed
+        else "",
+        '<div style="display:flex;flex-wrap:wrap;gap:12px">',
+        _column("PGP/MIME (RFC 3156)", pair.pgp_message, pgp_ok, pgp_words, pgp_head),
+        _column("S/MIME (RFC 8551)", pair.smime_message, smime_ok, smime_words, smime_head),
+        "</div>",
+        table(("", "PGP/MIME", "S/MIME"), pair.rows, caption="The same text, encrypted two ways"),
+        "</div>",
+    ]
+    return Fragment("".join(body))
