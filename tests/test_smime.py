@@ -670,3 +670,15 @@ def test_signature_without_signed_attributes(pki, signer):
     changed = verify_message(signed.replace(b"noon", b"nine"), trusted=[pki.ca.certificate])
     assert changed.status is SignatureStatus.TAMPERED
     assert changed.signature.problem == "the signature does not match: the message was changed"
+
+
+def test_encrypt_refuses_unusable_recipient_certificates(pki):
+    """RFC 5280 §4.1.2.5 and §4.2.1.3: no encryption to an expired certificate or a signing-only key."""
+    with pytest.raises(InputError) as caught:
+        encrypt_message(MAIL, [pki.bob.certificate, pki.expired.certificate])
+    assert caught.value.message.startswith("The certificate of alice@example.org expired on ")
+    with pytest.raises(InputError, match="does not allow its EC key to agree on keys"):
+        encrypt_message(MAIL, [pki.ca.certificate])  # the CA key may only sign certificates
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=400)
+    with pytest.raises(InputError, match="expired on"):
+        encrypt_message(MAIL, [pki.bob.certificate], now=later)

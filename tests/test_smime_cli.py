@@ -224,3 +224,8 @@ def test_library_and_cli_agree(folder):
     assert verify_message(signed, trusted=[ca]).valid
     other = course_pki()
     assert not verify_message(signed, trusted=[other.ca.certificate]).valid
+
+
+def test_encrypt_refuses_an_expired_recipient(folder):
+    done = mailsec("smime", "encrypt", "--recipient", str(folder / "expired.pem"), data=MAIL)
+    assert "The certificate of alice@example.org expired on" in _one_line_error(done)

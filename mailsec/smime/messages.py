@@ -181,6 +181,7 @@ def encrypt_message(
     *,
     cipher: ContentCipher = ContentCipher.AES256_GCM,
     random_bytes: cmslib.RandomBytes = os.urandom,
+    now: dt.datetime | None = None,
 ) -> bytes:
     """Encrypt a message for one or more recipients (RFC 8551 §3.3).
 
@@ -190,9 +191,15 @@ def encrypt_message(
     ``random_bytes`` supplies the content key, IV and nonce of the hand-built structures (AES-GCM,
     or any EC recipient); AES-CBC for RSA recipients only is made by cryptography, which draws its
     own randomness.
+
+    A recipient certificate that is out of date at ``now`` (default: the current time) or whose
+    key may not protect a content key is refused with a sentence that names it: its owner may
+    no longer have the key (RFC 8550 §4.4.2, RFC 5280 §4.1.2.5).
     """
     if not recipients:
         raise InputError("Give at least one recipient certificate to encrypt for.")
+    for cert in recipients:
+        _check_recipient(cert, now or dt.datetime.now(dt.timezone.utc))
     split = split_message(message)
     entity = Entity.from_split(split)
     all_rsa = all(isinstance(c.public_key(), rsa.RSAPublicKey) for c in recipients)
@@ -208,6 +215,30 @@ def encrypt_message(
         der = cmslib.build_enveloped(entity.data, recipients, cipher, random_bytes=random_bytes)
     smime_type = "authEnveloped-data" if cipher.authenticated else "enveloped-data"
     return make_pkcs7_mime(split, der, smime_type=smime_type)
+
+
+def _check_recipient(cert: x509.Certificate, now: dt.datetime) -> None:
+    from mailsec.pki.validate import certificate_addresses, describe_name
+
+    who = ", ".join(certificate_addresses(cert)) or describe_name(cert.subject)
+    if now > cert.not_valid_after_utc:
+        raise InputError(
+            f"The certificate of {who} expired on {cert.not_valid_after_utc:%Y-%m-%d}; ask them "
+            "for their current certificate before encrypting to them."
+        )
+    if now < cert.not_valid_before_utc:
+        raise InputError(
+            f"The certificate of {who} is valid only from {cert.not_valid_before_utc:%Y-%m-%d}."
+        )
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return  # no key usage extension: any use is allowed (RFC 5280 §4.2.1.3)
+    key = cert.public_key()
+    if isinstance(key, rsa.RSAPublicKey) and not usage.key_encipherment:
+        raise InputError(f"The certificate of {who} does not allow its RSA key to encrypt keys.")
+    if isinstance(key, ec.EllipticCurvePublicKey) and not usage.key_agreement:
+        raise InputError(f"The certificate of {who} does not allow its EC key to agree on keys.")
 
 
 def sign_and_encrypt(
