@@ -344,3 +344,46 @@ def test_a_desktop_clients_session_matches_dovecot(tmp_path: Path) -> None:
             )
     assert results[0] == results[1]
     assert '* LSUB () "." Trash\r\n' in results[0]
+
+
+FAULT_COMMANDS = [
+    b"a LOGIN alice secret",
+    b"c SELECT \xff\xfe",
+    b"d SELECT INBOX",
+    b"e FETCH 1 (FLAGS",
+    b"f FETCH 1 FLAGS)",
+    b'g SELECT "INBOX',
+    b"h FETCH \xff FLAGS",
+    b"i STORE 1 +FLAGS (\\Recent)",
+    b"l UID FOO 1",
+    b"m SEARCH",
+    b"o STATUS INBOX (FOO)",
+    b"q CREATE INBOX.x",
+    b"t NOOP extra",
+    b"u LOGOUT",
+]
+
+
+def test_imap_bad_input_matches_dovecot(tmp_path: Path) -> None:
+    """RFC 3501 §7.1.3: malformed commands, 8-bit bytes, unbalanced parentheses and quotes get
+    the same BAD (or NO) as from Dovecot, and the session goes on."""
+    ours = MailServers(maildir=tmp_path / "Maildir", user="alice", password="secret")
+    with ours, DovecotServers(user="alice", password="secret", messages=MESSAGES) as dovecot:
+        for data in MESSAGES:
+            ours.deliver(data)
+        results = []
+        for port in (ours.imap_port, dovecot.imap_port):
+            wire = Wire(port)
+            replies: list[bytes] = []
+            for command in FAULT_COMMANDS:
+                replies.extend(wire.imap(command))
+            wire.close()
+            results.append(
+                [
+                    r
+                    for r in normalise(replies)
+                    if "CAPABILITY" not in r and "PERMANENTFLAGS" not in r
+                ]
+            )
+    assert results[0] == results[1]
+    assert sum(" BAD " in line for line in results[0]) >= 9

@@ -182,7 +182,9 @@ def _tokenize(parts: list[bytes | _Literal]) -> list[object]:
                         break
                     i += 1
                 word = data[start:i]
-                if not word.isascii() or any(b < 0x20 or b == 0x7F for b in word):
+                if not word.isascii():
+                    raise _Bad("8bit data in atom")
+                if any(b < 0x20 or b == 0x7F for b in word):
                     raise _Bad("Invalid characters in atom")
                 stack[-1].append(Atom(word.decode("ascii")))
     if len(stack) != 1:
@@ -887,7 +889,9 @@ class ImapSession:
             if name not in ("FETCH", "STORE", "SEARCH", "COPY", "EXPUNGE"):
                 return self._count_bad(
                     ImapResult(
-                        (f"{tag} BAD Error in IMAP command UID: Unknown command.\r\n".encode(),)
+                        (
+                            f"{tag} BAD Error in IMAP command UID {name}: Unknown command.\r\n".encode(),
+                        )
                     )
                 )
         handler = self._handler(name)
@@ -1222,7 +1226,7 @@ class ImapSession:
             elif word == "UNSEEN":
                 value = sum(1 for m in folder.messages.values() if "\\Seen" not in m.flags)
             else:
-                raise _Bad(f"Invalid status item: {item}")
+                raise _Bad(f"Invalid status item {item}")
             values.append(f"{word} {value}")
         out.append(b"* STATUS " + _quote(name) + f" ({' '.join(values)})\r\n".encode())
         return "Status completed.", False
