@@ -5,43 +5,29 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from mailsec.op25b import STANDARD_WORLD
-from tests.browser.conftest import _wait_until_idle
 
 
-def _settle_kernel(page) -> None:
-    """On a loaded machine JupyterLab may ask which kernel to start before Run All could run; then
-    accept its default (Python 3) and run all cells again."""
-    dialog = page.locator(".jp-Dialog")
-    if not (dialog.count() and dialog.first.is_visible()):
-        return
-    if "Select Kernel" not in dialog.first.inner_text():
-        return
-    dialog.first.get_by_role("button", name="Select", exact=True).click()
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-    page.wait_for_timeout(500)
-    _wait_until_idle(page, 120_000)
-
-
-def _scroll_to(page, selector: str, *, steps: int = 60):
-    """JupyterLab renders only the cells near the view: scroll down from the top until it appears."""
-    page.locator(".jp-Notebook").first.hover()
-    page.mouse.wheel(0, -200_000)
-    page.wait_for_timeout(300)
+def _scroll_to(page, selector: str, *, passes: int = 3):
+    """Scroll down from the top until ``selector`` is on the page (JupyterLab's windowing mode, if on,
+    renders only the cells near the view)."""
     target = page.locator(selector).first
-    for _ in range(steps):
-        if target.count() and target.is_visible():
-            target.scroll_into_view_if_needed()
-            return target
-        page.mouse.wheel(0, 500)
-        page.wait_for_timeout(150)
-    raise AssertionError(f"{selector} never appeared in the notebook")
+    for _ in range(passes):
+        page.locator(".jp-Notebook").first.hover()
+        page.mouse.wheel(0, -200_000)
+        page.wait_for_timeout(500)
+        for _step in range(80):
+            if target.count():
+                target.wait_for(state="visible", timeout=30_000)
+                target.scroll_into_view_if_needed()
+                return target
+            page.mouse.wheel(0, 400)
+            page.wait_for_timeout(250)
+    prompts = page.locator(".jp-InputArea-prompt").all_inner_texts()
+    raise AssertionError(f"{selector} never appeared in the notebook; prompts: {prompts}")
 
 
 def test_op25b_lab_answers_in_the_browser(notebook, screenshot) -> None:
     page = notebook("02-op25b.ipynb")
-    _settle_kernel(page)
     lab = _scroll_to(page, ".mailsec-op25b-lab")
     verdict = lab.locator(".mailsec-op25b-verdict")
     expect(verdict).to_have_attribute("data-verdict", "dropped", timeout=20_000)
