@@ -686,3 +686,18 @@ def test_password_mistakes():
         )
     with pytest.raises(openpgp.UnsupportedAlgorithmError, match="S2K type 101"):
         openpgp.decrypt(encode_packet(3, b"\x04\x09\x65\x08") + seipd, [], passwords=[b"p"])
+
+
+def test_damaged_rsa_session_key_is_an_opaque_failure(bob):
+    # RSA PKCS#1 v1.5 decryption of a damaged ciphertext gives random octets of any length
+    # ("implicit rejection"); every such case must end in the one DecryptionError.
+    message = bytearray(openpgp.encrypt(b"x", [bob.public], armor=False, now=LATER))
+    pkesk = read_packets(bytes(message))[0]
+    start = pkesk.header_length + 12  # version, key ID, algorithm, MPI length
+    for position in range(start, start + 384, 7):
+        for bit in (0, 4):
+            changed = bytearray(message)
+            changed[position] ^= 1 << bit
+            with pytest.raises(DecryptionError):
+                openpgp.decrypt(bytes(changed), [bob], now=LATER)
+            assert [p.depth for p in openpgp.list_packets(bytes(changed), keys=[bob])] == [0, 0]

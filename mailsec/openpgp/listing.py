@@ -184,7 +184,8 @@ def _session_keys(packets: list[Packet], keys: list[SecretKey]) -> tuple[int, by
                 except DecryptionError:
                     continue
                 if (
-                    payload[0] in (7, 8, 9)
+                    len(payload) >= 3
+                    and payload[0] in (7, 8, 9)
                     and (sum(payload[1:-2]) & 0xFFFF).to_bytes(2, "big") == payload[-2:]
                 ):
                     return payload[0], payload[1:-2]

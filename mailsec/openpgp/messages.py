@@ -835,6 +835,10 @@ def decrypt(
                 payload = material.decrypt_session_key(body[10:])
             except DecryptionError:
                 continue
+            # RSA decryption answers a damaged ciphertext with random octets of any length
+            # ("implicit rejection"), so the payload's shape is checked before it is used.
+            if len(payload) < 3:
+                continue
             cipher, session_key, check = payload[0], payload[1:-2], payload[-2:]
             if (
                 cipher not in (7, 8, 9)
