@@ -284,14 +284,14 @@ def flow_svg() -> Fragment:
         "(pass, fail, softfail, neutral, none, permerror or temperror) in a Received-SPF header."
     )
     boxes = [
-        (20, 60, "Sending server", "192.0.2.10", "mail.example.com"),
-        (330, 60, "Receiving server", "checks SPF", "mx.alice.example"),
-        (330, 230, "DNS of example.com", "TXT record:", "v=spf1 mx include:… -all"),
-        (640, 60, "Verdict", "pass / fail / softfail …", "→ Received-SPF header"),
+        (10, 60, "Sending server", "192.0.2.10", "mail.example.com"),
+        (370, 60, "Receiving server", "checks SPF", "mx.alice.example"),
+        (370, 230, "DNS of example.com", "TXT record:", "v=spf1 mx include:… -all"),
+        (690, 60, "Verdict", "pass / fail / softfail …", "→ Received-SPF header"),
     ]
     parts = [
-        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 880 330" width="100%" '
-        'style="max-width:880px" role="img" aria-labelledby="spf-flow-title spf-flow-desc">',
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 920 330" width="100%" '
+        'style="max-width:920px" role="img" aria-labelledby="spf-flow-title spf-flow-desc">',
         '<title id="spf-flow-title">How an SPF check works</title>',
         f'<desc id="spf-flow-desc">{escape(desc)}</desc>',
         '<defs><marker id="spf-arrow" markerWidth="10" markerHeight="8" refX="9" refY="4" '
@@ -308,10 +308,10 @@ def flow_svg() -> Fragment:
             f'font-size="12" fill="#1f2d3d">{escape(line2)}</text>'
         )
     arrows = [
-        (240, 98, 330, 98, "1. HELO, MAIL FROM", 285, 88),
-        (420, 136, 420, 230, "2. TXT example.com?", 428, 180),
-        (500, 230, 500, 136, "3. the SPF record", 508, 200),
-        (550, 98, 640, 98, "4. decide", 595, 88),
+        (230, 98, 370, 98, "1. HELO, MAIL FROM", 300, 88),
+        (460, 136, 460, 230, "2. TXT example.com?", 468, 180),
+        (540, 230, 540, 136, "3. the SPF record", 548, 200),
+        (590, 98, 690, 98, "4. decide", 640, 88),
     ]
     for x1, y1, x2, y2, label, lx, ly in arrows:
         parts.append(
