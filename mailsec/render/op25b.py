@@ -378,7 +378,7 @@ def world_table(world: World = STANDARD_WORLD) -> Fragment:
     for host in world.hosts:
         net = world.network_of(host)
         pool = world.in_dynamic_pool(host)
-        services = ", ".join(f"{s.port} ({s.kind.description})" for s in host.services) or "—"
+        services = "; ".join(s.kind.description for s in host.services) or "— (a user's machine)"
         rows.append(
             (
                 host.id,
