@@ -91,3 +91,43 @@ def test_damaged_armor(name, data):
 @pytest.mark.parametrize("name", sorted(SAMPLES))
 def test_samples_read_cleanly(name):
     every_reader(SAMPLES[name])
+
+
+# -- round trips over any input ------------------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=3000), st.booleans(), st.booleans())
+def test_encrypt_decrypt_any_bytes(data, armor, text):
+    message = openpgp.encrypt(
+        data, [_ALICE.public], sign_with=[_ALICE], armor=armor, text=text, now=LATER
+    )
+    result = openpgp.decrypt(message, [_ALICE], verify_with=[_ALICE.public], now=LATER)
+    # Text mode stores CRLF line endings (RFC 4880 §5.9); binary mode keeps the octets.
+    expected = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n") if text else data
+    assert result.plaintext == expected
+    assert [v.valid for v in result.verifications] == [True]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=300))
+def test_clearsign_any_text(text):
+    signed = openpgp.clearsign(text.encode("utf-8"), _ALICE, now=LATER)
+    shown, (check,) = openpgp.inline_verify(signed, [_ALICE.public], now=LATER)
+    lines = text.replace("\r\n", "\n").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    # RFC 4880 §7.1: trailing blanks are not signed, and the text comes back line by line.
+    blanks = " \t"
+    assert shown == "".join(line.rstrip(blanks) + "\n" for line in lines).encode("utf-8")
+    assert check.valid
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=2000))
+def test_detached_and_inline_signatures_any_bytes(data):
+    assert openpgp.verify(data, openpgp.sign(data, _BOB, now=LATER), [_BOB.public], now=LATER)[
+        0
+    ].valid
+    inline = openpgp.inline_sign(data, _BOB, now=LATER)
+    assert openpgp.inline_verify(inline, [_BOB.public], now=LATER)[0] == data

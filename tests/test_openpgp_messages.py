@@ -701,3 +701,12 @@ def test_damaged_rsa_session_key_is_an_opaque_failure(bob):
             with pytest.raises(DecryptionError):
                 openpgp.decrypt(bytes(changed), [bob], now=LATER)
             assert [p.depth for p in openpgp.list_packets(bytes(changed), keys=[bob])] == [0, 0]
+
+
+def test_clearsigned_text_that_looks_like_armor(alice):
+    # Dash-escaping keeps a line that looks like the signature's armor from ending the text (§7.1).
+    text = b"before\n-----BEGIN PGP SIGNATURE-----\nafter\n"
+    signed = openpgp.clearsign(text, alice, now=LATER)
+    assert b"\n- -----BEGIN PGP SIGNATURE-----\n" in signed
+    shown, (check,) = openpgp.inline_verify(signed, [alice.public], now=LATER)
+    assert shown == text and check.valid
