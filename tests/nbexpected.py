@@ -50,13 +50,19 @@ def record(path: Path) -> int:
 
     nb = nbformat.read(path, as_version=4)
     NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        store_widget_state=False,
+        resources={"metadata": {"path": str(path.parent)}},
     ).execute()
+    nb.metadata.pop("widgets", None)
     count = 0
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         cell.metadata.pop("mailsec", None)
+        cell.metadata.pop("execution", None)
         if is_checked(cell):
             cell.metadata["mailsec"] = {"expected_outputs": [comparable(o) for o in cell.outputs]}
             count += 1

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -141,18 +142,41 @@ def browser(jupyter_url: str) -> Iterator[object]:
             chromium.close()
 
 
+# Every code cell has a number in its prompt, or some cell has shown an error.
+_ALL_RUN = """() => {
+    const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];
+    const error = document.querySelector("[data-mime-type='application/vnd.jupyter.error']");
+    const idle = document.querySelector(".jp-Notebook-ExecutionIndicator[data-status='idle']");
+    return prompts.length > 0 && idle !== null
+        && (error !== null || prompts.every(p => /\\[\\d+\\]/.test(p.textContent)));
+}"""
+# Some code cell is queued, running or done.
+_STARTED = """() => [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
+    .some(p => /\\[(\\d+|\\*)\\]/.test(p.textContent))"""
+
+
 def _wait_until_idle(page, timeout_ms: int) -> None:
-    """Wait until no cell is queued or running (no '[*]' prompt) and the kernel is idle."""
-    page.wait_for_function(
-        """() => {
-            const prompts = [...document.querySelectorAll('.jp-InputArea-prompt')];
-            const busy = prompts.some(p => p.textContent.includes('*'));
-            const status = document.querySelector('.jp-Notebook-ExecutionIndicator');
-            const idle = !status || status.getAttribute('data-status') === 'idle';
-            return prompts.length > 0 && !busy && idle;
-        }""",
-        timeout=timeout_ms,
-    )
+    """Wait until every code cell has run (or one has failed) and the kernel is idle."""
+    page.wait_for_function(_ALL_RUN, timeout=timeout_ms)
+
+
+def _run_all(page, timeout_ms: int) -> None:
+    """Run All Cells from the menu and wait until every cell has run.
+
+    On a busy machine the first click can come before the notebook takes commands; the menu is
+    then tried again (three times at most).
+    """
+    for _attempt in range(3):
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        try:
+            page.wait_for_function(_STARTED, timeout=20_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    else:
+        raise AssertionError("Run All Cells did not start any cell")
+    _wait_until_idle(page, timeout_ms)
 
 
 @pytest.fixture
@@ -164,17 +188,19 @@ def notebook(browser, jupyter_url: str) -> Iterator[Callable[..., object]]:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         pages.append(context)
-        page.goto(f"{jupyter_url}/lab/tree/{name}?token={TOKEN}", wait_until="domcontentloaded")
+        # A workspace of its own, reset, so no notebook opened by an earlier test comes back.
+        workspace = f"test{len(pages)}"
+        page.goto(
+            f"{jupyter_url}/lab/workspaces/{workspace}/tree/{name}?reset&token={TOKEN}",
+            wait_until="domcontentloaded",
+        )
         page.wait_for_selector(".jp-Notebook", timeout=timeout_ms)
         # Close the file browser so the notebook has the width of the page.
         page.locator(".jp-SideBar .lm-TabBar-tab.lm-mod-current").first.click()
         page.wait_for_selector(
             ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout_ms
         )
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-        page.wait_for_timeout(500)
-        _wait_until_idle(page, timeout_ms)
+        _run_all(page, timeout_ms)
         tracebacks = page.locator(
             ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']"
         )
