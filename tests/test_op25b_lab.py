@@ -11,10 +11,10 @@ import pytest
 
 from mailsec.__main__ import main
 from mailsec.labs.op25b import CREDENTIAL_PRESETS, Op25bLab, op25b_lab
-from mailsec.op25b import SCENARIOS, Policy, scenario, simulate
+from mailsec.op25b import SCENARIOS, STANDARD_WORLD, Policy, scenario, simulate
 from mailsec.op25b.model import HANAKO, HANAKO_PASSWORD
 from mailsec.op25b.replay import LoopbackMailServers
-from mailsec.render.op25b import alt_text, network_svg, path_html
+from mailsec.render.op25b import alt_text, network_svg, path_html, scenarios_table, world_table
 
 
 def verdict_of(lab: Op25bLab) -> str:
@@ -287,3 +287,13 @@ def test_cli_replay_writes_the_maildir(capsys: pytest.CaptureFixture[str], tmp_p
     assert "S: 250 2.0.0 OK: delivered to mailbox" in out
     assert "Real verdict: DELIVERED (agrees with the model)" in out
     assert len(list((tmp_path / "taro@example.net" / "new").iterdir())) == 1
+
+
+def test_host_and_scenario_tables_list_everything() -> None:
+    hosts = world_table()
+    for host in STANDARD_WORLD.hosts:
+        assert host.hostname in hosts and str(host.ipv4) in hosts
+    assert "RFC 5737 and RFC 3849" in hosts
+    listing = scenarios_table(SCENARIOS)
+    assert listing.count("<tr>") == len(SCENARIOS) + 1
+    assert "✗ dropped" in listing and "✓ delivered" in listing
