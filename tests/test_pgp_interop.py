@@ -690,3 +690,35 @@ def test_sqop_and_mailsec_passwords_both_ways(tmp_path):
     assert openpgp.decrypt(theirs, [], passwords=[b"open sesame"]).plaintext == TEXT
     ours = openpgp.encrypt(TEXT, [], passwords=[b"open sesame"])
     assert sqop("decrypt", "--with-password", password, stdin=ours).stdout == TEXT
+
+
+# == more curves, and algorithms mailsec refuses plainly ================================================
+
+
+@needs_gpg
+@pytest.mark.parametrize("curve", ["nistp384", "nistp521"])
+def test_other_nist_curves_both_ways(gpg, keys, curve):
+    fingerprint = gpg.generate(f"{curve}@tool.example", curve, curve)
+    secret = openpgp.read_key(gpg("--export-secret-keys", fingerprint).stdout)
+    cert = openpgp.read_cert(gpg("--export", fingerprint).stdout)
+    # gpg -> mailsec: ECDH with that curve's KDF parameters (RFC 6637 §9), ECDSA signature.
+    message = gpg("--sign", "--encrypt", "-u", fingerprint, "-r", fingerprint, stdin=TEXT).stdout
+    result = openpgp.decrypt(message, [secret], verify_with=[cert])
+    assert result.plaintext == TEXT and result.verifications[0].valid
+    # mailsec -> gpg
+    result = gpg("--decrypt", stdin=openpgp.encrypt(TEXT, [cert], sign_with=[secret]))
+    assert result.stdout == TEXT and f"VALIDSIG {fingerprint}" in result.stderr.decode()
+
+
+@needs_gpg
+@pytest.mark.parametrize(
+    ("algorithm", "subkey", "message"),
+    [
+        ("brainpoolP256r1", "brainpoolP256r1", "elliptic curve with OID 2b2403030208010107"),
+        ("dsa2048", "elg2048", "DSA"),
+    ],
+)
+def test_unsupported_gpg_keys_are_refused_plainly(gpg, algorithm, subkey, message):
+    fingerprint = gpg.generate(f"{algorithm}@tool.example", algorithm, subkey)
+    with pytest.raises(openpgp.UnsupportedAlgorithmError, match=message):
+        openpgp.read_cert(gpg("--export", fingerprint).stdout)
