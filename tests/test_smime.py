@@ -682,3 +682,16 @@ def test_encrypt_refuses_unusable_recipient_certificates(pki):
     later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=400)
     with pytest.raises(InputError, match="expired on"):
         encrypt_message(MAIL, [pki.bob.certificate], now=later)
+
+
+@pytest.mark.parametrize("length", [0, 1, 15, 16, 17, 31, 32, 1000])
+@pytest.mark.parametrize("cipher", list(ContentCipher))
+def test_cms_round_trip_at_block_boundaries(pki, cipher, length):
+    """RFC 5652 §6.3 padding (CBC) and RFC 5084 (GCM) for contents around the 16-byte block size."""
+    content = bytes(range(256)) * 4
+    content = content[:length]
+    der = build_enveloped(content, [pki.alice.certificate, pki.bob.certificate], cipher)
+    for identity in (pki.alice, pki.bob):
+        opened = open_enveloped(load_content_info(der), identity.key, identity.certificate)
+        assert opened.content == content
+        assert opened.recipients == 2

@@ -78,7 +78,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     verify.add_argument(
         "--ca", required=True, metavar="CA.pem", help="the CA certificate(s) to trust"
     )
-    for sub in (sign, encrypt, decrypt, verify):
+    for sub in (decrypt, verify):
         sub.add_argument(
             "--explain", action="store_true", help="print how the result was reached on stderr"
         )
