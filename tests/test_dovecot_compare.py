@@ -387,3 +387,64 @@ def test_imap_bad_input_matches_dovecot(tmp_path: Path) -> None:
             )
     assert results[0] == results[1]
     assert sum(" BAD " in line for line in results[0]) >= 9
+
+
+FOLDER_COMMANDS = [
+    b"a LOGIN alice secret",
+    b"b CREATE Archive",
+    b"c CREATE Work.Sub",
+    b"d SELECT INBOX",
+    b"e COPY 1:2 Archive",
+    b"f DELETE Archive",
+    b'g LIST "" *',
+    b"h DELETE INBOX",
+    b"i DELETE Nope",
+    b"j DELETE Work",
+    b"l CREATE Old",
+    b"m RENAME Old New",
+    b"n RENAME New Work.Sub",
+    b"o RENAME Nope X",
+    b"p RENAME Work Job",
+    b'q LIST "" *',
+    b"r RENAME INBOX Saved",
+    b"s DELETE Job.Sub",
+    b'u LIST "" *',
+    b"x SUBSCRIBE New",
+    b"y RENAME New Newer",
+    b'z LSUB "" *',
+    b"z1 GETQUOTAROOT INBOX",
+    b"z9 LOGOUT",
+]
+
+
+def test_folder_management_matches_dovecot(tmp_path: Path) -> None:
+    """RFC 3501 §6.3.4 DELETE and §6.3.5 RENAME in Maildir++ (a parent that exists only through
+    its children, INBOX refused), with Dovecot's answers; LIST order is not significant."""
+    ours = MailServers(maildir=tmp_path / "Maildir", user="alice", password="secret", quota=QUOTA)
+    with (
+        ours,
+        DovecotServers(user="alice", password="secret", quota=QUOTA, messages=MESSAGES) as dovecot,
+    ):
+        for data in MESSAGES:
+            ours.deliver(data)
+        results = []
+        for port in (ours.imap_port, dovecot.imap_port):
+            wire = Wire(port)
+            replies: list[bytes] = []
+            for command in FOLDER_COMMANDS:
+                block = wire.imap(command)
+                # The order of LIST lines is the server's choice (RFC 3501 §6.3.8).
+                replies.extend(sorted(block[:-1]) if command.endswith(b"*") else block[:-1])
+                replies.append(block[-1])
+            wire.close()
+            results.append(
+                [
+                    r
+                    for r in normalise(replies)
+                    if "CAPABILITY" not in r and "PERMANENTFLAGS" not in r
+                ]
+            )
+    assert results[0] == results[1]
+    assert not (tmp_path / "Maildir" / ".Archive").exists()
+    assert not (tmp_path / "Maildir" / ".Job.Sub").exists()
+    assert (tmp_path / "Maildir" / ".Newer" / "cur").is_dir()

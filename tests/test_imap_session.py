@@ -277,3 +277,30 @@ def test_date_search_keys(store: MailStore) -> None:
     assert run(s, b"g SEARCH ON 5-Mars-2021") == [
         b"g BAD Error in IMAP command SEARCH: Invalid search date parameter: 5-Mars-2021.\r\n"
     ]
+
+
+def test_a_selected_folder_deleted_or_renamed_by_another_session(store: MailStore) -> None:
+    """RFC 3501 §6.3.4-6.3.5: another session deletes or renames the folder this one has open;
+    this one is told of the removals, or goes on in the renamed folder, without faults."""
+    a, b = new(store), new(store)
+    run(a, b"x LOGIN alice secret")
+    run(b, b"x LOGIN alice secret")
+    run(b, b"c CREATE Archive")
+    run(b, b"d SELECT INBOX")
+    run(b, b"e COPY 1:2 Archive")
+    assert run(a, b"f SELECT Archive")[-1] == b"f OK [READ-WRITE] Select completed.\r\n"
+    assert run(b, b"g DELETE Archive") == [b"g OK Delete completed.\r\n"]
+    assert run(a, b"h NOOP") == [
+        b"* 2 EXPUNGE\r\n",
+        b"* 1 EXPUNGE\r\n",
+        b"* 0 RECENT\r\n",
+        b"h OK NOOP completed.\r\n",
+    ]
+    run(b, b"i CREATE Old")
+    run(b, b"j COPY 3 Old")
+    run(a, b"k SELECT Old")
+    assert run(b, b"l RENAME Old New") == [b"l OK Rename completed.\r\n"]
+    assert run(a, b"m STORE 1 +FLAGS (\\Flagged)")[-1] == b"m OK Store completed.\r\n"
+    assert "\\Flagged" in store.folder("New").messages[1].flags
+    assert not store.exists("Old")
+    assert a.internal_errors == b.internal_errors == 0

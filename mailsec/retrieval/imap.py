@@ -4,13 +4,14 @@ An :class:`ImapSession` is fed the client's lines (bytes without CRLF) and liter
 an :class:`ImapResult`: the responses to send, and whether a literal must be read first. It never
 touches a socket; :mod:`mailsec.retrieval.servers` is the thin asyncio shell around it.
 
-What is built: CAPABILITY, NOOP, LOGOUT, LOGIN, SELECT, EXAMINE, CREATE, LIST, LSUB, SUBSCRIBE,
-UNSUBSCRIBE, STATUS, APPEND, CHECK, CLOSE, EXPUNGE, SEARCH, FETCH (FLAGS, UID, RFC822.SIZE,
-INTERNALDATE, ENVELOPE, BODY, BODYSTRUCTURE, RFC822*, ``BODY[...]`` and ``BODY.PEEK[...]`` with part
-numbers, HEADER, TEXT, MIME, HEADER.FIELDS[.NOT] and partial ``<start.length>``; FAST, ALL, FULL),
-STORE, COPY, UID FETCH/STORE/SEARCH/COPY/EXPUNGE, GETQUOTAROOT, GETQUOTA, SETQUOTA (refused),
-IDLE (RFC 2177); synchronising and non-synchronising literals (LITERAL+, RFC 7888). Not built:
-AUTHENTICATE, STARTTLS, NAMESPACE, RENAME, DELETE, keywords (only system flags are stored).
+What is built: CAPABILITY, NOOP, LOGOUT, LOGIN, SELECT, EXAMINE, CREATE, DELETE, RENAME, LIST,
+LSUB, SUBSCRIBE, UNSUBSCRIBE, STATUS, APPEND, CHECK, CLOSE, EXPUNGE, SEARCH, FETCH (FLAGS, UID,
+RFC822.SIZE, INTERNALDATE, ENVELOPE, BODY, BODYSTRUCTURE, RFC822*, ``BODY[...]`` and
+``BODY.PEEK[...]`` with part numbers, HEADER, TEXT, MIME, HEADER.FIELDS[.NOT] and partial
+``<start.length>``; FAST, ALL, FULL), STORE, COPY, UID FETCH/STORE/SEARCH/COPY/EXPUNGE,
+GETQUOTAROOT, GETQUOTA, SETQUOTA (refused), IDLE (RFC 2177); synchronising and non-synchronising
+literals (LITERAL+, RFC 7888). Not built: AUTHENTICATE, STARTTLS, NAMESPACE, keywords (only system
+flags are stored).
 
 Several sessions share one :class:`~mailsec.retrieval.maildir.MailStore`. A session with a
 folder selected hears about other sessions' changes and reports them before its next tagged
@@ -956,6 +957,8 @@ class ImapSession:
             "SELECT": (auth, self._select),
             "EXAMINE": (auth, self._select),
             "CREATE": (auth, self._create),
+            "DELETE": (auth, self._delete),
+            "RENAME": (auth, self._rename),
             "LIST": (auth, self._list),
             "LSUB": (auth, self._list),
             "SUBSCRIBE": (auth, self._subscribe),
@@ -1133,6 +1136,41 @@ class ImapSession:
             raise _No(problem)
         self.store.create_folder(name)
         return "Create completed.", False
+
+    def _delete(
+        self, tag: str, args: list[object], out: list[bytes], uid: bool
+    ) -> tuple[str, bool]:
+        if len(args) != 1:
+            raise _Bad("Invalid arguments")
+        name = self._mailbox_arg(args[0])
+        if name == "INBOX":
+            raise _No("INBOX can't be deleted.")
+        if not self.store.exists(name):
+            raise _No(f"[NONEXISTENT] Mailbox doesn't exist: {name}")
+        # RFC 3501 §6.3.4: the messages go with the folder (and stop counting for the quota).
+        self.store.delete_folder(name)
+        return "Delete completed.", False
+
+    def _rename(
+        self, tag: str, args: list[object], out: list[bytes], uid: bool
+    ) -> tuple[str, bool]:
+        if len(args) != 2:
+            raise _Bad("Invalid arguments")
+        old, new = self._mailbox_arg(args[0]), self._mailbox_arg(args[1]).rstrip(".")
+        if old == "INBOX":
+            # RFC 3501 §6.3.5 allows moving INBOX's mail away; Dovecot refuses, and so do we.
+            raise _No("[CANNOT] Renaming INBOX isn't supported.")
+        if not self.store.exists(old) and not self.store.has_children(old):
+            raise _No(f"[NONEXISTENT] Mailbox doesn't exist: {old}")
+        if self.store.exists(new) or self.store.has_children(new):
+            raise _No("[ALREADYEXISTS] Target mailbox already exists.")
+        if new.startswith(old + "."):
+            raise _No("[CANNOT] Can't rename mailbox under itself.")
+        problem = self.store.check_name(new)
+        if problem:
+            raise _No(problem)
+        self.store.rename_folder(old, new)
+        return "Rename completed.", False
 
     def _list(self, tag: str, args: list[object], out: list[bytes], uid: bool) -> tuple[str, bool]:
         if len(args) != 2:

@@ -27,6 +27,7 @@ import enum
 import mailbox
 import os
 import re
+import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -497,6 +498,35 @@ class MailStore:
         """Create a Maildir++ folder ``.name`` (the caller has checked the name)."""
         mailbox.Maildir(self.root, create=False).add_folder(name)
         return self.folder(name)
+
+    def delete_folder(self, name: str) -> None:
+        """Remove a folder and its messages (not INBOX; the caller checks). Sessions with it
+        selected are told that every message was expunged."""
+        folder = self.folder(name)
+        folder.sync()
+        folder.expunge(list(folder.messages))
+        shutil.rmtree(folder.path)
+        self._folders.pop(folder.name, None)
+
+    def rename_folder(self, old: str, new: str) -> None:
+        """Rename a folder and the folders under it (Maildir++ ``.old.x`` becomes ``.new.x``);
+        UIDs and UIDVALIDITY stay, so clients keep what they know (RFC 3501 §6.3.5)."""
+        moves = [
+            (name, new + name[len(old) :])
+            for name in self.folder_names()
+            if name == old or name.startswith(old + ".")
+        ]
+        for source, target in moves:
+            os.rename(self._path(source), self._path(target))
+            folder = self._folders.pop(source, None)
+            if folder is not None:
+                # Sessions that have it selected go on working in the renamed folder.
+                folder.name, folder.path = target, self._path(target)
+                folder.maildir = mailbox.Maildir(folder.path, factory=None, create=False)
+                self._folders[target] = folder
+
+    def has_children(self, name: str) -> bool:
+        return any(other.startswith(name + ".") for other in self.folder_names())
 
     # -- subscriptions (IMAP SUBSCRIBE/LSUB, RFC 3501 §6.3.6-6.3.9) ------------------------------
 
