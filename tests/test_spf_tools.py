@@ -306,3 +306,21 @@ def test_a_resolver_without_name_servers_gives_temperror_2_6_6() -> None:
     outcome = check("192.0.2.1", "a@example.com", "h.example", resolver=empty)
     assert outcome.result == "temperror"
     assert "example.com" in (outcome.problem or "")
+
+
+def test_lint_follows_redirect_and_reports_include_loops_4_6_4() -> None:
+    resolver = ZoneResolver.from_text(
+        'a.test. TXT "v=spf1 include:b.test -all"\n'
+        'b.test. TXT "v=spf1 include:a.test ~all"\n'
+        'r.test. TXT "v=spf1 ip4:192.0.2.1 redirect=s.test"\n'
+        's.test. TXT "v=spf1 mx a -all"\n'
+        'm.test. TXT "v=spf1 exists:%{i}.list.m.test -all"\n'
+    )
+    loop = lint("a.test", resolver=resolver)
+    assert any("loops back to a.test" in f.message for f in loop.errors)
+    redirect = lint("r.test", resolver=resolver)
+    assert redirect.ok and redirect.lookups == 3  # redirect= itself, then mx and a
+    assert redirect.lookup_tree == ((0, "r.test", 1), (1, "s.test", 2))
+    macros = lint("m.test", resolver=resolver)
+    assert macros.lookups == 1
+    assert any("builds names from macros" in f.message for f in macros.findings)
