@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailsec.errors import InputError
@@ -26,6 +26,7 @@ def test_crc24_check_value():
     assert crc24(b"123456789") == 0x21CF02
 
 
+@settings(deadline=None)
 @given(st.binary(max_size=7000))
 def test_fast_crc24_equals_the_bytewise_reference(data):
     assert crc24(data) == crc24_bytewise(data)
@@ -50,6 +51,7 @@ def test_armor_layout_rfc4880_section6_2():
     assert base64.b64decode("".join(lines[2:-2])) == data
 
 
+@settings(deadline=None)
 @given(st.binary(min_size=1, max_size=600), st.sampled_from(list(ArmorLabel)))
 def test_armor_round_trip(data, label):
     armored = armor(data, label)
@@ -156,12 +158,14 @@ def test_old_format_headers():
     ]
 
 
+@settings(deadline=None)
 @given(st.lists(st.tuples(st.integers(1, 63), st.binary(max_size=9000)), max_size=4))
 def test_packet_round_trip(items):
     wire = b"".join(encode_packet(tag, body) for tag, body in items)
     assert [(p.tag, p.body) for p in read_packets(wire)] == items
 
 
+@settings(deadline=None)
 @given(st.binary(max_size=300))
 def test_reading_random_bytes_never_crashes(data):
     # Any input either frames into packets or raises InputError: never another exception.
