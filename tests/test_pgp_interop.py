@@ -722,3 +722,29 @@ def test_unsupported_gpg_keys_are_refused_plainly(gpg, algorithm, subkey, messag
     fingerprint = gpg.generate(f"{algorithm}@tool.example", algorithm, subkey)
     with pytest.raises(openpgp.UnsupportedAlgorithmError, match=message):
         openpgp.read_cert(gpg("--export", fingerprint).stdout)
+
+
+@needs_gpg
+@pytest.mark.parametrize("kind", ["ed25519", "rsa3072", "nistp256"])
+def test_gpg_keys_survive_a_round_trip_through_mailsec(gpg, tmp_path, kind):
+    # Read gpg's export (old-format headers, trust packets dropped) and write it again: a fresh gpg
+    # imports the result with the same fingerprints, user ID and secret subkeys.
+    secret = gpg_secret(gpg, kind)
+    fresh = Gpg(tmp_path / "fresh")
+    fresh.home.mkdir(mode=0o700)
+    try:
+        fresh("--import", stdin=secret.to_bytes())
+        listing = fresh("--with-colons", "--list-secret-keys").stdout.decode()
+        fingerprints = re.findall(r"^fpr:+([0-9A-F]{40}):", listing, re.M)
+        assert fingerprints == [k.fingerprint for k in secret.all_keys()]
+        assert "Tool <" in listing
+        message = fresh("--encrypt", "-r", secret.fingerprint, stdin=TEXT).stdout
+        assert fresh("--decrypt", stdin=message).stdout == TEXT
+    finally:
+        subprocess.run(
+            ["gpgconf", "--kill", "gpg-agent"],
+            env=fresh.env,
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
