@@ -205,6 +205,9 @@ _IP4 = re.compile(
 _NAMES = ", ".join(k.value for k in MechanismKind)
 _KINDS = {k.value: k for k in MechanismKind}
 _PLAIN = re.compile(r"[!-~]+\Z")
+_DIGITS = re.compile(r"[0-9]+")
+_NAME_END = re.compile(r"[^:/]*")
+_SLASH_NUMBER = re.compile(r"/[0-9]+")
 _QUALIFIERS = {q.value: q for q in Qualifier}
 _NOT_ASCII = re.compile(r"[^\x00-\x7e]")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
@@ -275,11 +278,7 @@ def _parse_mechanism(record: str, term: str, pos: int) -> Mechanism:
         qualifier = _QUALIFIERS[term[0]]
         body = term[1:]
     body_pos = pos + (len(term) - len(body))
-    cut = len(body)
-    for sep in (":", "/"):
-        idx = body.find(sep)
-        if idx != -1 and idx < cut:
-            cut = idx
+    cut = _NAME_END.match(body).end()  # type: ignore[union-attr]  # up to ':' or '/'
     name = body[:cut]
     rest = body[cut:]
     rest_pos = body_pos + cut
@@ -296,25 +295,12 @@ def _parse_mechanism(record: str, term: str, pos: int) -> Mechanism:
             reason = f"{name!r} is not a mechanism SPF knows ({_NAMES})"
         raise SpfSyntaxError(record, body_pos, reason)
 
-    lookup = kind in DNS_MECHANISMS
-
-    def make(
-        domain_spec: MacroString | None = None,
-        cidr4: int | None = None,
-        cidr6: int | None = None,
-        network_int: int | None = None,
-        prefix: int | None = None,
-    ) -> Mechanism:
-        return Mechanism(
-            qualifier, kind, term, pos, domain_spec, cidr4, cidr6, network_int, prefix, lookup
-        )
-
     if kind is MechanismKind.ALL:
         if rest:
             raise SpfSyntaxError(record, rest_pos, f"'all' takes no argument, found {rest!r}")
-        return make()
+        return Mechanism(qualifier, kind, term, pos)
 
-    if kind in (MechanismKind.INCLUDE, MechanismKind.EXISTS):
+    if kind is MechanismKind.INCLUDE or kind is MechanismKind.EXISTS:
         if not rest.startswith(":"):
             raise SpfSyntaxError(
                 record,
@@ -322,22 +308,22 @@ def _parse_mechanism(record: str, term: str, pos: int) -> Mechanism:
                 f"'{kind.value}' needs ':' and a domain, as in {kind.value}:example.com",
             )
         spec = parse_domain_spec(record, rest[1:], rest_pos + 1, f"'{kind.value}:'")
-        return make(domain_spec=spec)
+        return Mechanism(qualifier, kind, term, pos, spec, lookup=True)
 
     if kind is MechanismKind.PTR:
         if not rest:
-            return make()
+            return Mechanism(qualifier, kind, term, pos, lookup=True)
         if not rest.startswith(":"):
             raise SpfSyntaxError(record, rest_pos, f"'ptr' takes no prefix length, found {rest!r}")
         spec = parse_domain_spec(record, rest[1:], rest_pos + 1, "'ptr:'")
-        return make(domain_spec=spec)
+        return Mechanism(qualifier, kind, term, pos, spec, lookup=True)
 
-    if kind in (MechanismKind.A, MechanismKind.MX):
+    if kind is MechanismKind.A or kind is MechanismKind.MX:
         m = _CIDR_SUFFIX.search(rest)
         assert m is not None  # the pattern matches the empty string at the end
         domain_part = rest[: m.start()]
         if domain_part and not domain_part.startswith(":"):
-            if re.fullmatch(r"/[0-9]+", domain_part):
+            if _SLASH_NUMBER.fullmatch(domain_part):
                 reason = (
                     f"{term!r}: an IPv6 prefix length needs two slashes, as in "
                     f"{kind.value}{domain_part}/{rest[m.start() :]}"
@@ -356,7 +342,7 @@ def _parse_mechanism(record: str, term: str, pos: int) -> Mechanism:
         spec = None
         if domain_part:
             spec = parse_domain_spec(record, domain_part[1:], rest_pos + 1, f"'{kind.value}:'")
-        return make(domain_spec=spec, cidr4=cidr4, cidr6=cidr6)
+        return Mechanism(qualifier, kind, term, pos, spec, cidr4, cidr6, lookup=True)
 
     # ip4 / ip6
     if not rest.startswith(":") or len(rest) == 1:
@@ -371,7 +357,7 @@ def _parse_mechanism(record: str, term: str, pos: int) -> Mechanism:
     address, slash, length = arg.partition("/")
     limit = 32 if kind is MechanismKind.IP4 else 128
     if slash:
-        if not re.fullmatch(r"[0-9]+", length):
+        if not _DIGITS.fullmatch(length):
             raise SpfSyntaxError(
                 record,
                 arg_pos + len(address),
@@ -400,7 +386,7 @@ def _parse_mechanism(record: str, term: str, pos: int) -> Mechanism:
         ) from None
     shift = limit - prefix
     network_int = (int.from_bytes(packed, "big") >> shift) << shift
-    return make(network_int=network_int, prefix=prefix)
+    return Mechanism(qualifier, kind, term, pos, network_int=network_int, prefix=prefix)
 
 
 def _parse_modifier(record: str, term: str, pos: int, name: str) -> Modifier:
