@@ -216,8 +216,13 @@ class TrustLab(Lab):
         self.revoked: dict[str, widgets.Checkbox] = {}
         self.key_rows = widgets.VBox([])
 
-        self.signer = widgets.Dropdown(description="", layout=widgets.Layout(width="130px"))
-        self.signee = widgets.Dropdown(description="", layout=widgets.Layout(width="130px"))
+        # Each control carries its own label, so a screen reader says what it is for.
+        self.signer = widgets.Dropdown(
+            description="Signer:", style=wide, layout=widgets.Layout(width="190px")
+        )
+        self.signee = widgets.Dropdown(
+            description="certifies the key of:", style=wide, layout=widgets.Layout(width="270px")
+        )
         self.signer.add_class("mailsec-wot-signer")
         self.signee.add_class("mailsec-wot-signee")
         self.certify_button = widgets.Button(description="Certify", button_style="primary")
@@ -231,7 +236,6 @@ class TrustLab(Lab):
         cert_row = widgets.HBox(
             [
                 self.signer,
-                widgets.HTML("&nbsp;certifies the key of&nbsp;"),
                 self.signee,
                 self.certify_button,
                 self.revoke_button,
@@ -318,17 +322,18 @@ class TrustLab(Lab):
             trust = widgets.Dropdown(
                 options=_TRUST_OPTIONS,
                 value=key.owner_trust,
-                layout=widgets.Layout(width="430px"),
+                description=key.name,
+                style={"description_width": "90px"},
+                layout=widgets.Layout(width="530px"),
             )
             trust.add_class("mailsec-wot-trust")
-            revoked = widgets.Checkbox(value=key.revoked, description="revoked", indent=False)
+            revoked = widgets.Checkbox(
+                value=key.revoked, description=f"{key.name}'s key revoked", indent=False
+            )
             revoked.add_class("mailsec-wot-revoked")
             self.trust[key.name] = trust
             self.revoked[key.name] = revoked
-            label = widgets.HTML(
-                f"<strong>{key.name}</strong>", layout=widgets.Layout(width="90px")
-            )
-            rows.append(widgets.HBox([label, trust, revoked]))
+            rows.append(widgets.HBox([trust, revoked]))
             self.on_change([trust, revoked], self._read_key_rows)
         self.key_rows.children = rows
         focus = self.focus.value if self.focus.value in names else names[-1] if names else None
