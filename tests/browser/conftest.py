@@ -155,6 +155,16 @@ _STARTED = """() => [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-pr
     .some(p => /\\[(\\d+|\\*)\\]/.test(p.textContent))"""
 
 
+def _accept_kernel_dialog(page) -> bool:
+    """Accept JupyterLab's "Select Kernel" dialog (Python 3), which a slow start can bring up."""
+    dialog = page.locator(".jp-Dialog")
+    if not dialog.count():
+        return False
+    dialog.first.locator("button.jp-mod-accept").click()
+    dialog.first.wait_for(state="detached", timeout=10_000)
+    return True
+
+
 def _wait_until_idle(page, timeout_ms: int) -> None:
     """Wait until every code cell has run (or one has failed) and the kernel is idle."""
     page.wait_for_function(_ALL_RUN, timeout=timeout_ms)
@@ -167,13 +177,15 @@ def _run_all(page, timeout_ms: int) -> None:
     then tried again (three times at most).
     """
     for _attempt in range(3):
+        _accept_kernel_dialog(page)
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
         try:
             page.wait_for_function(_STARTED, timeout=20_000)
             break
         except PlaywrightTimeout:
-            page.keyboard.press("Escape")
+            if not _accept_kernel_dialog(page):
+                page.keyboard.press("Escape")
     else:
         raise AssertionError("Run All Cells did not start any cell")
     _wait_until_idle(page, timeout_ms)
