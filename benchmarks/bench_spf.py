@@ -176,7 +176,7 @@ def bench_loopback(rounds: int) -> float:
             f"  DNS queries per pass of {len(CASES)} checks: mailsec {ours_queries}, "
             f"pyspf {theirs_queries}"
         )
-        r_ours, r_theirs = rates(lambda: mailsec_pass(ours_resolver), pyspf_pass, rounds, repeats=3)
+        r_ours, r_theirs = rates(lambda: mailsec_pass(ours_resolver), pyspf_pass, rounds, repeats=5)
     ratio = r_ours / r_theirs
     print(f"  mailsec {r_ours:10.0f} evaluations/s")
     print(f"  pyspf   {r_theirs:10.0f} evaluations/s")
