@@ -258,13 +258,30 @@ def test_unknown_curve_is_refused():
         openpgp.read_cert(encode_packet(PacketTag.PUBLIC_KEY, body))
 
 
-def test_protected_secret_key_is_refused(alice):
-    packets = read_packets(alice.to_bytes(armor=False))
-    primary = packets[0].body
-    public_length = len(alice.primary.body)
-    locked = primary[:public_length] + b"\xfe" + primary[public_length + 1 :]
+def test_protected_secret_key(alice):
+    # RFC 4880 §5.5.3: S2K usage 254, AES-256 CFB, iterated and salted S2K, SHA-1 inside.
+    key = openpgp.generate_key("Locked <locked@example.org>", passphrase="correct horse", now=T0)
+    exported = key.to_bytes(armor=False)
+    primary = read_packets(exported)[0].body[len(key.primary.body) :]
+    assert primary[:2] == bytes([254, 9]) and primary[2:4] == bytes([3, 8])  # AES-256, SHA-256 S2K
     with pytest.raises(openpgp.ProtectedKeyError, match="protected with a passphrase"):
-        openpgp.read_key(encode_packet(5, locked))
+        openpgp.read_key(exported)
+    with pytest.raises(openpgp.ProtectedKeyError, match="does not unlock"):
+        openpgp.read_key(exported, passphrase="wrong horse")
+    unlocked = openpgp.read_key(exported, passphrase="correct horse")
+    assert unlocked.primary.secret is not None
+    assert unlocked.to_bytes(armor=False) == exported  # exporting keeps the protection
+    assert openpgp.read_cert(exported).fingerprint == key.fingerprint  # no passphrase needed
+    signature = openpgp.sign(b"x", unlocked, now=T0)
+    assert openpgp.verify(b"x", signature, [key.public], now=T0)[0].valid
+
+
+def test_old_style_protection_is_refused(alice):
+    packets = read_packets(alice.to_bytes(armor=False))
+    at = len(alice.primary.body)
+    legacy = packets[0].body[:at] + b"\x07" + packets[0].body[at + 1 :]  # usage = a cipher number
+    with pytest.raises(openpgp.ProtectedKeyError, match="old way"):
+        openpgp.read_key(encode_packet(5, legacy), passphrase="x")
 
 
 def test_damaged_secret_checksum_is_refused(alice):

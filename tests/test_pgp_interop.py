@@ -299,7 +299,7 @@ def test_gpg_verifies_signature_made_by_mailsec_with_gpg_key(gpg, tmp_path, kind
 
 
 @needs_gpg
-def test_gpg_protected_key_is_refused_plainly(gpg, tmp_path):
+def test_gpg_protected_key_needs_its_passphrase(gpg):
     protected = Gpg(gpg.home)
     email = "locked@tool.example"
     subprocess.run(
@@ -314,6 +314,58 @@ def test_gpg_protected_key_is_refused_plainly(gpg, tmp_path):
     ).stdout  # fmt: skip
     with pytest.raises(openpgp.ProtectedKeyError, match="protected with a passphrase"):
         openpgp.read_key(exported)
+    with pytest.raises(openpgp.ProtectedKeyError, match="does not unlock"):
+        openpgp.read_key(exported, passphrase="S3cret")
+    key = openpgp.read_key(exported, passphrase="s3cret")
+    assert key.user_ids == ("Locked <locked@tool.example>",)
+    result = gpg("--verify", "-", stdin=openpgp.inline_sign(TEXT, key), check=False)
+    assert f"VALIDSIG {key.fingerprint}" in result.stderr.decode()
+
+
+@needs_gpg
+def test_gpg_uses_mailsec_protected_key(tmp_path):
+    key = openpgp.generate_key("Guarded <guarded@mailsec.example>", passphrase="open sesame")
+    fresh = Gpg(tmp_path / "fresh")
+    fresh.home.mkdir(mode=0o700)
+    try:
+        fresh("--import", stdin=key.to_bytes())
+        message = openpgp.encrypt(TEXT, [key.public])
+        locked = subprocess.run(
+            [GPG, "--batch", "--pinentry-mode", "loopback", "--passphrase", "wrong", "--decrypt"],
+            input=message, capture_output=True, env=fresh.env, timeout=60, check=False,
+        )  # fmt: skip
+        assert locked.returncode != 0 and locked.stdout == b""
+        opened = subprocess.run(
+            [GPG, "--batch", "--pinentry-mode", "loopback", "--passphrase", "open sesame", "--decrypt"],
+            input=message, capture_output=True, env=fresh.env, timeout=60, check=False,
+        )  # fmt: skip
+        assert opened.returncode == 0 and opened.stdout == TEXT
+    finally:
+        subprocess.run(
+            ["gpgconf", "--kill", "gpg-agent"],
+            env=fresh.env,
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+
+
+@needs_sqop
+def test_sqop_and_mailsec_protected_keys(tmp_path):
+    password = write(tmp_path, "pw", b"open sesame")
+    theirs = sqop(
+        "generate-key", "--with-key-password", password, "SqLocked <sql@tool.example>"
+    ).stdout
+    key = openpgp.read_key(theirs, passphrase="open sesame")
+    assert openpgp.decrypt(openpgp.encrypt(TEXT, [key.public]), [key]).plaintext == TEXT
+    ours = write(
+        tmp_path,
+        "ours",
+        openpgp.generate_key("Ours <o@mailsec.example>", passphrase="open sesame").to_bytes(),
+    )
+    cert = write(tmp_path, "ours.cert", sqop("extract-cert", stdin=Path(ours).read_bytes()).stdout)
+    signature = sqop("sign", "--with-key-password", password, ours, stdin=TEXT).stdout
+    assert sqop("verify", write(tmp_path, "s", signature), cert, stdin=TEXT).returncode == 0
 
 
 @needs_gpg

@@ -99,9 +99,18 @@ def test_generate_key_profiles():
     assert result.code == UNSUPPORTED_PROFILE
 
 
-def test_generate_key_with_password_is_unsupported(files):
-    result = sop("generate-key", "--with-key-password", files["alice.cert"], "x")
-    assert result.code == UNSUPPORTED_OPTION
+def test_generate_key_with_password(tmp_path):
+    password = tmp_path / "password"
+    password.write_bytes(b"sesame\n")
+    key = sop("generate-key", "--with-key-password", str(password), "K <k@example.org>")
+    assert key.code == 0
+    with pytest.raises(openpgp.ProtectedKeyError):
+        openpgp.read_key(key.out)
+    assert openpgp.read_key(key.out, passphrase="sesame").user_ids == ("K <k@example.org>",)
+    key_file = tmp_path / "k.key"
+    key_file.write_bytes(key.out)
+    assert sop("sign", str(key_file), stdin=b"x").code == KEY_IS_PROTECTED
+    assert sop("sign", "--with-key-password", str(password), str(key_file), stdin=b"x").code == 0
 
 
 def test_encrypt_decrypt(files):
@@ -313,16 +322,26 @@ def test_output_exists(files, tmp_path):
     assert result.code == OUTPUT_EXISTS and existing.read_text() == "keep me"
 
 
-def test_protected_key(files, tmp_path):
-    key = openpgp.read_key(Path(files["alice.key"]).read_bytes())
-    packets = read_packets(key.to_bytes(armor=False))
-    at = len(key.primary.body)
-    locked = packets[0].body[:at] + b"\xfe" + packets[0].body[at + 1 :]
+def test_protected_key(tmp_path):
+    key = openpgp.generate_key("Locked <l@example.org>", passphrase="right", now=T0)
     path = tmp_path / "locked.key"
-    path.write_bytes(
-        encode_packet(5, locked) + b"".join(encode_packet(p.tag, p.body) for p in packets[1:])
-    )
+    path.write_bytes(key.to_bytes())
+    cert = tmp_path / "locked.cert"
+    cert.write_bytes(key.public.to_bytes())
+    right, wrong = tmp_path / "right", tmp_path / "wrong"
+    right.write_bytes(b"right")
+    wrong.write_bytes(b"wrong")
     assert sop("sign", str(path), stdin=b"x").code == KEY_IS_PROTECTED
+    assert (
+        sop("sign", "--with-key-password", str(wrong), str(path), stdin=b"x").code
+        == KEY_IS_PROTECTED
+    )
+    assert sop("sign", "--with-key-password", str(right), str(path), stdin=b"x").code == 0
+    message = sop("encrypt", str(cert), stdin=b"to the locked key").out
+    assert sop("decrypt", str(path), stdin=message).code == KEY_IS_PROTECTED
+    opened = sop("decrypt", "--with-key-password", str(right), str(path), stdin=message)
+    assert (opened.code, opened.out) == (0, b"to the locked key")
+    assert sop("extract-cert", stdin=path.read_bytes()).out == cert.read_bytes()
 
 
 def test_unsupported_algorithm(tmp_path):

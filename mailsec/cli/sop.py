@@ -167,11 +167,15 @@ class MailsecSop(sop.StatelessOpenPGP):
         ]
 
     @staticmethod
-    def _keys(named: MutableMapping[str, bytes]) -> list[openpgp.SecretKey]:
+    def _keys(
+        named: MutableMapping[str, bytes], passwords: MutableMapping[str, bytes] | None = None
+    ) -> list[openpgp.SecretKey]:
+        # A key password is tried as it is and without trailing white space (the spec's advice).
+        secrets = [v for p in (passwords or {}).values() for v in dict.fromkeys((p, p.rstrip()))]
         keys: list[openpgp.SecretKey] = []
         for name, data in named.items():
             try:
-                keys += openpgp.read_keys(data)
+                keys += openpgp.read_keys(data, passphrases=secrets)
             except InputError as exc:
                 raise type(exc)(f"{name}: {exc.message}") from None
         return keys
@@ -198,18 +202,21 @@ class MailsecSop(sop.StatelessOpenPGP):
         **kwargs: Any,
     ) -> bytes:
         self.raise_on_unknown_options(**kwargs)
-        if keypassword is not None:
-            raise sop.SOPUnsupportedOption(
-                "--with-key-password: mailsec makes unprotected keys only; keep the key file safe."
-            )
+        passphrase = None if keypassword is None else _human_password(keypassword).rstrip()
         algorithm = "rsa3072" if profile is not None and profile.name == "rfc4880" else "ed25519"
-        key = openpgp.generate_key(list(uids), algorithm=algorithm, now=self._now())
+        key = openpgp.generate_key(
+            list(uids), algorithm=algorithm, now=self._now(), passphrase=passphrase
+        )
         return key.to_bytes(armor=armor)
 
     @_sop_errors
     def extract_cert(self, key: bytes = b"", armor: bool = True, **kwargs: Any) -> bytes:
         self.raise_on_unknown_options(**kwargs)
-        binary = b"".join(k.public.to_bytes(armor=False) for k in openpgp.read_keys(key))
+        try:
+            certs = [k.public for k in openpgp.read_keys(key)]
+        except openpgp.ProtectedKeyError:
+            certs = list(openpgp.read_certs(key))  # the public parts need no passphrase
+        binary = b"".join(c.to_bytes(armor=False) for c in certs)
         return openpgp.armor(binary, openpgp.ArmorLabel.PUBLIC_KEY) if armor else binary
 
     @_sop_errors
@@ -222,7 +229,7 @@ class MailsecSop(sop.StatelessOpenPGP):
         wantmicalg: bool = False,
         keypasswords: MutableMapping[str, bytes] | None = None,
     ) -> tuple[bytes, str | None]:
-        keys = self._keys(signers or {})
+        keys = self._keys(signers or {}, keypasswords)
         text = sigtype == sop.SOPSigType.text
         if text:
             _require_utf8(data)
@@ -277,7 +284,7 @@ class MailsecSop(sop.StatelessOpenPGP):
         return openpgp.encrypt(
             data,
             self._certs(recipients),
-            sign_with=self._keys(signers or {}),
+            sign_with=self._keys(signers or {}, keypasswords),
             armor=armor,
             text=text,
             now=self._now(),
@@ -299,7 +306,7 @@ class MailsecSop(sop.StatelessOpenPGP):
         **kwargs: Any,
     ) -> tuple[bytes, list[sop.SOPSigResult], sop.SOPSessionKey | None]:
         self.raise_on_unknown_options(**kwargs)
-        keys = self._keys(secretkeys or {})
+        keys = self._keys(secretkeys or {}, keypasswords)
         given = [(k.algo, k.key) for k in (sessionkeys or {}).values()]
         # A password is tried as it is and without trailing white space (the spec's advice).
         secrets = [v for p in (passwords or {}).values() for v in dict.fromkeys((p, p.rstrip()))]
@@ -370,7 +377,7 @@ class MailsecSop(sop.StatelessOpenPGP):
         self.raise_on_unknown_options(**kwargs)
         if sigtype == sop.SOPInlineSigType.clearsigned:
             _require_utf8(data)
-            keys = self._keys(signers or {})
+            keys = self._keys(signers or {}, keypasswords)
             if len(keys) != 1:
                 raise sop.SOPUnsupportedOption(
                     "--as=clearsigned: mailsec makes cleartext signatures with one key at a time."
@@ -379,7 +386,7 @@ class MailsecSop(sop.StatelessOpenPGP):
         text = sigtype == sop.SOPInlineSigType.text
         if text:
             _require_utf8(data)
-        keys = self._keys(signers or {})
+        keys = self._keys(signers or {}, keypasswords)
         return openpgp.inline_sign(data, keys, text=text, armor=armor, now=self._now())
 
     @_sop_errors

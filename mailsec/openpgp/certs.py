@@ -438,12 +438,17 @@ def _subkey_entry(
     return SubkeyEntry(subkey, tuple(signatures), _newest(bindings), revoked)
 
 
-def _assemble(group: list[Packet]) -> tuple[bool, dict[str, object]]:
+def _assemble(
+    group: list[Packet], *, want_secret: bool, passphrases: Sequence[bytes] = ()
+) -> tuple[bool, dict[str, object]]:
     """Check the self-signatures of one transferable key and collect its parts (RFC 4880 §11.1):
     the primary key, signatures on it, then user IDs and subkeys each with their signatures."""
     first = group[0]
     secret = first.tag == PacketTag.SECRET_KEY
-    primary = parse_key_packet(first.body, secret=secret)
+    # A certificate needs only the public fields, so a protected key still gives its certificate.
+    primary = parse_key_packet(
+        first.body, secret=secret, public_only=not want_secret, passphrases=passphrases
+    )
     on_primary: list[Signature] = []
     components: list[tuple[Packet, list[Signature]]] = []
     for packet in group[1:]:
@@ -471,7 +476,12 @@ def _assemble(group: list[Packet]) -> tuple[bool, dict[str, object]]:
     subkeys = [
         _subkey_entry(
             primary,
-            parse_key_packet(packet.body, secret=packet.tag == PacketTag.SECRET_SUBKEY),
+            parse_key_packet(
+                packet.body,
+                secret=packet.tag == PacketTag.SECRET_SUBKEY,
+                public_only=not want_secret,
+                passphrases=passphrases,
+            ),
             signatures,
         )
         for packet, signatures in components
@@ -506,9 +516,8 @@ def read_certs(data: bytes | str) -> tuple[Certificate, ...]:
     groups = _split(read_packets(_binary(data, "certificate")), "certificate")
     out = []
     for group in groups:
-        secret, fields = _assemble(group)
-        key = SecretKey(**fields) if secret else Certificate(**fields)  # type: ignore[arg-type]
-        out.append(key.public if isinstance(key, SecretKey) else key)
+        _secret, fields = _assemble(group, want_secret=False)
+        out.append(Certificate(**fields))  # type: ignore[arg-type]
     return tuple(out)
 
 
@@ -522,12 +531,16 @@ def read_cert(data: bytes | str) -> Certificate:
     return certs[0]
 
 
-def read_keys(data: bytes | str) -> tuple[SecretKey, ...]:
-    """Every secret key in ``data`` (armored or binary)."""
+def read_keys(
+    data: bytes | str, *, passphrases: Sequence[bytes | str] = ()
+) -> tuple[SecretKey, ...]:
+    """Every secret key in ``data`` (armored or binary); protected ones are unlocked with one of
+    ``passphrases`` (RFC 4880 §5.5.3), or raise :class:`~mailsec.openpgp.ProtectedKeyError`."""
     groups = _split(read_packets(_binary(data, "secret key")), "secret key")
+    secrets = [p.encode("utf-8") if isinstance(p, str) else bytes(p) for p in passphrases]
     out = []
     for group in groups:
-        secret, fields = _assemble(group)
+        secret, fields = _assemble(group, want_secret=True, passphrases=secrets)
         if not secret:
             raise InputError(
                 f"This is a certificate (public key) {fields['primary'].fingerprint}, not a "  # type: ignore[attr-defined]
@@ -537,9 +550,10 @@ def read_keys(data: bytes | str) -> tuple[SecretKey, ...]:
     return tuple(out)
 
 
-def read_key(data: bytes | str) -> SecretKey:
-    """The one secret key in ``data`` (armored or binary)."""
-    keys = read_keys(data)
+def read_key(data: bytes | str, *, passphrase: bytes | str | None = None) -> SecretKey:
+    """The one secret key in ``data`` (armored or binary), unlocked with ``passphrase`` if it is
+    protected."""
+    keys = read_keys(data, passphrases=() if passphrase is None else (passphrase,))
     if len(keys) != 1:
         raise InputError(f"The data holds {len(keys)} secret keys; give one key at a time.")
     return keys[0]
@@ -565,12 +579,12 @@ def _moment(now: datetime | None) -> datetime:
     return moment.astimezone(timezone.utc).replace(microsecond=0)
 
 
-def _fresh_key(created: datetime, secret: object) -> KeyMaterial:
+def _fresh_key(created: datetime, secret: object, passphrase: bytes | None = None) -> KeyMaterial:
     algorithm, curve, body = public_body_for(created, secret)
     material = parse_key_packet(body, secret=False)
     material = replace(material, secret=secret, curve=curve)
     assert material.algorithm == algorithm
-    return replace(material, secret_part=secret_part_for(material))
+    return replace(material, secret_part=secret_part_for(material, passphrase=passphrase))
 
 
 def _preferences(flags: KeyFlags, expiry_seconds: int | None) -> list[Subpacket]:
@@ -593,6 +607,7 @@ def generate_key(
     algorithm: str = "ed25519",
     now: datetime | None = None,
     expires: datetime | timedelta | None = None,
+    passphrase: bytes | str | None = None,
 ) -> SecretKey:
     """Make a new OpenPGP v4 key.
 
@@ -601,6 +616,8 @@ def generate_key(
     default. ``"rsa3072"`` makes an RSA 3072 primary key with an RSA 3072 encryption subkey.
     Every user ID gets a positive self-certification that advertises AES-256 and AES-128, SHA-2
     and the MDC feature (RFC 4880 §5.2.3.7, §5.2.3.24); the subkey gets a binding signature.
+    With a ``passphrase`` the exported secret key is protected with it (RFC 4880 §5.5.3); the
+    returned key is ready to use.
     """
     names = [user_ids] if isinstance(user_ids, str) else list(user_ids)
     for name in names:
@@ -617,6 +634,9 @@ def generate_key(
             f"Unknown key algorithm {algorithm!r}; choose 'ed25519' (the default) or 'rsa3072'."
         )
     created = _moment(now)
+    secret = passphrase.encode("utf-8") if isinstance(passphrase, str) else passphrase
+    if secret is not None and not secret:
+        raise InputError("The passphrase is empty; give a passphrase, or None for no protection.")
     expiry_seconds: int | None = None
     if expires is not None:
         until = created + expires if isinstance(expires, timedelta) else _moment(expires)
@@ -627,12 +647,12 @@ def generate_key(
                 f"({created:%Y-%m-%d %H:%M:%S} UTC); give a later time."
             )
     if choice == "ed25519":
-        primary = _fresh_key(created, ed25519.Ed25519PrivateKey.generate())
-        subkey = _fresh_key(created, x25519.X25519PrivateKey.generate())
+        primary = _fresh_key(created, ed25519.Ed25519PrivateKey.generate(), secret)
+        subkey = _fresh_key(created, x25519.X25519PrivateKey.generate(), secret)
     else:
         bits = int(choice[3:])
-        primary = _fresh_key(created, rsa.generate_private_key(65537, bits))
-        subkey = _fresh_key(created, rsa.generate_private_key(65537, bits))
+        primary = _fresh_key(created, rsa.generate_private_key(65537, bits), secret)
+        subkey = _fresh_key(created, rsa.generate_private_key(65537, bits), secret)
 
     users = []
     primary_flags = KeyFlags.CERTIFY | KeyFlags.SIGN

@@ -22,11 +22,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.decrepit.ciphers.modes import CFB
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, x25519
 from cryptography.hazmat.primitives.asymmetric.utils import (
@@ -34,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
     encode_dss_signature,
 )
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 from cryptography.hazmat.primitives.kdf.concatkdf import ConcatKDFHash
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
@@ -329,11 +333,18 @@ def _curve_for(oid: bytes) -> Curve:
     )
 
 
-def parse_key_packet(body: bytes, *, secret: bool, public_only: bool = False) -> KeyMaterial:
+def parse_key_packet(
+    body: bytes,
+    *,
+    secret: bool,
+    public_only: bool = False,
+    passphrases: Sequence[bytes] = (),
+) -> KeyMaterial:
     """Read a public-key or secret-key packet body (RFC 4880 §5.5.2, §5.5.3).
 
     With ``public_only`` only the public fields are read, and whatever follows is ignored (for
-    listing a secret-key packet without decoding its secret numbers).
+    listing a secret-key packet, or reading a certificate out of a protected key). Protected
+    secret numbers are unlocked with one of ``passphrases``.
     """
     what = "Secret-Key Packet" if secret else "Public-Key Packet"
     reader = Reader(body, what)
@@ -401,11 +412,14 @@ def parse_key_packet(body: bytes, *, secret: bool, public_only: bool = False) ->
         if reader.remaining():
             raise InputError(f"The {what} has {reader.remaining()} unexpected octets at its end.")
         return material
-    return _read_secret(material, reader)
+    return _read_secret(material, reader, passphrases)
 
 
-def _read_secret(material: KeyMaterial, reader: Reader) -> KeyMaterial:
-    """The secret numbers after the public ones (RFC 4880 §5.5.3)."""
+def _read_secret(
+    material: KeyMaterial, reader: Reader, passphrases: Sequence[bytes] = ()
+) -> KeyMaterial:
+    """The secret numbers after the public ones (RFC 4880 §5.5.3), unlocked with one of
+    ``passphrases`` when they are protected (S2K usage 254 or 255)."""
     start = reader.pos
     usage = reader.byte()
     rest = reader.data[reader.pos :]
@@ -413,23 +427,72 @@ def _read_secret(material: KeyMaterial, reader: Reader) -> KeyMaterial:
         # GnuPG's "gnu-dummy" S2K (type 101): the secret is not in this export (it stayed with an
         # offline primary key or on a smartcard). Keep the packet, mark the secret as absent.
         return replace(material, secret=None, secret_part=reader.data[start:])
-    if usage != 0:
-        raise ProtectedKeyError(
-            f"The secret key {material.key_id} is protected with a passphrase (S2K usage {usage}), "
-            "which mailsec does not unlock; export it without a passphrase "
-            "(e.g. gpg --export-secret-keys after removing the passphrase)."
-        )
-    mpi_start = reader.pos
-    algorithm = material.algorithm
     if material.public is None:
-        raise _unsupported(algorithm)
-    values = [reader.mpi() for _ in range(4 if algorithm in (1, 2, 3) else 1)]
-    mpi_end = reader.pos
-    checksum = reader.uint(2)
-    if sum(reader.data[mpi_start:mpi_end]) & 0xFFFF != checksum:
-        raise InputError(
-            f"The secret key {material.key_id} fails its checksum (RFC 4880 §5.5.3); it is damaged."
+        raise _unsupported(material.algorithm)
+    if usage == 0:
+        area = reader.rest()
+        mpis, checksum = area[:-2], area[-2:]
+        if len(area) < 2 or (sum(mpis) & 0xFFFF).to_bytes(2, "big") != checksum:
+            raise InputError(
+                f"The secret key {material.key_id} fails its checksum (RFC 4880 §5.5.3); it is damaged."
+            )
+    elif usage in (254, 255):
+        mpis = _unlock(material, usage, reader, passphrases)
+    else:
+        raise ProtectedKeyError(
+            f"The secret key {material.key_id} is protected in the old way (S2K usage {usage}), "
+            "which mailsec does not unlock; export it without a passphrase."
         )
+    secret = _secret_numbers(material, mpis)
+    # The packet is kept as it came (protected or not), so exporting never removes a passphrase.
+    return replace(material, secret=secret, secret_part=reader.data[start:])
+
+
+def _unlock(
+    material: KeyMaterial, usage: int, reader: Reader, passphrases: Sequence[bytes]
+) -> bytes:
+    """Decrypt protected secret numbers: S2K, then CFB with the IV that follows (RFC 4880 §5.5.3);
+    usage 254 ends with a SHA-1 of the numbers, 255 with a two-octet sum."""
+    from mailsec.openpgp.passwords import parse_s2k
+
+    if not passphrases:
+        raise ProtectedKeyError(
+            f"The secret key {material.key_id} is protected with a passphrase; give the passphrase "
+            "(sop: --with-key-password), or export the key without one."
+        )
+    cipher = reader.byte()
+    s2k = parse_s2k(reader)
+    if cipher not in (7, 8, 9):
+        raise UnsupportedAlgorithmError(
+            f"The secret key {material.key_id} is protected with cipher {cipher}; mailsec unlocks "
+            "keys protected with AES (RFC 4880 §9.2)."
+        )
+    iv = reader.take(16)
+    encrypted = reader.rest()
+    for passphrase in passphrases:
+        key = s2k.derive(passphrase, SymmetricAlgorithm(cipher).key_size)
+        decryptor = Cipher(algorithms.AES(key), CFB(iv)).decryptor()
+        clear = decryptor.update(encrypted) + decryptor.finalize()
+        if usage == 254 and len(clear) > 20 and hashlib.sha1(clear[:-20]).digest() == clear[-20:]:
+            return clear[:-20]
+        if (
+            usage == 255
+            and len(clear) > 2
+            and (sum(clear[:-2]) & 0xFFFF).to_bytes(2, "big") == clear[-2:]
+        ):
+            return clear[:-2]
+    raise ProtectedKeyError(
+        f"The passphrase does not unlock the secret key {material.key_id}; check it and try again."
+    )
+
+
+def _secret_numbers(material: KeyMaterial, mpis: bytes) -> Any:
+    """The cryptography private key from the secret MPIs, checked against the public key."""
+    reader = Reader(mpis, "secret key material")
+    algorithm = material.algorithm
+    values = [reader.mpi() for _ in range(4 if algorithm in (1, 2, 3) else 1)]
+    if reader.remaining():
+        raise InputError(f"The secret key {material.key_id} has unexpected octets at its end.")
     try:
         if algorithm in (1, 2, 3):
             d, p, q = (int.from_bytes(v, "big") for v in values[:3])
@@ -469,13 +532,32 @@ def _read_secret(material: KeyMaterial, reader: Reader) -> KeyMaterial:
         raise InputError(
             f"The secret numbers of key {material.key_id} do not match its public key; the key is damaged."
         ) from None
-    if reader.remaining():
-        raise InputError(f"The secret key {material.key_id} has unexpected octets at its end.")
-    return replace(material, secret=secret, secret_part=reader.data[start:])
+    return secret
 
 
-def secret_part_for(material: KeyMaterial) -> bytes:
-    """Encode the unprotected secret numbers of a key (RFC 4880 §5.5.3, S2K usage 0)."""
+def secret_part_for(
+    material: KeyMaterial,
+    *,
+    passphrase: bytes | None = None,
+    random: Callable[[int], bytes] = os.urandom,
+) -> bytes:
+    """Encode the secret numbers of a key (RFC 4880 §5.5.3): unprotected (S2K usage 0), or with a
+    ``passphrase`` as GnuPG protects keys: usage 254, AES-256 in CFB mode with a random IV, the key
+    from an iterated and salted S2K, and a SHA-1 of the numbers inside the encryption."""
+    mpis = _secret_mpis(material)
+    if passphrase is None:
+        return b"\x00" + mpis + (sum(mpis) & 0xFFFF).to_bytes(2, "big")
+    from mailsec.openpgp.passwords import DEFAULT_COUNT, S2K
+
+    s2k = S2K(3, HashAlgorithm.SHA256, random(8), DEFAULT_COUNT)
+    iv = random(16)
+    key = s2k.derive(passphrase, SymmetricAlgorithm.AES256.key_size)
+    encryptor = Cipher(algorithms.AES(key), CFB(iv)).encryptor()
+    hidden = encryptor.update(mpis + hashlib.sha1(mpis).digest()) + encryptor.finalize()
+    return bytes([254, SymmetricAlgorithm.AES256]) + s2k.encode() + iv + hidden
+
+
+def _secret_mpis(material: KeyMaterial) -> bytes:
     key = material.secret
     if material.algorithm in (1, 2, 3):
         numbers = key.private_numbers()
@@ -489,7 +571,7 @@ def secret_part_for(material: KeyMaterial) -> bytes:
     else:
         size = (key.curve.key_size + 7) // 8
         mpis = encode_mpi(key.private_numbers().private_value.to_bytes(size, "big"))
-    return b"\x00" + mpis + (sum(mpis) & 0xFFFF).to_bytes(2, "big")
+    return mpis
 
 
 def public_body_for(

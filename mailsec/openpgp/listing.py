@@ -126,7 +126,13 @@ def _fields(packet: Packet) -> dict[str, str]:
             )
         if secret:
             usage = body[len(key.body)] if len(body) > len(key.body) else None
-            out["protection"] = "none (unprotected)" if usage == 0 else f"S2K usage {usage}"
+            tail = body[len(key.body) + 1 :]
+            if usage == 0:
+                out["protection"] = "none (unprotected)"
+            elif usage in (254, 255) and tail[2:3] == b"\x65" and tail[4:7] == b"GNU":
+                out["protection"] = "no secret here (GnuPG stub)"
+            else:
+                out["protection"] = f"passphrase (S2K usage {usage})"
     elif tag == PacketTag.USER_ID:
         out["user id"] = body.decode("utf-8", "replace")
     elif tag == PacketTag.COMPRESSED_DATA:

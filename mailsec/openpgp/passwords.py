@@ -23,7 +23,7 @@ from mailsec.openpgp.constants import HashAlgorithm, PacketTag, SymmetricAlgorit
 from mailsec.openpgp.keys import UnsupportedAlgorithmError, hashlib_hash
 from mailsec.openpgp.packets import Reader, encode_packet
 
-__all__ = ["S2K", "decode_count", "make_skesk", "open_skesk", "parse_skesk"]
+__all__ = ["S2K", "decode_count", "make_skesk", "open_skesk", "parse_s2k", "parse_skesk"]
 
 #: The coded count mailsec writes: 0xE0 = 16 MiB of hashing per password guess (§3.7.1.3).
 DEFAULT_COUNT = 0xE0
@@ -71,7 +71,8 @@ class S2K:
         return out[:size]
 
 
-def _parse_s2k(reader: Reader) -> S2K:
+def parse_s2k(reader: Reader) -> S2K:
+    """Read a String-to-Key specifier (RFC 4880 §3.7.1)."""
     kind = reader.byte()
     hash_algorithm = reader.byte()
     if kind == 0:
@@ -107,7 +108,7 @@ def parse_skesk(body: bytes) -> SKESK:
             "(RFC 4880 §5.3), which GnuPG 2.2 and sqop write."
         )
     cipher = reader.byte()
-    s2k = _parse_s2k(reader)
+    s2k = parse_s2k(reader)
     return SKESK(cipher, s2k, reader.rest())
 
 
