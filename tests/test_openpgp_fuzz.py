@@ -30,6 +30,9 @@ SAMPLES = {
         b"fuzz me", [_ALICE.public], passwords=[b"pw"], armor=False, now=LATER
     ),
     "clearsigned": openpgp.clearsign(b"fuzz me\n-dash\n", _ALICE, now=LATER),
+    "protected key": openpgp.generate_key("P <p@example.org>", passphrase="pw", now=T0).to_bytes(
+        armor=False
+    ),
 }
 
 
@@ -37,6 +40,7 @@ def every_reader(data: bytes) -> None:
     """Feed ``data`` to every entry point; each may succeed or raise MailsecError only."""
     calls = (
         lambda: openpgp.read_keys(data),
+        lambda: openpgp.read_keys(data, passphrases=["pw"]),
         lambda: openpgp.read_certs(data),
         lambda: openpgp.decrypt(data, [_ALICE], verify_with=[_BOB.public], now=LATER),
         lambda: openpgp.verify(b"fuzz me", data, [_ALICE.public], now=LATER),
