@@ -160,8 +160,18 @@ def _accept_kernel_dialog(page) -> bool:
     dialog = page.locator(".jp-Dialog")
     if not dialog.count():
         return False
-    dialog.first.locator("button.jp-mod-accept").click()
-    dialog.first.wait_for(state="detached", timeout=10_000)
+    text = dialog.first.inner_text()
+    accept = dialog.first.locator("button.jp-mod-accept")
+    if accept.count():
+        accept.first.click()
+    else:
+        page.keyboard.press("Escape")
+    try:
+        dialog.first.wait_for(state="detached", timeout=15_000)
+    except PlaywrightTimeout:
+        raise AssertionError(
+            f"JupyterLab shows a dialog that does not close: {text[:300]!r}"
+        ) from None
     return True
 
 
