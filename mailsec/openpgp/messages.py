@@ -640,7 +640,7 @@ def encrypt(
     text: bool = False,
     now: datetime | None = None,
     random: Random = os.urandom,
-    passwords: Sequence[bytes] = (),
+    passwords: Sequence[bytes | str] = (),
 ) -> bytes:
     """Encrypt (and optionally sign) ``plaintext`` to every recipient: one PKESK v3 per recipient
     and one SEIPD v1 packet with AES-256 and an MDC (RFC 4880 §5.1, §5.13, §5.14). Each of
@@ -725,7 +725,7 @@ def decrypt(
     verify_with: Sequence[Certificate] = (),
     now: datetime | None = None,
     session_keys: Sequence[tuple[int, bytes]] = (),
-    passwords: Sequence[bytes] = (),
+    passwords: Sequence[bytes | str] = (),
 ) -> Decrypted:
     """Decrypt ``message`` with one of ``keys`` and check the signatures inside against
     ``verify_with``. ``session_keys`` ((algorithm, key) pairs, as ``sop decrypt
