@@ -254,12 +254,18 @@ def test_gnupg_trust_check_agrees_on_the_lab_graph() -> None:
     lab.signer.value, lab.signee.value = "Dave", "Erin"
     lab.certify_button.click()
     lab.revoked["Carol"].value = True
+    lab.new_name.value = "Frank"
+    lab.add_button.click()
+    lab.signer.value, lab.signee.value = "You", "Frank"
+    lab.certify_button.click()
+    lab.expired["Frank"].value = True
     check = gnupg_trust_check(lab.web, TrustPolicy(marginals_needed=2))
     assert check.available and check.version.startswith("gpg (GnuPG)")
     assert check.agree, check.rows
     rows = {name: (model, gnupg) for name, model, gnupg in check.rows}
     assert rows["Carol"] == (Validity.REVOKED, Validity.REVOKED)
     assert rows["Erin"] == (Validity.FULL, Validity.FULL)  # Bob + Dave, two marginals
+    assert rows["Frank"] == (Validity.EXPIRED, Validity.EXPIRED)
     assert any("--check-trustdb" in command for command in check.commands)
     assert "GnuPG computes the same validity for every key." in gnupg_trust_html(check)
 
@@ -279,3 +285,12 @@ def test_compare_lab_encrypting(people) -> None:
     assert lab.sent() is sent  # the mails are not made again for a checkbox
     lab.action_picker.value = "sign"
     assert not lab.has_key.disabled and lab.pair.pgp_valid
+
+
+def test_expired_checkbox() -> None:
+    lab = trust_lab()
+    lab.expired["Alice"].value = True
+    assert node(lab, "Alice") == "expired"
+    assert node(lab, "Dave") == "unknown"
+    lab.expired["Alice"].value = False  # the owner extended the key
+    assert node(lab, "Dave") == "full"

@@ -348,3 +348,21 @@ def test_revoking_your_own_key_leaves_no_starting_point() -> None:
     assert result.validity("You") is Validity.REVOKED
     assert result.validity("Alice") is Validity.UNKNOWN
     assert any(s.text.startswith("Your own key is revoked") for s in result.steps)
+
+
+def test_expired_key_is_not_valid_and_stops_introducing() -> None:
+    """RFC 4880 §5.2.3.6: past its expiration time a key is not valid; extending it restores it."""
+    web = chain("Alice", "Bob").with_key_expired("Alice")
+    result = evaluate(web)
+    assert result.validity("Alice") is Validity.EXPIRED
+    assert Validity.EXPIRED.gpg_letter == "e"
+    assert result.validity("Bob") is Validity.UNKNOWN
+    assert result["Bob"].certifications[0].use is CertificationUse.SIGNER_EXPIRED
+    assert result["Alice"].steps[0].section == "RFC 4880 §5.2.3.6"
+    assert evaluate(web.with_key_expired("Alice", False)).validity("Bob") is Validity.FULL
+
+
+def test_revoked_wins_over_expired() -> None:
+    """GnuPG shows a key that is both revoked and expired as revoked (the final state)."""
+    web = chain("Alice").with_key_expired("Alice").with_key_revoked("Alice")
+    assert evaluate(web).validity("Alice") is Validity.REVOKED

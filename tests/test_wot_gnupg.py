@@ -63,7 +63,8 @@ def _gpg(home: Path, *args: str, stdin: bytes | None = None) -> str:
 
 
 def _ago(seconds: int) -> str:
-    """A --faked-system-time value: certifications must be older than their revocations."""
+    """A --faked-system-time value: keys (2 h ago), certifications (1.5 h), their revocations,
+    then expiry (the keys expire 4000 s ago); key revocations are imported now."""
     return f"{int(time.time()) - seconds}!"
 
 
@@ -124,15 +125,32 @@ def gnupg_validity(
             _gpg(
                 home,
                 "--faked-system-time",
-                _ago(3600),
+                _ago(5400),
                 "-u",
                 fpr[cert.signer],
                 "--quick-sign-key",
                 fpr[cert.signee],
             )
         for cert in web.certifications:
-            if cert.revoked:
-                _gpg(home, "--quick-revoke-sig", fpr[cert.signee], fpr[cert.signer])
+            if cert.revoked:  # before any key expires: an expired key cannot sign any more
+                _gpg(
+                    home,
+                    "--faked-system-time",
+                    _ago(5200),
+                    "--quick-revoke-sig",
+                    fpr[cert.signee],
+                    fpr[cert.signer],
+                )
+        for key in web.keys:
+            if key.expired:  # made to expire 4000 s ago, after its certifications were made
+                _gpg(
+                    home,
+                    "--faked-system-time",
+                    _ago(5000),
+                    "--quick-set-expire",
+                    fpr[key.name],
+                    "seconds=1000",
+                )
         for key in web.keys:
             if key.revoked:
                 rev = (home / "openpgp-revocs.d" / f"{fpr[key.name]}.rev").read_text()
@@ -250,6 +268,34 @@ def test_revocations_agree_with_gnupg(base_home: tuple[Path, dict[str, str]]) ->
     assert gnupg_validity(base_home, web, policy) == model
 
 
+def test_expiry_agrees_with_gnupg(base_home: tuple[Path, dict[str, str]]) -> None:
+    """RFC 4880 §5.2.3.6: an expired key is not valid and its certifications stop counting."""
+    web = (
+        WebOfTrust.build(
+            {
+                "You": "ultimate",
+                "Alice": "full",
+                "Bob": "unknown",
+                "Carol": "full",
+                "Dave": "unknown",
+            },
+            [("You", "Alice"), ("Alice", "Bob"), ("You", "Carol"), ("Carol", "Dave")],
+        )
+        .with_key_expired("Alice")
+        .with_key_expired("Dave")
+    )
+    policy = TrustPolicy()
+    model = _model(web, policy)
+    assert model == {
+        "You": Validity.ULTIMATE,
+        "Alice": Validity.EXPIRED,
+        "Bob": Validity.UNKNOWN,
+        "Carol": Validity.FULL,
+        "Dave": Validity.EXPIRED,
+    }
+    assert gnupg_validity(base_home, web, policy) == model
+
+
 def _random_web(rng: random.Random) -> tuple[WebOfTrust, TrustPolicy]:
     count = rng.randint(4, len(NAMES))
     names = NAMES[:count]
@@ -264,6 +310,8 @@ def _random_web(rng: random.Random) -> tuple[WebOfTrust, TrustPolicy]:
     for name in names[1:]:
         if rng.random() < 0.08:
             web = web.with_key_revoked(name)
+        if rng.random() < 0.08:
+            web = web.with_key_expired(name)
     # A second key of your own now and then (GnuPG: several ultimately trusted keys), and now and
     # then your own key revoked.
     others = [k.name for k in web.keys if k.name != "You"]

@@ -214,6 +214,7 @@ class TrustLab(Lab):
         # One row per key: owner trust and "revoked", rebuilt when the set of keys changes.
         self.trust: dict[str, widgets.Dropdown] = {}
         self.revoked: dict[str, widgets.Checkbox] = {}
+        self.expired: dict[str, widgets.Checkbox] = {}
         self.key_rows = widgets.VBox([])
 
         # Each control carries its own label, so a screen reader says what it is for.
@@ -316,7 +317,7 @@ class TrustLab(Lab):
 
     def _rebuild_rows(self) -> None:
         names = list(self.web.names)
-        self.trust, self.revoked = {}, {}
+        self.trust, self.revoked, self.expired = {}, {}, {}
         rows = []
         for key in self.web.keys:
             trust = widgets.Dropdown(
@@ -331,10 +332,19 @@ class TrustLab(Lab):
                 value=key.revoked, description=f"{key.name}'s key revoked", indent=False
             )
             revoked.add_class("mailsec-wot-revoked")
+            expired = widgets.Checkbox(
+                value=key.expired,
+                description="expired",
+                tooltip=f"{key.name}'s key expired",
+                indent=False,
+                layout=widgets.Layout(width="110px"),
+            )
+            expired.add_class("mailsec-wot-expired")
             self.trust[key.name] = trust
             self.revoked[key.name] = revoked
-            rows.append(widgets.HBox([trust, revoked]))
-            self.on_change([trust, revoked], self._read_key_rows)
+            self.expired[key.name] = expired
+            rows.append(widgets.HBox([trust, revoked, expired]))
+            self.on_change([trust, revoked, expired], self._read_key_rows)
         self.key_rows.children = rows
         focus = self.focus.value if self.focus.value in names else names[-1] if names else None
         with self.hold_trait_notifications():
@@ -350,6 +360,7 @@ class TrustLab(Lab):
         for name in web.names:
             web = web.with_owner_trust(name, self.trust[name].value)
             web = web.with_key_revoked(name, self.revoked[name].value)
+            web = web.with_key_expired(name, self.expired[name].value)
         self.web = web
         self.update()
 
@@ -865,8 +876,8 @@ def gnupg_trust_check(
     certification, ``--quick-revoke-sig`` and the stored revocation certificate for revocations,
     owner trust with ``--import-ownertrust``, then ``gpg --check-trustdb --trust-model classic``
     with the policy's three numbers, and the validity letters of ``--list-keys --with-colons``.
-    Keys and certifications are dated one to two hours back, so each revocation is newer than
-    what it revokes.
+    Keys, certifications, their revocations and expiry are dated in that order one to two hours
+    back, so each revocation is newer than what it revokes and expired keys expired before now.
     """
     policy = policy or TrustPolicy()
     model = evaluate(web, policy)
@@ -931,11 +942,19 @@ def gnupg_trust_check(
                 fingerprints[cert.signer],
                 "--quick-sign-key",
                 fingerprints[cert.signee],
-                when=now - 3600,
+                when=now - 5400,
             )
         for cert in web.certifications:
-            if cert.revoked:
-                run("--quick-revoke-sig", fingerprints[cert.signee], fingerprints[cert.signer])
+            if cert.revoked:  # before any key expires: an expired key cannot sign any more
+                run(
+                    "--quick-revoke-sig",
+                    fingerprints[cert.signee],
+                    fingerprints[cert.signer],
+                    when=now - 5200,
+                )
+        for key in web.keys:
+            if key.expired:  # it expired 4000 s ago, after its certifications were made
+                run("--quick-set-expire", fingerprints[key.name], "seconds=1000", when=now - 5000)
         for key in web.keys:
             if key.revoked:
                 stored = (home / "openpgp-revocs.d" / f"{fingerprints[key.name]}.rev").read_text()

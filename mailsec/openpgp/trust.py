@@ -41,8 +41,11 @@ the same graph to GnuPG to check that both agree.
 
 Where this model differs from GnuPG, on purpose: keys carry one user ID each (GnuPG computes a
 validity per user ID and shows the best); certification levels, trust signatures (the "pgp" trust
-model's extension), expiry and TOFU are left out. A revoked key of your own is revoked like any
-other and introduces nobody, as in GnuPG 2.2.
+model's extension), signature expiry and TOFU are left out. A revoked or expired key of your own
+introduces nobody, as in GnuPG 2.2.
+
+Expiry (RFC 4880 §5.2.3.6): a key past its expiration time is not valid either and introduces
+nobody, like a revoked one; unlike a revocation, its owner can extend it and everything comes back.
 """
 
 from __future__ import annotations
@@ -72,6 +75,7 @@ __all__ = [
 #: Where the rules come from, for the traces.
 CERT_SECTION = "RFC 4880 §5.2.1"
 REVOKE_SECTION = "RFC 4880 §5.2.1 (0x20, 0x30)"
+EXPIRY_SECTION = "RFC 4880 §5.2.3.6"
 GNUPG_MODEL = "GnuPG trust model (trustdb.c)"
 GNUPG_OPTIONS = "GnuPG --completes-needed / --marginals-needed"
 GNUPG_DEPTH = "GnuPG --max-cert-depth"
@@ -124,6 +128,8 @@ class Validity(enum.Enum):
     """Your own key (gpg ``u``): valid."""
     REVOKED = "revoked"
     """Its owner revoked it (gpg ``r``): never valid."""
+    EXPIRED = "expired"
+    """Past its expiration time (gpg ``e``): not valid until its owner extends it."""
 
     @property
     def gpg_letter(self) -> str:
@@ -135,6 +141,7 @@ class Validity(enum.Enum):
             "full": "f",
             "ultimate": "u",
             "revoked": "r",
+            "expired": "e",
         }[self.value]
 
     @classmethod
@@ -161,6 +168,7 @@ class Validity(enum.Enum):
             "full": "full: valid, enough trusted certifications",
             "ultimate": "ultimate: your own key",
             "revoked": "revoked: its owner withdrew it",
+            "expired": "expired: past its expiration time",
         }[self.value]
 
 
@@ -197,6 +205,8 @@ class TrustKey:
     owner_trust: OwnerTrust = OwnerTrust.UNKNOWN
     revoked: bool = False
     """The owner published a key revocation (RFC 4880 §5.2.1, type 0x20)."""
+    expired: bool = False
+    """The key is past its expiration time (RFC 4880 §5.2.3.6)."""
 
 
 @dataclass(frozen=True)
@@ -331,6 +341,11 @@ class WebOfTrust:
         )
         return replace(self, certifications=certs)
 
+    def with_key_expired(self, name: str, expired: bool = True) -> WebOfTrust:
+        self.key(name)
+        keys = tuple(replace(k, expired=expired) if k.name == name else k for k in self.keys)
+        return replace(self, keys=keys)
+
     def with_key_revoked(self, name: str, revoked: bool = True) -> WebOfTrust:
         self.key(name)
         keys = tuple(replace(k, revoked=revoked) if k.name == name else k for k in self.keys)
@@ -373,6 +388,10 @@ class CertificationUse(enum.Enum):
     """The signer revoked this certification."""
     SIGNEE_REVOKED = "signee-revoked"
     """The key it certifies is revoked; no certification can make it valid."""
+    SIGNER_EXPIRED = "signer-expired"
+    """The signer's key has expired."""
+    SIGNEE_EXPIRED = "signee-expired"
+    """The key it certifies has expired; no certification can make it valid."""
 
     @property
     def counted(self) -> bool:
@@ -478,6 +497,17 @@ def evaluate(web: WebOfTrust, policy: TrustPolicy | None = None) -> TrustResult:
                     REVOKE_SECTION,
                 )
             )
+        elif key.expired:
+            validity[name] = Validity.EXPIRED
+            done.add(name)
+            steps.append(
+                Step(
+                    f"{name}'s key has expired: it is not valid and its certifications do not "
+                    "count until its owner extends it.",
+                    Outcome.FAIL,
+                    EXPIRY_SECTION,
+                )
+            )
     ultimate = [
         n for n, k in keys.items() if k.owner_trust is OwnerTrust.ULTIMATE and n not in done
     ]
@@ -497,8 +527,8 @@ def evaluate(web: WebOfTrust, policy: TrustPolicy | None = None) -> TrustResult:
     elif any(k.owner_trust is OwnerTrust.ULTIMATE for k in keys.values()):
         steps.append(
             Step(
-                "Your own key is revoked, so there is no starting point: no key can be valid "
-                "until you make a new key and certify the others again.",
+                "Your own key is revoked or expired, so there is no starting point: no key can "
+                "be valid until you extend it, or make a new key and certify the others again.",
                 Outcome.FAIL,
                 REVOKE_SECTION,
             )
@@ -618,6 +648,10 @@ def _explain_key(
             use, why = CertificationUse.SIGNEE_REVOKED, f"{name}'s key is revoked."
         elif signer.revoked:
             use, why = CertificationUse.SIGNER_REVOKED, f"{cert.signer}'s key is revoked."
+        elif key.expired:
+            use, why = CertificationUse.SIGNEE_EXPIRED, f"{name}'s key has expired."
+        elif signer.expired:
+            use, why = CertificationUse.SIGNER_EXPIRED, f"{cert.signer}'s key has expired."
         elif signer_round is None:
             use, why = (
                 CertificationUse.SIGNER_NOT_VALID,
@@ -658,11 +692,21 @@ def _explain_key(
             )
         certs.append(CertificationResult(cert.signer, name, use, why))
         outcome = Outcome.OK if use.counted else Outcome.INFO
-        section = REVOKE_SECTION if "revoked" in use.value else CERT_SECTION
+        section = (
+            REVOKE_SECTION
+            if "revoked" in use.value
+            else EXPIRY_SECTION
+            if "expired" in use.value
+            else CERT_SECTION
+        )
         steps.append(Step(f"Certified by {cert.signer}: {why}", outcome, section, depth=1))
 
     if validity is Validity.REVOKED:
         head = Step(f"{name}: revoked, never valid.", Outcome.FAIL, REVOKE_SECTION)
+    elif validity is Validity.EXPIRED:
+        head = Step(
+            f"{name}: expired, not valid until its owner extends it.", Outcome.FAIL, EXPIRY_SECTION
+        )
     elif validity is Validity.ULTIMATE:
         head = Step(f"{name}: your own key (ultimate trust), valid.", Outcome.OK, GNUPG_MODEL)
     elif validity is Validity.FULL:

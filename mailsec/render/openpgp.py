@@ -63,6 +63,7 @@ _VALIDITY_OUTCOME = {
     Validity.UNDEFINED: Outcome.WARN,
     Validity.UNKNOWN: Outcome.INFO,
     Validity.REVOKED: Outcome.FAIL,
+    Validity.EXPIRED: Outcome.FAIL,
 }
 _VALIDITY_WORD = {
     Validity.ULTIMATE: "✓ ultimate",
@@ -71,6 +72,7 @@ _VALIDITY_WORD = {
     Validity.UNDEFINED: "? undefined",
     Validity.UNKNOWN: "✗ unknown",
     Validity.REVOKED: "✗ revoked",
+    Validity.EXPIRED: "✗ expired",
 }
 _USE_LABEL = {
     CertificationUse.ULTIMATE: "your key",
@@ -83,8 +85,8 @@ _USE_LABEL = {
 def validity_badge(validity: Validity) -> str:
     """A badge with a symbol and the validity word."""
     word = validity.value + (" (valid)" if validity.is_valid else " (not valid)")
-    if validity is Validity.REVOKED:
-        word = "revoked (not valid)"
+    if validity in (Validity.REVOKED, Validity.EXPIRED):
+        word = f"{validity.value} (not valid)"
     return badge(_VALIDITY_OUTCOME[validity], word)
 
 
@@ -92,7 +94,7 @@ def _columns(result: TrustResult) -> list[list[KeyValidity]]:
     depth = result.policy.max_cert_depth
     columns: list[list[KeyValidity]] = [[] for _ in range(depth + 2)]
     for key in result.keys:
-        if key.path_length is None or key.validity is Validity.REVOKED:
+        if key.path_length is None or key.validity in (Validity.REVOKED, Validity.EXPIRED):
             columns[-1].append(key)
         else:
             columns[key.path_length].append(key)
@@ -138,7 +140,8 @@ def trust_graph_svg(result: TrustResult, *, title: str = "Web of trust") -> Frag
     uid = f"wot{next(_ids)}"
     columns = _columns(result)
     has_unreached = any(
-        k.path_length is None or k.validity is Validity.REVOKED for k in result.keys
+        k.path_length is None or k.validity in (Validity.REVOKED, Validity.EXPIRED)
+        for k in result.keys
     )
     rows = max((len(c) for c in columns), default=1)
     width = _LEFT * 2 + len(columns) * (_BOX_W + _COL_GAP) - _COL_GAP
