@@ -32,7 +32,7 @@ import ipywidgets as widgets
 from mailsec.errors import MailsecError
 from mailsec.render.html import FONT, callout, error_box, escape
 
-__all__ = ["Lab", "percentile"]
+__all__ = ["Lab", "dropdown", "percentile"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -137,6 +137,21 @@ class Lab(widgets.VBox):
                 f"{self.title} (interactive lab: run this notebook in JupyterLab)"
             )
         return bundle
+
+
+def dropdown(
+    description: str, options: Sequence[object], value: object, css: str, *, width: str = "560px"
+) -> widgets.Dropdown:
+    """A labelled menu with the CSS class ``css``, which browser tests use to find it."""
+    picker = widgets.Dropdown(
+        options=list(options),
+        value=value,
+        description=description,
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width=width),
+    )
+    picker.add_class(css)
+    return picker
 
 
 def percentile(values: Iterable[float], q: float) -> float:

@@ -18,7 +18,7 @@ from mailsec.hybrid.envelope import Part, RandomSource, WrapMethod
 from mailsec.hybrid.keys import KeyKind
 from mailsec.hybrid.measure import Measurement
 from mailsec.hybrid.reference import REFERENCE
-from mailsec.labs.frame import Lab
+from mailsec.labs.frame import Lab, dropdown
 from mailsec.render.html import trace_list
 from mailsec.render.hybrid import (
     Metric,
@@ -48,14 +48,6 @@ STYLE = {"description_width": "initial"}
 def default_cast() -> Cast:
     """The labs' key pairs, made once per Python session and shared by every lab."""
     return make_cast()
-
-
-def _dropdown(description: str, options: list, value: object, css: str) -> widgets.Dropdown:
-    picker = widgets.Dropdown(
-        options=options, value=value, description=description, style=STYLE, layout=WIDE
-    )
-    picker.add_class(css)
-    return picker
 
 
 # -- the pipeline ------------------------------------------------------------------------------
@@ -89,7 +81,7 @@ class PipelineLab(Lab):
             (f"{p.owner}" + (" (never a recipient)" if p is cast.eve else ""), p.owner)
             for p in cast.readers
         ]
-        self.reader = _dropdown("Who tries to read it:", readers, "Bob", "mailsec-hybrid-reader")
+        self.reader = dropdown("Who tries to read it:", readers, "Bob", "mailsec-hybrid-reader")
         attacks: list[tuple[str, tuple[Part, str | None] | None]] = [
             ("nothing: delivered as sent", None),
             ("flip a bit of the ciphertext", (Part.CIPHERTEXT, None)),
@@ -110,7 +102,7 @@ class PipelineLab(Lab):
                         (Part.EPHEMERAL_KEY, person.owner),
                     )
                 )
-        self.attack = _dropdown("On the way, an attacker:", attacks, None, "mailsec-hybrid-attack")
+        self.attack = dropdown("On the way, an attacker:", attacks, None, "mailsec-hybrid-attack")
         self.byte = widgets.BoundedIntText(
             value=0, min=0, max=10_000_000, description="at byte number:", style=STYLE
         )
@@ -180,19 +172,19 @@ class SignatureLab(Lab):
             layout=widgets.Layout(width="560px", height="64px"),
         )
         self.text.add_class("mailsec-sign-text")
-        self.algorithm = _dropdown(
+        self.algorithm = dropdown(
             "Signature algorithm:",
             [("Ed25519", KeyKind.ED25519), ("RSA-PSS (SHA-256)", KeyKind.RSA)],
             KeyKind.ED25519,
             "mailsec-sign-algorithm",
         )
-        self.transit = _dropdown(
+        self.transit = dropdown(
             "On the way:",
             [(t.value, t) for t in Transit],
             transit,
             "mailsec-sign-transit",
         )
-        self.verify_with = _dropdown(
+        self.verify_with = dropdown(
             "Bob checks with:",
             [
                 ("Alice's real public key", "Alice"),
@@ -255,7 +247,7 @@ class SizeSpeedLab(Lab):
                 )
             )
         options.append(("reference run, 1 KB-10 MB (measured earlier, see source)", "reference"))
-        self.source = _dropdown("Numbers:", options, options[0][1], "mailsec-plot-source")
+        self.source = dropdown("Numbers:", options, options[0][1], "mailsec-plot-source")
         self.metric = widgets.ToggleButtons(
             options=[(m.value, m) for m in Metric],
             value=Metric.DECRYPT,

@@ -12,7 +12,7 @@ import functools
 import ipywidgets as widgets
 
 from mailsec.errors import DecryptionError, InputError
-from mailsec.labs.frame import Lab
+from mailsec.labs.frame import Lab, dropdown
 from mailsec.pki import CoursePKI, check_certificate, course_pki
 from mailsec.render.html import trace_list
 from mailsec.render.smime import (
@@ -50,14 +50,6 @@ def default_pki() -> CoursePKI:
     return course_pki()
 
 
-def _dropdown(description: str, options: list, value: object, css: str) -> widgets.Dropdown:
-    picker = widgets.Dropdown(
-        options=options, value=value, description=description, style=STYLE, layout=WIDE
-    )
-    picker.add_class(css)
-    return picker
-
-
 # -- the message lab ----------------------------------------------------------------------------
 
 VIEWS = [
@@ -89,7 +81,7 @@ class MessageLab(Lab):
         self.sign.add_class("mailsec-smime-sign")
         self.encrypt = widgets.Checkbox(value=True, description="Encrypt", indent=False)
         self.encrypt.add_class("mailsec-smime-encrypt")
-        self.signer = _dropdown(
+        self.signer = dropdown(
             "Alice signs with:",
             [
                 ("her own certificate (valid)", "alice"),
@@ -100,7 +92,7 @@ class MessageLab(Lab):
             "alice",
             "mailsec-smime-signer",
         )
-        self.cipher = _dropdown(
+        self.cipher = dropdown(
             "Encryption:",
             [
                 ("AES-256-GCM (S/MIME 4.0, authenticated)", ContentCipher.AES256_GCM),
@@ -109,7 +101,7 @@ class MessageLab(Lab):
             ContentCipher.AES256_GCM,
             "mailsec-smime-cipher",
         )
-        self.transit = _dropdown(
+        self.transit = dropdown(
             "On the way:",
             [("nothing happens", False), ("one byte is changed", True)],
             False,
@@ -119,7 +111,7 @@ class MessageLab(Lab):
             value=20, min=0, max=1_000_000, description="at byte number:", style=STYLE
         )
         self.byte.add_class("mailsec-smime-byte")
-        self.view = _dropdown("Show:", VIEWS, "smime", "mailsec-smime-view")
+        self.view = dropdown("Show:", VIEWS, "smime", "mailsec-smime-view")
         super().__init__(
             "Lab: an S/MIME message from Alice to Bob",
             intro="Alice writes to Bob. Tick <em>Sign</em> and <em>Encrypt</em>, pick the "
@@ -227,7 +219,7 @@ class CertificateLab(Lab):
 
     def __init__(self, pki: CoursePKI) -> None:
         self.pki = pki
-        self.which = _dropdown(
+        self.which = dropdown(
             "Certificate:",
             [
                 ("Alice (RSA, alice@example.org)", "alice"),
@@ -296,7 +288,7 @@ class EfailLab(Lab):
 
     def __init__(self, pki: CoursePKI) -> None:
         self.pki = pki
-        self.cipher = _dropdown(
+        self.cipher = dropdown(
             "Alice encrypts with:",
             [
                 ("AES-256-CBC (EnvelopedData, before S/MIME 4.0)", ContentCipher.AES256_CBC),

@@ -5,31 +5,25 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from mailsec.journey import Protection, Reading, Sending, plan_journey
-from mailsec.labs.frame import Lab
+from mailsec.labs.frame import Lab, dropdown
 from mailsec.render.journey import journey_html
 
 __all__ = ["JourneyLab", "journey_lab"]
 
 
-def _picker(description: str, enum_type: type, value: object, css: str) -> widgets.Dropdown:
-    picker = widgets.Dropdown(
-        options=[(member.value, member) for member in enum_type],
-        value=value,
-        description=description,
-        style={"description_width": "initial"},
-        layout=widgets.Layout(width="560px"),
-    )
-    picker.add_class(css)
-    return picker
+def _enum_menu(description: str, enum_type: type, value: object, css: str) -> widgets.Dropdown:
+    return dropdown(description, [(m.value, m) for m in enum_type], value, css)
 
 
 class JourneyLab(Lab):
     """Pick how a message is sent, read and protected; see its hops and what acts on each."""
 
     def __init__(self) -> None:
-        self.sending = _picker("How it is sent:", Sending, Sending.ISP_SERVER, "mailsec-sending")
-        self.reading = _picker("How it is read:", Reading, Reading.IMAP4, "mailsec-reading")
-        self.protection = _picker("Protection:", Protection, Protection.NONE, "mailsec-protection")
+        self.sending = _enum_menu("How it is sent:", Sending, Sending.ISP_SERVER, "mailsec-sending")
+        self.reading = _enum_menu("How it is read:", Reading, Reading.IMAP4, "mailsec-reading")
+        self.protection = _enum_menu(
+            "Protection:", Protection, Protection.NONE, "mailsec-protection"
+        )
         super().__init__(
             "Lab: a message's journey",
             intro="Change the three choices and watch the path, the ports and the mechanisms change. "
