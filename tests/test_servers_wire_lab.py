@@ -47,8 +47,9 @@ def inbox_subjects(lab: WireLab) -> list[str]:
 def test_the_lab_starts_with_a_conversation(lab: WireLab) -> None:
     assert isinstance(lab, Lab)
     assert lab.servers.running and lab.servers.host == "127.0.0.1"
-    assert 'role="log"' in lab.result.value
-    assert "C: poplib" in lab.result.value and "S: server" in lab.result.value
+    assert "What happened and why" in lab.result.value
+    assert 'role="log"' in lab.explanation.value
+    assert "C: poplib" in lab.explanation.value and "S: server" in lab.explanation.value
     assert f"POP3 port <code>{lab.servers.pop3_port}</code>" in lab.status.value
     assert inbox_subjects(lab) == ["Lunch on Friday?", "Your receipt", "Photos from the trip"]
 

@@ -96,13 +96,19 @@ class WireLab(Lab):
         self.refresh_button = widgets.Button(
             description="Show my sessions",
             icon="refresh",
+            layout=widgets.Layout(width="auto"),
             tooltip="Show the sessions your own code cells ran against these servers",
         )
         self.refresh_button.add_class("mailsec-wire-refresh")
-        self.reset_button = widgets.Button(description="Reset mailbox", icon="undo")
+        self.reset_button = widgets.Button(
+            description="Reset mailbox", icon="undo", layout=widgets.Layout(width="auto")
+        )
         self.reset_button.add_class("mailsec-wire-reset")
         self.stop_button = widgets.Button(
-            description="Stop servers", button_style="warning", icon="stop"
+            description="Stop servers",
+            button_style="warning",
+            icon="stop",
+            layout=widgets.Layout(width="auto"),
         )
         self.stop_button.add_class("mailsec-wire-stop")
         self.status = widgets.HTML()
@@ -219,12 +225,12 @@ class WireLab(Lab):
             outcome=Outcome.INFO,
             title=run.action.label,
         )
+        # What happened and what changed first; the whole conversation and the Maildir below.
         self.show(
             headline
-            + conversations(run.transcripts)
-            + changes_table(run.changes)
-            + maildir_table(run.after),
-            trace_list(run.steps, title="What happened and why"),
+            + trace_list(run.steps, title="What happened and why")
+            + changes_table(run.changes),
+            conversations(run.transcripts) + maildir_table(run.after),
         )
 
 

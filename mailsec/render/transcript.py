@@ -23,19 +23,21 @@ _SERVER = ("#e3f4e8", "#14532d")
 def _bubble(speaker: Speaker, text: str, client_name: str) -> str:
     if speaker is Speaker.NOTE:
         return (
-            f'<div style="text-align:center;color:#444;font-style:italic;margin:4px 0">'
+            f'<div style="text-align:center;color:#444;font-style:italic;margin:3px 0">'
             f"— {escape(text)} —</div>"
         )
     client = speaker is Speaker.CLIENT
     bg, fg = _CLIENT if client else _SERVER
     who = f"C: {client_name}" if client else "S: server"
-    side = "margin:3px 25% 3px 0" if client else "margin:3px 0 3px 25%"
+    # Client lines on the left, server lines indented to the right: a conversation.
+    side = "margin:2px 22% 2px 0" if client else "margin:2px 0 2px 22%"
     return (
-        f'<div style="{side}">'
-        f'<div style="font-size:12px;color:#333;font-weight:600">{escape(who)}</div>'
-        f'<pre style="{MONO}background:{bg};color:{fg};border:1px solid {fg}55;border-radius:6px;'
-        f'padding:4px 8px;margin:0;white-space:pre-wrap;word-break:break-all">{escape(text)}</pre>'
-        "</div>"
+        f'<div style="{side};display:flex;gap:6px;align-items:center">'
+        f'<span style="flex:0 0 auto;width:82px;font-size:12px;color:#333;font-weight:600;'
+        f'padding-top:3px">{escape(who)}</span>'
+        f'<pre style="{MONO}flex:1 1 auto;background:{bg};color:{fg};border:1px solid {fg}55;'
+        f'border-radius:6px;padding:2px 8px;margin:0;white-space:pre-wrap;word-break:break-all">'
+        f"{escape(text)}</pre></div>"
     )
 
 
