@@ -32,9 +32,9 @@ def _bubble(speaker: Speaker, text: str, client_name: str) -> str:
     # Client lines on the left, server lines indented to the right: a conversation.
     side = "margin:2px 22% 2px 0" if client else "margin:2px 0 2px 22%"
     return (
-        f'<div style="{side};display:flex;gap:6px;align-items:center">'
+        f'<div style="{side};display:flex;gap:6px;align-items:flex-start">'
         f'<span style="flex:0 0 auto;width:82px;font-size:12px;color:#333;font-weight:600;'
-        f'padding-top:3px">{escape(who)}</span>'
+        f'padding-top:2px">{escape(who)}</span>'
         f'<pre style="{MONO}flex:1 1 auto;background:{bg};color:{fg};border:1px solid {fg}55;'
         f'border-radius:6px;padding:2px 8px;margin:0;white-space:pre-wrap;word-break:break-all">'
         f"{escape(text)}</pre></div>"
