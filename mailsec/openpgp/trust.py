@@ -795,6 +795,11 @@ COMPARISON: tuple[Comparison, ...] = (
         "The CA publishes a CRL or answers OCSP (RFC 5280 §5, RFC 6960); clients check it.",
     ),
     Comparison(
+        "Expiry",
+        "The owner sets an expiration time and can extend it (RFC 4880 §5.2.3.6).",
+        "The CA sets notAfter; after it, a new certificate is needed (RFC 5280 §4.1.2.5).",
+    ),
+    Comparison(
         "If the top is compromised",
         "Only paths through that key are affected; other paths still hold.",
         "Every certificate under that CA is suspect until the root is removed everywhere.",
