@@ -90,7 +90,10 @@ def test_imap_read_state_lives_on_the_server(lab: WireLab) -> None:
     html = run(lab, WireAction.IMAP_READ)
     assert "(none) → \\Seen" in html
     html = run(lab, WireAction.IMAP_TWO_DEVICES)
-    assert re.search(r"laptop was told \(\d update\(s\)", html)
+    assert re.search(
+        r"The server told the laptop at once, without being asked: [^<]*\* 1 EXPUNGE", html
+    )
+    assert "IDLE1 IDLE" in html and "+ idling" in html
     assert "✗ deleted from the server" in html
 
 
