@@ -35,17 +35,17 @@ certifications stop counting, so keys that were valid only through it lose their
 revoked certification stops counting too. There is no central list to consult: the revocation is
 a signature that must reach you (from the owner, or a key server).
 
+Expiry (RFC 4880 §5.2.3.6): a key past its expiration time is not valid either and introduces
+nobody, like a revoked one; unlike a revocation, its owner can extend it and everything comes back.
+A revoked or expired key of your own introduces nobody, as in GnuPG 2.2.
+
 Results are frozen data: a :class:`TrustResult` holds one :class:`KeyValidity` per key, each with
 an explanation trace. Nothing here touches real keys; :mod:`mailsec.labs.pgp` and the tests feed
 the same graph to GnuPG to check that both agree.
 
 Where this model differs from GnuPG, on purpose: keys carry one user ID each (GnuPG computes a
 validity per user ID and shows the best); certification levels, trust signatures (the "pgp" trust
-model's extension), signature expiry and TOFU are left out. A revoked or expired key of your own
-introduces nobody, as in GnuPG 2.2.
-
-Expiry (RFC 4880 §5.2.3.6): a key past its expiration time is not valid either and introduces
-nobody, like a revoked one; unlike a revocation, its owner can extend it and everything comes back.
+model's extension), the expiry of certifications and TOFU are left out.
 """
 
 from __future__ import annotations
@@ -61,6 +61,8 @@ from mailsec.trace import Outcome, Step, Trace
 __all__ = [
     "COMPARISON",
     "Certification",
+    "CertificationResult",
+    "CertificationUse",
     "Comparison",
     "KeyValidity",
     "OwnerTrust",
