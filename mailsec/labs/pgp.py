@@ -329,7 +329,10 @@ class TrustLab(Lab):
             )
             trust.add_class("mailsec-wot-trust")
             revoked = widgets.Checkbox(
-                value=key.revoked, description=f"{key.name}'s key revoked", indent=False
+                value=key.revoked,
+                description=f"{key.name}'s key revoked",
+                indent=False,
+                layout=widgets.Layout(width="auto", margin="0 16px 0 8px"),
             )
             revoked.add_class("mailsec-wot-revoked")
             expired = widgets.Checkbox(
@@ -337,7 +340,7 @@ class TrustLab(Lab):
                 description="expired",
                 tooltip=f"{key.name}'s key expired",
                 indent=False,
-                layout=widgets.Layout(width="110px"),
+                layout=widgets.Layout(width="auto"),
             )
             expired.add_class("mailsec-wot-expired")
             self.trust[key.name] = trust
