@@ -157,6 +157,8 @@ def main(rounds: int = 5) -> int:
                 lab.trust[name].value = level
             lab.revoked[name].value = True
             lab.revoked[name].value = False
+            lab.expired[name].value = True
+            lab.expired[name].value = False
         names = list(lab.trust)
         for signer in names:
             for signee in names:
