@@ -176,3 +176,28 @@ def test_uids_survive_a_list_line_cut_short_by_a_crash(tmp_path: Path) -> None:
         assert client.search(None, "SUBJECT", "m2")[1] == [b"3"]
         assert client.untagged_responses["UIDVALIDITY"] == [validity.encode()]
         client.logout()
+
+
+def test_the_pop3_lock_holds_across_two_servers_on_one_maildir(tmp_path: Path) -> None:
+    """RFC 1939 §8: the maildrop lock is a file lock too, so a second server process on the
+    same Maildir (here a second MailServers, which opens the lock file on its own) refuses a
+    second POP3 session; the lock goes with the session."""
+    maildir = tmp_path / "M"
+    with (
+        MailServers(maildir=maildir, user="alice", password="secret") as first,
+        MailServers(maildir=maildir, user="alice", password="secret") as second,
+    ):
+        first.deliver(b"Subject: one\n\nbody\n")
+        holder = poplib.POP3(first.host, first.pop3_port, timeout=TIMEOUT)
+        holder.user("alice")
+        holder.pass_("secret")
+        other = poplib.POP3(second.host, second.pop3_port, timeout=TIMEOUT)
+        other.user("alice")
+        with pytest.raises(poplib.error_proto, match=r"IN-USE"):
+            other.pass_("secret")
+        holder.quit()
+        first.wait_until_idle()
+        again = poplib.POP3(second.host, second.pop3_port, timeout=TIMEOUT)
+        again.user("alice")
+        assert again.pass_("secret") == b"+OK Logged in."
+        again.quit()

@@ -32,6 +32,12 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: the lock is only held within the process
+    fcntl = None  # type: ignore[assignment]
 
 from mailsec.errors import InputError
 from mailsec.trace import Outcome, Step, Trace
@@ -61,6 +67,7 @@ _LETTER_FLAGS = {letter: name for name, letter in FLAG_LETTERS.items()}
 SYSTEM_FLAGS: tuple[str, ...] = ("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft")
 UIDLIST = "mailsec-uidlist"
 SUBSCRIPTIONS = "mailsec-subscriptions"
+POP3_LOCK = "mailsec-pop3.lock"
 QUOTA_ROOT = "User quota"
 """The quota root name, as Dovecot names its default root (RFC 9208 §3)."""
 
@@ -409,6 +416,7 @@ class MailStore:
     _last_validity: int = field(default=0, init=False, repr=False)
     pop3_locked: set[str] = field(default_factory=set, init=False, repr=False)
     """Users whose maildrop a POP3 session holds (RFC 1939 §8)."""
+    _lock_files: dict[str, IO[str]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.root = Path(self.root)
@@ -527,6 +535,36 @@ class MailStore:
 
     def has_children(self, name: str) -> bool:
         return any(other.startswith(name + ".") for other in self.folder_names())
+
+    # -- the POP3 maildrop lock (RFC 1939 §8) --------------------------------------------------------
+
+    def lock_maildrop(self, user: str) -> bool:
+        """Take the maildrop lock for ``user``; ``False`` when a session already holds it.
+
+        Within this process a set of users is enough; an advisory lock on the file
+        ``mailsec-pop3.lock`` keeps out a second server process on the same Maildir too. The
+        operating system drops that lock when the process ends, so a crash leaves no stale
+        lock behind.
+        """
+        if user in self.pop3_locked:
+            return False
+        handle = open(self.root / POP3_LOCK, "a")  # noqa: SIM115 - kept open while locked
+        if fcntl is not None:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.close()
+                return False
+        self._lock_files[user] = handle
+        self.pop3_locked.add(user)
+        return True
+
+    def unlock_maildrop(self, user: str) -> None:
+        """Release the maildrop lock (after UPDATE, or when the connection is lost)."""
+        self.pop3_locked.discard(user)
+        handle = self._lock_files.pop(user, None)
+        if handle is not None:
+            handle.close()  # closing the file releases the lock
 
     # -- subscriptions (IMAP SUBSCRIBE/LSUB, RFC 3501 §6.3.6-6.3.9) ------------------------------
 

@@ -134,7 +134,7 @@ class Pop3Session:
 
     def _release(self) -> None:
         if self.holds_lock:
-            self.store.pop3_locked.discard(self.user)
+            self.store.unlock_maildrop(self.user)
             self.holds_lock = False
 
     # -- commands ------------------------------------------------------------------------------
@@ -213,11 +213,10 @@ class Pop3Session:
         if user != self.user or args != self.password:
             # RFC 2449 §8.1.1 / RFC 3206 §4: [AUTH] says the credentials were wrong.
             return _err("[AUTH] Authentication failed.")
-        if self.user in self.store.pop3_locked:
+        if not self.store.lock_maildrop(self.user):
             # RFC 1939 §8 and RFC 2449 §8.1.2: the maildrop is in use; Dovecot then hangs up.
             self.state = Pop3State.CLOSED
             return _err("[IN-USE] Mailbox is locked by another POP3 session.", close=True)
-        self.store.pop3_locked.add(self.user)
         self.holds_lock = True
         self.folder = self.store.inbox
         self.folder.sync()
