@@ -167,7 +167,7 @@ PGP_TERMS: tuple[Term, ...] = (
     ),
     Term(
         "owner trust",
-        "所有者信頼度",
+        "所有者信用（GnuPG の表記）",
         "How far you trust a person to check keys before signing them; your private setting.",
     ),
     Term(
