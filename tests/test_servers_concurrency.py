@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import imaplib
 import poplib
+import re
 import socket
 import threading
 import time
@@ -201,3 +202,48 @@ def test_the_pop3_lock_holds_across_two_servers_on_one_maildir(tmp_path: Path) -
         again.user("alice")
         assert again.pass_("secret") == b"+OK Logged in."
         again.quit()
+
+
+def _converse(
+    servers: MailServers, port: int, script: bytes, *, byte_by_byte: bool, end: bytes
+) -> bytes:
+    sock = socket.create_connection((servers.host, port), timeout=TIMEOUT)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if byte_by_byte:
+        for i in range(len(script)):
+            sock.sendall(script[i : i + 1])
+    else:
+        sock.sendall(script)
+    received = b""
+    while not received.endswith(end):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        received += chunk
+    sock.close()
+    # What legitimately differs between two sessions: dates, the UID of the appended message,
+    # and \\Recent (only the first session to see a message gets it, RFC 3501 §2.3.2).
+    received = re.sub(rb"(APPENDUID \d+|UIDNEXT|UID) \d+", rb"\1 N", received)
+    return re.sub(rb"\d\d-\w{3}-\d{4} \d\d:\d\d:\d\d|\* \d+ RECENT\r\n| ?\\Recent", b"", received)
+
+
+def test_commands_split_into_single_bytes_are_read_the_same(servers: MailServers) -> None:
+    """TCP may cut a command anywhere: a session sent one byte at a time, literals included,
+    gets the same answers as one sent at once."""
+    imap_script = (
+        b"a LOGIN {5}\r\nalice {6+}\r\nsecret\r\nb SELECT INBOX\r\n"
+        b"c APPEND INBOX {22+}\r\nSubject: x\r\n\r\nhello\r\n\r\n"
+        b"d FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])\r\ne LOGOUT\r\n"
+    )
+    pop3_script = b"USER alice\r\nPASS secret\r\nSTAT\r\nLIST\r\nRETR 1\r\nQUIT\r\n"
+    for port, script, end in (
+        (servers.imap_port, imap_script, b"e OK Logout completed.\r\n"),
+        (servers.pop3_port, pop3_script, b"+OK Logging out.\r\n"),
+    ):
+        at_once = _converse(servers, port, script, byte_by_byte=False, end=end)
+        servers.wait_until_idle()
+        if port == servers.imap_port:  # take the appended message away again
+            servers.call(lambda store: store.inbox.expunge([max(store.inbox.messages)]))
+        in_bytes = _converse(servers, port, script, byte_by_byte=True, end=end)
+        assert in_bytes.endswith(end)
+        assert in_bytes == at_once
