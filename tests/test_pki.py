@@ -214,3 +214,14 @@ def test_course_pki_is_fresh_each_time(pki):
     """Keys are generated at run time, never fixed."""
     other = course_pki(now=NOW)
     assert other.alice.certificate.public_key() != pki.alice.certificate.public_key()
+
+
+def test_no_trusted_root_means_untrusted_not_an_error() -> None:
+    """RFC 5280 §6: with no trust anchor there is no valid path."""
+    from mailsec.pki import course_pki
+    from mailsec.pki.validate import CertificateStatus, check_certificate
+
+    pki = course_pki()
+    check = check_certificate(pki.alice.certificate, trusted=[])
+    assert check.status is CertificateStatus.UNTRUSTED
+    assert "No root CA is trusted" in check.steps[-1].text

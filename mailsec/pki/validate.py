@@ -183,6 +183,13 @@ def check_certificate(
             return done(CertificateStatus.WRONG_ADDRESS)
         steps.append(Step(f"The certificate names {email}.", Outcome.OK, "RFC 8550 §3"))
 
+    if not trusted:
+        steps.append(
+            Step(
+                "No root CA is trusted here, so no chain can be built.", Outcome.FAIL, "RFC 5280 §6"
+            )
+        )
+        return done(CertificateStatus.UNTRUSTED)
     try:
         verified = _verifier(trusted, when).verify(cert, list(intermediates))
     except verification.VerificationError as exc:
