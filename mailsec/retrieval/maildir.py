@@ -566,6 +566,11 @@ class MailStore:
         if handle is not None:
             handle.close()  # closing the file releases the lock
 
+    def release_locks(self) -> None:
+        """Release every maildrop lock this store holds (the servers stopped)."""
+        for user in list(self._lock_files):
+            self.unlock_maildrop(user)
+
     # -- subscriptions (IMAP SUBSCRIBE/LSUB, RFC 3501 §6.3.6-6.3.9) ------------------------------
 
     def subscriptions(self) -> list[str]:

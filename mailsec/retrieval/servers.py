@@ -173,6 +173,7 @@ class MailServers:
         self._thread: threading.Thread | None = None
         self._servers: list[asyncio.base_events.Server] = []
         self._writers: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self.store: MailStore | None = None
 
     # -- life cycle -----------------------------------------------------------------------------
@@ -255,16 +256,21 @@ class MailServers:
             thread.join(10)
         self._thread = None
         self._loop = None
+        if self.store is not None:
+            self.store.release_locks()
 
     async def _close(self) -> None:
         for server in self._servers:
             server.close()
         for writer in list(self._writers):
             writer.close()
+        if self._tasks:
+            # Let every session end the way a dropped connection ends: nothing deleted, the
+            # POP3 lock released, the transcript closed.
+            await asyncio.wait(list(self._tasks), timeout=5)
         for server in self._servers:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(server.wait_closed(), 2)
-        await asyncio.sleep(0)
 
     # -- calls into the store ---------------------------------------------------------------------
 
@@ -384,6 +390,9 @@ class MailServers:
     ) -> None:
         assert self.store is not None
         self._writers.add(writer)
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
         recorder = self._record(Protocol.POP3, writer)
         session = pop3.Pop3Session(self.store, user=self.user, password=self.password)
         how = "dropped"
@@ -416,6 +425,7 @@ class MailServers:
             with self._lock:
                 recorder.end(how)
             self._writers.discard(writer)
+            self._tasks.discard(task)  # type: ignore[arg-type]
             with contextlib.suppress(Exception):
                 writer.close()
 
@@ -455,6 +465,9 @@ class MailServers:
     ) -> None:
         assert self.store is not None
         self._writers.add(writer)
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
         recorder = self._record(Protocol.IMAP, writer)
         session = imap.ImapSession(self.store, user=self.user, password=self.password)
         how = "dropped"
@@ -510,6 +523,7 @@ class MailServers:
             with self._lock:
                 recorder.end(how)
             self._writers.discard(writer)
+            self._tasks.discard(task)  # type: ignore[arg-type]
             with contextlib.suppress(Exception):
                 writer.close()
 
