@@ -1,7 +1,8 @@
 """The course glossary: English terms with their Japanese equivalents and a one-line meaning.
 
-Chapters show the terms they use with :func:`mailsec.render.html.glossary_table` (via
-:func:`terms`), so every notebook spells a term the same way.
+The course-wide terms come from the course's source material; each chapter adds its own
+(:data:`CHAPTER_TERMS`). Chapters show them with :func:`mailsec.render.html.glossary_table`, so every
+notebook spells a term the same way.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 
 from mailsec.errors import InputError
 
-__all__ = ["GLOSSARY", "Term", "terms"]
+__all__ = ["CHAPTER_TERMS", "GLOSSARY", "Term", "chapter_terms", "terms"]
 
 
 @dataclass(frozen=True)
@@ -22,82 +23,257 @@ class Term:
     meaning: str
 
 
-GLOSSARY: dict[str, Term] = {
-    t.english: t
-    for t in (
-        Term("mail server", "メールサーバ", "A computer that accepts, stores or forwards mail."),
+_COURSE_TERMS: tuple[Term, ...] = (
+    Term("mail server", "メールサーバ", "A computer that accepts, stores or forwards mail."),
+    Term(
+        "mailbox quota",
+        "メールボックス容量",
+        "The most a user's mailbox on the server may hold.",
+    ),
+    Term("download", "ダウンロード", "Copying mail from the server to the device."),
+    Term(
+        "spoofing (forged sender)",
+        "なりすまし",
+        "Sending mail that claims to come from someone else.",
+    ),
+    Term(
+        "sender domain authentication",
+        "送信ドメイン認証",
+        "Checking that mail really comes from the domain it names (SPF, DKIM, DMARC).",
+    ),
+    Term(
+        "outbound port 25 blocking",
+        "OP25B",
+        "An ISP drops its customers' direct port-25 connections to outside mail servers.",
+    ),
+    Term(
+        "ISP",
+        "インターネットサービスプロバイダ",
+        "The company that connects a home or office to the Internet.",
+    ),
+    Term(
+        "packet blocking",
+        "パケット遮断",
+        "A network device dropping packets so they never arrive.",
+    ),
+    Term(
+        "public-key cryptography",
+        "公開鍵暗号方式",
+        "Encryption with a key pair: what the public key locks, only the private key opens.",
+    ),
+    Term(
+        "symmetric-key cryptography",
+        "共通鍵暗号方式",
+        "Encryption where the same secret key locks and unlocks.",
+    ),
+    Term(
+        "hybrid encryption",
+        "ハイブリッド暗号方式",
+        "The message is encrypted with a symmetric key; that key with the recipient's public key.",
+    ),
+    Term(
+        "encryption",
+        "暗号化",
+        "Turning a message into data only the intended reader can turn back.",
+    ),
+    Term(
+        "digital signature",
+        "電子署名",
+        "A value only the private-key holder can make; anyone can check it.",
+    ),
+    Term(
+        "digital certificate",
+        "電子証明書",
+        "A CA's signed statement that a public key belongs to a name or address.",
+    ),
+    Term("authentication", "認証", "Checking who someone (or something) really is."),
+    Term("tamper detection", "改竄検知", "Noticing that a message was changed after it was sent."),
+    Term(
+        "mail client",
+        "メーラー（メールクライアント）",
+        "The program a person reads and writes mail with.",
+    ),
+)
+
+
+#: Each chapter's own terms, beside the course-wide ones.
+CHAPTER_TERMS: dict[str, tuple[Term, ...]] = {
+    # Chapter 01: receiving mail: POP3 vs IMAP4
+    "01": (
         Term(
-            "mailbox quota",
-            "メールボックス容量",
-            "The most a user's mailbox on the server may hold.",
-        ),
-        Term("download", "ダウンロード", "Copying mail from the server to the device."),
-        Term(
-            "spoofing (forged sender)",
-            "なりすまし",
-            "Sending mail that claims to come from someone else.",
+            "POP3 (Post Office Protocol 3)",
+            "POP3（ポップスリー）",
+            "Downloads mail from the server to one device, which keeps and manages it (RFC 1939).",
         ),
         Term(
-            "sender domain authentication",
-            "送信ドメイン認証",
-            "Checking that mail really comes from the domain it names (SPF, DKIM, DMARC).",
+            "IMAP4 (Internet Message Access Protocol 4)",
+            "IMAP4（アイマップフォー）",
+            "Keeps and manages mail on the server; every device shows the same mailbox (RFC 3501).",
         ),
         Term(
-            "outbound port 25 blocking",
-            "OP25B",
-            "An ISP drops its customers' direct port-25 connections to outside mail servers.",
+            "leave a copy on the server",
+            "サーバーにメッセージのコピーを置く",
+            "A POP3 client setting: download, but do not delete the server's copy.",
         ),
         Term(
-            "ISP",
-            "インターネットサービスプロバイダ",
-            "The company that connects a home or office to the Internet.",
+            "read / unread (flags)",
+            "既読／未読（フラグ）",
+            "Marks such as \\Seen and \\Flagged that IMAP4 keeps on the server for every device.",
         ),
         Term(
-            "packet blocking",
-            "パケット遮断",
-            "A network device dropping packets so they never arrive.",
+            "expunge",
+            "完全削除（エクスパンジ）",
+            "Removing for good the messages marked \\Deleted; only then is their space freed.",
         ),
         Term(
-            "public-key cryptography",
-            "公開鍵暗号方式",
-            "Encryption with a key pair: what the public key locks, only the private key opens.",
+            "synchronisation",
+            "同期",
+            "Making a device's copy of the mailbox match the server's, both ways.",
         ),
         Term(
-            "symmetric-key cryptography",
-            "共通鍵暗号方式",
-            "Encryption where the same secret key locks and unlocks.",
+            "bounce (non-delivery report)",
+            "エラーメール（不達通知）",
+            "The message sent back to the sender when mail cannot be delivered.",
+        ),
+    ),
+    # Chapter 02: OP25B
+    "02": (
+        Term(
+            "dynamic IP address",
+            "動的IPアドレス",
+            "An address an ISP lends a customer's line for a while, from its pool (its dynamic pool).",
         ),
         Term(
-            "hybrid encryption",
-            "ハイブリッド暗号方式",
-            "The message is encrypted with a symmetric key; that key with the recipient's public key.",
+            "submission port (587)",
+            "サブミッションポート",
+            "The port where mail programs hand in new mail after logging in (SMTP AUTH); RFC 6409.",
         ),
         Term(
-            "encryption",
-            "暗号化",
-            "Turning a message into data only the intended reader can turn back.",
+            "SMTP authentication (SMTP AUTH)",
+            "SMTP認証",
+            "Logging in to the sending server with a user name and password before sending.",
         ),
         Term(
-            "digital signature",
-            "電子署名",
-            "A value only the private-key holder can make; anyone can check it.",
+            "open relay",
+            "オープンリレー（第三者中継）",
+            "A mail server that passes on anyone's mail to anywhere; spammers abuse it.",
         ),
         Term(
-            "digital certificate",
-            "電子証明書",
-            "A CA's signed statement that a public key belongs to a name or address.",
-        ),
-        Term("authentication", "認証", "Checking who someone (or something) really is."),
-        Term(
-            "tamper detection", "改竄検知", "Noticing that a message was changed after it was sent."
+            "webmail",
+            "Webメール",
+            "Mail read and sent in a web browser over HTTPS (port 443), e.g. Gmail or Yahoo Mail.",
         ),
         Term(
-            "mail client",
-            "メーラー（メールクライアント）",
-            "The program a person reads and writes mail with.",
+            "inbound port 25 blocking (IP25B)",
+            "IP25B",
+            "A mail server refusing port-25 mail from other ISPs' dynamic addresses.",
         ),
-    )
+    ),
+    # Chapter 03: SPF
+    "03": (
+        Term(
+            "SPF (Sender Policy Framework)",
+            "SPF（送信ドメイン認証の一方式）",
+            "A domain lists in DNS which servers may send its mail; receivers check the client against it (RFC 7208).",
+        ),
+        Term(
+            "SPF record",
+            "SPFレコード",
+            "The TXT record starting 'v=spf1' that lists a domain's authorised sending servers.",
+        ),
+        Term(
+            "DNS TXT record",
+            "TXTレコード",
+            "A DNS record that holds free text; SPF publishes its policy in one.",
+        ),
+        Term(
+            "envelope sender (MAIL FROM)",
+            "エンベロープFrom（MAIL FROM）",
+            "The sender address given in the SMTP conversation; SPF checks its domain. Bounces go here.",
+        ),
+        Term(
+            "header From",
+            "ヘッダFrom",
+            "The From: line inside the message that a person reads; SPF does not check it.",
+        ),
+        Term(
+            "mechanism",
+            "メカニズム",
+            "A term of an SPF record that may match the client: ip4, ip6, a, mx, include, exists, ptr, all.",
+        ),
+        Term(
+            "qualifier",
+            "修飾子（クオリファイア）",
+            "The sign before a mechanism, giving the result on a match: + pass, - fail, ~ softfail, ? neutral.",
+        ),
+        Term(
+            "softfail",
+            "ソフトフェイル",
+            "'Probably not authorised': receivers accept the mail but treat it as suspicious.",
+        ),
+        Term(
+            "DNS lookup limit",
+            "DNS参照回数の上限",
+            "At most 10 terms that need DNS per check; the 11th makes the result permerror (RFC 7208 §4.6.4).",
+        ),
+        Term(
+            "mail forwarding",
+            "メール転送",
+            "A server passing received mail on to another address; it breaks SPF unless the envelope is rewritten (SRS).",
+        ),
+        Term(
+            "DMARC",
+            "DMARC",
+            "A policy that ties SPF and DKIM results to the From: header domain (alignment) and tells receivers what to do.",
+        ),
+    ),
+    # Chapter 06: PGP
+    "06": (
+        Term(
+            "key fingerprint",
+            "フィンガープリント（鍵指紋）",
+            "A short hash of a public key; compare it in person to be sure a key is the right one.",
+        ),
+        Term(
+            "key signing (certification)",
+            "鍵への署名",
+            "Signing someone's public key to say: I checked that this key belongs to this name.",
+        ),
+        Term(
+            "owner trust",
+            "所有者信用（GnuPG の表記）",
+            "How far you trust a person to check keys before signing them; your private setting.",
+        ),
+        Term(
+            "web of trust",
+            "信頼の輪（Web of Trust）",
+            "Users sign each other's keys; a key is valid when enough trusted signatures reach it.",
+        ),
+        Term(
+            "certification authority (CA)",
+            "認証局",
+            "An organisation that signs certificates; S/MIME's trust starts from its root.",
+        ),
+        Term(
+            "revocation",
+            "失効",
+            "Declaring a key or certificate no longer valid (a revocation signature, a CRL or OCSP).",
+        ),
+    ),
 }
+
+GLOSSARY: dict[str, Term] = {
+    t.english: t for t in (*_COURSE_TERMS, *(t for ts in CHAPTER_TERMS.values() for t in ts))
+}
+
+
+def chapter_terms(chapter: str) -> tuple[Term, ...]:
+    """The terms chapter ``chapter`` (for example ``"01"``) adds to the course-wide ones."""
+    if chapter not in CHAPTER_TERMS:
+        raise InputError(
+            f"No chapter {chapter!r} in the glossary; chapters: {', '.join(CHAPTER_TERMS)}."
+        )
+    return CHAPTER_TERMS[chapter]
 
 
 def terms(*english: str) -> tuple[Term, ...]:

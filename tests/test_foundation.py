@@ -54,6 +54,15 @@ def test_glossary_table_has_japanese_terms_and_rejects_unknown_ones() -> None:
         glossary_table("teleport")
 
 
+def test_chapter_terms_come_from_the_one_glossary() -> None:
+    from mailsec.glossary import CHAPTER_TERMS, GLOSSARY, chapter_terms
+
+    assert chapter_terms("03")
+    assert all(GLOSSARY[t.english] is t for ts in CHAPTER_TERMS.values() for t in ts)
+    with pytest.raises(InputError, match="No chapter '99' in the glossary"):
+        chapter_terms("99")
+
+
 # -- the lab frame -------------------------------------------------------------------------------
 
 

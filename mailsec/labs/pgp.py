@@ -34,7 +34,6 @@ import ipywidgets as widgets
 
 from mailsec import openpgp
 from mailsec.errors import InputError, MailsecError, NotAvailable
-from mailsec.glossary import Term
 from mailsec.labs.frame import Lab
 from mailsec.openpgp.pgpmime import (
     Delivery,
@@ -66,7 +65,6 @@ from mailsec.trace import Outcome, Step, Trace
 
 __all__ = [
     "PEOPLE",
-    "PGP_TERMS",
     "SCENARIOS",
     "CompareLab",
     "GnupgExchange",
@@ -153,39 +151,6 @@ SCENARIOS: dict[str, tuple[str, Callable[[], WebOfTrust]]] = {
     "impostor": ("An impostor: Mallory's 'Fake Bob' key, certified by her friends", _impostor),
 }
 
-#: Chapter 06's key terms (English, Japanese, meaning) for ``glossary_table``.
-PGP_TERMS: tuple[Term, ...] = (
-    Term(
-        "key fingerprint",
-        "フィンガープリント（鍵指紋）",
-        "A short hash of a public key; compare it in person to be sure a key is the right one.",
-    ),
-    Term(
-        "key signing (certification)",
-        "鍵への署名",
-        "Signing someone's public key to say: I checked that this key belongs to this name.",
-    ),
-    Term(
-        "owner trust",
-        "所有者信用（GnuPG の表記）",
-        "How far you trust a person to check keys before signing them; your private setting.",
-    ),
-    Term(
-        "web of trust",
-        "信頼の輪（Web of Trust）",
-        "Users sign each other's keys; a key is valid when enough trusted signatures reach it.",
-    ),
-    Term(
-        "certification authority (CA)",
-        "認証局",
-        "An organisation that signs certificates; S/MIME's trust starts from its root.",
-    ),
-    Term(
-        "revocation",
-        "失効",
-        "Declaring a key or certificate no longer valid (a revocation signature, a CRL or OCSP).",
-    ),
-)
 
 _TRUST_OPTIONS = [(t.description, t) for t in OwnerTrust]
 
