@@ -10,6 +10,7 @@ Dovecot adds to tagged replies, UIDVALIDITY values and dates.
 
 from __future__ import annotations
 
+import base64
 import re
 import socket
 from collections.abc import Iterator
@@ -448,3 +449,42 @@ def test_folder_management_matches_dovecot(tmp_path: Path) -> None:
     assert not (tmp_path / "Maildir" / ".Archive").exists()
     assert not (tmp_path / "Maildir" / ".Job.Sub").exists()
     assert (tmp_path / "Maildir" / ".Newer" / "cur").is_dir()
+
+
+def test_sasl_plain_matches_dovecot(tmp_path: Path) -> None:
+    """RFC 3501 §6.2.2 AUTHENTICATE and RFC 5034 AUTH with SASL PLAIN (RFC 4616): unknown
+    mechanism, bad base64, cancelled, wrong and right credentials, as Dovecot answers them."""
+    ok = base64.b64encode(b"\0alice\0secret")
+    wrong = base64.b64encode(b"\0alice\0nope")
+    ours = MailServers(maildir=tmp_path / "Maildir", user="alice", password="secret")
+    with ours, DovecotServers(user="alice", password="secret", messages=MESSAGES) as dovecot:
+        results = []
+        for imap_port, pop3_port in (
+            (ours.imap_port, ours.pop3_port),
+            (dovecot.imap_port, dovecot.pop3_port),
+        ):
+            wire = Wire(imap_port)
+            replies: list[bytes] = []
+            for command in (
+                b"a AUTHENTICATE FOO",
+                b"b AUTHENTICATE PLAIN !!!",
+                b"c AUTHENTICATE PLAIN " + wrong,
+            ):
+                replies.extend(wire.imap(command))
+            for tag, answer in ((b"d", b"*"), (b"e", ok)):
+                wire.sock.sendall(tag + b" AUTHENTICATE PLAIN\r\n")
+                replies.append(wire.file.readline())
+                wire.sock.sendall(answer + b"\r\n")
+                replies.append(wire.file.readline())
+            wire.close()
+            pop = Wire(pop3_port)
+            pop.sock.settimeout(30)  # Dovecot slows down after a failed login
+            for command in (b"AUTH FOO", b"AUTH PLAIN !!!", b"AUTH PLAIN " + wrong):
+                replies.extend(pop.pop3(command))
+            for answer in (b"*", ok):
+                replies.extend(pop.pop3(b"AUTH PLAIN"))
+                replies.extend(pop.pop3(answer))
+            pop.close()
+            results.append([r.split(b" [CAPABILITY ")[0] for r in replies])
+    assert results[0] == results[1]
+    assert results[0][-1] == b"+OK Logged in.\r\n"

@@ -355,3 +355,40 @@ def test_idle_pushes_other_devices_changes(servers: MailServers) -> None:
     assert laptop.send(b"NOTDONE\r\n", until=b"e ") == [b"e BAD Expected DONE.\r\n"]
     phone.logout()
     laptop.close()
+
+
+def test_authenticate_plain(servers: MailServers) -> None:
+    """RFC 3501 §6.2.2 AUTHENTICATE with SASL PLAIN (RFC 4616), as imaplib sends it (a ``+``
+    continuation, then the response); the credentials do not appear in the transcript."""
+    client = imaplib.IMAP4(servers.host, servers.imap_port, timeout=TIMEOUT)
+    assert "AUTH=PLAIN" in client.capabilities
+    typ, _data = client.authenticate("PLAIN", lambda _challenge: b"\0alice\0secret")
+    assert typ == "OK"
+    assert client.select("INBOX") == ("OK", [b"3"])
+    client.logout()
+    wrong = imaplib.IMAP4(servers.host, servers.imap_port, timeout=TIMEOUT)
+    with pytest.raises(imaplib.IMAP4.error, match="AUTHENTICATIONFAILED"):
+        wrong.authenticate("PLAIN", lambda _challenge: b"\0alice\0guess")
+    wrong.logout()
+    deadline = time.monotonic() + TIMEOUT
+    while any(t.ended is None for t in servers.transcripts) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    text = "\n".join(t.to_text() for t in servers.transcripts)
+    assert "AUTHENTICATE PLAIN" in text
+    assert "AGFsaWNl" not in text  # base64 of "\0alice\0..." never recorded
+
+
+def test_authenticate_plain_with_initial_response_and_errors(servers: MailServers) -> None:
+    """RFC 4959 SASL-IR; an unknown mechanism, bad base64 and '*' (cancel) are refused."""
+    raw = Raw(servers)
+    assert raw.send(b"a AUTHENTICATE CRAM-MD5\r\n", until=b"a ") == [
+        b"a NO [ALERT] Unsupported authentication mechanism.\r\n"
+    ]
+    assert raw.send(b"b AUTHENTICATE PLAIN !!!\r\n", until=b"b ") == [
+        b"b BAD Invalid base64 data in initial response\r\n"
+    ]
+    assert raw.send(b"c AUTHENTICATE PLAIN\r\n", until=b"+") == [b"+ \r\n"]
+    assert raw.send(b"*\r\n", until=b"c ") == [b"c BAD Authentication aborted by client.\r\n"]
+    reply = raw.send(b"d AUTHENTICATE PLAIN AGFsaWNlAHNlY3JldA==\r\n", until=b"d ")
+    assert reply[-1].startswith(b"d OK [CAPABILITY ") and reply[-1].endswith(b"] Logged in\r\n")
+    raw.close()

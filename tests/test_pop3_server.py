@@ -239,3 +239,26 @@ def test_server_survives_a_client_that_vanishes_mid_line(servers: MailServers) -
     client = connect(servers)
     assert client.stat()[0] == 3
     client.quit()
+
+
+def test_auth_plain(servers: MailServers) -> None:
+    """RFC 5034 AUTH with SASL PLAIN (RFC 4616): listed by CAPA, with or without an initial
+    response; the credentials are masked in the transcript."""
+    client = connect(servers, login=False)
+    assert client.capa()["SASL"] == ["PLAIN"]
+    assert raw_command(client, b"AUTH\r\n") == b"+OK"
+    assert client._getline()[0] == b"PLAIN"  # type: ignore[attr-defined]
+    assert client._getline()[0] == b"."  # type: ignore[attr-defined]
+    with pytest.raises(poplib.error_proto, match=r"Unsupported authentication mechanism"):
+        raw_command(client, b"AUTH CRAM-MD5\r\n")
+    with pytest.raises(poplib.error_proto, match=r"\[AUTH\] Authentication failed"):
+        raw_command(client, b"AUTH PLAIN AGFsaWNlAG5vcGU=\r\n")
+    client.sock.sendall(b"AUTH PLAIN\r\n")
+    assert client._getline()[0] == b"+ "  # type: ignore[attr-defined]
+    assert raw_command(client, b"AGFsaWNlAHNlY3JldA==\r\n") == b"+OK Logged in."
+    assert client.stat()[0] == 3
+    client.quit()
+    settle(servers)
+    text = servers.transcripts[-1].to_text()
+    assert "C: AUTH PLAIN ••••••" in text
+    assert "AGFsaWNlAHNlY3JldA" not in text

@@ -10,8 +10,8 @@ RFC822.SIZE, INTERNALDATE, ENVELOPE, BODY, BODYSTRUCTURE, RFC822*, ``BODY[...]``
 ``BODY.PEEK[...]`` with part numbers, HEADER, TEXT, MIME, HEADER.FIELDS[.NOT] and partial
 ``<start.length>``; FAST, ALL, FULL), STORE, COPY, UID FETCH/STORE/SEARCH/COPY/EXPUNGE,
 GETQUOTAROOT, GETQUOTA, SETQUOTA (refused), IDLE (RFC 2177); synchronising and non-synchronising
-literals (LITERAL+, RFC 7888). Not built: AUTHENTICATE, STARTTLS, NAMESPACE, keywords (only system
-flags are stored).
+literals (LITERAL+, RFC 7888); AUTHENTICATE PLAIN (RFC 4616, SASL-IR RFC 4959). Not built:
+STARTTLS, NAMESPACE, keywords (only system flags are stored).
 
 Several sessions share one :class:`~mailsec.retrieval.maildir.MailStore`. A session with a
 folder selected hears about other sessions' changes and reports them before its next tagged
@@ -38,6 +38,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from mailsec.retrieval import pop3
 from mailsec.retrieval.maildir import (
     QUOTA_ROOT,
     SYSTEM_FLAGS,
@@ -69,8 +70,9 @@ MAX_NESTING = 64
 MAX_BAD_COMMANDS = 20
 """BAD replies tolerated before the server says BYE (Dovecot's limit)."""
 
-CAPABILITIES = "IMAP4rev1 LITERAL+ IDLE UIDPLUS QUOTA QUOTA=RES-STORAGE"
-"""What this server can do (RFC 3501 §7.2.1, RFC 7888, RFC 2177, RFC 4315, RFC 9208 §3.1)."""
+CAPABILITIES = "IMAP4rev1 SASL-IR LITERAL+ IDLE UIDPLUS QUOTA QUOTA=RES-STORAGE AUTH=PLAIN"
+"""What this server can do (RFC 3501 §7.2.1, RFC 4959, RFC 7888, RFC 2177, RFC 4315, RFC 9208
+§3.1, RFC 4616)."""
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -696,6 +698,8 @@ class ImapSession:
         self._seen_removals = 0
         self._position_cache: dict[int, int] | None = None
         self._flag_news: set[int] = set()
+        self.sasl_tag: str | None = None
+        """The tag of an AUTHENTICATE waiting for the client's response line, or ``None``."""
         self.idling: str | None = None
         """The tag of the IDLE command in progress (RFC 2177), or ``None``."""
         self.on_news: Callable[[], None] | None = None
@@ -776,6 +780,9 @@ class ImapSession:
             return ImapResult(close=True)
         if self.idling is not None:
             return self._idle_line(line)
+        if self.sasl_tag is not None:
+            tag, self.sasl_tag = self.sasl_tag, None
+            return self._sasl_response(tag, line, initial=False)
         self._parts.append(line)
         marker = _LITERAL_AT_END.search(line)
         if marker is None and _LITERAL_LOOSE.search(line) is not None:
@@ -895,6 +902,8 @@ class ImapSession:
                         )
                     )
                 )
+        if name == "AUTHENTICATE" and not uid and self.state is ImapState.NOT_AUTHENTICATED:
+            return self._authenticate(tag, args_bytes)
         handler = self._handler(name)
         if handler is None:
             if self.state is ImapState.NOT_AUTHENTICATED:
@@ -1071,6 +1080,45 @@ class ImapSession:
             raise _No("[AUTHENTICATIONFAILED] Authentication failed.")
         self.state = ImapState.AUTHENTICATED
         return f"[CAPABILITY {CAPABILITIES}] Logged in", False
+
+    def _authenticate(self, tag: str, args_bytes: bytes) -> ImapResult:
+        """AUTHENTICATE PLAIN (RFC 3501 §6.2.2, RFC 4616), with an initial response (SASL-IR,
+        RFC 4959) or on the next line after a ``+`` continuation request."""
+        words = args_bytes.split()
+        if not words or len(words) > 2:
+            return self._count_bad(
+                ImapResult(
+                    (
+                        f"{tag} BAD Error in IMAP command AUTHENTICATE: Invalid arguments.\r\n".encode(),
+                    )
+                )
+            )
+        if words[0].upper() != b"PLAIN":
+            return ImapResult(
+                (f"{tag} NO [ALERT] Unsupported authentication mechanism.\r\n".encode(),)
+            )
+        if len(words) == 1:
+            self.sasl_tag = tag
+            return ImapResult((b"+ \r\n",))
+        return self._sasl_response(tag, words[1], initial=True)
+
+    def _sasl_response(self, tag: str, line: bytes, *, initial: bool) -> ImapResult:
+        if line == b"*" and not initial:
+            return self._count_bad(
+                ImapResult((f"{tag} BAD Authentication aborted by client.\r\n".encode(),))
+            )
+        credentials = pop3.decode_plain(line)
+        if credentials is None:
+            return self._count_bad(
+                ImapResult((f"{tag} BAD Invalid base64 data in initial response\r\n".encode(),))
+            )
+        authzid, user, password = credentials
+        if user != self.user or password != self.password or authzid not in ("", user):
+            return ImapResult(
+                (f"{tag} NO [AUTHENTICATIONFAILED] Authentication failed.\r\n".encode(),)
+            )
+        self.state = ImapState.AUTHENTICATED
+        return ImapResult((f"{tag} OK [CAPABILITY {CAPABILITIES}] Logged in\r\n".encode(),))
 
     # -- authenticated (RFC 3501 §6.3) ------------------------------------------------------------
 

@@ -21,12 +21,21 @@ maildrop and after too many bad commands).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import enum
 from dataclasses import dataclass
 
 from mailsec.retrieval.maildir import Folder, MailStore
 
-__all__ = ["MAX_BAD_COMMANDS", "MAX_LINE", "Pop3Reply", "Pop3Session", "Pop3State"]
+__all__ = [
+    "MAX_BAD_COMMANDS",
+    "MAX_LINE",
+    "Pop3Reply",
+    "Pop3Session",
+    "Pop3State",
+    "decode_plain",
+]
 
 MAX_LINE = 8192
 """Longest command line read, in octets; RFC 2449 §4 allows 255 but clients send longer passwords."""
@@ -58,9 +67,13 @@ class Pop3Reply:
     """The body of a multi-line reply: CRLF-ended lines, before dot-stuffing (RFC 1939 §3)."""
     close: bool = False
     """The server closes the connection after sending this reply."""
+    continuation: bool = False
+    """A SASL continuation request ``+ `` (RFC 5034 §4): the client sends its response next."""
 
     @property
     def status_line(self) -> str:
+        if self.continuation:
+            return "+ "
         word = "+OK" if self.ok else "-ERR"
         return f"{word} {self.text}" if self.text else word
 
@@ -94,7 +107,16 @@ def _err(text: str, *, close: bool = False) -> Pop3Reply:
 
 
 #: CAPA before and after login (RFC 2449 §5-6), as Dovecot lists them (no SASL: only USER/PASS).
-_CAPA_AUTH = (b"CAPA", b"TOP", b"UIDL", b"RESP-CODES", b"PIPELINING", b"AUTH-RESP-CODE", b"USER")
+_CAPA_AUTH = (
+    b"CAPA",
+    b"TOP",
+    b"UIDL",
+    b"RESP-CODES",
+    b"PIPELINING",
+    b"AUTH-RESP-CODE",
+    b"USER",
+    b"SASL PLAIN",
+)
 _CAPA_TRANS = (b"CAPA", b"TOP", b"UIDL", b"RESP-CODES", b"PIPELINING", b"AUTH-RESP-CODE")
 
 
@@ -121,6 +143,8 @@ class Pop3Session:
         self.retrieved: set[int] = set()
         """Message numbers sent with RETR (they get ``\\Seen`` in the UPDATE state)."""
         self.holds_lock = False
+        self.sasl_pending = False
+        """An ``AUTH PLAIN`` without initial response waits for the client's next line."""
 
     # -- life cycle ----------------------------------------------------------------------------
 
@@ -143,6 +167,9 @@ class Pop3Session:
         """Carry out one command line (without its CRLF) and return the reply."""
         if self.state is Pop3State.CLOSED:
             return _err("Connection is closed.", close=True)
+        if self.sasl_pending:
+            self.sasl_pending = False
+            return self._sasl_response(line, initial=False)
         reply = self._dispatch(line)
         if not reply.ok and reply.text.startswith("Unknown command"):
             self.bad_commands += 1
@@ -176,6 +203,7 @@ class Pop3Session:
             handler = {
                 "USER": self._user,
                 "PASS": self._pass,
+                "AUTH": self._auth,
                 "CAPA": self._capa,
                 "QUIT": self._quit,
             }.get(keyword)
@@ -213,6 +241,9 @@ class Pop3Session:
         if user != self.user or args != self.password:
             # RFC 2449 §8.1.1 / RFC 3206 §4: [AUTH] says the credentials were wrong.
             return _err("[AUTH] Authentication failed.")
+        return self._logged_in()
+
+    def _logged_in(self) -> Pop3Reply:
         if not self.store.lock_maildrop(self.user):
             # RFC 1939 §8 and RFC 2449 §8.1.2: the maildrop is in use; Dovecot then hangs up.
             self.state = Pop3State.CLOSED
@@ -226,6 +257,29 @@ class Pop3Session:
         self.maildrop = self.folder.uids
         self.state = Pop3State.TRANSACTION
         return _ok("Logged in.")
+
+    def _auth(self, args: str) -> Pop3Reply:
+        """AUTH (RFC 5034) with the PLAIN mechanism (RFC 4616); ``AUTH`` alone lists it."""
+        if not args:
+            return _ok("", (b"PLAIN",))
+        mechanism, _, initial = args.partition(" ")
+        if mechanism.upper() != "PLAIN":
+            return _err("[AUTH] Unsupported authentication mechanism.")
+        if not initial:
+            self.sasl_pending = True
+            return Pop3Reply(True, "", continuation=True)
+        return self._sasl_response(initial.encode("utf-8", "surrogateescape"), initial=True)
+
+    def _sasl_response(self, line: bytes, *, initial: bool) -> Pop3Reply:
+        if line == b"*" and not initial:
+            return _err("Authentication aborted by client.")
+        credentials = decode_plain(line)
+        if credentials is None:
+            return _err("[AUTH] Invalid base64 data in initial response")
+        authzid, user, password = credentials
+        if user != self.user or password != self.password or authzid not in ("", user):
+            return _err("[AUTH] Authentication failed.")
+        return self._logged_in()
 
     def _capa(self, args: str) -> Pop3Reply:
         return _ok("", _CAPA_AUTH if self.state is Pop3State.AUTHORIZATION else _CAPA_TRANS)
@@ -371,6 +425,17 @@ class Pop3Session:
         self.state = Pop3State.CLOSED
         text = "Logging out, messages deleted." if removed else "Logging out."
         return Pop3Reply(True, text, close=True)
+
+
+def decode_plain(data: bytes) -> tuple[str, str, str] | None:
+    """A SASL PLAIN response (RFC 4616 §2): base64 of authzid NUL authcid NUL password;
+    ``None`` when it is not one."""
+    try:
+        raw = base64.b64decode(b"" if data == b"=" else data, validate=True)
+        authzid, user, password = raw.decode("utf-8").split("\0")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+    return authzid, user, password
 
 
 def _split_lines(data: bytes) -> tuple[bytes, ...]:

@@ -108,6 +108,7 @@ class TranscriptRecorder:
         self.started = self.clock()
         self._t0 = time.perf_counter()
         self._secret_literal = False
+        self._secret_line = False
 
     def _add(self, utterance: Utterance) -> None:
         if len(self.entries) < MAX_ENTRIES:
@@ -119,8 +120,21 @@ class TranscriptRecorder:
         self._add(Utterance(Speaker.NOTE, text, 0, time.perf_counter() - self._t0))
 
     def client(self, line: bytes) -> None:
+        if self._secret_line:
+            # The line after "AUTH PLAIN" / "AUTHENTICATE PLAIN": the encoded credentials.
+            self._secret_line = False
+            self._add(
+                Utterance(Speaker.CLIENT, MASK, len(line) + 2, time.perf_counter() - self._t0, True)
+            )
+            return
         text, masked = _mask(self.protocol, line.decode("utf-8", "replace"))
         words = text.split(" ")
+        sasl = words[:1] if self.protocol is Protocol.POP3 else words[1:2]
+        self._secret_line = (
+            len(words) == (2 if self.protocol is Protocol.POP3 else 3)
+            and [w.upper() for w in sasl] in (["AUTH"], ["AUTHENTICATE"])
+            and words[-1].upper() == "PLAIN"
+        )
         # An IMAP LOGIN whose arguments come as literals: the literals are the credentials.
         self._secret_literal = (
             self._secret_literal or (len(words) > 1 and words[1].upper() == "LOGIN")
@@ -182,10 +196,15 @@ def _shorten(lines: list[str], octets: int) -> str:
 
 
 def _mask(protocol: Protocol, text: str) -> tuple[str, bool]:
-    """Hide the password of ``PASS secret`` and ``a1 LOGIN user secret``."""
+    """Hide the password of ``PASS secret`` and ``a1 LOGIN user secret``, and the SASL
+    initial response of ``AUTH PLAIN xxx`` and ``a1 AUTHENTICATE PLAIN xxx``."""
     words = text.split(" ")
     if protocol is Protocol.POP3 and words[0].upper() == "PASS" and len(words) > 1:
         return f"{words[0]} {MASK}", True
+    if protocol is Protocol.POP3 and words[0].upper() == "AUTH" and len(words) > 2:
+        return " ".join([*words[:2], MASK]), True
+    if protocol is Protocol.IMAP and len(words) > 3 and words[1].upper() == "AUTHENTICATE":
+        return " ".join([*words[:3], MASK]), True
     if protocol is Protocol.IMAP and len(words) >= 3 and words[1].upper() == "LOGIN":
         return " ".join([*words[:3], MASK]) if len(words) > 3 else text, len(words) > 3
     return text, False
