@@ -72,6 +72,7 @@ def test_capa_lists_the_extensions(servers: MailServers) -> None:
         "PIPELINING",
         "AUTH-RESP-CODE",
         "USER",
+        "SASL",
     }
     client.quit()
 
