@@ -316,6 +316,9 @@ DESKTOP_COMMANDS = [
     b'19 unsubscribe "Trash"',
     b'20 lsub "" "%"',
     b"21 check",
+    b"21a namespace",
+    b"21b unselect",
+    b"21c unselect",
     b"22 logout",
 ]
 

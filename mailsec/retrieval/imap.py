@@ -10,8 +10,8 @@ RFC822.SIZE, INTERNALDATE, ENVELOPE, BODY, BODYSTRUCTURE, RFC822*, ``BODY[...]``
 ``BODY.PEEK[...]`` with part numbers, HEADER, TEXT, MIME, HEADER.FIELDS[.NOT] and partial
 ``<start.length>``; FAST, ALL, FULL), STORE, COPY, UID FETCH/STORE/SEARCH/COPY/EXPUNGE,
 GETQUOTAROOT, GETQUOTA, SETQUOTA (refused), IDLE (RFC 2177); synchronising and non-synchronising
-literals (LITERAL+, RFC 7888); AUTHENTICATE PLAIN (RFC 4616, SASL-IR RFC 4959). Not built:
-STARTTLS, NAMESPACE, keywords (only system flags are stored).
+literals (LITERAL+, RFC 7888); AUTHENTICATE PLAIN (RFC 4616, SASL-IR RFC 4959); NAMESPACE
+(RFC 2342); UNSELECT (RFC 3691). Not built: STARTTLS, MOVE, keywords (only system flags are stored).
 
 Several sessions share one :class:`~mailsec.retrieval.maildir.MailStore`. A session with a
 folder selected hears about other sessions' changes and reports them before its next tagged
@@ -70,9 +70,11 @@ MAX_NESTING = 64
 MAX_BAD_COMMANDS = 20
 """BAD replies tolerated before the server says BYE (Dovecot's limit)."""
 
-CAPABILITIES = "IMAP4rev1 SASL-IR LITERAL+ IDLE UIDPLUS QUOTA QUOTA=RES-STORAGE AUTH=PLAIN"
+CAPABILITIES = (
+    "IMAP4rev1 SASL-IR LITERAL+ IDLE NAMESPACE UNSELECT UIDPLUS QUOTA QUOTA=RES-STORAGE AUTH=PLAIN"
+)
 """What this server can do (RFC 3501 §7.2.1, RFC 4959, RFC 7888, RFC 2177, RFC 4315, RFC 9208
-§3.1, RFC 4616)."""
+§3.1, RFC 4616, RFC 2342, RFC 3691)."""
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -977,6 +979,8 @@ class ImapSession:
             "GETQUOTAROOT": (auth, self._getquotaroot),
             "GETQUOTA": (auth, self._getquota),
             "SETQUOTA": (auth, self._setquota),
+            "NAMESPACE": (auth, self._namespace),
+            "UNSELECT": (sel, self._unselect_command),
             "CHECK": (sel, self._noop),
             "CLOSE": (sel, self._close),
             "EXPUNGE": (sel, self._expunge),
@@ -1184,6 +1188,21 @@ class ImapSession:
             raise _No(problem)
         self.store.create_folder(name)
         return "Create completed.", False
+
+    def _namespace(
+        self, tag: str, args: list[object], out: list[bytes], uid: bool
+    ) -> tuple[str, bool]:
+        # RFC 2342 §5: one personal namespace, no prefix, "." between levels (Maildir++).
+        out.append(b'* NAMESPACE (("" ".")) NIL NIL\r\n')
+        return "Namespace completed.", False
+
+    def _unselect_command(
+        self, tag: str, args: list[object], out: list[bytes], uid: bool
+    ) -> tuple[str, bool]:
+        # RFC 3691: like CLOSE, but nothing is expunged.
+        self._unselect()
+        self.state = ImapState.AUTHENTICATED
+        return "Unselect completed.", False
 
     def _delete(
         self, tag: str, args: list[object], out: list[bytes], uid: bool
