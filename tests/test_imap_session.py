@@ -304,3 +304,21 @@ def test_a_selected_folder_deleted_or_renamed_by_another_session(store: MailStor
     assert "\\Flagged" in store.folder("New").messages[1].flags
     assert not store.exists("Old")
     assert a.internal_errors == b.internal_errors == 0
+
+
+def test_move(store: MailStore) -> None:
+    """RFC 6851 §3.3: MOVE copies, expunges the originals and reports COPYUID first; another
+    session sees the expunge; a read-only (EXAMINEd) mailbox refuses."""
+    a, b = selected(store), selected(store)
+    run(a, b"c CREATE Trash")
+    reply = run(a, b"d MOVE 1:2 Trash")
+    assert reply[0].startswith(b"* OK [COPYUID ") and reply[0].endswith(
+        b" 1:2 1:2] Moved UIDs.\r\n"
+    )
+    assert reply[1:3] == [b"* 2 EXPUNGE\r\n", b"* 1 EXPUNGE\r\n"]
+    assert reply[-1] == b"d OK Move completed.\r\n"
+    assert sorted(store.folder("Trash").messages) == [1, 2]
+    assert run(b, b"e NOOP")[:2] == [b"* 2 EXPUNGE\r\n", b"* 1 EXPUNGE\r\n"]
+    run(b, b"f EXAMINE Trash")
+    assert run(b, b"g MOVE 1 INBOX") == [b"g NO Mailbox is read-only.\r\n"]
+    assert len(store.inbox.messages) == 1 and len(store.folder("Trash").messages) == 2

@@ -11,7 +11,8 @@ RFC822.SIZE, INTERNALDATE, ENVELOPE, BODY, BODYSTRUCTURE, RFC822*, ``BODY[...]``
 ``<start.length>``; FAST, ALL, FULL), STORE, COPY, UID FETCH/STORE/SEARCH/COPY/EXPUNGE,
 GETQUOTAROOT, GETQUOTA, SETQUOTA (refused), IDLE (RFC 2177); synchronising and non-synchronising
 literals (LITERAL+, RFC 7888); AUTHENTICATE PLAIN (RFC 4616, SASL-IR RFC 4959); NAMESPACE
-(RFC 2342); UNSELECT (RFC 3691). Not built: STARTTLS, MOVE, keywords (only system flags are stored).
+(RFC 2342); UNSELECT (RFC 3691); MOVE and UID MOVE (RFC 6851). Not built: STARTTLS, keywords (only
+system flags are stored).
 
 Several sessions share one :class:`~mailsec.retrieval.maildir.MailStore`. A session with a
 folder selected hears about other sessions' changes and reports them before its next tagged
@@ -71,10 +72,11 @@ MAX_BAD_COMMANDS = 20
 """BAD replies tolerated before the server says BYE (Dovecot's limit)."""
 
 CAPABILITIES = (
-    "IMAP4rev1 SASL-IR LITERAL+ IDLE NAMESPACE UNSELECT UIDPLUS QUOTA QUOTA=RES-STORAGE AUTH=PLAIN"
+    "IMAP4rev1 SASL-IR LITERAL+ IDLE NAMESPACE UNSELECT UIDPLUS MOVE QUOTA QUOTA=RES-STORAGE "
+    "AUTH=PLAIN"
 )
 """What this server can do (RFC 3501 §7.2.1, RFC 4959, RFC 7888, RFC 2177, RFC 4315, RFC 9208
-§3.1, RFC 4616, RFC 2342, RFC 3691)."""
+§3.1, RFC 4616, RFC 2342, RFC 3691, RFC 6851)."""
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -896,7 +898,7 @@ class ImapSession:
             sub, _, args_bytes = args_bytes.partition(b" ")
             name = sub.decode("ascii", "replace").upper()
             uid = True
-            if name not in ("FETCH", "STORE", "SEARCH", "COPY", "EXPUNGE"):
+            if name not in ("FETCH", "STORE", "SEARCH", "COPY", "MOVE", "EXPUNGE"):
                 return self._count_bad(
                     ImapResult(
                         (
@@ -988,6 +990,7 @@ class ImapSession:
             "FETCH": (sel, self._fetch),
             "STORE": (sel, self._store),
             "COPY": (sel, self._copy),
+            "MOVE": (sel, self._move),
         }
         entry = table.get(name)
         if entry is None:
@@ -1622,6 +1625,41 @@ class ImapSession:
         if missing:
             raise _No("Some of the requested messages no longer exist.")
         return "Store completed.", False
+
+    def _move(self, tag: str, args: list[object], out: list[bytes], uid: bool) -> tuple[str, bool]:
+        """MOVE (RFC 6851): copy, then expunge the originals; the new UIDs in an untagged OK."""
+        folder = self.folder
+        assert folder is not None
+        if len(args) != 2:
+            raise _Bad("Invalid arguments")
+        targets = self._targets(args[0], uid)
+        name = self._mailbox_arg(args[1])
+        try:
+            destination = self.store.folder(name)
+        except KeyError:
+            raise _No(f"[TRYCREATE] Mailbox doesn't exist: {name}") from None
+        if self.readonly:
+            # EXAMINE promises no change to the mailbox (RFC 3501 §6.3.2); Dovecot moves anyway.
+            raise _No("Mailbox is read-only.")
+        present = [u for _n, u in targets if u in folder.messages]
+        if len(present) != len(targets):
+            raise _No("Some of the requested messages no longer exist.")
+        if not present:
+            return "No messages found.", False
+        new_uids = []
+        for msg_uid in present:
+            msg = folder.messages[msg_uid]
+            data = folder.read(msg_uid)
+            new_uids.append(
+                destination.add(data, flags=msg.flags, internaldate=msg.internaldate, origin=self)
+            )
+        # Only now are the originals removed: a failure above leaves them where they were.
+        folder.expunge(present, origin=self)
+        out.append(
+            f"* OK [COPYUID {destination.uidvalidity} {_compress(present)} {_compress(new_uids)}] "
+            "Moved UIDs.\r\n".encode()
+        )
+        return "Move completed.", False
 
     def _copy(self, tag: str, args: list[object], out: list[bytes], uid: bool) -> tuple[str, bool]:
         folder = self.folder
