@@ -23,7 +23,7 @@ from mailsec.retrieval.servers import (
     compare_snapshots,
     run_wire_action,
 )
-from mailsec.retrieval.transcript import MASK, Protocol, Speaker, TranscriptRecorder
+from mailsec.retrieval.transcript import MASK, MAX_ENTRIES, Protocol, Speaker, TranscriptRecorder
 
 
 @pytest.fixture
@@ -207,3 +207,18 @@ def test_run_wire_action_needs_running_servers(tmp_path: Path) -> None:
     servers = MailServers(maildir=tmp_path / "M", user="alice", password="secret")
     with pytest.raises(Exception, match="The servers are stopped"):
         run_wire_action(servers, WireAction.POP3_LIST)
+
+
+def test_transcripts_stay_small_whatever_is_sent() -> None:
+    """Bounded memory: a 60 KB line is kept as 200 characters and a count; entries past
+    MAX_ENTRIES are only counted."""
+    recorder = TranscriptRecorder(Protocol.IMAP, "peer")
+    recorder.client(b"a " + b"x" * 60_000)
+    recorder.server(b"* " + b"y" * 5_000_000 + b"\r\n")
+    text = recorder.freeze().entries
+    assert text[0].text == "a " + "x" * 198 + "… (59802 more characters)"
+    assert len(text[1].text) < 300 and text[1].octets == 5_000_004
+    for _ in range(MAX_ENTRIES + 10):
+        recorder.note("n")
+    assert len(recorder.freeze().entries) == MAX_ENTRIES
+    assert recorder.freeze().left_out == 12

@@ -74,7 +74,7 @@ T = TypeVar("T")
 
 IDLE_TIMEOUT = 1800.0
 """Seconds a connection may stay silent (RFC 3501 §5.4: at least 30 minutes for IMAP)."""
-MAX_TRANSCRIPTS = 500
+MAX_TRANSCRIPTS = 100
 """Sessions kept in :attr:`MailServers.transcripts`; older ones are forgotten first."""
 
 

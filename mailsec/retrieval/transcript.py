@@ -8,15 +8,26 @@ lines with a count of what was left out, so a transcript of a thousand downloads
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["MAX_ENTRIES", "Protocol", "Speaker", "Transcript", "TranscriptRecorder", "Utterance"]
+__all__ = [
+    "MAX_ENTRIES",
+    "MAX_TEXT",
+    "Protocol",
+    "Speaker",
+    "Transcript",
+    "TranscriptRecorder",
+    "Utterance",
+]
 
-MAX_ENTRIES = 5000
+MAX_ENTRIES = 2000
 """Entries kept per session; later ones are counted, not stored (bounded memory)."""
+MAX_TEXT = 200
+"""Characters kept of one line of an entry (an overlong line is cut, and says by how much)."""
 MAX_SHOWN_LINES = 12
 """Lines of a multi-line reply kept in the transcript."""
 MASK = "••••••"
@@ -111,10 +122,19 @@ class TranscriptRecorder:
         self._secret_line = False
 
     def _add(self, utterance: Utterance) -> None:
-        if len(self.entries) < MAX_ENTRIES:
-            self.entries.append(utterance)
-        else:
+        if len(self.entries) >= MAX_ENTRIES:
             self.left_out += 1
+            return
+        lines = utterance.text.split("\n")
+        if any(len(line) > MAX_TEXT for line in lines):
+            cut = [
+                f"{line[:MAX_TEXT]}… ({len(line) - MAX_TEXT} more characters)"
+                if len(line) > MAX_TEXT
+                else line
+                for line in lines
+            ]
+            utterance = dataclasses.replace(utterance, text="\n".join(cut))
+        self.entries.append(utterance)
 
     def note(self, text: str) -> None:
         self._add(Utterance(Speaker.NOTE, text, 0, time.perf_counter() - self._t0))
@@ -157,7 +177,9 @@ class TranscriptRecorder:
         # not copied into the transcript.
         count = wire.count(b"\r\n") + (0 if wire.endswith(b"\r\n") else 1)
         if count <= MAX_SHOWN_LINES:
-            text = wire.decode("utf-8", "replace").removesuffix("\r\n").replace("\r\n", "\n")
+            limit = 4 * MAX_TEXT * MAX_SHOWN_LINES
+            shown = wire if len(wire) <= limit else wire[:limit] + b"\r\n"
+            text = shown.decode("utf-8", "replace").removesuffix("\r\n").replace("\r\n", "\n")
         else:
             cut = -2
             for _ in range(MAX_SHOWN_LINES - 1):
