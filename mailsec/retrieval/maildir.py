@@ -232,6 +232,10 @@ class Folder:
         removed files, and tell listeners what changed."""
         found = self._scan()
         by_key = {m.key: m for m in self.messages.values()}
+        if any(key not in found for key in by_key):
+            # Another program may have moved a file from new/ to cur/ between the two
+            # directory reads: look once more before calling a message removed.
+            found = {**self._scan(), **found}
         changed = False
         for msg in list(self.messages.values()):
             where = found.get(msg.key)
