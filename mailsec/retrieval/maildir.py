@@ -235,7 +235,7 @@ class Folder:
         if any(key not in found for key in by_key):
             # Another program may have moved a file from new/ to cur/ between the two
             # directory reads: look once more before calling a message removed.
-            found = {**self._scan(), **found}
+            found = {**found, **self._scan()}
         changed = False
         for msg in list(self.messages.values()):
             where = found.get(msg.key)
