@@ -11,6 +11,7 @@ Dovecot adds to tagged replies, UIDVALIDITY values and dates.
 from __future__ import annotations
 
 import base64
+import imaplib
 import re
 import socket
 from collections.abc import Iterator
@@ -495,3 +496,35 @@ def test_sasl_plain_matches_dovecot(tmp_path: Path) -> None:
             results.append([r.split(b" [CAPABILITY ")[0] for r in replies])
     assert results[0] == results[1]
     assert results[0][-1] == b"+OK Logged in.\r\n"
+
+
+def test_dovecot_and_mailsec_serve_the_same_maildir() -> None:
+    """The store is a standard Maildir++: flags and folders that Dovecot writes are read by our
+    server, and flags our server writes are read by Dovecot, on one Maildir at the same time."""
+    with DovecotServers(user="alice", password="secret", messages=MESSAGES) as dovecot:
+        theirs = imaplib.IMAP4(dovecot.host, dovecot.imap_port, timeout=TIMEOUT)
+        theirs.login("alice", "secret")
+        theirs.create("Archive")
+        theirs.select("INBOX")
+        theirs.store("1", "+FLAGS", "(\\Seen)")
+        theirs.store("2", "+FLAGS", "(\\Flagged \\Answered)")
+        theirs.copy("3", "Archive")
+        with MailServers(maildir=dovecot.maildir, user="alice", password="secret") as ours:
+            mine = imaplib.IMAP4(ours.host, ours.imap_port, timeout=TIMEOUT)
+            mine.login("alice", "secret")
+            assert b'(\\HasNoChildren) "." Archive' in mine.list()[1]
+            assert mine.select("INBOX") == ("OK", [b"3"])
+            data = mine.fetch("1:3", "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")[1]
+            parts = [item for item in data if isinstance(item, tuple)]
+            assert b"FLAGS (\\Seen)" in parts[0][0]
+            assert b"FLAGS (\\Answered \\Flagged)" in parts[1][0]
+            assert parts[2][1] == b"Subject: three\r\n\r\n"
+            assert mine.select("Archive") == ("OK", [b"1"])
+            mine.select("INBOX")
+            mine.store("3", "+FLAGS", "(\\Deleted \\Seen)")
+            mine.logout()
+            ours.wait_until_idle()
+        theirs.noop()
+        assert b"\\Deleted" in theirs.fetch("3", "(FLAGS)")[1][0]
+        assert theirs.search(None, "UNSEEN")[1] == [b"2"]
+        theirs.logout()
