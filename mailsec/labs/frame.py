@@ -44,7 +44,11 @@ STATIC_HINT = (
 
 
 class Lab(widgets.VBox):
-    """A lab: title, introduction, controls, error, result and explanation."""
+    """A lab: title, introduction, controls, error, result and explanation.
+
+    ``below_result`` widgets (a replay button and its output, say) sit between the result and the
+    explanation.
+    """
 
     def __init__(
         self,
@@ -52,6 +56,7 @@ class Lab(widgets.VBox):
         *,
         intro: str = "",
         controls: Sequence[widgets.Widget] = (),
+        below_result: Sequence[widgets.Widget] = (),
     ) -> None:
         self.title = title
         self.header = widgets.HTML(
@@ -66,7 +71,14 @@ class Lab(widgets.VBox):
         self.timings: deque[float] = deque(maxlen=100_000)
         self.last_exception: BaseException | None = None
         super().__init__(
-            [self.header, self.controls, self.error, self.result, self.explanation],
+            [
+                self.header,
+                self.controls,
+                self.error,
+                self.result,
+                *below_result,
+                self.explanation,
+            ],
             layout=widgets.Layout(border="1px solid #c8d1dc", padding="6px 10px", margin="6px 0"),
         )
         self.add_class("mailsec-lab")

@@ -188,18 +188,10 @@ class Op25bLab(Lab):
                     layout=widgets.Layout(flex_flow="row wrap"),
                 ),
             ],
+            # The replay sits under the result, so the conversation appears next to the diagram.
+            below_result=[widgets.HBox([self.replay_button]), self.replay_output],
         )
         self.add_class("mailsec-op25b-lab")
-        # The replay sits under the result, so the conversation appears next to the diagram.
-        self.children = (
-            self.header,
-            self.controls,
-            self.error,
-            self.result,
-            widgets.HBox([self.replay_button]),
-            self.replay_output,
-            self.explanation,
-        )
         inputs = [
             self.source,
             self.destination,
