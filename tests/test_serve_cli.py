@@ -42,7 +42,7 @@ class Served:
             text=True,
         )  # fmt: skip
         assert self.process.stdout is not None
-        self.banner = [self.process.stdout.readline() for _ in range(4)]
+        self.banner = [self.process.stdout.readline() for _ in range(5)]
 
     def interrupt(self) -> tuple[int, str]:
         self.process.send_signal(signal.SIGINT)
@@ -74,6 +74,8 @@ def served(maildir: Path) -> Iterator[Served]:
 def test_prints_where_it_listens_and_serves_both(served: Served) -> None:
     assert served.banner[1] == f"POP3 listening on 127.0.0.1:{served.pop3_port}\n"
     assert served.banner[2] == f"IMAP listening on 127.0.0.1:{served.imap_port}\n"
+    assert served.banner[3].startswith("In a mail app: server 127.0.0.1, POP3 port ")
+    assert served.banner[4] == "Press Ctrl+C to stop.\n"
     pop = poplib.POP3("127.0.0.1", served.pop3_port, timeout=TIMEOUT)
     pop.user("alice")
     pop.pass_("secret")

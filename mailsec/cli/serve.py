@@ -115,6 +115,11 @@ def run(
     print(f"Serving the Maildir {servers.maildir} for user {args.user} ({quota}).")
     print(f"POP3 listening on {host}:{servers.pop3_port}")
     print(f"IMAP listening on {host}:{servers.imap_port}")
+    print(
+        f"In a mail app: server {args.host}, POP3 port {servers.pop3_port} or IMAP port "
+        f"{servers.imap_port}, no encryption (connection security: none), normal password, "
+        f"user name {args.user}."
+    )
     print("Press Ctrl+C to stop.", flush=True)
     try:
         if wait is not None:
