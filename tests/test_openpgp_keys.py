@@ -13,7 +13,7 @@ from mailsec import openpgp
 from mailsec.errors import InputError
 from mailsec.openpgp import PacketTag, SignatureType
 from mailsec.openpgp.packets import encode_packet, read_packets
-from mailsec.openpgp.signatures import parse_signature
+from mailsec.openpgp.signatures import make_signature, parse_signature
 
 T0 = datetime(2026, 1, 15, 9, 30, tzinfo=timezone.utc)
 
@@ -387,3 +387,12 @@ def test_rfc9580_a2_signature_verifies():
         openpgp.verify(
             b"OpenPGP", RFC9580_A2_SIGNATURE.encode(), [openpgp.read_cert(RFC9580_A1_KEY)]
         )
+
+
+def test_signature_values_are_kept_as_mpis_carry_them(alice):
+    """RFC 4880 §3.2: an MPI has no leading zero octets. About one Ed25519 signature in 128 has a
+    value that starts with a zero octet; the signature object must hold it as the packet carries it,
+    so that a key equals itself read back."""
+    for n in range(1500):
+        made = make_signature(alice.primary, SignatureType.BINARY, n.to_bytes(2, "big"), created=T0)
+        assert all(not v.startswith(b"\x00") for v in made.values)

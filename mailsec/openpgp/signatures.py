@@ -316,7 +316,9 @@ def make_signature(
         unhashed=(Subpacket(SubpacketType.ISSUER, fingerprint[-8:]),),
     )
     digest = unsigned.digest(content)
-    values = signer.sign_digest(digest, hash_algorithm)
+    # Kept as the packet carries them: MPIs have no leading zero octets (RFC 4880 §3.2), so a
+    # signature compares equal to itself read back from its bytes.
+    values = tuple(v.lstrip(b"\x00") for v in signer.sign_digest(digest, hash_algorithm))
     return replace(unsigned, hash_prefix=digest[:2], values=values)
 
 
