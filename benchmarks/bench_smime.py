@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
 import shutil
 import subprocess
 import sys
@@ -29,12 +30,17 @@ from mailsec.pki import course_pki
 ROUNDS = 3
 
 
+#: Byte-code as an installed package has it (pip compiles it): written once into a cache, not
+#: recompiled by every process as PYTHONDONTWRITEBYTECODE would make it.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def best(args: list[str], stdin: Path, stdout: Path) -> float:
     times = []
     for _ in range(ROUNDS):
         with stdin.open("rb") as source, stdout.open("wb") as sink:
             start = time.perf_counter()
-            subprocess.run(args, stdin=source, stdout=sink, check=True, timeout=300)
+            subprocess.run(args, stdin=source, stdout=sink, check=True, timeout=300, env=ENV)
             times.append(time.perf_counter() - start)
     return min(times)
 
@@ -71,6 +77,7 @@ def main(megabytes: int = 10) -> int:
     python = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        ENV["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
         for name in ("alice", "bob"):
             identity = getattr(pki, name)
             (folder / f"{name}.pem").write_bytes(identity.certificate_pem())
