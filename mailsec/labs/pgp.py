@@ -209,33 +209,21 @@ class TrustLab(Lab):
             ]
         )
 
-        self.completes = widgets.BoundedIntText(
-            value=1,
-            min=1,
-            max=9,
-            description="completes needed",
-            style=wide,
-            layout=widgets.Layout(width="190px"),
-        )
-        self.marginals = widgets.BoundedIntText(
-            value=3,
-            min=1,
-            max=9,
-            description="marginals needed",
-            style=wide,
-            layout=widgets.Layout(width="190px"),
-        )
-        self.depth = widgets.BoundedIntText(
-            value=5,
-            min=1,
-            max=9,
-            description="max path length",
-            style=wide,
-            layout=widgets.Layout(width="190px"),
-        )
-        self.completes.add_class("mailsec-wot-completes")
-        self.marginals.add_class("mailsec-wot-marginals")
-        self.depth.add_class("mailsec-wot-depth")
+        def rule_box(value: int, description: str, css: str) -> widgets.BoundedIntText:
+            box = widgets.BoundedIntText(
+                value=value,
+                min=1,
+                max=9,
+                description=description,
+                style=wide,
+                layout=widgets.Layout(width="190px"),
+            )
+            box.add_class(css)
+            return box
+
+        self.completes = rule_box(1, "completes needed", "mailsec-wot-completes")
+        self.marginals = rule_box(3, "marginals needed", "mailsec-wot-marginals")
+        self.depth = rule_box(5, "max path length", "mailsec-wot-depth")
 
         self.new_name = widgets.Text(
             placeholder="a name, e.g. Frank",
