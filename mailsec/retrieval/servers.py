@@ -385,14 +385,44 @@ class MailServers:
         writer.write(wire)
         await writer.drain()
 
-    async def _pop3_client(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        assert self.store is not None
+    def _register(self, writer: asyncio.StreamWriter) -> asyncio.Task | None:
+        """Register a new connection so that stop() can close it."""
         self._writers.add(writer)
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
+        return task
+
+    def _forget(
+        self,
+        writer: asyncio.StreamWriter,
+        task: asyncio.Task | None,
+        recorder: TranscriptRecorder,
+        how: str,
+    ) -> None:
+        """End the transcript, forget the connection and close it."""
+        with self._lock:
+            recorder.end(how)
+        self._writers.discard(writer)
+        self._tasks.discard(task)  # type: ignore[arg-type]
+        with contextlib.suppress(Exception):
+            writer.close()
+
+    def _record_line(
+        self, recorder: TranscriptRecorder, line: bytes, too_long: bool, limit: int
+    ) -> None:
+        """Record a client line; an overlong one (already discarded) as a note."""
+        with self._lock:
+            if too_long:
+                recorder.note(f"an overlong line (over {limit} octets) was discarded")
+            else:
+                recorder.client(line)
+
+    async def _pop3_client(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        assert self.store is not None
+        task = self._register(writer)
         recorder = self._record(Protocol.POP3, writer)
         session = pop3.Pop3Session(self.store, user=self.user, password=self.password)
         how = "dropped"
@@ -402,13 +432,7 @@ class MailServers:
                 line, too_long = await read_bounded_line(reader, timeout=self.idle_timeout)
                 if line is None:
                     break
-                with self._lock:
-                    if too_long:
-                        recorder.note(
-                            f"an overlong line (over {pop3.MAX_LINE} octets) was discarded"
-                        )
-                    else:
-                        recorder.client(line)
+                self._record_line(recorder, line, too_long, pop3.MAX_LINE)
                 try:
                     reply = session.too_long() if too_long else session.handle(line)
                 except Exception as exc:  # a bug must not take the server down
@@ -419,15 +443,10 @@ class MailServers:
                     how = "QUIT" if line.upper().startswith(b"QUIT") else "closed by server"
                     break
         except (ConnectionError, asyncio.TimeoutError, asyncio.IncompleteReadError):
-            how = "dropped" if how == "dropped" else how
+            pass  # a dropped connection: ``how`` says how far the session got
         finally:
             session.connection_lost()
-            with self._lock:
-                recorder.end(how)
-            self._writers.discard(writer)
-            self._tasks.discard(task)  # type: ignore[arg-type]
-            with contextlib.suppress(Exception):
-                writer.close()
+            self._forget(writer, task, recorder, how)
 
     async def _imap_next_line(
         self,
@@ -464,10 +483,7 @@ class MailServers:
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         assert self.store is not None
-        self._writers.add(writer)
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks.add(task)
+        task = self._register(writer)
         recorder = self._record(Protocol.IMAP, writer)
         session = imap.ImapSession(self.store, user=self.user, password=self.password)
         how = "dropped"
@@ -477,13 +493,7 @@ class MailServers:
                 line, too_long = await self._imap_next_line(reader, writer, recorder, session)
                 if line is None:
                     break
-                with self._lock:
-                    if too_long:
-                        recorder.note(
-                            f"an overlong line (over {imap.MAX_LINE} octets) was discarded"
-                        )
-                    else:
-                        recorder.client(line)
+                self._record_line(recorder, line, too_long, imap.MAX_LINE)
                 try:
                     result = session.too_long() if too_long else session.feed(line)
                     while result.literal is not None:
@@ -520,12 +530,7 @@ class MailServers:
             pass
         finally:
             session.connection_lost()
-            with self._lock:
-                recorder.end(how)
-            self._writers.discard(writer)
-            self._tasks.discard(task)  # type: ignore[arg-type]
-            with contextlib.suppress(Exception):
-                writer.close()
+            self._forget(writer, task, recorder, how)
 
 
 # -- Dovecot, the reference server -------------------------------------------------------------------
