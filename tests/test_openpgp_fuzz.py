@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mailsec import openpgp
@@ -115,6 +115,8 @@ def test_encrypt_decrypt_any_bytes(data, armor, text):
 
 @settings(max_examples=60, deadline=None)
 @given(st.text(max_size=300))
+@example("\r")  # a carriage return at a line's end is a trailing blank, as GnuPG treats it
+@example("a\r\r\nb\rc")
 def test_clearsign_any_text(text):
     signed = openpgp.clearsign(text.encode("utf-8"), _ALICE, now=LATER)
     shown, (check,) = openpgp.inline_verify(signed, [_ALICE.public], now=LATER)
@@ -122,7 +124,7 @@ def test_clearsign_any_text(text):
     if lines[-1] == "":
         lines.pop()
     # RFC 4880 §7.1: trailing blanks are not signed, and the text comes back line by line.
-    blanks = " \t"
+    blanks = " \t\r"
     assert shown == "".join(line.rstrip(blanks) + "\n" for line in lines).encode("utf-8")
     assert check.valid
 

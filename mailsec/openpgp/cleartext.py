@@ -31,6 +31,10 @@ from mailsec.openpgp.signatures import Signature, make_signature, parse_signatur
 
 __all__ = ["Cleartext", "clearsign", "is_cleartext", "read_cleartext"]
 
+#: What is removed from the end of every line before it is signed: spaces and tabs (RFC 4880
+#: §7.1), and a carriage return left over from a line end, as GnuPG also removes it.
+TRAILING_BLANKS = " \t\r"
+
 BEGIN = "-----BEGIN PGP SIGNED MESSAGE-----"
 #: The names the "Hash:" header uses (RFC 4880 §7; §9.4 "Text Name").
 HASH_NAMES = {
@@ -80,7 +84,7 @@ def clearsign(text: bytes, signer: SecretKey, *, now: datetime | None = None) ->
     except UnicodeDecodeError:
         raise InputError("A cleartext signature needs UTF-8 text, and the input is not.") from None
     moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
-    lines = [line.rstrip(" \t") for line in _lines(decoded)]
+    lines = [line.rstrip(TRAILING_BLANKS) for line in _lines(decoded)]
     signed = "\r\n".join(lines).encode("utf-8")
     key = _signing_key(signer, moment)
     signature = make_signature(
@@ -145,6 +149,6 @@ def read_cleartext(data: bytes) -> Cleartext:
     if not packets or any(p.tag != PacketTag.SIGNATURE for p in packets):
         raise InputError("The signature block of the cleartext-signed message holds other packets.")
     signatures = [parse_signature(p.body) for p in packets]
-    signed = "\r\n".join(line.rstrip(" \t") for line in text_lines).encode("utf-8")
+    signed = "\r\n".join(line.rstrip(TRAILING_BLANKS) for line in text_lines).encode("utf-8")
     text = "".join(f"{line}\n" for line in text_lines).encode("utf-8")
     return Cleartext(text, signed, signatures, hashes)
