@@ -1,60 +1,31 @@
 """Self-checks: multiple-choice questions with immediate feedback and an explanation per answer.
 
-Each chapter ends with a self-check built from :class:`Question` data::
+A chapter's self-check is one line in its notebook; the questions are data in the package
+(:mod:`mailsec.selfcheck`), so no cell shows the answers::
 
-    from mailsec.labs.quiz import Choice, Question, self_check
+    from mailsec.labs.quiz import self_check
 
-    self_check([
-        Question(
-            "Does POP3 always delete mail from the server?",
-            (
-                Choice("Yes, always", False, "No: clients offer 'leave a copy on the server'."),
-                Choice("No, it is a client setting", True, "Right: ... "),
-            ),
-        ),
-    ])
+    self_check("03")
 
 The answer is checked the moment a choice is picked (no submit button); the explanation of the
-picked choice is shown, so a wrong answer teaches why it is wrong. Tests drive it by setting
-``quiz.questions[i].picker.value``.
+picked choice is shown, so a wrong answer teaches why it is wrong. Learners who want to write their
+own questions pass :class:`~mailsec.selfcheck.Question` objects instead of a chapter number. Tests
+drive it by setting ``quiz.questions[i].picker.value``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import ipywidgets as widgets
 
 from mailsec.errors import InputError
 from mailsec.labs.frame import Lab
 from mailsec.render.html import FONT, callout, escape
+from mailsec.selfcheck import Choice, Question, questions
 from mailsec.trace import Outcome
 
 __all__ = ["Choice", "Question", "QuestionWidget", "SelfCheck", "self_check"]
-
-
-@dataclass(frozen=True)
-class Choice:
-    """One possible answer and why it is right or wrong."""
-
-    text: str
-    correct: bool
-    why: str
-
-
-@dataclass(frozen=True)
-class Question:
-    """A question with its choices; at least one choice is correct."""
-
-    prompt: str
-    choices: tuple[Choice, ...]
-
-    def __post_init__(self) -> None:
-        if len(self.choices) < 2:
-            raise InputError(f"The question {self.prompt!r} needs at least two choices.")
-        if not any(c.correct for c in self.choices):
-            raise InputError(f"The question {self.prompt!r} has no correct choice.")
 
 
 class QuestionWidget(widgets.VBox):
@@ -138,6 +109,8 @@ class SelfCheck(Lab):
         )
 
 
-def self_check(questions: Sequence[Question], *, title: str = "Self-check") -> SelfCheck:
-    """Build a chapter's self-check widget."""
-    return SelfCheck(questions, title=title)
+def self_check(chapter: str | Sequence[Question], *, title: str = "Self-check") -> SelfCheck:
+    """A chapter's self-check widget (``self_check("03")``), or one of your own questions."""
+    if isinstance(chapter, str):
+        return SelfCheck(questions(chapter), title=title)
+    return SelfCheck(chapter, title=title)
