@@ -124,3 +124,48 @@ def test_nbval_compares_checked_cells_with_their_expected_output(tmp_path: Path)
 
     assert run(expected) == 0
     assert run([{**expected[0], "text": "41\n"}]) == 1
+
+
+SHOWN = [
+    ('"<table><tr><td>x</td></tr></table>"', True),
+    ('print("<div>x</div>")', True),
+    ("class Thing: pass\nThing()", True),
+    ("from mailsec.render.html import Fragment\nFragment('<b>x</b>')", False),
+    ("from IPython.display import HTML\nHTML('<b>x</b>')", False),
+    ("import ipywidgets\nipywidgets.IntSlider()", False),
+    ('"a plain string"', False),
+    ('print("a < b")', False),
+]
+
+
+def test_nbval_fails_output_that_jupyter_would_show_as_code(tmp_path: Path) -> None:
+    """A quoted HTML string, printed HTML or an object's repr fails the notebook run."""
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(source) for source, _ in SHOWN],
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+    )
+    nbformat.write(nb, tmp_path / "shown.ipynb")
+    shutil.copy(ROOT / "conftest.py", tmp_path / "conftest.py")
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-v",
+            "-p",
+            "no:cacheprovider",
+            "--nbval-lax",
+            "shown.ipynb",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    failed = {int(n) for n in re.findall(r"::Cell (\d+) FAILED", run.stdout)}
+    passed = {int(n) for n in re.findall(r"::Cell (\d+) PASSED", run.stdout)}
+    assert failed | passed == set(range(len(SHOWN))), run.stdout[-2000:]
+    assert failed == {i for i, (_, fails) in enumerate(SHOWN) if fails}, run.stdout[-3000:]
+    assert run.stdout.count("instead of rendered output") >= len(failed)

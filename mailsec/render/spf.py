@@ -187,23 +187,29 @@ def _term_row(term: Mechanism | Modifier, index: int) -> tuple[str, str, str, st
     )
 
 
-def record_table(record: str) -> str:
+def record_table(record: str) -> Fragment:
     """A record's terms, one per row, with what each means and whether it costs a DNS lookup."""
     try:
         parsed = parse_record(record)
     except SpfSyntaxError as exc:
-        return callout(
-            escape(exc.message) + code_block(exc.pointer(), label="where the error is"),
-            outcome=Outcome.FAIL,
-            title="This record has a syntax error: any check gives permerror",
+        return Fragment(
+            callout(
+                escape(exc.message) + code_block(exc.pointer(), label="where the error is"),
+                outcome=Outcome.FAIL,
+                title="This record has a syntax error: any check gives permerror",
+            )
         )
     rows = [_term_row(t, i) for i, t in enumerate(parsed.terms, start=1)]
     if not rows:
-        return f'<div style="{FONT}">The record has no terms: every check gives neutral (RFC 7208 §4.7).</div>'
-    return table(
-        ("#", "term", "kind → result on match", "meaning", "DNS lookup?"),
-        rows,
-        caption="The record, term by term (evaluated left to right)",
+        return Fragment(
+            f'<div style="{FONT}">The record has no terms: every check gives neutral (RFC 7208 §4.7).</div>'
+        )
+    return Fragment(
+        table(
+            ("#", "term", "kind → result on match", "meaning", "DNS lookup?"),
+            rows,
+            caption="The record, term by term (evaluated left to right)",
+        )
     )
 
 
