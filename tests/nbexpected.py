@@ -37,8 +37,10 @@ def comparable(output: nbformat.NotebookNode) -> dict:
 
 
 def strip(nb: nbformat.NotebookNode) -> None:
-    """Remove every output and execution count."""
+    """Remove every output, execution count, timing and saved widget state."""
+    nb.metadata.pop("widgets", None)
     for cell in nb.cells:
+        cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
@@ -56,13 +58,11 @@ def record(path: Path) -> int:
         store_widget_state=False,
         resources={"metadata": {"path": str(path.parent)}},
     ).execute()
-    nb.metadata.pop("widgets", None)
     count = 0
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         cell.metadata.pop("mailsec", None)
-        cell.metadata.pop("execution", None)
         if is_checked(cell):
             cell.metadata["mailsec"] = {"expected_outputs": [comparable(o) for o in cell.outputs]}
             count += 1

@@ -50,6 +50,15 @@ def test_notebook_is_committed_without_outputs(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_keeps_no_widget_state_or_timings(path: Path) -> None:
+    """A saved widget state would show stale labs on GitHub and bloat every diff."""
+    nb = _read(path)
+    assert "widgets" not in nb.metadata, f"{path.name} keeps widget state; strip it"
+    timed = [i for i, cell in enumerate(nb.cells) if "execution" in cell.metadata]
+    assert not timed, f"{path.name}: cells {timed} keep execution timings; strip them"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_checked_cells_have_expected_outputs(path: Path) -> None:
     nb = _read(path)
     missing = [
