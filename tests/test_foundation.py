@@ -73,7 +73,7 @@ def _lab_with(fn) -> tuple[Lab, widgets.Text]:
     return lab, box
 
 
-def test_lab_shows_input_errors_in_the_lab_and_keeps_the_last_result() -> None:
+def test_lab_shows_input_errors_in_the_lab_and_clears_the_result_of_the_old_inputs() -> None:
     def update(lab: Lab, value: str) -> None:
         if not value.isdigit():
             raise InputError(f"{value!r} is not a number: type digits only.")
@@ -84,11 +84,25 @@ def test_lab_shows_input_errors_in_the_lab_and_keeps_the_last_result() -> None:
     assert lab.result.value == "<b>42</b>" and lab.error.value == ""
     box.value = "x1"
     assert "&#x27;x1&#x27; is not a number" in lab.error.value
-    assert lab.result.value == "<b>42</b>"
+    assert lab.result.value == "" and lab.explanation.value == ""  # 42 is not the answer for x1
     assert isinstance(lab.last_exception, MailsecError)
     box.value = "5"
     assert lab.error.value == "" and lab.result.value == "<b>10</b>"
     assert len(lab.timings) == 3
+
+
+def test_a_refused_button_action_keeps_the_result_it_did_not_change() -> None:
+    lab = Lab("Buttons")
+    button = widgets.Button(description="Do it")
+    lab.show("<b>state</b>", "why")
+
+    def refuse() -> None:
+        raise InputError("Not now.")
+
+    lab.on_click(button, refuse)
+    button.click()
+    assert "Not now." in lab.error.value
+    assert (lab.result.value, lab.explanation.value) == ("<b>state</b>", "why")
 
 
 def test_lab_turns_an_unexpected_exception_into_a_message_not_a_traceback() -> None:

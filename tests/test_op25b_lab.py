@@ -99,14 +99,14 @@ def test_custom_credentials(lab: Op25bLab) -> None:
         ("mail_from", "x@y", "is not a valid mail address"),
     ],
 )
-def test_bad_input_shows_a_message_and_keeps_the_last_result(
+def test_bad_input_shows_a_message_and_clears_the_stale_result(
     lab: Op25bLab, control: str, value: str, message: str
 ) -> None:
-    before = lab.result.value
+    assert lab.result.value
     getattr(lab, control).value = value
     assert message in lab.error.value
     assert "Traceback" not in lab.error.value
-    assert lab.result.value == before
+    assert lab.result.value == "" and lab.explanation.value == ""
 
 
 def test_replay_shows_the_conversation_with_every_code(lab: Op25bLab) -> None:

@@ -61,15 +61,15 @@ def test_editing_the_record_changes_the_verdict() -> None:
     assert lab.last_check.result == "fail"
 
 
-def test_bad_input_shows_a_plain_message_and_keeps_the_last_result() -> None:
+def test_bad_input_shows_a_plain_message_and_clears_the_stale_result() -> None:
     lab = spf_lab()
     before = lab.result.value
     lab.ip.value = "203.0.113.300"
     assert "'203.0.113.300' is not an IP address" in html.unescape(lab.error.value)
     assert "Traceback" not in lab.error.value
-    assert lab.result.value == before
+    assert lab.result.value == "" and lab.explanation.value == ""
     lab.ip.value = "203.0.113.66"
-    assert lab.error.value == ""
+    assert lab.error.value == "" and lab.result.value == before
     lab.mail_from.value = ""
     lab.helo.value = ""
     assert "HELO is empty too" in lab.error.value

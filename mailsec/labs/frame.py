@@ -6,7 +6,9 @@ of :mod:`mailsec`, hands the result to a renderer in :mod:`mailsec.render` and p
 result areas. Wrapping the callback with :meth:`Lab.action` gives every lab the same behaviour:
 
 - bad input (an :class:`~mailsec.errors.MailsecError`) is shown as a plain-language message in the
-  lab, and the last good result stays on screen;
+  lab. When the inputs changed, the result of the old inputs is cleared with it, so no result is
+  ever shown beside inputs it does not belong to; when a button's action is refused, nothing
+  changed, and the result stays;
 - an unexpected error is shown as a short message too, never a traceback (the exception is kept in
   ``lab.last_exception`` for whoever debugs it);
 - every call is timed into ``lab.timings`` (seconds), which the latency benchmarks read.
@@ -91,14 +93,21 @@ class Lab(widgets.VBox):
         self.result.value = result_html
         self.explanation.value = explanation_html
 
-    def show_error(self, message: str) -> None:
-        """Show a plain-language error; the last good result stays."""
+    def show_error(self, message: str, *, keep_result: bool = False) -> None:
+        """Show a plain-language error, and clear the result unless it still holds."""
         self.error.value = error_box(message)
+        if not keep_result:
+            self.result.value = ""
+            self.explanation.value = ""
 
     # -- callbacks ------------------------------------------------------------------------------
 
-    def action(self, fn: F) -> F:
-        """Wrap a callback: time it, and turn any exception into a message in the lab."""
+    def action(self, fn: F, *, keep_result: bool = False) -> F:
+        """Wrap a callback: time it, and turn any exception into a message in the lab.
+
+        ``keep_result`` says that a failure leaves the inputs as they were (a refused button
+        action), so the result on screen still belongs to them.
+        """
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -107,12 +116,13 @@ class Lab(widgets.VBox):
                 return fn(*args, **kwargs)
             except MailsecError as exc:
                 self.last_exception = exc
-                self.show_error(exc.message)
+                self.show_error(exc.message, keep_result=keep_result)
             except Exception as exc:
                 self.last_exception = exc
                 self.show_error(
                     f"Something unexpected went wrong inside the lab ({type(exc).__name__}: {exc}). "
-                    "Change the inputs and try again; if it keeps happening, please report it."
+                    "Change the inputs and try again; if it keeps happening, please report it.",
+                    keep_result=keep_result,
                 )
             finally:
                 self.timings.append(time.perf_counter() - start)
@@ -127,8 +137,11 @@ class Lab(widgets.VBox):
             control.observe(lambda _change: wrapped(), names="value")
 
     def on_click(self, button: widgets.Button, fn: Callable[[], None]) -> None:
-        """Run ``fn`` (wrapped by :meth:`action`) when ``button`` is clicked."""
-        wrapped = self.action(fn)
+        """Run ``fn`` (wrapped by :meth:`action`) when ``button`` is clicked.
+
+        A click changes no input, so a refused action keeps the result on screen.
+        """
+        wrapped = self.action(fn, keep_result=True)
         button.on_click(lambda _b: wrapped())
 
     # -- static view ----------------------------------------------------------------------------

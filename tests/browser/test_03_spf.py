@@ -72,7 +72,7 @@ def test_spf_lab_answers_in_the_browser(notebook, screenshot) -> None:
     lab.locator(".mailsec-spf-reset").click()
     expect(verdict).to_have_attribute("data-result", "pass", timeout=10_000)
 
-    # A bad IP address: a plain message, no traceback; the last result stays.
+    # A bad IP address: a plain message, no traceback, and no result of the old inputs.
     ip = lab.locator(".mailsec-spf-ip input")
     ip.fill("192.0.2.999")
     ip.press("Enter")
