@@ -117,14 +117,14 @@ def test_views(pki):
     assert "ContentInfo: SignedData" in text(lab.result.value)
 
 
-def test_message_lab_bad_input_keeps_last_result(pki):
+def test_message_lab_bad_input_clears_the_stale_result(pki):
     lab = message_lab(pki)
     before = lab.result.value
     lab.body.value = "   "
     assert "The message text is empty" in lab.error.value
-    assert lab.result.value == before
+    assert lab.result.value == "" and lab.explanation.value == ""
     lab.body.value = "Hello again"
-    assert lab.error.value == ""
+    assert lab.error.value == "" and lab.result.value not in ("", before)
     lab.sign.value = False
     lab.encrypt.value = False
     lab.view.value = "cms"
@@ -219,3 +219,19 @@ def test_renderers_carry_text_alternatives(pki):
     rows = dict(plain_client_view(message))
     assert rows["Attachments"].startswith("smime.p7s")
     assert rows["Shows as text"] == "text/plain"
+
+
+def test_a_japanese_subject_is_shown_as_text_not_as_an_encoded_word(pki):
+    lab = message_lab(pki)
+    lab.subject.value = "来年度の給与表"
+    assert "来年度の給与表" in lab.result.value
+    assert "=?utf-8?" not in lab.result.value.lower()
+
+
+def test_efail_counts_bytes_and_says_so_for_kanji(pki):
+    lab = efail_lab(pki)
+    lab.injected.value = "給与表の件について至急"  # 11 characters, 33 bytes
+    assert "11 characters but 33 bytes in UTF-8" in html.unescape(lab.error.value)
+    assert lab.result.value == ""
+    lab.injected.value = "給与表の件X"  # 5 kanji (15 bytes) and 1 ASCII character: one block
+    assert lab.error.value == "" and "給与表の件X" in lab.result.value

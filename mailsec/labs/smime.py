@@ -281,6 +281,21 @@ def certificate_lab(pki: CoursePKI | None = None) -> CertificateLab:
 # -- EFAIL --------------------------------------------------------------------------------------
 
 EFAIL_TEXT = "Hi Bob,\nthe password for the payroll system is tulip-42-river.\nAlice\n"
+BLOCK = 16
+"""The attack rewrites exactly one AES block."""
+
+
+def block_size_error(text: str, size: int) -> str:
+    """Why ``text`` (``size`` bytes in UTF-8) does not fill one AES block, counted in bytes."""
+    counted = f"{text!r} is {len(text)} characters but {size} bytes in UTF-8"
+    if size == len(text):
+        counted = f"{text!r} is {size} bytes"
+    else:
+        counted += " (a kanji or kana takes 3 bytes)"
+    return (
+        f"{counted}; the attack rewrites exactly one AES block of {BLOCK} bytes, so make it "
+        f"{BLOCK} bytes: for example 16 ASCII characters, or 5 kanji and 1 ASCII character."
+    )
 
 
 class EfailLab(Lab):
@@ -299,7 +314,7 @@ class EfailLab(Lab):
         )
         self.injected = widgets.Text(
             value="<img src='http:/",
-            description="Attacker's 16 characters:",
+            description="Attacker's 16 bytes:",
             style=STYLE,
             layout=WIDE,
         )
@@ -308,7 +323,8 @@ class EfailLab(Lab):
             "Lab: EFAIL (2018) — changing encrypted mail without the key",
             intro="Mallory captures an encrypted message. She cannot decrypt it, but she knows how "
             "every such message starts (<code>Content-Type: te</code>). She changes the encrypted "
-            "bytes so that the start decrypts to her own 16 characters, and forwards it to Bob.",
+            "bytes so that the start decrypts to her own text, exactly one AES block of 16 bytes "
+            "(16 ASCII characters; a kanji takes 3 bytes in UTF-8), and forwards it to Bob.",
             controls=[self.cipher, self.injected],
         )
         self.add_class("mailsec-smime-efail")
@@ -329,11 +345,8 @@ class EfailLab(Lab):
 
     def update(self) -> None:
         injected = self.injected.value.encode("utf-8")
-        if len(injected) != 16:
-            raise InputError(
-                f"{self.injected.value!r} is {len(injected)} bytes; the attack rewrites exactly one "
-                "AES block, so type exactly 16 plain characters."
-            )
+        if len(injected) != BLOCK:
+            raise InputError(block_size_error(self.injected.value, len(injected)))
         cipher = self.cipher.value
         known = b"Content-Type: te"
         attack = efail_rewrite(self.sealed[cipher], known=known, injected=injected)

@@ -20,6 +20,7 @@ from cryptography import x509
 from mailsec.errors import DecryptionError, InputError
 from mailsec.pki.ca import Identity
 from mailsec.smime.cms import ContentCipher
+from mailsec.smime.damage import SIGNATURE, STRUCTURE, CbcDamage, cbc_damage
 from mailsec.smime.inspect import Tampered, flip_byte
 from mailsec.smime.messages import (
     Decrypted,
@@ -93,6 +94,8 @@ class Delivery:
     marks: tuple[tuple[Outcome, str], ...]
     """Bob's program's verdicts, each with an outcome and words."""
     steps: Trace
+    damage: CbcDamage | None = None
+    """Where a change under AES-CBC landed in the decrypted message (None otherwise)."""
 
     @property
     def kind(self) -> MessageKind:
@@ -117,7 +120,92 @@ def deliver(
 ) -> Delivery:
     """Compose, optionally sign and encrypt, optionally flip a byte, then read as ``reader``."""
     steps: list[Step] = []
-    message = compose(sender=sender, to=to, subject=subject, body=body, date=now)
+    sent = _send(
+        compose(sender=sender, to=to, subject=subject, body=body, date=now),
+        sign=sign,
+        encrypt=encrypt,
+        signer=signer,
+        recipients=recipients,
+        cipher=cipher,
+        steps=steps,
+    )
+    tampered = damage = None
+    received = sent
+    if flip_at is not None:
+        if not (sign or encrypt):
+            raise InputError(NOTHING_TO_BREAK)
+        tampered = flip_byte(sent, flip_at)
+        received = tampered.message
+        steps.append(Step(f"On the way: {tampered.where} is changed.", Outcome.WARN))
+        if encrypt and not cipher.authenticated:
+            damage = _cbc_damage(sent, tampered, reader)
+            if damage is not None:
+                steps.append(Step(damage.describe(), Outcome.WARN, "NIST SP 800-38A §6.2"))
+    reading = _Reading(sign=sign, damage=damage, steps=steps)
+    readable: bytes | None = received
+    if encrypt:
+        readable = reading.decrypt(received, reader)
+    if readable is not None:
+        reading.check_signature(readable, trusted=trusted, now=now)
+    return Delivery(
+        sent,
+        received,
+        sign,
+        encrypt,
+        cipher if encrypt else None,
+        tampered,
+        reading.decrypted,
+        reading.verification,
+        reading.refused,
+        None if readable is None else reading.text(readable),
+        tuple(reading.marks),
+        tuple(steps),
+        damage,
+    )
+
+
+NOTHING_TO_BREAK = (
+    "A plain message has no signature or encryption to break; tick Sign or Encrypt to see a "
+    "change detected."
+)
+#: Bob's program's verdicts (the marks beside the message), one place for their words.
+MARKS = {
+    "cannot-decrypt": "cannot decrypt",
+    "authenticated": "encrypted, integrity checked",
+    "not-authenticated": "encrypted, not integrity checked (CBC)",
+    "not-encrypted": "not encrypted: anyone on the way can read it",
+    "not-signed": "not signed: the sender is not proven",
+    "no-signature-found": "no signature found: the change garbled the MIME structure that carries it",
+    "signature-unreadable": "signature unreadable: the change hit the signature itself",
+    "signature-damaged": "signed message damaged",
+}
+SIGNATURE_LOST = (
+    "Alice did sign, but the change garbled the part of the message that says it is signed and "
+    "where the signature is. Bob's program cannot find the signature, so nothing proves who sent "
+    "this or that it is unchanged — and AES-CBC did not notice the change either."
+)
+SIGNATURE_HIT = (
+    "The change hit the signature part, so the signature cannot be read. Bob's program must "
+    "treat the message as unproven: it shows the text, but not as signed."
+)
+UNCOVERED_ONLY = (
+    "The change hit only bytes that the signature does not cover and that Bob's program does not "
+    "need to find the signature ({where}), so what Bob reads is exactly what Alice signed: the "
+    "signature still verifies."
+)
+
+
+def _send(
+    message: bytes,
+    *,
+    sign: bool,
+    encrypt: bool,
+    signer: Identity,
+    recipients: Sequence[Identity],
+    cipher: ContentCipher,
+    steps: list[Step],
+) -> bytes:
+    """Alice's program: sign, then encrypt, as ticked."""
     steps.append(Step(f"Alice writes a {len(message):,}-byte message to Bob.", section="RFC 5322"))
     if sign:
         message = sign_message(message, key=signer.key, certificate=signer.certificate)
@@ -137,87 +225,110 @@ def deliver(
                 section="RFC 8551 §3.3",
             )
         )
-    sent = message
-    tampered = None
-    if flip_at is not None:
-        if not (sign or encrypt):
-            raise InputError(
-                "A plain message has no signature or encryption to break; tick Sign or Encrypt "
-                "to see a change detected."
-            )
-        tampered = flip_byte(message, flip_at)
-        message = tampered.message
-        steps.append(Step(f"On the way: {tampered.where} is changed.", Outcome.WARN))
-    received = message
-    marks: list[tuple[Outcome, str]] = []
-    decrypted = verification = None
-    refused = None
-    readable = received
-    if encrypt:
+    return message
+
+
+def _cbc_damage(sent: bytes, tampered: Tampered, reader: Identity) -> CbcDamage | None:
+    """Where the changed ciphertext byte lands in what Bob decrypts (None if he cannot decrypt)."""
+    if tampered.ciphertext_offset is None:
+        return None
+    try:
+        original = decrypt_message(sent, key=reader.key, certificate=reader.certificate)
+    except (DecryptionError, InputError):
+        return None
+    return cbc_damage(original.entity, tampered.ciphertext_offset)
+
+
+class _Reading:
+    """Bob's program reading what arrived: decrypt, then check the signature, noting verdicts."""
+
+    def __init__(self, *, sign: bool, damage: CbcDamage | None, steps: list[Step]) -> None:
+        self.sign = sign
+        self.damage = damage
+        self.steps = steps
+        self.marks: list[tuple[Outcome, str]] = []
+        self.decrypted: Decrypted | None = None
+        self.verification: Verification | None = None
+        self.refused: str | None = None
+
+    def decrypt(self, received: bytes, reader: Identity) -> bytes | None:
+        """The decrypted message, or None when Bob's program cannot decrypt it."""
         try:
-            decrypted = decrypt_message(received, key=reader.key, certificate=reader.certificate)
+            self.decrypted = decrypt_message(
+                received, key=reader.key, certificate=reader.certificate
+            )
         except (DecryptionError, InputError) as exc:
-            refused = exc.message
-            steps.append(Step(f"{reader.name}'s program: {exc.message}", Outcome.FAIL))
-            marks.append((Outcome.FAIL, "cannot decrypt"))
-            return Delivery(
-                sent,
-                received,
-                sign,
-                encrypt,
-                cipher,
-                tampered,
-                None,
-                None,
-                refused,
-                None,
-                tuple(marks),
-                tuple(steps),
-            )
-        steps.extend(Step(s.text, s.outcome, s.section, 1) for s in decrypted.steps)
-        readable = decrypted.message
-        if decrypted.authenticated:
-            marks.append((Outcome.OK, "encrypted, integrity checked"))
+            self.refused = exc.message
+            self.steps.append(Step(f"{reader.name}'s program: {exc.message}", Outcome.FAIL))
+            self.marks.append((Outcome.FAIL, MARKS["cannot-decrypt"]))
+            return None
+        self.steps.extend(Step(s.text, s.outcome, s.section, 1) for s in self.decrypted.steps)
+        if self.decrypted.authenticated:
+            self.marks.append((Outcome.OK, MARKS["authenticated"]))
         else:
-            marks.append((Outcome.WARN, "encrypted, not integrity checked (CBC)"))
-    else:
-        marks.append((Outcome.WARN, "not encrypted: anyone on the way can read it"))
-    if message_kind(readable) in (MessageKind.SIGNED, MessageKind.OPAQUE_SIGNED):
+            self.marks.append((Outcome.WARN, MARKS["not-authenticated"]))
+        return self.decrypted.message
+
+    def check_signature(
+        self, readable: bytes, *, trusted: Sequence[x509.Certificate], now: dt.datetime | None
+    ) -> None:
+        if self.decrypted is None:
+            self.marks.append((Outcome.WARN, MARKS["not-encrypted"]))
         try:
-            verification = verify_message(readable, trusted=trusted, now=now)
+            signed = message_kind(readable) in (MessageKind.SIGNED, MessageKind.OPAQUE_SIGNED)
+        except InputError:
+            signed = False  # the header fields are garbled: no program can tell what this is
+        if not signed:
+            self._unsigned()
+            return
+        try:
+            self.verification = verify_message(readable, trusted=trusted, now=now)
         except InputError as exc:
-            marks.append((Outcome.FAIL, "signed message damaged"))
-            steps.append(Step(exc.message, Outcome.FAIL))
-            refused = f"The signed message is damaged: {exc.message}"
+            self._damaged(exc.message)
+            return
+        self.steps.extend(
+            Step(s.text, s.outcome, s.section, s.depth + 1) for s in self.verification.steps
+        )
+        if self.verification.status is SignatureStatus.VALID:
+            self.marks.append((Outcome.OK, f"signed by {self.verification.sender}, verified"))
+            if self.damage is not None:
+                where = "; ".join(r.description for r in self.damage.regions)
+                self.steps.append(
+                    Step(UNCOVERED_ONLY.format(where=where), Outcome.INFO, "RFC 8551 §3.5.3")
+                )
         else:
-            steps.extend(
-                Step(s.text, s.outcome, s.section, s.depth + 1) for s in verification.steps
-            )
-            if verification.status is SignatureStatus.VALID:
-                marks.append((Outcome.OK, f"signed by {verification.sender}, verified"))
-            else:
-                marks.append((Outcome.FAIL, f"signature: {verification.status.description}"))
-    else:
-        marks.append((Outcome.WARN, "not signed: the sender is not proven"))
-    text = None if refused else _readable_text(readable)
-    if text is None and decrypted is not None and not refused:
-        # AES-CBC changed on the way: the first block is garbage and the MIME header with it,
-        # but the program still has "plaintext" — show it as it is, which is the lesson.
-        text = decrypted.entity.decode("utf-8", "replace").replace("\r\n", "\n")
-    return Delivery(
-        sent,
-        received,
-        sign,
-        encrypt,
-        cipher if encrypt else None,
-        tampered,
-        decrypted,
-        verification,
-        refused,
-        text,
-        tuple(marks),
-        tuple(steps),
-    )
+            self.marks.append((Outcome.FAIL, f"signature: {self.verification.status.description}"))
+
+    def _unsigned(self) -> None:
+        if self.sign and self.damage is not None:
+            self.marks.append((Outcome.FAIL, MARKS["no-signature-found"]))
+            self.steps.append(Step(SIGNATURE_LOST, Outcome.FAIL, "RFC 1847 §2.1"))
+        else:
+            self.marks.append((Outcome.WARN, MARKS["not-signed"]))
+
+    def _damaged(self, reason: str) -> None:
+        """The message says it is signed, but its signature part cannot be read."""
+        if self.damage is None:
+            self.marks.append((Outcome.FAIL, MARKS["signature-damaged"]))
+            self.steps.append(Step(reason, Outcome.FAIL))
+            self.refused = f"The signed message is damaged: {reason}"
+        elif self.damage.touches & SIGNATURE and not self.damage.touches & STRUCTURE:
+            self.marks.append((Outcome.FAIL, MARKS["signature-unreadable"]))
+            self.steps.append(Step(f"{SIGNATURE_HIT} ({reason})", Outcome.FAIL, "RFC 8551 §3.5.3"))
+        else:
+            self.marks.append((Outcome.FAIL, MARKS["no-signature-found"]))
+            self.steps.append(Step(f"{SIGNATURE_LOST} ({reason})", Outcome.FAIL, "RFC 1847 §2.1"))
+
+    def text(self, readable: bytes) -> str | None:
+        """The text Bob's program shows; None when it shows nothing."""
+        if self.refused:
+            return None
+        text = _readable_text(readable)
+        if text is None and self.decrypted is not None:
+            # AES-CBC changed on the way: the MIME header may be garbage, but the program still
+            # has "plaintext" — show it as it is, which is the lesson.
+            text = self.decrypted.entity.decode("utf-8", "replace").replace("\r\n", "\n")
+        return text
 
 
 def _readable_text(message: bytes) -> str | None:

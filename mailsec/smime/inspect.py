@@ -13,6 +13,8 @@ Everything here is pure: bytes in, data out.
 from __future__ import annotations
 
 import email
+import email.errors
+import email.header
 import email.policy
 from dataclasses import dataclass, field
 
@@ -36,6 +38,7 @@ __all__ = [
     "MimeNode",
     "Tampered",
     "cms_outline",
+    "decoded_header",
     "efail_rewrite",
     "flip_byte",
     "mime_tree",
@@ -79,6 +82,21 @@ def _meaning(ctype: str, smime_type: str | None) -> str:
     return "an attachment"
 
 
+def decoded_header(value: object) -> str:
+    """A header field's value as a person reads it: RFC 2047 encoded words decoded.
+
+    ``=?utf-8?b?57Wm5LiO6KGo?=`` becomes ``給与表``. A value that does not decode (a damaged
+    encoded word, an unknown charset) is shown as it is.
+    """
+    text = str(value)
+    if "=?" not in text:
+        return text
+    try:
+        return str(email.header.make_header(email.header.decode_header(text)))
+    except (email.errors.HeaderParseError, LookupError, UnicodeError, ValueError):
+        return text
+
+
 def mime_tree(message: bytes) -> MimeNode:
     """The MIME tree of a message (parsed with the standard :mod:`email` package)."""
     if not message.strip():
@@ -95,7 +113,7 @@ def mime_tree(message: bytes) -> MimeNode:
         else:
             size = len(payload.encode("latin-1", "replace")) if isinstance(payload, str) else 0
         shown = tuple(
-            (k, str(v))
+            (k, decoded_header(v))
             for k, v in part.items()
             if k.lower() in ("from", "to", "subject", "date", "content-type")
         )
@@ -326,6 +344,8 @@ class Tampered:
     message: bytes
     where: str
     step: Step
+    ciphertext_offset: int | None = None
+    """Which byte of the ciphertext changed, for an encrypted message (None otherwise)."""
 
 
 def _rewrap(split_data: bytes, der: bytes) -> bytes:
@@ -371,6 +391,7 @@ def flip_byte(message: bytes, position: int) -> Tampered:
             _rewrap(data, bytes(der)),
             where,
             Step(f"Flipped one bit of {where}.", Outcome.WARN),
+            position % length,
         )
     if kind is MessageKind.SIGNED:
         entity, _ = split_multipart_signed(split, data)

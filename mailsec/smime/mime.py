@@ -267,8 +267,13 @@ def split_multipart_signed(message: SplitMessage, data: bytes) -> tuple[bytes, b
     boundary = message.param("boundary")
     if not boundary:
         raise InputError("The multipart/signed message has no boundary parameter; it is damaged.")
-    delimiter = CRLF + b"--" + boundary.encode("latin-1")
-    start = data.find(b"--" + boundary.encode("latin-1") + CRLF)
+    if not boundary.isascii() or not boundary.isprintable():
+        raise InputError(
+            f"The boundary {boundary!r} holds characters that are not printable ASCII "
+            "(RFC 2046 §5.1.1); the message is damaged."
+        )
+    delimiter = CRLF + b"--" + boundary.encode("ascii")
+    start = data.find(b"--" + boundary.encode("ascii") + CRLF)
     if start < 0:
         raise InputError("The multipart/signed message has no parts; it was truncated.")
     first = start + len(boundary) + 4
