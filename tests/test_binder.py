@@ -8,6 +8,8 @@ repository root, then every import statement of every notebook.
 from __future__ import annotations
 
 import ast
+import json
+import os
 import subprocess
 import sys
 import venv
@@ -91,3 +93,19 @@ def test_fresh_environment_from_binder_requirements_runs_the_notebook_imports(
     )
     assert check.returncode == 0, check.stderr[-3000:]
     assert check.stdout.strip().endswith("ok")
+    # JupyterLab's news pop-up would cover the labs: the environment turns it off.
+    page_config = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import json; from jupyterlab_server.config import get_static_page_config; "
+            "print(json.dumps(get_static_page_config()))",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")},
+    )
+    disabled = json.loads(page_config.stdout)["disabledExtensions"]
+    assert disabled.get("@jupyterlab/apputils-extension:announcements") is True
