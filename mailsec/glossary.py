@@ -87,7 +87,7 @@ _COURSE_TERMS: tuple[Term, ...] = (
         "A CA's signed statement that a public key belongs to a name or address.",
     ),
     Term("authentication", "認証", "Checking who someone (or something) really is."),
-    Term("tamper detection", "改竄検知", "Noticing that a message was changed after it was sent."),
+    Term("tamper detection", "改ざん検知", "Noticing that a message was changed after it was sent."),
     Term(
         "mail client",
         "メーラー（メールクライアント）",
@@ -108,7 +108,7 @@ CHAPTER_TERMS: dict[str, tuple[Term, ...]] = {
         Term(
             "IMAP4 (Internet Message Access Protocol 4)",
             "IMAP4（アイマップフォー）",
-            "Keeps and manages mail on the server; every device shows the same mailbox (RFC 3501).",
+            "Keeps and manages mail on the server; every device shows the same mailbox (RFC 3501; RFC 9051).",
         ),
         Term(
             "leave a copy on the server",
