@@ -220,3 +220,16 @@ def test_dearmor_all_reads_every_block():
         (ArmorLabel.PUBLIC_KEY, b"\x99one"),
         (ArmorLabel.PUBLIC_KEY, b"\x99two"),
     ]
+
+
+def test_session_key_payloads_are_checked_in_one_place() -> None:
+    """RFC 4880 §5.1: cipher, key of that cipher's length, two-octet checksum — all checked."""
+    from mailsec.openpgp import session
+
+    key = bytes(range(32))
+    assert session.unpack(session.pack(9, key)) == (9, key)
+    assert session.checksum(b"\xff" * 258) == (0xFF * 258 % 65536).to_bytes(2, "big")
+    assert session.unpack(session.pack(9, key[:16])) is None  # AES-256 needs 32 octets
+    assert session.unpack(session.pack(2, key[:24])) is None  # 3DES is not read
+    assert session.unpack(session.pack(9, key)[:-1] + b"\x00") is None  # wrong checksum
+    assert session.unpack(b"\x09") is None

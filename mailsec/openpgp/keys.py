@@ -42,6 +42,7 @@ from cryptography.hazmat.primitives.kdf.concatkdf import ConcatKDFHash
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
 from mailsec.errors import DecryptionError, InputError
+from mailsec.openpgp import session
 from mailsec.openpgp.constants import (
     CURVE_OIDS,
     Curve,
@@ -432,7 +433,7 @@ def _read_secret(
     if usage == 0:
         area = reader.rest()
         mpis, checksum = area[:-2], area[-2:]
-        if len(area) < 2 or (sum(mpis) & 0xFFFF).to_bytes(2, "big") != checksum:
+        if len(area) < 2 or session.checksum(mpis) != checksum:
             raise InputError(
                 f"The secret key {material.key_id} fails its checksum (RFC 4880 §5.5.3); it is damaged."
             )
@@ -475,11 +476,7 @@ def _unlock(
         clear = decryptor.update(encrypted) + decryptor.finalize()
         if usage == 254 and len(clear) > 20 and hashlib.sha1(clear[:-20]).digest() == clear[-20:]:
             return clear[:-20]
-        if (
-            usage == 255
-            and len(clear) > 2
-            and (sum(clear[:-2]) & 0xFFFF).to_bytes(2, "big") == clear[-2:]
-        ):
+        if usage == 255 and len(clear) > 2 and session.checksum(clear[:-2]) == clear[-2:]:
             return clear[:-2]
     raise ProtectedKeyError(
         f"The passphrase does not unlock the secret key {material.key_id}; check it and try again."
@@ -546,7 +543,7 @@ def secret_part_for(
     from an iterated and salted S2K, and a SHA-1 of the numbers inside the encryption."""
     mpis = _secret_mpis(material)
     if passphrase is None:
-        return b"\x00" + mpis + (sum(mpis) & 0xFFFF).to_bytes(2, "big")
+        return b"\x00" + mpis + session.checksum(mpis)
     from mailsec.openpgp.passwords import DEFAULT_COUNT, S2K
 
     s2k = S2K(3, HashAlgorithm.SHA256, random(8), DEFAULT_COUNT)

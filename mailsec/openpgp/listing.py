@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from mailsec.errors import DecryptionError, InputError
+from mailsec.openpgp import session
 from mailsec.openpgp.armor import dearmor, is_armored
 from mailsec.openpgp.certs import SecretKey
 from mailsec.openpgp.constants import (
@@ -189,12 +190,9 @@ def _session_keys(packets: list[Packet], keys: list[SecretKey]) -> tuple[int, by
                     payload = material.decrypt_session_key(body[10:])
                 except DecryptionError:
                     continue
-                if (
-                    len(payload) >= 3
-                    and payload[0] in (7, 8, 9)
-                    and (sum(payload[1:-2]) & 0xFFFF).to_bytes(2, "big") == payload[-2:]
-                ):
-                    return payload[0], payload[1:-2]
+                unpacked = session.unpack(payload)
+                if unpacked is not None:
+                    return unpacked
     return None
 
 

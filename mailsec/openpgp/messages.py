@@ -33,6 +33,7 @@ from cryptography.hazmat.decrepit.ciphers.modes import CFB
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 
 from mailsec.errors import DecryptionError, InputError, VerificationError
+from mailsec.openpgp import session
 from mailsec.openpgp.armor import ArmorLabel, armor, dearmor, is_armored
 from mailsec.openpgp.certs import Certificate, SecretKey
 from mailsec.openpgp.cleartext import HASH_NAMES, is_cleartext, read_cleartext
@@ -657,8 +658,7 @@ def encrypt(
     keys = [_recipient_key(c, moment) for c in certs]
 
     session_key = random(CIPHER.key_size)
-    checksum = (sum(session_key) & 0xFFFF).to_bytes(2, "big")
-    payload = bytes([CIPHER]) + session_key + checksum  # RFC 4880 §5.1
+    payload = session.pack(CIPHER, session_key)  # RFC 4880 §5.1
     pkesks = b"".join(
         encode_packet(
             PacketTag.PKESK,
@@ -835,17 +835,10 @@ def decrypt(
                 payload = material.decrypt_session_key(body[10:])
             except DecryptionError:
                 continue
-            # RSA decryption answers a damaged ciphertext with random octets of any length
-            # ("implicit rejection"), so the payload's shape is checked before it is used.
-            if len(payload) < 3:
+            unpacked = session.unpack(payload)
+            if unpacked is None:
                 continue
-            cipher, session_key, check = payload[0], payload[1:-2], payload[-2:]
-            if (
-                cipher not in (7, 8, 9)
-                or len(session_key) != SymmetricAlgorithm(cipher).key_size
-                or (sum(session_key) & 0xFFFF).to_bytes(2, "big") != check
-            ):
-                continue
+            cipher, session_key = unpacked
             try:
                 inner = _open_seipd(encrypted.body, session_key, cipher)
             except DecryptionError:
