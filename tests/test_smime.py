@@ -27,7 +27,8 @@ from mailsec.smime import (
     sign_message,
     verify_message,
 )
-from mailsec.smime.cms import build_enveloped, load_content_info, open_enveloped
+from mailsec.smime.cms import load_content_info
+from mailsec.smime.enveloped import build_enveloped, open_enveloped
 from mailsec.smime.mime import (
     CRLF,
     base64_lines,

@@ -29,7 +29,8 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 from mailsec.errors import DecryptionError, InputError
 from mailsec.pki.ca import PrivateKey
 from mailsec.smime import cms as cmslib
-from mailsec.smime.cms import ContentCipher, RecipientKind, SignatureCheck, load_content_info
+from mailsec.smime.cms import ContentCipher, RecipientKind, load_content_info
+from mailsec.smime.enveloped import OPAQUE, Opened, RandomBytes, build_enveloped, open_enveloped
 from mailsec.smime.mime import (
     CRLF,
     Entity,
@@ -41,6 +42,7 @@ from mailsec.smime.mime import (
     split_message,
     split_multipart_signed,
 )
+from mailsec.smime.signed import SignatureCheck, verify_signed_data
 from mailsec.trace import Outcome, Step, Trace
 
 if TYPE_CHECKING:
@@ -180,7 +182,7 @@ def encrypt_message(
     recipients: Sequence[x509.Certificate],
     *,
     cipher: ContentCipher = ContentCipher.AES256_GCM,
-    random_bytes: cmslib.RandomBytes = os.urandom,
+    random_bytes: RandomBytes = os.urandom,
     now: dt.datetime | None = None,
 ) -> bytes:
     """Encrypt a message for one or more recipients (RFC 8551 §3.3).
@@ -212,7 +214,7 @@ def encrypt_message(
             algorithms.AES256 if cipher.key_size == 32 else algorithms.AES128
         ).encrypt(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary])
     else:
-        der = cmslib.build_enveloped(entity.data, recipients, cipher, random_bytes=random_bytes)
+        der = build_enveloped(entity.data, recipients, cipher, random_bytes=random_bytes)
     smime_type = "authEnveloped-data" if cipher.authenticated else "enveloped-data"
     return make_pkcs7_mime(split, der, smime_type=smime_type)
 
@@ -248,7 +250,7 @@ def sign_and_encrypt(
     certificate: x509.Certificate,
     recipients: Sequence[x509.Certificate],
     cipher: ContentCipher = ContentCipher.AES256_GCM,
-    random_bytes: cmslib.RandomBytes = os.urandom,
+    random_bytes: RandomBytes = os.urandom,
 ) -> bytes:
     """Sign, then encrypt the signed message (RFC 8551 §3.7: the signature is hidden too)."""
     signed = sign_message(message, key=key, certificate=certificate)
@@ -302,7 +304,7 @@ def decrypt_message(message: bytes, *, key: PrivateKey, certificate: x509.Certif
 
 def _open(
     info: cms.ContentInfo, der: bytes, key: PrivateKey, certificate: x509.Certificate
-) -> cmslib.Opened:
+) -> Opened:
     if (
         cmslib.content_kind(info) == "enveloped_data"
         and isinstance(key, rsa.RSAPrivateKey)
@@ -313,7 +315,7 @@ def _open(
         in ("aes128_cbc", "aes256_cbc")
     ):
         return _open_with_cryptography(info, der, key, certificate)
-    return cmslib.open_enveloped(info, key, certificate)
+    return open_enveloped(info, key, certificate)
 
 
 def _check_key_matches_for_decrypt(key: PrivateKey, certificate: x509.Certificate) -> None:
@@ -325,10 +327,10 @@ def _check_key_matches_for_decrypt(key: PrivateKey, certificate: x509.Certificat
 
 def _open_with_cryptography(
     info: cms.ContentInfo, der: bytes, key: rsa.RSAPrivateKey, certificate: x509.Certificate
-) -> cmslib.Opened:
+) -> Opened:
     """RSA + AES-CBC EnvelopedData: cryptography's pkcs7_decrypt_der does it (50+, no oracle)."""
     recipients = info["content"]["recipient_infos"]
-    if not any(cmslib._matches(ri.chosen["rid"].chosen, certificate) for ri in recipients):
+    if not any(cmslib.names_certificate(ri.chosen["rid"].chosen, certificate) for ri in recipients):
         raise DecryptionError(
             "The message is not encrypted for this certificate: none of its "
             f"{len(recipients)} recipient(s) names it. Use the key and certificate of a recipient."
@@ -338,7 +340,7 @@ def _open_with_cryptography(
     try:
         content = pkcs7.pkcs7_decrypt_der(der, certificate, key, [])
     except ValueError:
-        raise DecryptionError(cmslib._OPAQUE) from None
+        raise DecryptionError(OPAQUE) from None
     steps = (
         Step(f"EnvelopedData with {len(recipients)} recipient(s).", section="RFC 5652 §6.1"),
         Step(
@@ -353,7 +355,7 @@ def _open_with_cryptography(
             "RFC 8551 §2.7",
         ),
     )
-    return cmslib.Opened(content, cipher, RecipientKind.KEY_TRANSPORT, len(recipients), steps)
+    return Opened(content, cipher, RecipientKind.KEY_TRANSPORT, len(recipients), steps)
 
 
 # -- verification --------------------------------------------------------------------------------
@@ -462,7 +464,7 @@ def verify_message(
     if cmslib.content_kind(info) != "signed_data":
         raise InputError("The signature part does not hold a CMS SignedData structure.")
     with cmslib.damaged_input("The signature (smime.p7s)"):
-        signature = cmslib.verify_signed_data(info, content)
+        signature = verify_signed_data(info, content)
     steps = list(signature.steps)
     sender = _sender(split)
     if signature.signer is None:
