@@ -1,0 +1,82 @@
+"""The limits and rules every step of an SPF check follows (RFC 7208 §4).
+
+One place for them: the lookup limits of §4.6.4, what makes a domain checkable (§4.3), how the
+client address is read (§5), and :class:`Stop`, which ends a check with permerror or temperror.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+
+from mailsec.spf.result import SpfResult
+
+__all__ = [
+    "MAX_DNS_LOOKUPS",
+    "MAX_MX_NAMES",
+    "MAX_PTR_NAMES",
+    "MAX_VOID_LOOKUPS",
+    "TIME_LIMIT",
+    "Stop",
+    "domain_problem",
+    "parse_ip",
+    "rfc",
+]
+
+#: RFC 7208 §4.6.4: terms that cause DNS queries are limited to 10 per check.
+MAX_DNS_LOOKUPS = 10
+#: RFC 7208 §4.6.4: at most 2 lookups that return no records (NODATA or NXDOMAIN).
+MAX_VOID_LOOKUPS = 2
+#: RFC 7208 §4.6.4: an "mx" mechanism with more than 10 MX names is a permerror.
+MAX_MX_NAMES = 10
+#: RFC 7208 §4.6.4: the "ptr" mechanism and %{p} look at the first 10 PTR names only.
+MAX_PTR_NAMES = 10
+#: RFC 7208 §4.6.4: a time limit for the whole check of "at least 20 seconds", then temperror.
+TIME_LIMIT = 20.0
+
+
+def rfc(section: str) -> str:
+    """The citation of a section of RFC 7208."""
+    return f"RFC 7208 §{section}"
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The client address as SPF uses it: an IPv4-mapped IPv6 address is IPv4 (RFC 7208 §5)."""
+    text = text.strip()
+    if "%" in text:  # a scoped (link-local zone) address names no host on the Internet
+        raise ValueError(f"{text!r} has a zone index")
+    ip = ipaddress.ip_address(text)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+@functools.lru_cache(maxsize=4096)
+def domain_problem(domain: str, *, multi_label: bool = True) -> str | None:
+    """Why ``domain`` cannot be checked (RFC 7208 §4.3), or None when it is fine."""
+    if not domain:
+        return "the domain is empty"
+    if domain.startswith("["):
+        return f"{domain!r} is an address literal, not a domain name"
+    name = domain[:-1] if domain.endswith(".") else domain
+    labels = name.split(".")
+    if "" in labels:
+        return f"{domain!r} has an empty label (two dots in a row, or a leading dot)"
+    if max(map(len, labels)) > 63:
+        return f"{domain!r} has a label longer than 63 characters"
+    if len(name) > 253:
+        return f"{domain!r} is longer than 253 characters"
+    if multi_label and len(labels) < 2:
+        return f"{domain!r} is not a fully qualified domain name (it has only one label)"
+    return None
+
+
+class Stop(Exception):
+    """Evaluation ends with permerror or temperror."""
+
+    def __init__(self, result: SpfResult, reason: str, section: str) -> None:
+        super().__init__(reason)
+        self.result = result
+        self.reason = reason
+        self.section = section
