@@ -144,49 +144,11 @@ def parse_macro_string(
                 i += 2
                 continue
             if pair == "%{":
-                m = _EXPAND.match(text, i)
-                if m is None:
-                    close = text.find("}", i)
-                    shown = text[i : close + 1] if close != -1 else text[i:]
-                    raise MacroError(
-                        offset + i,
-                        f"the macro {shown!r} is malformed: write %{{letter}} with optional digits, "
-                        "'r' and delimiters (.-+,/_=), for example %{d2} or %{ir}",
-                    )
-                letter = m.group(1).lower()
-                if letter not in MACRO_LETTERS and letter not in EXPLANATION_ONLY:
-                    raise MacroError(
-                        offset + i,
-                        f"%{{{m.group(1)}}} uses the unknown macro letter {m.group(1)!r} "
-                        "(known: s l o d i p v h, and c r t in explanations)",
-                    )
-                if letter in EXPLANATION_ONLY and not explanation:
-                    raise MacroError(
-                        offset + i,
-                        f"the macro letter {m.group(1)!r} is allowed only in explanation text "
-                        "(RFC 7208 §7.2)",
-                    )
-                digits = m.group(2)
-                if digits and int(digits) == 0:
-                    raise MacroError(
-                        offset + i,
-                        f"{m.group(0)!r} keeps zero parts; the number must be 1 or more "
-                        "(RFC 7208 §7.3)",
-                    )
+                macro, i = _macro_expand(text, i, explanation=explanation, offset=offset)
                 if literal:
                     tokens.append("".join(literal))
                     literal = []
-                tokens.append(
-                    MacroExpand(
-                        letter=letter,
-                        url_escape=m.group(1).isupper(),
-                        keep=int(digits) if digits else None,
-                        reverse=bool(m.group(3)),
-                        delimiters=m.group(4) or ".",
-                        source=m.group(0),
-                    )
-                )
-                i = m.end()
+                tokens.append(macro)
                 continue
             shown = pair if len(pair) == 2 else "%"
             raise MacroError(
@@ -209,6 +171,46 @@ def parse_macro_string(
     if literal:
         tokens.append("".join(literal))
     return MacroString(text, tuple(tokens))
+
+
+def _macro_expand(text: str, at: int, *, explanation: bool, offset: int) -> tuple[MacroExpand, int]:
+    """The macro-expand starting at ``text[at]`` ('%{'), and where it ends (RFC 7208 §7.1)."""
+    m = _EXPAND.match(text, at)
+    if m is None:
+        close = text.find("}", at)
+        shown = text[at : close + 1] if close != -1 else text[at:]
+        raise MacroError(
+            offset + at,
+            f"the macro {shown!r} is malformed: write %{{letter}} with optional digits, "
+            "'r' and delimiters (.-+,/_=), for example %{d2} or %{ir}",
+        )
+    letter = m.group(1).lower()
+    if letter not in MACRO_LETTERS and letter not in EXPLANATION_ONLY:
+        raise MacroError(
+            offset + at,
+            f"%{{{m.group(1)}}} uses the unknown macro letter {m.group(1)!r} "
+            "(known: s l o d i p v h, and c r t in explanations)",
+        )
+    if letter in EXPLANATION_ONLY and not explanation:
+        raise MacroError(
+            offset + at,
+            f"the macro letter {m.group(1)!r} is allowed only in explanation text (RFC 7208 §7.2)",
+        )
+    digits = m.group(2)
+    if digits and int(digits) == 0:
+        raise MacroError(
+            offset + at,
+            f"{m.group(0)!r} keeps zero parts; the number must be 1 or more (RFC 7208 §7.3)",
+        )
+    macro = MacroExpand(
+        letter=letter,
+        url_escape=m.group(1).isupper(),
+        keep=int(digits) if digits else None,
+        reverse=bool(m.group(3)),
+        delimiters=m.group(4) or ".",
+        source=m.group(0),
+    )
+    return macro, m.end()
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import functools
 import ipaddress
 import re
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mailsec.errors import InputError
@@ -271,6 +272,23 @@ def _cidr(record: str, value: str, limit: int, position: int, kind: str) -> int:
     return number
 
 
+@dataclass(frozen=True)
+class _Term:
+    """A mechanism being parsed: its qualifier and kind are known, its argument comes next."""
+
+    record: str
+    text: str
+    pos: int
+    qualifier: Qualifier
+    kind: MechanismKind
+    rest: str
+    """What follows the name: '', ':domain', '/prefix', ':address/prefix' ..."""
+    rest_pos: int
+
+    def error(self, reason: str, at: int | None = None) -> SpfSyntaxError:
+        return SpfSyntaxError(self.record, self.rest_pos if at is None else at, reason)
+
+
 def _parse_mechanism(record: str, term: str, pos: int) -> Mechanism:
     qualifier = Qualifier.PASS
     body = term
@@ -280,8 +298,6 @@ def _parse_mechanism(record: str, term: str, pos: int) -> Mechanism:
     body_pos = pos + (len(term) - len(body))
     cut = _NAME_END.match(body).end()  # type: ignore[union-attr]  # up to ':' or '/'
     name = body[:cut]
-    rest = body[cut:]
-    rest_pos = body_pos + cut
     kind = _KINDS.get(name.lower())
     if kind is None:
         if not name:
@@ -294,99 +310,108 @@ def _parse_mechanism(record: str, term: str, pos: int) -> Mechanism:
         else:
             reason = f"{name!r} is not a mechanism SPF knows ({_NAMES})"
         raise SpfSyntaxError(record, body_pos, reason)
+    parsed = _Term(record, term, pos, qualifier, kind, body[cut:], body_pos + cut)
+    return _ARGUMENTS[kind](parsed)
 
-    if kind is MechanismKind.ALL:
-        if rest:
-            raise SpfSyntaxError(record, rest_pos, f"'all' takes no argument, found {rest!r}")
-        return Mechanism(qualifier, kind, term, pos)
 
-    if kind is MechanismKind.INCLUDE or kind is MechanismKind.EXISTS:
-        if not rest.startswith(":"):
-            raise SpfSyntaxError(
-                record,
-                rest_pos,
-                f"'{kind.value}' needs ':' and a domain, as in {kind.value}:example.com",
+def _all(t: _Term) -> Mechanism:
+    """all (§5.1) takes no argument."""
+    if t.rest:
+        raise t.error(f"'all' takes no argument, found {t.rest!r}")
+    return Mechanism(t.qualifier, t.kind, t.text, t.pos)
+
+
+def _domain(t: _Term) -> Mechanism:
+    """include (§5.2) and exists (§5.7) need ':domain'; ptr (§5.5) may have one."""
+    if t.kind is MechanismKind.PTR and not t.rest:
+        return Mechanism(t.qualifier, t.kind, t.text, t.pos, lookup=True)
+    if not t.rest.startswith(":"):
+        if t.kind is MechanismKind.PTR:
+            raise t.error(f"'ptr' takes no prefix length, found {t.rest!r}")
+        raise t.error(f"'{t.kind.value}' needs ':' and a domain, as in {t.kind.value}:example.com")
+    spec = parse_domain_spec(t.record, t.rest[1:], t.rest_pos + 1, f"'{t.kind.value}:'")
+    return Mechanism(t.qualifier, t.kind, t.text, t.pos, spec, lookup=True)
+
+
+def _domain_and_prefixes(t: _Term) -> Mechanism:
+    """a (§5.3) and mx (§5.4): an optional ':domain', then '/prefix4' and '//prefix6'."""
+    kind, rest, rest_pos = t.kind, t.rest, t.rest_pos
+    m = _CIDR_SUFFIX.search(rest)
+    assert m is not None  # the pattern matches the empty string at the end
+    domain_part = rest[: m.start()]
+    if domain_part and not domain_part.startswith(":"):
+        if _SLASH_NUMBER.fullmatch(domain_part):
+            reason = (
+                f"{t.text!r}: an IPv6 prefix length needs two slashes, as in "
+                f"{kind.value}{domain_part}/{rest[m.start() :]}"
             )
-        spec = parse_domain_spec(record, rest[1:], rest_pos + 1, f"'{kind.value}:'")
-        return Mechanism(qualifier, kind, term, pos, spec, lookup=True)
+        else:
+            reason = (
+                f"{t.text!r}: after '{kind.value}' comes ':domain', '/prefix' or '//prefix6', "
+                f"not {domain_part!r}"
+            )
+        raise t.error(reason)
+    cidr4 = cidr6 = None
+    if m.group(1) is not None:
+        cidr4 = _cidr(t.record, m.group(1), 32, rest_pos + m.start(1) - 1, "IPv4")
+    if m.group(2) is not None:
+        cidr6 = _cidr(t.record, m.group(2), 128, rest_pos + m.start(2) - 2, "IPv6")
+    spec = None
+    if domain_part:
+        spec = parse_domain_spec(t.record, domain_part[1:], rest_pos + 1, f"'{kind.value}:'")
+    return Mechanism(t.qualifier, kind, t.text, t.pos, spec, cidr4, cidr6, lookup=True)
 
-    if kind is MechanismKind.PTR:
-        if not rest:
-            return Mechanism(qualifier, kind, term, pos, lookup=True)
-        if not rest.startswith(":"):
-            raise SpfSyntaxError(record, rest_pos, f"'ptr' takes no prefix length, found {rest!r}")
-        spec = parse_domain_spec(record, rest[1:], rest_pos + 1, "'ptr:'")
-        return Mechanism(qualifier, kind, term, pos, spec, lookup=True)
 
-    if kind is MechanismKind.A or kind is MechanismKind.MX:
-        m = _CIDR_SUFFIX.search(rest)
-        assert m is not None  # the pattern matches the empty string at the end
-        domain_part = rest[: m.start()]
-        if domain_part and not domain_part.startswith(":"):
-            if _SLASH_NUMBER.fullmatch(domain_part):
-                reason = (
-                    f"{term!r}: an IPv6 prefix length needs two slashes, as in "
-                    f"{kind.value}{domain_part}/{rest[m.start() :]}"
-                )
-            else:
-                reason = (
-                    f"{term!r}: after '{kind.value}' comes ':domain', '/prefix' or '//prefix6', "
-                    f"not {domain_part!r}"
-                )
-            raise SpfSyntaxError(record, rest_pos, reason)
-        cidr4 = cidr6 = None
-        if m.group(1) is not None:
-            cidr4 = _cidr(record, m.group(1), 32, rest_pos + m.start(1) - 1, "IPv4")
-        if m.group(2) is not None:
-            cidr6 = _cidr(record, m.group(2), 128, rest_pos + m.start(2) - 2, "IPv6")
-        spec = None
-        if domain_part:
-            spec = parse_domain_spec(record, domain_part[1:], rest_pos + 1, f"'{kind.value}:'")
-        return Mechanism(qualifier, kind, term, pos, spec, cidr4, cidr6, lookup=True)
-
-    # ip4 / ip6
-    if not rest.startswith(":") or len(rest) == 1:
-        raise SpfSyntaxError(
-            record,
-            rest_pos,
-            f"'{kind.value}' needs ':' and an address, as in "
-            + ("ip4:192.0.2.0/24" if kind is MechanismKind.IP4 else "ip6:2001:db8::/32"),
-        )
-    arg = rest[1:]
-    arg_pos = rest_pos + 1
+def _network(t: _Term) -> Mechanism:
+    """ip4 and ip6 (§5.6): ':address', optionally '/prefix'."""
+    ipv4 = t.kind is MechanismKind.IP4
+    if not t.rest.startswith(":") or len(t.rest) == 1:
+        example = "ip4:192.0.2.0/24" if ipv4 else "ip6:2001:db8::/32"
+        raise t.error(f"'{t.kind.value}' needs ':' and an address, as in {example}")
+    arg, arg_pos = t.rest[1:], t.rest_pos + 1
     address, slash, length = arg.partition("/")
-    limit = 32 if kind is MechanismKind.IP4 else 128
+    limit = 32 if ipv4 else 128
+    prefix = limit
     if slash:
         if not _DIGITS.fullmatch(length):
-            raise SpfSyntaxError(
-                record,
+            raise t.error(
+                f"{t.text!r}: '/{length}' is not a prefix length (one '/' and a number 0-{limit})",
                 arg_pos + len(address),
-                f"{term!r}: '/{length}' is not a prefix length (one '/' and a number 0-{limit})",
             )
-        prefix = _cidr(
-            record, length, limit, arg_pos + len(address), "IPv4" if limit == 32 else "IPv6"
+        prefix = _cidr(t.record, length, limit, arg_pos + len(address), "IPv4" if ipv4 else "IPv6")
+    packed = _address_bytes(address, ipv4)
+    if packed is None:
+        example = "four numbers 0-255 like 192.0.2.10" if ipv4 else "like 2001:db8::1"
+        raise t.error(
+            f"{address!r} is not a valid IPv{4 if ipv4 else 6} address ({example})", arg_pos
         )
-    else:
-        prefix = limit
-    try:
-        if kind is MechanismKind.IP4:
-            if not _IP4.match(address):
-                raise ValueError
-            packed = socket.inet_pton(socket.AF_INET, address)
-        else:
-            if "%" in address or ("." in address and not re.search(r":[0-9.]+\Z", address)):
-                raise ValueError
-            packed = socket.inet_pton(socket.AF_INET6, address)
-    except (ValueError, OSError):
-        example = "four numbers 0-255 like 192.0.2.10" if limit == 32 else "like 2001:db8::1"
-        raise SpfSyntaxError(
-            record,
-            arg_pos,
-            f"{address!r} is not a valid IPv{4 if limit == 32 else 6} address ({example})",
-        ) from None
     shift = limit - prefix
     network_int = (int.from_bytes(packed, "big") >> shift) << shift
-    return Mechanism(qualifier, kind, term, pos, network_int=network_int, prefix=prefix)
+    return Mechanism(t.qualifier, t.kind, t.text, t.pos, network_int=network_int, prefix=prefix)
+
+
+def _address_bytes(address: str, ipv4: bool) -> bytes | None:
+    """The address in network byte order, or None when it is not one (strictly, as §5.6 asks)."""
+    try:
+        if ipv4:
+            return socket.inet_pton(socket.AF_INET, address) if _IP4.match(address) else None
+        if "%" in address or ("." in address and not re.search(r":[0-9.]+\Z", address)):
+            return None
+        return socket.inet_pton(socket.AF_INET6, address)
+    except (ValueError, OSError):
+        return None
+
+
+_ARGUMENTS: dict[MechanismKind, Callable[[_Term], Mechanism]] = {
+    MechanismKind.ALL: _all,
+    MechanismKind.INCLUDE: _domain,
+    MechanismKind.EXISTS: _domain,
+    MechanismKind.PTR: _domain,
+    MechanismKind.A: _domain_and_prefixes,
+    MechanismKind.MX: _domain_and_prefixes,
+    MechanismKind.IP4: _network,
+    MechanismKind.IP6: _network,
+}
 
 
 def _parse_modifier(record: str, term: str, pos: int, name: str) -> Modifier:
