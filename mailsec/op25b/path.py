@@ -197,7 +197,7 @@ class _Walk:
         credentials: Credentials | None,
         leg: int,
     ) -> None:
-        a = self.attempt
+        """One connection: the edge router, then the service on the port, then the envelope."""
         self.note(
             f"{'Relay' if leg > 1 else 'Sender'}: {client.hostname} ({client.ipv4}) connects to "
             f"{server.hostname} ({server.ipv4}) on TCP port {port}.",
@@ -224,36 +224,69 @@ class _Walk:
             return
         kind = service.kind
         self.note(f"{server.hostname} port {port}: {kind.description}.")
-        domain = a.rcpt_to.rpartition("@")[2].lower()
         if kind is ServiceKind.WEBMAIL:
-            ruling = webmail_ruling(server, credentials)
-            decision = ruling.decision
-            if ruling.allowed and self.world.mx_for(domain) is None:
-                decision = Decision.HANDED_ON
-            self.hop(Hop(came_from, server.id, port, decision, ruling.reason, leg=leg))
-            if decision is Decision.ACCEPTED:
-                self.forward(server, leg)
+            self._webmail(came_from, server, port, credentials, leg)
             return
-        authenticated = False
+        authenticated = self._login(came_from, server, port, kind, credentials, leg)
+        if authenticated is not None:
+            self._envelope(came_from, client, server, port, kind, authenticated, leg)
+
+    def _webmail(
+        self, came_from: str, server: Host, port: int, credentials: Credentials | None, leg: int
+    ) -> None:
+        """A webmail site takes the message over HTTPS and sends it on itself."""
+        domain = self.attempt.rcpt_to.rpartition("@")[2].lower()
+        ruling = webmail_ruling(server, credentials)
+        decision = ruling.decision
+        if ruling.allowed and self.world.mx_for(domain) is None:
+            decision = Decision.HANDED_ON
+        self.hop(Hop(came_from, server.id, port, decision, ruling.reason, leg=leg))
+        if decision is Decision.ACCEPTED:
+            self.forward(server, leg)
+
+    def _login(
+        self,
+        came_from: str,
+        server: Host,
+        port: int,
+        kind: ServiceKind,
+        credentials: Credentials | None,
+        leg: int,
+    ) -> bool | None:
+        """SMTP AUTH where the service offers it: True logged in, False not, None refused."""
         if kind is ServiceKind.SUBMISSIONS:
             self.note(
                 "Port 465 is TLS from the first byte (implicit TLS): the password and the message "
                 "travel encrypted.",
                 SECTION_IMPLICIT_TLS,
             )
-        if credentials is not None:
-            if kind in (ServiceKind.SUBMISSION, ServiceKind.SUBMISSIONS):
-                ruling = auth_ruling(server, credentials)
-                if not ruling.allowed:
-                    self.hop(self._refusal(came_from, server, port, ruling, leg))
-                    return
-                authenticated = True
-                self.note(f"AUTH: {ruling.reason} ({ruling.reply.line if ruling.reply else ''})")
-            else:
-                self.note(
-                    f"{server.hostname} offers no SMTP AUTH on port {port} (an MX or relay takes mail "
-                    "by its own rules), so the client sends without logging in."
-                )
+        if credentials is None:
+            return False
+        if kind not in (ServiceKind.SUBMISSION, ServiceKind.SUBMISSIONS):
+            self.note(
+                f"{server.hostname} offers no SMTP AUTH on port {port} (an MX or relay takes mail "
+                "by its own rules), so the client sends without logging in."
+            )
+            return False
+        ruling = auth_ruling(server, credentials)
+        if not ruling.allowed:
+            self.hop(self._refusal(came_from, server, port, ruling, leg))
+            return None
+        self.note(f"AUTH: {ruling.reason} ({ruling.reply.line if ruling.reply else ''})")
+        return True
+
+    def _envelope(
+        self,
+        came_from: str,
+        client: Host,
+        server: Host,
+        port: int,
+        kind: ServiceKind,
+        authenticated: bool,
+        leg: int,
+    ) -> None:
+        """MAIL FROM and RCPT TO decide: refused, stored here, or accepted to pass on."""
+        a = self.attempt
         ruling = mail_ruling(server, kind, client, authenticated=authenticated, policy=self.policy)
         if not ruling.allowed:
             self.hop(self._refusal(came_from, server, port, ruling, leg))

@@ -1,11 +1,7 @@
 """Replay an attempt over real SMTP on 127.0.0.1: the model's mail servers as aiosmtpd servers.
 
-:class:`LoopbackMailServers` starts one asyncio loop in a background thread with a real SMTP server
-for every SMTP service of the model (ISP A's server on "25", the provider on "587" with STARTTLS and
-on "465" with implicit TLS, the recipient's MX on "25"), each on a free loopback port. Their
-decisions come from the same rule functions as the model (:mod:`mailsec.op25b.rules`), called from
-aiosmtpd's handler hooks, so a refusal is a real SMTP reply on the wire and a delivery is a real
-file in the recipient's Maildir (``maildir_root/<address>/``, which chapter 01's servers can serve).
+:class:`LoopbackMailServers` is the model's SMTP servers (:mod:`mailsec.op25b.smtpd`) with a
+replay on top: each leg of the model's path becomes a real SMTP session.
 
 :meth:`LoopbackMailServers.replay` sends the message with :mod:`smtplib` along the model's path and
 records every command and reply. What is *not* real:
@@ -26,71 +22,24 @@ Use it as a context manager; the servers stop when the block ends::
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import datetime as dt
 import email.utils
-import ipaddress
-import logging
-import mailbox
 import smtplib
-import socket
 import ssl
-import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
-
-from mailsec.errors import InputError, MailsecError, NotAvailable
-from mailsec.op25b.model import (
-    STANDARD_WORLD,
-    Attempt,
-    Credentials,
-    Host,
-    Policy,
-    ServiceKind,
-    World,
-    check_address,
-)
-from mailsec.op25b.path import STORED, Hop, PathResult, Verdict, evaluate
-from mailsec.op25b.rules import Decision, auth_ruling, mail_ruling, rcpt_ruling
+from mailsec.op25b.model import Attempt, Credentials, Host, Policy, ServiceKind
+from mailsec.op25b.path import Hop, PathResult, Verdict, evaluate
+from mailsec.op25b.rules import Decision
+from mailsec.op25b.smtpd import LOOPBACK, ModelSmtpServers, mailbox_path
 
 __all__ = ["LoopbackMailServers", "Replay", "Session", "TranscriptLine", "mailbox_path"]
 
-LOOPBACK = "127.0.0.1"
-
-
-class _QuietDeprecation(logging.Filter):
-    """aiosmtpd logs a deprecation warning of its own on every AUTH; it is not the learner's concern."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "login_data is deprecated" not in record.getMessage()
-
-
-logging.getLogger("mail.log").addFilter(_QuietDeprecation())
 Progress = Callable[[str], None]
-
-#: Who a connection stands for when no replay says otherwise: a host outside every network.
-STRANGER = Host(
-    "stranger",
-    "Unknown client",
-    "localhost",
-    "internet",
-    ipaddress.IPv4Address(LOOPBACK),
-    ipaddress.IPv6Address("::1"),
-    "A connection the replay did not start (for example your own smtplib session).",
-)
-
-
-def mailbox_path(maildir_root: Path, address: str) -> Path:
-    """The Maildir of ``address`` under ``maildir_root`` (one folder per address)."""
-    return Path(maildir_root) / address.lower()
 
 
 @dataclass(frozen=True)
@@ -161,155 +110,6 @@ class Replay:
         return "\n".join(parts)
 
 
-@dataclass
-class _Queued:
-    server: str
-    mail_from: str
-    rcpt_tos: list[str]
-    content: bytes
-
-
-# -- TLS for the submission services -------------------------------------------------------------
-
-
-def _make_tls(workdir: Path, hostname: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
-    """A throwaway self-signed certificate made now; (server context, client context trusting it)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName(hostname), x509.IPAddress(ipaddress.ip_address(LOOPBACK))]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
-    cert_file, key_file = workdir / "server.crt", workdir / "server.key"
-    cert_file.write_bytes(cert_pem)
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    key_file.chmod(0o600)
-    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server_ctx.load_cert_chain(cert_file, key_file)
-    client_ctx = ssl.create_default_context(cadata=cert_pem.decode("ascii"))
-    return server_ctx, client_ctx
-
-
-def _valid(address: str) -> bool:
-    try:
-        check_address(address)
-    except InputError:
-        return False
-    return True
-
-
-# -- the servers' handler ------------------------------------------------------------------------
-
-
-class _ModelHandler:
-    """aiosmtpd hooks that decide with the model's rules."""
-
-    def __init__(self, servers: LoopbackMailServers, host: Host, kind: ServiceKind) -> None:
-        self.servers = servers
-        self.host = host
-        self.kind = kind
-
-    def authenticate(
-        self, _server: SMTP, _session: Any, _envelope: Any, _mechanism: str, auth_data: Any
-    ) -> AuthResult:
-        if not isinstance(auth_data, LoginPassword):
-            return AuthResult(success=False, handled=False)
-        user = auth_data.login.decode("utf-8", "replace")
-        password = auth_data.password.decode("utf-8", "replace")
-        if not user or not password:
-            return AuthResult(success=False, handled=False)
-        ruling = auth_ruling(self.host, Credentials(user, password))
-        return AuthResult(success=ruling.allowed, handled=False, auth_data=user)
-
-    async def handle_MAIL(
-        self, _server: SMTP, session: Any, envelope: Any, address: str, mail_options: list[str]
-    ) -> str:
-        ruling = mail_ruling(
-            self.host,
-            self.kind,
-            self.servers.current_client(),
-            authenticated=bool(session.authenticated),
-            policy=self.servers.policy,
-        )
-        if not ruling.allowed:
-            assert ruling.reply is not None
-            return ruling.reply.line
-        # The null reverse-path <> is allowed (RFC 5321 §4.5.5); anything else must be an address.
-        if address and not _valid(address):
-            return "553 5.1.7 Bad sender address syntax"
-        envelope.mail_from = address
-        envelope.mail_options.extend(mail_options)
-        return "250 2.1.0 OK"
-
-    async def handle_RCPT(
-        self, _server: SMTP, session: Any, envelope: Any, address: str, rcpt_options: list[str]
-    ) -> str:
-        if not _valid(address):
-            return "553 5.1.3 Bad recipient address syntax"
-        ruling = rcpt_ruling(
-            self.servers.world,
-            self.host,
-            self.kind,
-            self.servers.current_client(),
-            address,
-            authenticated=bool(session.authenticated),
-            policy=self.servers.policy,
-        )
-        assert ruling.reply is not None
-        if ruling.allowed:
-            envelope.rcpt_tos.append(address)
-            envelope.rcpt_options.extend(rcpt_options)
-        return ruling.reply.line
-
-    async def handle_DATA(self, _server: SMTP, session: Any, envelope: Any) -> str:
-        client = self.servers.current_client()
-        tls = session.ssl is not None or self.kind is ServiceKind.SUBMISSIONS
-        # RFC 3848 §2: ESMTP, ESMTPS (TLS), ESMTPA (AUTH), ESMTPSA (both).
-        with_ = "ESMTP" + ("S" if tls else "") + ("A" if session.authenticated else "")
-        stamp = email.utils.format_datetime(self.servers.clock())
-        received = (
-            f"Received: from {session.host_name or client.hostname} ({client.hostname} "
-            f"[{client.ipv4}])\r\n\tby {self.host.hostname} with {with_}; {stamp}\r\n"
-        ).encode("ascii")
-        content = received + bytes(envelope.original_content or envelope.content or b"")
-        local = [
-            r for r in envelope.rcpt_tos if r.rpartition("@")[2].lower() in self.host.local_domains
-        ]
-        remote = [r for r in envelope.rcpt_tos if r not in local]
-        for rcpt in local:
-            self.servers.store(rcpt, content)
-        if remote:
-            self.servers.enqueue(_Queued(self.host.id, envelope.mail_from, remote, content))
-            return "250 2.0.0 OK: queued for relay"
-        return STORED.line
-
-
 # -- a client that writes down the conversation ----------------------------------------------------
 
 
@@ -356,233 +156,11 @@ class _RecordingSMTPSSL(_Recorder, smtplib.SMTP_SSL):
         super().__init__(**kwargs)
 
 
-# -- the servers -----------------------------------------------------------------------------------
+# -- the replay ----------------------------------------------------------------------------------
 
 
-class LoopbackMailServers:
-    """The model's SMTP servers, running for real on 127.0.0.1."""
-
-    def __init__(
-        self,
-        world: World = STANDARD_WORLD,
-        *,
-        maildir_root: Path | str | None = None,
-        drop_timeout: float = 2.0,
-        timeout: float = 10.0,
-        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
-    ) -> None:
-        if not 0.2 <= drop_timeout <= 10:
-            raise MailsecError(
-                f"drop_timeout {drop_timeout!r} should be between 0.2 and 10 seconds: the learner "
-                "waits that long for a dropped connection."
-            )
-        self.world = world
-        self.drop_timeout = drop_timeout
-        self.timeout = timeout
-        self.clock = clock
-        self.policy = Policy()
-        self._workdir: tempfile.TemporaryDirectory[str] | None = None
-        self.maildir_root = Path(maildir_root) if maildir_root is not None else None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._servers: list[asyncio.AbstractServer] = []
-        self.ports: dict[tuple[str, int], int] = {}
-        """(host id, model port) -> real port on 127.0.0.1."""
-        self._client: Host | None = None
-        self._lock = threading.RLock()  # replay() may run inside speaking_as()
-        self._queue: list[_Queued] = []
-        self._stored: list[Path] = []
-        self._blackhole: socket.socket | None = None
-        self._blackhole_fill: list[socket.socket] = []
-        self._closed_port: socket.socket | None = None
-        self.drop_mode = ""
-        """How this system imitates the drop (set when the servers start)."""
-        self._client_tls: ssl.SSLContext | None = None
-
-    # -- life cycle --------------------------------------------------------------------------------
-
-    @property
-    def running(self) -> bool:
-        return self._loop is not None
-
-    def start(self) -> LoopbackMailServers:
-        """Start every server (idempotent)."""
-        if self.running:
-            return self
-        self._workdir = tempfile.TemporaryDirectory(prefix="mailsec-op25b-")
-        work = Path(self._workdir.name)
-        if self.maildir_root is None:
-            self.maildir_root = work / "maildirs"
-        self.maildir_root.mkdir(parents=True, exist_ok=True)
-        tls_host = next(
-            (
-                h.hostname
-                for h in self.world.servers
-                for s in h.services
-                if s.kind is ServiceKind.SUBMISSION
-            ),
-            "smtp.example",
-        )
-        server_tls, self._client_tls = _make_tls(work, tls_host)
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        self._thread = threading.Thread(
-            target=loop.run_forever, name="mailsec-op25b-smtp", daemon=True
-        )
-        self._thread.start()
-        try:
-            asyncio.run_coroutine_threadsafe(self._start_servers(server_tls), loop).result(10)
-            self._start_blackhole()
-        except Exception as exc:
-            self.stop()
-            raise NotAvailable(f"Could not start the loopback SMTP servers: {exc}") from exc
-        return self
-
-    async def _start_servers(self, server_tls: ssl.SSLContext) -> None:
-        loop = asyncio.get_running_loop()
-        for host in self.world.servers:
-            for service in host.services:
-                if not service.kind.speaks_smtp:
-                    continue
-                handler = _ModelHandler(self, host, service.kind)
-                options: dict[str, Any] = {
-                    "hostname": host.hostname,
-                    "ident": "mailsec model SMTP",
-                    "authenticator": handler.authenticate,
-                    "timeout": self.timeout * 3,
-                    "loop": loop,
-                }
-                ssl_arg = None
-                if service.kind is ServiceKind.SUBMISSION:
-                    # RFC 6409 with RFC 3207: STARTTLS first, then AUTH inside TLS.
-                    options.update(tls_context=server_tls, require_starttls=True)
-                elif service.kind is ServiceKind.SUBMISSIONS:
-                    # RFC 8314 §3.3: TLS from the first byte; aiosmtpd cannot see that, so AUTH is
-                    # allowed without its STARTTLS check.
-                    options.update(auth_require_tls=False)
-                    ssl_arg = server_tls
-
-                def factory(handler: _ModelHandler = handler, options: dict = options) -> SMTP:
-                    return SMTP(handler, **options)
-
-                # Our own create_server binds port 0 atomically (aiosmtpd's Controller cannot).
-                server = await loop.create_server(factory, LOOPBACK, 0, ssl=ssl_arg)
-                self._servers.append(server)
-                self.ports[(host.id, service.port)] = server.sockets[0].getsockname()[1]
-
-    def _start_blackhole(self) -> None:
-        """A listener that never accepts, with its queue full: new connections get no answer.
-
-        Linux (and the BSDs) silently drop a SYN when a listener's accept queue is full, which is
-        what a client behind OP25B experiences. Where a full queue answers with a reset instead,
-        the queue is left open: the connection then opens but no greeting ever comes, and the
-        client times out waiting for it.
-        """
-        hole = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        hole.bind((LOOPBACK, 0))
-        hole.listen(0)
-        self._blackhole = hole
-        port = hole.getsockname()[1]
-        self.drop_mode = "no answer to the connection attempt (SYN dropped)"
-        for _ in range(16):
-            probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            probe.settimeout(0.2)
-            try:
-                probe.connect((LOOPBACK, port))
-            except TimeoutError:
-                probe.close()
-                break
-            except OSError:  # refused: this system resets instead of dropping
-                probe.close()
-                for sock in self._blackhole_fill:
-                    sock.close()
-                self._blackhole_fill.clear()
-                hole.close()
-                hole = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-                hole.bind((LOOPBACK, 0))
-                hole.listen(64)
-                self._blackhole = hole
-                self.drop_mode = "the connection opens but no greeting ever comes"
-                break
-            self._blackhole_fill.append(probe)
-        # A bound socket that does not listen: connecting to it is refused at once (a TCP reset).
-        closed = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        closed.bind((LOOPBACK, 0))
-        self._closed_port = closed
-
-    def stop(self) -> None:
-        """Stop the servers and remove the temporary files (the Maildirs stay if you gave a root)."""
-        loop = self._loop
-        if loop is not None:
-
-            async def close_all() -> None:
-                for server in self._servers:
-                    server.close()
-                    await server.wait_closed()
-
-            with contextlib.suppress(Exception):
-                asyncio.run_coroutine_threadsafe(close_all(), loop).result(5)
-            loop.call_soon_threadsafe(loop.stop)
-            if self._thread is not None:
-                self._thread.join(5)
-            loop.close()
-        for sock in [*self._blackhole_fill, self._blackhole, self._closed_port]:
-            if sock is not None:
-                sock.close()
-        self._blackhole_fill.clear()
-        self._blackhole = self._closed_port = None
-        self._servers.clear()
-        self.ports.clear()
-        self._loop = self._thread = None
-        if self._workdir is not None:
-            self._workdir.cleanup()
-            self._workdir = None
-
-    def __enter__(self) -> LoopbackMailServers:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
-
-    # -- called by the handlers (in the loop thread) ----------------------------------------------
-
-    def current_client(self) -> Host:
-        """The model host the current connection stands for (a stranger outside any replay)."""
-        return self._client if self._client is not None else STRANGER
-
-    @contextlib.contextmanager
-    def _keeping_client(self) -> Iterator[None]:
-        """Restore who is speaking after a replay, even when it fails half-way."""
-        before = self._client
-        try:
-            yield
-        finally:
-            self._client = before
-
-    @contextlib.contextmanager
-    def speaking_as(self, client: Host | str, policy: Policy | None = None) -> Iterator[None]:
-        """Let your own smtplib session stand for ``client`` (one session at a time)."""
-        host = client if isinstance(client, Host) else self.world.host(client)
-        self.start()
-        with self._lock:
-            self._client = host
-            if policy is not None:
-                self.policy = policy
-            try:
-                yield
-            finally:
-                self._client = None
-
-    def store(self, rcpt: str, content: bytes) -> None:
-        assert self.maildir_root is not None
-        box = mailbox.Maildir(mailbox_path(self.maildir_root, rcpt), create=True)
-        key = box.add(mailbox.MaildirMessage(content.replace(b"\r\n", b"\n")))
-        self._stored.append(Path(box._path) / "new" / key)
-
-    def enqueue(self, item: _Queued) -> None:
-        self._queue.append(item)
-
-    # -- the replay ----------------------------------------------------------------------------
+class LoopbackMailServers(ModelSmtpServers):
+    """The model's SMTP servers on 127.0.0.1, and the replay of an attempt through them."""
 
     def replay(
         self,
@@ -804,8 +382,8 @@ class LoopbackMailServers:
         rcpt_to: str,
         content: bytes,
     ) -> Session:
+        """One real SMTP session: connect (TLS as the port asks), log in, send the envelope."""
         real = self.ports[(server.id, port)]
-        kind = server.service(port).kind  # type: ignore[union-attr]
         transcript: list[TranscriptLine] = [
             TranscriptLine(
                 "*",
@@ -815,66 +393,12 @@ class LoopbackMailServers:
         ]
         self._client = client
         started = time.perf_counter()
-        outcome = Decision.ACCEPTED
         conn: smtplib.SMTP | None = None
         try:
-            if kind is ServiceKind.SUBMISSIONS:
-                transcript.append(
-                    TranscriptLine("*", "TLS handshake first (implicit TLS, port 465)")
-                )
-                conn = _RecordingSMTPSSL(
-                    transcript,
-                    host=LOOPBACK,
-                    port=real,
-                    timeout=self.timeout,
-                    context=self._client_tls,
-                )
-            else:
-                conn = _RecordingSMTP(transcript, host=LOOPBACK, port=real, timeout=self.timeout)
-            conn.ehlo(client.hostname)
-            if conn.has_extn("starttls"):
-                conn.starttls(context=self._client_tls)
-                sock = conn.sock
-                version = sock.version() if isinstance(sock, ssl.SSLSocket) else "TLS"
-                transcript.append(
-                    TranscriptLine("*", f"TLS handshake done ({version}); EHLO again")
-                )
-                conn.ehlo(client.hostname)
-            if credentials is not None:
-                if conn.has_extn("auth"):
-                    conn.user, conn.password = credentials.user, credentials.password
-                    try:
-                        conn.auth("PLAIN", conn.auth_plain)
-                    except smtplib.SMTPAuthenticationError:
-                        outcome = Decision.AUTH_FAILED
-                        return self._finish(
-                            conn, leg, client, server, port, real, transcript, outcome, started
-                        )
-                else:
-                    transcript.append(
-                        TranscriptLine("*", "the server offers no AUTH here: sending without login")
-                    )
-            code, _ = conn.mail(mail_from)
-            if code != 250:
-                outcome = Decision.AUTH_REQUIRED if code == 530 else Decision.RELAY_DENIED
-                return self._finish(
-                    conn, leg, client, server, port, real, transcript, outcome, started
-                )
-            code, text = conn.rcpt(rcpt_to)
-            if code not in (250, 251):
-                outcome = {
-                    550: Decision.USER_UNKNOWN,
-                    530: Decision.AUTH_REQUIRED,
-                }.get(code, Decision.RELAY_DENIED)
-                if b"dynamic" in text:
-                    outcome = Decision.DYNAMIC_REFUSED
-                return self._finish(
-                    conn, leg, client, server, port, real, transcript, outcome, started
-                )
-            # smtplib sends bytes as they are: give it CRLF line ends (RFC 5321 §2.3.8).
-            code, _ = conn.data(content.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
-            if code != 250:
-                outcome = Decision.RELAY_DENIED
+            conn = self._connect(server, port, real, client, transcript)
+            outcome = self._login(conn, credentials, transcript)
+            if outcome is Decision.ACCEPTED:
+                outcome = self._send(conn, mail_from, rcpt_to, content)
             return self._finish(conn, leg, client, server, port, real, transcript, outcome, started)
         except (OSError, smtplib.SMTPException) as exc:
             transcript.append(TranscriptLine("*", f"the connection failed: {exc}"))
@@ -890,6 +414,63 @@ class LoopbackMailServers:
                 Decision.NO_SERVICE,
                 seconds=time.perf_counter() - started,
             )
+
+    def _connect(
+        self, server: Host, port: int, real: int, client: Host, transcript: list[TranscriptLine]
+    ) -> smtplib.SMTP:
+        """Connect and EHLO: implicit TLS on 465 (RFC 8314), STARTTLS where offered (RFC 3207)."""
+        kind = server.service(port).kind  # type: ignore[union-attr]
+        if kind is ServiceKind.SUBMISSIONS:
+            transcript.append(TranscriptLine("*", "TLS handshake first (implicit TLS, port 465)"))
+            conn: smtplib.SMTP = _RecordingSMTPSSL(
+                transcript, host=LOOPBACK, port=real, timeout=self.timeout, context=self._client_tls
+            )
+        else:
+            conn = _RecordingSMTP(transcript, host=LOOPBACK, port=real, timeout=self.timeout)
+        conn.ehlo(client.hostname)
+        if conn.has_extn("starttls"):
+            conn.starttls(context=self._client_tls)
+            sock = conn.sock
+            version = sock.version() if isinstance(sock, ssl.SSLSocket) else "TLS"
+            transcript.append(TranscriptLine("*", f"TLS handshake done ({version}); EHLO again"))
+            conn.ehlo(client.hostname)
+        return conn
+
+    @staticmethod
+    def _login(
+        conn: smtplib.SMTP, credentials: Credentials | None, transcript: list[TranscriptLine]
+    ) -> Decision:
+        """SMTP AUTH PLAIN when there are credentials and the server offers it (RFC 4954)."""
+        if credentials is None:
+            return Decision.ACCEPTED
+        if not conn.has_extn("auth"):
+            transcript.append(
+                TranscriptLine("*", "the server offers no AUTH here: sending without login")
+            )
+            return Decision.ACCEPTED
+        conn.user, conn.password = credentials.user, credentials.password
+        try:
+            conn.auth("PLAIN", conn.auth_plain)
+        except smtplib.SMTPAuthenticationError:
+            return Decision.AUTH_FAILED
+        return Decision.ACCEPTED
+
+    @staticmethod
+    def _send(conn: smtplib.SMTP, mail_from: str, rcpt_to: str, content: bytes) -> Decision:
+        """MAIL, RCPT and DATA; the first refusal decides (RFC 5321 §3.3)."""
+        code, _ = conn.mail(mail_from)
+        if code != 250:
+            return Decision.AUTH_REQUIRED if code == 530 else Decision.RELAY_DENIED
+        code, text = conn.rcpt(rcpt_to)
+        if code not in (250, 251):
+            if b"dynamic" in text:
+                return Decision.DYNAMIC_REFUSED
+            return {550: Decision.USER_UNKNOWN, 530: Decision.AUTH_REQUIRED}.get(
+                code, Decision.RELAY_DENIED
+            )
+        # smtplib sends bytes as they are: give it CRLF line ends (RFC 5321 §2.3.8).
+        code, _ = conn.data(content.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+        return Decision.ACCEPTED if code == 250 else Decision.RELAY_DENIED
 
     @staticmethod
     def _finish(

@@ -198,33 +198,16 @@ def rcpt_ruling(
     authenticated: bool,
     policy: Policy,
 ) -> Ruling:
-    """RCPT TO: does the server take mail for ``rcpt`` from ``client``?"""
+    """RCPT TO: does the server take mail for ``rcpt`` from ``client``?
+
+    The rules in order: IP25B, the server's own mailboxes, relay control, then passing it on.
+    """
     domain = rcpt.rpartition("@")[2].lower()
-    if kind in (ServiceKind.RELAY, ServiceKind.MX) and policy.ip25b:
-        pool = world.in_dynamic_pool(client)
-        if pool is not None and pool.id != server.network:
-            return Ruling(
-                Decision.DYNAMIC_REFUSED,
-                f"Refused by IP25B: {server.hostname} does not take port-25 mail from {client.ipv4}, "
-                f"an address in {pool.name}'s dynamic pool; such clients must use their own "
-                "provider's server or a submission port.",
-                None,
-                Reply(554, "5.7.1", f"Client host [{client.ipv4}] is in a dynamic address pool"),
-            )
-    if kind is ServiceKind.MX and domain in server.local_domains:
-        if rcpt.lower() in server.mailboxes:
-            return Ruling(
-                Decision.DELIVERED,
-                f"{server.hostname} is the MX for {domain} and has a mailbox for {rcpt}.",
-                SECTION_MAILBOX,
-                Reply(250, "2.1.5", "OK"),
-            )
-        return Ruling(
-            Decision.USER_UNKNOWN,
-            f"{server.hostname} receives mail for {domain} but has no mailbox {rcpt} (reply 550).",
-            SECTION_MAILBOX,
-            Reply(550, "5.1.1", f"<{rcpt}>: Recipient address rejected: User unknown"),
-        )
+    early = _ip25b_ruling(world, server, kind, client, policy) or _mailbox_ruling(
+        server, kind, rcpt, domain
+    )
+    if early is not None:
+        return early
     relay_allowed = (
         not policy.relay_control
         or authenticated
@@ -270,6 +253,44 @@ def rcpt_ruling(
         f"{reason}; it will pass the message to {target.hostname}, the MX for {domain}.",
         SECTION_RELAY,
         Reply(250, "2.1.5", "OK"),
+    )
+
+
+def _ip25b_ruling(
+    world: World, server: Host, kind: ServiceKind, client: Host, policy: Policy
+) -> Ruling | None:
+    """IP25B: a receiving server refuses port 25 from other networks' dynamic pools."""
+    if kind not in (ServiceKind.RELAY, ServiceKind.MX) or not policy.ip25b:
+        return None
+    pool = world.in_dynamic_pool(client)
+    if pool is None or pool.id == server.network:
+        return None
+    return Ruling(
+        Decision.DYNAMIC_REFUSED,
+        f"Refused by IP25B: {server.hostname} does not take port-25 mail from {client.ipv4}, "
+        f"an address in {pool.name}'s dynamic pool; such clients must use their own "
+        "provider's server or a submission port.",
+        None,
+        Reply(554, "5.7.1", f"Client host [{client.ipv4}] is in a dynamic address pool"),
+    )
+
+
+def _mailbox_ruling(server: Host, kind: ServiceKind, rcpt: str, domain: str) -> Ruling | None:
+    """An MX takes mail for its own domains' mailboxes, and refuses unknown users (550)."""
+    if kind is not ServiceKind.MX or domain not in server.local_domains:
+        return None
+    if rcpt.lower() in server.mailboxes:
+        return Ruling(
+            Decision.DELIVERED,
+            f"{server.hostname} is the MX for {domain} and has a mailbox for {rcpt}.",
+            SECTION_MAILBOX,
+            Reply(250, "2.1.5", "OK"),
+        )
+    return Ruling(
+        Decision.USER_UNKNOWN,
+        f"{server.hostname} receives mail for {domain} but has no mailbox {rcpt} (reply 550).",
+        SECTION_MAILBOX,
+        Reply(550, "5.1.1", f"<{rcpt}>: Recipient address rejected: User unknown"),
     )
 
 
