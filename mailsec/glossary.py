@@ -87,7 +87,9 @@ _COURSE_TERMS: tuple[Term, ...] = (
         "A CA's signed statement that a public key belongs to a name or address.",
     ),
     Term("authentication", "認証", "Checking who someone (or something) really is."),
-    Term("tamper detection", "改ざん検知", "Noticing that a message was changed after it was sent."),
+    Term(
+        "tamper detection", "改ざん検知", "Noticing that a message was changed after it was sent."
+    ),
     Term(
         "mail client",
         "メーラー（メールクライアント）",

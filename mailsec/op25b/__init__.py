@@ -1,9 +1,16 @@
 """Chapter 02: sending mail and Outbound Port 25 Blocking (OP25B).
 
-The pure layer (no sockets): :mod:`~mailsec.op25b.model` (networks, hosts, policies),
-:mod:`~mailsec.op25b.rules` (one function per decision point), :mod:`~mailsec.op25b.path` (the hop-by-hop
-evaluation) and :mod:`~mailsec.op25b.scenarios`. The real-SMTP layer, :mod:`~mailsec.op25b.replay`,
-runs the model's mail servers on 127.0.0.1 and replays an attempt with :mod:`smtplib`.
+Where things live:
+
+- the pure model (no sockets): :mod:`~mailsec.op25b.model` (networks, hosts, policies),
+  :mod:`~mailsec.op25b.rules` (one function per decision point: the edge router, AUTH, MAIL FROM,
+  RCPT TO, webmail), :mod:`~mailsec.op25b.path` (the hop-by-hop evaluation) and
+  :mod:`~mailsec.op25b.scenarios` (the prepared stories);
+- real SMTP on 127.0.0.1: :mod:`~mailsec.op25b.smtpd` (the model's mail servers, aiosmtpd) and
+  :mod:`~mailsec.op25b.replay` (an attempt sent through them with :mod:`smtplib`, recorded);
+- shown by :mod:`mailsec.render.op25b` (the network diagram, hop tables), driven by
+  :mod:`mailsec.labs.op25b`, taught in ``notebooks/02-op25b.ipynb``; on the command line as
+  ``mailsec op25b`` (:mod:`mailsec.cli.op25b`).
 
 One call::
 
