@@ -89,70 +89,82 @@ def _folder(path: str, *, create: bool) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     """Carry out one subcommand; returns the exit status."""
+    return {"init": _init, "issue": _issue}.get(args.command, _show)(args)
+
+
+def _init(args: argparse.Namespace) -> int:
+    """Write the course PKI (CA, users, the failure certificates) into a folder."""
+    from mailsec.pki import ca as calib
+
+    folder = _folder(args.folder, create=True)
+    pki = calib.course_pki()
+    files = {
+        "ca": pki.ca,
+        "alice": pki.alice,
+        "bob": pki.bob,
+        "expired": pki.expired,
+        "wrong-address": pki.wrong_address,
+        "unknown-ca": pki.unknown_ca,
+        "unknown-root": pki.unknown_root,
+    }
+    for stem, identity in files.items():
+        _write(folder / f"{stem}.pem", identity.certificate_pem(), secret=False, force=args.force)
+        _write(folder / f"{stem}.key.pem", identity.key_pem(), secret=True, force=args.force)
+    now = dt.datetime.now(dt.timezone.utc)
+    _write(
+        folder / "README.txt",
+        README.format(when=f"{now:%Y-%m-%d %H:%M}").encode(),
+        secret=False,
+        force=args.force,
+    )
+    print(
+        f"Wrote the course PKI to {folder}/ ({len(files)} certificates with keys; see README.txt)."
+    )
+    return 0
+
+
+def _issue(args: argparse.Namespace) -> int:
+    """Issue one more S/MIME certificate with the folder's CA."""
+    from mailsec.pki import ca as calib
+
+    folder = _folder(args.folder, create=False)
+    if args.days < 1:
+        raise InputError(f"--days {args.days} is not a number of days; give 1 or more.")
+    ca_cert = (
+        calib.load_certificate((folder / "ca.pem").read_bytes(), source="ca.pem")
+        if (folder / "ca.pem").exists()
+        else None
+    )
+    ca_key_path = folder / "ca.key.pem"
+    if ca_cert is None or not ca_key_path.exists():
+        raise InputError(
+            f"{args.folder!r} has no ca.pem and ca.key.pem; run 'mailsec pki init' first."
+        )
+    ca = calib.Identity(
+        "CA", calib.load_private_key(ca_key_path.read_bytes(), source="ca.key.pem"), ca_cert
+    )
+    now = dt.datetime.now(dt.timezone.utc)
+    user = calib.issue_smime_certificate(
+        ca,
+        email=args.email,
+        common_name=args.name,
+        key_type=calib.KeyType(args.key_type),
+        now=now,
+        not_after=now + dt.timedelta(days=args.days),
+    )
+    stem = args.email.split("@")[0].lower()
+    _write(folder / f"{stem}.pem", user.certificate_pem(), secret=False, force=args.force)
+    _write(folder / f"{stem}.key.pem", user.key_pem(), secret=True, force=args.force)
+    print(f"Wrote {folder / (stem + '.pem')} and {folder / (stem + '.key.pem')}.")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    """Print a certificate's fields, and check it against a CA when one is given."""
     from mailsec.pki import ca as calib
     from mailsec.pki.validate import certificate_addresses, check_certificate, describe_name
     from mailsec.trace import steps_to_text
 
-    if args.command == "init":
-        folder = _folder(args.folder, create=True)
-        pki = calib.course_pki()
-        files = {
-            "ca": pki.ca,
-            "alice": pki.alice,
-            "bob": pki.bob,
-            "expired": pki.expired,
-            "wrong-address": pki.wrong_address,
-            "unknown-ca": pki.unknown_ca,
-            "unknown-root": pki.unknown_root,
-        }
-        for stem, identity in files.items():
-            _write(
-                folder / f"{stem}.pem", identity.certificate_pem(), secret=False, force=args.force
-            )
-            _write(folder / f"{stem}.key.pem", identity.key_pem(), secret=True, force=args.force)
-        now = dt.datetime.now(dt.timezone.utc)
-        _write(
-            folder / "README.txt",
-            README.format(when=f"{now:%Y-%m-%d %H:%M}").encode(),
-            secret=False,
-            force=args.force,
-        )
-        print(
-            f"Wrote the course PKI to {folder}/ ({len(files)} certificates with keys; see README.txt)."
-        )
-        return 0
-    if args.command == "issue":
-        folder = _folder(args.folder, create=False)
-        if args.days < 1:
-            raise InputError(f"--days {args.days} is not a number of days; give 1 or more.")
-        ca_cert = (
-            calib.load_certificate((folder / "ca.pem").read_bytes(), source="ca.pem")
-            if (folder / "ca.pem").exists()
-            else None
-        )
-        ca_key_path = folder / "ca.key.pem"
-        if ca_cert is None or not ca_key_path.exists():
-            raise InputError(
-                f"{args.folder!r} has no ca.pem and ca.key.pem; run 'mailsec pki init' first."
-            )
-        ca = calib.Identity(
-            "CA", calib.load_private_key(ca_key_path.read_bytes(), source="ca.key.pem"), ca_cert
-        )
-        now = dt.datetime.now(dt.timezone.utc)
-        user = calib.issue_smime_certificate(
-            ca,
-            email=args.email,
-            common_name=args.name,
-            key_type=calib.KeyType(args.key_type),
-            now=now,
-            not_after=now + dt.timedelta(days=args.days),
-        )
-        stem = args.email.split("@")[0].lower()
-        _write(folder / f"{stem}.pem", user.certificate_pem(), secret=False, force=args.force)
-        _write(folder / f"{stem}.key.pem", user.key_pem(), secret=True, force=args.force)
-        print(f"Wrote {folder / (stem + '.pem')} and {folder / (stem + '.key.pem')}.")
-        return 0
-    # show
     cert = calib.load_certificate(_read(args.certificate), source=f"The file {args.certificate!r}")
     print(f"Subject:   {describe_name(cert.subject)}")
     print(f"Issuer:    {describe_name(cert.issuer)}")

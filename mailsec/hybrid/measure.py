@@ -126,6 +126,37 @@ def _timed(clock: Clock, repeats: int, fn: Callable[[], T]) -> tuple[float, T]:
     return best, result
 
 
+def _measure_size(
+    size: int, keypair: KeyPair, clock: Clock, random: RandomSource, repeats: int
+) -> SizePoint:
+    """Both ways for one random message of ``size`` bytes, each checked against the message."""
+    private_key = keypair.private_key
+    assert isinstance(private_key, rsa.RSAPrivateKey)
+    public_key = private_key.public_key()
+    chunk, pad = oaep_chunk_size(private_key.key_size), oaep_padding()
+    message = random(size)
+    if len(message) != size:
+        raise InputError(f"The random source gave {len(message)} bytes, not {size}.")
+    pieces = [message[i : i + chunk] for i in range(0, size, chunk)]
+    pk_encrypt, blocks = _timed(
+        clock, repeats, lambda: [public_key.encrypt(p, pad) for p in pieces]
+    )
+    pk_decrypt, opened = _timed(
+        clock, repeats, lambda: b"".join(private_key.decrypt(b, pad) for b in blocks)
+    )
+    hy_encrypt, encryption = _timed(
+        clock, repeats, lambda: encrypt(message, [keypair.public], random=random)
+    )
+    hy_decrypt, decryption = _timed(clock, repeats, lambda: decrypt(encryption.message, keypair))
+    if opened != message or decryption.plaintext != message:
+        raise AssertionError("a decryption did not give the message back")  # never expected
+    return SizePoint(
+        size,
+        Cost(pk_encrypt, pk_decrypt, sum(len(b) for b in blocks), len(blocks)),
+        Cost(hy_encrypt, hy_decrypt, encryption.message.size, 1),
+    )
+
+
 def measure(
     sizes: Sequence[int] = QUICK_SIZES,
     *,
@@ -149,46 +180,13 @@ def measure(
         )
     if not 1 <= repeats <= 100:
         raise InputError(f"Repeats must be between 1 and 100, not {repeats!r}.")
-    private_key = keypair.private_key
-    public_key = private_key.public_key()
-    bits = private_key.key_size
-    chunk = oaep_chunk_size(bits)
-    pad = oaep_padding()
-    points = []
-    for size in sorted(sizes):
-        message = random(size)
-        if len(message) != size:
-            raise InputError(f"The random source gave {len(message)} bytes, not {size}.")
-        pieces = [message[i : i + chunk] for i in range(0, size, chunk)]
-        pk_encrypt, blocks = _timed(
-            clock, repeats, lambda pieces=pieces: [public_key.encrypt(p, pad) for p in pieces]
-        )
-        pk_decrypt, opened = _timed(
-            clock,
-            repeats,
-            lambda blocks=blocks: b"".join(private_key.decrypt(b, pad) for b in blocks),
-        )
-        hy_encrypt, encryption = _timed(
-            clock,
-            repeats,
-            lambda message=message: encrypt(message, [keypair.public], random=random),
-        )
-        hy_decrypt, decryption = _timed(
-            clock, repeats, lambda encryption=encryption: decrypt(encryption.message, keypair)
-        )
-        if opened != message or decryption.plaintext != message:
-            raise AssertionError("a decryption did not give the message back")  # never expected
-        points.append(
-            SizePoint(
-                size,
-                Cost(pk_encrypt, pk_decrypt, sum(len(b) for b in blocks), len(blocks)),
-                Cost(hy_encrypt, hy_decrypt, encryption.message.size, 1),
-            )
-        )
+    bits = keypair.private_key.key_size
+    points = [_measure_size(size, keypair, clock, random, repeats) for size in sorted(sizes)]
     largest = points[-1]
     steps = (
         Step(
-            f"RSA-{bits} with OAEP (SHA-256) takes at most {chunk} bytes per operation, so "
+            f"RSA-{bits} with OAEP (SHA-256) takes at most {oaep_chunk_size(bits)} bytes per "
+            "operation, so "
             f"public-key-only encryption cut the {largest.size:,}-byte message into "
             f"{largest.public_key_only.rsa_operations:,} chunks, one RSA operation each.",
             section="RFC 8017 §7.1.1",

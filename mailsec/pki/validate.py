@@ -143,53 +143,20 @@ def check_certificate(
         )
     ]
 
-    def done(
-        status: CertificateStatus, chain: tuple[x509.Certificate, ...] = ()
-    ) -> CertificateCheck:
-        return CertificateCheck(status, cert, chain, addresses, tuple(steps))
-
-    start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
-    period = f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"
-    if when < start:
-        steps.append(
-            Step(f"Valid from {period}: not valid yet.", Outcome.FAIL, "RFC 5280 §4.1.2.5")
-        )
-        return done(CertificateStatus.NOT_YET_VALID)
-    if when > end:
-        steps.append(
-            Step(f"Valid from {period}: it has expired.", Outcome.FAIL, "RFC 5280 §4.1.2.5")
-        )
-        return done(CertificateStatus.EXPIRED)
-    steps.append(Step(f"Valid from {period}: in date.", Outcome.OK, "RFC 5280 §4.1.2.5"))
-
-    if not _has_email_purpose(cert):
-        steps.append(
-            Step(
-                "Extended key usage does not include emailProtection.",
-                Outcome.FAIL,
-                "RFC 8550 §4.4.4",
-            )
-        )
-        return done(CertificateStatus.WRONG_PURPOSE)
-    steps.append(Step("Issued for email protection (EKU).", Outcome.OK, "RFC 8550 §4.4.4"))
-
-    if email is not None:
-        wanted = email.strip().lower()
-        if wanted not in (a.lower() for a in addresses):
-            shown = ", ".join(addresses) or "no address"
-            steps.append(
-                Step(f"The certificate names {shown}, not {email}.", Outcome.FAIL, "RFC 8550 §3")
-            )
-            return done(CertificateStatus.WRONG_ADDRESS)
-        steps.append(Step(f"The certificate names {email}.", Outcome.OK, "RFC 8550 §3"))
-
+    problem = (
+        _dates_problem(cert, when, steps)
+        or _purpose_problem(cert, steps)
+        or _address_problem(addresses, email, steps)
+    )
+    if problem is not None:
+        return CertificateCheck(problem, cert, (), addresses, tuple(steps))
     if not trusted:
         steps.append(
             Step(
                 "No root CA is trusted here, so no chain can be built.", Outcome.FAIL, "RFC 5280 §6"
             )
         )
-        return done(CertificateStatus.UNTRUSTED)
+        return CertificateCheck(CertificateStatus.UNTRUSTED, cert, (), addresses, tuple(steps))
     try:
         verified = _verifier(trusted, when).verify(cert, list(intermediates))
     except verification.VerificationError as exc:
@@ -201,8 +168,59 @@ def check_certificate(
                 data={"detail": str(exc)},
             )
         )
-        return done(CertificateStatus.UNTRUSTED)
+        return CertificateCheck(CertificateStatus.UNTRUSTED, cert, (), addresses, tuple(steps))
     chain = tuple(verified.chain)
     names = " → ".join(describe_name(c.subject) for c in chain)
     steps.append(Step(f"Chain verified: {names}.", Outcome.OK, "RFC 5280 §6"))
-    return done(CertificateStatus.VALID, chain)
+    return CertificateCheck(CertificateStatus.VALID, cert, chain, addresses, tuple(steps))
+
+
+def _dates_problem(
+    cert: x509.Certificate, when: dt.datetime, steps: list[Step]
+) -> CertificateStatus | None:
+    """The validity period (RFC 5280 §4.1.2.5)."""
+    start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
+    period = f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"
+    if when < start:
+        steps.append(
+            Step(f"Valid from {period}: not valid yet.", Outcome.FAIL, "RFC 5280 §4.1.2.5")
+        )
+        return CertificateStatus.NOT_YET_VALID
+    if when > end:
+        steps.append(
+            Step(f"Valid from {period}: it has expired.", Outcome.FAIL, "RFC 5280 §4.1.2.5")
+        )
+        return CertificateStatus.EXPIRED
+    steps.append(Step(f"Valid from {period}: in date.", Outcome.OK, "RFC 5280 §4.1.2.5"))
+    return None
+
+
+def _purpose_problem(cert: x509.Certificate, steps: list[Step]) -> CertificateStatus | None:
+    """The extended key usage must allow email protection (RFC 8550 §4.4.4)."""
+    if not _has_email_purpose(cert):
+        steps.append(
+            Step(
+                "Extended key usage does not include emailProtection.",
+                Outcome.FAIL,
+                "RFC 8550 §4.4.4",
+            )
+        )
+        return CertificateStatus.WRONG_PURPOSE
+    steps.append(Step("Issued for email protection (EKU).", Outcome.OK, "RFC 8550 §4.4.4"))
+    return None
+
+
+def _address_problem(
+    addresses: tuple[str, ...], email: str | None, steps: list[Step]
+) -> CertificateStatus | None:
+    """The certificate must name the sender's address, when one is given (RFC 8550 §3)."""
+    if email is None:
+        return None
+    if email.strip().lower() not in (a.lower() for a in addresses):
+        shown = ", ".join(addresses) or "no address"
+        steps.append(
+            Step(f"The certificate names {shown}, not {email}.", Outcome.FAIL, "RFC 8550 §3")
+        )
+        return CertificateStatus.WRONG_ADDRESS
+    steps.append(Step(f"The certificate names {email}.", Outcome.OK, "RFC 8550 §3"))
+    return None
