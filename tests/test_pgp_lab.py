@@ -88,6 +88,28 @@ def test_policy_numbers_change_validity() -> None:
     assert node(lab, "Dave") == "unknown"  # Dave is two certifications away
 
 
+def test_rules_gnupg_refuses_are_refused_in_the_lab() -> None:
+    """One marginal is not enough for GnuPG (it will not even run): the lab says so, shows no
+    stale graph, and comes back when the number is one GnuPG accepts."""
+    lab = trust_lab()
+    lab.marginals.value = 1
+    assert lab.marginals.value == 1  # the box does not quietly turn 1 into another number
+    assert "Marginals needed (--marginals-needed) = 1 is too small" in lab.error.value
+    assert "marginals-needed must be greater than 1" in lab.error.value
+    assert "Use 2 or more" in lab.error.value
+    assert lab.result.value == "" and lab.trust_result is None
+    assert lab.last_exception is not None and isinstance(lab.last_exception, InputError)
+    lab.trust["Bob"].value = OwnerTrust.FULL  # other controls do not bring back a stale graph
+    assert lab.result.value == "" and "= 1 is too small" in lab.error.value
+    lab.marginals.value = 2
+    assert lab.error.value == ""
+    assert node(lab, "Erin") == "full"
+    lab.depth.value = 256
+    assert "GnuPG accepts at most 255" in lab.error.value and lab.result.value == ""
+    lab.depth.value = 12  # above the old box's 9: GnuPG accepts it, so does the lab
+    assert lab.error.value == "" and lab.trust_result.policy.max_cert_depth == 12
+
+
 def test_bad_input_is_a_message_in_the_lab() -> None:
     lab = trust_lab()
     lab.signer.value = lab.signee.value = "Bob"

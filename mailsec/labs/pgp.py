@@ -53,6 +53,7 @@ from mailsec.openpgp.pgpmime import (
 )
 from mailsec.openpgp.trust import (
     GNUPG_MODEL,
+    POLICY_LIMITS,
     OwnerTrust,
     TrustPolicy,
     TrustResult,
@@ -209,21 +210,22 @@ class TrustLab(Lab):
             ]
         )
 
-        def rule_box(value: int, description: str, css: str) -> widgets.BoundedIntText:
-            box = widgets.BoundedIntText(
-                value=value,
-                min=1,
-                max=9,
-                description=description,
+        def rule_box(name: str, css: str) -> widgets.IntText:
+            # No bounds on the box: a bounded box would quietly change a number GnuPG refuses
+            # into one it accepts; TrustPolicy says instead why the number is refused.
+            limit = POLICY_LIMITS[name]
+            box = widgets.IntText(
+                value=limit.default,
+                description=limit.label,
                 style=wide,
                 layout=widgets.Layout(width="190px"),
             )
             box.add_class(css)
             return box
 
-        self.completes = rule_box(1, "completes needed", "mailsec-wot-completes")
-        self.marginals = rule_box(3, "marginals needed", "mailsec-wot-marginals")
-        self.depth = rule_box(5, "max path length", "mailsec-wot-depth")
+        self.completes = rule_box("completes_needed", "mailsec-wot-completes")
+        self.marginals = rule_box("marginals_needed", "mailsec-wot-marginals")
+        self.depth = rule_box("max_cert_depth", "mailsec-wot-depth")
 
         self.new_name = widgets.Text(
             placeholder="a name, e.g. Frank",
@@ -351,6 +353,7 @@ class TrustLab(Lab):
         self.update()
 
     def policy(self) -> TrustPolicy:
+        """The rules in GnuPG's three boxes; numbers GnuPG refuses are refused with its reason."""
         return TrustPolicy(
             completes_needed=self.completes.value,
             marginals_needed=self.marginals.value,
@@ -358,7 +361,14 @@ class TrustLab(Lab):
         )
 
     def update(self) -> None:
-        result = evaluate(self.web, self.policy())
+        try:
+            policy = self.policy()
+        except InputError:
+            # The graph on screen was computed with other rules: take it away with the error.
+            self.trust_result = None
+            self.show("")
+            raise
+        result = evaluate(self.web, policy)
         self.trust_result = result
         focus = self.focus.value if self.focus.value in self.web.names else None
         self.show(str(trust_html(result, focus=focus)))
