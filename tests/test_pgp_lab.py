@@ -17,6 +17,7 @@ from mailsec.labs.pgp import (
 from mailsec.openpgp.pgpmime import Protection, Tamper
 from mailsec.openpgp.trust import OwnerTrust, Validity
 from mailsec.render.openpgp import gnupg_html
+from mailsec.trace import Outcome
 
 
 @pytest.fixture(scope="module")
@@ -290,6 +291,111 @@ def test_gnupg_trust_check_agrees_on_the_lab_graph() -> None:
     assert rows["Frank"] == (Validity.EXPIRED, Validity.EXPIRED)
     assert any("--check-trustdb" in command for command in check.commands)
     assert "GnuPG computes the same validity for every key." in gnupg_trust_html(check)
+
+
+def test_an_empty_or_failed_comparison_never_agrees() -> None:
+    """No rows to compare is not agreement, and a gpg failure is shown as one, without a tick."""
+    from mailsec.labs.pgp import GnupgTrustCheck, GpgRun
+    from mailsec.render.openpgp import gnupg_trust_html
+
+    assert not GnupgTrustCheck(True, "gpg (GnuPG) 2.2.40").agree
+    failed = GpgRun(
+        "gpg --marginals-needed 1 --check-trustdb",
+        2,
+        "gpg: marginals-needed must be greater than 1",
+        (("FAILURE", "option-postprocessing", "33554433"),),
+    )
+    assert failed.failed and failed.said("FAILURE") == (("option-postprocessing", "33554433"),)
+    assert GpgRun("gpg --check-trustdb", 0, "", (("ERROR", "check", "1"),)).failed
+    assert not GpgRun("gpg --check-trustdb", 0, "", (("KEY_CONSIDERED", "AB", "0"),)).failed
+    check = GnupgTrustCheck(
+        True, "gpg (GnuPG) 2.2.40", rows=(("You", Validity.ULTIMATE, Validity.ULTIMATE),)
+    )
+    assert check.agree
+    check = GnupgTrustCheck(
+        True,
+        "gpg (GnuPG) 2.2.40",
+        rows=(("You", Validity.ULTIMATE, Validity.ULTIMATE),),
+        failure=failed,
+    )
+    assert not check.agree
+    html = gnupg_trust_html(check)
+    assert "✗ GnuPG failed: nothing to compare" in html
+    assert "marginals-needed must be greater than 1" in html
+    assert "✓" not in html and "<table" not in html
+
+
+def _gpg_wrapper(tmp_path, on_check_trustdb: str) -> str:
+    """A gpg that runs the real one, except for ``--check-trustdb``, where it runs the shell
+    command ``on_check_trustdb`` (``$GPG`` is the real gpg)."""
+    script = tmp_path / "gpg"
+    script.write_text(
+        "#!/bin/sh\n"
+        f"GPG='{shutil.which('gpg')}'\n"
+        'for a in "$@"; do if [ "$a" = --check-trustdb ]; then '
+        f"{on_check_trustdb}; fi; done\n"
+        'exec "$GPG" "$@"\n'
+    )
+    script.chmod(0o755)
+    return str(script)
+
+
+@pytest.mark.interop
+@pytest.mark.skipif(
+    shutil.which("gpg") is None, reason="gpg is not installed (Debian package gnupg)"
+)
+def test_gnupg_trust_check_reports_gpg_refusing_the_rules(tmp_path) -> None:
+    """gpg refuses one marginal (exit status 2): the check reports the failure, never agreement."""
+    from mailsec.labs.pgp import gnupg_trust_check
+    from mailsec.render.openpgp import gnupg_trust_html
+
+    gpg = _gpg_wrapper(tmp_path, 'exec "$GPG" "$@" --marginals-needed 1')
+    check = gnupg_trust_check(trust_lab().web, gpg=gpg)
+    assert check.available and not check.agree and check.rows == ()
+    assert check.failure is not None and check.failure.returncode == 2
+    assert check.failure.command.endswith("--check-trustdb")
+    assert check.failure.said("FAILURE")  # gpg's machine-readable account of the failure
+    assert check.steps[0].outcome is Outcome.FAIL
+    assert check.steps[0].text.startswith(
+        "gpg stopped with an error (exit status 2, status FAILURE), so GnuPG computed nothing "
+        "to compare with the model: gpg --trust-model classic"
+    )
+    html = gnupg_trust_html(check)
+    assert "✗ GnuPG failed: nothing to compare" in html
+    assert "gpg: marginals-needed must be greater than 1" in html
+    assert "✓" not in html and "<table" not in html
+
+
+@pytest.mark.interop
+@pytest.mark.skipif(
+    shutil.which("gpg") is None, reason="gpg is not installed (Debian package gnupg)"
+)
+def test_gnupg_trust_check_reads_errors_from_the_status_channel(tmp_path) -> None:
+    """An ERROR status line is a failure even when gpg exits 0 and says nothing to people."""
+    from mailsec.labs.pgp import gnupg_trust_check
+
+    gpg = _gpg_wrapper(tmp_path, '"$GPG" "$@"; echo "[GNUPG:] ERROR validate_keys 1" >&2; exit 0')
+    check = gnupg_trust_check(trust_lab().web, gpg=gpg)
+    assert not check.agree and check.rows == ()
+    assert check.failure is not None and check.failure.returncode == 0
+    assert check.failure.said("ERROR") == (("validate_keys", "1"),)
+    assert "status ERROR" in check.steps[0].text
+
+
+@pytest.mark.interop
+@pytest.mark.skipif(
+    shutil.which("gpg") is None, reason="gpg is not installed (Debian package gnupg)"
+)
+def test_gnupg_trust_check_refuses_a_trust_database_left_out_of_date(tmp_path) -> None:
+    """gpg exits 0 without checking: its ``tru`` record says so, and nothing is compared."""
+    from mailsec.labs.pgp import gnupg_trust_check
+
+    check = gnupg_trust_check(trust_lab().web, gpg=_gpg_wrapper(tmp_path, "exit 0"))
+    assert not check.agree and check.rows == () and check.failure is None
+    assert check.steps[0].text == (
+        "gpg's trust database was not brought up to date with these rules (its 'tru' record "
+        "says 'ot'), so its validity cannot be compared with the model's."
+    )
 
 
 def test_compare_lab_encrypting(people) -> None:

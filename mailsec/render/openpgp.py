@@ -538,36 +538,58 @@ def gnupg_html(exchange: object) -> Fragment:
     return Fragment("".join(parts))
 
 
+#: The headings of :func:`gnupg_trust_html`, in one place.
+_GNUPG_TRUST_WORDS = {
+    "missing": "GnuPG is missing",
+    "failed": "GnuPG failed: nothing to compare",
+    "said": "What gpg said",
+    "compared": "mailsec's model and {version}",
+    "caption": "The same web of trust, computed twice",
+    "headers": ("Key", "mailsec's model", "GnuPG (--check-trustdb)", ""),
+    "no_row": "missing",
+    "same": "same",
+    "different": "different",
+}
+
+
 def gnupg_trust_html(check: object) -> Fragment:
-    """The model's validity next to GnuPG's (:class:`mailsec.labs.pgp.GnupgTrustCheck`)."""
+    """The model's validity next to GnuPG's (:class:`mailsec.labs.pgp.GnupgTrustCheck`).
+
+    A tick only when GnuPG ran without an error and agrees on every key; when gpg failed, its
+    failure and what it said, and no comparison.
+    """
+    words = _GNUPG_TRUST_WORDS
     steps = getattr(check, "steps", ())
+    verdict = steps[0].text if steps else ""
     if not getattr(check, "available", False):
-        message = steps[0].text if steps else "GnuPG is not installed here."
-        return Fragment(callout(escape(message), outcome=Outcome.WARN, title="GnuPG is missing"))
+        message = verdict or "GnuPG is not installed here."
+        return Fragment(callout(escape(message), outcome=Outcome.WARN, title=words["missing"]))
+    failure = getattr(check, "failure", None)
+    if failure is not None:
+        said = getattr(failure, "output", "")
+        return Fragment(
+            f'<div class="mailsec-gnupg-trust" style="{FONT}">'
+            + callout(escape(verdict), outcome=Outcome.FAIL, title=words["failed"])
+            + (code_block(said, label=words["said"], max_lines=12) if said else "")
+            + "</div>"
+        )
     agree = bool(getattr(check, "agree", False))
     rows = [
         (
             f"<strong>{escape(name)}</strong>",
             validity_badge(model),
-            validity_badge(gnupg) if gnupg is not None else "missing",
-            badge(Outcome.OK, "same") if model is gnupg else badge(Outcome.FAIL, "different"),
+            validity_badge(gnupg) if gnupg is not None else badge(Outcome.FAIL, words["no_row"]),
+            badge(Outcome.OK, words["same"])
+            if model is gnupg
+            else badge(Outcome.FAIL, words["different"]),
         )
         for name, model, gnupg in getattr(check, "rows", ())
     ]
-    verdict = steps[0].text if steps else ""
+    title = words["compared"].format(version=getattr(check, "version", "") or "GnuPG")
     return Fragment(
         f'<div class="mailsec-gnupg-trust" style="{FONT}">'
-        + callout(
-            escape(verdict),
-            outcome=Outcome.OK if agree else Outcome.FAIL,
-            title=f"mailsec's model and {escape(getattr(check, 'version', 'GnuPG'))}",
-        )
-        + table(
-            ("Key", "mailsec's model", "GnuPG (--check-trustdb)", ""),
-            rows,
-            caption="The same web of trust, computed twice",
-            html_cells=True,
-        )
+        + callout(escape(verdict), outcome=Outcome.OK if agree else Outcome.FAIL, title=title)
+        + (table(words["headers"], rows, caption=words["caption"], html_cells=True) if rows else "")
         + "</div>"
     )
 
