@@ -238,6 +238,22 @@ def test_exchange_with_gnupg_both_ways(people) -> None:
     assert "mailsec → GnuPG: works" in gnupg_html(exchange)
 
 
+@pytest.mark.interop
+@pytest.mark.skipif(
+    shutil.which("gpg") is None, reason="gpg is not installed (Debian package gnupg)"
+)
+def test_exchange_with_gnupg_does_not_read_gpgs_messages(people, monkeypatch) -> None:
+    """gpg speaking German ("Korrekte Signatur") changes nothing: its status lines decide."""
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    monkeypatch.setenv("LANGUAGE", "de")
+    exchange = exchange_with_gnupg(people["Alice"], people["Bob"])
+    assert exchange.gpg_read_ours, [r.output for r in exchange.runs]
+    decrypt = next(r for r in exchange.runs if "--decrypt" in r.command)
+    assert "Good signature" not in decrypt.output  # the messages were not in English
+    assert "[GNUPG:]" not in decrypt.output  # status lines are kept apart from the messages
+    assert decrypt.said("VALIDSIG")[0][-1] == people["Alice"].fingerprint
+
+
 def test_impostor_key_is_not_valid() -> None:
     """Anyone can make a key named Bob: only certifications that reach you make it valid."""
     lab = trust_lab("impostor")

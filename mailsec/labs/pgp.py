@@ -764,19 +764,15 @@ def exchange_with_gnupg(
     home = root / "home"
     home.mkdir(mode=0o700)
 
-    def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-        command = [binary, "--homedir", str(home), "--batch", "--no-tty", *args]
-        result = subprocess.run(
-            command, input=stdin, capture_output=True, timeout=timeout, check=False
+    def run(*args: str, stdin: bytes = b"") -> tuple[GpgRun, bytes]:
+        done, stdout = _run_gpg(
+            binary, args, ("--homedir", str(home), "--batch", "--no-tty"), stdin, timeout
         )
-        shown = " ".join(["gpg", *args])
-        runs.append(
-            GpgRun(shown, result.returncode, result.stderr.decode("utf-8", "replace").strip())
-        )
-        return result
+        runs.append(done)
+        return done, stdout
 
     try:
-        version = run("--version").stdout.decode().splitlines()[0]
+        version = run("--version")[1].decode("utf-8", "replace").splitlines()[0]
         run("--import", stdin=bob.to_bytes(armor=True))
         run("--import", stdin=alice.public.to_bytes(armor=True))
         steps.append(
@@ -792,12 +788,15 @@ def exchange_with_gnupg(
             headers={"From": alice.user_ids[0], "To": bob.user_ids[0], "Subject": "From mailsec"},
         )
         armored = list(mail.iter_parts())[1].get_payload(decode=True) or b""
-        opened = run("--trust-model", "always", "--decrypt", stdin=armored)
-        said = opened.stderr.decode("utf-8", "replace")
+        opened, plaintext = run("--trust-model", "always", "--decrypt", stdin=armored)
+        # A good signature is a VALIDSIG line naming Alice's primary key (its last argument);
+        # gpg's "Good signature" message is in the user's language.
         gpg_read_ours = (
-            opened.returncode == 0
-            and "Good signature" in said
-            and text.strip().encode() in opened.stdout
+            not opened.failed
+            and bool(opened.said("DECRYPTION_OKAY"))
+            and any(args[-1:] == (alice.fingerprint,) for args in opened.said("VALIDSIG"))
+            and not opened.said("BADSIG")
+            and text.strip().encode() in plaintext
         )
         steps.append(
             Step(
@@ -812,7 +811,7 @@ def exchange_with_gnupg(
             b'Content-Type: text/plain; charset="utf-8"\r\n\r\n'
             + reply.replace("\n", "\r\n").encode()
         )
-        sealed = run(
+        sealed, sealed_bytes = run(
             "--trust-model",
             "always",
             "--armor",
@@ -825,13 +824,13 @@ def exchange_with_gnupg(
             stdin=entity,
         )
         we_read_theirs, reply_text = False, ""
-        if sealed.returncode == 0:
+        if not sealed.failed:
             message = (
                 b"MIME-Version: 1.0\r\n"
                 b'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="gpg"\r\n'
                 b"\r\n--gpg\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n"
                 b"--gpg\r\nContent-Type: application/octet-stream\r\n\r\n"
-                + sealed.stdout
+                + sealed_bytes
                 + b"\r\n--gpg--\r\n"
             )
             try:
