@@ -307,6 +307,8 @@ def test_gnupg_trust_check_agrees_on_the_lab_graph() -> None:
     assert rows["Frank"] == (Validity.EXPIRED, Validity.EXPIRED)
     assert any("--check-trustdb" in command for command in check.commands)
     assert "GnuPG computes the same validity for every key." in gnupg_trust_html(check)
+    lab.marginals.value = 2
+    assert "GnuPG computes the same validity for every key." in lab.ask_gnupg()
 
 
 def test_an_empty_or_failed_comparison_never_agrees() -> None:
@@ -339,6 +341,16 @@ def test_an_empty_or_failed_comparison_never_agrees() -> None:
     assert "✗ GnuPG failed: nothing to compare" in html
     assert "marginals-needed must be greater than 1" in html
     assert "✓" not in html and "<table" not in html
+
+
+def test_asking_gnupg_with_refused_rules_is_a_message_not_a_traceback() -> None:
+    lab = trust_lab()
+    lab.marginals.value = 1
+    html = lab.ask_gnupg(gpg="/nonexistent/gpg")  # refused before gpg is looked for
+    assert "✗ Cannot do that:" in html
+    assert "Marginals needed (--marginals-needed) = 1 is too small" in html
+    lab.marginals.value = 3
+    assert "GnuPG (gpg) is not installed here" in lab.ask_gnupg(gpg="/nonexistent/gpg")
 
 
 def _gpg_wrapper(tmp_path, on_check_trustdb: str) -> str:

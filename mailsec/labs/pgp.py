@@ -66,7 +66,8 @@ from mailsec.openpgp.trust import (
     WebOfTrust,
     evaluate,
 )
-from mailsec.render.openpgp import delivery_html, side_by_side_html, trust_html
+from mailsec.render.html import Fragment, error_box
+from mailsec.render.openpgp import delivery_html, gnupg_trust_html, side_by_side_html, trust_html
 from mailsec.trace import Outcome, Step, Trace
 
 __all__ = [
@@ -378,6 +379,18 @@ class TrustLab(Lab):
         self.trust_result = result
         focus = self.focus.value if self.focus.value in self.web.names else None
         self.show(str(trust_html(result, focus=focus)))
+
+    def ask_gnupg(self, *, gpg: str | None = None) -> Fragment:
+        """GnuPG's validity for the graph and rules as they are in the lab, next to the model's.
+
+        Rules GnuPG refuses are said in the lab's own words and gpg is not run; a notebook cell
+        shows the result, not a traceback. ``gpg``: as for :func:`gnupg_trust_check`.
+        """
+        try:
+            policy = self.policy()
+        except InputError as exc:
+            return Fragment(error_box(exc.message))
+        return gnupg_trust_html(gnupg_trust_check(self.web, policy, gpg=gpg))
 
 
 def trust_lab(scenario: str = "friends") -> TrustLab:
