@@ -9,7 +9,8 @@ arrows, and revoked ones are labelled "revoked". The SVG has a title and a descr
 read out every key and arrow, and :func:`trust_html` adds a table with the same facts.
 
 Nothing in the graph hides anything else: each label sits in a gap of its own arrow (or just
-beside it, where the arrow is too short), clear of every other arrow, key and label.
+beside it, where the arrow is too short), clear of every other arrow, key and label, and arrows
+bend around the keys they do not connect.
 """
 
 from __future__ import annotations
@@ -201,10 +202,14 @@ def trust_graph_svg(result: TrustResult, *, title: str = "Web of trust") -> Frag
                     f'stroke="{fg}" stroke-width="1.5"/>'
                 )
     edges = [
-        _edge_path(centre, cert.signer, cert.signee, cert.use, column_of)
+        _edge_path(centre, cert.signer, cert.signee, cert.use, column_of, key_box)
         for key in result.keys
         for cert in key.certifications
     ]
+    # An arrow that bends around boxes may need room beyond the last column or the last row.
+    points = [p for edge in edges for piece in edge.outline for p in piece]
+    width = max(width, math.ceil(max((x for x, _y in points), default=0) + _LEFT))
+    height = max(height, math.ceil(max((y for _x, y in points), default=0) + _LEFT))
     labels = _place_labels(edges, list(key_box.values()), _Box(0, _TOP - 12, width, height))
     gaps = {
         (label.edge.signer, label.edge.signee): label.gap
@@ -344,6 +349,12 @@ class _Edge:
         """The whole arrow as straight pieces: the curve, then its arrowhead."""
         return self.pieces() + self.head_outline()
 
+    @functools.cached_property
+    def hull(self) -> _Box:
+        """A box around the whole curve (the curve stays inside its three points' box)."""
+        xs, ys = zip(self.start, self.control, self.end, strict=True)
+        return _Box(min(xs), min(ys), max(xs), max(ys))
+
     def leaves(self, box: _Box, t: float, toward: float) -> float:
         """Going from ``t`` toward ``toward``, where the curve first leaves ``box`` (``toward``
         itself if it never does): found in 32 steps, then narrowed down by halving."""
@@ -393,28 +404,46 @@ def _edge_path(
     signee: str,
     use: CertificationUse,
     column_of: Mapping[str, int],
+    boxes: Mapping[str, _Box],
 ) -> _Edge:
-    """Where one certification arrow runs."""
+    """Where one certification arrow runs: a curve that passes under no third key's box."""
     (x1, y1), (x2, y2) = centre[signer], centre[signee]
     span = abs(column_of[signee] - column_of[signer])
     dx, dy = x2 - x1, y2 - y1
     length = math.hypot(dx, dy) or 1.0
     # Bend every arrow a little to its right, so A→B and B→A do not lie on top of each other.
     nx, ny = -dy / length, dx / length
-    # Arrows that skip columns (or run inside one column) bend further, around the boxes between.
-    bend = 40 if span == 0 else 16 + 34 * (span - 1)
-    mx, my = (x1 + x2) / 2 + nx * bend, (y1 + y2) / 2 + ny * bend
+    # Arrows that skip columns (or run inside one column) bend further, around the boxes between;
+    # inside a column, past a box in between means out beyond its side (the curve's middle
+    # reaches half the bend).
+    rows_apart = round(abs(dy) / (_BOX_H + _ROW_GAP))
+    inside_column = 40 if rows_apart <= 1 else _BOX_W + 20
+    bend = inside_column if span == 0 else 16 + 34 * (span - 1)
     # The marker's size is in stroke widths (markerWidth 7 at width 2, 6 at 1.5 or 1.3).
     head = 7 * 2 if use.counted else 6 * (1.5 if use is CertificationUse.REVOKED else 1.3)
-    return _Edge(
-        signer,
-        signee,
-        use,
-        _clip(x1, y1, mx - x1, my - y1),
-        (mx, my),
-        _clip(x2, y2, mx - x2, my - y2),
-        head,
-    )
+    others = [box.grown(6) for name, box in boxes.items() if name not in (signer, signee)]
+    first: _Edge | None = None
+    # Further to the right first, then to the left, until the curve clears the other keys. The
+    # left-hand bends differ from the right-hand ones, so that A→B never takes the very curve
+    # of B→A (whose right is A→B's left).
+    for factor in (1, 1.6, 2.4, 3.4, 4.6, -1.3, -2, -2.9, -4):
+        mx, my = (x1 + x2) / 2 + nx * bend * factor, (y1 + y2) / 2 + ny * bend * factor
+        edge = _Edge(
+            signer,
+            signee,
+            use,
+            _clip(x1, y1, mx - x1, my - y1),
+            (mx, my),
+            _clip(x2, y2, mx - x2, my - y2),
+            head,
+        )
+        first = first or edge
+        if edge.hull.y0 < _TOP - 8 and min(p[1] for p, _q in edge.outline) < _TOP - 8:
+            continue  # up among the column headings
+        near = [box for box in others if box.overlaps(edge.hull)]
+        if not any(box.crosses(p, q) for p, q in edge.outline for box in near):
+            return edge
+    return first or edge  # no curve clears them all (a long way round): the usual bend
 
 
 def _edge_svg(uid: str, edge: _Edge, gap: tuple[float, float] | None) -> str:
