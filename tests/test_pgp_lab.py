@@ -17,6 +17,7 @@ from mailsec.labs.pgp import (
 from mailsec.openpgp.pgpmime import Protection, Tamper
 from mailsec.openpgp.trust import OwnerTrust, Validity
 from mailsec.render.openpgp import gnupg_html
+from mailsec.trace import Outcome
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +87,28 @@ def test_policy_numbers_change_validity() -> None:
     lab.marginals.value = 3
     lab.depth.value = 1
     assert node(lab, "Dave") == "unknown"  # Dave is two certifications away
+
+
+def test_rules_gnupg_refuses_are_refused_in_the_lab() -> None:
+    """One marginal is not enough for GnuPG (it will not even run): the lab says so, shows no
+    stale graph, and comes back when the number is one GnuPG accepts."""
+    lab = trust_lab()
+    lab.marginals.value = 1
+    assert lab.marginals.value == 1  # the box does not quietly turn 1 into another number
+    assert "Marginals needed (--marginals-needed) = 1 is too small" in lab.error.value
+    assert "marginals-needed must be greater than 1" in lab.error.value
+    assert "Use 2 or more" in lab.error.value
+    assert lab.result.value == "" and lab.trust_result is None
+    assert lab.last_exception is not None and isinstance(lab.last_exception, InputError)
+    lab.trust["Bob"].value = OwnerTrust.FULL  # other controls do not bring back a stale graph
+    assert lab.result.value == "" and "= 1 is too small" in lab.error.value
+    lab.marginals.value = 2
+    assert lab.error.value == ""
+    assert node(lab, "Erin") == "full"
+    lab.depth.value = 256
+    assert "GnuPG accepts at most 255" in lab.error.value and lab.result.value == ""
+    lab.depth.value = 12  # above the old box's 9: GnuPG accepts it, so does the lab
+    assert lab.error.value == "" and lab.trust_result.policy.max_cert_depth == 12
 
 
 def test_bad_input_is_a_message_in_the_lab() -> None:
@@ -215,6 +238,22 @@ def test_exchange_with_gnupg_both_ways(people) -> None:
     assert "mailsec → GnuPG: works" in gnupg_html(exchange)
 
 
+@pytest.mark.interop
+@pytest.mark.skipif(
+    shutil.which("gpg") is None, reason="gpg is not installed (Debian package gnupg)"
+)
+def test_exchange_with_gnupg_does_not_read_gpgs_messages(people, monkeypatch) -> None:
+    """gpg speaking German ("Korrekte Signatur") changes nothing: its status lines decide."""
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    monkeypatch.setenv("LANGUAGE", "de")
+    exchange = exchange_with_gnupg(people["Alice"], people["Bob"])
+    assert exchange.gpg_read_ours, [r.output for r in exchange.runs]
+    decrypt = next(r for r in exchange.runs if "--decrypt" in r.command)
+    assert "Good signature" not in decrypt.output  # the messages were not in English
+    assert "[GNUPG:]" not in decrypt.output  # status lines are kept apart from the messages
+    assert decrypt.said("VALIDSIG")[0][-1] == people["Alice"].fingerprint
+
+
 def test_impostor_key_is_not_valid() -> None:
     """Anyone can make a key named Bob: only certifications that reach you make it valid."""
     lab = trust_lab("impostor")
@@ -268,6 +307,123 @@ def test_gnupg_trust_check_agrees_on_the_lab_graph() -> None:
     assert rows["Frank"] == (Validity.EXPIRED, Validity.EXPIRED)
     assert any("--check-trustdb" in command for command in check.commands)
     assert "GnuPG computes the same validity for every key." in gnupg_trust_html(check)
+    lab.marginals.value = 2
+    assert "GnuPG computes the same validity for every key." in lab.ask_gnupg()
+
+
+def test_an_empty_or_failed_comparison_never_agrees() -> None:
+    """No rows to compare is not agreement, and a gpg failure is shown as one, without a tick."""
+    from mailsec.labs.pgp import GnupgTrustCheck, GpgRun
+    from mailsec.render.openpgp import gnupg_trust_html
+
+    assert not GnupgTrustCheck(True, "gpg (GnuPG) 2.2.40").agree
+    failed = GpgRun(
+        "gpg --marginals-needed 1 --check-trustdb",
+        2,
+        "gpg: marginals-needed must be greater than 1",
+        (("FAILURE", "option-postprocessing", "33554433"),),
+    )
+    assert failed.failed and failed.said("FAILURE") == (("option-postprocessing", "33554433"),)
+    assert GpgRun("gpg --check-trustdb", 0, "", (("ERROR", "check", "1"),)).failed
+    assert not GpgRun("gpg --check-trustdb", 0, "", (("KEY_CONSIDERED", "AB", "0"),)).failed
+    check = GnupgTrustCheck(
+        True, "gpg (GnuPG) 2.2.40", rows=(("You", Validity.ULTIMATE, Validity.ULTIMATE),)
+    )
+    assert check.agree
+    check = GnupgTrustCheck(
+        True,
+        "gpg (GnuPG) 2.2.40",
+        rows=(("You", Validity.ULTIMATE, Validity.ULTIMATE),),
+        failure=failed,
+    )
+    assert not check.agree
+    html = gnupg_trust_html(check)
+    assert "✗ GnuPG failed: nothing to compare" in html
+    assert "marginals-needed must be greater than 1" in html
+    assert "✓" not in html and "<table" not in html
+
+
+def test_asking_gnupg_with_refused_rules_is_a_message_not_a_traceback() -> None:
+    lab = trust_lab()
+    lab.marginals.value = 1
+    html = lab.ask_gnupg(gpg="/nonexistent/gpg")  # refused before gpg is looked for
+    assert "✗ Cannot do that:" in html
+    assert "Marginals needed (--marginals-needed) = 1 is too small" in html
+    lab.marginals.value = 3
+    assert "GnuPG (gpg) is not installed here" in lab.ask_gnupg(gpg="/nonexistent/gpg")
+
+
+def _gpg_wrapper(tmp_path, on_check_trustdb: str) -> str:
+    """A gpg that runs the real one, except for ``--check-trustdb``, where it runs the shell
+    command ``on_check_trustdb`` (``$GPG`` is the real gpg)."""
+    script = tmp_path / "gpg"
+    script.write_text(
+        "#!/bin/sh\n"
+        f"GPG='{shutil.which('gpg')}'\n"
+        'for a in "$@"; do if [ "$a" = --check-trustdb ]; then '
+        f"{on_check_trustdb}; fi; done\n"
+        'exec "$GPG" "$@"\n'
+    )
+    script.chmod(0o755)
+    return str(script)
+
+
+@pytest.mark.interop
+@pytest.mark.skipif(
+    shutil.which("gpg") is None, reason="gpg is not installed (Debian package gnupg)"
+)
+def test_gnupg_trust_check_reports_gpg_refusing_the_rules(tmp_path) -> None:
+    """gpg refuses one marginal (exit status 2): the check reports the failure, never agreement."""
+    from mailsec.labs.pgp import gnupg_trust_check
+    from mailsec.render.openpgp import gnupg_trust_html
+
+    gpg = _gpg_wrapper(tmp_path, 'exec "$GPG" "$@" --marginals-needed 1')
+    check = gnupg_trust_check(trust_lab().web, gpg=gpg)
+    assert check.available and not check.agree and check.rows == ()
+    assert check.failure is not None and check.failure.returncode == 2
+    assert check.failure.command.endswith("--check-trustdb")
+    assert check.failure.said("FAILURE")  # gpg's machine-readable account of the failure
+    assert check.steps[0].outcome is Outcome.FAIL
+    assert check.steps[0].text.startswith(
+        "gpg stopped with an error (exit status 2, status FAILURE), so GnuPG computed nothing "
+        "to compare with the model: gpg --trust-model classic"
+    )
+    html = gnupg_trust_html(check)
+    assert "✗ GnuPG failed: nothing to compare" in html
+    assert "gpg: marginals-needed must be greater than 1" in html
+    assert "✓" not in html and "<table" not in html
+
+
+@pytest.mark.interop
+@pytest.mark.skipif(
+    shutil.which("gpg") is None, reason="gpg is not installed (Debian package gnupg)"
+)
+def test_gnupg_trust_check_reads_errors_from_the_status_channel(tmp_path) -> None:
+    """An ERROR status line is a failure even when gpg exits 0 and says nothing to people."""
+    from mailsec.labs.pgp import gnupg_trust_check
+
+    gpg = _gpg_wrapper(tmp_path, '"$GPG" "$@"; echo "[GNUPG:] ERROR validate_keys 1" >&2; exit 0')
+    check = gnupg_trust_check(trust_lab().web, gpg=gpg)
+    assert not check.agree and check.rows == ()
+    assert check.failure is not None and check.failure.returncode == 0
+    assert check.failure.said("ERROR") == (("validate_keys", "1"),)
+    assert "status ERROR" in check.steps[0].text
+
+
+@pytest.mark.interop
+@pytest.mark.skipif(
+    shutil.which("gpg") is None, reason="gpg is not installed (Debian package gnupg)"
+)
+def test_gnupg_trust_check_refuses_a_trust_database_left_out_of_date(tmp_path) -> None:
+    """gpg exits 0 without checking: its ``tru`` record says so, and nothing is compared."""
+    from mailsec.labs.pgp import gnupg_trust_check
+
+    check = gnupg_trust_check(trust_lab().web, gpg=_gpg_wrapper(tmp_path, "exit 0"))
+    assert not check.agree and check.rows == () and check.failure is None
+    assert check.steps[0].text == (
+        "gpg's trust database was not brought up to date with these rules (its 'tru' record "
+        "says 'ot'), so its validity cannot be compared with the model's."
+    )
 
 
 def test_compare_lab_encrypting(people) -> None:

@@ -269,8 +269,47 @@ def test_duplicate_and_bad_names_are_refused() -> None:
 def test_bad_owner_trust_and_policy_are_refused() -> None:
     with pytest.raises(InputError, match="Owner trust 'total' is not one of: unknown, never"):
         WebOfTrust.build({"Alice": "total"})
-    with pytest.raises(InputError, match="marginals_needed = 0 is not a whole number from 1 to 9"):
+    with pytest.raises(
+        InputError, match=r"Marginals needed \(--marginals-needed\) = 0 is too small"
+    ):
         TrustPolicy(marginals_needed=0)
+
+
+def test_policy_follows_gnupg_limits() -> None:
+    """gpg refuses to run with these numbers (GnuPG g10/gpg.c), so the model refuses them too."""
+    with pytest.raises(InputError) as one_marginal:
+        TrustPolicy(marginals_needed=1)
+    assert one_marginal.value.message == (
+        "Marginals needed (--marginals-needed) = 1 is too small: GnuPG refuses it "
+        '("marginals-needed must be greater than 1"), because if one were enough, a marginally '
+        "trusted person would count as much as a fully trusted one. Use 2 or more; GnuPG's "
+        "default is 3."
+    )
+    with pytest.raises(InputError) as no_complete:
+        TrustPolicy(completes_needed=0)
+    assert no_complete.value.message == (
+        "Completes needed (--completes-needed) = 0 is too small: GnuPG refuses it "
+        '("completes-needed must be greater than 0"), because with none needed, a certification '
+        "by any valid key would do, even by someone you do not trust to check keys. Use 1 or "
+        "more; GnuPG's default is 1."
+    )
+    with pytest.raises(InputError, match=r"Max path length \(--max-cert-depth\) = 0 is too small"):
+        TrustPolicy(max_cert_depth=0)
+    with pytest.raises(InputError) as too_deep:
+        TrustPolicy(max_cert_depth=256)
+    assert too_deep.value.message == (
+        "Max path length (--max-cert-depth) = 256 is too large: GnuPG accepts at most 255. "
+        "Use a number from 1 to 255; GnuPG's default is 5."
+    )
+    with pytest.raises(InputError, match="at most 2147483647"):
+        TrustPolicy(completes_needed=2**31)
+    with pytest.raises(InputError, match=r"= '3' is not a whole number\. Type one such as 3"):
+        TrustPolicy(marginals_needed="3")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="= True is not a whole number"):
+        TrustPolicy(completes_needed=True)
+    # What gpg accepts, the model accepts: the smallest and largest numbers of each rule.
+    TrustPolicy(completes_needed=1, marginals_needed=2, max_cert_depth=1)
+    TrustPolicy(completes_needed=2**31 - 1, marginals_needed=2**31 - 1, max_cert_depth=255)
 
 
 def test_removing_or_revoking_a_missing_certification_is_refused() -> None:

@@ -19,7 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from mailsec.errors import InputError
 from mailsec.openpgp.trust import (
+    POLICY_LIMITS,
     OwnerTrust,
     TrustPolicy,
     Validity,
@@ -331,3 +333,63 @@ def _random_web(rng: random.Random) -> tuple[WebOfTrust, TrustPolicy]:
 def test_random_graphs_agree_with_gnupg(seed: int, base_home: tuple[Path, dict[str, str]]) -> None:
     web, policy = _random_web(random.Random(seed))
     assert gnupg_validity(base_home, web, policy) == _model(web, policy), (web, policy)
+
+
+def test_policy_limits_are_gnupgs(tmp_path: Path) -> None:
+    """gpg runs with each number at the model's limits and refuses one step beyond them."""
+    home = tmp_path / "h"
+    home.mkdir(mode=0o700)
+
+    def gpg_accepts(option: str, value: int) -> bool:
+        result = subprocess.run(
+            [
+                "gpg",
+                "--homedir",
+                str(home),
+                "--batch",
+                "--no-tty",
+                "--trust-model",
+                "classic",
+                option,
+                str(value),
+                "--check-trustdb",
+            ],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        return result.returncode == 0
+
+    for name, limit in POLICY_LIMITS.items():
+        for value in (limit.low, limit.high):
+            TrustPolicy(**{name: value})
+            assert gpg_accepts(limit.option, value), (name, value)
+        for value in (limit.low - 1, limit.high + 1):
+            with pytest.raises(InputError):
+                TrustPolicy(**{name: value})
+            assert not gpg_accepts(limit.option, value), (name, value)
+
+
+def test_large_numbers_agree_with_gnupg(base_home: tuple[Path, dict[str, str]]) -> None:
+    """Numbers the lab once refused (above 9) are GnuPG's to use, and GnuPG agrees with the model.
+
+    258 marginals do not fit the byte of the trust database's version record (GnuPG tdbio.c);
+    gpg computes with the option's value, not the stored byte, so Erin's two marginals stay two.
+    """
+    web = WebOfTrust.build(
+        {
+            "You": "ultimate",
+            "Alice": "full",
+            "Bob": "marginal",
+            "Carol": "marginal",
+            "Erin": "unknown",
+        },
+        [("You", "Alice"), ("You", "Bob"), ("You", "Carol"), ("Bob", "Erin"), ("Carol", "Erin")],
+    )
+    web = web.with_key("Dave", "full").with_certification("Alice", "Dave")
+    web = web.with_certification("Dave", "Erin")
+    for policy in (
+        TrustPolicy(completes_needed=2, marginals_needed=258, max_cert_depth=255),
+        TrustPolicy(completes_needed=12, marginals_needed=2, max_cert_depth=200),
+    ):
+        assert gnupg_validity(base_home, web, policy) == _model(web, policy), policy

@@ -10,12 +10,17 @@ Each function returns a ready :class:`~mailsec.labs.frame.Lab`:
 - :func:`exchange_with_gnupg` — not a widget: mail from mailsec to GnuPG and back, in a
   temporary GNUPGHOME; it says plainly when gpg is not installed.
 - :func:`gnupg_trust_check` — not a widget: the same web of trust built with real keys in a
-  temporary GNUPGHOME, and GnuPG's own validity next to the model's.
+  temporary GNUPGHOME, and GnuPG's own validity next to the model's. If gpg fails, the result
+  says so and agrees with nothing.
 - :func:`trust_lab` — a web of trust the learner edits: owner trust per key, certifications
   added, revoked or removed, keys revoked, GnuPG's three numbers; the graph and every key's
   validity update at once, with the reason.
 
 Keys are generated once when a lab is built, never inside a callback, so callbacks stay fast.
+
+Whether gpg succeeded is read from what it says for programs — its exit status, its status lines
+(``--status-fd``) and its ``--with-colons`` listings — never from its messages to people, which
+are translated into the user's language.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from mailsec import openpgp
-from mailsec.errors import InputError, MailsecError, NotAvailable
+from mailsec.errors import InputError, MailsecError
 from mailsec.labs.frame import Lab
 from mailsec.openpgp.pgpmime import (
     Delivery,
@@ -53,6 +58,7 @@ from mailsec.openpgp.pgpmime import (
 )
 from mailsec.openpgp.trust import (
     GNUPG_MODEL,
+    POLICY_LIMITS,
     OwnerTrust,
     TrustPolicy,
     TrustResult,
@@ -60,12 +66,14 @@ from mailsec.openpgp.trust import (
     WebOfTrust,
     evaluate,
 )
-from mailsec.render.openpgp import delivery_html, side_by_side_html, trust_html
+from mailsec.render.html import Fragment, error_box
+from mailsec.render.openpgp import delivery_html, gnupg_trust_html, side_by_side_html, trust_html
 from mailsec.trace import Outcome, Step, Trace
 
 __all__ = [
     "PEOPLE",
     "SCENARIOS",
+    "TRUST_CHECK_WORDS",
     "CompareLab",
     "GnupgExchange",
     "GnupgTrustCheck",
@@ -209,21 +217,22 @@ class TrustLab(Lab):
             ]
         )
 
-        def rule_box(value: int, description: str, css: str) -> widgets.BoundedIntText:
-            box = widgets.BoundedIntText(
-                value=value,
-                min=1,
-                max=9,
-                description=description,
+        def rule_box(name: str, css: str) -> widgets.IntText:
+            # No bounds on the box: a bounded box would quietly change a number GnuPG refuses
+            # into one it accepts; TrustPolicy says instead why the number is refused.
+            limit = POLICY_LIMITS[name]
+            box = widgets.IntText(
+                value=limit.default,
+                description=limit.label,
                 style=wide,
                 layout=widgets.Layout(width="190px"),
             )
             box.add_class(css)
             return box
 
-        self.completes = rule_box(1, "completes needed", "mailsec-wot-completes")
-        self.marginals = rule_box(3, "marginals needed", "mailsec-wot-marginals")
-        self.depth = rule_box(5, "max path length", "mailsec-wot-depth")
+        self.completes = rule_box("completes_needed", "mailsec-wot-completes")
+        self.marginals = rule_box("marginals_needed", "mailsec-wot-marginals")
+        self.depth = rule_box("max_cert_depth", "mailsec-wot-depth")
 
         self.new_name = widgets.Text(
             placeholder="a name, e.g. Frank",
@@ -351,6 +360,7 @@ class TrustLab(Lab):
         self.update()
 
     def policy(self) -> TrustPolicy:
+        """The rules in GnuPG's three boxes; numbers GnuPG refuses are refused with its reason."""
         return TrustPolicy(
             completes_needed=self.completes.value,
             marginals_needed=self.marginals.value,
@@ -358,10 +368,29 @@ class TrustLab(Lab):
         )
 
     def update(self) -> None:
-        result = evaluate(self.web, self.policy())
+        try:
+            policy = self.policy()
+        except InputError:
+            # The graph on screen was computed with other rules: take it away with the error.
+            self.trust_result = None
+            self.show("")
+            raise
+        result = evaluate(self.web, policy)
         self.trust_result = result
         focus = self.focus.value if self.focus.value in self.web.names else None
         self.show(str(trust_html(result, focus=focus)))
+
+    def ask_gnupg(self, *, gpg: str | None = None) -> Fragment:
+        """GnuPG's validity for the graph and rules as they are in the lab, next to the model's.
+
+        Rules GnuPG refuses are said in the lab's own words and gpg is not run; a notebook cell
+        shows the result, not a traceback. ``gpg``: as for :func:`gnupg_trust_check`.
+        """
+        try:
+            policy = self.policy()
+        except InputError as exc:
+            return Fragment(error_box(exc.message))
+        return gnupg_trust_html(gnupg_trust_check(self.web, policy, gpg=gpg))
 
 
 def trust_lab(scenario: str = "friends") -> TrustLab:
@@ -648,6 +677,11 @@ def compare_lab(
 # -- GnuPG in the notebook --------------------------------------------------------------------------
 
 
+#: The status keywords by which gpg reports an error on its status channel (GnuPG doc/DETAILS).
+GPG_ERROR_KEYWORDS = frozenset({"ERROR", "FAILURE"})
+_STATUS_PREFIX = "[GNUPG:] "
+
+
 @dataclass(frozen=True)
 class GpgRun:
     """One gpg command and what it printed."""
@@ -655,7 +689,45 @@ class GpgRun:
     command: str
     returncode: int
     output: str
-    """What gpg said on standard error (its messages to people)."""
+    """What gpg said on standard error (its messages to people, in the user's language)."""
+    status: tuple[tuple[str, ...], ...] = ()
+    """Its status lines (``--status-fd``), each split into keyword and arguments: the
+    machine-readable account of what it did, the same in every language (GnuPG doc/DETAILS)."""
+
+    @property
+    def failed(self) -> bool:
+        """gpg exited with an error status or reported an error on its status channel."""
+        return self.returncode != 0 or any(line[0] in GPG_ERROR_KEYWORDS for line in self.status)
+
+    def said(self, keyword: str) -> tuple[tuple[str, ...], ...]:
+        """The arguments of every status line with ``keyword`` (``GOODSIG``, ``VALIDSIG`` ...)."""
+        return tuple(line[1:] for line in self.status if line[0] == keyword)
+
+
+def _run_gpg(
+    binary: str, shown: tuple[str, ...], options: tuple[str, ...], stdin: bytes, timeout: float
+) -> tuple[GpgRun, bytes]:
+    """Run gpg with ``options`` and ``shown``; return the run and what gpg wrote to stdout.
+
+    The status lines go to standard error with gpg's messages (``--status-fd 2``) and are told
+    apart by their ``[GNUPG:]`` prefix, so standard output stays free for data.
+    """
+    result = subprocess.run(
+        [binary, "--status-fd", "2", *options, *shown],
+        input=stdin,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )
+    said: list[str] = []
+    status: list[tuple[str, ...]] = []
+    for line in result.stderr.decode("utf-8", "replace").splitlines():
+        if line.startswith(_STATUS_PREFIX):
+            status.append(tuple(line[len(_STATUS_PREFIX) :].split()) or ("",))
+        else:
+            said.append(line)
+    command = " ".join(["gpg", *shown])
+    return GpgRun(command, result.returncode, "\n".join(said).strip(), tuple(status)), result.stdout
 
 
 @dataclass(frozen=True)
@@ -705,19 +777,15 @@ def exchange_with_gnupg(
     home = root / "home"
     home.mkdir(mode=0o700)
 
-    def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-        command = [binary, "--homedir", str(home), "--batch", "--no-tty", *args]
-        result = subprocess.run(
-            command, input=stdin, capture_output=True, timeout=timeout, check=False
+    def run(*args: str, stdin: bytes = b"") -> tuple[GpgRun, bytes]:
+        done, stdout = _run_gpg(
+            binary, args, ("--homedir", str(home), "--batch", "--no-tty"), stdin, timeout
         )
-        shown = " ".join(["gpg", *args])
-        runs.append(
-            GpgRun(shown, result.returncode, result.stderr.decode("utf-8", "replace").strip())
-        )
-        return result
+        runs.append(done)
+        return done, stdout
 
     try:
-        version = run("--version").stdout.decode().splitlines()[0]
+        version = run("--version")[1].decode("utf-8", "replace").splitlines()[0]
         run("--import", stdin=bob.to_bytes(armor=True))
         run("--import", stdin=alice.public.to_bytes(armor=True))
         steps.append(
@@ -733,12 +801,15 @@ def exchange_with_gnupg(
             headers={"From": alice.user_ids[0], "To": bob.user_ids[0], "Subject": "From mailsec"},
         )
         armored = list(mail.iter_parts())[1].get_payload(decode=True) or b""
-        opened = run("--trust-model", "always", "--decrypt", stdin=armored)
-        said = opened.stderr.decode("utf-8", "replace")
+        opened, plaintext = run("--trust-model", "always", "--decrypt", stdin=armored)
+        # A good signature is a VALIDSIG line naming Alice's primary key (its last argument);
+        # gpg's "Good signature" message is in the user's language.
         gpg_read_ours = (
-            opened.returncode == 0
-            and "Good signature" in said
-            and text.strip().encode() in opened.stdout
+            not opened.failed
+            and bool(opened.said("DECRYPTION_OKAY"))
+            and any(args[-1:] == (alice.fingerprint,) for args in opened.said("VALIDSIG"))
+            and not opened.said("BADSIG")
+            and text.strip().encode() in plaintext
         )
         steps.append(
             Step(
@@ -753,7 +824,7 @@ def exchange_with_gnupg(
             b'Content-Type: text/plain; charset="utf-8"\r\n\r\n'
             + reply.replace("\n", "\r\n").encode()
         )
-        sealed = run(
+        sealed, sealed_bytes = run(
             "--trust-model",
             "always",
             "--armor",
@@ -766,13 +837,13 @@ def exchange_with_gnupg(
             stdin=entity,
         )
         we_read_theirs, reply_text = False, ""
-        if sealed.returncode == 0:
+        if not sealed.failed:
             message = (
                 b"MIME-Version: 1.0\r\n"
                 b'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="gpg"\r\n'
                 b"\r\n--gpg\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n"
                 b"--gpg\r\nContent-Type: application/octet-stream\r\n\r\n"
-                + sealed.stdout
+                + sealed_bytes
                 + b"\r\n--gpg--\r\n"
             )
             try:
@@ -803,6 +874,27 @@ def exchange_with_gnupg(
         shutil.rmtree(root, ignore_errors=True)
 
 
+#: What the GnuPG check says about its outcome, in one place.
+TRUST_CHECK_WORDS: Mapping[str, str] = {
+    "same": "GnuPG computes the same validity for every key.",
+    "different": "GnuPG disagrees with the model for: {names}.",
+    "missing": "GnuPG listed no validity for: {names}.",
+    "failed": "gpg stopped with an error (exit status {returncode}{status}), so GnuPG computed "
+    "nothing to compare with the model: {command}",
+    "stale": "gpg's trust database was not brought up to date with these rules (its 'tru' "
+    "record says {flags!r}), so its validity cannot be compared with the model's.",
+    "no_keys": "The graph has no keys, so there is nothing to compare.",
+}
+
+
+class _GpgFailed(Exception):
+    """A gpg command failed; the check stops and reports it."""
+
+    def __init__(self, run: GpgRun) -> None:
+        super().__init__(run.command)
+        self.run = run
+
+
 @dataclass(frozen=True)
 class GnupgTrustCheck:
     """The same web of trust computed by GnuPG with real keys, next to the model's answer."""
@@ -810,13 +902,21 @@ class GnupgTrustCheck:
     available: bool
     version: str = ""
     rows: tuple[tuple[str, Validity, Validity | None], ...] = ()
-    """(key, the model's validity, GnuPG's validity) for every key."""
+    """(key, the model's validity, GnuPG's validity) for every key; empty when gpg failed."""
     commands: tuple[str, ...] = ()
     steps: Trace = ()
+    failure: GpgRun | None = None
+    """The gpg command that failed, with its exit status and what it said, if one did."""
 
     @property
     def agree(self) -> bool:
-        return self.available and all(model is gnupg for _name, model, gnupg in self.rows)
+        """GnuPG ran without an error and gave every key the model's validity."""
+        return (
+            self.available
+            and self.failure is None
+            and bool(self.rows)
+            and all(gnupg is not None and model is gnupg for _name, model, gnupg in self.rows)
+        )
 
 
 def gnupg_trust_check(
@@ -834,6 +934,11 @@ def gnupg_trust_check(
     with the policy's three numbers, and the validity letters of ``--list-keys --with-colons``.
     Keys, certifications, their revocations and expiry are dated in that order one to two hours
     back, so each revocation is newer than what it revokes and expired keys expired before now.
+
+    Success is read from what gpg says for programs, never from its messages to people (which
+    are translated): its exit status, the ERROR and FAILURE lines of ``--status-fd``, and the
+    ``tru`` record of ``--with-colons``, which says whether the trust database is up to date. If
+    any command fails, the result carries it in ``failure``, has no rows, and does not agree.
     """
     policy = policy or TrustPolicy()
     model = evaluate(web, policy)
@@ -845,11 +950,11 @@ def gnupg_trust_check(
     home.mkdir(mode=0o700)
     commands: list[str] = []
     now = int(time.time())
+    version = ""
 
-    def run(*args: str, stdin: bytes = b"", when: int | None = None) -> str:
+    def run(*args: str, stdin: bytes = b"", when: int | None = None) -> tuple[GpgRun, str]:
         faked = ("--faked-system-time", f"{when}!") if when else ()
-        command = [
-            binary,
+        options = (
             "--homedir",
             str(home),
             "--batch",
@@ -860,21 +965,19 @@ def gnupg_trust_check(
             "--passphrase",
             "",
             *faked,
-            *args,
-        ]
-        commands.append(" ".join(["gpg", *args]))
-        result = subprocess.run(
-            command, input=stdin, capture_output=True, timeout=timeout, check=False
         )
-        if result.returncode != 0:
-            raise NotAvailable(
-                f"gpg {' '.join(args)} failed: "
-                + result.stderr.decode("utf-8", "replace").strip().splitlines()[-1]
-            )
-        return result.stdout.decode("utf-8", "replace")
+        done, stdout = _run_gpg(binary, args, options, stdin, timeout)
+        commands.append(done.command)
+        if done.failed:
+            raise _GpgFailed(done)
+        return done, stdout.decode("utf-8", "replace")
 
     try:
-        version = run("--version").splitlines()[0]
+        version = run("--version")[1].splitlines()[0]
+        if not web.keys:
+            return GnupgTrustCheck(
+                True, version, (), tuple(commands), (Step(TRUST_CHECK_WORDS["no_keys"]),)
+            )
         uids = {
             key.name: f"{key.name} <{key.name.lower().replace(' ', '.')}@example.org>"
             for key in web.keys
@@ -884,7 +987,7 @@ def gnupg_trust_check(
         fingerprints: dict[str, str] = {}
         current: str | None = None
         by_uid = {uid: name for name, uid in uids.items()}
-        for line in run("--list-keys", "--with-colons").splitlines():
+        for line in run("--list-keys", "--with-colons")[1].splitlines():
             fields = line.split(":")
             if fields[0] == "pub":
                 current = None
@@ -932,16 +1035,30 @@ def gnupg_trust_check(
         )
         run(*options, "--check-trustdb")
         letters: dict[str, str] = {}
+        stale = ""
         current = None
         by_fpr = {fpr: name for name, fpr in fingerprints.items()}
-        for line in run(*options, "--list-keys", "--with-colons").splitlines():
+        for line in run(*options, "--list-keys", "--with-colons")[1].splitlines():
             fields = line.split(":")
-            if fields[0] == "pub":
+            if fields[0] == "tru":
+                # Field 2: "o" the trust database is out of date, "t" it was built with another
+                # trust model (GnuPG doc/DETAILS). "m" (other numbers) is left out: the database
+                # keeps each number in one byte, so numbers above 255 always differ from it.
+                stale = "".join(flag for flag in fields[1] if flag in "ot")
+            elif fields[0] == "pub":
                 current = fields[1]
             elif fields[0] == "fpr" and current is not None:
                 if fields[9] in by_fpr:
                     letters[by_fpr[fields[9]]] = current
                 current = None
+        if stale:
+            return GnupgTrustCheck(
+                True,
+                version,
+                (),
+                tuple(commands),
+                (Step(TRUST_CHECK_WORDS["stale"].format(flags=stale), Outcome.FAIL),),
+            )
         rows = tuple(
             (
                 k.name,
@@ -951,18 +1068,32 @@ def gnupg_trust_check(
             for k in model.keys
         )
         check = GnupgTrustCheck(True, version, rows, tuple(commands))
-        verdict = (
-            "GnuPG computes the same validity for every key."
-            if check.agree
-            else "GnuPG disagrees with the model for: "
-            + ", ".join(n for n, m, g in rows if m is not g)
-            + "."
-        )
+        missing = [n for n, _m, g in rows if g is None]
+        different = [n for n, m, g in rows if g is not None and m is not g]
+        verdicts = []
+        if different:
+            verdicts.append(TRUST_CHECK_WORDS["different"].format(names=", ".join(different)))
+        if missing:
+            verdicts.append(TRUST_CHECK_WORDS["missing"].format(names=", ".join(missing)))
+        verdict = " ".join(verdicts) if verdicts else TRUST_CHECK_WORDS["same"]
         return replace(
             check, steps=(Step(verdict, Outcome.OK if check.agree else Outcome.FAIL, GNUPG_MODEL),)
         )
-    except NotAvailable as exc:
-        return GnupgTrustCheck(True, "", (), tuple(commands), (Step(exc.message, Outcome.FAIL),))
+    except _GpgFailed as failed:
+        keywords = sorted({line[0] for line in failed.run.status if line[0] in GPG_ERROR_KEYWORDS})
+        verdict = TRUST_CHECK_WORDS["failed"].format(
+            returncode=failed.run.returncode,
+            status=f", status {' '.join(keywords)}" if keywords else "",
+            command=failed.run.command,
+        )
+        return GnupgTrustCheck(
+            True,
+            version,
+            (),
+            tuple(commands),
+            (Step(verdict, Outcome.FAIL),),
+            failure=failed.run,
+        )
     finally:
         subprocess.run(
             ["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"],

@@ -60,17 +60,20 @@ from mailsec.trace import Outcome, Step, Trace
 
 __all__ = [
     "COMPARISON",
+    "POLICY_LIMITS",
     "Certification",
     "CertificationResult",
     "CertificationUse",
     "Comparison",
     "KeyValidity",
     "OwnerTrust",
+    "PolicyLimit",
     "TrustKey",
     "TrustPolicy",
     "TrustResult",
     "Validity",
     "WebOfTrust",
+    "check_policy_value",
     "evaluate",
 ]
 
@@ -174,9 +177,100 @@ class Validity(enum.Enum):
         }[self.value]
 
 
+#: The largest number gpg's option parser reads for these options (a C ``int``); above it gpg
+#: stops with 'invalid argument for option "--marginals-needed"'.
+GPG_INT_MAX = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class PolicyLimit:
+    """GnuPG's range for one number of :class:`TrustPolicy`, and how to explain it."""
+
+    label: str
+    """The number's name in the course (and on the lab's box)."""
+    option: str
+    """gpg's option for it."""
+    low: int
+    high: int
+    default: int
+    """GnuPG's default."""
+    gpg_says: str
+    """gpg's own words when the number is outside the range (GnuPG ``g10/gpg.c``)."""
+    why: str
+    """Why the range is what it is, for learners."""
+
+
+#: GnuPG's rules for the three numbers, as gpg checks them after reading its options
+#: (GnuPG ``g10/gpg.c``, ``main``); outside them gpg refuses to run at all (exit status 2).
+POLICY_LIMITS: Mapping[str, PolicyLimit] = {
+    "completes_needed": PolicyLimit(
+        "completes needed",
+        "--completes-needed",
+        1,
+        GPG_INT_MAX,
+        1,
+        "completes-needed must be greater than 0",
+        "with none needed, a certification by any valid key would do, even by someone you "
+        "do not trust to check keys",
+    ),
+    "marginals_needed": PolicyLimit(
+        "marginals needed",
+        "--marginals-needed",
+        2,
+        GPG_INT_MAX,
+        3,
+        "marginals-needed must be greater than 1",
+        "if one were enough, a marginally trusted person would count as much as a fully "
+        "trusted one",
+    ),
+    "max_cert_depth": PolicyLimit(
+        "max path length",
+        "--max-cert-depth",
+        1,
+        255,
+        5,
+        "max-cert-depth must be in the range from 1 to 255",
+        "with 0 no key but your own could be valid, and the trust database keeps the number "
+        "in one byte",
+    ),
+}
+
+#: The sentences :func:`check_policy_value` says, in one place.
+POLICY_MESSAGES: Mapping[str, str] = {
+    "unknown": "{name!r} is not one of GnuPG's trust-model numbers ({known}).",
+    "not_whole": "{Label} ({option}) = {value!r} is not a whole number. "
+    "Type one such as {default}, GnuPG's default.",
+    "too_small": "{Label} ({option}) = {value!r} is too small: GnuPG refuses it "
+    '("{gpg_says}"), because {why}. Use {low} or more; GnuPG\'s default is {default}.',
+    "too_large": "{Label} ({option}) = {value!r} is too large: GnuPG accepts at most {high}. "
+    "Use a number from {low} to {high}; GnuPG's default is {default}.",
+}
+
+
+def check_policy_value(name: str, value: object) -> int:
+    """Return ``value`` if GnuPG accepts it for the trust-model number ``name``, else refuse it.
+
+    ``name`` is a field of :class:`TrustPolicy`; the rules are GnuPG's (:data:`POLICY_LIMITS`), so
+    a policy the model accepts is one ``gpg --check-trustdb`` accepts too.
+    """
+    limit = POLICY_LIMITS.get(name)
+    if limit is None:
+        raise InputError(
+            POLICY_MESSAGES["unknown"].format(name=name, known=", ".join(POLICY_LIMITS))
+        )
+    words = {**vars(limit), "Label": limit.label.capitalize(), "value": value}
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InputError(POLICY_MESSAGES["not_whole"].format(**words))
+    if value < limit.low:
+        raise InputError(POLICY_MESSAGES["too_small"].format(**words))
+    if value > limit.high:
+        raise InputError(POLICY_MESSAGES["too_large"].format(**words))
+    return value
+
+
 @dataclass(frozen=True)
 class TrustPolicy:
-    """The three numbers of GnuPG's classic model, with GnuPG's defaults."""
+    """The three numbers of GnuPG's classic model, with GnuPG's defaults and GnuPG's limits."""
 
     completes_needed: int = 1
     """Certifications from fully trusted owners that make a key valid (``--completes-needed``)."""
@@ -186,17 +280,8 @@ class TrustPolicy:
     """Longest chain of certifications from one of your own keys (``--max-cert-depth``)."""
 
     def __post_init__(self) -> None:
-        for name, low, high in (
-            ("completes_needed", 1, 9),
-            ("marginals_needed", 1, 9),
-            ("max_cert_depth", 1, 9),
-        ):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-                raise InputError(
-                    f"{name} = {value!r} is not a whole number from {low} to {high}; "
-                    f"GnuPG's default is {getattr(TrustPolicy, name)}."
-                )
+        for name in POLICY_LIMITS:
+            check_policy_value(name, getattr(self, name))
 
 
 @dataclass(frozen=True)
