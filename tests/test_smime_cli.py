@@ -182,7 +182,7 @@ def test_decrypt_failures_are_named(folder):
     assert "truncated or damaged" in _one_line_error(damaged)
     # ... and a change in the ciphertext fails the AES-GCM integrity check.
     tampered = mailsec("smime", "decrypt", *_key(folder, "bob"), data=flip_byte(sealed, 3).message)
-    assert "integrity check (AES-GCM tag mismatch)" in _one_line_error(tampered)
+    assert "could not be decrypted" in _one_line_error(tampered)  # the one opaque answer
     plain = mailsec("smime", "decrypt", *_key(folder, "bob"), data=MAIL)
     assert "not an S/MIME encrypted message" in _one_line_error(plain)
 

@@ -15,6 +15,7 @@ from mailsec.errors import DecryptionError
 from mailsec.pki import course_pki
 from mailsec.smime import (
     ContentCipher,
+    KeyTransport,
     RecipientKind,
     SignatureStatus,
     decrypt_message,
@@ -23,7 +24,7 @@ from mailsec.smime import (
     sign_message,
     verify_message,
 )
-from mailsec.smime.inspect import flip_byte
+from mailsec.smime.inspect import cms_outline, flip_byte
 
 OPENSSL = shutil.which("openssl")
 pytestmark = [
@@ -229,22 +230,43 @@ def test_we_refuse_tampered_openssl_gcm(pki, files):
         decrypt_message(tampered, key=pki.bob.key, certificate=pki.bob.certificate)
 
 
-def test_we_decrypt_openssl_oaep(pki, files):
-    """RSA-OAEP key transport (RFC 8551 §2.3 lists it), as openssl writes it with -keyopt."""
+@pytest.mark.parametrize("cipher", ["-aes-256-gcm", "-aes256"])
+@pytest.mark.parametrize("digest", [None, "sha256"])
+def test_we_decrypt_openssl_oaep(pki, files, cipher, digest):
+    """RSA-OAEP key transport (RFC 8551 §2.3 recommends it), as openssl writes it with -keyopt:
+    SHA-1 by default (absent or default parameters, RFC 8017 §A.2.1) or SHA-256; GCM and CBC."""
+    options = ["-keyopt", "rsa_padding_mode:oaep"]
+    if digest:
+        options += ["-keyopt", f"rsa_oaep_md:{digest}", "-keyopt", f"rsa_mgf1_md:{digest}"]
     done = openssl(
-        "cms",
-        "-encrypt",
-        "-in",
-        str(files / "entity.txt"),
-        "-aes-256-gcm",
-        "-recip",
-        str(files / "alice.pem"),
-        "-keyopt",
-        "rsa_padding_mode:oaep",
-    )
+        "cms", "-encrypt", "-in", str(files / "entity.txt"), cipher,
+        "-recip", str(files / "alice.pem"), *options,
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr.decode()
     opened = decrypt_message(done.stdout, key=pki.alice.key, certificate=pki.alice.certificate)
     assert opened.entity == ENTITY
+    assert any("rsaes_oaep" in step.text for step in opened.steps)
+
+
+@pytest.mark.parametrize("cipher", [ContentCipher.AES256_GCM, ContentCipher.AES256_CBC])
+def test_openssl_decrypts_our_oaep(pki, files, cipher):
+    """--key-transport rsa-oaep: RSAES-OAEP with SHA-256 (RFC 3560), which openssl reads."""
+    sealed = encrypt_message(
+        MAIL, [pki.alice.certificate, pki.bob.certificate], cipher=cipher,
+        key_transport=KeyTransport.RSA_OAEP,
+    )  # fmt: skip
+    assert b"rsaes" not in sealed  # base64 on the wire; the outline below looks inside
+    assert any(
+        "rsaes-oaep" in node.detail
+        for ri in cms_outline(sealed).children[0].children
+        for node in ri.children
+    )
+    done = openssl(
+        "cms", "-decrypt", "-recip", str(files / "alice.pem"), "-inkey",
+        str(files / "alice.key.pem"), data=sealed,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout.replace(b"\r\n", b"\n").endswith(b"this went through OpenSSL.\n")
 
 
 @pytest.mark.parametrize("cipher", ["-aes128", "-aes256"])

@@ -57,6 +57,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         choices=CIPHERS,
         help="content encryption: aes256-gcm (default, authenticated) or aes256-cbc (old clients)",
     )
+    encrypt.add_argument(
+        "--key-transport",
+        default="rsa-pkcs1v15",
+        choices=("rsa-pkcs1v15", "rsa-oaep"),
+        help="how RSA recipients get the content key: rsa-pkcs1v15 (default, every mail program "
+        "reads it) or rsa-oaep (RFC 8551 recommends it; EC recipients always use ECDH)",
+    )
 
     decrypt = commands.add_parser(
         "decrypt",
@@ -104,7 +111,7 @@ def run(
     """Carry out one subcommand; returns the exit status."""
     from mailsec.pki.ca import load_certificate, load_certificates, load_private_key
     from mailsec.smime import messages
-    from mailsec.smime.cms import ContentCipher
+    from mailsec.smime.cms import ContentCipher, KeyTransport
     from mailsec.trace import steps_to_text
 
     source = stdin or sys.stdin.buffer
@@ -127,7 +134,10 @@ def run(
             for path in args.recipient
         ]
         cipher = ContentCipher(args.cipher)
-        sink.write(messages.encrypt_message(_stdin(source), certs, cipher=cipher))
+        transport = KeyTransport(args.key_transport)
+        sink.write(
+            messages.encrypt_message(_stdin(source), certs, cipher=cipher, key_transport=transport)
+        )
     elif args.command == "decrypt":
         key = load_private_key(_read(args.key, "key"), source=f"The key file {args.key!r}")
         cert = load_certificate(

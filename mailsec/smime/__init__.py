@@ -25,7 +25,7 @@ Modules:
 The command line is ``python -m mailsec smime sign|encrypt|decrypt|verify`` (:mod:`mailsec.cli.smime`).
 """
 
-from mailsec.smime.cms import ContentCipher, RecipientKind
+from mailsec.smime.cms import ContentCipher, KeyTransport, RecipientKind
 from mailsec.smime.messages import (
     Decrypted,
     MessageKind,
@@ -42,6 +42,7 @@ from mailsec.smime.messages import (
 __all__ = [
     "ContentCipher",
     "Decrypted",
+    "KeyTransport",
     "MessageKind",
     "RecipientKind",
     "SignatureStatus",

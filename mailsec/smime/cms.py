@@ -33,6 +33,7 @@ __all__ = [
     "ContentCipher",
     "EccCmsSharedInfo",
     "GcmParameters",
+    "KeyTransport",
     "RecipientKind",
     "content_kind",
     "damaged_input",
@@ -102,6 +103,22 @@ class ContentCipher(enum.Enum):
             f"The message is encrypted with {name!r}, which mailsec does not read "
             "(it reads AES-128/256 in CBC or GCM mode)."
         )
+
+
+class KeyTransport(enum.Enum):
+    """How an RSA recipient's copy of the content key is encrypted (RFC 5652 §6.2.1)."""
+
+    RSA_PKCS1V15 = "rsa-pkcs1v15"
+    """rsaEncryption, PKCS #1 v1.5: what mail programs have always written and read."""
+    RSA_OAEP = "rsa-oaep"
+    """RSAES-OAEP with SHA-256 (RFC 3560, RFC 8017): what RFC 8551 §2.3 recommends."""
+
+    @property
+    def description(self) -> str:
+        return {
+            "rsa-pkcs1v15": "RSA PKCS #1 v1.5",
+            "rsa-oaep": "RSA-OAEP (SHA-256)",
+        }[self.value]
 
 
 class RecipientKind(enum.Enum):
@@ -184,7 +201,12 @@ def content_kind(info: cms.ContentInfo) -> str:
 
 
 def rsa_oaep_padding(params: algos.RSAESOAEPParams) -> padding.OAEP:
-    """The OAEP padding an RSAES-OAEP-params structure names (RFC 3560 §3)."""
+    """The OAEP padding an RSAES-OAEP-params structure names (RFC 3560 §3).
+
+    Absent parameters mean the defaults: SHA-1 for the hash and for MGF1 (RFC 8017 §A.2.1).
+    """
+    if params is None or params.native is None:
+        params = algos.RSAESOAEPParams({})
     hash_name = params["hash_algorithm"]["algorithm"].native
     mgf_hash = params["mask_gen_algorithm"]["parameters"]["algorithm"].native
     return padding.OAEP(

@@ -42,6 +42,7 @@ from mailsec.smime.cms import (
     ContentCipher,
     EccCmsSharedInfo,
     GcmParameters,
+    KeyTransport,
     RecipientKind,
     content_kind,
     names_certificate,
@@ -90,22 +91,43 @@ def _kdf(
     )
 
 
+def _key_encryption(
+    transport: KeyTransport,
+) -> tuple[cms.KeyEncryptionAlgorithm, padding.AsymmetricPadding]:
+    """The algorithm identifier and the padding of an RSA recipient's encrypted key."""
+    if transport is KeyTransport.RSA_OAEP:
+        # RFC 3560 §3: RSAES-OAEP-params naming SHA-256 for the hash and for MGF1.
+        sha256 = {"algorithm": "sha256"}
+        params = algos.RSAESOAEPParams(
+            {
+                "hash_algorithm": sha256,
+                "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": sha256},
+            }
+        )
+        identifier = cms.KeyEncryptionAlgorithm({"algorithm": "rsaes_oaep", "parameters": params})
+        return identifier, rsa_oaep_padding(params)
+    # rsaEncryption (PKCS #1 v1.5), what OpenSSL and mail clients use by default.
+    identifier = cms.KeyEncryptionAlgorithm(
+        {"algorithm": "rsaes_pkcs1v15", "parameters": core.Null()}
+    )
+    return identifier, padding.PKCS1v15()
+
+
 def _recipient_info(
-    cert: x509.Certificate, content_key: bytes
+    cert: x509.Certificate, content_key: bytes, transport: KeyTransport
 ) -> tuple[cms.RecipientInfo, RecipientKind]:
     public_key = cert.public_key()
     if isinstance(public_key, rsa.RSAPublicKey):
-        # RFC 5652 §6.2.1 with rsaEncryption (PKCS #1 v1.5), what OpenSSL and mail clients use.
-        encrypted = public_key.encrypt(content_key, padding.PKCS1v15())
+        # RFC 5652 §6.2.1: the content key encrypted with the recipient's RSA public key.
+        identifier, pad = _key_encryption(transport)
+        encrypted = public_key.encrypt(content_key, pad)
         ktri = cms.KeyTransRecipientInfo(
             {
                 "version": "v0",
                 "rid": cms.RecipientIdentifier(
                     {"issuer_and_serial_number": _issuer_and_serial(cert)}
                 ),
-                "key_encryption_algorithm": cms.KeyEncryptionAlgorithm(
-                    {"algorithm": "rsaes_pkcs1v15", "parameters": core.Null()}
-                ),
+                "key_encryption_algorithm": identifier,
                 "encrypted_key": encrypted,
             }
         )
@@ -155,17 +177,19 @@ def build_enveloped(
     recipients: Sequence[x509.Certificate],
     cipher: ContentCipher = ContentCipher.AES256_GCM,
     *,
+    key_transport: KeyTransport = KeyTransport.RSA_PKCS1V15,
     random_bytes: RandomBytes = os.urandom,
 ) -> bytes:
     """Encrypt ``content`` for every recipient: EnvelopedData (CBC) or AuthEnvelopedData (GCM).
 
     One random content key encrypts the content once; each recipient gets that key protected with
-    their own public key (hybrid encryption, RFC 5652 §6). Returns the DER ContentInfo.
+    their own public key (hybrid encryption, RFC 5652 §6): RSA keys as ``key_transport`` says, EC
+    keys by ECDH. Returns the DER ContentInfo.
     """
     if not recipients:
         raise InputError("Give at least one recipient certificate to encrypt for.")
     content_key = random_bytes(cipher.key_size)
-    infos = [_recipient_info(cert, content_key)[0] for cert in recipients]
+    infos = [_recipient_info(cert, content_key, key_transport)[0] for cert in recipients]
     if cipher.authenticated:
         nonce = random_bytes(12)  # RFC 5084 §3.2: a 12-octet nonce is recommended
         sealed = AESGCM(content_key).encrypt(nonce, content, None)
@@ -257,9 +281,11 @@ class Opened:
 
 
 OPAQUE = (
-    "The message could not be decrypted: the key does not open it, or the message was changed "
-    "or damaged on the way. Nothing of its content is shown."
+    "The message could not be decrypted: the key does not open it, or it failed its integrity "
+    "check because it was changed or damaged on the way. Nothing of its content is shown."
 )
+"""The one message for every failure to unwrap the content key or to decrypt the content, so
+that nobody can learn from the answer which step failed (no padding or decryption oracle)."""
 
 
 def _unwrap_for(
@@ -301,15 +327,16 @@ def _unwrap_ktri(ktri: cms.KeyTransRecipientInfo, key: rsa.RSAPrivateKey) -> tup
     alg = ktri["key_encryption_algorithm"]
     name = alg["algorithm"].native
     encrypted = ktri["encrypted_key"].native
+    if name == "rsaes_oaep":
+        pad: padding.AsymmetricPadding = rsa_oaep_padding(alg["parameters"])
+    elif name == "rsaes_pkcs1v15":
+        pad = padding.PKCS1v15()
+    else:
+        raise DecryptionError(f"The key transport algorithm {name!r} is not one mailsec reads.")
     try:
-        if name == "rsaes_oaep":
-            content_key = key.decrypt(encrypted, rsa_oaep_padding(alg["parameters"]))
-        elif name == "rsaes_pkcs1v15":
-            content_key = key.decrypt(encrypted, padding.PKCS1v15())
-        else:
-            raise DecryptionError(f"The key transport algorithm {name!r} is not one mailsec reads.")
+        content_key = key.decrypt(encrypted, pad)
     except ValueError:
-        raise DecryptionError(OPAQUE) from None
+        content_key = b""  # rejected later like every wrong key: see open_enveloped
     step = Step(
         f"RSA key transport ({name}): the private key decrypts the {len(encrypted)}-byte "
         "encrypted content key.",
@@ -336,7 +363,9 @@ def _unwrap_kari(
     try:
         ephemeral = ec.EllipticCurvePublicKey.from_encoded_point(key.curve, bytes(point))
     except ValueError:
-        raise DecryptionError(OPAQUE) from None
+        raise DecryptionError(
+            "The sender's one-time EC key in the message is not a point on the curve."
+        ) from None
     scheme_oid = kari["key_encryption_algorithm"]["algorithm"].dotted
     if scheme_oid not in ECDH_SCHEMES:
         raise DecryptionError(f"The key agreement scheme {scheme_oid} is not one mailsec reads.")
@@ -351,7 +380,7 @@ def _unwrap_kari(
     try:
         content_key = keywrap.aes_key_unwrap(kek, rek["encrypted_key"].native)
     except keywrap.InvalidUnwrap:
-        raise DecryptionError(OPAQUE) from None
+        content_key = b""  # rejected later like every wrong key: see open_enveloped
     step = Step(
         f"ECDH with the sender's one-time key, KDF {scheme_name} (X9.63 over "
         f"ECC-CMS-SharedInfo), then {wrap_name.replace('_', '-')} unwraps the content key.",
@@ -409,7 +438,11 @@ def open_enveloped(
             f"The message uses {cipher.description} in a structure that does not fit it."
         )
     if len(content_key) != cipher.key_size:
-        raise DecryptionError(OPAQUE)
+        # RFC 3218 §2.3.2 (implicit rejection): a key that does not unwrap, or unwraps to the
+        # wrong length, is replaced by a random one and decryption goes on. It then fails where a
+        # wrong key always fails, with the same message and in about the same time, so the answer
+        # never says whether the key block's padding was right (Bleichenbacher, Marvin).
+        content_key = os.urandom(cipher.key_size)
     ciphertext = eci["encrypted_content"].native
     if ciphertext is None:
         raise InputError(
@@ -469,10 +502,7 @@ def _decrypt_gcm(
                 "RFC 5084 §3.1",
             )
         )
-        raise DecryptionError(
-            "The message failed its integrity check (AES-GCM tag mismatch): it was changed or "
-            "damaged on the way. Nothing of its content is shown."
-        ) from None
+        raise DecryptionError(OPAQUE) from None
 
 
 def _decrypt_cbc(

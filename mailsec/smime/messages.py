@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 from mailsec.errors import DecryptionError, InputError
 from mailsec.pki.ca import PrivateKey
 from mailsec.smime import cms as cmslib
-from mailsec.smime.cms import ContentCipher, RecipientKind, load_content_info
+from mailsec.smime.cms import ContentCipher, KeyTransport, RecipientKind, load_content_info
 from mailsec.smime.enveloped import OPAQUE, Opened, RandomBytes, build_enveloped, open_enveloped
 from mailsec.smime.mime import (
     CRLF,
@@ -182,13 +182,16 @@ def encrypt_message(
     recipients: Sequence[x509.Certificate],
     *,
     cipher: ContentCipher = ContentCipher.AES256_GCM,
+    key_transport: KeyTransport = KeyTransport.RSA_PKCS1V15,
     random_bytes: RandomBytes = os.urandom,
     now: dt.datetime | None = None,
 ) -> bytes:
     """Encrypt a message for one or more recipients (RFC 8551 §3.3).
 
     The default is AES-256-GCM in AuthEnvelopedData (``smime-type=authEnveloped-data``), which
-    detects any change; AES-CBC EnvelopedData is there for old clients. The header fields From,
+    detects any change; AES-CBC EnvelopedData is there for old clients. RSA recipients get the
+    content key with PKCS #1 v1.5, which every mail program reads, or with RSA-OAEP
+    (``key_transport``), which RFC 8551 §2.3 recommends. The header fields From,
     To, Subject ... stay readable on the outside: only the MIME entity is encrypted.
     ``random_bytes`` supplies the content key, IV and nonce of the hand-built structures (AES-GCM,
     or any EC recipient); AES-CBC for RSA recipients only is made by cryptography, which draws its
@@ -205,7 +208,7 @@ def encrypt_message(
     split = split_message(message)
     entity = Entity.from_split(split)
     all_rsa = all(isinstance(c.public_key(), rsa.RSAPublicKey) for c in recipients)
-    if not cipher.authenticated and all_rsa:
+    if not cipher.authenticated and all_rsa and key_transport is KeyTransport.RSA_PKCS1V15:
         # cryptography does this one itself: AES-CBC with RSA key transport.
         builder = pkcs7.PKCS7EnvelopeBuilder().set_data(entity.data)
         for cert in recipients:
@@ -214,7 +217,9 @@ def encrypt_message(
             algorithms.AES256 if cipher.key_size == 32 else algorithms.AES128
         ).encrypt(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary])
     else:
-        der = build_enveloped(entity.data, recipients, cipher, random_bytes=random_bytes)
+        der = build_enveloped(
+            entity.data, recipients, cipher, key_transport=key_transport, random_bytes=random_bytes
+        )
     smime_type = "authEnveloped-data" if cipher.authenticated else "enveloped-data"
     return make_pkcs7_mime(split, der, smime_type=smime_type)
 
@@ -308,7 +313,11 @@ def _open(
     if (
         cmslib.content_kind(info) == "enveloped_data"
         and isinstance(key, rsa.RSAPrivateKey)
-        and all(ri.name == "ktri" for ri in info["content"]["recipient_infos"])
+        and all(
+            ri.name == "ktri"
+            and ri.chosen["key_encryption_algorithm"]["algorithm"].native == "rsaes_pkcs1v15"
+            for ri in info["content"]["recipient_infos"]
+        )
         and info["content"]["encrypted_content_info"]["content_encryption_algorithm"][
             "algorithm"
         ].native
