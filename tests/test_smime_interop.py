@@ -298,3 +298,19 @@ def test_we_verify_openssl_rsa_pss_signatures(pki, files):
         done.stdout.replace(b"Hello from", b"Jello from"), trusted=[pki.ca.certificate]
     )
     assert tampered.status is SignatureStatus.TAMPERED
+
+
+@pytest.mark.parametrize("digest", ["sha1", "md5"])
+def test_signatures_over_broken_hashes_are_not_valid(pki, files, digest):
+    """SHA-1 and MD5 collisions can be computed: such a signature proves nothing (RFC 8551 §2.1)."""
+    done = openssl(
+        "cms", "-sign", "-md", digest, "-in", str(files / "entity.txt"),
+        "-signer", str(files / "alice.pem"), "-inkey", str(files / "alice.key.pem"),
+    )  # fmt: skip
+    if done.returncode != 0 and digest == "md5":
+        pytest.skip(f"this openssl refuses to sign with MD5: {done.stderr.decode()[:80]}")
+    assert done.returncode == 0, done.stderr.decode()
+    result = verify_message(done.stdout, trusted=[pki.ca.certificate])
+    assert result.status is SignatureStatus.WEAK_HASH
+    assert not result.valid
+    assert any("collisions can be computed" in step.text for step in result.steps)

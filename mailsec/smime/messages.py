@@ -389,6 +389,8 @@ class SignatureStatus(enum.Enum):
     """The signer's certificate is not for email protection."""
     WRONG_ADDRESS = "wrong address"
     """The signer's certificate is for another address than the From: header field."""
+    WEAK_HASH = "weak hash"
+    """The signature is made over SHA-1 or MD5, whose collisions can be computed."""
 
     @property
     def description(self) -> str:
@@ -401,6 +403,7 @@ class SignatureStatus(enum.Enum):
             "untrusted": "the signer's certificate is not from a trusted CA",
             "wrong purpose": "the signer's certificate is not for email",
             "wrong address": "the signer's certificate is for a different address than From:",
+            "weak hash": "signed with a broken hash (SHA-1 or MD5): not valid",
         }[self.value]
 
 
@@ -479,6 +482,8 @@ def verify_message(
     if signature.signer is None:
         status = SignatureStatus.NO_CERTIFICATE
         return Verification(status, signature, None, sender, tuple(steps))
+    if signature.weak_hash is not None:
+        return Verification(SignatureStatus.WEAK_HASH, signature, None, sender, tuple(steps))
     if not signature.valid:
         return Verification(SignatureStatus.TAMPERED, signature, None, sender, tuple(steps))
     if sender is None:

@@ -28,7 +28,12 @@ from mailsec.errors import InputError
 from mailsec.smime.cms import hash_algorithm, names_certificate
 from mailsec.trace import Outcome, Step, Trace
 
-__all__ = ["SignatureCheck", "verify_signed_data"]
+__all__ = ["WEAK_HASHES", "SignatureCheck", "verify_signed_data"]
+
+#: Hashes whose collisions can be made, so a signature over them proves nothing: MD5 (2004) and
+#: SHA-1 (SHAttered 2017, chosen-prefix 2020). S/MIME 4.0 signs with SHA-256 (RFC 8551 §2.1),
+#: and OpenPGP's side of the course refuses SHA-1 signatures the same way.
+WEAK_HASHES = {"md5": "MD5", "sha1": "SHA-1"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,8 @@ class SignatureCheck:
     steps: Trace
     problem: str | None = None
     """Why the signature did not verify, in a sentence (None when it did)."""
+    weak_hash: str | None = None
+    """The broken hash the signature was made with (SHA-1, MD5), which makes it not valid."""
 
 
 def verify_signed_data(info: cms.ContentInfo, content: bytes | None = None) -> SignatureCheck:
@@ -74,6 +81,7 @@ class _Verification:
         self.signed = info["content"]
         self.steps: list[Step] = []
         self.signing_time: dt.datetime | None = None
+        self.weak_hash: str | None = None
 
     def run(self, content: bytes | None) -> SignatureCheck:
         self.content = self._signed_content(content)
@@ -86,6 +94,7 @@ class _Verification:
                     "RFC 8551 §2.4.1",
                     "the signature does not carry the signer's certificate",
                 )
+            self._refuse_weak_hash()
             to_verify = self._check_attributes()
             self._check_signature(to_verify)
         except _Failed as failed:
@@ -147,6 +156,24 @@ class _Verification:
                 f"{len(self.certificates)} certificate(s) carried.",
                 section="RFC 5652 §5.3",
             )
+        )
+
+    def _refuse_weak_hash(self) -> None:
+        """A signature over a hash with practical collisions is not valid, whatever it says."""
+        names = [self.digest_name]
+        if self.signature_name == "rsassa_pss":
+            params = self.signer_info["signature_algorithm"]["parameters"]
+            names.append(params["hash_algorithm"]["algorithm"].native)
+        weak = next((WEAK_HASHES[n] for n in names if n in WEAK_HASHES), None)
+        if weak is None:
+            return
+        self.weak_hash = weak
+        self._fail(
+            f"The signature is made over {weak}, a hash whose collisions can be computed: someone "
+            f"could have made another message with the same {weak} and this signature. It is "
+            "not accepted as valid; ask the sender to sign with SHA-256.",
+            "RFC 8551 §2.1",
+            f"the signature uses {weak}, which is broken for signatures",
         )
 
     def _check_attributes(self) -> bytes:
@@ -255,4 +282,5 @@ class _Verification:
             self.content,
             tuple(self.steps),
             problem,
+            self.weak_hash,
         )
