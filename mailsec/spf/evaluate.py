@@ -22,6 +22,7 @@ import dns.exception
 
 from mailsec.spf.limits import (
     MAX_DNS_LOOKUPS,
+    MAX_EXPLANATION,
     MAX_MX_NAMES,
     MAX_PTR_NAMES,
     MAX_VOID_LOOKUPS,
@@ -30,6 +31,7 @@ from mailsec.spf.limits import (
     domain_problem,
     parse_ip,
     rfc,
+    sender_problem,
 )
 from mailsec.spf.lookup import Address, DnsAnswer, DnsSource, DnsStatus, as_source
 from mailsec.spf.macro import (
@@ -435,7 +437,15 @@ class _Evaluation(Matching):
         if parsed is None:
             self.step("The explanation text is not valid ASCII macro text: ignored", 0, section)
             return None
-        value = expand(parsed, context)
+        value = expand(parsed, context, limit=MAX_EXPLANATION + 1)
+        if len(value) > MAX_EXPLANATION:
+            value = value[: MAX_EXPLANATION - 1] + "…"
+            self.step(
+                f"The explanation is cut to {MAX_EXPLANATION} characters: it must fit in one "
+                "SMTP reply line",
+                0,
+                "RFC 5321 §4.5.3.1.5",
+            )
         self.step(f"Explanation: {value}", 0, section, kind="explanation", explanation=value)
         return value
 
@@ -477,7 +487,12 @@ def check_host(
     try:
         client = parse_ip(ip)
     except (ValueError, TypeError, AttributeError):
-        return _not_an_address(ip, envelope)
+        return _not_checked(
+            ip, envelope, SpfResult.PERMERROR, f"{ip!r} is not an IPv4 or IPv6 address", "4.1"
+        )
+    bad_sender = sender_problem(sender)
+    if bad_sender is not None:
+        return _not_checked(_ip_text(client), envelope, SpfResult.NONE, bad_sender, "4.3")
     ev = _Evaluation(
         source, client, sender, helo, receiver=receiver, clock=clock, now=now, time_limit=time_limit
     )
@@ -496,21 +511,23 @@ def check_host(
     )
 
 
-def _not_an_address(ip: str, envelope: dict[str, str]) -> SpfCheck:
-    """A client "address" that is not one: permerror, with the reason, before any DNS (§4.1)."""
-    problem = f"{ip!r} is not an IPv4 or IPv6 address"
+def _not_checked(
+    ip: str, envelope: dict[str, str], result: SpfResult, problem: str, section: str
+) -> SpfCheck:
+    """An input no check can start from (a client that is no address, a sender that is no
+    sender): the result with the reason, before any DNS."""
     steps = (
-        Step(f"Cannot check: {problem}", Outcome.FAIL, rfc("4.1")),
+        Step(f"Cannot check: {problem}", result.outcome, rfc(section)),
         Step(
-            "Result: permerror",
-            Outcome.FAIL,
-            SpfResult.PERMERROR.section,
+            f"Result: {result._value_}",
+            result.outcome,
+            result.section,
             0,
-            {"kind": "result", "result": "permerror", "lookups": 0, "voids": 0},
+            {"kind": "result", "result": result._value_, "lookups": 0, "voids": 0},
         ),
     )
     return SpfCheck(
-        result=SpfResult.PERMERROR,
+        result=result,
         explanation=None,
         events=steps,
         client_ip=ip,

@@ -13,6 +13,8 @@ from mailsec.spf.result import SpfResult
 
 __all__ = [
     "MAX_DNS_LOOKUPS",
+    "MAX_EXPLANATION",
+    "MAX_LOCAL_PART",
     "MAX_MX_NAMES",
     "MAX_PTR_NAMES",
     "MAX_VOID_LOOKUPS",
@@ -21,6 +23,7 @@ __all__ = [
     "domain_problem",
     "parse_ip",
     "rfc",
+    "sender_problem",
 ]
 
 #: RFC 7208 §4.6.4: terms that cause DNS queries are limited to 10 per check.
@@ -31,6 +34,13 @@ MAX_VOID_LOOKUPS = 2
 MAX_MX_NAMES = 10
 #: RFC 7208 §4.6.4: the "ptr" mechanism and %{p} look at the first 10 PTR names only.
 MAX_PTR_NAMES = 10
+#: RFC 5321 §4.5.3.1.1: a local-part (before the @) is at most 64 octets. A longer sender is
+#: refused by the receiving server before any SPF check, so the check says "none" (as for a
+#: malformed domain, RFC 7208 §4.3) instead of expanding it into macros.
+MAX_LOCAL_PART = 64
+#: The explanation of a fail is shown in an SMTP reply line, which holds at most 512 octets with
+#: its code and CRLF (RFC 5321 §4.5.3.1.5): the expanded exp= text is cut there (RFC 7208 §6.2).
+MAX_EXPLANATION = 500
 #: RFC 7208 §4.6.4: a time limit for the whole check of "at least 20 seconds", then temperror.
 TIME_LIMIT = 20.0
 
@@ -50,6 +60,18 @@ def parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         return ip.ipv4_mapped
     return ip
+
+
+def sender_problem(sender: str) -> str | None:
+    """Why ``sender`` (local-part@domain) cannot be checked, or None when it can."""
+    local = sender.rpartition("@")[0]
+    size = len(local.encode("utf-8", "surrogatepass"))
+    if size > MAX_LOCAL_PART:
+        return (
+            f"the sender's local-part is {size} octets long; RFC 5321 §4.5.3.1.1 allows at most "
+            f"{MAX_LOCAL_PART}, so a receiving server refuses it before any SPF check"
+        )
+    return None
 
 
 @functools.lru_cache(maxsize=4096)

@@ -276,10 +276,17 @@ def _transform(value: str, token: MacroExpand) -> str:
     return out
 
 
-def expand(macro: MacroString, context: MacroContext) -> str:
-    """Expand a parsed macro string with the values of ``context``."""
+def expand(macro: MacroString, context: MacroContext, *, limit: int | None = None) -> str:
+    """Expand a parsed macro string with the values of ``context``.
+
+    With ``limit``, expansion stops once that many characters are there, and the result is cut
+    to ``limit``: a record of a few kilobytes full of ``%{s}`` cannot grow into megabytes.
+    """
     out: list[str] = []
+    size = 0
     for token in macro.tokens:
+        if limit is not None and size >= limit:
+            return "".join(out)[:limit]
         if isinstance(token, str):
             out.append(token)
         elif isinstance(token, Escape):
@@ -295,7 +302,8 @@ def expand(macro: MacroString, context: MacroContext) -> str:
                 out.append(value)
             else:
                 out.append(_transform(value, token))
-    return "".join(out)
+        size += len(out[-1])
+    return "".join(out) if limit is None else "".join(out)[:limit]
 
 
 def to_domain_name(expanded: str) -> str:
