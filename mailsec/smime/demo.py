@@ -18,6 +18,8 @@ from email.message import EmailMessage
 from cryptography import x509
 
 from mailsec.errors import DecryptionError, InputError
+from mailsec.limits import MAX_LAB_SUBJECT, MAX_LAB_TEXT
+from mailsec.mime import parse as parse_mail
 from mailsec.pki.ca import Identity
 from mailsec.smime.cms import ContentCipher
 from mailsec.smime.damage import SIGNATURE, STRUCTURE, CbcDamage, cbc_damage
@@ -44,6 +46,15 @@ def compose(
     """A plain text message built with the :mod:`email` package (CRLF line ends)."""
     if not body.strip():
         raise InputError("The message text is empty; type a few words for Bob.")
+    if len(subject) > MAX_LAB_SUBJECT:
+        raise InputError(
+            f"The subject is {len(subject):,} characters long; a Subject is one header line of at "
+            f"most {MAX_LAB_SUBJECT} characters (RFC 5322 §2.1.1)."
+        )
+    if len(body) > MAX_LAB_TEXT:
+        raise InputError(
+            f"The text is {len(body):,} characters long; the lab takes up to {MAX_LAB_TEXT:,}."
+        )
     if "\n" in subject or "\r" in subject:
         raise InputError(f"The subject {subject!r} has a line break; keep it on one line.")
     message = EmailMessage(policy=email.policy.SMTP)
@@ -58,7 +69,7 @@ def compose(
 
 def entity_text(entity: bytes) -> str | None:
     """The readable text of a MIME entity (the first text/plain part), decoded; None if none."""
-    parsed = email.message_from_bytes(entity, policy=email.policy.compat32)
+    parsed = parse_mail(entity)
     for part in parsed.walk():
         if part.get_content_type() == "text/plain":
             payload = part.get_payload(decode=True)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from asn1crypto import cms
 
 from mailsec.errors import InputError
+from mailsec.mime import parse as parse_mail
 from mailsec.smime.cms import ECDH_SCHEMES, GcmParameters, damaged_input, load_content_info
 from mailsec.smime.messages import MessageKind, message_kind
 from mailsec.smime.mime import (
@@ -101,7 +102,7 @@ def mime_tree(message: bytes) -> MimeNode:
     """The MIME tree of a message (parsed with the standard :mod:`email` package)."""
     if not message.strip():
         raise InputError("The message is empty.")
-    parsed = email.message_from_bytes(canonical_crlf(message), policy=email.policy.compat32)
+    parsed = parse_mail(canonical_crlf(message))
 
     def node(part: email.message.Message) -> MimeNode:
         ctype = part.get_content_type()

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from email.message import Message
 
 from mailsec.errors import InputError
+from mailsec.mime import check_message
 
 __all__ = [
     "Entity",
@@ -51,20 +52,20 @@ def canonical_crlf(data: bytes) -> bytes:
 
 def _header_fields(block: bytes) -> list[bytes]:
     """Header fields of a header block, each with its folded continuation lines."""
-    fields: list[bytes] = []
+    fields: list[list[bytes]] = []  # the lines of each field, joined once at the end
     for line in canonical_crlf(block).split(CRLF):
         if not line:
             continue
         if line[:1] in (b" ", b"\t") and fields:
-            fields[-1] += CRLF + line
+            fields[-1].append(line)
         elif b":" in line:
-            fields.append(line)
+            fields.append([line])
         else:
             raise InputError(
                 f"The line {line[:60].decode('latin-1')!r} is not a header field (Name: value); "
                 "give a whole mail message: header fields, an empty line, then the body."
             )
-    return fields
+    return [CRLF.join(lines) for lines in fields]
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ def split_message(data: bytes) -> SplitMessage:
     """Cut a message at the first empty line into header fields and body (RFC 5322 §2.1)."""
     if not data or data.isspace():
         raise InputError("The message is empty; give a mail message on standard input.")
+    check_message(data)
     match = re.search(rb"\r\n\r\n|\n\n|\r\r", data)
     if match is None:
         head, body = data, b""

@@ -1,0 +1,67 @@
+"""Untrusted mail, read within bounds: one place checks size, header section and MIME depth.
+
+Every part of the course that parses a message it did not make itself (S/MIME and PGP/MIME
+messages, the IMAP server's BODYSTRUCTURE, the labs) goes through :func:`parse`, or at least
+through :func:`check_message` before it hands the bytes to another parser. The limits are in
+:mod:`mailsec.limits`; the errors say which limit and why.
+"""
+
+from __future__ import annotations
+
+import email
+import email.message
+import email.policy
+import re
+
+from mailsec.errors import InputError
+from mailsec.limits import MAX_HEADER_SECTION, MAX_MESSAGE, MAX_MIME_DEPTH
+
+__all__ = ["check_message", "mime_depth", "parse"]
+
+_END_OF_HEADER = re.compile(rb"\r\n\r\n|\n\n|\r\r")
+
+
+def check_message(data: bytes, *, what: str = "The message") -> None:
+    """Refuse a message that is too large, or whose header section is (see :mod:`mailsec.limits`)."""
+    if len(data) > MAX_MESSAGE:
+        raise InputError(
+            f"{what} is {len(data):,} bytes; the course reads messages up to {MAX_MESSAGE:,} bytes."
+        )
+    end = _END_OF_HEADER.search(data, 0, MAX_HEADER_SECTION + 4)
+    header = end.start() if end is not None else len(data)
+    if header > MAX_HEADER_SECTION:
+        raise InputError(
+            f"{what} has more than {MAX_HEADER_SECTION:,} bytes of header fields before its first "
+            "empty line; mail servers refuse such messages (Postfix's header_size_limit)."
+        )
+
+
+def mime_depth(message: email.message.Message) -> int:
+    """How deeply multiparts are nested (1 for a single part), counted without recursion."""
+    deepest = 0
+    stack = [(message, 1)]
+    while stack:
+        part, depth = stack.pop()
+        deepest = max(deepest, depth)
+        payload = part.get_payload()
+        if part.is_multipart() and isinstance(payload, list):
+            stack.extend((child, depth + 1) for child in payload)
+    return deepest
+
+
+def parse(
+    data: bytes, *, what: str = "The message", policy: email.policy.Policy = email.policy.compat32
+) -> email.message.Message:
+    """Parse an untrusted message with :mod:`email`, within the course's limits."""
+    check_message(data, what=what)
+    try:
+        message = email.message_from_bytes(data, policy=policy)
+        depth = mime_depth(message)
+    except RecursionError:
+        depth = MAX_MIME_DEPTH + 1
+    if depth > MAX_MIME_DEPTH:
+        raise InputError(
+            f"{what} nests multiparts more than {MAX_MIME_DEPTH} deep; no mail program writes "
+            "that, and mail servers refuse it (Postfix's mime_nesting_limit)."
+        )
+    return message
