@@ -20,6 +20,9 @@ from collections.abc import Sequence
 from mailsec import __version__
 from mailsec.errors import MailsecError
 
+#: The exit status of a bug in mailsec itself (EX_SOFTWARE of sysexits.h).
+INTERNAL_ERROR = 70
+
 #: (name, module, one-line description) of every subcommand group, in chapter order.
 GROUPS: tuple[tuple[str, str, str], ...] = (
     ("serve", "mailsec.cli.serve", "run real POP3 and IMAP4 servers over a Maildir (chapter 01)"),
@@ -70,6 +73,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"mailsec {name}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug of ours: say so in one line, never a traceback
+        print(
+            f"mailsec {name}: internal error ({type(exc).__name__}: {exc}); please report it "
+            "with the command that caused it.",
+            file=sys.stderr,
+        )
+        return INTERNAL_ERROR
 
 
 if __name__ == "__main__":

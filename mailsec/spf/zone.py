@@ -51,6 +51,10 @@ def _key(name: str) -> str:
     return name.lower().rstrip(".")
 
 
+#: A zone file read from disk: the course's zones are a few kilobytes.
+MAX_ZONE_FILE = 1024 * 1024
+
+
 class ZoneResolver:
     """A DNS source that answers from zone-file text (see the module docstring)."""
 
@@ -122,13 +126,26 @@ class ZoneResolver:
 
     @classmethod
     def from_file(cls, path: str, **kwargs: object) -> ZoneResolver:
-        """Build from a zone file on disk."""
+        """Build from a zone file on disk (UTF-8 text, at most :data:`MAX_ZONE_FILE` bytes)."""
         try:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
+            with open(path, "rb") as f:
+                raw = f.read(MAX_ZONE_FILE + 1)
         except OSError as exc:
             raise InputError(
                 f"The zone file {path!r} could not be opened ({exc.strerror}). Check the path."
+            ) from None
+        if len(raw) > MAX_ZONE_FILE:
+            raise InputError(
+                f"The zone file {path!r} is larger than {MAX_ZONE_FILE:,} bytes; the course's "
+                "zones are a few kilobytes."
+            )
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise InputError(
+                f"The zone file {path!r} is not UTF-8 text (line {line} has the byte "
+                f"0x{raw[exc.start]:02x}); save it as UTF-8."
             ) from None
         return cls.from_text(text, **kwargs)  # type: ignore[arg-type]
 
