@@ -80,7 +80,12 @@ class WireLab(Lab):
             layout=widgets.Layout(width="460px"),
         )
         self.action_picker.add_class("mailsec-wire-action")
-        self.run_button = widgets.Button(description="Run", button_style="primary", icon="play")
+        self.run_button = widgets.Button(
+            description="Run",
+            button_style="primary",
+            icon="play",
+            layout=widgets.Layout(width="auto"),
+        )
         self.run_button.add_class("mailsec-wire-run")
         choices = list(QUOTAS)
         if quota is not None and quota not in [value for _label, value in choices]:

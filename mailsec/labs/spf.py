@@ -457,7 +457,11 @@ class LiveLab(Lab):
         self.helo = widgets.Text(
             value="mail.example.org", description="HELO", style=_STYLE, layout=_WIDE
         )
-        self.run = widgets.Button(description="Check with live DNS", button_style="primary")
+        self.run = widgets.Button(
+            description="Check with live DNS",
+            button_style="primary",
+            layout=widgets.Layout(width="auto"),
+        )
         for w, css in (
             (self.enabled, "mailsec-spf-live-enabled"),
             (self.mail_from, "mailsec-spf-live-mail-from"),
