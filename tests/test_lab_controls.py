@@ -1,0 +1,118 @@
+"""Every lab's controls, checked together: menus always show a choice, buttons show their whole label.
+
+These are the pitfalls of ipywidgets that one lab at a time does not reveal:
+
+- a menu option whose value is ``None``: ipywidgets treats the value ``None`` as "nothing selected",
+  so the menu shows blank when it starts there and goes blank again when the learner picks it;
+- a button of the default width (148 px in JupyterLab) cuts a longer label off with "…".
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+
+import ipywidgets as widgets
+import pytest
+
+from mailsec.labs import hybrid, op25b, pgp, retrieval, retrieval_wire, smime, spf, start
+from mailsec.labs.frame import Lab
+
+#: JupyterLab's widget font is 13 px; a button of the default width leaves 128 px for its label
+#: (148 px less 10 px padding on each side; ipywidgets 8's widgets CSS).
+FONT_PX = 13
+DEFAULT_LABEL_ROOM = 128
+ICON_PX = 16
+
+
+def label_width(text: str) -> float:
+    """A generous estimate of a label's width in pixels: 0.6 em a character, 1 em for CJK."""
+    return sum(FONT_PX * (1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.6) for ch in text)
+
+
+@pytest.fixture(scope="module")
+def labs() -> Iterator[dict[str, Lab]]:
+    cast = hybrid.default_cast()
+    pki = smime.default_pki()
+    made: dict[str, Lab] = {
+        "journey": start.journey_lab(),
+        "devices": retrieval.devices_lab(),
+        "wire": retrieval_wire.wire_lab(),
+        "wire without quota": retrieval_wire.wire_lab(quota=None),
+        "op25b": op25b.op25b_lab(),
+        "spf": spf.spf_lab(),
+        "spoofing": spf.spoofing_lab(),
+        "lookup limit": spf.lookup_limit_lab(),
+        "blind spots": spf.blind_spots_lab(),
+        "live": spf.live_lab(),
+        "pipeline": hybrid.pipeline_lab(cast),
+        "signature": hybrid.signature_lab(cast),
+        "size/speed": hybrid.size_speed_lab(),
+        "smime message": smime.message_lab(pki),
+        "certificate": smime.certificate_lab(pki),
+        "efail": smime.efail_lab(pki),
+        "trust": pgp.trust_lab(),
+        "pgp message": pgp.message_lab(),
+        "compare": pgp.compare_lab(),
+    }
+    yield made
+    for name in ("wire", "wire without quota"):
+        made[name].close()
+    made["op25b"].close_servers()
+
+
+def controls(widget: widgets.Widget) -> Iterator[widgets.Widget]:
+    yield widget
+    for child in getattr(widget, "children", ()) or ():
+        yield from controls(child)
+
+
+def menus(labs: dict[str, Lab]) -> Iterator[tuple[str, widgets.widget_selection._Selection]]:
+    for name, lab in labs.items():
+        for control in controls(lab):
+            if isinstance(control, widgets.widget_selection._Selection):
+                yield f"{name}: {control.description or type(control).__name__}", control
+
+
+def test_no_menu_option_has_the_value_none(labs: dict[str, Lab]) -> None:
+    found = [
+        f"{where} → {label!r}"
+        for where, menu in menus(labs)
+        for label, value in menu._options_full
+        if value is None
+    ]
+    assert found == []
+
+
+def test_every_menu_shows_a_choice_at_start_and_after_each_pick(labs: dict[str, Lab]) -> None:
+    blank = [where for where, menu in menus(labs) if menu.options and menu.index is None]
+    assert blank == []
+    for where, menu in menus(labs):
+        if menu.disabled:
+            continue
+        start_value = menu.value
+        for label, value in list(menu._options_full):
+            menu.value = value
+            assert menu.index is not None and menu.label == label, f"{where}: {label!r}"
+        menu.value = start_value
+
+
+def test_every_button_is_sized_to_its_label(labs: dict[str, Lab]) -> None:
+    cut = []
+    for name, lab in labs.items():
+        for control in controls(lab):
+            if isinstance(control, widgets.Button) and control.layout.width != "auto":
+                cut.append(f"{name}: {control.description!r} has width {control.layout.width}")
+            if isinstance(control, widgets.ToggleButtons) and control.style.button_width != "auto":
+                cut.extend(
+                    f"{name}: {label!r} in {control.description!r} is cut off"
+                    for label in control._options_labels
+                    if label_width(label) > DEFAULT_LABEL_ROOM
+                )
+    assert cut == []
+
+
+def test_a_long_label_is_estimated_as_cut_off() -> None:
+    assert label_width("Check with live DNS") > DEFAULT_LABEL_ROOM
+    assert label_width("ライブのDNSで確認する") > DEFAULT_LABEL_ROOM
+    assert label_width("Run") < DEFAULT_LABEL_ROOM
