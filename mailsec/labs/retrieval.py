@@ -40,6 +40,7 @@ from mailsec.retrieval.model import (
     Scenario,
     Sync,
     TimePasses,
+    format_size,
     run,
     utc_now,
 )
@@ -62,6 +63,18 @@ SUBJECTS: tuple[tuple[str, str], ...] = (
 )
 STEP = timedelta(minutes=30)
 """Time between two events the learner adds (the sender's retry interval, RFC 5321 §4.5.4.1)."""
+
+# What the lab says when "Read", "Delete" ... have no message to act on, by the true reason.
+NO_DEVICE = "Choose a device first (the Device list above the buttons)."
+NO_MESSAGE_DID_NOT_FIT = (
+    "{device} has no message to pick: {messages} {was} larger than the storage free on {device} "
+    "({capacity} in all), so its last 'Check mail' left {them} on the server.{advice}"
+)
+MORE_STORAGE = " Raise 'Storage per device' or send smaller mail, then 'Check mail' again."
+NO_MESSAGE_YET = (
+    "{device} has no message to pick: add mail with 'New mail arrives' and let the device "
+    "'Check mail' first."
+)
 
 _WIDE = widgets.Layout(width="auto")
 _STYLE = {"description_width": "initial"}
@@ -394,17 +407,28 @@ class DevicesLab(Lab):
 
     def _selected_device(self) -> str:
         if not self.device.value:
-            raise InputError("Choose a device first (the Device list above the buttons).")
+            raise InputError(NO_DEVICE)
         return str(self.device.value)
 
     def _selected_message(self) -> str:
         if not self.message.value:
-            device = self.device.value or "this device"
-            raise InputError(
-                f"{device} has no message to pick: add mail with 'New mail arrives' and let the "
-                "device 'Check mail' first."
-            )
+            raise InputError(self._why_no_message(self._selected_device()))
         return str(self.message.value)
+
+    def _why_no_message(self, name: str) -> str:
+        """Why ``name`` holds no message: mail that did not fit in its storage, or no check yet."""
+        device = self._final_device(name)
+        if not device.did_not_fit:
+            return NO_MESSAGE_YET.format(device=name)
+        *others, last = [f"{m.label} ({format_size(m.size)})" for m in device.did_not_fit]
+        return NO_MESSAGE_DID_NOT_FIT.format(
+            device=name,
+            messages=f"{', '.join(others)} and {last}" if others else last,
+            capacity=format_size(device.capacity),
+            was="were" if others else "was",
+            them="them" if others else "it",
+            advice=MORE_STORAGE if self.scenario.value == OWN else "",
+        )
 
     def add_mail(self) -> None:
         subject, sender = SUBJECTS[self._subject % len(SUBJECTS)]
