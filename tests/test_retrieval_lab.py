@@ -176,6 +176,25 @@ def test_read_before_any_check_says_to_check_mail_first(lab):
     )
 
 
+def test_storage_slider_shows_the_picked_devices_storage(lab):
+    assert lab.storage.disabled
+    assert (lab.device.value, lab.storage.value) == ("Phone", 512)
+    assert lab.storage.description == "Storage of Phone (KB):"
+    lab.device.value = "Laptop"
+    assert (lab.storage.value, lab.storage.description) == (4096, "Storage of Laptop (KB):")
+    lab.scenario.value = "mailbox-full"
+    assert (lab.device.value, lab.storage.value) == ("Phone", 1024)
+    lab.scenario.value = OWN  # the learner's own devices share the storage the slider sets
+    assert not lab.storage.disabled
+    assert (lab.storage.value, lab.storage.description) == (300, "Storage per device (KB):")
+    lab.storage.value = 100
+    assert {d.capacity for d in lab.run.final.devices} == {100 * 1024}
+    lab.scenario.value = "phone-then-laptop"
+    assert lab.storage.value == 512
+    lab.scenario.value = OWN
+    assert lab.storage.value == 100
+
+
 def test_comparison_is_part_of_the_explanation(lab):
     assert "Compare the end of this timeline" in lab.explanation.value
     assert "Under POP3 (download and delete from the server)" in text(lab.explanation.value)

@@ -64,6 +64,13 @@ SUBJECTS: tuple[tuple[str, str], ...] = (
 STEP = timedelta(minutes=30)
 """Time between two events the learner adds (the sender's retry interval, RFC 5321 §4.5.4.1)."""
 
+OWN_STORAGE = 300
+"""The storage (KB) of each device when the learner's own timeline starts."""
+STORAGE_PER_DEVICE = "Storage per device (KB):"
+"""The storage slider's label in the learner's own timeline, where it sets every device's storage."""
+STORAGE_OF = "Storage of {device} (KB):"
+"""Its label in a prepared scenario, where it shows the storage of the device picked below."""
+
 # What the lab says when "Read", "Delete" ... have no message to act on, by the true reason.
 NO_DEVICE = "Choose a device first (the Device list above the buttons)."
 NO_MESSAGE_DID_NOT_FIT = (
@@ -107,6 +114,9 @@ class DevicesLab(Lab):
         self._start = clock().replace(hour=8, minute=0, second=0, microsecond=0)
         self._loading = False
         self._subject = 0
+        # The storage (KB) of the devices in the learner's own timeline, kept while the storage
+        # slider shows the devices of a prepared scenario.
+        self._own_storage = OWN_STORAGE
         self.run: Run | None = None
         self._compare_html = ""
         self._compared: Scenario | None = None
@@ -180,12 +190,13 @@ class DevicesLab(Lab):
             value=2, min=1, max=4, description="Devices:", style=_STYLE, disabled=True
         )
         self.device_count.add_class("mailsec-retrieval-devices")
+        # Steps of 4 KB reach the prepared devices' 512 KB, 1 MB and 4 MB as well as 300 KB.
         self.storage = widgets.IntSlider(
-            value=300,
+            value=OWN_STORAGE,
             min=20,
-            max=4000,
-            step=20,
-            description="Storage per device (KB):",
+            max=4096,
+            step=4,
+            description=STORAGE_PER_DEVICE,
             style=_STYLE,
             layout=widgets.Layout(width="420px"),
             disabled=True,
@@ -343,6 +354,8 @@ class DevicesLab(Lab):
             self.device_count.disabled = not own
             self.storage.disabled = not own
             if own:
+                self.storage.description = STORAGE_PER_DEVICE
+                self.storage.value = self._own_storage
                 self.base = Scenario(
                     title="Your own timeline",
                     story="Add events with the buttons: mail arrives, a device checks, reads, "
@@ -378,6 +391,7 @@ class DevicesLab(Lab):
     def _devices_changed(self) -> None:
         if self._loading or self.scenario.value != OWN:
             return
+        self._own_storage = self.storage.value
         self.base = Scenario(
             title=self.base.title,
             story=self.base.story,
@@ -504,6 +518,7 @@ class DevicesLab(Lab):
             self.device.value = current if current in names else (names[0] if names else None)
             if self.device.value:
                 dev = final.device(self.device.value)
+                self._show_storage(dev)
                 self.b_online.description = "Go offline" if dev.online else "Go online"
                 labels = [(f"{m.label} “{m.subject}” ({m.folder})", m.label) for m in dev.messages]
             else:
@@ -516,6 +531,16 @@ class DevicesLab(Lab):
             )
         finally:
             self._loading = False
+
+    def _show_storage(self, device: DeviceState) -> None:
+        """Let the storage slider show the picked device's storage (in a prepared scenario the
+        devices differ, and the slider only shows it)."""
+        if self.scenario.value == OWN:
+            return
+        size = device.capacity // KB
+        self.storage.max = max(self.storage.max, size)
+        self.storage.value = size
+        self.storage.description = STORAGE_OF.format(device=device.name)
 
     def _render(self) -> None:
         assert self.run is not None
