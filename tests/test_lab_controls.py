@@ -13,9 +13,7 @@ import unicodedata
 from collections.abc import Iterator
 
 import ipywidgets as widgets
-import pytest
 
-from mailsec.labs import hybrid, op25b, pgp, retrieval, retrieval_wire, smime, spf, start
 from mailsec.labs.frame import Lab
 
 #: JupyterLab's widget font is 13 px; a button of the default width leaves 128 px for its label
@@ -28,37 +26,6 @@ ICON_PX = 16
 def label_width(text: str) -> float:
     """A generous estimate of a label's width in pixels: 0.6 em a character, 1 em for CJK."""
     return sum(FONT_PX * (1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.6) for ch in text)
-
-
-@pytest.fixture(scope="module")
-def labs() -> Iterator[dict[str, Lab]]:
-    cast = hybrid.default_cast()
-    pki = smime.default_pki()
-    made: dict[str, Lab] = {
-        "journey": start.journey_lab(),
-        "devices": retrieval.devices_lab(),
-        "wire": retrieval_wire.wire_lab(),
-        "wire without quota": retrieval_wire.wire_lab(quota=None),
-        "op25b": op25b.op25b_lab(),
-        "spf": spf.spf_lab(),
-        "spoofing": spf.spoofing_lab(),
-        "lookup limit": spf.lookup_limit_lab(),
-        "blind spots": spf.blind_spots_lab(),
-        "live": spf.live_lab(),
-        "pipeline": hybrid.pipeline_lab(cast),
-        "signature": hybrid.signature_lab(cast),
-        "size/speed": hybrid.size_speed_lab(),
-        "smime message": smime.message_lab(pki),
-        "certificate": smime.certificate_lab(pki),
-        "efail": smime.efail_lab(pki),
-        "trust": pgp.trust_lab(),
-        "pgp message": pgp.message_lab(),
-        "compare": pgp.compare_lab(),
-    }
-    yield made
-    for name in ("wire", "wire without quota"):
-        made[name].close()
-    made["op25b"].close_servers()
 
 
 def controls(widget: widgets.Widget) -> Iterator[widgets.Widget]:
@@ -74,20 +41,20 @@ def menus(labs: dict[str, Lab]) -> Iterator[tuple[str, widgets.widget_selection.
                 yield f"{name}: {control.description or type(control).__name__}", control
 
 
-def test_no_menu_option_has_the_value_none(labs: dict[str, Lab]) -> None:
+def test_no_menu_option_has_the_value_none(all_labs: dict[str, Lab]) -> None:
     found = [
         f"{where} → {label!r}"
-        for where, menu in menus(labs)
+        for where, menu in menus(all_labs)
         for label, value in menu._options_full
         if value is None
     ]
     assert found == []
 
 
-def test_every_menu_shows_a_choice_at_start_and_after_each_pick(labs: dict[str, Lab]) -> None:
-    blank = [where for where, menu in menus(labs) if menu.options and menu.index is None]
+def test_every_menu_shows_a_choice_at_start_and_after_each_pick(all_labs: dict[str, Lab]) -> None:
+    blank = [where for where, menu in menus(all_labs) if menu.options and menu.index is None]
     assert blank == []
-    for where, menu in menus(labs):
+    for where, menu in menus(all_labs):
         if menu.disabled:
             continue
         start_value = menu.value
@@ -97,9 +64,9 @@ def test_every_menu_shows_a_choice_at_start_and_after_each_pick(labs: dict[str, 
         menu.value = start_value
 
 
-def test_every_button_is_sized_to_its_label(labs: dict[str, Lab]) -> None:
+def test_every_button_is_sized_to_its_label(all_labs: dict[str, Lab]) -> None:
     cut = []
-    for name, lab in labs.items():
+    for name, lab in all_labs.items():
         for control in controls(lab):
             if isinstance(control, widgets.Button) and control.layout.width != "auto":
                 cut.append(f"{name}: {control.description!r} has width {control.layout.width}")
