@@ -64,12 +64,25 @@ def test_every_menu_shows_a_choice_at_start_and_after_each_pick(all_labs: dict[s
         menu.value = start_value
 
 
+def with_parents(widget: widgets.Widget) -> Iterator[tuple[widgets.Widget, widgets.Widget]]:
+    for child in getattr(widget, "children", ()) or ():
+        yield child, widget
+        yield from with_parents(child)
+
+
 def test_every_button_is_sized_to_its_label(all_labs: dict[str, Lab]) -> None:
+    """Width "auto" fits the label in a row (HBox, Box); in a column (VBox) it stretches across."""
     cut = []
     for name, lab in all_labs.items():
-        for control in controls(lab):
+        for control, parent in with_parents(lab):
             if isinstance(control, widgets.Button) and control.layout.width != "auto":
                 cut.append(f"{name}: {control.description!r} has width {control.layout.width}")
+            if (
+                isinstance(control, widgets.Button)
+                and isinstance(parent, widgets.VBox)
+                and control.layout.align_self is None
+            ):
+                cut.append(f"{name}: {control.description!r} stretches across its column")
             if isinstance(control, widgets.ToggleButtons) and control.style.button_width != "auto":
                 cut.extend(
                     f"{name}: {label!r} in {control.description!r} is cut off"

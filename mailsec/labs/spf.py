@@ -511,7 +511,7 @@ class LiveLab(Lab):
                 "192.0.2.1 is a documentation address that no real server uses, so expect fail, "
                 "softfail or neutral."
             ),
-            controls=[self.enabled, self.mail_from, self.ip, self.helo, self.run],
+            controls=[self.enabled, self.mail_from, self.ip, self.helo, widgets.HBox([self.run])],
         )
         self.add_class("mailsec-spf-live-lab")
         self.on_click(self.run, self.update)
