@@ -63,6 +63,17 @@ def test_pipeline_lab_flipped_bit_releases_no_plaintext(cast, attack):
     assert "changed on the way" in lab.result.value
 
 
+def test_pipeline_lab_attacker_menu_shows_nothing_chosen_at_start_and_after_picking_it(cast):
+    """The browser shows the option at ``index``; ``None`` there is a blank menu."""
+    lab = pipeline_lab(cast)
+    assert (lab.attack.index, lab.attack.label) == (0, "nothing: delivered as sent")
+    lab.attack.value = (Part.CIPHERTEXT, None)
+    assert not lab.run.readable
+    lab.attack.index = 0  # what the browser sends when the learner picks the first option
+    assert (lab.attack.index, lab.attack.label) == (0, "nothing: delivered as sent")
+    assert lab.run.readable and lab.run.tampered is None
+
+
 def test_pipeline_lab_carols_entry_changed_bob_still_reads(cast):
     lab = pipeline_lab(cast)
     lab.attack.value = (Part.EPHEMERAL_KEY, "Carol")

@@ -3,9 +3,12 @@ diagram and the command line."""
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
+import unicodedata
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -185,6 +188,113 @@ def test_the_bare_network_has_no_path() -> None:
     assert "OP25B off" in network_svg(
         simulate("home-pc", "isp-a-mail", 25, policy=Policy(op25b=False))
     )
+
+
+# Japanese names for the hosts, as a translated world will have them: no spaces to break at.
+JAPANESE_LABELS = {
+    "home-pc": "自宅のパソコン",
+    "infected-pc": "感染したパソコン（ボット）",
+    "isp-a-mail": "ISP Aのメールサーバ",
+    "provider-smtp": "メールプロバイダ（送信用サーバ）",
+    "webmail": "ウェブメールサービス",
+    "recipient-mx": "受信者のMXサーバ",
+    "isp-b-host": "ISP Bのパソコン",
+}
+
+
+def em_width(text: str, font_size: float) -> float:
+    """A conservative width: 0.6 em a character, 1 em for a wide (Japanese) one."""
+    wide = sum(1 for ch in text if unicodedata.east_asian_width(ch) in "WF")
+    return font_size * (wide + 0.6 * (len(text) - wide))
+
+
+def labels_outside_their_boxes(svg: str) -> list[str]:
+    """Every label of the diagram that would reach past the box it sits in.
+
+    A label's box is the smallest rectangle around its anchor point. Labels written over lines
+    (with a white halo) and inside circles (routers, hop numbers) have no box and are left out.
+    """
+    ns = "{http://www.w3.org/2000/svg}"
+    root = ElementTree.fromstring(svg)
+    parent = {child: node for node in root.iter() for child in node}
+    rects = [
+        tuple(float(r.get(k)) for k in ("x", "y", "width", "height"))
+        for r in root.iter(f"{ns}rect")
+    ]
+    problems = []
+    for text in root.iter(f"{ns}text"):
+        group = parent[text]
+        if text.get("stroke") == "#ffffff" or any(c.tag == f"{ns}circle" for c in group):
+            continue
+        size = float(text.get("font-size"))
+        pieces = [(text.text or "", size)]
+        for span in text:
+            pieces += [
+                (span.text or "", float(span.get("font-size", size))),
+                (span.tail or "", size),
+            ]
+        width = sum(em_width(t, fs) for t, fs in pieces)
+        tallest = max(fs for t, fs in pieces if t)
+        x, y = float(text.get("x")), float(text.get("y"))
+        left = {"middle": x - width / 2, "end": x - width}.get(text.get("text-anchor"), x)
+        inside = [
+            (w * h, (rx, ry, w, h))
+            for rx, ry, w, h in rects
+            if rx <= x <= rx + w and ry <= y - tallest / 2 <= ry + h
+        ]
+        words = "".join(t for t, _ in pieces)
+        if not inside:
+            problems.append(f"{words!r} is in no box")
+            continue
+        rx, ry, w, h = min(inside)[1]
+        if left < rx or left + width > rx + w or y - tallest < ry or y + 0.3 * tallest > ry + h:
+            problems.append(
+                f"{words!r}: {left:.0f}-{left + width:.0f} × {y - tallest:.0f}-"
+                f"{y + 0.3 * tallest:.0f} does not fit in {rx:.0f}-{rx + w:.0f} × {ry:.0f}-{ry + h:.0f}"
+            )
+    return problems
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        None,
+        scenario("user-submission-587").evaluate(),
+        simulate("infected-pc", "recipient-mx", 25),
+        simulate(
+            "isp-b-host",
+            "recipient-mx",
+            25,
+            policy=Policy(op25b=False, ip25b=False, relay_control=False, submission_auth=False),
+        ),
+    ],
+    ids=["no path", "submission", "dropped", "every switch off"],
+)
+def test_every_label_fits_inside_its_box(result) -> None:
+    assert labels_outside_their_boxes(network_svg(result)) == []
+
+
+def test_japanese_labels_fit_inside_their_boxes_too() -> None:
+    hosts = tuple(
+        dataclasses.replace(h, label=JAPANESE_LABELS.get(h.id, h.label))
+        for h in STANDARD_WORLD.hosts
+    )
+    world = dataclasses.replace(STANDARD_WORLD, hosts=hosts)
+    svg = network_svg(scenario("user-submission-587").evaluate(), world)
+    assert "メールプロバイダ" in svg
+    assert labels_outside_their_boxes(svg) == []
+
+
+def test_the_fit_check_sees_a_label_that_spills_out() -> None:
+    """The check itself: a 26-character name at 12.5 px is wider than a 168 px box."""
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg"><rect x="536" y="48" width="168" height="44"/>'
+        '<text x="620" y="66" text-anchor="middle" font-size="12.5">Mail provider (submission)'
+        "</text></svg>"
+    )
+    assert labels_outside_their_boxes(svg) == [
+        "'Mail provider (submission)': 522-718 × 54-70 does not fit in 536-704 × 48-92"
+    ]
 
 
 # -- the command line -------------------------------------------------------------------------------

@@ -140,6 +140,61 @@ def test_bad_input_shows_a_plain_message_and_keeps_the_last_result(lab):
     assert lab.error.value == ""
 
 
+def test_read_says_the_mail_did_not_fit_when_that_is_why_the_device_has_none(lab):
+    lab.scenario.value = OWN
+    lab.storage.value = 20
+    lab.mail_size.value = 30
+    lab.b_mail.click()
+    lab.b_sync.click()
+    assert lab.run.final.device("Phone").messages == ()  # M1 stayed on the server
+    lab.b_read.click()
+    assert "Cannot do that" in lab.error.value
+    assert lab.last_exception.message == (
+        "Phone has no message to pick: M1 (30 KB) was larger than the storage free on Phone "
+        "(20 KB in all), so its last 'Check mail' left it on the server. Raise 'Storage per "
+        "device' or send smaller mail, then 'Check mail' again."
+    )
+    lab.b_mail.click()
+    lab.b_sync.click()
+    lab.b_delete.click()
+    assert lab.last_exception.message.startswith(
+        "Phone has no message to pick: M1 (30 KB) and M2 (30 KB) were larger than the storage "
+        "free on Phone (20 KB in all), so its last 'Check mail' left them on the server."
+    )
+    lab.storage.value = 100  # now both fit
+    lab.b_sync.click()
+    assert lab.run.final.device("Phone").labels() == ("M1", "M2")
+
+
+def test_read_before_any_check_says_to_check_mail_first(lab):
+    lab.scenario.value = OWN
+    lab.b_mail.click()
+    lab.b_read.click()
+    assert lab.last_exception.message == (
+        "Phone has no message to pick: add mail with 'New mail arrives' and let the device "
+        "'Check mail' first."
+    )
+
+
+def test_storage_slider_shows_the_picked_devices_storage(lab):
+    assert lab.storage.disabled
+    assert (lab.device.value, lab.storage.value) == ("Phone", 512)
+    assert lab.storage.description == "Storage of Phone (KB):"
+    lab.device.value = "Laptop"
+    assert (lab.storage.value, lab.storage.description) == (4096, "Storage of Laptop (KB):")
+    lab.scenario.value = "mailbox-full"
+    assert (lab.device.value, lab.storage.value) == ("Phone", 1024)
+    lab.scenario.value = OWN  # the learner's own devices share the storage the slider sets
+    assert not lab.storage.disabled
+    assert (lab.storage.value, lab.storage.description) == (300, "Storage per device (KB):")
+    lab.storage.value = 100
+    assert {d.capacity for d in lab.run.final.devices} == {100 * 1024}
+    lab.scenario.value = "phone-then-laptop"
+    assert lab.storage.value == 512
+    lab.scenario.value = OWN
+    assert lab.storage.value == 100
+
+
 def test_comparison_is_part_of_the_explanation(lab):
     assert "Compare the end of this timeline" in lab.explanation.value
     assert "Under POP3 (download and delete from the server)" in text(lab.explanation.value)

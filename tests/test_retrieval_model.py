@@ -485,6 +485,25 @@ def test_pop_device_full_leaves_mail_on_the_server():
     assert r.final.device("Watch").labels() == ("M2",)
     assert r.final.server.labels() == ("M1",)
     assert kinds(r, "device_full") == ["M1"]
+    assert [(m.label, m.size) for m in r.final.device("Watch").did_not_fit] == [("M1", 50 * KB)]
+
+
+def test_pop_device_remembers_only_what_its_last_check_could_not_fit():
+    r = play(
+        scenario(
+            MailArrives(minutes(0), "big", 50 * KB),
+            Sync(minutes(1), "Watch"),
+            Sync(minutes(2), "Phone"),
+            Sync(minutes(3), "Watch"),
+            devs=(DeviceSpec("Watch", 20 * KB), DeviceSpec("Phone", 1024 * KB)),
+        ),
+        PopSettings(),
+    )
+    after_first = r.steps[2]
+    assert after_first.device("Watch").did_not_fit[0].label == "M1"
+    assert after_first.device("Phone").did_not_fit == ()
+    # The phone downloaded (and deleted) M1; the watch's next check finds nothing too big.
+    assert r.final.device("Watch").did_not_fit == () and r.final.device("Watch").messages == ()
 
 
 def test_offline_device_cannot_check_mail():

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mailsec.labs.frame import Lab
-from mailsec.labs.retrieval_wire import WireLab, wire_lab
+from mailsec.labs.retrieval_wire import NO_QUOTA, WireLab, wire_lab
 from mailsec.render.transcript import changes_table, conversation, maildir_table
 from mailsec.retrieval.servers import (
     Change,
@@ -102,7 +102,9 @@ def test_full_mailbox_refuses_new_mail(lab: WireLab) -> None:
     html = run(lab, WireAction.QUOTA_FULL)
     assert "552 5.2.2" in html
     assert "Nothing changed on the server" in html
-    lab.quota_picker.value = None
+    lab.quota_picker.value = NO_QUOTA
+    assert lab.servers.quota is None
+    assert (lab.quota_picker.index, lab.quota_picker.label) == (0, "no quota")  # not a blank menu
     html = run(lab, WireAction.QUOTA_FULL)
     assert "No quota is set, so the newsletter fits." in html
     assert "＋ arrived" in html
@@ -129,6 +131,16 @@ def test_stop_disables_and_explains(lab: WireLab) -> None:
     assert "The servers are stopped" in lab.error.value
     with pytest.raises(OSError):
         poplib.POP3(servers.host, servers.pop3_port, timeout=2)
+
+
+def test_a_lab_without_quota_shows_no_quota_in_its_menu() -> None:
+    lab = wire_lab(quota=None)
+    try:
+        assert lab.servers.quota is None
+        assert (lab.quota_picker.index, lab.quota_picker.label) == (0, "no quota")
+        assert "Mailbox: no quota." in lab.status.value
+    finally:
+        lab.close()
 
 
 def test_closing_the_lab_stops_its_servers() -> None:

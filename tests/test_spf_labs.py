@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import ipaddress
 
 import dns.resolver
 
@@ -15,7 +16,7 @@ from mailsec.labs.spf import (
     spf_lab,
     spoofing_lab,
 )
-from mailsec.spf import ZoneResolver
+from mailsec.spf import DnsAnswer, DnsStatus, ZoneResolver
 from mailsec.spf.scenarios import blind_spot, lookup_limit, spoofing_rows
 
 
@@ -140,8 +141,54 @@ def test_live_lab_says_plainly_when_there_is_no_network() -> None:
     assert "Traceback" not in lab.result.value
 
 
+class AnswersNxdomainToEverything:
+    """A resolver behind a captive portal or a broken network: no name exists."""
+
+    def lookup(self, name: str, rdtype: str, *, lifetime: float | None = None) -> DnsAnswer:
+        return DnsAnswer(name, rdtype, DnsStatus.NXDOMAIN)
+
+
+class GivesItsOwnAddressToEverything:
+    """A resolver that answers every A question with a captive portal's address."""
+
+    def lookup(self, name: str, rdtype: str, *, lifetime: float | None = None) -> DnsAnswer:
+        if rdtype == "A":
+            return DnsAnswer(name, rdtype, DnsStatus.ANSWER, (ipaddress.IPv4Address("10.0.0.1"),))
+        return DnsAnswer(name, rdtype, DnsStatus.NODATA)
+
+
+def test_live_lab_says_dns_is_unusable_when_every_name_is_nxdomain() -> None:
+    lab = live_lab(enabled=True, resolver_factory=AnswersNxdomainToEverything)
+    lab.run.click()
+    shown = html.unescape(lab.result.value)
+    assert "DNS is not usable here" in shown
+    assert (
+        "This machine's DNS server answers, but it says that a.root-servers.net does not exist "
+        "(no such name (NXDOMAIN)). That name exists wherever the Internet's DNS works: it is one "
+        "of the root name servers. So an answer about gmail.com would mean nothing either, and "
+        "live mode does not check it." in shown
+    )
+    assert "captive portal" in shown
+    assert "publishes no SPF record" not in shown and "none" not in shown.split()
+    assert lab.error.value == ""
+
+
+def test_live_lab_says_dns_is_unusable_when_it_invents_answers() -> None:
+    lab = live_lab(enabled=True, resolver_factory=GivesItsOwnAddressToEverything)
+    lab.run.click()
+    shown = html.unescape(lab.result.value)
+    assert "DNS is not usable here" in shown
+    assert (
+        "This machine's DNS server gave an address for mailsec-probe.invalid (10.0.0.1), a name "
+        "that cannot exist (RFC 6761 §6.4)" in shown
+    )
+
+
 def test_live_lab_with_a_reachable_server() -> None:
-    zone = ZoneResolver.from_text('live.example. TXT "v=spf1 ip4:192.0.2.1 -all"\n')
+    zone = ZoneResolver.from_text(
+        'live.example. TXT "v=spf1 ip4:192.0.2.1 -all"\n'
+        "a.root-servers.net. A 198.41.0.4\n"  # the name the lab checks before trusting DNS
+    )
     lab = LiveLab(enabled=True, resolver_factory=lambda: zone)
     lab.mail_from.value = "x@live.example"
     lab.run.click()

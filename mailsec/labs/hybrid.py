@@ -29,6 +29,7 @@ from mailsec.render.hybrid import (
 )
 
 __all__ = [
+    "NO_ATTACK",
     "PipelineLab",
     "SignatureLab",
     "SizeSpeedLab",
@@ -42,6 +43,12 @@ DEFAULT_TEXT = "Hi Bob and Carol, the budget meeting moves to room 4B at 15:00. 
 SIGNED_TEXT = "Please pay invoice 2026-117 (120,000 JPY) into account 1234-567. — Alice"
 WIDE = widgets.Layout(width="560px")
 STYLE = {"description_width": "initial"}
+
+Attack = tuple[Part | None, str | None]
+"""What the attacker menu holds: the part to change, and whose entry for a per-recipient part."""
+NO_ATTACK: Attack = (None, None)
+"""The menu value for "delivered as sent". Not ``None``: ipywidgets takes a value of ``None`` for
+"nothing selected" and would show the menu blank."""
 
 
 @functools.cache
@@ -82,8 +89,8 @@ class PipelineLab(Lab):
             for p in cast.readers
         ]
         self.reader = dropdown("Who tries to read it:", readers, "Bob", "mailsec-hybrid-reader")
-        attacks: list[tuple[str, tuple[Part, str | None] | None]] = [
-            ("nothing: delivered as sent", None),
+        attacks: list[tuple[str, Attack]] = [
+            ("nothing: delivered as sent", NO_ATTACK),
             ("flip a bit of the ciphertext", (Part.CIPHERTEXT, None)),
             ("flip a bit of the authentication tag", (Part.TAG, None)),
             ("flip a bit of the nonce", (Part.NONCE, None)),
@@ -102,7 +109,9 @@ class PipelineLab(Lab):
                         (Part.EPHEMERAL_KEY, person.owner),
                     )
                 )
-        self.attack = dropdown("On the way, an attacker:", attacks, None, "mailsec-hybrid-attack")
+        self.attack = dropdown(
+            "On the way, an attacker:", attacks, NO_ATTACK, "mailsec-hybrid-attack"
+        )
         self.byte = widgets.BoundedIntText(
             value=0, min=0, max=10_000_000, description="at byte number:", style=STYLE
         )
@@ -131,8 +140,7 @@ class PipelineLab(Lab):
             raise InputError(
                 "Tick at least one recipient: with none, nobody could read the message."
             )
-        attack = self.attack.value
-        part, whose = attack if attack is not None else (None, None)
+        part, whose = self.attack.value
         if whose is not None and whose not in {p.owner for p in chosen}:
             raise InputError(
                 f"{whose} is not a recipient of this message, so there is no entry of {whose}'s to "

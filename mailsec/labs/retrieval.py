@@ -40,6 +40,7 @@ from mailsec.retrieval.model import (
     Scenario,
     Sync,
     TimePasses,
+    format_size,
     run,
     utc_now,
 )
@@ -62,6 +63,25 @@ SUBJECTS: tuple[tuple[str, str], ...] = (
 )
 STEP = timedelta(minutes=30)
 """Time between two events the learner adds (the sender's retry interval, RFC 5321 §4.5.4.1)."""
+
+OWN_STORAGE = 300
+"""The storage (KB) of each device when the learner's own timeline starts."""
+STORAGE_PER_DEVICE = "Storage per device (KB):"
+"""The storage slider's label in the learner's own timeline, where it sets every device's storage."""
+STORAGE_OF = "Storage of {device} (KB):"
+"""Its label in a prepared scenario, where it shows the storage of the device picked below."""
+
+# What the lab says when "Read", "Delete" ... have no message to act on, by the true reason.
+NO_DEVICE = "Choose a device first (the Device list above the buttons)."
+NO_MESSAGE_DID_NOT_FIT = (
+    "{device} has no message to pick: {messages} {was} larger than the storage free on {device} "
+    "({capacity} in all), so its last 'Check mail' left {them} on the server.{advice}"
+)
+MORE_STORAGE = " Raise 'Storage per device' or send smaller mail, then 'Check mail' again."
+NO_MESSAGE_YET = (
+    "{device} has no message to pick: add mail with 'New mail arrives' and let the device "
+    "'Check mail' first."
+)
 
 _WIDE = widgets.Layout(width="auto")
 _STYLE = {"description_width": "initial"}
@@ -94,6 +114,9 @@ class DevicesLab(Lab):
         self._start = clock().replace(hour=8, minute=0, second=0, microsecond=0)
         self._loading = False
         self._subject = 0
+        # The storage (KB) of the devices in the learner's own timeline, kept while the storage
+        # slider shows the devices of a prepared scenario.
+        self._own_storage = OWN_STORAGE
         self.run: Run | None = None
         self._compare_html = ""
         self._compared: Scenario | None = None
@@ -167,12 +190,13 @@ class DevicesLab(Lab):
             value=2, min=1, max=4, description="Devices:", style=_STYLE, disabled=True
         )
         self.device_count.add_class("mailsec-retrieval-devices")
+        # Steps of 4 KB reach the prepared devices' 512 KB, 1 MB and 4 MB as well as 300 KB.
         self.storage = widgets.IntSlider(
-            value=300,
+            value=OWN_STORAGE,
             min=20,
-            max=4000,
-            step=20,
-            description="Storage per device (KB):",
+            max=4096,
+            step=4,
+            description=STORAGE_PER_DEVICE,
             style=_STYLE,
             layout=widgets.Layout(width="420px"),
             disabled=True,
@@ -330,6 +354,8 @@ class DevicesLab(Lab):
             self.device_count.disabled = not own
             self.storage.disabled = not own
             if own:
+                self.storage.description = STORAGE_PER_DEVICE
+                self.storage.value = self._own_storage
                 self.base = Scenario(
                     title="Your own timeline",
                     story="Add events with the buttons: mail arrives, a device checks, reads, "
@@ -365,6 +391,7 @@ class DevicesLab(Lab):
     def _devices_changed(self) -> None:
         if self._loading or self.scenario.value != OWN:
             return
+        self._own_storage = self.storage.value
         self.base = Scenario(
             title=self.base.title,
             story=self.base.story,
@@ -394,17 +421,28 @@ class DevicesLab(Lab):
 
     def _selected_device(self) -> str:
         if not self.device.value:
-            raise InputError("Choose a device first (the Device list above the buttons).")
+            raise InputError(NO_DEVICE)
         return str(self.device.value)
 
     def _selected_message(self) -> str:
         if not self.message.value:
-            device = self.device.value or "this device"
-            raise InputError(
-                f"{device} has no message to pick: add mail with 'New mail arrives' and let the "
-                "device 'Check mail' first."
-            )
+            raise InputError(self._why_no_message(self._selected_device()))
         return str(self.message.value)
+
+    def _why_no_message(self, name: str) -> str:
+        """Why ``name`` holds no message: mail that did not fit in its storage, or no check yet."""
+        device = self._final_device(name)
+        if not device.did_not_fit:
+            return NO_MESSAGE_YET.format(device=name)
+        *others, last = [f"{m.label} ({format_size(m.size)})" for m in device.did_not_fit]
+        return NO_MESSAGE_DID_NOT_FIT.format(
+            device=name,
+            messages=f"{', '.join(others)} and {last}" if others else last,
+            capacity=format_size(device.capacity),
+            was="were" if others else "was",
+            them="them" if others else "it",
+            advice=MORE_STORAGE if self.scenario.value == OWN else "",
+        )
 
     def add_mail(self) -> None:
         subject, sender = SUBJECTS[self._subject % len(SUBJECTS)]
@@ -480,6 +518,7 @@ class DevicesLab(Lab):
             self.device.value = current if current in names else (names[0] if names else None)
             if self.device.value:
                 dev = final.device(self.device.value)
+                self._show_storage(dev)
                 self.b_online.description = "Go offline" if dev.online else "Go online"
                 labels = [(f"{m.label} “{m.subject}” ({m.folder})", m.label) for m in dev.messages]
             else:
@@ -492,6 +531,16 @@ class DevicesLab(Lab):
             )
         finally:
             self._loading = False
+
+    def _show_storage(self, device: DeviceState) -> None:
+        """Let the storage slider show the picked device's storage (in a prepared scenario the
+        devices differ, and the slider only shows it)."""
+        if self.scenario.value == OWN:
+            return
+        size = device.capacity // KB
+        self.storage.max = max(self.storage.max, size)
+        self.storage.value = size
+        self.storage.description = STORAGE_OF.format(device=device.name)
 
     def _render(self) -> None:
         assert self.run is not None

@@ -35,13 +35,16 @@ from mailsec.retrieval.servers import (
 )
 from mailsec.trace import Outcome
 
-__all__ = ["QUOTAS", "WireLab", "wire_lab"]
+__all__ = ["NO_QUOTA", "QUOTAS", "WireLab", "wire_lab"]
 
 USER = "alice"
 PASSWORD = "secret"
-#: Quota choices (label, bytes or None). 4 KB holds the samples but not the 4 KB newsletter too.
-QUOTAS: tuple[tuple[str, int | None], ...] = (
-    ("no quota", None),
+NO_QUOTA = "no quota"
+"""The quota menu's value for "no quota". Not ``None``: ipywidgets takes a value of ``None`` for
+"nothing selected" and would show the menu blank."""
+#: Quota choices (label, bytes or NO_QUOTA). 4 KB holds the samples but not the 4 KB newsletter too.
+QUOTAS: tuple[tuple[str, int | str], ...] = (
+    ("no quota", NO_QUOTA),
     ("2 KB", 2 * 1024),
     ("4 KB", 4 * 1024),
     ("16 KB", 16 * 1024),
@@ -77,18 +80,23 @@ class WireLab(Lab):
             layout=widgets.Layout(width="460px"),
         )
         self.action_picker.add_class("mailsec-wire-action")
-        self.run_button = widgets.Button(description="Run", button_style="primary", icon="play")
+        self.run_button = widgets.Button(
+            description="Run",
+            button_style="primary",
+            icon="play",
+            layout=widgets.Layout(width="auto"),
+        )
         self.run_button.add_class("mailsec-wire-run")
         choices = list(QUOTAS)
-        if quota not in [value for _label, value in choices]:
-            if quota is None or quota < 0:
+        if quota is not None and quota not in [value for _label, value in choices]:
+            if quota < 0:
                 raise InputError(
                     f"The quota {quota} is negative: give a number of bytes, 0 or more."
                 )
             choices.append((f"{quota:,} bytes", quota))
         self.quota_picker = widgets.Dropdown(
             options=choices,
-            value=quota,
+            value=NO_QUOTA if quota is None else quota,
             description="Mailbox quota",
             style={"description_width": "initial"},
         )
@@ -178,7 +186,8 @@ class WireLab(Lab):
 
     def change_quota(self) -> None:
         self._need_servers()
-        self.servers.set_quota(self.quota_picker.value)
+        choice = self.quota_picker.value
+        self.servers.set_quota(None if choice == NO_QUOTA else choice)
         self._show_status()
 
     def stop(self) -> None:

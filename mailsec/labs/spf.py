@@ -36,8 +36,9 @@ from mailsec.render.spf import (
 )
 from mailsec.spf.evaluate import domain_problem, parse_ip
 from mailsec.spf.lint import lint
-from mailsec.spf.lookup import DnsSource, DnsStatus, OverlaySource, as_source, system_resolver
+from mailsec.spf.lookup import DnsSource, OverlaySource, as_source, system_resolver
 from mailsec.spf.mta import check
+from mailsec.spf.probe import ABSENT_NAME, KNOWN_NAME, DnsHealth, probe_dns
 from mailsec.spf.result import SpfCheck
 from mailsec.spf.scenarios import (
     BLIND_SPOTS,
@@ -431,6 +432,39 @@ OFF_MESSAGE = (
     "Live mode is off. The course works entirely offline on its example zone; tick "
     "<strong>Use live DNS</strong> to ask this machine's DNS servers about a real domain."
 )
+NO_RESOLVER = (
+    "No network DNS is configured on this machine ({error}). The offline labs above still work."
+)
+#: What the live lab says, by what :func:`~mailsec.spf.probe.probe_dns` found, before any SPF check.
+DNS_PROBLEMS: dict[DnsHealth, tuple[str, str]] = {
+    DnsHealth.UNREACHABLE: (
+        "No network",
+        "No network: the DNS lookup of {known} got no answer ({answer}). This machine cannot "
+        "reach a DNS server, so live mode cannot work here; the offline labs above still do.",
+    ),
+    DnsHealth.DENIES_EVERYTHING: (
+        "DNS is not usable here",
+        "This machine's DNS server answers, but it says that {known} does not exist ({answer}). "
+        "That name exists wherever the Internet's DNS works: it is one of the root name servers. "
+        "So an answer about {domain} would mean nothing either, and live mode does not check it. "
+        "This happens behind a captive portal (the log-in page of a hotel, café or airport "
+        "network: log in first, then try again) or with a broken DNS server. The offline labs "
+        "above still work.",
+    ),
+    DnsHealth.INVENTS_ANSWERS: (
+        "DNS is not usable here",
+        "This machine's DNS server gave an address for {absent} ({answer}), a name that cannot "
+        "exist (RFC 6761 §6.4): it makes answers up, so what it says about {domain} cannot be "
+        "trusted, and live mode does not check it. This happens behind a captive portal (log in "
+        "first, then try again) or with a DNS server that redirects unknown names. The offline "
+        "labs above still work.",
+    ),
+}
+
+
+def _live_resolver() -> object:
+    """This machine's DNS, with short waits: a live check answers in seconds or says why not."""
+    return system_resolver(timeout=2.0, lifetime=4.0)
 
 
 class LiveLab(Lab):
@@ -440,7 +474,7 @@ class LiveLab(Lab):
         self,
         *,
         enabled: bool = False,
-        resolver_factory: Callable[[], object] = lambda: system_resolver(timeout=2.0, lifetime=4.0),
+        resolver_factory: Callable[[], object] = _live_resolver,
         time_limit: float = 8.0,
     ) -> None:
         self.resolver_factory = resolver_factory
@@ -457,7 +491,11 @@ class LiveLab(Lab):
         self.helo = widgets.Text(
             value="mail.example.org", description="HELO", style=_STYLE, layout=_WIDE
         )
-        self.run = widgets.Button(description="Check with live DNS", button_style="primary")
+        self.run = widgets.Button(
+            description="Check with live DNS",
+            button_style="primary",
+            layout=widgets.Layout(width="auto"),
+        )
         for w, css in (
             (self.enabled, "mailsec-spf-live-enabled"),
             (self.mail_from, "mailsec-spf-live-mail-from"),
@@ -473,7 +511,7 @@ class LiveLab(Lab):
                 "192.0.2.1 is a documentation address that no real server uses, so expect fail, "
                 "softfail or neutral."
             ),
-            controls=[self.enabled, self.mail_from, self.ip, self.helo, self.run],
+            controls=[self.enabled, self.mail_from, self.ip, self.helo, widgets.HBox([self.run])],
         )
         self.add_class("mailsec-spf-live-lab")
         self.on_click(self.run, self.update)
@@ -507,28 +545,23 @@ class LiveLab(Lab):
         except Exception as exc:  # no /etc/resolv.conf, no configured servers ...
             self.show(
                 callout(
-                    escape(
-                        f"No network DNS is configured on this machine ({type(exc).__name__}). "
-                        "The offline labs above still work."
-                    ),
+                    escape(NO_RESOLVER.format(error=type(exc).__name__)),
                     outcome=Outcome.WARN,
                     title="No network",
                 )
             )
             return
-        probe = as_source(resolver).lookup(domain, "TXT", lifetime=4.0)
-        if probe.status in (DnsStatus.TIMEOUT, DnsStatus.ERROR):
-            self.show(
-                callout(
-                    escape(
-                        f"No network: the DNS lookup of {domain} got no answer ({probe.describe()}). "
-                        "This machine cannot reach a DNS server, so live mode cannot work here; "
-                        "the offline labs above still do."
-                    ),
-                    outcome=Outcome.WARN,
-                    title="No network",
-                )
+        # Before believing "no SPF record", make sure this DNS answers known questions truly.
+        probe = probe_dns(as_source(resolver), lifetime=4.0)
+        if not probe.usable:
+            title, text = DNS_PROBLEMS[probe.health]
+            message = text.format(
+                known=KNOWN_NAME,
+                absent=ABSENT_NAME,
+                domain=domain,
+                answer=probe.answers[-1].describe(),
             )
+            self.show(callout(escape(message), outcome=Outcome.WARN, title=title))
             return
         outcome = check(
             ip,
@@ -544,9 +577,17 @@ class LiveLab(Lab):
         self.show(check_html(outcome), explanation)
 
 
-def live_lab(*, enabled: bool = False) -> LiveLab:
-    """The live-DNS lab; off by default."""
-    return LiveLab(enabled=enabled)
+def live_lab(
+    *,
+    enabled: bool = False,
+    resolver_factory: Callable[[], object] = _live_resolver,
+) -> LiveLab:
+    """The live-DNS lab; off by default.
+
+    ``resolver_factory`` makes the resolver when *Check* is pressed: this machine's DNS by
+    default, or anything :func:`~mailsec.spf.lookup.as_source` accepts (tests pass their own).
+    """
+    return LiveLab(enabled=enabled, resolver_factory=resolver_factory)
 
 
 def benchmark_drivers() -> list[tuple[str, Lab, Callable[[int], None]]]:

@@ -15,7 +15,9 @@ from mailsec.glossary import Term, terms
 from mailsec.trace import Outcome, Step
 
 __all__ = [
+    "CELL_ALIGN",
     "OUTCOME_COLOURS",
+    "TABLE_STYLE",
     "Fragment",
     "badge",
     "callout",
@@ -26,11 +28,20 @@ __all__ = [
     "hex_preview",
     "kv_table",
     "table",
+    "td",
+    "th",
     "trace_list",
 ]
 
 FONT = "font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; font-size: 14px;"
 MONO = "font-family: ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, monospace; font-size: 13px;"
+
+TABLE_STYLE = f"{FONT}border-collapse:collapse;margin:4px 0;"
+"""Every table's own style. The margin keeps JupyterLab from centring it (its stylesheet gives
+rendered tables ``margin-left/right: auto``)."""
+CELL_ALIGN = "text-align:left;"
+"""Every cell says so inline: JupyterLab's stylesheet right-aligns rendered table cells
+(``.jp-RenderedHTMLCommon td, th { text-align: right }``), and only an inline style beats it."""
 
 #: Background and text colour per outcome; contrast ratios are above 4.5:1 (WCAG AA).
 OUTCOME_COLOURS: dict[Outcome, tuple[str, str]] = {
@@ -84,6 +95,17 @@ def error_box(message: str) -> str:
     )
 
 
+def th(content_html: str, *, scope: str = "col", style: str = "") -> str:
+    """A header cell, aligned left; ``content_html`` is trusted HTML."""
+    return f'<th scope="{scope}" style="{CELL_ALIGN}{style}">{content_html}</th>'
+
+
+def td(content_html: str, *, style: str = "", colspan: int | None = None) -> str:
+    """A data cell, aligned left; ``content_html`` is trusted HTML."""
+    span = f' colspan="{colspan}"' if colspan else ""
+    return f'<td{span} style="{CELL_ALIGN}{style}">{content_html}</td>'
+
+
 def table(
     headers: Sequence[str],
     rows: Iterable[Sequence[object]],
@@ -94,15 +116,12 @@ def table(
     """A simple table. Cells are escaped unless ``html_cells`` says they are trusted HTML."""
     cell = (lambda v: str(v)) if html_cells else escape
     head = "".join(
-        f'<th scope="col" style="text-align:left;padding:4px 8px;border-bottom:2px solid #888">'
-        f"{escape(h)}</th>"
-        for h in headers
+        th(escape(h), style="padding:4px 8px;border-bottom:2px solid #888") for h in headers
     )
     body = "".join(
         "<tr>"
         + "".join(
-            f'<td style="padding:4px 8px;border-bottom:1px solid #ddd;vertical-align:top">'
-            f"{cell(v)}</td>"
+            td(cell(v), style="padding:4px 8px;border-bottom:1px solid #ddd;vertical-align:top")
             for v in row
         )
         + "</tr>"
@@ -114,7 +133,7 @@ def table(
         else ""
     )
     return (
-        f'<table style="{FONT}border-collapse:collapse;margin:4px 0">{cap}'
+        f'<table style="{TABLE_STYLE}">{cap}'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
 
@@ -122,9 +141,14 @@ def table(
 def kv_table(pairs: Iterable[tuple[str, object]], *, caption: str | None = None) -> str:
     """A two-column table of names and values."""
     rows = "".join(
-        f'<tr><th scope="row" style="text-align:left;padding:3px 8px;color:#444;'
-        f'font-weight:600;vertical-align:top">{escape(k)}</th>'
-        f'<td style="padding:3px 8px;{MONO}">{escape(v)}</td></tr>'
+        "<tr>"
+        + th(
+            escape(k),
+            scope="row",
+            style="padding:3px 8px;color:#444;font-weight:600;vertical-align:top",
+        )
+        + td(escape(v), style=f"padding:3px 8px;{MONO}")
+        + "</tr>"
         for k, v in pairs
     )
     cap = (
@@ -132,7 +156,7 @@ def kv_table(pairs: Iterable[tuple[str, object]], *, caption: str | None = None)
         if caption
         else ""
     )
-    return f'<table style="{FONT}border-collapse:collapse">{cap}<tbody>{rows}</tbody></table>'
+    return f'<table style="{TABLE_STYLE}">{cap}<tbody>{rows}</tbody></table>'
 
 
 def code_block(text: str, *, label: str | None = None, max_lines: int | None = None) -> str:

@@ -17,6 +17,7 @@ from mailsec.hybrid.measure import Measurement, hybrid_size, public_key_only_siz
 from mailsec.render.html import (
     FONT,
     MONO,
+    TABLE_STYLE,
     Fragment,
     badge,
     callout,
@@ -24,6 +25,8 @@ from mailsec.render.html import (
     hex_preview,
     kv_table,
     table,
+    td,
+    th,
     trace_list,
 )
 from mailsec.trace import Outcome
@@ -228,12 +231,14 @@ def message_parts_table(
                 )
             )
     body = "".join(
-        f'<tr><th scope="row" style="text-align:left;padding:3px 8px;font-weight:600;'
-        f'vertical-align:top">{escape(name)}</th><td style="padding:3px 8px;{MONO}">{value}</td></tr>'
+        "<tr>"
+        + th(escape(name), scope="row", style="padding:3px 8px;font-weight:600;vertical-align:top")
+        + td(value, style=f"padding:3px 8px;{MONO}")
+        + "</tr>"
         for name, value in rows
     )
     return (
-        f'<table style="{FONT}border-collapse:collapse;margin:4px 0"><caption style="text-align:left;'
+        f'<table style="{TABLE_STYLE}"><caption style="text-align:left;'
         f'font-weight:600">What travels over the network ({message.size:,} bytes)</caption>'
         f"<tbody>{body}</tbody></table>"
     )

@@ -26,6 +26,7 @@ from mailsec.render.html import (
     table,
     trace_list,
 )
+from mailsec.render.svg import wrap_parts, wrap_text
 from mailsec.trace import Outcome
 
 __all__ = [
@@ -38,23 +39,44 @@ __all__ = [
     "world_table",
 ]
 
-WIDTH, HEIGHT = 880, 440
+WIDTH, HEIGHT = 880, 450
 NODE_W, NODE_H = 168, 44
+"""A host's box: always this wide, and at least this tall (taller when its words need more lines)."""
+PAD_X, PAD_Y = 8, 8
+LABEL_SIZE, LABEL_STEP = 12.5, 15
+"""The host's name: font size and line spacing (px)."""
+SUB_SIZE, SUB_STEP = 10.5, 13
+"""Its address and ports."""
+TITLE_SIZE, NOTE_SIZE = 12.5, 10.5
 INTERNET_X = 395
 
 #: Where each node sits (its centre).
 POSITIONS: dict[str, tuple[float, float]] = {
-    "home-pc": (105, 80),
-    "infected-pc": (105, 160),
-    "isp-a-mail": (105, 250),
-    "isp-a-edge": (268, 165),
-    "isp-b-host": (105, 375),
-    "isp-b-edge": (268, 375),
-    "provider-smtp": (620, 70),
-    "webmail": (620, 165),
-    "recipient-mx": (620, 290),
-    MAILBOX: (770, 385),
+    "home-pc": (105, 90),
+    "infected-pc": (105, 170),
+    "isp-a-mail": (105, 252),
+    "isp-a-edge": (268, 170),
+    "isp-b-host": (105, 390),
+    "isp-b-edge": (268, 390),
+    "provider-smtp": (630, 96),
+    "webmail": (630, 190),
+    "recipient-mx": (630, 300),
+    MAILBOX: (780, 398),
 }
+
+#: The network boxes: (x, y, width, height, fill, stroke, title colour).
+NETWORK_BOXES: dict[str, tuple[float, float, float, float, str, str, str]] = {
+    "isp-a": (8, 22, 262, 270, "#eff6ff", "#93c5fd", "#1e3a8a"),
+    "isp-b": (8, 317, 262, 123, "#f5f3ff", "#c4b5fd", "#4c1d95"),
+    "internet": (528, 22, 344, 418, "#f0fdf4", "#86efac", "#14532d"),
+}
+
+# The diagram's own words (hosts and networks are named by the world).
+INTERNET_TITLE = "Internet"
+SERVERS_TITLE = "Servers on the Internet"
+DYNAMIC_POOL = "dynamic pool {pool}"
+MAILBOX_LABEL = "Taro's mailbox"
+PORTS = "port {ports}"
 
 _STROKE = {
     Outcome.OK: "#15803d",
@@ -66,11 +88,25 @@ _HALO = 'stroke="#ffffff" stroke-width="3" paint-order="stroke"'
 _SYMBOL = {Outcome.OK: "✓", Outcome.WARN: "!", Outcome.FAIL: "✗", Outcome.INFO: "•"}
 
 
-def _curve(hop: Hop) -> tuple[tuple[float, float], tuple[float, float], tuple[float, float]]:
+class _Box:
+    """A host's box with its words wrapped to fit (see :mod:`mailsec.render.svg`)."""
+
+    def __init__(self, label: str, sub: tuple[str, ...]) -> None:
+        room = NODE_W - 2 * PAD_X
+        self.label_lines = wrap_text(label, LABEL_SIZE, room, bold=True)
+        self.sub_lines = wrap_parts(sub, SUB_SIZE, room)
+        self.text_height = LABEL_STEP * len(self.label_lines) + SUB_STEP * len(self.sub_lines)
+        self.height = max(NODE_H, self.text_height + 2 * PAD_Y)
+
+
+def _curve(
+    hop: Hop, heights: dict[str, float] | None = None
+) -> tuple[tuple[float, float], tuple[float, float], tuple[float, float]]:
     """Start, control and end point of the hop's arrow (a quadratic curve)."""
     (x1, y1), (x2, y2) = POSITIONS[hop.source], POSITIONS[hop.target]
     if hop.target == MAILBOX:
-        return (x1 + NODE_W / 2, y1), (x2, y1), (x2, y2 - NODE_H / 2)
+        height = (heights or {}).get(MAILBOX, NODE_H)
+        return (x1 + NODE_W / 2, y1), (x2, y1), (x2, y2 - height / 2)
     if hop.target.endswith("-edge"):
         return (x1 + NODE_W / 2, y1), ((x1 + x2) / 2 + 20, (y1 + y2) / 2), (x2 - 15, y2)
     if abs(x1 - x2) < 1:  # same column (inside ISP A): bow out to the right
@@ -80,17 +116,51 @@ def _curve(hop: Hop) -> tuple[tuple[float, float], tuple[float, float], tuple[fl
     return (sx, y1), (INTERNET_X, (y1 + y2) / 2), (x2 - NODE_W / 2, y2)
 
 
-def _node(host_id: str, label: str, sub: str, *, on_path: bool, world: World) -> str:
+def _node(host_id: str, box: _Box, *, on_path: bool) -> str:
     x, y = POSITIONS[host_id]
     stroke = "#1f2d3d" if on_path else "#94a3b8"
     width = 2.5 if on_path else 1
+    top = y - box.text_height / 2
+    lines = [
+        f'<text x="{x}" y="{top + LABEL_STEP * i + 12:.1f}" text-anchor="middle" '
+        f'font-size="{LABEL_SIZE}" font-weight="600" fill="#1f2d3d">{escape(line)}</text>'
+        for i, line in enumerate(box.label_lines)
+    ]
+    below = top + LABEL_STEP * len(box.label_lines)
+    lines += [
+        f'<text x="{x}" y="{below + SUB_STEP * i + 10:.1f}" text-anchor="middle" '
+        f'font-size="{SUB_SIZE}" fill="#334155">{escape(line)}</text>'
+        for i, line in enumerate(box.sub_lines)
+    ]
     return (
-        f'<g><rect x="{x - NODE_W / 2}" y="{y - NODE_H / 2}" width="{NODE_W}" height="{NODE_H}" '
-        f'rx="6" fill="#ffffff" stroke="{stroke}" stroke-width="{width}"/>'
-        f'<text x="{x}" y="{y - 4}" text-anchor="middle" font-size="12.5" font-weight="600" '
-        f'fill="#1f2d3d">{escape(label)}</text>'
-        f'<text x="{x}" y="{y + 12}" text-anchor="middle" font-size="10.5" fill="#334155">'
-        f"{escape(sub)}</text></g>"
+        f'<g class="mailsec-box"><rect x="{x - NODE_W / 2}" y="{y - box.height / 2}" '
+        f'width="{NODE_W}" height="{box.height}" rx="6" fill="#ffffff" stroke="{stroke}" '
+        f'stroke-width="{width}"/>{"".join(lines)}</g>'
+    )
+
+
+def _network(net_id: str, title: str, details: tuple[str, ...], notes: list[str]) -> str:
+    """A network's box: its title line, a line of details each, and ``notes`` (SVG text) inside."""
+    x, y, w, h, fill, stroke, colour = NETWORK_BOXES[net_id]
+    head, *more = details or ("",)
+    lines = [
+        f'<text x="{x + 10}" y="{y + 18}" font-size="{TITLE_SIZE}" font-weight="700" '
+        f'fill="{colour}">{escape(title)}'
+        + (
+            f' <tspan font-weight="400" font-size="{NOTE_SIZE}">{escape(head)}</tspan>'
+            if head
+            else ""
+        )
+        + "</text>"
+    ]
+    lines += [
+        f'<text x="{x + 10}" y="{y + 32 + 13 * i}" font-size="{NOTE_SIZE}" fill="{colour}">'
+        f"{escape(line)}</text>"
+        for i, line in enumerate(more)
+    ]
+    return (
+        f'<g class="mailsec-box mailsec-network"><rect x="{x}" y="{y}" width="{w}" height="{h}" '
+        f'rx="10" fill="{fill}" stroke="{stroke}"/>{"".join(lines)}{"".join(notes)}</g>'
     )
 
 
@@ -127,12 +197,47 @@ def alt_text(result: PathResult | None, world: World = STANDARD_WORLD) -> str:
 
 
 def network_svg(result: PathResult | None = None, world: World = STANDARD_WORLD) -> str:
-    """The network with the path of ``result`` drawn hop by hop (or just the network)."""
+    """The network with the path of ``result`` drawn hop by hop (or just the network).
+
+    Every word sits inside its box: host boxes grow a line rather than let a name spill out.
+    """
     policy = result.policy if result is not None else Policy()
     on_path = set()
     if result is not None:
         for hop in result.hops:
             on_path.update((hop.source, hop.target))
+    boxes: dict[str, _Box] = {}
+    for host in world.hosts:
+        if host.id in POSITIONS:
+            ports = "/".join(str(s.port) for s in host.services)
+            sub = (str(host.ipv4), PORTS.format(ports=ports)) if ports else (str(host.ipv4),)
+            boxes[host.id] = _Box(host.label, sub)
+    boxes[MAILBOX] = _Box(MAILBOX_LABEL, ("taro@example.net",))
+    heights = {node: box.height for node, box in boxes.items()}
+
+    def note_below(node: str, text: str) -> str:
+        x, y = POSITIONS[node]
+        return (
+            f'<text x="{x}" y="{y + heights.get(node, NODE_H) / 2 + 14:.1f}" text-anchor="middle" '
+            f'font-size="{NOTE_SIZE}" fill="#1f2d3d">{escape(text)}</text>'
+        )
+
+    def isp(net_id: str) -> str:
+        net = world.network(net_id)
+        pool = (DYNAMIC_POOL.format(pool=net.dynamic_pool),) if net.dynamic_pool else ()
+        return _network(net_id, net.name, (str(net.ipv4), *pool), [])
+
+    servers_notes = [
+        note_below(
+            "recipient-mx",
+            f"IP25B {'on' if policy.ip25b else 'off'} · relay control "
+            f"{'on' if policy.relay_control else 'off'}",
+        ),
+        note_below(
+            "provider-smtp", f"AUTH {'required' if policy.submission_auth else 'not required'}"
+        ),
+    ]
+    ix, iy, iw, ih = INTERNET_X - 60, 22, 120, NETWORK_BOXES["internet"][3]
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{WIDTH}" height="{HEIGHT}" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" style="max-width:100%;height:auto;font-family:sans-serif" '
@@ -146,33 +251,16 @@ def network_svg(result: PathResult | None = None, world: World = STANDARD_WORLD)
             f'<path d="M0,0 L10,5 L0,10 z" fill="{c}"/></marker>'
             for o, c in _STROKE.items()
         )
-        + "</defs>"
-        # Networks
-        '<rect x="8" y="22" width="262" height="268" rx="10" fill="#eff6ff" stroke="#93c5fd"/>'
-        '<text x="18" y="40" font-size="12.5" font-weight="700" fill="#1e3a8a">ISP A '
-        '<tspan font-weight="400" font-size="10.5">198.51.100.0/24 · dynamic pool .0/25</tspan></text>'
-        '<rect x="8" y="315" width="262" height="110" rx="10" fill="#f5f3ff" stroke="#c4b5fd"/>'
-        '<text x="18" y="333" font-size="12.5" font-weight="700" fill="#4c1d95">ISP B '
-        '<tspan font-weight="400" font-size="10.5">192.0.2.0/24 · dynamic pool .0/25</tspan></text>'
-        f'<rect x="{INTERNET_X - 60}" y="22" width="120" height="403" rx="40" fill="#f8fafc" '
-        'stroke="#cbd5e1" stroke-dasharray="4 3"/>'
+        + "</defs>",
+        isp("isp-a"),
+        isp("isp-b"),
+        f'<g class="mailsec-box"><rect x="{ix}" y="{iy}" width="{iw}" height="{ih}" rx="40" '
+        'fill="#f8fafc" stroke="#cbd5e1" stroke-dasharray="4 3"/>'
         f'<text x="{INTERNET_X}" y="48" text-anchor="middle" font-size="13" font-weight="700" '
-        'fill="#334155">Internet</text>'
-        '<rect x="528" y="22" width="344" height="403" rx="10" fill="#f0fdf4" stroke="#86efac"/>'
-        '<text x="538" y="40" font-size="12.5" font-weight="700" fill="#14532d">Servers on the '
-        'Internet <tspan font-weight="400" font-size="10.5">203.0.113.0/24</tspan></text>'
+        f'fill="#334155">{escape(INTERNET_TITLE)}</text></g>',
+        _network("internet", SERVERS_TITLE, (str(world.network("internet").ipv4),), servers_notes),
     ]
-    for host in world.hosts:
-        if host.id not in POSITIONS:
-            continue
-        ports = "/".join(str(s.port) for s in host.services)
-        sub = f"{host.ipv4}" + (f" · port {ports}" if ports else "")
-        parts.append(_node(host.id, host.label, sub, on_path=host.id in on_path, world=world))
-    parts.append(
-        _node(
-            MAILBOX, "Taro's mailbox", "taro@example.net", on_path=MAILBOX in on_path, world=world
-        )
-    )
+    parts.extend(_node(node, box, on_path=node in on_path) for node, box in boxes.items())
     parts.append(
         _router(
             "isp-a-edge",
@@ -182,22 +270,11 @@ def network_svg(result: PathResult | None = None, world: World = STANDARD_WORLD)
         )
     )
     parts.append(_router("isp-b-edge", "ISP B edge", "no OP25B", on_path="isp-b-edge" in on_path))
-    mx_x, mx_y = POSITIONS["recipient-mx"]
-    parts.append(
-        f'<text x="{mx_x}" y="{mx_y + 36}" text-anchor="middle" font-size="10.5" fill="#1f2d3d">'
-        f"IP25B {'on' if policy.ip25b else 'off'} · relay control "
-        f"{'on' if policy.relay_control else 'off'}</text>"
-    )
-    px, py = POSITIONS["provider-smtp"]
-    parts.append(
-        f'<text x="{px}" y="{py + 36}" text-anchor="middle" font-size="10.5" fill="#1f2d3d">'
-        f"AUTH {'required' if policy.submission_auth else 'not required'}</text>"
-    )
     if result is not None and result.verdict is Verdict.DROPPED:
         # Where the dropped connection was meant to go, in grey: it never gets there.
         edge = result.final_hop.target
         ghost = Hop(edge, result.attempt.destination.id, result.attempt.port, Decision.PASSED, "")
-        (x1, y1), (cx, cy), (x2, y2) = _curve(ghost)
+        (x1, y1), (cx, cy), (x2, y2) = _curve(ghost, heights)
         parts.append(
             f'<path d="M{x1 + 10:.0f},{y1:.0f} Q{cx:.0f},{cy:.0f} {x2:.0f},{y2:.0f}" fill="none" '
             'stroke="#94a3b8" stroke-width="2" stroke-dasharray="2 5"/>'
@@ -206,15 +283,15 @@ def network_svg(result: PathResult | None = None, world: World = STANDARD_WORLD)
         )
     if result is not None:
         for number, hop in enumerate(result.hops, start=1):
-            parts.append(_hop_arrow(number, hop))
+            parts.append(_hop_arrow(number, hop, heights))
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _hop_arrow(number: int, hop: Hop) -> str:
+def _hop_arrow(number: int, hop: Hop, heights: dict[str, float]) -> str:
     outcome = hop.decision.outcome
     colour = _STROKE[outcome]
-    (x1, y1), (cx, cy), (x2, y2) = _curve(hop)
+    (x1, y1), (cx, cy), (x2, y2) = _curve(hop, heights)
     dash = ' stroke-dasharray="7 5"' if outcome is not Outcome.OK else ""
     mx = 0.25 * x1 + 0.5 * cx + 0.25 * x2
     my = 0.25 * y1 + 0.5 * cy + 0.25 * y2
@@ -239,7 +316,7 @@ def _hop_arrow(number: int, hop: Hop) -> str:
             tx, ty = x2 + 22, y2 - 22
             anchor = "start"
         elif hop.target in ("provider-smtp", "webmail", "recipient-mx"):
-            tx, ty = x2 + NODE_W / 2, y2 - NODE_H / 2 - 6
+            tx, ty = x2 + NODE_W / 2, y2 - heights.get(hop.target, NODE_H) / 2 - 6
         out += (
             f'<text x="{tx:.0f}" y="{ty:.0f}" text-anchor="{anchor}" font-size="12" '
             f'font-weight="700" fill="{colour}" stroke="#ffffff" stroke-width="3" '

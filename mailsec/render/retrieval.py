@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from mailsec.render.html import FONT, MONO, OUTCOME_COLOURS, Fragment, escape, table, trace_list
+from mailsec.render.html import (
+    FONT,
+    MONO,
+    OUTCOME_COLOURS,
+    TABLE_STYLE,
+    Fragment,
+    escape,
+    table,
+    td,
+    th,
+    trace_list,
+)
 from mailsec.retrieval.model import (
     FOLDERS,
     Change,
@@ -98,11 +109,12 @@ def _row(m: MessageView, change: Change | None, *, removed: bool = False) -> str
     )
     return (
         f"<tr{row_style}>"
-        f'<td style="{style};{MONO}">{escape(m.label)}</td>'
-        f'<td style="{style};{weight}">{subject}{body}</td>'
-        f'<td style="{style};white-space:nowrap">{escape(format_size(m.size))}</td>'
-        f'<td style="{style};font-size:12px">{escape(_flags_text(m))}</td>'
-        f'<td style="{style};font-size:12px">{mark}</td></tr>'
+        + td(escape(m.label), style=f"{style};{MONO}")
+        + td(f"{subject}{body}", style=f"{style};{weight}")
+        + td(escape(format_size(m.size)), style=f"{style};white-space:nowrap")
+        + td(escape(_flags_text(m)), style=f"{style};font-size:12px")
+        + td(mark, style=f"{style};font-size:12px")
+        + "</tr>"
     )
 
 
@@ -118,15 +130,16 @@ def _folder_table(
     rows += [_row(m, changes.get((folder, m.label)), removed=True) for m in removed]
     if not rows:
         rows = [
-            '<tr><td colspan="5" style="padding:2px 6px;color:#555;font-size:12px">'
-            "(empty)</td></tr>"
+            "<tr>"
+            + td("(empty)", style="padding:2px 6px;color:#555;font-size:12px", colspan=5)
+            + "</tr>"
         ]
     head = "".join(
-        f'<th scope="col" style="text-align:left;padding:2px 6px;font-size:11px;color:#555">{h}</th>'
+        th(h, style="padding:2px 6px;font-size:11px;color:#555")
         for h in ("#", "Subject", "Size", "State", "Change")
     )
     return (
-        f'<table style="{FONT}border-collapse:collapse;width:100%;margin:2px 0 6px" '
+        f'<table style="{TABLE_STYLE}width:100%;margin:2px 0 6px" '
         f'aria-label="{escape(place)}, folder {escape(folder)}">'
         f'<caption style="text-align:left;font-weight:600;font-size:13px">{escape(folder)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"

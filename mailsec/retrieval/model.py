@@ -562,6 +562,9 @@ class DeviceState:
     messages: tuple[MessageView, ...]
     pending: tuple[str, ...] = ()
     """Changes made offline that an IMAP client will send when back online."""
+    did_not_fit: tuple[MessageView, ...] = ()
+    """POP3: the messages this device's last check left on the server because they were larger
+    than its free storage (as they were on the server then)."""
 
     @property
     def used(self) -> int:
@@ -724,6 +727,8 @@ class _Device:
     deleted_uidls: set[str] = field(default_factory=set)
     """POP3: UIDLs deleted here, to remove from the server at the next check."""
     pending: list[_Pending] = field(default_factory=list)
+    did_not_fit: list[MessageView] = field(default_factory=list)
+    """POP3: what the last session left on the server for want of storage."""
 
     @property
     def protocol(self) -> Protocol:
@@ -749,6 +754,7 @@ class _Device:
             self.capacity,
             tuple(m.view() for m in self.local),
             tuple(p.describe() for p in self.pending),
+            tuple(self.did_not_fit),
         )
 
 
@@ -986,6 +992,7 @@ class _World:
         )
         to_delete: list[tuple[_ServerMsg, str]] = []
         downloaded = 0
+        device.did_not_fit.clear()
         for msg in inbox:
             uidl = msg.view(INBOX).uidl or ""
             if uidl in device.known_uidls:
@@ -1004,6 +1011,7 @@ class _World:
                     kind="device_full",
                     label=msg.label,
                 )
+                device.did_not_fit.append(msg.view(INBOX))
                 continue
             else:
                 device.local.append(

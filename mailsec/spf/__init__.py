@@ -17,6 +17,7 @@ The parts, each in its own module:
 - :mod:`~mailsec.spf.mta`: the MTA's check of MAIL FROM and HELO (§2.3-§2.4);
 - :mod:`~mailsec.spf.headers`: Received-SPF (§9.1) and Authentication-Results (RFC 8601);
 - :mod:`~mailsec.spf.lookup` and :mod:`~mailsec.spf.zone`: DNS, live or from zone-file text;
+- :mod:`~mailsec.spf.probe`: whether live DNS can be trusted before a live check;
 - :mod:`~mailsec.spf.lint`: find mistakes and risky patterns in a published record.
 """
 
