@@ -228,3 +228,14 @@ def test_console_script_matches_python_dash_m() -> None:
 
     (script,) = [e for e in entry_points(group="console_scripts") if e.name == "mailsec"]
     assert script.value == "mailsec.__main__:main"
+
+
+def test_a_menu_option_may_not_have_the_value_none() -> None:
+    """ipywidgets shows a menu whose value is None as blank: the shared factory refuses it."""
+    from mailsec.labs.frame import dropdown
+
+    with pytest.raises(ValueError, match="blank menu"):
+        dropdown("Attack:", [("nothing", None), ("flip", "flip")], "flip", "x")
+    with pytest.raises(ValueError, match="blank menu"):
+        dropdown("Attack:", ["a", "b"], None, "x")
+    assert dropdown("Attack:", [("nothing", "none")], "none", "x").value == "none"

@@ -167,7 +167,17 @@ class Lab(widgets.VBox):
 def dropdown(
     description: str, options: Sequence[object], value: object, css: str, *, width: str = "560px"
 ) -> widgets.Dropdown:
-    """A labelled menu with the CSS class ``css``, which browser tests use to find it."""
+    """A labelled menu with the CSS class ``css``, which browser tests use to find it.
+
+    No option may have the value ``None``: ipywidgets shows such a menu blank, as if nothing were
+    picked. Give that option a stand-in value instead.
+    """
+    values = [o[1] if isinstance(o, tuple) else o for o in options]
+    if value is None or any(v is None for v in values):
+        raise ValueError(
+            f"The menu {description!r} has an option with the value None, which ipywidgets shows "
+            "as a blank menu; use a stand-in value."
+        )
     picker = widgets.Dropdown(
         options=list(options),
         value=value,
