@@ -83,3 +83,24 @@ def test_every_table_in_every_lab_aligns_its_cells_left(all_labs: dict[str, Lab]
     bad = {name: misaligned(html) for name, html in shown.items() if misaligned(html)}
     assert bad == {}
     assert {name: uncentred(html) for name, html in shown.items() if uncentred(html)} == {}
+
+
+def test_every_public_html_renderer_returns_something_jupyter_renders() -> None:
+    """A renderer returning ``str`` shows as a quoted string when a notebook cell ends with it."""
+    import ast
+    from pathlib import Path
+
+    text_helpers = {"escape", "format_bytes", "format_seconds", "policy_text", "alt_text"}
+    root = Path(__file__).resolve().parents[1] / "mailsec" / "render"
+    offenders = []
+    for path in sorted(root.glob("*.py")):
+        for node in ast.parse(path.read_text("utf-8")).body:
+            if (
+                isinstance(node, ast.FunctionDef)
+                and not node.name.startswith("_")
+                and node.name not in text_helpers
+                and isinstance(node.returns, ast.Name)
+                and node.returns.id == "str"
+            ):
+                offenders.append(f"{path.name}:{node.name}")
+    assert not offenders, f"return a Fragment (mailsec.render.html) from: {offenders}"

@@ -65,45 +65,47 @@ def escape(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def badge(outcome: Outcome, text: str | None = None) -> str:
+def badge(outcome: Outcome, text: str | None = None) -> Fragment:
     """A coloured label with a symbol and a word, for example ``✓ passed``."""
     bg, fg = OUTCOME_COLOURS[outcome]
     word = escape(text if text is not None else outcome.label)
-    return (
+    return Fragment(
         f'<span style="background:{bg};color:{fg};border:1px solid {fg}33;border-radius:4px;'
         f'padding:1px 6px;white-space:nowrap;font-weight:600">{_SYMBOL[outcome]} {word}</span>'
     )
 
 
-def callout(body_html: str, *, outcome: Outcome = Outcome.INFO, title: str | None = None) -> str:
+def callout(
+    body_html: str, *, outcome: Outcome = Outcome.INFO, title: str | None = None
+) -> Fragment:
     """A boxed paragraph; ``body_html`` is trusted HTML built by mailsec."""
     bg, fg = OUTCOME_COLOURS[outcome]
     head = f"<strong>{_SYMBOL[outcome]} {escape(title)}</strong><br>" if title else ""
-    return (
+    return Fragment(
         f'<div role="note" style="{FONT}background:{bg};color:{fg};border-left:4px solid {fg};'
         f'padding:8px 12px;margin:6px 0;border-radius:4px">{head}{body_html}</div>'
     )
 
 
-def error_box(message: str) -> str:
+def error_box(message: str) -> Fragment:
     """A plain-language error for bad input: visible, readable, no traceback."""
     bg, fg = OUTCOME_COLOURS[Outcome.FAIL]
-    return (
+    return Fragment(
         f'<div role="alert" style="{FONT}background:{bg};color:{fg};border:1px solid {fg};'
         f'padding:8px 12px;margin:6px 0;border-radius:4px"><strong>✗ Cannot do that:</strong> '
         f"{escape(message)}</div>"
     )
 
 
-def th(content_html: str, *, scope: str = "col", style: str = "") -> str:
+def th(content_html: str, *, scope: str = "col", style: str = "") -> Fragment:
     """A header cell, aligned left; ``content_html`` is trusted HTML."""
-    return f'<th scope="{scope}" style="{CELL_ALIGN}{style}">{content_html}</th>'
+    return Fragment(f'<th scope="{scope}" style="{CELL_ALIGN}{style}">{content_html}</th>')
 
 
-def td(content_html: str, *, style: str = "", colspan: int | None = None) -> str:
+def td(content_html: str, *, style: str = "", colspan: int | None = None) -> Fragment:
     """A data cell, aligned left; ``content_html`` is trusted HTML."""
     span = f' colspan="{colspan}"' if colspan else ""
-    return f'<td{span} style="{CELL_ALIGN}{style}">{content_html}</td>'
+    return Fragment(f'<td{span} style="{CELL_ALIGN}{style}">{content_html}</td>')
 
 
 def table(
@@ -112,7 +114,7 @@ def table(
     *,
     caption: str | None = None,
     html_cells: bool = False,
-) -> str:
+) -> Fragment:
     """A simple table. Cells are escaped unless ``html_cells`` says they are trusted HTML."""
     cell = (lambda v: str(v)) if html_cells else escape
     head = "".join(
@@ -132,13 +134,13 @@ def table(
         if caption
         else ""
     )
-    return (
+    return Fragment(
         f'<table style="{TABLE_STYLE}">{cap}'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
 
 
-def kv_table(pairs: Iterable[tuple[str, object]], *, caption: str | None = None) -> str:
+def kv_table(pairs: Iterable[tuple[str, object]], *, caption: str | None = None) -> Fragment:
     """A two-column table of names and values."""
     rows = "".join(
         "<tr>"
@@ -156,10 +158,10 @@ def kv_table(pairs: Iterable[tuple[str, object]], *, caption: str | None = None)
         if caption
         else ""
     )
-    return f'<table style="{TABLE_STYLE}">{cap}<tbody>{rows}</tbody></table>'
+    return Fragment(f'<table style="{TABLE_STYLE}">{cap}<tbody>{rows}</tbody></table>')
 
 
-def code_block(text: str, *, label: str | None = None, max_lines: int | None = None) -> str:
+def code_block(text: str, *, label: str | None = None, max_lines: int | None = None) -> Fragment:
     """Preformatted text (a transcript, a MIME message, a record), escaped."""
     lines = text.splitlines()
     more = ""
@@ -167,21 +169,21 @@ def code_block(text: str, *, label: str | None = None, max_lines: int | None = N
         more = f"\n… {len(lines) - max_lines} more lines"
         lines = lines[:max_lines]
     aria = f' aria-label="{escape(label)}"' if label else ""
-    return (
+    return Fragment(
         f'<pre{aria} style="{MONO}background:#f6f8fa;color:#1f2328;padding:8px;border-radius:4px;'
         f'overflow-x:auto;white-space:pre-wrap;word-break:break-all;margin:4px 0">'
         f"{escape(chr(10).join(lines) + more)}</pre>"
     )
 
 
-def hex_preview(data: bytes, *, limit: int = 32) -> str:
+def hex_preview(data: bytes, *, limit: int = 32) -> Fragment:
     """The first ``limit`` bytes as hex, with the total size: ``3f 9a … (2,048 bytes)``."""
     shown = data[:limit].hex(" ")
     tail = " …" if len(data) > limit else ""
-    return f"{shown}{tail} ({len(data):,} bytes)"
+    return Fragment(f"{shown}{tail} ({len(data):,} bytes)")
 
 
-def trace_list(steps: Iterable[Step], *, title: str | None = "How this was decided") -> str:
+def trace_list(steps: Iterable[Step], *, title: str | None = "How this was decided") -> Fragment:
     """An explanation trace as a nested list: symbol, word, sentence, RFC section."""
     items = []
     for step in steps:
@@ -198,7 +200,9 @@ def trace_list(steps: Iterable[Step], *, title: str | None = "How this was decid
             f"{escape(step.text)}{cite}</li>"
         )
     head = f'<div style="font-weight:600;margin-top:6px">{escape(title)}</div>' if title else ""
-    return f'<div style="{FONT}">{head}<ol style="padding-left:0;margin:4px 0">{"".join(items)}</ol></div>'
+    return Fragment(
+        f'<div style="{FONT}">{head}<ol style="padding-left:0;margin:4px 0">{"".join(items)}</ol></div>'
+    )
 
 
 def glossary_table(*english: str | Term) -> Fragment:

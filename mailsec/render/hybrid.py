@@ -185,26 +185,28 @@ def hybrid_diagram(recipients: Sequence[str] = ("Bob", "Carol")) -> Fragment:
 # -- tables of a message ---------------------------------------------------------------------------
 
 
-def protections_table(run: PipelineRun) -> str:
+def protections_table(run: PipelineRun) -> Fragment:
     """Which key protects what, with the size of each protected piece."""
-    return table(
-        ("What", "Protected by", "How", "Size"),
-        (
-            (p.what, p.protected_by, p.method, f"{p.size:,} bytes")
-            for p in run.encryption.protections
-        ),
-        caption="Which key protects what",
+    return Fragment(
+        table(
+            ("What", "Protected by", "How", "Size"),
+            (
+                (p.what, p.protected_by, p.method, f"{p.size:,} bytes")
+                for p in run.encryption.protections
+            ),
+            caption="Which key protects what",
+        )
     )
 
 
 def message_parts_table(
     message: HybridMessage, *, changed: Part | None = None, changed_recipient: str | None = None
-) -> str:
+) -> Fragment:
     """The parts of the message as sent over the wire, as hex previews; a changed part is marked."""
 
     def mark(part: Part, recipient: str | None = None) -> str:
         hit = changed is part and (recipient is None or recipient == changed_recipient)
-        return badge(Outcome.WARN, "changed on the way") if hit else ""
+        return Fragment(badge(Outcome.WARN, "changed on the way") if hit else "")
 
     rows = [
         ("nonce", f"{escape(hex_preview(message.nonce))} {mark(Part.NONCE)}"),
@@ -237,7 +239,7 @@ def message_parts_table(
         + "</tr>"
         for name, value in rows
     )
-    return (
+    return Fragment(
         f'<table style="{TABLE_STYLE}"><caption style="text-align:left;'
         f'font-weight:600">What travels over the network ({message.size:,} bytes)</caption>'
         f"<tbody>{body}</tbody></table>"
@@ -526,6 +528,6 @@ def measurement_table(
     )
 
 
-def trace_html(run: PipelineRun | SignatureRun) -> str:
+def trace_html(run: PipelineRun | SignatureRun) -> Fragment:
     """The explanation trace of a lab run."""
-    return trace_list(run.steps, title="Step by step")
+    return Fragment(trace_list(run.steps, title="Step by step"))

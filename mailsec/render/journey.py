@@ -22,7 +22,7 @@ def _nodes(journey: Journey) -> list[str]:
     return names
 
 
-def journey_svg(journey: Journey) -> str:
+def journey_svg(journey: Journey) -> Fragment:
     """The hops as boxes joined by arrows; a dropped hop is red, dashed and says "dropped"."""
     nodes = _nodes(journey)
     width = len(nodes) * (_BOX_W + _GAP) - _GAP + 20
@@ -76,7 +76,7 @@ def journey_svg(journey: Journey) -> str:
         f'<text x="10" y="{height - 8}" font-size="13" font-family="sans-serif" '
         f'font-weight="bold" fill="#1f2d3d">{verdict}</text></svg>'
     )
-    return "".join(parts)
+    return Fragment("".join(parts))
 
 
 def _alt_text(journey: Journey) -> str:

@@ -196,7 +196,7 @@ def alt_text(result: PathResult | None, world: World = STANDARD_WORLD) -> str:
     return f"{lead} Path: {hops} Verdict: {result.verdict.value}."
 
 
-def network_svg(result: PathResult | None = None, world: World = STANDARD_WORLD) -> str:
+def network_svg(result: PathResult | None = None, world: World = STANDARD_WORLD) -> Fragment:
     """The network with the path of ``result`` drawn hop by hop (or just the network).
 
     Every word sits inside its box: host boxes grow a line rather than let a name spill out.
@@ -217,7 +217,7 @@ def network_svg(result: PathResult | None = None, world: World = STANDARD_WORLD)
 
     def note_below(node: str, text: str) -> str:
         x, y = POSITIONS[node]
-        return (
+        return Fragment(
             f'<text x="{x}" y="{y + heights.get(node, NODE_H) / 2 + 14:.1f}" text-anchor="middle" '
             f'font-size="{NOTE_SIZE}" fill="#1f2d3d">{escape(text)}</text>'
         )
@@ -225,7 +225,7 @@ def network_svg(result: PathResult | None = None, world: World = STANDARD_WORLD)
     def isp(net_id: str) -> str:
         net = world.network(net_id)
         pool = (DYNAMIC_POOL.format(pool=net.dynamic_pool),) if net.dynamic_pool else ()
-        return _network(net_id, net.name, (str(net.ipv4), *pool), [])
+        return Fragment(_network(net_id, net.name, (str(net.ipv4), *pool), []))
 
     servers_notes = [
         note_below(
@@ -285,7 +285,7 @@ def network_svg(result: PathResult | None = None, world: World = STANDARD_WORLD)
         for number, hop in enumerate(result.hops, start=1):
             parts.append(_hop_arrow(number, hop, heights))
     parts.append("</svg>")
-    return "".join(parts)
+    return Fragment("".join(parts))
 
 
 def _hop_arrow(number: int, hop: Hop, heights: dict[str, float]) -> str:
@@ -336,7 +336,7 @@ _VERDICT_TITLE = {
 }
 
 
-def hops_table(result: PathResult, world: World = STANDARD_WORLD) -> str:
+def hops_table(result: PathResult, world: World = STANDARD_WORLD) -> Fragment:
     """The hops as a table: number, from → to, port, decision (symbol and word), why, rule."""
     rows = []
     for i, hop in enumerate(result.hops, start=1):
@@ -353,11 +353,13 @@ def hops_table(result: PathResult, world: World = STANDARD_WORLD) -> str:
                 f'<span style="white-space:nowrap">{escape(hop.section or "")}</span>',
             )
         )
-    return table(
-        ("#", "Hop", "Port", "Decision", "Why", "Rule"),
-        rows,
-        caption="The path, hop by hop",
-        html_cells=True,
+    return Fragment(
+        table(
+            ("#", "Hop", "Port", "Decision", "Why", "Rule"),
+            rows,
+            caption="The path, hop by hop",
+            html_cells=True,
+        )
     )
 
 
@@ -376,13 +378,13 @@ def path_html(result: PathResult, world: World = STANDARD_WORLD) -> Fragment:
     )
 
 
-def explanation_html(result: PathResult) -> str:
-    return trace_list(result.trace)
+def explanation_html(result: PathResult) -> Fragment:
+    return Fragment(trace_list(result.trace))
 
 
-def progress_html(text: str) -> str:
+def progress_html(text: str) -> Fragment:
     """One line saying what the replay is doing right now."""
-    return (
+    return Fragment(
         f'<div style="{FONT}" role="status" aria-live="polite" class="mailsec-op25b-progress">'
         f"⏳ {escape(text)}</div>"
     )

@@ -88,12 +88,12 @@ _USE_LABEL = {
 }
 
 
-def validity_badge(validity: Validity) -> str:
+def validity_badge(validity: Validity) -> Fragment:
     """A badge with a symbol and the validity word."""
     word = validity.value + (" (valid)" if validity.is_valid else " (not valid)")
     if validity in (Validity.REVOKED, Validity.EXPIRED):
         word = f"{validity.value} (not valid)"
-    return badge(_VALIDITY_OUTCOME[validity], word)
+    return Fragment(badge(_VALIDITY_OUTCOME[validity], word))
 
 
 def _columns(result: TrustResult) -> list[list[KeyValidity]]:
@@ -646,7 +646,7 @@ _LEGEND = (
 )
 
 
-def trust_table(result: TrustResult) -> str:
+def trust_table(result: TrustResult) -> Fragment:
     """One row per key: owner trust, validity, path length, counts and the deciding reason."""
     rows = []
     for key in result.keys:
@@ -665,11 +665,13 @@ def trust_table(result: TrustResult) -> str:
                 escape(key.steps[0].text) if key.steps else "",
             )
         )
-    return table(
-        ("Key", "Your owner trust", "Validity", "Path length", "Counted", "Why"),
-        rows,
-        caption="Every key's validity",
-        html_cells=True,
+    return Fragment(
+        table(
+            ("Key", "Your owner trust", "Validity", "Path length", "Counted", "Why"),
+            rows,
+            caption="Every key's validity",
+            html_cells=True,
+        )
     )
 
 

@@ -343,6 +343,6 @@ def smime_diagram() -> Fragment:
     )
 
 
-def recipients_table(rows: Iterable[tuple[str, str, str]]) -> str:
+def recipients_table(rows: Iterable[tuple[str, str, str]]) -> Fragment:
     """(who, key, how the content key reaches them) rows."""
-    return table(("Recipient", "Key", "How the content key reaches them"), rows)
+    return Fragment(table(("Recipient", "Key", "How the content key reaches them"), rows))

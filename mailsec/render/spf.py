@@ -46,12 +46,12 @@ __all__ = [
 ]
 
 
-def result_badge(result: SpfResult) -> str:
+def result_badge(result: SpfResult) -> Fragment:
     """``✓ pass``, ``✗ fail``, ``! softfail`` ... (symbol and word, never colour alone)."""
-    return badge(result.outcome, result.value)
+    return Fragment(badge(result.outcome, result.value))
 
 
-def verdict_html(check: SpfCheck) -> str:
+def verdict_html(check: SpfCheck) -> Fragment:
     """The result, what it means, which identity was checked, and the explanation or problem."""
     who = (
         f"HELO identity: postmaster@{escape(check.helo)} (null sender)"
@@ -80,10 +80,12 @@ def verdict_html(check: SpfCheck) -> str:
         lines.append(callout(escape(check.problem), outcome=check.result.outcome, title="Why"))
     elif check.problem:
         lines.append(f'<div style="{FONT}color:#333">{escape(check.problem)}.</div>')
-    return "".join(lines)
+    return Fragment("".join(lines))
 
 
-def lookup_meter(lookups: int, *, limit: int = MAX_DNS_LOOKUPS, voids: int | None = None) -> str:
+def lookup_meter(
+    lookups: int, *, limit: int = MAX_DNS_LOOKUPS, voids: int | None = None
+) -> Fragment:
     """The DNS-lookup counter as ten boxes and words: ``7 of 10 DNS lookups``."""
     over = lookups > limit
     cells = []
@@ -110,31 +112,31 @@ def lookup_meter(lookups: int, *, limit: int = MAX_DNS_LOOKUPS, voids: int | Non
     void = ""
     if voids is not None:
         void = f" · {voids} of {MAX_VOID_LOOKUPS} void lookups"
-    return (
+    return Fragment(
         f'<div style="{FONT}margin:4px 0" role="img" aria-label="{escape(words + void)}">'
         f'{"".join(cells)} <span style="margin-left:6px">{escape(words)}{escape(void)}</span></div>'
     )
 
 
-def trace_html(check: SpfCheck) -> str:
+def trace_html(check: SpfCheck) -> Fragment:
     """The evaluation as a tree: includes and redirects nest one level deeper."""
-    return trace_list(
-        check.trace, title="How the receiver decided (each step with its RFC section)"
+    return Fragment(
+        trace_list(check.trace, title="How the receiver decided (each step with its RFC section)")
     )
 
 
-def headers_html(check: SpfCheck) -> str:
+def headers_html(check: SpfCheck) -> Fragment:
     """The header fields the receiving server adds."""
     text = received_spf(check) + "\n" + authentication_results(check)
-    return (
+    return Fragment(
         f'<div style="{FONT}font-weight:600;margin-top:6px">Header fields added by the receiver</div>'
         + code_block(text, label="Received-SPF and Authentication-Results header fields")
     )
 
 
-def check_html(check: SpfCheck) -> str:
+def check_html(check: SpfCheck) -> Fragment:
     """Verdict, lookup counter and header fields together."""
-    return (
+    return Fragment(
         verdict_html(check)
         + lookup_meter(check.lookups, voids=check.void_lookups)
         + headers_html(check)
@@ -213,21 +215,22 @@ def record_table(record: str) -> Fragment:
     )
 
 
-def lint_html(report: LintReport) -> str:
+def lint_html(report: LintReport) -> Fragment:
     """Lint findings as a table with severity words."""
     head = lookup_meter(report.lookups, limit=report.limit)
     if not report.findings:
-        return head + callout("No problems found.", outcome=Outcome.OK, title="Lint")
+        return Fragment(head + callout("No problems found.", outcome=Outcome.OK, title="Lint"))
     rows = [
         (badge(f.severity.outcome, f.severity.value), escape(f.message), escape(f.section or ""))
         for f in report.findings
     ]
-    return head + table(
-        ("severity", "finding", "rule"), rows, caption="Lint findings", html_cells=True
+    return Fragment(
+        head
+        + table(("severity", "finding", "rule"), rows, caption="Lint findings", html_cells=True)
     )
 
 
-def spoofing_html(policy: str, rows: Iterable[SpoofRow]) -> str:
+def spoofing_html(policy: str, rows: Iterable[SpoofRow]) -> Fragment:
     """The spoofing lab's comparison: who sends, the result, what the receiver does."""
     body = [
         (
@@ -238,15 +241,17 @@ def spoofing_html(policy: str, rows: Iterable[SpoofRow]) -> str:
         )
         for r in rows
     ]
-    return table(
-        ("sender", "client IP", "SPF result", "what the receiving server typically does"),
-        body,
-        caption=f"Both send MAIL FROM:<security@bank.example>; bank.example's policy: {policy}",
-        html_cells=True,
+    return Fragment(
+        table(
+            ("sender", "client IP", "SPF result", "what the receiving server typically does"),
+            body,
+            caption=f"Both send MAIL FROM:<security@bank.example>; bank.example's policy: {policy}",
+            html_cells=True,
+        )
     )
 
 
-def blind_spot_html(outcome: BlindSpotOutcome) -> str:
+def blind_spot_html(outcome: BlindSpotOutcome) -> Fragment:
     """Envelope vs header for one situation, the SPF result and the lesson."""
     s = outcome.situation
     check = outcome.check
@@ -263,7 +268,7 @@ def blind_spot_html(outcome: BlindSpotOutcome) -> str:
         if outcome.aligned
         else "a DIFFERENT domain: SPF said nothing about the From: the reader sees"
     )
-    return (
+    return Fragment(
         f'<div style="{FONT}">{escape(s.story)}</div>'
         + kv_table(pairs, caption="Envelope and header")
         + f'<div style="{FONT}margin:4px 0">SPF result: {result_badge(check.result)} for '
