@@ -67,9 +67,10 @@ def _fields(packet: Packet) -> dict[str, str]:
     out: dict[str, str] = {}
     if tag == PacketTag.PKESK:
         out["version"] = str(body[0]) if body else "?"
-        if len(body) >= 10 and body[0] == 3:
-            out["key id"] = body[1:9].hex().upper()
-            out["algorithm"] = _name(PublicKeyAlgorithm, body[9])
+        pkesk = session.parse_pkesk(body)
+        if pkesk is not None:
+            out["key id"] = pkesk.key_id
+            out["algorithm"] = _name(PublicKeyAlgorithm, pkesk.algorithm)
     elif tag == PacketTag.SKESK:
         skesk = parse_skesk(body)
         out["version"] = "4"
@@ -170,29 +171,20 @@ def list_packets(
         raise InputError("There is nothing to list: the data is empty.")
     binary = dearmor(data)[1] if is_armored(data) else data
     out: list[PacketInfo] = []
-    session = _session_keys(read_packets(binary), list(keys))
-    _walk(read_packets(binary), 0, out, session)
+    session_key = _session_keys(read_packets(binary), list(keys))
+    _walk(read_packets(binary), 0, out, session_key)
     return tuple(out)
 
 
 def _session_keys(packets: list[Packet], keys: list[SecretKey]) -> tuple[int, bytes] | None:
-    """Find the session key with the given keys (same rules as decryption)."""
+    """Find the session key with the given keys (the same rules as decryption)."""
+    candidates = [material for key in keys for material in key.decryption_keys()]
     for packet in packets:
-        body = packet.body
-        if packet.tag != PacketTag.PKESK or len(body) < 10 or body[0] != 3:
+        pkesk = session.parse_pkesk(packet.body) if packet.tag == PacketTag.PKESK else None
+        if pkesk is None:
             continue
-        wanted = body[1:9].hex().upper()
-        for key in keys:
-            for material in key.decryption_keys():
-                if wanted not in (material.key_id, "0" * 16) or material.algorithm != body[9]:
-                    continue
-                try:
-                    payload = material.decrypt_session_key(body[10:])
-                except DecryptionError:
-                    continue
-                unpacked = session.unpack(payload)
-                if unpacked is not None:
-                    return unpacked
+        for _material, cipher, session_key in session.open_pkesk(pkesk, candidates):
+            return cipher, session_key
     return None
 
 
@@ -200,7 +192,7 @@ def _walk(
     packets: list[Packet],
     depth: int,
     out: list[PacketInfo],
-    session: tuple[int, bytes] | None,
+    session_key: tuple[int, bytes] | None,
 ) -> None:
     for packet in packets:
         try:
@@ -223,9 +215,9 @@ def _walk(
             continue
         try:
             if packet.tag == PacketTag.COMPRESSED_DATA:
-                _walk(read_packets(_decompress(packet.body)[1]), depth + 1, out, session)
-            elif packet.tag == PacketTag.SEIPD and session is not None:
-                inner = _open_seipd(packet.body, session[1], session[0])
+                _walk(read_packets(_decompress(packet.body)[1]), depth + 1, out, session_key)
+            elif packet.tag == PacketTag.SEIPD and session_key is not None:
+                inner = _open_seipd(packet.body, session_key[1], session_key[0])
                 fields["decrypted"] = "yes, MDC checked"
                 _walk(read_packets(inner), depth + 1, out, None)
                 out.append(

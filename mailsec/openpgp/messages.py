@@ -658,17 +658,7 @@ def encrypt(
     keys = [_recipient_key(c, moment) for c in certs]
 
     session_key = random(CIPHER.key_size)
-    payload = session.pack(CIPHER, session_key)  # RFC 4880 §5.1
-    pkesks = b"".join(
-        encode_packet(
-            PacketTag.PKESK,
-            b"\x03"
-            + k.fingerprint_bytes[-8:]
-            + bytes([k.algorithm])
-            + k.encrypt_session_key(payload),
-        )
-        for k in keys
-    )
+    pkesks = b"".join(session.make_pkesk(k, CIPHER, session_key) for k in keys)
     pkesks += b"".join(make_skesk(p, CIPHER, session_key, random=random) for p in secrets)
     if signers:
         parts = _inline_parts(data, signers, text=text, moment=moment)
@@ -786,7 +776,10 @@ def decrypt(
         )
     )
     for cipher, session_key in session_keys:
-        if cipher not in (7, 8, 9) or len(session_key) != SymmetricAlgorithm(cipher).key_size:
+        if (
+            cipher not in session.READABLE_CIPHERS
+            or len(session_key) != SymmetricAlgorithm(cipher).key_size
+        ):
             raise InputError(
                 f"The session key {cipher}:{bytes(session_key).hex().upper()} is not an AES key; "
                 "give 'ALGORITHM:HEX' with algorithm 7, 8 or 9 (RFC 4880 §9.2)."
@@ -817,28 +810,17 @@ def decrypt(
             return _finish(inner, opened[0], opened[1], "", steps, verify_certs, moment)
     candidates = [m for k in secret_keys for m in k.decryption_keys()]
     for packet in pkesks:
-        body = packet.body
-        if len(body) < 10 or body[0] != 3:
+        pkesk = session.parse_pkesk(packet.body)
+        if pkesk is None:
             steps.append(
                 Step(
-                    f"Skipped a PKESK of version {body[:1].hex() or '?'} (only version 3 is read).",
+                    f"Skipped a PKESK of version {packet.body[:1].hex() or '?'} (only version 3 is read).",
                     Outcome.WARN,
                     "RFC 4880 §5.1",
                 )
             )
             continue
-        wanted, algorithm = body[1:9].hex().upper(), body[9]
-        for material in candidates:
-            if wanted not in (material.key_id, "0" * 16) or material.algorithm != algorithm:
-                continue
-            try:
-                payload = material.decrypt_session_key(body[10:])
-            except DecryptionError:
-                continue
-            unpacked = session.unpack(payload)
-            if unpacked is None:
-                continue
-            cipher, session_key = unpacked
+        for material, cipher, session_key in session.open_pkesk(pkesk, candidates):
             try:
                 inner = _open_seipd(encrypted.body, session_key, cipher)
             except DecryptionError:
