@@ -16,7 +16,9 @@ the v4 "legacy" formats): :mod:`~mailsec.openpgp.armor` (ASCII armor, CRC-24),
 :mod:`~mailsec.openpgp.packets` (packet framing), :mod:`~mailsec.openpgp.keys` (key packets,
 fingerprints, the algorithms), :mod:`~mailsec.openpgp.signatures` (v4 signatures),
 :mod:`~mailsec.openpgp.certs` (transferable keys and their self-signatures),
-:mod:`~mailsec.openpgp.messages` (encryption, decryption, signing),
+:mod:`~mailsec.openpgp.signing` and :mod:`~mailsec.openpgp.verifying` (signatures on messages),
+:mod:`~mailsec.openpgp.encryption` (encryption and decryption),
+:mod:`~mailsec.openpgp.contents` (literal and compressed data inside a message),
 :mod:`~mailsec.openpgp.passwords` (String-to-Key and password-encrypted session keys),
 :mod:`~mailsec.openpgp.cleartext` (cleartext signatures, as ``gpg --clearsign`` makes) and
 :mod:`~mailsec.openpgp.listing` (the packet lister).
@@ -52,22 +54,13 @@ from mailsec.openpgp.constants import (
     SignatureType,
     SymmetricAlgorithm,
 )
+from mailsec.openpgp.contents import LiteralData
+from mailsec.openpgp.encryption import CannotEncryptError, Decrypted, decrypt, encrypt
 from mailsec.openpgp.keys import KeyMaterial, ProtectedKeyError, UnsupportedAlgorithmError
 from mailsec.openpgp.listing import PacketInfo, list_packets, packets_to_text
-from mailsec.openpgp.messages import (
-    CannotEncryptError,
-    CannotSignError,
-    Decrypted,
-    LiteralData,
-    Verification,
-    decrypt,
-    encrypt,
-    inline_sign,
-    inline_verify,
-    sign,
-    verify,
-)
 from mailsec.openpgp.signatures import Signature
+from mailsec.openpgp.signing import CannotSignError, inline_sign, sign
+from mailsec.openpgp.verifying import Verification, inline_verify, verify
 
 __all__ = [
     "ArmorLabel",

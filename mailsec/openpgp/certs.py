@@ -164,6 +164,11 @@ class _Transferable:
         return tuple(u.text for u in good)
 
     @property
+    def display_name(self) -> str:
+        """How messages name the key: its primary user ID, or its fingerprint when it has none."""
+        return self.user_ids[0] if self.user_ids else self.fingerprint
+
+    @property
     def created(self) -> datetime:
         return self.primary.created
 

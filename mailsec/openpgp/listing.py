@@ -23,8 +23,9 @@ from mailsec.openpgp.constants import (
     PublicKeyAlgorithm,
     SymmetricAlgorithm,
 )
+from mailsec.openpgp.contents import decompress
+from mailsec.openpgp.encryption import open_seipd
 from mailsec.openpgp.keys import parse_key_packet
-from mailsec.openpgp.messages import _decompress, _open_seipd
 from mailsec.openpgp.packets import Packet, read_packets
 from mailsec.openpgp.passwords import decode_count, parse_skesk
 from mailsec.openpgp.signatures import parse_signature
@@ -215,9 +216,9 @@ def _walk(
             continue
         try:
             if packet.tag == PacketTag.COMPRESSED_DATA:
-                _walk(read_packets(_decompress(packet.body)[1]), depth + 1, out, session_key)
+                _walk(read_packets(decompress(packet.body)[1]), depth + 1, out, session_key)
             elif packet.tag == PacketTag.SEIPD and session_key is not None:
-                inner = _open_seipd(packet.body, session_key[1], session_key[0])
+                inner = open_seipd(packet.body, session_key[1], session_key[0])
                 fields["decrypted"] = "yes, MDC checked"
                 _walk(read_packets(inner), depth + 1, out, None)
                 out.append(

@@ -36,10 +36,12 @@ from typing import Any
 from mailsec.errors import InputError, MailsecError, VerificationError
 from mailsec.openpgp.armor import ArmorLabel, armor, dearmor
 from mailsec.openpgp.certs import Certificate, SecretKey
+from mailsec.openpgp.encryption import decrypt, encrypt
 from mailsec.openpgp.listing import list_packets
-from mailsec.openpgp.messages import Verification, decrypt, encrypt, sign, verify
 from mailsec.openpgp.packets import read_packets
 from mailsec.openpgp.signatures import parse_signature
+from mailsec.openpgp.signing import sign
+from mailsec.openpgp.verifying import Verification, verify
 from mailsec.trace import Outcome, Step, Trace
 
 __all__ = [
