@@ -16,6 +16,7 @@ the v4 "legacy" formats): :mod:`~mailsec.openpgp.armor` (ASCII armor, CRC-24),
 :mod:`~mailsec.openpgp.packets` (packet framing), :mod:`~mailsec.openpgp.keys` (key packets,
 fingerprints, the algorithms), :mod:`~mailsec.openpgp.signatures` (v4 signatures),
 :mod:`~mailsec.openpgp.certs` (transferable keys and their self-signatures),
+:mod:`~mailsec.openpgp.keygen` (making keys, certifying and revoking them),
 :mod:`~mailsec.openpgp.signing` and :mod:`~mailsec.openpgp.verifying` (signatures on messages),
 :mod:`~mailsec.openpgp.encryption` (encryption and decryption),
 :mod:`~mailsec.openpgp.contents` (literal and compressed data inside a message),
@@ -35,13 +36,10 @@ from mailsec.openpgp.certs import (
     SecretKey,
     SubkeyEntry,
     UserIDEntry,
-    certify,
-    generate_key,
     read_cert,
     read_certs,
     read_key,
     read_keys,
-    revoke,
 )
 from mailsec.openpgp.cleartext import clearsign, is_cleartext
 from mailsec.openpgp.constants import (
@@ -56,6 +54,7 @@ from mailsec.openpgp.constants import (
 )
 from mailsec.openpgp.contents import LiteralData
 from mailsec.openpgp.encryption import CannotEncryptError, Decrypted, decrypt, encrypt
+from mailsec.openpgp.keygen import certify, generate_key, revoke
 from mailsec.openpgp.keys import KeyMaterial, ProtectedKeyError, UnsupportedAlgorithmError
 from mailsec.openpgp.listing import PacketInfo, list_packets, packets_to_text
 from mailsec.openpgp.signatures import Signature

@@ -34,8 +34,8 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 from mailsec.errors import DecryptionError, InputError
 from mailsec.openpgp import inputs, session
 from mailsec.openpgp.armor import ArmorLabel
-from mailsec.openpgp.certs import Certificate, SecretKey
-from mailsec.openpgp.constants import KeyFlags, PacketTag, SymmetricAlgorithm
+from mailsec.openpgp.certs import ENCRYPTION_FLAGS, Certificate, SecretKey
+from mailsec.openpgp.constants import PacketTag, SymmetricAlgorithm
 from mailsec.openpgp.contents import LiteralData, literal_parts, read_contents
 from mailsec.openpgp.keys import KeyMaterial, UnsupportedAlgorithmError
 from mailsec.openpgp.packets import Packet, encode_length, read_packets
@@ -106,8 +106,7 @@ def _recipient_key(cert: Certificate, moment: datetime) -> KeyMaterial:
             for e in cert.subkeys
             if e.binding is not None
             and e.key.public is None
-            and (e.binding.key_flags or 0)
-            & (KeyFlags.ENCRYPT_COMMUNICATIONS | KeyFlags.ENCRYPT_STORAGE)
+            and (e.binding.key_flags or 0) & ENCRYPTION_FLAGS
         ]
         if unusable:
             raise UnsupportedAlgorithmError(
