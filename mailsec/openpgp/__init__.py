@@ -11,18 +11,27 @@ The one-call recipes::
     result.plaintext, result.verifications[0].valid                 # b"hello", True
     openpgp.list_packets(message, keys=[bob])                       # like gpg --list-packets
 
-Underneath, one module per concept, each citing RFC 4880 (with RFC 6637 and RFC 9580's notes on
-the v4 "legacy" formats): :mod:`~mailsec.openpgp.armor` (ASCII armor, CRC-24),
-:mod:`~mailsec.openpgp.packets` (packet framing), :mod:`~mailsec.openpgp.keys` (key packets,
-fingerprints, the algorithms), :mod:`~mailsec.openpgp.signatures` (v4 signatures),
-:mod:`~mailsec.openpgp.certs` (transferable keys and their self-signatures),
-:mod:`~mailsec.openpgp.keygen` (making keys, certifying and revoking them),
-:mod:`~mailsec.openpgp.signing` and :mod:`~mailsec.openpgp.verifying` (signatures on messages),
-:mod:`~mailsec.openpgp.encryption` (encryption and decryption),
-:mod:`~mailsec.openpgp.contents` (literal and compressed data inside a message),
-:mod:`~mailsec.openpgp.passwords` (String-to-Key and password-encrypted session keys),
-:mod:`~mailsec.openpgp.cleartext` (cleartext signatures, as ``gpg --clearsign`` makes) and
-:mod:`~mailsec.openpgp.listing` (the packet lister).
+Where things live, one module per concept, each citing RFC 4880 (with RFC 6637 and RFC 9580's
+notes on the v4 "legacy" formats):
+
+- the bytes: :mod:`~mailsec.openpgp.armor` (ASCII armor, CRC-24), :mod:`~mailsec.openpgp.packets`
+  (packet framing), :mod:`~mailsec.openpgp.constants` (the algorithm and packet numbers);
+- keys: :mod:`~mailsec.openpgp.keys` (key packets, fingerprints, each algorithm's maths),
+  :mod:`~mailsec.openpgp.signatures` (v4 signature packets), :mod:`~mailsec.openpgp.certs`
+  (certificates and secret keys, read and checked), :mod:`~mailsec.openpgp.keygen` (making,
+  certifying, revoking), :mod:`~mailsec.openpgp.trust` (GnuPG's web of trust);
+- messages: :mod:`~mailsec.openpgp.signing` and :mod:`~mailsec.openpgp.verifying`,
+  :mod:`~mailsec.openpgp.encryption`, with :mod:`~mailsec.openpgp.session` (session keys, PKESK),
+  :mod:`~mailsec.openpgp.passwords` (String-to-Key, SKESK), :mod:`~mailsec.openpgp.contents`
+  (literal and compressed data inside a message), :mod:`~mailsec.openpgp.cleartext`
+  (``gpg --clearsign``) and :mod:`~mailsec.openpgp.inputs` (the rules every recipe applies to
+  its input);
+- :mod:`~mailsec.openpgp.listing` (the packet lister, like ``gpg --list-packets``) and
+  :mod:`~mailsec.openpgp.pgpmime` (PGP/MIME, RFC 3156, a package with its own map).
+
+From here a mechanism goes to :mod:`mailsec.render.openpgp` (HTML for packets, deliveries and the
+web of trust), then :mod:`mailsec.labs.pgp` (the widgets), then ``notebooks/06-pgp.ipynb``. The
+``sop`` command line (:mod:`mailsec.cli.sop`) calls the recipes above.
 
 Errors: :class:`~mailsec.errors.InputError` for malformed or unsupported input,
 :class:`~mailsec.errors.DecryptionError` (one opaque error) when a message cannot be decrypted or

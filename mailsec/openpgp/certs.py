@@ -114,6 +114,12 @@ def _inferred_flags(key: KeyMaterial) -> KeyFlags:
     return flags
 
 
+def _subkey_flags(entry: SubkeyEntry) -> KeyFlags:
+    """What a subkey may do: the key flags of its binding signature, else what its algorithm can."""
+    flags = entry.binding.key_flags if entry.binding else None
+    return _inferred_flags(entry.key) if flags is None else flags
+
+
 class _Transferable:
     """What certificates and secret keys share."""
 
@@ -224,10 +230,8 @@ class _Transferable:
             return ()
         out = []
         for entry in self.subkeys:
-            flags = entry.binding.key_flags if entry.binding else None
-            flags = _inferred_flags(entry.key) if flags is None else flags
             if (
-                flags & ENCRYPTION_FLAGS
+                _subkey_flags(entry) & ENCRYPTION_FLAGS
                 and entry.key.can_encrypt_algorithm
                 and self._subkey_usable(entry, moment)
             ):
@@ -244,10 +248,8 @@ class _Transferable:
         if self.primary_flags() & KeyFlags.SIGN and self.primary.can_sign_algorithm:
             out.append(self.primary)
         for entry in self.subkeys:
-            flags = entry.binding.key_flags if entry.binding else None
-            flags = _inferred_flags(entry.key) if flags is None else flags
             if (
-                flags & KeyFlags.SIGN
+                _subkey_flags(entry) & KeyFlags.SIGN
                 and entry.key.can_sign_algorithm
                 and self._subkey_usable(entry, moment)
             ):

@@ -310,12 +310,10 @@ def _open_with_session_keys(
                 f"The session key {cipher}:{bytes(session_key).hex().upper()} is not an AES key; "
                 "give 'ALGORITHM:HEX' with algorithm 7, 8 or 9 (RFC 4880 §9.2)."
             )
-        try:
-            inner = open_seipd(encrypted.body, bytes(session_key), cipher)
-        except DecryptionError:
-            continue
-        steps.append(Step("Used the session key that was given.", Outcome.OK, "RFC 4880 §5.1"))
-        return _Opened(inner, cipher, bytes(session_key), "")
+        step = Step("Used the session key that was given.", Outcome.OK, "RFC 4880 §5.1")
+        opened = _try_session_key(encrypted, cipher, bytes(session_key), step, steps)
+        if opened is not None:
+            return opened
     return None
 
 
@@ -329,19 +327,14 @@ def _open_with_passwords(
             opened = open_skesk(skesk, inputs.data_bytes(password))
             if opened is None:
                 continue
-            cipher, session_key = opened
-            try:
-                inner = open_seipd(encrypted.body, session_key, cipher)
-            except DecryptionError:
-                continue
-            steps.append(
-                Step(
-                    "The password opened the session key (String-to-Key, then the SKESK packet).",
-                    Outcome.OK,
-                    "RFC 4880 §3.7.1, §5.3",
-                )
+            step = Step(
+                "The password opened the session key (String-to-Key, then the SKESK packet).",
+                Outcome.OK,
+                "RFC 4880 §3.7.1, §5.3",
             )
-            return _Opened(inner, cipher, session_key, "")
+            result = _try_session_key(encrypted, *opened, step, steps)
+            if result is not None:
+                return result
     return None
 
 
@@ -362,19 +355,36 @@ def _open_with_keys(
             )
             continue
         for material, cipher, session_key in session.open_pkesk(pkesk, candidates):
-            try:
-                inner = open_seipd(encrypted.body, session_key, cipher)
-            except DecryptionError:
-                continue
-            steps.append(
-                Step(
-                    f"Decrypted the session key with key {material.key_id} ({material.algorithm_name}).",
-                    Outcome.OK,
-                    "RFC 4880 §5.1",
-                )
+            step = Step(
+                f"Decrypted the session key with key {material.key_id} ({material.algorithm_name}).",
+                Outcome.OK,
+                "RFC 4880 §5.1",
             )
-            return _Opened(inner, cipher, session_key, material.fingerprint)
+            opened = _try_session_key(
+                encrypted, cipher, session_key, step, steps, decrypted_with=material.fingerprint
+            )
+            if opened is not None:
+                return opened
     return None
+
+
+def _try_session_key(
+    encrypted: Packet,
+    cipher: int,
+    session_key: bytes,
+    step: Step,
+    steps: list[Step],
+    *,
+    decrypted_with: str = "",
+) -> _Opened | None:
+    """Open the SEIPD packet with one candidate session key; on success, record ``step``. A wrong
+    key and a failed MDC look alike here, so the next candidate is simply tried."""
+    try:
+        inner = open_seipd(encrypted.body, session_key, cipher)
+    except DecryptionError:
+        return None
+    steps.append(step)
+    return _Opened(inner, cipher, session_key, decrypted_with)
 
 
 def _finish(

@@ -14,8 +14,7 @@ packets.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from mailsec.errors import DecryptionError
 from mailsec.openpgp.constants import PacketTag, SymmetricAlgorithm
@@ -72,8 +71,7 @@ def unpack(payload: bytes) -> tuple[int, bytes] | None:
 # -- the PKESK packet ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Pkesk:
+class Pkesk(NamedTuple):
     """The fields of a version 3 PKESK packet (RFC 4880 §5.1)."""
 
     key_id: str
