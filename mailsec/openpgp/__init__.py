@@ -11,15 +11,27 @@ The one-call recipes::
     result.plaintext, result.verifications[0].valid                 # b"hello", True
     openpgp.list_packets(message, keys=[bob])                       # like gpg --list-packets
 
-Underneath, one module per concept, each citing RFC 4880 (with RFC 6637 and RFC 9580's notes on
-the v4 "legacy" formats): :mod:`~mailsec.openpgp.armor` (ASCII armor, CRC-24),
-:mod:`~mailsec.openpgp.packets` (packet framing), :mod:`~mailsec.openpgp.keys` (key packets,
-fingerprints, the algorithms), :mod:`~mailsec.openpgp.signatures` (v4 signatures),
-:mod:`~mailsec.openpgp.certs` (transferable keys and their self-signatures),
-:mod:`~mailsec.openpgp.messages` (encryption, decryption, signing),
-:mod:`~mailsec.openpgp.passwords` (String-to-Key and password-encrypted session keys),
-:mod:`~mailsec.openpgp.cleartext` (cleartext signatures, as ``gpg --clearsign`` makes) and
-:mod:`~mailsec.openpgp.listing` (the packet lister).
+Where things live, one module per concept, each citing RFC 4880 (with RFC 6637 and RFC 9580's
+notes on the v4 "legacy" formats):
+
+- the bytes: :mod:`~mailsec.openpgp.armor` (ASCII armor, CRC-24), :mod:`~mailsec.openpgp.packets`
+  (packet framing), :mod:`~mailsec.openpgp.constants` (the algorithm and packet numbers);
+- keys: :mod:`~mailsec.openpgp.keys` (key packets, fingerprints, each algorithm's maths),
+  :mod:`~mailsec.openpgp.signatures` (v4 signature packets), :mod:`~mailsec.openpgp.certs`
+  (certificates and secret keys, read and checked), :mod:`~mailsec.openpgp.keygen` (making,
+  certifying, revoking), :mod:`~mailsec.openpgp.trust` (GnuPG's web of trust);
+- messages: :mod:`~mailsec.openpgp.signing` and :mod:`~mailsec.openpgp.verifying`,
+  :mod:`~mailsec.openpgp.encryption`, with :mod:`~mailsec.openpgp.session` (session keys, PKESK),
+  :mod:`~mailsec.openpgp.passwords` (String-to-Key, SKESK), :mod:`~mailsec.openpgp.contents`
+  (literal and compressed data inside a message), :mod:`~mailsec.openpgp.cleartext`
+  (``gpg --clearsign``) and :mod:`~mailsec.openpgp.inputs` (the rules every recipe applies to
+  its input);
+- :mod:`~mailsec.openpgp.listing` (the packet lister, like ``gpg --list-packets``) and
+  :mod:`~mailsec.openpgp.pgpmime` (PGP/MIME, RFC 3156, a package with its own map).
+
+From here a mechanism goes to :mod:`mailsec.render.openpgp` (HTML for packets, deliveries and the
+web of trust), then :mod:`mailsec.labs.pgp` (the widgets), then ``notebooks/06-pgp.ipynb``. The
+``sop`` command line (:mod:`mailsec.cli.sop`) calls the recipes above.
 
 Errors: :class:`~mailsec.errors.InputError` for malformed or unsupported input,
 :class:`~mailsec.errors.DecryptionError` (one opaque error) when a message cannot be decrypted or
@@ -33,13 +45,10 @@ from mailsec.openpgp.certs import (
     SecretKey,
     SubkeyEntry,
     UserIDEntry,
-    certify,
-    generate_key,
     read_cert,
     read_certs,
     read_key,
     read_keys,
-    revoke,
 )
 from mailsec.openpgp.cleartext import clearsign, is_cleartext
 from mailsec.openpgp.constants import (
@@ -52,22 +61,14 @@ from mailsec.openpgp.constants import (
     SignatureType,
     SymmetricAlgorithm,
 )
+from mailsec.openpgp.contents import LiteralData
+from mailsec.openpgp.encryption import CannotEncryptError, Decrypted, decrypt, encrypt
+from mailsec.openpgp.keygen import certify, generate_key, revoke
 from mailsec.openpgp.keys import KeyMaterial, ProtectedKeyError, UnsupportedAlgorithmError
 from mailsec.openpgp.listing import PacketInfo, list_packets, packets_to_text
-from mailsec.openpgp.messages import (
-    CannotEncryptError,
-    CannotSignError,
-    Decrypted,
-    LiteralData,
-    Verification,
-    decrypt,
-    encrypt,
-    inline_sign,
-    inline_verify,
-    sign,
-    verify,
-)
 from mailsec.openpgp.signatures import Signature
+from mailsec.openpgp.signing import CannotSignError, inline_sign, sign
+from mailsec.openpgp.verifying import Verification, inline_verify, verify
 
 __all__ = [
     "ArmorLabel",

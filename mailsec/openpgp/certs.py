@@ -8,6 +8,10 @@ primary key. A transferable *secret* key (§11.2) is the same with secret-key pa
 What a key may do is written in its self-signatures, not in the key packet: key flags (certify,
 sign, encrypt), preferred algorithms, features (MDC) and expiry. mailsec checks every self-signature
 when it reads a key and uses only components whose self-signatures verify - as GnuPG and Sequoia do.
+
+This module is the model (:class:`Certificate`, :class:`SecretKey`, what they may do and when) and
+the reading of keys; making keys and adding certifications and revocations is
+:mod:`mailsec.openpgp.keygen`.
 """
 
 from __future__ import annotations
@@ -16,64 +20,42 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
-from cryptography.hazmat.primitives.asymmetric import ed25519, rsa, x25519
-
 from mailsec.errors import InputError
 from mailsec.openpgp.armor import ArmorLabel, armor, dearmor_all, is_armored
 from mailsec.openpgp.constants import (
-    CompressionAlgorithm,
-    HashAlgorithm,
     KeyFlags,
     PacketTag,
     SignatureType,
-    SymmetricAlgorithm,
 )
 from mailsec.openpgp.keys import (
     KeyMaterial,
     parse_key_packet,
-    public_body_for,
-    secret_part_for,
 )
 from mailsec.openpgp.packets import Packet, encode_packet, read_packets
 from mailsec.openpgp.signatures import (
     Signature,
-    Subpacket,
-    SubpacketType,
     key_content,
-    make_signature,
     parse_signature,
 )
 
 __all__ = [
+    "CERTIFICATION_TYPES",
+    "ENCRYPTION_FLAGS",
+    "REVOCATION_REASONS",
     "Certificate",
     "SecretKey",
     "SubkeyEntry",
     "UserIDEntry",
-    "certify",
-    "generate_key",
     "read_cert",
     "read_certs",
     "read_key",
     "read_keys",
-    "revoke",
 ]
 
-#: What generated keys advertise, so other tools pick AES and SHA-2 (RFC 4880 §5.2.3.7-9, §13.2).
-PREFERRED_SYMMETRIC = (SymmetricAlgorithm.AES256, SymmetricAlgorithm.AES128)
-PREFERRED_HASHES = (
-    HashAlgorithm.SHA512,
-    HashAlgorithm.SHA384,
-    HashAlgorithm.SHA256,
-    HashAlgorithm.SHA224,
-)
-PREFERRED_COMPRESSION = (
-    CompressionAlgorithm.ZLIB,
-    CompressionAlgorithm.ZIP,
-    CompressionAlgorithm.UNCOMPRESSED,
-)
-FEATURE_MDC = 0x01  # RFC 4880 §5.2.3.24: the holder can read SEIPD (MDC) packets.
-
-_CERTIFICATIONS = (0x10, 0x11, 0x12, 0x13)
+#: The signature types by which a key vouches for a user ID (RFC 4880 §5.2.1, 0x10-0x13).
+CERTIFICATION_TYPES = (0x10, 0x11, 0x12, 0x13)
+#: The key flags that allow encryption, of messages or of storage (RFC 4880 §5.2.3.21).
+ENCRYPTION_FLAGS = KeyFlags.ENCRYPT_COMMUNICATIONS | KeyFlags.ENCRYPT_STORAGE
 
 #: Reasons for revocation (RFC 4880 §5.2.3.23).
 REVOCATION_REASONS = {
@@ -132,7 +114,10 @@ def _inferred_flags(key: KeyMaterial) -> KeyFlags:
     return flags
 
 
-_ENCRYPT = KeyFlags.ENCRYPT_COMMUNICATIONS | KeyFlags.ENCRYPT_STORAGE
+def _subkey_flags(entry: SubkeyEntry) -> KeyFlags:
+    """What a subkey may do: the key flags of its binding signature, else what its algorithm can."""
+    flags = entry.binding.key_flags if entry.binding else None
+    return _inferred_flags(entry.key) if flags is None else flags
 
 
 class _Transferable:
@@ -162,6 +147,11 @@ class _Transferable:
         good = [u for u in self.users if u.self_signature is not None and not u.revoked]
         good.sort(key=lambda u: not u.self_signature.is_primary_user_id)  # type: ignore[union-attr]
         return tuple(u.text for u in good)
+
+    @property
+    def display_name(self) -> str:
+        """How messages name the key: its primary user ID, or its fingerprint when it has none."""
+        return self.user_ids[0] if self.user_ids else self.fingerprint
 
     @property
     def created(self) -> datetime:
@@ -240,15 +230,13 @@ class _Transferable:
             return ()
         out = []
         for entry in self.subkeys:
-            flags = entry.binding.key_flags if entry.binding else None
-            flags = _inferred_flags(entry.key) if flags is None else flags
             if (
-                flags & _ENCRYPT
+                _subkey_flags(entry) & ENCRYPTION_FLAGS
                 and entry.key.can_encrypt_algorithm
                 and self._subkey_usable(entry, moment)
             ):
                 out.append(entry.key)
-        if self.primary_flags() & _ENCRYPT and self.primary.can_encrypt_algorithm:
+        if self.primary_flags() & ENCRYPTION_FLAGS and self.primary.can_encrypt_algorithm:
             out.append(self.primary)
         return tuple(out)
 
@@ -260,10 +248,8 @@ class _Transferable:
         if self.primary_flags() & KeyFlags.SIGN and self.primary.can_sign_algorithm:
             out.append(self.primary)
         for entry in self.subkeys:
-            flags = entry.binding.key_flags if entry.binding else None
-            flags = _inferred_flags(entry.key) if flags is None else flags
             if (
-                flags & KeyFlags.SIGN
+                _subkey_flags(entry) & KeyFlags.SIGN
                 and entry.key.can_sign_algorithm
                 and self._subkey_usable(entry, moment)
             ):
@@ -404,7 +390,7 @@ def _user_entry(primary: KeyMaterial, raw: bytes, signatures: list[Signature]) -
             and signature.check(primary, content)
         )
 
-    own = [s for s in signatures if by_primary(s, _CERTIFICATIONS)]
+    own = [s for s in signatures if by_primary(s, CERTIFICATION_TYPES)]
     revoked = any(by_primary(s, (SignatureType.CERTIFICATION_REVOCATION,)) for s in signatures)
     return UserIDEntry(
         text=raw.decode("utf-8", "replace"),
@@ -557,209 +543,3 @@ def read_key(data: bytes | str, *, passphrase: bytes | str | None = None) -> Sec
     if len(keys) != 1:
         raise InputError(f"The data holds {len(keys)} secret keys; give one key at a time.")
     return keys[0]
-
-
-# -- making keys ---------------------------------------------------------------------------------
-
-_ALGORITHMS = {
-    "ed25519": "ed25519",
-    "curve25519": "ed25519",
-    "cv25519": "ed25519",
-    "rsa3072": "rsa3072",
-    "rsa4096": "rsa4096",
-    "rsa2048": "rsa2048",
-}
-
-
-def _moment(now: datetime | None) -> datetime:
-    moment = now or datetime.now(timezone.utc)
-    if moment.tzinfo is None:
-        raise InputError(f"The time {moment!r} has no time zone; give an aware datetime (UTC).")
-    # OpenPGP stores whole seconds (RFC 4880 §3.5).
-    return moment.astimezone(timezone.utc).replace(microsecond=0)
-
-
-def _fresh_key(created: datetime, secret: object, passphrase: bytes | None = None) -> KeyMaterial:
-    algorithm, curve, body = public_body_for(created, secret)
-    material = parse_key_packet(body, secret=False)
-    material = replace(material, secret=secret, curve=curve)
-    assert material.algorithm == algorithm
-    return replace(material, secret_part=secret_part_for(material, passphrase=passphrase))
-
-
-def _preferences(flags: KeyFlags, expiry_seconds: int | None) -> list[Subpacket]:
-    out = [Subpacket(SubpacketType.KEY_FLAGS, bytes([flags]))]
-    if expiry_seconds:
-        out.append(Subpacket(SubpacketType.KEY_EXPIRATION_TIME, expiry_seconds.to_bytes(4, "big")))
-    out += [
-        Subpacket(SubpacketType.PREFERRED_SYMMETRIC, bytes(PREFERRED_SYMMETRIC)),
-        Subpacket(SubpacketType.PREFERRED_HASH, bytes(PREFERRED_HASHES)),
-        Subpacket(SubpacketType.PREFERRED_COMPRESSION, bytes(PREFERRED_COMPRESSION)),
-        Subpacket(SubpacketType.FEATURES, bytes([FEATURE_MDC])),
-        Subpacket(SubpacketType.KEY_SERVER_PREFERENCES, b"\x80"),  # no-modify (§5.2.3.17)
-    ]
-    return out
-
-
-def generate_key(
-    user_ids: str | Sequence[str],
-    *,
-    algorithm: str = "ed25519",
-    now: datetime | None = None,
-    expires: datetime | timedelta | None = None,
-    passphrase: bytes | str | None = None,
-) -> SecretKey:
-    """Make a new OpenPGP v4 key.
-
-    ``algorithm="ed25519"`` (the default) makes an EdDSA Ed25519 primary key that certifies and
-    signs, with a Curve25519 ECDH subkey that encrypts - what ``gpg --quick-gen-key`` makes by
-    default. ``"rsa3072"`` makes an RSA 3072 primary key with an RSA 3072 encryption subkey.
-    Every user ID gets a positive self-certification that advertises AES-256 and AES-128, SHA-2
-    and the MDC feature (RFC 4880 §5.2.3.7, §5.2.3.24); the subkey gets a binding signature.
-    With a ``passphrase`` the exported secret key is protected with it (RFC 4880 §5.5.3); the
-    returned key is ready to use.
-    """
-    names = [user_ids] if isinstance(user_ids, str) else list(user_ids)
-    for name in names:
-        if not isinstance(name, str) or not name.strip():
-            raise InputError(
-                f"The user ID {name!r} is empty; give a name and address such as "
-                "'Alice <alice@example.org>'."
-            )
-        if "\n" in name or "\r" in name:
-            raise InputError(f"The user ID {name!r} has a line break; give it on one line.")
-    choice = _ALGORITHMS.get(str(algorithm).lower().replace("-", "").replace(" ", ""))
-    if choice is None:
-        raise InputError(
-            f"Unknown key algorithm {algorithm!r}; choose 'ed25519' (the default) or 'rsa3072'."
-        )
-    created = _moment(now)
-    secret = passphrase.encode("utf-8") if isinstance(passphrase, str) else passphrase
-    if secret is not None and not secret:
-        raise InputError("The passphrase is empty; give a passphrase, or None for no protection.")
-    expiry_seconds: int | None = None
-    if expires is not None:
-        until = created + expires if isinstance(expires, timedelta) else _moment(expires)
-        expiry_seconds = int((until - created).total_seconds())
-        if expiry_seconds <= 0:
-            raise InputError(
-                f"The expiry {until:%Y-%m-%d %H:%M:%S} UTC is not after the key's creation "
-                f"({created:%Y-%m-%d %H:%M:%S} UTC); give a later time."
-            )
-    if choice == "ed25519":
-        primary = _fresh_key(created, ed25519.Ed25519PrivateKey.generate(), secret)
-        subkey = _fresh_key(created, x25519.X25519PrivateKey.generate(), secret)
-    else:
-        bits = int(choice[3:])
-        primary = _fresh_key(created, rsa.generate_private_key(65537, bits), secret)
-        subkey = _fresh_key(created, rsa.generate_private_key(65537, bits), secret)
-
-    users = []
-    primary_flags = KeyFlags.CERTIFY | KeyFlags.SIGN
-    for index, name in enumerate(names):
-        raw = name.encode("utf-8")
-        hashed = _preferences(primary_flags, expiry_seconds)
-        if index == 0 and len(names) > 1:
-            hashed.append(Subpacket(SubpacketType.PRIMARY_USER_ID, b"\x01"))
-        signature = make_signature(
-            primary,
-            SignatureType.POSITIVE_CERTIFICATION,
-            key_content(primary, user_id=raw),
-            created=created,
-            hashed=hashed,
-        )
-        users.append(UserIDEntry(name, raw, (signature,), signature))
-    direct: tuple[Signature, ...] = ()
-    if not names:
-        # Without a user ID the preferences go in a direct-key signature (RFC 4880 §5.2.1, 0x1F).
-        direct = (
-            make_signature(
-                primary,
-                SignatureType.DIRECT_KEY,
-                key_content(primary),
-                created=created,
-                hashed=_preferences(primary_flags, expiry_seconds),
-            ),
-        )
-    binding_subpackets = [Subpacket(SubpacketType.KEY_FLAGS, bytes([_ENCRYPT]))]
-    if expiry_seconds:
-        binding_subpackets.append(
-            Subpacket(SubpacketType.KEY_EXPIRATION_TIME, expiry_seconds.to_bytes(4, "big"))
-        )
-    binding = make_signature(
-        primary,
-        SignatureType.SUBKEY_BINDING,
-        key_content(primary, subkey=subkey),
-        created=created,
-        hashed=binding_subpackets,
-    )
-    return SecretKey(
-        primary=primary,
-        users=tuple(users),
-        subkeys=(SubkeyEntry(subkey, (binding,), binding),),
-        direct_signatures=direct,
-    )
-
-
-def certify(
-    signer: SecretKey,
-    cert: Certificate,
-    user_id: str,
-    *,
-    level: int = SignatureType.GENERIC_CERTIFICATION,
-    now: datetime | None = None,
-) -> Certificate:
-    """Return ``cert`` with a certification of ``user_id`` by ``signer`` added (RFC 4880
-    §5.2.1, types 0x10-0x13): the signer vouches that the key belongs to that person."""
-    if level not in _CERTIFICATIONS:
-        raise InputError(
-            f"Certification level 0x{level:02X} is not one of 0x10-0x13 (RFC 4880 §5.2.1)."
-        )
-    entry = next((u for u in cert.users if u.text == user_id), None)
-    if entry is None:
-        raise InputError(
-            f"The certificate {cert.fingerprint} has no user ID {user_id!r}; it has: "
-            + ", ".join(repr(u) for u in cert.user_ids)
-        )
-    created = _moment(now)
-    reason = signer.usable_at(created)
-    if reason:
-        raise InputError(f"The signer cannot certify: {reason}.")
-    signature = make_signature(
-        signer.primary,
-        level,
-        key_content(cert.primary, user_id=entry.raw),
-        created=created,
-    )
-    users = tuple(
-        replace(u, signatures=(*u.signatures, signature)) if u is entry else u for u in cert.users
-    )
-    return replace(cert, users=users)
-
-
-def revoke(
-    key: SecretKey,
-    *,
-    reason: str = "unspecified",
-    comment: str = "",
-    now: datetime | None = None,
-) -> Certificate:
-    """The certificate with a key revocation signature (RFC 4880 §5.2.1, type 0x20) by its own
-    primary key: once others have it, they no longer encrypt to the key or accept new signatures."""
-    if not isinstance(key, SecretKey):
-        raise InputError("Only the secret key can revoke itself; read it with read_key().")
-    code = REVOCATION_REASONS.get(reason)
-    if code is None:
-        raise InputError(
-            f"Unknown revocation reason {reason!r}; choose one of: {', '.join(REVOCATION_REASONS)}."
-        )
-    signature = make_signature(
-        key.primary,
-        SignatureType.KEY_REVOCATION,
-        key_content(key.primary),
-        created=_moment(now),
-        hashed=[
-            Subpacket(SubpacketType.REASON_FOR_REVOCATION, bytes([code]) + comment.encode("utf-8"))
-        ],
-    )
-    return replace(key.public, revocations=(*key.revocations, signature))

@@ -28,6 +28,7 @@ from mailsec.openpgp.certs import SecretKey
 from mailsec.openpgp.constants import HashAlgorithm, PacketTag, SignatureType
 from mailsec.openpgp.packets import encode_packet, read_packets
 from mailsec.openpgp.signatures import Signature, make_signature, parse_signature
+from mailsec.openpgp.signing import SIGNING_HASH, signing_key
 
 __all__ = ["Cleartext", "clearsign", "is_cleartext", "read_cleartext"]
 
@@ -77,8 +78,6 @@ def _lines(text: str) -> list[str]:
 
 def clearsign(text: bytes, signer: SecretKey, *, now: datetime | None = None) -> bytes:
     """Sign UTF-8 ``text`` in the cleartext signature framework (RFC 4880 §7)."""
-    from mailsec.openpgp.messages import SIGNING_HASH, _signing_key
-
     try:
         decoded = bytes(text).decode("utf-8")
     except UnicodeDecodeError:
@@ -86,7 +85,7 @@ def clearsign(text: bytes, signer: SecretKey, *, now: datetime | None = None) ->
     moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
     lines = [line.rstrip(TRAILING_BLANKS) for line in _lines(decoded)]
     signed = "\r\n".join(lines).encode("utf-8")
-    key = _signing_key(signer, moment)
+    key = signing_key(signer, moment)
     signature = make_signature(
         key, SignatureType.TEXT, signed, created=moment, hash_algorithm=SIGNING_HASH
     )

@@ -8,9 +8,10 @@ MDC is checked first, so nothing is shown of a message that was changed).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
+from functools import partial
 
 from mailsec.errors import DecryptionError, InputError
 from mailsec.openpgp import session
@@ -23,8 +24,9 @@ from mailsec.openpgp.constants import (
     PublicKeyAlgorithm,
     SymmetricAlgorithm,
 )
+from mailsec.openpgp.contents import decompress, parse_literal
+from mailsec.openpgp.encryption import open_seipd
 from mailsec.openpgp.keys import parse_key_packet
-from mailsec.openpgp.messages import _decompress, _open_seipd
 from mailsec.openpgp.packets import Packet, read_packets
 from mailsec.openpgp.passwords import decode_count, parse_skesk
 from mailsec.openpgp.signatures import parse_signature
@@ -58,102 +60,152 @@ def _name(enum_type: type, value: int) -> str:
         return f"unknown ({value})"
 
 
-def _time(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+def _time(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _version(body: bytes) -> str:
+    return str(body[0]) if body else "?"
+
+
+# -- the fields of each kind of packet ---------------------------------------------------------
+
+
+def _pkesk_fields(body: bytes) -> dict[str, str]:
+    out = {"version": _version(body)}
+    pkesk = session.parse_pkesk(body)
+    if pkesk is not None:
+        out["key id"] = pkesk.key_id
+        out["algorithm"] = _name(PublicKeyAlgorithm, pkesk.algorithm)
+    return out
+
+
+def _skesk_fields(body: bytes) -> dict[str, str]:
+    skesk = parse_skesk(body)
+    s2k = skesk.s2k
+    out = {
+        "version": "4",
+        "cipher": _name(SymmetricAlgorithm, skesk.cipher),
+        "s2k": {0: "simple", 1: "salted", 3: "iterated and salted"}[s2k.type],
+        "hash": _name(HashAlgorithm, s2k.hash_algorithm),
+    }
+    if s2k.type == 3:
+        out["count"] = f"{decode_count(s2k.coded_count)} octets hashed (coded {s2k.coded_count})"
+    out["encrypted session key"] = "yes" if skesk.encrypted_key else "no (the S2K key is it)"
+    return out
+
+
+def _signature_fields(body: bytes) -> dict[str, str]:
+    signature = parse_signature(body)
+    out = {
+        "version": str(signature.version),
+        "type": f"{signature.type_name} (0x{signature.type:02x})",
+        "algorithm": _name(PublicKeyAlgorithm, signature.algorithm),
+        "hash": _name(HashAlgorithm, signature.hash_algorithm),
+    }
+    if signature.created:
+        out["created"] = _time(signature.created)
+    if signature.issuer_key_id:
+        out["key id"] = signature.issuer_key_id
+    if signature.issuer_fingerprint:
+        out["issuer fingerprint"] = signature.issuer_fingerprint
+    if signature.key_flags is not None:
+        out["key flags"] = f"0x{int(signature.key_flags):02x}"
+    if signature.key_expiration_seconds:
+        out["key expires after"] = f"{signature.key_expiration_seconds} s"
+    out["hash prefix"] = signature.hash_prefix.hex()
+    return out
+
+
+def _one_pass_fields(body: bytes) -> dict[str, str]:
+    out = {"version": _version(body)}
+    if len(body) == 13:
+        out["type"] = f"0x{body[1]:02x}"
+        out["hash"] = _name(HashAlgorithm, body[2])
+        out["algorithm"] = _name(PublicKeyAlgorithm, body[3])
+        out["key id"] = body[4:12].hex().upper()
+        out["last"] = str(body[12])
+    return out
+
+
+def _key_fields(body: bytes, *, secret: bool) -> dict[str, str]:
+    # The public part only: a listing never decodes secret numbers.
+    key = parse_key_packet(body, secret=secret, public_only=True)
+    out = {
+        "version": _version(body),
+        "created": _time(key.created),
+        "algorithm": key.algorithm_name,
+        "key id": key.key_id,
+        "fingerprint": key.fingerprint,
+    }
+    if key.kdf_hash:
+        out["kdf"] = (
+            f"{_name(HashAlgorithm, key.kdf_hash)}, {_name(SymmetricAlgorithm, key.kdf_cipher)}"
+        )
+    if secret:
+        out["protection"] = _protection(body, len(key.body))
+    return out
+
+
+def _protection(body: bytes, public_length: int) -> str:
+    """How a secret-key packet protects its secret numbers: its S2K usage octet (RFC 4880 §5.5.3)
+    and GnuPG's marker for a key whose secret is elsewhere (S2K type 101, "GNU")."""
+    usage = body[public_length] if len(body) > public_length else None
+    tail = body[public_length + 1 :]
+    if usage == 0:
+        return "none (unprotected)"
+    if usage in (254, 255) and tail[2:3] == b"\x65" and tail[4:7] == b"GNU":
+        return "no secret here (GnuPG stub)"
+    return f"passphrase (S2K usage {usage})"
+
+
+def _literal_fields(body: bytes) -> dict[str, str]:
+    try:
+        literal = parse_literal(body)
+    except InputError:
+        return {}  # too short to show; reading the message says why
+    return {
+        "format": repr(literal.format),
+        "filename": repr(literal.filename),
+        "date": _time(literal.date),
+        "data length": str(len(literal.data)),
+    }
+
+
+def _seipd_fields(body: bytes) -> dict[str, str]:
+    out = {"version": _version(body)}
+    if body[:1] == b"\x01":
+        out["integrity"] = "MDC (SHA-1)"
+    return out
+
+
+#: What the listing shows of each kind of packet; other packets show only their header.
+_FIELDS: dict[int, Callable[[bytes], dict[str, str]]] = {
+    PacketTag.PKESK: _pkesk_fields,
+    PacketTag.SKESK: _skesk_fields,
+    PacketTag.SIGNATURE: _signature_fields,
+    PacketTag.ONE_PASS_SIGNATURE: _one_pass_fields,
+    PacketTag.PUBLIC_KEY: partial(_key_fields, secret=False),
+    PacketTag.PUBLIC_SUBKEY: partial(_key_fields, secret=False),
+    PacketTag.SECRET_KEY: partial(_key_fields, secret=True),
+    PacketTag.SECRET_SUBKEY: partial(_key_fields, secret=True),
+    PacketTag.USER_ID: lambda body: {"user id": body.decode("utf-8", "replace")},
+    PacketTag.COMPRESSED_DATA: lambda body: {
+        "algorithm": _name(CompressionAlgorithm, body[0]) if body else "?"
+    },
+    PacketTag.LITERAL_DATA: _literal_fields,
+    PacketTag.SEIPD: _seipd_fields,
+    PacketTag.SED: lambda body: {"integrity": "none: no MDC (refused when decrypting)"},
+    PacketTag.MDC: lambda body: {"hash": body.hex()},
+}
 
 
 def _fields(packet: Packet) -> dict[str, str]:
-    body, tag = packet.body, packet.tag
-    out: dict[str, str] = {}
-    if tag == PacketTag.PKESK:
-        out["version"] = str(body[0]) if body else "?"
-        if len(body) >= 10 and body[0] == 3:
-            out["key id"] = body[1:9].hex().upper()
-            out["algorithm"] = _name(PublicKeyAlgorithm, body[9])
-    elif tag == PacketTag.SKESK:
-        skesk = parse_skesk(body)
-        out["version"] = "4"
-        out["cipher"] = _name(SymmetricAlgorithm, skesk.cipher)
-        s2k = skesk.s2k
-        out["s2k"] = {0: "simple", 1: "salted", 3: "iterated and salted"}[s2k.type]
-        out["hash"] = _name(HashAlgorithm, s2k.hash_algorithm)
-        if s2k.type == 3:
-            out["count"] = (
-                f"{decode_count(s2k.coded_count)} octets hashed (coded {s2k.coded_count})"
-            )
-        out["encrypted session key"] = "yes" if skesk.encrypted_key else "no (the S2K key is it)"
-    elif tag == PacketTag.SIGNATURE:
-        signature = parse_signature(body)
-        out["version"] = str(signature.version)
-        out["type"] = f"{signature.type_name} (0x{signature.type:02x})"
-        out["algorithm"] = _name(PublicKeyAlgorithm, signature.algorithm)
-        out["hash"] = _name(HashAlgorithm, signature.hash_algorithm)
-        if signature.created:
-            out["created"] = signature.created.strftime("%Y-%m-%d %H:%M:%S UTC")
-        if signature.issuer_key_id:
-            out["key id"] = signature.issuer_key_id
-        if signature.issuer_fingerprint:
-            out["issuer fingerprint"] = signature.issuer_fingerprint
-        if signature.key_flags is not None:
-            out["key flags"] = f"0x{int(signature.key_flags):02x}"
-        if signature.key_expiration_seconds:
-            out["key expires after"] = f"{signature.key_expiration_seconds} s"
-        out["hash prefix"] = signature.hash_prefix.hex()
-    elif tag == PacketTag.ONE_PASS_SIGNATURE:
-        out["version"] = str(body[0]) if body else "?"
-        if len(body) == 13:
-            out["type"] = f"0x{body[1]:02x}"
-            out["hash"] = _name(HashAlgorithm, body[2])
-            out["algorithm"] = _name(PublicKeyAlgorithm, body[3])
-            out["key id"] = body[4:12].hex().upper()
-            out["last"] = str(body[12])
-    elif tag in (
-        PacketTag.PUBLIC_KEY,
-        PacketTag.PUBLIC_SUBKEY,
-        PacketTag.SECRET_KEY,
-        PacketTag.SECRET_SUBKEY,
-    ):
-        out["version"] = str(body[0]) if body else "?"
-        secret = tag in (PacketTag.SECRET_KEY, PacketTag.SECRET_SUBKEY)
-        # The public part only: a listing never decodes secret numbers.
-        key = parse_key_packet(body, secret=secret, public_only=True)
-        out["created"] = key.created.strftime("%Y-%m-%d %H:%M:%S UTC")
-        out["algorithm"] = key.algorithm_name
-        out["key id"] = key.key_id
-        out["fingerprint"] = key.fingerprint
-        if key.kdf_hash:
-            out["kdf"] = (
-                f"{_name(HashAlgorithm, key.kdf_hash)}, {_name(SymmetricAlgorithm, key.kdf_cipher)}"
-            )
-        if secret:
-            usage = body[len(key.body)] if len(body) > len(key.body) else None
-            tail = body[len(key.body) + 1 :]
-            if usage == 0:
-                out["protection"] = "none (unprotected)"
-            elif usage in (254, 255) and tail[2:3] == b"\x65" and tail[4:7] == b"GNU":
-                out["protection"] = "no secret here (GnuPG stub)"
-            else:
-                out["protection"] = f"passphrase (S2K usage {usage})"
-    elif tag == PacketTag.USER_ID:
-        out["user id"] = body.decode("utf-8", "replace")
-    elif tag == PacketTag.COMPRESSED_DATA:
-        out["algorithm"] = _name(CompressionAlgorithm, body[0]) if body else "?"
-    elif tag == PacketTag.LITERAL_DATA:
-        if len(body) >= 6 and len(body) >= 6 + body[1]:
-            n = body[1]
-            out["format"] = repr(chr(body[0]))
-            out["filename"] = repr(body[2 : 2 + n].decode("utf-8", "replace"))
-            out["date"] = _time(int.from_bytes(body[2 + n : 6 + n], "big"))
-            out["data length"] = str(len(body) - 6 - n)
-    elif tag == PacketTag.SEIPD:
-        out["version"] = str(body[0]) if body else "?"
-        if body[:1] == b"\x01":
-            out["integrity"] = "MDC (SHA-1)"
-    elif tag == PacketTag.SED:
-        out["integrity"] = "none: no MDC (refused when decrypting)"
-    elif tag == PacketTag.MDC:
-        out["hash"] = body.hex()
-    return out
+    describe = _FIELDS.get(packet.tag)
+    return describe(packet.body) if describe else {}
+
+
+# -- listing -----------------------------------------------------------------------------------
 
 
 def list_packets(
@@ -170,29 +222,20 @@ def list_packets(
         raise InputError("There is nothing to list: the data is empty.")
     binary = dearmor(data)[1] if is_armored(data) else data
     out: list[PacketInfo] = []
-    session = _session_keys(read_packets(binary), list(keys))
-    _walk(read_packets(binary), 0, out, session)
+    session_key = _session_keys(read_packets(binary), list(keys))
+    _walk(read_packets(binary), 0, out, session_key)
     return tuple(out)
 
 
 def _session_keys(packets: list[Packet], keys: list[SecretKey]) -> tuple[int, bytes] | None:
-    """Find the session key with the given keys (same rules as decryption)."""
+    """Find the session key with the given keys (the same rules as decryption)."""
+    candidates = [material for key in keys for material in key.decryption_keys()]
     for packet in packets:
-        body = packet.body
-        if packet.tag != PacketTag.PKESK or len(body) < 10 or body[0] != 3:
+        pkesk = session.parse_pkesk(packet.body) if packet.tag == PacketTag.PKESK else None
+        if pkesk is None:
             continue
-        wanted = body[1:9].hex().upper()
-        for key in keys:
-            for material in key.decryption_keys():
-                if wanted not in (material.key_id, "0" * 16) or material.algorithm != body[9]:
-                    continue
-                try:
-                    payload = material.decrypt_session_key(body[10:])
-                except DecryptionError:
-                    continue
-                unpacked = session.unpack(payload)
-                if unpacked is not None:
-                    return unpacked
+        for _material, cipher, session_key in session.open_pkesk(pkesk, candidates):
+            return cipher, session_key
     return None
 
 
@@ -200,7 +243,7 @@ def _walk(
     packets: list[Packet],
     depth: int,
     out: list[PacketInfo],
-    session: tuple[int, bytes] | None,
+    session_key: tuple[int, bytes] | None,
 ) -> None:
     for packet in packets:
         try:
@@ -223,9 +266,9 @@ def _walk(
             continue
         try:
             if packet.tag == PacketTag.COMPRESSED_DATA:
-                _walk(read_packets(_decompress(packet.body)[1]), depth + 1, out, session)
-            elif packet.tag == PacketTag.SEIPD and session is not None:
-                inner = _open_seipd(packet.body, session[1], session[0])
+                _walk(read_packets(decompress(packet.body)[1]), depth + 1, out, session_key)
+            elif packet.tag == PacketTag.SEIPD and session_key is not None:
+                inner = open_seipd(packet.body, session_key[1], session_key[0])
                 fields["decrypted"] = "yes, MDC checked"
                 _walk(read_packets(inner), depth + 1, out, None)
                 out.append(

@@ -88,58 +88,15 @@ def read_packets(data: bytes) -> list[Packet]:
                 "a packet tag is always set, RFC 4880 §4.2); this is not OpenPGP binary data, or "
                 "it is damaged."
             )
-        pos += 1
-        partial = False
-        if first & 0x40:  # new format
+        if first & 0x40:
             tag = first & 0x3F
-            chunks: list[bytes] = []
-            while True:
-                if pos >= size:
-                    raise _truncated("a packet header", pos)
-                b0 = data[pos]
-                if b0 < 192:
-                    length, pos = b0, pos + 1
-                    final = True
-                elif b0 < 224:
-                    if pos + 1 >= size:
-                        raise _truncated("a packet header", pos)
-                    length = ((b0 - 192) << 8) + data[pos + 1] + 192
-                    pos += 2
-                    final = True
-                elif b0 == 255:
-                    if pos + 5 > size:
-                        raise _truncated("a packet header", pos)
-                    length = int.from_bytes(data[pos + 1 : pos + 5], "big")
-                    pos += 5
-                    final = True
-                else:
-                    length, pos = 1 << (b0 & 0x1F), pos + 1
-                    final = False
-                    partial = True
-                if pos + length > size:
-                    raise _truncated(f"a {_tag_name(tag)}", pos)
-                chunks.append(bytes(view[pos : pos + length]))
-                pos += length
-                if final:
-                    break
+            body, pos, partial = _new_format_body(data, view, pos + 1, tag)
             header_length = 1 + (1 if partial else _len_octets(data[start + 1]))
-            body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        else:  # old format
+        else:
             tag = (first >> 2) & 0x0F
-            kind = first & 0x03
-            if kind == 3:
-                length = size - pos
-            else:
-                octets = (1, 2, 4)[kind]
-                if pos + octets > size:
-                    raise _truncated("a packet header", pos)
-                length = int.from_bytes(data[pos : pos + octets], "big")
-                pos += octets
-            if pos + length > size:
-                raise _truncated(f"a {_tag_name(tag)}", pos)
-            body = bytes(view[pos : pos + length])
-            pos += length
-            header_length = pos - start - length
+            body, pos = _old_format_body(data, view, pos + 1, tag, first & 0x03)
+            header_length = pos - start - len(body)
+            partial = False
         if tag == 0:
             raise InputError(
                 f"Byte {start} holds packet tag 0, which is reserved and never valid "
@@ -156,6 +113,62 @@ def read_packets(data: bytes) -> list[Packet]:
             )
         )
     return packets
+
+
+def _new_format_body(data: bytes, view: memoryview, pos: int, tag: int) -> tuple[bytes, int, bool]:
+    """The body of a new-format packet whose length starts at ``pos``, the position after it, and
+    whether it came in partial-length chunks (RFC 4880 §4.2.2)."""
+    size = len(data)
+    chunks: list[bytes] = []
+    partial = False
+    while True:
+        if pos >= size:
+            raise _truncated("a packet header", pos)
+        b0 = data[pos]
+        final = True
+        if b0 < 192:  # one octet (§4.2.2.1)
+            length, pos = b0, pos + 1
+        elif b0 < 224:  # two octets (§4.2.2.2)
+            if pos + 1 >= size:
+                raise _truncated("a packet header", pos)
+            length = ((b0 - 192) << 8) + data[pos + 1] + 192
+            pos += 2
+        elif b0 == 255:  # five octets (§4.2.2.3)
+            if pos + 5 > size:
+                raise _truncated("a packet header", pos)
+            length = int.from_bytes(data[pos + 1 : pos + 5], "big")
+            pos += 5
+        else:  # a partial body length: a chunk of 2**n octets, then another length (§4.2.2.4)
+            length, pos = 1 << (b0 & 0x1F), pos + 1
+            final = False
+            partial = True
+        if pos + length > size:
+            raise _truncated(f"a {_tag_name(tag)}", pos)
+        chunks.append(bytes(view[pos : pos + length]))
+        pos += length
+        if final:
+            break
+    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    return body, pos, partial
+
+
+def _old_format_body(
+    data: bytes, view: memoryview, pos: int, tag: int, kind: int
+) -> tuple[bytes, int]:
+    """The body of an old-format packet whose length (of the given length type) starts at ``pos``,
+    and the position after it (RFC 4880 §4.2.1)."""
+    size = len(data)
+    if kind == 3:  # indeterminate: to the end of the data
+        length = size - pos
+    else:
+        octets = (1, 2, 4)[kind]
+        if pos + octets > size:
+            raise _truncated("a packet header", pos)
+        length = int.from_bytes(data[pos : pos + octets], "big")
+        pos += octets
+    if pos + length > size:
+        raise _truncated(f"a {_tag_name(tag)}", pos)
+    return bytes(view[pos : pos + length]), pos + length
 
 
 def _len_octets(b0: int) -> int:

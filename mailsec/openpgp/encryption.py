@@ -1,0 +1,441 @@
+"""Encrypting and decrypting messages (RFC 4880 §5.1, §5.13, §5.14, §11.3).
+
+An encrypted message is one *Public-Key Encrypted Session Key* packet (PKESK, version 3) per
+recipient, each holding the same random session key encrypted to that recipient's key
+(:mod:`mailsec.openpgp.session`), and one *Symmetric-Key Encrypted Session Key* packet (SKESK) per
+password (:mod:`mailsec.openpgp.passwords`), followed by one *Symmetrically Encrypted Integrity
+Protected Data* packet (SEIPD, version 1) holding the message encrypted with AES-256 in OpenPGP's
+CFB mode (RFC 4880 §5.13). Inside, at the end, a *Modification Detection Code* packet (MDC) carries
+the SHA-1 of everything before it; a message that was changed after encryption fails that check,
+and its plaintext is never released. The older packet without the MDC (SED, tag 9) is refused
+outright: without integrity protection an attacker can change the text.
+
+Decryption goes in three named steps: find the encrypted data and the session key packets
+(:func:`_encrypted_parts`), get the session key from a given session key, a password or a secret
+key and open the SEIPD packet with it (:func:`open_seipd`), then read what is inside
+(:mod:`mailsec.openpgp.contents`) and check its signatures (:mod:`mailsec.openpgp.verifying`).
+
+mailsec writes exactly what GnuPG 2.2 and sqop 0.27 read (PKESK v3, SEIPD v1 with MDC, AES-256) and
+never the newer SEIPD v2 / PKESK v6 of RFC 9580, which they cannot read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
+
+from cryptography.hazmat.decrepit.ciphers.modes import CFB
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
+
+from mailsec.errors import DecryptionError, InputError
+from mailsec.openpgp import inputs, session
+from mailsec.openpgp.armor import ArmorLabel
+from mailsec.openpgp.certs import ENCRYPTION_FLAGS, Certificate, SecretKey
+from mailsec.openpgp.constants import PacketTag, SymmetricAlgorithm
+from mailsec.openpgp.contents import LiteralData, literal_parts, read_contents
+from mailsec.openpgp.keys import KeyMaterial, UnsupportedAlgorithmError
+from mailsec.openpgp.packets import Packet, encode_length, read_packets
+from mailsec.openpgp.passwords import make_skesk, open_skesk, parse_skesk
+from mailsec.openpgp.signing import inline_parts
+from mailsec.openpgp.verifying import Verification, check_signature
+from mailsec.trace import Outcome, Step
+
+__all__ = ["CIPHER", "CannotEncryptError", "Decrypted", "decrypt", "encrypt", "open_seipd"]
+
+Random = Callable[[int], bytes]
+
+#: The cipher mailsec encrypts with: AES-256, which every recipient of a v4 key with the MDC
+#: feature can read (RFC 4880 §9.2, §13.2).
+CIPHER = SymmetricAlgorithm.AES256
+#: The AES block size, and so the length of the random prefix of the encrypted data (§5.13).
+BLOCK = 16
+#: The MDC packet's header, as hashed and encrypted: tag 19, length 20 (RFC 4880 §5.14).
+MDC_HEADER = b"\xd3\x14"
+
+
+class CannotEncryptError(InputError):
+    """A recipient's certificate has no key that may encrypt."""
+
+
+@dataclass(frozen=True)
+class Decrypted:
+    """A decrypted message: the plaintext, the signatures inside, and how it was decrypted."""
+
+    plaintext: bytes
+    verifications: tuple[Verification, ...] = ()
+    session_key_algorithm: str = ""
+    decrypted_with: str = ""
+    """The fingerprint of the key whose PKESK opened the message."""
+    literal: LiteralData | None = None
+    compression: str | None = None
+    steps: tuple[Step, ...] = field(default=(), repr=False)
+    session_key: tuple[int, bytes] | None = field(default=None, repr=False)
+    """The symmetric algorithm number and session key (what ``sop decrypt --session-key-out``
+    prints); keep it secret like the plaintext."""
+
+    @property
+    def valid_signatures(self) -> tuple[Verification, ...]:
+        return tuple(v for v in self.verifications if v.valid)
+
+
+def _cfb(key: bytes) -> Cipher:
+    # OpenPGP CFB with a zero IV and no resynchronisation is plain CFB (RFC 4880 §5.13, §13.9).
+    return Cipher(algorithms.AES(key), CFB(b"\x00" * BLOCK))
+
+
+# -- encryption --------------------------------------------------------------------------------------
+
+
+def _recipient_key(cert: Certificate, moment: datetime) -> KeyMaterial:
+    """The key of ``cert`` to encrypt to at ``moment``, or a sentence saying why there is none."""
+    if not isinstance(cert, Certificate):
+        if isinstance(cert, SecretKey):
+            cert = cert.public
+        else:
+            raise InputError(
+                f"Recipients must be certificates (read them with read_cert()), not {type(cert).__name__}."
+            )
+    keys = cert.encryption_keys(moment)
+    if not keys and not cert.usable_at(moment):
+        unusable = [
+            e.key
+            for e in cert.subkeys
+            if e.binding is not None
+            and e.key.public is None
+            and (e.binding.key_flags or 0) & ENCRYPTION_FLAGS
+        ]
+        if unusable:
+            raise UnsupportedAlgorithmError(
+                f"Cannot encrypt to {cert.display_name}: its encryption key uses "
+                f"{unusable[0].algorithm_name}, which mailsec does not support."
+            )
+    if not keys:
+        reason = cert.usable_at(moment) or "it has no valid encryption subkey"
+        raise CannotEncryptError(f"Cannot encrypt to {cert.display_name}: {reason}.")
+    # The newest encryption key, as GnuPG chooses (RFC 4880 §5.2.3.21).
+    return max(keys, key=lambda k: k.created)
+
+
+def _seipd(session_key: bytes, parts: Iterable[bytes], random: Random) -> list[bytes]:
+    """A SEIPD v1 packet holding ``parts`` and their MDC, encrypted with ``session_key``, in pieces
+    (the caller joins them once, with the session key packets in front).
+
+    The random prefix repeats its last two octets so a reader can spot a wrong key early (RFC 4880
+    §5.13); the MDC hashes prefix, data and the MDC packet's own header (§5.14). The parts are
+    hashed and encrypted one after the other, so the data is copied only once.
+    """
+    prefix = random(BLOCK)
+    prefix += prefix[-2:]
+    mdc = hashlib.sha1(prefix)
+    encryptor = _cfb(session_key).encryptor()
+    pieces = [encryptor.update(prefix)]
+    for part in parts:
+        mdc.update(part)
+        pieces.append(encryptor.update(part))
+    mdc.update(MDC_HEADER)
+    pieces += [encryptor.update(MDC_HEADER + mdc.digest()), encryptor.finalize()]
+    body_length = 1 + sum(len(piece) for piece in pieces)
+    header = bytes([0xC0 | PacketTag.SEIPD]) + encode_length(body_length) + b"\x01"
+    return [header, *pieces]
+
+
+def encrypt(
+    plaintext: bytes,
+    recipients: Sequence[Certificate],
+    *,
+    sign_with: Sequence[SecretKey] = (),
+    armor: bool = True,
+    text: bool = False,
+    now: datetime | None = None,
+    random: Random = os.urandom,
+    passwords: Sequence[bytes | str] = (),
+) -> bytes:
+    """Encrypt (and optionally sign) ``plaintext`` to every recipient: one PKESK v3 per recipient
+    and one SEIPD v1 packet with AES-256 and an MDC (RFC 4880 §5.1, §5.13, §5.14). Each of
+    ``passwords`` adds an SKESK v4 packet, so the password opens the message too (§5.3)."""
+    moment = inputs.moment(now)
+    data = inputs.data_bytes(plaintext)
+    certs = [recipients] if isinstance(recipients, Certificate) else list(recipients)
+    secrets = [inputs.data_bytes(p) for p in passwords]
+    if not certs and not secrets:
+        raise InputError("Encryption needs at least one recipient certificate (or a password).")
+    if any(not p for p in secrets):
+        raise InputError("A password for encryption must not be empty.")
+    signers = [sign_with] if isinstance(sign_with, SecretKey) else list(sign_with)
+    keys = [_recipient_key(c, moment) for c in certs]
+
+    session_key = random(CIPHER.key_size)
+    pkesks = b"".join(session.make_pkesk(k, CIPHER, session_key) for k in keys)
+    pkesks += b"".join(make_skesk(p, CIPHER, session_key, random=random) for p in secrets)
+    if signers:
+        parts = inline_parts(data, signers, text=text, moment=moment)
+    else:
+        parts = literal_parts(data, text=text, created=moment)
+    message = b"".join((pkesks, *_seipd(session_key, parts, random)))
+    return inputs.armor_if(message, ArmorLabel.MESSAGE, armor)
+
+
+# -- decryption --------------------------------------------------------------------------------------
+
+
+def open_seipd(body: bytes, session_key: bytes, algorithm: int) -> memoryview:
+    """Decrypt a SEIPD v1 body and check its MDC; returns the inner packets or raises the one
+    opaque DecryptionError (RFC 4880 §5.13, §5.14)."""
+    if len(body) < 1 + BLOCK + 2 + 22:
+        raise DecryptionError()
+    try:
+        decryptor = _cfb(session_key).decryptor()
+    except ValueError:
+        raise DecryptionError() from None
+    plain = decryptor.update(memoryview(body)[1:]) + decryptor.finalize()
+    # Everything is buffered and checked before anything is released.
+    if plain[BLOCK - 2 : BLOCK] != plain[BLOCK : BLOCK + 2]:
+        raise DecryptionError()
+    if plain[-22:-20] != MDC_HEADER:
+        raise DecryptionError()
+    digest = hashlib.sha1(memoryview(plain)[:-20]).digest()
+    if digest != plain[-20:]:
+        raise DecryptionError()
+    return memoryview(plain)[BLOCK + 2 : -22]  # a view: the plaintext is not copied again
+
+
+class _Opened(NamedTuple):
+    """An SEIPD packet opened (its MDC checked), and the session key that opened it."""
+
+    inner: memoryview
+    cipher: int
+    session_key: bytes
+    decrypted_with: str
+    """The fingerprint of the secret key that gave the session key ("" for a session key or a
+    password)."""
+
+
+def decrypt(
+    message: bytes,
+    keys: Sequence[SecretKey],
+    *,
+    verify_with: Sequence[Certificate] = (),
+    now: datetime | None = None,
+    session_keys: Sequence[tuple[int, bytes]] = (),
+    passwords: Sequence[bytes | str] = (),
+) -> Decrypted:
+    """Decrypt ``message`` with one of ``keys`` and check the signatures inside against
+    ``verify_with``. ``session_keys`` ((algorithm, key) pairs, as ``sop decrypt
+    --with-session-key`` gives them) are tried first, then ``passwords`` on the message's SKESK
+    packets, then the keys.
+
+    Raises one opaque :class:`~mailsec.errors.DecryptionError` for a wrong key, a changed message,
+    a failed MDC or a message without integrity protection; the plaintext is released only after
+    its MDC matched. Malformed input raises :class:`~mailsec.errors.InputError`.
+    """
+    moment = inputs.moment(now)
+    secret_keys = [keys] if isinstance(keys, SecretKey) else list(keys)
+    for item in secret_keys:
+        if not isinstance(item, SecretKey):
+            raise InputError(
+                f"Decryption needs secret keys (read them with read_key()), not {type(item).__name__}."
+            )
+    verify_certs = inputs.certificates(verify_with, "certificates to verify with")
+    pkesks, skesks, encrypted = _encrypted_parts(read_packets(inputs.binary(message, "message")))
+    steps = [
+        Step(
+            f"Found {len(pkesks)} public-key and {len(skesks)} password session key packet(s) "
+            "(PKESK, SKESK) and a SEIPD v1 packet.",
+            section="RFC 4880 §5.1, §5.13",
+        )
+    ]
+    opened = (
+        _open_with_session_keys(encrypted, session_keys, steps)
+        or _open_with_passwords(encrypted, skesks, passwords, steps)
+        or _open_with_keys(encrypted, pkesks, secret_keys, steps)
+    )
+    if opened is None:
+        # One opaque error for a wrong key, a changed message or a failed MDC (no oracle).
+        raise DecryptionError()
+    return _finish(opened, steps, verify_certs, moment)
+
+
+def _encrypted_parts(packets: list[Packet]) -> tuple[list[Packet], list[Packet], Packet]:
+    """The PKESK packets, the SKESK packets and the one SEIPD v1 packet of an encrypted message
+    (RFC 4880 §11.3); anything else is refused, the unprotected SED packet with a DecryptionError."""
+    pkesks: list[Packet] = []
+    skesks: list[Packet] = []
+    encrypted: Packet | None = None
+    for packet in packets:
+        if packet.tag == PacketTag.PKESK:
+            pkesks.append(packet)
+        elif packet.tag == PacketTag.SKESK:
+            skesks.append(packet)
+        elif packet.tag == PacketTag.MARKER:
+            continue
+        elif packet.tag in (PacketTag.SEIPD, PacketTag.SED, PacketTag.AEAD_ENCRYPTED):
+            if encrypted is not None:
+                raise InputError("The message holds two encrypted data packets; it is malformed.")
+            encrypted = packet
+        else:
+            raise InputError(
+                f"The message holds a {packet.name}, which does not belong in an encrypted "
+                "message (RFC 4880 §11.3). Is it encrypted at all?"
+            )
+    if encrypted is None:
+        raise InputError("The message holds no encrypted data packet; it is not encrypted.")
+    if encrypted.tag == PacketTag.SED:
+        raise DecryptionError(
+            "The message uses the old Symmetrically Encrypted Data packet, which has no integrity "
+            "protection (RFC 4880 §5.7): anyone could have changed it, so it is refused."
+        )
+    if encrypted.tag == PacketTag.AEAD_ENCRYPTED or (encrypted.body[:1] != b"\x01"):
+        version = encrypted.body[0] if encrypted.body else 0
+        raise InputError(
+            f"The encrypted data packet is version {version} (or the AEAD packet); mailsec reads "
+            "SEIPD version 1 (RFC 4880 §5.13), which GnuPG 2.2 and sqop write."
+        )
+    return pkesks, skesks, encrypted
+
+
+def _open_with_session_keys(
+    encrypted: Packet, session_keys: Sequence[tuple[int, bytes]], steps: list[Step]
+) -> _Opened | None:
+    """Open the SEIPD packet with a session key the caller gave."""
+    for cipher, session_key in session_keys:
+        if (
+            cipher not in session.READABLE_CIPHERS
+            or len(session_key) != SymmetricAlgorithm(cipher).key_size
+        ):
+            raise InputError(
+                f"The session key {cipher}:{bytes(session_key).hex().upper()} is not an AES key; "
+                "give 'ALGORITHM:HEX' with algorithm 7, 8 or 9 (RFC 4880 §9.2)."
+            )
+        step = Step("Used the session key that was given.", Outcome.OK, "RFC 4880 §5.1")
+        opened = _try_session_key(encrypted, cipher, bytes(session_key), step, steps)
+        if opened is not None:
+            return opened
+    return None
+
+
+def _open_with_passwords(
+    encrypted: Packet, skesks: list[Packet], passwords: Sequence[bytes | str], steps: list[Step]
+) -> _Opened | None:
+    """Open the SEIPD packet with a password: String-to-Key, then an SKESK packet."""
+    for packet in skesks if passwords else ():
+        skesk = parse_skesk(packet.body)
+        for password in passwords:
+            opened = open_skesk(skesk, inputs.data_bytes(password))
+            if opened is None:
+                continue
+            step = Step(
+                "The password opened the session key (String-to-Key, then the SKESK packet).",
+                Outcome.OK,
+                "RFC 4880 §3.7.1, §5.3",
+            )
+            result = _try_session_key(encrypted, *opened, step, steps)
+            if result is not None:
+                return result
+    return None
+
+
+def _open_with_keys(
+    encrypted: Packet, pkesks: list[Packet], secret_keys: list[SecretKey], steps: list[Step]
+) -> _Opened | None:
+    """Open the SEIPD packet with a session key from a PKESK packet and one of the secret keys."""
+    candidates = [m for k in secret_keys for m in k.decryption_keys()]
+    for packet in pkesks:
+        pkesk = session.parse_pkesk(packet.body)
+        if pkesk is None:
+            steps.append(
+                Step(
+                    f"Skipped a PKESK of version {packet.body[:1].hex() or '?'} (only version 3 is read).",
+                    Outcome.WARN,
+                    "RFC 4880 §5.1",
+                )
+            )
+            continue
+        for material, cipher, session_key in session.open_pkesk(pkesk, candidates):
+            step = Step(
+                f"Decrypted the session key with key {material.key_id} ({material.algorithm_name}).",
+                Outcome.OK,
+                "RFC 4880 §5.1",
+            )
+            opened = _try_session_key(
+                encrypted, cipher, session_key, step, steps, decrypted_with=material.fingerprint
+            )
+            if opened is not None:
+                return opened
+    return None
+
+
+def _try_session_key(
+    encrypted: Packet,
+    cipher: int,
+    session_key: bytes,
+    step: Step,
+    steps: list[Step],
+    *,
+    decrypted_with: str = "",
+) -> _Opened | None:
+    """Open the SEIPD packet with one candidate session key; on success, record ``step``. A wrong
+    key and a failed MDC look alike here, so the next candidate is simply tried."""
+    try:
+        inner = open_seipd(encrypted.body, session_key, cipher)
+    except DecryptionError:
+        return None
+    steps.append(step)
+    return _Opened(inner, cipher, session_key, decrypted_with)
+
+
+def _finish(
+    opened: _Opened,
+    steps: list[Step],
+    verify_certs: Sequence[Certificate],
+    moment: datetime,
+) -> Decrypted:
+    """Read the packets inside a decrypted (and MDC-checked) SEIPD packet, check signatures."""
+    cipher = SymmetricAlgorithm(opened.cipher)
+    steps.append(
+        Step(
+            f"Decrypted the data with {cipher.title}; the MDC (SHA-1) matches.",
+            Outcome.OK,
+            "RFC 4880 §5.13, §5.14",
+        )
+    )
+    contents = read_contents(read_packets(opened.inner))
+    literal = contents.literal
+    assert literal is not None
+    if contents.compression:
+        steps.append(
+            Step(
+                f"The content was compressed ({contents.compression}); expanded it.",
+                section="RFC 4880 §5.6",
+            )
+        )
+    steps.append(
+        Step(
+            f"Literal data: {len(literal.data)} bytes, format {literal.format!r}, "
+            f"{len(contents.signatures)} signature(s) inside.",
+            section="RFC 4880 §5.9",
+        )
+    )
+    checks = [check_signature(s, literal.data, verify_certs, moment) for s in contents.signatures]
+    results = tuple(sorted(checks, key=lambda v: not v.valid)) if verify_certs else ()
+    for result in results:
+        steps.append(
+            Step(
+                f"Signature by key {result.key_id}: {result.reason}.",
+                Outcome.OK if result.valid else Outcome.FAIL,
+                "RFC 4880 §5.2",
+            )
+        )
+    return Decrypted(
+        plaintext=literal.data,
+        verifications=results,
+        session_key_algorithm=cipher.title,
+        decrypted_with=opened.decrypted_with,
+        literal=literal,
+        compression=contents.compression,
+        steps=tuple(steps),
+        session_key=(opened.cipher, opened.session_key),
+    )

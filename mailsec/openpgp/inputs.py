@@ -1,0 +1,66 @@
+"""What the one-call recipes accept, checked once: times, data, certificates and armor.
+
+Every recipe (:func:`~mailsec.openpgp.sign`, :func:`~mailsec.openpgp.encrypt`,
+:func:`~mailsec.openpgp.decrypt`, :func:`~mailsec.openpgp.generate_key` ...) takes the same kinds of
+input, so the rules for them live here: a time must be aware and is kept to whole seconds, data may
+be text (UTF-8) or bytes, armored or binary, and a secret key stands for its certificate where a
+certificate is asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+from mailsec.errors import InputError
+from mailsec.openpgp.armor import ArmorLabel, armor, dearmor, is_armored
+from mailsec.openpgp.certs import Certificate, SecretKey
+
+__all__ = ["armor_if", "binary", "certificates", "data_bytes", "moment"]
+
+
+def moment(now: datetime | None) -> datetime:
+    """``now`` (or the current time) in UTC, in whole seconds as OpenPGP stores times (RFC 4880
+    §3.5); a time without a time zone is refused."""
+    when = now or datetime.now(timezone.utc)
+    if when.tzinfo is None:
+        raise InputError(f"The time {when!r} has no time zone; give an aware datetime (UTC).")
+    return when.astimezone(timezone.utc).replace(microsecond=0)
+
+
+def data_bytes(data: bytes | str, what: str = "data") -> bytes:
+    """Data to sign or encrypt as bytes: text is encoded as UTF-8."""
+    if isinstance(data, str):
+        return data.encode("utf-8")
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise InputError(f"The {what} must be bytes, not {type(data).__name__}.")
+    return bytes(data)
+
+
+def binary(data: bytes | str, what: str) -> bytes:
+    """OpenPGP data as binary packets: not empty, and dearmored when it is armored (RFC 4880 §6)."""
+    octets = data_bytes(data, what)
+    if not octets.strip():
+        raise InputError(f"The {what} is empty.")
+    return dearmor(octets)[1] if is_armored(octets) else octets
+
+
+def armor_if(data: bytes, label: ArmorLabel, wanted: bool) -> bytes:
+    """``data`` ASCII-armored with ``label`` when ``wanted``, else as it is."""
+    return armor(data, label) if wanted else data
+
+
+def certificates(certs: Sequence[Certificate] | Certificate, what: str) -> list[Certificate]:
+    """The certificates to check or encrypt with; a secret key counts as its certificate."""
+    items = [certs] if isinstance(certs, (Certificate, SecretKey)) else list(certs)
+    out = []
+    for item in items:
+        if isinstance(item, SecretKey):
+            out.append(item.public)
+        elif isinstance(item, Certificate):
+            out.append(item)
+        else:
+            raise InputError(
+                f"The {what} must be certificates (read them with read_cert()), not {type(item).__name__}."
+            )
+    return out
