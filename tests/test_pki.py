@@ -225,3 +225,19 @@ def test_no_trusted_root_means_untrusted_not_an_error() -> None:
     check = check_certificate(pki.alice.certificate, trusted=[])
     assert check.status is CertificateStatus.UNTRUSTED
     assert "No root CA is trusted" in check.steps[-1].text
+
+
+def test_a_certificate_damaged_inside_is_refused_when_read_not_when_used() -> None:
+    """cryptography parses fields lazily: a damaged issuer must fail in load_certificate."""
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+
+    from mailsec.errors import InputError
+    from mailsec.pki.ca import load_certificate
+
+    der = course_pki().alice.certificate.public_bytes(serialization.Encoding.DER)
+    issuer = asn1_x509.Certificate.load(der)["tbs_certificate"]["issuer"].dump()
+    at = der.index(issuer)
+    damaged = der[:at] + b"\x8c" + der[at + 1 :]  # the issuer's SEQUENCE tag becomes [12]
+    with pytest.raises(InputError, match="not a readable certificate"):
+        load_certificate(damaged)

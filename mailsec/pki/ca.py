@@ -294,12 +294,21 @@ def load_certificates(data: bytes, *, source: str = "the input") -> tuple[x509.C
             certs = tuple(x509.load_pem_x509_certificates(data))
         else:
             certs = (x509.load_der_x509_certificate(data),)
-    except ValueError:
+        for cert in certs:
+            _read_every_field(cert)
+    except Exception:  # ValueError, UnsupportedAlgorithm ... on corrupt or odd certificates
         raise InputError(
             f"{source} is not a readable certificate (corrupt PEM or DER); "
             "give a file that starts with -----BEGIN CERTIFICATE-----."
         ) from None
     return certs
+
+
+def _read_every_field(cert: x509.Certificate) -> None:
+    """cryptography parses a certificate's fields lazily, on first use: parse them all now, so a
+    damaged field is found here, where it is reported, and not later in a caller."""
+    _ = (cert.subject, cert.issuer, cert.serial_number, cert.public_key())
+    _ = (cert.not_valid_before_utc, cert.not_valid_after_utc, list(cert.extensions))
 
 
 def load_certificate(data: bytes, *, source: str = "the input") -> x509.Certificate:
