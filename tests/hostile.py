@@ -191,9 +191,12 @@ def _sop_cases(work: Path, rng: random.Random) -> list[Case]:
         "list-packets": (["sop", "list-packets", str(work / "alice.key")], message),
         "extract-cert": (["sop", "extract-cert"], alice.to_bytes(armor=True)),
     }
+    from test_openpgp_bombs import marker_flood, nested_bomb
+
+    bombs = [nested_bomb(), marker_flood()]
     cases = []
     for name, (argv, sample) in samples.items():
-        for i, data in enumerate([*mutations(sample, rng, 40), *nasties()]):
+        for i, data in enumerate([*mutations(sample, rng, 40), *nasties(), *bombs]):
             cases.append(Case(f"{name} #{i}", argv, data))
     for i, data in enumerate([*mutations(detached, rng, 30), *nasties()[:4]]):
         path = work / f"sig-{i}"

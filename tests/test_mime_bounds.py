@@ -89,3 +89,10 @@ def test_the_command_line_says_one_line_for_a_deep_message(tmp_path, pki) -> Non
     )
     assert run.returncode != 0
     assert run.stderr.count(b"\n") == 1 and b"Traceback" not in run.stderr
+
+
+def test_pgp_mime_reading_refuses_deep_nesting_with_a_sentence() -> None:
+    from mailsec.openpgp.pgpmime import read_message
+
+    with pytest.raises(InputError, match="nests multiparts more than 100 deep"):
+        read_message(nested(1500), keys=[], certs=[])

@@ -6,8 +6,11 @@ packet (§5.6), perhaps between One-Pass Signature and Signature packets (§5.4)
 the Literal Data packet and reads all of it into :class:`Contents`.
 
 Every way into a message (decryption, inline verification, the packet lister, PGP/MIME) expands
-compressed data here, so the guards against "decompression bombs" live here too: at most
-:data:`MAX_DEPTH` levels of nesting and :data:`MAX_DECOMPRESSED` octets from one packet.
+compressed data here, so the guards against "decompression bombs" live here too. Each message
+gets one :class:`Budget`, shared by every nesting level: at most :data:`MAX_DECOMPRESSED` octets
+expanded in all, at most :data:`MAX_PACKETS` packets read in all, at most :data:`MAX_DEPTH` levels
+of compressed packets. Expansion stops as soon as the budget is spent, so memory stays bounded;
+compressed data that ends before its end-of-stream marker is refused as cut off.
 """
 
 from __future__ import annotations
@@ -16,16 +19,20 @@ import bz2
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 from mailsec.errors import InputError
+from mailsec.limits import MAX_MESSAGE
 from mailsec.openpgp.constants import CompressionAlgorithm, PacketTag
 from mailsec.openpgp.keys import UnsupportedAlgorithmError
-from mailsec.openpgp.packets import Packet, encode_length, read_packets
+from mailsec.openpgp.packets import encode_length, read_packets
 from mailsec.openpgp.signatures import Signature, canonical_text, parse_signature
 
 __all__ = [
     "MAX_DECOMPRESSED",
     "MAX_DEPTH",
+    "MAX_PACKETS",
+    "Budget",
     "Contents",
     "LiteralData",
     "decompress",
@@ -34,10 +41,38 @@ __all__ = [
     "read_contents",
 ]
 
-#: The deepest nesting of compressed packets read before giving up (a guard against "zip bombs").
+#: The deepest nesting of compressed packets read (a real message has one level at most).
 MAX_DEPTH = 8
-#: The most octets a compressed packet may expand to (a guard against decompression bombs).
-MAX_DECOMPRESSED = 1 << 30
+#: The most octets one message may expand to, over all its compressed packets together: the
+#: size of the largest message the course reads (mailsec.limits.MAX_MESSAGE).
+MAX_DECOMPRESSED = MAX_MESSAGE
+#: The most packets read from one message, at every level together. A message has a few dozen
+#: (one per recipient, a literal, a signature or two); 16 MiB of empty Marker packets has millions.
+MAX_PACKETS = 10_000
+
+
+class Budget:
+    """What one message may still cost while it is read: expanded octets and packets."""
+
+    def __init__(self, octets: int = MAX_DECOMPRESSED, packets: int = MAX_PACKETS) -> None:
+        self.octets = octets
+        self.packets = packets
+
+    def take_packet(self) -> None:
+        self.packets -= 1
+        if self.packets < 0:
+            raise InputError(
+                f"The message holds more than {MAX_PACKETS:,} packets; no message needs that "
+                "many, so it is refused."
+            )
+
+    def take_octets(self, count: int) -> None:
+        self.octets -= count
+        if self.octets < 0:
+            raise InputError(
+                f"The compressed data expands to more than {MAX_DECOMPRESSED:,} octets in all "
+                "(a decompression bomb?); refused."
+            )
 
 
 @dataclass(frozen=True)
@@ -94,47 +129,58 @@ def parse_literal(body: bytes) -> LiteralData:
 # -- compressed data and the message grammar ---------------------------------------------------
 
 
-def decompress(body: bytes) -> tuple[str, bytes]:
-    """The algorithm's name and the expanded data of a Compressed Data packet (RFC 4880 §5.6)."""
+def decompress(body: bytes, budget: Budget | None = None) -> tuple[str, bytes]:
+    """The algorithm's name and the expanded data of a Compressed Data packet (RFC 4880 §5.6).
+
+    Expansion stops once ``budget`` (a fresh one if none is given) is spent, and a stream that
+    ends before its end marker is refused: it was cut off.
+    """
     if not body:
         raise InputError("The Compressed Data packet is empty (RFC 4880 §5.6).")
+    budget = Budget() if budget is None else budget
     algorithm, data = body[0], body[1:]
+    if algorithm == CompressionAlgorithm.UNCOMPRESSED:
+        return "uncompressed", data
+    if algorithm in (CompressionAlgorithm.ZIP, CompressionAlgorithm.ZLIB):
+        raw = algorithm == CompressionAlgorithm.ZIP
+        engine: Any = zlib.decompressobj(-15 if raw else 15)
+        name = CompressionAlgorithm(algorithm).title
+    elif algorithm == CompressionAlgorithm.BZIP2:
+        engine, name = bz2.BZ2Decompressor(), "BZip2"
+    else:
+        raise UnsupportedAlgorithmError(
+            f"The message is compressed with algorithm {algorithm}, which mailsec does not know; "
+            "it reads ZIP, ZLIB and BZip2 (RFC 4880 §9.3)."
+        )
     try:
-        if algorithm == CompressionAlgorithm.UNCOMPRESSED:
-            return "uncompressed", data
-        if algorithm in (CompressionAlgorithm.ZIP, CompressionAlgorithm.ZLIB):
-            engine = zlib.decompressobj(-15 if algorithm == CompressionAlgorithm.ZIP else 15)
-            out = engine.decompress(data, MAX_DECOMPRESSED)
-            if engine.unconsumed_tail:
-                raise InputError("The compressed data expands to more than 1 GiB; refused.")
-            return CompressionAlgorithm(algorithm).title, out
-        if algorithm == CompressionAlgorithm.BZIP2:
-            engine_bz2 = bz2.BZ2Decompressor()
-            out = engine_bz2.decompress(data, MAX_DECOMPRESSED)
-            if not engine_bz2.eof and not engine_bz2.needs_input:
-                raise InputError("The compressed data expands to more than 1 GiB; refused.")
-            return "BZip2", out
-    except (zlib.error, OSError, ValueError):
+        out = engine.decompress(data, max(budget.octets, 0) + 1)
+    except (zlib.error, OSError, ValueError, EOFError):
         raise InputError("The compressed data is damaged and cannot be expanded.") from None
-    raise UnsupportedAlgorithmError(
-        f"The message is compressed with algorithm {algorithm}, which mailsec does not know; "
-        "it reads ZIP, ZLIB and BZip2 (RFC 4880 §9.3)."
-    )
+    budget.take_octets(len(out))
+    if not engine.eof:
+        raise InputError(
+            f"The {name} compressed data ends before its end marker: it was cut off or damaged."
+        )
+    return name, out
 
 
 def read_contents(
-    packets: list[Packet], contents: Contents | None = None, depth: int = 0
+    data: bytes, budget: Budget | None = None, contents: Contents | None = None, depth: int = 0
 ) -> Contents:
-    """Read a literal message, possibly compressed and signed (RFC 4880 §11.3 grammar)."""
+    """Read a literal message, possibly compressed and signed (RFC 4880 §11.3 grammar), within
+    one :class:`Budget` for the whole message."""
     contents = Contents() if contents is None else contents
+    budget = Budget() if budget is None else budget
     if depth > MAX_DEPTH:
-        raise InputError("The message nests compressed packets too deeply; refused.")
-    for packet in packets:
+        raise InputError(
+            f"The message nests compressed packets more than {MAX_DEPTH} deep; refused."
+        )
+    for packet in read_packets(data, budget=budget):
         tag = packet.tag
         if tag == PacketTag.COMPRESSED_DATA:
-            name, inner = decompress(packet.body)
+            name, inner = decompress(packet.body, budget)
             contents.compression = contents.compression or name
-            read_contents(read_packets(inner), contents, depth + 1)
+            read_contents(inner, budget, contents, depth + 1)
         elif tag == PacketTag.ONE_PASS_SIGNATURE:
             if len(packet.body) != 13 or packet.body[0] != 3:
                 raise InputError(

@@ -36,7 +36,7 @@ from mailsec.openpgp import inputs, session
 from mailsec.openpgp.armor import ArmorLabel
 from mailsec.openpgp.certs import ENCRYPTION_FLAGS, Certificate, SecretKey
 from mailsec.openpgp.constants import PacketTag, SymmetricAlgorithm
-from mailsec.openpgp.contents import LiteralData, literal_parts, read_contents
+from mailsec.openpgp.contents import Budget, LiteralData, literal_parts, read_contents
 from mailsec.openpgp.keys import KeyMaterial, UnsupportedAlgorithmError
 from mailsec.openpgp.packets import Packet, encode_length, read_packets
 from mailsec.openpgp.passwords import make_skesk, open_skesk, parse_skesk
@@ -240,7 +240,9 @@ def decrypt(
                 f"Decryption needs secret keys (read them with read_key()), not {type(item).__name__}."
             )
     verify_certs = inputs.certificates(verify_with, "certificates to verify with")
-    pkesks, skesks, encrypted = _encrypted_parts(read_packets(inputs.binary(message, "message")))
+    budget = Budget()  # one for the whole message: its packets, inside and out (contents.py)
+    packets = read_packets(inputs.binary(message, "message"), budget=budget)
+    pkesks, skesks, encrypted = _encrypted_parts(packets)
     steps = [
         Step(
             f"Found {len(pkesks)} public-key and {len(skesks)} password session key packet(s) "
@@ -256,7 +258,7 @@ def decrypt(
     if opened is None:
         # One opaque error for a wrong key, a changed message or a failed MDC (no oracle).
         raise DecryptionError()
-    return _finish(opened, steps, verify_certs, moment)
+    return _finish(opened, steps, verify_certs, moment, budget)
 
 
 def _encrypted_parts(packets: list[Packet]) -> tuple[list[Packet], list[Packet], Packet]:
@@ -392,6 +394,7 @@ def _finish(
     steps: list[Step],
     verify_certs: Sequence[Certificate],
     moment: datetime,
+    budget: Budget,
 ) -> Decrypted:
     """Read the packets inside a decrypted (and MDC-checked) SEIPD packet, check signatures."""
     cipher = SymmetricAlgorithm(opened.cipher)
@@ -402,7 +405,7 @@ def _finish(
             "RFC 4880 §5.13, §5.14",
         )
     )
-    contents = read_contents(read_packets(opened.inner))
+    contents = read_contents(opened.inner, budget)
     literal = contents.literal
     assert literal is not None
     if contents.compression:

@@ -24,7 +24,7 @@ from mailsec.openpgp.constants import (
     PublicKeyAlgorithm,
     SymmetricAlgorithm,
 )
-from mailsec.openpgp.contents import decompress, parse_literal
+from mailsec.openpgp.contents import MAX_DEPTH, Budget, decompress, parse_literal
 from mailsec.openpgp.encryption import open_seipd
 from mailsec.openpgp.keys import parse_key_packet
 from mailsec.openpgp.packets import Packet, read_packets
@@ -222,8 +222,9 @@ def list_packets(
         raise InputError("There is nothing to list: the data is empty.")
     binary = dearmor(data)[1] if is_armored(data) else data
     out: list[PacketInfo] = []
-    session_key = _session_keys(read_packets(binary), list(keys))
-    _walk(read_packets(binary), 0, out, session_key)
+    budget = Budget()  # the same bounds as reading the message (contents.py)
+    packets = read_packets(binary, budget=budget)
+    _walk(packets, 0, out, _session_keys(packets, list(keys)), budget)
     return tuple(out)
 
 
@@ -244,6 +245,7 @@ def _walk(
     depth: int,
     out: list[PacketInfo],
     session_key: tuple[int, bytes] | None,
+    budget: Budget,
 ) -> None:
     for packet in packets:
         try:
@@ -262,15 +264,16 @@ def _walk(
                 partial=packet.partial,
             )
         )
-        if depth >= 8:
+        if depth >= MAX_DEPTH:
             continue
         try:
             if packet.tag == PacketTag.COMPRESSED_DATA:
-                _walk(read_packets(decompress(packet.body)[1]), depth + 1, out, session_key)
+                inner = decompress(packet.body, budget)[1]
+                _walk(read_packets(inner, budget=budget), depth + 1, out, session_key, budget)
             elif packet.tag == PacketTag.SEIPD and session_key is not None:
                 inner = open_seipd(packet.body, session_key[1], session_key[0])
                 fields["decrypted"] = "yes, MDC checked"
-                _walk(read_packets(inner), depth + 1, out, None)
+                _walk(read_packets(inner, budget=budget), depth + 1, out, None, budget)
                 out.append(
                     PacketInfo(
                         tag=PacketTag.MDC,

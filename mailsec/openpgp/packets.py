@@ -15,6 +15,7 @@ mailsec writes new-format headers with definite lengths and reads all of the abo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from mailsec.errors import InputError
 from mailsec.openpgp.constants import PacketTag
@@ -73,13 +74,23 @@ def _truncated(what: str, offset: int) -> InputError:
     )
 
 
-def read_packets(data: bytes) -> list[Packet]:
-    """Cut ``data`` into packets; raises :class:`InputError` when the framing is broken."""
+class PacketBudget(Protocol):
+    def take_packet(self) -> None: ...
+
+
+def read_packets(data: bytes, *, budget: PacketBudget | None = None) -> list[Packet]:
+    """Cut ``data`` into packets; raises :class:`InputError` when the framing is broken.
+
+    ``budget`` (see :class:`mailsec.openpgp.contents.Budget`) is charged one packet per packet
+    before its body is copied, so a message of millions of tiny packets is refused early.
+    """
     packets: list[Packet] = []
     pos = 0
     view = memoryview(data)
     size = len(data)
     while pos < size:
+        if budget is not None:
+            budget.take_packet()
         start = pos
         first = data[pos]
         if not first & 0x80:

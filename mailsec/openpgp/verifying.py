@@ -21,7 +21,7 @@ from mailsec.openpgp import inputs
 from mailsec.openpgp.certs import Certificate
 from mailsec.openpgp.cleartext import HASH_NAMES, is_cleartext, read_cleartext
 from mailsec.openpgp.constants import HashAlgorithm, PacketTag, PublicKeyAlgorithm, SignatureType
-from mailsec.openpgp.contents import read_contents
+from mailsec.openpgp.contents import Budget, read_contents
 from mailsec.openpgp.keys import KeyMaterial, UnsupportedAlgorithmError
 from mailsec.openpgp.packets import read_packets
 from mailsec.openpgp.signatures import Signature, canonical_text, parse_signature
@@ -249,7 +249,7 @@ def verify(
     """Check a detached signature: returns every signature's outcome, good ones first; raises
     :class:`~mailsec.errors.VerificationError` when none of them is a good signature."""
     moment = inputs.moment(now)
-    packets = read_packets(inputs.binary(signature, "signature"))
+    packets = read_packets(inputs.binary(signature, "signature"), budget=Budget())
     signatures = [parse_signature(p.body) for p in packets if p.tag == PacketTag.SIGNATURE]
     others = [p for p in packets if p.tag not in (PacketTag.SIGNATURE, PacketTag.MARKER)]
     if others or not signatures:
@@ -279,7 +279,7 @@ def inline_verify(
         message = message.encode("utf-8")
     if isinstance(message, (bytes, bytearray)) and is_cleartext(bytes(message)):
         return _cleartext_verify(bytes(message), verify_certs, moment)
-    contents = read_contents(read_packets(inputs.binary(message, "signed message")))
+    contents = read_contents(inputs.binary(message, "signed message"))
     assert contents.literal is not None
     if not contents.signatures:
         raise VerificationError("No valid signature was found: the message is not signed.")

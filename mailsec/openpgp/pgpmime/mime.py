@@ -17,6 +17,7 @@ from email.message import EmailMessage, Message
 from email.utils import format_datetime, make_msgid
 
 from mailsec.errors import InputError
+from mailsec.mime import parse as parse_mail
 from mailsec.openpgp.armor import dearmor
 from mailsec.openpgp.constants import PacketTag
 from mailsec.openpgp.packets import read_packets
@@ -121,12 +122,14 @@ def outer_message(
 
 
 def structure(data: bytes) -> Message:
-    """The MIME structure only, read with the fast compat32 policy (no header objects)."""
-    return email.message_from_bytes(data, policy=email.policy.compat32)
+    """The MIME structure only, read with the fast compat32 policy (no header objects), within
+    the course's bounds on size, header section and nesting (:mod:`mailsec.mime`)."""
+    return parse_mail(data)
 
 
 def parse(data: bytes) -> EmailMessage:
-    message = email.message_from_bytes(data, policy=POLICY)
+    """The message with header objects (the ``email`` package's default policy), within bounds."""
+    message = parse_mail(data, policy=POLICY)
     assert isinstance(message, EmailMessage)
     return message
 
