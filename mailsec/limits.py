@@ -9,11 +9,18 @@ resource bounds (SPF's ten DNS lookups, RFC 7208 §4.6.4) live with their protoc
 from __future__ import annotations
 
 __all__ = [
+    "MAX_CNAME_CHAIN",
+    "MAX_COMPRESSION_DEPTH",
+    "MAX_DECOMPRESSED",
+    "MAX_EXPLANATION",
     "MAX_HEADER_SECTION",
     "MAX_LAB_SUBJECT",
     "MAX_LAB_TEXT",
+    "MAX_LOCAL_PART",
     "MAX_MESSAGE",
+    "MAX_MESSAGE_PACKETS",
     "MAX_MIME_DEPTH",
+    "MAX_ZONE_FILE",
 ]
 
 KIB = 1024
@@ -36,3 +43,34 @@ MAX_LAB_SUBJECT = 998
 
 #: The text typed into a lab's message box.
 MAX_LAB_TEXT = 100_000
+
+# -- OpenPGP messages (mailsec.openpgp.contents) ----------------------------------------------------
+
+#: Octets one OpenPGP message may expand to, over all its compressed packets together: the size
+#: of the largest message the course reads. A 238-byte nested ZLIB bomb stops here.
+MAX_DECOMPRESSED = MAX_MESSAGE
+
+#: Packets read from one OpenPGP message, at every level together. A message has a few dozen (one
+#: per recipient, a literal, a signature or two); 16 MiB of empty Marker packets has millions.
+MAX_MESSAGE_PACKETS = 10_000
+
+#: Compressed packets inside compressed packets: a real message has one level at most.
+MAX_COMPRESSION_DEPTH = 8
+
+# -- SPF (mailsec.spf) ----------------------------------------------------------------------------
+
+#: RFC 5321 §4.5.3.1.1: a local-part (before the @) is at most 64 octets. A longer sender is
+#: refused by the receiving server before any SPF check, so the check says "none" (as for a
+#: malformed domain, RFC 7208 §4.3) instead of expanding it into macros.
+MAX_LOCAL_PART = 64
+
+#: The explanation of a fail is shown in an SMTP reply line, which holds at most 512 octets with
+#: its code and CRLF (RFC 5321 §4.5.3.1.5): the expanded exp= text is cut there (RFC 7208 §6.2).
+MAX_EXPLANATION = 500
+
+#: A zone file read from disk (``--zone FILE``): the course's zones are a few kilobytes.
+MAX_ZONE_FILE = 1 * MIB
+
+#: CNAMEs followed in a row by the offline zone resolver before it answers with a failure, as a
+#: recursive resolver gives up on a loop (dnspython raises NoNameservers for one).
+MAX_CNAME_CHAIN = 8

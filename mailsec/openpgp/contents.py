@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from mailsec.errors import InputError
-from mailsec.limits import MAX_MESSAGE
+from mailsec.limits import MAX_COMPRESSION_DEPTH, MAX_DECOMPRESSED, MAX_MESSAGE_PACKETS
 from mailsec.openpgp.constants import CompressionAlgorithm, PacketTag
 from mailsec.openpgp.keys import UnsupportedAlgorithmError
 from mailsec.openpgp.packets import encode_length, read_packets
@@ -41,14 +41,8 @@ __all__ = [
     "read_contents",
 ]
 
-#: The deepest nesting of compressed packets read (a real message has one level at most).
-MAX_DEPTH = 8
-#: The most octets one message may expand to, over all its compressed packets together: the
-#: size of the largest message the course reads (mailsec.limits.MAX_MESSAGE).
-MAX_DECOMPRESSED = MAX_MESSAGE
-#: The most packets read from one message, at every level together. A message has a few dozen
-#: (one per recipient, a literal, a signature or two); 16 MiB of empty Marker packets has millions.
-MAX_PACKETS = 10_000
+MAX_DEPTH = MAX_COMPRESSION_DEPTH
+MAX_PACKETS = MAX_MESSAGE_PACKETS
 
 
 class Budget:

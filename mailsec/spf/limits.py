@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 
+from mailsec.limits import MAX_EXPLANATION, MAX_LOCAL_PART
 from mailsec.spf.result import SpfResult
 
 __all__ = [
@@ -34,13 +35,6 @@ MAX_VOID_LOOKUPS = 2
 MAX_MX_NAMES = 10
 #: RFC 7208 §4.6.4: the "ptr" mechanism and %{p} look at the first 10 PTR names only.
 MAX_PTR_NAMES = 10
-#: RFC 5321 §4.5.3.1.1: a local-part (before the @) is at most 64 octets. A longer sender is
-#: refused by the receiving server before any SPF check, so the check says "none" (as for a
-#: malformed domain, RFC 7208 §4.3) instead of expanding it into macros.
-MAX_LOCAL_PART = 64
-#: The explanation of a fail is shown in an SMTP reply line, which holds at most 512 octets with
-#: its code and CRLF (RFC 5321 §4.5.3.1.5): the expanded exp= text is cut there (RFC 7208 §6.2).
-MAX_EXPLANATION = 500
 #: RFC 7208 §4.6.4: a time limit for the whole check of "at least 20 seconds", then temperror.
 TIME_LIMIT = 20.0
 

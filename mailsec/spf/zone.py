@@ -40,19 +40,14 @@ import dns.rdatatype
 import dns.zone
 
 from mailsec.errors import InputError
+from mailsec.limits import MAX_CNAME_CHAIN, MAX_ZONE_FILE
 from mailsec.spf.lookup import DnsAnswer, DnsStatus, Record, _rdata_to_record, name_text
 
 __all__ = ["ZoneResolver", "example_resolver", "example_zone_text"]
 
-_MAX_CNAME_CHAIN = 8
-
 
 def _key(name: str) -> str:
     return name.lower().rstrip(".")
-
-
-#: A zone file read from disk: the course's zones are a few kilobytes.
-MAX_ZONE_FILE = 1024 * 1024
 
 
 class ZoneResolver:
@@ -184,7 +179,7 @@ class ZoneResolver:
             if target is None:
                 break
             seen += 1
-            if seen > _MAX_CNAME_CHAIN:
+            if seen > MAX_CNAME_CHAIN:
                 return DnsAnswer(name, rdtype, DnsStatus.ERROR, detail="CNAME chain too long")
             key = target
         if key in self._names or key in self._parents:
