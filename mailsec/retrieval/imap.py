@@ -39,7 +39,6 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from mailsec.retrieval import pop3
 from mailsec.retrieval.maildir import (
     QUOTA_ROOT,
     SYSTEM_FLAGS,
@@ -48,6 +47,7 @@ from mailsec.retrieval.maildir import (
     FolderChange,
     MailStore,
 )
+from mailsec.retrieval.sasl import PlainOutcome, check_plain, credentials_match
 
 __all__ = [
     "CAPABILITIES",
@@ -1083,7 +1083,7 @@ class ImapSession:
         if len(args) != 2:
             raise _Bad("Invalid arguments")
         user, password = _astring(args[0]), _astring(args[1])
-        if user != self.user or password != self.password:
+        if not credentials_match(user, password, user=self.user, password=self.password):
             raise _No("[AUTHENTICATIONFAILED] Authentication failed.")
         self.state = ImapState.AUTHENTICATED
         return f"[CAPABILITY {CAPABILITIES}] Logged in", False
@@ -1110,17 +1110,16 @@ class ImapSession:
         return self._sasl_response(tag, words[1], initial=True)
 
     def _sasl_response(self, tag: str, line: bytes, *, initial: bool) -> ImapResult:
-        if line == b"*" and not initial:
+        outcome = check_plain(line, initial=initial, user=self.user, password=self.password)
+        if outcome is PlainOutcome.ABORTED:
             return self._count_bad(
                 ImapResult((f"{tag} BAD Authentication aborted by client.\r\n".encode(),))
             )
-        credentials = pop3.decode_plain(line)
-        if credentials is None:
+        if outcome is PlainOutcome.MALFORMED:
             return self._count_bad(
                 ImapResult((f"{tag} BAD Invalid base64 data in initial response\r\n".encode(),))
             )
-        authzid, user, password = credentials
-        if user != self.user or password != self.password or authzid not in ("", user):
+        if outcome is PlainOutcome.REFUSED:
             return ImapResult(
                 (f"{tag} NO [AUTHENTICATIONFAILED] Authentication failed.\r\n".encode(),)
             )

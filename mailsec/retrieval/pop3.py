@@ -21,12 +21,11 @@ maildrop and after too many bad commands).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import enum
 from dataclasses import dataclass
 
 from mailsec.retrieval.maildir import Folder, MailStore
+from mailsec.retrieval.sasl import PlainOutcome, check_plain, credentials_match, decode_plain
 
 __all__ = [
     "MAX_BAD_COMMANDS",
@@ -34,7 +33,7 @@ __all__ = [
     "Pop3Reply",
     "Pop3Session",
     "Pop3State",
-    "decode_plain",
+    "decode_plain",  # now in mailsec.retrieval.sasl; still importable from here
 ]
 
 MAX_LINE = 8192
@@ -118,6 +117,13 @@ _CAPA_AUTH = (
     b"SASL PLAIN",
 )
 _CAPA_TRANS = (b"CAPA", b"TOP", b"UIDL", b"RESP-CODES", b"PIPELINING", b"AUTH-RESP-CODE")
+
+#: The -ERR text for each way an AUTH PLAIN response fails (Dovecot's texts).
+_SASL_REFUSALS = {
+    PlainOutcome.ABORTED: "Authentication aborted by client.",
+    PlainOutcome.MALFORMED: "[AUTH] Invalid base64 data in initial response",
+    PlainOutcome.REFUSED: "[AUTH] Authentication failed.",
+}
 
 
 class Pop3Session:
@@ -238,7 +244,7 @@ class Pop3Session:
         if self.given_user is None:
             return _err("No username given.")
         user, self.given_user = self.given_user, None
-        if user != self.user or args != self.password:
+        if not credentials_match(user, args, user=self.user, password=self.password):
             # RFC 2449 §8.1.1 / RFC 3206 §4: [AUTH] says the credentials were wrong.
             return _err("[AUTH] Authentication failed.")
         return self._logged_in()
@@ -271,15 +277,10 @@ class Pop3Session:
         return self._sasl_response(initial.encode("utf-8", "surrogateescape"), initial=True)
 
     def _sasl_response(self, line: bytes, *, initial: bool) -> Pop3Reply:
-        if line == b"*" and not initial:
-            return _err("Authentication aborted by client.")
-        credentials = decode_plain(line)
-        if credentials is None:
-            return _err("[AUTH] Invalid base64 data in initial response")
-        authzid, user, password = credentials
-        if user != self.user or password != self.password or authzid not in ("", user):
-            return _err("[AUTH] Authentication failed.")
-        return self._logged_in()
+        outcome = check_plain(line, initial=initial, user=self.user, password=self.password)
+        if outcome is PlainOutcome.ACCEPTED:
+            return self._logged_in()
+        return _err(_SASL_REFUSALS[outcome])
 
     def _capa(self, args: str) -> Pop3Reply:
         return _ok("", _CAPA_AUTH if self.state is Pop3State.AUTHORIZATION else _CAPA_TRANS)
@@ -425,17 +426,6 @@ class Pop3Session:
         self.state = Pop3State.CLOSED
         text = "Logging out, messages deleted." if removed else "Logging out."
         return Pop3Reply(True, text, close=True)
-
-
-def decode_plain(data: bytes) -> tuple[str, str, str] | None:
-    """A SASL PLAIN response (RFC 4616 §2): base64 of authzid NUL authcid NUL password;
-    ``None`` when it is not one."""
-    try:
-        raw = base64.b64decode(b"" if data == b"=" else data, validate=True)
-        authzid, user, password = raw.decode("utf-8").split("\0")
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        return None
-    return authzid, user, password
 
 
 def _split_lines(data: bytes) -> tuple[bytes, ...]:
