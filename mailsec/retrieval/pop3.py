@@ -178,10 +178,7 @@ class Pop3Session:
             return self._sasl_response(line, initial=False)
         reply = self._dispatch(line)
         if not reply.ok and reply.text.startswith("Unknown command"):
-            self.bad_commands += 1
-            if self.bad_commands > MAX_BAD_COMMANDS:
-                self.connection_lost()
-                return _err("Too many bad commands.", close=True)
+            return self._count_bad(reply)
         return reply
 
     def too_long(self) -> Pop3Reply:
@@ -189,11 +186,15 @@ class Pop3Session:
         return self.handle_error("Input line too long.")
 
     def handle_error(self, text: str) -> Pop3Reply:
+        return self._count_bad(_err(text))
+
+    def _count_bad(self, reply: Pop3Reply) -> Pop3Reply:
+        """Count a bad command; after :data:`MAX_BAD_COMMANDS` of them the server hangs up."""
         self.bad_commands += 1
         if self.bad_commands > MAX_BAD_COMMANDS:
             self.connection_lost()
             return _err("Too many bad commands.", close=True)
-        return _err(text)
+        return reply
 
     def _dispatch(self, line: bytes) -> Pop3Reply:
         text = line.decode("utf-8", "replace")
@@ -305,8 +306,12 @@ class Pop3Session:
         msg = self.folder.messages.get(self.maildrop[number - 1])
         return None if msg is None else msg.size
 
+    def _live(self) -> list[int]:
+        """The numbers of the messages not marked for deletion (what STAT, LIST and UIDL count)."""
+        return [n for n in range(1, len(self.maildrop) + 1) if n not in self.deleted]
+
     def _stat(self, args: str) -> Pop3Reply:
-        live = [n for n in range(1, len(self.maildrop) + 1) if n not in self.deleted]
+        live = self._live()
         sizes = [self._size(n) or 0 for n in live]
         return _ok(f"{len(live)} {sum(sizes)}")
 
@@ -314,15 +319,20 @@ class Pop3Session:
         word, _, rest = args.partition(" ")
         return self._number(word), rest
 
+    def _lone_number(self, args: str) -> int | Pop3Reply:
+        """The message number of LIST n, RETR and DELE, with nothing after it, or the -ERR."""
+        number, rest = self._one_arg(args)
+        if not isinstance(number, Pop3Reply) and rest:
+            return _err(f"Noise after message number:  {rest}")
+        return number
+
     def _list(self, args: str) -> Pop3Reply:
         if args:
-            number, rest = self._one_arg(args)
+            number = self._lone_number(args)
             if isinstance(number, Pop3Reply):
                 return number
-            if rest:
-                return _err(f"Noise after message number:  {rest}")
             return _ok(f"{number} {self._size(number) or 0}")
-        live = [n for n in range(1, len(self.maildrop) + 1) if n not in self.deleted]
+        live = self._live()
         lines = tuple(f"{n} {self._size(n) or 0}".encode() for n in live)
         return _ok(f"{len(live)} messages:", lines)
 
@@ -338,7 +348,7 @@ class Pop3Session:
             if isinstance(number, Pop3Reply):
                 return number
             return _ok(f"{number} {self._uidl_of(number)}")
-        live = [n for n in range(1, len(self.maildrop) + 1) if n not in self.deleted]
+        live = self._live()
         return _ok("", tuple(f"{n} {self._uidl_of(n)}".encode() for n in live))
 
     def _read(self, number: int) -> bytes | Pop3Reply:
@@ -350,11 +360,9 @@ class Pop3Session:
             return _err("Message was expunged by another session.")
 
     def _retr(self, args: str) -> Pop3Reply:
-        number, rest = self._one_arg(args)
+        number = self._lone_number(args)
         if isinstance(number, Pop3Reply):
             return number
-        if rest:
-            return _err(f"Noise after message number:  {rest}")
         data = self._read(number)
         if isinstance(data, Pop3Reply):
             return data
@@ -386,11 +394,9 @@ class Pop3Session:
         return _ok("", lines[: blank + 1 + int(count_word)])
 
     def _dele(self, args: str) -> Pop3Reply:
-        number, rest = self._one_arg(args)
+        number = self._lone_number(args)
         if isinstance(number, Pop3Reply):
             return number
-        if rest:
-            return _err(f"Noise after message number:  {rest}")
         self.deleted.add(number)
         return _ok("Marked to be deleted.")
 
