@@ -30,7 +30,9 @@ Where things live:
 - :mod:`~mailsec.retrieval.imap.syntax` -- tokens, literals, strings, dates, sequence sets;
 - :mod:`~mailsec.retrieval.imap.structure` -- header fields, the MIME tree, ENVELOPE and
   BODYSTRUCTURE, part sections;
-- :mod:`~mailsec.retrieval.imap.fetch` -- FETCH items and the octets of a section.
+- :mod:`~mailsec.retrieval.imap.fetch` -- FETCH items and the octets of a section;
+- :mod:`~mailsec.retrieval.imap.search` -- SEARCH keys, one small parser each;
+- :mod:`~mailsec.retrieval.imap.names` -- mailbox names: valid names, LIST patterns, hierarchy.
 """
 
 from mailsec.retrieval.imap.session import (

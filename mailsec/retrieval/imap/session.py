@@ -6,22 +6,26 @@ an :class:`ImapResult`: the responses to send, and whether a literal must be rea
 
 from __future__ import annotations
 
-import datetime
-import email.utils
 import enum
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from mailsec.retrieval.imap.fetch import FetchItem, parse_fetch_items, section
+from mailsec.retrieval.imap.names import (
+    ancestors,
+    check_name,
+    existing_folder,
+    list_pattern,
+    mailbox_name,
+    new_mailbox_name,
+)
+from mailsec.retrieval.imap.search import SearchScope, search
 from mailsec.retrieval.imap.structure import (
     Part,
     bodystructure,
     envelope,
-    header_value,
     parse_part,
-    split_header,
 )
 from mailsec.retrieval.imap.syntax import (
     LITERAL_AT_END,
@@ -38,7 +42,6 @@ from mailsec.retrieval.imap.syntax import (
     parse_flag_list,
     parse_ranges,
     quote,
-    search_date,
     tokenize,
 )
 from mailsec.retrieval.maildir import (
@@ -554,26 +557,20 @@ class ImapSession:
 
     # -- authenticated (RFC 3501 §6.3) ------------------------------------------------------------
 
-    def _mailbox_arg(self, token: object) -> str:
-        return self.store.normalise(astring(token))
-
     def _select(
         self, tag: str, args: list[object], out: list[bytes], uid: bool
     ) -> tuple[str, bool]:
         examine = self._command == "EXAMINE"
         if len(args) != 1:
             raise Bad("Invalid arguments")
-        name = self._mailbox_arg(args[0])
+        name = mailbox_name(self.store, args[0])
         if self.folder is not None:
             # RFC 3501 §6.3.1: selecting another mailbox first closes the current one, without
             # expunging; RFC 7162 §3.2.11 adds the CLOSED response code that Dovecot sends.
             self._unselect()
             self.state = ImapState.AUTHENTICATED
             out.append(b"* OK [CLOSED] Previous mailbox closed.\r\n")
-        try:
-            folder = self.store.folder(name)
-        except KeyError:
-            raise No(f"Mailbox doesn't exist: {name}") from None
+        folder = existing_folder(self.store, name)
         folder.sync()
         self.folder, self.readonly = folder, examine
         self.view = folder.uids
@@ -608,12 +605,10 @@ class ImapSession:
     ) -> tuple[str, bool]:
         if len(args) != 1:
             raise Bad("Invalid arguments")
-        name = self._mailbox_arg(args[0]).rstrip(".")
+        name = new_mailbox_name(self.store, args[0])
         if self.store.exists(name):
             raise No("[ALREADYEXISTS] Mailbox already exists")
-        problem = self.store.check_name(name)
-        if problem:
-            raise No(problem)
+        check_name(name)
         self.store.create_folder(name)
         return "Create completed.", False
 
@@ -637,7 +632,7 @@ class ImapSession:
     ) -> tuple[str, bool]:
         if len(args) != 1:
             raise Bad("Invalid arguments")
-        name = self._mailbox_arg(args[0])
+        name = mailbox_name(self.store, args[0])
         if name == "INBOX":
             raise No("INBOX can't be deleted.")
         if not self.store.exists(name):
@@ -651,7 +646,7 @@ class ImapSession:
     ) -> tuple[str, bool]:
         if len(args) != 2:
             raise Bad("Invalid arguments")
-        old, new = self._mailbox_arg(args[0]), self._mailbox_arg(args[1]).rstrip(".")
+        old, new = mailbox_name(self.store, args[0]), new_mailbox_name(self.store, args[1])
         if old == "INBOX":
             # RFC 3501 §6.3.5 allows moving INBOX's mail away; Dovecot refuses, and so do we.
             raise No("[CANNOT] Renaming INBOX isn't supported.")
@@ -661,9 +656,7 @@ class ImapSession:
             raise No("[ALREADYEXISTS] Target mailbox already exists.")
         if new.startswith(old + "."):
             raise No("[CANNOT] Can't rename mailbox under itself.")
-        problem = self.store.check_name(new)
-        if problem:
-            raise No(problem)
+        check_name(new)
         self.store.rename_folder(old, new)
         return "Rename completed.", False
 
@@ -677,12 +670,7 @@ class ImapSession:
                 out.append(b'* LIST (\\Noselect) "." ""\r\n')
             return f"{word.capitalize()} completed.", False
         full = reference + pattern
-        regex = re.compile(
-            "^"
-            + "".join(".*" if c == "*" else "[^.]*" if c == "%" else re.escape(c) for c in full)
-            + "$",
-            re.IGNORECASE if full.upper().startswith("INBOX") else 0,
-        )
+        regex = list_pattern(reference, pattern)
         if word == "LSUB":
             # RFC 3501 §6.3.9: only subscribed names; a parent that only has subscribed
             # children shows as \Noselect when '%' stops at it.
@@ -691,9 +679,7 @@ class ImapSession:
             for name in subscribed:
                 if regex.match(name):
                     shown[name] = ""
-                parts = name.split(".")
-                for i in range(1, len(parts)):
-                    parent = ".".join(parts[:i])
+                for parent in ancestors(name):
                     if parent not in subscribed and regex.match(parent) and "%" in full:
                         shown.setdefault(parent, "\\Noselect")
             for name in sorted(shown, key=lambda n: (n != "INBOX", n)):
@@ -702,9 +688,7 @@ class ImapSession:
         names = self.store.folder_names()
         every = set(names)
         for name in names:
-            parts = name.split(".")
-            for i in range(1, len(parts)):
-                every.add(".".join(parts[:i]))
+            every.update(ancestors(name))
         for name in sorted(every, key=lambda n: (n != "INBOX", n)):
             if not regex.match(name):
                 continue
@@ -720,10 +704,8 @@ class ImapSession:
     ) -> tuple[str, bool]:
         if len(args) != 1:
             raise Bad("Invalid arguments")
-        name = self._mailbox_arg(args[0])
-        problem = self.store.check_name(name) if name != "INBOX" else None
-        if problem:
-            raise No(problem)
+        name = mailbox_name(self.store, args[0])
+        check_name(name)
         if self._command == "SUBSCRIBE":
             self.store.subscribe(name)
         else:
@@ -735,11 +717,8 @@ class ImapSession:
     ) -> tuple[str, bool]:
         if len(args) != 2 or not isinstance(args[1], list):
             raise Bad("Invalid arguments")
-        name = self._mailbox_arg(args[0])
-        try:
-            folder = self.store.folder(name)
-        except KeyError:
-            raise No(f"Mailbox doesn't exist: {name}") from None
+        name = mailbox_name(self.store, args[0])
+        folder = existing_folder(self.store, name)
         folder.sync()
         values = []
         order = ("MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN")
@@ -769,7 +748,7 @@ class ImapSession:
     ) -> tuple[str, bool]:
         if len(args) < 2 or not isinstance(args[-1], bytes):
             raise Bad("Invalid arguments")
-        name = self._mailbox_arg(args[0])
+        name = mailbox_name(self.store, args[0])
         flags: frozenset[str] = frozenset()
         date: float | None = None
         for extra in args[1:-1]:
@@ -783,10 +762,7 @@ class ImapSession:
         assert isinstance(data, bytes)
         if not data:
             raise No("Can't save a zero byte message")
-        try:
-            folder = self.store.folder(name)
-        except KeyError:
-            raise No(f"[TRYCREATE] Mailbox doesn't exist: {name}") from None
+        folder = existing_folder(self.store, name, trycreate=True)
         if not self.store.fits(len(data)):
             raise No("[OVERQUOTA] Quota exceeded (mailbox for user is full)")
         new_uid = folder.add(data, flags=flags, internaldate=date, origin=self)
@@ -802,7 +778,7 @@ class ImapSession:
     ) -> tuple[str, bool]:
         if len(args) != 1:
             raise Bad("Invalid arguments")
-        name = self._mailbox_arg(args[0])
+        name = mailbox_name(self.store, args[0])
         if not self.store.exists(name):
             raise No(f"Mailbox doesn't exist: {name}")
         if self.store.quota is None:
@@ -1025,11 +1001,8 @@ class ImapSession:
         if len(args) != 2:
             raise Bad("Invalid arguments")
         targets = self._targets(args[0], uid)
-        name = self._mailbox_arg(args[1])
-        try:
-            destination = self.store.folder(name)
-        except KeyError:
-            raise No(f"[TRYCREATE] Mailbox doesn't exist: {name}") from None
+        name = mailbox_name(self.store, args[1])
+        destination = existing_folder(self.store, name, trycreate=True)
         if self.readonly:
             # EXAMINE promises no change to the mailbox (RFC 3501 §6.3.2); Dovecot moves anyway.
             raise No("Mailbox is read-only.")
@@ -1059,11 +1032,8 @@ class ImapSession:
         if len(args) != 2:
             raise Bad("Invalid arguments")
         targets = self._targets(args[0], uid)
-        name = self._mailbox_arg(args[1])
-        try:
-            destination = self.store.folder(name)
-        except KeyError:
-            raise No(f"[TRYCREATE] Mailbox doesn't exist: {name}") from None
+        name = mailbox_name(self.store, args[1])
+        destination = existing_folder(self.store, name, trycreate=True)
         present = [(n, u) for n, u in targets if u in folder.messages]
         if len(present) != len(targets):
             raise No("Some of the requested messages no longer exist.")
@@ -1088,160 +1058,11 @@ class ImapSession:
     def _search(
         self, tag: str, args: list[object], out: list[bytes], uid: bool
     ) -> tuple[str, bool]:
-        folder = self.folder
-        assert folder is not None
-        tokens = list(args)
-        if tokens and isinstance(tokens[0], Atom) and tokens[0].upper() == "CHARSET":
-            if len(tokens) < 2 or astring(tokens[1]).upper() not in ("UTF-8", "US-ASCII"):
-                raise No("[BADCHARSET (UTF-8 US-ASCII)] Unknown charset")
-            tokens = tokens[2:]
-        if not tokens:
-            raise Bad("Missing search parameters")
-        position = {u: i + 1 for i, u in enumerate(self.view)}
-        tests = []
-        while tokens:
-            tests.append(self._search_key(tokens))
-        found = []
-        for msg_uid in self.view:
-            msg = folder.messages.get(msg_uid)
-            if msg is None:
-                continue
-            if all(test(msg_uid) for test in tests):
-                found.append(msg_uid if uid else position[msg_uid])
+        assert self.folder is not None
+        scope = SearchScope(self.folder, self.view, self.recent, self._uid_set)
+        found = search(scope, args)
+        if not uid:
+            positions = self._positions()
+            found = [positions[u] for u in found]
         out.append(("* SEARCH" + "".join(f" {n}" for n in found) + "\r\n").encode())
         return "Search completed.", False
-
-    def _search_key(self, tokens: list[object]) -> Callable[[int], bool]:
-        folder = self.folder
-        assert folder is not None
-        token = tokens.pop(0)
-        if isinstance(token, list):
-            inner = list(token)
-            tests = []
-            while inner:
-                tests.append(self._search_key(inner))
-            return lambda u: all(t(u) for t in tests)
-        if not isinstance(token, Atom):
-            raise Bad("Invalid search key")
-        word = token.upper()
-
-        def flags(u: int) -> frozenset[str]:
-            msg = folder.messages.get(u)
-            return msg.flags if msg is not None else frozenset()
-
-        def has(flag: str, want: bool) -> Callable[[int], bool]:
-            return lambda u: (flag in flags(u)) == want
-
-        simple: dict[str, Callable[[int], bool]] = {
-            "ALL": lambda u: True,
-            "SEEN": has("\\Seen", True),
-            "UNSEEN": has("\\Seen", False),
-            "DELETED": has("\\Deleted", True),
-            "UNDELETED": has("\\Deleted", False),
-            "FLAGGED": has("\\Flagged", True),
-            "UNFLAGGED": has("\\Flagged", False),
-            "ANSWERED": has("\\Answered", True),
-            "UNANSWERED": has("\\Answered", False),
-            "DRAFT": has("\\Draft", True),
-            "UNDRAFT": has("\\Draft", False),
-            "RECENT": lambda u: u in self.recent,
-            "OLD": lambda u: u not in self.recent,
-            "NEW": lambda u: u in self.recent and "\\Seen" not in flags(u),
-        }
-        if word in simple:
-            return simple[word]
-        if word == "NOT":
-            if not tokens:
-                raise Bad("Missing search parameters")
-            inner_test = self._search_key(tokens)
-            return lambda u: not inner_test(u)
-        if word == "OR":
-            if len(tokens) < 2:
-                raise Bad("Missing search parameters")
-            left = self._search_key(tokens)
-            right = self._search_key(tokens)
-            return lambda u: left(u) or right(u)
-        if word == "UID":
-            if not tokens or not isinstance(tokens[0], Atom):
-                raise Bad("Invalid UID messageset")
-            uids = set(self._uid_set(str(tokens.pop(0))))
-            return lambda u: u in uids
-        if word in ("BEFORE", "ON", "SINCE", "SENTBEFORE", "SENTON", "SENTSINCE"):
-            if not tokens:
-                raise Bad("Missing search parameters")
-            day = search_date(astring(tokens.pop(0)))
-
-            def message_day(u: int) -> datetime.date | None:
-                msg = folder.messages.get(u)
-                if msg is None:
-                    return None
-                if not word.startswith("SENT"):
-                    # The internal date, in the server's time zone (UTC here).
-                    return datetime.datetime.fromtimestamp(
-                        msg.internaldate, datetime.timezone.utc
-                    ).date()
-                try:
-                    header = split_header(folder.read(u))[0]
-                    sent = email.utils.parsedate_to_datetime(header_value(header, "Date"))
-                except (KeyError, TypeError, ValueError, IndexError):
-                    return None
-                # RFC 3501 §6.4.4: the date part of the Date: header, ignoring time and zone.
-                return sent.date()
-
-            compare = {
-                "BEFORE": lambda d: d < day,
-                "ON": lambda d: d == day,
-                "SINCE": lambda d: d >= day,
-            }[word.removeprefix("SENT")]
-
-            def dated(u: int) -> bool:
-                found = message_day(u)
-                return found is not None and compare(found)
-
-            return dated
-        if word in ("LARGER", "SMALLER"):
-            if not tokens or not str(tokens[0]).isdigit():
-                raise Bad(f"Invalid size for {word}")
-            limit = int(str(tokens.pop(0)))
-
-            def size(u: int) -> int:
-                msg = folder.messages.get(u)
-                return msg.size if msg is not None else 0
-
-            return (lambda u: size(u) > limit) if word == "LARGER" else (lambda u: size(u) < limit)
-        if word in ("FROM", "TO", "CC", "BCC", "SUBJECT", "HEADER", "BODY", "TEXT"):
-            field = word
-            if word == "HEADER":
-                if not tokens:
-                    raise Bad("Missing search parameters")
-                field = astring(tokens.pop(0))
-            if not tokens:
-                raise Bad("Missing search parameters")
-            needle = astring(tokens.pop(0)).lower()
-
-            def contains(u: int) -> bool:
-                try:
-                    data = folder.read(u)
-                except KeyError:
-                    return False
-                header, text = split_header(data)
-                if field == "BODY":
-                    haystack = text.decode("utf-8", "replace")
-                elif field == "TEXT":
-                    haystack = data.decode("utf-8", "replace")
-                else:
-                    haystack = header_value(header, field)
-                return needle in haystack.lower()
-
-            return contains
-        if word[0].isdigit() or word[0] == "*":
-            ranges = parse_ranges(word, len(self.view))
-            if ranges is None:
-                raise Bad("Invalid messageset")
-            uids = {
-                uid
-                for low, high in ranges
-                for uid in self.view[max(low, 1) - 1 : min(high, len(self.view))]
-            }
-            return lambda u: u in uids
-        raise Bad(f"Unknown argument {word}")
