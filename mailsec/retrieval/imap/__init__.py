@@ -26,17 +26,21 @@ beyond the mailbox, ``OK`` for STORE in a read-only mailbox, the quota root ``"U
 Where things live:
 
 - :mod:`~mailsec.retrieval.imap.session` -- the state machine: states, limits, reading lines and
-  literals, dispatching commands, untagged updates;
+  literals, the table of commands and the states they are allowed in, AUTHENTICATE and IDLE,
+  untagged updates;
+- :mod:`~mailsec.retrieval.imap.auth`, :mod:`~mailsec.retrieval.imap.mailboxes`,
+  :mod:`~mailsec.retrieval.imap.messages` -- the command handlers: any state and LOGIN; the
+  authenticated state (mailboxes, quota); the selected state (messages);
 - :mod:`~mailsec.retrieval.imap.syntax` -- tokens, literals, strings, dates, sequence sets;
+- :mod:`~mailsec.retrieval.imap.names` -- mailbox names: valid names, LIST patterns, hierarchy;
+- :mod:`~mailsec.retrieval.imap.fetch` -- FETCH items and how one message's are written;
 - :mod:`~mailsec.retrieval.imap.structure` -- header fields, the MIME tree, ENVELOPE and
   BODYSTRUCTURE, part sections;
-- :mod:`~mailsec.retrieval.imap.fetch` -- FETCH items and the octets of a section;
-- :mod:`~mailsec.retrieval.imap.search` -- SEARCH keys, one small parser each;
-- :mod:`~mailsec.retrieval.imap.names` -- mailbox names: valid names, LIST patterns, hierarchy.
+- :mod:`~mailsec.retrieval.imap.search` -- SEARCH keys, one small parser each.
 """
 
+from mailsec.retrieval.imap.auth import CAPABILITIES
 from mailsec.retrieval.imap.session import (
-    CAPABILITIES,
     MAX_BAD_COMMANDS,
     MAX_COMMAND_LITERALS,
     MAX_LINE,

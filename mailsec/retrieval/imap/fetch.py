@@ -1,19 +1,29 @@
-"""FETCH data items (RFC 3501 §6.4.5): what the client asks for, and the octets of a section.
+"""FETCH data items (RFC 3501 §6.4.5, §7.4.2): what the client asks for, and how it is shown.
 
 :func:`parse_fetch_items` reads the item list of a FETCH (macros such as ``FAST`` expanded,
-``RFC822.*`` as the ``BODY[...]`` sections they stand for); :func:`section` cuts out what one
-``BODY[...]`` item names.
+``RFC822.*`` as the ``BODY[...]`` sections they stand for); :func:`render` writes the items of one
+message, reading its file and MIME structure only when an item needs them; :func:`section` cuts
+out what one ``BODY[...]`` item names.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from mailsec.retrieval.imap.structure import header_fields, part_section, split_header
-from mailsec.retrieval.imap.syntax import Atom, Bad
+from mailsec.retrieval.imap.structure import (
+    Part,
+    bodystructure,
+    envelope,
+    header_fields,
+    parse_part,
+    part_section,
+    split_header,
+)
+from mailsec.retrieval.imap.syntax import Atom, Bad, internaldate
 
-__all__ = ["FetchItem", "parse_fetch_items", "section"]
+__all__ = ["FetchItem", "FetchedMessage", "MessageGone", "parse_fetch_items", "render", "section"]
 
 
 @dataclass(frozen=True)
@@ -130,3 +140,70 @@ def section(data: bytes, item: FetchItem) -> bytes:
         start, length = item.partial
         body = body[start : start + length]
     return body
+
+
+# -- rendering -----------------------------------------------------------------------------------
+
+
+class MessageGone(Exception):
+    """The message's file was removed (by another session) after the FETCH began."""
+
+
+@dataclass
+class FetchedMessage:
+    """One message as FETCH shows it: what the store knows, and its octets once an item needs
+    them (``read`` raises ``KeyError`` when the file has gone)."""
+
+    uid: int
+    size: int
+    internaldate: float
+    flags: Callable[[], str]
+    """The flags as the session shows them, at the moment they are written."""
+    read: Callable[[], bytes]
+    _data: bytes | None = field(default=None, repr=False)
+    _structure: Part | None = field(default=None, repr=False)
+
+    def data(self) -> bytes:
+        if self._data is None:
+            try:
+                self._data = self.read()
+            except KeyError:
+                raise MessageGone(self.uid) from None
+        return self._data
+
+    def structure(self) -> Part:
+        if self._structure is None:
+            self._structure = parse_part(self.data())
+        return self._structure
+
+
+def render(items: list[FetchItem], message: FetchedMessage) -> tuple[list[bytes], bool] | None:
+    """The items of one message's FETCH response, in order, and whether a ``BODY[...]`` without
+    PEEK was among them (it sets ``\\Seen``); ``None`` when the message's file has gone."""
+    parts = []
+    unpeeked = False
+    try:
+        for item in items:
+            parts.append(_render_item(item, message))
+            unpeeked = unpeeked or (item.name == "SECTION" and not item.peek)
+    except MessageGone:
+        return None
+    return parts, unpeeked
+
+
+def _render_item(item: FetchItem, message: FetchedMessage) -> bytes:
+    if item.name == "FLAGS":
+        return f"FLAGS ({message.flags()})".encode()
+    if item.name == "UID":
+        return f"UID {message.uid}".encode()
+    if item.name == "RFC822.SIZE":
+        return f"RFC822.SIZE {message.size}".encode()
+    if item.name == "INTERNALDATE":
+        return f'INTERNALDATE "{internaldate(message.internaldate)}"'.encode()
+    if item.name == "SECTION":
+        body = section(message.data(), item)
+        return f"{item.label} {{{len(body)}}}\r\n".encode() + body
+    if item.name == "ENVELOPE":
+        return b"ENVELOPE " + envelope(message.structure())
+    extended = item.name == "BODYSTRUCTURE"
+    return item.name.encode() + b" " + bodystructure(message.structure(), extended=extended)

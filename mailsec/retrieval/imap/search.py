@@ -1,6 +1,6 @@
 """SEARCH (RFC 3501 §6.4.4): a search program read into tests, one small parser per key.
 
-:func:`search` reads the whole program (after an optional ``CHARSET``) and returns the UIDs of
+:func:`matching_uids` reads the whole program (after an optional ``CHARSET``) and returns the UIDs of
 the selected folder's messages that pass every key. Each key word has its parser in
 :data:`_KEYS`; a parser takes the key's arguments off the token list and returns a test of one
 UID. Message numbers and UIDs are read against the session's view (:class:`SearchScope`).
@@ -17,7 +17,7 @@ from mailsec.retrieval.imap.structure import header_value, split_header
 from mailsec.retrieval.imap.syntax import Atom, Bad, No, astring, parse_ranges, search_date
 from mailsec.retrieval.maildir import Folder
 
-__all__ = ["SearchScope", "search"]
+__all__ = ["SearchScope", "matching_uids", "search_key"]
 
 Test = Callable[[int], bool]
 """Whether the message with this UID matches."""
@@ -40,7 +40,7 @@ class SearchScope:
         return msg.flags if msg is not None else frozenset()
 
 
-def search(scope: SearchScope, args: list[object]) -> list[int]:
+def matching_uids(scope: SearchScope, args: list[object]) -> list[int]:
     """The UIDs of the view, in order, that match every key of the program ``args``."""
     tokens = list(args)
     if tokens and isinstance(tokens[0], Atom) and tokens[0].upper() == "CHARSET":

@@ -1,32 +1,27 @@
-"""The IMAP session (RFC 3501 §3): states, command dispatch, literals and untagged updates.
+"""The IMAP session (RFC 3501 §3): states, reading commands, dispatching them, untagged updates.
 
 An :class:`ImapSession` is fed the client's lines (bytes without CRLF) and literals, and returns
 an :class:`ImapResult`: the responses to send, and whether a literal must be read first.
+
+A complete command goes through three steps: its first line gives the tag and the name
+(:meth:`ImapSession._command_head`); :data:`COMMANDS` says which handler runs it and in which
+states it is allowed (:meth:`ImapSession._refusal`); the handler gets the tokenised arguments as a
+:class:`Command` and returns the text of the tagged OK (:meth:`ImapSession._execute`). Every change
+of state happens here, in methods the handlers call (:meth:`~ImapSession.logged_in`,
+:meth:`~ImapSession.enter_folder`, :meth:`~ImapSession.leave_folder`,
+:meth:`~ImapSession.connection_lost`). AUTHENTICATE and IDLE, which read a further line of their
+own, are answered here too.
 """
 
 from __future__ import annotations
 
 import enum
-import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from mailsec.retrieval.imap.fetch import FetchItem, parse_fetch_items, section
-from mailsec.retrieval.imap.names import (
-    ancestors,
-    check_name,
-    existing_folder,
-    list_pattern,
-    mailbox_name,
-    new_mailbox_name,
-)
-from mailsec.retrieval.imap.search import SearchScope, search
-from mailsec.retrieval.imap.structure import (
-    Part,
-    bodystructure,
-    envelope,
-    parse_part,
-)
+from mailsec.retrieval.imap import auth, mailboxes, messages
+from mailsec.retrieval.imap.auth import CAPABILITIES
+from mailsec.retrieval.imap.mailboxes import OVERQUOTA
 from mailsec.retrieval.imap.syntax import (
     LITERAL_AT_END,
     LITERAL_LOOSE,
@@ -34,32 +29,21 @@ from mailsec.retrieval.imap.syntax import (
     Bad,
     Literal,
     No,
-    astring,
-    compress,
     dot,
-    internaldate,
-    parse_date_time,
-    parse_flag_list,
     parse_ranges,
-    quote,
     tokenize,
 )
-from mailsec.retrieval.maildir import (
-    QUOTA_ROOT,
-    SYSTEM_FLAGS,
-    ChangeKind,
-    Folder,
-    FolderChange,
-    MailStore,
-)
-from mailsec.retrieval.sasl import PlainOutcome, check_plain, credentials_match
+from mailsec.retrieval.maildir import SYSTEM_FLAGS, ChangeKind, Folder, FolderChange, MailStore
+from mailsec.retrieval.sasl import PlainOutcome, check_plain
 
 __all__ = [
     "CAPABILITIES",
+    "COMMANDS",
     "MAX_BAD_COMMANDS",
     "MAX_COMMAND_LITERALS",
     "MAX_LINE",
     "MAX_LITERAL",
+    "Command",
     "ImapResult",
     "ImapSession",
     "ImapState",
@@ -73,13 +57,6 @@ MAX_COMMAND_LITERALS = 65536
 """Octets of literals accepted in any command other than APPEND."""
 MAX_BAD_COMMANDS = 20
 """BAD replies tolerated before the server says BYE (Dovecot's limit)."""
-
-CAPABILITIES = (
-    "IMAP4rev1 SASL-IR LITERAL+ IDLE NAMESPACE UNSELECT UIDPLUS MOVE QUOTA QUOTA=RES-STORAGE "
-    "AUTH=PLAIN"
-)
-"""What this server can do (RFC 3501 §7.2.1, RFC 4959, RFC 7888, RFC 2177, RFC 4315, RFC 9208
-§3.1, RFC 4616, RFC 2342, RFC 3691, RFC 6851)."""
 
 
 class ImapState(enum.Enum):
@@ -109,7 +86,82 @@ class ImapResult:
     """Close the connection after sending the responses."""
 
 
-# -- the session ---------------------------------------------------------------------------------
+@dataclass
+class Command:
+    """One command as its handler sees it."""
+
+    tag: str
+    name: str
+    """The name in upper case, without ``UID`` (SELECT and EXAMINE, LIST and LSUB, SUBSCRIBE and
+    UNSUBSCRIBE, NOOP and CHECK share a handler that tells them apart by it)."""
+    args: list[object]
+    """The arguments as tokens: atoms, strings, literal octets and lists."""
+    uid: bool = False
+    """Sent as ``UID FETCH``, ``UID STORE``, ...: message sets are UIDs (RFC 3501 §6.4.8)."""
+    out: list[bytes] = field(default_factory=list)
+    """Untagged responses to send before the tagged OK."""
+
+
+Handler = Callable[["ImapSession", Command], str]
+"""Carries out a command: appends untagged responses to ``command.out`` and returns the text of
+the tagged OK, or raises :class:`~mailsec.retrieval.imap.syntax.Bad` or
+:class:`~mailsec.retrieval.imap.syntax.No`."""
+
+_ANY = frozenset({ImapState.NOT_AUTHENTICATED, ImapState.AUTHENTICATED, ImapState.SELECTED})
+_NOT_AUTHENTICATED = frozenset({ImapState.NOT_AUTHENTICATED})
+_AUTHENTICATED = frozenset({ImapState.AUTHENTICATED, ImapState.SELECTED})
+_SELECTED = frozenset({ImapState.SELECTED})
+
+COMMANDS: dict[str, tuple[frozenset[ImapState], Handler]] = {
+    # Any state (RFC 3501 §6.1) and not authenticated (§6.2; AUTHENTICATE is answered below).
+    "CAPABILITY": (_ANY, auth.capability),
+    "NOOP": (_ANY, auth.noop),
+    "LOGOUT": (_ANY, auth.logout),
+    "LOGIN": (_NOT_AUTHENTICATED, auth.login),
+    # Authenticated (§6.3), RFC 2177, RFC 2342 and RFC 9208.
+    "IDLE": (_AUTHENTICATED, auth.idle),
+    "SELECT": (_AUTHENTICATED, mailboxes.select),
+    "EXAMINE": (_AUTHENTICATED, mailboxes.select),
+    "CREATE": (_AUTHENTICATED, mailboxes.create),
+    "DELETE": (_AUTHENTICATED, mailboxes.delete),
+    "RENAME": (_AUTHENTICATED, mailboxes.rename),
+    "LIST": (_AUTHENTICATED, mailboxes.list_mailboxes),
+    "LSUB": (_AUTHENTICATED, mailboxes.list_mailboxes),
+    "SUBSCRIBE": (_AUTHENTICATED, mailboxes.subscribe),
+    "UNSUBSCRIBE": (_AUTHENTICATED, mailboxes.subscribe),
+    "STATUS": (_AUTHENTICATED, mailboxes.status),
+    "APPEND": (_AUTHENTICATED, mailboxes.append),
+    "GETQUOTAROOT": (_AUTHENTICATED, mailboxes.getquotaroot),
+    "GETQUOTA": (_AUTHENTICATED, mailboxes.getquota),
+    "SETQUOTA": (_AUTHENTICATED, mailboxes.setquota),
+    "NAMESPACE": (_AUTHENTICATED, mailboxes.namespace),
+    # Selected (§6.4), RFC 3691 and RFC 6851.
+    "UNSELECT": (_SELECTED, messages.unselect),
+    "CHECK": (_SELECTED, auth.noop),
+    "CLOSE": (_SELECTED, messages.close),
+    "EXPUNGE": (_SELECTED, messages.expunge),
+    "SEARCH": (_SELECTED, messages.search),
+    "FETCH": (_SELECTED, messages.fetch),
+    "STORE": (_SELECTED, messages.store),
+    "COPY": (_SELECTED, messages.copy),
+    "MOVE": (_SELECTED, messages.move),
+}
+"""Each command's handler and the states it is allowed in."""
+
+_UID_COMMANDS = ("FETCH", "STORE", "SEARCH", "COPY", "MOVE", "EXPUNGE")
+"""The commands that may follow ``UID`` (RFC 3501 §6.4.8, RFC 4315, RFC 6851)."""
+_NUMBERS_HELD = ("FETCH", "STORE", "SEARCH")
+"""Commands whose replies must not carry ``* n EXPUNGE`` (RFC 3501 §7.4.1), unless sent as UID."""
+_SASL_BAD = {
+    PlainOutcome.ABORTED: "Authentication aborted by client.",
+    PlainOutcome.MALFORMED: "Invalid base64 data in initial response",
+}
+"""The BAD text for an AUTHENTICATE PLAIN response that is no answer (Dovecot's texts)."""
+
+
+def _valid_tag(tag: bytes) -> bool:
+    """RFC 3501 §9 tag: ASCII atom characters other than ``+``."""
+    return bool(tag) and tag.isascii() and not any(c in b'(){%*"\\]+' or c < 0x21 for c in tag)
 
 
 class ImapSession:
@@ -140,9 +192,8 @@ class ImapSession:
         it to wake itself up and push :meth:`idle_updates`)."""
         self._parts: list[bytes | Literal] = []
         self._literal_octets = 0
-        self._literal_is_append = False
 
-    # -- life cycle ----------------------------------------------------------------------------
+    # -- life cycle and changes of state ---------------------------------------------------------
 
     def greeting(self) -> bytes:
         return f"* OK [CAPABILITY {CAPABILITIES}] mailsec IMAP4rev1 server ready.\r\n".encode()
@@ -152,6 +203,27 @@ class ImapSession:
         expunged: only EXPUNGE and CLOSE remove messages (RFC 3501 §6.4.2-6.4.3)."""
         self._unselect()
         self.state = ImapState.LOGOUT
+
+    def logged_in(self) -> None:
+        """LOGIN or AUTHENTICATE succeeded."""
+        self.state = ImapState.AUTHENTICATED
+
+    def enter_folder(self, folder: Folder, *, readonly: bool) -> None:
+        """SELECT (or EXAMINE, ``readonly``): the folder's messages become the view, its new
+        messages this session's \\Recent ones, and its changes are heard from now on."""
+        self.folder, self.readonly = folder, readonly
+        self.view = folder.uids
+        self._position_cache = None
+        self._seen_removals = folder.removals
+        self.recent = folder.claim_recent(keep=readonly)
+        self._announced_recent = len(self.recent)
+        folder.listeners.append(self._on_change)
+        self.state = ImapState.SELECTED
+
+    def leave_folder(self) -> None:
+        """CLOSE, UNSELECT, or SELECT of another mailbox: back to the authenticated state."""
+        self._unselect()
+        self.state = ImapState.AUTHENTICATED
 
     def _unselect(self) -> None:
         self.idling = None
@@ -169,43 +241,7 @@ class ImapSession:
         if self.idling is not None and change.origin is not self and self.on_news is not None:
             self.on_news()
 
-    # -- IDLE (RFC 2177) -------------------------------------------------------------------------
-
-    def idle_updates(self) -> ImapResult:
-        """While idling: the untagged updates to push now (new mail, flags, expunges)."""
-        if self.idling is None:
-            return ImapResult()
-        return ImapResult(tuple(self._updates(allow_expunge=True)))
-
-    def _idle_line(self, line: bytes) -> ImapResult:
-        tag, self.idling = self.idling or "*", None
-        if line.upper() == b"DONE":
-            return ImapResult(
-                (*self._updates(allow_expunge=True), f"{tag} OK Idle completed.\r\n".encode())
-            )
-        return self._count_bad(ImapResult((f"{tag} BAD Expected DONE.\r\n".encode(),)))
-
-    # -- input ----------------------------------------------------------------------------------
-
-    def reset_input(self) -> None:
-        """Forget a half-received command (after the shell could not complete it)."""
-        self._parts = []
-        self._literal_octets = 0
-
-    def too_long(self) -> ImapResult:
-        """The reply to a line longer than :data:`MAX_LINE` (the shell discarded its rest)."""
-        self._parts = []
-        self._literal_octets = 0
-        return self._bad_untagged("Error in IMAP command: Line too long.")
-
-    def _bad_untagged(self, text: str) -> ImapResult:
-        self.bad_commands += 1
-        out = [f"* BAD {text}\r\n".encode()]
-        if self.bad_commands > MAX_BAD_COMMANDS:
-            self.connection_lost()
-            out.append(b"* BYE Too many invalid IMAP commands.\r\n")
-            return ImapResult(tuple(out), close=True)
-        return ImapResult(tuple(out))
+    # -- input: lines and literals ----------------------------------------------------------------
 
     def feed(self, line: bytes) -> ImapResult:
         """One line from the client (without CRLF)."""
@@ -219,29 +255,9 @@ class ImapSession:
         self._parts.append(line)
         marker = LITERAL_AT_END.search(line)
         if marker is None and LITERAL_LOOSE.search(line) is not None:
-            return self._finish_bad(line, "Invalid literal size")
+            return self._finish(self._parts[0], "BAD", "Invalid literal size")
         if marker is not None:
-            size, plus = int(marker.group(1)), marker.group(2) == b"+"
-            first = self._parts[0]
-            words = first.split(b" ", 3)
-            is_append = len(words) > 1 and words[1].upper() == b"APPEND"
-            limit = MAX_LITERAL if is_append else MAX_COMMAND_LITERALS - self._literal_octets
-            if (
-                is_append
-                and size > 0
-                and self.state is not ImapState.NOT_AUTHENTICATED
-                and not self.store.fits(size)
-            ):
-                # Refuse before the client sends the message (as Dovecot does).
-                return self._finish(
-                    first, "NO", "[OVERQUOTA] Quota exceeded (mailbox for user is full)", close=plus
-                )
-            if size > limit:
-                text = "[TOOBIG] Mail is too large" if is_append else "Literal too large"
-                # A non-synchronising literal is on its way already: hang up rather than read it.
-                return self._finish(first, "NO" if is_append else "BAD", text, close=plus)
-            self._literal_octets += 0 if is_append else size
-            return ImapResult(literal=size, continuation=not plus)
+            return self._literal_announced(int(marker.group(1)), plus=marker.group(2) == b"+")
         parts, self._parts = self._parts, []
         self._literal_octets = 0
         return self._run(parts)
@@ -251,13 +267,45 @@ class ImapSession:
         self._parts.append(Literal(bytes(data)))
         return ImapResult()
 
-    def _finish_bad(self, line: bytes, text: str) -> ImapResult:
-        first = self._parts[0] if self._parts else line
-        return self._finish(first, "BAD", text)
-
-    def _finish(self, first: bytes, status: str, text: str, *, close: bool = False) -> ImapResult:
+    def reset_input(self) -> None:
+        """Forget a half-received command (after the shell could not complete it)."""
         self._parts = []
         self._literal_octets = 0
+
+    def too_long(self) -> ImapResult:
+        """The reply to a line longer than :data:`MAX_LINE` (the shell discarded its rest)."""
+        self.reset_input()
+        return self._bad("*", "Error in IMAP command: Line too long.")
+
+    def _literal_announced(self, size: int, *, plus: bool) -> ImapResult:
+        """A line ended in ``{size}`` or ``{size+}``: ask for the literal, or refuse it before it
+        is read. APPEND's message may be large, other literals only small in sum."""
+        first = self._parts[0]
+        assert isinstance(first, bytes)
+        words = first.split(b" ", 3)
+        is_append = len(words) > 1 and words[1].upper() == b"APPEND"
+        limit = MAX_LITERAL if is_append else MAX_COMMAND_LITERALS - self._literal_octets
+        if (
+            is_append
+            and size > 0
+            and self.state is not ImapState.NOT_AUTHENTICATED
+            and not self.store.fits(size)
+        ):
+            # Refuse before the client sends the message (as Dovecot does).
+            return self._finish(first, "NO", OVERQUOTA, close=plus)
+        if size > limit:
+            text = "[TOOBIG] Mail is too large" if is_append else "Literal too large"
+            # A non-synchronising literal is on its way already: hang up rather than read it.
+            return self._finish(first, "NO" if is_append else "BAD", text, close=plus)
+        self._literal_octets += 0 if is_append else size
+        return ImapResult(literal=size, continuation=not plus)
+
+    def _finish(
+        self, first: bytes | Literal, status: str, text: str, *, close: bool = False
+    ) -> ImapResult:
+        """End a command whose literal is refused, with the tag of its first line."""
+        assert isinstance(first, bytes)
+        self.reset_input()
         tag = first.split(b" ", 1)[0].decode("ascii", "replace") or "*"
         name = first.split(b" ", 2)[1].decode("ascii", "replace").upper() if b" " in first else ""
         if status == "BAD":
@@ -266,13 +314,17 @@ class ImapSession:
                 if name
                 else f"Error in IMAP command: {text}"
             )
-            result = self._count_bad(ImapResult((f"{tag} BAD {dot(text)}\r\n".encode(),)))
+            result = self._bad(tag, dot(text))
         else:
             result = ImapResult((f"{tag} {status} {dot(text)}\r\n".encode(),))
         if close:
             self.connection_lost()
             return ImapResult(result.responses, close=True)
         return result
+
+    def _bad(self, tag: str, text: str) -> ImapResult:
+        """A BAD reply (``*`` when the command has no tag), counted against the limit."""
+        return self._count_bad(ImapResult((f"{tag} BAD {text}\r\n".encode(),)))
 
     def _count_bad(self, result: ImapResult) -> ImapResult:
         self.bad_commands += 1
@@ -304,133 +356,122 @@ class ImapSession:
     def _run_command(self, parts: list[bytes | Literal]) -> ImapResult:
         first = parts[0]
         assert isinstance(first, bytes)
+        head = self._command_head(first)
+        if isinstance(head, ImapResult):
+            return head
+        tag, name, uid, args_bytes = head
+        if name == "AUTHENTICATE" and not uid and self.state is ImapState.NOT_AUTHENTICATED:
+            return self._authenticate(tag, args_bytes)
+        refusal = self._refusal(tag, name)
+        if refusal is not None:
+            return refusal
+        return self._execute(tag, name, uid, [args_bytes, *parts[1:]])
+
+    def _command_head(self, first: bytes) -> tuple[str, str, bool, bytes] | ImapResult:
+        """The tag, the name (the one after ``UID`` with ``uid`` true) and the rest of a
+        command's first line; or the BAD for a line that is no command."""
         tag_bytes, _, rest = first.partition(b" ")
-        if (
-            not tag_bytes
-            or not tag_bytes.isascii()
-            or any(c in b'(){%*"\\]+' or c < 0x21 for c in tag_bytes)
-        ):
-            return self._count_bad(
-                ImapResult((b"* BAD Error in IMAP command received by server.\r\n",))
-            )
+        if not _valid_tag(tag_bytes):
+            return self._bad("*", "Error in IMAP command received by server.")
         tag = tag_bytes.decode("ascii")
         name_bytes, _, args_bytes = rest.partition(b" ")
         name = name_bytes.decode("ascii", "replace").upper()
         if not name or not name.isalpha():
-            return self._count_bad(
-                ImapResult(
-                    (f"{tag} BAD Error in IMAP command: Invalid command name.\r\n".encode(),)
-                )
-            )
-        uid = False
-        if name == "UID":
-            sub, _, args_bytes = args_bytes.partition(b" ")
-            name = sub.decode("ascii", "replace").upper()
-            uid = True
-            if name not in ("FETCH", "STORE", "SEARCH", "COPY", "MOVE", "EXPUNGE"):
-                return self._count_bad(
-                    ImapResult(
-                        (
-                            f"{tag} BAD Error in IMAP command UID {name}: Unknown command.\r\n".encode(),
-                        )
-                    )
-                )
-        if name == "AUTHENTICATE" and not uid and self.state is ImapState.NOT_AUTHENTICATED:
-            return self._authenticate(tag, args_bytes)
-        handler = self._handler(name)
-        if handler is None:
-            if self.state is ImapState.NOT_AUTHENTICATED:
-                return self._count_bad(
-                    ImapResult(
-                        (f"{tag} BAD Error in IMAP command received by server.\r\n".encode(),)
-                    )
-                )
-            return self._count_bad(
-                ImapResult(
-                    (f"{tag} BAD Error in IMAP command {name}: Unknown command.\r\n".encode(),)
-                )
-            )
-        states, fn = handler
-        if self.state not in states:
-            if self.state is ImapState.NOT_AUTHENTICATED:
-                text = "Error in IMAP command received by server."
-            elif ImapState.SELECTED in states:
-                text = "No mailbox selected"
-            else:
-                text = f"Error in IMAP command {name}: Unknown command"
-            return self._count_bad(ImapResult((f"{tag} BAD {dot(text)}\r\n".encode(),)))
+            return self._bad(tag, "Error in IMAP command: Invalid command name.")
+        if name != "UID":
+            return tag, name, False, args_bytes
+        sub, _, args_bytes = args_bytes.partition(b" ")
+        name = sub.decode("ascii", "replace").upper()
+        if name not in _UID_COMMANDS:
+            return self._bad(tag, f"Error in IMAP command UID {name}: Unknown command.")
+        return tag, name, True, args_bytes
+
+    def _refusal(self, tag: str, name: str) -> ImapResult | None:
+        """The BAD for a command this server does not know or does not allow in this state.
+        Before login, Dovecot does not say which: a stranger learns nothing about commands."""
+        entry = COMMANDS.get(name)
+        if self.state is ImapState.NOT_AUTHENTICATED:
+            if entry is None or self.state not in entry[0]:
+                return self._bad(tag, "Error in IMAP command received by server.")
+            return None
+        if entry is None:
+            return self._bad(tag, f"Error in IMAP command {name}: Unknown command.")
+        states = entry[0]
+        if self.state in states:
+            return None
+        if ImapState.SELECTED in states:
+            return self._bad(tag, "No mailbox selected.")
+        return self._bad(tag, f"Error in IMAP command {name}: Unknown command.")
+
+    def _execute(self, tag: str, name: str, uid: bool, pieces: list[bytes | Literal]) -> ImapResult:
+        """Tokenise the arguments, run the handler, and add the updates due and the tagged
+        reply (or ``+ idling`` when the command was IDLE)."""
+        handler = COMMANDS[name][1]
+        may_expunge = name not in _NUMBERS_HELD or uid
         try:
-            args = tokenize([args_bytes, *parts[1:]])
-            out: list[bytes] = []
-            text, close = fn(tag, args, out, uid)
+            command = Command(tag, name, tokenize(pieces), uid)
+            text = handler(self, command)
         except Bad as exc:
-            return self._count_bad(
-                ImapResult(
-                    (f"{tag} BAD Error in IMAP command {name}: {dot(str(exc))}\r\n".encode(),)
-                )
-            )
+            return self._bad(tag, f"Error in IMAP command {name}: {dot(str(exc))}")
         except No as exc:
-            updates = self._updates(allow_expunge=name not in ("FETCH", "STORE", "SEARCH") or uid)
+            updates = self._updates(allow_expunge=may_expunge)
             return ImapResult((*updates, f"{tag} NO {dot(str(exc))}\r\n".encode()))
-        if close:
-            return ImapResult((*out, f"{tag} OK {text}\r\n".encode()), close=True)
+        if self.state is ImapState.LOGOUT:
+            return ImapResult((*command.out, f"{tag} OK {text}\r\n".encode()), close=True)
         if self.idling is not None:
             # RFC 2177 §3: a continuation, then updates as they happen, until the client's DONE.
             updates = self._updates(allow_expunge=True)
-            return ImapResult((*out, *updates, b"+ idling\r\n"))
-        updates = self._updates(allow_expunge=name not in ("FETCH", "STORE", "SEARCH") or uid)
-        return ImapResult((*out, *updates, f"{tag} OK {text}\r\n".encode()))
+            return ImapResult((*command.out, *updates, b"+ idling\r\n"))
+        updates = self._updates(allow_expunge=may_expunge)
+        return ImapResult((*command.out, *updates, f"{tag} OK {text}\r\n".encode()))
 
-    def _handler(
-        self, name: str
-    ) -> tuple[frozenset[ImapState], Callable[..., tuple[str, bool]]] | None:
-        anyone = frozenset(
-            {ImapState.NOT_AUTHENTICATED, ImapState.AUTHENTICATED, ImapState.SELECTED}
-        )
-        pre = frozenset({ImapState.NOT_AUTHENTICATED})
-        auth = frozenset({ImapState.AUTHENTICATED, ImapState.SELECTED})
-        sel = frozenset({ImapState.SELECTED})
-        table: dict[str, tuple[frozenset[ImapState], Callable[..., tuple[str, bool]]]] = {
-            "CAPABILITY": (anyone, self._capability),
-            "NOOP": (anyone, self._noop),
-            "IDLE": (auth, self._idle),
-            "LOGOUT": (anyone, self._logout),
-            "LOGIN": (pre, self._login),
-            "SELECT": (auth, self._select),
-            "EXAMINE": (auth, self._select),
-            "CREATE": (auth, self._create),
-            "DELETE": (auth, self._delete),
-            "RENAME": (auth, self._rename),
-            "LIST": (auth, self._list),
-            "LSUB": (auth, self._list),
-            "SUBSCRIBE": (auth, self._subscribe),
-            "UNSUBSCRIBE": (auth, self._subscribe),
-            "STATUS": (auth, self._status),
-            "APPEND": (auth, self._append),
-            "GETQUOTAROOT": (auth, self._getquotaroot),
-            "GETQUOTA": (auth, self._getquota),
-            "SETQUOTA": (auth, self._setquota),
-            "NAMESPACE": (auth, self._namespace),
-            "UNSELECT": (sel, self._unselect_command),
-            "CHECK": (sel, self._noop),
-            "CLOSE": (sel, self._close),
-            "EXPUNGE": (sel, self._expunge),
-            "SEARCH": (sel, self._search),
-            "FETCH": (sel, self._fetch),
-            "STORE": (sel, self._store),
-            "COPY": (sel, self._copy),
-            "MOVE": (sel, self._move),
-        }
-        entry = table.get(name)
-        if entry is None:
-            return None
-        # Remember which command runs, for the SELECT/EXAMINE and LIST/LSUB pairs.
-        self._command = name
-        return entry
+    # -- commands that read a line of their own: AUTHENTICATE (RFC 3501 §6.2.2), IDLE (RFC 2177) -
+
+    def _authenticate(self, tag: str, args_bytes: bytes) -> ImapResult:
+        """AUTHENTICATE PLAIN (RFC 4616), with an initial response (SASL-IR, RFC 4959) or on the
+        next line after a ``+`` continuation request."""
+        words = args_bytes.split()
+        if not words or len(words) > 2:
+            return self._bad(tag, "Error in IMAP command AUTHENTICATE: Invalid arguments.")
+        if words[0].upper() != b"PLAIN":
+            return ImapResult(
+                (f"{tag} NO [ALERT] Unsupported authentication mechanism.\r\n".encode(),)
+            )
+        if len(words) == 1:
+            self.sasl_tag = tag
+            return ImapResult((b"+ \r\n",))
+        return self._sasl_response(tag, words[1], initial=True)
+
+    def _sasl_response(self, tag: str, line: bytes, *, initial: bool) -> ImapResult:
+        outcome = check_plain(line, initial=initial, user=self.user, password=self.password)
+        if outcome is PlainOutcome.ACCEPTED:
+            self.logged_in()
+            return ImapResult((f"{tag} OK [CAPABILITY {CAPABILITIES}] Logged in\r\n".encode(),))
+        if outcome is PlainOutcome.REFUSED:
+            return ImapResult(
+                (f"{tag} NO [AUTHENTICATIONFAILED] Authentication failed.\r\n".encode(),)
+            )
+        return self._bad(tag, _SASL_BAD[outcome])
+
+    def idle_updates(self) -> ImapResult:
+        """While idling: the untagged updates to push now (new mail, flags, expunges)."""
+        if self.idling is None:
+            return ImapResult()
+        return ImapResult(tuple(self._updates(allow_expunge=True)))
+
+    def _idle_line(self, line: bytes) -> ImapResult:
+        tag, self.idling = self.idling or "*", None
+        if line.upper() == b"DONE":
+            return ImapResult(
+                (*self._updates(allow_expunge=True), f"{tag} OK Idle completed.\r\n".encode())
+            )
+        return self._bad(tag, "Expected DONE.")
 
     # -- untagged updates (RFC 3501 §7.3.1, §7.4.1, §7.4.2) -----------------------------------------
 
     def _updates(self, *, allow_expunge: bool) -> list[bytes]:
+        """What changed in the selected folder since the client last heard: expunges (when
+        ``allow_expunge``), new messages, the \\Recent count, other sessions' flag changes."""
         folder = self.folder
         if folder is None:
             return []
@@ -444,6 +485,22 @@ class ImapSession:
                     self.recent.discard(self.view.pop(index))
                     self._position_cache = None
             self._seen_removals = folder.removals
+        out.extend(self._new_messages(folder))
+        if self._flag_news:
+            positions = self.positions()
+            for uid in sorted(self._flag_news):
+                msg = folder.messages.get(uid)
+                if msg is not None and uid in positions:
+                    out.append(
+                        f"* {positions[uid]} FETCH (FLAGS ({self.flags_of(uid)}))\r\n".encode()
+                    )
+            self._flag_news = set()
+        return out
+
+    def _new_messages(self, folder: Folder) -> list[bytes]:
+        """``* n EXISTS`` for messages added after the view's last one, and ``* n RECENT``
+        when the count of \\Recent messages changed."""
+        out = []
         last = self.view[-1] if self.view else 0
         new = []
         for uid in reversed(folder.messages):
@@ -459,18 +516,12 @@ class ImapSession:
         if new or len(self.recent) != self._announced_recent:
             out.append(f"* {len(self.recent)} RECENT\r\n".encode())
             self._announced_recent = len(self.recent)
-        if self._flag_news:
-            positions = self._positions()
-            for uid in sorted(self._flag_news):
-                msg = folder.messages.get(uid)
-                if msg is not None and uid in positions:
-                    out.append(
-                        f"* {positions[uid]} FETCH (FLAGS ({self._flags(uid)}))\r\n".encode()
-                    )
-            self._flag_news = set()
         return out
 
-    def _flags(self, uid: int) -> str:
+    # -- the view: message numbers, UIDs and flags as this client knows them --------------------
+
+    def flags_of(self, uid: int) -> str:
+        """The flags of a message as FETCH shows them, with \\Recent when it is recent here."""
         assert self.folder is not None
         msg = self.folder.messages.get(uid)
         flags = [f for f in SYSTEM_FLAGS if msg is not None and f in msg.flags]
@@ -478,377 +529,42 @@ class ImapSession:
             flags.append("\\Recent")
         return " ".join(flags)
 
-    # -- any state (RFC 3501 §6.1) ----------------------------------------------------------------
+    def flags_reported(self, uid: int) -> None:
+        """This client has just been told the message's flags: no update about them is owed."""
+        self._flag_news.discard(uid)
 
-    def _capability(
-        self, tag: str, args: list[object], out: list[bytes], uid: bool
-    ) -> tuple[str, bool]:
-        if args:
-            raise Bad("Invalid arguments")
-        out.append(f"* CAPABILITY {CAPABILITIES}\r\n".encode())
-        return "Capability completed.", False
+    def positions(self) -> dict[int, int]:
+        """UID -> message sequence number for the view (cached until the view changes)."""
+        if self._position_cache is None:
+            self._position_cache = {u: i + 1 for i, u in enumerate(self.view)}
+        return self._position_cache
 
-    def _noop(self, tag: str, args: list[object], out: list[bytes], uid: bool) -> tuple[str, bool]:
-        if self.folder is not None:
-            self.folder.sync()
-        return ("NOOP completed." if self._command == "NOOP" else "Check completed."), False
-
-    def _idle(self, tag: str, args: list[object], out: list[bytes], uid: bool) -> tuple[str, bool]:
-        if args:
-            raise Bad("Invalid arguments")
-        self.idling = tag
-        return "", False
-
-    def _logout(
-        self, tag: str, args: list[object], out: list[bytes], uid: bool
-    ) -> tuple[str, bool]:
-        self.connection_lost()
-        out.append(b"* BYE Logging out\r\n")
-        return "Logout completed.", True
-
-    # -- not authenticated (RFC 3501 §6.2) --------------------------------------------------------
-
-    def _login(self, tag: str, args: list[object], out: list[bytes], uid: bool) -> tuple[str, bool]:
-        if len(args) != 2:
-            raise Bad("Invalid arguments")
-        user, password = astring(args[0]), astring(args[1])
-        if not credentials_match(user, password, user=self.user, password=self.password):
-            raise No("[AUTHENTICATIONFAILED] Authentication failed.")
-        self.state = ImapState.AUTHENTICATED
-        return f"[CAPABILITY {CAPABILITIES}] Logged in", False
-
-    def _authenticate(self, tag: str, args_bytes: bytes) -> ImapResult:
-        """AUTHENTICATE PLAIN (RFC 3501 §6.2.2, RFC 4616), with an initial response (SASL-IR,
-        RFC 4959) or on the next line after a ``+`` continuation request."""
-        words = args_bytes.split()
-        if not words or len(words) > 2:
-            return self._count_bad(
-                ImapResult(
-                    (
-                        f"{tag} BAD Error in IMAP command AUTHENTICATE: Invalid arguments.\r\n".encode(),
-                    )
-                )
-            )
-        if words[0].upper() != b"PLAIN":
-            return ImapResult(
-                (f"{tag} NO [ALERT] Unsupported authentication mechanism.\r\n".encode(),)
-            )
-        if len(words) == 1:
-            self.sasl_tag = tag
-            return ImapResult((b"+ \r\n",))
-        return self._sasl_response(tag, words[1], initial=True)
-
-    def _sasl_response(self, tag: str, line: bytes, *, initial: bool) -> ImapResult:
-        outcome = check_plain(line, initial=initial, user=self.user, password=self.password)
-        if outcome is PlainOutcome.ABORTED:
-            return self._count_bad(
-                ImapResult((f"{tag} BAD Authentication aborted by client.\r\n".encode(),))
-            )
-        if outcome is PlainOutcome.MALFORMED:
-            return self._count_bad(
-                ImapResult((f"{tag} BAD Invalid base64 data in initial response\r\n".encode(),))
-            )
-        if outcome is PlainOutcome.REFUSED:
-            return ImapResult(
-                (f"{tag} NO [AUTHENTICATIONFAILED] Authentication failed.\r\n".encode(),)
-            )
-        self.state = ImapState.AUTHENTICATED
-        return ImapResult((f"{tag} OK [CAPABILITY {CAPABILITIES}] Logged in\r\n".encode(),))
-
-    # -- authenticated (RFC 3501 §6.3) ------------------------------------------------------------
-
-    def _select(
-        self, tag: str, args: list[object], out: list[bytes], uid: bool
-    ) -> tuple[str, bool]:
-        examine = self._command == "EXAMINE"
-        if len(args) != 1:
-            raise Bad("Invalid arguments")
-        name = mailbox_name(self.store, args[0])
-        if self.folder is not None:
-            # RFC 3501 §6.3.1: selecting another mailbox first closes the current one, without
-            # expunging; RFC 7162 §3.2.11 adds the CLOSED response code that Dovecot sends.
-            self._unselect()
-            self.state = ImapState.AUTHENTICATED
-            out.append(b"* OK [CLOSED] Previous mailbox closed.\r\n")
-        folder = existing_folder(self.store, name)
-        folder.sync()
-        self.folder, self.readonly = folder, examine
-        self.view = folder.uids
-        self._position_cache = None
-        self._seen_removals = folder.removals
-        self.recent = folder.claim_recent(keep=examine)
-        self._announced_recent = len(self.recent)
-        folder.listeners.append(self._on_change)
-        self.state = ImapState.SELECTED
-        flags = " ".join(SYSTEM_FLAGS)
-        out.append(f"* FLAGS ({flags})\r\n".encode())
-        if examine:
-            out.append(b"* OK [PERMANENTFLAGS ()] Read-only mailbox.\r\n")
-        else:
-            out.append(f"* OK [PERMANENTFLAGS ({flags})] Flags permitted.\r\n".encode())
-        out.append(f"* {len(self.view)} EXISTS\r\n".encode())
-        out.append(f"* {len(self.recent)} RECENT\r\n".encode())
-        unseen = next(
-            (i + 1 for i, u in enumerate(self.view) if "\\Seen" not in folder.messages[u].flags),
-            None,
-        )
-        if unseen is not None:
-            out.append(f"* OK [UNSEEN {unseen}] First unseen.\r\n".encode())
-        out.append(f"* OK [UIDVALIDITY {folder.uidvalidity}] UIDs valid\r\n".encode())
-        out.append(f"* OK [UIDNEXT {folder.uidnext}] Predicted next UID\r\n".encode())
-        if examine:
-            return "[READ-ONLY] Examine completed.", False
-        return "[READ-WRITE] Select completed.", False
-
-    def _create(
-        self, tag: str, args: list[object], out: list[bytes], uid: bool
-    ) -> tuple[str, bool]:
-        if len(args) != 1:
-            raise Bad("Invalid arguments")
-        name = new_mailbox_name(self.store, args[0])
-        if self.store.exists(name):
-            raise No("[ALREADYEXISTS] Mailbox already exists")
-        check_name(name)
-        self.store.create_folder(name)
-        return "Create completed.", False
-
-    def _namespace(
-        self, tag: str, args: list[object], out: list[bytes], uid: bool
-    ) -> tuple[str, bool]:
-        # RFC 2342 §5: one personal namespace, no prefix, "." between levels (Maildir++).
-        out.append(b'* NAMESPACE (("" ".")) NIL NIL\r\n')
-        return "Namespace completed.", False
-
-    def _unselect_command(
-        self, tag: str, args: list[object], out: list[bytes], uid: bool
-    ) -> tuple[str, bool]:
-        # RFC 3691: like CLOSE, but nothing is expunged.
-        self._unselect()
-        self.state = ImapState.AUTHENTICATED
-        return "Unselect completed.", False
-
-    def _delete(
-        self, tag: str, args: list[object], out: list[bytes], uid: bool
-    ) -> tuple[str, bool]:
-        if len(args) != 1:
-            raise Bad("Invalid arguments")
-        name = mailbox_name(self.store, args[0])
-        if name == "INBOX":
-            raise No("INBOX can't be deleted.")
-        if not self.store.exists(name):
-            raise No(f"[NONEXISTENT] Mailbox doesn't exist: {name}")
-        # RFC 3501 §6.3.4: the messages go with the folder (and stop counting for the quota).
-        self.store.delete_folder(name)
-        return "Delete completed.", False
-
-    def _rename(
-        self, tag: str, args: list[object], out: list[bytes], uid: bool
-    ) -> tuple[str, bool]:
-        if len(args) != 2:
-            raise Bad("Invalid arguments")
-        old, new = mailbox_name(self.store, args[0]), new_mailbox_name(self.store, args[1])
-        if old == "INBOX":
-            # RFC 3501 §6.3.5 allows moving INBOX's mail away; Dovecot refuses, and so do we.
-            raise No("[CANNOT] Renaming INBOX isn't supported.")
-        if not self.store.exists(old) and not self.store.has_children(old):
-            raise No(f"[NONEXISTENT] Mailbox doesn't exist: {old}")
-        if self.store.exists(new) or self.store.has_children(new):
-            raise No("[ALREADYEXISTS] Target mailbox already exists.")
-        if new.startswith(old + "."):
-            raise No("[CANNOT] Can't rename mailbox under itself.")
-        check_name(new)
-        self.store.rename_folder(old, new)
-        return "Rename completed.", False
-
-    def _list(self, tag: str, args: list[object], out: list[bytes], uid: bool) -> tuple[str, bool]:
-        if len(args) != 2:
-            raise Bad("Invalid arguments")
-        reference, pattern = astring(args[0]), astring(args[1])
-        word = self._command
-        if pattern == "":
-            if word == "LIST":
-                out.append(b'* LIST (\\Noselect) "." ""\r\n')
-            return f"{word.capitalize()} completed.", False
-        full = reference + pattern
-        regex = list_pattern(reference, pattern)
-        if word == "LSUB":
-            # RFC 3501 §6.3.9: only subscribed names; a parent that only has subscribed
-            # children shows as \Noselect when '%' stops at it.
-            subscribed = self.store.subscriptions()
-            shown: dict[str, str] = {}
-            for name in subscribed:
-                if regex.match(name):
-                    shown[name] = ""
-                for parent in ancestors(name):
-                    if parent not in subscribed and regex.match(parent) and "%" in full:
-                        shown.setdefault(parent, "\\Noselect")
-            for name in sorted(shown, key=lambda n: (n != "INBOX", n)):
-                out.append(f'* LSUB ({shown[name]}) "." '.encode() + quote(name) + b"\r\n")
-            return "Lsub completed.", False
-        names = self.store.folder_names()
-        every = set(names)
-        for name in names:
-            every.update(ancestors(name))
-        for name in sorted(every, key=lambda n: (n != "INBOX", n)):
-            if not regex.match(name):
-                continue
-            selectable = name in names
-            children = any(other.startswith(name + ".") for other in every)
-            attrs = [] if selectable else ["\\Noselect"]
-            attrs.append("\\HasChildren" if children else "\\HasNoChildren")
-            out.append(f'* {word} ({" ".join(attrs)}) "." '.encode() + quote(name) + b"\r\n")
-        return f"{word.capitalize()} completed.", False
-
-    def _subscribe(
-        self, tag: str, args: list[object], out: list[bytes], uid: bool
-    ) -> tuple[str, bool]:
-        if len(args) != 1:
-            raise Bad("Invalid arguments")
-        name = mailbox_name(self.store, args[0])
-        check_name(name)
-        if self._command == "SUBSCRIBE":
-            self.store.subscribe(name)
-        else:
-            self.store.unsubscribe(name)
-        return f"{self._command.capitalize()} completed.", False
-
-    def _status(
-        self, tag: str, args: list[object], out: list[bytes], uid: bool
-    ) -> tuple[str, bool]:
-        if len(args) != 2 or not isinstance(args[1], list):
-            raise Bad("Invalid arguments")
-        name = mailbox_name(self.store, args[0])
-        folder = existing_folder(self.store, name)
-        folder.sync()
-        values = []
-        order = ("MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN")
-        # Answered in a fixed order, whatever order they were asked in (as Dovecot does).
-        for item in sorted(
-            args[1], key=lambda i: order.index(str(i).upper()) if str(i).upper() in order else -1
-        ):
-            word = str(item).upper()
-            if word == "MESSAGES":
-                value = len(folder.messages)
-            elif word == "RECENT":
-                value = len(folder.claim_recent(keep=True))
-            elif word == "UIDNEXT":
-                value = folder.uidnext
-            elif word == "UIDVALIDITY":
-                value = folder.uidvalidity
-            elif word == "UNSEEN":
-                value = sum(1 for m in folder.messages.values() if "\\Seen" not in m.flags)
+    def uid_set(self, text: str) -> list[int]:
+        """The UIDs of the view named by a UID set, ascending; unknown UIDs are skipped
+        (RFC 3501 §6.4.8)."""
+        largest = self.view[-1] if self.view else 0
+        ranges = parse_ranges(text, largest)
+        if ranges is None:
+            raise Bad("Invalid UID messageset")
+        positions = self.positions()
+        found: set[int] = set()
+        for low, high in ranges:
+            if high - low < len(self.view):
+                found.update(u for u in range(low, high + 1) if u in positions)
             else:
-                raise Bad(f"Invalid status item {item}")
-            values.append(f"{word} {value}")
-        out.append(b"* STATUS " + quote(name) + f" ({' '.join(values)})\r\n".encode())
-        return "Status completed.", False
+                found.update(u for u in self.view if low <= u <= high)
+        return sorted(found)
 
-    def _append(
-        self, tag: str, args: list[object], out: list[bytes], uid: bool
-    ) -> tuple[str, bool]:
-        if len(args) < 2 or not isinstance(args[-1], bytes):
-            raise Bad("Invalid arguments")
-        name = mailbox_name(self.store, args[0])
-        flags: frozenset[str] = frozenset()
-        date: float | None = None
-        for extra in args[1:-1]:
-            if isinstance(extra, list):
-                flags = parse_flag_list(extra)
-            elif isinstance(extra, str) and not isinstance(extra, Atom):
-                date = parse_date_time(extra)
-            else:
-                raise Bad("Invalid arguments")
-        data = args[-1]
-        assert isinstance(data, bytes)
-        if not data:
-            raise No("Can't save a zero byte message")
-        folder = existing_folder(self.store, name, trycreate=True)
-        if not self.store.fits(len(data)):
-            raise No("[OVERQUOTA] Quota exceeded (mailbox for user is full)")
-        new_uid = folder.add(data, flags=flags, internaldate=date, origin=self)
-        return f"[APPENDUID {folder.uidvalidity} {new_uid}] Append completed.", False
-
-    def _quota_line(self) -> bytes:
-        used = math.ceil(self.store.used() / 1024)
-        limit = math.ceil((self.store.quota or 0) / 1024)
-        return f'* QUOTA "{QUOTA_ROOT}" (STORAGE {used} {limit})\r\n'.encode()
-
-    def _getquotaroot(
-        self, tag: str, args: list[object], out: list[bytes], uid: bool
-    ) -> tuple[str, bool]:
-        if len(args) != 1:
-            raise Bad("Invalid arguments")
-        name = mailbox_name(self.store, args[0])
-        if not self.store.exists(name):
-            raise No(f"Mailbox doesn't exist: {name}")
-        if self.store.quota is None:
-            out.append(b"* QUOTAROOT " + quote(name) + b"\r\n")
-        else:
-            out.append(b"* QUOTAROOT " + quote(name) + f' "{QUOTA_ROOT}"\r\n'.encode())
-            out.append(self._quota_line())
-        return "Getquotaroot completed.", False
-
-    def _getquota(
-        self, tag: str, args: list[object], out: list[bytes], uid: bool
-    ) -> tuple[str, bool]:
-        if len(args) != 1:
-            raise Bad("Invalid arguments")
-        if self.store.quota is None or astring(args[0]) != QUOTA_ROOT:
-            raise No("Quota root doesn't exist")
-        out.append(self._quota_line())
-        return "Getquota completed.", False
-
-    def _setquota(
-        self, tag: str, args: list[object], out: list[bytes], uid: bool
-    ) -> tuple[str, bool]:
-        # RFC 9208 §4.1.3 lets a server refuse; the quota is the administrator's setting.
-        raise No("Quota can be changed only by admin")
-
-    # -- selected (RFC 3501 §6.4) ---------------------------------------------------------------------
-
-    def _close(self, tag: str, args: list[object], out: list[bytes], uid: bool) -> tuple[str, bool]:
-        folder = self.folder
-        assert folder is not None
-        if not self.readonly:
-            # RFC 3501 §6.4.2: CLOSE expunges silently (no untagged EXPUNGE to this client).
-            folder.expunge(
-                (
-                    u
-                    for u in self.view
-                    if "\\Deleted" in getattr(folder.messages.get(u), "flags", ())
-                ),
-                origin=self,
-            )
-        self._unselect()
-        self.state = ImapState.AUTHENTICATED
-        return "Close completed.", False
-
-    def _expunge(
-        self, tag: str, args: list[object], out: list[bytes], uid: bool
-    ) -> tuple[str, bool]:
-        folder = self.folder
-        assert folder is not None
-        if self.readonly:
-            raise No("Mailbox is read-only")
-        allowed: set[int] | None = None
+    def targets(self, token: object, uid: bool) -> list[tuple[int, int]]:
+        """(sequence number, UID) pairs named by a sequence set or (``uid``) a UID set."""
+        if not isinstance(token, Atom):
+            raise Bad("Invalid messageset")
         if uid:
-            if len(args) != 1 or not isinstance(args[0], Atom):
-                raise Bad("Invalid arguments")
-            allowed = set(self._uid_set(str(args[0])))
-        elif args:
-            raise Bad("Invalid arguments")
-        doomed = [
-            u
-            for u in self.view
-            if u in folder.messages
-            and "\\Deleted" in folder.messages[u].flags
-            and (allowed is None or u in allowed)
-        ]
-        folder.expunge(doomed, origin=self)
-        # The EXPUNGE responses come from _updates(), in ascending order with renumbering.
-        return "Expunge completed.", False
+            positions = self.positions()
+            return [(positions[u], u) for u in self.uid_set(str(token))]
+        return [(n, self.view[n - 1]) for n in self._sequence_numbers(str(token))]
 
-    def _seq_set(self, text: str) -> list[int]:
+    def _sequence_numbers(self, text: str) -> list[int]:
         # Bounds first, so "1:4000000000" costs nothing (a message number beyond the mailbox is
         # BAD, as in Dovecot).
         ranges = parse_ranges(text, len(self.view))
@@ -858,211 +574,3 @@ class ImapSession:
         for low, high in ranges:
             numbers.update(range(low, high + 1))
         return sorted(numbers)
-
-    def _positions(self) -> dict[int, int]:
-        """UID -> message sequence number for the view (cached until the view changes)."""
-        if self._position_cache is None:
-            self._position_cache = {u: i + 1 for i, u in enumerate(self.view)}
-        return self._position_cache
-
-    def _uid_set(self, text: str) -> list[int]:
-        """The UIDs of the view named by a UID set, ascending; unknown UIDs are skipped
-        (RFC 3501 §6.4.8)."""
-        largest = self.view[-1] if self.view else 0
-        ranges = parse_ranges(text, largest)
-        if ranges is None:
-            raise Bad("Invalid UID messageset")
-        positions = self._positions()
-        found: set[int] = set()
-        for low, high in ranges:
-            if high - low < len(self.view):
-                found.update(u for u in range(low, high + 1) if u in positions)
-            else:
-                found.update(u for u in self.view if low <= u <= high)
-        return sorted(found)
-
-    def _targets(self, token: object, uid: bool) -> list[tuple[int, int]]:
-        """(sequence number, UID) pairs named by a sequence set or UID set."""
-        if not isinstance(token, Atom):
-            raise Bad("Invalid messageset")
-        if uid:
-            positions = self._positions()
-            return [(positions[u], u) for u in self._uid_set(str(token))]
-        return [(n, self.view[n - 1]) for n in self._seq_set(str(token))]
-
-    def _fetch(self, tag: str, args: list[object], out: list[bytes], uid: bool) -> tuple[str, bool]:
-        folder = self.folder
-        assert folder is not None
-        if len(args) != 2:
-            raise Bad("Invalid arguments")
-        targets = self._targets(args[0], uid)
-        items = parse_fetch_items(args[1])
-        if uid and not any(i.name == "UID" for i in items):
-            items.insert(0, FetchItem("UID"))
-        missing = False
-        for number, msg_uid in targets:
-            msg = folder.messages.get(msg_uid)
-            if msg is None:
-                missing = True
-                continue
-            parts: list[bytes] = []
-            data: bytes | None = None
-            structure: Part | None = None
-            set_seen = False
-            for item in items:
-                if item.name == "FLAGS":
-                    parts.append(f"FLAGS ({self._flags(msg_uid)})".encode())
-                elif item.name == "UID":
-                    parts.append(f"UID {msg_uid}".encode())
-                elif item.name == "RFC822.SIZE":
-                    parts.append(f"RFC822.SIZE {msg.size}".encode())
-                elif item.name == "INTERNALDATE":
-                    parts.append(f'INTERNALDATE "{internaldate(msg.internaldate)}"'.encode())
-                else:
-                    if data is None:
-                        try:
-                            data = folder.read(msg_uid)
-                        except KeyError:
-                            missing = True
-                            break
-                    if item.name != "SECTION":
-                        if structure is None:
-                            structure = parse_part(data)
-                        if item.name == "ENVELOPE":
-                            parts.append(b"ENVELOPE " + envelope(structure))
-                        else:
-                            extended = item.name == "BODYSTRUCTURE"
-                            parts.append(
-                                item.name.encode()
-                                + b" "
-                                + bodystructure(structure, extended=extended)
-                            )
-                        continue
-                    body = section(data, item)
-                    parts.append(f"{item.label} {{{len(body)}}}\r\n".encode() + body)
-                    set_seen = set_seen or not item.peek
-            else:
-                if set_seen and not self.readonly and "\\Seen" not in msg.flags:
-                    # RFC 3501 §6.4.5: BODY[...] sets \Seen; the new flags are reported.
-                    folder.set_flags(msg_uid, msg.flags | {"\\Seen"}, origin=self)
-                    if not any(i.name == "FLAGS" for i in items):
-                        parts.insert(1 if uid else 0, f"FLAGS ({self._flags(msg_uid)})".encode())
-                out.append(f"* {number} FETCH (".encode() + b" ".join(parts) + b")\r\n")
-        if missing:
-            raise No("Some of the requested messages no longer exist.")
-        return "Fetch completed.", False
-
-    def _store(self, tag: str, args: list[object], out: list[bytes], uid: bool) -> tuple[str, bool]:
-        folder = self.folder
-        assert folder is not None
-        if len(args) < 3 or not isinstance(args[1], Atom):
-            raise Bad("Invalid arguments")
-        targets = self._targets(args[0], uid)
-        mode = args[1].upper()
-        silent = mode.endswith(".SILENT")
-        base = mode.removesuffix(".SILENT")
-        if base not in ("FLAGS", "+FLAGS", "-FLAGS"):
-            raise Bad(f"Invalid arguments: {args[1]}")
-        flag_tokens = args[2] if len(args) == 3 and isinstance(args[2], list) else args[2:]
-        flags = parse_flag_list(flag_tokens)
-        if self.readonly:
-            return "Store ignored with read-only mailbox.", False
-        missing = False
-        for number, msg_uid in targets:
-            msg = folder.messages.get(msg_uid)
-            if msg is None:
-                missing = True
-                continue
-            if base == "FLAGS":
-                new = flags
-            elif base == "+FLAGS":
-                new = msg.flags | flags
-            else:
-                new = msg.flags - flags
-            try:
-                folder.set_flags(msg_uid, new, origin=self)
-            except KeyError:
-                missing = True
-                continue
-            self._flag_news.discard(msg_uid)
-            if not silent:
-                uid_part = f"UID {msg_uid} " if uid else ""
-                out.append(
-                    f"* {number} FETCH ({uid_part}FLAGS ({self._flags(msg_uid)}))\r\n".encode()
-                )
-        if missing:
-            raise No("Some of the requested messages no longer exist.")
-        return "Store completed.", False
-
-    def _move(self, tag: str, args: list[object], out: list[bytes], uid: bool) -> tuple[str, bool]:
-        """MOVE (RFC 6851): copy, then expunge the originals; the new UIDs in an untagged OK."""
-        folder = self.folder
-        assert folder is not None
-        if len(args) != 2:
-            raise Bad("Invalid arguments")
-        targets = self._targets(args[0], uid)
-        name = mailbox_name(self.store, args[1])
-        destination = existing_folder(self.store, name, trycreate=True)
-        if self.readonly:
-            # EXAMINE promises no change to the mailbox (RFC 3501 §6.3.2); Dovecot moves anyway.
-            raise No("Mailbox is read-only.")
-        present = [u for _n, u in targets if u in folder.messages]
-        if len(present) != len(targets):
-            raise No("Some of the requested messages no longer exist.")
-        if not present:
-            return "No messages found.", False
-        new_uids = []
-        for msg_uid in present:
-            msg = folder.messages[msg_uid]
-            data = folder.read(msg_uid)
-            new_uids.append(
-                destination.add(data, flags=msg.flags, internaldate=msg.internaldate, origin=self)
-            )
-        # Only now are the originals removed: a failure above leaves them where they were.
-        folder.expunge(present, origin=self)
-        out.append(
-            f"* OK [COPYUID {destination.uidvalidity} {compress(present)} {compress(new_uids)}] "
-            "Moved UIDs.\r\n".encode()
-        )
-        return "Move completed.", False
-
-    def _copy(self, tag: str, args: list[object], out: list[bytes], uid: bool) -> tuple[str, bool]:
-        folder = self.folder
-        assert folder is not None
-        if len(args) != 2:
-            raise Bad("Invalid arguments")
-        targets = self._targets(args[0], uid)
-        name = mailbox_name(self.store, args[1])
-        destination = existing_folder(self.store, name, trycreate=True)
-        present = [(n, u) for n, u in targets if u in folder.messages]
-        if len(present) != len(targets):
-            raise No("Some of the requested messages no longer exist.")
-        size = sum(folder.messages[u].size for _n, u in present)
-        if not self.store.fits(size):
-            raise No("[OVERQUOTA] Quota exceeded (mailbox for user is full)")
-        source_uids, new_uids = [], []
-        for _number, msg_uid in present:
-            msg = folder.messages[msg_uid]
-            data = folder.read(msg_uid)
-            new_uids.append(
-                destination.add(data, flags=msg.flags, internaldate=msg.internaldate, origin=self)
-            )
-            source_uids.append(msg_uid)
-        if not present:
-            return "No messages found.", False
-        src, dst = compress(source_uids), compress(new_uids)
-        return f"[COPYUID {destination.uidvalidity} {src} {dst}] Copy completed.", False
-
-    # -- SEARCH (RFC 3501 §6.4.4) -----------------------------------------------------------------
-
-    def _search(
-        self, tag: str, args: list[object], out: list[bytes], uid: bool
-    ) -> tuple[str, bool]:
-        assert self.folder is not None
-        scope = SearchScope(self.folder, self.view, self.recent, self._uid_set)
-        found = search(scope, args)
-        if not uid:
-            positions = self._positions()
-            found = [positions[u] for u in found]
-        out.append(("* SEARCH" + "".join(f" {n}" for n in found) + "\r\n").encode())
-        return "Search completed.", False
