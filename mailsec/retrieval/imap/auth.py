@@ -56,9 +56,8 @@ def logout(session: ImapSession, command: Command) -> str:
 
 
 def login(session: ImapSession, command: Command) -> str:
-    if len(command.args) != 2:
-        raise Bad("Invalid arguments")
-    user, password = astring(command.args[0]), astring(command.args[1])
+    args = command.expect(2)
+    user, password = astring(args[0]), astring(args[1])
     if not credentials_match(user, password, user=session.user, password=session.password):
         raise No("[AUTHENTICATIONFAILED] Authentication failed.")
     session.logged_in()

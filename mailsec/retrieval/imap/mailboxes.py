@@ -59,9 +59,8 @@ OVERQUOTA = "[OVERQUOTA] Quota exceeded (mailbox for user is full)"
 def select(session: ImapSession, command: Command) -> str:
     """SELECT, or EXAMINE (read-only): open a mailbox and describe it."""
     examine = command.name == "EXAMINE"
-    if len(command.args) != 1:
-        raise Bad("Invalid arguments")
-    name = mailbox_name(session.store, command.args[0])
+    args = command.expect(1)
+    name = mailbox_name(session.store, args[0])
     if session.folder is not None:
         # RFC 3501 §6.3.1: selecting another mailbox first closes the current one, without
         # expunging; RFC 7162 §3.2.11 adds the CLOSED response code that Dovecot sends.
@@ -100,10 +99,9 @@ def _opened(folder: Folder, view: list[int], recent: set[int], *, readonly: bool
 
 
 def create(session: ImapSession, command: Command) -> str:
-    if len(command.args) != 1:
-        raise Bad("Invalid arguments")
+    args = command.expect(1)
     store = session.store
-    name = new_mailbox_name(store, command.args[0])
+    name = new_mailbox_name(store, args[0])
     if store.exists(name):
         raise No("[ALREADYEXISTS] Mailbox already exists")
     check_name(name)
@@ -112,10 +110,9 @@ def create(session: ImapSession, command: Command) -> str:
 
 
 def delete(session: ImapSession, command: Command) -> str:
-    if len(command.args) != 1:
-        raise Bad("Invalid arguments")
+    args = command.expect(1)
     store = session.store
-    name = mailbox_name(store, command.args[0])
+    name = mailbox_name(store, args[0])
     if name == "INBOX":
         raise No("INBOX can't be deleted.")
     if not store.exists(name):
@@ -126,10 +123,9 @@ def delete(session: ImapSession, command: Command) -> str:
 
 
 def rename(session: ImapSession, command: Command) -> str:
-    if len(command.args) != 2:
-        raise Bad("Invalid arguments")
+    args = command.expect(2)
     store = session.store
-    old, new = mailbox_name(store, command.args[0]), new_mailbox_name(store, command.args[1])
+    old, new = mailbox_name(store, args[0]), new_mailbox_name(store, args[1])
     if old == "INBOX":
         # RFC 3501 §6.3.5 allows moving INBOX's mail away; Dovecot refuses, and so do we.
         raise No("[CANNOT] Renaming INBOX isn't supported.")
@@ -149,9 +145,8 @@ def rename(session: ImapSession, command: Command) -> str:
 
 def list_mailboxes(session: ImapSession, command: Command) -> str:
     """LIST: the mailboxes a pattern matches; LSUB: the subscribed ones."""
-    if len(command.args) != 2:
-        raise Bad("Invalid arguments")
-    reference, pattern = astring(command.args[0]), astring(command.args[1])
+    args = command.expect(2)
+    reference, pattern = astring(args[0]), astring(args[1])
     if command.name == "LSUB":
         command.out.extend(_subscribed(session.store, reference, pattern))
         return "Lsub completed."
@@ -207,9 +202,8 @@ def _subscribed(store: MailStore, reference: str, pattern: str) -> list[bytes]:
 
 def subscribe(session: ImapSession, command: Command) -> str:
     """SUBSCRIBE and UNSUBSCRIBE: the names LSUB lists (a name need not be a folder)."""
-    if len(command.args) != 1:
-        raise Bad("Invalid arguments")
-    name = mailbox_name(session.store, command.args[0])
+    args = command.expect(1)
+    name = mailbox_name(session.store, args[0])
     check_name(name)
     if command.name == "SUBSCRIBE":
         session.store.subscribe(name)
@@ -300,10 +294,9 @@ def _quota_line(store: MailStore) -> bytes:
 
 
 def getquotaroot(session: ImapSession, command: Command) -> str:
-    if len(command.args) != 1:
-        raise Bad("Invalid arguments")
+    args = command.expect(1)
     store = session.store
-    name = mailbox_name(store, command.args[0])
+    name = mailbox_name(store, args[0])
     if not store.exists(name):
         raise No(f"Mailbox doesn't exist: {name}")
     if store.quota is None:
@@ -315,9 +308,8 @@ def getquotaroot(session: ImapSession, command: Command) -> str:
 
 
 def getquota(session: ImapSession, command: Command) -> str:
-    if len(command.args) != 1:
-        raise Bad("Invalid arguments")
-    if session.store.quota is None or astring(command.args[0]) != QUOTA_ROOT:
+    args = command.expect(1)
+    if session.store.quota is None or astring(args[0]) != QUOTA_ROOT:
         raise No("Quota root doesn't exist")
     command.out.append(_quota_line(session.store))
     return "Getquota completed."

@@ -89,10 +89,9 @@ def expunge(session: ImapSession, command: Command) -> str:
 
 def fetch(session: ImapSession, command: Command) -> str:
     _selected(session)
-    if len(command.args) != 2:
-        raise Bad("Invalid arguments")
-    targets = session.targets(command.args[0], command.uid)
-    items = parse_fetch_items(command.args[1])
+    args = command.expect(2)
+    targets = session.targets(args[0], command.uid)
+    items = parse_fetch_items(args[1])
     if command.uid and not any(i.name == "UID" for i in items):
         items.insert(0, FetchItem("UID"))
     missing = False
@@ -206,13 +205,20 @@ def _copy_into(
     return new_uids
 
 
-def copy(session: ImapSession, command: Command) -> str:
+def _copy_arguments(
+    session: ImapSession, command: Command
+) -> tuple[Folder, list[tuple[int, int]], Folder]:
+    """COPY's and MOVE's arguments: the open folder, the messages named and the destination
+    (``NO [TRYCREATE]`` when it does not exist)."""
     folder = _selected(session)
-    if len(command.args) != 2:
-        raise Bad("Invalid arguments")
-    targets = session.targets(command.args[0], command.uid)
-    name = mailbox_name(session.store, command.args[1])
-    destination = existing_folder(session.store, name, trycreate=True)
+    args = command.expect(2)
+    targets = session.targets(args[0], command.uid)
+    name = mailbox_name(session.store, args[1])
+    return folder, targets, existing_folder(session.store, name, trycreate=True)
+
+
+def copy(session: ImapSession, command: Command) -> str:
+    folder, targets, destination = _copy_arguments(session, command)
     present = _still_there(folder, targets)
     if not session.store.fits(sum(folder.messages[u].size for u in present)):
         raise No(OVERQUOTA)
@@ -225,12 +231,7 @@ def copy(session: ImapSession, command: Command) -> str:
 
 def move(session: ImapSession, command: Command) -> str:
     """MOVE (RFC 6851): copy, then expunge the originals; the new UIDs in an untagged OK."""
-    folder = _selected(session)
-    if len(command.args) != 2:
-        raise Bad("Invalid arguments")
-    targets = session.targets(command.args[0], command.uid)
-    name = mailbox_name(session.store, command.args[1])
-    destination = existing_folder(session.store, name, trycreate=True)
+    folder, targets, destination = _copy_arguments(session, command)
     if session.readonly:
         # EXAMINE promises no change to the mailbox (RFC 3501 §6.3.2); Dovecot moves anyway.
         raise No("Mailbox is read-only.")

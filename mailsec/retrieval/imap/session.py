@@ -30,6 +30,7 @@ from mailsec.retrieval.imap.syntax import (
     Literal,
     No,
     dot,
+    numbers_in,
     parse_ranges,
     tokenize,
 )
@@ -100,6 +101,12 @@ class Command:
     """Sent as ``UID FETCH``, ``UID STORE``, ...: message sets are UIDs (RFC 3501 §6.4.8)."""
     out: list[bytes] = field(default_factory=list)
     """Untagged responses to send before the tagged OK."""
+
+    def expect(self, count: int) -> list[object]:
+        """The arguments, when there are exactly ``count`` of them; BAD otherwise."""
+        if len(self.args) != count:
+            raise Bad("Invalid arguments")
+        return self.args
 
 
 Handler = Callable[["ImapSession", Command], str]
@@ -570,7 +577,4 @@ class ImapSession:
         ranges = parse_ranges(text, len(self.view))
         if ranges is None or any(low < 1 or high > len(self.view) for low, high in ranges):
             raise Bad("Invalid messageset")
-        numbers: set[int] = set()
-        for low, high in ranges:
-            numbers.update(range(low, high + 1))
-        return sorted(numbers)
+        return numbers_in(ranges)

@@ -29,6 +29,7 @@ __all__ = [
     "compress",
     "dot",
     "internaldate",
+    "numbers_in",
     "parse_date_time",
     "parse_flag_list",
     "parse_ranges",
@@ -216,6 +217,12 @@ def parse_sequence_set(text: str, largest: int) -> list[int] | None:
     ranges = parse_ranges(text, largest)
     if ranges is None or sum(high - low + 1 for low, high in ranges) > 10_000_000:
         return None
+    return numbers_in(ranges)
+
+
+def numbers_in(ranges: list[tuple[int, int]]) -> list[int]:
+    """Every number of the (low, high) ranges, ascending and once each; the caller has bounded
+    how many there are."""
     numbers: set[int] = set()
     for low, high in ranges:
         numbers.update(range(low, high + 1))
