@@ -28,6 +28,8 @@ __all__ = ["FetchItem", "FetchedMessage", "MessageGone", "parse_fetch_items", "r
 
 @dataclass(frozen=True)
 class FetchItem:
+    """One data item of a FETCH, as read from the command."""
+
     name: str
     """FLAGS, UID, RFC822.SIZE, INTERNALDATE, ENVELOPE, BODYSTRUCTURE, BODY (the structure) or
     SECTION (``BODY[...]``, also RFC822, RFC822.HEADER and RFC822.TEXT)."""

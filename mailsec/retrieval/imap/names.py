@@ -5,8 +5,7 @@ Names are Maildir++ folders with ``.`` between levels (the NAMESPACE is ``(("" "
 is the INBOX in any case, other names are case-sensitive.
 
 :func:`check_name` is the one rule for what may name a mailbox. Today CREATE, RENAME (the new
-name) and SUBSCRIBE go through it; the other commands only look names up, so a name that breaks
-the rule simply finds no folder.
+name) and SUBSCRIBE go through it; the other commands look the name up as it is given.
 """
 
 from __future__ import annotations

@@ -167,7 +167,8 @@ _SASL_BAD = {
 
 
 def _valid_tag(tag: bytes) -> bool:
-    """RFC 3501 §9 tag: ASCII atom characters other than ``+``."""
+    """A tag: ASCII atom characters other than ``+`` (RFC 3501 §9 also allows ``]``, which this
+    server refuses)."""
     return bool(tag) and tag.isascii() and not any(c in b'(){%*"\\]+' or c < 0x21 for c in tag)
 
 
