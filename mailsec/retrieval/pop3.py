@@ -21,12 +21,11 @@ maildrop and after too many bad commands).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import enum
 from dataclasses import dataclass
 
 from mailsec.retrieval.maildir import Folder, MailStore
+from mailsec.retrieval.sasl import PlainOutcome, check_plain, credentials_match, decode_plain
 
 __all__ = [
     "MAX_BAD_COMMANDS",
@@ -34,7 +33,7 @@ __all__ = [
     "Pop3Reply",
     "Pop3Session",
     "Pop3State",
-    "decode_plain",
+    "decode_plain",  # now in mailsec.retrieval.sasl; still importable from here
 ]
 
 MAX_LINE = 8192
@@ -119,6 +118,13 @@ _CAPA_AUTH = (
 )
 _CAPA_TRANS = (b"CAPA", b"TOP", b"UIDL", b"RESP-CODES", b"PIPELINING", b"AUTH-RESP-CODE")
 
+#: The -ERR text for each way an AUTH PLAIN response fails (Dovecot's texts).
+_SASL_REFUSALS = {
+    PlainOutcome.ABORTED: "Authentication aborted by client.",
+    PlainOutcome.MALFORMED: "[AUTH] Invalid base64 data in initial response",
+    PlainOutcome.REFUSED: "[AUTH] Authentication failed.",
+}
+
 
 class Pop3Session:
     """One POP3 conversation with one client, over a :class:`MailStore`.
@@ -172,10 +178,7 @@ class Pop3Session:
             return self._sasl_response(line, initial=False)
         reply = self._dispatch(line)
         if not reply.ok and reply.text.startswith("Unknown command"):
-            self.bad_commands += 1
-            if self.bad_commands > MAX_BAD_COMMANDS:
-                self.connection_lost()
-                return _err("Too many bad commands.", close=True)
+            return self._count_bad(reply)
         return reply
 
     def too_long(self) -> Pop3Reply:
@@ -183,11 +186,15 @@ class Pop3Session:
         return self.handle_error("Input line too long.")
 
     def handle_error(self, text: str) -> Pop3Reply:
+        return self._count_bad(_err(text))
+
+    def _count_bad(self, reply: Pop3Reply) -> Pop3Reply:
+        """Count a bad command; after :data:`MAX_BAD_COMMANDS` of them the server hangs up."""
         self.bad_commands += 1
         if self.bad_commands > MAX_BAD_COMMANDS:
             self.connection_lost()
             return _err("Too many bad commands.", close=True)
-        return _err(text)
+        return reply
 
     def _dispatch(self, line: bytes) -> Pop3Reply:
         text = line.decode("utf-8", "replace")
@@ -238,7 +245,7 @@ class Pop3Session:
         if self.given_user is None:
             return _err("No username given.")
         user, self.given_user = self.given_user, None
-        if user != self.user or args != self.password:
+        if not credentials_match(user, args, user=self.user, password=self.password):
             # RFC 2449 §8.1.1 / RFC 3206 §4: [AUTH] says the credentials were wrong.
             return _err("[AUTH] Authentication failed.")
         return self._logged_in()
@@ -271,15 +278,10 @@ class Pop3Session:
         return self._sasl_response(initial.encode("utf-8", "surrogateescape"), initial=True)
 
     def _sasl_response(self, line: bytes, *, initial: bool) -> Pop3Reply:
-        if line == b"*" and not initial:
-            return _err("Authentication aborted by client.")
-        credentials = decode_plain(line)
-        if credentials is None:
-            return _err("[AUTH] Invalid base64 data in initial response")
-        authzid, user, password = credentials
-        if user != self.user or password != self.password or authzid not in ("", user):
-            return _err("[AUTH] Authentication failed.")
-        return self._logged_in()
+        outcome = check_plain(line, initial=initial, user=self.user, password=self.password)
+        if outcome is PlainOutcome.ACCEPTED:
+            return self._logged_in()
+        return _err(_SASL_REFUSALS[outcome])
 
     def _capa(self, args: str) -> Pop3Reply:
         return _ok("", _CAPA_AUTH if self.state is Pop3State.AUTHORIZATION else _CAPA_TRANS)
@@ -304,8 +306,12 @@ class Pop3Session:
         msg = self.folder.messages.get(self.maildrop[number - 1])
         return None if msg is None else msg.size
 
+    def _live(self) -> list[int]:
+        """The numbers of the messages not marked for deletion (what STAT, LIST and UIDL count)."""
+        return [n for n in range(1, len(self.maildrop) + 1) if n not in self.deleted]
+
     def _stat(self, args: str) -> Pop3Reply:
-        live = [n for n in range(1, len(self.maildrop) + 1) if n not in self.deleted]
+        live = self._live()
         sizes = [self._size(n) or 0 for n in live]
         return _ok(f"{len(live)} {sum(sizes)}")
 
@@ -313,15 +319,20 @@ class Pop3Session:
         word, _, rest = args.partition(" ")
         return self._number(word), rest
 
+    def _lone_number(self, args: str) -> int | Pop3Reply:
+        """The message number of LIST n, RETR and DELE, with nothing after it, or the -ERR."""
+        number, rest = self._one_arg(args)
+        if not isinstance(number, Pop3Reply) and rest:
+            return _err(f"Noise after message number:  {rest}")
+        return number
+
     def _list(self, args: str) -> Pop3Reply:
         if args:
-            number, rest = self._one_arg(args)
+            number = self._lone_number(args)
             if isinstance(number, Pop3Reply):
                 return number
-            if rest:
-                return _err(f"Noise after message number:  {rest}")
             return _ok(f"{number} {self._size(number) or 0}")
-        live = [n for n in range(1, len(self.maildrop) + 1) if n not in self.deleted]
+        live = self._live()
         lines = tuple(f"{n} {self._size(n) or 0}".encode() for n in live)
         return _ok(f"{len(live)} messages:", lines)
 
@@ -337,7 +348,7 @@ class Pop3Session:
             if isinstance(number, Pop3Reply):
                 return number
             return _ok(f"{number} {self._uidl_of(number)}")
-        live = [n for n in range(1, len(self.maildrop) + 1) if n not in self.deleted]
+        live = self._live()
         return _ok("", tuple(f"{n} {self._uidl_of(n)}".encode() for n in live))
 
     def _read(self, number: int) -> bytes | Pop3Reply:
@@ -349,11 +360,9 @@ class Pop3Session:
             return _err("Message was expunged by another session.")
 
     def _retr(self, args: str) -> Pop3Reply:
-        number, rest = self._one_arg(args)
+        number = self._lone_number(args)
         if isinstance(number, Pop3Reply):
             return number
-        if rest:
-            return _err(f"Noise after message number:  {rest}")
         data = self._read(number)
         if isinstance(data, Pop3Reply):
             return data
@@ -385,11 +394,9 @@ class Pop3Session:
         return _ok("", lines[: blank + 1 + int(count_word)])
 
     def _dele(self, args: str) -> Pop3Reply:
-        number, rest = self._one_arg(args)
+        number = self._lone_number(args)
         if isinstance(number, Pop3Reply):
             return number
-        if rest:
-            return _err(f"Noise after message number:  {rest}")
         self.deleted.add(number)
         return _ok("Marked to be deleted.")
 
@@ -425,17 +432,6 @@ class Pop3Session:
         self.state = Pop3State.CLOSED
         text = "Logging out, messages deleted." if removed else "Logging out."
         return Pop3Reply(True, text, close=True)
-
-
-def decode_plain(data: bytes) -> tuple[str, str, str] | None:
-    """A SASL PLAIN response (RFC 4616 §2): base64 of authzid NUL authcid NUL password;
-    ``None`` when it is not one."""
-    try:
-        raw = base64.b64decode(b"" if data == b"=" else data, validate=True)
-        authzid, user, password = raw.decode("utf-8").split("\0")
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        return None
-    return authzid, user, password
 
 
 def _split_lines(data: bytes) -> tuple[bytes, ...]:
