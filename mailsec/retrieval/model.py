@@ -26,6 +26,7 @@ import enum
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
+from typing import ClassVar
 
 from mailsec.errors import InputError
 from mailsec.trace import Outcome, Step
@@ -41,6 +42,7 @@ __all__ = [
     "Change",
     "ChangeKind",
     "DeleteMessage",
+    "DeviceEvent",
     "DeviceSpec",
     "DeviceState",
     "Event",
@@ -52,6 +54,7 @@ __all__ = [
     "GoOnline",
     "ImapSettings",
     "MailArrives",
+    "MessageEvent",
     "MessageView",
     "MoveMessage",
     "PopSettings",
@@ -86,6 +89,12 @@ GIVE_UP_AFTER = timedelta(days=5)
 
 UIDVALIDITY = 1_700_000_000
 """The server's UIDVALIDITY (RFC 3501 §2.3.1.1); constant, because this mailbox is never rebuilt."""
+
+
+def uidl_of(uid: int) -> str:
+    """The POP3 unique-id listing of the message with this UID (RFC 1939 §7), in Dovecot's default
+    form ``%08Xu%08Xv``: the UID and the UIDVALIDITY in hexadecimal."""
+    return f"{uid:08X}{UIDVALIDITY:08X}"
 
 
 def utc_now() -> datetime:
@@ -166,6 +175,12 @@ class FullMailboxReply(enum.Enum):
     def reply(self) -> str:
         """The reply line as the server sends it."""
         return f"{self.code} {self.enhanced} Mailbox full: the recipient's quota is exceeded"
+
+
+def in_flag_order(flags: Iterable[Flag]) -> list[Flag]:
+    """Flags in the order :class:`Flag` lists them (as traces and change lists show them)."""
+    order = list(Flag)
+    return sorted(flags, key=order.index)
 
 
 class ChangeKind(enum.Enum):
@@ -291,6 +306,20 @@ class Event:
 
 
 @dataclass(frozen=True)
+class DeviceEvent(Event):
+    """Something one device, or its user, does."""
+
+    device: str
+
+
+@dataclass(frozen=True)
+class MessageEvent(DeviceEvent):
+    """The user of a device does something to one message, named by its label (``M1``, ``M2`` ...)."""
+
+    message: str
+
+
+@dataclass(frozen=True)
 class MailArrives(Event):
     """Someone sends a message; the server accepts it or refuses it (quota)."""
 
@@ -303,55 +332,55 @@ class MailArrives(Event):
 
 
 @dataclass(frozen=True)
-class Sync(Event):
+class Sync(DeviceEvent):
     """The device checks for mail (POP3: a session; IMAP4: a full resynchronisation)."""
-
-    device: str
 
     def describe(self) -> str:
         return f"{self.device} checks for mail"
 
 
 @dataclass(frozen=True)
-class ReadMessage(Event):
-    device: str
-    message: str
+class ReadMessage(MessageEvent):
+    """The user opens a message on the device."""
 
     def describe(self) -> str:
         return f"{self.device} opens {self.message}"
 
 
 @dataclass(frozen=True)
-class FlagMessage(Event):
-    device: str
-    message: str
+class FlagMessage(MessageEvent):
+    """The user flags a message (a star, or "important")."""
+
+    flag: ClassVar[Flag] = Flag.FLAGGED
+    """The flag this sets (RFC 3501 §2.3.2)."""
 
     def describe(self) -> str:
         return f"{self.device} flags {self.message} (star / important)"
 
 
 @dataclass(frozen=True)
-class ReplyToMessage(Event):
-    device: str
-    message: str
+class ReplyToMessage(MessageEvent):
+    """The user answers a message."""
+
+    flag: ClassVar[Flag] = Flag.ANSWERED
+    """The flag a reply sets (RFC 3501 §2.3.2)."""
 
     def describe(self) -> str:
         return f"{self.device} replies to {self.message}"
 
 
 @dataclass(frozen=True)
-class DeleteMessage(Event):
-    device: str
-    message: str
+class DeleteMessage(MessageEvent):
+    """The user deletes a message."""
 
     def describe(self) -> str:
         return f"{self.device} deletes {self.message}"
 
 
 @dataclass(frozen=True)
-class MoveMessage(Event):
-    device: str
-    message: str
+class MoveMessage(MessageEvent):
+    """The user files a message in another folder (``Archive`` unless told)."""
+
     folder: str = ARCHIVE
 
     def describe(self) -> str:
@@ -359,28 +388,24 @@ class MoveMessage(Event):
 
 
 @dataclass(frozen=True)
-class Expunge(Event):
+class Expunge(DeviceEvent):
     """The device's client permanently removes messages marked ``\\Deleted`` (RFC 3501 §6.4.3)."""
-
-    device: str
 
     def describe(self) -> str:
         return f"{self.device} empties the deleted messages (EXPUNGE)"
 
 
 @dataclass(frozen=True)
-class GoOffline(Event):
-    device: str
+class GoOffline(DeviceEvent):
+    """The device loses its connection (a tunnel, a flight, no signal)."""
 
     def describe(self) -> str:
         return f"{self.device} goes offline"
 
 
 @dataclass(frozen=True)
-class GoOnline(Event):
+class GoOnline(DeviceEvent):
     """The device is back online; its client checks for mail at once."""
-
-    device: str
 
     def describe(self) -> str:
         return f"{self.device} is back online"
@@ -388,6 +413,8 @@ class GoOnline(Event):
 
 @dataclass(frozen=True)
 class SetQuota(Event):
+    """The provider changes the mailbox quota (RFC 9208 §5.1)."""
+
     quota: int
 
     def describe(self) -> str:
@@ -497,7 +524,7 @@ class MessageView:
     @property
     def uidl(self) -> str | None:
         """The POP3 unique-id listing (RFC 1939 §7), in Dovecot's default form ``%08Xu%08Xv``."""
-        return None if self.uid is None else f"{self.uid:08X}{UIDVALIDITY:08X}"
+        return None if self.uid is None else uidl_of(self.uid)
 
 
 @dataclass(frozen=True)
@@ -660,6 +687,10 @@ class _ServerMsg:
     uid: int
     flags: set[Flag] = field(default_factory=set)
 
+    @property
+    def uidl(self) -> str:
+        return uidl_of(self.uid)
+
     def view(self, folder: str) -> MessageView:
         return MessageView(
             self.label, self.subject, self.size, folder, frozenset(self.flags), self.uid
@@ -797,6 +828,11 @@ class _World:
     def used(self) -> int:
         return sum(m.size for msgs in self.folders.values() for m in msgs)
 
+    @property
+    def usage(self) -> str:
+        """How full the mailbox is, as the trace says it."""
+        return f"{format_size(self.used)} of {format_size(self.quota)} now used"
+
     def find(self, label: str) -> tuple[str, _ServerMsg] | None:
         for folder, msgs in self.folders.items():
             for m in msgs:
@@ -855,7 +891,7 @@ class _World:
         self.folders[INBOX].append(_ServerMsg(label, subject, sender, size, uid))
         self.say(
             f"The server accepts {label} (“{subject}”, {format_size(size)}) into INBOX as UID "
-            f"{uid}: {format_size(self.used)} of {format_size(self.quota)} now used.",
+            f"{uid}: {self.usage}.",
             Outcome.OK,
             "RFC 3501 §2.3.1.1",
             kind="delivered",
@@ -994,7 +1030,7 @@ class _World:
         downloaded = 0
         device.did_not_fit.clear()
         for msg in inbox:
-            uidl = msg.view(INBOX).uidl or ""
+            uidl = msg.uidl
             if uidl in device.known_uidls:
                 self.say(
                     f"{msg.label}: UIDL {uidl} is already known, so it is not downloaded again.",
@@ -1056,11 +1092,10 @@ class _World:
             gone = {id(m) for m, _ in to_delete}
             self.folders[INBOX] = [m for m in inbox if id(m) not in gone]
             for m, _ in to_delete:
-                device.deleted_uidls.discard(m.view(INBOX).uidl or "")
+                device.deleted_uidls.discard(m.uidl)
             self.say(
                 f"QUIT: the session enters the UPDATE state and the server removes "
-                f"{', '.join(m.label for m, _ in to_delete)}; {format_size(self.used)} of "
-                f"{format_size(self.quota)} now used.",
+                f"{', '.join(m.label for m, _ in to_delete)}; {self.usage}.",
                 Outcome.OK,
                 "RFC 1939 §6",
             )
@@ -1100,7 +1135,7 @@ class _World:
                 "RFC 1939 §5",
             )
         elif isinstance(event, FlagMessage | ReplyToMessage):
-            flag = Flag.FLAGGED if isinstance(event, FlagMessage) else Flag.ANSWERED
+            flag = event.flag
             local.flags.add(flag)
             self.say(
                 f"{device.name} marks {label} {flag.value} in its own copy; no other device "
@@ -1140,7 +1175,7 @@ class _World:
 
     def _label_of_uidl(self, uidl: str) -> str | None:
         for msg in self.folders[INBOX]:
-            if msg.view(INBOX).uidl == uidl:
+            if msg.uidl == uidl:
                 return msg.label
         return None
 
@@ -1190,7 +1225,7 @@ class _World:
                 "RFC 3501 §6.4.5",
             )
         elif isinstance(event, FlagMessage | ReplyToMessage):
-            flag = Flag.FLAGGED if isinstance(event, FlagMessage) else Flag.ANSWERED
+            flag = event.flag
             msg.flags.add(flag)
             local.flags = set(msg.flags)
             self.say(
@@ -1237,18 +1272,22 @@ class _World:
         msg.flags.discard(Flag.DELETED)
         self.folders[target].append(msg)
 
-    def _expunge(self, device: _Device, folders: Sequence[str]) -> None:
+    def _remove_deleted(self, folders: Sequence[str]) -> list[_ServerMsg]:
+        """Remove the messages marked ``\\Deleted`` from ``folders`` for good (RFC 3501 §6.4.3)."""
         removed = []
         for folder in folders:
             keep = []
             for msg in self.folders[folder]:
                 (removed if Flag.DELETED in msg.flags else keep).append(msg)
             self.folders[folder] = keep
+        return removed
+
+    def _expunge(self, device: _Device, folders: Sequence[str]) -> None:
+        removed = self._remove_deleted(folders)
         if removed:
             self.say(
                 f"{device.name} sends EXPUNGE: the server removes "
-                f"{', '.join(m.label for m in removed)} for good; {format_size(self.used)} of "
-                f"{format_size(self.quota)} now used.",
+                f"{', '.join(m.label for m in removed)} for good; {self.usage}.",
                 Outcome.OK,
                 "RFC 3501 §6.4.3",
             )
@@ -1280,7 +1319,7 @@ class _World:
                 "RFC 4549 §4",
             )
         elif isinstance(event, FlagMessage | ReplyToMessage):
-            flag = Flag.FLAGGED if isinstance(event, FlagMessage) else Flag.ANSWERED
+            flag = event.flag
             local.flags.add(flag)
             device.pending.append(_Pending(_Change.FLAG, label, local.folder, uid, flag))
             self.say(
@@ -1363,10 +1402,7 @@ class _World:
             self._expunge_quiet(device, sorted(expunge_after))
 
     def _expunge_quiet(self, device: _Device, folders: Sequence[str]) -> None:
-        removed = []
-        for folder in folders:
-            removed += [m for m in self.folders[folder] if Flag.DELETED in m.flags]
-            self.folders[folder] = [m for m in self.folders[folder] if Flag.DELETED not in m.flags]
+        removed = self._remove_deleted(folders)
         if removed:
             self.say(
                 f"EXPUNGE: the server removes {', '.join(m.label for m in removed)} for good.",
@@ -1426,7 +1462,7 @@ class _World:
                         )
                     )
                     state = (
-                        f" and already {' '.join(f.value for f in sorted(msg.flags, key=_flag_order))} on the server"
+                        f" and already {' '.join(f.value for f in in_flag_order(msg.flags))} on the server"
                         if msg.flags
                         else ""
                     )
@@ -1497,8 +1533,8 @@ def _changes(
             if prev is None:
                 out.append(Change(place, m.folder, m.label, ChangeKind.ADDED, "new here"))
             elif prev.flags != m.flags or prev.body != m.body:
-                parts = [f"+{f.value}" for f in sorted(m.flags - prev.flags, key=_flag_order)]
-                parts += [f"−{f.value}" for f in sorted(prev.flags - m.flags, key=_flag_order)]
+                parts = [f"+{f.value}" for f in in_flag_order(m.flags - prev.flags)]
+                parts += [f"−{f.value}" for f in in_flag_order(prev.flags - m.flags)]
                 if prev.body != m.body:
                     parts.append("body cached" if m.body else "body dropped")
                 out.append(Change(place, m.folder, m.label, ChangeKind.CHANGED, " ".join(parts)))
@@ -1512,10 +1548,6 @@ def _changes(
         prev = old_devices.get(d.name)
         compare(d.name, prev.messages if prev else (), d.messages)
     return tuple(out)
-
-
-def _flag_order(flag: Flag) -> int:
-    return list(Flag).index(flag)
 
 
 def run(
