@@ -25,7 +25,15 @@ What lives where (everything public is importable from this package):
   POP3 and IMAP4 client settings, a device as a scenario declares it;
 - :mod:`~mailsec.retrieval.model.events` — the events of a timeline and :class:`Scenario`;
 - :mod:`~mailsec.retrieval.model.results` — what a run returns: :class:`StepResult`, :class:`Run`;
-- :mod:`~mailsec.retrieval.model.runner` — the mutable world behind a run, and :func:`run`.
+- :mod:`~mailsec.retrieval.model.server` — the server side: the mailbox with its folders, UIDs and
+  quota, the SMTP answer when it is full, and the sender's server that queues, retries and bounces;
+- :mod:`~mailsec.retrieval.model.device` — the device side: storage, local copies, offline changes,
+  and the shape of a mail client; :mod:`~mailsec.retrieval.model.pop_client` (POP3 sessions and
+  their settings) and :mod:`~mailsec.retrieval.model.imap_client` (IMAP actions, offline changes
+  and resynchronisation) are the two clients;
+- :mod:`~mailsec.retrieval.model.tracing` — the explanation trace a step writes;
+- :mod:`~mailsec.retrieval.model.runner` — the timeline runner: :func:`run` plays a scenario step
+  by step and takes a snapshot after each.
 """
 
 from __future__ import annotations
