@@ -177,7 +177,9 @@ def _changes(
 ) -> tuple[Change, ...]:
     out: list[Change] = []
 
-    def compare(place: str, old: Iterable[MessageView], new: Iterable[MessageView]) -> None:
+    def compare(place: str, old: tuple[MessageView, ...], new: tuple[MessageView, ...]) -> None:
+        if old == new:  # most places do not change in a step: nothing to list
+            return
         old_map = {(m.folder, m.label): m for m in old}
         new_map = {(m.folder, m.label): m for m in new}
         for key, m in new_map.items():

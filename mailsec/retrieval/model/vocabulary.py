@@ -116,10 +116,12 @@ class FullMailboxReply(enum.Enum):
         return f"{self.code} {self.enhanced} Mailbox full: the recipient's quota is exceeded"
 
 
+_FLAG_ORDER = {flag: number for number, flag in enumerate(Flag)}
+
+
 def in_flag_order(flags: Iterable[Flag]) -> list[Flag]:
     """Flags in the order :class:`Flag` lists them (as traces and change lists show them)."""
-    order = list(Flag)
-    return sorted(flags, key=order.index)
+    return sorted(flags, key=_FLAG_ORDER.__getitem__)
 
 
 class ChangeKind(enum.Enum):
