@@ -33,7 +33,7 @@ What lives where (everything public is importable from this package):
   and resynchronisation) are the two clients;
 - :mod:`~mailsec.retrieval.model.tracing` — the explanation trace a step writes;
 - :mod:`~mailsec.retrieval.model.runner` — the timeline runner: :func:`run` plays a scenario step
-  by step and takes a snapshot after each.
+  by step and takes a snapshot after each; :func:`compare` plays it under POP3 and under IMAP4.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ from mailsec.retrieval.model.results import (
     ServerState,
     StepResult,
 )
-from mailsec.retrieval.model.runner import run
+from mailsec.retrieval.model.runner import compare, run
 from mailsec.retrieval.model.vocabulary import (
     ARCHIVE,
     FOLDERS,
@@ -127,6 +127,7 @@ __all__ = [
     "StepResult",
     "Sync",
     "TimePasses",
+    "compare",
     "format_size",
     "run",
     "utc_now",

@@ -237,3 +237,19 @@ def run(
         f" ({settings.summary})" if isinstance(settings, PopSettings) else ""
     )
     return Run(scenario, label, tuple(steps), tuple(world.arrived))
+
+
+def compare(
+    scenario: Scenario,
+    *,
+    pop: PopSettings | None = None,
+    imap: ImapSettings | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> tuple[Run, Run]:
+    """The same scenario played under POP3 (download and delete, unless ``pop`` says otherwise)
+    and under IMAP4, from the same start time: the comparison the devices lab shows."""
+    start = clock()
+    return (
+        run(scenario, client=pop or PopSettings(), clock=lambda: start),
+        run(scenario, client=imap or ImapSettings(), clock=lambda: start),
+    )
