@@ -15,12 +15,21 @@ import abc
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ClassVar, Generic, TypeVar
 
 from mailsec.retrieval.model.events import Event
 from mailsec.retrieval.model.results import DeviceState, MessageView
 from mailsec.retrieval.model.server import _Mailbox
 from mailsec.retrieval.model.tracing import _Trace
-from mailsec.retrieval.model.vocabulary import ClientSettings, Flag, Protocol
+from mailsec.retrieval.model.vocabulary import (
+    ClientSettings,
+    Flag,
+    ImapSettings,
+    PopSettings,
+    Protocol,
+)
+
+_Settings = TypeVar("_Settings", PopSettings, ImapSettings)
 
 
 @dataclass
@@ -116,18 +125,28 @@ class _Device:
         )
 
 
-class _Client(abc.ABC):
+class _Client(abc.ABC, Generic[_Settings]):
     """A device's mail client at one moment of a run.
 
     It sees the server's mailbox, its own device, the trace it explains itself in, and the time.
     The runner makes one for each thing the client does; all that lasts is kept on the device.
     """
 
+    settings_type: ClassVar[type[PopSettings] | type[ImapSettings]]
+    """The settings this client understands."""
+
     def __init__(self, mailbox: _Mailbox, device: _Device, trace: _Trace, now: datetime) -> None:
         self.mailbox = mailbox
         self.device = device
         self.trace = trace
         self.now = now
+
+    @property
+    def settings(self) -> _Settings:
+        """The device's client settings (the runner picks the client that matches them)."""
+        settings = self.device.client
+        assert isinstance(settings, self.settings_type)
+        return settings
 
     @abc.abstractmethod
     def check_mail(self) -> None:

@@ -36,12 +36,8 @@ _Note = tuple[str, Outcome, str]
 """A sentence of a resynchronisation, said once all of it is known: text, outcome, RFC section."""
 
 
-class _ImapClient(_Client):
-    @property
-    def settings(self) -> ImapSettings:
-        settings = self.device.client
-        assert isinstance(settings, ImapSettings)
-        return settings
+class _ImapClient(_Client[ImapSettings]):
+    settings_type = ImapSettings
 
     def check_mail(self) -> None:
         self.resync(quiet=False)
@@ -268,23 +264,17 @@ class _ImapClient(_Client):
             )
             return set()
         folder, msg = found
-        if change.kind is _PendingKind.FLAG and change.flag is not None:
-            msg.flags.add(change.flag)
+        deleting = change.kind is _PendingKind.DELETE
+        flag = Flag.DELETED if deleting else change.flag
+        if change.kind in (_PendingKind.FLAG, _PendingKind.DELETE) and flag is not None:
+            msg.flags.add(flag)
             self.trace.say(
-                f"STORE +FLAGS ({change.flag.value}) on {change.label}.",
+                f"STORE +FLAGS ({flag.value}) on {change.label}.",
                 Outcome.OK,
                 "RFC 3501 §6.4.6",
                 depth=1,
             )
-        elif change.kind is _PendingKind.DELETE:
-            msg.flags.add(Flag.DELETED)
-            self.trace.say(
-                f"STORE +FLAGS (\\Deleted) on {change.label}.",
-                Outcome.OK,
-                "RFC 3501 §6.4.6",
-                depth=1,
-            )
-            if self.settings.expunge_on_delete:
+            if deleting and self.settings.expunge_on_delete:
                 return {folder}
         elif change.kind is _PendingKind.MOVE and change.target not in (None, folder):
             target = str(change.target)

@@ -26,12 +26,8 @@ from mailsec.retrieval.model.vocabulary import INBOX, Flag, PopSettings, format_
 from mailsec.trace import Outcome
 
 
-class _PopClient(_Client):
-    @property
-    def settings(self) -> PopSettings:
-        settings = self.device.client
-        assert isinstance(settings, PopSettings)
-        return settings
+class _PopClient(_Client[PopSettings]):
+    settings_type = PopSettings
 
     # -- a session: check for mail ----------------------------------------------------------------
 
