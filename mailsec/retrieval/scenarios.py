@@ -1,7 +1,9 @@
 """Prepared scenarios for the devices lab: everyday situations where POP3 and IMAP4 differ.
 
 Each scenario is plain data (:class:`~mailsec.retrieval.model.Scenario`); play it under a protocol
-with :func:`~mailsec.retrieval.model.run`, or both at once with :func:`compare`::
+with :func:`~mailsec.retrieval.model.run`, or under both at once with
+:func:`~mailsec.retrieval.model.compare` (importable from here too, as the notebook and the tests
+import it)::
 
     from mailsec.retrieval.scenarios import SCENARIOS, compare
     pop, imap = compare(SCENARIOS["phone-then-laptop"])
@@ -10,8 +12,7 @@ with :func:`~mailsec.retrieval.model.run`, or both at once with :func:`compare`:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from mailsec.errors import InputError
 from mailsec.retrieval.model import (
@@ -27,12 +28,10 @@ from mailsec.retrieval.model import (
     PopSettings,
     ReadMessage,
     ReplyToMessage,
-    Run,
     Scenario,
     Sync,
     TimePasses,
-    run,
-    utc_now,
+    compare,
 )
 
 __all__ = ["DEVICE_NAMES", "SCENARIOS", "compare", "devices", "get_scenario"]
@@ -184,19 +183,3 @@ def get_scenario(key: str) -> Scenario:
         raise InputError(
             f"There is no prepared scenario called {key!r}: use one of {sorted(SCENARIOS)!r}."
         ) from None
-
-
-def compare(
-    scenario: Scenario,
-    *,
-    pop: PopSettings | None = None,
-    imap: ImapSettings | None = None,
-    clock: Callable[[], datetime] = utc_now,
-) -> tuple[Run, Run]:
-    """The same scenario played under POP3 (download and delete, unless ``pop`` says otherwise)
-    and under IMAP4, from the same start time."""
-    start = clock()
-    return (
-        run(scenario, client=pop or PopSettings(), clock=lambda: start),
-        run(scenario, client=imap or ImapSettings(), clock=lambda: start),
-    )
