@@ -175,6 +175,7 @@ class MailServers:
         self._recorders: list[TranscriptRecorder] = []
         self._sessions = 0
         self._lock = threading.Lock()
+        self._ended = threading.Condition(self._lock)  # notified when a transcript ends
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._servers: list[asyncio.base_events.Server] = []
@@ -347,13 +348,10 @@ class MailServers:
 
     def wait_until_idle(self, timeout: float = 5.0) -> bool:
         """Wait (at most ``timeout`` seconds) until every recorded session has ended."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                if all(r.ended is not None for r in self._recorders):
-                    return True
-            time.sleep(0.002)
-        return False
+        with self._ended:
+            return self._ended.wait_for(
+                lambda: all(r.ended is not None for r in self._recorders), timeout
+            )
 
     @property
     def used(self) -> int:
@@ -420,8 +418,9 @@ class MailServers:
 
     def _forget(self, writer: asyncio.StreamWriter, recorder: TranscriptRecorder, how: str) -> None:
         """End the transcript and close the connection."""
-        with self._lock:
+        with self._ended:
             recorder.end(how)
+            self._ended.notify_all()
         with contextlib.suppress(Exception):
             writer.close()
 
