@@ -20,32 +20,8 @@ def _scroll_to(page, selector: str, *, steps: int = 80):
     raise AssertionError(f"{selector} never appeared in the notebook")
 
 
-def _dismiss_kernel_dialog_and_run(page) -> None:
-    """Under load JupyterLab may ask which kernel to start (the kernel specs were not loaded yet),
-    and then "Run All" ran nothing. Pick the default kernel and run all cells again."""
-    dialog = page.locator(".jp-Dialog")
-    if not dialog.count():
-        return
-    dialog.get_by_role("button", name="Select").click()
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-    page.wait_for_timeout(500)
-    page.wait_for_function(
-        """() => {
-            const prompts = [...document.querySelectorAll('.jp-InputArea-prompt')];
-            const status = document.querySelector('.jp-Notebook-ExecutionIndicator');
-            return prompts.some(p => /\\[\\d+\\]/.test(p.textContent))
-                && !prompts.some(p => p.textContent.includes('*'))
-                && (!status || status.getAttribute('data-status') === 'idle');
-        }""",
-        timeout=120_000,
-    )
-
-
 def test_spf_lab_answers_in_the_browser(notebook, screenshot) -> None:
     page = notebook("03-spf.ipynb")
-    _dismiss_kernel_dialog_and_run(page)
     # The concepts diagram is drawn, with its title as a text alternative.
     diagram = _scroll_to(page, "svg[aria-labelledby='spf-flow-title spf-flow-desc']")
     expect(diagram.locator("title")).to_have_text("How an SPF check works")

@@ -4,24 +4,6 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import _wait_until_idle
-
-
-def _settle_kernel(page) -> None:
-    """On a loaded machine JupyterLab may ask which kernel to start before Run All could run:
-    accept its default (Python 3), then run all cells again."""
-    dialog = page.locator(".jp-Dialog")
-    if not (dialog.count() and dialog.first.is_visible()):
-        return
-    if "Select Kernel" not in dialog.first.inner_text():
-        return
-    dialog.first.locator("button.jp-mod-accept").click()  # "Select": Python 3
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-    page.wait_for_timeout(500)
-    _wait_until_idle(page, 120_000)
-
 
 def _scroll_to(page, selector: str, *, steps: int = 120):
     """JupyterLab draws only the cells near the view: scroll down from the top until it is there."""
@@ -40,7 +22,6 @@ def _scroll_to(page, selector: str, *, steps: int = 120):
 
 def test_smime_labs_answer_in_the_browser(notebook, screenshot) -> None:
     page = notebook("05-smime.ipynb")
-    _settle_kernel(page)
 
     diagram = _scroll_to(page, "svg[aria-label^='S/MIME overview']")
     expect(diagram).to_be_visible()
