@@ -32,6 +32,5 @@ def test_devices_lab_answers_in_the_browser(notebook, screenshot) -> None:
 
     # Show the step buttons, the server and the devices, and the start of the explanation.
     lab.locator(".mailsec-retrieval-step").first.evaluate("e => e.scrollIntoView({block: 'start'})")
-    page.wait_for_timeout(300)
     path = screenshot(page, "01-pop3-vs-imap4")
     assert path.stat().st_size > 10_000
