@@ -117,6 +117,36 @@ def test_stop_with_open_sessions_deletes_nothing(tmp_path: Path) -> None:
     assert ended[0] == "dropped"
 
 
+def test_stop_drops_a_client_that_reads_nothing(tmp_path: Path) -> None:
+    """A client that asks for far more than the socket buffers hold and reads none of it: stop()
+    drops it at once instead of waiting to send the rest, and the session ends as a dropped one
+    ends: the DELE is not carried out (RFC 1939 §6) and the maildrop lock is released."""
+    maildir = tmp_path / "M"
+    servers = MailServers(maildir=maildir, user="alice", password="secret").start()
+    try:
+        servers.deliver(b"Subject: big\n\n" + b"x" * 5_000_000 + b"\n")
+        servers.deliver(b"Subject: keep\n\nme\n")
+        sock = socket.create_connection((servers.host, servers.pop3_port), timeout=TIMEOUT)
+        sock.sendall(b"USER alice\r\nPASS secret\r\nDELE 2\r\n" + b"RETR 1\r\n" * 4)
+        received = b""
+        while b" octets\r\n" not in received:  # the first RETR is being sent: stop reading
+            chunk = sock.recv(4096)
+            assert chunk, received
+            received += chunk
+    finally:
+        servers.stop()
+    sock.close()
+    (transcript,) = servers.transcripts
+    assert transcript.ended == "dropped"
+    assert servers.store is not None and not servers.store.pop3_locked
+    with servers:
+        client = poplib.POP3(servers.host, servers.pop3_port, timeout=TIMEOUT)
+        client.user("alice")
+        client.pass_("secret")  # the lock went with the dropped session
+        assert client.stat()[0] == 2
+        client.quit()
+
+
 def test_a_torrent_of_garbage_does_not_stop_the_server(servers: MailServers) -> None:
     for port in (servers.pop3_port, servers.imap_port):
         for payload in (

@@ -8,6 +8,12 @@
 It creates the Maildir if it is missing, prints where it listens and runs until interrupted
 (Ctrl+C or SIGTERM). Any mail client can then be pointed at it (no TLS: loopback only).
 Bad input ends with one line on standard error and exit status 2 (arguments) or 1 (other).
+
+Both signals are handled here rather than left to Python's defaults: a process started in the
+background by a script inherits an *ignored* SIGINT, and Python then installs no handler of its
+own, so Ctrl+C (or ``kill -INT``) would do nothing. The handler raises an exception in the main
+thread and takes no lock, so it cannot deadlock with the code it interrupts (an ``Event.set()``
+in a handler can: the event's lock may be held by the very thread the handler runs in).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import ipaddress
 import signal
 import threading
 from collections.abc import Callable
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from mailsec.errors import InputError
 from mailsec.retrieval.servers import MailServers
@@ -87,6 +93,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.error = error  # type: ignore[method-assign]
 
 
+class _Interrupted(Exception):
+    """SIGINT or SIGTERM arrived: stop serving."""
+
+
+def _interrupt(signum: int, frame: object) -> NoReturn:
+    raise _Interrupted(signum)
+
+
 def run(
     args: argparse.Namespace,
     *,
@@ -108,28 +122,39 @@ def run(
     )
     servers.start()
     stop = threading.Event()
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    quota = "no quota" if args.quota is None else f"quota {args.quota} bytes"
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"Serving the Maildir {servers.maildir} for user {args.user} ({quota}).")
-    print(f"POP3 listening on {host}:{servers.pop3_port}")
-    print(f"IMAP listening on {host}:{servers.imap_port}")
-    print(
-        f"In a mail app: server {args.host}, POP3 port {servers.pop3_port} or IMAP port "
-        f"{servers.imap_port}, no encryption (connection security: none), normal password, "
-        f"user name {args.user}."
-    )
-    print("Press Ctrl+C to stop.", flush=True)
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous: dict[int, Any] = {}
     try:
+        if threading.current_thread() is threading.main_thread():
+            for signum in signals:
+                previous[signum] = signal.signal(signum, _interrupt)
+        quota = "no quota" if args.quota is None else f"quota {args.quota} bytes"
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        print(f"Serving the Maildir {servers.maildir} for user {args.user} ({quota}).")
+        print(f"POP3 listening on {host}:{servers.pop3_port}")
+        print(f"IMAP listening on {host}:{servers.imap_port}")
+        print(
+            f"In a mail app: server {args.host}, POP3 port {servers.pop3_port} or IMAP port "
+            f"{servers.imap_port}, no encryption (connection security: none), normal password, "
+            f"user name {args.user}."
+        )
+        print("Press Ctrl+C to stop.", flush=True)
         if wait is not None:
             wait(stop)
         else:
-            while not stop.wait(0.5):
-                pass
-    except KeyboardInterrupt:
+            stop.wait()  # until a signal's handler raises _Interrupted here
+    except (_Interrupted, KeyboardInterrupt):
         pass
     finally:
-        servers.stop()
+        # A second signal must not cut the shutdown short: the sessions are being dropped and
+        # the POP3 locks released.
+        for signum in previous:
+            signal.signal(signum, signal.SIG_IGN)
+        try:
+            servers.stop()
+        finally:
+            for signum, handler in previous.items():
+                # None: the handler was not set from Python; the default is the closest.
+                signal.signal(signum, signal.SIG_DFL if handler is None else handler)
     print("Stopped; open sessions were dropped, which deletes nothing.", flush=True)
     return 0

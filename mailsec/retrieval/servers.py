@@ -18,6 +18,11 @@ kept in memory, the client gets an error and the session goes on. An unexpected 
 session is answered with an error reply and recorded in :attr:`MailServers.errors`; the server
 keeps serving. A dropped connection ends its session without any deletion.
 
+:meth:`MailServers.stop` is prompt whatever the clients do: it stops accepting, drops every
+connection at once (discarding replies a client has not read, which a graceful close would wait
+for) and waits for each session to end as a dropped one ends: nothing deleted, the POP3 lock
+released, the transcript closed.
+
 :class:`DovecotServers` runs a private Dovecot over a Maildir with the same interface, for
 side-by-side comparison in tests and benchmarks.
 
@@ -43,7 +48,7 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -165,15 +170,17 @@ class MailServers:
         self.idle_timeout = idle_timeout
         self.clock = clock
         self.errors: list[BaseException] = []
-        """Unexpected exceptions inside sessions (each was answered with an error reply)."""
+        """Unexpected exceptions inside sessions (each was answered with an error reply, or
+        dropped the connection when it came before the session could answer)."""
         self._recorders: list[TranscriptRecorder] = []
         self._sessions = 0
         self._lock = threading.Lock()
+        self._ended = threading.Condition(self._lock)  # notified when a transcript ends
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._servers: list[asyncio.base_events.Server] = []
-        self._writers: set[asyncio.StreamWriter] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._connections: dict[asyncio.StreamWriter, asyncio.Task[None]] = {}
+        self._closing = False
         self.store: MailStore | None = None
 
     # -- life cycle -----------------------------------------------------------------------------
@@ -194,6 +201,7 @@ class MailServers:
         if self.running:
             return self
         self.store = MailStore(self.maildir, quota=self.quota, clock=self.clock)
+        self._closing = False
         loop = asyncio.new_event_loop()
         ready: dict[str, Any] = {}
         started = threading.Event()
@@ -230,11 +238,11 @@ class MailServers:
 
     async def _open(self, ready: dict[str, Any]) -> None:
         pop = await asyncio.start_server(
-            self._pop3_client, self.host, self.pop3_port, limit=pop3.MAX_LINE + 2
+            self._accept(self._pop3_client), self.host, self.pop3_port, limit=pop3.MAX_LINE + 2
         )
         try:
             imp = await asyncio.start_server(
-                self._imap_client, self.host, self.imap_port, limit=imap.MAX_LINE + 2
+                self._accept(self._imap_client), self.host, self.imap_port, limit=imap.MAX_LINE + 2
             )
         except BaseException:
             pop.close()
@@ -260,14 +268,17 @@ class MailServers:
             self.store.release_locks()
 
     async def _close(self) -> None:
+        self._closing = True
         for server in self._servers:
             server.close()
-        for writer in list(self._writers):
-            writer.close()
-        if self._tasks:
+        # Drop every connection now. abort(), not close(): close() first sends what is still
+        # buffered, and waits for ever when a client does not read it.
+        for writer in list(self._connections):
+            writer.transport.abort()
+        if self._connections:
             # Let every session end the way a dropped connection ends: nothing deleted, the
-            # POP3 lock released, the transcript closed.
-            await asyncio.wait(list(self._tasks), timeout=5)
+            # POP3 lock released, the transcript closed. The time-out is only a last guard.
+            await asyncio.wait(list(self._connections.values()), timeout=5)
         for server in self._servers:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(server.wait_closed(), 2)
@@ -337,13 +348,10 @@ class MailServers:
 
     def wait_until_idle(self, timeout: float = 5.0) -> bool:
         """Wait (at most ``timeout`` seconds) until every recorded session has ended."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                if all(r.ended is not None for r in self._recorders):
-                    return True
-            time.sleep(0.002)
-        return False
+        with self._ended:
+            return self._ended.wait_for(
+                lambda: all(r.ended is not None for r in self._recorders), timeout
+            )
 
     @property
     def used(self) -> int:
@@ -385,26 +393,34 @@ class MailServers:
         writer.write(wire)
         await writer.drain()
 
-    def _register(self, writer: asyncio.StreamWriter) -> asyncio.Task | None:
-        """Register a new connection so that stop() can close it."""
-        self._writers.add(writer)
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks.add(task)
-        return task
+    def _accept(
+        self, session: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+    ) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], None]:
+        """The servers' callback for a new connection: run ``session`` on it as a task that
+        stop() knows of from the first moment; while stopping, drop the connection at once."""
 
-    def _forget(
-        self,
-        writer: asyncio.StreamWriter,
-        task: asyncio.Task | None,
-        recorder: TranscriptRecorder,
-        how: str,
-    ) -> None:
-        """End the transcript, forget the connection and close it."""
-        with self._lock:
+        def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            if self._closing:
+                writer.transport.abort()
+                return
+            task = asyncio.get_running_loop().create_task(session(reader, writer))
+            self._connections[writer] = task
+
+            def done(task: asyncio.Task[None]) -> None:
+                self._connections.pop(writer, None)
+                if not task.cancelled() and task.exception() is not None:
+                    self.errors.append(task.exception())  # type: ignore[arg-type]
+                    writer.transport.abort()
+
+            task.add_done_callback(done)
+
+        return accept
+
+    def _forget(self, writer: asyncio.StreamWriter, recorder: TranscriptRecorder, how: str) -> None:
+        """End the transcript and close the connection."""
+        with self._ended:
             recorder.end(how)
-        self._writers.discard(writer)
-        self._tasks.discard(task)  # type: ignore[arg-type]
+            self._ended.notify_all()
         with contextlib.suppress(Exception):
             writer.close()
 
@@ -422,7 +438,6 @@ class MailServers:
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         assert self.store is not None
-        task = self._register(writer)
         recorder = self._record(Protocol.POP3, writer)
         session = pop3.Pop3Session(self.store, user=self.user, password=self.password)
         how = "dropped"
@@ -446,7 +461,7 @@ class MailServers:
             pass  # a dropped connection: ``how`` says how far the session got
         finally:
             session.connection_lost()
-            self._forget(writer, task, recorder, how)
+            self._forget(writer, recorder, how)
 
     async def _imap_next_line(
         self,
@@ -483,7 +498,6 @@ class MailServers:
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         assert self.store is not None
-        task = self._register(writer)
         recorder = self._record(Protocol.IMAP, writer)
         session = imap.ImapSession(self.store, user=self.user, password=self.password)
         how = "dropped"
@@ -530,7 +544,7 @@ class MailServers:
             pass
         finally:
             session.connection_lost()
-            self._forget(writer, task, recorder, how)
+            self._forget(writer, recorder, how)
 
 
 # -- Dovecot, the reference server -------------------------------------------------------------------

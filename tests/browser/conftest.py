@@ -3,6 +3,13 @@
 One JupyterLab server and one browser serve the whole session. The notebooks are copied into a
 temporary folder first, so running them in the browser never writes outputs into the repository.
 
+Before "Run All Cells" the fixture waits until the notebook's kernel is connected and idle, as
+JupyterLab's own state says (the server is started with ``expose_app_in_browser``, which makes
+the app ``window.jupyterapp``). The page alone cannot tell: until a kernel is attached, the
+toolbar's execution indicator shows its default state, "idle" (JupyterLab 4.6), and a Run All
+clicked then makes JupyterLab ask which kernel to start while it is already starting one; the
+cells then wait for a kernel that is shut down.
+
 A chapter's browser test looks like::
 
     def test_spf_lab(notebook, screenshot):
@@ -27,7 +34,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -97,6 +103,7 @@ def jupyter_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "--ServerApp.port_retries=0",
             f"--IdentityProvider.token={TOKEN}",
             "--LabApp.news_url=None",
+            "--LabApp.expose_app_in_browser=True",
             f"--ServerApp.root_dir={workdir / 'notebooks'}",
         ],
         stdout=log,
@@ -142,63 +149,42 @@ def browser(jupyter_url: str) -> Iterator[object]:
             chromium.close()
 
 
-# Every code cell has a number in its prompt, or some cell has shown an error.
+# The notebook at ``path`` is the current document and its kernel is connected and idle.
+_KERNEL_READY = """(path) => {
+    const app = window.jupyterapp;
+    const panel = app && app.shell.currentWidget;
+    if (!panel || !panel.context || panel.context.path !== path || !panel.sessionContext) {
+        return false;
+    }
+    const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+    return !!kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle';
+}"""
+# Every code cell has a number in its prompt and the kernel is idle, or some cell has shown an
+# error, or a dialog is asking something.
 _ALL_RUN = """() => {
+    if (document.querySelector('.jp-Dialog')) return true;
     const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];
     const error = document.querySelector("[data-mime-type='application/vnd.jupyter.error']");
     const idle = document.querySelector(".jp-Notebook-ExecutionIndicator[data-status='idle']");
     return prompts.length > 0 && idle !== null
         && (error !== null || prompts.every(p => /\\[\\d+\\]/.test(p.textContent)));
 }"""
-# Some code cell is queued, running or done.
-_STARTED = """() => [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
-    .some(p => /\\[(\\d+|\\*)\\]/.test(p.textContent))"""
 
 
-def _accept_kernel_dialog(page) -> bool:
-    """Accept JupyterLab's "Select Kernel" dialog (Python 3), which a slow start can bring up."""
+def _no_dialog(page) -> None:
     dialog = page.locator(".jp-Dialog")
-    if not dialog.count():
-        return False
-    text = dialog.first.inner_text()
-    accept = dialog.first.locator("button.jp-mod-accept")
-    if accept.count():
-        accept.first.click()
-    else:
-        page.keyboard.press("Escape")
-    try:
-        dialog.first.wait_for(state="detached", timeout=15_000)
-    except PlaywrightTimeout:
-        raise AssertionError(
-            f"JupyterLab shows a dialog that does not close: {text[:300]!r}"
-        ) from None
-    return True
+    if dialog.count():
+        raise AssertionError(f"JupyterLab asks: {dialog.first.inner_text()[:300]!r}")
 
 
-def _wait_until_idle(page, timeout_ms: int) -> None:
-    """Wait until every code cell has run (or one has failed) and the kernel is idle."""
+def _run_all(page, path: str, timeout_ms: int) -> None:
+    """Wait for the kernel, run all cells from the menu and wait until every cell has run."""
+    page.wait_for_function(_KERNEL_READY, arg=path, timeout=timeout_ms)
+    _no_dialog(page)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
     page.wait_for_function(_ALL_RUN, timeout=timeout_ms)
-
-
-def _run_all(page, timeout_ms: int) -> None:
-    """Run All Cells from the menu and wait until every cell has run.
-
-    On a busy machine the first click can come before the notebook takes commands; the menu is
-    then tried again (three times at most).
-    """
-    for _attempt in range(3):
-        _accept_kernel_dialog(page)
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-        try:
-            page.wait_for_function(_STARTED, timeout=20_000)
-            break
-        except PlaywrightTimeout:
-            if not _accept_kernel_dialog(page):
-                page.keyboard.press("Escape")
-    else:
-        raise AssertionError("Run All Cells did not start any cell")
-    _wait_until_idle(page, timeout_ms)
+    _no_dialog(page)
 
 
 @pytest.fixture
@@ -219,10 +205,7 @@ def notebook(browser, jupyter_url: str) -> Iterator[Callable[..., object]]:
         page.wait_for_selector(".jp-Notebook", timeout=timeout_ms)
         # Close the file browser so the notebook has the width of the page.
         page.locator(".jp-SideBar .lm-TabBar-tab.lm-mod-current").first.click()
-        page.wait_for_selector(
-            ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout_ms
-        )
-        _run_all(page, timeout_ms)
+        _run_all(page, name, timeout_ms)
         tracebacks = page.locator(
             ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']"
         )

@@ -4,33 +4,11 @@ real POP3 conversation."""
 
 from __future__ import annotations
 
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
-
-
-def _run_all_until_shown(page, selector: str, attempts: int = 3) -> None:
-    """Run all cells again until ``selector`` is on the page.
-
-    On a busy machine the fixture's "Run All Cells" is sometimes clicked before the notebook
-    takes it; the fixture then finds no running cell and returns with nothing run.
-    """
-    for _ in range(attempts):
-        if page.locator(selector).count():
-            return
-        page.keyboard.press("Escape")  # close a menu left open
-        page.locator(".jp-Notebook").first.click(position={"x": 5, "y": 5})
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name="Run All Cells", exact=True).click(timeout=10_000)
-        try:
-            page.locator(selector).first.wait_for(timeout=60_000)
-        except PlaywrightTimeout:
-            continue
-    expect(page.locator(selector).first).to_be_visible()
 
 
 def test_devices_lab_answers_in_the_browser(notebook, screenshot) -> None:
     page = notebook("01-pop3-vs-imap4.ipynb")
-    _run_all_until_shown(page, ".mailsec-retrieval-lab")
     lab = page.locator(".mailsec-retrieval-lab").first
     laptop = lab.locator(".mailsec-device[aria-label='Laptop']")
     # POP3, download and delete: the phone took everything, the laptop is empty.
@@ -54,6 +32,5 @@ def test_devices_lab_answers_in_the_browser(notebook, screenshot) -> None:
 
     # Show the step buttons, the server and the devices, and the start of the explanation.
     lab.locator(".mailsec-retrieval-step").first.evaluate("e => e.scrollIntoView({block: 'start'})")
-    page.wait_for_timeout(300)
     path = screenshot(page, "01-pop3-vs-imap4")
     assert path.stat().st_size > 10_000

@@ -7,28 +7,10 @@ from playwright.sync_api import expect
 from mailsec.op25b import STANDARD_WORLD
 
 
-def _scroll_to(page, selector: str, *, passes: int = 3):
-    """Scroll down from the top until ``selector`` is on the page (JupyterLab's windowing mode, if on,
-    renders only the cells near the view)."""
-    target = page.locator(selector).first
-    for _ in range(passes):
-        page.locator(".jp-Notebook").first.hover()
-        page.mouse.wheel(0, -200_000)
-        page.wait_for_timeout(500)
-        for _step in range(80):
-            if target.count():
-                target.wait_for(state="visible", timeout=30_000)
-                target.scroll_into_view_if_needed()
-                return target
-            page.mouse.wheel(0, 400)
-            page.wait_for_timeout(250)
-    prompts = page.locator(".jp-InputArea-prompt").all_inner_texts()
-    raise AssertionError(f"{selector} never appeared in the notebook; prompts: {prompts}")
-
-
 def test_op25b_lab_answers_in_the_browser(notebook, screenshot) -> None:
     page = notebook("02-op25b.ipynb")
-    lab = _scroll_to(page, ".mailsec-op25b-lab")
+    lab = page.locator(".mailsec-op25b-lab").first
+    lab.scroll_into_view_if_needed()
     verdict = lab.locator(".mailsec-op25b-verdict")
     expect(verdict).to_have_attribute("data-verdict", "dropped", timeout=20_000)
     expect(lab).to_contain_text("dropped by OP25B")

@@ -5,52 +5,20 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 
-def _scroll_to(page, selector: str, *, steps: int = 80):
-    """JupyterLab renders only the cells near the view: scroll down from the top until it appears."""
-    page.locator(".jp-Notebook").first.hover()
-    page.mouse.wheel(0, -200_000)
-    page.wait_for_timeout(300)
+def _show(page, selector: str):
+    """The first element matching ``selector``, scrolled into view (every cell is rendered)."""
     target = page.locator(selector).first
-    for _ in range(steps):
-        if target.count() and target.is_visible():
-            target.scroll_into_view_if_needed()
-            return target
-        page.mouse.wheel(0, 500)
-        page.wait_for_timeout(150)
-    raise AssertionError(f"{selector} never appeared in the notebook")
-
-
-def _dismiss_kernel_dialog_and_run(page) -> None:
-    """Under load JupyterLab may ask which kernel to start (the kernel specs were not loaded yet),
-    and then "Run All" ran nothing. Pick the default kernel and run all cells again."""
-    dialog = page.locator(".jp-Dialog")
-    if not dialog.count():
-        return
-    dialog.get_by_role("button", name="Select").click()
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-    page.wait_for_timeout(500)
-    page.wait_for_function(
-        """() => {
-            const prompts = [...document.querySelectorAll('.jp-InputArea-prompt')];
-            const status = document.querySelector('.jp-Notebook-ExecutionIndicator');
-            return prompts.some(p => /\\[\\d+\\]/.test(p.textContent))
-                && !prompts.some(p => p.textContent.includes('*'))
-                && (!status || status.getAttribute('data-status') === 'idle');
-        }""",
-        timeout=120_000,
-    )
+    target.scroll_into_view_if_needed()
+    return target
 
 
 def test_spf_lab_answers_in_the_browser(notebook, screenshot) -> None:
     page = notebook("03-spf.ipynb")
-    _dismiss_kernel_dialog_and_run(page)
     # The concepts diagram is drawn, with its title as a text alternative.
-    diagram = _scroll_to(page, "svg[aria-labelledby='spf-flow-title spf-flow-desc']")
+    diagram = _show(page, "svg[aria-labelledby='spf-flow-title spf-flow-desc']")
     expect(diagram.locator("title")).to_have_text("How an SPF check works")
     screenshot(page, "03-spf-flow")
-    lab = _scroll_to(page, ".mailsec-spf-lab")
+    lab = _show(page, ".mailsec-spf-lab")
     verdict = lab.locator(".mailsec-spf-verdict")
     # The story's attacker, forging alice@example.com: fail, with the domain's explanation.
     expect(verdict).to_have_attribute("data-result", "fail", timeout=20_000)
@@ -88,7 +56,7 @@ def test_spf_lab_answers_in_the_browser(notebook, screenshot) -> None:
     assert path.stat().st_size > 10_000
 
     # The too-many-lookups lab: move the slider past the limit with the keyboard.
-    limit = _scroll_to(page, ".mailsec-spf-limit-lab")
+    limit = _show(page, ".mailsec-spf-limit-lab")
     handle = limit.locator(".mailsec-spf-includes .noUi-handle").first
     handle.focus()
     for _ in range(8):  # from 4 to 12 includes: 13 lookups
@@ -100,14 +68,14 @@ def test_spf_lab_answers_in_the_browser(notebook, screenshot) -> None:
     screenshot(page, "03-spf-limit")
 
     # The spoofing lab: switch the bank's policy to ?all; the attacker gets neutral.
-    spoof = _scroll_to(page, ".mailsec-spf-spoofing-lab")
+    spoof = _show(page, ".mailsec-spf-spoofing-lab")
     spoof.locator(".mailsec-spf-policy button", has_text="?all").click()
     expect(spoof).to_contain_text("Received-SPF: neutral", timeout=10_000)
     spoof.locator(".mailsec-spf-verdict").scroll_into_view_if_needed()
     screenshot(page, "03-spf-spoofing")
 
     # The blind-spots lab: the forged From: header passes SPF for the attacker's own domain.
-    blind = _scroll_to(page, ".mailsec-spf-blind-lab")
+    blind = _show(page, ".mailsec-spf-blind-lab")
     blind.locator(".mailsec-spf-situation button").nth(3).click()
     expect(blind).to_contain_text("DIFFERENT domain", timeout=10_000)
     expect(blind.locator(".mailsec-spf-verdict")).to_have_count(0)

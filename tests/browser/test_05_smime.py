@@ -4,45 +4,18 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import _wait_until_idle
 
-
-def _settle_kernel(page) -> None:
-    """On a loaded machine JupyterLab may ask which kernel to start before Run All could run:
-    accept its default (Python 3), then run all cells again."""
-    dialog = page.locator(".jp-Dialog")
-    if not (dialog.count() and dialog.first.is_visible()):
-        return
-    if "Select Kernel" not in dialog.first.inner_text():
-        return
-    dialog.first.locator("button.jp-mod-accept").click()  # "Select": Python 3
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-    page.wait_for_timeout(500)
-    _wait_until_idle(page, 120_000)
-
-
-def _scroll_to(page, selector: str, *, steps: int = 120):
-    """JupyterLab draws only the cells near the view: scroll down from the top until it is there."""
-    page.mouse.move(640, 450)  # over the notebook, so the wheel scrolls it
-    page.mouse.wheel(0, -200_000)
-    page.wait_for_timeout(500)
+def _show(page, selector: str):
+    """The first element matching ``selector``, scrolled into view (every cell is rendered)."""
     target = page.locator(selector).first
-    for _ in range(steps):
-        if target.count():
-            target.scroll_into_view_if_needed()
-            return target
-        page.mouse.wheel(0, 250)
-        page.wait_for_timeout(200)
-    raise AssertionError(f"{selector} never appeared in the notebook")
+    target.scroll_into_view_if_needed()
+    return target
 
 
 def test_smime_labs_answer_in_the_browser(notebook, screenshot) -> None:
     page = notebook("05-smime.ipynb")
-    _settle_kernel(page)
 
-    diagram = _scroll_to(page, "svg[aria-label^='S/MIME overview']")
+    diagram = _show(page, "svg[aria-label^='S/MIME overview']")
     expect(diagram).to_be_visible()
     path = screenshot(page, "05-smime-diagram")
     assert path.stat().st_size > 10_000

@@ -3,24 +3,11 @@ see Erin's key become valid; open Alice's mail as Carol in the message lab and s
 
 from __future__ import annotations
 
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
-
-
-def _labs_shown(page) -> None:
-    """Wait for the first lab; on a loaded machine "Run All" sometimes runs nothing (every prompt
-    stays "[ ]:"), so ask once more, as a learner would, before giving up."""
-    try:
-        page.wait_for_selector(".mailsec-pgp-lab", timeout=20_000)
-    except PlaywrightTimeout:
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-        page.wait_for_selector(".mailsec-pgp-lab", timeout=120_000)
 
 
 def test_pgp_labs_answer_in_the_browser(notebook, screenshot) -> None:
     page = notebook("06-pgp.ipynb")
-    _labs_shown(page)
 
     mail = page.locator(".mailsec-pgp-lab").first
     expect(mail).to_contain_text("Good signature on an encrypted mail", timeout=20_000)
