@@ -74,12 +74,6 @@ def jupyter_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("lab")
     shutil.copytree(NOTEBOOKS, workdir / "notebooks")
     settings = workdir / "settings"
-    # Silence the news and update toasts, which would cover the page.
-    notif = settings / "@jupyterlab" / "apputils-extension"
-    notif.mkdir(parents=True)
-    (notif / "notification.jupyterlab-settings").write_text(
-        '{"fetchNews": "false", "checkForUpdates": false}', encoding="utf-8"
-    )
     # Render every cell (no windowing), so what the test reads is on the page and in screenshots.
     tracker = settings / "@jupyterlab" / "notebook-extension"
     tracker.mkdir(parents=True)
@@ -87,8 +81,13 @@ def jupyter_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         '{"windowingMode": "none"}', encoding="utf-8"
     )
     port = _free_port()
+    # The course's own Jupyter configuration (it turns the news pop-up off), as an installed
+    # course has it in <prefix>/etc/jupyter; an editable install does not copy data files.
     env = dict(
-        os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTER_CONFIG_DIR=str(workdir / "cfg")
+        os.environ,
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTER_CONFIG_DIR=str(workdir / "cfg"),
+        JUPYTER_CONFIG_PATH=str(ROOT / "jupyter-config"),
     )
     log = (workdir / "jupyter.log").open("wb")
     proc = subprocess.Popen(
@@ -102,7 +101,6 @@ def jupyter_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             f"--ServerApp.port={port}",
             "--ServerApp.port_retries=0",
             f"--IdentityProvider.token={TOKEN}",
-            "--LabApp.news_url=None",
             "--LabApp.expose_app_in_browser=True",
             f"--ServerApp.root_dir={workdir / 'notebooks'}",
         ],

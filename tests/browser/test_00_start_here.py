@@ -20,3 +20,10 @@ def test_start_here_lab_answers_in_the_browser(notebook, screenshot) -> None:
     lab.scroll_into_view_if_needed()
     path = screenshot(page, "00-start-here")
     assert path.stat().st_size > 10_000
+
+    # The course's Jupyter configuration turns JupyterLab's news pop-up off: nothing covers the labs.
+    expect(page.get_by_text("official Jupyter news")).to_have_count(0)
+    disabled = page.evaluate(
+        "JSON.parse(document.getElementById('jupyter-config-data').textContent).disabledExtensions"
+    )
+    assert "@jupyterlab/apputils-extension:announcements" in disabled
