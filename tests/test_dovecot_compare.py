@@ -528,3 +528,57 @@ def test_dovecot_and_mailsec_serve_the_same_maildir() -> None:
         assert b"\\Deleted" in theirs.fetch("3", "(FLAGS)")[1][0]
         assert theirs.search(None, "UNSEEN")[1] == [b"2"]
         theirs.logout()
+
+
+NAME_COMMANDS = [
+    b"a LOGIN alice secret",
+    *(
+        b"%s %s" % (tag, command)
+        for tag, command in [
+            (b"s1", b'SELECT "./victim"'),
+            (b"s2", b'SELECT "/"'),
+            (b"s3", b'SELECT "a..b"'),
+            (b"s4", b'SELECT "~x"'),
+            (b"s5", b'SELECT ""'),
+            (b"s6", b'SELECT "x."'),
+            (b"t1", b'STATUS "../x" (MESSAGES)'),
+            (b"p1", b'APPEND "./victim" {5}'),
+            (b"p2", b'APPEND "Nope" {5}'),
+            (b"d1", b'DELETE "./victim2"'),
+            (b"d2", b'DELETE "/"'),
+            (b"d3", b'DELETE ""'),
+            (b"r1", b'RENAME "./victim" "x"'),
+            (b"c1", b'CREATE "./victim3"'),
+            (b"u1", b'SUBSCRIBE "./v"'),
+            (b"u2", b'UNSUBSCRIBE "./v"'),
+            (b"l1", b'LIST "" "./*"'),
+            (b"l2", b'LIST "/" "*"'),
+            (b"n1", b"SELECT INBOX"),
+            (b"n2", b'COPY 1 "./victim"'),
+            (b"n3", b'MOVE 1 "/"'),
+            (b"x1", b'SELECT "a\x01b"'),
+            (b"z9", b"LOGOUT"),
+        ]
+    ),
+]
+
+
+def test_hostile_mailbox_names_get_dovecots_answers(tmp_path: Path) -> None:
+    """Names that would reach outside the Maildir ("./victim", "/", "..") are refused with
+    Dovecot's NO texts, before any literal is read; a failed SELECT leaves none selected."""
+    ours = MailServers(maildir=tmp_path / "Maildir", user="alice", password="secret")
+    with ours, DovecotServers(user="alice", password="secret", messages=MESSAGES) as dovecot:
+        for data in MESSAGES:
+            ours.deliver(data)
+        results = []
+        for port in (ours.imap_port, dovecot.imap_port):
+            wire = Wire(port)
+            replies: list[bytes] = []
+            for command in NAME_COMMANDS:
+                replies.extend(wire.imap(command))
+            wire.close()
+            results.append(
+                [r for r in normalise(replies) if "CAPABILITY" not in r and "FLAGS" not in r]
+            )
+    assert results[0] == results[1]
+    assert sum("[CANNOT] Invalid mailbox name" in line for line in results[0]) >= 12

@@ -51,7 +51,9 @@ __all__ = [
     "FolderChange",
     "MailStore",
     "StoredMessage",
+    "UnsafeFolderName",
     "crlf",
+    "folder_name_problem",
 ]
 
 #: IMAP system flags and their Maildir info letters (Maildir spec; RFC 3501 §2.3.2).
@@ -405,6 +407,39 @@ def _parse_info(filename: str) -> tuple[frozenset[str], str]:
     return flags, other
 
 
+class UnsafeFolderName(InputError):
+    """A folder name that would reach outside the Maildir (refused before any file is touched)."""
+
+
+def folder_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a folder, in Dovecot's words, or ``None`` when it can.
+
+    The one rule for every mailbox name a client gives (RFC 3501 §5.1, Maildir++ folders with
+    ``.`` between levels): printable ASCII without ``&`` (mailsec does not decode mUTF-7), not
+    empty, no ``/``, not starting with the separator ``.`` or with ``~``, no empty level
+    (``..``), not ending with ``.``. Any of these could make ``root/.name`` a path outside the
+    Maildir (``./victim``, ``/``) or an invisible one. INBOX is always valid.
+    """
+    if name.upper() == "INBOX":
+        return None
+    if name and (not _NAME.match(name) or "&" in name):
+        return "Mailbox name is not valid mUTF-7"
+    invalid = "[CANNOT] Invalid mailbox name: "
+    if not name:
+        return invalid + "Name is empty"
+    if name.startswith("."):
+        return invalid + "Begins with hierarchy separator"
+    if "/" in name:
+        return invalid + "Name must not have '/' characters"
+    if name.startswith("~"):
+        return invalid + "Begins with '~'"
+    if ".." in name:
+        return invalid + "Has adjacent hierarchy separators"
+    if name.endswith("."):
+        return invalid + "Ends with hierarchy separator"
+    return None
+
+
 @dataclass
 class MailStore:
     """One user's mail: a Maildir with Maildir++ folders and an optional byte quota.
@@ -457,7 +492,21 @@ class MailStore:
         return "INBOX" if name.upper() == "INBOX" else name
 
     def _path(self, name: str) -> Path:
-        return self.root if name == "INBOX" else self.root / f".{name}"
+        """The folder's directory: ``root/.name``, and never anything outside ``root``.
+
+        The IMAP layer checks every name first (:func:`folder_name_problem`); this checks again
+        where names become paths, so that no caller can open, write or delete outside the
+        Maildir (defence in depth).
+        """
+        if name == "INBOX":
+            return self.root
+        problem = folder_name_problem(name)
+        if problem is not None:
+            raise UnsafeFolderName(f"{problem}: {name!r}")
+        path = self.root / f".{name}"
+        if path.parent != self.root or path.resolve().parent != self.root.resolve():
+            raise UnsafeFolderName(f"The folder {name!r} would lie outside the Maildir.")
+        return path
 
     def exists(self, name: str) -> bool:
         name = self.normalise(name)
@@ -492,19 +541,13 @@ class MailStore:
 
     @staticmethod
     def check_name(name: str) -> str | None:
-        """Why ``name`` cannot be a folder name, or ``None`` when it can."""
-        if not name or not _NAME.match(name):
-            return "Mailbox name must be printable ASCII"
-        if "&" in name:
-            return "Mailbox name is not valid mUTF-7"
-        if (
-            any(c in name for c in '*%/\\"')
-            or name.startswith(".")
-            or ".." in name
-            or name.endswith(".")
-        ):
+        """Why ``name`` cannot be a new folder's name, or ``None`` when it can: the rules of
+        :func:`folder_name_problem`, and no wildcards, backslashes or quotes (they would make
+        LIST patterns and quoting ambiguous)."""
+        problem = folder_name_problem(name)
+        if problem is None and any(c in name for c in '*%\\"'):
             return "Invalid mailbox name"
-        return None
+        return problem
 
     def create_folder(self, name: str) -> Folder:
         """Create a Maildir++ folder ``.name`` (the caller has checked the name)."""

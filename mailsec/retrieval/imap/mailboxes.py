@@ -29,7 +29,13 @@ from mailsec.retrieval.imap.syntax import (
     parse_flag_list,
     quote,
 )
-from mailsec.retrieval.maildir import QUOTA_ROOT, SYSTEM_FLAGS, Folder, MailStore
+from mailsec.retrieval.maildir import (
+    QUOTA_ROOT,
+    SYSTEM_FLAGS,
+    Folder,
+    MailStore,
+    folder_name_problem,
+)
 
 if TYPE_CHECKING:
     from mailsec.retrieval.imap.session import Command, ImapSession
@@ -60,12 +66,13 @@ def select(session: ImapSession, command: Command) -> str:
     """SELECT, or EXAMINE (read-only): open a mailbox and describe it."""
     examine = command.name == "EXAMINE"
     args = command.expect(1)
-    name = mailbox_name(session.store, args[0])
     if session.folder is not None:
         # RFC 3501 §6.3.1: selecting another mailbox first closes the current one, without
-        # expunging; RFC 7162 §3.2.11 adds the CLOSED response code that Dovecot sends.
+        # expunging, so a SELECT that fails leaves none selected; RFC 7162 §3.2.11 adds the
+        # CLOSED response code that Dovecot sends.
         session.leave_folder()
         command.out.append(b"* OK [CLOSED] Previous mailbox closed.\r\n")
+    name = mailbox_name(session.store, args[0])
     folder = existing_folder(session.store, name)
     folder.sync()
     session.enter_folder(folder, readonly=examine)
@@ -104,7 +111,6 @@ def create(session: ImapSession, command: Command) -> str:
     name = new_mailbox_name(store, args[0])
     if store.exists(name):
         raise No("[ALREADYEXISTS] Mailbox already exists")
-    check_name(name)
     store.create_folder(name)
     return "Create completed."
 
@@ -112,6 +118,8 @@ def create(session: ImapSession, command: Command) -> str:
 def delete(session: ImapSession, command: Command) -> str:
     args = command.expect(1)
     store = session.store
+    if astring(args[0]) == "":
+        raise No("[CANNOT] Storage root can't be deleted.")
     name = mailbox_name(store, args[0])
     if name == "INBOX":
         raise No("INBOX can't be deleted.")
@@ -135,7 +143,6 @@ def rename(session: ImapSession, command: Command) -> str:
         raise No("[ALREADYEXISTS] Target mailbox already exists.")
     if new.startswith(old + "."):
         raise No("[CANNOT] Can't rename mailbox under itself.")
-    check_name(new)
     store.rename_folder(old, new)
     return "Rename completed."
 
@@ -203,6 +210,9 @@ def _subscribed(store: MailStore, reference: str, pattern: str) -> list[bytes]:
 def subscribe(session: ImapSession, command: Command) -> str:
     """SUBSCRIBE and UNSUBSCRIBE: the names LSUB lists (a name need not be a folder)."""
     args = command.expect(1)
+    name = session.store.normalise(astring(args[0]))
+    if command.name == "SUBSCRIBE" and folder_name_problem(name) is not None:
+        raise No(f"Mailbox doesn't exist: {name}")  # Dovecot's answer to such a name
     name = mailbox_name(session.store, args[0])
     check_name(name)
     if command.name == "SUBSCRIBE":

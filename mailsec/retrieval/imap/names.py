@@ -4,19 +4,23 @@ folder a name opens, and what a LIST pattern matches.
 Names are Maildir++ folders with ``.`` between levels (the NAMESPACE is ``(("" "."))``); ``INBOX``
 is the INBOX in any case, other names are case-sensitive.
 
-:func:`check_name` is the one rule for what may name a mailbox. Today CREATE, RENAME (the new
-name) and SUBSCRIBE go through it; the other commands look the name up as it is given.
+Every command that takes a mailbox name reads it with :func:`mailbox_name` (an existing
+mailbox) or :func:`new_mailbox_name` (one to be made), and both refuse, with Dovecot's words, a
+name that :func:`~mailsec.retrieval.maildir.folder_name_problem` refuses: ``./victim``, ``/``,
+``..``, ``~x``, control characters. The Maildir checks again where names become paths.
+LIST and LSUB patterns never become paths: they are matched against the folders that exist.
 """
 
 from __future__ import annotations
 
 import re
 
-from mailsec.retrieval.imap.syntax import No, astring
-from mailsec.retrieval.maildir import Folder, MailStore
+from mailsec.retrieval.imap.syntax import LITERAL_AT_END, Bad, No, astring, tokenize
+from mailsec.retrieval.maildir import Folder, MailStore, folder_name_problem
 
 __all__ = [
     "ancestors",
+    "append_refusal",
     "check_name",
     "existing_folder",
     "list_pattern",
@@ -26,24 +30,52 @@ __all__ = [
 
 
 def mailbox_name(store: MailStore, token: object) -> str:
-    """The mailbox a command argument names (``inbox`` in any case is ``INBOX``)."""
-    return store.normalise(astring(token))
+    """The mailbox a command argument names (``inbox`` in any case is ``INBOX``); NO with the
+    reason when no mailbox can have that name."""
+    name = store.normalise(astring(token))
+    problem = folder_name_problem(name)
+    if problem is not None:
+        raise No(problem)
+    return name
 
 
 def new_mailbox_name(store: MailStore, token: object) -> str:
     """The name for a mailbox to be made (CREATE, RENAME): a trailing ``.`` only says that
-    names will go below it (RFC 3501 §6.3.3), so it is dropped."""
-    return mailbox_name(store, token).rstrip(".")
+    names will go below it (RFC 3501 §6.3.3), so it is dropped. NO when it cannot be made."""
+    name = store.normalise(astring(token))
+    stripped = name.rstrip(".") if name.endswith(".") and not name.endswith("..") else name
+    check_name(stripped)
+    return stripped
 
 
 def check_name(name: str) -> None:
-    """Refuse (NO with the reason) a name that cannot be a mailbox: not printable ASCII, mUTF-7
-    (``&``), wildcards, ``/``, ``\\``, quotes, or an empty level. INBOX is always valid."""
+    """Refuse (NO with the reason) a name a new mailbox cannot have: everything
+    :func:`mailbox_name` refuses, and wildcards, backslashes and quotes. INBOX is always valid."""
     if name == "INBOX":
         return
     problem = MailStore.check_name(name)
     if problem:
         raise No(problem)
+
+
+def append_refusal(store: MailStore, first_line: bytes) -> str | None:
+    """Why an APPEND whose first line is ``first_line`` is refused before its message is read,
+    or None: its mailbox cannot exist, or does not. A mailbox name given as a literal itself is
+    checked later, when the command runs."""
+    head = LITERAL_AT_END.sub(b"", first_line).split(b" ", 2)
+    try:
+        tokens = tokenize([head[2]]) if len(head) > 2 else []
+    except (Bad, No):
+        return None  # malformed: the command itself answers BAD once it is read
+    if not tokens or isinstance(tokens[0], (bytes, list)):
+        return None
+    name = store.normalise(astring(tokens[0]))
+    problem = folder_name_problem(name)
+    if problem is not None:
+        return problem
+    if not store.exists(name):
+        return f"[TRYCREATE] Mailbox doesn't exist: {name}"
+    return None
 
 
 def existing_folder(store: MailStore, name: str, *, trycreate: bool = False) -> Folder:

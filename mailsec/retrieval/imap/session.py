@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from mailsec.retrieval.imap import auth, mailboxes, messages
 from mailsec.retrieval.imap.auth import CAPABILITIES
 from mailsec.retrieval.imap.mailboxes import OVERQUOTA
+from mailsec.retrieval.imap.names import append_refusal
 from mailsec.retrieval.imap.syntax import (
     LITERAL_AT_END,
     LITERAL_LOOSE,
@@ -199,6 +200,9 @@ class ImapSession:
         """Called when another session changes the selected folder during IDLE (the shell sets
         it to wake itself up and push :meth:`idle_updates`)."""
         self._parts: list[bytes | Literal] = []
+        self._refused: tuple[bytes, str, str] | None = None
+        """A command refused while its LITERAL+ literal is still coming: (first line, status,
+        text); the literal is read and dropped, then the refusal is sent."""
         self._literal_octets = 0
 
     # -- life cycle and changes of state ---------------------------------------------------------
@@ -272,6 +276,11 @@ class ImapSession:
 
     def feed_literal(self, data: bytes) -> ImapResult:
         """The octets of the literal the last :class:`ImapResult` asked for."""
+        if self._refused is not None:
+            # A non-synchronising literal of a command refused already: read, then dropped.
+            first, status, text = self._refused
+            self._refused = None
+            return self._finish(first, status, text)
         self._parts.append(Literal(bytes(data)))
         return ImapResult()
 
@@ -293,14 +302,17 @@ class ImapSession:
         words = first.split(b" ", 3)
         is_append = len(words) > 1 and words[1].upper() == b"APPEND"
         limit = MAX_LITERAL if is_append else MAX_COMMAND_LITERALS - self._literal_octets
-        if (
-            is_append
-            and size > 0
-            and self.state is not ImapState.NOT_AUTHENTICATED
-            and not self.store.fits(size)
-        ):
-            # Refuse before the client sends the message (as Dovecot does).
-            return self._finish(first, "NO", OVERQUOTA, close=plus)
+        if is_append and self.state is not ImapState.NOT_AUTHENTICATED:
+            # Refuse before the client sends the message (as Dovecot does): a mailbox that cannot
+            # exist or does not, or a message that does not fit.
+            refusal = append_refusal(self.store, first)
+            if refusal is None and size > 0 and not self.store.fits(size):
+                refusal = OVERQUOTA
+            if refusal is not None and plus and size <= MAX_LITERAL:
+                self._refused = (first, "NO", refusal)
+                return ImapResult(literal=size, continuation=False)
+            if refusal is not None:
+                return self._finish(first, "NO", refusal, close=plus)
         if size > limit:
             text = "[TOOBIG] Mail is too large" if is_append else "Literal too large"
             # A non-synchronising literal is on its way already: hang up rather than read it.
@@ -416,14 +428,17 @@ class ImapSession:
         reply (or ``+ idling`` when the command was IDLE)."""
         handler = COMMANDS[name][1]
         may_expunge = name not in _NUMBERS_HELD or uid
+        command: Command | None = None
         try:
             command = Command(tag, name, tokenize(pieces), uid)
             text = handler(self, command)
         except Bad as exc:
             return self._bad(tag, f"Error in IMAP command {name}: {dot(str(exc))}")
         except No as exc:
+            # What the command said before it failed still goes out (a failed SELECT's CLOSED).
+            said = command.out if command is not None else []
             updates = self._updates(allow_expunge=may_expunge)
-            return ImapResult((*updates, f"{tag} NO {dot(str(exc))}\r\n".encode()))
+            return ImapResult((*said, *updates, f"{tag} NO {dot(str(exc))}\r\n".encode()))
         if self.state is ImapState.LOGOUT:
             return ImapResult((*command.out, f"{tag} OK {text}\r\n".encode()), close=True)
         if self.idling is not None:
