@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mailsec.errors import InputError
+from mailsec.retrieval.imap.names import ListPattern
 from mailsec.retrieval.maildir import MailStore, UnsafeFolderName, folder_name_problem
 from mailsec.retrieval.servers import MailServers
 
@@ -106,3 +110,40 @@ def test_a_folder_that_is_a_link_out_of_the_maildir_is_refused(tmp_path: Path) -
     os.symlink(tmp_path / "elsewhere", tmp_path / "Maildir" / ".evil")
     with pytest.raises(UnsafeFolderName, match="outside the Maildir"):
         store.folder("evil")
+
+
+# -- LIST patterns match in linear time (issue: "%*%*%*X" took seconds and stalled the loop) ----
+
+
+def _regex_reference(full: str, name: str) -> bool:
+    """RFC 3501 §6.3.8 as the old regular expression said it: right, but it backtracks."""
+    import re
+
+    flags = re.IGNORECASE if full.upper().startswith("INBOX") else 0
+    regex = "".join(".*" if c == "*" else "[^.]*" if c == "%" else re.escape(c) for c in full)
+    return re.fullmatch(regex, name, flags) is not None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text("ab.*%", max_size=9), st.text("ab.", max_size=9))
+def test_list_patterns_match_as_the_rfc_says(pattern: str, name: str) -> None:
+    assert ListPattern(pattern).match(name) == _regex_reference(pattern, name)
+
+
+@pytest.mark.parametrize(("pattern", "name"), [("INBOX*", "inbox.x"), ("inbox", "INBOX")])
+def test_inbox_patterns_ignore_case(pattern: str, name: str) -> None:
+    assert ListPattern(pattern).match(name)
+
+
+def test_a_backtracking_pattern_answers_at_once(tmp_path: Path) -> None:
+    with MailServers(maildir=tmp_path / "Maildir", user="alice", password="secret") as servers:
+        long_name = "a" * 100
+        servers.store.create_folder(long_name)
+        started = time.perf_counter()
+        replies = _talk(
+            servers.imap_port,
+            [b"a LOGIN alice secret", b'b LIST "" "%*%*%*%*%*%*%*%*X"', b'c LIST "" "%*%*a"'],
+        )
+        assert time.perf_counter() - started < 5  # a last guard: it takes milliseconds
+    assert b"b OK List completed" in replies
+    assert long_name.encode() in replies.split(b"b OK")[1]  # the second pattern matches it
