@@ -57,6 +57,8 @@ MAX_LITERAL = 32 * 1024 * 1024
 """Largest literal accepted (a message to APPEND); larger ones get ``NO [TOOBIG]``."""
 MAX_COMMAND_LITERALS = 65536
 """Octets of literals accepted in any command other than APPEND."""
+MAX_LITERALS_BEFORE_LOGIN = 8192
+"""Octets of literals one command may send before login (Dovecot's login process: BYE beyond)."""
 MAX_BAD_COMMANDS = 20
 """BAD replies tolerated before the server says BYE (Dovecot's limit)."""
 
@@ -264,6 +266,8 @@ class ImapSession:
         if self.sasl_tag is not None:
             tag, self.sasl_tag = self.sasl_tag, None
             return self._sasl_response(tag, line, initial=False)
+        if self._refused is not None:
+            return self._rest_of_refused(line)
         self._parts.append(line)
         marker = LITERAL_AT_END.search(line)
         if marker is None and LITERAL_LOOSE.search(line) is not None:
@@ -276,18 +280,38 @@ class ImapSession:
 
     def feed_literal(self, data: bytes) -> ImapResult:
         """The octets of the literal the last :class:`ImapResult` asked for."""
-        if self._refused is not None:
-            # A non-synchronising literal of a command refused already: read, then dropped.
-            first, status, text = self._refused
-            self._refused = None
-            return self._finish(first, status, text)
-        self._parts.append(Literal(bytes(data)))
+        if self._refused is None:
+            self._parts.append(Literal(bytes(data)))
+        # else: a literal of a command refused already, on its way anyway (LITERAL+): dropped
         return ImapResult()
+
+    def _rest_of_refused(self, line: bytes) -> ImapResult:
+        """The rest of a refused command after a dropped literal: more literals on their way are
+        read and dropped within the same total; when the command ends, the refusal is sent."""
+        assert self._refused is not None
+        first, status, text = self._refused
+        marker = LITERAL_AT_END.search(line)
+        if marker is not None and marker.group(2) == b"+":
+            size = int(marker.group(1))
+            self._literal_octets += size
+            limit = (
+                MAX_LITERALS_BEFORE_LOGIN
+                if self.state is ImapState.NOT_AUTHENTICATED
+                else MAX_LITERAL
+            )
+            if self._literal_octets > limit:
+                self._refused = None
+                return self._finish(first, status, text, close=True)
+            return ImapResult(literal=size, continuation=False)
+        # The command ends here (or waits for a '+' it will not get): send the refusal now.
+        self._refused = None
+        return self._finish(first, status, text)
 
     def reset_input(self) -> None:
         """Forget a half-received command (after the shell could not complete it)."""
         self._parts = []
         self._literal_octets = 0
+        self._refused = None
 
     def too_long(self) -> ImapResult:
         """The reply to a line longer than :data:`MAX_LINE` (the shell discarded its rest)."""
@@ -296,29 +320,58 @@ class ImapSession:
 
     def _literal_announced(self, size: int, *, plus: bool) -> ImapResult:
         """A line ended in ``{size}`` or ``{size+}``: ask for the literal, or refuse it before it
-        is read. APPEND's message may be large, other literals only small in sum."""
+        is read. One running total per command bounds what its literals may add up to: small
+        before login (LOGIN and AUTHENTICATE need little), APPEND's message large after it."""
         first = self._parts[0]
         assert isinstance(first, bytes)
         words = first.split(b" ", 3)
         is_append = len(words) > 1 and words[1].upper() == b"APPEND"
-        limit = MAX_LITERAL if is_append else MAX_COMMAND_LITERALS - self._literal_octets
-        if is_append and self.state is not ImapState.NOT_AUTHENTICATED:
+        total = self._literal_octets + size
+        if self.state is ImapState.NOT_AUTHENTICATED:
+            return self._literal_before_login(first, size, total, plus=plus, is_append=is_append)
+        if is_append:
             # Refuse before the client sends the message (as Dovecot does): a mailbox that cannot
             # exist or does not, or a message that does not fit.
             refusal = append_refusal(self.store, first)
             if refusal is None and size > 0 and not self.store.fits(size):
                 refusal = OVERQUOTA
-            if refusal is not None and plus and size <= MAX_LITERAL:
-                self._refused = (first, "NO", refusal)
-                return ImapResult(literal=size, continuation=False)
             if refusal is not None:
-                return self._finish(first, "NO", refusal, close=plus)
-        if size > limit:
+                return self._refuse_literal(first, "NO", refusal, size, plus=plus)
+        if total > (MAX_LITERAL if is_append else MAX_COMMAND_LITERALS):
             text = "[TOOBIG] Mail is too large" if is_append else "Literal too large"
             # A non-synchronising literal is on its way already: hang up rather than read it.
             return self._finish(first, "NO" if is_append else "BAD", text, close=plus)
-        self._literal_octets += 0 if is_append else size
+        self._literal_octets = total
         return ImapResult(literal=size, continuation=not plus)
+
+    def _literal_before_login(
+        self, first: bytes, size: int, total: int, *, plus: bool, is_append: bool
+    ) -> ImapResult:
+        """Before login a command's literals may add up to :data:`MAX_LITERALS_BEFORE_LOGIN`
+        (Dovecot's login process says BYE beyond that), and APPEND is refused before its
+        literal is accepted: nothing a stranger sends is kept."""
+        if total > MAX_LITERALS_BEFORE_LOGIN:
+            self.reset_input()
+            self.connection_lost()
+            return ImapResult((b"* BYE Literal size too large\r\n",), close=True)
+        if is_append:
+            return self._refuse_literal(
+                first, "BAD", "Error in IMAP command received by server", size, plus=plus
+            )
+        self._literal_octets = total
+        return ImapResult(literal=size, continuation=not plus)
+
+    def _refuse_literal(
+        self, first: bytes, status: str, text: str, size: int, *, plus: bool
+    ) -> ImapResult:
+        """Refuse a command whose literal is announced: at once for a synchronising literal (the
+        client waits for '+' and sends nothing); after reading and dropping a LITERAL+ one,
+        which is on its way already."""
+        if plus:
+            self._refused = (first, status, text)
+            self._literal_octets += size
+            return ImapResult(literal=size, continuation=False)
+        return self._finish(first, status, text)
 
     def _finish(
         self, first: bytes | Literal, status: str, text: str, *, close: bool = False
@@ -329,11 +382,12 @@ class ImapSession:
         tag = first.split(b" ", 1)[0].decode("ascii", "replace") or "*"
         name = first.split(b" ", 2)[1].decode("ascii", "replace").upper() if b" " in first else ""
         if status == "BAD":
-            text = (
-                f"Error in IMAP command {name}: {text}"
-                if name
-                else f"Error in IMAP command: {text}"
-            )
+            if not text.startswith("Error in IMAP command"):
+                text = (
+                    f"Error in IMAP command {name}: {text}"
+                    if name
+                    else f"Error in IMAP command: {text}"
+                )
             result = self._bad(tag, dot(text))
         else:
             result = ImapResult((f"{tag} {status} {dot(text)}\r\n".encode(),))
