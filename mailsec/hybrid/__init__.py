@@ -17,6 +17,9 @@ Its message format is mailsec's own: use it to learn, not to protect real mail (
 - :mod:`~mailsec.hybrid.demo`: the labs' scenarios as pure functions.
 
 Every function takes its randomness (``random``) and clock as parameters with real defaults.
+
+One hop on: :mod:`mailsec.render.hybrid` draws the pipeline and the size-and-speed plot,
+:mod:`mailsec.labs.hybrid` is the labs, ``notebooks/04-hybrid-encryption.ipynb`` the chapter.
 """
 
 from mailsec.hybrid.demo import (

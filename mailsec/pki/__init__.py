@@ -18,6 +18,10 @@ Modules:
 - :mod:`mailsec.pki.ca` — making the CA and issuing certificates (RFC 5280, RFC 8550 §4.4);
 - :mod:`mailsec.pki.validate` — checking a certificate for S/MIME use: chain to a trusted root with
   :mod:`cryptography.x509.verification`, the emailProtection purpose, dates and address.
+
+One hop on: :mod:`mailsec.render.smime` shows certificates, :mod:`mailsec.labs.smime` has the
+certificate viewer, ``notebooks/05-smime.ipynb`` the chapter, and ``python -m mailsec pki
+init|issue|show`` (:mod:`mailsec.cli.pki`) the command line.
 """
 
 from mailsec.pki.ca import (

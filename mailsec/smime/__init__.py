@@ -15,14 +15,20 @@ Modules:
 
 - :mod:`mailsec.smime.messages` — the recipes above;
 - :mod:`mailsec.smime.mime` — MIME wrapping and canonical form (RFC 8551 §3);
-- :mod:`mailsec.smime.cms` — the learning layer: CMS SignedData verification, EnvelopedData and
-  AuthEnvelopedData (AES-GCM), RSA and ECDH recipients, written out step by step;
+- the learning layer, CMS by hand: :mod:`~mailsec.smime.cms` (the structures and enums both halves
+  share), :mod:`~mailsec.smime.signed` (SignedData verification, RFC 5652 §5) and
+  :mod:`~mailsec.smime.enveloped` (EnvelopedData and AuthEnvelopedData with RSA and ECDH
+  recipients, RFC 5652 §6, RFC 5083; one opaque error for every decryption failure);
 - :mod:`mailsec.smime.inspect` — the MIME tree and the CMS structure of a message, as data for the
-  labs, plus the byte-flipping and EFAIL demonstrations;
+  labs, plus the byte-flipping and EFAIL demonstrations; :mod:`~mailsec.smime.damage` says where
+  a changed byte lands under AES-CBC;
 - :mod:`mailsec.smime.demo` — a message from Alice to Bob end to end (compose, sign, encrypt,
   change on the way, read), the model behind chapter 05's message lab.
 
-The command line is ``python -m mailsec smime sign|encrypt|decrypt|verify`` (:mod:`mailsec.cli.smime`).
+One hop on: :mod:`mailsec.render.smime` draws these results, :mod:`mailsec.labs.smime` is the
+labs, ``notebooks/05-smime.ipynb`` the chapter; the command line is ``python -m mailsec smime
+sign|encrypt|decrypt|verify`` (:mod:`mailsec.cli.smime`). The certificates come from
+:mod:`mailsec.pki`.
 """
 
 from mailsec.smime.cms import ContentCipher, KeyTransport, RecipientKind

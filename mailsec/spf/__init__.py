@@ -13,12 +13,17 @@ The parts, each in its own module:
 
 - :mod:`~mailsec.spf.record`: read a record into terms, with precise syntax errors;
 - :mod:`~mailsec.spf.macro`: the macro language of §7;
-- :mod:`~mailsec.spf.evaluate`: ``check_host()`` of §4-§6 with the limits of §4.6.4;
+- :mod:`~mailsec.spf.evaluate`: ``check_host()`` of §4-§6; :mod:`~mailsec.spf.mechanisms` tries
+  one mechanism (§5), :mod:`~mailsec.spf.limits` holds the rules every step follows (§4.6.4);
 - :mod:`~mailsec.spf.mta`: the MTA's check of MAIL FROM and HELO (§2.3-§2.4);
 - :mod:`~mailsec.spf.headers`: Received-SPF (§9.1) and Authentication-Results (RFC 8601);
 - :mod:`~mailsec.spf.lookup` and :mod:`~mailsec.spf.zone`: DNS, live or from zone-file text;
 - :mod:`~mailsec.spf.probe`: whether live DNS can be trusted before a live check;
 - :mod:`~mailsec.spf.lint`: find mistakes and risky patterns in a published record.
+
+One hop on: :mod:`mailsec.render.spf` draws the results, :mod:`mailsec.labs.spf` is the labs,
+``notebooks/03-spf.ipynb`` the chapter, and ``python -m mailsec spf check|lint``
+(:mod:`mailsec.cli.spf`) the command line.
 """
 
 from __future__ import annotations
