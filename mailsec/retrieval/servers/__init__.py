@@ -1,0 +1,66 @@
+"""Real POP3 and IMAP4 servers on 127.0.0.1, the wire lab's demonstrations, and Dovecot beside them.
+
+::
+
+    from mailsec.retrieval.servers import MailServers
+
+    with MailServers(maildir=path, user="alice", password="secret", quota=None) as servers:
+        servers.host, servers.pop3_port, servers.imap_port    # free ports of 127.0.0.1
+        servers.deliver(message_bytes)                         # into INBOX, respecting the quota
+        servers.transcripts                                    # the recorded sessions, in order
+
+Where things live:
+
+- :mod:`~mailsec.retrieval.servers.shells` -- :class:`MailServers`, the asyncio shells around the
+  pure POP3 and IMAP sessions: life cycle, one handler per protocol's connection, transcripts;
+- :mod:`~mailsec.retrieval.servers.snapshots` -- the Maildir as the lab shows it, and what
+  changed between two looks;
+- :mod:`~mailsec.retrieval.servers.wire` -- the wire lab's demonstrations: one small function
+  per :class:`WireAction`, each one conversation of ``poplib`` or ``imaplib`` with the servers;
+- :mod:`~mailsec.retrieval.servers.dovecot` -- :class:`DovecotServers`, a private Dovecot with
+  the same interface, for the comparison tests and the benchmark.
+
+Every name is importable from this package, as it was when the servers were one module.
+"""
+
+from __future__ import annotations
+
+from mailsec.retrieval.servers.dovecot import DovecotServers
+from mailsec.retrieval.servers.shells import (
+    IDLE_TIMEOUT,
+    MAX_TRANSCRIPTS,
+    MailServers,
+    read_bounded_line,
+)
+from mailsec.retrieval.servers.snapshots import (
+    Change,
+    FolderView,
+    MessageChange,
+    MessageView,
+    compare_snapshots,
+)
+from mailsec.retrieval.servers.wire import (
+    SAMPLE_MESSAGES,
+    WireAction,
+    WireRun,
+    reset_mailbox,
+    run_wire_action,
+)
+
+__all__ = [
+    "IDLE_TIMEOUT",
+    "MAX_TRANSCRIPTS",
+    "SAMPLE_MESSAGES",
+    "Change",
+    "DovecotServers",
+    "FolderView",
+    "MailServers",
+    "MessageChange",
+    "MessageView",
+    "WireAction",
+    "WireRun",
+    "compare_snapshots",
+    "read_bounded_line",
+    "reset_mailbox",
+    "run_wire_action",
+]
