@@ -303,6 +303,11 @@ class MailServers:
             )
 
     @property
+    def sessions_opened(self) -> int:
+        """Connections accepted so far; each transcript's ``number`` is its place in this count."""
+        return self._sessions
+
+    @property
     def used(self) -> int:
         """Bytes of mail in the mailbox now."""
         return self.call(lambda store: store.used())

@@ -12,7 +12,7 @@ import contextlib
 import enum
 import imaplib
 import poplib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from mailsec.errors import InputError
@@ -157,293 +157,328 @@ def run_wire_action(servers: MailServers, action: WireAction, *, timeout: float 
     """Run one demonstration with Python's ``poplib``/``imaplib`` and report what happened."""
     if not servers.running:
         raise InputError("The servers are stopped: run the lab again to start new ones.")
+    demonstrate = _DEMONSTRATIONS.get(action)
+    if demonstrate is None:  # pragma: no cover - every action has a demonstration
+        raise InputError(f"Unknown action {action!r}.")
     before = servers.snapshot()
-    first_session = servers._sessions
-    steps: list[Step] = []
-    delivery: Delivery | None = None
-    host = servers.host
-    user, password = servers.user, servers.password
-
-    opened: list[poplib.POP3 | imaplib.IMAP4] = []
-
-    def pop3_login() -> poplib.POP3:
-        client = poplib.POP3(host, servers.pop3_port, timeout=timeout)
-        opened.append(client)
-        client.user(user)
-        client.pass_(password)
-        return client
-
-    def imap_login() -> imaplib.IMAP4:
-        client = imaplib.IMAP4(host, servers.imap_port, timeout=timeout)
-        opened.append(client)
-        client.login(user, password)
-        typ, data = client.select("INBOX")
-        if typ == "OK" and data[0] == b"0" and action is not WireAction.QUOTA_FULL:
-            raise _EmptyMailbox
-        return client
-
+    first_session = servers.sessions_opened
+    conversation = _Conversation(servers, timeout)
     try:
-        if action is WireAction.POP3_LIST:
-            client = pop3_login()
-            count, size = client.stat()
-            client.list()
-            client.uidl()
-            client.quit()
-            steps.append(
-                Step(
-                    f"The maildrop holds {count} messages, {size} bytes.",
-                    Outcome.INFO,
-                    "RFC 1939 §5",
-                )
-            )
-            steps.append(
-                Step(
-                    "UIDL gives each message a unique id that never changes: a client that "
-                    "leaves mail on the server uses it to download nothing twice.",
-                    Outcome.OK,
-                    "RFC 1939 §7",
-                )
-            )
-        elif action is WireAction.POP3_KEEP:
-            client = pop3_login()
-            count, _size = client.stat()
-            if not count:
-                client.quit()
-                raise _EmptyMailbox
-            client.retr(1)
-            client.quit()
-            steps.append(
-                Step(
-                    "The client downloaded message 1 and sent QUIT without DELE: the message "
-                    "stays on the server (the 'leave a copy on the server' setting).",
-                    Outcome.OK,
-                    "RFC 1939 §6",
-                )
-            )
-            steps.append(
-                Step(
-                    "POP3 does not always delete mail: deleting is the client's choice (DELE).",
-                    Outcome.INFO,
-                    "RFC 1939 §5",
-                )
-            )
-        elif action is WireAction.POP3_DOWNLOAD_DELETE:
-            client = pop3_login()
-            count, _size = client.stat()
-            for number in range(1, count + 1):
-                client.retr(number)
-                client.dele(number)
-            client.quit()
-            steps.append(
-                Step(
-                    f"The client downloaded {count} messages and marked each with DELE.",
-                    Outcome.INFO,
-                    "RFC 1939 §5",
-                )
-            )
-            steps.append(
-                Step(
-                    "At QUIT the server entered the UPDATE state and removed them: the mail now "
-                    "lives only on this device.",
-                    Outcome.WARN,
-                    "RFC 1939 §6",
-                )
-            )
-        elif action is WireAction.POP3_DROP:
-            client = pop3_login()
-            count, _size = client.stat()
-            for number in range(1, count + 1):
-                client.dele(number)
-            client.file.close()
-            client.sock.close()  # the connection drops: no QUIT
-            if not count:
-                raise _EmptyMailbox
-            steps.append(
-                Step(
-                    f"The client marked {count} messages with DELE, then the connection dropped.",
-                    Outcome.WARN,
-                    "RFC 1939 §5",
-                )
-            )
-            steps.append(
-                Step(
-                    "Without QUIT there is no UPDATE state: nothing was deleted.",
-                    Outcome.OK,
-                    "RFC 1939 §6",
-                )
-            )
-        elif action is WireAction.POP3_LOCK:
-            laptop = pop3_login()
-            phone = poplib.POP3(host, servers.pop3_port, timeout=timeout)
-            phone.user(user)
-            try:
-                phone.pass_(password)
-                refused = ""
-            except poplib.error_proto as exc:
-                refused = exc.args[0].decode("utf-8", "replace")
-            laptop.quit()
-            steps.append(
-                Step(
-                    "The laptop logged in first: the server locked the maildrop.",
-                    Outcome.INFO,
-                    "RFC 1939 §8",
-                )
-            )
-            steps.append(
-                Step(
-                    f"The phone was refused with '{refused}' while the laptop's session was open.",
-                    Outcome.FAIL if refused else Outcome.WARN,
-                    "RFC 2449 §8.1.2",
-                )
-            )
-            steps.append(
-                Step(
-                    "POP3 serves one session at a time per mailbox: it is made for one device.",
-                    Outcome.INFO,
-                    "RFC 1939 §8",
-                )
-            )
-        elif action is WireAction.IMAP_LIST:
-            client = imap_login()
-            client.fetch("1:*", "(FLAGS RFC822.SIZE BODY.PEEK[HEADER.FIELDS (SUBJECT FROM)])")
-            client.logout()
-            steps.append(
-                Step(
-                    "The client asked for flags, sizes and headers only: the mail stays on the "
-                    "server and nothing is downloaded in full.",
-                    Outcome.OK,
-                    "RFC 3501 §6.4.5",
-                )
-            )
-        elif action is WireAction.IMAP_READ:
-            client = imap_login()
-            client.fetch("1", "(BODY[])")
-            client.logout()
-            steps.append(
-                Step(
-                    "FETCH BODY[] returned the message and set its \\Seen flag on the server.",
-                    Outcome.OK,
-                    "RFC 3501 §6.4.5",
-                )
-            )
-            steps.append(
-                Step(
-                    "Every device that connects sees it as read: read state lives on the server.",
-                    Outcome.INFO,
-                    "RFC 3501 §2.3.2",
-                )
-            )
-        elif action is WireAction.IMAP_TWO_DEVICES:
-            laptop = imap_login()
-            phone = imap_login()
-            # The laptop waits with IDLE (RFC 2177), as desktop mail apps do; imaplib of Python
-            # 3.11 has no idle(), so the two lines are sent by hand.
-            laptop.send(b"IDLE1 IDLE\r\n")
-            laptop.readline()  # "+ idling"
-            phone.fetch("1", "(BODY[])")
-            phone.store("1", "+FLAGS", "(\\Deleted)")
-            phone.expunge()
-            pushed: list[bytes] = []
-            while not any(b"EXPUNGE" in line for line in pushed) and len(pushed) < 10:
-                pushed.append(laptop.readline())
-            laptop.send(b"DONE\r\n")
-            while not laptop.readline().startswith(b"IDLE1 "):
-                pass
-            phone.logout()
-            laptop.logout()
-            steps.append(
-                Step(
-                    "Both devices were connected at once: IMAP allows that; the laptop was "
-                    "waiting with IDLE.",
-                    Outcome.OK,
-                    "RFC 2177 §3",
-                )
-            )
-            steps.append(
-                Step(
-                    "The phone read message 1 (it became \\Seen), flagged it \\Deleted and "
-                    "expunged it.",
-                    Outcome.INFO,
-                    "RFC 3501 §6.4.3",
-                )
-            )
-            shown = ", ".join(line.decode("ascii", "replace").strip() for line in pushed)
-            steps.append(
-                Step(
-                    f"The server told the laptop at once, without being asked: {shown}. Both "
-                    "devices show the same mailbox.",
-                    Outcome.OK,
-                    "RFC 3501 §7.4.1",
-                )
-            )
-        elif action is WireAction.IMAP_DELETE:
-            client = imap_login()
-            client.store("1", "+FLAGS", "(\\Deleted)")
-            client.expunge()
-            client.logout()
-            steps.append(
-                Step(
-                    "STORE +FLAGS (\\Deleted) only marks; EXPUNGE removed the message for every device.",
-                    Outcome.WARN,
-                    "RFC 3501 §6.4.3",
-                )
-            )
-        elif action is WireAction.QUOTA_FULL:
-            client = imap_login()
-            _typ, data = client.getquotaroot("INBOX")
-            client.logout()
-            delivery = servers.deliver(NEWSLETTER)
-            quota = servers.quota
-            steps.append(
-                Step(
-                    f"GETQUOTAROOT: {', '.join(str(d) for d in data[1]) if len(data) > 1 and data[1] else 'no quota set'}"
-                    " (STORAGE used and limit, in units of 1024 bytes).",
-                    Outcome.INFO,
-                    "RFC 9208 §4.1.2",
-                )
-            )
-            if delivery.accepted:
-                text = (
-                    "No quota is set, so the newsletter fits."
-                    if quota is None
-                    else f"The newsletter fits: {delivery.used} of {quota} bytes are used now."
-                )
-                steps.append(Step(text, Outcome.OK, "RFC 5321 §4.2.2"))
-            else:
-                steps.append(
-                    Step(
-                        f"The mailbox is full ({delivery.used} of {quota} bytes): the server answered "
-                        f"'{delivery.status}' and the sender gets a bounce. Delete mail on the server "
-                        "before new mail can arrive.",
-                        Outcome.FAIL,
-                        "RFC 3463 §3.3",
-                    )
-                )
-        elif action is WireAction.DELIVER:
-            delivery = servers.deliver(NEW_MAIL)
-            steps.extend(delivery.steps)
-        else:  # pragma: no cover - every action is handled above
-            raise InputError(f"Unknown action {action!r}.")
+        steps = demonstrate(conversation)
     except _EmptyMailbox:
-        steps.append(
+        steps = (
             Step(
                 "INBOX is empty, so there is nothing to do: let new mail arrive or reset the "
                 "mailbox first.",
                 Outcome.WARN,
-            )
+            ),
         )
     except (OSError, poplib.error_proto, imaplib.IMAP4.error) as exc:
-        steps.append(Step(f"The client stopped with an error: {exc}", Outcome.FAIL))
+        steps = (Step(f"The client stopped with an error: {exc}", Outcome.FAIL),)
     finally:
-        for client in opened:
-            # Whatever happened, no connection is left open (a POP3 one would hold the lock).
+        conversation.close()
+    servers.wait_until_idle(timeout)
+    after = servers.snapshot()
+    transcripts = tuple(t for t in servers.transcripts if t.number > first_session)
+    changes = compare_snapshots(before, after)
+    return WireRun(action, transcripts, before, after, changes, steps, conversation.delivery)
+
+
+class _Conversation:
+    """The clients of one demonstration, logged in as the servers' user, and the mail delivered.
+
+    Every client it opens is remembered, so that :meth:`close` leaves no connection open whatever
+    happened (an open POP3 one would hold the maildrop lock).
+    """
+
+    def __init__(self, servers: MailServers, timeout: float) -> None:
+        self.servers = servers
+        self.timeout = timeout
+        self.opened: list[poplib.POP3 | imaplib.IMAP4] = []
+        self.delivery: Delivery | None = None
+
+    def pop3(self, *, log_in: bool = True) -> poplib.POP3:
+        """A POP3 client, in the TRANSACTION state (or after USER only, without ``log_in``)."""
+        client = poplib.POP3(self.servers.host, self.servers.pop3_port, timeout=self.timeout)
+        self.opened.append(client)
+        client.user(self.servers.user)
+        if log_in:
+            client.pass_(self.servers.password)
+        return client
+
+    def imap(self, *, need_mail: bool = True) -> imaplib.IMAP4:
+        """An IMAP client with INBOX selected; raises :class:`_EmptyMailbox` when INBOX is
+        empty and ``need_mail`` says the demonstration needs a message."""
+        client = imaplib.IMAP4(self.servers.host, self.servers.imap_port, timeout=self.timeout)
+        self.opened.append(client)
+        client.login(self.servers.user, self.servers.password)
+        typ, data = client.select("INBOX")
+        if typ == "OK" and data[0] == b"0" and need_mail:
+            raise _EmptyMailbox
+        return client
+
+    def deliver(self, message: bytes) -> Delivery:
+        """Deliver ``message`` into INBOX, as mail from the Internet arrives."""
+        self.delivery = self.servers.deliver(message)
+        return self.delivery
+
+    def close(self) -> None:
+        """Close every client's connection, whatever state it is in."""
+        for client in self.opened:
             for part in (getattr(client, "file", None), getattr(client, "sock", None)):
                 if part is not None:
                     with contextlib.suppress(OSError):
                         part.close()
-    servers.wait_until_idle(timeout)
-    after = servers.snapshot()
-    transcripts = tuple(t for t in servers.transcripts if t.number > first_session)
-    return WireRun(
-        action, transcripts, before, after, compare_snapshots(before, after), tuple(steps), delivery
+
+
+# -- the demonstrations: one conversation each, returning what the learner should notice ---------
+
+
+def _pop3_list(conversation: _Conversation) -> Trace:
+    client = conversation.pop3()
+    count, size = client.stat()
+    client.list()
+    client.uidl()
+    client.quit()
+    return (
+        Step(f"The maildrop holds {count} messages, {size} bytes.", Outcome.INFO, "RFC 1939 §5"),
+        Step(
+            "UIDL gives each message a unique id that never changes: a client that "
+            "leaves mail on the server uses it to download nothing twice.",
+            Outcome.OK,
+            "RFC 1939 §7",
+        ),
     )
+
+
+def _pop3_keep(conversation: _Conversation) -> Trace:
+    client = conversation.pop3()
+    count, _size = client.stat()
+    if not count:
+        client.quit()
+        raise _EmptyMailbox
+    client.retr(1)
+    client.quit()
+    return (
+        Step(
+            "The client downloaded message 1 and sent QUIT without DELE: the message "
+            "stays on the server (the 'leave a copy on the server' setting).",
+            Outcome.OK,
+            "RFC 1939 §6",
+        ),
+        Step(
+            "POP3 does not always delete mail: deleting is the client's choice (DELE).",
+            Outcome.INFO,
+            "RFC 1939 §5",
+        ),
+    )
+
+
+def _pop3_download_delete(conversation: _Conversation) -> Trace:
+    client = conversation.pop3()
+    count, _size = client.stat()
+    for number in range(1, count + 1):
+        client.retr(number)
+        client.dele(number)
+    client.quit()
+    return (
+        Step(
+            f"The client downloaded {count} messages and marked each with DELE.",
+            Outcome.INFO,
+            "RFC 1939 §5",
+        ),
+        Step(
+            "At QUIT the server entered the UPDATE state and removed them: the mail now "
+            "lives only on this device.",
+            Outcome.WARN,
+            "RFC 1939 §6",
+        ),
+    )
+
+
+def _pop3_drop(conversation: _Conversation) -> Trace:
+    client = conversation.pop3()
+    count, _size = client.stat()
+    for number in range(1, count + 1):
+        client.dele(number)
+    client.file.close()
+    client.sock.close()  # the connection drops: no QUIT
+    if not count:
+        raise _EmptyMailbox
+    return (
+        Step(
+            f"The client marked {count} messages with DELE, then the connection dropped.",
+            Outcome.WARN,
+            "RFC 1939 §5",
+        ),
+        Step(
+            "Without QUIT there is no UPDATE state: nothing was deleted.",
+            Outcome.OK,
+            "RFC 1939 §6",
+        ),
+    )
+
+
+def _pop3_lock(conversation: _Conversation) -> Trace:
+    laptop = conversation.pop3()
+    phone = conversation.pop3(log_in=False)
+    try:
+        phone.pass_(conversation.servers.password)
+        refused = ""
+    except poplib.error_proto as exc:
+        refused = exc.args[0].decode("utf-8", "replace")
+    laptop.quit()
+    return (
+        Step(
+            "The laptop logged in first: the server locked the maildrop.",
+            Outcome.INFO,
+            "RFC 1939 §8",
+        ),
+        Step(
+            f"The phone was refused with '{refused}' while the laptop's session was open.",
+            Outcome.FAIL if refused else Outcome.WARN,
+            "RFC 2449 §8.1.2",
+        ),
+        Step(
+            "POP3 serves one session at a time per mailbox: it is made for one device.",
+            Outcome.INFO,
+            "RFC 1939 §8",
+        ),
+    )
+
+
+def _imap_list(conversation: _Conversation) -> Trace:
+    client = conversation.imap()
+    client.fetch("1:*", "(FLAGS RFC822.SIZE BODY.PEEK[HEADER.FIELDS (SUBJECT FROM)])")
+    client.logout()
+    return (
+        Step(
+            "The client asked for flags, sizes and headers only: the mail stays on the "
+            "server and nothing is downloaded in full.",
+            Outcome.OK,
+            "RFC 3501 §6.4.5",
+        ),
+    )
+
+
+def _imap_read(conversation: _Conversation) -> Trace:
+    client = conversation.imap()
+    client.fetch("1", "(BODY[])")
+    client.logout()
+    return (
+        Step(
+            "FETCH BODY[] returned the message and set its \\Seen flag on the server.",
+            Outcome.OK,
+            "RFC 3501 §6.4.5",
+        ),
+        Step(
+            "Every device that connects sees it as read: read state lives on the server.",
+            Outcome.INFO,
+            "RFC 3501 §2.3.2",
+        ),
+    )
+
+
+def _imap_two_devices(conversation: _Conversation) -> Trace:
+    laptop = conversation.imap()
+    phone = conversation.imap()
+    # The laptop waits with IDLE (RFC 2177), as desktop mail apps do; imaplib of Python 3.11 has
+    # no idle(), so the two lines are sent by hand.
+    laptop.send(b"IDLE1 IDLE\r\n")
+    laptop.readline()  # "+ idling"
+    phone.fetch("1", "(BODY[])")
+    phone.store("1", "+FLAGS", "(\\Deleted)")
+    phone.expunge()
+    pushed: list[bytes] = []
+    while not any(b"EXPUNGE" in line for line in pushed) and len(pushed) < 10:
+        pushed.append(laptop.readline())
+    laptop.send(b"DONE\r\n")
+    while not laptop.readline().startswith(b"IDLE1 "):
+        pass
+    phone.logout()
+    laptop.logout()
+    shown = ", ".join(line.decode("ascii", "replace").strip() for line in pushed)
+    return (
+        Step(
+            "Both devices were connected at once: IMAP allows that; the laptop was "
+            "waiting with IDLE.",
+            Outcome.OK,
+            "RFC 2177 §3",
+        ),
+        Step(
+            "The phone read message 1 (it became \\Seen), flagged it \\Deleted and expunged it.",
+            Outcome.INFO,
+            "RFC 3501 §6.4.3",
+        ),
+        Step(
+            f"The server told the laptop at once, without being asked: {shown}. Both "
+            "devices show the same mailbox.",
+            Outcome.OK,
+            "RFC 3501 §7.4.1",
+        ),
+    )
+
+
+def _imap_delete(conversation: _Conversation) -> Trace:
+    client = conversation.imap()
+    client.store("1", "+FLAGS", "(\\Deleted)")
+    client.expunge()
+    client.logout()
+    return (
+        Step(
+            "STORE +FLAGS (\\Deleted) only marks; EXPUNGE removed the message for every device.",
+            Outcome.WARN,
+            "RFC 3501 §6.4.3",
+        ),
+    )
+
+
+def _quota_full(conversation: _Conversation) -> Trace:
+    client = conversation.imap(need_mail=False)
+    _typ, data = client.getquotaroot("INBOX")
+    client.logout()
+    delivery = conversation.deliver(NEWSLETTER)
+    quota = conversation.servers.quota
+    roots = ", ".join(str(d) for d in data[1]) if len(data) > 1 and data[1] else "no quota set"
+    asked = Step(
+        f"GETQUOTAROOT: {roots} (STORAGE used and limit, in units of 1024 bytes).",
+        Outcome.INFO,
+        "RFC 9208 §4.1.2",
+    )
+    if not delivery.accepted:
+        return (
+            asked,
+            Step(
+                f"The mailbox is full ({delivery.used} of {quota} bytes): the server answered "
+                f"'{delivery.status}' and the sender gets a bounce. Delete mail on the server "
+                "before new mail can arrive.",
+                Outcome.FAIL,
+                "RFC 3463 §3.3",
+            ),
+        )
+    fits = (
+        "No quota is set, so the newsletter fits."
+        if quota is None
+        else f"The newsletter fits: {delivery.used} of {quota} bytes are used now."
+    )
+    return asked, Step(fits, Outcome.OK, "RFC 5321 §4.2.2")
+
+
+def _deliver(conversation: _Conversation) -> Trace:
+    return conversation.deliver(NEW_MAIL).steps
+
+
+_DEMONSTRATIONS: dict[WireAction, Callable[[_Conversation], Trace]] = {
+    WireAction.POP3_LIST: _pop3_list,
+    WireAction.POP3_KEEP: _pop3_keep,
+    WireAction.POP3_DOWNLOAD_DELETE: _pop3_download_delete,
+    WireAction.POP3_DROP: _pop3_drop,
+    WireAction.POP3_LOCK: _pop3_lock,
+    WireAction.IMAP_LIST: _imap_list,
+    WireAction.IMAP_READ: _imap_read,
+    WireAction.IMAP_TWO_DEVICES: _imap_two_devices,
+    WireAction.IMAP_DELETE: _imap_delete,
+    WireAction.QUOTA_FULL: _quota_full,
+    WireAction.DELIVER: _deliver,
+}
+"""Each action's conversation with the servers (a test checks that every action has one)."""
