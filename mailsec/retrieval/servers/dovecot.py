@@ -25,6 +25,16 @@ from mailsec.errors import NotAvailable
 __all__ = ["DovecotServers"]
 
 
+DOVECOT = "/usr/sbin/dovecot"
+"""Where Debian's dovecot-core puts the server, which is not on an ordinary user's PATH."""
+NOBODY = 65534
+"""The user and group ``nobody``, which reads the mail when Dovecot is started as root."""
+
+
+def _find_dovecot() -> str | None:
+    return shutil.which("dovecot") or (DOVECOT if Path(DOVECOT).exists() else None)
+
+
 def _free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
@@ -40,6 +50,93 @@ def _wait_for_port(host: str, port: int, timeout: float) -> bool:
         except OSError:
             time.sleep(0.05)
     return False
+
+
+def _hand_to_mail_user(maildir: Path) -> tuple[int, int, str]:
+    """The user and group that read the mail, and the settings that say so.
+
+    As root, the Maildir (and its parent) are handed to ``nobody``: Dovecot refuses mail access
+    as root. Without root, every Dovecot process runs as this user, and its sockets belong to
+    this user's group (checked as the user nobody with Dovecot 2.3.19).
+    """
+    if os.geteuid() == 0:
+        for root, dirs, files in os.walk(maildir):
+            for name in [*dirs, *files]:
+                os.chown(os.path.join(root, name), NOBODY, NOBODY)
+        os.chown(maildir, NOBODY, NOBODY)
+        os.chown(maildir.parent, NOBODY, NOBODY)
+        return NOBODY, NOBODY, ""
+    import grp
+    import pwd
+
+    uid, gid = os.getuid(), os.getgid()
+    me, group = pwd.getpwuid(uid).pw_name, grp.getgrgid(gid).gr_name
+    users = (
+        f"default_internal_user = {me}\ndefault_login_user = {me}\n"
+        f"default_internal_group = {group}\n"
+        "service imap-login {\n  chroot =\n}\nservice pop3-login {\n  chroot =\n}\n"
+    )
+    return uid, gid, users
+
+
+def _quota_settings(quota: int | None) -> str:
+    """The quota plugin with a "User quota" root of ``quota`` bytes (in whole KiB, at least 1)."""
+    if quota is None:
+        return ""
+    return (
+        "mail_plugins = quota\nprotocol imap {\n  mail_plugins = $mail_plugins imap_quota\n}\n"
+        f"plugin {{\n  quota = maildir:User quota\n  quota_rule = *:storage={max(quota // 1024, 1)}K\n}}\n"
+    )
+
+
+def _configuration(
+    work: Path, *, passwd: Path, maildir: Path, pop3_port: int, imap_port: int, extra: str
+) -> str:
+    """dovecot.conf: plaintext POP3 and IMAP on 127.0.0.1 only, everything kept in ``work``."""
+    return f"""
+base_dir = {work}/run
+state_dir = {work}/state
+instance_name = mailsec-{pop3_port}
+protocols = imap pop3
+listen = 127.0.0.1
+log_path = {work}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {passwd}
+}}
+userdb {{
+  driver = passwd-file
+  args = username_format=%u {passwd}
+}}
+mail_location = maildir:{maildir}
+pop3_lock_session = yes
+pop3_uidl_format = %08Xu%08Xv
+{extra}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {imap_port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service pop3-login {{
+  inet_listener pop3 {{
+    address = 127.0.0.1
+    port = {pop3_port}
+  }}
+  inet_listener pop3s {{
+    port = 0
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+"""
 
 
 class DovecotServers:
@@ -69,11 +166,7 @@ class DovecotServers:
         self.quota = quota
         self.messages = tuple(messages)
         self.host = "127.0.0.1"
-        self.binary = (
-            binary
-            or shutil.which("dovecot")
-            or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
-        )
+        self.binary = binary or _find_dovecot()
         self.pop3_port = 0
         self.imap_port = 0
         self._workdir: tempfile.TemporaryDirectory[str] | None = None
@@ -88,9 +181,11 @@ class DovecotServers:
 
     @staticmethod
     def available() -> bool:
-        return bool(shutil.which("dovecot") or Path("/usr/sbin/dovecot").exists())
+        """Whether a Dovecot to start is installed."""
+        return _find_dovecot() is not None
 
     def start(self) -> DovecotServers:
+        """Fill the Maildir, write the configuration and start Dovecot on two free ports."""
         if self.binary is None:
             raise NotAvailable(
                 "Dovecot is not installed: install the Debian packages dovecot-imapd and dovecot-pop3d."
@@ -105,85 +200,30 @@ class DovecotServers:
         box = mailbox.Maildir(self.maildir, create=True)
         for data in self.messages:
             box.add(data.replace(b"\r\n", b"\n"))
-        if os.geteuid() == 0:
-            uid = gid = 65534
-            for root, dirs, files in os.walk(self.maildir):
-                for name in [*dirs, *files]:
-                    os.chown(os.path.join(root, name), uid, gid)
-            os.chown(self.maildir, uid, gid)
-            os.chown(self.maildir.parent, uid, gid)
-            users = ""
-        else:
-            import grp
-            import pwd
-
-            uid, gid = os.getuid(), os.getgid()
-            me, group = pwd.getpwuid(uid).pw_name, grp.getgrgid(gid).gr_name
-            # Without root, every Dovecot process runs as this user, and its sockets belong to
-            # this user's group (checked as the user nobody with Dovecot 2.3.19).
-            users = (
-                f"default_internal_user = {me}\ndefault_login_user = {me}\n"
-                f"default_internal_group = {group}\n"
-                "service imap-login {\n  chroot =\n}\nservice pop3-login {\n  chroot =\n}\n"
-            )
+        uid, gid, users = _hand_to_mail_user(self.maildir)
         self.pop3_port, self.imap_port = _free_port(), _free_port()
         passwd = work / "passwd"
         passwd.write_text(f"{self.user}:{{PLAIN}}{self.password}:{uid}:{gid}::{self.maildir}\n")
         os.chmod(passwd, 0o644)
-        quota = (
-            "mail_plugins = quota\nprotocol imap {\n  mail_plugins = $mail_plugins imap_quota\n}\n"
-            f"plugin {{\n  quota = maildir:User quota\n  quota_rule = *:storage={max(self.quota // 1024, 1)}K\n}}\n"
-            if self.quota is not None
-            else ""
-        )
-        config = f"""
-base_dir = {work}/run
-state_dir = {work}/state
-instance_name = mailsec-{self.pop3_port}
-protocols = imap pop3
-listen = 127.0.0.1
-log_path = {work}/dovecot.log
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {passwd}
-}}
-userdb {{
-  driver = passwd-file
-  args = username_format=%u {passwd}
-}}
-mail_location = maildir:{self.maildir}
-pop3_lock_session = yes
-pop3_uidl_format = %08Xu%08Xv
-{users}{quota}
-service imap-login {{
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {self.imap_port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-}}
-service pop3-login {{
-  inet_listener pop3 {{
-    address = 127.0.0.1
-    port = {self.pop3_port}
-  }}
-  inet_listener pop3s {{
-    port = 0
-  }}
-}}
-service anvil {{
-  chroot =
-}}
-"""
         self.config = work / "dovecot.conf"
-        self.config.write_text(config)
-        # The master daemonises and its children keep the standard streams: send them to a
-        # file, not a pipe, or waiting for the command would wait for Dovecot to end.
+        self.config.write_text(
+            _configuration(
+                work,
+                passwd=passwd,
+                maildir=self.maildir,
+                pop3_port=self.pop3_port,
+                imap_port=self.imap_port,
+                extra=users + _quota_settings(self.quota),
+            )
+        )
+        self._launch(work)
+        return self
+
+    def _launch(self, work: Path) -> None:
+        """Run the master, which daemonises, and wait until both ports answer."""
+        # The master's children keep the standard streams: send them to a file, not a pipe, or
+        # waiting for the command would wait for Dovecot to end.
+        assert self.binary is not None
         with open(work / "startup.log", "w+") as startup:
             completed = subprocess.run(
                 [self.binary, "-c", str(self.config)],
@@ -206,7 +246,6 @@ service anvil {{
             raise NotAvailable(
                 f"Dovecot did not start: {startup_text.strip() or log.strip()[-300:]}"
             )
-        return self
 
     @staticmethod
     def _kill(pid_file: str) -> None:
