@@ -12,7 +12,8 @@
 Where things live:
 
 - :mod:`~mailsec.retrieval.servers.shells` -- :class:`MailServers`, the asyncio shells around the
-  pure POP3 and IMAP sessions: life cycle, one handler per protocol's connection, transcripts;
+  pure POP3 and IMAP sessions: life cycle, one handler per protocol's connection, transcripts,
+  and :func:`free_port` for servers that must be told their port;
 - :mod:`~mailsec.retrieval.servers.snapshots` -- the Maildir as the lab shows it, and what
   changed between two looks;
 - :mod:`~mailsec.retrieval.servers.wire` -- the wire lab's demonstrations: one small function
@@ -30,6 +31,7 @@ from mailsec.retrieval.servers.shells import (
     IDLE_TIMEOUT,
     MAX_TRANSCRIPTS,
     MailServers,
+    free_port,
     read_bounded_line,
 )
 from mailsec.retrieval.servers.snapshots import (
@@ -60,6 +62,7 @@ __all__ = [
     "WireAction",
     "WireRun",
     "compare_snapshots",
+    "free_port",
     "read_bounded_line",
     "reset_mailbox",
     "run_wire_action",

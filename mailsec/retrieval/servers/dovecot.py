@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from mailsec.errors import NotAvailable
+from mailsec.retrieval.servers.shells import free_port
 
 __all__ = ["DovecotServers"]
 
@@ -33,12 +34,6 @@ NOBODY = 65534
 
 def _find_dovecot() -> str | None:
     return shutil.which("dovecot") or (DOVECOT if Path(DOVECOT).exists() else None)
-
-
-def _free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_for_port(host: str, port: int, timeout: float) -> bool:
@@ -201,7 +196,7 @@ class DovecotServers:
         for data in self.messages:
             box.add(data.replace(b"\r\n", b"\n"))
         uid, gid, users = _hand_to_mail_user(self.maildir)
-        self.pop3_port, self.imap_port = _free_port(), _free_port()
+        self.pop3_port, self.imap_port = free_port(), free_port()
         passwd = work / "passwd"
         passwd.write_text(f"{self.user}:{{PLAIN}}{self.password}:{uid}:{gid}::{self.maildir}\n")
         os.chmod(passwd, 0o644)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -41,7 +42,7 @@ from mailsec.retrieval.maildir import Delivery, MailStore
 from mailsec.retrieval.servers.snapshots import FolderView, MessageView
 from mailsec.retrieval.transcript import Protocol, Transcript, TranscriptRecorder
 
-__all__ = ["IDLE_TIMEOUT", "MAX_TRANSCRIPTS", "MailServers", "read_bounded_line"]
+__all__ = ["IDLE_TIMEOUT", "MAX_TRANSCRIPTS", "MailServers", "free_port", "read_bounded_line"]
 
 T = TypeVar("T")
 
@@ -49,6 +50,18 @@ IDLE_TIMEOUT = 1800.0
 """Seconds a connection may stay silent (RFC 3501 §5.4: at least 30 minutes for IMAP)."""
 MAX_TRANSCRIPTS = 100
 """Sessions kept in :attr:`MailServers.transcripts`; older ones are forgotten first."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port of ``host`` that is free now, chosen by the system as for port 0.
+
+    For a server that another program starts and that must be told its port beforehand (Dovecot,
+    ``mailsec serve`` in a test, JupyterLab): another program could take the port before it is
+    used. :class:`MailServers` itself listens on port 0 and reads the port back, with no such gap.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
 
 
 async def read_bounded_line(
