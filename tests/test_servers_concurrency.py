@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from mailsec.errors import InputError
-from mailsec.retrieval.servers import MailServers
+from mailsec.retrieval.servers import MailServers, check_port, check_quota
 from mailsec.retrieval.transcript import Protocol
 
 TIMEOUT = 10
@@ -170,8 +170,24 @@ def test_bad_settings_are_refused_with_a_sentence(tmp_path: Path) -> None:
         MailServers(maildir=tmp_path, user="a b", password="x")
     with pytest.raises(InputError, match="The POP3 port 70000 is not between 0 and 65535"):
         MailServers(maildir=tmp_path, user="a", password="x", pop3_port=70000)
+    with pytest.raises(InputError, match="The IMAP port -1 is not between 0 and 65535"):
+        MailServers(maildir=tmp_path, user="a", password="x", imap_port=-1)
     with pytest.raises(InputError, match="The quota -1 is negative"):
         MailServers(maildir=tmp_path, user="a", password="x", quota=-1)
+
+
+def test_a_negative_quota_is_refused_while_running(servers: MailServers) -> None:
+    with pytest.raises(InputError, match="The quota -5 is negative"):
+        servers.set_quota(-5)
+    assert servers.quota is None
+    servers.set_quota(0)
+    assert servers.quota == 0 and not servers.deliver(b"Subject: x\n\nx\n").accepted
+
+
+@pytest.mark.parametrize("port", [0, 1, 65535])
+def test_port_rule_accepts_every_tcp_port(port: int) -> None:
+    assert check_port(port) == port
+    assert check_quota(None) is None and check_quota(0) == 0
 
 
 def test_deliver_needs_running_servers(tmp_path: Path) -> None:

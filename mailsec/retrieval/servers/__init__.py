@@ -29,8 +29,11 @@ from __future__ import annotations
 from mailsec.retrieval.servers.dovecot import DovecotServers
 from mailsec.retrieval.servers.shells import (
     IDLE_TIMEOUT,
+    MAX_PORT,
     MAX_TRANSCRIPTS,
     MailServers,
+    check_port,
+    check_quota,
     free_port,
     read_bounded_line,
 )
@@ -51,6 +54,7 @@ from mailsec.retrieval.servers.wire import (
 
 __all__ = [
     "IDLE_TIMEOUT",
+    "MAX_PORT",
     "MAX_TRANSCRIPTS",
     "SAMPLE_MESSAGES",
     "Change",
@@ -61,6 +65,8 @@ __all__ = [
     "MessageView",
     "WireAction",
     "WireRun",
+    "check_port",
+    "check_quota",
     "compare_snapshots",
     "free_port",
     "read_bounded_line",

@@ -42,7 +42,16 @@ from mailsec.retrieval.maildir import Delivery, MailStore
 from mailsec.retrieval.servers.snapshots import FolderView, MessageView
 from mailsec.retrieval.transcript import Protocol, Transcript, TranscriptRecorder
 
-__all__ = ["IDLE_TIMEOUT", "MAX_TRANSCRIPTS", "MailServers", "free_port", "read_bounded_line"]
+__all__ = [
+    "IDLE_TIMEOUT",
+    "MAX_PORT",
+    "MAX_TRANSCRIPTS",
+    "MailServers",
+    "check_port",
+    "check_quota",
+    "free_port",
+    "read_bounded_line",
+]
 
 T = TypeVar("T")
 
@@ -50,6 +59,26 @@ IDLE_TIMEOUT = 1800.0
 """Seconds a connection may stay silent (RFC 3501 §5.4: at least 30 minutes for IMAP)."""
 MAX_TRANSCRIPTS = 100
 """Sessions kept in :attr:`MailServers.transcripts`; older ones are forgotten first."""
+
+
+MAX_PORT = 65535
+"""The largest TCP port number (RFC 793 §3.1: a port is 16 bits); port 0 asks for any free one."""
+
+
+def check_port(port: int, *, protocol: str = "TCP") -> int:
+    """Return ``port`` if it is a TCP port number (0 for any free port); else raise InputError."""
+    if not 0 <= port <= MAX_PORT:
+        raise InputError(
+            f"The {protocol} port {port} is not between 0 and {MAX_PORT}: choose another."
+        )
+    return port
+
+
+def check_quota(quota: int | None) -> int | None:
+    """Return ``quota`` if it is ``None`` (no quota) or bytes, 0 or more; else raise InputError."""
+    if quota is not None and quota < 0:
+        raise InputError(f"The quota {quota} is negative: give a number of bytes, 0 or more.")
+    return quota
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -115,13 +144,9 @@ class MailServers:
             )
         if not password or "\n" in password or "\r" in password:
             raise InputError("The password is empty or has a line break: give a one-line password.")
-        for label, port in (("POP3", pop3_port), ("IMAP", imap_port)):
-            if not 0 <= port <= 65535:
-                raise InputError(
-                    f"The {label} port {port} is not between 0 and 65535: choose another."
-                )
-        if quota is not None and quota < 0:
-            raise InputError(f"The quota {quota} is negative: give a number of bytes, 0 or more.")
+        check_port(pop3_port, protocol="POP3")
+        check_port(imap_port, protocol="IMAP")
+        check_quota(quota)
         self.maildir = Path(maildir)
         self.user = user
         self.password = password
@@ -299,8 +324,7 @@ class MailServers:
 
     def set_quota(self, quota: int | None) -> None:
         """Change the mailbox quota (bytes, or ``None`` for none) while the servers run."""
-        if quota is not None and quota < 0:
-            raise InputError(f"The quota {quota} is negative: give a number of bytes, 0 or more.")
+        check_quota(quota)
 
         def change(store: MailStore) -> None:
             store.quota = quota
