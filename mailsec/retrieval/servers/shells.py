@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 from mailsec.errors import InputError
 from mailsec.retrieval import imap, pop3
 from mailsec.retrieval.maildir import Delivery, MailStore
-from mailsec.retrieval.servers.snapshots import FolderView, MessageView
+from mailsec.retrieval.servers.snapshots import FolderView, snapshot_of
 from mailsec.retrieval.transcript import Protocol, Transcript, TranscriptRecorder
 
 __all__ = [
@@ -297,30 +297,7 @@ class MailServers:
     def snapshot(self) -> tuple[FolderView, ...]:
         """Every folder and its messages as they are now (for the lab's "what changed")."""
 
-        def look(store: MailStore) -> tuple[FolderView, ...]:
-            views = []
-            for name in store.folder_names():
-                folder = store.folder(name)
-                folder.sync()
-                messages = []
-                for uid, msg in folder.messages.items():
-                    try:
-                        head = folder.read(uid).split(b"\r\n\r\n", 1)[0]
-                    except KeyError:
-                        continue
-                    messages.append(
-                        MessageView(
-                            uid,
-                            msg.flags,
-                            msg.size,
-                            imap.header_value(head, "Subject"),
-                            imap.header_value(head, "From"),
-                        )
-                    )
-                views.append(FolderView(name, tuple(messages)))
-            return tuple(views)
-
-        return self.call(look)
+        return self.call(snapshot_of)
 
     def set_quota(self, quota: int | None) -> None:
         """Change the mailbox quota (bytes, or ``None`` for none) while the servers run."""

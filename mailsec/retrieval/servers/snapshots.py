@@ -1,8 +1,9 @@
 """What the Maildir holds, as the wire lab shows it, and what changed between two looks.
 
-:meth:`MailServers.snapshot <mailsec.retrieval.servers.shells.MailServers.snapshot>` returns
-folders of :class:`MessageView`; :func:`compare_snapshots` turns two such looks into the
-:class:`MessageChange` list that :mod:`mailsec.render.transcript` draws.
+:func:`snapshot_of` reads a mail store into folders of :class:`MessageView` (what
+:meth:`MailServers.snapshot <mailsec.retrieval.servers.shells.MailServers.snapshot>` returns);
+:func:`compare_snapshots` turns two such looks into the :class:`MessageChange` list that
+:mod:`mailsec.render.transcript` draws.
 """
 
 from __future__ import annotations
@@ -10,7 +11,17 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-__all__ = ["Change", "FolderView", "MessageChange", "MessageView", "compare_snapshots"]
+from mailsec.retrieval.imap import header_value
+from mailsec.retrieval.maildir import MailStore
+
+__all__ = [
+    "Change",
+    "FolderView",
+    "MessageChange",
+    "MessageView",
+    "compare_snapshots",
+    "snapshot_of",
+]
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,36 @@ class MessageChange:
     change: Change
     before: frozenset[str] = frozenset()
     after: frozenset[str] = frozenset()
+
+
+def snapshot_of(store: MailStore) -> tuple[FolderView, ...]:
+    """Every folder of ``store`` and its messages as they are now.
+
+    Run it where the store lives (:meth:`MailServers.call
+    <mailsec.retrieval.servers.shells.MailServers.call>`). A message removed while it is read
+    is left out.
+    """
+    views = []
+    for name in store.folder_names():
+        folder = store.folder(name)
+        folder.sync()
+        messages = []
+        for uid, msg in folder.messages.items():
+            try:
+                head = folder.read(uid).split(b"\r\n\r\n", 1)[0]
+            except KeyError:
+                continue
+            messages.append(
+                MessageView(
+                    uid,
+                    msg.flags,
+                    msg.size,
+                    header_value(head, "Subject"),
+                    header_value(head, "From"),
+                )
+            )
+        views.append(FolderView(name, tuple(messages)))
+    return tuple(views)
 
 
 def compare_snapshots(
