@@ -12,8 +12,9 @@
 Where things live:
 
 - :mod:`~mailsec.retrieval.servers.shells` -- :class:`MailServers`, the asyncio shells around the
-  pure POP3 and IMAP sessions: life cycle, one handler per protocol's connection, transcripts,
-  and :func:`free_port` for servers that must be told their port;
+  pure POP3 and IMAP sessions: life cycle, one handler per protocol's connection, transcripts;
+  the rules for its ports and quota (:func:`check_port`, :func:`check_quota`, which
+  ``mailsec serve`` uses too) and :func:`free_port` for servers that must be told their port;
 - :mod:`~mailsec.retrieval.servers.snapshots` -- the Maildir as the lab shows it, and what
   changed between two looks;
 - :mod:`~mailsec.retrieval.servers.wire` -- the wire lab's demonstrations: one small function
@@ -21,7 +22,8 @@ Where things live:
 - :mod:`~mailsec.retrieval.servers.dovecot` -- :class:`DovecotServers`, a private Dovecot with
   the same interface, for the comparison tests and the benchmark.
 
-Every name is importable from this package, as it was when the servers were one module.
+Everything public is importable from this package; code written when the servers were one
+module, ``from mailsec.retrieval.servers import ...``, works unchanged.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from mailsec.retrieval.servers.snapshots import (
     MessageChange,
     MessageView,
     compare_snapshots,
+    snapshot_of,
 )
 from mailsec.retrieval.servers.wire import (
     SAMPLE_MESSAGES,
@@ -72,4 +75,5 @@ __all__ = [
     "read_bounded_line",
     "reset_mailbox",
     "run_wire_action",
+    "snapshot_of",
 ]

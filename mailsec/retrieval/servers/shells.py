@@ -1,13 +1,10 @@
 """Real POP3 and IMAP4 servers on 127.0.0.1, as thin asyncio shells around the pure sessions.
 
-::
-
-    from mailsec.retrieval.servers import MailServers
-
-    with MailServers(maildir=path, user="alice", password="secret", quota=None) as servers:
-        servers.host, servers.pop3_port, servers.imap_port    # free ports of 127.0.0.1
-        servers.deliver(message_bytes)                         # into INBOX, respecting the quota
-        servers.transcripts                                    # the recorded sessions, in order
+:class:`MailServers` (its use is shown in :mod:`mailsec.retrieval.servers`) serves one user's
+Maildir: each connection is a :class:`~mailsec.retrieval.pop3.Pop3Session` or an
+:class:`~mailsec.retrieval.imap.ImapSession` fed the client's lines, and its transcript.
+The rules for its settings (:func:`check_port`, :func:`check_quota`) are shared with
+``mailsec serve``.
 
 The servers run in a background thread with its own asyncio loop; every session and every call
 into the mail store (``deliver``, ``snapshot``) runs on that loop, so the store needs no locks.
@@ -59,8 +56,6 @@ IDLE_TIMEOUT = 1800.0
 """Seconds a connection may stay silent (RFC 3501 §5.4: at least 30 minutes for IMAP)."""
 MAX_TRANSCRIPTS = 100
 """Sessions kept in :attr:`MailServers.transcripts`; older ones are forgotten first."""
-
-
 MAX_PORT = 65535
 """The largest TCP port number (RFC 793 §3.1: a port is 16 bits); port 0 asks for any free one."""
 
