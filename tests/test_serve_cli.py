@@ -7,7 +7,6 @@ import mailbox
 import os
 import poplib
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,13 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from mailsec.retrieval.servers import free_port
+
 TIMEOUT = 10
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # Starts a program with SIGINT ignored, as a shell without job control starts a background job

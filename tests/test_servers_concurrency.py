@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from mailsec.errors import InputError
-from mailsec.retrieval.servers import MailServers
+from mailsec.retrieval.servers import MailServers, check_port, check_quota
 from mailsec.retrieval.transcript import Protocol
 
 TIMEOUT = 10
@@ -170,8 +170,24 @@ def test_bad_settings_are_refused_with_a_sentence(tmp_path: Path) -> None:
         MailServers(maildir=tmp_path, user="a b", password="x")
     with pytest.raises(InputError, match="The POP3 port 70000 is not between 0 and 65535"):
         MailServers(maildir=tmp_path, user="a", password="x", pop3_port=70000)
+    with pytest.raises(InputError, match="The IMAP port -1 is not between 0 and 65535"):
+        MailServers(maildir=tmp_path, user="a", password="x", imap_port=-1)
     with pytest.raises(InputError, match="The quota -1 is negative"):
         MailServers(maildir=tmp_path, user="a", password="x", quota=-1)
+
+
+def test_a_negative_quota_is_refused_while_running(servers: MailServers) -> None:
+    with pytest.raises(InputError, match="The quota -5 is negative"):
+        servers.set_quota(-5)
+    assert servers.quota is None
+    servers.set_quota(0)
+    assert servers.quota == 0 and not servers.deliver(b"Subject: x\n\nx\n").accepted
+
+
+@pytest.mark.parametrize("port", [0, 1, 65535])
+def test_port_rule_accepts_every_tcp_port(port: int) -> None:
+    assert check_port(port) == port
+    assert check_quota(None) is None and check_quota(0) == 0
 
 
 def test_deliver_needs_running_servers(tmp_path: Path) -> None:
@@ -277,3 +293,17 @@ def test_commands_split_into_single_bytes_are_read_the_same(servers: MailServers
         in_bytes = _converse(servers, port, script, byte_by_byte=True, end=end)
         assert in_bytes.endswith(end)
         assert in_bytes == at_once
+
+
+def test_the_package_keeps_the_names_of_the_old_module() -> None:
+    """mailsec.retrieval.servers was one module; the course, the lab and the renderer import
+    these names from it."""
+    import mailsec.retrieval.servers as servers
+
+    old = {
+        "SAMPLE_MESSAGES", "Change", "DovecotServers", "FolderView", "MailServers",
+        "MessageChange", "MessageView", "WireAction", "WireRun", "compare_snapshots",
+        "read_bounded_line", "reset_mailbox", "run_wire_action", "IDLE_TIMEOUT", "MAX_TRANSCRIPTS",
+    }  # fmt: skip
+    assert old <= set(servers.__all__)
+    assert all(hasattr(servers, name) for name in servers.__all__)

@@ -15,12 +15,14 @@ from mailsec.labs.frame import Lab
 from mailsec.labs.retrieval_wire import NO_QUOTA, WireLab, wire_lab
 from mailsec.render.transcript import changes_table, conversation, maildir_table
 from mailsec.retrieval.servers import (
+    SAMPLE_MESSAGES,
     Change,
     FolderView,
     MailServers,
     MessageView,
     WireAction,
     compare_snapshots,
+    reset_mailbox,
     run_wire_action,
 )
 from mailsec.retrieval.transcript import MASK, MAX_ENTRIES, Protocol, Speaker, TranscriptRecorder
@@ -219,6 +221,36 @@ def test_run_wire_action_needs_running_servers(tmp_path: Path) -> None:
     servers = MailServers(maildir=tmp_path / "M", user="alice", password="secret")
     with pytest.raises(Exception, match="The servers are stopped"):
         run_wire_action(servers, WireAction.POP3_LIST)
+
+
+#: The actions that need a message in INBOX to show anything.
+NEED_MAIL = {
+    WireAction.POP3_KEEP,
+    WireAction.POP3_DROP,
+    WireAction.IMAP_LIST,
+    WireAction.IMAP_READ,
+    WireAction.IMAP_TWO_DEVICES,
+    WireAction.IMAP_DELETE,
+}
+
+
+@pytest.mark.parametrize("empty", [False, True], ids=["samples", "empty"])
+@pytest.mark.parametrize("action", list(WireAction), ids=lambda a: a.value)
+def test_every_action_runs_and_ends_its_sessions(
+    tmp_path: Path, action: WireAction, empty: bool
+) -> None:
+    """Each action holds one conversation; on an empty INBOX those that need a message say so
+    instead of failing, and every session the action opened has ended."""
+    with MailServers(maildir=tmp_path / "M", user="alice", password="secret") as servers:
+        reset_mailbox(servers, () if empty else SAMPLE_MESSAGES)
+        run = run_wire_action(servers, action)
+    texts = [step.text for step in run.steps]
+    assert run.action is action and texts
+    assert not any(text.startswith("The client stopped with an error") for text in texts), texts
+    says_empty = any(text.startswith("INBOX is empty") for text in texts)
+    assert says_empty == (empty and action in NEED_MAIL), texts
+    assert all(t.ended is not None for t in run.transcripts)
+    assert (run.delivery is not None) == (action in {WireAction.QUOTA_FULL, WireAction.DELIVER})
 
 
 def test_transcripts_stay_small_whatever_is_sent() -> None:

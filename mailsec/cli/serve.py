@@ -26,25 +26,32 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 from mailsec.errors import InputError
-from mailsec.retrieval.servers import MailServers
+from mailsec.retrieval.servers import MailServers, check_port, check_quota
 
 __all__ = ["configure", "run"]
 
 
-def _port(text: str) -> int:
-    if not text.isascii() or not text.isdigit() or not 0 <= int(text) <= 65535:
-        raise argparse.ArgumentTypeError(
-            f"'{text}' is not a port number: give 1-65535 (or 0 for any free port)"
-        )
+def _whole_number(text: str, expected: str) -> int:
+    """``text`` as a number if it is ASCII digits only (no sign, spaces or underscores)."""
+    if not text.isascii() or not text.isdigit():
+        raise argparse.ArgumentTypeError(f"'{text}' is not {expected}")
     return int(text)
+
+
+def _port(text: str) -> int:
+    expected = "a port number: give 1-65535 (or 0 for any free port)"
+    port = _whole_number(text, expected)
+    try:
+        check_port(port)
+    except InputError:  # the servers' range; the message quotes what was typed
+        raise argparse.ArgumentTypeError(f"'{text}' is not {expected}") from None
+    return port
 
 
 def _quota(text: str) -> int:
-    if not text.isascii() or not text.isdigit():
-        raise argparse.ArgumentTypeError(
-            f"'{text}' is not a number of bytes: give a whole number such as 1048576"
-        )
-    return int(text)
+    quota = _whole_number(text, "a number of bytes: give a whole number such as 1048576")
+    check_quota(quota)  # the servers' rule, which digits alone already keep
+    return quota
 
 
 def _host(text: str) -> str:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -34,6 +33,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from mailsec.retrieval.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -58,12 +59,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def jupyter_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Start JupyterLab on 127.0.0.1 over a copy of the notebooks; yields its base URL."""
@@ -80,7 +75,7 @@ def jupyter_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (tracker / "tracker.jupyterlab-settings").write_text(
         '{"windowingMode": "none"}', encoding="utf-8"
     )
-    port = _free_port()
+    port = free_port()
     # The course's own Jupyter configuration (it turns the news pop-up off), as an installed
     # course has it in <prefix>/etc/jupyter; an editable install does not copy data files.
     env = dict(

@@ -1,0 +1,79 @@
+"""Real POP3 and IMAP4 servers on 127.0.0.1, the wire lab's demonstrations, and Dovecot beside them.
+
+::
+
+    from mailsec.retrieval.servers import MailServers
+
+    with MailServers(maildir=path, user="alice", password="secret", quota=None) as servers:
+        servers.host, servers.pop3_port, servers.imap_port    # free ports of 127.0.0.1
+        servers.deliver(message_bytes)                         # into INBOX, respecting the quota
+        servers.transcripts                                    # the recorded sessions, in order
+
+Where things live:
+
+- :mod:`~mailsec.retrieval.servers.shells` -- :class:`MailServers`, the asyncio shells around the
+  pure POP3 and IMAP sessions: life cycle, one handler per protocol's connection, transcripts;
+  the rules for its ports and quota (:func:`check_port`, :func:`check_quota`, which
+  ``mailsec serve`` uses too) and :func:`free_port` for servers that must be told their port;
+- :mod:`~mailsec.retrieval.servers.snapshots` -- the Maildir as the lab shows it, and what
+  changed between two looks;
+- :mod:`~mailsec.retrieval.servers.wire` -- the wire lab's demonstrations: one small function
+  per :class:`WireAction`, each one conversation of ``poplib`` or ``imaplib`` with the servers;
+- :mod:`~mailsec.retrieval.servers.dovecot` -- :class:`DovecotServers`, a private Dovecot with
+  the same interface, for the comparison tests and the benchmark.
+
+Everything public is importable from this package; code written when the servers were one
+module, ``from mailsec.retrieval.servers import ...``, works unchanged.
+"""
+
+from __future__ import annotations
+
+from mailsec.retrieval.servers.dovecot import DovecotServers
+from mailsec.retrieval.servers.shells import (
+    IDLE_TIMEOUT,
+    MAX_PORT,
+    MAX_TRANSCRIPTS,
+    MailServers,
+    check_port,
+    check_quota,
+    free_port,
+    read_bounded_line,
+)
+from mailsec.retrieval.servers.snapshots import (
+    Change,
+    FolderView,
+    MessageChange,
+    MessageView,
+    compare_snapshots,
+    snapshot_of,
+)
+from mailsec.retrieval.servers.wire import (
+    SAMPLE_MESSAGES,
+    WireAction,
+    WireRun,
+    reset_mailbox,
+    run_wire_action,
+)
+
+__all__ = [
+    "IDLE_TIMEOUT",
+    "MAX_PORT",
+    "MAX_TRANSCRIPTS",
+    "SAMPLE_MESSAGES",
+    "Change",
+    "DovecotServers",
+    "FolderView",
+    "MailServers",
+    "MessageChange",
+    "MessageView",
+    "WireAction",
+    "WireRun",
+    "check_port",
+    "check_quota",
+    "compare_snapshots",
+    "free_port",
+    "read_bounded_line",
+    "reset_mailbox",
+    "run_wire_action",
+    "snapshot_of",
+]

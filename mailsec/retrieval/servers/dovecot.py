@@ -1,0 +1,268 @@
+"""Dovecot, the reference server: a private one over a Maildir, for side-by-side comparison.
+
+:class:`DovecotServers` has the interface of :class:`~mailsec.retrieval.servers.shells.MailServers`
+(``host``, ``pop3_port``, ``imap_port``, a context manager); the comparison tests and the
+benchmark run the same clients against both.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import mailbox
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import weakref
+from collections.abc import Iterable
+from pathlib import Path
+
+from mailsec.errors import NotAvailable
+from mailsec.retrieval.servers.shells import free_port
+
+__all__ = ["DovecotServers"]
+
+
+DOVECOT = "/usr/sbin/dovecot"
+"""Where Debian's dovecot-core puts the server, which is not on an ordinary user's PATH."""
+NOBODY = 65534
+"""The user and group ``nobody``, which reads the mail when Dovecot is started as root."""
+
+
+def _find_dovecot() -> str | None:
+    return shutil.which("dovecot") or (DOVECOT if Path(DOVECOT).exists() else None)
+
+
+def _wait_for_port(host: str, port: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+def _hand_to_mail_user(maildir: Path) -> tuple[int, int, str]:
+    """The user and group that read the mail, and the settings that say so.
+
+    As root, the Maildir (and its parent) are handed to ``nobody``: Dovecot refuses mail access
+    as root. Without root, every Dovecot process runs as this user, and its sockets belong to
+    this user's group (checked as the user nobody with Dovecot 2.3.19).
+    """
+    if os.geteuid() == 0:
+        for root, dirs, files in os.walk(maildir):
+            for name in [*dirs, *files]:
+                os.chown(os.path.join(root, name), NOBODY, NOBODY)
+        os.chown(maildir, NOBODY, NOBODY)
+        os.chown(maildir.parent, NOBODY, NOBODY)
+        return NOBODY, NOBODY, ""
+    import grp
+    import pwd
+
+    uid, gid = os.getuid(), os.getgid()
+    me, group = pwd.getpwuid(uid).pw_name, grp.getgrgid(gid).gr_name
+    users = (
+        f"default_internal_user = {me}\ndefault_login_user = {me}\n"
+        f"default_internal_group = {group}\n"
+        "service imap-login {\n  chroot =\n}\nservice pop3-login {\n  chroot =\n}\n"
+    )
+    return uid, gid, users
+
+
+def _quota_settings(quota: int | None) -> str:
+    """The quota plugin with a "User quota" root of ``quota`` bytes (in whole KiB, at least 1)."""
+    if quota is None:
+        return ""
+    return (
+        "mail_plugins = quota\nprotocol imap {\n  mail_plugins = $mail_plugins imap_quota\n}\n"
+        f"plugin {{\n  quota = maildir:User quota\n  quota_rule = *:storage={max(quota // 1024, 1)}K\n}}\n"
+    )
+
+
+def _configuration(
+    work: Path, *, passwd: Path, maildir: Path, pop3_port: int, imap_port: int, extra: str
+) -> str:
+    """dovecot.conf: plaintext POP3 and IMAP on 127.0.0.1 only, everything kept in ``work``."""
+    return f"""
+base_dir = {work}/run
+state_dir = {work}/state
+instance_name = mailsec-{pop3_port}
+protocols = imap pop3
+listen = 127.0.0.1
+log_path = {work}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {passwd}
+}}
+userdb {{
+  driver = passwd-file
+  args = username_format=%u {passwd}
+}}
+mail_location = maildir:{maildir}
+pop3_lock_session = yes
+pop3_uidl_format = %08Xu%08Xv
+{extra}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {imap_port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service pop3-login {{
+  inet_listener pop3 {{
+    address = 127.0.0.1
+    port = {pop3_port}
+  }}
+  inet_listener pop3s {{
+    port = 0
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+"""
+
+
+class DovecotServers:
+    """A private Dovecot (POP3 + IMAP) over a Maildir on 127.0.0.1, for comparison.
+
+    It has its own configuration, ``base_dir`` and passwd-file in a temporary folder and never
+    touches the system's Dovecot. The POP3 maildrop lock is switched on (``pop3_lock_session``),
+    as RFC 1939 §8 asks; the quota, when given, is the "User quota" root of the quota plugin.
+    When run as root, mail is accessed as the unprivileged user ``nobody`` and the Maildir is
+    handed to that user (Dovecot refuses mail access as root).
+    """
+
+    def __init__(
+        self,
+        maildir: str | os.PathLike[str] | None = None,
+        *,
+        user: str,
+        password: str,
+        quota: int | None = None,
+        messages: Iterable[bytes] = (),
+        binary: str | None = None,
+    ) -> None:
+        self._maildir = Path(maildir) if maildir is not None else None
+        self.maildir = self._maildir or Path()
+        self.user = user
+        self.password = password
+        self.quota = quota
+        self.messages = tuple(messages)
+        self.host = "127.0.0.1"
+        self.binary = binary or _find_dovecot()
+        self.pop3_port = 0
+        self.imap_port = 0
+        self._workdir: tempfile.TemporaryDirectory[str] | None = None
+        self._finalizer: weakref.finalize | None = None
+
+    def __enter__(self) -> DovecotServers:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @staticmethod
+    def available() -> bool:
+        """Whether a Dovecot to start is installed."""
+        return _find_dovecot() is not None
+
+    def start(self) -> DovecotServers:
+        """Fill the Maildir, write the configuration and start Dovecot on two free ports."""
+        if self.binary is None:
+            raise NotAvailable(
+                "Dovecot is not installed: install the Debian packages dovecot-imapd and dovecot-pop3d."
+            )
+        self._workdir = tempfile.TemporaryDirectory(prefix="mailsec-dovecot-")
+        work = Path(self._workdir.name)
+        os.chmod(work, 0o755)
+        # Without a Maildir of its own it serves one inside its temporary folder, which the
+        # unprivileged mail user can reach (a folder under a private /tmp tree would not do).
+        self.maildir = self._maildir or work / "mail" / "Maildir"
+        self.maildir.parent.mkdir(parents=True, exist_ok=True)
+        box = mailbox.Maildir(self.maildir, create=True)
+        for data in self.messages:
+            box.add(data.replace(b"\r\n", b"\n"))
+        uid, gid, users = _hand_to_mail_user(self.maildir)
+        self.pop3_port, self.imap_port = free_port(), free_port()
+        passwd = work / "passwd"
+        passwd.write_text(f"{self.user}:{{PLAIN}}{self.password}:{uid}:{gid}::{self.maildir}\n")
+        os.chmod(passwd, 0o644)
+        self.config = work / "dovecot.conf"
+        self.config.write_text(
+            _configuration(
+                work,
+                passwd=passwd,
+                maildir=self.maildir,
+                pop3_port=self.pop3_port,
+                imap_port=self.imap_port,
+                extra=users + _quota_settings(self.quota),
+            )
+        )
+        self._launch(work)
+        return self
+
+    def _launch(self, work: Path) -> None:
+        """Run the master, which daemonises, and wait until both ports answer."""
+        # The master's children keep the standard streams: send them to a file, not a pipe, or
+        # waiting for the command would wait for Dovecot to end.
+        assert self.binary is not None
+        with open(work / "startup.log", "w+") as startup:
+            completed = subprocess.run(
+                [self.binary, "-c", str(self.config)],
+                stdin=subprocess.DEVNULL,
+                stdout=startup,
+                stderr=startup,
+                timeout=30,
+            )
+            startup.seek(0)
+            startup_text = startup.read()
+        self._finalizer = weakref.finalize(
+            self, DovecotServers._kill, str(work / "run" / "master.pid")
+        )
+        if completed.returncode != 0 or not (
+            _wait_for_port(self.host, self.pop3_port, 15)
+            and _wait_for_port(self.host, self.imap_port, 15)
+        ):
+            log = (work / "dovecot.log").read_text() if (work / "dovecot.log").exists() else ""
+            self.stop()
+            raise NotAvailable(
+                f"Dovecot did not start: {startup_text.strip() or log.strip()[-300:]}"
+            )
+
+    @staticmethod
+    def _kill(pid_file: str) -> None:
+        try:
+            pid = int(Path(pid_file).read_text().strip())
+        except (OSError, ValueError):
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self._finalizer is not None:
+            self._finalizer()
+            self._finalizer = None
+        if self._workdir is not None:
+            with contextlib.suppress(OSError):
+                self._workdir.cleanup()
+            self._workdir = None

@@ -1,0 +1,510 @@
+"""Real POP3 and IMAP4 servers on 127.0.0.1, as thin asyncio shells around the pure sessions.
+
+:class:`MailServers` (its use is shown in :mod:`mailsec.retrieval.servers`) serves one user's
+Maildir: each connection is a :class:`~mailsec.retrieval.pop3.Pop3Session` or an
+:class:`~mailsec.retrieval.imap.ImapSession` fed the client's lines, and its transcript.
+The rules for its settings (:func:`check_port`, :func:`check_quota`) are shared with
+``mailsec serve``.
+
+The servers run in a background thread with its own asyncio loop; every session and every call
+into the mail store (``deliver``, ``snapshot``) runs on that loop, so the store needs no locks.
+
+Each connection reads bounded lines (:data:`~mailsec.retrieval.pop3.MAX_LINE`,
+:data:`~mailsec.retrieval.imap.MAX_LINE`): the rest of an overlong line is discarded without being
+kept in memory, the client gets an error and the session goes on. An unexpected error inside a
+session is answered with an error reply and recorded in :attr:`MailServers.errors`; the server
+keeps serving. A dropped connection ends its session without any deletion.
+
+:meth:`MailServers.stop` is prompt whatever the clients do: it stops accepting, drops every
+connection at once (discarding replies a client has not read, which a graceful close would wait
+for) and waits for each session to end as a dropped one ends: nothing deleted, the POP3 lock
+released, the transcript closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from mailsec.errors import InputError
+from mailsec.retrieval import imap, pop3
+from mailsec.retrieval.maildir import Delivery, MailStore
+from mailsec.retrieval.servers.snapshots import FolderView, snapshot_of
+from mailsec.retrieval.transcript import Protocol, Transcript, TranscriptRecorder
+
+__all__ = [
+    "IDLE_TIMEOUT",
+    "MAX_PORT",
+    "MAX_TRANSCRIPTS",
+    "MailServers",
+    "check_port",
+    "check_quota",
+    "free_port",
+    "read_bounded_line",
+]
+
+T = TypeVar("T")
+
+IDLE_TIMEOUT = 1800.0
+"""Seconds a connection may stay silent (RFC 3501 §5.4: at least 30 minutes for IMAP)."""
+MAX_TRANSCRIPTS = 100
+"""Sessions kept in :attr:`MailServers.transcripts`; older ones are forgotten first."""
+MAX_PORT = 65535
+"""The largest TCP port number (RFC 793 §3.1: a port is 16 bits); port 0 asks for any free one."""
+
+
+def check_port(port: int, *, protocol: str = "TCP") -> int:
+    """Return ``port`` if it is a TCP port number (0 for any free port); else raise InputError."""
+    if not 0 <= port <= MAX_PORT:
+        raise InputError(
+            f"The {protocol} port {port} is not between 0 and {MAX_PORT}: choose another."
+        )
+    return port
+
+
+def check_quota(quota: int | None) -> int | None:
+    """Return ``quota`` if it is ``None`` (no quota) or bytes, 0 or more; else raise InputError."""
+    if quota is not None and quota < 0:
+        raise InputError(f"The quota {quota} is negative: give a number of bytes, 0 or more.")
+    return quota
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port of ``host`` that is free now, chosen by the system as for port 0.
+
+    For a server that another program starts and that must be told its port beforehand (Dovecot,
+    ``mailsec serve`` in a test, JupyterLab): another program could take the port before it is
+    used. :class:`MailServers` itself listens on port 0 and reads the port back, with no such gap.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+async def read_bounded_line(
+    reader: asyncio.StreamReader, *, timeout: float | None = None
+) -> tuple[bytes | None, bool]:
+    """Read one line without its CRLF, never holding more than the reader's limit in memory.
+
+    Returns ``(line, too_long)``; ``line`` is ``None`` at end of input. When the line is longer
+    than the limit its contents are discarded and ``(b"", True)`` is returned.
+    """
+    too_long = False
+    while True:
+        try:
+            line = await asyncio.wait_for(reader.readuntil(b"\n"), timeout)
+        except asyncio.LimitOverrunError as exc:
+            too_long = True
+            await asyncio.wait_for(reader.readexactly(max(exc.consumed, 1)), timeout)
+            continue
+        except asyncio.IncompleteReadError:
+            return None, too_long
+        if too_long:
+            return b"", True
+        if line.endswith(b"\r\n"):
+            return line[:-2], False
+        return line[:-1], False
+
+
+class MailServers:
+    """A POP3 and an IMAP4 server for one user over one Maildir, on 127.0.0.1.
+
+    Ports default to 0 (a free port is chosen). ``quota`` is in bytes or ``None``.
+    ``idle_timeout`` is how long a silent connection is kept.
+    """
+
+    def __init__(
+        self,
+        maildir: str | os.PathLike[str],
+        *,
+        user: str,
+        password: str,
+        quota: int | None = None,
+        host: str = "127.0.0.1",
+        pop3_port: int = 0,
+        imap_port: int = 0,
+        idle_timeout: float = IDLE_TIMEOUT,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not user or any(c.isspace() for c in user):
+            raise InputError(
+                f"The user name {user!r} is empty or has spaces: give one word, like 'alice'."
+            )
+        if not password or "\n" in password or "\r" in password:
+            raise InputError("The password is empty or has a line break: give a one-line password.")
+        check_port(pop3_port, protocol="POP3")
+        check_port(imap_port, protocol="IMAP")
+        check_quota(quota)
+        self.maildir = Path(maildir)
+        self.user = user
+        self.password = password
+        self.quota = quota
+        self.host = host
+        self.pop3_port = pop3_port
+        self.imap_port = imap_port
+        self.idle_timeout = idle_timeout
+        self.clock = clock
+        self.errors: list[BaseException] = []
+        """Unexpected exceptions inside sessions (each was answered with an error reply, or
+        dropped the connection when it came before the session could answer)."""
+        self._recorders: list[TranscriptRecorder] = []
+        self._sessions = 0
+        self._lock = threading.Lock()
+        self._ended = threading.Condition(self._lock)  # notified when a transcript ends
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._servers: list[asyncio.base_events.Server] = []
+        self._connections: dict[asyncio.StreamWriter, asyncio.Task[None]] = {}
+        self._closing = False
+        self.store: MailStore | None = None
+
+    # -- life cycle -----------------------------------------------------------------------------
+
+    def __enter__(self) -> MailServers:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> MailServers:
+        """Open the Maildir (creating it if missing) and start both servers."""
+        if self.running:
+            return self
+        self.store = MailStore(self.maildir, quota=self.quota, clock=self.clock)
+        self._closing = False
+        loop = asyncio.new_event_loop()
+        ready: dict[str, Any] = {}
+        started = threading.Event()
+
+        def main() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self._open(ready))
+            except BaseException as exc:
+                ready["error"] = exc
+                started.set()
+                loop.close()
+                return
+            started.set()
+            loop.run_forever()
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+        self._loop = loop
+        self._thread = threading.Thread(target=main, name="mailsec-servers", daemon=True)
+        self._thread.start()
+        started.wait(30)
+        if "error" in ready:
+            self._thread.join(5)
+            self._thread = None
+            exc = ready["error"]
+            if isinstance(exc, OSError):
+                raise InputError(
+                    f"Cannot listen on {self.host} ports {self.pop3_port}/{self.imap_port} "
+                    f"({exc.strerror or exc}): choose free ports or 0 for any free port."
+                ) from None
+            raise exc
+        return self
+
+    async def _open(self, ready: dict[str, Any]) -> None:
+        pop = await asyncio.start_server(
+            self._accept(self._pop3_client), self.host, self.pop3_port, limit=pop3.MAX_LINE + 2
+        )
+        try:
+            imp = await asyncio.start_server(
+                self._accept(self._imap_client), self.host, self.imap_port, limit=imap.MAX_LINE + 2
+            )
+        except BaseException:
+            pop.close()
+            raise
+        self._servers = [pop, imp]
+        self.pop3_port = pop.sockets[0].getsockname()[1]
+        self.imap_port = imp.sockets[0].getsockname()[1]
+
+    def stop(self) -> None:
+        """Stop both servers; open sessions are dropped (which deletes nothing)."""
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        if thread.is_alive():
+            with contextlib.suppress(RuntimeError, TimeoutError, Exception):
+                asyncio.run_coroutine_threadsafe(self._close(), loop).result(10)
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(loop.stop)
+            thread.join(10)
+        self._thread = None
+        self._loop = None
+        if self.store is not None:
+            self.store.release_locks()
+
+    async def _close(self) -> None:
+        self._closing = True
+        for server in self._servers:
+            server.close()
+        # Drop every connection now. abort(), not close(): close() first sends what is still
+        # buffered, and waits for ever when a client does not read it.
+        for writer in list(self._connections):
+            writer.transport.abort()
+        if self._connections:
+            # Let every session end the way a dropped connection ends: nothing deleted, the
+            # POP3 lock released, the transcript closed. The time-out is only a last guard.
+            await asyncio.wait(list(self._connections.values()), timeout=5)
+        for server in self._servers:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(server.wait_closed(), 2)
+
+    # -- calls into the store ---------------------------------------------------------------------
+
+    def call(self, fn: Callable[[MailStore], T], *, timeout: float = 30) -> T:
+        """Run ``fn(store)`` on the servers' loop (where the store lives) and return its result."""
+        if self.store is None or self._loop is None or not self.running:
+            raise InputError("The servers are not running: start them first (servers.start()).")
+        store = self.store
+        if threading.current_thread() is self._thread:
+            return fn(store)
+
+        async def run() -> T:
+            return fn(store)
+
+        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout)
+
+    def deliver(self, message: bytes) -> Delivery:
+        """Deliver ``message`` into INBOX as the mail server's delivery agent would.
+
+        Returns the :class:`~mailsec.retrieval.maildir.Delivery`: accepted (``250``) or refused
+        because the mailbox is full (``552 5.2.2``, the sender gets a bounce). Sessions with
+        INBOX selected hear ``* n EXISTS`` at their next command.
+        """
+        return self.call(lambda store: store.deliver(message))
+
+    def snapshot(self) -> tuple[FolderView, ...]:
+        """Every folder and its messages as they are now (for the lab's "what changed")."""
+
+        return self.call(snapshot_of)
+
+    def set_quota(self, quota: int | None) -> None:
+        """Change the mailbox quota (bytes, or ``None`` for none) while the servers run."""
+        check_quota(quota)
+
+        def change(store: MailStore) -> None:
+            store.quota = quota
+
+        self.call(change)
+        self.quota = quota
+
+    def wait_until_idle(self, timeout: float = 5.0) -> bool:
+        """Wait (at most ``timeout`` seconds) until every recorded session has ended."""
+        with self._ended:
+            return self._ended.wait_for(
+                lambda: all(r.ended is not None for r in self._recorders), timeout
+            )
+
+    @property
+    def sessions_opened(self) -> int:
+        """Connections accepted so far; each transcript's ``number`` is its place in this count."""
+        return self._sessions
+
+    @property
+    def used(self) -> int:
+        """Bytes of mail in the mailbox now."""
+        return self.call(lambda store: store.used())
+
+    # -- transcripts ------------------------------------------------------------------------------
+
+    @property
+    def transcripts(self) -> tuple[Transcript, ...]:
+        """The recorded sessions, in the order they started (open ones included)."""
+        with self._lock:
+            return tuple(r.freeze() for r in self._recorders)
+
+    def clear_transcripts(self) -> None:
+        with self._lock:
+            self._recorders = [r for r in self._recorders if r.ended is None]
+
+    def _record(self, protocol: Protocol, writer: asyncio.StreamWriter) -> TranscriptRecorder:
+        peer = writer.get_extra_info("peername")
+        text = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+        recorder = TranscriptRecorder(protocol, text, self.clock)
+        recorder.note(f"{protocol.value} connection opened from {text}")
+        with self._lock:
+            self._sessions += 1
+            recorder.number = self._sessions
+            self._recorders.append(recorder)
+            if len(self._recorders) > MAX_TRANSCRIPTS:
+                del self._recorders[0]
+        return recorder
+
+    # -- the shells -------------------------------------------------------------------------------
+
+    async def _send(
+        self, writer: asyncio.StreamWriter, recorder: TranscriptRecorder, wire: bytes
+    ) -> None:
+        with self._lock:
+            recorder.server(wire)
+        writer.write(wire)
+        await writer.drain()
+
+    def _accept(
+        self, session: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+    ) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], None]:
+        """The servers' callback for a new connection: run ``session`` on it as a task that
+        stop() knows of from the first moment; while stopping, drop the connection at once."""
+
+        def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            if self._closing:
+                writer.transport.abort()
+                return
+            task = asyncio.get_running_loop().create_task(session(reader, writer))
+            self._connections[writer] = task
+
+            def done(task: asyncio.Task[None]) -> None:
+                self._connections.pop(writer, None)
+                if not task.cancelled() and task.exception() is not None:
+                    self.errors.append(task.exception())  # type: ignore[arg-type]
+                    writer.transport.abort()
+
+            task.add_done_callback(done)
+
+        return accept
+
+    def _forget(self, writer: asyncio.StreamWriter, recorder: TranscriptRecorder, how: str) -> None:
+        """End the transcript and close the connection."""
+        with self._ended:
+            recorder.end(how)
+            self._ended.notify_all()
+        with contextlib.suppress(Exception):
+            writer.close()
+
+    def _record_line(
+        self, recorder: TranscriptRecorder, line: bytes, too_long: bool, limit: int
+    ) -> None:
+        """Record a client line; an overlong one (already discarded) as a note."""
+        with self._lock:
+            if too_long:
+                recorder.note(f"an overlong line (over {limit} octets) was discarded")
+            else:
+                recorder.client(line)
+
+    async def _pop3_client(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        assert self.store is not None
+        recorder = self._record(Protocol.POP3, writer)
+        session = pop3.Pop3Session(self.store, user=self.user, password=self.password)
+        how = "dropped"
+        try:
+            await self._send(writer, recorder, session.greeting().to_wire())
+            while True:
+                line, too_long = await read_bounded_line(reader, timeout=self.idle_timeout)
+                if line is None:
+                    break
+                self._record_line(recorder, line, too_long, pop3.MAX_LINE)
+                try:
+                    reply = session.too_long() if too_long else session.handle(line)
+                except Exception as exc:  # a bug must not take the server down
+                    self.errors.append(exc)
+                    reply = pop3.Pop3Reply(False, "Internal error; nothing was changed.")
+                await self._send(writer, recorder, reply.to_wire())
+                if reply.close:
+                    how = "QUIT" if line.upper().startswith(b"QUIT") else "closed by server"
+                    break
+        except (ConnectionError, asyncio.TimeoutError, asyncio.IncompleteReadError):
+            pass  # a dropped connection: ``how`` says how far the session got
+        finally:
+            session.connection_lost()
+            self._forget(writer, recorder, how)
+
+    async def _imap_next_line(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        recorder: TranscriptRecorder,
+        session: imap.ImapSession,
+    ) -> tuple[bytes | None, bool]:
+        """The client's next line; during IDLE, push other sessions' changes while waiting."""
+        if session.idling is None:
+            return await read_bounded_line(reader, timeout=self.idle_timeout)
+        news = asyncio.Event()
+        session.on_news = news.set
+        read = asyncio.ensure_future(read_bounded_line(reader, timeout=self.idle_timeout))
+        try:
+            news.set()  # changes made while "+ idling" was being sent are pushed at once
+            while True:
+                waiter = asyncio.ensure_future(news.wait())
+                done, _pending = await asyncio.wait(
+                    {read, waiter}, return_when=asyncio.FIRST_COMPLETED
+                )
+                if read in done:
+                    waiter.cancel()
+                    return read.result()
+                news.clear()
+                for response in session.idle_updates().responses:
+                    await self._send(writer, recorder, response)
+        finally:
+            session.on_news = None
+            if not read.done():
+                read.cancel()
+
+    async def _imap_client(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        assert self.store is not None
+        recorder = self._record(Protocol.IMAP, writer)
+        session = imap.ImapSession(self.store, user=self.user, password=self.password)
+        how = "dropped"
+        try:
+            await self._send(writer, recorder, session.greeting())
+            while True:
+                line, too_long = await self._imap_next_line(reader, writer, recorder, session)
+                if line is None:
+                    break
+                self._record_line(recorder, line, too_long, imap.MAX_LINE)
+                try:
+                    result = session.too_long() if too_long else session.feed(line)
+                    while result.literal is not None:
+                        if result.continuation:
+                            await self._send(writer, recorder, b"+ OK\r\n")
+                        data = await asyncio.wait_for(
+                            reader.readexactly(result.literal), self.idle_timeout
+                        )
+                        with self._lock:
+                            recorder.client_literal(data)
+                        session.feed_literal(data)
+                        line, too_long = await read_bounded_line(reader, timeout=self.idle_timeout)
+                        if line is None:
+                            raise asyncio.IncompleteReadError(b"", None)
+                        with self._lock:
+                            recorder.client(line)
+                        result = session.too_long() if too_long else session.feed(line)
+                except (asyncio.IncompleteReadError, ConnectionError, asyncio.TimeoutError):
+                    raise
+                except Exception as exc:  # a bug must not take the server down
+                    self.errors.append(exc)
+                    session.reset_input()
+                    result = imap.ImapResult((b"* BAD Internal error; nothing was changed.\r\n",))
+                for response in result.responses:
+                    await self._send(writer, recorder, response)
+                if result.close:
+                    how = (
+                        "LOGOUT"
+                        if session.state is imap.ImapState.LOGOUT and b"LOGOUT" in line.upper()
+                        else "closed by server"
+                    )
+                    break
+        except (ConnectionError, asyncio.TimeoutError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            session.connection_lost()
+            self._forget(writer, recorder, how)
