@@ -117,7 +117,7 @@ def test_comparison_table() -> None:
 def _course_graphs() -> dict[str, WebOfTrust]:
     """The graphs chapter 06 shows: the notebook's start graph, with Dave's certification of Erin
     (the lab's first task), every preset of the lab, and the lab edited as in its tasks."""
-    from mailsec.labs.pgp import SCENARIOS
+    from mailsec.labs.pgp.trust import SCENARIOS
 
     start = WebOfTrust.build(
         {

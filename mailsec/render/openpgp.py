@@ -855,7 +855,7 @@ def side_by_side_html(pair: SideBySide | SealedSideBySide) -> Fragment:
 
 
 def gnupg_html(exchange: object) -> Fragment:
-    """The mailsec ↔ GnuPG exchange (:class:`mailsec.labs.pgp.GnupgExchange`): verdicts, commands."""
+    """The mailsec ↔ GnuPG exchange (:class:`mailsec.labs.pgp.exchange.GnupgExchange`): verdicts, commands."""
     if not getattr(exchange, "available", False):
         steps = getattr(exchange, "steps", ())
         message = steps[0].text if steps else "GnuPG is not installed here."
@@ -921,7 +921,7 @@ _GNUPG_TRUST_WORDS = {
 
 
 def gnupg_trust_html(check: object) -> Fragment:
-    """The model's validity next to GnuPG's (:class:`mailsec.labs.pgp.GnupgTrustCheck`).
+    """The model's validity next to GnuPG's (:class:`mailsec.labs.pgp.trustcheck.GnupgTrustCheck`).
 
     A tick only when GnuPG ran without an error and agrees on every key; when gpg failed, its
     failure and what it said, and no comparison.
