@@ -2,9 +2,10 @@
 
 The geometry of :mod:`mailsec.render.trustgraph`, kept apart from what the graph says. Keys sit in
 a grid of columns and rows (:data:`BOX_W`, :data:`COL_GAP` ...). An arrow is a quadratic Bézier
-curve that bends around every key it does not connect (:func:`route_arrow`). A label sits in a gap
-of its own arrow, or just beside it, clear of every other arrow, key and label
-(:func:`place_labels`).
+curve that bends around every key it does not connect (:func:`route_arrow`); where no single bend
+gets past them, it takes the long way round, along free lanes over, between or under the keys of
+each column in between. A label sits in a gap of its own arrow, or just beside it, clear of every
+other arrow, key and label (:func:`place_labels`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import functools
 import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mailsec.openpgp.trust import CertificationUse
 
@@ -127,7 +128,8 @@ class Box:
 
 @dataclass(frozen=True)
 class Edge:
-    """One certification arrow: a quadratic Bézier from ``start`` via ``control`` to ``end``."""
+    """One certification arrow: a quadratic Bézier from ``start`` via ``control`` to ``end``, or,
+    for a detour, a chain of cubic Béziers through the points of ``chain``."""
 
     signer: str
     signee: str
@@ -140,15 +142,35 @@ class Edge:
     end: Point
     head: float
     """Length and width of the arrowhead (marker size times stroke width)."""
+    chain: tuple[Point, ...] = ()
+    """A detour's cubic curves, one after the other: start, two control points, the next
+    curve's start, ... , end (3 points a curve and 1). Empty for the usual quadratic curve."""
+
+    @property
+    def curves(self) -> int:
+        """How many Bézier curves the arrow is made of."""
+        return (len(self.chain) - 1) // 3 if self.chain else 1
 
     def point(self, t: float) -> Point:
+        if self.chain:
+            index = min(int(t * self.curves), self.curves - 1)
+            return _cubic(self.chain[3 * index : 3 * index + 4], t * self.curves - index)
         (sx, sy), (mx, my), (ex, ey) = self.start, self.control, self.end
         u = 1 - t
         return u * u * sx + 2 * u * t * mx + t * t * ex, u * u * sy + 2 * u * t * my + t * t * ey
 
+    def cubic_parts(self, t0: float, t1: float) -> list[tuple[Point, ...]]:
+        """A detour's stretch from ``t0`` to ``t1`` as cubic curves' control points."""
+        parts = []
+        for index in range(self.curves):
+            low, high = max(t0 * self.curves - index, 0.0), min(t1 * self.curves - index, 1.0)
+            if low < high:
+                parts.append(_cut(self.chain[3 * index : 3 * index + 4], low, high))
+        return parts
+
     def pieces(self, t0: float = 0.0, t1: float = 1.0) -> list[tuple[Point, Point]]:
         """The curve from t0 to t1 as short straight pieces."""
-        steps = max(2, math.ceil(_CURVE_STEPS * (t1 - t0)))
+        steps = max(2, math.ceil(_CURVE_STEPS * self.curves * (t1 - t0)))
         points = [self.point(t0 + (t1 - t0) * i / steps) for i in range(steps + 1)]
         return list(itertools.pairwise(points))
 
@@ -159,8 +181,8 @@ class Edge:
 
     @functools.cached_property
     def hull(self) -> Box:
-        """A box around the whole curve (the curve stays inside its three points' box)."""
-        xs, ys = zip(self.start, self.control, self.end, strict=True)
+        """A box around the whole curve (the curve stays inside its control points' box)."""
+        xs, ys = zip(*(self.chain or (self.start, self.control, self.end)), strict=True)
         return Box(min(xs), min(ys), max(xs), max(ys))
 
     def leaves(self, box: Box, t: float, toward: float) -> float:
@@ -184,7 +206,7 @@ class Edge:
         return outside
 
     def head_base(self) -> Point:
-        (mx, my), (ex, ey) = self.control, self.end
+        (mx, my), (ex, ey) = self.chain[-2] if self.chain else self.control, self.end
         length = math.hypot(ex - mx, ey - my) or 1.0
         return ex - (ex - mx) / length * self.head, ey - (ey - my) / length * self.head
 
@@ -195,6 +217,35 @@ class Edge:
         half = self.head / 2
         left, right = (bx - ty * half, by + tx * half), (bx + ty * half, by - tx * half)
         return [(left, self.end), (self.end, right), (right, left)]
+
+
+def _cubic(points: Sequence[Point], t: float) -> Point:
+    """The point at ``t`` of the cubic Bézier curve with control ``points``."""
+    (ax, ay), (bx, by), (cx, cy), (dx, dy) = points
+    u = 1 - t
+    a, b, c, d = u * u * u, 3 * u * u * t, 3 * u * t * t, t * t * t
+    return a * ax + b * bx + c * cx + d * dx, a * ay + b * by + c * cy + d * dy
+
+
+def _cut(points: Sequence[Point], t0: float, t1: float) -> tuple[Point, ...]:
+    """The control points of a Bézier curve's stretch from ``t0`` to ``t1`` (de Casteljau)."""
+
+    def split(points: Sequence[Point], t: float) -> tuple[list[Point], list[Point]]:
+        left, right = [points[0]], [points[-1]]
+        while len(points) > 1:
+            points = [
+                (p[0] + (q[0] - p[0]) * t, p[1] + (q[1] - p[1]) * t)
+                for p, q in itertools.pairwise(points)
+            ]
+            left.append(points[0])
+            right.append(points[-1])
+        return left, right[::-1]
+
+    if t0 > 0:
+        points = split(points, t0)[1]
+    if t1 < 1:
+        points = split(points, (t1 - t0) / (1 - t0))[0]
+    return tuple(points)
 
 
 @dataclass(frozen=True)
@@ -251,12 +302,87 @@ def route_arrow(
             head,
         )
         first = first or edge
-        if edge.hull.y0 < TOP - 8 and min(p[1] for p, _q in edge.outline) < TOP - 8:
-            continue  # up among the column headings
-        near = [box for box in others if box.overlaps(edge.hull)]
-        if not any(box.crosses(p, q) for p, q in edge.outline for box in near):
+        if _clears(edge, others):
             return edge
-    return first or edge  # no curve clears them all (a long way round): the usual bend
+    usual = first or edge
+    detour = _detour(usual, column_of, boxes)
+    if detour is not None and _clears(detour, others):
+        return detour
+    return usual  # nothing clears them all (a crowded graph the learner built): the usual bend
+
+
+def _clears(edge: Edge, others: Sequence[Box]) -> bool:
+    """Whether ``edge`` stays below the column headings and out of every box in ``others``."""
+    if edge.hull.y0 < TOP - 8 and min(p[1] for p, _q in edge.outline) < TOP - 8:
+        return False  # up among the column headings
+    near = [box for box in others if box.overlaps(edge.hull)]
+    return not any(box.crosses(p, q) for p, q in edge.outline for box in near)
+
+
+_LANE_MARGIN = 7
+"""How far a detour keeps from the (grown) boxes above and below its lane (pixels)."""
+
+
+def _detour(usual: Edge, column_of: Mapping[str, int], boxes: Mapping[str, Box]) -> Edge | None:
+    """The arrow the long way round, where no single bend gets past the keys between.
+
+    It crosses each column between its two keys along a free lane of that column (over a key,
+    between two, or under them all), the lane nearest the straight way, and changes lanes in the
+    gaps between columns; the points are joined by smooth cubic curves (Catmull-Rom). None if
+    the two keys are in neighbouring columns or a column between has no free lane.
+    """
+    first, last = column_of[usual.signer], column_of[usual.signee]
+    step = 1 if last > first else -1
+    (x1, y1), (x2, y2) = _centre(boxes[usual.signer]), _centre(boxes[usual.signee])
+    waypoints: list[Point] = []
+    for column in range(first + step, last, step):
+        keys = [box.grown(6) for name, box in boxes.items() if column_of[name] == column]
+        if not keys:
+            continue
+        left, right = min(k.x0 for k in keys), max(k.x1 for k in keys)
+        straight = y1 + (y2 - y1) * ((left + right) / 2 - x1) / ((x2 - x1) or 1.0)
+        lane = _lane(keys, straight)
+        if lane is None:
+            return None
+        ends = (left, right) if step > 0 else (right, left)
+        waypoints += [(ends[0], lane), (ends[1], lane)]
+    if not waypoints:
+        return None
+    start = _clip(x1, y1, waypoints[0][0] - x1, waypoints[0][1] - y1)
+    end = _clip(x2, y2, waypoints[-1][0] - x2, waypoints[-1][1] - y2)
+    chain = _catmull_rom([start, *waypoints, end])
+    return replace(usual, start=start, control=chain[1], end=end, chain=chain)
+
+
+def _centre(box: Box) -> Point:
+    return (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+
+
+def _lane(keys: Sequence[Box], wanted: float) -> float | None:
+    """The height nearest ``wanted`` at which a line passes the column of ``keys`` freely."""
+    edges = sorted((k.y0, k.y1) for k in keys)
+    free = [(TOP - 8, edges[0][0])]
+    free += [(below[1], above[0]) for below, above in itertools.pairwise(edges)]
+    free.append((edges[-1][1], math.inf))
+    heights = [
+        min(max(wanted, low + _LANE_MARGIN), high - _LANE_MARGIN)
+        for low, high in free
+        if high - low >= 2 * _LANE_MARGIN
+    ]
+    return min(heights, key=lambda y: abs(y - wanted), default=None)
+
+
+def _catmull_rom(points: Sequence[Point]) -> tuple[Point, ...]:
+    """Cubic Bézier curves through ``points`` in turn, each meeting the next without a kink."""
+    chain = [points[0]]
+    padded = [points[0], *points, points[-1]]
+    for before, p, q, after in zip(padded, padded[1:], padded[2:], padded[3:], strict=False):
+        chain += [
+            (p[0] + (q[0] - before[0]) / 6, p[1] + (q[1] - before[1]) / 6),
+            (q[0] - (after[0] - p[0]) / 6, q[1] - (after[1] - p[1]) / 6),
+            q,
+        ]
+    return tuple(chain)
 
 
 def _label_width(label: str) -> float:

@@ -275,7 +275,13 @@ def _edge_svg(uid: str, edge: Edge, gap: tuple[float, float] | None) -> str:
     def xy(point: Point) -> str:
         return f"{point[0]:.1f},{point[1]:.1f}"
 
-    if gap is None:
+    if edge.chain:  # a detour: cubic curves one after the other, cut at the label's gap
+        stretches = [(0.0, 1.0)] if gap is None else [(0.0, gap[0]), (gap[1], 1.0)]
+        d = " ".join(
+            f"M{xy(parts[0][0])} " + " ".join(f"C{xy(a)} {xy(b)} {xy(c)}" for _p, a, b, c in parts)
+            for parts in (edge.cubic_parts(t0, t1) for t0, t1 in stretches)
+        )
+    elif gap is None:
         d = f"M{xy(s)} Q{xy(m)} {xy(e)}"
     else:
         # De Casteljau: the curve up to t0 has its control point t0 of the way from s to m;
