@@ -313,7 +313,8 @@ def test_gnupg_trust_check_agrees_on_the_lab_graph() -> None:
 
 def test_an_empty_or_failed_comparison_never_agrees() -> None:
     """No rows to compare is not agreement, and a gpg failure is shown as one, without a tick."""
-    from mailsec.labs.pgp import GnupgTrustCheck, GpgRun
+    from mailsec.labs.pgp.gnupg import GpgRun
+    from mailsec.labs.pgp.trustcheck import GnupgTrustCheck
     from mailsec.render.openpgp import gnupg_trust_html
 
     assert not GnupgTrustCheck(True, "gpg (GnuPG) 2.2.40").agree

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import xml.etree.ElementTree as ET
 
@@ -117,7 +118,7 @@ def test_comparison_table() -> None:
 def _course_graphs() -> dict[str, WebOfTrust]:
     """The graphs chapter 06 shows: the notebook's start graph, with Dave's certification of Erin
     (the lab's first task), every preset of the lab, and the lab edited as in its tasks."""
-    from mailsec.labs.pgp import SCENARIOS
+    from mailsec.labs.pgp.trust import SCENARIOS
 
     start = WebOfTrust.build(
         {
@@ -161,37 +162,49 @@ def _boxes(root: ET.Element, css: str) -> list[tuple[str, tuple[float, float, fl
     return found
 
 
+def _bezier(points: list[tuple[float, float]], t: float) -> tuple[float, float]:
+    """The point at ``t`` of the Bézier curve with control ``points`` (de Casteljau)."""
+    while len(points) > 1:
+        points = [
+            (p[0] + (q[0] - p[0]) * t, p[1] + (q[1] - p[1]) * t)
+            for p, q in itertools.pairwise(points)
+        ]
+    return points[0]
+
+
 def _arrows(root: ET.Element) -> list[tuple[str, str, str, list[tuple[float, float]], float]]:
     """(signer, signee, name, points along the arrow and over its head, half the line width).
 
-    Read from the SVG alone: the path's quadratic Bézier sampled every pixel or so, and the
-    arrowhead drawn by its marker (a triangle markerWidth × stroke-width long and wide, tip at
-    refX 9 of 10) filled with points.
+    Read from the SVG alone: the path's Bézier curves (quadratic, or for a detour cubic ones one
+    after the other) sampled every pixel or so, and the arrowhead drawn by its marker (a triangle
+    markerWidth × stroke-width long and wide, tip at refX 9 of 10) filled with points.
     """
     markers = {m.get("id"): float(m.get("markerWidth")) for m in root.iter(f"{SVG}marker")}
     arrows = []
     for path in root.iter(f"{SVG}path"):
         if path.get("class") != "mailsec-wot-edge":
             continue
-        # One or two pieces (an arrow with a gap for its label), each "Mx,y Qx,y x,y".
-        pieces = re.findall(
-            r"M([-\d.]+),([-\d.]+) Q([-\d.]+),([-\d.]+) ([-\d.]+),([-\d.]+)", path.get("d")
-        )
+        # One or two pieces (an arrow with a gap for its label), each "Mx,y" and then one
+        # "Qx,y x,y" or one or more "Cx,y x,y x,y".
+        pieces = re.findall(r"M[^M]+", path.get("d"))
         assert pieces and len(pieces) <= 2, path.get("d")
         stroke = float(path.get("stroke-width"))
         points = []
         for piece in pieces:
-            sx, sy, mx, my, ex, ey = (float(n) for n in piece)
-            steps = 400
-            for i in range(steps + 1):
-                t = i / steps
-                u = 1 - t
-                points.append(
-                    (
-                        u * u * sx + 2 * u * t * mx + t * t * ex,
-                        u * u * sy + 2 * u * t * my + t * t * ey,
-                    )
-                )
+            commands = re.findall(r"([MQC])((?:\s*[-\d.]+,[-\d.]+)+)", piece)
+            assert "".join(c for c, _ in commands) in ("MQ", "M" + "C" * (len(commands) - 1))
+            current = None
+            for command, numbers in commands:
+                given = [tuple(map(float, xy.split(","))) for xy in numbers.split()]
+                if command == "M":
+                    (current,) = given
+                    continue
+                assert len(given) == (2 if command == "Q" else 3), piece
+                control = [current, *given]
+                steps = 400
+                points += [_bezier(control, i / steps) for i in range(steps + 1)]
+                current = given[-1]
+        (mx, my), (ex, ey) = control[-2], control[-1]
         tx, ty = ex - mx, ey - my
         length = (tx * tx + ty * ty) ** 0.5
         tx, ty = tx / length, ty / length
@@ -250,20 +263,7 @@ def test_labels_touch_no_arrow_box_or_label(name: str) -> None:
     assert not problems, problems
 
 
-_LONG_WAY_ROUND = pytest.mark.xfail(
-    strict=True,
-    reason="Alice, revoked, moves to the last column: no single curve from You gets past Bob, "
-    "Erin and Dave to her, so that arrow still runs under Bob's key",
-)
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=_LONG_WAY_ROUND) if name == "friends, Alice revoked" else name
-        for name in _course_graphs()
-    ],
-)
+@pytest.mark.parametrize("name", list(_course_graphs()))
 def test_arrows_run_under_no_key_but_their_own(name: str) -> None:
     """An arrow hidden under a third key's box would seem to come from that key."""
     root = ET.fromstring(trust_graph_svg(evaluate(_course_graphs()[name])))

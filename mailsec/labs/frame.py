@@ -34,9 +34,10 @@ import ipywidgets as widgets
 from mailsec.errors import MailsecError
 from mailsec.render.html import FONT, callout, error_box, escape
 
-__all__ = ["Lab", "dropdown", "percentile"]
+__all__ = ["Lab", "button", "checkbox", "dropdown", "percentile", "tagged"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+W = TypeVar("W", bound=widgets.DOMWidget)
 
 STATIC_HINT = (
     "This is a still picture of the lab. To change its inputs, open the notebook in JupyterLab "
@@ -185,8 +186,54 @@ def dropdown(
         style={"description_width": "initial"},
         layout=widgets.Layout(width=width),
     )
-    picker.add_class(css)
-    return picker
+    return tagged(picker, css)
+
+
+def tagged(widget: W, *css: str) -> W:
+    """``widget`` with the CSS classes ``css`` added, which browser tests use to find it."""
+    for name in css:
+        widget.add_class(name)
+    return widget
+
+
+def button(
+    description: str,
+    *css: str,
+    tooltip: str | None = None,
+    icon: str = "",
+    button_style: str = "",
+    margin: str | None = None,
+) -> widgets.Button:
+    """A button as wide as its label (not ipywidgets' fixed width, which cuts long labels off),
+    with the CSS classes ``css``."""
+    return tagged(
+        widgets.Button(
+            description=description,
+            tooltip=tooltip,
+            icon=icon,
+            button_style=button_style,
+            layout=widgets.Layout(width="auto", margin=margin),
+        ),
+        *css,
+    )
+
+
+def checkbox(
+    description: str,
+    css: str,
+    *,
+    value: bool = False,
+    tooltip: str | None = None,
+    layout: widgets.Layout | None = None,
+) -> widgets.Checkbox:
+    """A checkbox with its label on the right and no indent, with the CSS class ``css``.
+
+    Without ``layout`` it keeps ipywidgets' width, which lines checkboxes up in a column.
+    """
+    box = widgets.Checkbox(value=value, description=description, tooltip=tooltip, indent=False)
+    if layout is not None:
+        box.layout = layout
+    return tagged(box, css)
 
 
 def percentile(values: Iterable[float], q: float) -> float:

@@ -18,7 +18,7 @@ from mailsec.hybrid.envelope import Part, RandomSource, WrapMethod
 from mailsec.hybrid.keys import KeyKind
 from mailsec.hybrid.measure import Measurement
 from mailsec.hybrid.reference import REFERENCE
-from mailsec.labs.frame import Lab, dropdown
+from mailsec.labs.frame import Lab, checkbox, dropdown, tagged
 from mailsec.render.html import trace_list
 from mailsec.render.hybrid import (
     Metric,
@@ -66,24 +66,24 @@ class PipelineLab(Lab):
     def __init__(self, cast: Cast, *, random: RandomSource = os.urandom) -> None:
         self.cast = cast
         self.random = random
-        self.text = widgets.Textarea(
-            value=DEFAULT_TEXT,
-            description="Message:",
-            style=STYLE,
-            layout=widgets.Layout(width="560px", height="64px"),
+        self.text = tagged(
+            widgets.Textarea(
+                value=DEFAULT_TEXT,
+                description="Message:",
+                style=STYLE,
+                layout=widgets.Layout(width="560px", height="64px"),
+            ),
+            "mailsec-hybrid-text",
         )
-        self.text.add_class("mailsec-hybrid-text")
         self.recipient_boxes: dict[str, widgets.Checkbox] = {}
         for person in cast.recipients:
             method = WrapMethod.for_kind(person.kind).value
-            box = widgets.Checkbox(
+            self.recipient_boxes[person.owner] = checkbox(
+                f"{person.owner} ({person.kind.value} key: {method})",
+                f"mailsec-hybrid-recipient-{person.owner.lower()}",
                 value=person.owner in ("Bob", "Carol"),
-                description=f"{person.owner} ({person.kind.value} key: {method})",
-                indent=False,
                 layout=widgets.Layout(width="auto"),
             )
-            box.add_class(f"mailsec-hybrid-recipient-{person.owner.lower()}")
-            self.recipient_boxes[person.owner] = box
         readers = [
             (f"{p.owner}" + (" (never a recipient)" if p is cast.eve else ""), p.owner)
             for p in cast.readers
@@ -112,10 +112,12 @@ class PipelineLab(Lab):
         self.attack = dropdown(
             "On the way, an attacker:", attacks, NO_ATTACK, "mailsec-hybrid-attack"
         )
-        self.byte = widgets.BoundedIntText(
-            value=0, min=0, max=10_000_000, description="at byte number:", style=STYLE
+        self.byte = tagged(
+            widgets.BoundedIntText(
+                value=0, min=0, max=10_000_000, description="at byte number:", style=STYLE
+            ),
+            "mailsec-hybrid-byte",
         )
-        self.byte.add_class("mailsec-hybrid-byte")
         recipients_row = widgets.HBox(
             [widgets.HTML("<strong>Encrypt for:</strong>&nbsp;"), *self.recipient_boxes.values()]
         )
@@ -173,13 +175,15 @@ class SignatureLab(Lab):
         self, cast: Cast, *, transit: Transit = Transit.UNCHANGED, verify_with: str = "Alice"
     ) -> None:
         self.cast = cast
-        self.text = widgets.Textarea(
-            value=SIGNED_TEXT,
-            description="Alice signs:",
-            style=STYLE,
-            layout=widgets.Layout(width="560px", height="64px"),
+        self.text = tagged(
+            widgets.Textarea(
+                value=SIGNED_TEXT,
+                description="Alice signs:",
+                style=STYLE,
+                layout=widgets.Layout(width="560px", height="64px"),
+            ),
+            "mailsec-sign-text",
         )
-        self.text.add_class("mailsec-sign-text")
         self.algorithm = dropdown(
             "Signature algorithm:",
             [("Ed25519", KeyKind.ED25519), ("RSA-PSS (SHA-256)", KeyKind.RSA)],
@@ -256,22 +260,26 @@ class SizeSpeedLab(Lab):
             )
         options.append(("reference run, 1 KB-10 MB (measured earlier, see source)", "reference"))
         self.source = dropdown("Numbers:", options, options[0][1], "mailsec-plot-source")
-        self.metric = widgets.ToggleButtons(
-            options=[(m.value, m) for m in Metric],
-            value=Metric.DECRYPT,
-            description="Compare:",
-            style=STYLE,
+        self.metric = tagged(
+            widgets.ToggleButtons(
+                options=[(m.value, m) for m in Metric],
+                value=Metric.DECRYPT,
+                description="Compare:",
+                style=STYLE,
+            ),
+            "mailsec-plot-metric",
         )
-        self.metric.add_class("mailsec-plot-metric")
-        self.recipients = widgets.IntSlider(
-            value=1,
-            min=1,
-            max=10,
-            description="Recipients (bytes sent only):",
-            style=STYLE,
-            layout=WIDE,
+        self.recipients = tagged(
+            widgets.IntSlider(
+                value=1,
+                min=1,
+                max=10,
+                description="Recipients (bytes sent only):",
+                style=STYLE,
+                layout=WIDE,
+            ),
+            "mailsec-plot-recipients",
         )
-        self.recipients.add_class("mailsec-plot-recipients")
         super().__init__(
             "Lab: why hybrid? Size and speed",
             intro="Public-key only encrypts every 190-byte chunk with RSA; hybrid does one RSA "

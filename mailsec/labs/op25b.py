@@ -15,7 +15,7 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from mailsec.errors import InputError
-from mailsec.labs.frame import Lab
+from mailsec.labs.frame import Lab, button, checkbox, tagged
 from mailsec.op25b import simulate
 from mailsec.op25b.model import (
     BOT_WEBMAIL,
@@ -49,6 +49,18 @@ NONE = "none (no login)"
 _WIDE = widgets.Layout(width="480px")
 _STYLE = {"description_width": "150px"}
 
+INTRO = (
+    "Pick a prepared scenario, or choose the sender's machine, the first server, the port and the "
+    "credentials yourself. The diagram shows the path hop by hop: green ✓ passed, red ✗ dropped "
+    "or refused. <em>Replay over real SMTP</em> sends the same message through real mail servers "
+    "running on this machine and shows every command and reply code."
+)
+
+
+def _heading(text: str) -> widgets.HTML:
+    """A small heading above a group of controls."""
+    return widgets.HTML(f'<div style="{FONT}font-weight:600;margin:6px 0 2px">{text}</div>')
+
 
 class Op25bLab(Lab):
     """The OP25B lab: pick an attempt, see its path; replay it over real SMTP."""
@@ -69,16 +81,64 @@ class Op25bLab(Lab):
         self.last_result: PathResult | None = None
         self.last_replay: Replay | None = None
 
-        self.scenario_buttons = []
-        for s in SCENARIOS:
-            button = widgets.Button(
-                description=s.title,
+        self.scenario_buttons = [
+            button(
+                s.title,
+                "mailsec-op25b-scenario",
+                f"mailsec-op25b-scenario-{s.id}",
                 tooltip=s.story,
-                layout=widgets.Layout(width="auto", margin="2px"),
+                margin="2px",
             )
-            button.add_class("mailsec-op25b-scenario")
-            button.add_class(f"mailsec-op25b-scenario-{s.id}")
-            self.scenario_buttons.append(button)
+            for s in SCENARIOS
+        ]
+        self.replay_button = button(
+            "Replay over real SMTP",
+            "mailsec-op25b-replay",
+            icon="play",
+            button_style="primary",
+            tooltip="Send this message through real SMTP servers on 127.0.0.1",
+        )
+        self.replay_output = tagged(widgets.HTML(""), "mailsec-op25b-replay-output")
+        super().__init__(
+            "Lab: send a message past OP25B",
+            intro=INTRO,
+            controls=[
+                _heading("Prepared scenarios (one click)"),
+                widgets.Box(
+                    self.scenario_buttons,
+                    layout=widgets.Layout(display="flex", flex_flow="row wrap"),
+                ),
+                widgets.HBox(
+                    [self._attempt_controls(), self._policy_controls()],
+                    layout=widgets.Layout(flex_flow="row wrap"),
+                ),
+            ],
+            # The replay sits under the result, so the conversation appears next to the diagram.
+            below_result=[widgets.HBox([self.replay_button]), self.replay_output],
+        )
+        self.add_class("mailsec-op25b-lab")
+        inputs = [
+            self.source,
+            self.destination,
+            self.port,
+            self.user,
+            self.password,
+            self.mail_from,
+            self.rcpt_to,
+            *self.switches.values(),
+        ]
+        self.on_change(inputs, self.update)
+        self.on_change([self.credentials], self._preset_chosen)
+        for scenario_button, s in zip(self.scenario_buttons, SCENARIOS, strict=True):
+            self.on_click(scenario_button, lambda s=s: self.load_scenario(s))
+        self.on_click(self.replay_button, self.replay)
+        self.update()
+
+    # -- building the controls ------------------------------------------------------------------
+
+    def _attempt_controls(self) -> widgets.VBox:
+        """The attempt: the sender's machine, the first server, the port, login and addresses."""
+        world = self.world
         self.source = self._dropdown(
             "Sender's machine:",
             [(f"{h.label} — {h.ipv4}", h.id) for h in world.clients],
@@ -100,114 +160,58 @@ class Op25bLab(Lab):
             style=_STYLE,
             layout=widgets.Layout(width="300px"),
         )
-        self.port.add_class("mailsec-op25b-port")
+        tagged(self.port, "mailsec-op25b-port")
         self.credentials = self._dropdown(
             "Credentials:", list(CREDENTIAL_PRESETS), NONE, "mailsec-op25b-credentials"
         )
         self.user = widgets.Text(
             description="User:", placeholder="user name", style=_STYLE, layout=_WIDE
         )
-        self.user.add_class("mailsec-op25b-user")
+        tagged(self.user, "mailsec-op25b-user")
         self.password = widgets.Password(
             description="Password:", placeholder="password", style=_STYLE, layout=_WIDE
         )
-        self.password.add_class("mailsec-op25b-password")
+        tagged(self.password, "mailsec-op25b-password")
         self.mail_from = widgets.Text(
             description="From (MAIL FROM):",
             placeholder="empty: the account, or the machine owner's address",
             style=_STYLE,
             layout=_WIDE,
         )
-        self.mail_from.add_class("mailsec-op25b-from")
+        tagged(self.mail_from, "mailsec-op25b-from")
         self.rcpt_to = widgets.Text(
             value="taro@example.net", description="To (RCPT TO):", style=_STYLE, layout=_WIDE
         )
-        self.rcpt_to.add_class("mailsec-op25b-to")
-        self.switches = {}
-        for name, text in POLICY_SWITCHES.items():
-            box = widgets.Checkbox(
+        tagged(self.rcpt_to, "mailsec-op25b-to")
+        return widgets.VBox(
+            [
+                _heading("The attempt"),
+                self.source,
+                self.destination,
+                self.port,
+                self.credentials,
+                self.user,
+                self.password,
+                self.mail_from,
+                self.rcpt_to,
+            ]
+        )
+
+    def _policy_controls(self) -> widgets.VBox:
+        """One checkbox per policy switch, on as in :class:`Policy`."""
+        self.switches = {
+            name: checkbox(
+                text,
+                f"mailsec-op25b-policy-{name.replace('_', '-')}",
                 value=getattr(Policy(), name),
-                description=text,
-                indent=False,
                 layout=widgets.Layout(width="auto"),
             )
-            box.add_class(f"mailsec-op25b-policy-{name.replace('_', '-')}")
-            self.switches[name] = box
-        self.replay_button = widgets.Button(
-            description="Replay over real SMTP",
-            icon="play",
-            button_style="primary",
-            tooltip="Send this message through real SMTP servers on 127.0.0.1",
-            layout=widgets.Layout(width="auto"),
+            for name, text in POLICY_SWITCHES.items()
+        }
+        return widgets.VBox(
+            [_heading("Policies (switch any off)"), *self.switches.values()],
+            layout=widgets.Layout(margin="0 0 0 16px"),
         )
-        self.replay_button.add_class("mailsec-op25b-replay")
-        self.replay_output = widgets.HTML("")
-        self.replay_output.add_class("mailsec-op25b-replay-output")
-
-        heading = "font-weight:600;margin:6px 0 2px"
-        super().__init__(
-            "Lab: send a message past OP25B",
-            intro=(
-                "Pick a prepared scenario, or choose the sender's machine, the first server, the "
-                "port and the credentials yourself. The diagram shows the path hop by hop: green ✓ "
-                "passed, red ✗ dropped or refused. <em>Replay over real SMTP</em> sends the same "
-                "message through real mail servers running on this machine and shows every command "
-                "and reply code."
-            ),
-            controls=[
-                widgets.HTML(f'<div style="{FONT}{heading}">Prepared scenarios (one click)</div>'),
-                widgets.Box(
-                    self.scenario_buttons,
-                    layout=widgets.Layout(display="flex", flex_flow="row wrap"),
-                ),
-                widgets.HBox(
-                    [
-                        widgets.VBox(
-                            [
-                                widgets.HTML(f'<div style="{FONT}{heading}">The attempt</div>'),
-                                self.source,
-                                self.destination,
-                                self.port,
-                                self.credentials,
-                                self.user,
-                                self.password,
-                                self.mail_from,
-                                self.rcpt_to,
-                            ]
-                        ),
-                        widgets.VBox(
-                            [
-                                widgets.HTML(
-                                    f'<div style="{FONT}{heading}">Policies (switch any off)</div>'
-                                ),
-                                *self.switches.values(),
-                            ],
-                            layout=widgets.Layout(margin="0 0 0 16px"),
-                        ),
-                    ],
-                    layout=widgets.Layout(flex_flow="row wrap"),
-                ),
-            ],
-            # The replay sits under the result, so the conversation appears next to the diagram.
-            below_result=[widgets.HBox([self.replay_button]), self.replay_output],
-        )
-        self.add_class("mailsec-op25b-lab")
-        inputs = [
-            self.source,
-            self.destination,
-            self.port,
-            self.user,
-            self.password,
-            self.mail_from,
-            self.rcpt_to,
-            *self.switches.values(),
-        ]
-        self.on_change(inputs, self.update)
-        self.on_change([self.credentials], self._preset_chosen)
-        for button, s in zip(self.scenario_buttons, SCENARIOS, strict=True):
-            self.on_click(button, lambda s=s: self.load_scenario(s))
-        self.on_click(self.replay_button, self.replay)
-        self.update()
 
     @staticmethod
     def _dropdown(description: str, options: list, value: object, css: str) -> widgets.Dropdown:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import ipywidgets as widgets
 
 from mailsec.errors import InputError
-from mailsec.labs.frame import Lab
+from mailsec.labs.frame import Lab, button, checkbox, dropdown, tagged
 from mailsec.render.html import FONT, callout
 from mailsec.render.retrieval import comparison_table, explanation, step_view, timeline
 from mailsec.retrieval.model import (
@@ -83,15 +83,12 @@ NO_MESSAGE_YET = (
     "'Check mail' first."
 )
 
-_WIDE = widgets.Layout(width="auto")
 _STYLE = {"description_width": "initial"}
 
 
-def _button(text: str, css: str, tooltip: str, icon: str = "") -> widgets.Button:
-    button = widgets.Button(description=text, tooltip=tooltip, icon=icon, layout=_WIDE)
-    button.add_class("mailsec-retrieval-event")
-    button.add_class(css)
-    return button
+def _button(text: str, css: str, tooltip: str) -> widgets.Button:
+    """An event or step button: the class every such button has, and its own."""
+    return button(text, "mailsec-retrieval-event", css, tooltip=tooltip)
 
 
 class DevicesLab(Lab):
@@ -122,100 +119,168 @@ class DevicesLab(Lab):
         self._compared: Scenario | None = None
         self.base: Scenario = SCENARIOS["phone-then-laptop"]
         self.events: list[Event] = list(self.base.events)
+        super().__init__(
+            "Lab: one mailbox, several devices",
+            intro=(
+                "Pick a scenario and a protocol, then step through it: the server and every "
+                "device are shown side by side, changes are marked <strong>＋ NEW</strong>, "
+                "<strong>✎ CHANGED</strong> or <strong>− REMOVED</strong>, and the explanation "
+                "says why. Switch POP3 ↔ IMAP4 to replay the same story under the other protocol, "
+                "or add your own events with the buttons."
+            ),
+            controls=[self._setting_controls(scenario, protocol), self._event_controls()],
+        )
+        self.add_class("mailsec-retrieval-lab")
+        self._connect()
+        self.action(self._load_scenario)()
 
-        # -- the setting ------------------------------------------------------------------------
-        self.scenario = widgets.Dropdown(
-            options=[(s.title, k) for k, s in SCENARIOS.items()]
+    # -- building the controls ------------------------------------------------------------------
+
+    def _setting_controls(self, scenario: str, protocol: Protocol) -> widgets.VBox:
+        """The scenario and its story, the protocol and its options, the mailbox and devices."""
+        self.scenario = dropdown(
+            "Scenario:",
+            [(s.title, k) for k, s in SCENARIOS.items()]
             + [("Your own timeline (use the buttons below)", OWN)],
-            value=scenario,
-            description="Scenario:",
-            style=_STYLE,
-            layout=widgets.Layout(width="520px"),
+            scenario,
+            "mailsec-retrieval-scenario",
+            width="520px",
         )
-        self.scenario.add_class("mailsec-retrieval-scenario")
         self.story = widgets.HTML("")
-        self.protocol = widgets.ToggleButtons(
-            options=[("POP3", Protocol.POP3), ("IMAP4", Protocol.IMAP4)],
-            value=protocol,
-            description="Protocol:",
-            style=_STYLE,
-            tooltips=[
-                "Download mail to each device and manage it there",
-                "Keep mail on the server; devices show the server's mailbox",
-            ],
+        return widgets.VBox(
+            [
+                self.scenario,
+                self.story,
+                *self._protocol_controls(protocol),
+                *self._mailbox_controls(),
+            ]
         )
-        self.protocol.add_class("mailsec-retrieval-protocol")
-        self.leave_copy = widgets.Checkbox(
-            value=False, description="POP3: leave a copy on the server", indent=False
+
+    def _protocol_controls(self, protocol: Protocol) -> list[widgets.Widget]:
+        """POP3 or IMAP4, and each protocol's client options."""
+        self.protocol = tagged(
+            widgets.ToggleButtons(
+                options=[("POP3", Protocol.POP3), ("IMAP4", Protocol.IMAP4)],
+                value=protocol,
+                description="Protocol:",
+                style=_STYLE,
+                tooltips=[
+                    "Download mail to each device and manage it there",
+                    "Keep mail on the server; devices show the server's mailbox",
+                ],
+            ),
+            "mailsec-retrieval-protocol",
         )
-        self.leave_copy.add_class("mailsec-retrieval-leave-copy")
-        self.remove_after = widgets.Dropdown(
-            options=[("never", 0), ("1 day", 1), ("7 days", 7), ("14 days", 14), ("30 days", 30)],
-            value=0,
-            description="remove from server after:",
-            style=_STYLE,
-            layout=widgets.Layout(width="300px"),
+        self.leave_copy = checkbox(
+            "POP3: leave a copy on the server", "mailsec-retrieval-leave-copy"
         )
-        self.remove_after.add_class("mailsec-retrieval-remove-after")
-        self.remove_deleted = widgets.Checkbox(
-            value=False, description="remove from server when deleted here", indent=False
+        self.remove_after = dropdown(
+            "remove from server after:",
+            [("never", 0), ("1 day", 1), ("7 days", 7), ("14 days", 14), ("30 days", 30)],
+            0,
+            "mailsec-retrieval-remove-after",
+            width="300px",
         )
-        self.remove_deleted.add_class("mailsec-retrieval-remove-deleted")
-        self.expunge = widgets.Checkbox(
-            value=True, description="IMAP4: expunge at once when deleting", indent=False
+        self.remove_deleted = checkbox(
+            "remove from server when deleted here", "mailsec-retrieval-remove-deleted"
         )
-        self.expunge.add_class("mailsec-retrieval-expunge")
-        self.full_reply = widgets.Dropdown(
-            options=[
+        self.expunge = checkbox(
+            "IMAP4: expunge at once when deleting", "mailsec-retrieval-expunge", value=True
+        )
+        return [
+            self.protocol,
+            widgets.HBox([self.leave_copy, self.remove_after, self.remove_deleted]),
+            self.expunge,
+        ]
+
+    def _mailbox_controls(self) -> list[widgets.Widget]:
+        """The server's quota and its answer when full; the devices and their storage."""
+        self.full_reply = dropdown(
+            "When full, the server answers:",
+            [
                 ("452 4.2.2 temporary: sender retries, bounces after 5 days", "temporary"),
                 ("552 5.2.2 permanent: sender gets a bounce at once", "permanent"),
             ],
-            value="temporary",
-            description="When full, the server answers:",
-            style=_STYLE,
-            layout=widgets.Layout(width="640px"),
+            "temporary",
+            "mailsec-retrieval-full-reply",
+            width="640px",
         )
-        self.full_reply.add_class("mailsec-retrieval-full-reply")
-        self.quota = widgets.IntSlider(
-            value=self.base.quota // KB,
-            min=30,
-            max=1000,
-            step=10,
-            description="Mailbox quota (KB):",
-            style=_STYLE,
-            layout=widgets.Layout(width="420px"),
+        self.quota = tagged(
+            widgets.IntSlider(
+                value=self.base.quota // KB,
+                min=30,
+                max=1000,
+                step=10,
+                description="Mailbox quota (KB):",
+                style=_STYLE,
+                layout=widgets.Layout(width="420px"),
+            ),
+            "mailsec-retrieval-quota",
         )
-        self.quota.add_class("mailsec-retrieval-quota")
-        self.device_count = widgets.IntSlider(
-            value=2, min=1, max=4, description="Devices:", style=_STYLE, disabled=True
+        self.device_count = tagged(
+            widgets.IntSlider(
+                value=2, min=1, max=4, description="Devices:", style=_STYLE, disabled=True
+            ),
+            "mailsec-retrieval-devices",
         )
-        self.device_count.add_class("mailsec-retrieval-devices")
         # Steps of 4 KB reach the prepared devices' 512 KB, 1 MB and 4 MB as well as 300 KB.
-        self.storage = widgets.IntSlider(
-            value=OWN_STORAGE,
-            min=20,
-            max=4096,
-            step=4,
-            description=STORAGE_PER_DEVICE,
-            style=_STYLE,
-            layout=widgets.Layout(width="420px"),
-            disabled=True,
+        self.storage = tagged(
+            widgets.IntSlider(
+                value=OWN_STORAGE,
+                min=20,
+                max=4096,
+                step=4,
+                description=STORAGE_PER_DEVICE,
+                style=_STYLE,
+                layout=widgets.Layout(width="420px"),
+                disabled=True,
+            ),
+            "mailsec-retrieval-storage",
         )
-        self.storage.add_class("mailsec-retrieval-storage")
+        return [self.quota, self.full_reply, widgets.HBox([self.device_count, self.storage])]
 
-        # -- the events -------------------------------------------------------------------------
-        self.device = widgets.Dropdown(description="Device:", style=_STYLE)
-        self.device.add_class("mailsec-retrieval-device")
-        self.message = widgets.Dropdown(description="Message:", style=_STYLE)
-        self.message.add_class("mailsec-retrieval-message")
-        self.mail_size = widgets.Dropdown(
-            options=[("10 KB", 10), ("30 KB", 30), ("60 KB", 60), ("150 KB", 150)],
-            value=30,
-            description="New mail size:",
-            style=_STYLE,
-            layout=widgets.Layout(width="200px"),
+    def _event_controls(self) -> widgets.VBox:
+        """The event buttons with the device, message and size they act on, and the step slider."""
+        self.device = tagged(
+            widgets.Dropdown(description="Device:", style=_STYLE), "mailsec-retrieval-device"
         )
-        self.mail_size.add_class("mailsec-retrieval-size")
+        self.message = tagged(
+            widgets.Dropdown(description="Message:", style=_STYLE), "mailsec-retrieval-message"
+        )
+        self.mail_size = dropdown(
+            "New mail size:",
+            [("10 KB", 10), ("30 KB", 30), ("60 KB", 60), ("150 KB", 150)],
+            30,
+            "mailsec-retrieval-size",
+            width="200px",
+        )
+        self.step = tagged(
+            widgets.IntSlider(
+                value=0,
+                min=0,
+                max=0,
+                description="Show step:",
+                style=_STYLE,
+                layout=widgets.Layout(width="520px"),
+            ),
+            "mailsec-retrieval-step",
+        )
+        self._event_buttons()
+        heading = f'<div style="{FONT}"><strong>{{}}</strong></div>'
+        return widgets.VBox(
+            [
+                widgets.HTML(heading.format("Add an event")),
+                widgets.HBox([self.b_mail, self.mail_size, self.b_wait]),
+                widgets.HBox([self.device, self.b_sync, self.b_online]),
+                widgets.HBox([self.message, self.b_read, self.b_reply, self.b_flag]),
+                widgets.HBox([self.b_delete, self.b_move, self.b_expunge]),
+                widgets.HBox([self.b_undo, self.b_clear]),
+                widgets.HTML(heading.format("Look back")),
+                widgets.HBox([self.b_prev, self.step, self.b_next, self.b_last]),
+            ]
+        )
+
+    def _event_buttons(self) -> None:
         self.b_mail = _button(
             "New mail arrives", "mailsec-retrieval-new-mail", "Someone sends mail"
         )
@@ -234,56 +299,12 @@ class DevicesLab(Lab):
         self.b_wait = _button("Wait 1 day", "mailsec-retrieval-wait", "Let a day pass")
         self.b_undo = _button("Undo last event", "mailsec-retrieval-undo", "Remove the last event")
         self.b_clear = _button("Clear events", "mailsec-retrieval-clear", "Start an empty timeline")
-        self.step = widgets.IntSlider(
-            value=0,
-            min=0,
-            max=0,
-            description="Show step:",
-            style=_STYLE,
-            layout=widgets.Layout(width="520px"),
-        )
-        self.step.add_class("mailsec-retrieval-step")
         self.b_prev = _button("◀ Previous step", "mailsec-retrieval-prev", "Show the step before")
         self.b_next = _button("Next step ▶", "mailsec-retrieval-next", "Show the step after")
         self.b_last = _button("Last step ▶▶", "mailsec-retrieval-last", "Show the newest step")
 
-        setting = widgets.VBox(
-            [
-                self.scenario,
-                self.story,
-                self.protocol,
-                widgets.HBox([self.leave_copy, self.remove_after, self.remove_deleted]),
-                self.expunge,
-                self.quota,
-                self.full_reply,
-                widgets.HBox([self.device_count, self.storage]),
-            ]
-        )
-        events = widgets.VBox(
-            [
-                widgets.HTML(f'<div style="{FONT}"><strong>Add an event</strong></div>'),
-                widgets.HBox([self.b_mail, self.mail_size, self.b_wait]),
-                widgets.HBox([self.device, self.b_sync, self.b_online]),
-                widgets.HBox([self.message, self.b_read, self.b_reply, self.b_flag]),
-                widgets.HBox([self.b_delete, self.b_move, self.b_expunge]),
-                widgets.HBox([self.b_undo, self.b_clear]),
-                widgets.HTML(f'<div style="{FONT}"><strong>Look back</strong></div>'),
-                widgets.HBox([self.b_prev, self.step, self.b_next, self.b_last]),
-            ]
-        )
-        super().__init__(
-            "Lab: one mailbox, several devices",
-            intro=(
-                "Pick a scenario and a protocol, then step through it: the server and every "
-                "device are shown side by side, changes are marked <strong>＋ NEW</strong>, "
-                "<strong>✎ CHANGED</strong> or <strong>− REMOVED</strong>, and the explanation "
-                "says why. Switch POP3 ↔ IMAP4 to replay the same story under the other protocol, "
-                "or add your own events with the buttons."
-            ),
-            controls=[setting, events],
-        )
-        self.add_class("mailsec-retrieval-lab")
-
+    def _connect(self) -> None:
+        """Every control to its callback; each button to its action (a table of small functions)."""
         self.on_change([self.scenario], self._load_scenario)
         self.on_change(
             [
@@ -300,7 +321,7 @@ class DevicesLab(Lab):
         self.on_change([self.device_count, self.storage], self._devices_changed)
         self.on_change([self.device], self._device_picked)
         self.on_change([self.step], self._show_step)
-        for button, fn in (
+        for button_, fn in (
             (self.b_mail, self.add_mail),
             (self.b_sync, lambda: self._device_event(Sync)),
             (self.b_read, lambda: self._message_event(ReadMessage)),
@@ -317,8 +338,7 @@ class DevicesLab(Lab):
             (self.b_next, lambda: self._step_by(+1)),
             (self.b_last, lambda: self._step_by(10**6)),
         ):
-            self.on_click(button, fn)
-        self.action(self._load_scenario)()
+            self.on_click(button_, fn)
 
     # -- reading the controls -------------------------------------------------------------------
 

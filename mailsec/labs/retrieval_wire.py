@@ -22,7 +22,7 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from mailsec.errors import InputError
-from mailsec.labs.frame import Lab
+from mailsec.labs.frame import Lab, button, dropdown, tagged
 from mailsec.render.html import FONT, callout, escape, trace_list
 from mailsec.render.transcript import changes_table, conversations, maildir_table
 from mailsec.retrieval.servers import (
@@ -72,21 +72,14 @@ class WireLab(Lab):
         reset_mailbox(self.servers)
         self.last_run: WireRun | None = None
 
-        self.action_picker = widgets.Dropdown(
-            options=[(a.label, a) for a in WireAction],
-            value=WireAction.POP3_LIST,
-            description="Client does",
-            style={"description_width": "initial"},
-            layout=widgets.Layout(width="460px"),
+        self.action_picker = dropdown(
+            "Client does",
+            [(a.label, a) for a in WireAction],
+            WireAction.POP3_LIST,
+            "mailsec-wire-action",
+            width="460px",
         )
-        self.action_picker.add_class("mailsec-wire-action")
-        self.run_button = widgets.Button(
-            description="Run",
-            button_style="primary",
-            icon="play",
-            layout=widgets.Layout(width="auto"),
-        )
-        self.run_button.add_class("mailsec-wire-run")
+        self.run_button = button("Run", "mailsec-wire-run", icon="play", button_style="primary")
         choices = list(QUOTAS)
         if quota is not None and quota not in [value for _label, value in choices]:
             if quota < 0:
@@ -94,33 +87,26 @@ class WireLab(Lab):
                     f"The quota {quota} is negative: give a number of bytes, 0 or more."
                 )
             choices.append((f"{quota:,} bytes", quota))
-        self.quota_picker = widgets.Dropdown(
-            options=choices,
-            value=NO_QUOTA if quota is None else quota,
-            description="Mailbox quota",
-            style={"description_width": "initial"},
+        self.quota_picker = tagged(
+            widgets.Dropdown(
+                options=choices,
+                value=NO_QUOTA if quota is None else quota,
+                description="Mailbox quota",
+                style={"description_width": "initial"},
+            ),
+            "mailsec-wire-quota",
         )
-        self.quota_picker.add_class("mailsec-wire-quota")
-        self.refresh_button = widgets.Button(
-            description="Show my sessions",
+        self.refresh_button = button(
+            "Show my sessions",
+            "mailsec-wire-refresh",
             icon="refresh",
-            layout=widgets.Layout(width="auto"),
             tooltip="Show the sessions your own code cells ran against these servers",
         )
-        self.refresh_button.add_class("mailsec-wire-refresh")
-        self.reset_button = widgets.Button(
-            description="Reset mailbox", icon="undo", layout=widgets.Layout(width="auto")
+        self.reset_button = button("Reset mailbox", "mailsec-wire-reset", icon="undo")
+        self.stop_button = button(
+            "Stop servers", "mailsec-wire-stop", icon="stop", button_style="warning"
         )
-        self.reset_button.add_class("mailsec-wire-reset")
-        self.stop_button = widgets.Button(
-            description="Stop servers",
-            button_style="warning",
-            icon="stop",
-            layout=widgets.Layout(width="auto"),
-        )
-        self.stop_button.add_class("mailsec-wire-stop")
-        self.status = widgets.HTML()
-        self.status.add_class("mailsec-wire-status")
+        self.status = tagged(widgets.HTML(), "mailsec-wire-status")
         super().__init__(
             "Wire lab: a real POP3 and IMAP4 server",
             intro=(

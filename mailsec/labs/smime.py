@@ -12,7 +12,7 @@ import functools
 import ipywidgets as widgets
 
 from mailsec.errors import DecryptionError, InputError
-from mailsec.labs.frame import Lab, dropdown
+from mailsec.labs.frame import Lab, checkbox, dropdown, tagged
 from mailsec.pki import CoursePKI, check_certificate, course_pki
 from mailsec.render.html import trace_list
 from mailsec.render.smime import (
@@ -52,12 +52,25 @@ def default_pki() -> CoursePKI:
 
 # -- the message lab ----------------------------------------------------------------------------
 
+#: The message lab's views of one delivery.
 VIEWS = [
     ("Bob's mail program (with S/MIME)", "smime"),
     ("A mail program without S/MIME", "plain"),
     ("MIME tree", "mime"),
     ("CMS structure (inside smime.p7m / smime.p7s)", "cms"),
     ("The raw message as it travels", "raw"),
+]
+#: The certificates Alice may sign with (the failures of the course PKI).
+SIGNERS = [
+    ("her own certificate (valid)", "alice"),
+    ("an old certificate that has expired", "expired"),
+    ("Carol's certificate (another address)", "wrong_address"),
+    ("a certificate from a CA Bob does not trust", "unknown_ca"),
+]
+#: The content encryption Alice may pick: authenticated (S/MIME 4.0) or not.
+CIPHERS = [
+    ("AES-256-GCM (S/MIME 4.0, authenticated)", ContentCipher.AES256_GCM),
+    ("AES-256-CBC (older clients, not authenticated)", ContentCipher.AES256_CBC),
 ]
 
 
@@ -66,40 +79,24 @@ class MessageLab(Lab):
 
     def __init__(self, pki: CoursePKI) -> None:
         self.pki = pki
-        self.subject = widgets.Text(
-            value=DEFAULT_SUBJECT, description="Subject:", style=STYLE, layout=WIDE
+        self.subject = tagged(
+            widgets.Text(value=DEFAULT_SUBJECT, description="Subject:", style=STYLE, layout=WIDE),
+            "mailsec-smime-subject",
         )
-        self.subject.add_class("mailsec-smime-subject")
-        self.body = widgets.Textarea(
-            value=DEFAULT_BODY,
-            description="Text:",
-            style=STYLE,
-            layout=widgets.Layout(width="560px", height="72px"),
+        self.body = tagged(
+            widgets.Textarea(
+                value=DEFAULT_BODY,
+                description="Text:",
+                style=STYLE,
+                layout=widgets.Layout(width="560px", height="72px"),
+            ),
+            "mailsec-smime-body",
         )
-        self.body.add_class("mailsec-smime-body")
-        self.sign = widgets.Checkbox(value=True, description="Sign", indent=False)
-        self.sign.add_class("mailsec-smime-sign")
-        self.encrypt = widgets.Checkbox(value=True, description="Encrypt", indent=False)
-        self.encrypt.add_class("mailsec-smime-encrypt")
-        self.signer = dropdown(
-            "Alice signs with:",
-            [
-                ("her own certificate (valid)", "alice"),
-                ("an old certificate that has expired", "expired"),
-                ("Carol's certificate (another address)", "wrong_address"),
-                ("a certificate from a CA Bob does not trust", "unknown_ca"),
-            ],
-            "alice",
-            "mailsec-smime-signer",
-        )
+        self.sign = checkbox("Sign", "mailsec-smime-sign", value=True)
+        self.encrypt = checkbox("Encrypt", "mailsec-smime-encrypt", value=True)
+        self.signer = dropdown("Alice signs with:", SIGNERS, "alice", "mailsec-smime-signer")
         self.cipher = dropdown(
-            "Encryption:",
-            [
-                ("AES-256-GCM (S/MIME 4.0, authenticated)", ContentCipher.AES256_GCM),
-                ("AES-256-CBC (older clients, not authenticated)", ContentCipher.AES256_CBC),
-            ],
-            ContentCipher.AES256_GCM,
-            "mailsec-smime-cipher",
+            "Encryption:", CIPHERS, ContentCipher.AES256_GCM, "mailsec-smime-cipher"
         )
         self.transit = dropdown(
             "On the way:",
@@ -107,10 +104,12 @@ class MessageLab(Lab):
             False,
             "mailsec-smime-transit",
         )
-        self.byte = widgets.BoundedIntText(
-            value=20, min=0, max=1_000_000, description="at byte number:", style=STYLE
+        self.byte = tagged(
+            widgets.BoundedIntText(
+                value=20, min=0, max=1_000_000, description="at byte number:", style=STYLE
+            ),
+            "mailsec-smime-byte",
         )
-        self.byte.add_class("mailsec-smime-byte")
         self.view = dropdown("Show:", VIEWS, "smime", "mailsec-smime-view")
         super().__init__(
             "Lab: an S/MIME message from Alice to Bob",
@@ -232,17 +231,18 @@ class CertificateLab(Lab):
             "alice",
             "mailsec-cert-which",
         )
-        self.address = widgets.Text(
-            value="alice@example.org",
-            description="The mail says it is from:",
-            style=STYLE,
-            layout=WIDE,
+        self.address = tagged(
+            widgets.Text(
+                value="alice@example.org",
+                description="The mail says it is from:",
+                style=STYLE,
+                layout=WIDE,
+            ),
+            "mailsec-cert-address",
         )
-        self.address.add_class("mailsec-cert-address")
-        self.trusts = widgets.Checkbox(
-            value=True, description="Bob's program trusts the course root CA", indent=False
+        self.trusts = checkbox(
+            "Bob's program trusts the course root CA", "mailsec-cert-trust", value=True
         )
-        self.trusts.add_class("mailsec-cert-trust")
         super().__init__(
             "Lab: certificate viewer",
             intro="Pick a certificate and the address the mail claims to come from. The viewer "
@@ -312,13 +312,15 @@ class EfailLab(Lab):
             ContentCipher.AES256_CBC,
             "mailsec-efail-cipher",
         )
-        self.injected = widgets.Text(
-            value="<img src='http:/",
-            description="Attacker's 16 bytes:",
-            style=STYLE,
-            layout=WIDE,
+        self.injected = tagged(
+            widgets.Text(
+                value="<img src='http:/",
+                description="Attacker's 16 bytes:",
+                style=STYLE,
+                layout=WIDE,
+            ),
+            "mailsec-efail-injected",
         )
-        self.injected.add_class("mailsec-efail-injected")
         super().__init__(
             "Lab: EFAIL (2018) — changing encrypted mail without the key",
             intro="Mallory captures an encrypted message. She cannot decrypt it, but she knows how "

@@ -21,7 +21,7 @@ from collections.abc import Callable
 import ipywidgets as widgets
 
 from mailsec.errors import InputError
-from mailsec.labs.frame import Lab
+from mailsec.labs.frame import Lab, button, checkbox, tagged
 from mailsec.render.html import FONT, callout, code_block, escape
 from mailsec.render.spf import (
     blind_spot_html,
@@ -100,6 +100,13 @@ _WIDE = widgets.Layout(width="560px")
 _STYLE = {"description_width": "140px"}
 
 
+def _text_box(value: str, description: str, css: str) -> widgets.Text:
+    """A one-line box of the SPF labs (client IP, MAIL FROM, HELO)."""
+    return tagged(
+        widgets.Text(value=value, description=description, style=_STYLE, layout=_WIDE), css
+    )
+
+
 def _client_ip(text: str) -> str:
     value = text.strip()
     try:
@@ -124,49 +131,40 @@ class SpfLab(Lab):
         self.zone = resolver if resolver is not None else example_resolver()
         self._quiet = False
         self.last_check: SpfCheck | None = None
-        self.domain = widgets.Dropdown(
-            options=[(f"{d} — {text}", d) for d, text in DOMAINS.items()],
-            value="example.com",
-            description="Sender's domain",
-            style=_STYLE,
-            layout=_WIDE,
+        self.domain = tagged(
+            widgets.Dropdown(
+                options=[(f"{d} — {text}", d) for d, text in DOMAINS.items()],
+                value="example.com",
+                description="Sender's domain",
+                style=_STYLE,
+                layout=_WIDE,
+            ),
+            "mailsec-spf-domain",
         )
-        self.record = widgets.Textarea(
-            value=self._zone_record_text("example.com"),
-            description="Its SPF record",
-            placeholder="v=spf1 ... (one TXT record per line; empty = no record)",
-            style=_STYLE,
-            layout=widgets.Layout(width="760px", height="64px"),
+        self.record = tagged(
+            widgets.Textarea(
+                value=self._zone_record_text("example.com"),
+                description="Its SPF record",
+                placeholder="v=spf1 ... (one TXT record per line; empty = no record)",
+                style=_STYLE,
+                layout=widgets.Layout(width="760px", height="64px"),
+            ),
+            "mailsec-spf-record",
         )
-        self.reset = widgets.Button(
-            description="Restore the published record", layout=widgets.Layout(width="auto")
+        self.reset = button("Restore the published record", "mailsec-spf-reset")
+        self.client = tagged(
+            widgets.Dropdown(
+                options=[*CLIENTS, CUSTOM_CLIENT],
+                value="203.0.113.66 — an attacker's bot",
+                description="Who connects",
+                style=_STYLE,
+                layout=_WIDE,
+            ),
+            "mailsec-spf-client",
         )
-        self.client = widgets.Dropdown(
-            options=[*CLIENTS, CUSTOM_CLIENT],
-            value="203.0.113.66 — an attacker's bot",
-            description="Who connects",
-            style=_STYLE,
-            layout=_WIDE,
-        )
-        self.ip = widgets.Text(
-            value="203.0.113.66", description="Client IP", style=_STYLE, layout=_WIDE
-        )
-        self.mail_from = widgets.Text(
-            value="alice@example.com", description="MAIL FROM", style=_STYLE, layout=_WIDE
-        )
-        self.helo = widgets.Text(
-            value="bot.dyn.example", description="HELO", style=_STYLE, layout=_WIDE
-        )
-        for w, css in (
-            (self.domain, "mailsec-spf-domain"),
-            (self.record, "mailsec-spf-record"),
-            (self.reset, "mailsec-spf-reset"),
-            (self.client, "mailsec-spf-client"),
-            (self.ip, "mailsec-spf-ip"),
-            (self.mail_from, "mailsec-spf-mail-from"),
-            (self.helo, "mailsec-spf-helo"),
-        ):
-            w.add_class(css)
+        self.ip = _text_box("203.0.113.66", "Client IP", "mailsec-spf-ip")
+        self.mail_from = _text_box("alice@example.com", "MAIL FROM", "mailsec-spf-mail-from")
+        self.helo = _text_box("bot.dyn.example", "HELO", "mailsec-spf-helo")
         super().__init__(
             "SPF lab: would the receiving server accept this sender?",
             intro=(
@@ -334,30 +332,29 @@ class LookupLimitLab(Lab):
     """Add include: terms and watch the lookup counter hit the limit of 10."""
 
     def __init__(self) -> None:
-        self.includes = widgets.IntSlider(
-            value=4, min=0, max=14, description="include: terms", style=_STYLE, layout=_WIDE
+        self.includes = tagged(
+            widgets.IntSlider(
+                value=4, min=0, max=14, description="include: terms", style=_STYLE, layout=_WIDE
+            ),
+            "mailsec-spf-includes",
         )
-        self.extra = widgets.Checkbox(
-            value=False,
-            description="each provider's record also has an a: term (one more lookup each)",
-            indent=False,
+        self.extra = checkbox(
+            "each provider's record also has an a: term (one more lookup each)",
+            "mailsec-spf-extra",
             layout=widgets.Layout(width="560px"),
         )
-        self.client = widgets.ToggleButtons(
-            options=[
-                ("the last provider's server", "last"),
-                ("the first provider's server", "first"),
-            ],
-            value="last",
-            description="Who connects",
-            style={"description_width": "140px", "button_width": "auto"},
+        self.client = tagged(
+            widgets.ToggleButtons(
+                options=[
+                    ("the last provider's server", "last"),
+                    ("the first provider's server", "first"),
+                ],
+                value="last",
+                description="Who connects",
+                style={"description_width": "140px", "button_width": "auto"},
+            ),
+            "mailsec-spf-limit-client",
         )
-        for w, css in (
-            (self.includes, "mailsec-spf-includes"),
-            (self.extra, "mailsec-spf-extra"),
-            (self.client, "mailsec-spf-limit-client"),
-        ):
-            w.add_class(css)
         super().__init__(
             "Too many lookups: the limit of 10",
             intro=(
@@ -479,31 +476,15 @@ class LiveLab(Lab):
     ) -> None:
         self.resolver_factory = resolver_factory
         self.time_limit = time_limit
-        self.enabled = widgets.Checkbox(
-            value=enabled, description="Use live DNS (needs a network)", indent=False
+        self.enabled = checkbox(
+            "Use live DNS (needs a network)", "mailsec-spf-live-enabled", value=enabled
         )
-        self.mail_from = widgets.Text(
-            value="postmaster@gmail.com", description="MAIL FROM", style=_STYLE, layout=_WIDE
+        self.mail_from = _text_box(
+            "postmaster@gmail.com", "MAIL FROM", "mailsec-spf-live-mail-from"
         )
-        self.ip = widgets.Text(
-            value="192.0.2.1", description="Client IP", style=_STYLE, layout=_WIDE
-        )
-        self.helo = widgets.Text(
-            value="mail.example.org", description="HELO", style=_STYLE, layout=_WIDE
-        )
-        self.run = widgets.Button(
-            description="Check with live DNS",
-            button_style="primary",
-            layout=widgets.Layout(width="auto"),
-        )
-        for w, css in (
-            (self.enabled, "mailsec-spf-live-enabled"),
-            (self.mail_from, "mailsec-spf-live-mail-from"),
-            (self.ip, "mailsec-spf-live-ip"),
-            (self.helo, "mailsec-spf-live-helo"),
-            (self.run, "mailsec-spf-live-run"),
-        ):
-            w.add_class(css)
+        self.ip = _text_box("192.0.2.1", "Client IP", "mailsec-spf-live-ip")
+        self.helo = _text_box("mail.example.org", "HELO", "mailsec-spf-live-helo")
+        self.run = button("Check with live DNS", "mailsec-spf-live-run", button_style="primary")
         super().__init__(
             "Live mode: a real domain's SPF record",
             intro=(

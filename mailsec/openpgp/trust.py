@@ -40,8 +40,8 @@ nobody, like a revoked one; unlike a revocation, its owner can extend it and eve
 A revoked or expired key of your own introduces nobody, as in GnuPG 2.2.
 
 Results are frozen data: a :class:`TrustResult` holds one :class:`KeyValidity` per key, each with
-an explanation trace. Nothing here touches real keys; :mod:`mailsec.labs.pgp` and the tests feed
-the same graph to GnuPG to check that both agree.
+an explanation trace. Nothing here touches real keys; :mod:`mailsec.labs.pgp.trustcheck` and the
+tests feed the same graph to GnuPG to check that both agree.
 
 Where this model differs from GnuPG, on purpose: keys carry one user ID each (GnuPG computes a
 validity per user ID and shows the best); certification levels, trust signatures (the "pgp" trust
@@ -551,18 +551,184 @@ class TrustResult:
 
 
 # -- the calculation --------------------------------------------------------------------------
+#
+# The calculation runs in the order of the module docstring's outline, one function a step:
+# revoked and expired keys are set aside, your own keys start at path length 0, each round then
+# counts the certifications made by the keys the round before made fully valid, and finally every
+# key's result is explained certification by certification.
+
+
+@dataclass
+class _Rounds:
+    """What the calculation knows so far; each step adds to it and says what it did."""
+
+    web: WebOfTrust
+    policy: TrustPolicy
+    keys: dict[str, TrustKey] = field(default_factory=dict)
+    """The graph's keys by name."""
+    validity: dict[str, Validity] = field(default_factory=dict)
+    path_length: dict[str, int] = field(default_factory=dict)
+    completes: dict[str, int] = field(default_factory=dict)
+    marginals: dict[str, int] = field(default_factory=dict)
+    introducer_round: dict[str, int] = field(default_factory=dict)
+    """The round in which each key became fully valid and so started introducing others."""
+    done: set[str] = field(default_factory=set)
+    """Keys decided for good: revoked, expired, your own, or fully valid."""
+    introducers: list[str] = field(default_factory=list)
+    """The keys whose certifications count in the next round."""
+
+    def __post_init__(self) -> None:
+        self.keys = {k.name: k for k in self.web.keys}
+        self.completes = dict.fromkeys(self.keys, 0)
+        self.marginals = dict.fromkeys(self.keys, 0)
+
+    def set_aside_revoked_and_expired(self) -> list[Step]:
+        """Revoked and expired keys are never valid and introduce nobody."""
+        steps = []
+        for key in self.web.keys:
+            name = key.name
+            if key.revoked:
+                self.validity[name] = Validity.REVOKED
+                self.done.add(name)
+                steps.append(
+                    Step(
+                        f"{name}'s key is revoked: it is never valid and its certifications do not count.",
+                        Outcome.FAIL,
+                        REVOKE_SECTION,
+                    )
+                )
+            elif key.expired:
+                self.validity[name] = Validity.EXPIRED
+                self.done.add(name)
+                steps.append(
+                    Step(
+                        f"{name}'s key has expired: it is not valid and its certifications do not "
+                        "count until its owner extends it.",
+                        Outcome.FAIL,
+                        EXPIRY_SECTION,
+                    )
+                )
+        return steps
+
+    def start_from_own_keys(self) -> Step:
+        """Path length 0: your own keys (ultimate owner trust) are valid and introduce others."""
+        keys = self.web.keys
+        ultimate = [
+            k.name for k in keys if k.owner_trust is OwnerTrust.ULTIMATE and k.name not in self.done
+        ]
+        for name in ultimate:
+            self.validity[name] = Validity.ULTIMATE
+            self.path_length[name] = 0
+            self.introducer_round[name] = 0
+            self.done.add(name)
+        self.introducers = list(ultimate)
+        if ultimate:
+            return Step(
+                f"Path length 0: your own key(s) {', '.join(ultimate)} are valid (ultimate trust).",
+                Outcome.OK,
+                GNUPG_MODEL,
+            )
+        if any(k.owner_trust is OwnerTrust.ULTIMATE for k in keys):
+            return Step(
+                "Your own key is revoked or expired, so there is no starting point: no key can "
+                "be valid until you extend it, or make a new key and certify the others again.",
+                Outcome.FAIL,
+                REVOKE_SECTION,
+            )
+        return Step(
+            "No key has ultimate owner trust, so there is no starting point: no key can be "
+            "valid. Mark your own key as 'ultimate'.",
+            Outcome.FAIL,
+            GNUPG_MODEL,
+        )
+
+    def round(self, length: int) -> Step | None:
+        """Path length ``length``: count the certifications made by this round's introducers.
+
+        Only the keys that become fully valid in this round introduce others in the next one.
+        Says what the round decided, or None when no certification of theirs reached a key.
+        """
+        newly_full: list[str] = []
+        touched: list[str] = []
+        for name in self.web.names:
+            if name in self.done:
+                continue
+            signers = [
+                c.signer
+                for c in self.web.certifications_of(name)
+                if not c.revoked and c.signer in self.introducers
+            ]
+            if not signers:
+                continue
+            touched.append(name)
+            self._count(name, signers)
+            self.path_length[name] = length
+            if self._enough(name):
+                self.validity[name] = Validity.FULL
+                self.done.add(name)
+                newly_full.append(name)
+                self.introducer_round[name] = length
+            elif self.completes[name] or self.marginals[name]:
+                self.validity[name] = Validity.MARGINAL
+            else:
+                self.validity[name] = Validity.UNDEFINED
+        step = None
+        if touched:
+            summary = ", ".join(f"{n} {self.validity[n].value}" for n in touched)
+            step = Step(
+                f"Path length {length}: keys certified by {', '.join(self.introducers)}: {summary}.",
+                Outcome.OK if newly_full else Outcome.INFO,
+                GNUPG_MODEL,
+            )
+        self.introducers = newly_full
+        return step
+
+    def _count(self, name: str, signers: Iterable[str]) -> None:
+        """Add the certifications of ``signers`` to ``name``'s counts (they add up over rounds)."""
+        for signer in signers:
+            trust = self.keys[signer].owner_trust
+            if trust is OwnerTrust.ULTIMATE:
+                self.completes[name] = self.policy.completes_needed
+            elif trust is OwnerTrust.FULL:
+                self.completes[name] += 1
+            elif trust is OwnerTrust.MARGINAL:
+                self.marginals[name] += 1
+
+    def _enough(self, name: str) -> bool:
+        return (
+            self.completes[name] >= self.policy.completes_needed
+            or self.marginals[name] >= self.policy.marginals_needed
+        )
+
+    def stopped_early(self) -> Step | None:
+        """Whether the maximum depth stopped keys that would still have been reached."""
+        if self.introducers and any(n not in self.done for n in self.web.names):
+            return Step(
+                f"Stopped at path length {self.policy.max_cert_depth}: certifications by "
+                f"{', '.join(self.introducers)} would lead further than the maximum depth.",
+                Outcome.WARN,
+                GNUPG_DEPTH,
+            )
+        return None
+
+    def result(self, name: str) -> KeyValidity:
+        """``name``'s validity, with the reason for it and for each of its certifications."""
+        return _explain_key(
+            self.web,
+            self.policy,
+            name,
+            self.validity.get(name, Validity.UNKNOWN),
+            self.path_length.get(name),
+            self.completes[name],
+            self.marginals[name],
+            self.introducer_round,
+        )
 
 
 def evaluate(web: WebOfTrust, policy: TrustPolicy | None = None) -> TrustResult:
     """Compute every key's validity the way GnuPG's classic trust model does."""
     policy = policy or TrustPolicy()
-    keys = {k.name: k for k in web.keys}
-    validity: dict[str, Validity] = {}
-    path_length: dict[str, int] = {}
-    completes = dict.fromkeys(keys, 0)
-    marginals = dict.fromkeys(keys, 0)
-    # The round in which each key became fully valid and so started introducing others.
-    introducer_round: dict[str, int] = {}
+    rounds = _Rounds(web, policy)
     steps: list[Step] = [
         Step(
             f"Policy: a key is valid with {policy.completes_needed} complete or "
@@ -571,137 +737,18 @@ def evaluate(web: WebOfTrust, policy: TrustPolicy | None = None) -> TrustResult:
             section=GNUPG_OPTIONS,
         )
     ]
-
-    done: set[str] = set()
-    for name, key in keys.items():
-        if key.revoked:
-            validity[name] = Validity.REVOKED
-            done.add(name)
-            steps.append(
-                Step(
-                    f"{name}'s key is revoked: it is never valid and its certifications do not count.",
-                    Outcome.FAIL,
-                    REVOKE_SECTION,
-                )
-            )
-        elif key.expired:
-            validity[name] = Validity.EXPIRED
-            done.add(name)
-            steps.append(
-                Step(
-                    f"{name}'s key has expired: it is not valid and its certifications do not "
-                    "count until its owner extends it.",
-                    Outcome.FAIL,
-                    EXPIRY_SECTION,
-                )
-            )
-    ultimate = [
-        n for n, k in keys.items() if k.owner_trust is OwnerTrust.ULTIMATE and n not in done
-    ]
-    for name in ultimate:
-        validity[name] = Validity.ULTIMATE
-        path_length[name] = 0
-        introducer_round[name] = 0
-        done.add(name)
-    if ultimate:
-        steps.append(
-            Step(
-                f"Path length 0: your own key(s) {', '.join(ultimate)} are valid (ultimate trust).",
-                Outcome.OK,
-                GNUPG_MODEL,
-            )
-        )
-    elif any(k.owner_trust is OwnerTrust.ULTIMATE for k in keys.values()):
-        steps.append(
-            Step(
-                "Your own key is revoked or expired, so there is no starting point: no key can "
-                "be valid until you extend it, or make a new key and certify the others again.",
-                Outcome.FAIL,
-                REVOKE_SECTION,
-            )
-        )
-    else:
-        steps.append(
-            Step(
-                "No key has ultimate owner trust, so there is no starting point: no key can be "
-                "valid. Mark your own key as 'ultimate'.",
-                Outcome.FAIL,
-                GNUPG_MODEL,
-            )
-        )
-
-    introducers = list(ultimate)
-    for depth in range(policy.max_cert_depth):
-        if not introducers:
+    steps += rounds.set_aside_revoked_and_expired()
+    steps.append(rounds.start_from_own_keys())
+    for length in range(1, policy.max_cert_depth + 1):
+        if not rounds.introducers:
             break
-        newly_full: list[str] = []
-        touched: list[str] = []
-        for name in keys:
-            if name in done:
-                continue
-            signers = [
-                c.signer
-                for c in web.certifications_of(name)
-                if not c.revoked and c.signer in introducers
-            ]
-            if not signers:
-                continue
-            touched.append(name)
-            for signer in signers:
-                trust = keys[signer].owner_trust
-                if trust is OwnerTrust.ULTIMATE:
-                    completes[name] = policy.completes_needed
-                elif trust is OwnerTrust.FULL:
-                    completes[name] += 1
-                elif trust is OwnerTrust.MARGINAL:
-                    marginals[name] += 1
-            path_length[name] = depth + 1
-            if (
-                completes[name] >= policy.completes_needed
-                or marginals[name] >= policy.marginals_needed
-            ):
-                validity[name] = Validity.FULL
-                done.add(name)
-                newly_full.append(name)
-                introducer_round[name] = depth + 1
-            elif completes[name] or marginals[name]:
-                validity[name] = Validity.MARGINAL
-            else:
-                validity[name] = Validity.UNDEFINED
-        if touched:
-            summary = ", ".join(f"{n} {validity[n].value}" for n in touched)
-            steps.append(
-                Step(
-                    f"Path length {depth + 1}: keys certified by {', '.join(introducers)}: {summary}.",
-                    Outcome.OK if newly_full else Outcome.INFO,
-                    GNUPG_MODEL,
-                )
-            )
-        # Only keys that just became fully valid introduce others in the next round.
-        introducers = newly_full
-    if introducers and any(n not in done for n in keys):
-        steps.append(
-            Step(
-                f"Stopped at path length {policy.max_cert_depth}: certifications by "
-                f"{', '.join(introducers)} would lead further than the maximum depth.",
-                Outcome.WARN,
-                GNUPG_DEPTH,
-            )
-        )
-
-    results = tuple(
-        _explain_key(
-            web,
-            policy,
-            name,
-            validity.get(name, Validity.UNKNOWN),
-            path_length.get(name),
-            completes[name],
-            marginals[name],
-            introducer_round,
-        )
-        for name in keys
-    )
+        step = rounds.round(length)
+        if step is not None:
+            steps.append(step)
+    stopped = rounds.stopped_early()
+    if stopped is not None:
+        steps.append(stopped)
+    results = tuple(rounds.result(name) for name in web.names)
     valid = [k.name for k in results if k.is_valid]
     steps.append(
         Step(
@@ -725,104 +772,14 @@ def _explain_key(
     key = web.key(name)
     certs: list[CertificationResult] = []
     steps: list[Step] = []
-    full_round = introducer_round.get(name)
     for cert in web.certifications_of(name):
-        signer = web.key(cert.signer)
-        signer_round = introducer_round.get(cert.signer)
-        if cert.revoked:
-            use, why = CertificationUse.REVOKED, f"{cert.signer} revoked this certification."
-        elif key.revoked:
-            use, why = CertificationUse.SIGNEE_REVOKED, f"{name}'s key is revoked."
-        elif signer.revoked:
-            use, why = CertificationUse.SIGNER_REVOKED, f"{cert.signer}'s key is revoked."
-        elif key.expired:
-            use, why = CertificationUse.SIGNEE_EXPIRED, f"{name}'s key has expired."
-        elif signer.expired:
-            use, why = CertificationUse.SIGNER_EXPIRED, f"{cert.signer}'s key has expired."
-        elif signer_round is None:
-            use, why = (
-                CertificationUse.SIGNER_NOT_VALID,
-                f"{cert.signer}'s own key is not fully valid, and only fully valid keys "
-                "introduce others.",
-            )
-        elif signer_round >= policy.max_cert_depth:
-            use, why = (
-                CertificationUse.TOO_DEEP,
-                f"{cert.signer} is valid only at path length {signer_round}; going one more "
-                f"step would pass the maximum depth of {policy.max_cert_depth}.",
-            )
-        elif full_round is not None and full_round <= signer_round:
-            use, why = (
-                CertificationUse.NOT_NEEDED,
-                f"{name} was already fully valid before {cert.signer}'s key was.",
-            )
-        elif signer.owner_trust is OwnerTrust.ULTIMATE:
-            use, why = (
-                CertificationUse.ULTIMATE,
-                f"{cert.signer} is your own key: enough on its own.",
-            )
-        elif signer.owner_trust is OwnerTrust.FULL:
-            use, why = (
-                CertificationUse.COMPLETE,
-                f"{cert.signer}'s key is valid and you trust {cert.signer} fully: one complete.",
-            )
-        elif signer.owner_trust is OwnerTrust.MARGINAL:
-            use, why = (
-                CertificationUse.MARGINAL,
-                f"{cert.signer}'s key is valid and you trust {cert.signer} marginally: one marginal.",
-            )
-        else:
-            use, why = (
-                CertificationUse.UNTRUSTED_OWNER,
-                f"{cert.signer}'s key is valid, but your owner trust in {cert.signer} is "
-                f"'{signer.owner_trust.value}', so the certification counts for nothing.",
-            )
+        use, why = _certification_use(web, policy, cert, introducer_round)
         certs.append(CertificationResult(cert.signer, name, use, why))
         outcome = Outcome.OK if use.counted else Outcome.INFO
-        section = (
-            REVOKE_SECTION
-            if "revoked" in use.value
-            else EXPIRY_SECTION
-            if "expired" in use.value
-            else CERT_SECTION
+        steps.append(
+            Step(f"Certified by {cert.signer}: {why}", outcome, _use_section(use), depth=1)
         )
-        steps.append(Step(f"Certified by {cert.signer}: {why}", outcome, section, depth=1))
-
-    if validity is Validity.REVOKED:
-        head = Step(f"{name}: revoked, never valid.", Outcome.FAIL, REVOKE_SECTION)
-    elif validity is Validity.EXPIRED:
-        head = Step(
-            f"{name}: expired, not valid until its owner extends it.", Outcome.FAIL, EXPIRY_SECTION
-        )
-    elif validity is Validity.ULTIMATE:
-        head = Step(f"{name}: your own key (ultimate trust), valid.", Outcome.OK, GNUPG_MODEL)
-    elif validity is Validity.FULL:
-        head = Step(
-            f"{name}: valid at path length {path_length} "
-            f"({_counts(completes, marginals, policy)}).",
-            Outcome.OK,
-            GNUPG_OPTIONS,
-        )
-    elif validity is Validity.MARGINAL:
-        head = Step(
-            f"{name}: marginal, not valid ({_counts(completes, marginals, policy)}).",
-            Outcome.WARN,
-            GNUPG_OPTIONS,
-        )
-    elif validity is Validity.UNDEFINED:
-        head = Step(
-            f"{name}: undefined, not valid: certified by valid keys whose owners you do not "
-            "trust to check keys.",
-            Outcome.WARN,
-            GNUPG_MODEL,
-        )
-    else:
-        reason = (
-            "nobody has certified this key"
-            if not certs
-            else "no certification comes from a fully valid key"
-        )
-        head = Step(f"{name}: unknown, not valid: {reason}.", Outcome.FAIL, GNUPG_MODEL)
+    head = _headline(name, validity, path_length, completes, marginals, policy, bool(certs))
     return KeyValidity(
         name,
         key.owner_trust,
@@ -833,6 +790,118 @@ def _explain_key(
         tuple(certs),
         (head, *steps),
     )
+
+
+def _certification_use(
+    web: WebOfTrust,
+    policy: TrustPolicy,
+    cert: Certification,
+    introducer_round: Mapping[str, int],
+) -> tuple[CertificationUse, str]:
+    """What ``cert`` did for its signee, and why: the first rule that applies decides."""
+    name = cert.signee
+    key, signer = web.key(name), web.key(cert.signer)
+    signer_round = introducer_round.get(cert.signer)
+    full_round = introducer_round.get(name)
+    if cert.revoked:
+        return CertificationUse.REVOKED, f"{cert.signer} revoked this certification."
+    if key.revoked:
+        return CertificationUse.SIGNEE_REVOKED, f"{name}'s key is revoked."
+    if signer.revoked:
+        return CertificationUse.SIGNER_REVOKED, f"{cert.signer}'s key is revoked."
+    if key.expired:
+        return CertificationUse.SIGNEE_EXPIRED, f"{name}'s key has expired."
+    if signer.expired:
+        return CertificationUse.SIGNER_EXPIRED, f"{cert.signer}'s key has expired."
+    if signer_round is None:
+        return (
+            CertificationUse.SIGNER_NOT_VALID,
+            f"{cert.signer}'s own key is not fully valid, and only fully valid keys "
+            "introduce others.",
+        )
+    if signer_round >= policy.max_cert_depth:
+        return (
+            CertificationUse.TOO_DEEP,
+            f"{cert.signer} is valid only at path length {signer_round}; going one more "
+            f"step would pass the maximum depth of {policy.max_cert_depth}.",
+        )
+    if full_round is not None and full_round <= signer_round:
+        return (
+            CertificationUse.NOT_NEEDED,
+            f"{name} was already fully valid before {cert.signer}'s key was.",
+        )
+    if signer.owner_trust is OwnerTrust.ULTIMATE:
+        return CertificationUse.ULTIMATE, f"{cert.signer} is your own key: enough on its own."
+    if signer.owner_trust is OwnerTrust.FULL:
+        return (
+            CertificationUse.COMPLETE,
+            f"{cert.signer}'s key is valid and you trust {cert.signer} fully: one complete.",
+        )
+    if signer.owner_trust is OwnerTrust.MARGINAL:
+        return (
+            CertificationUse.MARGINAL,
+            f"{cert.signer}'s key is valid and you trust {cert.signer} marginally: one marginal.",
+        )
+    return (
+        CertificationUse.UNTRUSTED_OWNER,
+        f"{cert.signer}'s key is valid, but your owner trust in {cert.signer} is "
+        f"'{signer.owner_trust.value}', so the certification counts for nothing.",
+    )
+
+
+def _use_section(use: CertificationUse) -> str:
+    """Where the rule that decided ``use`` comes from."""
+    if "revoked" in use.value:
+        return REVOKE_SECTION
+    if "expired" in use.value:
+        return EXPIRY_SECTION
+    return CERT_SECTION
+
+
+def _headline(
+    name: str,
+    validity: Validity,
+    path_length: int | None,
+    completes: int,
+    marginals: int,
+    policy: TrustPolicy,
+    certified: bool,
+) -> Step:
+    """The first line of a key's explanation: its validity, and in short why."""
+    if validity is Validity.REVOKED:
+        return Step(f"{name}: revoked, never valid.", Outcome.FAIL, REVOKE_SECTION)
+    if validity is Validity.EXPIRED:
+        return Step(
+            f"{name}: expired, not valid until its owner extends it.", Outcome.FAIL, EXPIRY_SECTION
+        )
+    if validity is Validity.ULTIMATE:
+        return Step(f"{name}: your own key (ultimate trust), valid.", Outcome.OK, GNUPG_MODEL)
+    if validity is Validity.FULL:
+        return Step(
+            f"{name}: valid at path length {path_length} "
+            f"({_counts(completes, marginals, policy)}).",
+            Outcome.OK,
+            GNUPG_OPTIONS,
+        )
+    if validity is Validity.MARGINAL:
+        return Step(
+            f"{name}: marginal, not valid ({_counts(completes, marginals, policy)}).",
+            Outcome.WARN,
+            GNUPG_OPTIONS,
+        )
+    if validity is Validity.UNDEFINED:
+        return Step(
+            f"{name}: undefined, not valid: certified by valid keys whose owners you do not "
+            "trust to check keys.",
+            Outcome.WARN,
+            GNUPG_MODEL,
+        )
+    reason = (
+        "no certification comes from a fully valid key"
+        if certified
+        else "nobody has certified this key"
+    )
+    return Step(f"{name}: unknown, not valid: {reason}.", Outcome.FAIL, GNUPG_MODEL)
 
 
 def _counts(completes: int, marginals: int, policy: TrustPolicy) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from mailsec.hybrid.demo import PipelineRun, SignatureRun, Transit
 from mailsec.hybrid.envelope import HybridMessage, Part, WrapMethod
@@ -83,55 +84,61 @@ def format_seconds(s: float) -> str:
 # -- the concept diagram -------------------------------------------------------------------------
 
 
-def hybrid_diagram(recipients: Sequence[str] = ("Bob", "Carol")) -> Fragment:
-    """How hybrid encryption fits together, as an SVG with a text alternative."""
-    names = list(recipients) or ["Bob"]
-    height = 180 + 58 * len(names)
-    desc = (
-        "The message is encrypted once with a random one-time content key using AES-GCM, giving "
-        "the ciphertext and a tag. The content key is then wrapped separately with each "
-        f"recipient's public key ({', '.join(names)}). What is sent: the ciphertext and the "
-        "wrapped keys, never the content key itself."
+_BOX = (
+    '<rect x="{x}" y="{y}" width="{w}" height="{h}" rx="6" fill="{fill}" stroke="{stroke}" '
+    'stroke-width="1.5"{dash}/>'
+    '<text x="{tx}" y="{ty}" text-anchor="middle" font-size="13" fill="#111827">{label}</text>'
+)
+
+
+def _rect(
+    x: float,
+    y: float,
+    w: float,
+    h: float,
+    label: str,
+    fill: str = "#f3f4f6",
+    stroke: str = AXIS,
+    dashed: bool = False,
+) -> str:
+    """A labelled box of the diagram."""
+    return _BOX.format(
+        x=x,
+        y=y,
+        w=w,
+        h=h,
+        fill=fill,
+        stroke=stroke,
+        dash=' stroke-dasharray="5 3"' if dashed else "",
+        tx=x + w / 2,
+        ty=y + h / 2 + 4,
+        label=escape(label),
     )
-    box = (
-        '<rect x="{x}" y="{y}" width="{w}" height="{h}" rx="6" fill="{fill}" stroke="{stroke}" '
-        'stroke-width="1.5"{dash}/>'
-        '<text x="{tx}" y="{ty}" text-anchor="middle" font-size="13" fill="#111827">{label}</text>'
+
+
+def _arrow(x1: float, y1: float, x2: float, y2: float, label: str = "") -> str:
+    """A straight arrow of the diagram, with a word above its middle."""
+    mid = (
+        f'<text x="{(x1 + x2) / 2}" y="{(y1 + y2) / 2 - 6}" text-anchor="middle" '
+        f'font-size="11" fill="{AXIS}">{escape(label)}</text>'
+        if label
+        else ""
+    )
+    return (
+        f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{AXIS}" stroke-width="1.5" '
+        f'marker-end="url(#mailsec-hy-arrow)"/>{mid}'
     )
 
-    def rect(x, y, w, h, label, fill="#f3f4f6", stroke=AXIS, dashed=False):
-        return box.format(
-            x=x,
-            y=y,
-            w=w,
-            h=h,
-            fill=fill,
-            stroke=stroke,
-            dash=' stroke-dasharray="5 3"' if dashed else "",
-            tx=x + w / 2,
-            ty=y + h / 2 + 4,
-            label=escape(label),
-        )
 
-    def arrow(x1, y1, x2, y2, label=""):
-        mid = (
-            f'<text x="{(x1 + x2) / 2}" y="{(y1 + y2) / 2 - 6}" text-anchor="middle" '
-            f'font-size="11" fill="{AXIS}">{escape(label)}</text>'
-            if label
-            else ""
-        )
-        return (
-            f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{AXIS}" stroke-width="1.5" '
-            f'marker-end="url(#mailsec-hy-arrow)"/>{mid}'
-        )
-
+def _diagram_keys(names: Sequence[str]) -> list[str]:
+    """The left half: the message locked with the content key, the key wrapped for each person."""
     parts = [
         '<defs><marker id="mailsec-hy-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
         f'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{AXIS}"/></marker></defs>',
-        rect(10, 30, 130, 40, "your message"),
-        arrow(140, 50, 250, 50, "AES-256-GCM"),
-        rect(250, 30, 190, 40, "ciphertext + tag", fill="#dbeafe", stroke=HY_COLOUR),
-        rect(10, 110, 130, 40, "content key", fill="#fef3c7", stroke="#92400e"),
+        _rect(10, 30, 130, 40, "your message"),
+        _arrow(140, 50, 250, 50, "AES-256-GCM"),
+        _rect(250, 30, 190, 40, "ciphertext + tag", fill="#dbeafe", stroke=HY_COLOUR),
+        _rect(10, 110, 130, 40, "content key", fill="#fef3c7", stroke="#92400e"),
         '<line x1="75" y1="110" x2="300" y2="72" stroke="#92400e" stroke-width="1.2" '
         'stroke-dasharray="3 3"/>',
         '<text x="190" y="100" font-size="11" fill="#92400e">locks the message</text>',
@@ -148,29 +155,42 @@ def hybrid_diagram(recipients: Sequence[str] = ("Bob", "Carol")) -> Fragment:
             f"{escape(name)}'s public key</text>"
         )
         parts.append(
-            rect(250, y, 190, 40, f"wrapped key for {name}", fill="#fce7f3", stroke=PK_COLOUR)
+            _rect(250, y, 190, 40, f"wrapped key for {name}", fill="#fce7f3", stroke=PK_COLOUR)
         )
-    parts.append(
+    return parts
+
+
+def _diagram_sent(names: Sequence[str], height: int) -> list[str]:
+    """The right half: what is sent to everyone, and that the content key is not among it."""
+    parts = [
         f'<rect x="460" y="30" width="170" height="{height - 40}" rx="8" fill="none" '
-        f'stroke="{AXIS}" stroke-dasharray="6 4"/>'
-    )
-    parts.append(
+        f'stroke="{AXIS}" stroke-dasharray="6 4"/>',
         f'<text x="545" y="{height - 36}" text-anchor="middle" font-size="11" fill="{AXIS}">'
-        "the content key is not sent</text>"
-    )
-    parts.append(
+        "the content key is not sent</text>",
         f'<text x="545" y="{height - 21}" text-anchor="middle" font-size="11" fill="{AXIS}">'
-        "in clear: only wrapped</text>"
-    )
-    parts.append(
+        "in clear: only wrapped</text>",
         '<text x="545" y="90" text-anchor="middle" font-size="12" fill="#111827">'
-        "ciphertext + tag</text>"
-    )
+        "ciphertext + tag</text>",
+    ]
     for i, name in enumerate(names):
         parts.append(
             f'<text x="545" y="{115 + 20 * i}" text-anchor="middle" font-size="12" fill="#111827">'
             f"+ wrapped key for {escape(name)}</text>"
         )
+    return parts
+
+
+def hybrid_diagram(recipients: Sequence[str] = ("Bob", "Carol")) -> Fragment:
+    """How hybrid encryption fits together, as an SVG with a text alternative."""
+    names = list(recipients) or ["Bob"]
+    height = 180 + 58 * len(names)
+    desc = (
+        "The message is encrypted once with a random one-time content key using AES-GCM, giving "
+        "the ciphertext and a tag. The content key is then wrapped separately with each "
+        f"recipient's public key ({', '.join(names)}). What is sent: the ciphertext and the "
+        "wrapped keys, never the content key itself."
+    )
+    parts = _diagram_keys(names) + _diagram_sent(names, height)
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(desc)}" '
         f'viewBox="0 0 640 {height}" width="640" height="{height}" style="{FONT}max-width:100%">'
@@ -383,96 +403,137 @@ def _summary(measurement: Measurement, metric: Metric, recipients: int) -> str:
     )
 
 
-def size_speed_plot(
-    measurement: Measurement, *, metric: Metric = Metric.DECRYPT, recipients: int = 1
-) -> Fragment:
-    """Public-key-only against hybrid on log-log axes, as an SVG with its text alternative."""
-    width, height = 640, 360
-    left, right, top, bottom = 78, 150, 34, 52
-    pk, hy = _values(measurement, metric, recipients)
-    sizes = [p.size for p in measurement.points]
-    floor = 1e-6
-    ys = [max(v, floor) for v in pk + hy]
-    x_lo, x_hi = math.log10(min(sizes)) - 0.08, math.log10(max(sizes)) + 0.08
+_PLOT_W, _PLOT_H = 640, 360
+"""The plot's size in pixels."""
+_MARGINS = (78, 150, 34, 52)
+"""Room left of, right of, above and below the plot area (pixels)."""
+_FLOOR = 1e-6
+"""The smallest value the plot shows (a second's millionth): log axes cannot reach zero."""
+
+
+@dataclass(frozen=True)
+class _Axes:
+    """The plot area and its two logarithmic scales."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+    x_range: tuple[float, float]
+    """log10 of the smallest and largest message size shown."""
+    y_range: tuple[float, float]
+    """log10 of the smallest and largest value shown."""
+
+    def px(self, size: float) -> float:
+        lo, hi = self.x_range
+        return self.left + (math.log10(size) - lo) / (hi - lo) * self.width
+
+    def py(self, value: float) -> float:
+        lo, hi = self.y_range
+        return (
+            self.top + self.height - (math.log10(max(value, _FLOOR)) - lo) / (hi - lo) * self.height
+        )
+
+
+def _y_scale(
+    metric: Metric, values: Sequence[float], sizes: Sequence[int]
+) -> tuple[tuple[float, float], list[tuple[float, str]]]:
+    """The vertical range (log10) and its ticks: message sizes for bytes, decades for seconds."""
+    ys = [max(v, _FLOOR) for v in values]
     if metric is Metric.SIZE:
         y_lo, y_hi = math.log10(min(ys)) - 0.1, math.log10(max(ys)) + 0.1
-        y_ticks = [(float(s), format_bytes(s)) for s in sizes if y_lo <= math.log10(s) <= y_hi]
-    else:
-        y_lo, y_hi = math.floor(math.log10(min(ys))), math.ceil(math.log10(max(ys)))
-        y_hi += y_hi == y_lo
-        y_ticks = [(10.0**d, _decade_seconds(d)) for d in range(y_lo, y_hi + 1)]
-    plot_w, plot_h = width - left - right, height - top - bottom
+        ticks = [(float(s), format_bytes(s)) for s in sizes if y_lo <= math.log10(s) <= y_hi]
+        return (y_lo, y_hi), ticks
+    low, high = math.floor(math.log10(min(ys))), math.ceil(math.log10(max(ys)))
+    high += high == low
+    return (low, high), [(10.0**d, _decade_seconds(d)) for d in range(low, high + 1)]
 
-    def px(size: float) -> float:
-        return left + (math.log10(size) - x_lo) / (x_hi - x_lo) * plot_w
 
-    def py(value: float) -> float:
-        return top + plot_h - (math.log10(max(value, floor)) - y_lo) / (y_hi - y_lo) * plot_h
-
+def _grid_svg(
+    axes: _Axes, sizes: Sequence[int], y_ticks: Sequence[tuple[float, str]], metric: Metric
+) -> list[str]:
+    """The plot's frame, grid lines with their labels, and the two axis titles."""
+    left, top, plot_w, plot_h = axes.left, axes.top, axes.width, axes.height
     out = [
         f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#ffffff" '
         f'stroke="{AXIS}"/>'
     ]
     for size in sizes:
-        x = px(size)
+        x = axes.px(size)
         out.append(
             f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + plot_h}" stroke="#e5e7eb"/>'
             f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle" font-size="11" '
             f'fill="{AXIS}">{escape(format_bytes(size))}</text>'
         )
     for value, label in y_ticks:
-        y = py(value)
+        y = axes.py(value)
         out.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#e5e7eb"/>'
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
             f'fill="{AXIS}">{escape(label)}</text>'
         )
     out.append(
-        f'<text x="{left + plot_w / 2}" y="{height - 12}" text-anchor="middle" font-size="12" '
+        f'<text x="{left + plot_w / 2}" y="{_PLOT_H - 12}" text-anchor="middle" font-size="12" '
         f'fill="#111827">message size (log scale)</text>'
     )
     out.append(
         f'<text x="16" y="{top + plot_h / 2}" text-anchor="middle" font-size="12" fill="#111827" '
         f'transform="rotate(-90 16 {top + plot_h / 2})">{escape(metric.value)} (log scale)</text>'
     )
-    series = (
-        ("public-key only", pk, PK_COLOUR, "", "square"),
-        ("hybrid", hy, HY_COLOUR, ' stroke-dasharray="7 4"', "circle"),
-    )
-    # End labels (name and last value) sit right of the last point; keep the two 30 px apart.
-    label_y = [py(pk[-1]), py(hy[-1])]
+    return out
+
+
+def _end_label_heights(axes: _Axes, pk: Sequence[float], hy: Sequence[float]) -> list[float]:
+    """Where the two end labels (name and last value) sit: beside the last points, 30 px apart."""
+    label_y = [axes.py(pk[-1]), axes.py(hy[-1])]
     if abs(label_y[0] - label_y[1]) < 30:
         centre = sum(label_y) / 2
         upper_first = label_y[0] <= label_y[1]
         label_y = [centre - 15, centre + 15] if upper_first else [centre + 15, centre - 15]
-    for (name, values, colour, dash, shape), end_y in zip(series, label_y, strict=True):
-        points = " ".join(f"{px(s):.1f},{py(v):.1f}" for s, v in zip(sizes, values, strict=True))
-        out.append(
-            f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2.2"{dash}/>'
-        )
-        for s, v in zip(sizes, values, strict=True):
-            x, y = px(s), py(v)
-            tip = f"<title>{escape(name)}: {escape(format_bytes(s))} → {escape(_format_value(metric, v))}</title>"
-            if shape == "square":
-                out.append(
-                    f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="{colour}">{tip}</rect>'
-                )
-            else:
-                out.append(
-                    f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4.5" fill="#fff" stroke="{colour}" stroke-width="2">{tip}</circle>'
-                )
-        end_x = px(sizes[-1])
-        out.append(
-            f'<text x="{end_x + 10:.1f}" y="{end_y + 4:.1f}" font-size="12" font-weight="600" '
-            f'fill="{colour}">{escape(name)}</text>'
-        )
-        out.append(
-            f'<text x="{end_x + 10:.1f}" y="{end_y + 18:.1f}" font-size="11" fill="{colour}">'
-            f"{escape(_format_value(metric, values[-1]))}</text>"
-        )
-    # Legend: shape, dash and word together.
-    lx, ly = left + 10, top + 12
+    return label_y
+
+
+def _series_svg(
+    axes: _Axes,
+    sizes: Sequence[int],
+    values: Sequence[float],
+    metric: Metric,
+    series: tuple[str, str, str, str],
+    end_y: float,
+) -> list[str]:
+    """One line: (name, colour, dash, marker shape), a marker per point with its value as a
+    tooltip, and its name and last value at its end."""
+    name, colour, dash, shape = series
+    points = " ".join(
+        f"{axes.px(s):.1f},{axes.py(v):.1f}" for s, v in zip(sizes, values, strict=True)
+    )
+    out = [f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2.2"{dash}/>']
+    for s, v in zip(sizes, values, strict=True):
+        x, y = axes.px(s), axes.py(v)
+        tip = f"<title>{escape(name)}: {escape(format_bytes(s))} → {escape(_format_value(metric, v))}</title>"
+        if shape == "square":
+            out.append(
+                f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="{colour}">{tip}</rect>'
+            )
+        else:
+            out.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4.5" fill="#fff" stroke="{colour}" stroke-width="2">{tip}</circle>'
+            )
+    end_x = axes.px(sizes[-1])
     out.append(
+        f'<text x="{end_x + 10:.1f}" y="{end_y + 4:.1f}" font-size="12" font-weight="600" '
+        f'fill="{colour}">{escape(name)}</text>'
+    )
+    out.append(
+        f'<text x="{end_x + 10:.1f}" y="{end_y + 18:.1f}" font-size="11" fill="{colour}">'
+        f"{escape(_format_value(metric, values[-1]))}</text>"
+    )
+    return out
+
+
+def _legend_svg(lx: float, ly: float) -> str:
+    """The legend: shape, dash and word together."""
+    return (
         f'<rect x="{lx - 6}" y="{ly - 10}" width="250" height="40" fill="#ffffff" fill-opacity="0.9" stroke="#d1d5db"/>'
         f'<line x1="{lx}" y1="{ly}" x2="{lx + 28}" y2="{ly}" stroke="{PK_COLOUR}" stroke-width="2.2"/>'
         f'<rect x="{lx + 10}" y="{ly - 4}" width="8" height="8" fill="{PK_COLOUR}"/>'
@@ -481,13 +542,40 @@ def size_speed_plot(
         f'<circle cx="{lx + 14}" cy="{ly + 18}" r="4.5" fill="#fff" stroke="{HY_COLOUR}" stroke-width="2"/>'
         f'<text x="{lx + 36}" y="{ly + 22}" font-size="11" fill="#111827">hybrid (AES-GCM + one wrapped key)</text>'
     )
+
+
+def size_speed_plot(
+    measurement: Measurement, *, metric: Metric = Metric.DECRYPT, recipients: int = 1
+) -> Fragment:
+    """Public-key-only against hybrid on log-log axes, as an SVG with its text alternative."""
+    left, right, top, bottom = _MARGINS
+    pk, hy = _values(measurement, metric, recipients)
+    sizes = [p.size for p in measurement.points]
+    y_range, y_ticks = _y_scale(metric, pk + hy, sizes)
+    axes = _Axes(
+        left,
+        top,
+        _PLOT_W - left - right,
+        _PLOT_H - top - bottom,
+        (math.log10(min(sizes)) - 0.08, math.log10(max(sizes)) + 0.08),
+        y_range,
+    )
+    out = _grid_svg(axes, sizes, y_ticks, metric)
+    series = (
+        ("public-key only", PK_COLOUR, "", "square"),
+        ("hybrid", HY_COLOUR, ' stroke-dasharray="7 4"', "circle"),
+    )
+    ends = _end_label_heights(axes, pk, hy)
+    for values, line, end_y in zip((pk, hy), series, ends, strict=True):
+        out += _series_svg(axes, sizes, values, metric, line, end_y)
+    out.append(_legend_svg(left + 10, top + 12))
     summary = _summary(measurement, metric, recipients)
     title = (
         f"{metric.value.capitalize()}: public-key only against hybrid (RSA-{measurement.rsa_bits})"
     )
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(summary)}" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" style="{FONT}max-width:100%">'
+        f'viewBox="0 0 {_PLOT_W} {_PLOT_H}" width="{_PLOT_W}" height="{_PLOT_H}" style="{FONT}max-width:100%">'
         f"<title>{escape(title)}</title><desc>{escape(summary)}</desc>"
         f'<text x="{left}" y="20" font-size="13" font-weight="600" fill="#111827">{escape(title)}</text>'
         f"{''.join(out)}</svg>"

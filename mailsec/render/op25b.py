@@ -196,16 +196,8 @@ def alt_text(result: PathResult | None, world: World = STANDARD_WORLD) -> str:
     return f"{lead} Path: {hops} Verdict: {result.verdict.value}."
 
 
-def network_svg(result: PathResult | None = None, world: World = STANDARD_WORLD) -> Fragment:
-    """The network with the path of ``result`` drawn hop by hop (or just the network).
-
-    Every word sits inside its box: host boxes grow a line rather than let a name spill out.
-    """
-    policy = result.policy if result is not None else Policy()
-    on_path = set()
-    if result is not None:
-        for hop in result.hops:
-            on_path.update((hop.source, hop.target))
+def _host_boxes(world: World) -> dict[str, _Box]:
+    """Every host drawn, with its address and open ports, and Taro's mailbox."""
     boxes: dict[str, _Box] = {}
     for host in world.hosts:
         if host.id in POSITIONS:
@@ -213,7 +205,30 @@ def network_svg(result: PathResult | None = None, world: World = STANDARD_WORLD)
             sub = (str(host.ipv4), PORTS.format(ports=ports)) if ports else (str(host.ipv4),)
             boxes[host.id] = _Box(host.label, sub)
     boxes[MAILBOX] = _Box(MAILBOX_LABEL, ("taro@example.net",))
-    heights = {node: box.height for node, box in boxes.items()}
+    return boxes
+
+
+def _svg_head(result: PathResult | None, world: World) -> str:
+    """The ``<svg>`` element's opening: size, title, description and one arrowhead per outcome."""
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{WIDTH}" height="{HEIGHT}" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" style="max-width:100%;height:auto;font-family:sans-serif" '
+        'aria-labelledby="op25b-title op25b-desc" class="mailsec-op25b-diagram">'
+        f'<title id="op25b-title">OP25B network{": " + escape(result.summary) if result else ""}</title>'
+        f'<desc id="op25b-desc">{escape(alt_text(result, world))}</desc>'
+        "<defs>"
+        + "".join(
+            f'<marker id="op25b-arrow-{o.value}" viewBox="0 0 10 10" refX="9" refY="5" '
+            f'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+            f'<path d="M0,0 L10,5 L0,10 z" fill="{c}"/></marker>'
+            for o, c in _STROKE.items()
+        )
+        + "</defs>"
+    )
+
+
+def _networks(world: World, policy: Policy, heights: dict[str, float]) -> list[str]:
+    """The two ISPs, the Internet, and its servers' area with the policies they apply."""
 
     def note_below(node: str, text: str) -> str:
         x, y = POSITIONS[node]
@@ -238,20 +253,7 @@ def network_svg(result: PathResult | None = None, world: World = STANDARD_WORLD)
         ),
     ]
     ix, iy, iw, ih = INTERNET_X - 60, 22, 120, NETWORK_BOXES["internet"][3]
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" style="max-width:100%;height:auto;font-family:sans-serif" '
-        'aria-labelledby="op25b-title op25b-desc" class="mailsec-op25b-diagram">'
-        f'<title id="op25b-title">OP25B network{": " + escape(result.summary) if result else ""}</title>'
-        f'<desc id="op25b-desc">{escape(alt_text(result, world))}</desc>'
-        "<defs>"
-        + "".join(
-            f'<marker id="op25b-arrow-{o.value}" viewBox="0 0 10 10" refX="9" refY="5" '
-            f'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
-            f'<path d="M0,0 L10,5 L0,10 z" fill="{c}"/></marker>'
-            for o, c in _STROKE.items()
-        )
-        + "</defs>",
+    return [
         isp("isp-a"),
         isp("isp-b"),
         f'<g class="mailsec-box"><rect x="{ix}" y="{iy}" width="{iw}" height="{ih}" rx="40" '
@@ -260,6 +262,34 @@ def network_svg(result: PathResult | None = None, world: World = STANDARD_WORLD)
         f'fill="#334155">{escape(INTERNET_TITLE)}</text></g>',
         _network("internet", SERVERS_TITLE, (str(world.network("internet").ipv4),), servers_notes),
     ]
+
+
+def _never_arrives(result: PathResult, heights: dict[str, float]) -> str:
+    """Where a dropped connection was meant to go, in grey: it never gets there."""
+    edge = result.final_hop.target
+    ghost = Hop(edge, result.attempt.destination.id, result.attempt.port, Decision.PASSED, "")
+    (x1, y1), (cx, cy), (x2, y2) = _curve(ghost, heights)
+    return (
+        f'<path d="M{x1 + 10:.0f},{y1:.0f} Q{cx:.0f},{cy:.0f} {x2:.0f},{y2:.0f}" fill="none" '
+        'stroke="#94a3b8" stroke-width="2" stroke-dasharray="2 5"/>'
+        f'<text x="{cx:.0f}" y="{(y1 + y2) / 2 + 18:.0f}" text-anchor="middle" font-size="11" '
+        f'fill="#475569" {_HALO}>never arrives</text>'
+    )
+
+
+def network_svg(result: PathResult | None = None, world: World = STANDARD_WORLD) -> Fragment:
+    """The network with the path of ``result`` drawn hop by hop (or just the network).
+
+    Every word sits inside its box: host boxes grow a line rather than let a name spill out.
+    """
+    policy = result.policy if result is not None else Policy()
+    on_path = set()
+    if result is not None:
+        for hop in result.hops:
+            on_path.update((hop.source, hop.target))
+    boxes = _host_boxes(world)
+    heights = {node: box.height for node, box in boxes.items()}
+    parts = [_svg_head(result, world), *_networks(world, policy, heights)]
     parts.extend(_node(node, box, on_path=node in on_path) for node, box in boxes.items())
     parts.append(
         _router(
@@ -271,16 +301,7 @@ def network_svg(result: PathResult | None = None, world: World = STANDARD_WORLD)
     )
     parts.append(_router("isp-b-edge", "ISP B edge", "no OP25B", on_path="isp-b-edge" in on_path))
     if result is not None and result.verdict is Verdict.DROPPED:
-        # Where the dropped connection was meant to go, in grey: it never gets there.
-        edge = result.final_hop.target
-        ghost = Hop(edge, result.attempt.destination.id, result.attempt.port, Decision.PASSED, "")
-        (x1, y1), (cx, cy), (x2, y2) = _curve(ghost, heights)
-        parts.append(
-            f'<path d="M{x1 + 10:.0f},{y1:.0f} Q{cx:.0f},{cy:.0f} {x2:.0f},{y2:.0f}" fill="none" '
-            'stroke="#94a3b8" stroke-width="2" stroke-dasharray="2 5"/>'
-            f'<text x="{cx:.0f}" y="{(y1 + y2) / 2 + 18:.0f}" text-anchor="middle" font-size="11" '
-            f'fill="#475569" {_HALO}>never arrives</text>'
-        )
+        parts.append(_never_arrives(result, heights))
     if result is not None:
         for number, hop in enumerate(result.hops, start=1):
             parts.append(_hop_arrow(number, hop, heights))

@@ -158,6 +158,15 @@ def _removed(
     ]
 
 
+def _listed(title: str, items: str) -> str:
+    """A small headed list under the server's mailbox (``title`` is markup, ``items`` are
+    ``<li>`` elements)."""
+    return (
+        f'<div style="font-size:12px;margin-top:4px"><strong>{title}</strong>'
+        f'<ul style="margin:2px 0;padding-left:18px">{items}</ul></div>'
+    )
+
+
 def _server_panel(step: StepResult, previous: StepResult | None) -> str:
     server: ServerState = step.server
     changes = step.changed("server")
@@ -173,20 +182,14 @@ def _server_panel(step: StepResult, previous: StepResult | None) -> str:
             f"({escape(format_size(q.size))}): refused, next try {q.next_retry:%d %b %H:%M}</li>"
             for q in server.queue
         )
-        extra += (
-            '<div style="font-size:12px;margin-top:4px"><strong>Waiting at the sender\'s '
-            f'server</strong><ul style="margin:2px 0;padding-left:18px">{items}</ul></div>'
-        )
+        extra += _listed("Waiting at the sender's server", items)
     if server.bounces:
         items = "".join(
             f"<li>{escape(b.label)} “{escape(b.subject)}” → back to {escape(b.sender)}: "
             f"{escape(b.reason)} (<code>{escape(b.reply.split(':')[0])}</code>)</li>"
             for b in server.bounces
         )
-        extra += (
-            '<div style="font-size:12px;margin-top:4px"><strong>↩ Bounced to the sender</strong>'
-            f'<ul style="margin:2px 0;padding-left:18px">{items}</ul></div>'
-        )
+        extra += _listed("↩ Bounced to the sender", items)
     return (
         f'<section class="mailsec-server" style="{_PANEL};background:#f8fafc" '
         f'aria-label="Server mailbox">'

@@ -50,18 +50,23 @@ def _tree(items: str, label: str) -> str:
     )
 
 
+def _subtree(items: str) -> str:
+    """A tree item's children, indented under it with a line ("" when it has none)."""
+    if not items:
+        return ""
+    return (
+        f'<ul role="group" style="list-style:none;padding-left:22px;'
+        f'border-left:2px solid #c8d1dc;margin:2px 0 2px 6px">{items}</ul>'
+    )
+
+
 def mime_tree_html(node: MimeNode) -> Fragment:
     """The MIME tree as a nested list: type, size, file name and what the part is."""
 
     def item(n: MimeNode, depth: int) -> str:
         name = f" <em>({escape(n.filename)})</em>" if n.filename else ""
         children = "".join(item(c, depth + 1) for c in n.children)
-        nested = (
-            f'<ul role="group" style="list-style:none;padding-left:22px;'
-            f'border-left:2px solid #c8d1dc;margin:2px 0 2px 6px">{children}</ul>'
-            if children
-            else ""
-        )
+        nested = _subtree(children)
         return (
             f'<li role="treeitem" style="margin:3px 0">'
             f'<code style="{MONO}font-weight:600">{escape(n.content_type)}</code>{name} '
@@ -82,12 +87,7 @@ def cms_tree_html(node: CmsNode) -> Fragment:
         )
         detail = f' <span style="color:#333">— {escape(n.detail)}</span>' if n.detail else ""
         children = "".join(item(c) for c in n.children)
-        nested = (
-            f'<ul role="group" style="list-style:none;padding-left:22px;'
-            f'border-left:2px solid #c8d1dc;margin:2px 0 2px 6px">{children}</ul>'
-            if children
-            else ""
-        )
+        nested = _subtree(children)
         return (
             f'<li role="treeitem" style="margin:3px 0"><code style="{MONO}font-weight:600">'
             f"{escape(n.label)}</code>{detail}{cite}{nested}</li>"
