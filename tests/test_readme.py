@@ -79,7 +79,8 @@ class _Lines:
     def _read(self, stream) -> None:  # type: ignore[no-untyped-def]
         for line in stream:
             self.lines.append(line)
-            match = re.search(r"(http://(?:127\.0\.0\.1|localhost):\d+/lab\?token=\w+)", line)
+            # The 127.0.0.1 address, not "localhost", which may resolve to ::1 first.
+            match = re.search(r"(http://127\.0\.0\.1:\d+/lab\?token=\w+)", line)
             if match and self.url is None:
                 self.url = match.group(1)
                 self.found.set()
