@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from mailsec.retrieval.servers import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text("utf-8")
 ANNOUNCEMENTS = "@jupyterlab/apputils-extension:announcements"
@@ -51,7 +53,15 @@ def test_ci_runs_the_readmes_test_command_as_written() -> None:
 def _environment(home: Path) -> dict[str, str]:
     config = home / "jupyter-config"
     config.mkdir(parents=True)
-    server = {"ServerApp": {"open_browser": False, "allow_root": os.geteuid() == 0}}
+    server = {
+        "ServerApp": {
+            "open_browser": False,
+            "allow_root": os.geteuid() == 0,
+            # A port of its own, so a JupyterLab already on 8888 does not get in the way.
+            "port": free_port(),
+            "port_retries": 0,
+        }
+    }
     (config / "jupyter_server_config.json").write_text(json.dumps(server))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "VIRTUAL_ENV"))}
     env.pop("PYTHONPATH", None)
@@ -122,7 +132,7 @@ def test_the_two_commands_work_as_written_in_a_fresh_clone(tmp_path: Path) -> No
         )
         assert ANNOUNCEMENTS in config["disabledExtensions"], config["disabledExtensions"]
     finally:
-        os.killpg(course.pid, signal.SIGINT)
+        os.killpg(course.pid, signal.SIGTERM)  # SIGINT would make JupyterLab ask to confirm
         try:
             course.wait(timeout=30)
         except subprocess.TimeoutExpired:
