@@ -582,3 +582,44 @@ def test_hostile_mailbox_names_get_dovecots_answers(tmp_path: Path) -> None:
             )
     assert results[0] == results[1]
     assert sum("[CANNOT] Invalid mailbox name" in line for line in results[0]) >= 12
+
+
+def test_a_dropped_pop3_session_marks_what_it_retrieved_as_dovecot_does(tmp_path: Path) -> None:
+    """No QUIT: nothing is deleted (RFC 1939 §6), but RETR's messages become \\Seen, DELE'd or not;
+    TOP's do not."""
+    import imaplib
+    import poplib
+
+    ours = MailServers(maildir=tmp_path / "Maildir", user="alice", password="secret")
+    flags = []
+    with ours, DovecotServers(user="alice", password="secret", messages=MESSAGES) as dovecot:
+        for data in MESSAGES:
+            ours.deliver(data)
+        for servers in (ours, dovecot):
+            pop = poplib.POP3("127.0.0.1", servers.pop3_port, timeout=TIMEOUT)
+            pop.user("alice")
+            pop.pass_("secret")
+            pop.retr(1)
+            pop.dele(1)
+            pop.retr(2)
+            pop.top(3, 0)
+            pop.file.close()
+            pop.sock.close()  # dropped, no QUIT
+            # The server notices the drop on its own schedule: wait until its lock is free.
+            imap = imaplib.IMAP4("127.0.0.1", servers.imap_port, timeout=TIMEOUT)
+            imap.login("alice", "secret")
+            for _attempt in range(200):
+                probe = poplib.POP3("127.0.0.1", servers.pop3_port, timeout=TIMEOUT)
+                probe.user("alice")
+                try:
+                    probe.pass_("secret")
+                except poplib.error_proto:
+                    probe.close()
+                    continue
+                probe.quit()
+                break
+            imap.select("INBOX", readonly=True)
+            flags.append(imap.fetch("1:*", "(FLAGS)")[1])
+            imap.logout()
+    assert flags[0] == flags[1]
+    assert flags[0] == [b"1 (FLAGS (\\Seen))", b"2 (FLAGS (\\Seen))", b"3 (FLAGS ())"]

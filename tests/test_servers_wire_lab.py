@@ -56,12 +56,14 @@ def test_the_lab_starts_with_a_conversation(lab: WireLab) -> None:
     assert inbox_subjects(lab) == ["Lunch on Friday?", "Your receipt", "Photos from the trip"]
 
 
-def test_dropped_connection_changes_nothing(lab: WireLab) -> None:
-    """RFC 1939 §6: no QUIT, no UPDATE state."""
+def test_dropped_connection_deletes_nothing_but_marks_what_was_read(lab: WireLab) -> None:
+    """RFC 1939 §6: no QUIT, no UPDATE state, so nothing is deleted; the retrieved message is
+    \\Seen all the same, as Dovecot marks it."""
     html = run(lab, WireAction.POP3_DROP)
     assert "connection dropped" in html
-    assert "Nothing changed on the server" in html
     assert "Without QUIT there is no UPDATE state" in html
+    assert html.count("~ flags changed") == 1 and "(none) → \\Seen" in html
+    assert "marked \\Seen all the same, as Dovecot does" in html
     assert len(inbox_subjects(lab)) == 3
 
 

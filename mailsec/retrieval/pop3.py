@@ -21,6 +21,7 @@ maildrop and after too many bad commands).
 
 from __future__ import annotations
 
+import contextlib
 import enum
 from dataclasses import dataclass
 
@@ -158,9 +159,22 @@ class Pop3Session:
         return _ok("mailsec POP3 server ready.")
 
     def connection_lost(self) -> None:
-        """The connection ended without QUIT: nothing is deleted (RFC 1939 §6), the lock goes."""
+        """The connection ended without QUIT: nothing is deleted (RFC 1939 §6), the lock goes.
+        The messages sent with RETR are marked ``\\Seen`` all the same, as Dovecot does: the
+        client has them (a deletion is what must wait for QUIT, not the reading)."""
+        if self.state is Pop3State.TRANSACTION and self.folder is not None:
+            with contextlib.suppress(OSError):  # a full disk must not keep the lock held
+                self._mark_seen(self.retrieved)
         self._release()
         self.state = Pop3State.CLOSED
+
+    def _mark_seen(self, numbers: set[int]) -> None:
+        assert self.folder is not None
+        for number in sorted(numbers):
+            uid = self.maildrop[number - 1]
+            msg = self.folder.messages.get(uid)
+            if msg is not None and "\\Seen" not in msg.flags:
+                self.folder.set_flags(uid, msg.flags | {"\\Seen"})
 
     def _release(self) -> None:
         if self.holds_lock:
@@ -418,11 +432,7 @@ class Pop3Session:
         self.state = Pop3State.UPDATE
         assert self.folder is not None
         try:
-            for number in sorted(self.retrieved - self.deleted):
-                uid = self.maildrop[number - 1]
-                msg = self.folder.messages.get(uid)
-                if msg is not None and "\\Seen" not in msg.flags:
-                    self.folder.set_flags(uid, msg.flags | {"\\Seen"})
+            self._mark_seen(self.retrieved - self.deleted)
             removed = self.folder.expunge(self.maildrop[n - 1] for n in self.deleted)
         except OSError:
             self._release()
