@@ -16,6 +16,8 @@ import shutil
 import signal
 import subprocess
 import threading
+import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -97,6 +99,26 @@ class _Lines:
         self.found.set()  # the process ended
 
 
+def _first_answer(url: str, printed: list[str]) -> str:
+    """The page at ``url``. JupyterLab prints its address a moment before it listens there, so
+    connecting is retried (the server's readiness is the condition; 60 s is a last guard)."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=30) as page:
+                return page.read().decode("utf-8")
+        except ConnectionRefusedError:
+            pass
+        except urllib.error.URLError as exc:
+            if not isinstance(exc.reason, ConnectionRefusedError):
+                raise
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"JupyterLab at {url} never answered; it printed:\n" + "".join(printed[-40:])
+            )
+        time.sleep(0.1)
+
+
 @pytest.mark.slow
 def test_the_two_commands_work_as_written_in_a_fresh_clone(tmp_path: Path) -> None:
     if not (ROOT / ".git").exists() or shutil.which("git") is None:
@@ -121,8 +143,7 @@ def test_the_two_commands_work_as_written_in_a_fresh_clone(tmp_path: Path) -> No
         assert output.url, "the course command ended without serving:\n" + "".join(
             output.lines[-40:]
         )
-        with urllib.request.urlopen(output.url, timeout=60) as page:
-            html = page.read().decode("utf-8")
+        html = _first_answer(output.url, output.lines)
         config = json.loads(
             re.search(
                 r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
