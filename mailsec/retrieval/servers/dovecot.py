@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import mailbox
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -21,7 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from mailsec.errors import NotAvailable
-from mailsec.retrieval.servers.shells import free_port
+from mailsec.retrieval.servers.rules import free_port
 
 __all__ = ["DovecotServers"]
 
@@ -30,6 +31,8 @@ DOVECOT = "/usr/sbin/dovecot"
 """Where Debian's dovecot-core puts the server, which is not on an ordinary user's PATH."""
 NOBODY = 65534
 """The user and group ``nobody``, which reads the mail when Dovecot is started as root."""
+INTERNAL_USER = "dovecot"
+"""Dovecot's ``default_internal_user`` as root (Debian creates it): its auth process runs as it."""
 
 
 def _find_dovecot() -> str | None:
@@ -55,14 +58,15 @@ def _hand_to_mail_user(maildir: Path) -> tuple[int, int, str]:
     this user's group (checked as the user nobody with Dovecot 2.3.19).
     """
     if os.geteuid() == 0:
+        # Only ever the private copy in the temporary folder (see DovecotServers.start); a link
+        # inside it is changed itself, never what it points to.
         for root, dirs, files in os.walk(maildir):
             for name in [*dirs, *files]:
-                os.chown(os.path.join(root, name), NOBODY, NOBODY)
+                os.chown(os.path.join(root, name), NOBODY, NOBODY, follow_symlinks=False)
         os.chown(maildir, NOBODY, NOBODY)
         os.chown(maildir.parent, NOBODY, NOBODY)
         return NOBODY, NOBODY, ""
     import grp
-    import pwd
 
     uid, gid = os.getuid(), os.getgid()
     me, group = pwd.getpwuid(uid).pw_name, grp.getgrgid(gid).gr_name
@@ -140,8 +144,10 @@ class DovecotServers:
     It has its own configuration, ``base_dir`` and passwd-file in a temporary folder and never
     touches the system's Dovecot. The POP3 maildrop lock is switched on (``pop3_lock_session``),
     as RFC 1939 §8 asks; the quota, when given, is the "User quota" root of the quota plugin.
-    When run as root, mail is accessed as the unprivileged user ``nobody`` and the Maildir is
-    handed to that user (Dovecot refuses mail access as root).
+    When run as root, mail is accessed as the unprivileged user ``nobody`` (Dovecot refuses mail
+    access as root): a Maildir given by the caller is then served from a private copy handed to
+    that user, so nothing of the caller's changes owner. The passwd-file, which holds the
+    password, is readable by its owner only.
     """
 
     def __init__(
@@ -190,7 +196,11 @@ class DovecotServers:
         os.chmod(work, 0o755)
         # Without a Maildir of its own it serves one inside its temporary folder, which the
         # unprivileged mail user can reach (a folder under a private /tmp tree would not do).
-        self.maildir = self._maildir or work / "mail" / "Maildir"
+        self.maildir = work / "mail" / "Maildir"
+        if self._maildir is not None and os.geteuid() == 0:
+            shutil.copytree(self._maildir, self.maildir, symlinks=True)
+        elif self._maildir is not None:
+            self.maildir = self._maildir
         self.maildir.parent.mkdir(parents=True, exist_ok=True)
         box = mailbox.Maildir(self.maildir, create=True)
         for data in self.messages:
@@ -198,8 +208,12 @@ class DovecotServers:
         uid, gid, users = _hand_to_mail_user(self.maildir)
         self.pop3_port, self.imap_port = free_port(), free_port()
         passwd = work / "passwd"
-        passwd.write_text(f"{self.user}:{{PLAIN}}{self.password}:{uid}:{gid}::{self.maildir}\n")
-        os.chmod(passwd, 0o644)
+        descriptor = os.open(passwd, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(f"{self.user}:{{PLAIN}}{self.password}:{uid}:{gid}::{self.maildir}\n")
+        if os.geteuid() == 0:  # Dovecot's auth process reads it as its internal user
+            internal = pwd.getpwnam(INTERNAL_USER)
+            os.chown(passwd, internal.pw_uid, internal.pw_gid)
         self.config = work / "dovecot.conf"
         self.config.write_text(
             _configuration(
