@@ -167,35 +167,6 @@ def test_too_many_bad_commands_says_bye(store: MailStore) -> None:
     assert results[-1].responses[-1] == b"* BYE Too many invalid IMAP commands.\r\n"
 
 
-@settings(
-    max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None
-)
-@given(st.lists(st.binary(max_size=60), max_size=15))
-def test_any_input_never_raises_and_never_loses_mail(store: MailStore, lines: list[bytes]) -> None:
-    """Whatever arrives, the session answers and no message disappears without EXPUNGE/CLOSE."""
-    s = selected(store)
-    for raw in lines:
-        line = raw.replace(b"\r", b"").replace(b"\n", b"")
-        upper = line.upper()
-        if (
-            b"EXPUNGE" in upper
-            or b"CLOSE" in upper
-            or b"STORE" in upper
-            or b"COPY" in upper
-            or b"APPEND" in upper
-        ):
-            continue
-        result = s.feed(line)
-        if result.literal is not None:
-            s.feed_literal(b"x" * result.literal)
-            result = s.feed(b"")
-        assert s.internal_errors == 0
-        if result.close:
-            break
-    s.connection_lost()
-    assert len(store.inbox.messages) == 3
-
-
 def test_bodystructure_of_a_plain_message(store: MailStore) -> None:
     """RFC 3501 §7.4.2: a text part has type, subtype, parameters, id, description, encoding,
     size and lines; defaults text/plain; charset=us-ascii and 7bit (RFC 2045 §5.2, §6.1)."""
