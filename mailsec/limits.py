@@ -9,8 +9,14 @@ resource bounds (SPF's ten DNS lookups, RFC 7208 §4.6.4) live with their protoc
 from __future__ import annotations
 
 __all__ = [
+    "AUTH_PENALTY",
+    "AUTH_PENALTY_MAX",
+    "LOGIN_TIMEOUT",
+    "MAX_AUTH_FAILURES",
     "MAX_CNAME_CHAIN",
     "MAX_COMPRESSION_DEPTH",
+    "MAX_CONNECTIONS",
+    "MAX_CONNECTIONS_PER_ADDRESS",
     "MAX_DECOMPRESSED",
     "MAX_EXPLANATION",
     "MAX_HEADER_SECTION",
@@ -74,3 +80,28 @@ MAX_ZONE_FILE = 1 * MIB
 #: CNAMEs followed in a row by the offline zone resolver before it answers with a failure, as a
 #: recursive resolver gives up on a loop (dnspython raises NoNameservers for one).
 MAX_CNAME_CHAIN = 8
+
+# -- the POP3 and IMAP4 servers (mailsec.retrieval) --------------------------------------------
+
+#: Connections one server pair (POP3 and IMAP4 together) keeps open at once; one more is told
+#: to come back later and closed, so a connection flood cannot exhaust memory or descriptors.
+MAX_CONNECTIONS = 100
+
+#: Connections from one client address at once (everything on 127.0.0.1 is one address, so this
+#: is generous: Dovecot's mail_max_userip_connections is 10 per user after login).
+MAX_CONNECTIONS_PER_ADDRESS = 20
+
+#: Seconds a connection that has not logged in may stay silent (Dovecot's login processes give
+#: up after 3 minutes); after login the IMAP minimum of 30 minutes applies (RFC 3501 §5.4).
+LOGIN_TIMEOUT = 180.0
+
+#: Wrong passwords on one connection before the server closes it.
+MAX_AUTH_FAILURES = 3
+
+#: Seconds the answer to a wrong password waits, doubling with each further failure from the
+#: same address, as Dovecot's auth penalty does (its auth_failure_delay is 2 s): guessing slows
+#: down from hundreds of passwords a second to a handful a minute.
+AUTH_PENALTY = 2.0
+
+#: The longest a wrong password's answer waits (Dovecot's penalty stops at 15 s).
+AUTH_PENALTY_MAX = 15.0

@@ -85,7 +85,7 @@ def test_pop3_and_imap_together_with_deliveries(servers: MailServers) -> None:
 
 def test_a_silent_client_is_timed_out(tmp_path: Path) -> None:
     with MailServers(
-        maildir=tmp_path / "M", user="alice", password="secret", idle_timeout=0.3
+        maildir=tmp_path / "M", user="alice", password="secret", login_timeout=0.3
     ) as servers:
         sock = socket.create_connection((servers.host, servers.imap_port), timeout=TIMEOUT)
         sock.recv(1000)

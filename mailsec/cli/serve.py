@@ -19,14 +19,13 @@ in a handler can: the event's lock may be held by the very thread the handler ru
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import signal
 import threading
 from collections.abc import Callable
 from typing import Any, NoReturn
 
 from mailsec.errors import InputError
-from mailsec.retrieval.servers import MailServers, check_port, check_quota
+from mailsec.retrieval.servers import MailServers, check_host, check_port, check_quota
 
 __all__ = ["configure", "run"]
 
@@ -55,22 +54,11 @@ def _quota(text: str) -> int:
 
 
 def _host(text: str) -> str:
-    # The servers speak without TLS and accept a password in clear text (RFC 1939 §7, RFC 3501
-    # §6.2.3), so they only listen on the machine itself.
-    if text == "localhost":
-        return "127.0.0.1"
+    """The servers' own rule (:func:`~mailsec.retrieval.servers.check_host`): loopback only."""
     try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"'{text}' is not an IP address: give a loopback address such as 127.0.0.1"
-        ) from None
-    if not address.is_loopback:
-        raise argparse.ArgumentTypeError(
-            f"'{text}' is not a loopback address: these course servers have no TLS, so they only "
-            "listen on 127.0.0.1 or ::1"
-        )
-    return text
+        return check_host(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -25,6 +25,7 @@ import contextlib
 import enum
 from dataclasses import dataclass
 
+from mailsec.limits import MAX_AUTH_FAILURES
 from mailsec.retrieval.maildir import Folder, MailStore
 from mailsec.retrieval.sasl import PlainOutcome, check_plain, credentials_match, decode_plain
 
@@ -150,6 +151,8 @@ class Pop3Session:
         self.retrieved: set[int] = set()
         """Message numbers sent with RETR (they get ``\\Seen`` in the UPDATE state)."""
         self.holds_lock = False
+        self.auth_failures = 0
+        """Wrong passwords on this connection (the shell reads it to slow its answers down)."""
         self.sasl_pending = False
         """An ``AUTH PLAIN`` without initial response waits for the client's next line."""
 
@@ -261,8 +264,17 @@ class Pop3Session:
         user, self.given_user = self.given_user, None
         if not credentials_match(user, args, user=self.user, password=self.password):
             # RFC 2449 §8.1.1 / RFC 3206 §4: [AUTH] says the credentials were wrong.
-            return _err("[AUTH] Authentication failed.")
+            return self._failed("[AUTH] Authentication failed.")
         return self._logged_in()
+
+    def _failed(self, text: str) -> Pop3Reply:
+        """A wrong password: counted (the shell slows the answer down); after
+        :data:`~mailsec.limits.MAX_AUTH_FAILURES` of them the connection is closed."""
+        self.auth_failures += 1
+        if self.auth_failures >= MAX_AUTH_FAILURES:
+            self.state = Pop3State.CLOSED
+            return _err(f"{text} Too many failures: disconnecting.", close=True)
+        return _err(text)
 
     def _logged_in(self) -> Pop3Reply:
         if not self.store.lock_maildrop(self.user):
@@ -295,6 +307,8 @@ class Pop3Session:
         outcome = check_plain(line, initial=initial, user=self.user, password=self.password)
         if outcome is PlainOutcome.ACCEPTED:
             return self._logged_in()
+        if outcome is PlainOutcome.REFUSED:
+            return self._failed(_SASL_REFUSALS[outcome])
         return _err(_SASL_REFUSALS[outcome])
 
     def _capa(self, args: str) -> Pop3Reply:

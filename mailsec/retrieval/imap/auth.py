@@ -59,6 +59,7 @@ def login(session: ImapSession, command: Command) -> str:
     args = command.expect(2)
     user, password = astring(args[0]), astring(args[1])
     if not credentials_match(user, password, user=session.user, password=session.password):
+        session.auth_failures += 1
         raise No("[AUTHENTICATIONFAILED] Authentication failed.")
     session.logged_in()
     return f"[CAPABILITY {CAPABILITIES}] Logged in"

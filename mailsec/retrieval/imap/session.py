@@ -19,6 +19,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from mailsec.limits import MAX_AUTH_FAILURES
 from mailsec.retrieval.imap import auth, mailboxes, messages
 from mailsec.retrieval.imap.auth import CAPABILITIES
 from mailsec.retrieval.imap.mailboxes import OVERQUOTA
@@ -202,6 +203,8 @@ class ImapSession:
         """Called when another session changes the selected folder during IDLE (the shell sets
         it to wake itself up and push :meth:`idle_updates`)."""
         self._parts: list[bytes | Literal] = []
+        self.auth_failures = 0
+        """Wrong passwords on this connection (the shell reads it to slow its answers down)."""
         self._refused: tuple[bytes, str, str] | None = None
         """A command refused while its LITERAL+ literal is still coming: (first line, status,
         text); the literal is read and dropped, then the refusal is sent."""
@@ -396,6 +399,15 @@ class ImapSession:
             return ImapResult(result.responses, close=True)
         return result
 
+    def _after_failure(self, result: ImapResult) -> ImapResult:
+        """After :data:`~mailsec.limits.MAX_AUTH_FAILURES` wrong passwords the connection
+        closes (the shell has slowed each answer down already)."""
+        if self.auth_failures < MAX_AUTH_FAILURES:
+            return result
+        self.connection_lost()
+        bye = b"* BYE Disconnected for too many authentication failures.\r\n"
+        return ImapResult((*result.responses, bye), close=True)
+
     def _bad(self, tag: str, text: str) -> ImapResult:
         """A BAD reply (``*`` when the command has no tag), counted against the limit."""
         return self._count_bad(ImapResult((f"{tag} BAD {text}\r\n".encode(),)))
@@ -492,7 +504,8 @@ class ImapSession:
             # What the command said before it failed still goes out (a failed SELECT's CLOSED).
             said = command.out if command is not None else []
             updates = self._updates(allow_expunge=may_expunge)
-            return ImapResult((*said, *updates, f"{tag} NO {dot(str(exc))}\r\n".encode()))
+            result = ImapResult((*said, *updates, f"{tag} NO {dot(str(exc))}\r\n".encode()))
+            return self._after_failure(result) if name == "LOGIN" else result
         if self.state is ImapState.LOGOUT:
             return ImapResult((*command.out, f"{tag} OK {text}\r\n".encode()), close=True)
         if self.idling is not None:
@@ -525,8 +538,11 @@ class ImapSession:
             self.logged_in()
             return ImapResult((f"{tag} OK [CAPABILITY {CAPABILITIES}] Logged in\r\n".encode(),))
         if outcome is PlainOutcome.REFUSED:
-            return ImapResult(
-                (f"{tag} NO [AUTHENTICATIONFAILED] Authentication failed.\r\n".encode(),)
+            self.auth_failures += 1
+            return self._after_failure(
+                ImapResult(
+                    (f"{tag} NO [AUTHENTICATIONFAILED] Authentication failed.\r\n".encode(),)
+                )
             )
         return self._bad(tag, _SASL_BAD[outcome])
 

@@ -12,9 +12,11 @@
 Where things live:
 
 - :mod:`~mailsec.retrieval.servers.shells` -- :class:`MailServers`, the asyncio shells around the
-  pure POP3 and IMAP sessions: life cycle, one handler per protocol's connection, transcripts;
-  the rules for its ports and quota (:func:`check_port`, :func:`check_quota`, which
-  ``mailsec serve`` uses too) and :func:`free_port` for servers that must be told their port;
+  pure POP3 and IMAP sessions: life cycle, one handler per protocol's connection, transcripts,
+  and the bounds on abuse (connections, login time-out, the wrong-password penalty);
+- :mod:`~mailsec.retrieval.servers.rules` -- the rules for ports, quota and the listening
+  address (:func:`check_port`, :func:`check_quota`, :func:`check_host`, which ``mailsec serve``
+  uses too) and :func:`free_port` for servers that must be told their port;
 - :mod:`~mailsec.retrieval.servers.snapshots` -- the Maildir as the lab shows it, and what
   changed between two looks;
 - :mod:`~mailsec.retrieval.servers.wire` -- the wire lab's demonstrations: one small function
@@ -29,14 +31,17 @@ module, ``from mailsec.retrieval.servers import ...``, works unchanged.
 from __future__ import annotations
 
 from mailsec.retrieval.servers.dovecot import DovecotServers
-from mailsec.retrieval.servers.shells import (
-    IDLE_TIMEOUT,
+from mailsec.retrieval.servers.rules import (
     MAX_PORT,
-    MAX_TRANSCRIPTS,
-    MailServers,
+    check_host,
     check_port,
     check_quota,
     free_port,
+)
+from mailsec.retrieval.servers.shells import (
+    IDLE_TIMEOUT,
+    MAX_TRANSCRIPTS,
+    MailServers,
     read_bounded_line,
 )
 from mailsec.retrieval.servers.snapshots import (
@@ -68,6 +73,7 @@ __all__ = [
     "MessageView",
     "WireAction",
     "WireRun",
+    "check_host",
     "check_port",
     "check_quota",
     "compare_snapshots",

@@ -3,8 +3,10 @@
 :class:`MailServers` (its use is shown in :mod:`mailsec.retrieval.servers`) serves one user's
 Maildir: each connection is a :class:`~mailsec.retrieval.pop3.Pop3Session` or an
 :class:`~mailsec.retrieval.imap.ImapSession` fed the client's lines, and its transcript.
-The rules for its settings (:func:`check_port`, :func:`check_quota`) are shared with
-``mailsec serve``.
+The rules for its settings live in :mod:`~mailsec.retrieval.servers.rules`, shared with
+``mailsec serve``. Abuse is bounded as Dovecot bounds it (the numbers are in
+:mod:`mailsec.limits`): connections in all and per address, a shorter time-out before login, a
+wrong password's answer slowed down (doubling per address) and the connection closed after a few.
 
 The servers run in a background thread with its own asyncio loop; every session and every call
 into the mail store (``deliver``, ``snapshot``) runs on that loop, so the store needs no locks.
@@ -24,9 +26,9 @@ released, the transcript closed.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import os
-import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -34,58 +36,39 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from mailsec.errors import InputError
+from mailsec.limits import (
+    AUTH_PENALTY,
+    AUTH_PENALTY_MAX,
+    LOGIN_TIMEOUT,
+    MAX_CONNECTIONS,
+    MAX_CONNECTIONS_PER_ADDRESS,
+)
 from mailsec.retrieval import imap, pop3
 from mailsec.retrieval.maildir import Delivery, MailStore
+from mailsec.retrieval.servers.rules import check_host, check_port, check_quota
 from mailsec.retrieval.servers.snapshots import FolderView, snapshot_of
 from mailsec.retrieval.transcript import Protocol, Transcript, TranscriptRecorder
 
 __all__ = [
     "IDLE_TIMEOUT",
-    "MAX_PORT",
     "MAX_TRANSCRIPTS",
     "MailServers",
-    "check_port",
-    "check_quota",
-    "free_port",
     "read_bounded_line",
 ]
 
 T = TypeVar("T")
 
+
+def _address(writer: asyncio.StreamWriter) -> str:
+    """The client's IP address (the whole of it, without the port)."""
+    peer = writer.get_extra_info("peername")
+    return str(peer[0]) if isinstance(peer, tuple) else str(peer)
+
+
 IDLE_TIMEOUT = 1800.0
 """Seconds a connection may stay silent (RFC 3501 §5.4: at least 30 minutes for IMAP)."""
 MAX_TRANSCRIPTS = 100
 """Sessions kept in :attr:`MailServers.transcripts`; older ones are forgotten first."""
-MAX_PORT = 65535
-"""The largest TCP port number (RFC 793 §3.1: a port is 16 bits); port 0 asks for any free one."""
-
-
-def check_port(port: int, *, protocol: str = "TCP") -> int:
-    """Return ``port`` if it is a TCP port number (0 for any free port); else raise InputError."""
-    if not 0 <= port <= MAX_PORT:
-        raise InputError(
-            f"The {protocol} port {port} is not between 0 and {MAX_PORT}: choose another."
-        )
-    return port
-
-
-def check_quota(quota: int | None) -> int | None:
-    """Return ``quota`` if it is ``None`` (no quota) or bytes, 0 or more; else raise InputError."""
-    if quota is not None and quota < 0:
-        raise InputError(f"The quota {quota} is negative: give a number of bytes, 0 or more.")
-    return quota
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port of ``host`` that is free now, chosen by the system as for port 0.
-
-    For a server that another program starts and that must be told its port beforehand (Dovecot,
-    ``mailsec serve`` in a test, JupyterLab): another program could take the port before it is
-    used. :class:`MailServers` itself listens on port 0 and reads the port back, with no such gap.
-    """
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 async def read_bounded_line(
@@ -117,7 +100,12 @@ class MailServers:
     """A POP3 and an IMAP4 server for one user over one Maildir, on 127.0.0.1.
 
     Ports default to 0 (a free port is chosen). ``quota`` is in bytes or ``None``.
-    ``idle_timeout`` is how long a silent connection is kept.
+    ``idle_timeout`` is how long a silent connection is kept once logged in, ``login_timeout``
+    before. A wrong password's answer waits ``auth_penalty`` seconds, doubling with each further
+    failure from the same address (up to :data:`~mailsec.limits.AUTH_PENALTY_MAX`); ``0`` turns
+    the penalty off. ``host`` must be a loopback address unless ``allow_remote`` is true: the
+    servers have no TLS. At most :data:`~mailsec.limits.MAX_CONNECTIONS` connections are open at
+    once, :data:`~mailsec.limits.MAX_CONNECTIONS_PER_ADDRESS` from one address.
     """
 
     def __init__(
@@ -131,6 +119,9 @@ class MailServers:
         pop3_port: int = 0,
         imap_port: int = 0,
         idle_timeout: float = IDLE_TIMEOUT,
+        login_timeout: float = LOGIN_TIMEOUT,
+        auth_penalty: float = AUTH_PENALTY,
+        allow_remote: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if not user or any(c.isspace() for c in user):
@@ -146,10 +137,13 @@ class MailServers:
         self.user = user
         self.password = password
         self.quota = quota
-        self.host = host
+        self.host = check_host(host, allow_remote=allow_remote)
         self.pop3_port = pop3_port
         self.imap_port = imap_port
         self.idle_timeout = idle_timeout
+        self.login_timeout = login_timeout
+        self.auth_penalty = auth_penalty
+        self._failures: dict[str, int] = {}  # wrong passwords by client address, until a login
         self.clock = clock
         self.errors: list[BaseException] = []
         """Unexpected exceptions inside sessions (each was answered with an error reply, or
@@ -163,6 +157,7 @@ class MailServers:
         self._servers: list[asyncio.base_events.Server] = []
         self._connections: dict[asyncio.StreamWriter, asyncio.Task[None]] = {}
         self._closing = False
+        self._stopping: asyncio.Event | None = None  # set by stop(): a penalty's wait ends
         self.store: MailStore | None = None
 
     # -- life cycle -----------------------------------------------------------------------------
@@ -219,6 +214,7 @@ class MailServers:
         return self
 
     async def _open(self, ready: dict[str, Any]) -> None:
+        self._stopping = asyncio.Event()
         pop = await asyncio.start_server(
             self._accept(self._pop3_client), self.host, self.pop3_port, limit=pop3.MAX_LINE + 2
         )
@@ -238,19 +234,28 @@ class MailServers:
         loop, thread = self._loop, self._thread
         if loop is None or thread is None:
             return
+        failure: BaseException | None = None
         if thread.is_alive():
-            with contextlib.suppress(RuntimeError, TimeoutError, Exception):
+            try:
                 asyncio.run_coroutine_threadsafe(self._close(), loop).result(10)
-            with contextlib.suppress(RuntimeError):
+            except (RuntimeError, concurrent.futures.TimeoutError):
+                pass  # the loop has stopped already, or closing hung: stopping goes on
+            except Exception as exc:  # a defect: finish stopping, then report it
+                failure = exc
+            with contextlib.suppress(RuntimeError):  # the loop has closed already
                 loop.call_soon_threadsafe(loop.stop)
             thread.join(10)
         self._thread = None
         self._loop = None
         if self.store is not None:
             self.store.release_locks()
+        if failure is not None:
+            raise failure
 
     async def _close(self) -> None:
         self._closing = True
+        if self._stopping is not None:
+            self._stopping.set()
         for server in self._servers:
             server.close()
         # Drop every connection now. abort(), not close(): close() first sends what is still
@@ -262,7 +267,7 @@ class MailServers:
             # POP3 lock released, the transcript closed. The time-out is only a last guard.
             await asyncio.wait(list(self._connections.values()), timeout=5)
         for server in self._servers:
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(asyncio.TimeoutError):  # a last guard: stopping goes on
                 await asyncio.wait_for(server.wait_closed(), 2)
 
     # -- calls into the store ---------------------------------------------------------------------
@@ -305,10 +310,12 @@ class MailServers:
         self.quota = quota
 
     def wait_until_idle(self, timeout: float = 5.0) -> bool:
-        """Wait (at most ``timeout`` seconds) until every recorded session has ended."""
+        """Wait (at most ``timeout`` seconds) until every recorded session has ended and its
+        connection no longer counts against the limits."""
         with self._ended:
             return self._ended.wait_for(
-                lambda: all(r.ended is not None for r in self._recorders), timeout
+                lambda: all(r.ended is not None for r in self._recorders) and not self._connections,
+                timeout,
             )
 
     @property
@@ -366,11 +373,18 @@ class MailServers:
             if self._closing:
                 writer.transport.abort()
                 return
+            busy = self._too_busy(writer)
+            if busy is not None:
+                writer.write(busy)  # the one line a client shows, then the door closes
+                writer.close()
+                return
             task = asyncio.get_running_loop().create_task(session(reader, writer))
             self._connections[writer] = task
 
             def done(task: asyncio.Task[None]) -> None:
-                self._connections.pop(writer, None)
+                with self._ended:  # its place is free: wait_until_idle may be waiting for it
+                    self._connections.pop(writer, None)
+                    self._ended.notify_all()
                 if not task.cancelled() and task.exception() is not None:
                     self.errors.append(task.exception())  # type: ignore[arg-type]
                     writer.transport.abort()
@@ -379,12 +393,48 @@ class MailServers:
 
         return accept
 
+    def _too_busy(self, writer: asyncio.StreamWriter) -> bytes | None:
+        """The refusal for a connection over the limits, or None (see :mod:`mailsec.limits`)."""
+        address = _address(writer)
+        same = sum(1 for other in self._connections if _address(other) == address)
+        if len(self._connections) < MAX_CONNECTIONS and same < MAX_CONNECTIONS_PER_ADDRESS:
+            return None
+        imap_side = writer.get_extra_info("sockname")[1] == self.imap_port
+        if imap_side:
+            return b"* BYE Too many connections, try again later.\r\n"
+        return b"-ERR [SYS/TEMP] Too many connections, try again later.\r\n"
+
+    async def _answer_delay(self, writer: asyncio.StreamWriter, before: int, after: int) -> None:
+        """Slow down a wrong password's answer: the penalty doubles with each failure from the
+        same address, as Dovecot's does. A successful login clears the address's count."""
+        address = _address(writer)
+        if after <= before:
+            return
+        failures = self._failures.get(address, 0) + 1
+        if address not in self._failures and len(self._failures) >= MAX_CONNECTIONS:
+            self._failures.pop(next(iter(self._failures)))  # the oldest address is forgotten
+        self._failures[address] = failures
+        if self.auth_penalty > 0 and self._stopping is not None:
+            delay = min(AUTH_PENALTY_MAX, self.auth_penalty * 2 ** (failures - 1))
+            with contextlib.suppress(
+                asyncio.TimeoutError
+            ):  # the wait ends early when stop() is called
+                await asyncio.wait_for(self._stopping.wait(), delay)
+
+    def next_penalty(self, address: str = "127.0.0.1") -> float:
+        """Seconds the next wrong password from ``address`` will wait for its answer."""
+        failures = self._failures.get(address, 0)
+        return min(AUTH_PENALTY_MAX, self.auth_penalty * 2**failures)
+
+    def _logged_in(self, writer: asyncio.StreamWriter) -> None:
+        self._failures.pop(_address(writer), None)
+
     def _forget(self, writer: asyncio.StreamWriter, recorder: TranscriptRecorder, how: str) -> None:
         """End the transcript and close the connection."""
         with self._ended:
             recorder.end(how)
             self._ended.notify_all()
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(OSError, RuntimeError):  # already gone, or the loop is closing
             writer.close()
 
     def _record_line(
@@ -407,15 +457,21 @@ class MailServers:
         try:
             await self._send(writer, recorder, session.greeting().to_wire())
             while True:
-                line, too_long = await read_bounded_line(reader, timeout=self.idle_timeout)
+                waiting = session.state is pop3.Pop3State.AUTHORIZATION
+                timeout = self.login_timeout if waiting else self.idle_timeout
+                line, too_long = await read_bounded_line(reader, timeout=timeout)
                 if line is None:
                     break
                 self._record_line(recorder, line, too_long, pop3.MAX_LINE)
+                failures = session.auth_failures
                 try:
                     reply = session.too_long() if too_long else session.handle(line)
                 except Exception as exc:  # a bug must not take the server down
                     self.errors.append(exc)
                     reply = pop3.Pop3Reply(False, "Internal error; nothing was changed.")
+                await self._answer_delay(writer, failures, session.auth_failures)
+                if waiting and session.state is pop3.Pop3State.TRANSACTION:
+                    self._logged_in(writer)
                 await self._send(writer, recorder, reply.to_wire())
                 if reply.close:
                     how = "QUIT" if line.upper().startswith(b"QUIT") else "closed by server"
@@ -435,7 +491,9 @@ class MailServers:
     ) -> tuple[bytes | None, bool]:
         """The client's next line; during IDLE, push other sessions' changes while waiting."""
         if session.idling is None:
-            return await read_bounded_line(reader, timeout=self.idle_timeout)
+            waiting = session.state is imap.ImapState.NOT_AUTHENTICATED
+            timeout = self.login_timeout if waiting else self.idle_timeout
+            return await read_bounded_line(reader, timeout=timeout)
         news = asyncio.Event()
         session.on_news = news.set
         read = asyncio.ensure_future(read_bounded_line(reader, timeout=self.idle_timeout))
@@ -471,6 +529,8 @@ class MailServers:
                 if line is None:
                     break
                 self._record_line(recorder, line, too_long, imap.MAX_LINE)
+                failures = session.auth_failures
+                waiting = session.state is imap.ImapState.NOT_AUTHENTICATED
                 try:
                     result = session.too_long() if too_long else session.feed(line)
                     while result.literal is not None:
@@ -494,6 +554,9 @@ class MailServers:
                     self.errors.append(exc)
                     session.reset_input()
                     result = imap.ImapResult((b"* BAD Internal error; nothing was changed.\r\n",))
+                await self._answer_delay(writer, failures, session.auth_failures)
+                if waiting and session.state is not imap.ImapState.NOT_AUTHENTICATED:
+                    self._logged_in(writer)
                 for response in result.responses:
                     await self._send(writer, recorder, response)
                 if result.close:
