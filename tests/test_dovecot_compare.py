@@ -623,3 +623,26 @@ def test_a_dropped_pop3_session_marks_what_it_retrieved_as_dovecot_does(tmp_path
             imap.logout()
     assert flags[0] == flags[1]
     assert flags[0] == [b"1 (FLAGS (\\Seen))", b"2 (FLAGS (\\Seen))", b"3 (FLAGS ())"]
+
+
+def test_the_launcher_keeps_the_password_private_and_the_callers_maildir_untouched(
+    tmp_path: Path,
+) -> None:
+    """The passwd-file is readable by its owner only; as root, a Maildir the caller gives keeps
+    its owner (Dovecot is served a copy) and a link inside it is not followed."""
+    maildir = tmp_path / "Maildir"
+    for part in ("cur", "new", "tmp"):
+        (maildir / part).mkdir(parents=True)
+    (maildir / "new" / "1.host").write_bytes(b"Subject: mine\n\nkept\n")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not mail")
+    (maildir / "link").symlink_to(outside)
+    owners = {path: path.stat().st_uid for path in (tmp_path, maildir, outside)}
+    with DovecotServers(maildir, user="alice", password="secret") as dovecot:
+        passwd = dovecot.config.parent / "passwd"
+        assert passwd.stat().st_mode & 0o777 == 0o600
+        assert {path: path.stat().st_uid for path in owners} == owners
+        client = imaplib.IMAP4("127.0.0.1", dovecot.imap_port, timeout=TIMEOUT)
+        client.login("alice", "secret")
+        assert client.select("INBOX")[1] == [b"1"]  # the caller's message is served
+        client.logout()

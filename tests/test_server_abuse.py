@@ -222,3 +222,18 @@ def test_other_addresses_are_refused_unless_asked_for(host: str) -> None:
             maildir=Path("unused"), user="alice", password="secret", host=host, allow_remote=True
         )
         assert servers.host == host
+
+
+def test_stop_finishes_and_then_reports_an_unexpected_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A defect while closing is not swallowed: stopping completes, then the error is raised."""
+    servers = servers_at(tmp_path, auth_penalty=0).start()
+
+    async def broken() -> None:
+        raise ValueError("a defect while closing")
+
+    monkeypatch.setattr(servers, "_close", broken)
+    with pytest.raises(ValueError, match="a defect while closing"):
+        servers.stop()
+    assert not servers.running
