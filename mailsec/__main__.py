@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from mailsec import __version__
+from mailsec.cli import USAGE_ERROR, OneLineParser, UsageError, one_line
 from mailsec.errors import MailsecError
 
 #: The exit status of a bug in mailsec itself (EX_SOFTWARE of sysexits.h).
@@ -64,18 +65,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if hasattr(module, "main"):
             return int(module.main(list(args.rest)) or 0)
-        parser = argparse.ArgumentParser(prog=f"mailsec {name}", description=text)
+        parser = OneLineParser(prog=f"mailsec {name}", description=text)
         module.configure(parser)
         return int(module.run(parser.parse_args(args.rest)) or 0)
+    except UsageError as exc:
+        print(f"mailsec {name}: error: {one_line(exc.message)}", file=sys.stderr)
+        return USAGE_ERROR
     except MailsecError as exc:
-        print(f"mailsec {name}: error: {exc.message}", file=sys.stderr)
+        print(f"mailsec {name}: error: {one_line(exc.message)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"mailsec {name}: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug of ours: say so in one line, never a traceback
         print(
-            f"mailsec {name}: internal error ({type(exc).__name__}: {exc}); please report it "
+            f"mailsec {name}: internal error ({type(exc).__name__}: {one_line(str(exc))}); "
+            "please report it "
             "with the command that caused it.",
             file=sys.stderr,
         )

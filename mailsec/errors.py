@@ -13,7 +13,9 @@ Protocol outcomes are not exceptions: an SPF ``permerror``, a POP3 ``-ERR`` or a
 results that the labs show. Exceptions are for what the caller asked that cannot be done.
 
 Every message is a plain-language sentence that quotes the bad input and says what to do, so a lab
-or the command line can show it as it is.
+or the command line can show it as it is. Quoted input may hold line breaks or terminal escape
+sequences: :func:`one_line` is the one rule for showing it (the command line's errors and the
+header fields the course writes use it).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ __all__ = [
     "MailsecError",
     "NotAvailable",
     "VerificationError",
+    "one_line",
 ]
 
 
@@ -57,3 +60,13 @@ class DecryptionError(CryptoError):
 
 class VerificationError(CryptoError):
     """The signature or certificate does not verify."""
+
+
+def one_line(text: str) -> str:
+    """``text`` as one printable line: a line break, a control character or another character
+    that is not printable (quoted from hostile input) is shown as its escape, such as ``\\n``."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
+    )

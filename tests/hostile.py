@@ -206,7 +206,58 @@ def _sop_cases(work: Path, rng: random.Random) -> list[Case]:
     return cases
 
 
+def _text(data: bytes) -> str:
+    """A command-line argument made of ``data`` (an argument cannot hold NUL)."""
+    return data.decode("utf-8", "replace").replace("\x00", "")
+
+
+def _op25b_cases(work: Path, rng: random.Random) -> list[Case]:
+    valid = {
+        "--from": "home-pc",
+        "--to": "provider-smtp",
+        "--port": "587",
+        "--user": "hanako",
+        "--password": "secret",
+        "--mail-from": "hanako@mailprovider.example",
+        "--rcpt-to": "taro@isp-b.example",
+    }
+    cases = []
+    for option, value in valid.items():
+        for i, data in enumerate(mutations(value.encode(), rng, 12)):
+            argv = ["op25b", "simulate"]
+            for name, default in valid.items():
+                argv += [name, _text(data) if name == option else default]
+            if i < 2:  # a few go over real SMTP on 127.0.0.1 as well
+                argv += ["--replay", "--drop-timeout", "0.5", "--maildir", str(work / "mail")]
+            cases.append(Case(f"op25b simulate {option} #{i}", argv))
+    for i, data in enumerate(mutations(b"user-submission-587", rng, 20)):
+        cases.append(Case(f"op25b scenarios #{i}", ["op25b", "scenarios", "--run", _text(data)]))
+    for i, data in enumerate(mutations(b"2", rng, 10)):
+        argv = ["op25b", "simulate", "--from", "home-pc", "--replay", "--drop-timeout", _text(data)]
+        cases.append(Case(f"op25b drop-timeout #{i}", argv))
+    return cases
+
+
+def _serve_cases(work: Path, rng: random.Random) -> list[Case]:
+    """Every case names a file as its Maildir, so even arguments that happen to be valid end in
+    an error instead of servers that run until interrupted."""
+    not_a_folder = work / "not-a-maildir"
+    not_a_folder.write_text("a file")
+    valid = {"--user": "alice", "--password": "secret", "--pop3-port": "0", "--imap-port": "0",
+             "--host": "127.0.0.1", "--quota": "1000000"}  # fmt: skip
+    cases = []
+    for option, value in valid.items():
+        for i, data in enumerate([*mutations(value.encode(), rng, 15), b"-1", b"1e9", b"::"]):
+            argv = ["serve", "--maildir", str(not_a_folder)]
+            for name, default in valid.items():
+                argv += [name, _text(data) if name == option else default]
+            cases.append(Case(f"serve {option} #{i}", argv))
+    return cases
+
+
 GROUPS: dict[str, Callable[[Path, random.Random], list[Case]]] = {
+    "op25b": _op25b_cases,
+    "serve": _serve_cases,
     "smime": _smime_cases,
     "spf": _spf_cases,
     "sop": _sop_cases,

@@ -17,7 +17,7 @@ MAX_RSS_MB = 400
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("group", ["smime", "spf", "sop"])
+@pytest.mark.parametrize("group", ["op25b", "serve", "smime", "spf", "sop"])
 def test_the_command_line_survives_the_hostile_corpus(group: str, tmp_path: Path) -> None:
     runner = subprocess.Popen(
         [sys.executable, str(HERE / "hostile.py"), group, str(tmp_path)],
@@ -51,3 +51,41 @@ def test_an_unexpected_error_is_one_line_and_status_70(monkeypatch, capsys) -> N
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "internal error (ZeroDivisionError" in err
     assert os.linesep not in err.rstrip("\n")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [
+            "serve",
+            "--maildir",
+            "m",
+            "--user",
+            "a",
+            "--password",
+            "b",
+            "--pop3-port",
+            "1\n2",
+            "--imap-port",
+            "0",
+        ],
+        ["spf", "check", "--ip", "192.0.2.1\r\nX", "--mail-from", "a@b.example", "--helo", "h"],
+        ["pki", "show", "no\u2028such\x1bfile"],
+    ],
+)
+def test_an_error_quoting_a_line_break_stays_one_line(argv: list[str], capsys) -> None:
+    """The input an error quotes may hold line breaks and escape sequences: they are shown as
+    escapes, so the error is one line and cannot rewrite the terminal."""
+    from mailsec.__main__ import main
+
+    assert main(argv) != 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert "\x1b" not in err and "\u2028" not in err and "\r" not in err
+
+
+def test_one_line_escapes_only_what_is_not_printable() -> None:
+    from mailsec.cli import one_line
+
+    assert one_line("café 日本") == "café 日本"
+    assert one_line("a\nb\x00c\u2028") == "a\\nb\\x00c\\u2028"

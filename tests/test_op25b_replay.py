@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import mailbox
 import smtplib
 import socket
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 
 from mailsec.errors import MailsecError
 from mailsec.op25b import SCENARIOS, STANDARD_WORLD, Decision, Policy, Verdict, scenario, simulate
-from mailsec.op25b.model import HANAKO, HANAKO_PASSWORD
+from mailsec.op25b.model import HANAKO, HANAKO_PASSWORD, Credentials
 from mailsec.op25b.replay import LoopbackMailServers, mailbox_path
 
 LOOPBACK = "127.0.0.1"
@@ -336,3 +337,27 @@ def test_the_wire_agrees_with_the_model_for_any_attempt(
     assume(result.verdict is not Verdict.DROPPED)  # drops are tested above; each costs a timeout
     replay = servers.replay(result.attempt, policy)
     assert replay.verdict is result.verdict, (result.summary, replay.text)
+
+
+@pytest.mark.parametrize("password", ["sakura-2026-é", "さくら2026"])
+def test_a_password_beyond_ascii_goes_over_the_wire_as_utf8(servers, password: str) -> None:
+    """RFC 4616 §2: SASL PLAIN carries UTF-8; a wrong non-ASCII password is refused (535) as a
+    wrong ASCII one is, not a crash of the client."""
+    attempt = scenario("user-wrong-password").attempt()
+    wrong = Credentials(HANAKO, password)
+    replay = servers.replay(dataclasses.replace(attempt, credentials=wrong), Policy())
+    assert replay.verdict is Verdict.REFUSED
+
+
+@pytest.mark.parametrize(
+    ("user", "password", "message"),
+    [
+        (HANAKO, "line\nbreak", "control character"),
+        (HANAKO, "nul\x00", "control character"),
+        ("a\r\nRSET", "x", "control character"),
+        (HANAKO, "é" * 128, "longer than 255 bytes"),
+    ],
+)
+def test_credentials_are_one_line_and_bounded(user: str, password: str, message: str) -> None:
+    with pytest.raises(MailsecError, match=message):
+        Credentials(user, password)

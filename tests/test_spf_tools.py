@@ -100,6 +100,25 @@ def test_received_spf_9_1() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("ip", "mail_from", "helo"),
+    [
+        ("192.0.2.1\r\nX-Injected: yes", "alice@example.com", "mail.example.com"),
+        ("192.0.2.1", "alice@example.com", "mail\r\nX-Injected: yes"),
+        ("192.0.2.1", "al\nice(\x1b[2J)@example.com", "mail.example.com"),
+    ],
+)
+def test_header_fields_never_carry_a_line_break_from_the_input(
+    ip: str, mail_from: str, helo: str
+) -> None:
+    """What the sender typed is quoted with its line breaks and control characters escaped, so
+    it cannot add a header field of its own (RFC 5322 §3.2.4 quoted-strings hold none)."""
+    outcome = check(ip, mail_from, helo, resolver=example_resolver(), receiver="mx.test")
+    for field in (received_spf(outcome), authentication_results(outcome)):
+        assert field.isprintable(), field
+    assert "\\n" in received_spf(outcome) or "\\x1b" in received_spf(outcome)
+
+
 def test_received_spf_permerror_carries_the_problem_9_1() -> None:
     outcome = check(
         "192.0.2.1",

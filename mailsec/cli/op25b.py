@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import NoReturn, TextIO
+from typing import TextIO
 
 from mailsec.errors import InputError
 from mailsec.op25b import SCENARIOS, Policy, scenario, simulate
@@ -29,18 +29,8 @@ from mailsec.op25b.replay import LoopbackMailServers
 __all__ = ["configure", "run"]
 
 
-class _Parser(argparse.ArgumentParser):
-    """Argument errors become one plain line (through InputError) instead of a usage block."""
-
-    def error(self, message: str) -> NoReturn:
-        raise InputError(f"{message} (see '{self.prog} --help')")
-
-
 def configure(parser: argparse.ArgumentParser) -> None:
-    # The group parser is made for us by mailsec.__main__; its errors (an unknown option) should
-    # also be one plain line.
-    parser.error = _Parser.error.__get__(parser)  # type: ignore[method-assign]
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
     sim = commands.add_parser(

@@ -81,12 +81,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--quota", type=_quota, default=None, help="mailbox quota in bytes (default: no quota)"
     )
 
-    def error(message: str) -> NoReturn:
-        # One plain line, no usage block (the command line's rule for bad input).
-        parser.exit(2, f"{parser.prog}: error: {message}\n")
-
-    parser.error = error  # type: ignore[method-assign]
-
 
 class _Interrupted(Exception):
     """SIGINT or SIGTERM arrived: stop serving."""

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import BinaryIO
 
+from mailsec.cli import one_line
 from mailsec.errors import InputError, VerificationError
 
 CIPHERS = ("aes256-gcm", "aes256-cbc", "aes128-gcm", "aes128-cbc")
@@ -118,7 +119,7 @@ def run(
     sink = stdout or sys.stdout.buffer
 
     def note(text: str) -> None:
-        print(f"mailsec smime: {text}", file=sys.stderr)
+        print(f"mailsec smime: {one_line(text)}", file=sys.stderr)
 
     if args.command == "sign":
         key = load_private_key(_read(args.key, "key"), source=f"The key file {args.key!r}")

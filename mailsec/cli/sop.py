@@ -34,6 +34,7 @@ import cryptography
 import sop
 
 from mailsec import __version__, openpgp
+from mailsec.cli import one_line
 from mailsec.errors import DecryptionError, InputError, MailsecError, VerificationError
 
 __all__ = ["MailsecSop", "main", "run"]
@@ -469,13 +470,13 @@ def run(
     try:
         out = method(stdin, **options)
     except sop.SOPException as exc:
-        print(f"mailsec sop: [{exc.mnemonic}] {exc}", file=stderr)
+        print(f"mailsec sop: [{exc.mnemonic}] {one_line(str(exc))}", file=stderr)
         return exc.exit_code
     except MailsecError as exc:  # an error the operations did not translate
-        print(f"mailsec sop: {exc.message}", file=stderr)
+        print(f"mailsec sop: {one_line(exc.message)}", file=stderr)
         return 1
     except TypeError as exc:  # the sop package passes an option we do not take
-        print(f"mailsec sop: [UNSUPPORTED_OPTION] {exc}", file=stderr)
+        print(f"mailsec sop: [UNSUPPORTED_OPTION] {one_line(str(exc))}", file=stderr)
         return sop.SOPUnsupportedOption.exit_code
     stdout.write(out)
     stdout.flush()

@@ -19,12 +19,24 @@ import dns.resolver
 
 from mailsec.errors import InputError
 from mailsec.spf.headers import authentication_results, received_spf
+from mailsec.spf.limits import parse_ip
 from mailsec.spf.lint import lint
 from mailsec.spf.mta import check
 from mailsec.spf.zone import ZoneResolver, example_resolver
 from mailsec.trace import steps_to_text
 
 __all__ = ["configure", "nameserver_resolver", "run"]
+
+
+def _ip(text: str) -> str:
+    """The client address as the check reads it (:func:`~mailsec.spf.limits.parse_ip`)."""
+    try:
+        parse_ip(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an IPv4 or IPv6 address: give one such as 192.0.2.10 or 2001:db8::1"
+        ) from None
+    return text
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -34,7 +46,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="check a client IP, MAIL FROM and HELO against the sender's SPF policy",
         description="Check an SMTP client the way a receiving mail server does (RFC 7208).",
     )
-    p.add_argument("--ip", required=True, help="the connecting client's IPv4 or IPv6 address")
+    p.add_argument(
+        "--ip", required=True, type=_ip, help="the connecting client's IPv4 or IPv6 address"
+    )
     p.add_argument(
         "--mail-from",
         required=True,

@@ -126,6 +126,10 @@ class Host:
         return dict(self.accounts).get(user)
 
 
+MAX_CREDENTIAL = 255
+"""The longest user name or password SASL PLAIN carries, in UTF-8 octets (RFC 4616 §2)."""
+
+
 @dataclass(frozen=True)
 class Credentials:
     """A user name and password a client logs in with (SMTP AUTH or a webmail login)."""
@@ -140,6 +144,17 @@ class Credentials:
             raise InputError(
                 f"The password for {self.user!r} is empty: type the password, or choose no credentials."
             )
+        # RFC 4616 §2: each is UTF-8 of at most 255 octets, without NUL (the separator); line
+        # breaks and other control characters would end the SMTP command line early.
+        for what, text in (("user name", self.user), ("password", self.password)):
+            if not text.isprintable():
+                raise InputError(
+                    f"The {what} has a line break or another control character: type it on one line."
+                )
+            if len(text.encode("utf-8", "surrogatepass")) > MAX_CREDENTIAL:
+                raise InputError(
+                    f"The {what} is longer than {MAX_CREDENTIAL} bytes (RFC 4616 §2): type a shorter one."
+                )
 
     def __repr__(self) -> str:
         return f"Credentials(user={self.user!r}, password=...)"

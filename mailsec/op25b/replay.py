@@ -22,6 +22,7 @@ Use it as a context manager; the servers stop when the block ends::
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import smtplib
 import ssl
@@ -448,12 +449,10 @@ class LoopbackMailServers(ModelSmtpServers):
                 TranscriptLine("*", "the server offers no AUTH here: sending without login")
             )
             return Decision.ACCEPTED
-        conn.user, conn.password = credentials.user, credentials.password
-        try:
-            conn.auth("PLAIN", conn.auth_plain)
-        except smtplib.SMTPAuthenticationError:
-            return Decision.AUTH_FAILED
-        return Decision.ACCEPTED
+        # SASL PLAIN is UTF-8 (RFC 4616 §2); smtplib's own auth_plain sends ASCII only.
+        plain = f"\0{credentials.user}\0{credentials.password}".encode()
+        code, _ = conn.docmd("AUTH", "PLAIN " + base64.b64encode(plain).decode("ascii"))
+        return Decision.ACCEPTED if code == 235 else Decision.AUTH_FAILED
 
     @staticmethod
     def _send(conn: smtplib.SMTP, mail_from: str, rcpt_to: str, content: bytes) -> Decision:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from mailsec.errors import one_line
 from mailsec.spf.result import SpfCheck, SpfResult
 
 __all__ = ["authentication_results", "received_spf", "received_spf_comment"]
@@ -22,14 +23,17 @@ _ADDRESS = re.compile(rf"(?:{_ATOM})?@{_ATOM}\Z")
 
 
 def _value(text: str) -> str:
-    """A dot-atom when possible, otherwise a quoted-string (RFC 5322 §3.2.4)."""
+    """A dot-atom when possible, otherwise a quoted-string (RFC 5322 §3.2.4). A quoted-string
+    cannot hold a line break or a control character, so those are written as escapes: a
+    sender's text never adds a header field line."""
     if _DOT_ATOM.match(text):
         return text
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + one_line(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _comment(text: str) -> str:
-    return "(" + re.sub(r"([()\\])", r"\\\1", text) + ")"
+    """A comment (RFC 5322 §3.2.2), with line breaks and control characters as escapes."""
+    return "(" + re.sub(r"([()\\])", r"\\\1", one_line(text)) + ")"
 
 
 def received_spf_comment(check: SpfCheck) -> str:
