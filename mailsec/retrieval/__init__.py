@@ -12,7 +12,8 @@ Where things live:
   :mod:`~mailsec.retrieval.sasl` (the SASL PLAIN and credential check both use);
 - real servers on 127.0.0.1: :mod:`~mailsec.retrieval.servers` (the asyncio shells around the
   state machines, and a private Dovecot to compare with) over :mod:`~mailsec.retrieval.maildir`
-  (the Maildir store: UIDs, quota, the POP3 lock), run by ``mailsec serve``
+  (the Maildir store: folder names, quota, the POP3 lock) and :mod:`~mailsec.retrieval.folder`
+  (one folder: UIDs, flags, the changes other sessions hear of), run by ``mailsec serve``
   (:mod:`mailsec.cli.serve`); :mod:`~mailsec.retrieval.transcript` records each connection,
   :mod:`mailsec.render.transcript` draws it in :mod:`mailsec.labs.retrieval_wire` (the wire lab,
   same notebook).
