@@ -25,9 +25,10 @@ beyond the mailbox, ``OK`` for STORE in a read-only mailbox, the quota root ``"U
 
 Where things live:
 
-- :mod:`~mailsec.retrieval.imap.session` -- the state machine: states, limits, reading lines and
-  literals, the table of commands and the states they are allowed in, AUTHENTICATE and IDLE,
-  untagged updates;
+- :mod:`~mailsec.retrieval.imap.session` -- the state machine: the table of commands and the
+  states they are allowed in, AUTHENTICATE and IDLE, untagged updates;
+- :mod:`~mailsec.retrieval.imap.framing` -- reading commands: states, limits, lines and literals
+  framed into commands within their bounds (before login, APPEND, LITERAL+);
 - :mod:`~mailsec.retrieval.imap.auth`, :mod:`~mailsec.retrieval.imap.mailboxes`,
   :mod:`~mailsec.retrieval.imap.messages` -- the command handlers: any state and LOGIN; the
   authenticated state (mailboxes, quota); the selected state (messages);
