@@ -66,7 +66,7 @@ def test_bad_input_shows_a_plain_message_and_clears_the_stale_result() -> None:
     lab = spf_lab()
     before = lab.result.value
     lab.ip.value = "203.0.113.300"
-    assert "'203.0.113.300' is not an IP address" in html.unescape(lab.error.value)
+    assert "'203.0.113.300' is not an IPv4 or IPv6 address" in html.unescape(lab.error.value)
     assert "Traceback" not in lab.error.value
     assert lab.result.value == "" and lab.explanation.value == ""
     lab.ip.value = "203.0.113.66"

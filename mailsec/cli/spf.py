@@ -19,7 +19,7 @@ import dns.resolver
 
 from mailsec.errors import InputError
 from mailsec.spf.headers import authentication_results, received_spf
-from mailsec.spf.limits import parse_ip
+from mailsec.spf.limits import ip_problem
 from mailsec.spf.lint import lint
 from mailsec.spf.mta import check
 from mailsec.spf.zone import ZoneResolver, example_resolver
@@ -29,13 +29,10 @@ __all__ = ["configure", "nameserver_resolver", "run"]
 
 
 def _ip(text: str) -> str:
-    """The client address as the check reads it (:func:`~mailsec.spf.limits.parse_ip`)."""
-    try:
-        parse_ip(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an IPv4 or IPv6 address: give one such as 192.0.2.10 or 2001:db8::1"
-        ) from None
+    """The client address as the check reads it (:func:`~mailsec.spf.limits.ip_problem`)."""
+    problem = ip_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
     return text
 
 

@@ -34,7 +34,7 @@ import ipywidgets as widgets
 from mailsec.errors import MailsecError
 from mailsec.render.html import FONT, callout, error_box, escape
 
-__all__ = ["Lab", "button", "checkbox", "dropdown", "percentile", "tagged"]
+__all__ = ["Lab", "button", "checkbox", "dropdown", "percentile", "tagged", "text_box"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 W = TypeVar("W", bound=widgets.DOMWidget)
@@ -187,6 +187,19 @@ def dropdown(
         layout=widgets.Layout(width=width),
     )
     return tagged(picker, css)
+
+
+def text_box(
+    value: str, description: str, css: str, *, width: str = "560px", label: str = "140px"
+) -> widgets.Text:
+    """A one-line text box ``width`` wide, its label ``label`` wide, with the CSS class ``css``."""
+    box = widgets.Text(
+        value=value,
+        description=description,
+        style={"description_width": label},
+        layout=widgets.Layout(width=width),
+    )
+    return tagged(box, css)
 
 
 def tagged(widget: W, *css: str) -> W:

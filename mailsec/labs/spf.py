@@ -21,8 +21,9 @@ from collections.abc import Callable
 import ipywidgets as widgets
 
 from mailsec.errors import InputError
-from mailsec.labs.frame import Lab, button, checkbox, tagged
-from mailsec.render.html import FONT, callout, code_block, escape
+from mailsec.labs.frame import Lab, button, checkbox, tagged, text_box
+from mailsec.labs.spf_live import LiveLab, live_lab
+from mailsec.render.html import FONT, code_block, escape
 from mailsec.render.spf import (
     blind_spot_html,
     check_html,
@@ -34,11 +35,10 @@ from mailsec.render.spf import (
     trace_html,
     verdict_html,
 )
-from mailsec.spf.evaluate import domain_problem, parse_ip
+from mailsec.spf.limits import domain_problem, ip_problem
 from mailsec.spf.lint import lint
-from mailsec.spf.lookup import DnsSource, OverlaySource, as_source, system_resolver
+from mailsec.spf.lookup import DnsSource, OverlaySource
 from mailsec.spf.mta import check
-from mailsec.spf.probe import ABSENT_NAME, KNOWN_NAME, DnsHealth, probe_dns
 from mailsec.spf.result import SpfCheck
 from mailsec.spf.scenarios import (
     BLIND_SPOTS,
@@ -49,7 +49,6 @@ from mailsec.spf.scenarios import (
     txt_record,
 )
 from mailsec.spf.zone import ZoneResolver, example_resolver
-from mailsec.trace import Outcome
 
 __all__ = [
     "BlindSpotsLab",
@@ -100,25 +99,6 @@ _WIDE = widgets.Layout(width="560px")
 _STYLE = {"description_width": "140px"}
 
 
-def _text_box(value: str, description: str, css: str) -> widgets.Text:
-    """A one-line box of the SPF labs (client IP, MAIL FROM, HELO)."""
-    return tagged(
-        widgets.Text(value=value, description=description, style=_STYLE, layout=_WIDE), css
-    )
-
-
-def _client_ip(text: str) -> str:
-    value = text.strip()
-    try:
-        parse_ip(value)
-    except ValueError:
-        raise InputError(
-            f"{text!r} is not an IP address. Type an IPv4 address like 192.0.2.10 or an IPv6 "
-            "address like 2001:db8::1."
-        ) from None
-    return value
-
-
 def _records_from_text(text: str) -> tuple[tuple[bytes, ...], ...]:
     """The text area as TXT records: one record per non-empty line."""
     return tuple(txt_record(line.strip()) for line in text.splitlines() if line.strip())
@@ -162,9 +142,9 @@ class SpfLab(Lab):
             ),
             "mailsec-spf-client",
         )
-        self.ip = _text_box("203.0.113.66", "Client IP", "mailsec-spf-ip")
-        self.mail_from = _text_box("alice@example.com", "MAIL FROM", "mailsec-spf-mail-from")
-        self.helo = _text_box("bot.dyn.example", "HELO", "mailsec-spf-helo")
+        self.ip = text_box("203.0.113.66", "Client IP", "mailsec-spf-ip")
+        self.mail_from = text_box("alice@example.com", "MAIL FROM", "mailsec-spf-mail-from")
+        self.helo = text_box("bot.dyn.example", "HELO", "mailsec-spf-helo")
         super().__init__(
             "SPF lab: would the receiving server accept this sender?",
             intro=(
@@ -250,7 +230,10 @@ class SpfLab(Lab):
         )
 
     def update(self) -> None:
-        ip = _client_ip(self.ip.value)
+        problem = ip_problem(self.ip.value)
+        if problem:
+            raise InputError(problem + ".")
+        ip = self.ip.value.strip()
         mail_from = self.mail_from.value.strip()
         helo = self.helo.value.strip()
         if not mail_from and not helo:
@@ -423,152 +406,6 @@ class BlindSpotsLab(Lab):
 def blind_spots_lab() -> BlindSpotsLab:
     """The forwarding / From: header lab."""
     return BlindSpotsLab()
-
-
-OFF_MESSAGE = (
-    "Live mode is off. The course works entirely offline on its example zone; tick "
-    "<strong>Use live DNS</strong> to ask this machine's DNS servers about a real domain."
-)
-NO_RESOLVER = (
-    "No network DNS is configured on this machine ({error}). The offline labs above still work."
-)
-#: What the live lab says, by what :func:`~mailsec.spf.probe.probe_dns` found, before any SPF check.
-DNS_PROBLEMS: dict[DnsHealth, tuple[str, str]] = {
-    DnsHealth.UNREACHABLE: (
-        "No network",
-        "No network: the DNS lookup of {known} got no answer ({answer}). This machine cannot "
-        "reach a DNS server, so live mode cannot work here; the offline labs above still do.",
-    ),
-    DnsHealth.DENIES_EVERYTHING: (
-        "DNS is not usable here",
-        "This machine's DNS server answers, but it says that {known} does not exist ({answer}). "
-        "That name exists wherever the Internet's DNS works: it is one of the root name servers. "
-        "So an answer about {domain} would mean nothing either, and live mode does not check it. "
-        "This happens behind a captive portal (the log-in page of a hotel, café or airport "
-        "network: log in first, then try again) or with a broken DNS server. The offline labs "
-        "above still work.",
-    ),
-    DnsHealth.INVENTS_ANSWERS: (
-        "DNS is not usable here",
-        "This machine's DNS server gave an address for {absent} ({answer}), a name that cannot "
-        "exist (RFC 6761 §6.4): it makes answers up, so what it says about {domain} cannot be "
-        "trusted, and live mode does not check it. This happens behind a captive portal (log in "
-        "first, then try again) or with a DNS server that redirects unknown names. The offline "
-        "labs above still work.",
-    ),
-}
-
-
-def _live_resolver() -> object:
-    """This machine's DNS, with short waits: a live check answers in seconds or says why not."""
-    return system_resolver(timeout=2.0, lifetime=4.0)
-
-
-class LiveLab(Lab):
-    """Check a real domain with live DNS (off by default)."""
-
-    def __init__(
-        self,
-        *,
-        enabled: bool = False,
-        resolver_factory: Callable[[], object] = _live_resolver,
-        time_limit: float = 8.0,
-    ) -> None:
-        self.resolver_factory = resolver_factory
-        self.time_limit = time_limit
-        self.enabled = checkbox(
-            "Use live DNS (needs a network)", "mailsec-spf-live-enabled", value=enabled
-        )
-        self.mail_from = _text_box(
-            "postmaster@gmail.com", "MAIL FROM", "mailsec-spf-live-mail-from"
-        )
-        self.ip = _text_box("192.0.2.1", "Client IP", "mailsec-spf-live-ip")
-        self.helo = _text_box("mail.example.org", "HELO", "mailsec-spf-live-helo")
-        self.run = button("Check with live DNS", "mailsec-spf-live-run", button_style="primary")
-        super().__init__(
-            "Live mode: a real domain's SPF record",
-            intro=(
-                "Asks real DNS, so it needs a network. Try your own organisation's domain; "
-                "192.0.2.1 is a documentation address that no real server uses, so expect fail, "
-                "softfail or neutral."
-            ),
-            controls=[self.enabled, self.mail_from, self.ip, self.helo, widgets.HBox([self.run])],
-        )
-        self.add_class("mailsec-spf-live-lab")
-        self.on_click(self.run, self.update)
-        self.on_change([self.enabled], self._on_toggle)
-        self._on_toggle()
-
-    def _on_toggle(self) -> None:
-        if not self.enabled.value:
-            self.show(callout(OFF_MESSAGE, title="Offline"))
-        else:
-            self.show(
-                callout(
-                    "Live mode is on: press <strong>Check with live DNS</strong>.", title="Live DNS"
-                )
-            )
-
-    def update(self) -> None:
-        if not self.enabled.value:
-            self.show(callout(OFF_MESSAGE, title="Offline"))
-            return
-        ip = _client_ip(self.ip.value)
-        mail_from = self.mail_from.value.strip()
-        domain = mail_from.rpartition("@")[2] if mail_from else self.helo.value.strip()
-        problem = domain_problem(domain)
-        if problem:
-            raise InputError(
-                f"Cannot check {domain!r}: {problem}. Type an address like postmaster@example.org."
-            )
-        try:
-            resolver = self.resolver_factory()
-        except Exception as exc:  # no /etc/resolv.conf, no configured servers ...
-            self.show(
-                callout(
-                    escape(NO_RESOLVER.format(error=type(exc).__name__)),
-                    outcome=Outcome.WARN,
-                    title="No network",
-                )
-            )
-            return
-        # Before believing "no SPF record", make sure this DNS answers known questions truly.
-        probe = probe_dns(as_source(resolver), lifetime=4.0)
-        if not probe.usable:
-            title, text = DNS_PROBLEMS[probe.health]
-            message = text.format(
-                known=KNOWN_NAME,
-                absent=ABSENT_NAME,
-                domain=domain,
-                answer=probe.answers[-1].describe(),
-            )
-            self.show(callout(escape(message), outcome=Outcome.WARN, title=title))
-            return
-        outcome = check(
-            ip,
-            mail_from,
-            self.helo.value.strip(),
-            resolver=resolver,
-            time_limit=self.time_limit,
-            receiver="this-notebook.invalid",
-        )
-        explanation = trace_html(outcome)
-        if outcome.record:
-            explanation = record_table(outcome.record) + explanation
-        self.show(check_html(outcome), explanation)
-
-
-def live_lab(
-    *,
-    enabled: bool = False,
-    resolver_factory: Callable[[], object] = _live_resolver,
-) -> LiveLab:
-    """The live-DNS lab; off by default.
-
-    ``resolver_factory`` makes the resolver when *Check* is pressed: this machine's DNS by
-    default, or anything :func:`~mailsec.spf.lookup.as_source` accepts (tests pass their own).
-    """
-    return LiveLab(enabled=enabled, resolver_factory=resolver_factory)
 
 
 def benchmark_drivers() -> list[tuple[str, Lab, Callable[[int], None]]]:

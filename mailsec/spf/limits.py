@@ -22,6 +22,7 @@ __all__ = [
     "TIME_LIMIT",
     "Stop",
     "domain_problem",
+    "ip_problem",
     "parse_ip",
     "rfc",
     "sender_problem",
@@ -54,6 +55,18 @@ def parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         return ip.ipv4_mapped
     return ip
+
+
+def ip_problem(text: str) -> str | None:
+    """Why ``text`` is not a client address :func:`parse_ip` reads, or None when it is one."""
+    try:
+        parse_ip(text)
+    except ValueError:
+        return (
+            f"{text.strip()!r} is not an IPv4 or IPv6 address: give one such as 192.0.2.10 or "
+            "2001:db8::1"
+        )
+    return None
 
 
 def sender_problem(sender: str) -> str | None:

@@ -106,6 +106,11 @@ class MailServers:
     the penalty off. ``host`` must be a loopback address unless ``allow_remote`` is true: the
     servers have no TLS. At most :data:`~mailsec.limits.MAX_CONNECTIONS` connections are open at
     once, :data:`~mailsec.limits.MAX_CONNECTIONS_PER_ADDRESS` from one address.
+
+    One class of about 470 lines, not several: both servers share one event loop, one store, one
+    table of login failures and one count of connections, and a session's life (accept, count,
+    time out, penalise, close) reads best in one place. The protocols themselves live in
+    :mod:`mailsec.retrieval.pop3` and :mod:`mailsec.retrieval.imap`.
     """
 
     def __init__(
