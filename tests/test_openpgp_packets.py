@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -10,7 +12,7 @@ from hypothesis import strategies as st
 
 from mailsec.errors import InputError
 from mailsec.openpgp import ArmorLabel, armor, crc24, dearmor, is_armored
-from mailsec.openpgp.armor import crc24_bytewise
+from mailsec.openpgp.armor import _decode_base64, crc24_bytewise
 from mailsec.openpgp.packets import Reader, encode_length, encode_mpi, encode_packet, read_packets
 
 # -- CRC-24 and armor (RFC 4880 §6) ---------------------------------------------------------------
@@ -49,6 +51,62 @@ def test_armor_layout_rfc4880_section6_2():
     assert checksum.startswith("=") and len(checksum) == 5
     assert int.from_bytes(base64.b64decode(checksum[1:]), "big") == crc24(data)
     assert base64.b64decode("".join(lines[2:-2])) == data
+
+
+def _armor_line_by_line(data: bytes, label: ArmorLabel) -> bytes:
+    """Armor as RFC 4880 §6.2 describes it, one line of 64 characters at a time."""
+    encoded = base64.b64encode(data).decode("ascii")
+    lines = [f"-----BEGIN {label.value}-----", ""]
+    lines += [encoded[i : i + 64] for i in range(0, len(encoded), 64)]
+    lines.append("=" + base64.b64encode(crc24_bytewise(data).to_bytes(3, "big")).decode("ascii"))
+    lines.append(f"-----END {label.value}-----")
+    return ("\n".join(lines) + "\n").encode("ascii")
+
+
+@settings(deadline=None)
+@given(st.binary(max_size=400), st.sampled_from(list(ArmorLabel)))
+def test_armor_in_blocks_equals_armor_line_by_line(data, label):
+    assert armor(data, label) == _armor_line_by_line(data, label)
+
+
+def test_armor_and_dearmor_of_a_large_message():
+    data = bytes((i * 131 + i // 7) % 256 for i in range(300_001))
+    armored = armor(data, ArmorLabel.MESSAGE)
+    assert armored == _armor_line_by_line(data, ArmorLabel.MESSAGE)
+    assert dearmor(armored) == (ArmorLabel.MESSAGE, data)
+    assert dearmor(armored.replace(b"\n", b"\r\n")) == (ArmorLabel.MESSAGE, data)
+
+
+def test_dearmor_reads_a_checksum_glued_to_the_last_line():
+    lines = armor(b"\xc0glued", ArmorLabel.MESSAGE).decode().splitlines()
+    checksum = lines.pop(-2)
+    lines[-2] += checksum
+    assert dearmor("\n".join(lines).encode()) == (ArmorLabel.MESSAGE, b"\xc0glued")
+    lines[-2] = lines[-2][:-1] + ("A" if lines[-2][-1] != "A" else "B")
+    with pytest.raises(InputError, match="checksum does not match"):
+        dearmor("\n".join(lines).encode())
+
+
+@settings(deadline=None)
+@given(st.text(alphabet="ABCDabcd0189+/=\n\r \t*-", max_size=40))
+def test_base64_is_read_as_the_strict_standard_decoder_reads_it(text):
+    body = text.encode("ascii")
+    try:
+        expected = base64.b64decode(body.translate(None, b" \t\r\n"), validate=True)
+    except ValueError:
+        with pytest.raises(InputError, match="not valid Base64"):
+            _decode_base64(body)
+    else:
+        assert _decode_base64(body) == expected
+
+
+def test_header_lines_are_skipped_only_before_the_blank_line():
+    lines = armor(b"\x99data", ArmorLabel.PUBLIC_KEY).decode().splitlines()
+    lines.insert(1, "Comment: one")
+    assert dearmor("\n".join(lines).encode())[1] == b"\x99data"
+    del lines[2]  # no blank line after the header: the header is read as Base64
+    with pytest.raises(InputError, match="not valid Base64"):
+        dearmor("\n".join(lines).encode())
 
 
 @settings(deadline=None)
@@ -233,3 +291,25 @@ def test_session_key_payloads_are_checked_in_one_place() -> None:
     assert session.unpack(session.pack(2, key[:24])) is None  # 3DES is not read
     assert session.unpack(session.pack(9, key)[:-1] + b"\x00") is None  # wrong checksum
     assert session.unpack(b"\x09") is None
+
+
+def test_every_public_name_of_the_package_resolves_and_loads_lazily():
+    from mailsec import openpgp
+
+    assert set(openpgp.__all__) == {
+        *openpgp._LAZY,
+        "ArmorLabel",
+        "armor",
+        "crc24",
+        "dearmor",
+        "is_armored",
+    }
+    for name in openpgp.__all__:
+        assert getattr(openpgp, name) is not None
+    assert callable(openpgp.armor)  # the function, not the module of the same name
+    # A fresh interpreter that imports the package loads none of the algorithms.
+    code = "import sys, mailsec.openpgp; print(sorted(m for m in sys.modules if 'openpgp.' in m))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    assert loaded.strip() == "['mailsec.openpgp.armor']"

@@ -36,39 +36,95 @@ web of trust), then :mod:`mailsec.labs.pgp` (the widgets), then ``notebooks/06-p
 Errors: :class:`~mailsec.errors.InputError` for malformed or unsupported input,
 :class:`~mailsec.errors.DecryptionError` (one opaque error) when a message cannot be decrypted or
 fails its integrity check, :class:`~mailsec.errors.VerificationError` when no good signature is found.
+
+The names below are loaded when first used (PEP 562), so ``sop version`` or ``sop dearmor`` does
+not pay for importing every algorithm; ``from mailsec.openpgp import encrypt`` works as usual.
 """
 
-from mailsec.errors import DecryptionError, InputError, VerificationError
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+# ASCII armor is imported at once: its module and its armor() function share a name, and the
+# function must be what ``openpgp.armor`` means however the module was first imported.
 from mailsec.openpgp.armor import ArmorLabel, armor, crc24, dearmor, is_armored
-from mailsec.openpgp.certs import (
-    Certificate,
-    SecretKey,
-    SubkeyEntry,
-    UserIDEntry,
-    read_cert,
-    read_certs,
-    read_key,
-    read_keys,
-)
-from mailsec.openpgp.cleartext import clearsign, is_cleartext
-from mailsec.openpgp.constants import (
-    CompressionAlgorithm,
-    Curve,
-    HashAlgorithm,
-    KeyFlags,
-    PacketTag,
-    PublicKeyAlgorithm,
-    SignatureType,
-    SymmetricAlgorithm,
-)
-from mailsec.openpgp.contents import LiteralData
-from mailsec.openpgp.encryption import CannotEncryptError, Decrypted, decrypt, encrypt
-from mailsec.openpgp.keygen import certify, generate_key, revoke
-from mailsec.openpgp.keys import KeyMaterial, ProtectedKeyError, UnsupportedAlgorithmError
-from mailsec.openpgp.listing import PacketInfo, list_packets, packets_to_text
-from mailsec.openpgp.signatures import Signature
-from mailsec.openpgp.signing import CannotSignError, inline_sign, sign
-from mailsec.openpgp.verifying import Verification, inline_verify, verify
+
+if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editors
+    from mailsec.errors import DecryptionError, InputError, VerificationError
+    from mailsec.openpgp.certs import (
+        Certificate,
+        SecretKey,
+        SubkeyEntry,
+        UserIDEntry,
+        read_cert,
+        read_certs,
+        read_key,
+        read_keys,
+    )
+    from mailsec.openpgp.cleartext import clearsign, is_cleartext
+    from mailsec.openpgp.constants import (
+        CompressionAlgorithm,
+        Curve,
+        HashAlgorithm,
+        KeyFlags,
+        PacketTag,
+        PublicKeyAlgorithm,
+        SignatureType,
+        SymmetricAlgorithm,
+    )
+    from mailsec.openpgp.contents import LiteralData
+    from mailsec.openpgp.encryption import CannotEncryptError, Decrypted, decrypt, encrypt
+    from mailsec.openpgp.keygen import certify, generate_key, revoke
+    from mailsec.openpgp.keys import KeyMaterial, ProtectedKeyError, UnsupportedAlgorithmError
+    from mailsec.openpgp.listing import PacketInfo, list_packets, packets_to_text
+    from mailsec.openpgp.signatures import Signature
+    from mailsec.openpgp.signing import CannotSignError, inline_sign, sign
+    from mailsec.openpgp.verifying import Verification, inline_verify, verify
+
+#: Each lazily loaded name, and the module it comes from.
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(("DecryptionError", "InputError", "VerificationError"), "mailsec.errors"),
+    **dict.fromkeys(
+        (
+            "Certificate",
+            "SecretKey",
+            "SubkeyEntry",
+            "UserIDEntry",
+            "read_cert",
+            "read_certs",
+            "read_key",
+            "read_keys",
+        ),
+        "mailsec.openpgp.certs",
+    ),
+    **dict.fromkeys(("clearsign", "is_cleartext"), "mailsec.openpgp.cleartext"),
+    **dict.fromkeys(
+        (
+            "CompressionAlgorithm",
+            "Curve",
+            "HashAlgorithm",
+            "KeyFlags",
+            "PacketTag",
+            "PublicKeyAlgorithm",
+            "SignatureType",
+            "SymmetricAlgorithm",
+        ),
+        "mailsec.openpgp.constants",
+    ),
+    "LiteralData": "mailsec.openpgp.contents",
+    **dict.fromkeys(
+        ("CannotEncryptError", "Decrypted", "decrypt", "encrypt"), "mailsec.openpgp.encryption"
+    ),
+    **dict.fromkeys(("certify", "generate_key", "revoke"), "mailsec.openpgp.keygen"),
+    **dict.fromkeys(
+        ("KeyMaterial", "ProtectedKeyError", "UnsupportedAlgorithmError"), "mailsec.openpgp.keys"
+    ),
+    **dict.fromkeys(("PacketInfo", "list_packets", "packets_to_text"), "mailsec.openpgp.listing"),
+    "Signature": "mailsec.openpgp.signatures",
+    **dict.fromkeys(("CannotSignError", "inline_sign", "sign"), "mailsec.openpgp.signing"),
+    **dict.fromkeys(("Verification", "inline_verify", "verify"), "mailsec.openpgp.verifying"),
+}
 
 __all__ = [
     "ArmorLabel",
@@ -119,3 +175,16 @@ __all__ = [
     "sign",
     "verify",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

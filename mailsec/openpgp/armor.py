@@ -7,15 +7,20 @@ optional ``Key: value`` headers and a checksum line ``=XXXX``: the CRC-24 of the
 
 from __future__ import annotations
 
-import array
 import base64
 import binascii
+import contextlib
 import enum
 import functools
 import re
-import sys
+from typing import TYPE_CHECKING
+
+import pybase64
 
 from mailsec.errors import InputError
+
+if TYPE_CHECKING:
+    import anycrc
 
 __all__ = ["ArmorLabel", "armor", "crc24", "dearmor", "dearmor_all", "is_armored"]
 
@@ -57,60 +62,49 @@ def crc24_bytewise(data: bytes) -> int:
     return crc
 
 
-def _three_zero_bytes(state: int) -> int:
-    for _ in range(3):
-        state = ((state << 8) & 0xFFFFFF) ^ _TABLE[state >> 16]
-    return state
-
-
-# The register is 24 bits wide, so feeding three bytes w into state c is the same as feeding three
-# zero bytes into c ^ w; that map is linear, so two tables of 4096 entries (high and low 12 bits)
-# do three bytes per step.
-@functools.cache
-def _step_tables() -> tuple[tuple[int, ...], tuple[int, ...]]:
-    high = tuple(_three_zero_bytes(v << 12) for v in range(4096))
-    low = tuple(_three_zero_bytes(v) for v in range(4096))
-    return high, low
-
-
 def crc24(data: bytes) -> int:
-    """The CRC-24 checksum of ``data`` (RFC 4880 §6.1), three bytes per step."""
-    data = bytes(data)
-    whole = len(data) - len(data) % 3
-    if whole < 3000:
-        return crc24_bytewise(data)
-    # Spread each 3-byte group into a big-endian 32-bit word (top byte zero), then read the words.
-    spread = bytearray(whole // 3 * 4)
-    spread[1::4] = data[0:whole:3]
-    spread[2::4] = data[1:whole:3]
-    spread[3::4] = data[2:whole:3]
-    words = array.array("I")
-    if words.itemsize != 4:  # pragma: no cover - CPython's "I" is 4 bytes on every platform
-        return crc24_bytewise(data)
-    words.frombytes(spread)
-    if sys.byteorder == "little":
-        words.byteswap()
-    crc = CRC24_INIT
-    high, low = _step_tables()
-    for word in words:
-        x = crc ^ word
-        crc = high[x >> 12] ^ low[x & 0xFFF]
-    for byte in data[whole:]:
-        crc = ((crc << 8) & 0xFFFFFF) ^ _TABLE[(crc >> 16) ^ byte]
-    return crc
+    """The CRC-24 checksum of ``data`` (RFC 4880 §6.1), computed in C by anycrc.
+
+    The same CRC as :func:`crc24_bytewise` (the tests check that they agree), about a thousand
+    times faster: the checksum of a 10 MB message takes a millisecond instead of a second.
+    """
+    return _crc24_model().calc(data)
+
+
+@functools.cache
+def _crc24_model() -> anycrc.CRC:
+    import anycrc  # loaded on first use: reading a key's armor is all some commands need
+
+    return anycrc.CRC(
+        width=24, poly=CRC24_POLY & 0xFFFFFF, init=CRC24_INIT, refin=False, refout=False, xorout=0
+    )
 
 
 def armor(data: bytes, label: ArmorLabel, *, headers: dict[str, str] | None = None) -> bytes:
     """Wrap binary OpenPGP data in ASCII armor with its CRC-24 checksum."""
-    encoded = base64.b64encode(data).decode("ascii")
-    lines = [f"-----BEGIN {label.value}-----"]
-    lines += [f"{key}: {value}" for key, value in (headers or {}).items()]
-    lines.append("")
-    lines += [encoded[i : i + LINE_LENGTH] for i in range(0, len(encoded), LINE_LENGTH)]
+    head = [f"-----BEGIN {label.value}-----"]
+    head += [f"{key}: {value}" for key, value in (headers or {}).items()]
+    head.append("")
     checksum = base64.b64encode(crc24(data).to_bytes(3, "big")).decode("ascii")
-    lines.append(f"={checksum}")
-    lines.append(f"-----END {label.value}-----")
-    return ("\n".join(lines) + "\n").encode("ascii")
+    tail = f"={checksum}\n-----END {label.value}-----\n"
+    body = _wrap(pybase64.b64encode(data), LINE_LENGTH)
+    return "\n".join(head).encode("ascii") + b"\n" + body + tail.encode("ascii")
+
+
+def _wrap(encoded: bytes, width: int) -> bytes:
+    """``encoded`` in lines of ``width`` characters, each ending in a newline.
+
+    Column by column rather than line by line: ``width`` slice copies in C instead of one Python
+    step per line (a 10 MB message has 220,000 lines).
+    """
+    rows, rest = divmod(len(encoded), width)
+    out = bytearray(b"\n") * (rows * (width + 1))
+    full = rows * width
+    for column in range(width):
+        out[column :: width + 1] = encoded[column:full:width]
+    if rest:
+        out += encoded[full:] + b"\n"
+    return bytes(out)
 
 
 def is_armored(data: bytes) -> bool:
@@ -118,88 +112,140 @@ def is_armored(data: bytes) -> bool:
     return data.lstrip()[:15] == b"-----BEGIN PGP "
 
 
-_BEGIN = re.compile(r"^-----BEGIN PGP ([A-Z ,/0-9]+)-----\s*$")
-_END = re.compile(r"^-----END PGP ([A-Z ,/0-9]+)-----\s*$")
-_HEADER = re.compile(r"^[\x21-\x39\x3b-\x7e]+: ?.*$")
+_BEGIN = re.compile(rb"^-----BEGIN PGP ([A-Z ,/0-9]+)-----[ \t\r]*$", re.M)
+_END = re.compile(rb"^-----END PGP ([A-Z ,/0-9]+)-----[ \t\r]*$", re.M)
+_HEADER = re.compile(rb"[\x21-\x39\x3b-\x7e]+: ?.*")
+#: What may stand between Base64 characters: line ends and blanks (RFC 4880 §6.3 lines).
+_BLANKS = b" \t\r\n\x0b\x0c"
 
 
 def dearmor(data: bytes) -> tuple[ArmorLabel | None, bytes]:
     """Remove the armor: returns the label and the binary data, after checking the CRC-24.
 
     Raises :class:`~mailsec.errors.InputError` when the armor is malformed or the checksum does not
-    match. A label other than the four mailsec writes is returned as ``None``.
+    match. A label other than the four mailsec writes is returned as ``None``. The text is read
+    as bytes in large blocks (the armor lines are found with ``bytes.find``, the Base64 is decoded
+    in one call), so a 10 MB message costs milliseconds, not one Python step per line.
     """
-    try:
-        text = data.decode("ascii")
-    except UnicodeDecodeError:
+    if not data.isascii():
         raise InputError(
             "The armored data contains bytes that are not ASCII; paste the text between "
             "'-----BEGIN PGP ...-----' and '-----END PGP ...-----' unchanged."
-        ) from None
-    lines = [line.rstrip("\r\n \t") for line in text.splitlines()]
-    start = next((i for i, line in enumerate(lines) if _BEGIN.match(line)), None)
-    if start is None:
+        )
+    begin = _find_line(data, b"-----BEGIN PGP ", _BEGIN, 0)
+    if begin is None:
         raise InputError(
             "No '-----BEGIN PGP ...-----' line was found; this is not ASCII-armored OpenPGP data."
         )
-    begin_name = _BEGIN.match(lines[start]).group(1)  # type: ignore[union-attr]
+    begin_name = begin.group(1).decode("ascii")
     if begin_name == "SIGNED MESSAGE":
         raise InputError(
             "This is a cleartext-signed message ('-----BEGIN PGP SIGNED MESSAGE-----'), not "
             "armored binary data; check it with inline_verify() (sop inline-verify)."
         )
-    end = next((i for i in range(start + 1, len(lines)) if _END.match(lines[i])), None)
+    end = _find_line(data, b"-----END PGP ", _END, begin.end())
     if end is None:
         raise InputError(
             f"The armor starts with '-----BEGIN PGP {begin_name}-----' but has no matching "
             "'-----END PGP ...-----' line; the text may have been cut off."
         )
-    end_name = _END.match(lines[end]).group(1)  # type: ignore[union-attr]
+    end_name = end.group(1).decode("ascii")
     if end_name != begin_name:
         raise InputError(
             f"The armor starts with 'BEGIN PGP {begin_name}' but ends with 'END PGP {end_name}'; "
             "the two lines must name the same kind of block."
         )
-    body = lines[start + 1 : end]
-    # Headers run up to the first blank line (RFC 4880 §6.2). Some tools omit the blank line when
-    # there are no headers, so a body that starts with Base64 is accepted as well.
-    if "" in body:
-        blank = body.index("")
-        if all(_HEADER.match(line) for line in body[:blank]):
-            body = body[blank + 1 :]
-    checksum: str | None = None
-    if body and body[-1].startswith("="):
-        checksum = body[-1][1:]
-        body = body[:-1]
-    elif len(body) >= 1 and len(body[-1]) > 4 and body[-1][-5] == "=" and body[-1][-4] != "=":
-        # A checksum glued to the last data line, as a few tools write it.
-        checksum = body[-1][-4:]
-        body[-1] = body[-1][:-5]
-    joined = "".join(line.strip() for line in body)
-    try:
-        binary = base64.b64decode(joined, validate=True)
-    except (binascii.Error, ValueError):
-        raise InputError(
-            "The armored data is not valid Base64 (a character was changed, or lines are missing); "
-            "copy the whole block again."
-        ) from None
+    body, checksum = _split_checksum(data, _after_headers(data, begin.end() + 1), end.start())
+    binary = _decode_base64(body)
     if checksum is not None:
-        try:
-            expected = int.from_bytes(base64.b64decode(checksum, validate=True), "big")
-        except (binascii.Error, ValueError):
-            raise InputError(
-                f"The armor checksum line '={checksum}' is not valid Base64; copy the whole block again."
-            ) from None
-        actual = crc24(binary)
-        if expected != actual:
-            raise InputError(
-                f"The armor checksum does not match (the block says {expected:06X}, the data gives "
-                f"{actual:06X}): the text was changed or damaged on the way. Copy it again."
-            )
+        _check_crc(checksum, binary)
     if not binary:
         raise InputError("The armored block is empty: there is no data between the armor lines.")
     label = next((item for item in ArmorLabel if item.value == f"PGP {begin_name}"), None)
     return label, binary
+
+
+def _find_line(
+    data: bytes, marker: bytes, line: re.Pattern[bytes], start: int
+) -> re.Match[bytes] | None:
+    """The first line from ``start`` on that ``line`` matches; ``marker`` is how it begins.
+
+    ``bytes.find`` skips to each candidate (a regular expression that scanned 14 MB of Base64
+    for the END line took 60 ms; this takes 3).
+    """
+    position = data.find(marker, start)
+    while position >= 0:
+        found = line.match(data, position)  # its ^ only matches at the start of a line
+        if found:
+            return found
+        position = data.find(marker, position + 1)
+    return None
+
+
+def _decode_base64(body: bytes) -> bytes:
+    """The Base64 ``body`` decoded, its line ends and blanks ignored, anything else refused."""
+    joined = body.replace(b"\n", b"")  # the usual line end, removed quickly
+    with contextlib.suppress(binascii.Error, ValueError):
+        return pybase64.b64decode(joined, validate=True)
+    with contextlib.suppress(binascii.Error, ValueError):  # CR, spaces or tabs as well
+        return pybase64.b64decode(joined.translate(None, _BLANKS), validate=True)
+    raise InputError(
+        "The armored data is not valid Base64 (a character was changed, or lines are missing); "
+        "copy the whole block again."
+    )
+
+
+def _after_headers(data: bytes, position: int) -> int:
+    """Where the Base64 starts: after the ``Key: value`` lines and the blank line that ends them.
+
+    Headers run up to the first blank line (RFC 4880 §6.2). Some tools omit the blank line when
+    there are no headers, so when a line that is not a header comes first, the Base64 starts at
+    ``position``.
+    """
+    start = cursor = position
+    while cursor < len(data):
+        line_end = data.find(b"\n", cursor)
+        if line_end < 0:
+            line_end = len(data)
+        line = data[cursor:line_end].rstrip(b" \t\r")
+        if not line:
+            return line_end + 1
+        if not _HEADER.fullmatch(line):
+            return start
+        cursor = line_end + 1
+    return start
+
+
+def _split_checksum(data: bytes, start: int, stop: int) -> tuple[bytes, str | None]:
+    """The Base64 lines of ``data[start:stop]`` and the checksum after them (``=XXXX`` on its own
+    line, or glued to the last data line as a few tools write it), or ``None`` when there is no
+    checksum. Positions rather than slices: the body of a 10 MB message is copied once, not thrice.
+    """
+    while stop > start and data[stop - 1] in _BLANKS:
+        stop -= 1
+    found = data.rfind(b"\n", start, stop)
+    cut = start if found < 0 else found + 1
+    last = data[cut:stop].strip(_BLANKS)
+    if last.startswith(b"="):
+        return data[start:cut], last[1:].decode("ascii")
+    if len(last) > 4 and last[-5:-4] == b"=" and last[-4:-3] != b"=":
+        return data[start:cut] + last[:-5], last[-4:].decode("ascii")
+    return data[start:stop], None
+
+
+def _check_crc(checksum: str, binary: bytes) -> None:
+    try:
+        expected = int.from_bytes(base64.b64decode(checksum, validate=True), "big")
+    except (binascii.Error, ValueError):
+        raise InputError(
+            f"The armor checksum line '={checksum}' is not valid Base64; copy the whole block again."
+        ) from None
+    actual = crc24(binary)
+    if expected != actual:
+        raise InputError(
+            f"The armor checksum does not match (the block says {expected:06X}, the data gives "
+            f"{actual:06X}): the text was changed or damaged on the way. Copy it again."
+        )
 
 
 def dearmor_all(data: bytes) -> list[tuple[ArmorLabel | None, bytes]]:

@@ -40,7 +40,7 @@ def data_bytes(data: bytes | str, what: str = "data") -> bytes:
 def binary(data: bytes | str, what: str) -> bytes:
     """OpenPGP data as binary packets: not empty, and dearmored when it is armored (RFC 4880 §6)."""
     octets = data_bytes(data, what)
-    if not octets.strip():
+    if not octets or octets.isspace():  # nothing but blanks (tested without copying the data)
         raise InputError(f"The {what} is empty.")
     return dearmor(octets)[1] if is_armored(octets) else octets
 
