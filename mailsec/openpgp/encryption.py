@@ -22,6 +22,7 @@ never the newer SEIPD v2 / PKESK v6 of RFC 9580, which they cannot read.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -191,14 +192,19 @@ def open_seipd(body: bytes, session_key: bytes, algorithm: int) -> memoryview:
         decryptor = _cfb(session_key).decryptor()
     except ValueError:
         raise DecryptionError() from None
-    plain = decryptor.update(memoryview(body)[1:]) + decryptor.finalize()
+    # CFB is a stream mode: the plaintext is as long as the ciphertext, decrypted into one buffer.
+    plain = bytearray(len(body) - 1 + BLOCK - 1)
+    written = decryptor.update_into(memoryview(body)[1:], plain)
+    if decryptor.finalize() or written != len(body) - 1:
+        raise DecryptionError()
+    del plain[written:]
     # Everything is buffered and checked before anything is released.
     if plain[BLOCK - 2 : BLOCK] != plain[BLOCK : BLOCK + 2]:
         raise DecryptionError()
     if plain[-22:-20] != MDC_HEADER:
         raise DecryptionError()
     digest = hashlib.sha1(memoryview(plain)[:-20]).digest()
-    if digest != plain[-20:]:
+    if not hmac.compare_digest(digest, plain[-20:]):
         raise DecryptionError()
     return memoryview(plain)[BLOCK + 2 : -22]  # a view: the plaintext is not copied again
 

@@ -130,7 +130,7 @@ def _new_format_body(data: bytes, view: memoryview, pos: int, tag: int) -> tuple
     """The body of a new-format packet whose length starts at ``pos``, the position after it, and
     whether it came in partial-length chunks (RFC 4880 §4.2.2)."""
     size = len(data)
-    chunks: list[bytes] = []
+    chunks: list[memoryview] = []
     partial = False
     while True:
         if pos >= size:
@@ -155,11 +155,12 @@ def _new_format_body(data: bytes, view: memoryview, pos: int, tag: int) -> tuple
             partial = True
         if pos + length > size:
             raise _truncated(f"a {_tag_name(tag)}", pos)
-        chunks.append(bytes(view[pos : pos + length]))
+        chunks.append(view[pos : pos + length])
         pos += length
         if final:
             break
-    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    # Views until here, so a body sent in many partial chunks is copied once, by join.
+    body = bytes(chunks[0]) if len(chunks) == 1 else b"".join(chunks)
     return body, pos, partial
 
 
