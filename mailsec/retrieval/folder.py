@@ -164,9 +164,10 @@ class Folder:
         tmp.write_text(text, "ascii")
         os.replace(tmp, self.path / UIDLIST)
 
-    def _append_uidlist(self, msg: StoredMessage) -> None:
+    def _append_uidlist(self, messages: list[StoredMessage]) -> None:
+        """Add the entries of new messages to the UID list, all in one write."""
         with open(self.path / UIDLIST, "a", encoding="ascii") as handle:
-            handle.write(self._entry(msg))
+            handle.write("".join(self._entry(msg) for msg in messages))
 
     # -- keeping in step with the disk -----------------------------------------------------------
 
@@ -213,6 +214,7 @@ class Folder:
             if flags_changed:
                 self._notify(FolderChange(ChangeKind.FLAGS, msg.uid, flags))
         new_keys = sorted(set(found) - set(by_key), key=lambda k: (found[k][1], k))
+        added: list[StoredMessage] = []
         for key in new_keys:
             subdir, filename = found[key]
             path = self.path / subdir / filename
@@ -222,13 +224,16 @@ class Folder:
             except FileNotFoundError:
                 continue
             flags, other = _parse_info(filename)
-            msg = StoredMessage(self.uidnext, key, subdir, filename, size, date, flags, other)
+            uid = self.uidnext + len(added)
+            added.append(StoredMessage(uid, key, subdir, filename, size, date, flags, other))
+        if added:  # the UID list in one write, then each message joins and is told, in order
+            self._append_uidlist(added)
+        for msg in added:
             self.messages[msg.uid] = msg
-            self.uidnext += 1
-            if subdir == "new":
+            self.uidnext = msg.uid + 1
+            if msg.subdir == "new":
                 self.recent.add(msg.uid)
-            self._append_uidlist(msg)
-            self._notify(FolderChange(ChangeKind.ADDED, msg.uid, flags))
+            self._notify(FolderChange(ChangeKind.ADDED, msg.uid, msg.flags))
         if changed:
             self._rewrite_uidlist()
 
@@ -285,7 +290,7 @@ class Folder:
         self.uidnext += 1
         self.messages[msg.uid] = msg
         self.recent.add(msg.uid)
-        self._append_uidlist(msg)
+        self._append_uidlist([msg])
         wanted = frozenset(flags)
         if wanted:
             self._rename(msg, wanted)

@@ -174,7 +174,10 @@ class TranscriptRecorder:
 
     def server(self, wire: bytes) -> None:
         # Only the first lines of a long reply are decoded: a downloaded message is counted,
-        # not copied into the transcript.
+        # not copied into the transcript; once the transcript is full, nothing is looked at.
+        if len(self.entries) >= MAX_ENTRIES:
+            self.left_out += 1
+            return
         count = wire.count(b"\r\n") + (0 if wire.endswith(b"\r\n") else 1)
         if count <= MAX_SHOWN_LINES:
             limit = 4 * MAX_TEXT * MAX_SHOWN_LINES

@@ -361,11 +361,14 @@ class MailServers:
     # -- the shells -------------------------------------------------------------------------------
 
     async def _send(
-        self, writer: asyncio.StreamWriter, recorder: TranscriptRecorder, wire: bytes
+        self, writer: asyncio.StreamWriter, recorder: TranscriptRecorder, *wire: bytes
     ) -> None:
+        """Record each of the replies ``wire``, then send them in one write (one system call and
+        one wake-up of the client for a FETCH response and its tagged OK, as Dovecot does)."""
         with self._lock:
-            recorder.server(wire)
-        writer.write(wire)
+            for reply in wire:
+                recorder.server(reply)
+        writer.write(wire[0] if len(wire) == 1 else b"".join(wire))
         await writer.drain()
 
     def _accept(
@@ -562,8 +565,8 @@ class MailServers:
                 await self._answer_delay(writer, failures, session.auth_failures)
                 if waiting and session.state is not imap.ImapState.NOT_AUTHENTICATED:
                     self._logged_in(writer)
-                for response in result.responses:
-                    await self._send(writer, recorder, response)
+                if result.responses:
+                    await self._send(writer, recorder, *result.responses)
                 if result.close:
                     how = (
                         "LOGOUT"
