@@ -307,3 +307,76 @@ def test_encrypt_refuses_unusable_recipient_certificates(pki):
     later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=400)
     with pytest.raises(InputError, match="expired on"):
         encrypt_message(MAIL, [pki.bob.certificate], now=later)
+
+
+@pytest.mark.parametrize("cipher", list(ContentCipher))
+def test_content_encrypted_in_place_matches_one_shot_encryption(pki, cipher, monkeypatch):
+    """The content is encrypted straight into the structure, a chunk at a time (made tiny here):
+    the ciphertext and tag are those of one-shot encryption, and asn1crypto reads the DER."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.padding import PKCS7
+
+    from mailsec.smime import enveloped
+
+    monkeypatch.setattr(enveloped, "_CHUNK", 32)
+    for length in (0, 1, 16, 31, 32, 33, 64, 100, 1000):
+        content = bytes(range(256)) * 4
+        content = content[:length]
+        draws = iter([b"K" * cipher.key_size, b"N" * (12 if cipher.authenticated else 16)])
+        der = build_enveloped(
+            content, [pki.bob.certificate], cipher, random_bytes=lambda n, d=draws: next(d)
+        )
+        assert isinstance(der, bytes)
+        body = cms.ContentInfo.load(der)["content"]
+        key = b"K" * cipher.key_size
+        if cipher.authenticated:
+            eci = body["auth_encrypted_content_info"]
+            sealed = AESGCM(key).encrypt(b"N" * 12, content, None)
+            assert eci["encrypted_content"].native == sealed[:-16]
+            assert body["mac"].native == sealed[-16:]
+        else:
+            eci = body["encrypted_content_info"]
+            padder = PKCS7(128).padder()
+            padded = padder.update(content) + padder.finalize()
+            encryptor = Cipher(algorithms.AES(key), modes.CBC(b"N" * 16)).encryptor()
+            assert eci["encrypted_content"].native == encryptor.update(padded)
+        assert cms.ContentInfo.load(der).dump(force=True) == der
+        opened = open_enveloped(load_content_info(der), pki.bob.key, pki.bob.certificate)
+        assert opened.content == content
+
+
+@pytest.mark.parametrize("cipher", [ContentCipher.AES256_GCM, ContentCipher.AES256_CBC])
+def test_large_ciphertext_is_parsed_apart_from_the_structure(pki, cipher):
+    """cms.load_hollow: the structure as asn1crypto reads it whole, less the ciphertext, which is
+    a view into the DER; a changed byte still fails GCM's tag check with the one opaque error."""
+    from mailsec.smime.cms import HOLLOW_FROM, load_hollow
+    from mailsec.smime.enveloped import OPAQUE
+
+    content = b"Content-Type: text/plain\r\n\r\n" + SECRET * (HOLLOW_FROM // len(SECRET) + 1)
+    der = build_enveloped(content, [pki.alice.certificate, pki.bob.certificate], cipher)
+    assert load_hollow(build_enveloped(b"x", [pki.bob.certificate], cipher)) is None
+    info, ciphertext = load_hollow(der)
+    whole = cms.ContentInfo.load(der)["content"]
+    field = "auth_encrypted_content_info" if cipher.authenticated else "encrypted_content_info"
+    assert bytes(ciphertext) == whole[field]["encrypted_content"].native
+    for name, _spec, *_ in whole._fields:
+        if name != field and whole[name].native is not None:
+            assert info["content"][name].dump() == whole[name].dump()
+    for identity in (pki.alice, pki.bob):
+        opened = open_enveloped(info, identity.key, identity.certificate, ciphertext=ciphertext)
+        assert opened.content == content
+    lines = (SECRET + b"\r\n") * (HOLLOW_FROM // len(SECRET))
+    sealed = encrypt_message(MAIL + lines, [pki.bob.certificate], cipher=cipher)
+    opened = decrypt_message(sealed, key=pki.bob.key, certificate=pki.bob.certificate)
+    assert opened.message.endswith(lines)
+    if cipher.authenticated:
+        body = split_message(sealed)
+        der = bytearray(decode_body(body))
+        der[len(der) // 2] ^= 1
+        head = sealed[: len(sealed) - len(body.body)]
+        with pytest.raises(DecryptionError) as caught:
+            decrypt_message(
+                head + base64_lines(bytes(der)), key=pki.bob.key, certificate=pki.bob.certificate
+            )
+        assert caught.value.message == OPAQUE

@@ -136,9 +136,11 @@ def run(
         ]
         cipher = ContentCipher(args.cipher)
         transport = KeyTransport(args.key_transport)
-        sink.write(
-            messages.encrypt_message(_stdin(source), certs, cipher=cipher, key_transport=transport)
-        )
+        # Written piece by piece: the Base64 text is made a block at a time as it goes out.
+        for piece in messages.encrypt_message_parts(
+            _stdin(source), certs, cipher=cipher, key_transport=transport
+        ):
+            sink.write(piece)
     elif args.command == "decrypt":
         key = load_private_key(_read(args.key, "key"), source=f"The key file {args.key!r}")
         cert = load_certificate(

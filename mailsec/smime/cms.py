@@ -40,6 +40,7 @@ __all__ = [
     "digest_hex",
     "hash_algorithm",
     "load_content_info",
+    "load_hollow",
     "names_certificate",
     "rsa_oaep_padding",
 ]
@@ -193,6 +194,103 @@ def load_content_info(der: bytes) -> cms.ContentInfo:
             "truncated or damaged. Ask the sender to send the message again."
         ) from None
     return info
+
+
+#: Encrypted contents at least this large are kept out of asn1crypto's parse (see load_hollow).
+HOLLOW_FROM = 1 << 16
+
+
+def _tlv(der: bytes | bytearray, at: int, end: int) -> tuple[int, int, int, int] | None:
+    """(tag byte, start, start of contents, end) of the DER value at ``at``; None for what this
+    short reader does not take (high tag numbers, indefinite or oversized lengths)."""
+    if at + 2 > end:
+        return None
+    tag, first = der[at], der[at + 1]
+    if tag & 0x1F == 0x1F or first == 0x80:
+        return None
+    if first < 0x80:
+        start, length = at + 2, first
+    else:
+        size = first & 0x7F
+        if size > 4 or at + 2 + size > end:
+            return None
+        start, length = at + 2 + size, int.from_bytes(der[at + 2 : at + 2 + size], "big")
+    if start + length > end:
+        return None
+    return tag, at, start, start + length
+
+
+def _length(n: int) -> bytes:
+    """A DER length (X.690 §8.1.3)."""
+    if n < 0x80:
+        return bytes([n])
+    size = (n.bit_length() + 7) // 8
+    return bytes([0x80 | size]) + n.to_bytes(size, "big")
+
+
+def _eci_path(der: bytes | bytearray) -> list[tuple[int, int, int, int]] | None:
+    """The values from the ContentInfo down to ``encryptedContent``, or None."""
+    outer = _tlv(der, 0, len(der))  # ContentInfo SEQUENCE
+    if outer is None or outer[0] != 0x30:
+        return None
+    oid = _tlv(der, outer[2], outer[3])
+    explicit = None if oid is None or oid[0] != 0x06 else _tlv(der, oid[3], outer[3])
+    if explicit is None or explicit[0] != 0xA0:  # [0] EXPLICIT content
+        return None
+    body = _tlv(der, explicit[2], explicit[3])  # EnvelopedData / AuthEnvelopedData
+    if body is None or body[0] != 0x30:
+        return None
+    version = _tlv(der, body[2], body[3])
+    field = None if version is None or version[0] != 0x02 else _tlv(der, version[3], body[3])
+    if field is not None and field[0] == 0xA0:  # originatorInfo [0], optional
+        field = _tlv(der, field[3], body[3])
+    if field is None or field[0] != 0x31:  # recipientInfos SET
+        return None
+    eci = _tlv(der, field[3], body[3])  # EncryptedContentInfo SEQUENCE
+    if eci is None or eci[0] != 0x30:
+        return None
+    ctype = _tlv(der, eci[2], eci[3])
+    algorithm = None if ctype is None or ctype[0] != 0x06 else _tlv(der, ctype[3], eci[3])
+    content = None if algorithm is None or algorithm[0] != 0x30 else _tlv(der, algorithm[3], eci[3])
+    if content is None or content[0] != 0x80:  # [0] IMPLICIT OCTET STRING, primitive
+        return None
+    return [outer, explicit, body, eci, content]
+
+
+def load_hollow(der: bytes | bytearray) -> tuple[cms.ContentInfo, memoryview] | None:
+    """An encrypted ContentInfo parsed without its large encrypted content, and that content.
+
+    asn1crypto copies the contents of every level it parses, so a 10 MB ciphertext four levels
+    deep would be held five times over. Here the DER is read by hand down to
+    EncryptedContentInfo's ``[0] encryptedContent`` (RFC 5652 §6.1, RFC 5083 §2.1); the
+    structure is parsed with that field empty (the lengths around it shortened) and the
+    ciphertext is returned as a view into ``der``. None, and the caller parses ``der`` whole as
+    before, for anything else: a small or absent ciphertext, BER indefinite lengths, a
+    constructed octet string, another layout, or a structure asn1crypto refuses.
+    """
+    path = _eci_path(der)
+    if path is None or path[-1][3] - path[-1][2] < HOLLOW_FROM:
+        return None
+    *ancestors, content = path
+    # Bottom up: each ancestor's new contents length, as its child's header may shrink too.
+    child_old, child_new = content[3] - content[1], 2  # the field becomes 80 00
+    lengths = []
+    for _tag, start, contents, stop in reversed(ancestors):
+        new = stop - contents - child_old + child_new
+        lengths.append(new)
+        child_old, child_new = stop - start, 1 + len(_length(new)) + new
+    lengths.reverse()
+    pieces: list[bytes] = []
+    for (tag, _start, contents, _stop), new, child in zip(
+        ancestors, lengths, path[1:], strict=True
+    ):
+        pieces += [bytes([tag]), _length(new), bytes(der[contents : child[1]])]
+    pieces += [b"\x80\x00", bytes(der[content[3] :])]
+    try:
+        info = load_content_info(b"".join(pieces))
+    except InputError:
+        return None
+    return info, memoryview(der)[content[2] : content[3]]
 
 
 def content_kind(info: cms.ContentInfo) -> str:

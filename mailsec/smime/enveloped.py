@@ -29,8 +29,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, keywrap, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algorithms, modes
 from cryptography.hazmat.primitives.kdf.x963kdf import X963KDF
 from cryptography.hazmat.primitives.padding import PKCS7
 
@@ -50,7 +49,7 @@ from mailsec.smime.cms import (
 )
 from mailsec.trace import Outcome, Step, Trace
 
-__all__ = ["OPAQUE", "Opened", "build_enveloped", "open_enveloped"]
+__all__ = ["OPAQUE", "Opened", "build_enveloped", "build_enveloped_buffer", "open_enveloped"]
 
 RandomBytes = Callable[[int], bytes]
 
@@ -186,33 +185,51 @@ def build_enveloped(
     their own public key (hybrid encryption, RFC 5652 §6): RSA keys as ``key_transport`` says, EC
     keys by ECDH. Returns the DER ContentInfo.
     """
+    return bytes(
+        build_enveloped_buffer(
+            content, recipients, cipher, key_transport=key_transport, random_bytes=random_bytes
+        )
+    )
+
+
+def build_enveloped_buffer(
+    content: bytes | memoryview,
+    recipients: Sequence[x509.Certificate],
+    cipher: ContentCipher = ContentCipher.AES256_GCM,
+    *,
+    key_transport: KeyTransport = KeyTransport.RSA_PKCS1V15,
+    random_bytes: RandomBytes = os.urandom,
+) -> bytearray:
+    """:func:`build_enveloped` as the buffer it is written into: the content is encrypted
+    straight into its place in the structure, so a large message is not copied again."""
     if not recipients:
         raise InputError("Give at least one recipient certificate to encrypt for.")
     content_key = random_bytes(cipher.key_size)
     infos = [_recipient_info(cert, content_key, key_transport)[0] for cert in recipients]
     if cipher.authenticated:
         nonce = random_bytes(12)  # RFC 5084 §3.2: a 12-octet nonce is recommended
-        sealed = AESGCM(content_key).encrypt(nonce, content, None)
-        ciphertext, tag = memoryview(sealed)[:-16], sealed[-16:]  # no 10 MB copy
+        encryptor = Cipher(algorithms.AES(content_key), modes.GCM(nonce)).encryptor()
+        ciphertext, tag = _Hole(len(content)), _Hole(16)
         algorithm = algos.EncryptionAlgorithm(
             {
                 "algorithm": cipher.oid_name,
                 "parameters": GcmParameters({"nonce": nonce, "icv_len": 16}),
             }
         )
-        eci = _encrypted_content_info(algorithm, ciphertext)
         body = [
             cms.CMSVersion("v0").dump(),  # RFC 5083 §2.1: always 0
             cms.RecipientInfos(infos).dump(),
-            *eci,
-            core.OctetString(tag).dump(),
+            *_encrypted_content_info(algorithm, ciphertext),
+            *_der_parts(0x04, [tag]),  # mac: OCTET STRING, 16 bytes
         ]
-        return _content_info("authenticated_enveloped_data", body)
+        der = _content_info("authenticated_enveloped_data", body)
+        _encrypt_into(der, ciphertext.at, encryptor, content)
+        encryptor.finalize()  # GCM: no more output, only the tag
+        der[tag.at : tag.at + 16] = encryptor.tag
+        return der
     iv = random_bytes(16)
-    padder = PKCS7(128).padder()
-    padded = padder.update(content) + padder.finalize()
     encryptor = Cipher(algorithms.AES(content_key), modes.CBC(iv)).encryptor()
-    ciphertext = encryptor.update(padded) + encryptor.finalize()
+    ciphertext = _Hole(len(content) // 16 * 16 + 16)  # PKCS #7 always pads: 1 to 16 bytes
     all_v0 = all(info.name == "ktri" for info in infos)
     algorithm = algos.EncryptionAlgorithm({"algorithm": cipher.oid_name, "parameters": iv})
     body = [
@@ -220,7 +237,31 @@ def build_enveloped(
         cms.RecipientInfos(infos).dump(),
         *_encrypted_content_info(algorithm, ciphertext),
     ]
-    return _content_info("enveloped_data", body)
+    der = _content_info("enveloped_data", body)
+    full = len(content) // 16 * 16
+    view = memoryview(content)
+    at = _encrypt_into(der, ciphertext.at, encryptor, view[:full])
+    padder = PKCS7(128).padder()
+    last = padder.update(bytes(view[full:])) + padder.finalize()
+    der[at : at + 16] = encryptor.update(last) + encryptor.finalize()
+    return der
+
+
+#: Plaintext encrypted at a time into the output: 1 MB.
+_CHUNK = 1 << 20
+
+
+def _encrypt_into(
+    out: bytearray, at: int, encryptor: CipherContext, data: bytes | memoryview
+) -> int:
+    """Encrypt ``data`` into ``out`` from ``at`` in 1 MB steps; returns where the output ends."""
+    view = memoryview(data)
+    update = encryptor.update
+    for start in range(0, len(view), _CHUNK):
+        piece = update(view[start : start + _CHUNK])
+        out[at : at + len(piece)] = piece
+        at += len(piece)
+    return at
 
 
 # The structures around a large ciphertext are written out here rather than by asn1crypto, so
@@ -236,14 +277,27 @@ def _der_length(n: int) -> bytes:
     return bytes([0x80 | size]) + n.to_bytes(size, "big")
 
 
-def _der_parts(tag: int, parts: list[bytes | memoryview]) -> list[bytes | memoryview]:
+class _Hole:
+    """Room for bytes not known yet (the ciphertext, the tag) in a structure being laid out;
+    ``at`` is where they go in the output once :func:`_content_info` has placed them."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.at = -1
+
+    def __len__(self) -> int:
+        return self.size
+
+
+Part = bytes | memoryview | _Hole
+
+
+def _der_parts(tag: int, parts: list[Part]) -> list[Part]:
     """The parts of one DER value (tag, length, contents) without joining the contents."""
     return [bytes([tag]), _der_length(sum(len(p) for p in parts)), *parts]
 
 
-def _encrypted_content_info(
-    algorithm: algos.EncryptionAlgorithm, ciphertext: bytes | memoryview
-) -> list[bytes]:
+def _encrypted_content_info(algorithm: algos.EncryptionAlgorithm, ciphertext: Part) -> list[Part]:
     """EncryptedContentInfo (RFC 5652 §6.1) with [0] IMPLICIT OCTET STRING encryptedContent."""
     return _der_parts(
         0x30,
@@ -255,12 +309,22 @@ def _encrypted_content_info(
     )
 
 
-def _content_info(content_type: str, body: list[bytes]) -> bytes:
-    """ContentInfo (RFC 5652 §3) around a SEQUENCE body, joined once."""
+def _content_info(content_type: str, body: list[Part]) -> bytearray:
+    """ContentInfo (RFC 5652 §3) around a SEQUENCE body, written once into one buffer.
+
+    Each :class:`_Hole` is left as zeros and told its position, to be filled in place.
+    """
     inner = _der_parts(0x30, body)
-    return b"".join(
-        _der_parts(0x30, [cms.ContentType(content_type).dump(), *_der_parts(0xA0, inner)])
-    )
+    parts = _der_parts(0x30, [cms.ContentType(content_type).dump(), *_der_parts(0xA0, inner)])
+    out = bytearray(sum(len(p) for p in parts))
+    at = 0
+    for part in parts:
+        if isinstance(part, _Hole):
+            part.at = at
+        else:
+            out[at : at + len(part)] = part
+        at += len(part)
+    return out
 
 
 @dataclass(frozen=True)
@@ -394,8 +458,13 @@ def open_enveloped(
     info: cms.ContentInfo,
     key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
     certificate: x509.Certificate,
+    *,
+    ciphertext: memoryview | None = None,
 ) -> Opened:
     """Decrypt EnvelopedData or AuthEnvelopedData addressed to ``certificate``.
+
+    ``ciphertext`` is the encrypted content when ``info`` was parsed without it
+    (:func:`~mailsec.smime.cms.load_hollow`).
 
     Raises :class:`~mailsec.errors.DecryptionError` when the message is not for this certificate,
     when the key does not fit, or when the content fails its integrity check; in that last case
@@ -443,7 +512,8 @@ def open_enveloped(
         # wrong key always fails, with the same message and in about the same time, so the answer
         # never says whether the key block's padding was right (Bleichenbacher, Marvin).
         content_key = os.urandom(cipher.key_size)
-    ciphertext = eci["encrypted_content"].native
+    if ciphertext is None:
+        ciphertext = eci["encrypted_content"].native
     if ciphertext is None:
         raise InputError(
             "The encrypted content is not inside the message (detached); mailsec cannot read that."
@@ -473,7 +543,7 @@ def _decrypt_gcm(
     body: cms.AuthEnvelopedData,
     algorithm: algos.EncryptionAlgorithm,
     content_key: bytes,
-    ciphertext: bytes,
+    ciphertext: bytes | memoryview,
     steps: list[Step],
 ) -> bytes:
     """AES-GCM (RFC 5084 §3.1): the tag is checked before any plaintext is returned."""
@@ -486,13 +556,16 @@ def _decrypt_gcm(
     # RFC 5083 §2.2: authenticated attributes are MACed as a SET OF (DER, tag 0x31).
     aad = b"\x31" + auth_attrs.dump()[1:] if auth_attrs else b""
     try:
-        if len(tag) == 16:
-            return AESGCM(content_key).decrypt(nonce, ciphertext + tag, aad or None)
+        # The tag is checked by finalize() before the plaintext leaves this function; the
+        # ciphertext is not copied to append the tag to it, as AESGCM.decrypt would need.
         decryptor = Cipher(
             algorithms.AES(content_key), modes.GCM(nonce, tag, min_tag_length=len(tag))
         ).decryptor()
-        decryptor.authenticate_additional_data(aad)
-        return decryptor.update(ciphertext) + decryptor.finalize()
+        if aad:
+            decryptor.authenticate_additional_data(aad)
+        plain = decryptor.update(ciphertext)
+        decryptor.finalize()  # GCM: no more output, only the tag check
+        return plain
     except (InvalidTag, ValueError):
         steps.append(
             Step(
@@ -506,16 +579,19 @@ def _decrypt_gcm(
 
 
 def _decrypt_cbc(
-    algorithm: algos.EncryptionAlgorithm, content_key: bytes, ciphertext: bytes
+    algorithm: algos.EncryptionAlgorithm, content_key: bytes, ciphertext: bytes | memoryview
 ) -> bytes:
     """AES-CBC with PKCS #7 padding (RFC 5652 §6.3): no integrity check at all."""
     iv = algorithm["parameters"].native
     if not isinstance(iv, bytes) or len(iv) != 16 or len(ciphertext) % 16:
         raise DecryptionError(OPAQUE)
     decryptor = Cipher(algorithms.AES(content_key), modes.CBC(iv)).decryptor()
-    padded = decryptor.update(ciphertext) + decryptor.finalize()
+    padded = decryptor.update(ciphertext)
+    decryptor.finalize()  # whole blocks: nothing is left over
+    # The padding is in the last block: the unpadder checks that block alone (no 10 MB copies).
     unpadder = PKCS7(128).unpadder()
     try:
-        return unpadder.update(padded) + unpadder.finalize()
+        last = unpadder.update(padded[-16:]) + unpadder.finalize()
     except ValueError:
         raise DecryptionError(OPAQUE) from None
+    return padded[: len(padded) - 16 + len(last)]

@@ -11,10 +11,11 @@ AES-GCM AuthEnvelopedData and EC (ECDH) recipients — is :mod:`mailsec.smime.cm
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from email.utils import getaddresses
 from typing import TYPE_CHECKING
@@ -30,7 +31,13 @@ from mailsec.errors import DecryptionError, InputError
 from mailsec.pki.ca import PrivateKey
 from mailsec.smime import cms as cmslib
 from mailsec.smime.cms import ContentCipher, KeyTransport, RecipientKind, load_content_info
-from mailsec.smime.enveloped import OPAQUE, Opened, RandomBytes, build_enveloped, open_enveloped
+from mailsec.smime.enveloped import (
+    OPAQUE,
+    Opened,
+    RandomBytes,
+    build_enveloped_buffer,
+    open_enveloped,
+)
 from mailsec.smime.mime import (
     CRLF,
     Entity,
@@ -38,7 +45,7 @@ from mailsec.smime.mime import (
     canonical_crlf,
     decode_body,
     make_multipart_signed,
-    make_pkcs7_mime,
+    pkcs7_mime_parts,
     split_message,
     split_multipart_signed,
 )
@@ -201,12 +208,40 @@ def encrypt_message(
     key may not protect a content key is refused with a sentence that names it: its owner may
     no longer have the key (RFC 8550 §4.4.2, RFC 5280 §4.1.2.5).
     """
+    return b"".join(
+        encrypt_message_parts(
+            message,
+            recipients,
+            cipher=cipher,
+            key_transport=key_transport,
+            random_bytes=random_bytes,
+            now=now,
+        )
+    )
+
+
+def encrypt_message_parts(
+    message: bytes,
+    recipients: Sequence[x509.Certificate],
+    *,
+    cipher: ContentCipher = ContentCipher.AES256_GCM,
+    key_transport: KeyTransport = KeyTransport.RSA_PKCS1V15,
+    random_bytes: RandomBytes = os.urandom,
+    now: dt.datetime | None = None,
+) -> Iterator[bytes]:
+    """:func:`encrypt_message` in pieces to write out one after another (the command line does).
+
+    Everything that can fail is done before this returns; the pieces are the header block and
+    the Base64 lines in blocks of about 1 MB, made as they are taken, so the encoded message
+    never has to exist whole beside the encrypted one.
+    """
     if not recipients:
         raise InputError("Give at least one recipient certificate to encrypt for.")
     for cert in recipients:
         _check_recipient(cert, now or dt.datetime.now(dt.timezone.utc))
     split = split_message(message)
     entity = Entity.from_split(split)
+    split = dataclasses.replace(split, body=b"")  # only the header fields are needed from here
     all_rsa = all(isinstance(c.public_key(), rsa.RSAPublicKey) for c in recipients)
     if not cipher.authenticated and all_rsa and key_transport is KeyTransport.RSA_PKCS1V15:
         # cryptography does this one itself: AES-CBC with RSA key transport.
@@ -217,11 +252,12 @@ def encrypt_message(
             algorithms.AES256 if cipher.key_size == 32 else algorithms.AES128
         ).encrypt(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary])
     else:
-        der = build_enveloped(
+        der = build_enveloped_buffer(
             entity.data, recipients, cipher, key_transport=key_transport, random_bytes=random_bytes
         )
+    del entity
     smime_type = "authEnveloped-data" if cipher.authenticated else "enveloped-data"
-    return make_pkcs7_mime(split, der, smime_type=smime_type)
+    return pkcs7_mime_parts(split, der, smime_type=smime_type)
 
 
 def _check_recipient(cert: x509.Certificate, now: dt.datetime) -> None:
@@ -297,18 +333,31 @@ def decrypt_message(message: bytes, *, key: PrivateKey, certificate: x509.Certif
         raise InputError("This message is signed, not encrypted; check it with verify instead.")
     if kind is MessageKind.PLAIN:
         raise _not_smime(split, "encrypted")
-    der = decode_body(split)
-    info = load_content_info(der)
+    # The body is decoded from the message's own bytes: the copy in split is let go first.
+    body_at = len(message) - len(split.body)
+    split = dataclasses.replace(split, body=b"")
+    der = decode_body(split, memoryview(message)[body_at:])
+    outer = split.outer
+    del split
+    # The structure without its large ciphertext, which stays in der (no copy per ASN.1 level).
+    hollow = cmslib.load_hollow(der)
+    info, ciphertext = hollow if hollow is not None else (load_content_info(der), None)
+    del hollow
     _check_key_matches_for_decrypt(key, certificate)
     with cmslib.damaged_input():
-        opened = _open(info, der, key, certificate)
+        opened = _open(info, der, key, certificate, ciphertext)
+    del info, der, ciphertext
     entity = opened.content
-    plain = b"".join(f + CRLF for f in split.outer) + b"MIME-Version: 1.0" + CRLF + entity
+    plain = b"".join(f + CRLF for f in outer) + b"MIME-Version: 1.0" + CRLF + entity
     return Decrypted(plain, entity, kind, opened.cipher, opened.recipient_kind, opened.steps)
 
 
 def _open(
-    info: cms.ContentInfo, der: bytes, key: PrivateKey, certificate: x509.Certificate
+    info: cms.ContentInfo,
+    der: bytes,
+    key: PrivateKey,
+    certificate: x509.Certificate,
+    ciphertext: memoryview | None = None,
 ) -> Opened:
     if (
         cmslib.content_kind(info) == "enveloped_data"
@@ -324,7 +373,7 @@ def _open(
         in ("aes128_cbc", "aes256_cbc")
     ):
         return _open_with_cryptography(info, der, key, certificate)
-    return open_enveloped(info, key, certificate)
+    return open_enveloped(info, key, certificate, ciphertext=ciphertext)
 
 
 def _check_key_matches_for_decrypt(key: PrivateKey, certificate: x509.Certificate) -> None:

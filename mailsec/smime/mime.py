@@ -17,13 +17,15 @@ import email.parser
 import email.policy
 import re
 import secrets
-import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.message import Message
 
+import pybase64
+
 from mailsec.errors import InputError
 from mailsec.mime import check_message
+from mailsec.openpgp.armor import _wrap
 
 __all__ = [
     "Entity",
@@ -32,6 +34,7 @@ __all__ = [
     "canonical_crlf",
     "make_multipart_signed",
     "make_pkcs7_mime",
+    "pkcs7_mime_parts",
     "split_message",
     "split_multipart_signed",
 ]
@@ -43,6 +46,9 @@ def canonical_crlf(data: bytes) -> bytes:
     """Every line ending (LF, CR or CRLF) as CRLF (RFC 8551 §3.1.1, RFC 5322 §2.1)."""
     if b"\r" not in data:
         return data.replace(b"\n", CRLF)
+    crlf = data.count(CRLF)
+    if crlf == data.count(b"\n") == data.count(b"\r"):
+        return data  # already canonical: no copy (three counts are faster than three replaces)
     # Plain replaces are many times faster than a regular expression on a 10 MB message.
     unix = data.replace(CRLF, b"\n")
     if b"\r" in unix:  # a bare CR (old Mac line end) is a line end too
@@ -161,18 +167,27 @@ def _has_long_line(body: bytes) -> bool:
     return bool(body) and max(map(len, body.split(CRLF))) > 998
 
 
-def base64_lines(data: bytes) -> bytes:
-    """Base64 in lines of 76 characters ending in CRLF (RFC 2045 §6.8)."""
-    encoded = binascii.b2a_base64(data, newline=False)
-    if not encoded:
-        return b""
-    full = len(encoded) // 76
-    # struct cuts all full lines in one C call (a 10 MB message has 180,000 lines).
-    lines = list(struct.unpack_from("76s" * full, encoded))
-    if len(encoded) % 76:
-        lines.append(encoded[full * 76 :])
-    lines.append(b"")  # the last line ends in CRLF too, without copying the result again
-    return CRLF.join(lines)
+#: Base64 line length (RFC 2045 §6.8) and the binary bytes one line holds.
+LINE = 76
+LINE_BYTES = LINE // 4 * 3
+#: Binary bytes Base64-encoded at a time: whole lines, about 1 MB, so that the encoded text and
+#: its wrapped form never both exist for a whole 10 MB message.
+BLOCK = LINE_BYTES * 18_000
+
+
+def base64_blocks(data: bytes | bytearray | memoryview) -> Iterator[bytes]:
+    """:func:`base64_lines` of ``data`` in pieces of whole lines (joined, they are the same)."""
+    view = memoryview(data)
+    for start in range(0, len(view), BLOCK):
+        yield _wrap(pybase64.b64encode(view[start : start + BLOCK]), LINE, CRLF)
+
+
+def base64_lines(data: bytes | bytearray | memoryview) -> bytes:
+    """Base64 in lines of 76 characters ending in CRLF (RFC 2045 §6.8).
+
+    SIMD Base64 (pybase64) in blocks of whole lines, each wrapped column by column.
+    """
+    return b"".join(base64_blocks(data))
 
 
 def _outer_block(message: SplitMessage) -> bytes:
@@ -230,7 +245,14 @@ def make_multipart_signed(
 
 def make_pkcs7_mime(message: SplitMessage, der: bytes, *, smime_type: str) -> bytes:
     """application/pkcs7-mime with the CMS object as a base64 smime.p7m (RFC 8551 §3.2, §3.3)."""
-    return (
+    return b"".join(pkcs7_mime_parts(message, der, smime_type=smime_type))
+
+
+def pkcs7_mime_parts(
+    message: SplitMessage, der: bytes | bytearray | memoryview, *, smime_type: str
+) -> Iterator[bytes]:
+    """:func:`make_pkcs7_mime` in pieces that can be written out one after another, unjoined."""
+    head = (
         _outer_block(message)
         + f"Content-Type: application/pkcs7-mime; smime-type={smime_type}; name=smime.p7m".encode(
             "ascii"
@@ -241,23 +263,64 @@ def make_pkcs7_mime(message: SplitMessage, der: bytes, *, smime_type: str) -> by
         + b"Content-Disposition: attachment; filename=smime.p7m"
         + CRLF
         + CRLF
-        + base64_lines(der)
     )
+    yield head
+    yield from base64_blocks(der)
 
 
-def decode_body(message: SplitMessage) -> bytes:
-    """The body after its transfer encoding (base64 for S/MIME; binary accepted as is)."""
+def decode_body(message: SplitMessage, body: bytes | memoryview | None = None) -> bytes:
+    """The body after its transfer encoding (base64 for S/MIME; binary accepted as is).
+
+    ``body``, if given, is read instead of ``message.body`` (a view of the message's own bytes,
+    so that a large body is not held twice)."""
     cte = (message.header("Content-Transfer-Encoding") or "7bit").strip().lower()
+    if body is None:
+        body = message.body
     if cte == "base64":
         try:
-            return base64.b64decode(message.body.translate(None, b" \t\r\n"), validate=True)
+            return b64decode_lines(body)
         except binascii.Error:
             raise InputError(
                 "The S/MIME attachment is not valid base64: it was truncated or damaged."
             ) from None
     if cte in ("binary", "8bit", "7bit"):
-        return message.body
+        return bytes(body)
     raise InputError(f"The S/MIME part has the transfer encoding {cte!r}; expected base64.")
+
+
+#: Encoded bytes (with line ends) decoded at a time by :func:`b64decode_lines`.
+DECODE_BLOCK = 1 << 20
+_BLANK = b" \t\r\n"
+
+
+def b64decode_lines(text: bytes | memoryview) -> bytes:
+    """Base64 text with blanks and line ends in it, decoded; :class:`binascii.Error` if invalid.
+
+    The same result as ``base64.b64decode(text.translate(None, b" \\t\\r\\n"), validate=True)``
+    for every input, but in blocks of about 1 MB with SIMD Base64 (pybase64), so that the
+    stripped copy of a 10 MB body never exists whole. pybase64 is the stricter of the two (it
+    refuses surplus padding such as ``QUJD==``, which :mod:`base64` ignores), so whatever it
+    refuses is decided by :mod:`base64` over the whole text, as before.
+    """
+    try:
+        return b"".join(_b64decode_blocks(text))
+    except binascii.Error:
+        return base64.b64decode(bytes(text).translate(None, _BLANK), validate=True)
+
+
+def _b64decode_blocks(text: bytes | memoryview) -> Iterator[bytes]:
+    carry = b""  # characters of an incomplete 4-character group, kept for the next block
+    for start in range(0, len(text), DECODE_BLOCK):
+        clean = carry + bytes(text[start : start + DECODE_BLOCK]).translate(None, _BLANK)
+        if start + DECODE_BLOCK >= len(text) or b"=" in clean:
+            # The last block; padding ends the text, so the rest (blanks or more padding, else
+            # invalid) goes with it.
+            rest = bytes(text[start + DECODE_BLOCK :]).translate(None, _BLANK)
+            yield pybase64.b64decode(clean + rest, validate=True)
+            return
+        cut = len(clean) - len(clean) % 4
+        yield pybase64.b64decode(clean[:cut], validate=True)
+        carry = clean[cut:]
 
 
 def split_multipart_signed(message: SplitMessage, data: bytes) -> tuple[bytes, bytes]:
