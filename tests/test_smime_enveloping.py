@@ -380,3 +380,40 @@ def test_large_ciphertext_is_parsed_apart_from_the_structure(pki, cipher):
                 head + base64_lines(bytes(der)), key=pki.bob.key, certificate=pki.bob.certificate
             )
         assert caught.value.message == OPAQUE
+
+
+@pytest.mark.parametrize("cipher", list(ContentCipher))
+def test_content_in_pieces_is_encrypted_as_if_joined(pki, cipher, monkeypatch):
+    """build_enveloped_buffer takes the entity as pieces (header fields, a view of the body):
+    the DER is byte for byte that of the joined content, wherever the pieces are cut."""
+    from mailsec.smime import enveloped
+
+    monkeypatch.setattr(enveloped, "_CHUNK", 16)
+    content = bytes(range(256)) * 3 + b"tail"
+
+    def draws():
+        values = iter([b"K" * cipher.key_size, b"N" * 16])
+        return lambda n: next(values)[:n]
+
+    whole = build_enveloped(content, [pki.bob.certificate], cipher, random_bytes=draws())
+    for cut in (0, 1, 15, 16, 17, 100, len(content)):
+        pieces = (content[:cut], memoryview(content)[cut:])
+        der = enveloped.build_enveloped_buffer(
+            pieces, [pki.bob.certificate], cipher, random_bytes=draws()
+        )
+        assert isinstance(der, bytearray)
+        # The recipient's one-time ECDH key differs per run; the encrypted content (and the tag
+        # after it) is equal.
+        assert len(der) == len(whole)
+        assert der[-len(content) :] == whole[-len(content) :]
+
+
+def test_encrypting_reads_a_canonical_body_and_a_bare_lf_body_alike(pki):
+    """A CRLF body is encrypted from the message's own bytes, an LF body from its canonical copy."""
+    canonical = MAIL.replace(b"\n", b"\r\n")
+    for cipher in (ContentCipher.AES256_GCM, ContentCipher.AES256_CBC):
+        for message in (canonical, MAIL):
+            sealed = encrypt_message(message, [pki.bob.certificate], cipher=cipher)
+            opened = decrypt_message(sealed, key=pki.bob.key, certificate=pki.bob.certificate)
+            assert opened.message.endswith(canonical.split(b"\r\n\r\n", 1)[1])
+            assert opened.entity.endswith(canonical.split(b"\r\n\r\n", 1)[1])

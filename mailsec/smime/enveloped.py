@@ -193,7 +193,7 @@ def build_enveloped(
 
 
 def build_enveloped_buffer(
-    content: bytes | memoryview,
+    content: bytes | memoryview | Sequence[bytes | memoryview],
     recipients: Sequence[x509.Certificate],
     cipher: ContentCipher = ContentCipher.AES256_GCM,
     *,
@@ -201,15 +201,20 @@ def build_enveloped_buffer(
     random_bytes: RandomBytes = os.urandom,
 ) -> bytearray:
     """:func:`build_enveloped` as the buffer it is written into: the content is encrypted
-    straight into its place in the structure, so a large message is not copied again."""
+    straight into its place in the structure, so a large message is not copied again.
+
+    ``content`` may be a sequence of pieces (such as header fields and a view of the body),
+    encrypted as if joined."""
     if not recipients:
         raise InputError("Give at least one recipient certificate to encrypt for.")
     content_key = random_bytes(cipher.key_size)
     infos = [_recipient_info(cert, content_key, key_transport)[0] for cert in recipients]
+    pieces = [content] if isinstance(content, bytes | memoryview) else list(content)
+    size = sum(len(piece) for piece in pieces)
     if cipher.authenticated:
         nonce = random_bytes(12)  # RFC 5084 §3.2: a 12-octet nonce is recommended
         encryptor = Cipher(algorithms.AES(content_key), modes.GCM(nonce)).encryptor()
-        ciphertext, tag = _Hole(len(content)), _Hole(16)
+        ciphertext, tag = _Hole(size), _Hole(16)
         algorithm = algos.EncryptionAlgorithm(
             {
                 "algorithm": cipher.oid_name,
@@ -223,13 +228,14 @@ def build_enveloped_buffer(
             *_der_parts(0x04, [tag]),  # mac: OCTET STRING, 16 bytes
         ]
         der = _content_info("authenticated_enveloped_data", body)
-        _encrypt_into(der, ciphertext.at, encryptor, content)
+        _encrypt_into(der, ciphertext.at, encryptor, pieces)
         encryptor.finalize()  # GCM: no more output, only the tag
         der[tag.at : tag.at + 16] = encryptor.tag
         return der
     iv = random_bytes(16)
     encryptor = Cipher(algorithms.AES(content_key), modes.CBC(iv)).encryptor()
-    ciphertext = _Hole(len(content) // 16 * 16 + 16)  # PKCS #7 always pads: 1 to 16 bytes
+    pad = 16 - size % 16  # PKCS #7 (RFC 5652 §6.3) always pads: 1 to 16 bytes of value pad
+    ciphertext = _Hole(size + pad)
     all_v0 = all(info.name == "ktri" for info in infos)
     algorithm = algos.EncryptionAlgorithm({"algorithm": cipher.oid_name, "parameters": iv})
     body = [
@@ -238,12 +244,8 @@ def build_enveloped_buffer(
         *_encrypted_content_info(algorithm, ciphertext),
     ]
     der = _content_info("enveloped_data", body)
-    full = len(content) // 16 * 16
-    view = memoryview(content)
-    at = _encrypt_into(der, ciphertext.at, encryptor, view[:full])
-    padder = PKCS7(128).padder()
-    last = padder.update(bytes(view[full:])) + padder.finalize()
-    der[at : at + 16] = encryptor.update(last) + encryptor.finalize()
+    _encrypt_into(der, ciphertext.at, encryptor, [*pieces, bytes([pad]) * pad])
+    encryptor.finalize()  # whole blocks: nothing is left over
     return der
 
 
@@ -252,15 +254,17 @@ _CHUNK = 1 << 20
 
 
 def _encrypt_into(
-    out: bytearray, at: int, encryptor: CipherContext, data: bytes | memoryview
+    out: bytearray, at: int, encryptor: CipherContext, pieces: list[bytes | memoryview]
 ) -> int:
-    """Encrypt ``data`` into ``out`` from ``at`` in 1 MB steps; returns where the output ends."""
-    view = memoryview(data)
+    """Encrypt ``pieces`` into ``out`` from ``at`` in 1 MB steps; returns where the output ends
+    (CBC holds back a partial block until the next piece completes it)."""
     update = encryptor.update
-    for start in range(0, len(view), _CHUNK):
-        piece = update(view[start : start + _CHUNK])
-        out[at : at + len(piece)] = piece
-        at += len(piece)
+    for data in pieces:
+        view = memoryview(data)
+        for start in range(0, len(view), _CHUNK):
+            piece = update(view[start : start + _CHUNK])
+            out[at : at + len(piece)] = piece
+            at += len(piece)
     return at
 
 

@@ -240,22 +240,29 @@ def encrypt_message_parts(
     for cert in recipients:
         _check_recipient(cert, now or dt.datetime.now(dt.timezone.utc))
     split = split_message(message)
-    entity = Entity.from_split(split)
-    split = dataclasses.replace(split, body=b"")  # only the header fields are needed from here
     all_rsa = all(isinstance(c.public_key(), rsa.RSAPublicKey) for c in recipients)
     if not cipher.authenticated and all_rsa and key_transport is KeyTransport.RSA_PKCS1V15:
         # cryptography does this one itself: AES-CBC with RSA key transport.
+        entity = Entity.from_split(split)
+        split = dataclasses.replace(split, body=b"")  # only the header fields are needed now
         builder = pkcs7.PKCS7EnvelopeBuilder().set_data(entity.data)
         for cert in recipients:
             builder = builder.add_recipient(cert)
         der = builder.set_content_encryption_algorithm(
             algorithms.AES256 if cipher.key_size == 32 else algorithms.AES128
         ).encrypt(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary])
+        del entity
     else:
+        # The entity in two pieces, its header fields and its body; a body already canonical is
+        # read from the message's own bytes, and the body copy in split is let go.
+        head, body = Entity.parts(split)
+        if body is split.body:
+            body = memoryview(message)[len(message) - len(body) :]
+        split = dataclasses.replace(split, body=b"")
         der = build_enveloped_buffer(
-            entity.data, recipients, cipher, key_transport=key_transport, random_bytes=random_bytes
+            (head, body), recipients, cipher, key_transport=key_transport, random_bytes=random_bytes
         )
-    del entity
+        del body
     smime_type = "authEnveloped-data" if cipher.authenticated else "enveloped-data"
     return pkcs7_mime_parts(split, der, smime_type=smime_type)
 

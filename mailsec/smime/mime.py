@@ -141,6 +141,13 @@ class Entity:
         break the signature). Multipart bodies are signed as they are: their transfer encoding
         cannot be changed from outside (RFC 2045 §6.4), so their parts must already be 7-bit.
         """
+        head, body = cls.parts(message, seven_bit=seven_bit)
+        return cls(head + body)
+
+    @staticmethod
+    def parts(message: SplitMessage, *, seven_bit: bool = False) -> tuple[bytes, bytes]:
+        """:meth:`from_split` as its two parts, content header fields (with the empty line) and
+        body, unjoined; the body is ``message.body`` itself when it is already canonical."""
         content = list(message.content)
         if not any(f.lower().startswith(b"content-type:") for f in content):
             content.insert(0, b"Content-Type: text/plain; charset=utf-8")
@@ -159,7 +166,7 @@ class Entity:
                 f for f in content if not f.lower().startswith(b"content-transfer-encoding:")
             ]
             content.append(b"Content-Transfer-Encoding: quoted-printable")
-        return cls(CRLF.join(content) + CRLF + CRLF + body)
+        return CRLF.join(content) + CRLF + CRLF, body
 
 
 def _has_long_line(body: bytes) -> bool:
