@@ -9,7 +9,7 @@ moment of the machine falls on both; the median time of each, the ratio, and eac
 peak RSS read with ``os.wait4``. Each side decrypts the other's message, which doubles as an
 interop check. mailsec's peak is also given above the same command on a tiny message (its start-up
 and imports), as a multiple of the message size. Keys, certificates and the message are made in a
-temporary folder, and this process stays small (see :data:`KEYS`). About 30 s with the defaults.
+temporary folder, and this process stays small (see :data:`KEYS`). About 10 s with the defaults.
 
 Where the time and the memory went (10 MB message, EC P-256 recipient; cProfile of the command
 in-process, ``python -X importtime``, ``/usr/bin/time -f "%e s %M KB"``; tiny message: 0.11 s,
