@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from mailsec.errors import InputError
@@ -89,6 +89,7 @@ def test_dearmor_reads_a_checksum_glued_to_the_last_line():
 
 @settings(deadline=None)
 @given(st.text(alphabet="ABCDabcd0189+/=\n\r \t*-", max_size=40))
+@example(text="00000000=")  # surplus padding: pybase64 refuses it, the standard library does not
 def test_base64_is_read_as_the_strict_standard_decoder_reads_it(text):
     body = text.encode("ascii")
     try:

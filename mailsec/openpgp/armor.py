@@ -188,8 +188,10 @@ def _decode_base64(body: bytes) -> bytes:
     joined = body.replace(b"\n", b"")  # the usual line end, removed quickly
     with contextlib.suppress(binascii.Error, ValueError):
         return pybase64.b64decode(joined, validate=True)
-    with contextlib.suppress(binascii.Error, ValueError):  # CR, spaces or tabs as well
-        return pybase64.b64decode(joined.translate(None, _BLANKS), validate=True)
+    # Otherwise the standard library's strict decoder has the last word: CR, spaces or tabs as
+    # well, or padding that pybase64 refuses and binascii accepts ('AAAA=').
+    with contextlib.suppress(binascii.Error, ValueError):
+        return base64.b64decode(joined.translate(None, _BLANKS), validate=True)
     raise InputError(
         "The armored data is not valid Base64 (a character was changed, or lines are missing); "
         "copy the whole block again."
