@@ -526,21 +526,24 @@ def open_enveloped(
         content = _decrypt_gcm(body, algorithm, content_key, ciphertext, steps)
     else:
         content = _decrypt_cbc(algorithm, content_key, ciphertext)
-    steps.append(
-        Step(
+    steps.append(_decrypted_step(cipher))
+    return Opened(content, cipher, recipient_kind, len(recipient_infos), tuple(steps))
+
+
+def _decrypted_step(cipher: ContentCipher) -> Step:
+    """What decrypting with ``cipher`` proved: with GCM, the whole content; with CBC, nothing."""
+    if cipher.authenticated:
+        return Step(
             f"{cipher.description}: the tag checks out, so the content is exactly what was sent.",
             Outcome.OK,
             "RFC 5084 §3.1",
         )
-        if authenticated
-        else Step(
-            f"{cipher.description}: decrypted, but CBC cannot tell whether the ciphertext was "
-            "changed on the way (the EFAIL weakness). Sign the message, or use AES-GCM.",
-            Outcome.WARN,
-            "RFC 8551 §2.7",
-        )
+    return Step(
+        f"{cipher.description}: decrypted, but CBC cannot tell whether the ciphertext was "
+        "changed on the way (the EFAIL weakness). Sign the message, or use AES-GCM.",
+        Outcome.WARN,
+        "RFC 8551 §2.7",
     )
-    return Opened(content, cipher, recipient_kind, len(recipient_infos), tuple(steps))
 
 
 def _decrypt_gcm(
