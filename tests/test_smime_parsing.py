@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from smime_samples import MAIL
 
+from mailsec import base64text
 from mailsec.smime import (
     ContentCipher,
     MessageKind,
@@ -104,13 +105,13 @@ def test_block_base64_decoding_reads_as_the_standard_decoder(data, edits, cut, b
             text[at % len(text)] = value
     if cut is not None:
         del text[cut:]
-    original = mime.DECODE_BLOCK
-    mime.DECODE_BLOCK = block
+    original = base64text.DECODE_BLOCK
+    base64text.DECODE_BLOCK = block
     try:
         assert _decode_blocks(bytes(text)) == _decode_reference(bytes(text))
         assert _decode_blocks(bytes(text) + b"==") == _decode_reference(bytes(text) + b"==")
     finally:
-        mime.DECODE_BLOCK = original
+        base64text.DECODE_BLOCK = original
 
 
 def test_canonical_crlf_returns_canonical_input_itself():

@@ -11,7 +11,6 @@ standard :mod:`email` package parses header fields and parameters.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import email.parser
 import email.policy
@@ -23,9 +22,9 @@ from email.message import Message
 
 import pybase64
 
+from mailsec.base64text import b64decode_lines, wrap_lines
 from mailsec.errors import InputError
 from mailsec.mime import check_message
-from mailsec.openpgp.armor import _wrap
 
 __all__ = [
     "Entity",
@@ -186,7 +185,7 @@ def base64_blocks(data: bytes | bytearray | memoryview) -> Iterator[bytes]:
     """:func:`base64_lines` of ``data`` in pieces of whole lines (joined, they are the same)."""
     view = memoryview(data)
     for start in range(0, len(view), BLOCK):
-        yield _wrap(pybase64.b64encode(view[start : start + BLOCK]), LINE, CRLF)
+        yield wrap_lines(pybase64.b64encode(view[start : start + BLOCK]), LINE, CRLF)
 
 
 def base64_lines(data: bytes | bytearray | memoryview) -> bytes:
@@ -293,41 +292,6 @@ def decode_body(message: SplitMessage, body: bytes | memoryview | None = None) -
     if cte in ("binary", "8bit", "7bit"):
         return bytes(body)
     raise InputError(f"The S/MIME part has the transfer encoding {cte!r}; expected base64.")
-
-
-#: Encoded bytes (with line ends) decoded at a time by :func:`b64decode_lines`.
-DECODE_BLOCK = 1 << 20
-_BLANK = b" \t\r\n"
-
-
-def b64decode_lines(text: bytes | memoryview) -> bytes:
-    """Base64 text with blanks and line ends in it, decoded; :class:`binascii.Error` if invalid.
-
-    The same result as ``base64.b64decode(text.translate(None, b" \\t\\r\\n"), validate=True)``
-    for every input, but in blocks of about 1 MB with SIMD Base64 (pybase64), so that the
-    stripped copy of a 10 MB body never exists whole. pybase64 is the stricter of the two (it
-    refuses surplus padding such as ``QUJD==``, which :mod:`base64` ignores), so whatever it
-    refuses is decided by :mod:`base64` over the whole text, as before.
-    """
-    try:
-        return b"".join(_b64decode_blocks(text))
-    except binascii.Error:
-        return base64.b64decode(bytes(text).translate(None, _BLANK), validate=True)
-
-
-def _b64decode_blocks(text: bytes | memoryview) -> Iterator[bytes]:
-    carry = b""  # characters of an incomplete 4-character group, kept for the next block
-    for start in range(0, len(text), DECODE_BLOCK):
-        clean = carry + bytes(text[start : start + DECODE_BLOCK]).translate(None, _BLANK)
-        if start + DECODE_BLOCK >= len(text) or b"=" in clean:
-            # The last block; padding ends the text, so the rest (blanks or more padding, else
-            # invalid) goes with it.
-            rest = bytes(text[start + DECODE_BLOCK :]).translate(None, _BLANK)
-            yield pybase64.b64decode(clean + rest, validate=True)
-            return
-        cut = len(clean) - len(clean) % 4
-        yield pybase64.b64decode(clean[:cut], validate=True)
-        carry = clean[cut:]
 
 
 def split_multipart_signed(message: SplitMessage, data: bytes) -> tuple[bytes, bytes]:
