@@ -264,6 +264,9 @@ def decrypt(
     if opened is None:
         # One opaque error for a wrong key, a changed message or a failed MDC (no oracle).
         raise DecryptionError()
+    # The ciphertext is done with: let it go before the plaintext is read, so that a large
+    # message is not held three times over (ciphertext, plaintext, literal data).
+    del packets, pkesks, skesks, encrypted
     return _finish(opened, steps, verify_certs, moment, budget)
 
 
