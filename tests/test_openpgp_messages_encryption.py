@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import bz2
 import hashlib
+import os
+import tracemalloc
 import zlib
 
 import pytest
@@ -316,3 +318,19 @@ def test_damaged_rsa_session_key_is_an_opaque_failure(bob):
             with pytest.raises(DecryptionError):
                 openpgp.decrypt(bytes(changed), [bob], now=LATER)
             assert [p.depth for p in openpgp.list_packets(bytes(changed), keys=[bob])] == [0, 0]
+
+
+def test_decrypting_a_large_message_holds_it_at_most_twice_more(bob):
+    """The ciphertext is let go before the plaintext is read, and the literal data is copied once
+    out of the decrypted buffer: allocations above the input stay near two message sizes (the
+    decrypted packets and the returned text), not four."""
+    size = 4 << 20
+    sealed = openpgp.encrypt(os.urandom(size), [bob.public], armor=False)
+    tracemalloc.start()
+    try:
+        opened = openpgp.decrypt(sealed, [bob])
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(opened.plaintext) == size
+    assert peak < 2.5 * size, f"peak {peak / size:.1f}x the message size"

@@ -105,25 +105,27 @@ def literal_parts(data: bytes, *, text: bool, created: datetime) -> tuple[bytes,
     return bytes([0xC0 | PacketTag.LITERAL_DATA]) + encode_length(length) + fields, data
 
 
-def parse_literal(body: bytes) -> LiteralData:
+def parse_literal(body: bytes | memoryview) -> LiteralData:
     """Read a Literal Data packet body: format, file name, date, data (RFC 4880 §5.9)."""
     if len(body) < 6 or len(body) < 6 + body[1]:
         raise InputError("The Literal Data packet is too short (RFC 4880 §5.9); it is damaged.")
     name_length = body[1]
-    filename = body[2 : 2 + name_length].decode("utf-8", "replace")
+    filename = bytes(body[2 : 2 + name_length]).decode("utf-8", "replace")
     date = int.from_bytes(body[2 + name_length : 6 + name_length], "big")
     return LiteralData(
         format=chr(body[0]),
         filename=filename,
         date=datetime.fromtimestamp(date, tz=timezone.utc),
-        data=body[6 + name_length :],
+        data=bytes(body[6 + name_length :]),
     )
 
 
 # -- compressed data and the message grammar ---------------------------------------------------
 
 
-def decompress(body: bytes, budget: Budget | None = None) -> tuple[str, bytes]:
+def decompress(
+    body: bytes | memoryview, budget: Budget | None = None
+) -> tuple[str, bytes | memoryview]:
     """The algorithm's name and the expanded data of a Compressed Data packet (RFC 4880 §5.6).
 
     Expansion stops once ``budget`` (a fresh one if none is given) is spent, and a stream that
@@ -159,7 +161,10 @@ def decompress(body: bytes, budget: Budget | None = None) -> tuple[str, bytes]:
 
 
 def read_contents(
-    data: bytes, budget: Budget | None = None, contents: Contents | None = None, depth: int = 0
+    data: bytes | memoryview,
+    budget: Budget | None = None,
+    contents: Contents | None = None,
+    depth: int = 0,
 ) -> Contents:
     """Read a literal message, possibly compressed and signed (RFC 4880 §11.3 grammar), within
     one :class:`Budget` for the whole message."""
@@ -169,7 +174,8 @@ def read_contents(
         raise InputError(
             f"The message nests compressed packets more than {MAX_DEPTH} deep; refused."
         )
-    for packet in read_packets(data, budget=budget):
+    # Views, not copies: the literal data is copied once, out of ``data``, by parse_literal.
+    for packet in read_packets(data, budget=budget, views=True):
         tag = packet.tag
         if tag == PacketTag.COMPRESSED_DATA:
             name, inner = decompress(packet.body, budget)
@@ -183,7 +189,7 @@ def read_contents(
                 )
             contents.one_pass += 1
         elif tag == PacketTag.SIGNATURE:
-            contents.signatures.append(parse_signature(packet.body))
+            contents.signatures.append(parse_signature(bytes(packet.body)))
         elif tag == PacketTag.LITERAL_DATA:
             if contents.literal is not None:
                 raise InputError("The message holds two Literal Data packets; it is malformed.")

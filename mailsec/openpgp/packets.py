@@ -35,7 +35,8 @@ class Packet:
     """One packet: its tag, its body and how it was framed."""
 
     tag: int
-    body: bytes
+    body: bytes | memoryview
+    """The body: bytes, or a view into the data read when :func:`read_packets` was asked for views."""
     header_length: int
     """Octets of header (tag octet plus length octets; for partial lengths only the first)."""
     partial: bool = False
@@ -78,11 +79,15 @@ class PacketBudget(Protocol):
     def take_packet(self) -> None: ...
 
 
-def read_packets(data: bytes, *, budget: PacketBudget | None = None) -> list[Packet]:
+def read_packets(
+    data: bytes | memoryview, *, budget: PacketBudget | None = None, views: bool = False
+) -> list[Packet]:
     """Cut ``data`` into packets; raises :class:`InputError` when the framing is broken.
 
     ``budget`` (see :class:`mailsec.openpgp.contents.Budget`) is charged one packet per packet
-    before its body is copied, so a message of millions of tiny packets is refused early.
+    before its body is copied, so a message of millions of tiny packets is refused early. With
+    ``views``, a body sent in one piece is a view into ``data`` instead of a copy (the contents of
+    a decrypted message are read so, and a 10 MB literal is not held twice).
     """
     packets: list[Packet] = []
     pos = 0
@@ -101,11 +106,11 @@ def read_packets(data: bytes, *, budget: PacketBudget | None = None) -> list[Pac
             )
         if first & 0x40:
             tag = first & 0x3F
-            body, pos, partial = _new_format_body(data, view, pos + 1, tag)
+            body, pos, partial = _new_format_body(data, view, pos + 1, tag, views)
             header_length = 1 + (1 if partial else _len_octets(data[start + 1]))
         else:
             tag = (first >> 2) & 0x0F
-            body, pos = _old_format_body(data, view, pos + 1, tag, first & 0x03)
+            body, pos = _old_format_body(data, view, pos + 1, tag, first & 0x03, views)
             header_length = pos - start - len(body)
             partial = False
         if tag == 0:
@@ -126,7 +131,9 @@ def read_packets(data: bytes, *, budget: PacketBudget | None = None) -> list[Pac
     return packets
 
 
-def _new_format_body(data: bytes, view: memoryview, pos: int, tag: int) -> tuple[bytes, int, bool]:
+def _new_format_body(
+    data: bytes | memoryview, view: memoryview, pos: int, tag: int, views: bool
+) -> tuple[bytes | memoryview, int, bool]:
     """The body of a new-format packet whose length starts at ``pos``, the position after it, and
     whether it came in partial-length chunks (RFC 4880 §4.2.2)."""
     size = len(data)
@@ -160,13 +167,14 @@ def _new_format_body(data: bytes, view: memoryview, pos: int, tag: int) -> tuple
         if final:
             break
     # Views until here, so a body sent in many partial chunks is copied once, by join.
-    body = bytes(chunks[0]) if len(chunks) == 1 else b"".join(chunks)
-    return body, pos, partial
+    if len(chunks) == 1:
+        return (chunks[0] if views else bytes(chunks[0])), pos, partial
+    return b"".join(chunks), pos, partial
 
 
 def _old_format_body(
-    data: bytes, view: memoryview, pos: int, tag: int, kind: int
-) -> tuple[bytes, int]:
+    data: bytes | memoryview, view: memoryview, pos: int, tag: int, kind: int, views: bool
+) -> tuple[bytes | memoryview, int]:
     """The body of an old-format packet whose length (of the given length type) starts at ``pos``,
     and the position after it (RFC 4880 §4.2.1)."""
     size = len(data)
@@ -180,7 +188,8 @@ def _old_format_body(
         pos += octets
     if pos + length > size:
         raise _truncated(f"a {_tag_name(tag)}", pos)
-    return bytes(view[pos : pos + length]), pos + length
+    body = view[pos : pos + length]
+    return (body if views else bytes(body)), pos + length
 
 
 def _len_octets(b0: int) -> int:
