@@ -38,7 +38,9 @@ class ArmorLabel(enum.Enum):
     SIGNATURE = "PGP SIGNATURE"
 
 
+@functools.cache
 def _crc24_table() -> tuple[int, ...]:
+    """The byte-at-a-time table of the reference CRC, made when the reference is first used."""
     table = []
     for byte in range(256):
         crc = byte << 16
@@ -50,13 +52,10 @@ def _crc24_table() -> tuple[int, ...]:
     return tuple(table)
 
 
-_TABLE = _crc24_table()
-
-
 def crc24_bytewise(data: bytes) -> int:
     """CRC-24 a byte at a time, exactly as RFC 4880 §6.1 writes it (the reference for crc24)."""
     crc = CRC24_INIT
-    table = _TABLE
+    table = _crc24_table()
     for byte in data:
         crc = ((crc << 8) & 0xFFFFFF) ^ table[(crc >> 16) ^ byte]
     return crc

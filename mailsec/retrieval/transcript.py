@@ -121,9 +121,15 @@ class TranscriptRecorder:
         self._secret_literal = False
         self._secret_line = False
 
+    def _full(self) -> bool:
+        """Whether the transcript holds :data:`MAX_ENTRIES` already; what comes is only counted."""
+        if len(self.entries) < MAX_ENTRIES:
+            return False
+        self.left_out += 1
+        return True
+
     def _add(self, utterance: Utterance) -> None:
-        if len(self.entries) >= MAX_ENTRIES:
-            self.left_out += 1
+        if self._full():
             return
         lines = utterance.text.split("\n")
         if any(len(line) > MAX_TEXT for line in lines):
@@ -175,8 +181,7 @@ class TranscriptRecorder:
     def server(self, wire: bytes) -> None:
         # Only the first lines of a long reply are decoded: a downloaded message is counted,
         # not copied into the transcript; once the transcript is full, nothing is looked at.
-        if len(self.entries) >= MAX_ENTRIES:
-            self.left_out += 1
+        if self._full():
             return
         count = wire.count(b"\r\n") + (0 if wire.endswith(b"\r\n") else 1)
         if count <= MAX_SHOWN_LINES:

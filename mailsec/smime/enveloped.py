@@ -15,6 +15,10 @@ cryptography writes and reads only AES-CBC EnvelopedData with RSA PKCS #1 v1.5 r
 Decryption never returns plaintext that failed its integrity check: with AES-GCM the tag is checked
 before anything is returned. AES-CBC has no integrity check at all; :class:`Opened` says so
 (``authenticated=False``), which is the weakness EFAIL (2018) used.
+
+About 600 lines, kept together: writing and reading share the recipient-info rules (which key
+transport or agreement, which KDF and key wrap) and the content ciphers, and each half reads best
+beside the other.
 """
 
 from __future__ import annotations
