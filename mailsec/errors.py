@@ -28,6 +28,7 @@ __all__ = [
     "NotAvailable",
     "VerificationError",
     "one_line",
+    "quoted",
 ]
 
 
@@ -70,3 +71,11 @@ def one_line(text: str) -> str:
     return "".join(
         c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
     )
+
+
+def quoted(text: str, limit: int = 60) -> str:
+    """``text`` quoted for an error message, cut to ``limit`` characters: hostile input may be
+    megabytes long, and the message that names it stays a line."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text) - limit:,} more characters)"

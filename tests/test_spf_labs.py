@@ -193,3 +193,12 @@ def test_live_lab_with_a_reachable_server() -> None:
     lab.mail_from.value = "x@live.example"
     lab.run.click()
     assert "✓ pass" in lab.result.value
+
+
+def test_a_huge_client_address_is_named_in_a_short_message():
+    lab = spf_lab()
+    lab.ip.value = "1" * 100_000
+    message = html.unescape(lab.error.value)
+    assert "is not an IPv4 or IPv6 address" in message
+    assert "99,940 more characters" in message
+    assert len(message) < 2_000

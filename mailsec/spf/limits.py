@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 
+from mailsec.errors import quoted
 from mailsec.limits import MAX_EXPLANATION, MAX_LOCAL_PART
 from mailsec.spf.result import SpfResult
 
@@ -63,7 +64,7 @@ def ip_problem(text: str) -> str | None:
         parse_ip(text)
     except ValueError:
         return (
-            f"{text.strip()!r} is not an IPv4 or IPv6 address: give one such as 192.0.2.10 or "
+            f"{quoted(text.strip())} is not an IPv4 or IPv6 address: give one such as 192.0.2.10 or "
             "2001:db8::1"
         )
     return None
@@ -87,17 +88,17 @@ def domain_problem(domain: str, *, multi_label: bool = True) -> str | None:
     if not domain:
         return "the domain is empty"
     if domain.startswith("["):
-        return f"{domain!r} is an address literal, not a domain name"
+        return f"{quoted(domain)} is an address literal, not a domain name"
     name = domain[:-1] if domain.endswith(".") else domain
     labels = name.split(".")
     if "" in labels:
-        return f"{domain!r} has an empty label (two dots in a row, or a leading dot)"
+        return f"{quoted(domain)} has an empty label (two dots in a row, or a leading dot)"
     if max(map(len, labels)) > 63:
-        return f"{domain!r} has a label longer than 63 characters"
+        return f"{quoted(domain)} has a label longer than 63 characters"
     if len(name) > 253:
-        return f"{domain!r} is longer than 253 characters"
+        return f"{quoted(domain)} is longer than 253 characters"
     if multi_label and len(labels) < 2:
-        return f"{domain!r} is not a fully qualified domain name (it has only one label)"
+        return f"{quoted(domain)} is not a fully qualified domain name (it has only one label)"
     return None
 
 
