@@ -49,7 +49,8 @@ def marker_flood() -> bytes:
 def encrypted(inner: bytes, password: bytes = b"tulip") -> bytes:
     session_key = os.urandom(32)
     skesk = make_skesk(password, 9, session_key, random=os.urandom)
-    return skesk + b"".join(_seipd(session_key, [inner], os.urandom))
+    _size, pieces = _seipd(session_key, [inner], os.urandom)
+    return skesk + b"".join(pieces)
 
 
 def test_the_bombs_are_small_on_disk() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import itertools
+import os
 import subprocess
 import sys
 
@@ -314,3 +316,27 @@ def test_every_public_name_of_the_package_resolves_and_loads_lazily():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     ).stdout
     assert loaded.strip() == "['mailsec.openpgp.armor']"
+
+
+def test_armor_in_pieces_equals_armor_across_block_boundaries():
+    """Pieces of any size, across the block boundary and the line boundary, give the same text
+    (and the same CRC-24) as armoring the whole at once."""
+    from mailsec.openpgp.armor import ARMOR_BLOCK, armor_pieces
+
+    data = os.urandom(2 * ARMOR_BLOCK + 101)
+    whole = _armor_line_by_line(data, ArmorLabel.MESSAGE)
+    for cuts in ([1], [47, 48, 49], [ARMOR_BLOCK - 1, ARMOR_BLOCK + 1], [ARMOR_BLOCK * 2 + 100]):
+        bounds = [0, *cuts, len(data)]
+        pieces = [memoryview(data)[a:b] for a, b in itertools.pairwise(bounds)]
+        assert armor_pieces(pieces, len(data), ArmorLabel.MESSAGE) == whole, cuts
+    with pytest.raises(ValueError, match="promised"):
+        armor_pieces([data[:10]], 11, ArmorLabel.MESSAGE)
+
+
+def test_dearmor_buffer_is_a_writable_copy_of_the_data():
+    from mailsec.openpgp.armor import dearmor_buffer
+
+    data = os.urandom(5000)
+    label, binary = dearmor_buffer(armor(data, ArmorLabel.SIGNATURE))
+    assert (label, binary) == (ArmorLabel.SIGNATURE, data)
+    assert isinstance(binary, bytearray)

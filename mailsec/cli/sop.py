@@ -282,7 +282,10 @@ class MailsecSop(sop.StatelessOpenPGP):
         text = literaltype == sop.SOPLiteralDataType.text
         if text:
             _require_utf8(data)
-        return openpgp.encrypt(
+        from mailsec.openpgp.encryption import encrypt_buffer
+
+        # The buffer is written out as it is: a large message is not copied into bytes first.
+        return encrypt_buffer(
             data,
             self._certs(recipients),
             sign_with=self._keys(signers or {}, keypasswords),
@@ -315,7 +318,10 @@ class MailsecSop(sop.StatelessOpenPGP):
             raise sop.SOPMissingRequiredArgument(
                 "decrypt needs a secret key (KEYS), --with-password or --with-session-key."
             )
-        result = openpgp.decrypt(
+        from mailsec.openpgp.encryption import decrypt_buffer
+
+        # The plaintext is a view into the decrypted buffer, written out without a copy.
+        result = decrypt_buffer(
             data,
             keys,
             verify_with=self._certs(signers or {}),

@@ -12,17 +12,27 @@ import binascii
 import enum
 import functools
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import pybase64
 
-from mailsec.base64text import b64decode_lines, wrap_lines
+from mailsec.base64text import b64decode_buffer, wrap_lines
 from mailsec.errors import InputError
 
 if TYPE_CHECKING:
     import anycrc
 
-__all__ = ["ArmorLabel", "armor", "crc24", "dearmor", "dearmor_all", "is_armored"]
+__all__ = [
+    "ArmorLabel",
+    "armor",
+    "armor_pieces",
+    "crc24",
+    "dearmor",
+    "dearmor_all",
+    "dearmor_buffer",
+    "is_armored",
+]
 
 CRC24_INIT = 0xB704CE  # RFC 4880 §6.1
 CRC24_POLY = 0x1864CFB  # RFC 4880 §6.1
@@ -81,13 +91,62 @@ def _crc24_model() -> anycrc.CRC:
 
 def armor(data: bytes, label: ArmorLabel, *, headers: dict[str, str] | None = None) -> bytes:
     """Wrap binary OpenPGP data in ASCII armor with its CRC-24 checksum."""
+    return bytes(armor_pieces([data], len(data), label, headers=headers))
+
+
+#: Binary octets encoded at a time by :func:`armor_pieces`: whole lines (48 octets make one line
+#: of 64 characters), about 256 KB.
+ARMOR_BLOCK = 48 * 5461
+
+
+def armor_pieces(
+    pieces: Iterable[bytes | memoryview],
+    size: int,
+    label: ArmorLabel,
+    *,
+    headers: dict[str, str] | None = None,
+) -> bytearray:
+    """ASCII armor around ``size`` octets of binary data that arrive in ``pieces``.
+
+    The armored text is written into one buffer of exactly its final size, a block of lines at
+    a time, and the CRC-24 is carried from piece to piece: a 10 MB message being encrypted is
+    armored as it is produced, and neither its binary form nor its Base64 ever exists whole
+    beside the armored text.
+    """
     head = [f"-----BEGIN {label.value}-----"]
     head += [f"{key}: {value}" for key, value in (headers or {}).items()]
-    head.append("")
-    checksum = base64.b64encode(crc24(data).to_bytes(3, "big")).decode("ascii")
-    tail = f"={checksum}\n-----END {label.value}-----\n"
-    body = wrap_lines(pybase64.b64encode(data), LINE_LENGTH)
-    return "\n".join(head).encode("ascii") + b"\n" + body + tail.encode("ascii")
+    start = ("\n".join(head) + "\n\n").encode("ascii")
+    tail_length = len(f"=XXXX\n-----END {label.value}-----\n")
+    encoded = 4 * -(-size // 3)
+    out = bytearray(len(start) + encoded + -(-encoded // LINE_LENGTH) + tail_length)
+    out[: len(start)] = start
+    position, received, crc = len(start), 0, None
+    pending = bytearray()
+    for piece in pieces:
+        view = memoryview(piece)
+        crc = _crc24_model().calc(view, crc)
+        received += len(view)
+        offset = 0
+        while offset < len(view):
+            take = ARMOR_BLOCK - len(pending)
+            pending += view[offset : offset + take]
+            offset += take
+            if len(pending) == ARMOR_BLOCK:
+                position = _write_lines(out, position, pending)
+                pending.clear()
+    position = _write_lines(out, position, pending)
+    if received != size:
+        raise ValueError(f"armor_pieces was promised {size} octets but received {received}")
+    checksum = base64.b64encode((crc or CRC24_INIT).to_bytes(3, "big")).decode("ascii")
+    out[position:] = f"={checksum}\n-----END {label.value}-----\n".encode("ascii")
+    return out
+
+
+def _write_lines(out: bytearray, position: int, block: bytearray) -> int:
+    """Write ``block`` as Base64 lines into ``out`` at ``position``; where the next lines go."""
+    lines = wrap_lines(pybase64.b64encode(block), LINE_LENGTH)
+    out[position : position + len(lines)] = lines
+    return position + len(lines)
 
 
 def is_armored(data: bytes) -> bool:
@@ -110,6 +169,13 @@ def dearmor(data: bytes) -> tuple[ArmorLabel | None, bytes]:
     as bytes in large blocks (the armor lines are found with ``bytes.find``, the Base64 is decoded
     in one call), so a 10 MB message costs milliseconds, not one Python step per line.
     """
+    label, binary = dearmor_buffer(data)
+    return label, bytes(binary)
+
+
+def dearmor_buffer(data: bytes) -> tuple[ArmorLabel | None, bytearray]:
+    """:func:`dearmor`, the binary data in a buffer of its own that the caller may change in place
+    (a large message is decrypted where it lies, not copied)."""
     if not data.isascii():
         raise InputError(
             "The armored data contains bytes that are not ASCII; paste the text between "
@@ -165,10 +231,10 @@ def _find_line(
     return None
 
 
-def _decode_base64(body: bytes | memoryview) -> bytes:
+def _decode_base64(body: bytes | memoryview) -> bytearray:
     """The Base64 ``body`` decoded, its line ends and blanks ignored, anything else refused."""
     try:
-        return b64decode_lines(body)
+        return b64decode_buffer(body)
     except (binascii.Error, ValueError):
         raise InputError(
             "The armored data is not valid Base64 (a character was changed, or lines are missing); "
@@ -215,7 +281,7 @@ def _split_checksum(data: bytes, start: int, stop: int) -> tuple[bytes | memoryv
     return memoryview(data)[start:stop], None
 
 
-def _check_crc(checksum: str, binary: bytes) -> None:
+def _check_crc(checksum: str, binary: bytes | bytearray) -> None:
     try:
         expected = int.from_bytes(base64.b64decode(checksum, validate=True), "big")
     except (binascii.Error, ValueError):

@@ -76,7 +76,8 @@ class LiteralData:
     format: str
     filename: str
     date: datetime
-    data: bytes
+    data: bytes | memoryview
+    """The content (a read-only memoryview when it was read with ``view``)."""
 
 
 @dataclass
@@ -105,8 +106,9 @@ def literal_parts(data: bytes, *, text: bool, created: datetime) -> tuple[bytes,
     return bytes([0xC0 | PacketTag.LITERAL_DATA]) + encode_length(length) + fields, data
 
 
-def parse_literal(body: bytes | memoryview) -> LiteralData:
-    """Read a Literal Data packet body: format, file name, date, data (RFC 4880 §5.9)."""
+def parse_literal(body: bytes | memoryview, *, view: bool = False) -> LiteralData:
+    """Read a Literal Data packet body: format, file name, date, data (RFC 4880 §5.9); with
+    ``view``, the data is a read-only view into ``body``, not a copy."""
     if len(body) < 6 or len(body) < 6 + body[1]:
         raise InputError("The Literal Data packet is too short (RFC 4880 §5.9); it is damaged.")
     name_length = body[1]
@@ -116,7 +118,9 @@ def parse_literal(body: bytes | memoryview) -> LiteralData:
         format=chr(body[0]),
         filename=filename,
         date=datetime.fromtimestamp(date, tz=timezone.utc),
-        data=bytes(body[6 + name_length :]),
+        data=memoryview(body)[6 + name_length :].toreadonly()
+        if view
+        else bytes(body[6 + name_length :]),
     )
 
 
@@ -165,22 +169,25 @@ def read_contents(
     budget: Budget | None = None,
     contents: Contents | None = None,
     depth: int = 0,
+    *,
+    views: bool = False,
 ) -> Contents:
     """Read a literal message, possibly compressed and signed (RFC 4880 §11.3 grammar), within
-    one :class:`Budget` for the whole message."""
+    one :class:`Budget` for the whole message. With ``views``, the literal data is a view into
+    ``data`` (see :func:`parse_literal`)."""
     contents = Contents() if contents is None else contents
     budget = Budget() if budget is None else budget
     if depth > MAX_DEPTH:
         raise InputError(
             f"The message nests compressed packets more than {MAX_DEPTH} deep; refused."
         )
-    # Views, not copies: the literal data is copied once, out of ``data``, by parse_literal.
+    # Views, not copies: the literal data is copied once at most, out of ``data``, by parse_literal.
     for packet in read_packets(data, budget=budget, views=True):
         tag = packet.tag
         if tag == PacketTag.COMPRESSED_DATA:
             name, inner = decompress(packet.body, budget)
             contents.compression = contents.compression or name
-            read_contents(inner, budget, contents, depth + 1)
+            read_contents(inner, budget, contents, depth + 1, views=views)
         elif tag == PacketTag.ONE_PASS_SIGNATURE:
             if len(packet.body) != 13 or packet.body[0] != 3:
                 raise InputError(
@@ -193,7 +200,7 @@ def read_contents(
         elif tag == PacketTag.LITERAL_DATA:
             if contents.literal is not None:
                 raise InputError("The message holds two Literal Data packets; it is malformed.")
-            contents.literal = parse_literal(packet.body)
+            contents.literal = parse_literal(packet.body, view=views)
         elif tag in (PacketTag.MARKER, PacketTag.PADDING):
             continue
         elif tag in (PacketTag.PKESK, PacketTag.SEIPD, PacketTag.SED, PacketTag.SKESK):

@@ -23,18 +23,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import os
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import NamedTuple
 
 from cryptography.hazmat.decrepit.ciphers.modes import CFB
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
+from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algorithms
 
 from mailsec.errors import DecryptionError, InputError
 from mailsec.openpgp import inputs, session
-from mailsec.openpgp.armor import ArmorLabel
+from mailsec.openpgp.armor import ArmorLabel, armor_pieces
 from mailsec.openpgp.certs import ENCRYPTION_FLAGS, Certificate, SecretKey
 from mailsec.openpgp.constants import PacketTag, SymmetricAlgorithm
 from mailsec.openpgp.contents import Budget, LiteralData, literal_parts, read_contents
@@ -45,7 +46,16 @@ from mailsec.openpgp.signing import inline_parts
 from mailsec.openpgp.verifying import Verification, check_signature
 from mailsec.trace import Outcome, Step
 
-__all__ = ["CIPHER", "CannotEncryptError", "Decrypted", "decrypt", "encrypt", "open_seipd"]
+__all__ = [
+    "CIPHER",
+    "CannotEncryptError",
+    "Decrypted",
+    "decrypt",
+    "decrypt_buffer",
+    "encrypt",
+    "encrypt_buffer",
+    "open_seipd",
+]
 
 Random = Callable[[int], bytes]
 
@@ -66,7 +76,8 @@ class CannotEncryptError(InputError):
 class Decrypted:
     """A decrypted message: the plaintext, the signatures inside, and how it was decrypted."""
 
-    plaintext: bytes
+    plaintext: bytes | memoryview
+    """The content: bytes from :func:`decrypt`, a read-only view from :func:`decrypt_buffer`."""
     verifications: tuple[Verification, ...] = ()
     session_key_algorithm: str = ""
     decrypted_with: str = ""
@@ -121,27 +132,40 @@ def _recipient_key(cert: Certificate, moment: datetime) -> KeyMaterial:
     return max(keys, key=lambda k: k.created)
 
 
-def _seipd(session_key: bytes, parts: Iterable[bytes], random: Random) -> list[bytes]:
-    """A SEIPD v1 packet holding ``parts`` and their MDC, encrypted with ``session_key``, in pieces
-    (the caller joins them once, with the session key packets in front).
+#: Plaintext encrypted at a time: a large message is encrypted (and armored) in pieces this size.
+ENCRYPT_BLOCK = 1 << 18
+
+
+def _seipd(
+    session_key: bytes, parts: Sequence[bytes], random: Random
+) -> tuple[int, Iterator[bytes]]:
+    """A SEIPD v1 packet holding ``parts`` and their MDC, encrypted with ``session_key``: its
+    length, and its octets in pieces of about :data:`ENCRYPT_BLOCK` as they are encrypted.
 
     The random prefix repeats its last two octets so a reader can spot a wrong key early (RFC 4880
-    §5.13); the MDC hashes prefix, data and the MDC packet's own header (§5.14). The parts are
-    hashed and encrypted one after the other, so the data is copied only once.
+    §5.13); the MDC hashes prefix, data and the MDC packet's own header (§5.14). CFB turns every
+    octet into one octet, so the packet's length is known before anything is encrypted.
     """
     prefix = random(BLOCK)
     prefix += prefix[-2:]
-    mdc = hashlib.sha1(prefix)
-    encryptor = _cfb(session_key).encryptor()
-    pieces = [encryptor.update(prefix)]
-    for part in parts:
-        mdc.update(part)
-        pieces.append(encryptor.update(part))
-    mdc.update(MDC_HEADER)
-    pieces += [encryptor.update(MDC_HEADER + mdc.digest()), encryptor.finalize()]
-    body_length = 1 + sum(len(piece) for piece in pieces)
+    body_length = 1 + len(prefix) + sum(len(part) for part in parts) + len(MDC_HEADER) + 20
     header = bytes([0xC0 | PacketTag.SEIPD]) + encode_length(body_length) + b"\x01"
-    return [header, *pieces]
+
+    def pieces() -> Iterator[bytes]:
+        yield header
+        mdc = hashlib.sha1(prefix)
+        encryptor = _cfb(session_key).encryptor()
+        yield encryptor.update(prefix)
+        for part in parts:
+            view = memoryview(part)
+            for start in range(0, len(view), ENCRYPT_BLOCK):
+                block = view[start : start + ENCRYPT_BLOCK]
+                mdc.update(block)
+                yield encryptor.update(block)
+        mdc.update(MDC_HEADER)
+        yield encryptor.update(MDC_HEADER + mdc.digest()) + encryptor.finalize()
+
+    return len(header) - 1 + body_length, pieces()  # the version octet is in both
 
 
 def encrypt(
@@ -158,6 +182,25 @@ def encrypt(
     """Encrypt (and optionally sign) ``plaintext`` to every recipient: one PKESK v3 per recipient
     and one SEIPD v1 packet with AES-256 and an MDC (RFC 4880 §5.1, §5.13, §5.14). Each of
     ``passwords`` adds an SKESK v4 packet, so the password opens the message too (§5.3)."""
+    options = {"sign_with": sign_with, "armor": armor, "text": text, "now": now}
+    return bytes(
+        encrypt_buffer(plaintext, recipients, random=random, passwords=passwords, **options)
+    )
+
+
+def encrypt_buffer(
+    plaintext: bytes,
+    recipients: Sequence[Certificate],
+    *,
+    sign_with: Sequence[SecretKey] = (),
+    armor: bool = True,
+    text: bool = False,
+    now: datetime | None = None,
+    random: Random = os.urandom,
+    passwords: Sequence[bytes | str] = (),
+) -> bytearray:
+    """:func:`encrypt`, the message written into one buffer as it is encrypted and returned as
+    it is: the command line writes a 10 MB message out without a copy of it in ``bytes``."""
     moment = inputs.moment(now)
     data = inputs.data_bytes(plaintext)
     certs = [recipients] if isinstance(recipients, Certificate) else list(recipients)
@@ -176,37 +219,64 @@ def encrypt(
         parts = inline_parts(data, signers, text=text, moment=moment)
     else:
         parts = literal_parts(data, text=text, created=moment)
-    message = b"".join((pkesks, *_seipd(session_key, parts, random)))
-    return inputs.armor_if(message, ArmorLabel.MESSAGE, armor)
+    size, pieces = _seipd(session_key, parts, random)
+    message = itertools.chain([pkesks], pieces)
+    if armor:
+        return armor_pieces(message, len(pkesks) + size, ArmorLabel.MESSAGE)
+    out, position = bytearray(len(pkesks) + size), 0
+    for piece in message:
+        out[position : position + len(piece)] = piece
+        position += len(piece)
+    return out
 
 
 # -- decryption --------------------------------------------------------------------------------------
 
 
-def open_seipd(body: bytes, session_key: bytes, algorithm: int) -> memoryview:
+def open_seipd(body: bytes | memoryview, session_key: bytes, algorithm: int) -> memoryview:
     """Decrypt a SEIPD v1 body and check its MDC; returns the inner packets or raises the one
-    opaque DecryptionError (RFC 4880 §5.13, §5.14)."""
+    opaque DecryptionError (RFC 4880 §5.13, §5.14).
+
+    A writable ``body`` (a view into a buffer the caller owns) is decrypted where it lies, so a
+    large message is not held twice; when the MDC does not match, the ciphertext is put back (CFB
+    encryption of the plaintext with the same key gives it again) so that another key can try.
+    Any other ``body`` is decrypted into a copy.
+    """
     if len(body) < 1 + BLOCK + 2 + 22:
         raise DecryptionError()
     try:
-        decryptor = _cfb(session_key).decryptor()
+        cipher = _cfb(session_key)
     except ValueError:
         raise DecryptionError() from None
-    # CFB is a stream mode: the plaintext is as long as the ciphertext, decrypted into one buffer.
-    plain = bytearray(len(body) - 1 + BLOCK - 1)
-    written = decryptor.update_into(memoryview(body)[1:], plain)
-    if decryptor.finalize() or written != len(body) - 1:
+    in_place = isinstance(body, memoryview) and not body.readonly
+    plain = body[1:] if in_place else memoryview(bytearray(memoryview(body)[1:]))
+    _cfb_in_place(plain, cipher.decryptor())
+    # Everything is decrypted and checked before anything is released.
+    if not _intact(plain):
+        if in_place:
+            _cfb_in_place(plain, cipher.encryptor())
         raise DecryptionError()
-    del plain[written:]
-    # Everything is buffered and checked before anything is released.
-    if plain[BLOCK - 2 : BLOCK] != plain[BLOCK : BLOCK + 2]:
+    return plain[BLOCK + 2 : -22]  # a view: the plaintext is not copied again
+
+
+def _cfb_in_place(buffer: memoryview, context: CipherContext) -> None:
+    """Run ``buffer`` through a CFB encryptor or decryptor, block by block, where it lies (CFB
+    turns every octet into one octet)."""
+    for start in range(0, len(buffer), ENCRYPT_BLOCK):
+        block = buffer[start : start + ENCRYPT_BLOCK]
+        block[:] = context.update(block)
+    if context.finalize():
         raise DecryptionError()
-    if plain[-22:-20] != MDC_HEADER:
-        raise DecryptionError()
-    digest = hashlib.sha1(memoryview(plain)[:-20]).digest()
-    if not hmac.compare_digest(digest, plain[-20:]):
-        raise DecryptionError()
-    return memoryview(plain)[BLOCK + 2 : -22]  # a view: the plaintext is not copied again
+
+
+def _intact(plain: memoryview) -> bool:
+    """Whether a decrypted SEIPD body is whole: the prefix repeats its last two octets (RFC 4880
+    §5.13) and it ends in an MDC packet that matches the SHA-1 of everything before it (§5.14)."""
+    # Every check runs every time, so how long a refusal takes does not say which check failed.
+    quick = plain[BLOCK - 2 : BLOCK] == plain[BLOCK : BLOCK + 2]
+    framed = plain[-22:-20] == MDC_HEADER
+    digest = hashlib.sha1(plain[:-20]).digest()
+    return hmac.compare_digest(digest, bytes(plain[-20:])) & quick & framed
 
 
 class _Opened(NamedTuple):
@@ -238,6 +308,27 @@ def decrypt(
     a failed MDC or a message without integrity protection; the plaintext is released only after
     its MDC matched. Malformed input raises :class:`~mailsec.errors.InputError`.
     """
+    options = {"verify_with": verify_with, "now": now, "session_keys": session_keys}
+    result = decrypt_buffer(message, keys, passwords=passwords, **options)
+    plaintext = bytes(result.plaintext)
+    literal = result.literal and replace(result.literal, data=plaintext)
+    return replace(result, plaintext=plaintext, literal=literal)
+
+
+def decrypt_buffer(
+    message: bytes,
+    keys: Sequence[SecretKey],
+    *,
+    verify_with: Sequence[Certificate] = (),
+    now: datetime | None = None,
+    session_keys: Sequence[tuple[int, bytes]] = (),
+    passwords: Sequence[bytes | str] = (),
+) -> Decrypted:
+    """:func:`decrypt` for a large message: armored text is decoded into a buffer of its own, the
+    SEIPD packet is decrypted where it lies there, and the plaintext is a read-only view into
+    that buffer rather than bytes. A 10 MB message is then held once beside its armored text,
+    which is how the command line decrypts.
+    """
     moment = inputs.moment(now)
     secret_keys = [keys] if isinstance(keys, SecretKey) else list(keys)
     for item in secret_keys:
@@ -247,7 +338,7 @@ def decrypt(
             )
     verify_certs = inputs.certificates(verify_with, "certificates to verify with")
     budget = Budget()  # one for the whole message: its packets, inside and out (contents.py)
-    packets = read_packets(inputs.binary(message, "message"), budget=budget)
+    packets = read_packets(inputs.binary_buffer(message, "message"), budget=budget, views=True)
     pkesks, skesks, encrypted = _encrypted_parts(packets)
     steps = [
         Step(
@@ -278,9 +369,9 @@ def _encrypted_parts(packets: list[Packet]) -> tuple[list[Packet], list[Packet],
     encrypted: Packet | None = None
     for packet in packets:
         if packet.tag == PacketTag.PKESK:
-            pkesks.append(packet)
+            pkesks.append(replace(packet, body=bytes(packet.body)))
         elif packet.tag == PacketTag.SKESK:
-            skesks.append(packet)
+            skesks.append(replace(packet, body=bytes(packet.body)))
         elif packet.tag == PacketTag.MARKER:
             continue
         elif packet.tag in (PacketTag.SEIPD, PacketTag.SED, PacketTag.AEAD_ENCRYPTED):
@@ -414,7 +505,7 @@ def _finish(
             "RFC 4880 §5.13, §5.14",
         )
     )
-    contents = read_contents(opened.inner, budget)
+    contents = read_contents(opened.inner, budget, views=True)
     literal = contents.literal
     assert literal is not None
     if contents.compression:

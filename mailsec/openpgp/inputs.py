@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 
 from mailsec.errors import InputError
-from mailsec.openpgp.armor import ArmorLabel, armor, dearmor, is_armored
+from mailsec.openpgp.armor import ArmorLabel, armor, dearmor, dearmor_buffer, is_armored
 from mailsec.openpgp.certs import Certificate, SecretKey
 
-__all__ = ["armor_if", "binary", "certificates", "data_bytes", "moment"]
+__all__ = ["armor_if", "binary", "binary_buffer", "certificates", "data_bytes", "moment"]
 
 
 def moment(now: datetime | None) -> datetime:
@@ -39,10 +39,22 @@ def data_bytes(data: bytes | str, what: str = "data") -> bytes:
 
 def binary(data: bytes | str, what: str) -> bytes:
     """OpenPGP data as binary packets: not empty, and dearmored when it is armored (RFC 4880 §6)."""
+    octets = _not_empty(data, what)
+    return dearmor(octets)[1] if is_armored(octets) else octets
+
+
+def binary_buffer(data: bytes | str, what: str) -> bytes | bytearray:
+    """:func:`binary`, with armored data decoded into a buffer of its own that the caller may
+    change in place; binary data comes back as it was given (read-only)."""
+    octets = _not_empty(data, what)
+    return dearmor_buffer(octets)[1] if is_armored(octets) else octets
+
+
+def _not_empty(data: bytes | str, what: str) -> bytes:
     octets = data_bytes(data, what)
     if not octets or octets.isspace():  # nothing but blanks (tested without copying the data)
         raise InputError(f"The {what} is empty.")
-    return dearmor(octets)[1] if is_armored(octets) else octets
+    return octets
 
 
 def armor_if(data: bytes, label: ArmorLabel, wanted: bool) -> bytes:

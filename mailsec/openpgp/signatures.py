@@ -322,9 +322,9 @@ def make_signature(
     return replace(unsigned, hash_prefix=digest[:2], values=values)
 
 
-def canonical_text(data: bytes) -> bytes:
+def canonical_text(data: bytes | memoryview) -> bytes:
     """Text signatures hash the text with CRLF line endings (RFC 4880 §5.2.1, type 0x01)."""
-    return data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    return bytes(data).replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 
 def key_content(
