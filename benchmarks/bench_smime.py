@@ -45,15 +45,18 @@ in-process, ``python -X importtime``, ``/usr/bin/time -f "%e s %M KB"``; tiny me
   (``cryptography.x509`` 32 ms, ``mailsec.pki`` with its validation module, asn1crypto 13 ms,
   ``email``), about 0.11 s for a tiny message, where ``openssl cms`` takes 0.07 s for the whole
   10 MB. mailsec's own work on 10 MB is now 40-70 ms. A ratio of 1.5x (0.10-0.11 s) is therefore
-  out of reach for a Python process whatever the code does; the remaining ratio is about 2.5-3.4x
+  out of reach for a Python process whatever the code does; the remaining ratio is about 2.4-2.9x
   (before: 3.3-4.6x, 0.23-0.33 s).
-- memory left: decrypt holds the message read from standard input (14 MB of Base64) while it
-  decodes, decrypts and builds the result, and ``Decrypted`` keeps both the entity and the whole
-  message (two 10 MB plaintexts): about 3.5x the message above the tiny baseline for GCM, 4.5x for
-  CBC (its unpadded plaintext is one more copy). Reaching 3x would need a streaming reader of
-  standard input or a change to what ``Decrypted`` holds. AES-CBC to RSA recipients only is done
-  by cryptography's PKCS #7 functions in both directions (as before, unchanged): 94 MB to
-  encrypt and 89 MB to decrypt, 5.5-6x, copies inside cryptography.
+- memory, decrypt: the message read from standard input (14 MB of Base64) stays while it is
+  decoded, decrypted and written; ``Decrypted`` held the entity and the whole message (two 10 MB
+  plaintexts) beside the DER: 3.4-4.4x the message above the tiny baseline, 6.3x for CBC. Now
+  (``decrypt_message_buffer``, which the command line uses) the Base64 is decoded into one buffer
+  with room in front for the outer header fields, the content is decrypted where it lies in that
+  buffer (GCM's tag is checked by ``finalize()`` before anything is written out, and a refused
+  content is wiped), the header fields are written just before it, and the message goes out as
+  a view: 2.5x (GCM), 2.6x (CBC). AES-CBC to RSA recipients only is done by cryptography's
+  PKCS #7 functions in both directions (as before, unchanged): 94 MB to encrypt and 89 MB to
+  decrypt, 5.5-6x, copies inside cryptography.
 """
 
 from __future__ import annotations

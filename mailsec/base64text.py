@@ -50,8 +50,9 @@ def b64decode_lines(text: bytes | memoryview) -> bytes:
     return bytes(b64decode_buffer(text))
 
 
-def b64decode_buffer(text: bytes | memoryview) -> bytearray:
-    """:func:`b64decode_lines` into a buffer of its own, which the caller may change in place.
+def b64decode_buffer(text: bytes | memoryview, *, reserve: int = 0) -> bytearray:
+    """:func:`b64decode_lines` into a buffer of its own, which the caller may change in place,
+    after ``reserve`` octets left free at its start (room for what the caller will put in front).
 
     The blocks are decoded into one buffer sized from the text (at most three octets for four
     characters), so the decoded data is held once, not as blocks and then joined. pybase64 is the
@@ -59,14 +60,15 @@ def b64decode_buffer(text: bytes | memoryview) -> bytearray:
     :mod:`base64` ignores), so whatever it refuses is decided by :mod:`base64` over the whole
     text, as the standard library would.
     """
-    out = bytearray(len(text) * 3 // 4 + 3)
-    position = 0
+    out = bytearray(reserve + len(text) * 3 // 4 + 3)
+    position = reserve
     try:
         for block in _b64decode_blocks(text):
             out[position : position + len(block)] = block
             position += len(block)
     except binascii.Error:
-        return bytearray(base64.b64decode(bytes(text).translate(None, _BLANK), validate=True))
+        strict = base64.b64decode(bytes(text).translate(None, _BLANK), validate=True)
+        return bytearray(reserve) + strict
     del out[position:]
     return out
 

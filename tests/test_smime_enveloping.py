@@ -356,7 +356,7 @@ def test_large_ciphertext_is_parsed_apart_from_the_structure(pki, cipher):
     content = b"Content-Type: text/plain\r\n\r\n" + SECRET * (HOLLOW_FROM // len(SECRET) + 1)
     der = build_enveloped(content, [pki.alice.certificate, pki.bob.certificate], cipher)
     assert load_hollow(build_enveloped(b"x", [pki.bob.certificate], cipher)) is None
-    info, ciphertext = load_hollow(der)
+    info, ciphertext, _offset = load_hollow(der)
     whole = cms.ContentInfo.load(der)["content"]
     field = "auth_encrypted_content_info" if cipher.authenticated else "encrypted_content_info"
     assert bytes(ciphertext) == whole[field]["encrypted_content"].native
@@ -417,3 +417,43 @@ def test_encrypting_reads_a_canonical_body_and_a_bare_lf_body_alike(pki):
             opened = decrypt_message(sealed, key=pki.bob.key, certificate=pki.bob.certificate)
             assert opened.message.endswith(canonical.split(b"\r\n\r\n", 1)[1])
             assert opened.entity.endswith(canonical.split(b"\r\n\r\n", 1)[1])
+
+
+@pytest.mark.parametrize("cipher", list(ContentCipher))
+def test_decrypt_message_buffer_decrypts_where_the_ciphertext_lies(pki, cipher):
+    """The command line's decryption: the header fields and the entity are read-only views into
+    the one buffer the body was decoded into, with the same content decrypt_message gives as
+    bytes; and it holds a large message about once (tracemalloc), not three times."""
+    import tracemalloc
+
+    from mailsec.smime import decrypt_message_buffer
+
+    lines = (SECRET + b"\r\n") * ((2 << 20) // len(SECRET))
+    sealed = encrypt_message(MAIL + lines, [pki.bob.certificate], cipher=cipher)
+    tracemalloc.start()
+    try:
+        opened = decrypt_message_buffer(sealed, key=pki.bob.key, certificate=pki.bob.certificate)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    copied = decrypt_message(sealed, key=pki.bob.key, certificate=pki.bob.certificate)
+    assert type(copied.message) is bytes and opened.message == copied.message
+    assert opened.entity == copied.entity and copied.message.endswith(lines)
+    assert opened.message.readonly and opened.entity.obj is opened.message.obj
+    assert peak < 1.6 * len(lines), f"peak {peak / len(lines):.1f}x the message size"
+
+
+def test_a_refused_gcm_content_is_wiped_from_the_buffer(pki):
+    """Decrypted in place, a content whose GCM tag does not match leaves nothing readable behind:
+    the buffer is overwritten with zeros before the one opaque error."""
+    from mailsec.smime.cms import HOLLOW_FROM, load_hollow
+    from mailsec.smime.enveloped import OPAQUE
+
+    content = b"Content-Type: text/plain\r\n\r\n" + SECRET * (HOLLOW_FROM // len(SECRET) + 1)
+    der = bytearray(build_enveloped(content, [pki.bob.certificate], ContentCipher.AES256_GCM))
+    info, ciphertext, offset = load_hollow(der)
+    der[offset + 5] ^= 1
+    with pytest.raises(DecryptionError) as caught:
+        open_enveloped(info, pki.bob.key, pki.bob.certificate, ciphertext=ciphertext)
+    assert caught.value.message == OPAQUE
+    assert bytes(ciphertext) == bytes(len(ciphertext))

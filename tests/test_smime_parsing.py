@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from smime_samples import MAIL
 
 from mailsec import base64text
+from mailsec.base64text import b64decode_lines
 from mailsec.smime import (
     ContentCipher,
     MessageKind,
@@ -27,7 +28,6 @@ from mailsec.smime import (
     verify_message,
 )
 from mailsec.smime.mime import (
-    b64decode_lines,
     base64_lines,
     canonical_crlf,
     pkcs7_mime_parts,

@@ -146,7 +146,8 @@ def run(
         cert = load_certificate(
             _read(args.cert, "certificate"), source=f"The certificate file {args.cert!r}"
         )
-        result = messages.decrypt_message(_stdin(source), key=key, certificate=cert)
+        # Decrypted where it lies; the message is written out as a view, without a copy.
+        result = messages.decrypt_message_buffer(_stdin(source), key=key, certificate=cert)
         if args.explain:
             print(steps_to_text(result.steps), file=sys.stderr)
         if not result.authenticated:

@@ -33,6 +33,7 @@ from typing import NamedTuple
 from cryptography.hazmat.decrepit.ciphers.modes import CFB
 from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algorithms
 
+from mailsec.buffers import crypt_in_place, wipe
 from mailsec.errors import DecryptionError, InputError
 from mailsec.openpgp import inputs, session
 from mailsec.openpgp.armor import ArmorLabel, armor_pieces
@@ -250,21 +251,20 @@ def open_seipd(body: bytes | memoryview, session_key: bytes, algorithm: int) -> 
         raise DecryptionError() from None
     in_place = isinstance(body, memoryview) and not body.readonly
     plain = body[1:] if in_place else memoryview(bytearray(memoryview(body)[1:]))
-    _cfb_in_place(plain, cipher.decryptor())
+    _run_cfb(plain, cipher.decryptor())
     # Everything is decrypted and checked before anything is released.
     if not _intact(plain):
         if in_place:
-            _cfb_in_place(plain, cipher.encryptor())
+            _run_cfb(plain, cipher.encryptor())
+        else:
+            wipe(plain)
         raise DecryptionError()
     return plain[BLOCK + 2 : -22]  # a view: the plaintext is not copied again
 
 
-def _cfb_in_place(buffer: memoryview, context: CipherContext) -> None:
-    """Run ``buffer`` through a CFB encryptor or decryptor, block by block, where it lies (CFB
-    turns every octet into one octet)."""
-    for start in range(0, len(buffer), ENCRYPT_BLOCK):
-        block = buffer[start : start + ENCRYPT_BLOCK]
-        block[:] = context.update(block)
+def _run_cfb(buffer: memoryview, context: CipherContext) -> None:
+    """CFB over ``buffer`` where it lies (CFB gives one octet for one octet: nothing is held)."""
+    crypt_in_place(context, buffer)
     if context.finalize():
         raise DecryptionError()
 

@@ -18,6 +18,7 @@ import contextlib
 import enum
 import hashlib
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from asn1crypto import algos, cms, core
 from asn1crypto import x509 as asn1_x509
@@ -33,6 +34,7 @@ __all__ = [
     "ContentCipher",
     "EccCmsSharedInfo",
     "GcmParameters",
+    "Hollow",
     "KeyTransport",
     "RecipientKind",
     "content_kind",
@@ -257,7 +259,17 @@ def _eci_path(der: bytes | bytearray) -> list[tuple[int, int, int, int]] | None:
     return [outer, explicit, body, eci, content]
 
 
-def load_hollow(der: bytes | bytearray) -> tuple[cms.ContentInfo, memoryview] | None:
+class Hollow(NamedTuple):
+    """An encrypted ContentInfo parsed without its encrypted content (see :func:`load_hollow`)."""
+
+    info: cms.ContentInfo
+    ciphertext: memoryview
+    """The encrypted content: a view into the DER it was read from."""
+    offset: int
+    """Where the encrypted content starts in that DER."""
+
+
+def load_hollow(der: bytes | bytearray | memoryview) -> Hollow | None:
     """An encrypted ContentInfo parsed without its large encrypted content, and that content.
 
     asn1crypto copies the contents of every level it parses, so a 10 MB ciphertext four levels
@@ -290,7 +302,7 @@ def load_hollow(der: bytes | bytearray) -> tuple[cms.ContentInfo, memoryview] | 
         info = load_content_info(b"".join(pieces))
     except InputError:
         return None
-    return info, memoryview(der)[content[2] : content[3]]
+    return Hollow(info, memoryview(der)[content[2] : content[3]], content[2])
 
 
 def content_kind(info: cms.ContentInfo) -> str:

@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algori
 from cryptography.hazmat.primitives.kdf.x963kdf import X963KDF
 from cryptography.hazmat.primitives.padding import PKCS7
 
+from mailsec.buffers import crypt_in_place, wipe
 from mailsec.errors import DecryptionError, InputError
 from mailsec.smime.cms import (
     ECDH_SCHEME_OUT,
@@ -339,7 +340,8 @@ def _content_info(content_type: str, body: list[Part]) -> bytearray:
 class Opened:
     """A decrypted CMS message."""
 
-    content: bytes
+    content: bytes | memoryview
+    """The decrypted content: a view into the buffer it was decrypted in."""
     cipher: ContentCipher
     recipient_kind: RecipientKind
     recipients: int
@@ -556,7 +558,7 @@ def _decrypt_gcm(
     content_key: bytes,
     ciphertext: bytes | memoryview,
     steps: list[Step],
-) -> bytes:
+) -> memoryview:
     """AES-GCM (RFC 5084 §3.1): the tag is checked before any plaintext is returned."""
     params = GcmParameters.load(algorithm["parameters"].dump())
     nonce = params["nonce"].native
@@ -566,6 +568,7 @@ def _decrypt_gcm(
     auth_attrs = body["auth_attrs"]
     # RFC 5083 §2.2: authenticated attributes are MACed as a SET OF (DER, tag 0x31).
     aad = b"\x31" + auth_attrs.dump()[1:] if auth_attrs else b""
+    buffer = _writable(ciphertext)
     try:
         # The tag is checked by finalize() before the plaintext leaves this function; the
         # ciphertext is not copied to append the tag to it, as AESGCM.decrypt would need.
@@ -574,10 +577,11 @@ def _decrypt_gcm(
         ).decryptor()
         if aad:
             decryptor.authenticate_additional_data(aad)
-        plain = decryptor.update(ciphertext)
+        crypt_in_place(decryptor, buffer)
         decryptor.finalize()  # GCM: no more output, only the tag check
-        return plain
+        return buffer
     except (InvalidTag, ValueError):
+        wipe(buffer)
         steps.append(
             Step(
                 "The GCM tag does not match: the message was changed (or the key is wrong). "
@@ -589,15 +593,24 @@ def _decrypt_gcm(
         raise DecryptionError(OPAQUE) from None
 
 
+def _writable(ciphertext: bytes | memoryview) -> memoryview:
+    """Where the content is decrypted: in the caller's buffer when the ciphertext is a writable
+    view into it (:mod:`mailsec.buffers`), else in a copy."""
+    if isinstance(ciphertext, memoryview) and not ciphertext.readonly:
+        return ciphertext
+    return memoryview(bytearray(ciphertext))
+
+
 def _decrypt_cbc(
     algorithm: algos.EncryptionAlgorithm, content_key: bytes, ciphertext: bytes | memoryview
-) -> bytes:
+) -> memoryview:
     """AES-CBC with PKCS #7 padding (RFC 5652 §6.3): no integrity check at all."""
     iv = algorithm["parameters"].native
     if not isinstance(iv, bytes) or len(iv) != 16 or len(ciphertext) % 16:
         raise DecryptionError(OPAQUE)
     decryptor = Cipher(algorithms.AES(content_key), modes.CBC(iv)).decryptor()
-    padded = decryptor.update(ciphertext)
+    padded = _writable(ciphertext)
+    crypt_in_place(decryptor, padded)
     decryptor.finalize()  # whole blocks: nothing is left over
     # The padding is in the last block: the unpadder checks that block alone (no 10 MB copies).
     unpadder = PKCS7(128).unpadder()

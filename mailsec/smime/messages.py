@@ -44,6 +44,7 @@ from mailsec.smime.mime import (
     SplitMessage,
     canonical_crlf,
     decode_body,
+    decode_body_buffer,
     make_multipart_signed,
     pkcs7_mime_parts,
     split_message,
@@ -61,6 +62,7 @@ __all__ = [
     "SignatureStatus",
     "Verification",
     "decrypt_message",
+    "decrypt_message_buffer",
     "encrypt_message",
     "message_kind",
     "sign_and_encrypt",
@@ -312,9 +314,10 @@ def sign_and_encrypt(
 class Decrypted:
     """A decrypted message."""
 
-    message: bytes
-    """The outer header fields with the decrypted MIME entity: a readable message."""
-    entity: bytes
+    message: bytes | memoryview
+    """The outer header fields with the decrypted MIME entity: a readable message (bytes from
+    :func:`decrypt_message`, a read-only view from :func:`decrypt_message_buffer`)."""
+    entity: bytes | memoryview
     """The decrypted MIME entity alone (content header fields and body)."""
     kind: MessageKind
     cipher: ContentCipher
@@ -334,28 +337,48 @@ def decrypt_message(message: bytes, *, key: PrivateKey, certificate: x509.Certif
     on the way) or :class:`~mailsec.errors.InputError` (not an encrypted S/MIME message). A
     message that fails its integrity check never yields any of its plaintext.
     """
+    opened = decrypt_message_buffer(message, key=key, certificate=certificate)
+    plain = bytes(opened.message)
+    return dataclasses.replace(opened, message=plain, entity=plain[-len(opened.entity) :])
+
+
+def decrypt_message_buffer(
+    message: bytes, *, key: PrivateKey, certificate: x509.Certificate
+) -> Decrypted:
+    """:func:`decrypt_message` for a large message, as the command line decrypts: the Base64
+    body is decoded into one buffer, with room in front for the outer header fields; the
+    content is decrypted where it lies in that buffer and the header fields are written just
+    before it, so ``message`` and ``entity`` are read-only views into that one buffer. A 10 MB
+    message is then held once beside the text it was read from.
+    """
     split = split_message(message)
     kind = message_kind(split)
     if kind is MessageKind.SIGNED or kind is MessageKind.OPAQUE_SIGNED:
         raise InputError("This message is signed, not encrypted; check it with verify instead.")
     if kind is MessageKind.PLAIN:
         raise _not_smime(split, "encrypted")
+    head = b"".join(f + CRLF for f in split.outer) + b"MIME-Version: 1.0" + CRLF
     # The body is decoded from the message's own bytes: the copy in split is let go first.
     body_at = len(message) - len(split.body)
     split = dataclasses.replace(split, body=b"")
-    der = decode_body(split, memoryview(message)[body_at:])
-    outer = split.outer
+    buffer = decode_body_buffer(split, memoryview(message)[body_at:], reserve=len(head))
+    der = memoryview(buffer)[len(head) :]
     del split
     # The structure without its large ciphertext, which stays in der (no copy per ASN.1 level).
     hollow = cmslib.load_hollow(der)
-    info, ciphertext = hollow if hollow is not None else (load_content_info(der), None)
-    del hollow
+    info = hollow.info if hollow is not None else load_content_info(bytes(der))
     _check_key_matches_for_decrypt(key, certificate)
     with cmslib.damaged_input():
-        opened = _open(info, der, key, certificate, ciphertext)
-    del info, der, ciphertext
-    entity = opened.content
-    plain = b"".join(f + CRLF for f in outer) + b"MIME-Version: 1.0" + CRLF + entity
+        opened = _open(info, der, key, certificate, hollow and hollow.ciphertext)
+    content = opened.content
+    if hollow is not None and isinstance(content, memoryview) and content.obj is buffer:
+        # Decrypted in place, from where the ciphertext started: the header goes just before.
+        start = len(head) + hollow.offset
+        buffer[start - len(head) : start] = head
+        plain = memoryview(buffer)[start - len(head) : start + len(content)].toreadonly()
+    else:
+        plain = memoryview(head + content).toreadonly()
+    entity = plain[len(head) :]
     return Decrypted(plain, entity, kind, opened.cipher, opened.recipient_kind, opened.steps)
 
 
@@ -403,7 +426,7 @@ def _open_with_cryptography(
     algorithm = info["content"]["encrypted_content_info"]["content_encryption_algorithm"]
     cipher = ContentCipher.from_oid_name(algorithm["algorithm"].native)
     try:
-        content = pkcs7.pkcs7_decrypt_der(der, certificate, key, [])
+        content = pkcs7.pkcs7_decrypt_der(bytes(der), certificate, key, [])
     except ValueError:
         raise DecryptionError(OPAQUE) from None
     steps = (

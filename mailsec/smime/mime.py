@@ -22,7 +22,7 @@ from email.message import Message
 
 import pybase64
 
-from mailsec.base64text import b64decode_lines, wrap_lines
+from mailsec.base64text import b64decode_buffer, wrap_lines
 from mailsec.errors import InputError
 from mailsec.mime import check_message
 
@@ -279,19 +279,37 @@ def decode_body(message: SplitMessage, body: bytes | memoryview | None = None) -
 
     ``body``, if given, is read instead of ``message.body`` (a view of the message's own bytes,
     so that a large body is not held twice)."""
-    cte = (message.header("Content-Transfer-Encoding") or "7bit").strip().lower()
+    if _base64_body(message):
+        return bytes(decode_body_buffer(message, body))
+    return bytes(message.body if body is None else body)
+
+
+def decode_body_buffer(
+    message: SplitMessage, body: bytes | memoryview | None = None, *, reserve: int = 0
+) -> bytearray:
+    """:func:`decode_body` into a buffer of its own, after ``reserve`` free octets (see
+    :func:`mailsec.base64text.b64decode_buffer`): a large message is decrypted in it."""
     if body is None:
         body = message.body
-    if cte == "base64":
-        try:
-            return b64decode_lines(body)
-        except binascii.Error:
-            raise InputError(
-                "The S/MIME attachment is not valid base64: it was truncated or damaged."
-            ) from None
+    if not _base64_body(message):
+        return bytearray(reserve) + body
+    try:
+        return b64decode_buffer(body, reserve=reserve)
+    except binascii.Error:
+        raise InputError(
+            "The S/MIME attachment is not valid base64: it was truncated or damaged."
+        ) from None
+
+
+def _base64_body(message: SplitMessage) -> bool:
+    """Whether the body is Base64 (True) or binary as it is (False); any other transfer
+    encoding is refused."""
+    cte = (message.header("Content-Transfer-Encoding") or "7bit").strip().lower()
     if cte in ("binary", "8bit", "7bit"):
-        return bytes(body)
-    raise InputError(f"The S/MIME part has the transfer encoding {cte!r}; expected base64.")
+        return False
+    if cte != "base64":
+        raise InputError(f"The S/MIME part has the transfer encoding {cte!r}; expected base64.")
+    return True
 
 
 def split_multipart_signed(message: SplitMessage, data: bytes) -> tuple[bytes, bytes]:
