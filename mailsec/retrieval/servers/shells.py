@@ -29,6 +29,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import os
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -71,6 +72,19 @@ MAX_TRANSCRIPTS = 100
 """Sessions kept in :attr:`MailServers.transcripts`; older ones are forgotten first."""
 
 
+async def _within(step: Awaitable[bytes], timeout: float | None) -> bytes:
+    """``await step``, or :class:`asyncio.TimeoutError` after ``timeout`` seconds.
+
+    Every command line is read through here. ``asyncio.timeout`` (Python 3.11+) sets a timer
+    around the read; ``asyncio.wait_for`` before 3.12 wraps it in a new task, one more turn of
+    the event loop per command, which cost the POP3 server a fifth of its speed.
+    """
+    if sys.version_info < (3, 11):
+        return await asyncio.wait_for(step, timeout)
+    async with asyncio.timeout(timeout):
+        return await step
+
+
 async def read_bounded_line(
     reader: asyncio.StreamReader, *, timeout: float | None = None
 ) -> tuple[bytes | None, bool]:
@@ -82,10 +96,10 @@ async def read_bounded_line(
     too_long = False
     while True:
         try:
-            line = await asyncio.wait_for(reader.readuntil(b"\n"), timeout)
+            line = await _within(reader.readuntil(b"\n"), timeout)
         except asyncio.LimitOverrunError as exc:
             too_long = True
-            await asyncio.wait_for(reader.readexactly(max(exc.consumed, 1)), timeout)
+            await _within(reader.readexactly(max(exc.consumed, 1)), timeout)
             continue
         except asyncio.IncompleteReadError:
             return None, too_long
