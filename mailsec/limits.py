@@ -19,13 +19,17 @@ __all__ = [
     "MAX_CONNECTIONS_PER_ADDRESS",
     "MAX_DECOMPRESSED",
     "MAX_EXPLANATION",
+    "MAX_HEADER_FIELDS",
     "MAX_HEADER_SECTION",
+    "MAX_KEY_RECORDS",
     "MAX_LAB_SUBJECT",
     "MAX_LAB_TEXT",
     "MAX_LOCAL_PART",
     "MAX_MESSAGE",
     "MAX_MESSAGE_PACKETS",
     "MAX_MIME_DEPTH",
+    "MAX_SIGNATURES",
+    "MAX_TAG_LIST",
     "MAX_ZONE_FILE",
 ]
 
@@ -105,3 +109,21 @@ AUTH_PENALTY = 2.0
 
 #: The longest a wrong password's answer waits (Dovecot's penalty stops at 15 s).
 AUTH_PENALTY_MAX = 15.0
+
+#: Header fields read from one message. Real messages have a few dozen (a long path of Received
+#: fields a hundred); a header section of thousands of tiny fields only makes every ``h=`` lookup
+#: slower. The header section itself is bounded by :data:`MAX_HEADER_SECTION`.
+MAX_HEADER_FIELDS = 1000
+
+#: The longest tag list read (characters). A real DKIM-Signature is a few hundred characters and a
+#: key record with a 4096-bit RSA key about 750; a longer list is an attack on the parser, not a
+#: signature anybody sent, and is refused before any of it is read.
+MAX_TAG_LIST = 16 * KIB
+
+#: DKIM-Signature fields verified in one message (RFC 6376 §6.1 lets verifiers limit how many
+#: they try, against denial of service): each costs a DNS query and a hash of the whole body.
+MAX_SIGNATURES = 10
+
+#: TXT records at one name read as candidate DKIM key records; a name with more is
+#: misconfigured or hostile, and the first few decide.
+MAX_KEY_RECORDS = 8
