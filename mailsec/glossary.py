@@ -262,6 +262,64 @@ CHAPTER_TERMS: dict[str, tuple[Term, ...]] = {
             "Declaring a key or certificate no longer valid (a revocation signature, a CRL or OCSP).",
         ),
     ),
+    # Chapter 07: DKIM and DMARC
+    "07": (
+        Term(
+            "DKIM (DomainKeys Identified Mail)",
+            "DKIM（電子署名方式の送信ドメイン認証）",
+            "The sending domain signs header fields and body; receivers check with the public key in its DNS (RFC 6376).",
+        ),
+        Term(
+            "DKIM signature",
+            "DKIM署名",
+            "The DKIM-Signature: header field a domain adds: what was signed (h=), the hashes and the signature.",
+        ),
+        Term(
+            "selector",
+            "セレクタ",
+            "The name (s=) under which a domain publishes one of its keys: <selector>._domainkey.<domain>.",
+        ),
+        Term(
+            "canonicalization",
+            "正規化",
+            "Rewriting header and body the same way on both sides before hashing (simple or relaxed), so harmless changes do not break the signature.",
+        ),
+        Term(
+            "body hash",
+            "本文のハッシュ値",
+            "The hash of the canonicalized body (bh=); a changed body gives a different one.",
+        ),
+        Term(
+            "alignment",
+            "アライメント（整合）",
+            "DMARC's test that the domain SPF or DKIM checked is the From: domain a person reads (relaxed: the same organization; strict: identical).",
+        ),
+        Term(
+            "organizational domain",
+            "組織ドメイン",
+            "The registered domain (example.co.jp for news.example.co.jp), found with the Public Suffix List.",
+        ),
+        Term(
+            "DMARC policy",
+            "DMARCポリシー",
+            "What the From: domain asks receivers to do with mail that fails: none (監視のみ), quarantine (隔離), reject (受信拒否).",
+        ),
+        Term(
+            "aggregate report",
+            "集約レポート",
+            "The daily XML summary receivers send to the rua= address: which servers sent mail in the domain's name and how it fared.",
+        ),
+        Term(
+            "ARC (Authenticated Received Chain)",
+            "ARC",
+            "Signed header fields a forwarder adds to carry the authentication results it saw (RFC 8617).",
+        ),
+        Term(
+            "mailing list",
+            "メーリングリスト",
+            "A server that resends each message to its members, often changing the Subject or body, which breaks DKIM.",
+        ),
+    ),
 }
 
 GLOSSARY: dict[str, Term] = {
