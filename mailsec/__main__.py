@@ -32,6 +32,7 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
     ("pki", "mailsec.cli.pki", "make a course CA and S/MIME certificates (chapters 04-05)"),
     ("smime", "mailsec.cli.smime", "sign, encrypt, decrypt and verify S/MIME mail (chapter 05)"),
     ("sop", "mailsec.cli.sop", "the Stateless OpenPGP command line (chapter 06)"),
+    ("dkim", "mailsec.cli.dkim", "make DKIM keys, sign and verify DKIM signatures (chapter 07)"),
 )
 
 

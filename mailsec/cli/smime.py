@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import BinaryIO
 
-from mailsec.cli import one_line
-from mailsec.errors import InputError, VerificationError
+from mailsec.cli import one_line, read_file, read_stdin
+from mailsec.errors import VerificationError
 
 CIPHERS = ("aes256-gcm", "aes256-cbc", "aes128-gcm", "aes128-cbc")
 
@@ -92,20 +91,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
         )
 
 
-def _read(path: str, what: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(f"Cannot read the {what} file {path!r}: {exc.strerror}.") from None
-
-
-def _stdin(stream: BinaryIO) -> bytes:
-    data = stream.read()
-    if not data or data.isspace():
-        raise InputError("Nothing came on standard input; pipe a mail message into the command.")
-    return data
-
-
 def run(
     args: argparse.Namespace, *, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None
 ) -> int:
@@ -122,32 +107,32 @@ def run(
         print(f"mailsec smime: {one_line(text)}", file=sys.stderr)
 
     if args.command == "sign":
-        key = load_private_key(_read(args.key, "key"), source=f"The key file {args.key!r}")
+        key = load_private_key(read_file(args.key, "key"), source=f"The key file {args.key!r}")
         cert = load_certificate(
-            _read(args.cert, "certificate"), source=f"The certificate file {args.cert!r}"
+            read_file(args.cert, "certificate"), source=f"The certificate file {args.cert!r}"
         )
         sink.write(
-            messages.sign_message(_stdin(source), key=key, certificate=cert, digest=args.digest)
+            messages.sign_message(read_stdin(source), key=key, certificate=cert, digest=args.digest)
         )
     elif args.command == "encrypt":
         certs = [
-            load_certificate(_read(path, "certificate"), source=f"The certificate file {path!r}")
+            load_certificate(read_file(path, "certificate"), source=f"The certificate file {path!r}")
             for path in args.recipient
         ]
         cipher = ContentCipher(args.cipher)
         transport = KeyTransport(args.key_transport)
         # Written piece by piece: the Base64 text is made a block at a time as it goes out.
         for piece in messages.encrypt_message_parts(
-            _stdin(source), certs, cipher=cipher, key_transport=transport
+            read_stdin(source), certs, cipher=cipher, key_transport=transport
         ):
             sink.write(piece)
     elif args.command == "decrypt":
-        key = load_private_key(_read(args.key, "key"), source=f"The key file {args.key!r}")
+        key = load_private_key(read_file(args.key, "key"), source=f"The key file {args.key!r}")
         cert = load_certificate(
-            _read(args.cert, "certificate"), source=f"The certificate file {args.cert!r}"
+            read_file(args.cert, "certificate"), source=f"The certificate file {args.cert!r}"
         )
         # Decrypted where it lies; the message is written out as a view, without a copy.
-        result = messages.decrypt_message_buffer(_stdin(source), key=key, certificate=cert)
+        result = messages.decrypt_message_buffer(read_stdin(source), key=key, certificate=cert)
         if args.explain:
             print(steps_to_text(result.steps), file=sys.stderr)
         if not result.authenticated:
@@ -158,9 +143,9 @@ def run(
         sink.write(result.message)
     elif args.command == "verify":
         trusted = load_certificates(
-            _read(args.ca, "CA certificate"), source=f"The CA file {args.ca!r}"
+            read_file(args.ca, "CA certificate"), source=f"The CA file {args.ca!r}"
         )
-        result = messages.verify_message(_stdin(source), trusted=trusted)
+        result = messages.verify_message(read_stdin(source), trusted=trusted)
         if args.explain:
             print(steps_to_text(result.steps), file=sys.stderr)
         if not result.valid or result.content is None:

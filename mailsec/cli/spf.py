@@ -12,17 +12,13 @@ course's embedded example zone.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import sys
 
-import dns.resolver
-
-from mailsec.errors import InputError
+from mailsec.cli.dns import add_dns_options, dns_resolver, nameserver_resolver
 from mailsec.spf.headers import authentication_results, received_spf
 from mailsec.spf.limits import ip_problem
 from mailsec.spf.lint import lint
 from mailsec.spf.mta import check
-from mailsec.spf.zone import ZoneResolver, example_resolver
 from mailsec.trace import steps_to_text
 
 __all__ = ["configure", "nameserver_resolver", "run"]
@@ -53,17 +49,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="the envelope sender (MAIL FROM); use '' for a null sender (postmaster@HELO is checked)",
     )
     p.add_argument("--helo", required=True, metavar="NAME", help="the HELO/EHLO name")
-    source = p.add_mutually_exclusive_group()
-    source.add_argument(
-        "--zone",
-        metavar="FILE",
-        help="answer DNS from this zone file (offline); 'example' is the course's example zone",
-    )
-    source.add_argument(
-        "--nameserver",
-        metavar="HOST[:PORT]",
-        help="ask this DNS server (for example 127.0.0.1:5353)",
-    )
+    add_dns_options(p)
     p.add_argument(
         "--receiver", default="mailsec.invalid", help="this host's name, for the header fields"
     )
@@ -77,69 +63,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     q.add_argument(
         "subject", metavar="DOMAIN|RECORD", help="a domain name, or a record text in quotes"
     )
-    lint_source = q.add_mutually_exclusive_group()
-    lint_source.add_argument(
-        "--zone",
-        metavar="FILE",
-        help="answer DNS from this zone file; 'example' is the course's zone",
-    )
-    lint_source.add_argument("--nameserver", metavar="HOST[:PORT]", help="ask this DNS server")
-
-
-def nameserver_resolver(
-    spec: str, *, timeout: float = 2.0, lifetime: float = 6.0
-) -> dns.resolver.Resolver:
-    """A resolver for ``HOST``, ``HOST:PORT``, ``[IPv6]:PORT`` or a bare IPv6 address."""
-    host, port = spec.strip(), 53
-    if host.startswith("["):
-        close = host.find("]")
-        if close == -1:
-            raise InputError(
-                f"The name server {spec!r} opens '[' but never closes it; write [::1]:5353."
-            )
-        rest = host[close + 1 :]
-        host = host[1:close]
-        if rest:
-            if not rest.startswith(":") or not rest[1:].isdigit():
-                raise InputError(
-                    f"The name server {spec!r} has a bad port; write HOST:PORT, e.g. 127.0.0.1:5353."
-                )
-            port = int(rest[1:])
-    elif host.count(":") == 1:
-        host, _, port_text = host.partition(":")
-        if not port_text.isdigit():
-            raise InputError(
-                f"The port in {spec!r} is not a number; write HOST:PORT, e.g. 127.0.0.1:5353."
-            )
-        port = int(port_text)
-    if not 0 < port < 65536:
-        raise InputError(f"The port {port} in {spec!r} is outside 1-65535.")
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        raise InputError(
-            f"The name server {host!r} is not an IP address; give the server's address, e.g. 127.0.0.1."
-        ) from None
-    resolver = dns.resolver.Resolver(configure=False)
-    resolver.nameservers = [host]
-    resolver.port = port
-    resolver.timeout = timeout
-    resolver.lifetime = lifetime
-    return resolver
-
-
-def _resolver(args: argparse.Namespace) -> object | None:
-    if args.zone:
-        if args.zone == "example":
-            return example_resolver()
-        return ZoneResolver.from_file(args.zone)
-    if args.nameserver:
-        return nameserver_resolver(args.nameserver)
-    return None
+    add_dns_options(q)
 
 
 def run(args: argparse.Namespace) -> int:
-    resolver = _resolver(args)
+    resolver = dns_resolver(args)
     if args.command == "check":
         outcome = check(
             args.ip, args.mail_from, args.helo, resolver=resolver, receiver=args.receiver
