@@ -68,7 +68,6 @@ MESSAGES = {
     "bad_method": "{method} is not a canonicalization algorithm: use 'simple' or 'relaxed'.",
 }
 
-_WSP_RUN = re.compile(rb"[ \t]+")
 _UNFOLD = re.compile(rb"\r\n(?=[ \t])")
 _BARE_LF = re.compile(rb"(?<!\r)\n")
 _FIELD_NAME = re.compile(rb"[\x21-\x39\x3b-\x7e]+\Z")
@@ -208,11 +207,22 @@ def header_relaxed(field: HeaderField) -> bytes:
     name, _, value = field.raw.partition(b":")
     name = name.lower()  # 1. names in lower case (ASCII only, as bytes.lower is)
     value = _UNFOLD.sub(b"", value)  # 2. unfold: a CRLF followed by WSP is removed
-    name = _WSP_RUN.sub(b" ", name)  # 3. every run of WSP becomes one SP ...
-    value = _WSP_RUN.sub(b" ", value)
+    name = _one_space(name)  # 3. every run of WSP becomes one SP ...
+    value = _one_space(value)
     value = value.rstrip(b" ")  # 4. ... WSP at the end of the value is deleted
     name, value = name.rstrip(b" "), value.lstrip(b" ")  # 5. and WSP around the colon
     return name + b":" + value + CRLF
+
+
+def _one_space(data: bytes) -> bytes:
+    """Every run of WSP (spaces and tabs) as one space: tabs become spaces, then two spaces
+    become one until no two are left. Each step is one pass in C; a run of n spaces takes about
+    log2(n) passes. (A regular expression over ``[ \\t]+`` does the same but visits every single
+    space of a body, and was the slowest part of verifying a signature.)"""
+    data = data.replace(b"\t", b" ")
+    while b"  " in data:
+        data = data.replace(b"  ", b" ")
+    return data
 
 
 def _trailing_crlf_count(body: bytes) -> int:
@@ -241,7 +251,7 @@ def body_simple(body: bytes) -> bytes:
 def body_relaxed(body: bytes) -> bytes:
     """§3.4.4: WSP runs become one SP, WSP at line ends goes, then empty lines at the end are
     removed; a body that is not empty ends with CRLF (an empty body stays empty)."""
-    body = _WSP_RUN.sub(b" ", body)
+    body = _one_space(body)
     body = body.replace(b" \r\n", CRLF)
     if body.endswith(b" "):  # the last line, when it has no CRLF
         body = body[:-1]
