@@ -31,7 +31,7 @@ from mailsec.errors import InputError
 __all__ = ["CHAPTERS", "Choice", "Question", "arranged", "questions"]
 
 #: The chapters that have a self-check file.
-CHAPTERS = ("00", "01", "02", "03", "04", "05", "06")
+CHAPTERS = ("00", "01", "02", "03", "04", "05", "06", "07")
 
 _CHAPTER_ID = re.compile(r"\d\d")
 _QUESTION_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -99,7 +99,7 @@ def _digest(text: str) -> bytes:
 
 
 def questions(chapter: str) -> tuple[Question, ...]:
-    """The self-check of ``chapter`` (``"00"`` to ``"06"``), its choices shuffled."""
+    """The self-check of ``chapter`` (one of :data:`CHAPTERS`), its choices shuffled."""
     if not isinstance(chapter, str) or not _CHAPTER_ID.fullmatch(chapter):
         raise InputError(f"{chapter!r} is not a chapter number; use two digits such as '03'.")
     if chapter not in CHAPTERS:
