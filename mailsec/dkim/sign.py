@@ -40,7 +40,7 @@ from mailsec.dkim.signature import check_domain, check_identity, clock_seconds
 from mailsec.dkim.tags import DkimSyntaxError
 from mailsec.errors import InputError, quoted
 
-__all__ = ["DEFAULT_HEADERS", "FOLD_WIDTH", "sign"]
+__all__ = ["DEFAULT_HEADERS", "FOLD_WIDTH", "sign", "signed_names"]
 
 #: The header fields signed by default: those a reader sees or that change how the body is shown
 #: (RFC 6376 §5.4.1 recommends From, Reply-To, Subject, Date, To, Cc, the Resent-* fields,
@@ -110,7 +110,7 @@ def sign(
     domain, selector = _checked_name("d", domain), _checked_name("s", selector)
     if identity is not None:
         identity = _checked_identity(identity, domain)
-    names = _signed_names(parsed.fields, headers, oversign=oversign)
+    names = signed_names(parsed.fields, headers, oversign=oversign)
     signed_at = _seconds("timestamp", clock_seconds(now) if timestamp is None else timestamp)
     if expiration is not None and _seconds("expiration", expiration) <= signed_at:
         raise InputError(
@@ -171,7 +171,7 @@ def _seconds(name: str, value: object) -> int:
     return value
 
 
-def _signed_names(
+def signed_names(
     fields: Sequence[HeaderField], headers: Sequence[str], *, oversign: bool
 ) -> list[str]:
     """``h=``: each wanted name as many times as the message has it (§5.4.2), once more with

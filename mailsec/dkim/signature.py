@@ -36,9 +36,11 @@ from mailsec.errors import InputError, quoted
 __all__ = [
     "REQUIRED_TAGS",
     "Signature",
+    "base64_tag",
     "check_domain",
     "check_identity",
     "clock_seconds",
+    "number_tag",
     "parse_canonicalization",
     "parse_signature",
     "signature_from_tags",
@@ -136,8 +138,8 @@ def signature_from_tags(tags: TagList) -> Signature:
     selector = check_domain("s", value["s"])
     identity = tags.get("i")
     identity = check_identity(identity, domain) if identity is not None else "@" + domain
-    timestamp = _number(tags, "t", 12)
-    expiration = _number(tags, "x", 12)
+    timestamp = number_tag(tags, "t", 12)
+    expiration = number_tag(tags, "x", 12)
     if timestamp is not None and expiration is not None and expiration <= timestamp:
         raise DkimSyntaxError(
             MESSAGES["expiry_order"].format(expiration=expiration, timestamp=timestamp)
@@ -151,12 +153,12 @@ def signature_from_tags(tags: TagList) -> Signature:
         domain=domain,
         selector=selector,
         signed_headers=_signed_headers(value["h"]),
-        signature=_base64(tags, "b"),
-        body_hash=_base64(tags, "bh"),
+        signature=base64_tag(tags, "b"),
+        body_hash=base64_tag(tags, "bh"),
         header_canon=header_canon,
         body_canon=body_canon,
         identity=identity,
-        body_length=_number(tags, "l", 76),
+        body_length=number_tag(tags, "l", 76),
         timestamp=timestamp,
         expiration=expiration,
     )
@@ -205,7 +207,8 @@ def _signed_headers(value: str) -> tuple[str, ...]:
     return lowered
 
 
-def _number(tags: TagList, name: str, digits: int) -> int | None:
+def number_tag(tags: TagList, name: str, digits: int) -> int | None:
+    """Tag ``name`` as a number of at most ``digits`` digits (``t=``, ``x=``, ``l=``), or None."""
     value = tags.get(name)
     if value is None:
         return None
@@ -216,7 +219,8 @@ def _number(tags: TagList, name: str, digits: int) -> int | None:
     return int(value)
 
 
-def _base64(tags: TagList, name: str) -> bytes:
+def base64_tag(tags: TagList, name: str) -> bytes:
+    """Tag ``name`` decoded from base64 (``b=``, ``bh=``); empty or invalid is a syntax error."""
     value = tags.get(name) or ""
     data = decode_base64(name, value)
     if not data:

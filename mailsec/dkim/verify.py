@@ -42,7 +42,7 @@ from mailsec.limits import MAX_SIGNATURES
 from mailsec.spf.lookup import DnsSource, as_source
 from mailsec.trace import Outcome, Step
 
-__all__ = ["CLOCK_SKEW", "MAX_SIGNATURES", "verify"]
+__all__ = ["CLOCK_SKEW", "MAX_SIGNATURES", "usable_key", "verify", "without_b"]
 
 
 #: Seconds a signing time (``t=``) may lie in the future before the trace remarks on it: clocks
@@ -304,7 +304,7 @@ def _get_key(check: _Check, signature: Signature, source: DnsSource) -> PublicKe
         return check.done(lookup.result, lookup.problem, "RFC 6376 §6.1.2")
     record, name = lookup.record, quoted(lookup.name, 80)
     check.facts["testing"] = record.testing
-    usable = _usable_key(record, signature, name)
+    usable = usable_key(record, signature, name)
     if isinstance(usable, tuple):
         reason_key, values = usable
         return check.stop(DkimResult.PERMERROR, reason_key, **values)
@@ -315,7 +315,7 @@ def _get_key(check: _Check, signature: Signature, source: DnsSource) -> PublicKe
     return usable
 
 
-def _usable_key(
+def usable_key(
     record: KeyRecord, signature: Signature, name: str
 ) -> PublicKey | tuple[str, dict[str, object]]:
     """The public key, or why this signature may not use it: the reason's key and values."""
@@ -362,7 +362,7 @@ def _compute(check: _Check, signature: Signature, run: _Run, key: PublicKey) -> 
     selected = canon.select_fields(
         run.message.fields, signature.signed_headers, skip=check.sig_field
     )
-    blank = _without_b(check.sig_field, signature.tags)
+    blank = without_b(check.sig_field, signature.tags)
     data = canon.header_data(selected, blank, signature.header_canon)
     header_digest = digest(hash_name, data)
     check.facts.update(header_data=data, header_hash=header_digest)
@@ -419,7 +419,7 @@ def _base64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _without_b(sig_field: HeaderField, tags: TagList) -> HeaderField:
+def without_b(sig_field: HeaderField, tags: TagList) -> HeaderField:
     """The signature field as it was hashed: its ``b=`` value and the whitespace around it
     removed, everything else (folds included) as it is (§3.7)."""
     name_part = sig_field.raw[: len(sig_field.raw) - len(sig_field.value)]
