@@ -13,12 +13,16 @@ __all__ = [
     "AUTH_PENALTY_MAX",
     "LOGIN_TIMEOUT",
     "MAX_AUTH_FAILURES",
+    "MAX_AUTH_RESULTS_FIELD",
     "MAX_CNAME_CHAIN",
+    "MAX_COMMENT_DEPTH",
     "MAX_COMPRESSION_DEPTH",
     "MAX_CONNECTIONS",
     "MAX_CONNECTIONS_PER_ADDRESS",
     "MAX_DECOMPRESSED",
+    "MAX_DMARC_RECORD",
     "MAX_EXPLANATION",
+    "MAX_FROM_FIELD",
     "MAX_HEADER_FIELDS",
     "MAX_HEADER_SECTION",
     "MAX_KEY_RECORDS",
@@ -28,6 +32,14 @@ __all__ = [
     "MAX_MESSAGE",
     "MAX_MESSAGE_PACKETS",
     "MAX_MIME_DEPTH",
+    "MAX_REPORT_COMPRESSED",
+    "MAX_REPORT_PENDING",
+    "MAX_REPORT_ROWS",
+    "MAX_REPORT_TEXT",
+    "MAX_REPORT_TOKEN",
+    "MAX_REPORT_UNKNOWN",
+    "MAX_REPORT_XML",
+    "MAX_REPORT_ZIP_MEMBERS",
     "MAX_SIGNATURES",
     "MAX_TAG_LIST",
     "MAX_ZONE_FILE",
@@ -127,3 +139,50 @@ MAX_SIGNATURES = 10
 #: TXT records at one name read as candidate DKIM key records; a name with more is
 #: misconfigured or hostile, and the first few decide.
 MAX_KEY_RECORDS = 8
+
+#: The longest From: field value read for DMARC (characters, after unfolding). One author's
+#: name and address fit in a line of 998 characters (RFC 5322 §2.1.1); a longer field is hostile.
+MAX_FROM_FIELD = 4096
+
+#: Comments inside comments, ``(a (b (c)))``, in a From: or Authentication-Results field.
+#: RFC 5322 allows any depth; nobody writes more than a few.
+MAX_COMMENT_DEPTH = 16
+
+#: The longest Authentication-Results value read (characters): a few signatures take a few
+#: hundred; the whole header section is bounded anyway (:data:`MAX_HEADER_SECTION`).
+MAX_AUTH_RESULTS_FIELD = 16 * KIB
+
+#: The longest DMARC record read (characters). A record with several report addresses is a
+#: few hundred characters; DNS lets a TXT record grow to 64 KiB, which only an attack would use.
+MAX_DMARC_RECORD = 4096
+
+#: Rows read from one DMARC aggregate report. A large receiver's daily report for a busy
+#: domain has thousands; each row read takes about 1 KB of memory, so this bounds a report to
+#: some 50 MB.
+MAX_REPORT_ROWS = 50_000
+
+#: XML elements held at once while a report is parsed (one row's, or the metadata's): a row has
+#: about 20.
+MAX_REPORT_PENDING = 10_000
+
+#: Characters of text in one element of a report: the longest value (a comment, extra contact
+#: information) is a line. White space between elements counts too, so a bomb of blanks stops.
+MAX_REPORT_TEXT = 64 * KIB
+
+#: Bytes between two '>' characters of a report. The XML parser keeps a whole tag, comment or
+#: processing instruction in memory until it ends; this bounds how much.
+MAX_REPORT_TOKEN = 4 * MAX_REPORT_TEXT
+
+#: Elements at the top of a report that the reader does not know (from a later version),
+#: skipped; more are refused.
+MAX_REPORT_UNKNOWN = 1000
+
+#: A compressed DMARC report read at the most. Large providers' daily reports are tens of
+#: kilobytes compressed; mail servers refuse messages much above this anyway.
+MAX_REPORT_COMPRESSED = 10 * MIB
+
+#: The XML of one DMARC report at the most, decompressed or as sent: about 100,000 rows.
+MAX_REPORT_XML = 50 * MIB
+
+#: Entries in a zip archive looked at: a report archive holds one file.
+MAX_REPORT_ZIP_MEMBERS = 16
