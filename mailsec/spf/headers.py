@@ -12,28 +12,23 @@ from __future__ import annotations
 
 import re
 
+from mailsec.authres import comment, pvalue, value
 from mailsec.errors import one_line
 from mailsec.spf.result import SpfCheck, SpfResult
 
 __all__ = ["authentication_results", "received_spf", "received_spf_comment"]
 
 _DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-_ADDRESS = re.compile(rf"(?:{_ATOM})?@{_ATOM}\Z")
 
 
 def _value(text: str) -> str:
-    """A dot-atom when possible, otherwise a quoted-string (RFC 5322 §3.2.4). A quoted-string
+    """A Received-SPF value (RFC 7208 §9.1): a dot-atom when possible, otherwise a quoted-string
+    (RFC 5322 §3.2.4); Authentication-Results quotes by its own rule (:mod:`mailsec.authres`). A quoted-string
     cannot hold a line break or a control character, so those are written as escapes: a
     sender's text never adds a header field line."""
     if _DOT_ATOM.match(text):
         return text
     return '"' + one_line(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _comment(text: str) -> str:
-    """A comment (RFC 5322 §3.2.2), with line breaks and control characters as escapes."""
-    return "(" + re.sub(r"([()\\])", r"\\\1", one_line(text)) + ")"
 
 
 def received_spf_comment(check: SpfCheck) -> str:
@@ -73,7 +68,7 @@ def received_spf(check: SpfCheck) -> str:
     if check.problem and check.result in (SpfResult.PERMERROR, SpfResult.TEMPERROR):
         pairs.append(("problem", check.problem))
     kv = " ".join(f"{k}={_value(v)};" for k, v in pairs)
-    return f"Received-SPF: {check.result.value} {_comment(received_spf_comment(check))} {kv}"
+    return f"Received-SPF: {check.result.value} {comment(received_spf_comment(check))} {kv}"
 
 
 def authentication_results(check: SpfCheck, authserv_id: str | None = None) -> str:
@@ -83,12 +78,11 @@ def authentication_results(check: SpfCheck, authserv_id: str | None = None) -> s
     """
     server = authserv_id or check.receiver
     if check.identity == "helo":
-        prop = f"smtp.helo={_value(check.helo.strip())}"
+        prop = f"smtp.helo={pvalue(check.helo.strip())}"
     else:
-        sender = check.sender
-        prop = f"smtp.mailfrom={sender if _ADDRESS.match(sender) else _value(sender)}"
+        prop = f"smtp.mailfrom={pvalue(check.sender)}"
     reason = ""
     if check.problem and check.result in (SpfResult.PERMERROR, SpfResult.TEMPERROR):
-        reason = f" reason={_value(check.problem)}"
-    comment = _comment(received_spf_comment(check))
-    return f"Authentication-Results: {server}; spf={check.result.value} {comment}{reason} {prop}"
+        reason = f" reason={value(check.problem)}"
+    note = comment(received_spf_comment(check))
+    return f"Authentication-Results: {server}; spf={check.result.value} {note}{reason} {prop}"
