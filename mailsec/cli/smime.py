@@ -116,7 +116,9 @@ def run(
         )
     elif args.command == "encrypt":
         certs = [
-            load_certificate(read_file(path, "certificate"), source=f"The certificate file {path!r}")
+            load_certificate(
+                read_file(path, "certificate"), source=f"The certificate file {path!r}"
+            )
             for path in args.recipient
         ]
         cipher = ContentCipher(args.cipher)
