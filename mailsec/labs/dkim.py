@@ -33,7 +33,8 @@ TEXT = {
     "canon_intro": "Alice's server at example.com signs her message with DKIM. Pick what "
     "happens on the way to the receiver and which canonicalization (<code>c=</code>) the "
     "signature uses. The table tries all four at once; below it you see exactly what the "
-    "receiver hashed for the one you picked: spaces as ·, tabs as →, line ends as ␍␊.",
+    "receiver hashed for the one you picked: spaces at the end of a line as ·, tabs as →, line "
+    "ends as ↵.",
     "key_title": "Lab: the key record in DNS — selector, revocation, testing",
     "key_intro": "The receiver fetches the public key from DNS at "
     "<code>selector._domainkey.domain</code>. Pick what it finds there, or edit example.com's "

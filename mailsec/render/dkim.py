@@ -142,11 +142,11 @@ def canonical_html(check: Verification) -> Fragment:
 
 
 def _visible(data: bytes) -> str:
-    """Bytes as text with line ends, tabs and trailing spaces made visible (␍␊, →, ·)."""
+    """Bytes as text with line ends, tabs and trailing spaces made visible (↵, →, ·)."""
     text = data.decode("utf-8", "replace").replace("\t", "→")
     lines = text.split("\r\n")
     shown = [
-        line[: len(line.rstrip(" "))] + "·" * (len(line) - len(line.rstrip(" "))) + "␍␊"
+        line[: len(line.rstrip(" "))] + "·" * (len(line) - len(line.rstrip(" "))) + "↵"
         for line in lines[:-1]
     ]
     if lines[-1]:
