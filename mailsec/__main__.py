@@ -33,6 +33,11 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
     ("smime", "mailsec.cli.smime", "sign, encrypt, decrypt and verify S/MIME mail (chapter 05)"),
     ("sop", "mailsec.cli.sop", "the Stateless OpenPGP command line (chapter 06)"),
     ("dkim", "mailsec.cli.dkim", "make DKIM keys, sign and verify DKIM signatures (chapter 07)"),
+    (
+        "dmarc",
+        "mailsec.cli.dmarc",
+        "check DMARC for a message, summarize aggregate reports (chapter 07)",
+    ),
 )
 
 

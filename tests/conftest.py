@@ -17,7 +17,19 @@ from mailsec.pki import course_pki
 @pytest.fixture(scope="session")
 def all_labs() -> Iterator[dict[str, Lab]]:
     """One of every lab the notebooks show, by name (the wire and OP25B labs' servers stop after)."""
-    from mailsec.labs import hybrid, op25b, pgp, retrieval, retrieval_wire, smime, spf, start
+    from mailsec.labs import (
+        dkim,
+        dmarc,
+        dmarc_reports,
+        hybrid,
+        op25b,
+        pgp,
+        retrieval,
+        retrieval_wire,
+        smime,
+        spf,
+        start,
+    )
 
     cast = hybrid.default_cast()
     pki = smime.default_pki()
@@ -41,6 +53,10 @@ def all_labs() -> Iterator[dict[str, Lab]]:
         "trust": pgp.trust_lab(),
         "pgp message": pgp.message_lab(),
         "compare": pgp.compare_lab(),
+        "canonicalization": dkim.canonicalization_lab(),
+        "key record": dkim.key_record_lab(),
+        "dmarc": dmarc.dmarc_lab(),
+        "reports": dmarc_reports.report_lab(),
     }
     yield made
     for name in ("wire", "wire without quota"):

@@ -177,7 +177,7 @@ def _load_key(path: str) -> object:
 def _verify(args: argparse.Namespace, message: bytes) -> int:
     from mailsec import dkim
 
-    checks = dkim.verify(message, resolver=dns_resolver(args))
+    checks = dkim.verify(message, resolver=dns_resolver(args, course_keys=True))
     if not checks:
         print(MESSAGES["none"])
         return 1

@@ -29,11 +29,20 @@ def add_dns_options(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--nameserver", metavar="HOST[:PORT]", help=HELP["nameserver"])
 
 
-def dns_resolver(args: argparse.Namespace) -> object | None:
+def dns_resolver(args: argparse.Namespace, *, course_keys: bool = False) -> object | None:
     """What ``--zone`` or ``--nameserver`` asked for, as the ``resolver=`` the checks take;
-    None (the system's DNS) when neither was given."""
+    None (the system's DNS) when neither was given.
+
+    With ``course_keys``, ``--zone example`` also holds the course domains' DKIM key records
+    (:func:`mailsec.dkim.course.course_resolver`). Those keys are made by each process, so they
+    show key records (a revoked selector, a testing one), not signatures made by another command.
+    """
     from mailsec.spf.zone import ZoneResolver, example_resolver
 
+    if args.zone == "example" and course_keys:
+        from mailsec.dkim.course import course_resolver
+
+        return course_resolver()
     if args.zone:
         return example_resolver() if args.zone == "example" else ZoneResolver.from_file(args.zone)
     if args.nameserver:
