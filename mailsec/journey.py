@@ -5,7 +5,7 @@ protected, and :func:`plan_journey` lists the hops it takes — client to server
 with the protocol and port of each hop and the mechanism that acts there:
 
 - OP25B at the sender's ISP edge (chapter 02),
-- SPF at the recipient's mail exchanger (chapter 03),
+- SPF, DKIM and DMARC at the recipient's mail exchanger (chapters 03 and 07),
 - POP3 or IMAP4 when the reader fetches it (chapter 01),
 - S/MIME or PGP end to end, with hybrid encryption inside (chapters 04-06).
 
@@ -207,12 +207,13 @@ def plan_journey(
             Hop(
                 RECIPIENT_MX,
                 "sender domain's DNS",
-                "DNS (SPF record)",
+                "DNS (SPF, DKIM and DMARC records)",
                 53,
                 Outcome.OK,
                 "The recipient's server asks the sender domain's DNS whether the sending server's "
-                "IP address is allowed to send its mail (SPF).",
-                "03 SPF",
+                "IP address is allowed to send its mail (SPF), for the key that checks the "
+                "message's DKIM signature, and for the From: domain's DMARC policy.",
+                "03 SPF, 07 DKIM and DMARC",
             )
         )
         hops.append(_reading_hop(reading))
