@@ -43,6 +43,7 @@ COURSE_SELECTORS: Mapping[str, tuple[str, str]] = {
     "lists.example": ("list", "ed25519-sha256"),
     "mailhost.example": ("mh", "ed25519-sha256"),
     "example.co.jp": ("jp", "ed25519-sha256"),
+    "mailprovider.example": ("mp2026", "ed25519-sha256"),
 }
 
 MESSAGES = {

@@ -46,7 +46,7 @@ from mailsec.dmarc.result import Disposition, DmarcEvaluation, DmarcResult, Poli
 from mailsec.errors import InputError, quoted
 from mailsec.trace import Outcome, Step
 
-__all__ = ["evaluate", "evaluate_domain"]
+__all__ = ["check_sample", "evaluate", "evaluate_domain"]
 
 MESSAGES = {
     "sample": "sample must be a number from 0 up to (not including) 1, or a random.Random, "
@@ -159,6 +159,12 @@ def evaluate_domain(
 def _check_arguments(spf: object, sample: object) -> None:
     if spf is not None and not isinstance(spf, SpfInput):
         raise InputError(MESSAGES["spf"].format(kind=type(spf).__name__))
+    check_sample(sample)
+
+
+def check_sample(sample: object) -> None:
+    """Refuse a ``sample`` that :func:`evaluate` cannot use: it must be None, a
+    ``random.Random``, or a number at least 0 and below 1."""
     if sample is None or isinstance(sample, random.Random):
         return
     if isinstance(sample, bool) or not isinstance(sample, int | float) or not 0 <= sample < 1:

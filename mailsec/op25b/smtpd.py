@@ -12,6 +12,21 @@ All connections come from 127.0.0.1, so the servers are told which model host is
 for customers, IP25B) still apply. Two more loopback sockets stand in for the network's silences:
 a listener that never answers (a dropped connection) and a port where nothing listens (a reset).
 :mod:`mailsec.op25b.replay` drives these servers along the model's path.
+
+Two options add sender authentication, both off by default (the chapter's stories are about
+ports; with them on, some of its forged senders are refused at the MX):
+
+- ``checks=True``: the MX checks SPF, DKIM and DMARC for every message it accepts for its own
+  domains (:func:`mailsec.dmarc.receiver.check_inbound`, against the course zone unless you pass a
+  ``resolver``), with the model client's address, the EHLO name and the envelope sender. It puts
+  its ``Authentication-Results:`` field on top (RFC 8601 §5), above its ``Received:`` field, after
+  deleting any such field that arrived claiming to be its own, and applies the DMARC disposition:
+  ``reject`` is a ``550 5.7.1`` reply to DATA and nothing is stored, ``quarantine`` files the
+  message in the Maildir++ folder ``Junk`` (which chapter 01's servers list as a folder), ``none``
+  delivers to the inbox.
+- ``signing=True``: the submission services (587, 465) DKIM-sign, with the course key, the mail
+  their logged-in users send from the provider's own domain (the domain of its accounts), as a
+  domain's outgoing server does (RFC 6376 §5). The MX then sees ``dkim=pass`` for it.
 """
 
 from __future__ import annotations
@@ -20,13 +35,16 @@ import asyncio
 import contextlib
 import datetime as dt
 import email.utils
+import functools
 import ipaddress
 import logging
 import mailbox
+import random
 import socket
 import ssl
 import tempfile
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +52,23 @@ from typing import Any, TypeVar
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
+from mailsec.dkim.course import COURSE_SELECTORS, course_resolver, sign_as
+from mailsec.dmarc.author import author_domain
+from mailsec.dmarc.evaluate import check_sample
+from mailsec.dmarc.receiver import InboundCheck, check_inbound
+from mailsec.dmarc.result import Disposition
 from mailsec.errors import InputError, MailsecError, NotAvailable
+from mailsec.op25b.inbound import (
+    JUNK,
+    KEPT_CHECKS,
+    MESSAGES,
+    NULL_SENDER,
+    REPLIES,
+    SUBMISSION_KINDS,
+    own_domains,
+    rejection,
+    without_claimed_results,
+)
 from mailsec.op25b.model import (
     STANDARD_WORLD,
     Credentials,
@@ -47,7 +81,7 @@ from mailsec.op25b.model import (
 from mailsec.op25b.path import STORED
 from mailsec.op25b.rules import auth_ruling, mail_ruling, rcpt_ruling
 
-__all__ = ["LOOPBACK", "STRANGER", "ModelSmtpServers", "Queued", "mailbox_path"]
+__all__ = ["JUNK", "LOOPBACK", "STRANGER", "ModelSmtpServers", "Queued", "mailbox_path"]
 
 LOOPBACK = "127.0.0.1"
 
@@ -183,7 +217,8 @@ class _ModelHandler:
             assert ruling.reply is not None
             return ruling.reply.line
         # The null reverse-path <> is allowed (RFC 5321 §4.5.5); anything else must be an address.
-        if address and not _valid(address):
+        # aiosmtpd hands it over as "<>" and needs it so in the envelope (RCPT wants a sender).
+        if address != NULL_SENDER and not _valid(address):
             return "553 5.1.7 Bad sender address syntax"
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
@@ -211,21 +246,47 @@ class _ModelHandler:
 
     async def handle_DATA(self, _server: SMTP, session: Any, envelope: Any) -> str:
         client = self.servers.current_client()
+        helo = session.host_name or client.hostname
         tls = session.ssl is not None or self.kind is ServiceKind.SUBMISSIONS
         # RFC 3848 §2: ESMTP, ESMTPS (TLS), ESMTPA (AUTH), ESMTPSA (both).
         with_ = "ESMTP" + ("S" if tls else "") + ("A" if session.authenticated else "")
         stamp = email.utils.format_datetime(self.servers.clock())
         received = (
-            f"Received: from {session.host_name or client.hostname} ({client.hostname} "
+            f"Received: from {helo} ({client.hostname} "
             f"[{client.ipv4}])\r\n\tby {self.host.hostname} with {with_}; {stamp}\r\n"
         ).encode("ascii")
-        content = received + bytes(envelope.original_content or envelope.content or b"")
+        message = bytes(envelope.original_content or envelope.content or b"")
         local = [
             r for r in envelope.rcpt_tos if r.rpartition("@")[2].lower() in self.host.local_domains
         ]
         remote = [r for r in envelope.rcpt_tos if r not in local]
+        if self.servers.signing and session.authenticated and self.kind in SUBMISSION_KINDS:
+            message = self.servers.sign_submission(self.host, message)
+        content = received + message
+        folder = None
+        if self.servers.checks and self.kind is ServiceKind.MX and local:
+            # One DATA reply answers for every recipient (RFC 5321 §3.3): a rejection refuses
+            # the whole transaction, the copies for other servers too.
+            try:
+                check = await self.servers.check_sender(
+                    message,
+                    client=client,
+                    helo=helo,
+                    mail_from="" if envelope.mail_from == NULL_SENDER else envelope.mail_from,
+                    mx=self.host,
+                )
+            except InputError:
+                return REPLIES["unreadable"]
+            if check.disposition is Disposition.REJECT:
+                return rejection(check.dmarc)
+            if check.disposition is Disposition.QUARANTINE:
+                folder = JUNK
+            message = without_claimed_results(message, self.host.hostname)
+            stored = check.delivered + received + message
+        else:
+            stored = content
         for rcpt in local:
-            self.servers.store(rcpt, content)
+            self.servers.store(rcpt, stored, folder=folder)
         if remote:
             self.servers.enqueue(Queued(self.host.id, envelope.mail_from, remote, content))
             return "250 2.0.0 OK: queued for relay"
@@ -246,13 +307,49 @@ class ModelSmtpServers:
         drop_timeout: float = 2.0,
         timeout: float = 10.0,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
+        checks: bool = False,
+        signing: bool = False,
+        resolver: object | None = None,
+        sample: float | random.Random | None = None,
     ) -> None:
+        """``checks`` and ``signing`` are explained in the module docstring. ``resolver`` answers
+        the MX's DNS questions (default: :func:`mailsec.dkim.course.course_resolver`, the course
+        zone with its DKIM keys); ``sample`` decides DMARC's ``pct`` (see
+        :func:`mailsec.dmarc.evaluate.evaluate`). ``clock`` stamps Received fields and is the time
+        DKIM signs and verifies at."""
         if not 0.2 <= drop_timeout <= 10:
             raise MailsecError(
                 f"drop_timeout {drop_timeout!r} should be between 0.2 and 10 seconds: the learner "
                 "waits that long for a dropped connection."
             )
+        given = [name for name, v in (("resolver", resolver), ("sample", sample)) if v is not None]
+        if given and not checks:
+            one = len(given) == 1
+            raise MailsecError(
+                MESSAGES["check_options"].format(
+                    options=" and ".join(given),
+                    verb="applies" if one else "apply",
+                    them="it" if one else "them",
+                )
+            )
+        check_sample(sample)  # DMARC's own rule for sample, checked now
+        if signing:
+            for host in world.servers:
+                domains = own_domains(host)
+                submits = any(s.kind in SUBMISSION_KINDS for s in host.services)
+                if submits and not any(d in COURSE_SELECTORS for d in domains):
+                    raise MailsecError(
+                        MESSAGES["no_key"].format(
+                            host=host.hostname, domains=", ".join(domains) or "none"
+                        )
+                    )
         self.world = world
+        self.checks = checks
+        self.signing = signing
+        self.resolver = resolver
+        self.sample = sample
+        self.checked: deque[InboundCheck] = deque(maxlen=KEPT_CHECKS)
+        """The MX's checks, newest last (with ``checks=True``)."""
         self.drop_timeout = drop_timeout
         self.timeout = timeout
         self.clock = clock
@@ -300,6 +397,8 @@ class ModelSmtpServers:
             "smtp.example",
         )
         server_tls, self._client_tls = _make_tls(work, tls_host)
+        if (self.checks and self.resolver is None) or self.signing:
+            course_resolver()  # the course's DKIM keys, made once here rather than mid-session
         loop = asyncio.new_event_loop()
         self._loop = loop
         self._thread = threading.Thread(
@@ -449,11 +548,50 @@ class ModelSmtpServers:
             finally:
                 self._client = None
 
-    def store(self, rcpt: str, content: bytes) -> None:
+    def store(self, rcpt: str, content: bytes, *, folder: str | None = None) -> None:
+        """Deliver into ``rcpt``'s Maildir: the inbox, or the Maildir++ ``folder`` (``.Junk``)."""
         assert self.maildir_root is not None
         box = mailbox.Maildir(mailbox_path(self.maildir_root, rcpt), create=True)
+        if folder is not None:
+            box = box.add_folder(folder)  # creates .<folder> when missing, else opens it
         key = box.add(mailbox.MaildirMessage(content.replace(b"\r\n", b"\n")))
         self._stored.append(Path(box._path) / "new" / key)
+
+    async def check_sender(
+        self, message: bytes, *, client: Host, helo: str, mail_from: str, mx: Host
+    ) -> InboundCheck:
+        """SPF, DKIM and DMARC for ``message`` as ``mx`` received it from ``client``.
+
+        The checks run in a worker thread: a live DNS resolver may take seconds, and the other
+        servers share this loop.
+        """
+        check = await asyncio.to_thread(
+            functools.partial(
+                check_inbound,
+                message,
+                client_ip=str(client.ipv4),
+                helo=helo,
+                mail_from=mail_from,
+                authserv_id=mx.hostname,
+                resolver=self.resolver if self.resolver is not None else course_resolver(),
+                sample=self.sample,
+                now=self.clock().timestamp(),
+            )
+        )
+        self.checked.append(check)
+        return check
+
+    def sign_submission(self, host: Host, message: bytes) -> bytes:
+        """``message`` with a DKIM signature of its From: domain when that is one of ``host``'s
+        own domains and the course has its key; otherwise unchanged (the server signs only for
+        its own domain, RFC 6376 §5)."""
+        try:
+            domain = author_domain(message).domain
+            if domain is None or domain not in own_domains(host) or domain not in COURSE_SELECTORS:
+                return message
+            return sign_as(domain, message, now=self.clock().timestamp())
+        except InputError:  # not a message DKIM can sign: it goes on as it came
+            return message
 
     def enqueue(self, item: Queued) -> None:
         self._queue.append(item)
