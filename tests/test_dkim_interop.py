@@ -157,3 +157,40 @@ def test_dkimpy_verifies_the_rfc8463_example_with_the_same_zone() -> None:
     verifier = dkim.DKIM(RFC8463_MESSAGE)
     assert verifier.verify(idx=0, dnsfunc=dnsfunc) and verifier.verify(idx=1, dnsfunc=dnsfunc)
     assert [v.result for v in verify(RFC8463_MESSAGE, resolver=resolver)] == ["pass", "pass"]
+
+
+def test_an_expired_signature_fails_in_both() -> None:
+    """RFC 6376 §3.5 x=: past its expiry a signature is not accepted, by either verifier.
+    (dkimpy allows ten hours for clocks that disagree; mailsec none: two days past, both agree.)"""
+    past = int(time.time()) - 2 * 86400
+    signed = sign(
+        MESSAGE,
+        domain="example.com",
+        selector="mail",
+        private_key=ED_KEY,
+        timestamp=past - 3600,
+        expiration=past,
+    )
+    assert dkim.verify(signed, dnsfunc=dns_answering(key_record(ED_KEY))) is False
+    (result,) = verify(signed, resolver=zone(("mail", key_record(ED_KEY))))
+    assert result.result == "fail" and "expired" in result.reason
+
+
+@pytest.mark.parametrize(
+    ("record", "mailsec_result"),
+    [("v=DKIM1; k=ed25519; p=", "permerror"), ("", "permerror")],
+    ids=["revoked key (empty p=)", "no key record"],
+)
+def test_revoked_and_missing_keys_fail_in_both(record: str, mailsec_result: str) -> None:
+    """RFC 6376 §3.6.1: an empty p= is a revoked key; §6.1.2: no record, no verification."""
+    field = dkim.sign(
+        MESSAGE,
+        b"mail",
+        b"example.com",
+        dkimpy_key("ed25519-sha256"),
+        signature_algorithm=b"ed25519-sha256",
+    )
+    assert dkim.verify(field + MESSAGE, dnsfunc=dns_answering(record)) is False
+    published = zone(("mail", record)) if record else zone()
+    (result,) = verify(field + MESSAGE, resolver=published)
+    assert result.result == mailsec_result
