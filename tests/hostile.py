@@ -255,7 +255,68 @@ def _serve_cases(work: Path, rng: random.Random) -> list[Case]:
     return cases
 
 
+def _dkim_cases(work: Path, rng: random.Random) -> list[Case]:
+    from mailsec import dkim
+    from mailsec.dkim.course import course_signers, course_zone_text, sign_as
+
+    message = (
+        b"From: Alice <alice@example.com>\r\nTo: bob@example.net\r\nSubject: Lunch\r\n"
+        b"Date: Fri, 04 Dec 2026 09:00:00 +0900\r\n\r\nNoon?\r\n"
+    )
+    signed = sign_as("example.com", message)
+    zone = work / "course.zone"
+    zone.write_text(course_zone_text())
+    key_pem = work / "dkim.pem"
+    done = _run_quiet(["dkim", "keygen", "--algorithm", "ed25519-sha256", "--selector", "s",
+                       "--domain", "example.com", "--out", str(key_pem)])  # fmt: skip
+    assert done == 0, "dkim keygen failed while the corpus was built"
+    cases = []
+    for i, data in enumerate([*mutations(signed, rng, 50), *nasties()]):
+        cases.append(Case(f"dkim verify #{i}", ["dkim", "verify", "--zone", str(zone)], data))
+    for i, data in enumerate([*mutations(message, rng, 30), *nasties()[:4]]):
+        argv = ["dkim", "sign", "--domain", "example.com", "--selector", "s", "--key", str(key_pem)]
+        cases.append(Case(f"dkim sign #{i}", argv, data))
+    record = dkim.key_record(course_signers()["example.com"].key)
+    for i, data in enumerate(mutations(record.encode(), rng, 30)):
+        path = work / f"key-zone-{i}.txt"
+        path.write_text(dkim.zone_entry("mail", "example.com", _text(data).replace('"', "")) + "\n")
+        cases.append(Case(f"dkim key record #{i}", ["dkim", "verify", "--zone", str(path)], signed))
+    return cases
+
+
+def _dmarc_cases(work: Path, rng: random.Random) -> list[Case]:
+    import gzip
+
+    from mailsec.dmarc.traffic import simulated_week
+
+    message = (
+        b"From: Bank <security@bank.example>\r\nTo: alice@example.com\r\nSubject: Locked\r\n"
+        b"Date: Fri, 04 Dec 2026 09:00:00 +0900\r\n\r\nConfirm your password.\r\n"
+    )
+    check = ["dmarc", "check", "--ip", "203.0.113.66", "--mail-from", "x@evil.example",
+             "--helo", "evil.example", "--zone", "example", "--sample", "0"]  # fmt: skip
+    cases = []
+    for i, data in enumerate([*mutations(message, rng, 50), *nasties()]):
+        cases.append(Case(f"dmarc check #{i}", check, data))
+    report = simulated_week().files[0].data
+    for i, data in enumerate([*mutations(report, rng, 50), *nasties()[:4]]):
+        path = work / (f"report-{i}.xml.gz" if i % 3 == 0 else f"report-{i}.xml")
+        path.write_bytes(gzip.compress(data) if i % 3 == 0 else data)
+        cases.append(Case(f"dmarc report #{i}", ["dmarc", "report", str(path)]))
+    return cases
+
+
+def _run_quiet(argv: list[str]) -> int:
+    """Run the command line with no input and its output discarded; its exit status."""
+    with _standard_streams(b""):
+        from mailsec.__main__ import main
+
+        return main(argv)
+
+
 GROUPS: dict[str, Callable[[Path, random.Random], list[Case]]] = {
+    "dkim": _dkim_cases,
+    "dmarc": _dmarc_cases,
     "op25b": _op25b_cases,
     "serve": _serve_cases,
     "smime": _smime_cases,
