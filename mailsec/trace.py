@@ -15,7 +15,7 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["Outcome", "Step", "Trace", "steps_to_text"]
+__all__ = ["Outcome", "ResultEnum", "Step", "Trace", "steps_to_text"]
 
 
 class Outcome(enum.Enum):
@@ -34,6 +34,36 @@ class Outcome(enum.Enum):
     def label(self) -> str:
         """A word that carries the meaning without colour."""
         return {"info": "info", "ok": "passed", "warn": "warning", "fail": "failed"}[self.value]
+
+
+class ResultEnum(str, enum.Enum):
+    """The base of a check's result (SPF, DKIM, ARC, DMARC): it compares equal to its RFC name
+    (``SpfResult.PASS == "pass"``), prints as that name, and says what it means, how it looks
+    (an :class:`Outcome`) and where its rule is. Each result names its three tables with
+    :meth:`_tables`: meanings, outcomes and sections, by value (a string for one section)."""
+
+    def __str__(self) -> str:
+        return self.value
+
+    @classmethod
+    def _tables(cls) -> tuple[Mapping[str, str], Mapping[str, Outcome], Mapping[str, str] | str]:
+        raise NotImplementedError
+
+    @property
+    def meaning(self) -> str:
+        """What the result means, in one sentence for a learner."""
+        return self._tables()[0][self.value]
+
+    @property
+    def outcome(self) -> Outcome:
+        """How the result looks in a trace or a badge."""
+        return self._tables()[1][self.value]
+
+    @property
+    def section(self) -> str:
+        """Where the result is defined, for example ``"RFC 7208 §2.6.3"``."""
+        sections = self._tables()[2]
+        return sections if isinstance(sections, str) else sections[self.value]
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,13 @@ per set found (who sealed it, what it recorded, how its signatures fared) and th
 
 from __future__ import annotations
 
-import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from mailsec.dkim.canon import HeaderField
 from mailsec.dkim.result import DkimResult
-from mailsec.trace import Outcome, Trace
+from mailsec.trace import Outcome, ResultEnum, Trace
 
 if TYPE_CHECKING:
     from mailsec.arc.fields import ArcSet
@@ -35,7 +35,7 @@ __all__ = ["ArcInstance", "ArcResult", "ArcValidation"]
 SECTION = "RFC 8617 §4.4"
 
 
-class ArcResult(str, enum.Enum):
+class ArcResult(ResultEnum):
     """An ARC result, also written as a seal's ``cv=``. Compares equal to its name:
     ``ArcResult.PASS == "pass"``."""
 
@@ -46,22 +46,9 @@ class ArcResult(str, enum.Enum):
     FAIL = "fail"
     """The chain is broken, malformed, or a signature in it did not verify."""
 
-    def __str__(self) -> str:
-        return self.value
-
-    @property
-    def section(self) -> str:
-        return SECTION
-
-    @property
-    def meaning(self) -> str:
-        """What the result means, in one sentence for a learner."""
-        return MEANINGS[self.value]
-
-    @property
-    def outcome(self) -> Outcome:
-        """How the result looks in a trace or a badge."""
-        return {"none": Outcome.INFO, "pass": Outcome.OK, "fail": Outcome.FAIL}[self.value]
+    @classmethod
+    def _tables(cls) -> tuple[Mapping[str, str], Mapping[str, Outcome], Mapping[str, str] | str]:
+        return MEANINGS, _OUTCOMES, SECTION
 
 
 MEANINGS = {
@@ -71,6 +58,8 @@ MEANINGS = {
     "fail": "The chain of seals is broken or malformed; the message must be treated as if it "
     "carried no ARC sets at all (RFC 8617 §5.2).",
 }
+
+_OUTCOMES = {"none": Outcome.INFO, "pass": Outcome.OK, "fail": Outcome.FAIL}
 
 
 @dataclass(frozen=True)

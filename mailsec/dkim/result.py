@@ -8,18 +8,17 @@ several up for a badge.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from mailsec.trace import Outcome, Step, Trace
+from mailsec.trace import Outcome, ResultEnum, Step, Trace
 
 __all__ = ["DkimResult", "Verification", "make_step", "overall_result"]
 
 SECTION = "RFC 8601 §2.7.1"
 
 
-class DkimResult(str, enum.Enum):
+class DkimResult(ResultEnum):
     """A DKIM result. Compares equal to its RFC 8601 name: ``DkimResult.PASS == "pass"``.
 
     The verifier here gives pass, fail, temperror and permerror, and ``none`` comes from a message
@@ -42,22 +41,9 @@ class DkimResult(str, enum.Enum):
     PERMERROR = "permerror"
     """A permanent error: a malformed signature, or no usable key; retrying will not help."""
 
-    def __str__(self) -> str:
-        return self.value
-
-    @property
-    def section(self) -> str:
-        return SECTION
-
-    @property
-    def meaning(self) -> str:
-        """What the result means, in one sentence for a learner."""
-        return MEANINGS[self.value]
-
-    @property
-    def outcome(self) -> Outcome:
-        """How the result looks in a trace or a badge."""
-        return _OUTCOMES[self.value]
+    @classmethod
+    def _tables(cls) -> tuple[Mapping[str, str], Mapping[str, Outcome], Mapping[str, str] | str]:
+        return MEANINGS, _OUTCOMES, SECTION
 
 
 MEANINGS = {

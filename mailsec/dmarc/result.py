@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mailsec.dmarc.alignment import DkimAlignment, SpfAlignment
 from mailsec.dmarc.record import DmarcRecord, Policy
-from mailsec.trace import Outcome, Trace
+from mailsec.trace import Outcome, ResultEnum, Trace
 
 __all__ = ["Disposition", "DmarcEvaluation", "DmarcResult", "PolicyOverride"]
 
+#: Where DMARC's result values for Authentication-Results are registered.
+SECTION = "RFC 7489 §11.2"
 
-class DmarcResult(str, enum.Enum):
+
+class DmarcResult(ResultEnum):
     """A DMARC result. Compares equal to its RFC name: ``DmarcResult.PASS == "pass"``."""
 
     PASS = "pass"
@@ -26,18 +30,9 @@ class DmarcResult(str, enum.Enum):
     PERMERROR = "permerror"
     """The record is broken, or the message has no single From: domain to check."""
 
-    def __str__(self) -> str:
-        return self.value
-
-    @property
-    def meaning(self) -> str:
-        """What the result means, in one sentence for a learner."""
-        return MEANINGS[self.value]
-
-    @property
-    def outcome(self) -> Outcome:
-        """How the result looks in a trace or a badge."""
-        return _OUTCOMES[self.value]
+    @classmethod
+    def _tables(cls) -> tuple[Mapping[str, str], Mapping[str, Outcome], Mapping[str, str] | str]:
+        return MEANINGS, _OUTCOMES, SECTION
 
 
 MEANINGS = {

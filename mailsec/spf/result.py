@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import enum
 import functools
 from dataclasses import dataclass, field
 
-from mailsec.trace import Outcome, Step, Trace
+from mailsec.trace import Outcome, ResultEnum, Step, Trace
 
 __all__ = ["SpfCheck", "SpfResult", "materialize"]
 
 
-class SpfResult(str, enum.Enum):
+class SpfResult(ResultEnum):
     """An SPF result. Compares equal to its RFC name: ``SpfResult.PASS == "pass"``."""
 
     NONE = "none"
@@ -29,30 +28,20 @@ class SpfResult(str, enum.Enum):
     PERMERROR = "permerror"
     """§2.6.7: the published record is broken; the domain's administrator must fix it."""
 
-    def __str__(self) -> str:
-        return self.value
+    @classmethod
+    def _tables(cls) -> tuple[dict[str, str], dict[str, Outcome], dict[str, str]]:
+        return _MEANINGS, _OUTCOMES, _SECTIONS
 
-    @property
-    def section(self) -> str:
-        return _SECTIONS[self._value_]
 
-    @property
-    def meaning(self) -> str:
-        """What the result means, in one sentence for a learner."""
-        return {
-            "none": "No SPF policy could be found for this domain, so SPF says nothing.",
-            "neutral": "The domain's policy makes no statement about this server.",
-            "pass": "This server is one the domain's administrator authorised to send its mail.",
-            "fail": "The domain's administrator says this server must not send its mail.",
-            "softfail": "The domain says this server is probably not authorised; accept, but be suspicious.",
-            "temperror": "A temporary DNS problem stopped the check; the receiver should try again later.",
-            "permerror": "The domain's SPF record is broken (syntax or limits); only its owner can fix it.",
-        }[self.value]
-
-    @property
-    def outcome(self) -> Outcome:
-        """How the result looks in a trace or a badge."""
-        return _OUTCOMES[self._value_]
+_MEANINGS = {
+    "none": "No SPF policy could be found for this domain, so SPF says nothing.",
+    "neutral": "The domain's policy makes no statement about this server.",
+    "pass": "This server is one the domain's administrator authorised to send its mail.",
+    "fail": "The domain's administrator says this server must not send its mail.",
+    "softfail": "The domain says this server is probably not authorised; accept, but be suspicious.",
+    "temperror": "A temporary DNS problem stopped the check; the receiver should try again later.",
+    "permerror": "The domain's SPF record is broken (syntax or limits); only its owner can fix it.",
+}
 
 
 _SECTIONS = {
