@@ -96,7 +96,9 @@ def test_chapter_map_links_resolve() -> None:
     nb = _read(ROOT / "notebooks" / "00-start-here.ipynb")
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     links = set(re.findall(r"\]\((\d\d-[\w-]+\.ipynb)\)", text))
-    assert len(links) == len(CHAPTERS), f"the chapter map should link every chapter, found {sorted(links)}"
+    assert len(links) == len(CHAPTERS), (
+        f"the chapter map should link every chapter, found {sorted(links)}"
+    )
     missing = sorted(name for name in links if not (ROOT / "notebooks" / name).exists())
     assert not missing, f"the chapter map links to notebooks that do not exist: {missing}"
 
