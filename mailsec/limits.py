@@ -32,6 +32,7 @@ __all__ = [
     "MAX_MESSAGE",
     "MAX_MESSAGE_PACKETS",
     "MAX_MIME_DEPTH",
+    "MAX_MX_HOSTS",
     "MAX_REPORT_COMPRESSED",
     "MAX_REPORT_PENDING",
     "MAX_REPORT_ROWS",
@@ -41,8 +42,14 @@ __all__ = [
     "MAX_REPORT_XML",
     "MAX_REPORT_ZIP_MEMBERS",
     "MAX_SIGNATURES",
+    "MAX_STS_MX_PATTERNS",
+    "MAX_STS_POLICY",
+    "MAX_STS_POLICY_LINES",
+    "MAX_STS_RECORD",
     "MAX_TAG_LIST",
+    "MAX_TLS_FILE",
     "MAX_ZONE_FILE",
+    "TLS_HANDSHAKE_TIMEOUT",
 ]
 
 KIB = 1024
@@ -122,6 +129,16 @@ AUTH_PENALTY = 2.0
 #: The longest a wrong password's answer waits (Dovecot's penalty stops at 15 s).
 AUTH_PENALTY_MAX = 15.0
 
+#: Seconds a TLS handshake may take (after STLS or STARTTLS, or at once on a POP3S or IMAPS
+#: port) before the connection is closed: a client that starts one and never finishes it holds
+#: no session open (asyncio's own ssl_handshake_timeout is 60 s; Postfix's smtpd_starttls_timeout
+#: is 300 s).
+TLS_HANDSHAKE_TIMEOUT = 60.0
+
+#: A certificate (with its chain) or key file given to the servers (``--tls-cert``,
+#: ``--tls-key``): a chain of a few certificates is a few kilobytes.
+MAX_TLS_FILE = 1 * MIB
+
 #: Header fields read from one message. Real messages have a few dozen (a long path of Received
 #: fields a hundred); a header section of thousands of tiny fields only makes every ``h=`` lookup
 #: slower. The header section itself is bounded by :data:`MAX_HEADER_SECTION`.
@@ -186,3 +203,24 @@ MAX_REPORT_XML = 50 * MIB
 
 #: Entries in a zip archive looked at: a report archive holds one file.
 MAX_REPORT_ZIP_MEMBERS = 16
+
+#: The largest MTA-STS policy read, in bytes of UTF-8: RFC 8461 §3.3's "suggested maximum policy size is
+#: 64 kilobytes". A real policy is a few hundred bytes; a larger body is refused before a line of
+#: it is read.
+MAX_STS_POLICY = 64 * KIB
+
+#: Lines read from one MTA-STS policy, empty ones included. Four fields and a handful of ``mx`` lines make
+#: a real policy; 64 KiB of short lines would be tens of thousands of notes for a lab to show.
+MAX_STS_POLICY_LINES = 1000
+
+#: ``mx`` lines in one MTA-STS policy. Published policies list a few hosts or one wildcard per provider;
+#: each candidate MX is matched against every pattern, and the lab shows them all.
+MAX_STS_MX_PATTERNS = 100
+
+#: The longest ``_mta-sts`` TXT record read (characters, its strings joined). ``v=STSv1; id=`` and
+#: 32 characters make 45; DNS lets a TXT record grow to 64 KiB, which only an attack would use.
+MAX_STS_RECORD = 4096
+
+#: MX hosts considered for one message. An MX answer lists a few hosts, and RFC 5321 §5.1 lets a
+#: sender try only some of them (Postfix's smtp_mx_address_limit is 5 addresses); the lab has 3.
+MAX_MX_HOSTS = 50

@@ -22,6 +22,7 @@ def all_labs() -> Iterator[dict[str, Lab]]:
         dmarc,
         dmarc_reports,
         hybrid,
+        mtasts,
         op25b,
         pgp,
         retrieval,
@@ -57,6 +58,7 @@ def all_labs() -> Iterator[dict[str, Lab]]:
         "key record": dkim.key_record_lab(),
         "dmarc": dmarc.dmarc_lab(),
         "reports": dmarc_reports.report_lab(),
+        "mta-sts": mtasts.mtasts_lab(),
     }
     yield made
     for name in ("wire", "wire without quota"):

@@ -10,7 +10,9 @@ object by setting control values.
 - :mod:`~mailsec.labs.start` (00), :mod:`~mailsec.labs.retrieval` and
   :mod:`~mailsec.labs.retrieval_wire` (01), :mod:`~mailsec.labs.op25b` (02),
   :mod:`~mailsec.labs.spf` (03), :mod:`~mailsec.labs.hybrid` (04), :mod:`~mailsec.labs.smime` (05),
-  the package :mod:`~mailsec.labs.pgp` (06, one module per lab);
+  the package :mod:`~mailsec.labs.pgp` (06, one module per lab), :mod:`~mailsec.labs.dkim`,
+  :mod:`~mailsec.labs.dmarc` and :mod:`~mailsec.labs.dmarc_reports` (07),
+  :mod:`~mailsec.labs.mtasts` (08);
 - :mod:`~mailsec.labs.quiz` — every chapter's self-check.
 """
 
