@@ -716,3 +716,12 @@ def test_a_damaged_sample_is_read_or_refused_with_an_input_error(
             read_report(data)
         except InputError as exc:
             assert exc.message
+
+
+@pytest.mark.parametrize("encoding", ["TF-8", "no-such-encoding", "utf-16"])
+def test_an_unknown_or_wrong_declared_encoding_is_an_input_error(encoding: str) -> None:
+    """A damaged declaration (found by the property test above): one plain error, no traceback."""
+    data = SAMPLE.replace(b'encoding="UTF-8"', f'encoding="{encoding}"'.encode(), 1)
+    assert data != SAMPLE
+    with pytest.raises(InputError, match=r"encoding|not well-formed"):
+        read_report(data)

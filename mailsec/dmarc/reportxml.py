@@ -80,6 +80,7 @@ MAX_DIGITS = 18
 
 MESSAGES = {
     "xml": "The report is not well-formed XML: {detail} (line {line}, column {column}).",
+    "encoding": "The report's XML cannot be read in the encoding it declares: {detail}.",
     "dtd": "The report contains a document type declaration (<!DOCTYPE ...>), which can define "
     "entities that expand to gigabytes or read local files; reports have none, so it is refused.",
     "entities": "The report defines XML entities, which can expand to gigabytes or read local "
@@ -141,6 +142,10 @@ def read_report(data: bytes) -> AggregateReport:
         raise InputError(MESSAGES["dtd"]) from None
     except (defusedxml.EntitiesForbidden, defusedxml.ExternalReferenceForbidden):
         raise InputError(MESSAGES["entities"]) from None
+    except (LookupError, UnicodeError) as exc:
+        # An XML declaration naming an encoding Python does not know (or text that is not in
+        # the one it names) stops expat before any element is read.
+        raise InputError(MESSAGES["encoding"].format(detail=exc)) from None
     return _report(handler.parts, handler.records)
 
 
