@@ -1,4 +1,4 @@
-"""Making the course CA and its S/MIME certificates (RFC 5280, RFC 8550 §4.4).
+"""Making the course CA, its S/MIME certificates (RFC 5280, RFC 8550 §4.4) and server certificates.
 
 A real CA checks who you are before it signs your certificate; the course CA signs whatever the
 course asks for, which is exactly why learners must never trust it outside the course. Keys are
@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Mapping
+import ipaddress
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from cryptography import x509
@@ -21,11 +23,13 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from mailsec.errors import InputError
 
 __all__ = [
+    "LOOPBACK_NAMES",
     "CoursePKI",
     "Identity",
     "KeyType",
     "PrivateKey",
     "course_pki",
+    "issue_server_certificate",
     "issue_smime_certificate",
     "load_certificate",
     "load_certificates",
@@ -37,6 +41,28 @@ PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 #: RSA modulus size: RFC 8551 §2.3 says receivers must handle 2048 to 4096 bits.
 RSA_BITS = 2048
+
+#: The names of the course's servers on this machine: clients reach them as ``localhost`` or by
+#: address, and a certificate must name what the client asked for (RFC 6125 §6.4, §6.2.1).
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+
+#: A DNS name as certificates carry it (RFC 5280 §4.2.1.6, preferred syntax of RFC 1034 §3.5),
+#: in ASCII, with a wildcard allowed only as the whole first label (RFC 6125 §6.4.3).
+_DNS_NAME = re.compile(
+    r"(?:\*\.)?(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*"
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?"
+)
+
+MESSAGES = {
+    "no_names": "A server certificate needs at least one host name or address, like 'localhost'.",
+    "bad_name": (
+        "{name!r} is neither an IP address nor a host name; write it like mail.example.org "
+        "or 127.0.0.1."
+    ),
+    "bad_email": "{email!r} is not a mail address; write it like alice@example.org.",
+    "reversed": "The certificate would end ({end}) before it begins ({begin}).",
+}
+"""The sentences this module says (named placeholders, for translation)."""
 
 
 class KeyType(enum.Enum):
@@ -198,51 +224,131 @@ def issue_smime_certificate(
     RFC 5753). By default it is valid from a day before ``now`` for a year.
     """
     if "@" not in email or email.startswith("@") or email.endswith("@") or " " in email:
-        raise InputError(f"{email!r} is not a mail address; write it like alice@example.org.")
+        raise InputError(MESSAGES["bad_email"].format(email=email))
+    begin, end = _validity(now, not_before, not_after)
+    key = key or key_type.generate()
+    is_rsa = isinstance(key, rsa.RSAPrivateKey)
+    cert = _sign_end_entity(
+        ca,
+        key,
+        common_name,
+        (begin, end),
+        _key_usage(is_rsa=is_rsa, key_agreement=not is_rsa),
+        ExtendedKeyUsageOID.EMAIL_PROTECTION,
+        [x509.RFC822Name(email)],
+    )
+    return Identity(common_name, key, cert, email)
+
+
+def _validity(
+    now: dt.datetime | None, not_before: dt.datetime | None, not_after: dt.datetime | None
+) -> tuple[dt.datetime, dt.datetime]:
+    """The validity period of an end-entity certificate: by default from a day before ``now``
+    for a year."""
     start = _now(now)
     begin = not_before or start - dt.timedelta(days=1)
     end = not_after or start + dt.timedelta(days=365)
     if end <= begin:
-        raise InputError(
-            f"The certificate would end ({end.isoformat()}) before it begins ({begin.isoformat()})."
-        )
+        raise InputError(MESSAGES["reversed"].format(end=end.isoformat(), begin=begin.isoformat()))
+    return begin, end
+
+
+def _subject_names(hostnames: Iterable[str]) -> list[x509.GeneralName]:
+    """Each name as a subjectAltName entry: an address as an iPAddress, a host name as a
+    dNSName (RFC 5280 §4.2.1.6); anything else is refused with a sentence."""
+    names: list[x509.GeneralName] = []
+    for name in hostnames:
+        try:
+            names.append(x509.IPAddress(ipaddress.ip_address(name)))
+            continue
+        except ValueError:
+            pass
+        if len(name) > 253 or not _DNS_NAME.fullmatch(name):
+            raise InputError(MESSAGES["bad_name"].format(name=name))
+        names.append(x509.DNSName(name.rstrip(".").lower()))
+    if not names:
+        raise InputError(MESSAGES["no_names"])
+    return list(dict.fromkeys(names))  # each name once, in the order given
+
+
+def issue_server_certificate(
+    ca: Identity,
+    hostnames: Iterable[str] = LOOPBACK_NAMES,
+    *,
+    key_type: KeyType = KeyType.EC_P256,
+    now: dt.datetime | None = None,
+    not_before: dt.datetime | None = None,
+    not_after: dt.datetime | None = None,
+    key: PrivateKey | None = None,
+) -> Identity:
+    """A new key and a TLS server certificate for ``hostnames``, signed by ``ca``.
+
+    For the course's POP3S, IMAPS and STARTTLS servers (RFC 8314, RFC 2595): the names are in
+    subjectAltName, host names as dNSName and addresses as iPAddress (RFC 5280 §4.2.1.6; clients
+    match only these, RFC 6125 §6.4.4 and RFC 9525 §6.3), the extended key usage is serverAuth
+    (RFC 5280 §4.2.1.12) and the key usage fits the key: digitalSignature, plus keyEncipherment
+    for RSA. By default the names are those of this machine (:data:`LOOPBACK_NAMES`) and the
+    certificate is valid from a day before ``now`` for a year.
+    """
+    names = _subject_names(hostnames)
+    begin, end = _validity(now, not_before, not_after)
     key = key or key_type.generate()
-    is_rsa = isinstance(key, rsa.RSAPrivateKey)
+    common_name = str(names[0].value)  # for people: clients read only subjectAltName
+    usage = _key_usage(is_rsa=isinstance(key, rsa.RSAPrivateKey), key_agreement=False)
+    cert = _sign_end_entity(
+        ca, key, common_name, (begin, end), usage, ExtendedKeyUsageOID.SERVER_AUTH, names
+    )
+    return Identity(common_name, key, cert)
+
+
+def _sign_end_entity(
+    ca: Identity,
+    key: PrivateKey,
+    common_name: str,
+    validity: tuple[dt.datetime, dt.datetime],
+    usage: x509.KeyUsage,
+    purpose: x509.ObjectIdentifier,
+    names: list[x509.GeneralName],
+) -> x509.Certificate:
+    """An end-entity certificate for ``key`` signed by ``ca`` (RFC 5280 §4.2): not a CA, the
+    key usage (critical) and one extended key usage, the names in subjectAltName, and key
+    identifiers that link it to its issuer."""
     ca_ski = ca.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-    cert = (
+    return (
         x509.CertificateBuilder()
         .subject_name(_name(common_name))
         .issuer_name(ca.certificate.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(begin)
-        .not_valid_after(end)
+        .not_valid_before(validity[0])
+        .not_valid_after(validity[1])
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=is_rsa,
-                data_encipherment=False,
-                key_agreement=not is_rsa,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
-        )
-        .add_extension(x509.SubjectAlternativeName([x509.RFC822Name(email)]), critical=False)
+        .add_extension(usage, critical=True)
+        .add_extension(x509.ExtendedKeyUsage([purpose]), critical=False)
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False
         )
         .sign(ca.key, hashes.SHA256())
     )
-    return Identity(common_name, key, cert, email)
+
+
+def _key_usage(*, is_rsa: bool, key_agreement: bool) -> x509.KeyUsage:
+    """The key usage of an end entity: digitalSignature always (S/MIME signatures, ECDHE
+    handshakes), keyEncipherment for an RSA key (key transport: S/MIME's content key, RFC 5246's
+    RSA key exchange), keyAgreement when asked (S/MIME's ECDH, RFC 5753)."""
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=is_rsa,
+        data_encipherment=False,
+        key_agreement=key_agreement,
+        key_cert_sign=False,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
 
 
 def course_pki(*, now: dt.datetime | None = None) -> CoursePKI:

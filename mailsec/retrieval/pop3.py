@@ -1,4 +1,5 @@
-"""The POP3 protocol (RFC 1939, CAPA and response codes from RFC 2449) as a pure state machine.
+"""The POP3 protocol (RFC 1939, CAPA and response codes from RFC 2449, STLS from RFC 2595) as a
+pure state machine.
 
 A :class:`Pop3Session` takes one command line (bytes, without CRLF) and returns a
 :class:`Pop3Reply`; it never touches a socket. The asyncio server in :mod:`mailsec.retrieval.servers`
@@ -12,7 +13,10 @@ The rules the chapter teaches live here:
 - ``DELE`` only *marks* a message; the marks are carried out in the UPDATE state, which is
   entered only by ``QUIT``. A session that is dropped, or that hits an error, deletes nothing
   (RFC 1939 §6); ``RSET`` removes the marks (§5);
-- messages keep their numbers for the whole session and a marked message cannot be read (§5).
+- messages keep their numbers for the whole session and a marked message cannot be read (§5);
+- with TLS configured, ``STLS`` is offered in the AUTHORIZATION state until TLS is active (RFC
+  2595 §4); a server that requires TLS refuses USER, PASS and AUTH before it, whatever the
+  client's address (:class:`~mailsec.retrieval.sasl.ConnectionSecurity`).
 
 Where the RFC leaves a choice, the replies follow Dovecot 2.3 (texts, the UIDL format
 ``%08Xu%08Xv``, a ``\\Seen`` flag for every message retrieved, the disconnect after a locked
@@ -27,11 +31,18 @@ from dataclasses import dataclass
 
 from mailsec.limits import MAX_AUTH_FAILURES
 from mailsec.retrieval.maildir import Folder, MailStore
-from mailsec.retrieval.sasl import PlainOutcome, check_plain, credentials_match, decode_plain
+from mailsec.retrieval.sasl import (
+    ConnectionSecurity,
+    PlainOutcome,
+    check_plain,
+    credentials_match,
+    decode_plain,
+)
 
 __all__ = [
     "MAX_BAD_COMMANDS",
     "MAX_LINE",
+    "TLS_TEXTS",
     "Pop3Reply",
     "Pop3Session",
     "Pop3State",
@@ -70,6 +81,8 @@ class Pop3Reply:
     """The server closes the connection after sending this reply."""
     continuation: bool = False
     """A SASL continuation request ``+ `` (RFC 5034 §4): the client sends its response next."""
+    starttls: bool = False
+    """The shell starts TLS after sending this reply (STLS, RFC 2595 §4)."""
 
     @property
     def status_line(self) -> str:
@@ -107,18 +120,19 @@ def _err(text: str, *, close: bool = False) -> Pop3Reply:
     return Pop3Reply(False, text, close=close)
 
 
-#: CAPA before and after login (RFC 2449 §5-6), as Dovecot lists them (no SASL: only USER/PASS).
-_CAPA_AUTH = (
-    b"CAPA",
-    b"TOP",
-    b"UIDL",
-    b"RESP-CODES",
-    b"PIPELINING",
-    b"AUTH-RESP-CODE",
-    b"USER",
-    b"SASL PLAIN",
-)
+#: CAPA after login (RFC 2449 §5-6), as Dovecot lists it; before login STLS, USER and the SASL
+#: mechanisms follow, as :meth:`Pop3Session._capa` says.
 _CAPA_TRANS = (b"CAPA", b"TOP", b"UIDL", b"RESP-CODES", b"PIPELINING", b"AUTH-RESP-CODE")
+
+#: The replies about TLS, in Dovecot's words (RFC 2595 §4, RFC 2449 §8.1.1 for [AUTH]).
+TLS_TEXTS = {
+    "begin": "Begin TLS negotiation now.",
+    "active": "TLS is already active.",
+    "plaintext_refused": (
+        "[AUTH] Plaintext authentication disallowed on non-secure (SSL/TLS) connections."
+    ),
+    "auth_refused": "[AUTH] Authentication not allowed until SSL/TLS is enabled.",
+}
 
 #: The -ERR text for each way an AUTH PLAIN response fails (Dovecot's texts).
 _SASL_REFUSALS = {
@@ -131,15 +145,25 @@ _SASL_REFUSALS = {
 class Pop3Session:
     """One POP3 conversation with one client, over a :class:`MailStore`.
 
-    ``user`` and ``password`` are the one account this server knows. Call :meth:`greeting` once,
-    then :meth:`handle` for every line, and :meth:`connection_lost` when the connection ends in
-    any way (it is safe to call more than once).
+    ``user`` and ``password`` are the one account this server knows; ``security`` says whether
+    TLS is offered, required and active (by default: no TLS). Call :meth:`greeting` once, then
+    :meth:`handle` for every line, :meth:`tls_started` after a handshake, and
+    :meth:`connection_lost` when the connection ends in any way (it is safe to call more than
+    once).
     """
 
-    def __init__(self, store: MailStore, *, user: str, password: str) -> None:
+    def __init__(
+        self,
+        store: MailStore,
+        *,
+        user: str,
+        password: str,
+        security: ConnectionSecurity | None = None,
+    ) -> None:
         self.store = store
         self.user = user
         self.password = password
+        self.security = security or ConnectionSecurity()
         self.state = Pop3State.AUTHORIZATION
         self.given_user: str | None = None
         self.bad_commands = 0
@@ -170,6 +194,13 @@ class Pop3Session:
                 self._mark_seen(self.retrieved)
         self._release()
         self.state = Pop3State.CLOSED
+
+    def tls_started(self) -> None:
+        """The TLS handshake succeeded. The session stays in the AUTHORIZATION state; a user
+        name given before it is forgotten, as everything said in plaintext must be (RFC 2595
+        §4)."""
+        self.security.active = True
+        self.given_user = None
 
     def _mark_seen(self, numbers: set[int]) -> None:
         assert self.folder is not None
@@ -230,6 +261,7 @@ class Pop3Session:
                 "AUTH": self._auth,
                 "CAPA": self._capa,
                 "QUIT": self._quit,
+                "STLS": self._stls,
             }.get(keyword)
             if handler is None:
                 # Dovecot says only "Unknown command." before login, so as not to tell a
@@ -254,11 +286,24 @@ class Pop3Session:
 
     # AUTHORIZATION (RFC 1939 §7) ------------------------------------------------------------------
 
+    def _stls(self, args: str) -> Pop3Reply:
+        """STLS (RFC 2595 §4): the shell starts TLS after the +OK. Without TLS configured it is
+        an unknown command, as before; arguments are ignored, as Dovecot ignores them."""
+        if not self.security.offered:
+            return _err("Unknown command.")
+        if self.security.active:
+            return _err(TLS_TEXTS["active"])
+        return Pop3Reply(True, TLS_TEXTS["begin"], starttls=True)
+
     def _user(self, args: str) -> Pop3Reply:
+        if not self.security.login_allowed:
+            return _err(TLS_TEXTS["plaintext_refused"])
         self.given_user = args
         return _ok()
 
     def _pass(self, args: str) -> Pop3Reply:
+        if not self.security.login_allowed:
+            return _err(TLS_TEXTS["plaintext_refused"])
         if self.given_user is None:
             return _err("No username given.")
         user, self.given_user = self.given_user, None
@@ -292,9 +337,12 @@ class Pop3Session:
         return _ok("Logged in.")
 
     def _auth(self, args: str) -> Pop3Reply:
-        """AUTH (RFC 5034) with the PLAIN mechanism (RFC 4616); ``AUTH`` alone lists it."""
+        """AUTH (RFC 5034) with the PLAIN mechanism (RFC 4616); ``AUTH`` alone lists it (none
+        while TLS is required and not active)."""
         if not args:
-            return _ok("", (b"PLAIN",))
+            return _ok("", (b"PLAIN",) if self.security.login_allowed else ())
+        if not self.security.login_allowed:
+            return _err(TLS_TEXTS["auth_refused"])
         mechanism, _, initial = args.partition(" ")
         if mechanism.upper() != "PLAIN":
             return _err("[AUTH] Unsupported authentication mechanism.")
@@ -312,7 +360,14 @@ class Pop3Session:
         return _err(_SASL_REFUSALS[outcome])
 
     def _capa(self, args: str) -> Pop3Reply:
-        return _ok("", _CAPA_AUTH if self.state is Pop3State.AUTHORIZATION else _CAPA_TRANS)
+        """CAPA (RFC 2449 §5); before login also STLS while it is offered (RFC 2595 §4), and
+        USER and the SASL mechanisms only when a login is allowed (Dovecot lists ``SASL`` with
+        no mechanism then)."""
+        if self.state is not Pop3State.AUTHORIZATION:
+            return _ok("", _CAPA_TRANS)
+        tls = (b"STLS",) if self.security.may_start else ()
+        login = (b"USER", b"SASL PLAIN") if self.security.login_allowed else (b"SASL",)
+        return _ok("", (*_CAPA_TRANS, *tls, *login))
 
     # TRANSACTION (RFC 1939 §5) ------------------------------------------------------------------
 

@@ -1,7 +1,11 @@
 """SASL PLAIN (RFC 4616) and the credential check that POP3 and IMAP share.
 
 Both servers know one account. POP3 (``USER``/``PASS``, ``AUTH PLAIN``, RFC 5034) and IMAP
-(``LOGIN``, ``AUTHENTICATE PLAIN``, RFC 3501 §6.2) ask the same two questions, answered here once:
+(``LOGIN``, ``AUTHENTICATE PLAIN``, RFC 3501 §6.2) ask the same three questions, answered here once:
+
+- :class:`ConnectionSecurity` -- may this connection log in at all? A server that requires TLS
+  refuses every login before TLS is active (RFC 2595 §3.2, RFC 3501 §6.2.3, RFC 8314 §3), from
+  any address: unlike Dovecot, the course does not count a loopback connection as secure;
 
 - :func:`credentials_match` -- are this user name and password the account's? Both are compared
   in constant time (:func:`hmac.compare_digest`), so the time taken does not tell how much of a
@@ -20,8 +24,43 @@ import base64
 import binascii
 import enum
 import hmac
+from dataclasses import dataclass
 
-__all__ = ["PlainOutcome", "check_plain", "credentials_match", "decode_plain"]
+__all__ = [
+    "ConnectionSecurity",
+    "PlainOutcome",
+    "check_plain",
+    "credentials_match",
+    "decode_plain",
+]
+
+
+@dataclass
+class ConnectionSecurity:
+    """What one connection offers and requires of TLS, and whether it is inside TLS now.
+
+    The default is a server without TLS: nothing offered, nothing required, every login allowed.
+    The shell sets :attr:`active` when a handshake has succeeded (after STLS or STARTTLS, or at
+    once on an implicit-TLS port, RFC 8314 §3.3).
+    """
+
+    offered: bool = False
+    """The server has a certificate: it can start TLS (STLS, RFC 2595 §4; STARTTLS, RFC 3501
+    §6.2.1)."""
+    required: bool = False
+    """Logins are refused until TLS is active (Dovecot's ``ssl = required``)."""
+    active: bool = False
+    """This connection is inside TLS now."""
+
+    @property
+    def may_start(self) -> bool:
+        """STLS / STARTTLS is offered (advertised, and would be accepted) now."""
+        return self.offered and not self.active
+
+    @property
+    def login_allowed(self) -> bool:
+        """A login may be tried now: TLS is active or not required."""
+        return self.active or not self.required
 
 
 class PlainOutcome(enum.Enum):

@@ -78,8 +78,8 @@ class Transcript:
     """Wall-clock time the connection opened (seconds since the epoch)."""
     entries: tuple[Utterance, ...]
     ended: str | None
-    """How it ended: ``"QUIT"``, ``"LOGOUT"``, ``"dropped"``, ``"closed by server"``, or ``None``
-    while the session is still open."""
+    """How it ended: ``"QUIT"``, ``"LOGOUT"``, ``"dropped"``, ``"closed by server"``, ``"closed
+    after a failed TLS handshake"``, or ``None`` while the session is still open."""
     left_out: int = 0
     """Entries not stored because the session was longer than :data:`MAX_ENTRIES`."""
     number: int = 0

@@ -11,8 +11,9 @@ RFC822.SIZE, INTERNALDATE, ENVELOPE, BODY, BODYSTRUCTURE, RFC822*, ``BODY[...]``
 ``<start.length>``; FAST, ALL, FULL), STORE, COPY, UID FETCH/STORE/SEARCH/COPY/EXPUNGE,
 GETQUOTAROOT, GETQUOTA, SETQUOTA (refused), IDLE (RFC 2177); synchronising and non-synchronising
 literals (LITERAL+, RFC 7888); AUTHENTICATE PLAIN (RFC 4616, SASL-IR RFC 4959); NAMESPACE
-(RFC 2342); UNSELECT (RFC 3691); MOVE and UID MOVE (RFC 6851). Not built: STARTTLS, keywords (only
-system flags are stored).
+(RFC 2342); UNSELECT (RFC 3691); MOVE and UID MOVE (RFC 6851); STARTTLS (RFC 3501 §6.2.1) when
+the shell has a certificate, with LOGINDISABLED and ``NO [PRIVACYREQUIRED]`` before it when TLS is
+required. Not built: keywords (only system flags are stored).
 
 Several sessions share one :class:`~mailsec.retrieval.maildir.MailStore`. A session with a
 folder selected hears about other sessions' changes and reports them before its next tagged

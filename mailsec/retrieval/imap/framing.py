@@ -66,6 +66,8 @@ class ImapResult:
     """Send a ``+`` continuation request before reading the literal (synchronising literal)."""
     close: bool = False
     """Close the connection after sending the responses."""
+    starttls: bool = False
+    """Start TLS after sending the responses (STARTTLS, RFC 3501 §6.2.1)."""
 
 
 class CommandReader:

@@ -11,7 +11,7 @@ states it is allowed (:meth:`ImapSession._refusal`); the handler gets the tokeni
 of state happens here, in methods the handlers call (:meth:`~ImapSession.logged_in`,
 :meth:`~ImapSession.enter_folder`, :meth:`~ImapSession.leave_folder`,
 :meth:`~ImapSession.connection_lost`). AUTHENTICATE and IDLE, which read a further line of their
-own, are answered here too.
+own, are answered here too, and so is STARTTLS (RFC 3501 §6.2.1), whose handshake the shell runs.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from mailsec.limits import MAX_AUTH_FAILURES
 from mailsec.retrieval.imap import auth, mailboxes, messages
-from mailsec.retrieval.imap.auth import CAPABILITIES
+from mailsec.retrieval.imap.auth import CAPABILITIES, TLS_TEXTS, capabilities_before_login
 from mailsec.retrieval.imap.framing import (
     MAX_BAD_COMMANDS,
     MAX_COMMAND_LITERALS,
@@ -43,7 +43,7 @@ from mailsec.retrieval.imap.syntax import (
     tokenize,
 )
 from mailsec.retrieval.maildir import SYSTEM_FLAGS, ChangeKind, Folder, FolderChange, MailStore
-from mailsec.retrieval.sasl import PlainOutcome, check_plain
+from mailsec.retrieval.sasl import ConnectionSecurity, PlainOutcome, check_plain
 
 __all__ = [
     "CAPABILITIES",
@@ -146,13 +146,25 @@ def _valid_tag(tag: bytes) -> bool:
 
 
 class ImapSession(CommandReader):
-    """One IMAP conversation with one client over a :class:`MailStore`."""
+    """One IMAP conversation with one client over a :class:`MailStore`.
 
-    def __init__(self, store: MailStore, *, user: str, password: str) -> None:
+    ``security`` says whether TLS is offered, required and active (by default: no TLS); the
+    shell calls :meth:`tls_started` after a successful handshake.
+    """
+
+    def __init__(
+        self,
+        store: MailStore,
+        *,
+        user: str,
+        password: str,
+        security: ConnectionSecurity | None = None,
+    ) -> None:
         super().__init__()
         self.store = store
         self.user = user
         self.password = password
+        self.security = security or ConnectionSecurity()
         self.state = ImapState.NOT_AUTHENTICATED
         self.internal_errors = 0
         self.folder: Folder | None = None
@@ -177,7 +189,20 @@ class ImapSession(CommandReader):
     # -- life cycle and changes of state ---------------------------------------------------------
 
     def greeting(self) -> bytes:
-        return f"* OK [CAPABILITY {CAPABILITIES}] mailsec IMAP4rev1 server ready.\r\n".encode()
+        return (
+            f"* OK [CAPABILITY {self.capabilities()}] mailsec IMAP4rev1 server ready.\r\n".encode()
+        )
+
+    def capabilities(self) -> str:
+        """What CAPABILITY lists now: before login it depends on TLS (STARTTLS, LOGINDISABLED)."""
+        if self.state is ImapState.NOT_AUTHENTICATED:
+            return capabilities_before_login(self.security)
+        return CAPABILITIES
+
+    def tls_started(self) -> None:
+        """The TLS handshake succeeded; the client asks for the capabilities again (RFC 3501
+        §6.2.1), which no longer offer STARTTLS and allow a login."""
+        self.security.active = True
 
     def connection_lost(self) -> None:
         """The connection ended (LOGOUT or dropped): stop listening to the folder. Nothing is
@@ -271,6 +296,12 @@ class ImapSession(CommandReader):
         tag, name, uid, args_bytes = head
         if name == "AUTHENTICATE" and not uid and self.state is ImapState.NOT_AUTHENTICATED:
             return self._authenticate(tag, args_bytes)
+        if (
+            name == "STARTTLS"
+            and self.security.offered
+            and self.state is ImapState.NOT_AUTHENTICATED
+        ):
+            return self._starttls(tag)
         refusal = self._refusal(tag, name)
         if refusal is not None:
             return refusal
@@ -346,6 +377,8 @@ class ImapSession(CommandReader):
         words = args_bytes.split()
         if not words or len(words) > 2:
             return self._bad(tag, "Error in IMAP command AUTHENTICATE: Invalid arguments.")
+        if not self.security.login_allowed:
+            return ImapResult((f"{tag} NO {TLS_TEXTS['authenticate_refused']}\r\n".encode(),))
         if words[0].upper() != b"PLAIN":
             return ImapResult(
                 (f"{tag} NO [ALERT] Unsupported authentication mechanism.\r\n".encode(),)
@@ -354,6 +387,14 @@ class ImapSession(CommandReader):
             self.sasl_tag = tag
             return ImapResult((b"+ \r\n",))
         return self._sasl_response(tag, words[1], initial=True)
+
+    def _starttls(self, tag: str) -> ImapResult:
+        """STARTTLS (RFC 3501 §6.2.1): the OK, then the shell runs the handshake and discards
+        whatever the client sent after the command in plaintext (nothing but the handshake may
+        follow it). Arguments are ignored, as Dovecot ignores them."""
+        if self.security.active:
+            return self._bad(tag, TLS_TEXTS["active"])
+        return ImapResult((f"{tag} OK {TLS_TEXTS['begin']}\r\n".encode(),), starttls=True)
 
     def _sasl_response(self, tag: str, line: bytes, *, initial: bool) -> ImapResult:
         outcome = check_plain(line, initial=initial, user=self.user, password=self.password)

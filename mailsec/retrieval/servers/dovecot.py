@@ -2,7 +2,15 @@
 
 :class:`DovecotServers` has the interface of :class:`~mailsec.retrieval.servers.shells.MailServers`
 (``host``, ``pop3_port``, ``imap_port``, a context manager); the comparison tests and the
-benchmark run the same clients against both.
+benchmark run the same clients against both. Given a certificate and key it speaks TLS too
+(STLS, STARTTLS, and POP3S and IMAPS on ``pop3s_port`` and ``imaps_port``), with ``ssl =
+required`` when ``require_tls`` is set.
+
+Dovecot 2.3 counts a connection whose two ends have the same address as secure, whatever its
+settings say ("localhost connections are always secured" in its login code): from 127.0.0.1 to
+127.0.0.1 it allows a plaintext login even with ``ssl = required`` and never shows
+LOGINDISABLED. The course's servers count no address as secure, so a comparison of refusals
+connects to Dovecot from :data:`INSECURE_CLIENT`, another loopback address.
 """
 
 from __future__ import annotations
@@ -21,10 +29,10 @@ import weakref
 from collections.abc import Iterable
 from pathlib import Path
 
-from mailsec.errors import NotAvailable
+from mailsec.errors import InputError, NotAvailable
 from mailsec.retrieval.servers.rules import free_port
 
-__all__ = ["DovecotServers"]
+__all__ = ["INSECURE_CLIENT", "DovecotServers"]
 
 
 DOVECOT = "/usr/sbin/dovecot"
@@ -33,6 +41,8 @@ NOBODY = 65534
 """The user and group ``nobody``, which reads the mail when Dovecot is started as root."""
 INTERNAL_USER = "dovecot"
 """Dovecot's ``default_internal_user`` as root (Debian creates it): its auth process runs as it."""
+INSECURE_CLIENT = "127.0.0.2"
+"""A client address Dovecot does not count as secure (the whole of 127/8 is loopback)."""
 
 
 def _find_dovecot() -> str | None:
@@ -88,20 +98,38 @@ def _quota_settings(quota: int | None) -> str:
     )
 
 
+def _tls_settings(tls: tuple[Path, Path] | None, *, require: bool) -> str:
+    """The ``ssl`` settings: off, or the certificate and key with TLS 1.2 or later, required
+    before any login when ``require`` (``ssl = required`` implies no plaintext login)."""
+    if tls is None:
+        return "ssl = no\ndisable_plaintext_auth = no\n"
+    cert, key = tls
+    return (
+        f"ssl = {'required' if require else 'yes'}\n"
+        f"disable_plaintext_auth = {'yes' if require else 'no'}\n"
+        f"ssl_cert = <{cert}\nssl_key = <{key}\nssl_min_protocol = TLSv1.2\n"
+    )
+
+
 def _configuration(
-    work: Path, *, passwd: Path, maildir: Path, pop3_port: int, imap_port: int, extra: str
+    work: Path,
+    *,
+    passwd: Path,
+    maildir: Path,
+    ports: dict[str, int],
+    tls: str,
+    extra: str,
 ) -> str:
-    """dovecot.conf: plaintext POP3 and IMAP on 127.0.0.1 only, everything kept in ``work``."""
+    """dovecot.conf: POP3 and IMAP on 127.0.0.1 only (``ports`` by listener name; port 0 turns
+    a listener off), everything kept in ``work``."""
     return f"""
 base_dir = {work}/run
 state_dir = {work}/state
-instance_name = mailsec-{pop3_port}
+instance_name = mailsec-{ports["pop3"]}
 protocols = imap pop3
 listen = 127.0.0.1
 log_path = {work}/dovecot.log
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
+{tls}auth_mechanisms = plain login
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {passwd}
@@ -117,19 +145,21 @@ pop3_uidl_format = %08Xu%08Xv
 service imap-login {{
   inet_listener imap {{
     address = 127.0.0.1
-    port = {imap_port}
+    port = {ports["imap"]}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {ports["imaps"]}
   }}
 }}
 service pop3-login {{
   inet_listener pop3 {{
     address = 127.0.0.1
-    port = {pop3_port}
+    port = {ports["pop3"]}
   }}
   inet_listener pop3s {{
-    port = 0
+    address = 127.0.0.1
+    port = {ports["pop3s"]}
   }}
 }}
 service anvil {{
@@ -148,6 +178,10 @@ class DovecotServers:
     access as root): a Maildir given by the caller is then served from a private copy handed to
     that user, so nothing of the caller's changes owner. The passwd-file, which holds the
     password, is readable by its owner only.
+
+    ``tls_certificate`` and ``tls_key`` (PEM files, copied into the private folder) switch TLS
+    on: STLS and STARTTLS, and POP3S and IMAPS on two more free ports; ``require_tls`` sets
+    ``ssl = required``.
     """
 
     def __init__(
@@ -159,7 +193,12 @@ class DovecotServers:
         quota: int | None = None,
         messages: Iterable[bytes] = (),
         binary: str | None = None,
+        tls_certificate: str | os.PathLike[str] | None = None,
+        tls_key: str | os.PathLike[str] | None = None,
+        require_tls: bool = False,
     ) -> None:
+        if (tls_certificate is None) != (tls_key is None):
+            raise InputError("Give Dovecot both a certificate and its key, or neither.")
         self._maildir = Path(maildir) if maildir is not None else None
         self.maildir = self._maildir or Path()
         self.user = user
@@ -170,6 +209,12 @@ class DovecotServers:
         self.binary = binary or _find_dovecot()
         self.pop3_port = 0
         self.imap_port = 0
+        self.pop3s_port: int | None = None
+        self.imaps_port: int | None = None
+        self.tls_files = (
+            None if tls_certificate is None else (Path(tls_certificate), Path(tls_key or ""))
+        )
+        self.require_tls = require_tls
         self._workdir: tempfile.TemporaryDirectory[str] | None = None
         self._finalizer: weakref.finalize | None = None
 
@@ -207,6 +252,9 @@ class DovecotServers:
             box.add(data.replace(b"\r\n", b"\n"))
         uid, gid, users = _hand_to_mail_user(self.maildir)
         self.pop3_port, self.imap_port = free_port(), free_port()
+        tls = self._copy_tls(work)
+        if tls is not None:
+            self.pop3s_port, self.imaps_port = free_port(), free_port()
         passwd = work / "passwd"
         descriptor = os.open(passwd, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as out:
@@ -220,13 +268,30 @@ class DovecotServers:
                 work,
                 passwd=passwd,
                 maildir=self.maildir,
-                pop3_port=self.pop3_port,
-                imap_port=self.imap_port,
+                ports={
+                    "pop3": self.pop3_port,
+                    "imap": self.imap_port,
+                    "pop3s": self.pop3s_port or 0,
+                    "imaps": self.imaps_port or 0,
+                },
+                tls=_tls_settings(tls, require=self.require_tls),
                 extra=users + _quota_settings(self.quota),
             )
         )
         self._launch(work)
         return self
+
+    def _copy_tls(self, work: Path) -> tuple[Path, Path] | None:
+        """The certificate and key copied into ``work``, readable by their owner only (Dovecot
+        reads them when it starts, as the user who starts it)."""
+        if self.tls_files is None:
+            return None
+        copies = (work / "tls-cert.pem", work / "tls-key.pem")
+        for source, target in zip(self.tls_files, copies, strict=True):
+            descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as out:
+                out.write(source.read_bytes())
+        return copies
 
     def _launch(self, work: Path) -> None:
         """Run the master, which daemonises, and wait until both ports answer."""
@@ -246,9 +311,9 @@ class DovecotServers:
         self._finalizer = weakref.finalize(
             self, DovecotServers._kill, str(work / "run" / "master.pid")
         )
-        if completed.returncode != 0 or not (
-            _wait_for_port(self.host, self.pop3_port, 15)
-            and _wait_for_port(self.host, self.imap_port, 15)
+        ports = (self.pop3_port, self.imap_port, self.pop3s_port, self.imaps_port)
+        if completed.returncode != 0 or not all(
+            _wait_for_port(self.host, port, 15) for port in ports if port is not None
         ):
             log = (work / "dovecot.log").read_text() if (work / "dovecot.log").exists() else ""
             self.stop()

@@ -12,10 +12,16 @@ The servers run in a background thread with its own asyncio loop; every session 
 into the mail store (``deliver``, ``snapshot``) runs on that loop, so the store needs no locks.
 
 Each connection reads bounded lines (:data:`~mailsec.retrieval.pop3.MAX_LINE`,
-:data:`~mailsec.retrieval.imap.MAX_LINE`): the rest of an overlong line is discarded without being
-kept in memory, the client gets an error and the session goes on. An unexpected error inside a
-session is answered with an error reply and recorded in :attr:`MailServers.errors`; the server
-keeps serving. A dropped connection ends its session without any deletion.
+:data:`~mailsec.retrieval.imap.MAX_LINE`, :mod:`~mailsec.retrieval.servers.lines`): the rest of an
+overlong line is discarded without being kept in memory, the client gets an error and the session
+goes on. An unexpected error inside a session is answered with an error reply and recorded in
+:attr:`MailServers.errors`; the server keeps serving. A dropped connection ends its session
+without any deletion. The loop of each connection lives in
+:mod:`~mailsec.retrieval.servers.conversations`.
+
+With TLS (chapter 08; :mod:`~mailsec.retrieval.servers.tls`), the servers also offer STLS and
+STARTTLS on their plaintext ports and, when asked, listen on implicit-TLS ports (POP3S, IMAPS);
+``require_tls`` refuses every login before TLS. Without TLS options nothing changes.
 
 :meth:`MailServers.stop` is prompt whatever the clients do: it stops accepting, drops every
 connection at once (discarding replies a client has not read, which a graceful close would wait
@@ -28,7 +34,9 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import os
+import ssl
 import sys
 import threading
 import time
@@ -43,11 +51,14 @@ from mailsec.limits import (
     LOGIN_TIMEOUT,
     MAX_CONNECTIONS,
     MAX_CONNECTIONS_PER_ADDRESS,
+    TLS_HANDSHAKE_TIMEOUT,
 )
-from mailsec.retrieval import imap, pop3
 from mailsec.retrieval.maildir import Delivery, MailStore
+from mailsec.retrieval.servers.conversations import LIMITS, Conversations
+from mailsec.retrieval.servers.lines import read_bounded_line
 from mailsec.retrieval.servers.rules import check_host, check_port, check_quota
 from mailsec.retrieval.servers.snapshots import FolderView, snapshot_of
+from mailsec.retrieval.servers.tls import ServerTls
 from mailsec.retrieval.transcript import Protocol, Transcript, TranscriptRecorder
 
 __all__ = [
@@ -58,6 +69,12 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+_TOO_BUSY = {
+    Protocol.POP3: b"-ERR [SYS/TEMP] Too many connections, try again later.\r\n",
+    Protocol.IMAP: b"* BYE Too many connections, try again later.\r\n",
+}
+"""The one line a connection over the limits gets on a plaintext port (a TLS port just closes)."""
 
 
 def _address(writer: asyncio.StreamWriter) -> str:
@@ -72,59 +89,34 @@ MAX_TRANSCRIPTS = 100
 """Sessions kept in :attr:`MailServers.transcripts`; older ones are forgotten first."""
 
 
-async def _within(step: Awaitable[bytes], timeout: float | None) -> bytes:
-    """``await step``, or :class:`asyncio.TimeoutError` after ``timeout`` seconds.
-
-    Every command line is read through here. ``asyncio.timeout`` (Python 3.11+) sets a timer
-    around the read; ``asyncio.wait_for`` before 3.12 wraps it in a new task, one more turn of
-    the event loop per command, which cost the POP3 server a fifth of its speed.
-    """
-    if sys.version_info < (3, 11):
-        return await asyncio.wait_for(step, timeout)
-    async with asyncio.timeout(timeout):
-        return await step
-
-
-async def read_bounded_line(
-    reader: asyncio.StreamReader, *, timeout: float | None = None
-) -> tuple[bytes | None, bool]:
-    """Read one line without its CRLF, never holding more than the reader's limit in memory.
-
-    Returns ``(line, too_long)``; ``line`` is ``None`` at end of input. When the line is longer
-    than the limit its contents are discarded and ``(b"", True)`` is returned.
-    """
-    too_long = False
-    while True:
-        try:
-            line = await _within(reader.readuntil(b"\n"), timeout)
-        except asyncio.LimitOverrunError as exc:
-            too_long = True
-            await _within(reader.readexactly(max(exc.consumed, 1)), timeout)
-            continue
-        except asyncio.IncompleteReadError:
-            return None, too_long
-        if too_long:
-            return b"", True
-        if line.endswith(b"\r\n"):
-            return line[:-2], False
-        return line[:-1], False
-
-
-class MailServers:
+class MailServers(Conversations):
     """A POP3 and an IMAP4 server for one user over one Maildir, on 127.0.0.1.
 
     Ports default to 0 (a free port is chosen). ``quota`` is in bytes or ``None``.
     ``idle_timeout`` is how long a silent connection is kept once logged in, ``login_timeout``
     before. A wrong password's answer waits ``auth_penalty`` seconds, doubling with each further
     failure from the same address (up to :data:`~mailsec.limits.AUTH_PENALTY_MAX`); ``0`` turns
-    the penalty off. ``host`` must be a loopback address unless ``allow_remote`` is true: the
-    servers have no TLS. At most :data:`~mailsec.limits.MAX_CONNECTIONS` connections are open at
-    once, :data:`~mailsec.limits.MAX_CONNECTIONS_PER_ADDRESS` from one address.
+    the penalty off. ``host`` must be a loopback address unless ``allow_remote`` is true:
+    passwords travel in clear text unless TLS is required. At most
+    :data:`~mailsec.limits.MAX_CONNECTIONS` connections are open at once,
+    :data:`~mailsec.limits.MAX_CONNECTIONS_PER_ADDRESS` from one address.
 
-    One class of about 470 lines, not several: both servers share one event loop, one store, one
-    table of login failures and one count of connections, and a session's life (accept, count,
-    time out, penalise, close) reads best in one place. The protocols themselves live in
-    :mod:`mailsec.retrieval.pop3` and :mod:`mailsec.retrieval.imap`.
+    TLS (chapter 08) is off by default. ``tls`` (a server :class:`ssl.SSLContext`) or
+    ``tls_certificate`` with ``tls_key`` (PEM files) switch it on: STLS and STARTTLS are offered
+    on the plaintext ports. ``pop3s_port`` and ``imaps_port`` (0 for any free port) add
+    implicit-TLS ports (RFC 8314); ``require_tls`` refuses every login before TLS, from any
+    address. Asking for either without a certificate makes a course certificate now
+    (:meth:`ServerTls.course <mailsec.retrieval.servers.tls.ServerTls.course>`);
+    ``servers.tls.client_context()`` then trusts it. A handshake that has not finished after
+    ``tls_handshake_timeout`` seconds closes its connection.
+
+    One object, not several: the servers share one event loop, one store, one table of login
+    failures and one count of connections. This class holds the life cycle, the store, the
+    transcripts and the limits; the loop each connection runs (read, answer, start TLS) is its
+    base class :class:`~mailsec.retrieval.servers.conversations.Conversations`. The protocols live
+    in :mod:`mailsec.retrieval.pop3` and :mod:`mailsec.retrieval.imap`, reading lines in
+    :mod:`~mailsec.retrieval.servers.lines`, the TLS handshake in
+    :mod:`~mailsec.retrieval.servers.tls`.
     """
 
     def __init__(
@@ -142,6 +134,13 @@ class MailServers:
         auth_penalty: float = AUTH_PENALTY,
         allow_remote: bool = False,
         clock: Callable[[], float] = time.time,
+        tls: ssl.SSLContext | None = None,
+        tls_certificate: str | os.PathLike[str] | None = None,
+        tls_key: str | os.PathLike[str] | None = None,
+        pop3s_port: int | None = None,
+        imaps_port: int | None = None,
+        require_tls: bool = False,
+        tls_handshake_timeout: float = TLS_HANDSHAKE_TIMEOUT,
     ) -> None:
         if not user or any(c.isspace() for c in user):
             raise InputError(
@@ -151,12 +150,25 @@ class MailServers:
             raise InputError("The password is empty or has a line break: give a one-line password.")
         check_port(pop3_port, protocol="POP3")
         check_port(imap_port, protocol="IMAP")
+        for port, name in ((pop3s_port, "POP3S"), (imaps_port, "IMAPS")):
+            if port is not None:
+                check_port(port, protocol=name)
         check_quota(quota)
+        self.host = check_host(host, allow_remote=allow_remote)
+        wanted = require_tls or pop3s_port is not None or imaps_port is not None
+        self.tls = ServerTls.choose(
+            context=tls, certificate=tls_certificate, key=tls_key, wanted=wanted
+        )
+        """The servers' TLS (its context, and the course CA when the course made the
+        certificate), or ``None`` without TLS."""
+        self.require_tls = require_tls
+        self.pop3s_port = pop3s_port
+        self.imaps_port = imaps_port
+        self.tls_handshake_timeout = tls_handshake_timeout
         self.maildir = Path(maildir)
         self.user = user
         self.password = password
         self.quota = quota
-        self.host = check_host(host, allow_remote=allow_remote)
         self.pop3_port = pop3_port
         self.imap_port = imap_port
         self.idle_timeout = idle_timeout
@@ -225,28 +237,45 @@ class MailServers:
             self._thread = None
             exc = ready["error"]
             if isinstance(exc, OSError):
+                ports = "/".join(str(port) for port, *_ in self._listeners())
                 raise InputError(
-                    f"Cannot listen on {self.host} ports {self.pop3_port}/{self.imap_port} "
+                    f"Cannot listen on {self.host} ports {ports} "
                     f"({exc.strerror or exc}): choose free ports or 0 for any free port."
                 ) from None
             raise exc
         return self
 
+    def _listeners(self) -> list[tuple[int, Protocol, bool]]:
+        """(port, protocol, implicit TLS) of every server to open, plaintext ones first."""
+        listeners = [(self.pop3_port, Protocol.POP3, False), (self.imap_port, Protocol.IMAP, False)]
+        for port, protocol in ((self.pop3s_port, Protocol.POP3), (self.imaps_port, Protocol.IMAP)):
+            if port is not None:
+                listeners.append((port, protocol, True))
+        return listeners
+
     async def _open(self, ready: dict[str, Any]) -> None:
         self._stopping = asyncio.Event()
-        pop = await asyncio.start_server(
-            self._accept(self._pop3_client), self.host, self.pop3_port, limit=pop3.MAX_LINE + 2
-        )
+        servers: list[asyncio.base_events.Server] = []
         try:
-            imp = await asyncio.start_server(
-                self._accept(self._imap_client), self.host, self.imap_port, limit=imap.MAX_LINE + 2
-            )
+            for port, protocol, implicit in self._listeners():
+                client = self._pop3_client if protocol is Protocol.POP3 else self._imap_client
+                accept = self._accept(
+                    functools.partial(client, implicit=implicit), protocol, implicit
+                )
+                servers.append(
+                    await asyncio.start_server(accept, self.host, port, limit=LIMITS[protocol])
+                )
         except BaseException:
-            pop.close()
+            for server in servers:
+                server.close()
             raise
-        self._servers = [pop, imp]
-        self.pop3_port = pop.sockets[0].getsockname()[1]
-        self.imap_port = imp.sockets[0].getsockname()[1]
+        self._servers = servers
+        ports = [server.sockets[0].getsockname()[1] for server in servers]
+        self.pop3_port, self.imap_port = ports[0], ports[1]
+        if self.pop3s_port is not None:
+            self.pop3s_port = ports[2]
+        if self.imaps_port is not None:
+            self.imaps_port = ports[-1]
 
     def stop(self) -> None:
         """Stop both servers; open sessions are dropped (which deletes nothing)."""
@@ -372,21 +401,13 @@ class MailServers:
                 del self._recorders[0]
         return recorder
 
-    # -- the shells -------------------------------------------------------------------------------
-
-    async def _send(
-        self, writer: asyncio.StreamWriter, recorder: TranscriptRecorder, *wire: bytes
-    ) -> None:
-        """Record each of the replies ``wire``, then send them in one write (one system call and
-        one wake-up of the client for a FETCH response and its tagged OK, as Dovecot does)."""
-        with self._lock:
-            for reply in wire:
-                recorder.server(reply)
-        writer.write(wire[0] if len(wire) == 1 else b"".join(wire))
-        await writer.drain()
+    # -- accepting, limiting, penalising -----------------------------------------------------
 
     def _accept(
-        self, session: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+        self,
+        session: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
+        protocol: Protocol,
+        implicit: bool,
     ) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], None]:
         """The servers' callback for a new connection: run ``session`` on it as a task that
         stop() knows of from the first moment; while stopping, drop the connection at once."""
@@ -395,11 +416,16 @@ class MailServers:
             if self._closing:
                 writer.transport.abort()
                 return
-            busy = self._too_busy(writer)
-            if busy is not None:
-                writer.write(busy)  # the one line a client shows, then the door closes
+            if self._too_busy(writer):
+                if not implicit:  # a plaintext line would be garbage to a TLS client
+                    writer.write(_TOO_BUSY[protocol])  # the one line a client shows
                 writer.close()
                 return
+            if implicit and sys.version_info >= (3, 11):
+                # Read nothing until the handshake: the client's first bytes are TLS's. (Here,
+                # inside connection_made, the transport has not started reading yet; before
+                # Python 3.11 it would start all the same, and a pause would outlast the handshake.)
+                writer.transport.pause_reading()
             task = asyncio.get_running_loop().create_task(session(reader, writer))
             self._connections[writer] = task
 
@@ -415,16 +441,11 @@ class MailServers:
 
         return accept
 
-    def _too_busy(self, writer: asyncio.StreamWriter) -> bytes | None:
-        """The refusal for a connection over the limits, or None (see :mod:`mailsec.limits`)."""
+    def _too_busy(self, writer: asyncio.StreamWriter) -> bool:
+        """Whether a new connection is over the limits (see :mod:`mailsec.limits`)."""
         address = _address(writer)
         same = sum(1 for other in self._connections if _address(other) == address)
-        if len(self._connections) < MAX_CONNECTIONS and same < MAX_CONNECTIONS_PER_ADDRESS:
-            return None
-        imap_side = writer.get_extra_info("sockname")[1] == self.imap_port
-        if imap_side:
-            return b"* BYE Too many connections, try again later.\r\n"
-        return b"-ERR [SYS/TEMP] Too many connections, try again later.\r\n"
+        return len(self._connections) >= MAX_CONNECTIONS or same >= MAX_CONNECTIONS_PER_ADDRESS
 
     async def _answer_delay(self, writer: asyncio.StreamWriter, before: int, after: int) -> None:
         """Slow down a wrong password's answer: the penalty doubles with each failure from the
@@ -450,146 +471,3 @@ class MailServers:
 
     def _logged_in(self, writer: asyncio.StreamWriter) -> None:
         self._failures.pop(_address(writer), None)
-
-    def _forget(self, writer: asyncio.StreamWriter, recorder: TranscriptRecorder, how: str) -> None:
-        """End the transcript and close the connection."""
-        with self._ended:
-            recorder.end(how)
-            self._ended.notify_all()
-        with contextlib.suppress(OSError, RuntimeError):  # already gone, or the loop is closing
-            writer.close()
-
-    def _record_line(
-        self, recorder: TranscriptRecorder, line: bytes, too_long: bool, limit: int
-    ) -> None:
-        """Record a client line; an overlong one (already discarded) as a note."""
-        with self._lock:
-            if too_long:
-                recorder.note(f"an overlong line (over {limit} octets) was discarded")
-            else:
-                recorder.client(line)
-
-    async def _pop3_client(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        assert self.store is not None
-        recorder = self._record(Protocol.POP3, writer)
-        session = pop3.Pop3Session(self.store, user=self.user, password=self.password)
-        how = "dropped"
-        try:
-            await self._send(writer, recorder, session.greeting().to_wire())
-            while True:
-                waiting = session.state is pop3.Pop3State.AUTHORIZATION
-                timeout = self.login_timeout if waiting else self.idle_timeout
-                line, too_long = await read_bounded_line(reader, timeout=timeout)
-                if line is None:
-                    break
-                self._record_line(recorder, line, too_long, pop3.MAX_LINE)
-                failures = session.auth_failures
-                try:
-                    reply = session.too_long() if too_long else session.handle(line)
-                except Exception as exc:  # a bug must not take the server down
-                    self.errors.append(exc)
-                    reply = pop3.Pop3Reply(False, "Internal error; nothing was changed.")
-                await self._answer_delay(writer, failures, session.auth_failures)
-                if waiting and session.state is pop3.Pop3State.TRANSACTION:
-                    self._logged_in(writer)
-                await self._send(writer, recorder, reply.to_wire())
-                if reply.close:
-                    how = "QUIT" if line.upper().startswith(b"QUIT") else "closed by server"
-                    break
-        except (ConnectionError, asyncio.TimeoutError, asyncio.IncompleteReadError):
-            pass  # a dropped connection: ``how`` says how far the session got
-        finally:
-            session.connection_lost()
-            self._forget(writer, recorder, how)
-
-    async def _imap_next_line(
-        self,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        recorder: TranscriptRecorder,
-        session: imap.ImapSession,
-    ) -> tuple[bytes | None, bool]:
-        """The client's next line; during IDLE, push other sessions' changes while waiting."""
-        if session.idling is None:
-            waiting = session.state is imap.ImapState.NOT_AUTHENTICATED
-            timeout = self.login_timeout if waiting else self.idle_timeout
-            return await read_bounded_line(reader, timeout=timeout)
-        news = asyncio.Event()
-        session.on_news = news.set
-        read = asyncio.ensure_future(read_bounded_line(reader, timeout=self.idle_timeout))
-        try:
-            news.set()  # changes made while "+ idling" was being sent are pushed at once
-            while True:
-                waiter = asyncio.ensure_future(news.wait())
-                done, _pending = await asyncio.wait(
-                    {read, waiter}, return_when=asyncio.FIRST_COMPLETED
-                )
-                if read in done:
-                    waiter.cancel()
-                    return read.result()
-                news.clear()
-                for response in session.idle_updates().responses:
-                    await self._send(writer, recorder, response)
-        finally:
-            session.on_news = None
-            if not read.done():
-                read.cancel()
-
-    async def _imap_client(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        assert self.store is not None
-        recorder = self._record(Protocol.IMAP, writer)
-        session = imap.ImapSession(self.store, user=self.user, password=self.password)
-        how = "dropped"
-        try:
-            await self._send(writer, recorder, session.greeting())
-            while True:
-                line, too_long = await self._imap_next_line(reader, writer, recorder, session)
-                if line is None:
-                    break
-                self._record_line(recorder, line, too_long, imap.MAX_LINE)
-                failures = session.auth_failures
-                waiting = session.state is imap.ImapState.NOT_AUTHENTICATED
-                try:
-                    result = session.too_long() if too_long else session.feed(line)
-                    while result.literal is not None:
-                        if result.continuation:
-                            await self._send(writer, recorder, b"+ OK\r\n")
-                        data = await asyncio.wait_for(
-                            reader.readexactly(result.literal), self.idle_timeout
-                        )
-                        with self._lock:
-                            recorder.client_literal(data)
-                        session.feed_literal(data)
-                        line, too_long = await read_bounded_line(reader, timeout=self.idle_timeout)
-                        if line is None:
-                            raise asyncio.IncompleteReadError(b"", None)
-                        with self._lock:
-                            recorder.client(line)
-                        result = session.too_long() if too_long else session.feed(line)
-                except (asyncio.IncompleteReadError, ConnectionError, asyncio.TimeoutError):
-                    raise
-                except Exception as exc:  # a bug must not take the server down
-                    self.errors.append(exc)
-                    session.reset_input()
-                    result = imap.ImapResult((b"* BAD Internal error; nothing was changed.\r\n",))
-                await self._answer_delay(writer, failures, session.auth_failures)
-                if waiting and session.state is not imap.ImapState.NOT_AUTHENTICATED:
-                    self._logged_in(writer)
-                if result.responses:
-                    await self._send(writer, recorder, *result.responses)
-                if result.close:
-                    how = (
-                        "LOGOUT"
-                        if session.state is imap.ImapState.LOGOUT and b"LOGOUT" in line.upper()
-                        else "closed by server"
-                    )
-                    break
-        except (ConnectionError, asyncio.TimeoutError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            session.connection_lost()
-            self._forget(writer, recorder, how)
