@@ -12,6 +12,7 @@ __all__ = [
     "AUTH_PENALTY",
     "AUTH_PENALTY_MAX",
     "LOGIN_TIMEOUT",
+    "MAIL_CLIENT_TIMEOUT",
     "MAX_AUTH_FAILURES",
     "MAX_AUTH_RESULTS_FIELD",
     "MAX_CNAME_CHAIN",
@@ -33,6 +34,7 @@ __all__ = [
     "MAX_MESSAGE_PACKETS",
     "MAX_MIME_DEPTH",
     "MAX_MX_HOSTS",
+    "MAX_RELAY_REPLY_LINES",
     "MAX_REPORT_COMPRESSED",
     "MAX_REPORT_PENDING",
     "MAX_REPORT_ROWS",
@@ -48,7 +50,18 @@ __all__ = [
     "MAX_STS_RECORD",
     "MAX_TAG_LIST",
     "MAX_TLS_FILE",
+    "MAX_TLS_HELLO",
+    "MAX_TLS_RECORDS",
+    "MAX_WIRETAP_LINES",
     "MAX_ZONE_FILE",
+    "RELAY_CONNECT_TIMEOUT",
+    "RELAY_IDLE_TIMEOUT",
+    "RELAY_MAX_CHUNKS",
+    "RELAY_MAX_CONNECTIONS",
+    "RELAY_MAX_LINE",
+    "RELAY_MAX_NOTES",
+    "RELAY_MAX_RECORDED",
+    "RELAY_MAX_RECORDINGS",
     "TLS_HANDSHAKE_TIMEOUT",
 ]
 
@@ -224,3 +237,58 @@ MAX_STS_RECORD = 4096
 #: MX hosts considered for one message. An MX answer lists a few hosts, and RFC 5321 §5.1 lets a
 #: sender try only some of them (Postfix's smtp_mx_address_limit is 5 addresses); the lab has 3.
 MAX_MX_HOSTS = 50
+
+#: Connections through one relay at once; one more is closed at once. The lab opens one at a
+#: time and a test a few: a flood of connections cannot exhaust descriptors or memory.
+RELAY_MAX_CONNECTIONS = 16
+
+#: Bytes recorded per direction of one connection; what passes after it is counted, not kept.
+#: A login and a few commands are a few kilobytes; a downloaded message could be megabytes, and
+#: the eavesdropper's view only needs its size.
+RELAY_MAX_RECORDED = 1024 * KIB
+
+#: Chunks (reads) recorded per connection: each costs an object, and a peer sending one byte
+#: at a time would make a million of them from the bytes above alone.
+RELAY_MAX_CHUNKS = 20_000
+
+#: Notes (what the relay did or saw) kept per connection; a hostile server can repeat an offer
+#: of STARTTLS many times, and each removal would be a note.
+RELAY_MAX_NOTES = 200
+
+#: Seconds a connection may stay silent in both directions before the relay closes it: the
+#: servers' own login time-out is 180 s (:data:`LOGIN_TIMEOUT`), and a relay
+#: behind a lab need not wait as long as a server.
+RELAY_IDLE_TIMEOUT = 60.0
+
+#: Seconds to reach the server (and, for the attacker, to finish its own TLS handshake with
+#: it) before the client's connection is closed.
+RELAY_CONNECT_TIMEOUT = 10.0
+
+#: Recordings kept by one relay; older ones are forgotten first.
+RELAY_MAX_RECORDINGS = 100
+
+#: The longest line the attacker reads whole (it rewrites line by line). Longer lines pass in
+#: pieces, unchanged; mail protocol lines are at most 1,000 octets (RFC 5321 §4.5.3.1.6) to
+#: 8,192 (RFC 7162 §4 advises IMAP clients to accept that much).
+RELAY_MAX_LINE = 64 * KIB
+
+#: Seconds each network operation of a client may take: a login on loopback takes
+#: milliseconds; a stuck server should not hang a lab.
+MAIL_CLIENT_TIMEOUT = 10.0
+
+#: Lines of one SMTP reply held back to be rewritten as a whole; a longer reply passes as it
+#: comes (an EHLO reply has a dozen lines).
+MAX_RELAY_REPLY_LINES = 100
+
+#: Records read from one direction of one connection. A login over TLS takes a dozen; a
+#: recording holds at most a megabyte (:data:`RELAY_MAX_RECORDED`),
+#: which empty records would make 200,000 of.
+MAX_TLS_RECORDS = 10_000
+
+#: The longest hello reassembled from records. A ClientHello is a few hundred octets (two
+#: kilobytes with a post-quantum key share); the length field allows 16 MiB.
+MAX_TLS_HELLO = 64 * KIB
+
+#: Plaintext lines read per direction. A login is a dozen lines; past this many the rest of
+#: the plaintext is not read (a megabyte of one-octet lines would be a million objects).
+MAX_WIRETAP_LINES = 5000

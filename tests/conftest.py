@@ -30,6 +30,7 @@ def all_labs() -> Iterator[dict[str, Lab]]:
         smime,
         spf,
         start,
+        wiretap,
     )
 
     cast = hybrid.default_cast()
@@ -59,9 +60,10 @@ def all_labs() -> Iterator[dict[str, Lab]]:
         "dmarc": dmarc.dmarc_lab(),
         "reports": dmarc_reports.report_lab(),
         "mta-sts": mtasts.mtasts_lab(),
+        "wiretap": wiretap.wiretap_lab(),
     }
     yield made
-    for name in ("wire", "wire without quota"):
+    for name in ("wire", "wire without quota", "wiretap"):
         made[name].close()
     made["op25b"].close_servers()
 

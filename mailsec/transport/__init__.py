@@ -11,5 +11,8 @@ host, and the sender delivers anyway. The modules here model the defences as pur
   the policy cache, refresh by ``id``, and the cached policy that outlives a blocked lookup (§3.3,
   §5.1, §10.2);
 - :mod:`~mailsec.transport.mtasts_delivery` — the sender's decision per MX and for the message
-  (§4, §5), and :func:`~mailsec.transport.mtasts_delivery.evaluate`, the one-call recipe.
+  (§4, §5), and :func:`~mailsec.transport.mtasts_delivery.evaluate`, the one-call recipe;
+- :mod:`~mailsec.transport.relay` — between a mail program and its server: a recording loopback
+  relay, the STARTTLS-stripping attacker (``relay_strip``), what a wiretap learns (``relay_view``,
+  ``relay_tls``, ``relay_credentials``) and the mail program's TLS setting (``relay_clients``).
 """
