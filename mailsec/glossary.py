@@ -320,6 +320,49 @@ CHAPTER_TERMS: dict[str, tuple[Term, ...]] = {
             "A server that resends each message to its members, often changing the Subject or body, which breaks DKIM.",
         ),
     ),
+    # Chapter 08: protecting the path
+    "08": (
+        Term(
+            "encrypting the path",
+            "通信経路の暗号化",
+            "Encrypting each connection a message travels over (TLS), so nobody on the way can read it there; unlike S/MIME or PGP it does not protect the message end to end.",
+        ),
+        Term(
+            "POP3S / IMAPS / SMTPS",
+            "POP3S／IMAPS／SMTPS",
+            "POP3, IMAP4 and SMTP inside TLS from the first byte, on their own ports (995, 993, 465): implicit TLS, which RFC 8314 recommends.",
+        ),
+        Term(
+            "STARTTLS",
+            "STARTTLS",
+            "A command that turns a plaintext connection into TLS (STLS in POP3); an attacker on the path can remove the offer unless the client requires TLS.",
+        ),
+        Term(
+            "eavesdropping",
+            "盗聴",
+            "Reading traffic on the way; with TLS the eavesdropper still sees the server name, sizes and timing.",
+        ),
+        Term(
+            "APOP",
+            "APOP",
+            "A POP3 login that sends an MD5 digest of a challenge and the password instead of the password; a captured digest falls to a dictionary search.",
+        ),
+        Term(
+            "challenge-response",
+            "チャレンジレスポンス",
+            "Proving you know a secret by answering a fresh challenge with a value computed from it, so the secret itself is not sent.",
+        ),
+        Term(
+            "POP before SMTP",
+            "POP before SMTP",
+            "A server lets an address relay mail for a few minutes after a POP3 login from it; everyone behind the same address gets the same right.",
+        ),
+        Term(
+            "MTA-STS",
+            "MTA-STS",
+            "A domain publishes in DNS and over HTTPS that mail to it must use TLS with a valid certificate, so STARTTLS between servers cannot be stripped (RFC 8461).",
+        ),
+    ),
 }
 
 GLOSSARY: dict[str, Term] = {
