@@ -25,6 +25,7 @@ def all_labs() -> Iterator[dict[str, Lab]]:
         mtasts,
         op25b,
         pgp,
+        relaycontrol,
         retrieval,
         retrieval_wire,
         smime,
@@ -61,9 +62,10 @@ def all_labs() -> Iterator[dict[str, Lab]]:
         "reports": dmarc_reports.report_lab(),
         "mta-sts": mtasts.mtasts_lab(),
         "wiretap": wiretap.wiretap_lab(),
+        "relay": relaycontrol.relay_control_lab(),
     }
     yield made
-    for name in ("wire", "wire without quota", "wiretap"):
+    for name in ("wire", "wire without quota", "wiretap", "relay"):
         made[name].close()
     made["op25b"].close_servers()
 

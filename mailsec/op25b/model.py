@@ -11,9 +11,18 @@ Everything here is data. :data:`STANDARD_WORLD` is the small Internet the chapte
       a customer's PC  192.0.2.55  dynamic pool
       [ISP B edge router: no OP25B]
 
+Chapter 08's lesson on relay control and POP before SMTP uses a world of its own,
+:data:`RELAY_WORLD`, so that this one stays as chapter 02 shows it::
+
+    Sakura Trading's office (192.168.10.0/24, private) -- NAT router, public address 198.51.100.60
+      Hanako's PC  192.168.10.23                      mail.hosting.example  203.0.113.30
+      Ken's PC     192.168.10.24                        25 (sakura-trading.example), 587; POP3
+    a far-away ISP (192.0.2.0/24)                     mx.example.net        203.0.113.10
+      a spammer's machine  192.0.2.66
+
 All addresses are documentation addresses (RFC 5737 for IPv4, RFC 3849 for IPv6) and all names are
 under reserved ``.example`` names or ``example.net`` (RFC 2606), so nothing here points at a real
-machine. :class:`Policy` holds the switches the lab offers; every one can be turned off.
+machine; the office LAN uses private addresses (RFC 1918). :class:`Policy` holds the switches the lab offers; every one can be turned off.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from dataclasses import dataclass, field
 from mailsec.errors import InputError
 
 __all__ = [
+    "RELAY_WORLD",
     "STANDARD_WORLD",
     "Attempt",
     "Credentials",
@@ -92,6 +102,9 @@ class Network:
     dynamic_pool_v6: ipaddress.IPv6Network | None = None
     is_isp: bool = False
     """An access provider's network, with an edge router the model shows."""
+    nat_address: ipaddress.IPv4Address | None = None
+    """The one public address a NAT router gives every host of this (private) network on the
+    Internet (NAPT, RFC 3022 §2.2); None where hosts use their own addresses."""
 
 
 @dataclass(frozen=True)
@@ -242,6 +255,14 @@ class World:
     @property
     def servers(self) -> tuple[Host, ...]:
         return tuple(h for h in self.hosts if h.services)
+
+    def public_ipv4(self, host: Host) -> ipaddress.IPv4Address:
+        """The address servers on the Internet see for ``host``: its network's NAT address when
+        it sits behind a NAT router (RFC 3022 §2.2), otherwise its own."""
+        net = next((n for n in self.networks if n.id == host.network), None)
+        if net is not None and net.nat_address is not None:
+            return net.nat_address
+        return host.ipv4
 
     def in_dynamic_pool(self, host: Host) -> Network | None:
         """The network whose dynamic pool ``host``'s address is from, or None."""
@@ -474,3 +495,85 @@ STANDARD_WORLD = World(
         ),
     ),
 )
+
+
+# -- chapter 08's world: an office behind NAT, its hosting company's mail server, a spammer ---------
+
+OFFICE_USER = "hanako@sakura-trading.example"
+OFFICE_PASSWORD = "ume-2026"  # a course value printed in the notebook, not a secret
+OFFICE_DOMAIN = "sakura-trading.example"
+
+RELAY_WORLD = World(
+    networks=(
+        Network(
+            "office",
+            "Sakura Trading's office",
+            ipaddress.IPv4Network("192.168.10.0/24"),
+            ipaddress.IPv6Network("2001:db8:5::/48"),
+            nat_address=_V4("198.51.100.60"),
+        ),
+        Network(
+            "far-isp",
+            "a far-away ISP",
+            ipaddress.IPv4Network("192.0.2.0/24"),
+            ipaddress.IPv6Network("2001:db8:b::/48"),
+            dynamic_pool=ipaddress.IPv4Network("192.0.2.0/25"),
+            is_isp=True,
+        ),
+        Network(
+            "internet",
+            "the Internet",
+            ipaddress.IPv4Network("203.0.113.0/24"),
+            ipaddress.IPv6Network("2001:db8:c::/48"),
+        ),
+    ),
+    hosts=(
+        Host(
+            "user-pc",
+            "Hanako's PC",
+            "hanako-pc.office.sakura-trading.example",
+            "office",
+            _V4("192.168.10.23"),
+            _V6("2001:db8:5::23"),
+            "Hanako's PC in the office: its mail program reads her mail with POP3 and sends "
+            "through the hosting company's server.",
+            is_client=True,
+        ),
+        Host(
+            "colleague-pc",
+            "Ken's PC",
+            "ken-pc.office.sakura-trading.example",
+            "office",
+            _V4("192.168.10.24"),
+            _V6("2001:db8:5::24"),
+            "Ken's PC in the same office, behind the same NAT router as Hanako's.",
+            is_client=True,
+        ),
+        Host(
+            "spammer",
+            "Spammer's machine",
+            "host66.far-isp.example",
+            "far-isp",
+            _V4("192.0.2.66"),
+            _V6("2001:db8:b:100::66"),
+            "A machine on another network that looks for servers to send its spam through.",
+            is_client=True,
+        ),
+        Host(
+            "hosting-mail",
+            "Hosting company's mail server",
+            "mail.hosting.example",
+            "internet",
+            _V4("203.0.113.30"),
+            _V6("2001:db8:c::30"),
+            "Sakura Trading's mail is hosted here: SMTP on 25 (mail for sakura-trading.example), "
+            "submission on 587 with SMTP AUTH, and POP3 for reading.",
+            services=(Service(25, ServiceKind.MX), Service(587, ServiceKind.SUBMISSION)),
+            accounts=((OFFICE_USER, OFFICE_PASSWORD),),
+            local_domains=(OFFICE_DOMAIN,),
+            mailboxes=(OFFICE_USER, f"ken@{OFFICE_DOMAIN}", f"info@{OFFICE_DOMAIN}"),
+        ),
+        STANDARD_WORLD.host("recipient-mx"),
+    ),
+)
+"""Chapter 08's world for relay control and POP before SMTP (see the module docstring)."""

@@ -20,7 +20,9 @@ __all__ = [
     "Ruling",
     "auth_ruling",
     "edge_ruling",
+    "ip25b_ruling",
     "mail_ruling",
+    "mailbox_ruling",
     "rcpt_ruling",
     "webmail_ruling",
 ]
@@ -292,6 +294,21 @@ def _mailbox_ruling(server: Host, kind: ServiceKind, rcpt: str, domain: str) -> 
         SECTION_MAILBOX,
         Reply(550, "5.1.1", f"<{rcpt}>: Recipient address rejected: User unknown"),
     )
+
+
+def ip25b_ruling(
+    world: World, server: Host, kind: ServiceKind, client: Host, policy: Policy
+) -> Ruling | None:
+    """IP25B's refusal of ``client``, or None: the first rule of :func:`rcpt_ruling`, shared
+    with the relay settings of :mod:`mailsec.op25b.relaycontrol`."""
+    return _ip25b_ruling(world, server, kind, client, policy)
+
+
+def mailbox_ruling(server: Host, rcpt: str) -> Ruling | None:
+    """``server``'s answer for ``rcpt`` in one of its own domains (a mailbox, or 550), or None
+    when ``rcpt`` is for another domain; for any kind of service (chapter 02's MX rule)."""
+    domain = rcpt.rpartition("@")[2].lower()
+    return _mailbox_ruling(server, ServiceKind.MX, rcpt, domain)
 
 
 def webmail_ruling(server: Host, credentials: Credentials | None) -> Ruling:

@@ -27,6 +27,7 @@ ports; with them on, some of its forged senders are refused at the MX):
 - ``signing=True``: the submission services (587, 465) DKIM-sign, with the course key, the mail
   their logged-in users send from the provider's own domain (the domain of its accounts), as a
   domain's outgoing server does (RFC 6376 §5). The MX then sees ``dkim=pass`` for it.
+- ``relay=`` (chapter 08): a :class:`~mailsec.op25b.relaycontrol.RelayControl` decides RCPT TO.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ from mailsec.op25b.model import (
     check_address,
 )
 from mailsec.op25b.path import STORED
+from mailsec.op25b.relaycontrol import RelayControl
 from mailsec.op25b.rules import auth_ruling, mail_ruling, rcpt_ruling
 
 __all__ = ["JUNK", "LOOPBACK", "STRANGER", "ModelSmtpServers", "Queued", "mailbox_path"]
@@ -229,7 +231,7 @@ class _ModelHandler:
     ) -> str:
         if not _valid(address):
             return "553 5.1.3 Bad recipient address syntax"
-        ruling = rcpt_ruling(
+        ruling = (rcpt_ruling if self.servers.relay is None else self.servers.relay.rcpt_ruling)(
             self.servers.world,
             self.host,
             self.kind,
@@ -311,6 +313,7 @@ class ModelSmtpServers:
         signing: bool = False,
         resolver: object | None = None,
         sample: float | random.Random | None = None,
+        relay: RelayControl | None = None,
     ) -> None:
         """``checks`` and ``signing`` are explained in the module docstring. ``resolver`` answers
         the MX's DNS questions (default: :func:`mailsec.dkim.course.course_resolver`, the course
@@ -346,6 +349,7 @@ class ModelSmtpServers:
         self.world = world
         self.checks = checks
         self.signing = signing
+        self.relay = relay
         self.resolver = resolver
         self.sample = sample
         self.checked: deque[InboundCheck] = deque(maxlen=KEPT_CHECKS)
