@@ -13,6 +13,8 @@ __all__ = [
     "AUTH_PENALTY_MAX",
     "LOGIN_TIMEOUT",
     "MAIL_CLIENT_TIMEOUT",
+    "MAX_APOP_WORD",
+    "MAX_APOP_WORDS",
     "MAX_AUTH_FAILURES",
     "MAX_AUTH_RESULTS_FIELD",
     "MAX_CNAME_CHAIN",
@@ -292,3 +294,12 @@ MAX_TLS_HELLO = 64 * KIB
 #: Plaintext lines read per direction. A login is a dozen lines; past this many the rest of
 #: the plaintext is not read (a megabyte of one-octet lines would be a million objects).
 MAX_WIRETAP_LINES = 5000
+
+#: Words tried in one APOP dictionary search. Each costs one MD5 of a few dozen octets (about a
+#: microsecond): 100,000 keep a lab's answer well under a second, and a list longer than that is
+#: refused before the first guess rather than cut short silently.
+MAX_APOP_WORDS = 100_000
+
+#: The longest word an APOP dictionary search tries, and the lab's password (characters). Passwords people type are short; a longer entry is no
+#: guess a dictionary of common passwords holds, and could make one MD5 cost megabytes.
+MAX_APOP_WORD = 256

@@ -18,6 +18,7 @@ from mailsec.pki import course_pki
 def all_labs() -> Iterator[dict[str, Lab]]:
     """One of every lab the notebooks show, by name (the wire and OP25B labs' servers stop after)."""
     from mailsec.labs import (
+        apop,
         dkim,
         dmarc,
         dmarc_reports,
@@ -63,9 +64,10 @@ def all_labs() -> Iterator[dict[str, Lab]]:
         "mta-sts": mtasts.mtasts_lab(),
         "wiretap": wiretap.wiretap_lab(),
         "relay": relaycontrol.relay_control_lab(),
+        "apop": apop.apop_lab(),
     }
     yield made
-    for name in ("wire", "wire without quota", "wiretap", "relay"):
+    for name in ("wire", "wire without quota", "wiretap", "relay", "apop"):
         made[name].close()
     made["op25b"].close_servers()
 

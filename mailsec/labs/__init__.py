@@ -12,8 +12,8 @@ object by setting control values.
   :mod:`~mailsec.labs.spf` (03), :mod:`~mailsec.labs.hybrid` (04), :mod:`~mailsec.labs.smime` (05),
   the package :mod:`~mailsec.labs.pgp` (06, one module per lab), :mod:`~mailsec.labs.dkim`,
   :mod:`~mailsec.labs.dmarc` and :mod:`~mailsec.labs.dmarc_reports` (07),
-  :mod:`~mailsec.labs.mtasts`, :mod:`~mailsec.labs.wiretap` and
-  :mod:`~mailsec.labs.relaycontrol` (08);
+  :mod:`~mailsec.labs.mtasts`, :mod:`~mailsec.labs.wiretap`,
+  :mod:`~mailsec.labs.apop` and :mod:`~mailsec.labs.relaycontrol` (08);
 - :mod:`~mailsec.labs.quiz` — every chapter's self-check.
 """
 

@@ -34,7 +34,7 @@ import ipywidgets as widgets
 from mailsec.errors import MailsecError
 from mailsec.render.html import FONT, callout, error_box, escape
 
-__all__ = ["Lab", "button", "checkbox", "dropdown", "percentile", "tagged", "text_box"]
+__all__ = ["Lab", "button", "checkbox", "close_all", "dropdown", "percentile", "tagged", "text_box"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 W = TypeVar("W", bound=widgets.DOMWidget)
@@ -258,3 +258,11 @@ def percentile(values: Iterable[float], q: float) -> float:
         raise ValueError(f"percentile {q!r} is outside 0-100")
     rank = max(1, math.ceil(q / 100 * len(ordered)))
     return ordered[rank - 1]
+
+
+def close_all(widget: widgets.Widget) -> None:
+    """Close a widget and everything inside it: a closed box leaves its children open, and an
+    open widget stays registered -- with the lab's callbacks, which hold the lab."""
+    for child in getattr(widget, "children", ()):
+        close_all(child)
+    widget.close()

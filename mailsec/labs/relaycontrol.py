@@ -22,8 +22,7 @@ import weakref
 import ipywidgets as widgets
 
 from mailsec.errors import MailsecError
-from mailsec.labs.frame import Lab, button, dropdown, tagged
-from mailsec.labs.wiretap import _close_all
+from mailsec.labs.frame import Lab, button, close_all, dropdown, tagged
 from mailsec.op25b.model import OFFICE_USER
 from mailsec.op25b.relaycontrol import RelaySetting
 from mailsec.op25b.relaystory import Recipient, Sender, plan
@@ -160,7 +159,7 @@ class RelayControlLab(Lab):
         for control in (self.setting, self.sender, self.recipient, self.run_button):
             control.disabled = True
         for child in self.children:
-            _close_all(child)
+            close_all(child)
         super().close()
 
 

@@ -33,7 +33,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from mailsec.errors import MailsecError, NotAvailable
-from mailsec.labs.frame import Lab, button, checkbox, dropdown, tagged
+from mailsec.labs.frame import Lab, button, checkbox, close_all, dropdown, tagged
 from mailsec.op25b.model import HANAKO, HANAKO_PASSWORD
 from mailsec.op25b.smtpd import ModelSmtpServers
 from mailsec.render.html import FONT, escape, trace_list
@@ -293,16 +293,8 @@ class WiretapLab(Lab):
         for control in (self.protocol, self.setting, self.strip, self.run_button):
             control.disabled = True
         for child in self.children:
-            _close_all(child)
+            close_all(child)
         super().close()
-
-
-def _close_all(widget: widgets.Widget) -> None:
-    """Close a widget and everything inside it: a closed box leaves its children open, and an
-    open widget stays registered -- with the lab's callbacks, which hold the lab."""
-    for child in getattr(widget, "children", ()):
-        _close_all(child)
-    widget.close()
 
 
 def wiretap_lab(*, protocol: MailProtocol = MailProtocol.SMTP) -> WiretapLab:

@@ -11,8 +11,8 @@ A chapter's pieces live in three places, one module each: its renderer here, its
   :mod:`~mailsec.render.op25b` (02), :mod:`~mailsec.render.spf` (03),
   :mod:`~mailsec.render.hybrid` (04), :mod:`~mailsec.render.smime` (05),
   :mod:`~mailsec.render.openpgp` (06), :mod:`~mailsec.render.dkim`, :mod:`~mailsec.render.dmarc`
-  and :mod:`~mailsec.render.dmarc_reports` (07), :mod:`~mailsec.render.mtasts`, :mod:`~mailsec.render.wiretap` and
-  :mod:`~mailsec.render.relaycontrol` (08);
+  and :mod:`~mailsec.render.dmarc_reports` (07), :mod:`~mailsec.render.mtasts`, :mod:`~mailsec.render.wiretap`,
+  :mod:`~mailsec.render.apop` and :mod:`~mailsec.render.relaycontrol` (08);
 - :mod:`~mailsec.render.trustgraph` (06's web-of-trust graph) and
   :mod:`~mailsec.render.graphlayout` (where its keys, arrows and labels go).
 

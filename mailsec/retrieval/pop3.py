@@ -15,12 +15,21 @@ The rules the chapter teaches live here:
   (RFC 1939 §6); ``RSET`` removes the marks (§5);
 - messages keep their numbers for the whole session and a marked message cannot be read (§5);
 - with TLS configured, ``STLS`` is offered in the AUTHORIZATION state until TLS is active (RFC
-  2595 §4); a server that requires TLS refuses USER, PASS and AUTH before it, whatever the
-  client's address (:class:`~mailsec.retrieval.sasl.ConnectionSecurity`).
+  2595 §4); a server that requires TLS refuses USER, PASS, APOP and AUTH before it, whatever the
+  client's address (:class:`~mailsec.retrieval.sasl.ConnectionSecurity`);
+- ``APOP name digest`` (RFC 1939 §7) logs in without sending the password: the greeting ends
+  with a timestamp banner, unique per connection and partly random
+  (:func:`~mailsec.transport.apop.new_banner`), and the digest is MD5(banner + password). To
+  check it the server must hold the password itself, in the clear: a server that offers APOP
+  cannot keep only salted hashes. A wrong digest counts as a wrong password (the same penalty,
+  the same disconnect). Why APOP is no longer enough is told in :mod:`mailsec.transport.apop`.
 
 Where the RFC leaves a choice, the replies follow Dovecot 2.3 (texts, the UIDL format
 ``%08Xu%08Xv``, a ``\\Seen`` flag for every message retrieved, the disconnect after a locked
-maildrop and after too many bad commands).
+maildrop and after too many bad commands). APOP is on unless ``apop=False`` (Dovecot leaves it off
+unless ``auth_mechanisms`` names it; its greeting then carries the banner the same way, and its
+refusals of malformed APOP lines are the ones below). Like Dovecot, the server allows both
+USER/PASS and APOP for the same user, which RFC 1939 §13 advises against.
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ import contextlib
 import enum
 from dataclasses import dataclass
 
+from mailsec.errors import InputError
 from mailsec.limits import MAX_AUTH_FAILURES
 from mailsec.retrieval.maildir import Folder, MailStore
 from mailsec.retrieval.sasl import (
@@ -38,8 +48,16 @@ from mailsec.retrieval.sasl import (
     credentials_match,
     decode_plain,
 )
+from mailsec.transport.apop import (
+    DIGEST_LENGTH,
+    apop_digest,
+    is_digest,
+    new_banner,
+    parse_banner,
+)
 
 __all__ = [
+    "APOP_TEXTS",
     "MAX_BAD_COMMANDS",
     "MAX_LINE",
     "TLS_TEXTS",
@@ -134,6 +152,15 @@ TLS_TEXTS = {
     "auth_refused": "[AUTH] Authentication not allowed until SSL/TLS is enabled.",
 }
 
+#: The -ERR texts of APOP (RFC 1939 §7), in Dovecot's words; a wrong digest gets the same
+#: "[AUTH] Authentication failed." as a wrong password, and before a required TLS the same
+#: refusal as AUTH.
+APOP_TEXTS = {
+    "disabled": "APOP not enabled.",
+    "malformed": "Invalid parameters.",
+    "not_hex": "Invalid characters in MD5 response.",
+}
+
 #: The -ERR text for each way an AUTH PLAIN response fails (Dovecot's texts).
 _SASL_REFUSALS = {
     PlainOutcome.ABORTED: "Authentication aborted by client.",
@@ -146,7 +173,9 @@ class Pop3Session:
     """One POP3 conversation with one client, over a :class:`MailStore`.
 
     ``user`` and ``password`` are the one account this server knows; ``security`` says whether
-    TLS is offered, required and active (by default: no TLS). Call :meth:`greeting` once, then
+    TLS is offered, required and active (by default: no TLS). ``apop`` offers APOP (RFC 1939
+    §7), with ``banner`` as the greeting's timestamp or, by default, a fresh one
+    (:func:`~mailsec.transport.apop.new_banner`). Call :meth:`greeting` once, then
     :meth:`handle` for every line, :meth:`tls_started` after a handshake, and
     :meth:`connection_lost` when the connection ends in any way (it is safe to call more than
     once).
@@ -159,7 +188,18 @@ class Pop3Session:
         user: str,
         password: str,
         security: ConnectionSecurity | None = None,
+        apop: bool = True,
+        banner: str | None = None,
     ) -> None:
+        if banner is not None and not apop:
+            raise InputError("A banner was given with apop=False: a banner is only for APOP.")
+        if banner is not None and parse_banner(banner) != banner:
+            raise InputError(
+                f"The banner {banner!r} is not a timestamp like '<1896.697170952@host>' "
+                "(RFC 1939 §7)."
+            )
+        self.banner = (banner or new_banner()) if apop else None
+        """The greeting's timestamp banner (RFC 1939 §7), or ``None`` without APOP."""
         self.store = store
         self.user = user
         self.password = password
@@ -183,7 +223,9 @@ class Pop3Session:
     # -- life cycle ----------------------------------------------------------------------------
 
     def greeting(self) -> Pop3Reply:
-        return _ok("mailsec POP3 server ready.")
+        """The greeting; with APOP it ends with the banner, as Dovecot's does (RFC 1939 §7)."""
+        ready = "mailsec POP3 server ready."
+        return _ok(ready if self.banner is None else f"{ready} {self.banner}")
 
     def connection_lost(self) -> None:
         """The connection ended without QUIT: nothing is deleted (RFC 1939 §6), the lock goes.
@@ -258,6 +300,7 @@ class Pop3Session:
             handler = {
                 "USER": self._user,
                 "PASS": self._pass,
+                "APOP": self._apop,
                 "AUTH": self._auth,
                 "CAPA": self._capa,
                 "QUIT": self._quit,
@@ -309,6 +352,27 @@ class Pop3Session:
         user, self.given_user = self.given_user, None
         if not credentials_match(user, args, user=self.user, password=self.password):
             # RFC 2449 §8.1.1 / RFC 3206 §4: [AUTH] says the credentials were wrong.
+            return self._failed("[AUTH] Authentication failed.")
+        return self._logged_in()
+
+    def _apop(self, args: str) -> Pop3Reply:
+        """APOP name digest (RFC 1939 §7). As Dovecot does, the form of the arguments is checked
+        first, then whether a login is allowed (before a required TLS, APOP is refused like
+        AUTH: the digest is a password's stand-in), then the user and digest together, in
+        constant time. The server computes the digest from the password it holds in the clear."""
+        if self.banner is None:
+            return _err(APOP_TEXTS["disabled"])
+        name, space, digest = args.partition(" ")
+        if not space or len(digest.encode("utf-8", "replace")) != DIGEST_LENGTH:
+            return _err(APOP_TEXTS["malformed"])  # Dovecot counts the octets
+        if not is_digest(digest):
+            return _err(APOP_TEXTS["not_hex"])
+        if not self.security.login_allowed:
+            return _err(TLS_TEXTS["auth_refused"])
+        # A name given with USER is kept: Dovecot still accepts PASS after a failed APOP.
+        expected = apop_digest(self.banner, self.password)
+        # credentials_match compares both in constant time: the digest stands in for the password.
+        if not credentials_match(name, digest.lower(), user=self.user, password=expected):
             return self._failed("[AUTH] Authentication failed.")
         return self._logged_in()
 

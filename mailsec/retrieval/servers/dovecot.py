@@ -4,7 +4,9 @@
 (``host``, ``pop3_port``, ``imap_port``, a context manager); the comparison tests and the
 benchmark run the same clients against both. Given a certificate and key it speaks TLS too
 (STLS, STARTTLS, and POP3S and IMAPS on ``pop3s_port`` and ``imaps_port``), with ``ssl =
-required`` when ``require_tls`` is set.
+required`` when ``require_tls`` is set. With ``apop=True`` it also accepts APOP (RFC 1939 §7):
+``auth_mechanisms`` gains ``apop``, which the passwd-file's plaintext password makes possible,
+and each greeting then ends with the timestamp banner.
 
 Dovecot 2.3 counts a connection whose two ends have the same address as secure, whatever its
 settings say ("localhost connections are always secured" in its login code): from 127.0.0.1 to
@@ -119,6 +121,7 @@ def _configuration(
     ports: dict[str, int],
     tls: str,
     extra: str,
+    mechanisms: str = "plain login",
 ) -> str:
     """dovecot.conf: POP3 and IMAP on 127.0.0.1 only (``ports`` by listener name; port 0 turns
     a listener off), everything kept in ``work``."""
@@ -129,7 +132,7 @@ instance_name = mailsec-{ports["pop3"]}
 protocols = imap pop3
 listen = 127.0.0.1
 log_path = {work}/dovecot.log
-{tls}auth_mechanisms = plain login
+{tls}auth_mechanisms = {mechanisms}
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {passwd}
@@ -181,7 +184,8 @@ class DovecotServers:
 
     ``tls_certificate`` and ``tls_key`` (PEM files, copied into the private folder) switch TLS
     on: STLS and STARTTLS, and POP3S and IMAPS on two more free ports; ``require_tls`` sets
-    ``ssl = required``.
+    ``ssl = required``. ``apop`` adds the APOP mechanism (Dovecot leaves it off by default):
+    the greeting then carries a timestamp banner and ``APOP name digest`` logs in.
     """
 
     def __init__(
@@ -196,6 +200,7 @@ class DovecotServers:
         tls_certificate: str | os.PathLike[str] | None = None,
         tls_key: str | os.PathLike[str] | None = None,
         require_tls: bool = False,
+        apop: bool = False,
     ) -> None:
         if (tls_certificate is None) != (tls_key is None):
             raise InputError("Give Dovecot both a certificate and its key, or neither.")
@@ -215,6 +220,7 @@ class DovecotServers:
             None if tls_certificate is None else (Path(tls_certificate), Path(tls_key or ""))
         )
         self.require_tls = require_tls
+        self.apop = apop
         self._workdir: tempfile.TemporaryDirectory[str] | None = None
         self._finalizer: weakref.finalize | None = None
 
@@ -276,6 +282,7 @@ class DovecotServers:
                 },
                 tls=_tls_settings(tls, require=self.require_tls),
                 extra=users + _quota_settings(self.quota),
+                mechanisms="plain login apop" if self.apop else "plain login",
             )
         )
         self._launch(work)
