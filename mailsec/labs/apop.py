@@ -29,7 +29,7 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from mailsec.errors import InputError, MailsecError
-from mailsec.labs.frame import Lab, button, close_all, dropdown, tagged, text_box
+from mailsec.labs.frame import Lab, button, dropdown, tagged, text_box
 from mailsec.limits import MAIL_CLIENT_TIMEOUT
 from mailsec.render.apop import capture_html, explanation_html, verdict_html, wire_html
 from mailsec.render.html import FONT, escape
@@ -237,14 +237,8 @@ class ApopLab(Lab):
         )
 
     def close(self) -> None:
-        """Stop the server and close the lab's widgets (ipywidgets keeps open widgets alive,
-        so closing is what lets the lab go; the finalizer also runs at interpreter exit)."""
-        self._finalizer()
-        for control in (self.preset, self.password, self.run_button):
-            control.disabled = True
-        for child in self.children:
-            close_all(child)
-        super().close()
+        """Stop the lab's servers and close its widgets (see :meth:`Lab.close_with`)."""
+        self.close_with(self._finalizer, (self.preset, self.password, self.run_button))
 
 
 def apop_lab(*, password: str = DEFAULT_PASSWORD) -> ApopLab:

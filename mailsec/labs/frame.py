@@ -145,6 +145,17 @@ class Lab(widgets.VBox):
         wrapped = self.action(fn, keep_result=True)
         button.on_click(lambda _b: wrapped())
 
+    def close_with(self, stop: Callable[[], object], controls: Iterable[widgets.Widget]) -> None:
+        """Close a lab that runs servers: ``stop`` them, disable ``controls``, and close every
+        widget inside the lab and the lab itself (ipywidgets keeps open widgets alive, so closing
+        is what lets the lab go; labs also stop their servers in a finalizer at exit)."""
+        stop()
+        for control in controls:
+            control.disabled = True
+        for child in self.children:
+            close_all(child)
+        widgets.VBox.close(self)
+
     # -- static view ----------------------------------------------------------------------------
 
     def static_html(self) -> str:

@@ -22,7 +22,7 @@ import weakref
 import ipywidgets as widgets
 
 from mailsec.errors import MailsecError
-from mailsec.labs.frame import Lab, button, close_all, dropdown, tagged
+from mailsec.labs.frame import Lab, button, dropdown, tagged
 from mailsec.op25b.model import OFFICE_USER
 from mailsec.op25b.relaycontrol import RelaySetting
 from mailsec.op25b.relaystory import Recipient, Sender, plan
@@ -153,14 +153,10 @@ class RelayControlLab(Lab):
         )
 
     def close(self) -> None:
-        """Stop the servers and close the lab's widgets (ipywidgets keeps open widgets alive,
-        so closing is what lets the lab go; the finalizer also runs at interpreter exit)."""
-        self._finalizer()
-        for control in (self.setting, self.sender, self.recipient, self.run_button):
-            control.disabled = True
-        for child in self.children:
-            close_all(child)
-        super().close()
+        """Stop the lab's servers and close its widgets (see :meth:`Lab.close_with`)."""
+        self.close_with(
+            self._finalizer, (self.setting, self.sender, self.recipient, self.run_button)
+        )
 
 
 def relay_control_lab(

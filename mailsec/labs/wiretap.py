@@ -33,7 +33,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from mailsec.errors import MailsecError, NotAvailable
-from mailsec.labs.frame import Lab, button, checkbox, close_all, dropdown, tagged
+from mailsec.labs.frame import Lab, button, checkbox, dropdown, tagged
 from mailsec.op25b.model import HANAKO, HANAKO_PASSWORD
 from mailsec.op25b.smtpd import ModelSmtpServers
 from mailsec.render.html import FONT, escape, trace_list
@@ -287,14 +287,8 @@ class WiretapLab(Lab):
         )
 
     def close(self) -> None:
-        """Stop the servers and close the lab's widgets (ipywidgets keeps open widgets alive,
-        so closing is what lets the lab go; the finalizer also runs at interpreter exit)."""
-        self._finalizer()
-        for control in (self.protocol, self.setting, self.strip, self.run_button):
-            control.disabled = True
-        for child in self.children:
-            close_all(child)
-        super().close()
+        """Stop the lab's servers and close its widgets (see :meth:`Lab.close_with`)."""
+        self.close_with(self._finalizer, (self.protocol, self.setting, self.strip, self.run_button))
 
 
 def wiretap_lab(*, protocol: MailProtocol = MailProtocol.SMTP) -> WiretapLab:
