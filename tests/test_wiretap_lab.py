@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from mailsec.errors import MailsecError
-from mailsec.labs.wiretap import WiretapLab, retrieval_tls_available, wiretap_lab
+from mailsec.labs.wiretap import WiretapLab, wiretap_lab
 from mailsec.op25b.model import HANAKO, HANAKO_PASSWORD
 from mailsec.transport.relay_clients import LoginOutcome, TlsSetting
 from mailsec.transport.relay_recording import MailProtocol
@@ -84,7 +84,6 @@ def test_without_tls_and_without_attacker_the_server_refuses(lab: WiretapLab) ->
     assert lab.last_run.login.outcome is LoginOutcome.SERVER_REFUSED
 
 
-@pytest.mark.skipif(not retrieval_tls_available(), reason="POP3/IMAP without TLS here")
 @pytest.mark.parametrize("protocol", [MailProtocol.POP3, MailProtocol.IMAP], ids=lambda p: p.value)
 @pytest.mark.parametrize(
     ("setting", "strip", "verdict"),

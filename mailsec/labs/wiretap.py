@@ -21,7 +21,6 @@ Python exits.
 
 from __future__ import annotations
 
-import inspect
 import shutil
 import ssl
 import tempfile
@@ -32,7 +31,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from mailsec.errors import MailsecError, NotAvailable
+from mailsec.errors import MailsecError
 from mailsec.labs.frame import Lab, button, checkbox, dropdown, tagged
 from mailsec.op25b.model import HANAKO, HANAKO_PASSWORD
 from mailsec.op25b.smtpd import ModelSmtpServers
@@ -43,7 +42,7 @@ from mailsec.transport.relay_clients import LoginResult, TlsSetting, log_in
 from mailsec.transport.relay_recording import MailProtocol
 from mailsec.transport.relay_view import Eavesdropped, eavesdrop
 
-__all__ = ["TEXT", "WiretapLab", "WiretapRun", "retrieval_tls_available", "wiretap_lab"]
+__all__ = ["TEXT", "WiretapLab", "WiretapRun", "wiretap_lab"]
 
 LOOPBACK = "127.0.0.1"
 ACCOUNT = HANAKO
@@ -84,24 +83,11 @@ TEXT = {
     ),
     "attacker_on": "strips STARTTLS",
     "attacker_off": "none (the eavesdropper only listens)",
-    "unavailable": (
-        "POP3 and IMAP with TLS are not available in this version of the course's servers; "
-        "SMTP submission works."
-    ),
     "no_recording": "The relay saw no connection: the mail program could not reach it.",
     "explanation": "How the eavesdropper's view was read",
     "stopped": "The lab is closed. Run the cell with wiretap_lab() again for a new one.",
 }
 """Every sentence of the lab (named placeholders, for translation)."""
-
-
-def retrieval_tls_available() -> bool:
-    """Whether the course's POP3 and IMAP servers speak TLS (STLS, STARTTLS, POP3S, IMAPS)."""
-    try:
-        from mailsec.retrieval.servers import MailServers, ServerTls  # noqa: F401
-    except ImportError:
-        return False
-    return "require_tls" in inspect.signature(MailServers).parameters
 
 
 @dataclass(frozen=True)
@@ -154,8 +140,6 @@ class _Servers:
 
     def _mail(self) -> Any:
         if self.mail is None:
-            if not retrieval_tls_available():
-                raise NotAvailable(TEXT["unavailable"])
             from mailsec.retrieval.servers import MailServers, ServerTls
 
             tls = ServerTls.course([MAIL_HOST])
@@ -213,13 +197,10 @@ class WiretapLab(Lab):
     def __init__(self, *, protocol: MailProtocol = MailProtocol.SMTP) -> None:
         self._servers = _Servers()
         self._finalizer = weakref.finalize(self, self._servers.stop)
-        protocols = [MailProtocol.SMTP]
-        if retrieval_tls_available():
-            protocols += [MailProtocol.POP3, MailProtocol.IMAP]
         self.protocol = dropdown(
             TEXT["protocol"],
-            [(TEXT["protocols"][p], p) for p in protocols],
-            protocol if protocol in protocols else MailProtocol.SMTP,
+            [(TEXT["protocols"][p], p) for p in MailProtocol],
+            protocol,
             "mailsec-wiretap-protocol",
         )
         self.setting = dropdown(
@@ -235,9 +216,6 @@ class WiretapLab(Lab):
             TEXT["run"], "mailsec-wiretap-run", icon="play", button_style="primary"
         )
         self.status = tagged(widgets.HTML(), "mailsec-wiretap-status")
-        notes = (
-            [] if len(protocols) > 1 else [widgets.HTML(f"<em>{escape(TEXT['unavailable'])}</em>")]
-        )
         super().__init__(
             TEXT["title"],
             intro=TEXT["intro"].format(account=escape(ACCOUNT)),
@@ -246,7 +224,6 @@ class WiretapLab(Lab):
                 self.setting,
                 widgets.HBox([self.strip, self.run_button]),
                 self.status,
-                *notes,
             ],
         )
         self.add_class("mailsec-wiretap-lab")
