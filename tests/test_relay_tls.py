@@ -40,9 +40,9 @@ GUARD = 10.0
 
 
 def _contexts(folder: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
-    """A throwaway self-signed certificate for NAME, as chapter 02's servers make theirs:
-    (server context offering ALPN "imap", client context trusting the certificate)."""
-    server, client = _make_tls(folder, NAME)
+    """A certificate for NAME, as chapter 02's servers make theirs: (server context offering
+    ALPN "imap", client context trusting its CA)."""
+    server, client = _make_tls(NAME)
     server.set_alpn_protocols(["imap"])
     return server, client
 

@@ -130,48 +130,14 @@ class Queued:
 # -- TLS for the submission services -------------------------------------------------------------
 
 
-def _make_tls(workdir: Path, hostname: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
-    """A throwaway self-signed certificate made now; (server context, client context trusting it)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
+def _make_tls(hostname: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A server certificate for ``hostname`` and 127.0.0.1 from a fresh course CA, as the
+    POP3/IMAP servers get theirs (:class:`~mailsec.retrieval.servers.tls.ServerTls`):
+    (server context, client context trusting that CA)."""
+    from mailsec.retrieval.servers.tls import ServerTls
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName(hostname), x509.IPAddress(ipaddress.ip_address(LOOPBACK))]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
-    cert_file, key_file = workdir / "server.crt", workdir / "server.key"
-    cert_file.write_bytes(cert_pem)
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    key_file.chmod(0o600)
-    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server_ctx.load_cert_chain(cert_file, key_file)
-    client_ctx = ssl.create_default_context(cadata=cert_pem.decode("ascii"))
-    return server_ctx, client_ctx
+    tls = ServerTls.course((hostname, LOOPBACK))
+    return tls.context, tls.client_context()
 
 
 def _valid(address: str) -> bool:
@@ -400,7 +366,7 @@ class ModelSmtpServers:
             ),
             "smtp.example",
         )
-        server_tls, self._client_tls = _make_tls(work, tls_host)
+        server_tls, self._client_tls = _make_tls(tls_host)
         if (self.checks and self.resolver is None) or self.signing:
             course_resolver()  # the course's DKIM keys, made once here rather than mid-session
         loop = asyncio.new_event_loop()
