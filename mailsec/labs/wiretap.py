@@ -127,7 +127,7 @@ class _Servers:
             host = self.smtp.world.host(SUBMISSION_HOST)
             port = self.smtp.ports[(SUBMISSION_HOST, model_port)]
             # The context that trusts the submission servers' throwaway certificate.
-            context = self.smtp._client_tls
+            context = self.smtp.client_context()
             assert context is not None
             return _Target(host.hostname, port, context, model_port)
         mail = self._mail()

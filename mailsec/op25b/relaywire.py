@@ -290,7 +290,7 @@ class RelayServers:
         ):
             conn.ehlo(client.hostname)
             if port == 587:
-                conn.starttls(context=smtp._client_tls)
+                conn.starttls(context=smtp.client_context())
                 conn.ehlo(client.hostname)
             if credentials is not None:
                 with contextlib.suppress(smtplib.SMTPAuthenticationError):
