@@ -504,13 +504,13 @@ class ModelSmtpServers:
         finally:
             self._client = before
 
-    @contextlib.contextmanager
     def client_context(self) -> ssl.SSLContext:
         """A client TLS context that trusts these servers' certificate (their course CA)."""
         if self._client_tls is None:
             raise MailsecError("The servers are not running: call start() first.")
         return self._client_tls
 
+    @contextlib.contextmanager
     def speaking_as(self, client: Host | str, policy: Policy | None = None) -> Iterator[None]:
         """Let your own smtplib session stand for ``client`` (one session at a time)."""
         host = client if isinstance(client, Host) else self.world.host(client)
