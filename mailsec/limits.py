@@ -11,6 +11,11 @@ from __future__ import annotations
 __all__ = [
     "AUTH_PENALTY",
     "AUTH_PENALTY_MAX",
+    "DNS_MAX_CONNECTIONS",
+    "DNS_MAX_TCP_QUERIES",
+    "DNS_MAX_TCP_QUERY",
+    "DNS_MAX_UDP_QUERY",
+    "DNS_TCP_TIMEOUT",
     "LOGIN_TIMEOUT",
     "MAIL_CLIENT_TIMEOUT",
     "MAX_APOP_WORD",
@@ -118,6 +123,31 @@ MAX_ZONE_FILE = 1 * MIB
 #: CNAMEs followed in a row by the offline zone resolver before it answers with a failure, as a
 #: recursive resolver gives up on a loop (dnspython raises NoNameservers for one).
 MAX_CNAME_CHAIN = 8
+
+# -- the course's DNS server (mailsec.dnsserver) ---------------------------------------------------
+
+#: The longest query read from one UDP datagram (octets): RFC 1035 §4.2.1's 512, the most a
+#: client without EDNS may send. A query is one name of at most 255 octets (RFC 1035 §2.3.4) and
+#: perhaps an OPT record; a longer datagram is no query anybody sent, and gets no reply.
+DNS_MAX_UDP_QUERY = 512
+
+#: The longest query read over TCP (octets). Its 2-octet length (RFC 1035 §4.2.2) allows 65,535,
+#: which a query with padding or a signature does not come near; a larger length closes the
+#: connection before any of the message is read.
+DNS_MAX_TCP_QUERY = 4 * KIB
+
+#: TCP connections to the DNS server at once; one more is closed at once (RFC 7766 §10 advises a
+#: limit on the total). dnspython opens one for each query it retries over TCP, then closes it.
+DNS_MAX_CONNECTIONS = 16
+
+#: Seconds a TCP client has to send each query, its length included, before the connection is
+#: closed: RFC 7766 §10 advises an idle timeout, and servers' are "on the order of seconds"
+#: (RFC 7828 §1). A query on loopback takes a millisecond.
+DNS_TCP_TIMEOUT = 2.0
+
+#: Queries answered over one TCP connection before it is closed (RFC 7766 §10: "maximum DNS
+#: transactions per TCP connection"). A resolver asks one, then closes it.
+DNS_MAX_TCP_QUERIES = 100
 
 # -- the POP3 and IMAP4 servers (mailsec.retrieval) --------------------------------------------
 
