@@ -341,3 +341,13 @@ def test_stripping_alone_captures_where_the_server_allows_plaintext_logins(
     assert removed not in [
         line.text for line in seen.lines if line.direction is Direction.TO_CLIENT
     ]
+
+
+def test_only_a_stripping_smtp_attacker_alters_messages() -> None:
+    """The in-transit alteration (chapter 09) needs the SMTP attacker that reads DATA lines."""
+    from mailsec.errors import InputError
+    from mailsec.transport.relay import MailProtocol, Relay
+
+    for protocol, strip in ((MailProtocol.SMTP, False), (MailProtocol.POP3, True)):
+        with pytest.raises(InputError, match="Only a stripping attacker on SMTP"):
+            Relay("127.0.0.1", 25, protocol=protocol, strip=strip, alter=(b"a", b"b"))

