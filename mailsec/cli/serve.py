@@ -17,25 +17,20 @@ and ``--require-tls`` refuses every login before TLS. Asked for without a certif
 one made at start-up by a new course CA: that CA's certificate is written to a file whose path
 is printed, and printed too, for the mail client to trust.
 
-Both signals are handled here rather than left to Python's defaults: a process started in the
-background by a script inherits an *ignored* SIGINT, and Python then installs no handler of its
-own, so Ctrl+C (or ``kill -INT``) would do nothing. The handler raises an exception in the main
-thread and takes no lock, so it cannot deadlock with the code it interrupts (an ``Event.set()``
-in a handler can: the event's lock may be held by the very thread the handler runs in).
+Ctrl+C and SIGTERM are handled by :func:`mailsec.cli.interrupt.until_interrupted`.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
-import signal
 import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
 
 from mailsec.cli import UsageError
+from mailsec.cli.interrupt import until_interrupted
 from mailsec.errors import InputError
 from mailsec.retrieval.servers import MailServers, check_host, check_port, check_quota
 
@@ -131,14 +126,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tls-cert", metavar="FILE", default=None, help=HELP["tls_cert"])
     parser.add_argument("--tls-key", metavar="FILE", default=None, help=HELP["tls_key"])
     parser.add_argument("--require-tls", action="store_true", help=HELP["require_tls"])
-
-
-class _Interrupted(Exception):
-    """SIGINT or SIGTERM arrived: stop serving."""
-
-
-def _interrupt(signum: int, frame: object) -> NoReturn:
-    raise _Interrupted(signum)
 
 
 def _check_ports(args: argparse.Namespace) -> None:
@@ -242,33 +229,15 @@ def run(
     servers = _servers(args)
     servers.start()
     ca_file: Path | None = None
-    stop = threading.Event()
-    signals = (signal.SIGINT, signal.SIGTERM)
-    previous: dict[int, Any] = {}
-    try:
+
+    def stop() -> None:
+        servers.stop()
+        if ca_file is not None:
+            shutil.rmtree(ca_file.parent, ignore_errors=True)
+
+    with until_interrupted(stop, wait) as wait_here:
         ca_file = _write_course_ca(servers)
-        if threading.current_thread() is threading.main_thread():
-            for signum in signals:
-                previous[signum] = signal.signal(signum, _interrupt)
         _announce(servers, args, ca_file)
-        if wait is not None:
-            wait(stop)
-        else:
-            stop.wait()  # until a signal's handler raises _Interrupted here
-    except (_Interrupted, KeyboardInterrupt):
-        pass
-    finally:
-        # A second signal must not cut the shutdown short: the sessions are being dropped and
-        # the POP3 locks released.
-        for signum in previous:
-            signal.signal(signum, signal.SIG_IGN)
-        try:
-            servers.stop()
-            if ca_file is not None:
-                shutil.rmtree(ca_file.parent, ignore_errors=True)
-        finally:
-            for signum, handler in previous.items():
-                # None: the handler was not set from Python; the default is the closest.
-                signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        wait_here()
     print(MESSAGES["stopped"], flush=True)
     return 0
