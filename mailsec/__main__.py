@@ -38,11 +38,16 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
         "mailsec.cli.dmarc",
         "check DMARC for a message, summarize aggregate reports (chapter 07)",
     ),
+    (
+        "mailsystem",
+        "mailsec.cli.mailsystem",
+        "run a whole mail system on loopback and an attacker's campaign (chapter 09)",
+    ),
 )
 
 
 def _top_parser() -> argparse.ArgumentParser:
-    listing = "\n".join(f"  {name:<8} {text}" for name, _module, text in GROUPS)
+    listing = "\n".join(f"  {name:<10} {text}" for name, _module, text in GROUPS)
     parser = argparse.ArgumentParser(
         prog="mailsec",
         description="mailsec: the command line of the email-security course.",

@@ -83,19 +83,27 @@ from mailsec.op25b.path import STORED
 from mailsec.op25b.relaycontrol import RelayControl
 from mailsec.op25b.rules import auth_ruling, mail_ruling, rcpt_ruling
 
-__all__ = ["JUNK", "LOOPBACK", "STRANGER", "ModelSmtpServers", "Queued", "mailbox_path"]
+__all__ = [
+    "JUNK",
+    "LOOPBACK",
+    "STRANGER",
+    "ModelSmtpServers",
+    "Queued",
+    "QuietDeprecation",
+    "mailbox_path",
+]
 
 LOOPBACK = "127.0.0.1"
 
 
-class _QuietDeprecation(logging.Filter):
+class QuietDeprecation(logging.Filter):
     """aiosmtpd logs a deprecation warning of its own on every AUTH; it is not the learner's concern."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return "login_data is deprecated" not in record.getMessage()
 
 
-logging.getLogger("mail.log").addFilter(_QuietDeprecation())
+logging.getLogger("mail.log").addFilter(QuietDeprecation())
 
 #: Who a connection stands for when no replay says otherwise: a host outside every network.
 STRANGER = Host(
