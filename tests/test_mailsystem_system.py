@@ -6,6 +6,7 @@ import os
 import socket
 import ssl
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +25,19 @@ def _open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
+def _children() -> set[int]:
+    """The processes whose parent is this one (from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid():
+            found.add(int(stat.parent.name))
+    return found
+
+
 def _bindable(port: int) -> bool:
     probe = socket.socket()
     try:
@@ -36,7 +50,7 @@ def _bindable(port: int) -> bool:
 
 
 def test_stop_leaves_no_threads_ports_or_files() -> None:
-    before_threads, before_fds = _threads(), _open_fds()
+    before_threads, before_fds, before_children = _threads(), _open_fds(), _children()
     system = MailSystem().start()
     ports = [e.port for e in system.endpoints()]
     root = system.root
@@ -44,6 +58,7 @@ def test_stop_leaves_no_threads_ports_or_files() -> None:
     system.stop()
     assert _threads() <= before_threads
     assert _open_fds() <= before_fds
+    assert _children() <= before_children
     assert all(_bindable(port) for port in ports)
     assert not root.exists()
     system.stop()  # stopping twice is harmless

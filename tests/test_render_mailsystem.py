@@ -27,10 +27,9 @@ from mailsec.mailsystem.timeline import (
     TranscriptLine,
     Verdict,
 )
-from mailsec.render import mailsystem as render
+from mailsec.render.defence import defence_matrix
 from mailsec.render.mailsystem import (
     MAX_LABEL_CHARS,
-    defence_matrix,
     header_block,
     scenario_html,
     sequence_diagram,
@@ -435,9 +434,20 @@ def test_every_function_returns_a_fragment() -> None:
         assert value._repr_html_() == str(value)
 
 
-def test_all_words_come_from_text() -> None:
-    assert isinstance(render.TEXT, dict)
-    assert render.TEXT["score"].count("{") == 4
+def test_a_miss_names_the_controls_that_only_noticed() -> None:
+    noticed = (
+        Verdict(Control.DKIM, Mark.NOTICED, "dkim=fail"),
+        Verdict(Control.SMIME, Mark.NOTICED, "bad signature"),
+    )
+    others = tuple(
+        Verdict(c, Mark.PASSED, "ok") for c in Control if c not in (Control.DKIM, Control.SMIME)
+    )
+    run = spoof_run(defended=False, stopped_by=None, verdicts=others + noticed)
+    html = defence_matrix(Campaign(runs=(run,)))
+    assert "Noticed by DKIM, S/MIME; no control stopped it." in html
+    quiet = (Verdict(Control.DKIM, Mark.PASSED, "ok"), Verdict(Control.SMIME, Mark.BLIND, "-"))
+    unseen = spoof_run(defended=False, stopped_by=None, verdicts=(*others, *quiet))
+    assert "No control saw anything wrong." in defence_matrix(Campaign(runs=(unseen,)))
 
 
 def snapshot_page() -> str:

@@ -21,8 +21,6 @@ import hashlib
 import re
 
 from mailsec.mailsystem.timeline import (
-    Campaign,
-    Control,
     Event,
     Lane,
     Mark,
@@ -33,23 +31,21 @@ from mailsec.render.html import (
     FONT,
     MONO,
     OUTCOME_COLOURS,
-    TABLE_STYLE,
     Fragment,
     badge,
     code_block,
     escape,
     table,
-    td,
-    th,
 )
 from mailsec.render.svg import text_width, wrap_text
 from mailsec.trace import Outcome
 
 __all__ = [
     "MAX_LABEL_CHARS",
+    "SYMBOLS",
     "TEXT",
-    "defence_matrix",
     "header_block",
+    "result_words",
     "scenario_html",
     "sequence_diagram",
     "transcript_view",
@@ -117,25 +113,11 @@ TEXT = {
     "transcripts_title": "Raw dialogues recorded (open one by its number)",
     "transcript_item": "transcript #{number}: {hop}",
     "no_transcript_list": "No raw dialogue was recorded.",
-    # The defence matrix.
-    "matrix_caption": "What each control did with each scenario: ✓ stopped it · ! noticed it, "
-    "but the attack went on · • passed it · — could not see it · ○ switched off. In a "
-    "legitimate row, ✗ stopped it means a good message was lost.",
-    "matrix_scenario": "Scenario",
-    "matrix_result": "Result",
-    "tag_attack": "attack",
-    "tag_legitimate": "legitimate",
-    "score": "Attacks stopped: {stopped} of {attacks}; legitimate messages delivered: "
-    "{delivered} of {legitimate}",
-    "misses": "Attacks not stopped, and why:",
-    "miss": "{title}: {outcome}",
     # Mistakes in a scenario's data (the scenario's author sees these).
     "unknown_lane": "Step {number} (“{label}”) names the lane “{lane}”, which is not one of "
     "this run's lanes: {lanes}.",
     "unknown_transcript": "Step {number} (“{label}”) points to transcript {index}, but the "
     "run recorded {count}.",
-    "no_verdict": "“{title}” has no verdict for {control}: every run needs one per control "
-    "of the campaign.",
 }
 
 MAX_LABEL_CHARS = 160
@@ -162,22 +144,12 @@ _STROKE = {
     Outcome.FAIL: "#b91c1c",
     Outcome.INFO: "#475569",
 }
-_SYMBOL = {Outcome.OK: "✓", Outcome.WARN: "!", Outcome.FAIL: "✗", Outcome.INFO: "•"}
+SYMBOLS = {Outcome.OK: "✓", Outcome.WARN: "!", Outcome.FAIL: "✗", Outcome.INFO: "•"}
+"""The sign beside each outcome's colour, so meaning never rests on colour alone."""
 _HALO = 'stroke="#ffffff" stroke-width="3" paint-order="stroke"'
-_GREY = ("#ececec", "#3b3b3b")
-_MARK_CELL = {
-    Mark.STOPPED: ("✓", OUTCOME_COLOURS[Outcome.OK]),
-    Mark.NOTICED: ("!", OUTCOME_COLOURS[Outcome.WARN]),
-    Mark.PASSED: ("•", OUTCOME_COLOURS[Outcome.INFO]),
-    Mark.BLIND: ("—", _GREY),
-    Mark.OFF: ("○", _GREY),
-}
-_WRONGLY_STOPPED = ("✗", OUTCOME_COLOURS[Outcome.FAIL])
 _BREAKS = re.compile(r"[\t\r\n]")
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 """Characters XML 1.0 forbids (and C1 controls): an attacker's header value may hold them."""
-_CELL = "padding:4px 8px;border-bottom:1px solid #ddd;vertical-align:top;"
-_HEAD = "padding:4px 8px;border-bottom:2px solid #888;"
 
 
 # -- text helpers ----------------------------------------------------------------------------------
@@ -210,7 +182,7 @@ def _lane_name(lane: Lane) -> str:
     return TEXT["lane_attacker"].format(label=label) if lane.attacker else label
 
 
-def _result(run: ScenarioRun) -> tuple[Outcome, str]:
+def result_words(run: ScenarioRun) -> tuple[Outcome, str]:
     """Whether the run went as it should, and the words for it ("stopped by DMARC", "lost")."""
     by = run.stopped_by.label if run.stopped_by else None
     if run.attack:
@@ -229,7 +201,7 @@ def _tag(event: Event) -> str:
 def _step_words(number: int, event: Event) -> str:
     label = _plain(event.label, MAX_LABEL_CHARS)
     return TEXT["step"].format(
-        number=number, symbol=_SYMBOL[event.outcome], control=_tag(event), label=label
+        number=number, symbol=SYMBOLS[event.outcome], control=_tag(event), label=label
     )
 
 
@@ -283,7 +255,7 @@ def _alt_text(run: ScenarioRun) -> tuple[str, str]:
         title=_plain(run.title, 120),
         steps=len(run.events),
         lanes=len(run.lanes),
-        result=_result(run)[1],
+        result=result_words(run)[1],
     )
     return title, " ".join(steps)
 
@@ -523,7 +495,7 @@ def verdict_table(run: ScenarioRun) -> Fragment:
     """One row per control: its label, a badge with the mark's word, the reason, the rule."""
     rows = [
         (
-            escape(v.control.label),
+            f'<span style="white-space:nowrap">{escape(v.control.label)}</span>',
             badge(_mark_outcome(run, v.mark), v.mark.label),
             escape(v.reason),
             escape(v.section or "—"),
@@ -573,7 +545,7 @@ def _transcript_list(run: ScenarioRun) -> str:
 
 def scenario_html(run: ScenarioRun) -> Fragment:
     """The whole view of one run: outcome, diagram, verdicts, header block, transcript list."""
-    outcome, words = _result(run)
+    outcome, words = result_words(run)
     kind = TEXT["kind_attack" if run.attack else "kind_legitimate"]
     sources = (
         f'<p style="font-size:12px;color:#444;margin:4px 0">'
@@ -589,74 +561,4 @@ def scenario_html(run: ScenarioRun) -> Fragment:
         f"{escape(run.outcome)}</p>{sources}"
         f'<div style="overflow-x:auto">{sequence_diagram(run)}</div>'
         f"{_steps_table(run)}{verdict_table(run)}{header_block(run)}{_transcript_list(run)}</div>"
-    )
-
-
-# -- the defence matrix ---------------------------------------------------------------------------
-
-
-def _mark(run: ScenarioRun, control: Control) -> Mark:
-    for verdict in run.verdicts:
-        if verdict.control is control:
-            return verdict.mark
-    raise ValueError(TEXT["no_verdict"].format(title=run.title, control=control.label))
-
-
-def _matrix_row(run: ScenarioRun, controls: tuple[Control, ...]) -> str:
-    tag = TEXT["tag_attack" if run.attack else "tag_legitimate"]
-    tag_colour = "#7f1d1d" if run.attack else "#1e3a8a"
-    head = th(
-        f'{escape(run.title)} <span style="font-size:11px;font-weight:600;color:{tag_colour};'
-        f'border:1px solid {tag_colour};border-radius:3px;padding:0 3px">{escape(tag)}</span>',
-        scope="row",
-        style=f"{_CELL}font-weight:600;min-width:130px;overflow-wrap:anywhere",
-    )
-    cells = []
-    for control in controls:
-        mark = _mark(run, control)
-        wrong = mark is Mark.STOPPED and not run.attack
-        symbol, (bg, fg) = _WRONGLY_STOPPED if wrong else _MARK_CELL[mark]
-        style = f"{_CELL}padding:4px 6px;font-size:13px;background:{bg};color:{fg}"
-        cells.append(td(f"{symbol} {escape(mark.label)}", style=f"{style};white-space:nowrap"))
-    outcome, words = _result(run)
-    bg, fg = OUTCOME_COLOURS[outcome]
-    # Not a badge: a badge never wraps, and this column must fit beside seven others.
-    result = td(
-        f"{_SYMBOL[outcome]} {escape(words)}",
-        style=f"{_CELL}padding:4px 6px;font-weight:600;background:{bg};color:{fg};min-width:90px",
-    )
-    return f"<tr>{head}{''.join(cells)}{result}</tr>"
-
-
-def defence_matrix(campaign: Campaign) -> Fragment:
-    """Which control did what with each scenario, the result, the score and every miss."""
-    runs = (*campaign.attacks, *campaign.legitimate)
-    headers = (
-        TEXT["matrix_scenario"],
-        *(c.label for c in campaign.controls),
-        TEXT["matrix_result"],
-    )
-    head = "".join(th(escape(h), style=_HEAD) for h in headers)
-    body = "".join(_matrix_row(run, campaign.controls) for run in runs)
-    score = TEXT["score"].format(
-        stopped=campaign.stopped,
-        attacks=len(campaign.attacks),
-        delivered=campaign.delivered,
-        legitimate=len(campaign.legitimate),
-    )
-    misses = [run for run in campaign.attacks if not run.defended]
-    missed = ""
-    if misses:
-        items = "".join(
-            f"<li>{escape(TEXT['miss'].format(title=run.title, outcome=run.outcome))}</li>"
-            for run in misses
-        )
-        missed = f'<p style="margin:4px 0">{escape(TEXT["misses"])}</p><ul>{items}</ul>'
-    return Fragment(
-        f'<div style="{FONT}"><div style="overflow-x:auto">'
-        f'<table style="{TABLE_STYLE}">'
-        f'<caption style="text-align:left;padding:4px 0;max-width:900px">'
-        f"{escape(TEXT['matrix_caption'])}</caption>"
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
-        f'<p style="font-weight:700;margin:6px 0">{escape(score)}</p>{missed}</div>'
     )
