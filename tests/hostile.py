@@ -306,6 +306,22 @@ def _dmarc_cases(work: Path, rng: random.Random) -> list[Case]:
     return cases
 
 
+def _mailsystem_cases(work: Path, rng: random.Random) -> list[Case]:
+    """Scenario names, presets and ports. Every ``start`` case also names an unknown service,
+    so even a port that happens to be valid ends in an error instead of a system that runs
+    until interrupted."""
+    cases = []
+    for i, data in enumerate(mutations(b"bot-port25", rng, 40)):
+        cases.append(Case(f"mailsystem run #{i}", ["mailsystem", "run", _text(data)]))
+    for i, data in enumerate(mutations(b"recommended", rng, 30)):
+        argv = ["mailsystem", "run", "bot-port25", "--preset", _text(data)]
+        cases.append(Case(f"mailsystem preset #{i}", argv))
+    for i, data in enumerate([*mutations(b"mx=2525", rng, 40), b"mx=-1", b"mx=99999", b"="]):
+        argv = ["mailsystem", "start", "--port", _text(data), "--port", "no-such-service=1"]
+        cases.append(Case(f"mailsystem start --port #{i}", argv))
+    return cases
+
+
 def _run_quiet(argv: list[str]) -> int:
     """Run the command line with no input and its output discarded; its exit status."""
     with _standard_streams(b""):
@@ -317,6 +333,7 @@ def _run_quiet(argv: list[str]) -> int:
 GROUPS: dict[str, Callable[[Path, random.Random], list[Case]]] = {
     "dkim": _dkim_cases,
     "dmarc": _dmarc_cases,
+    "mailsystem": _mailsystem_cases,
     "op25b": _op25b_cases,
     "serve": _serve_cases,
     "smime": _smime_cases,

@@ -17,7 +17,9 @@ MAX_RSS_MB = 400
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("group", ["dkim", "dmarc", "op25b", "serve", "smime", "spf", "sop"])
+@pytest.mark.parametrize(
+    "group", ["dkim", "dmarc", "mailsystem", "op25b", "serve", "smime", "spf", "sop"]
+)
 def test_the_command_line_survives_the_hostile_corpus(group: str, tmp_path: Path) -> None:
     runner = subprocess.Popen(
         [sys.executable, str(HERE / "hostile.py"), group, str(tmp_path)],
