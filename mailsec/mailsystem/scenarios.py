@@ -24,11 +24,19 @@ from mailsec.mailsystem.headers import header_stages
 from mailsec.mailsystem.plan import ACCOUNTS, WORLD, Defences
 from mailsec.mailsystem.reader import Opened, open_smime, read_message
 from mailsec.mailsystem.system import MailSystem
-from mailsec.mailsystem.timeline import Control, Event, HeaderStage, Lane, ScenarioRun
+from mailsec.mailsystem.timeline import (
+    Control,
+    Event,
+    HeaderStage,
+    Lane,
+    ScenarioRun,
+    Transcript,
+    TranscriptLine,
+)
 from mailsec.mailsystem.verdicts import Facts, judge
 from mailsec.smime.messages import sign_and_encrypt, sign_message
 from mailsec.trace import Outcome
-from mailsec.transport.relay import MailProtocol, Relay
+from mailsec.transport.relay import Direction, MailProtocol, Relay
 from mailsec.transport.relay_clients import TlsSetting, login_pop3
 from mailsec.transport.relay_view import eavesdrop
 
@@ -54,6 +62,9 @@ TEXT = {
     "filled": "Bob's mailbox is filled to its quota with old newsletters",
     "emptied": "The old newsletters are removed again",
     "inside_tls": "the password went inside TLS: the wiretap saw only encrypted records",
+    "records": "<{count} TLS records: their content cannot be read>",
+    "wiretap_hop": "Bob's client ↔ mail.example.com:{port} (POP3), as the eavesdropper saw it",
+    "wiretap": "The wiretap recorded {count} readable lines",
     "pop3": "POP3: Bob's client logs in ({setting})",
     "plain_reader": "Read as plain text: anyone with the mailbox password reads it",
 }
@@ -345,6 +356,19 @@ def _eavesdrop(play: _Play, *, strip: bool) -> bool:
         relay.wait_until_idle()
         recording = relay.recordings[-1]
     seen = eavesdrop(recording)
+    lines = [
+        TranscriptLine(line.direction is Direction.TO_SERVER, line.text) for line in seen.lines
+    ]
+    if seen.channel.encrypted:
+        lines.append(TranscriptLine(False, TEXT["records"].format(count=len(seen.records))))
+    hop = TEXT["wiretap_hop"].format(port=port)
+    index = system.journal.add_transcript(
+        Transcript(hop, "POP3", tuple(lines), tls=seen.channel.encrypted)
+    )
+    system.journal.record(
+        Event("eve", None, TEXT["wiretap"].format(count=len(seen.lines)), Outcome.INFO,
+              transcript=index if index >= 0 else None)
+    )  # fmt: skip
     for note in seen.attack:
         system.journal.record(Event("eve", None, note.text, Outcome.FAIL, section=note.section))
     look = Outcome.OK if result.logged_in else Outcome.WARN
