@@ -161,3 +161,36 @@ def test_tampering_changes_only_the_account_number(recommended) -> None:
     assert "changed the message in transit: '1234-5678' became '6666-0000'" in notes
     stored = [m for m in recommended.mailboxes.messages("bob@example.com") if b"Fee payment" in m]
     assert stored and all(b"6666-0000" in m and b"1234-5678" not in m for m in stored)
+
+
+def test_quarantine_files_the_forgery_in_junk() -> None:
+    """RFC 7489 §6.6.4 with p=quarantine: the MX accepts and files the message as suspicious
+    (in Junk, RFC 6154's folder); DMARC noticed it, but nothing stopped it."""
+    with MailSystem(Defences(dmarc="quarantine")) as system:
+        run = run_scenario(system, "rented-server")
+        assert run.outcome == "The message is in Bob's Junk."
+        assert run.verdict(Control.DMARC).mark is Mark.NOTICED
+        assert not run.defended and run.stopped_by is None
+        junk = system.mailboxes.messages("bob@example.com", "Junk")
+        assert len(junk) == 1 and b"dmarc=fail" in junk[0]
+
+
+def test_the_campaign_matrix_is_each_runs_verdicts() -> None:
+    from mailsec.mailsystem.campaign import run_campaign
+
+    seen = []
+    campaign = run_campaign(Defences.preset("no-arc"), progress=seen.append)
+    assert (
+        [run.name for run in campaign.runs]
+        == [s.name for s in SCENARIOS]
+        == [run.name for run in seen]
+    )
+    for run in campaign.runs:
+        for control in Control:
+            assert campaign.mark(run, control) is run.verdict(control).mark
+    # Without ARC the list's message is rejected by the bank's p=reject (RFC 7489 §6.6.4): a
+    # legitimate message lost, which the score counts.
+    lost = [run.name for run in campaign.legitimate if not run.defended]
+    assert lost == ["mailing-list"]
+    assert (campaign.stopped, len(campaign.attacks)) == (6, 7)
+    assert (campaign.delivered, len(campaign.legitimate)) == (3, 4)
