@@ -69,6 +69,9 @@ __all__ = [
     "RELAY_MAX_NOTES",
     "RELAY_MAX_RECORDED",
     "RELAY_MAX_RECORDINGS",
+    "SMTP_MAX_CONNECTIONS",
+    "SMTP_MAX_QUEUE",
+    "SMTP_MAX_RECIPIENTS",
     "TLS_HANDSHAKE_TIMEOUT",
 ]
 
@@ -333,3 +336,16 @@ MAX_APOP_WORDS = 100_000
 #: The longest word an APOP dictionary search tries, and the lab's password (characters). Passwords people type are short; a longer entry is no
 #: guess a dictionary of common passwords holds, and could make one MD5 cost megabytes.
 MAX_APOP_WORD = 256
+
+#: SMTP connections one server of chapter 09's mail system serves at once; one more gets
+#: ``421`` and is closed (RFC 5321 §4.3.2 lets a server refuse so). A scenario opens one at a
+#: time; a flood of connections cannot exhaust descriptors.
+SMTP_MAX_CONNECTIONS = 32
+
+#: Recipients of one SMTP transaction: RFC 5321 §4.5.3.1.8 asks servers to take at least 100,
+#: and the next gets ``452 4.5.3`` (too many recipients, RFC 3463 §3.6).
+SMTP_MAX_RECIPIENTS = 100
+
+#: Messages one MTA of the mail system holds for delivery; one more is refused with ``452
+#: 4.3.1`` (insufficient system storage, RFC 3463 §3.4) and stays with its sender.
+SMTP_MAX_QUEUE = 1000

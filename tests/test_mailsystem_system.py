@@ -86,6 +86,7 @@ def test_a_port_in_use_names_the_server_and_leaves_nothing_running() -> None:
             message = str(caught.value)
             assert f"could not start its {service} server" in message
             assert f"127.0.0.1:{port}" in message and "Nothing was left running" in message
+            assert ".." not in message
             assert not system.running
             assert _threads() <= before
     finally:
@@ -142,8 +143,8 @@ def test_the_mx_learns_the_client_from_the_socket_not_a_claim() -> None:
     try:
         vps = WORLD.host("vps")
         assert internet.host_of(loopback_alias(vps.ipv4)) is vps
-        with pytest.raises(InputError, match="not the loopback alias"):
-            internet.host_of("127.0.0.1")
+        desktop = internet.host_of("127.0.0.1")  # a mail program on this computer
+        assert desktop.id == "desktop" and str(desktop.ipv4) == "127.0.0.1"
         # ISP A's edge: port 25 from the pool is dropped, 587 passes (RFC 5068 §3).
         bot, mx = WORLD.host("bot-pc"), WORLD.host("mx")
         internet.listen("mx", 25, 1)
@@ -172,3 +173,37 @@ def test_passwords_are_checked() -> None:
         assert system.check_password(submit, "alice@bank.example", "alice-course-password")
         assert not system.check_password(submit, "alice@bank.example", "wrong")
         assert not system.check_password(submit, "mallory@bank.example", "x")
+
+
+def test_a_desktop_mail_program_sends_as_alice_and_reads_as_bob() -> None:
+    """What the chapter's Thunderbird instructions rely on: a client on 127.0.0.1 submits on
+    587 (STARTTLS, then AUTH), the MTA delivers, and Bob's mailbox has it over IMAPS."""
+    import imaplib
+    import smtplib
+
+    with MailSystem() as system:
+        ports = {e.name: e.port for e in system.endpoints()}
+        context = ssl.create_default_context(cafile=str(system.ca_file))
+        message = (
+            "From: alice@bank.example\r\nTo: bob@example.com\r\nSubject: from Thunderbird\r\n"
+            "Message-ID: <desktop@bank.example>\r\n\r\nHello\r\n"
+        )
+        with smtplib.SMTP("127.0.0.1", ports["submission"], timeout=10) as smtp:
+            smtp.starttls(context=context)  # the certificate names 127.0.0.1 too
+            smtp.login("alice@bank.example", "alice-course-password")
+            smtp.sendmail("alice@bank.example", ["bob@example.com"], message)
+        system.deliver()
+        imap = imaplib.IMAP4_SSL("127.0.0.1", ports["imaps"], ssl_context=context, timeout=10)
+        imap.login("bob", "bob-course-password")
+        imap.select("INBOX", readonly=True)
+        _, found = imap.search(None, "SUBJECT", '"from Thunderbird"')
+        assert found[0].split(), "the message did not arrive"
+        imap.logout()
+        # Straight to the MX from this computer, claiming to be the bank: SPF fails for
+        # 127.0.0.1 and DMARC's reject stops it (RFC 7489 §6.6.4).
+        with (
+            smtplib.SMTP("127.0.0.1", ports["mx"], timeout=10) as smtp,
+            pytest.raises(smtplib.SMTPDataError) as refused,
+        ):
+            smtp.sendmail("alice@bank.example", ["bob@example.com"], message)
+        assert refused.value.smtp_code == 550

@@ -8,7 +8,8 @@
 
 ``start`` starts every server, prints each endpoint (the course host and port it plays, the
 loopback port it listens on), the accounts and the CA certificate to trust, and runs until
-Ctrl+C or SIGTERM; stopping closes every server. ``list`` prints one scenario a line, its name
+Ctrl+C or SIGTERM, moving queued mail every :data:`DELIVERY_INTERVAL` seconds; stopping closes
+every server. A desktop mail program can log in as Alice (submission) or Bob (POP3/IMAP). ``list`` prints one scenario a line, its name
 first. ``run`` plays one scenario against a fresh system and prints its timeline, its verdicts
 and (with ``--transcripts``) every hop's dialogue. Bad input ends with one line on standard
 error and a non-zero exit status.
@@ -28,6 +29,10 @@ from mailsec.mailsystem.system import SERVICES, MailSystem
 from mailsec.mailsystem.timeline import ScenarioRun
 
 __all__ = ["configure", "run"]
+
+DELIVERY_INTERVAL = 2.0
+"""Seconds between the running system's delivery rounds (a message a client submits reaches
+its MX within this; a deferred one is returned after three rounds)."""
 
 HELP = {
     "start": "start the whole mail system and run until Ctrl+C",
@@ -107,7 +112,13 @@ def run(args: argparse.Namespace, *, wait: Callable[[threading.Event], None] | N
     if unknown:
         raise UsageError(f"unknown service {unknown[0]!r} in --port: use {', '.join(SERVICES)}")
     system = MailSystem(Defences.preset(args.preset), ports=ports).start()
-    with until_interrupted(system.stop, wait) as wait_here:
+
+    def deliver_meanwhile(event: threading.Event) -> None:
+        # The MTAs' queues run every few seconds, as a real MTA's queue runner does.
+        while not event.wait(DELIVERY_INTERVAL):
+            system.deliver(rounds=1)
+
+    with until_interrupted(system.stop, wait or deliver_meanwhile) as wait_here:
         _announce(system, args.preset)
         wait_here()
     print(MESSAGES["stopped"], flush=True)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import dns.exception
 import dns.resolver
 
-from mailsec.limits import MAIL_CLIENT_TIMEOUT
+from mailsec.limits import MAIL_CLIENT_TIMEOUT, SMTP_MAX_QUEUE
 from mailsec.mailsystem.network import Internet, Route
 from mailsec.mailsystem.timeline import Transcript, TranscriptLine
 from mailsec.op25b.model import Host
@@ -262,6 +262,13 @@ class Queue:
         self._bounce, self._started, self._ended = bounce, started, ended
         self._items: list[QueueItem] = []
         self._lock = threading.Lock()
+
+    @property
+    def full(self) -> bool:
+        """Whether the queue holds :data:`~mailsec.limits.SMTP_MAX_QUEUE` messages: a server
+        then refuses new mail for it with a temporary error."""
+        with self._lock:
+            return len(self._items) >= SMTP_MAX_QUEUE
 
     def put(self, mail_from: str, rcpts: list[str], message: bytes) -> None:
         with self._lock:

@@ -18,13 +18,14 @@ real server from the client's own address, as a router on the path would.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import socket
 import threading
 from dataclasses import dataclass
 
 from mailsec.errors import InputError
-from mailsec.mailsystem.plan import loopback_alias
+from mailsec.mailsystem.plan import DESKTOP, loopback_alias
 from mailsec.op25b.model import Host, Policy, World
 from mailsec.op25b.rules import Decision, Ruling, edge_ruling
 
@@ -35,7 +36,6 @@ LOOPBACK = "127.0.0.1"
 MESSAGES = {
     "unknown_address": "No machine of this mail system has the address {address!r}.",
     "no_service": "{host} ({address}) does not listen on port {port}.",
-    "unknown_alias": "{alias} is not the loopback alias of any machine of this mail system.",
 }
 
 
@@ -98,11 +98,16 @@ class Internet:
                 self._taps[(address, port)] = real_port
 
     def host_of(self, peer: str) -> Host:
-        """The machine whose loopback alias is ``peer`` (a server asks who connected)."""
+        """The machine whose loopback alias is ``peer`` (a server asks who connected); for any
+        other address, the learner's own mail program at that address (:data:`DESKTOP`)."""
         host = self._by_alias.get(peer)
-        if host is None:
-            raise InputError(MESSAGES["unknown_alias"].format(alias=peer))
-        return host
+        if host is not None:
+            return host
+        try:
+            address = ipaddress.IPv4Address(peer)
+        except ValueError:  # IPv6 or a name: the desktop at its own course address
+            return DESKTOP
+        return dataclasses.replace(DESKTOP, ipv4=address)
 
     def route(self, client: Host, address: str, port: int) -> Route:
         """How ``client`` reaches ``address:port`` (see the module docstring)."""

@@ -36,6 +36,7 @@ from mailsec.op25b.model import Host, Network, Service, ServiceKind, World
 
 __all__ = [
     "ACCOUNTS",
+    "DESKTOP",
     "DMARC_POLICIES",
     "PRESETS",
     "WORLD",
@@ -119,6 +120,11 @@ WORLD = World(
               services=(Service(25, ServiceKind.MX),), local_domains=("lists.example",)),
     ),
 )  # fmt: skip
+
+DESKTOP = _host("desktop", "Your mail client", "localhost", "internet", "127.0.0.1",
+                "A mail program on this computer (Thunderbird, say), outside the course's networks.",
+                is_client=True)  # fmt: skip
+"""Who connects from an address that is no machine's alias: the learner's own mail program."""
 
 DNS_ADDRESS = "192.0.2.53"
 """The course address the DNS server plays (it listens on 127.0.0.1)."""

@@ -38,6 +38,7 @@ from mailsec.dkim.course import course_signers
 from mailsec.dmarc.receiver import InboundCheck, check_inbound
 from mailsec.dmarc.result import Disposition
 from mailsec.errors import InputError
+from mailsec.limits import SMTP_MAX_CONNECTIONS, SMTP_MAX_RECIPIENTS
 from mailsec.mailsystem.timeline import Control, Event
 from mailsec.op25b.inbound import JUNK, NULL_SENDER, rejection, without_claimed_results
 from mailsec.op25b.model import Host, check_address
@@ -47,7 +48,7 @@ from mailsec.trace import Outcome
 if TYPE_CHECKING:
     from mailsec.mailsystem.system import MailSystem
 
-__all__ = ["FORWARDS", "LIST_MEMBERS", "handler_for"]
+__all__ = ["FORWARDS", "LIST_MEMBERS", "BoundedSMTP", "handler_for"]
 
 logging.getLogger("mail.log").addFilter(QuietDeprecation())
 
@@ -69,6 +70,9 @@ REPLIES = {
     "stored": "250 2.0.0 OK: delivered",
     "junk": "250 2.0.0 OK: delivered to Junk",
     "unreadable": "550 5.6.0 Message rejected: its header section cannot be read",
+    "too_many": "452 4.5.3 Too many recipients",
+    "queue_full": "452 4.3.1 Insufficient system storage: the queue is full, try again later",
+    "busy": "421 4.7.0 {server} is busy: too many connections, try again later",
 }
 
 TEXT = {
@@ -144,6 +148,8 @@ class _Handler:
     ) -> str:
         if not _valid(address):
             return REPLIES["bad_address"]
+        if len(envelope.rcpt_tos) >= SMTP_MAX_RECIPIENTS:
+            return REPLIES["too_many"]
         domain = address.rpartition("@")[2].lower()
         if domain not in self.host.local_domains:
             return REPLIES["not_local"].format(
@@ -200,11 +206,15 @@ class _Submission(_Handler):
     ) -> str:
         if not _valid(address):
             return REPLIES["bad_address"]
+        if len(envelope.rcpt_tos) >= SMTP_MAX_RECIPIENTS:
+            return REPLIES["too_many"]
         envelope.rcpt_tos.append(address.lower())
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, _server: SMTP, session: Any, envelope: Any) -> str:
         message = self.received(session) + bytes(envelope.original_content or b"")
+        if self.system.queues["bank-out"].full:
+            return self.done(envelope, REPLIES["queue_full"])
         reply = self.done(envelope, REPLIES["queued"].format(queue="bank-out"))
         self.system.submit(self.host, envelope.mail_from, list(envelope.rcpt_tos), message)
         return reply
@@ -282,6 +292,8 @@ class _University(_Handler):
 
     async def handle_DATA(self, _server: SMTP, session: Any, envelope: Any) -> str:
         message = self.received(session) + bytes(envelope.original_content or b"")
+        if self.system.queues[self.host.id].full:
+            return self.done(envelope, REPLIES["queue_full"])
         for rcpt in envelope.rcpt_tos:
             target = FORWARDS[rcpt]
             self.note(TEXT["forward"].format(server=self.host.hostname, rcpt=rcpt, target=target))
@@ -298,6 +310,8 @@ class _List(_Handler):
     async def handle_DATA(self, _server: SMTP, session: Any, envelope: Any) -> str:
         client = self.client(session)
         message = bytes(envelope.original_content or b"")
+        if self.system.queues[self.host.id].full:
+            return self.done(envelope, REPLIES["queue_full"])
         try:
             check = await asyncio.to_thread(
                 functools.partial(
@@ -343,6 +357,35 @@ class _List(_Handler):
             control=Control.ARC,
         )
         return sealed
+
+
+class BoundedSMTP(SMTP):
+    """aiosmtpd's server, serving at most :data:`SMTP_MAX_CONNECTIONS` connections at once
+    (shared through ``counter``); one more is told ``421`` and closed (RFC 5321 §4.3.2)."""
+
+    def __init__(self, counter: list[int], *args: Any, **kwargs: Any) -> None:
+        self._counter, self._counted, self._refused = counter, False, False
+        super().__init__(*args, **kwargs)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if not self._counted:  # the first call; STARTTLS calls again for the TLS transport
+            if self._counter[0] >= SMTP_MAX_CONNECTIONS:
+                self._refused = True
+                busy = REPLIES["busy"].format(server=self.hostname)
+                transport.write(busy.encode("ascii") + b"\r\n")  # type: ignore[attr-defined]
+                transport.close()
+                return
+            self._counter[0] += 1
+            self._counted = True
+        super().connection_made(transport)
+
+    def connection_lost(self, error: Exception | None) -> None:
+        if self._refused:
+            return
+        if self._counted:
+            self._counter[0] -= 1
+            self._counted = False
+        super().connection_lost(error)
 
 
 _ROLES: dict[str, type[_Handler]] = {

@@ -47,7 +47,6 @@ from pathlib import Path
 from typing import Any
 
 import dns.resolver
-from aiosmtpd.smtp import SMTP
 
 from mailsec.dkim.course import course_signers, sign_as
 from mailsec.dnsserver import DnsServer
@@ -64,7 +63,7 @@ from mailsec.mailsystem.plan import (
     loopback_alias,
     zone_text,
 )
-from mailsec.mailsystem.servers import handler_for
+from mailsec.mailsystem.servers import BoundedSMTP, handler_for
 from mailsec.mailsystem.timeline import Event
 from mailsec.op25b.model import Host
 from mailsec.pki.ca import (
@@ -150,7 +149,7 @@ class MailSystem:
                 raise InputError(MESSAGES["port"].format(name=name, port=port))
         self.quota = quota
         self.world = WORLD
-        self._now = time.time() if start_time is None else float(start_time)
+        self._offset = 0.0 if start_time is None else float(start_time) - time.time()
         self.journal = Journal()
         """The timeline, transcripts and checks of everything the system did."""
         self.mailboxes = Mailboxes(Path(), quota)
@@ -221,13 +220,13 @@ class MailSystem:
 
     def _failed(self, name: str, port: int, exc: BaseException) -> NotAvailable:
         what = SERVICES[name][2]
-        reason = getattr(exc, "strerror", None) or str(exc)
+        reason = (getattr(exc, "strerror", None) or str(exc)).rstrip(".")
         return NotAvailable(
             MESSAGES["start"].format(name=name, what=what, host=LOOPBACK, port=port, reason=reason)
         )
 
     def _make_identities(self) -> None:
-        now = dt.datetime.fromtimestamp(self._now, dt.timezone.utc)
+        now = dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc)
         self.ca = make_ca("mailsec Mail System CA", now=now)
         names = ["localhost", LOOPBACK, *(h.hostname for h in self.world.hosts)]
         self.server_identity = issue_server_certificate(self.ca, names, now=now)
@@ -314,8 +313,9 @@ class MailSystem:
             "tls_context": context,
         }
         options.update(handler.smtp_options())
+        counter = [0]  # connections open now, shared by this server's protocols
         server = await asyncio.get_running_loop().create_server(
-            lambda: SMTP(handler, **options), LOOPBACK, port
+            lambda: BoundedSMTP(counter, handler, **options), LOOPBACK, port
         )
         self._smtp.append(server)
         return int(server.sockets[0].getsockname()[1])
@@ -459,14 +459,14 @@ class MailSystem:
     # -- timeline --------------------------------------------------------------------------------
 
     def clock(self) -> float:
-        """The system's time (seconds since the epoch): real time at start, then moved on by
-        :meth:`advance` (a retry round), never by waiting."""
+        """The system's time (seconds since the epoch): real time (from ``start_time``, when
+        given), moved on by :meth:`advance` -- a retry round's half hour passes without waiting."""
         with self._lock:
-            return self._now
+            return time.time() + self._offset
 
     def advance(self, seconds: float) -> None:
         with self._lock:
-            self._now += seconds
+            self._offset += seconds
 
     # -- what the system offers ------------------------------------------------------------------
 
