@@ -363,6 +363,40 @@ CHAPTER_TERMS: dict[str, tuple[Term, ...]] = {
             "A domain publishes in DNS and over HTTPS that mail to it must use TLS with a valid certificate, so STARTTLS between servers cannot be stripped (RFC 8461).",
         ),
     ),
+    # Chapter 09: the capstone (it also uses earlier chapters' terms by name: mail forwarding,
+    # mailing list, bounce (non-delivery report), spoofing, tamper detection, eavesdropping)
+    "09": (
+        Term(
+            "defence in depth",
+            "多層防御",
+            "Several independent controls along the way, so an attack one of them misses (or one switched off) is stopped by another: OP25B and DMARC both stop the home bot.",
+        ),
+        Term(
+            "mail transfer agent (MTA)",
+            "メール転送エージェント（MTA）",
+            "A server that passes mail on to the next server over SMTP: the bank's outbound MTA, the university's forwarder, the recipient's MX.",
+        ),
+        Term(
+            "MX record",
+            "MXレコード",
+            "The DNS record naming the server that receives a domain's mail; a sending MTA looks it up to find where to deliver (RFC 5321 §5.1).",
+        ),
+        Term(
+            "quarantine",
+            "隔離",
+            "What DMARC p=quarantine asks: accept failing mail but treat it as suspicious, usually the Junk folder. Unlike reject, the mail still arrives.",
+        ),
+        Term(
+            "delivery status notification (DSN)",
+            "配送状態通知（DSN）",
+            "The standard form of a bounce (RFC 3464): which recipient failed and why, e.g. 4.2.2 mailbox full, returned to the envelope sender.",
+        ),
+        Term(
+            "man-in-the-middle attack",
+            "中間者攻撃",
+            "An attacker on the path passes traffic between two parties and reads or changes it on the way; stripping STARTTLS is one.",
+        ),
+    ),
 }
 
 GLOSSARY: dict[str, Term] = {

@@ -31,7 +31,7 @@ from mailsec.errors import InputError
 __all__ = ["CHAPTERS", "Choice", "Question", "arranged", "questions"]
 
 #: The chapters that have a self-check file.
-CHAPTERS = ("00", "01", "02", "03", "04", "05", "06", "07", "08")
+CHAPTERS = ("00", "01", "02", "03", "04", "05", "06", "07", "08", "09")
 
 _CHAPTER_ID = re.compile(r"\d\d")
 _QUESTION_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")

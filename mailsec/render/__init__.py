@@ -12,7 +12,8 @@ A chapter's pieces live in three places, one module each: its renderer here, its
   :mod:`~mailsec.render.hybrid` (04), :mod:`~mailsec.render.smime` (05),
   :mod:`~mailsec.render.openpgp` (06), :mod:`~mailsec.render.dkim`, :mod:`~mailsec.render.dmarc`
   and :mod:`~mailsec.render.dmarc_reports` (07), :mod:`~mailsec.render.mtasts`, :mod:`~mailsec.render.wiretap`,
-  :mod:`~mailsec.render.apop` and :mod:`~mailsec.render.relaycontrol` (08);
+  :mod:`~mailsec.render.apop` and :mod:`~mailsec.render.relaycontrol` (08),
+  :mod:`~mailsec.render.mailsystem` (09);
 - :mod:`~mailsec.render.trustgraph` (06's web-of-trust graph) and
   :mod:`~mailsec.render.graphlayout` (where its keys, arrows and labels go).
 
