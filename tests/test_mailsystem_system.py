@@ -207,3 +207,27 @@ def test_a_desktop_mail_program_sends_as_alice_and_reads_as_bob() -> None:
         ):
             smtp.sendmail("alice@bank.example", ["bob@example.com"], message)
         assert refused.value.smtp_code == 550
+
+
+def test_smtp_servers_bound_connections_and_recipients() -> None:
+    """RFC 5321 §4.3.2: one connection more than the bound gets 421; §4.5.3.1.8: past 100
+    recipients, 452 4.5.3."""
+    import smtplib
+
+    from mailsec.limits import SMTP_MAX_CONNECTIONS, SMTP_MAX_RECIPIENTS
+
+    with MailSystem() as system:
+        port = next(e.port for e in system.endpoints() if e.name == "mx")
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+            smtp.ehlo()
+            smtp.mail("someone@shop.example")
+            codes = [smtp.rcpt("bob@example.com")[0] for _ in range(SMTP_MAX_RECIPIENTS + 1)]
+        held = [smtplib.SMTP("127.0.0.1", port, timeout=10) for _ in range(SMTP_MAX_CONNECTIONS)]
+        try:
+            extra = socket.create_connection(("127.0.0.1", port), timeout=10)
+            with extra:
+                assert extra.recv(200).startswith(b"421 4.7.0 mx.example.com is busy")
+        finally:
+            for smtp in held:
+                smtp.close()
+        assert codes[:-1] == [250] * SMTP_MAX_RECIPIENTS and codes[-1] == 452
