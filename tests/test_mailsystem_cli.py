@@ -42,8 +42,7 @@ def test_run_with_a_preset_and_transcripts(capsys) -> None:
     assert main(["mailsystem", "run", "normal", "--transcripts"]) == 0
     out = capsys.readouterr().out
     assert (
-        "--- transcript #1: alice-pc.isp-a.example → smtp.bank.example:587 (SMTP) (inside TLS)"
-        in out
+        "--- transcript #1: pc-140.isp-a.example → smtp.bank.example:587 (SMTP) (inside TLS)" in out
     )
     assert "  C: STARTTLS" in out
 
@@ -83,7 +82,7 @@ def test_start_prints_endpoints_accounts_and_the_ca_then_stops_on_ctrl_c() -> No
         assert lines[0].startswith("The mail system is running (defences: recommended)")
         imaps = next(line for line in lines if line.lstrip().startswith("imaps"))
         port = int(imaps.split("->")[1].split()[0].rsplit(":", 1)[1])
-        assert "account bob@example.com  password bob-course-password" in text
+        assert "bob@example.com: log in as 'bob' with password 'bob-course-password'" in text
         start, end = (
             text.index("-----BEGIN CERTIFICATE-----"),
             text.index("-----END CERTIFICATE-----"),

@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from mailsec.cli import UsageError
 from mailsec.cli.interrupt import until_interrupted
-from mailsec.mailsystem.plan import ACCOUNTS, PRESETS, Defences
+from mailsec.mailsystem.plan import ACCOUNTS, LOGINS, PRESETS, Defences
 from mailsec.mailsystem.scenarios import SCENARIOS, run_scenario, scenario
 from mailsec.mailsystem.system import SERVICES, MailSystem
 from mailsec.mailsystem.timeline import ScenarioRun
@@ -48,7 +48,7 @@ MESSAGES = {
     "port": "--port wants SERVICE=PORT (for example mx=2525), not {text!r}",
     "running": "The mail system is running (defences: {preset}). Endpoints:",
     "endpoint": "  {name:<10} {hostname}:{course_port:<4} ({address})  ->  {host}:{port}   {what}",
-    "account": "  account {address}  password {password}",
+    "account": "  {address}: log in as {login!r} with password {password!r} ({where})",
     "accounts": "Accounts (course values, not secrets):",
     "ca": "Trust this CA in a mail client (file {path}):",
     "press": "Press Ctrl+C to stop.",
@@ -131,7 +131,9 @@ def _announce(system: MailSystem, preset: str) -> None:
         print(MESSAGES["endpoint"].format(**vars(endpoint)))
     print(MESSAGES["accounts"])
     for address, password in ACCOUNTS.items():
-        print(MESSAGES["account"].format(address=address, password=password))
+        login, where = LOGINS[address]
+        print(MESSAGES["account"].format(address=address, login=login, password=password,
+                                         where=where))  # fmt: skip
     print(MESSAGES["ca"].format(path=system.ca_file))
     print(system.ca_file.read_text("ascii"), end="")
     print(MESSAGES["press"], flush=True)

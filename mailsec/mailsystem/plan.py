@@ -38,6 +38,7 @@ __all__ = [
     "ACCOUNTS",
     "DESKTOP",
     "DMARC_POLICIES",
+    "LOGINS",
     "PRESETS",
     "WORLD",
     "Defences",
@@ -79,6 +80,13 @@ ACCOUNTS = {
     "bob@example.com": "bob-course-password",
 }
 
+#: How each account logs in, and where: Alice submits mail with her address as the SMTP AUTH
+#: user; Bob reads his with the POP3/IMAP user name ``bob``.
+LOGINS = {
+    "alice@bank.example": ("alice@bank.example", "submission"),
+    "bob@example.com": ("bob", "pop3, imap, pop3s, imaps"),
+}
+
 WORLD = World(
     networks=(
         # "isp-a" is the network chapter 02's edge rule knows as the ISP with OP25B.
@@ -90,7 +98,7 @@ WORLD = World(
         _net("lists", "lists.example", "192.0.2.192/27"),
     ),
     hosts=(
-        _host("alice-pc", "Alice's PC", "alice-pc.isp-a.example", "isp-a", "198.51.100.140",
+        _host("alice-pc", "Alice's PC", "pc-140.isp-a.example", "isp-a", "198.51.100.140",
               "Alice, a bank employee, writes from home.", is_client=True),
         _host("bot-pc", "Infected PC", "pc-200.isp-a.example", "isp-a", "198.51.100.200",
               "A home PC in ISP A's pool, run by the attacker's bot.", is_client=True),
@@ -107,7 +115,7 @@ WORLD = World(
               "example.com's MX: SPF, DKIM, ARC and DMARC checks, Junk, quota.",
               services=(Service(25, ServiceKind.MX),), local_domains=("example.com",),
               mailboxes=("bob@example.com",)),
-        _host("mailstore", "example.com POP3/IMAP", "mail.example.com", "example", "192.0.2.11",
+        _host("mailstore", "POP3/IMAP server", "mail.example.com", "example", "192.0.2.11",
               "Bob's mailbox: POP3 and IMAP4, with and without TLS.",
               accounts=(("bob", ACCOUNTS["bob@example.com"]),)),
         _host("bob-pc", "Bob's mail client", "bob-pc.example.com", "example", "192.0.2.100",
@@ -237,7 +245,7 @@ def zone_text(defences: Defences) -> str:
         f"mail A {lists}",
         f'@ TXT "v=spf1 ip4:{lists} -all"',
         "$ORIGIN isp-a.example.",
-        f"alice-pc A {_a('alice-pc')}",
+        f"pc-140 A {_a('alice-pc')}",
         f"pc-200 A {_a('bot-pc')}",
         "$ORIGIN .",
     ]
