@@ -19,6 +19,7 @@ def all_labs() -> Iterator[dict[str, Lab]]:
     """One of every lab the notebooks show, by name (the wire and OP25B labs' servers stop after)."""
     from mailsec.labs import (
         apop,
+        capstone,
         dkim,
         dmarc,
         dmarc_reports,
@@ -65,9 +66,11 @@ def all_labs() -> Iterator[dict[str, Lab]]:
         "wiretap": wiretap.wiretap_lab(),
         "relay": relaycontrol.relay_control_lab(),
         "apop": apop.apop_lab(),
+        "defence": capstone.defence_lab(),
+        "scenario": capstone.scenario_lab(),
     }
     yield made
-    for name in ("wire", "wire without quota", "wiretap", "relay", "apop"):
+    for name in ("wire", "wire without quota", "wiretap", "relay", "apop", "defence", "scenario"):
         made[name].close()
     made["op25b"].close_servers()
 
