@@ -6,7 +6,7 @@ NXDOMAIN), so here a name outside the zone's domains does not exist instead of b
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import Any
 
 from mailsec import dnsserver
 
@@ -16,21 +16,6 @@ __all__ = ["DnsServer"]
 class DnsServer(dnsserver.DnsServer):
     """:class:`mailsec.dnsserver.DnsServer`, with ``refuse_outside=False`` unless told."""
 
-    def __init__(
-        self,
-        zone_text: str,
-        *,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        silent: Iterable[str] = (),
-        servfail: Iterable[str] = (),
-        refuse_outside: bool = False,
-    ) -> None:
-        super().__init__(
-            zone_text,
-            host=host,
-            port=port,
-            silent=silent,
-            servfail=servfail,
-            refuse_outside=refuse_outside,
-        )
+    def __init__(self, zone_text: str, **options: Any) -> None:
+        options.setdefault("refuse_outside", False)
+        super().__init__(zone_text, **options)

@@ -314,28 +314,23 @@ def _tampered(play: _Play) -> bool:
     return False
 
 
-def _forwarded(play: _Play) -> bool:
-    play.submit(
-        play.letter("Lunch on Friday?", "Hi Carol,\r\n\r\nlunch on Friday?\r\n\r\nAlice",
-                    to="carol@university.example"),
-        rcpt="carol@university.example",
-    )  # fmt: skip
+def _through(play: _Play, rcpt: str, subject: str, body: str) -> bool:
+    """Alice writes to ``rcpt``, an intermediary that passes the message on to Bob."""
+    play.submit(play.letter(subject, body, to=rcpt), rcpt=rcpt)
     play.system.deliver()
     arrived = play.delivered_to_bob()
     play.read()
     return arrived
+
+
+def _forwarded(play: _Play) -> bool:
+    body = "Hi Carol,\r\n\r\nlunch on Friday?\r\n\r\nAlice"
+    return _through(play, "carol@university.example", "Lunch on Friday?", body)
 
 
 def _mailing_list(play: _Play) -> bool:
-    play.submit(
-        play.letter("Team meeting", "Hi all,\r\n\r\nthe meeting moves to 3 pm.\r\n\r\nAlice",
-                    to="team@lists.example"),
-        rcpt="team@lists.example",
-    )  # fmt: skip
-    play.system.deliver()
-    arrived = play.delivered_to_bob()
-    play.read()
-    return arrived
+    body = "Hi all,\r\n\r\nthe meeting moves to 3 pm.\r\n\r\nAlice"
+    return _through(play, "team@lists.example", "Team meeting", body)
 
 
 def _eavesdrop(play: _Play, *, strip: bool) -> bool:

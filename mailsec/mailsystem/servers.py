@@ -33,15 +33,20 @@ from typing import TYPE_CHECKING, Any
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
-from mailsec import arc
-from mailsec.dkim.course import course_signers
+from mailsec.dkim.course import seal_as
 from mailsec.dmarc.receiver import InboundCheck, check_inbound
 from mailsec.dmarc.result import Disposition
 from mailsec.errors import InputError
 from mailsec.limits import SMTP_MAX_CONNECTIONS, SMTP_MAX_RECIPIENTS
 from mailsec.mailsystem.timeline import Control, Event
-from mailsec.op25b.inbound import JUNK, NULL_SENDER, rejection, without_claimed_results
-from mailsec.op25b.model import Host, check_address
+from mailsec.op25b.inbound import (
+    JUNK,
+    NULL_SENDER,
+    rejection,
+    sender_refusal,
+    without_claimed_results,
+)
+from mailsec.op25b.model import Host, is_address
 from mailsec.op25b.smtpd import QuietDeprecation
 from mailsec.trace import Outcome
 
@@ -93,14 +98,6 @@ SUBJECT = re.compile(rb"^Subject:[ \t]*", re.I | re.M)
 FOOTER = b"--\r\nteam@lists.example: to leave the list, write to team-leave@lists.example\r\n"
 
 
-def _valid(address: str) -> bool:
-    try:
-        check_address(address)
-    except InputError:
-        return False
-    return True
-
-
 class _Handler:
     """What every role shares: the Received field and recipient checks."""
 
@@ -137,8 +134,9 @@ class _Handler:
     async def handle_MAIL(
         self, _server: SMTP, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
-        if address != NULL_SENDER and not _valid(address):
-            return REPLIES["bad_address"]
+        refusal = sender_refusal(address)
+        if refusal is not None:
+            return refusal
         envelope.mail_from = address
         envelope.mail_options.extend(options)
         return "250 2.1.0 OK"
@@ -146,22 +144,50 @@ class _Handler:
     async def handle_RCPT(
         self, _server: SMTP, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
-        if not _valid(address):
+        if not is_address(address):
             return REPLIES["bad_address"]
         if len(envelope.rcpt_tos) >= SMTP_MAX_RECIPIENTS:
             return REPLIES["too_many"]
-        domain = address.rpartition("@")[2].lower()
+        refusal = self.refuses(address)
+        if refusal is not None:
+            return refusal
+        envelope.rcpt_tos.append(address.lower())
+        return "250 2.1.5 OK"
+
+    def refuses(self, rcpt: str) -> str | None:
+        """Why this server does not take mail for ``rcpt`` (None: it does). An MX takes its own
+        domains' known mailboxes only: no open relay (RFC 5321 §3.6)."""
+        domain = rcpt.rpartition("@")[2].lower()
         if domain not in self.host.local_domains:
             return REPLIES["not_local"].format(
                 server=self.host.hostname, domains=", ".join(self.host.local_domains)
             )
-        if not self.knows(address.lower()):
-            return REPLIES["unknown_user"].format(rcpt=address)
-        envelope.rcpt_tos.append(address.lower())
-        return "250 2.1.5 OK"
+        if not self.knows(rcpt.lower()):
+            return REPLIES["unknown_user"].format(rcpt=rcpt)
+        return None
 
     def knows(self, rcpt: str) -> bool:
         return rcpt in self.host.mailboxes
+
+    async def check(
+        self, session: Any, envelope: Any, message: bytes, trusted: tuple[str, ...] = ()
+    ) -> InboundCheck:
+        """SPF for the connecting client, DKIM, ARC and DMARC, as this server sees the message
+        (in a worker thread: DNS may take a while, and the other servers share this loop)."""
+        mail_from = "" if envelope.mail_from == NULL_SENDER else envelope.mail_from
+        return await asyncio.to_thread(
+            functools.partial(
+                check_inbound,
+                message,
+                client_ip=str(self.client(session).ipv4),
+                helo=session.host_name or "",
+                mail_from=mail_from,
+                authserv_id=self.host.hostname,
+                resolver=self.system.resolver(),
+                trusted_sealers=trusted,
+                now=self.system.clock(),
+            )
+        )
 
     def done(self, envelope: Any, reply: str, outcome: Outcome = Outcome.OK) -> str:
         key = "accepted" if reply.startswith("2") else "refused"
@@ -201,15 +227,8 @@ class _Submission(_Handler):
             return REPLIES["not_yours"].format(user=user)
         return await super().handle_MAIL(server, session, envelope, address, options)
 
-    async def handle_RCPT(
-        self, _server: SMTP, session: Any, envelope: Any, address: str, options: list[str]
-    ) -> str:
-        if not _valid(address):
-            return REPLIES["bad_address"]
-        if len(envelope.rcpt_tos) >= SMTP_MAX_RECIPIENTS:
-            return REPLIES["too_many"]
-        envelope.rcpt_tos.append(address.lower())
-        return "250 2.1.5 OK"
+    def refuses(self, rcpt: str) -> str | None:
+        return None  # a logged-in user may send anywhere (RFC 6409 §4.3 made MAIL need AUTH)
 
     async def handle_DATA(self, _server: SMTP, session: Any, envelope: Any) -> str:
         message = self.received(session) + bytes(envelope.original_content or b"")
@@ -224,7 +243,6 @@ class _ExampleMx(_Handler):
     """mx.example.com:25 (module docstring)."""
 
     async def handle_DATA(self, _server: SMTP, session: Any, envelope: Any) -> str:
-        client = self.client(session)
         message = bytes(envelope.original_content or b"")
         for rcpt in envelope.rcpt_tos:
             used, quota = self.system.mailboxes.usage(rcpt), self.system.mailboxes.quota
@@ -235,20 +253,9 @@ class _ExampleMx(_Handler):
                     section="RFC 5321 §4.5.3.1.10",
                 )
                 return REPLIES["full"].format(rcpt=rcpt)
+        trusted = ("lists.example",) if self.system.defences.arc else ()
         try:
-            check = await asyncio.to_thread(
-                functools.partial(
-                    check_inbound,
-                    message,
-                    client_ip=str(client.ipv4),
-                    helo=session.host_name or "",
-                    mail_from="" if envelope.mail_from == NULL_SENDER else envelope.mail_from,
-                    authserv_id=self.host.hostname,
-                    resolver=self.system.resolver(),
-                    trusted_sealers=("lists.example",) if self.system.defences.arc else (),
-                    now=self.system.clock(),
-                )
-            )
+            check = await self.check(session, envelope, message, trusted)
         except InputError:
             return self.done(envelope, REPLIES["unreadable"])
         self.system.journal.checked(check)
@@ -308,23 +315,11 @@ class _List(_Handler):
         return rcpt in LIST_MEMBERS
 
     async def handle_DATA(self, _server: SMTP, session: Any, envelope: Any) -> str:
-        client = self.client(session)
         message = bytes(envelope.original_content or b"")
         if self.system.queues[self.host.id].full:
             return self.done(envelope, REPLIES["queue_full"])
         try:
-            check = await asyncio.to_thread(
-                functools.partial(
-                    check_inbound,
-                    message,
-                    client_ip=str(client.ipv4),
-                    helo=session.host_name or "",
-                    mail_from=envelope.mail_from,
-                    authserv_id=self.host.hostname,
-                    resolver=self.system.resolver(),
-                    now=self.system.clock(),
-                )
-            )
+            check = await self.check(session, envelope, message)
             resent = await asyncio.to_thread(self._reseal, message, check)
         except InputError:
             return self.done(envelope, REPLIES["unreadable"])
@@ -338,12 +333,9 @@ class _List(_Handler):
         changed = SUBJECT.sub(b"Subject: [team] ", message, count=1)
         changed = changed if changed.endswith(b"\r\n") else changed + b"\r\n"
         changed += FOOTER
-        signer = course_signers()["lists.example"]
-        sealed = arc.seal(
+        sealed = seal_as(
+            "lists.example",
             changed,
-            domain="lists.example",
-            selector=signer.selector,
-            private_key=signer.key,
             authserv_id=self.host.hostname,
             results=results,
             now=self.system.clock(),

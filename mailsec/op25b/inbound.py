@@ -17,7 +17,7 @@ from mailsec.dkim.canon import HeaderField, read_message
 from mailsec.dmarc.authresults import parse_authentication_results
 from mailsec.dmarc.result import DmarcEvaluation
 from mailsec.errors import InputError
-from mailsec.op25b.model import Host, ServiceKind
+from mailsec.op25b.model import Host, ServiceKind, is_address
 
 __all__ = [
     "JUNK",
@@ -28,6 +28,7 @@ __all__ = [
     "SUBMISSION_KINDS",
     "own_domains",
     "rejection",
+    "sender_refusal",
     "without_claimed_results",
 ]
 
@@ -50,6 +51,7 @@ REPLIES = {
     "reject": "550 5.7.1 Message rejected: the DMARC policy of {domain} says reject",
     "no_author": "550 5.7.1 Message rejected: it has no single From: domain for DMARC to check "
     "(RFC 7489 section 6.6.1)",
+    "bad_sender": "553 5.1.7 Bad sender address syntax",
     "unreadable": "550 5.6.0 Message rejected: its header section cannot be read for the "
     "sender checks",
 }
@@ -60,6 +62,15 @@ MESSAGES = {
     "no_key": "signing=True, but {host} has no course DKIM key for its domain ({domains}): add "
     "the domain to mailsec.dkim.course.COURSE_SELECTORS, or leave signing off.",
 }
+
+
+def sender_refusal(address: str) -> str | None:
+    """The reply refusing ``MAIL FROM:<address>``, or None to accept it. The null reverse-path
+    ``<>`` of bounces is allowed (RFC 5321 §4.5.5); anything else must be an address. aiosmtpd
+    hands ``<>`` over as ``"<>"`` and needs it so in the envelope (RCPT wants a sender)."""
+    if address != NULL_SENDER and not is_address(address):
+        return REPLIES["bad_sender"]
+    return None
 
 
 def rejection(evaluation: DmarcEvaluation) -> str:

@@ -49,6 +49,7 @@ __all__ = [
     "World",
     "check_address",
     "check_port",
+    "is_address",
 ]
 
 
@@ -307,6 +308,15 @@ def check_address(text: str, *, what: str = "address") -> str:
             "like taro@example.net (no spaces, and the domain needs a dot)."
         )
     return address
+
+
+def is_address(text: str) -> bool:
+    """Whether ``text`` is a mail address :func:`check_address` accepts."""
+    try:
+        check_address(text)
+    except InputError:
+        return False
+    return True
 
 
 def check_port(value: object) -> int:

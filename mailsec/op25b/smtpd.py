@@ -68,6 +68,7 @@ from mailsec.op25b.inbound import (
     SUBMISSION_KINDS,
     own_domains,
     rejection,
+    sender_refusal,
     without_claimed_results,
 )
 from mailsec.op25b.model import (
@@ -77,7 +78,7 @@ from mailsec.op25b.model import (
     Policy,
     ServiceKind,
     World,
-    check_address,
+    is_address,
 )
 from mailsec.op25b.path import STORED
 from mailsec.op25b.relaycontrol import RelayControl
@@ -148,14 +149,6 @@ def _make_tls(hostname: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
     return tls.context, tls.client_context()
 
 
-def _valid(address: str) -> bool:
-    try:
-        check_address(address)
-    except InputError:
-        return False
-    return True
-
-
 # -- the servers' handler ------------------------------------------------------------------------
 
 
@@ -192,10 +185,9 @@ class _ModelHandler:
         if not ruling.allowed:
             assert ruling.reply is not None
             return ruling.reply.line
-        # The null reverse-path <> is allowed (RFC 5321 §4.5.5); anything else must be an address.
-        # aiosmtpd hands it over as "<>" and needs it so in the envelope (RCPT wants a sender).
-        if address != NULL_SENDER and not _valid(address):
-            return "553 5.1.7 Bad sender address syntax"
+        refusal = sender_refusal(address)
+        if refusal is not None:
+            return refusal
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 2.1.0 OK"
@@ -203,7 +195,7 @@ class _ModelHandler:
     async def handle_RCPT(
         self, _server: SMTP, session: Any, envelope: Any, address: str, rcpt_options: list[str]
     ) -> str:
-        if not _valid(address):
+        if not is_address(address):
             return "553 5.1.3 Bad recipient address syntax"
         ruling = (rcpt_ruling if self.servers.relay is None else self.servers.relay.rcpt_ruling)(
             self.servers.world,
