@@ -4,6 +4,8 @@ One module or package per topic holds the pure logic (:mod:`mailsec.retrieval`, 
 :mod:`mailsec.spf`, :mod:`mailsec.hybrid`, :mod:`mailsec.pki`, :mod:`mailsec.smime`,
 :mod:`mailsec.openpgp`); :mod:`mailsec.render` turns results into HTML and SVG; :mod:`mailsec.labs`
 builds the widgets the notebooks show.
+
+``mailsec.set_language("ja")`` shows the course in Japanese from then on (:mod:`mailsec.i18n`).
 """
 
 from mailsec.errors import (
@@ -14,6 +16,7 @@ from mailsec.errors import (
     NotAvailable,
     VerificationError,
 )
+from mailsec.i18n import set_language
 
 __version__ = "0.1.0"
 
@@ -25,4 +28,5 @@ __all__ = [
     "NotAvailable",
     "VerificationError",
     "__version__",
+    "set_language",
 ]

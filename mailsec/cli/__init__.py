@@ -2,7 +2,9 @@
 
 The rules every group follows live here: an argument error is one plain line (not a usage block)
 with exit status 2, and every message printed on standard error stays one line, whatever the
-input it quotes (:func:`~mailsec.errors.one_line`).
+input it quotes (:func:`~mailsec.errors.one_line`). The words are the command line's language
+(:mod:`mailsec.i18n`); argparse's own phrases ("the following arguments are required", "invalid
+choice") come from Python's argparse, in English.
 """
 
 from __future__ import annotations
@@ -12,12 +14,26 @@ from pathlib import Path
 from typing import BinaryIO, NoReturn
 
 from mailsec.errors import InputError, one_line
+from mailsec.i18n import texts
 from mailsec.limits import MAX_MESSAGE
 
 __all__ = ["USAGE_ERROR", "OneLineParser", "UsageError", "one_line", "read_file", "read_stdin"]
 
 #: The exit status of a command line that cannot be parsed (argparse's own convention).
 USAGE_ERROR = 2
+
+MESSAGES = texts(
+    {
+        "usage": "{message} (see '{prog} --help')",
+        "too_large": "Standard input holds more than {limit:,} bytes; the course reads messages "
+        "up to that size.",
+        "empty": "Nothing came on standard input; pipe {what} into the command.",
+        "mail": "a mail message",
+        "unreadable": "Cannot read the {what} file {path!r}: {reason}.",
+        "file_too_large": "The {what} file {path!r} is larger than {limit:,} bytes.",
+    }
+)
+"""The rules' sentences (see :mod:`mailsec.i18n`)."""
 
 
 class UsageError(InputError):
@@ -29,20 +45,17 @@ class OneLineParser(argparse.ArgumentParser):
     of a usage block; the parsers of its subcommands are of this class too."""
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see '{self.prog} --help')")
+        raise UsageError(MESSAGES["usage"].format(message=message, prog=self.prog))
 
 
-def read_stdin(stream: BinaryIO, what: str = "a mail message") -> bytes:
+def read_stdin(stream: BinaryIO, what: str | None = None) -> bytes:
     """Standard input whole, at most :data:`~mailsec.limits.MAX_MESSAGE` bytes; empty input or
-    more than that is refused with one line."""
+    more than that is refused with one line that says to pipe ``what`` (a mail message)."""
     data = stream.read(MAX_MESSAGE + 1)
     if len(data) > MAX_MESSAGE:
-        raise InputError(
-            f"Standard input holds more than {MAX_MESSAGE:,} bytes; the course reads messages "
-            "up to that size."
-        )
+        raise InputError(MESSAGES["too_large"].format(limit=MAX_MESSAGE))
     if not data or data.isspace():
-        raise InputError(f"Nothing came on standard input; pipe {what} into the command.")
+        raise InputError(MESSAGES["empty"].format(what=what or MESSAGES["mail"]))
     return data
 
 
@@ -53,7 +66,9 @@ def read_file(path: str, what: str) -> bytes:
         with Path(path).open("rb") as handle:
             data = handle.read(MAX_MESSAGE + 1)
     except OSError as exc:
-        raise InputError(f"Cannot read the {what} file {path!r}: {exc.strerror}.") from None
+        raise InputError(
+            MESSAGES["unreadable"].format(what=what, path=path, reason=exc.strerror)
+        ) from None
     if len(data) > MAX_MESSAGE:
-        raise InputError(f"The {what} file {path!r} is larger than {MAX_MESSAGE:,} bytes.")
+        raise InputError(MESSAGES["file_too_large"].format(what=what, path=path, limit=MAX_MESSAGE))
     return data

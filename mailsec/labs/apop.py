@@ -241,6 +241,6 @@ class ApopLab(Lab):
         self.close_with(self._finalizer, (self.preset, self.password, self.run_button))
 
 
-def apop_lab(*, password: str = DEFAULT_PASSWORD) -> ApopLab:
+def apop_lab(*, password: str = DEFAULT_PASSWORD, lang: str | None = None) -> ApopLab:
     """The APOP lab, ready to display; it has logged in once with ``password``."""
-    return ApopLab(password=password)
+    return ApopLab(password=password, lang=lang)

@@ -132,9 +132,9 @@ class CanonicalizationLab(Lab):
         )
 
 
-def canonicalization_lab() -> CanonicalizationLab:
+def canonicalization_lab(*, lang: str | None = None) -> CanonicalizationLab:
     """The canonicalization lab, ready to display."""
-    return CanonicalizationLab()
+    return CanonicalizationLab(lang=lang)
 
 
 class KeyRecordLab(Lab):
@@ -177,6 +177,6 @@ class KeyRecordLab(Lab):
         self.show(verdict_html(check) + shown, trace_list(check.trace))
 
 
-def key_record_lab() -> KeyRecordLab:
+def key_record_lab(*, lang: str | None = None) -> KeyRecordLab:
     """The key-record lab, ready to display."""
-    return KeyRecordLab()
+    return KeyRecordLab(lang=lang)

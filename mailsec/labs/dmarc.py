@@ -107,6 +107,6 @@ class DmarcLab(Lab):
         )
 
 
-def dmarc_lab() -> DmarcLab:
+def dmarc_lab(*, lang: str | None = None) -> DmarcLab:
     """The DMARC lab, ready to display."""
-    return DmarcLab()
+    return DmarcLab(lang=lang)

@@ -141,6 +141,6 @@ def read_uploads(files: Sequence[Mapping[str, object]]) -> tuple[AggregateReport
     return tuple(reports)
 
 
-def report_lab(week: Week | None = None) -> ReportLab:
+def report_lab(week: Week | None = None, *, lang: str | None = None) -> ReportLab:
     """The report lab over ``week`` (by default the course's simulated week), ready to display."""
-    return ReportLab(week or simulated_week(SEED))
+    return ReportLab(week or simulated_week(SEED), lang=lang)

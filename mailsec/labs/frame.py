@@ -18,6 +18,14 @@ work headless in tests and under nbval, and a test can read them.
 
 Where widgets cannot be displayed (a static render, or a front end without ipywidgets) the lab's
 current result is shown as plain HTML with a hint on how to make it interactive.
+
+**Language.** Every lab factory takes ``lang=None`` and passes it on to its lab's constructor
+(``SpfLab(..., lang=lang)``): a lab then builds its widgets and runs every callback wrapped by
+:meth:`Lab.action` inside :func:`mailsec.i18n.using` ``(lang)`` (None: the kernel's language, see
+:func:`mailsec.set_language`). A subclass of :class:`Lab` does not declare ``lang`` itself: the
+frame takes it out of the keyword arguments, sets :attr:`Lab.lang` and runs the subclass's whole
+``__init__`` in that language. A factory that makes widgets *before* it makes its lab builds
+them inside ``using(lang)`` too.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from typing import Any, TypeVar
 import ipywidgets as widgets
 
 from mailsec.errors import MailsecError
+from mailsec.i18n import checked, texts, using
 from mailsec.render.html import FONT, callout, error_box, escape
 
 __all__ = ["Lab", "button", "checkbox", "close_all", "dropdown", "percentile", "tagged", "text_box"]
@@ -39,19 +48,53 @@ __all__ = ["Lab", "button", "checkbox", "close_all", "dropdown", "percentile", "
 F = TypeVar("F", bound=Callable[..., Any])
 W = TypeVar("W", bound=widgets.DOMWidget)
 
-STATIC_HINT = (
-    "This is a still picture of the lab. To change its inputs, open the notebook in JupyterLab "
-    "(locally or on Binder) and run the cells (menu <em>Run ▸ Run All Cells</em>); the controls "
-    "then appear here."
+TEXT = texts(
+    {
+        "static_hint": "This is a still picture of the lab. To change its inputs, open the "
+        "notebook in JupyterLab (locally or on Binder) and run the cells (menu <em>Run ▸ Run All "
+        "Cells</em>); the controls then appear here.",
+        "static_title": "Interactive lab",
+        "plain": "{title} (interactive lab: run this notebook in JupyterLab)",
+        "unexpected": "Something unexpected went wrong inside the lab ({kind}: {error}). Change "
+        "the inputs and try again; if it keeps happening, please report it.",
+    }
 )
+"""The frame's own sentences (see :mod:`mailsec.i18n`)."""
+
+_UNSET: Any = object()
+
+
+def _in_language(init: Callable[..., None]) -> Callable[..., None]:
+    """A lab class's ``__init__`` that takes ``lang=`` and runs inside ``using(lang)``.
+
+    The outermost ``__init__`` decides: a subclass's ``super().__init__(...)`` passes no
+    ``lang`` and keeps the one already set.
+    """
+
+    @functools.wraps(init)
+    def wrapper(self: Lab, *args: Any, lang: str | None = _UNSET, **kwargs: Any) -> None:
+        if lang is not _UNSET:
+            self.lang = None if lang is None else checked(lang)  # refused before anything is built
+        with using(self.lang):
+            init(self, *args, **kwargs)
+
+    return wrapper
 
 
 class Lab(widgets.VBox):
     """A lab: title, introduction, controls, error, result and explanation.
 
     ``below_result`` widgets (a replay button and its output, say) sit between the result and the
-    explanation.
+    explanation. ``lang`` is the lab's language (module docstring).
     """
+
+    lang: str | None = None
+    """The lab's language: None follows the kernel's (:func:`mailsec.set_language`)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _in_language(cls.__dict__["__init__"])  # type: ignore[method-assign]
 
     def __init__(
         self,
@@ -60,7 +103,10 @@ class Lab(widgets.VBox):
         intro: str = "",
         controls: Sequence[widgets.Widget] = (),
         below_result: Sequence[widgets.Widget] = (),
+        lang: str | None = _UNSET,
     ) -> None:
+        if lang is not _UNSET:
+            self.lang = None if lang is None else checked(lang)
         self.title = title
         self.header = widgets.HTML(
             f'<div style="{FONT}"><h3 style="margin:4px 0">{escape(title)}</h3>'
@@ -113,20 +159,20 @@ class Lab(widgets.VBox):
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             start = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            except MailsecError as exc:
-                self.last_exception = exc
-                self.show_error(exc.message, keep_result=keep_result)
-            except Exception as exc:
-                self.last_exception = exc
-                self.show_error(
-                    f"Something unexpected went wrong inside the lab ({type(exc).__name__}: {exc}). "
-                    "Change the inputs and try again; if it keeps happening, please report it.",
-                    keep_result=keep_result,
-                )
-            finally:
-                self.timings.append(time.perf_counter() - start)
+            with using(self.lang):
+                try:
+                    return fn(*args, **kwargs)
+                except MailsecError as exc:
+                    self.last_exception = exc
+                    self.show_error(exc.message, keep_result=keep_result)
+                except Exception as exc:
+                    self.last_exception = exc
+                    self.show_error(
+                        TEXT["unexpected"].format(kind=type(exc).__name__, error=exc),
+                        keep_result=keep_result,
+                    )
+                finally:
+                    self.timings.append(time.perf_counter() - start)
             return None
 
         return wrapper  # type: ignore[return-value]
@@ -160,19 +206,20 @@ class Lab(widgets.VBox):
 
     def static_html(self) -> str:
         """The lab as plain HTML: title, current result and explanation, and the hint."""
+        with using(self.lang):
+            hint = callout(TEXT["static_hint"], title=TEXT["static_title"])
         return (
             f'<div class="mailsec-lab-static" style="{FONT}">'
             f"{self.header.value}{self.error.value}{self.result.value}{self.explanation.value}"
-            f"{callout(STATIC_HINT, title='Interactive lab')}</div>"
+            f"{hint}</div>"
         )
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
         bundle = super()._repr_mimebundle_(**kwargs)
         if bundle is not None:
             bundle["text/html"] = self.static_html()
-            bundle["text/plain"] = (
-                f"{self.title} (interactive lab: run this notebook in JupyterLab)"
-            )
+            with using(self.lang):
+                bundle["text/plain"] = TEXT["plain"].format(title=self.title)
         return bundle
 
 

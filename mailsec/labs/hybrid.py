@@ -160,9 +160,11 @@ class PipelineLab(Lab):
         self.show(str(pipeline_html(self.run)), trace_list(self.run.steps, title="Step by step"))
 
 
-def pipeline_lab(cast: Cast | None = None, *, random: RandomSource = os.urandom) -> PipelineLab:
+def pipeline_lab(
+    cast: Cast | None = None, *, random: RandomSource = os.urandom, lang: str | None = None
+) -> PipelineLab:
     """The pipeline lab, ready to display."""
-    return PipelineLab(cast or default_cast(), random=random)
+    return PipelineLab(cast or default_cast(), random=random, lang=lang)
 
 
 # -- signatures --------------------------------------------------------------------------------
@@ -229,12 +231,16 @@ class SignatureLab(Lab):
 
 
 def signature_lab(
-    cast: Cast | None = None, *, transit: Transit = Transit.UNCHANGED, verify_with: str = "Alice"
+    cast: Cast | None = None,
+    *,
+    transit: Transit = Transit.UNCHANGED,
+    verify_with: str = "Alice",
+    lang: str | None = None,
 ) -> SignatureLab:
     """The signature lab, ready to display; ``transit`` and ``verify_with`` set where it starts."""
     if verify_with not in ("Alice", "Mallory"):
         raise InputError(f"Bob can check with Alice's or Mallory's key, not {verify_with!r}.")
-    return SignatureLab(cast or default_cast(), transit=transit, verify_with=verify_with)
+    return SignatureLab(cast or default_cast(), transit=transit, verify_with=verify_with, lang=lang)
 
 
 # -- the size/speed plot -------------------------------------------------------------------------
@@ -302,7 +308,10 @@ class SizeSpeedLab(Lab):
 
 
 def size_speed_lab(
-    quick: Measurement | None = None, *, reference: Measurement = REFERENCE
+    quick: Measurement | None = None,
+    *,
+    reference: Measurement = REFERENCE,
+    lang: str | None = None,
 ) -> SizeSpeedLab:
     """The size/speed lab; ``quick`` is a run of :func:`mailsec.hybrid.measure` made just now."""
-    return SizeSpeedLab(quick, reference=reference)
+    return SizeSpeedLab(quick, reference=reference, lang=lang)

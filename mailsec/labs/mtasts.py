@@ -222,6 +222,6 @@ class MtaStsLab(Lab):
         )
 
 
-def mtasts_lab() -> MtaStsLab:
+def mtasts_lab(*, lang: str | None = None) -> MtaStsLab:
     """The MTA-STS lab, ready to display."""
-    return MtaStsLab()
+    return MtaStsLab(lang=lang)

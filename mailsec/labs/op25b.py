@@ -341,9 +341,10 @@ def op25b_lab(
     maildir_root: Path | str | None = None,
     drop_timeout: float = 2.0,
     world: World = STANDARD_WORLD,
+    lang: str | None = None,
 ) -> Op25bLab:
     """The chapter's lab, ready to display; ``scenario_id`` preloads a prepared scenario."""
-    lab = Op25bLab(world, maildir_root=maildir_root, drop_timeout=drop_timeout)
+    lab = Op25bLab(world, maildir_root=maildir_root, drop_timeout=drop_timeout, lang=lang)
     if scenario_id is not None:
         lab.load_scenario(scenario(scenario_id))
     return lab

@@ -109,8 +109,10 @@ class SelfCheck(Lab):
         )
 
 
-def self_check(chapter: str | Sequence[Question], *, title: str = "Self-check") -> SelfCheck:
+def self_check(
+    chapter: str | Sequence[Question], *, title: str = "Self-check", lang: str | None = None
+) -> SelfCheck:
     """A chapter's self-check widget (``self_check("03")``), or one of your own questions."""
     if isinstance(chapter, str):
-        return SelfCheck(questions(chapter), title=title)
-    return SelfCheck(chapter, title=title)
+        return SelfCheck(questions(chapter), title=title, lang=lang)
+    return SelfCheck(chapter, title=title, lang=lang)

@@ -164,6 +164,7 @@ def relay_control_lab(
     setting: RelaySetting = RelaySetting.POP_BEFORE_SMTP,
     sender: Sender = Sender.USER,
     recipient: Recipient = Recipient.OUTSIDE,
+    lang: str | None = None,
 ) -> RelayControlLab:
     """The relay-control lab, ready to display; it has run the story once with these choices."""
-    return RelayControlLab(setting=setting, sender=sender, recipient=recipient)
+    return RelayControlLab(setting=setting, sender=sender, recipient=recipient, lang=lang)

@@ -413,6 +413,7 @@ def devices_lab(
     *,
     protocol: Protocol | str = Protocol.POP3,
     clock: Callable[[], datetime] = utc_now,
+    lang: str | None = None,
 ) -> DevicesLab:
     """The chapter 01 devices lab, ready to display.
 
@@ -427,4 +428,4 @@ def devices_lab(
             raise InputError(
                 f"The protocol {protocol!r} is not one this lab knows: use 'POP3' or 'IMAP4'."
             ) from None
-    return DevicesLab(scenario=scenario, protocol=protocol, clock=clock)
+    return DevicesLab(scenario=scenario, protocol=protocol, clock=clock, lang=lang)

@@ -229,6 +229,6 @@ class WireLab(Lab):
         )
 
 
-def wire_lab(*, quota: int | None = DEFAULT_QUOTA) -> WireLab:
+def wire_lab(*, quota: int | None = DEFAULT_QUOTA, lang: str | None = None) -> WireLab:
     """The wire lab, ready to display: real servers with sample mail and a client to drive them."""
-    return WireLab(quota=quota)
+    return WireLab(quota=quota, lang=lang)

@@ -205,9 +205,9 @@ def _plain_text(message: bytes) -> str | None:
         return None
 
 
-def message_lab(pki: CoursePKI | None = None) -> MessageLab:
+def message_lab(pki: CoursePKI | None = None, *, lang: str | None = None) -> MessageLab:
     """The message lab, ready to display."""
-    return MessageLab(pki or default_pki())
+    return MessageLab(pki or default_pki(), lang=lang)
 
 
 # -- the certificate viewer ---------------------------------------------------------------------
@@ -273,9 +273,9 @@ class CertificateLab(Lab):
         self.show(str(certificate_html(self.check)), trace_list(self.check.steps))
 
 
-def certificate_lab(pki: CoursePKI | None = None) -> CertificateLab:
+def certificate_lab(pki: CoursePKI | None = None, *, lang: str | None = None) -> CertificateLab:
     """The certificate viewer, ready to display."""
-    return CertificateLab(pki or default_pki())
+    return CertificateLab(pki or default_pki(), lang=lang)
 
 
 # -- EFAIL --------------------------------------------------------------------------------------
@@ -376,6 +376,6 @@ class EfailLab(Lab):
         )
 
 
-def efail_lab(pki: CoursePKI | None = None) -> EfailLab:
+def efail_lab(pki: CoursePKI | None = None, *, lang: str | None = None) -> EfailLab:
     """The EFAIL lab, ready to display."""
-    return EfailLab(pki or default_pki())
+    return EfailLab(pki or default_pki(), lang=lang)

@@ -260,9 +260,9 @@ class SpfLab(Lab):
         self.show(check_html(outcome), explanation)
 
 
-def spf_lab(*, resolver: ZoneResolver | None = None) -> SpfLab:
+def spf_lab(*, resolver: ZoneResolver | None = None, lang: str | None = None) -> SpfLab:
     """The main SPF lab over the course's example zone (or ``resolver``'s zone)."""
-    return SpfLab(resolver=resolver)
+    return SpfLab(resolver=resolver, lang=lang)
 
 
 class SpoofingLab(Lab):
@@ -306,9 +306,9 @@ class SpoofingLab(Lab):
         )
 
 
-def spoofing_lab() -> SpoofingLab:
+def spoofing_lab(*, lang: str | None = None) -> SpoofingLab:
     """The spoofing comparison lab."""
-    return SpoofingLab()
+    return SpoofingLab(lang=lang)
 
 
 class LookupLimitLab(Lab):
@@ -370,9 +370,9 @@ class LookupLimitLab(Lab):
         )
 
 
-def lookup_limit_lab() -> LookupLimitLab:
+def lookup_limit_lab(*, lang: str | None = None) -> LookupLimitLab:
     """The lookup-limit lab."""
-    return LookupLimitLab()
+    return LookupLimitLab(lang=lang)
 
 
 class BlindSpotsLab(Lab):
@@ -403,9 +403,9 @@ class BlindSpotsLab(Lab):
         self.show(blind_spot_html(outcome), headers_html(outcome.check) + trace_html(outcome.check))
 
 
-def blind_spots_lab() -> BlindSpotsLab:
+def blind_spots_lab(*, lang: str | None = None) -> BlindSpotsLab:
     """The forwarding / From: header lab."""
-    return BlindSpotsLab()
+    return BlindSpotsLab(lang=lang)
 
 
 def benchmark_drivers() -> list[tuple[str, Lab, Callable[[int], None]]]:

@@ -163,10 +163,11 @@ def live_lab(
     *,
     enabled: bool = False,
     resolver_factory: Callable[[], object] = _live_resolver,
+    lang: str | None = None,
 ) -> LiveLab:
     """The live-DNS lab; off by default.
 
     ``resolver_factory`` makes the resolver when *Check* is pressed: this machine's DNS by
     default, or anything :func:`~mailsec.spf.lookup.as_source` accepts (tests pass their own).
     """
-    return LiveLab(enabled=enabled, resolver_factory=resolver_factory)
+    return LiveLab(enabled=enabled, resolver_factory=resolver_factory, lang=lang)

@@ -43,6 +43,6 @@ class JourneyLab(Lab):
         self.show(str(journey_html(journey)))
 
 
-def journey_lab() -> JourneyLab:
+def journey_lab(*, lang: str | None = None) -> JourneyLab:
     """The chapter 00 lab, ready to display."""
-    return JourneyLab()
+    return JourneyLab(lang=lang)

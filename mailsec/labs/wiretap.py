@@ -266,6 +266,8 @@ class WiretapLab(Lab):
         self.close_with(self._finalizer, (self.protocol, self.setting, self.strip, self.run_button))
 
 
-def wiretap_lab(*, protocol: MailProtocol = MailProtocol.SMTP) -> WiretapLab:
+def wiretap_lab(
+    *, protocol: MailProtocol = MailProtocol.SMTP, lang: str | None = None
+) -> WiretapLab:
     """The wiretap lab, ready to display; it has logged in once with its default settings."""
-    return WiretapLab(protocol=protocol)
+    return WiretapLab(protocol=protocol, lang=lang)

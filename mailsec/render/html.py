@@ -4,6 +4,9 @@ Everything here returns a ``str`` of HTML with inline styles only: no external C
 binaries, so the output works in JupyterLab, in a static render (GitHub, nbviewer) and in a
 browser-only Jupyter. Meaning is never carried by colour alone: every coloured mark also has a word
 or a symbol, and pictures carry a text alternative.
+
+The words these blocks add themselves ("Cannot do that:", an outcome's word, "… 3 more lines")
+are in :data:`TEXT` and shown in the current language (:mod:`mailsec.i18n`).
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ import html
 from collections.abc import Iterable, Sequence
 
 from mailsec.glossary import Term, terms
+from mailsec.i18n import ngettext, texts
 from mailsec.trace import Outcome, Step
 
 __all__ = [
     "CELL_ALIGN",
     "OUTCOME_COLOURS",
     "TABLE_STYLE",
+    "TEXT",
     "Fragment",
     "badge",
     "callout",
@@ -52,6 +57,24 @@ OUTCOME_COLOURS: dict[Outcome, tuple[str, str]] = {
 }
 _SYMBOL = {Outcome.INFO: "•", Outcome.OK: "✓", Outcome.WARN: "!", Outcome.FAIL: "✗"}
 
+TEXT = texts(
+    {
+        "outcomes": {"info": "info", "ok": "passed", "warn": "warning", "fail": "failed"},
+        "cannot": "Cannot do that:",
+        "decided": "How this was decided",
+        "glossary_english": "English",
+        "glossary_meaning": "Meaning",
+        "glossary_caption": "Key terms",
+    }
+)
+"""The words the building blocks add themselves (see :mod:`mailsec.i18n`)."""
+_DEFAULT_TITLE = object()
+
+
+def _outcome_word(outcome: Outcome) -> str:
+    """The word for ``outcome`` in the current language (:attr:`Outcome.label` in English)."""
+    return TEXT["outcomes"][outcome.value]
+
 
 class Fragment(str):
     """A string of trusted HTML that Jupyter displays as HTML (and tests compare as text)."""
@@ -68,7 +91,7 @@ def escape(text: object) -> str:
 def badge(outcome: Outcome, text: str | None = None) -> Fragment:
     """A coloured label with a symbol and a word, for example ``✓ passed``."""
     bg, fg = OUTCOME_COLOURS[outcome]
-    word = escape(text if text is not None else outcome.label)
+    word = escape(text if text is not None else _outcome_word(outcome))
     return Fragment(
         f'<span style="background:{bg};color:{fg};border:1px solid {fg}33;border-radius:4px;'
         f'padding:1px 6px;white-space:nowrap;font-weight:600">{_SYMBOL[outcome]} {word}</span>'
@@ -92,7 +115,7 @@ def error_box(message: str) -> Fragment:
     bg, fg = OUTCOME_COLOURS[Outcome.FAIL]
     return Fragment(
         f'<div role="alert" style="{FONT}background:{bg};color:{fg};border:1px solid {fg};'
-        f'padding:8px 12px;margin:6px 0;border-radius:4px"><strong>✗ Cannot do that:</strong> '
+        f'padding:8px 12px;margin:6px 0;border-radius:4px"><strong>✗ {escape(TEXT["cannot"])}</strong> '
         f"{escape(message)}</div>"
     )
 
@@ -166,7 +189,10 @@ def code_block(text: str, *, label: str | None = None, max_lines: int | None = N
     lines = text.splitlines()
     more = ""
     if max_lines is not None and len(lines) > max_lines:
-        more = f"\n… {len(lines) - max_lines} more lines"
+        count = len(lines) - max_lines
+        more = "\n" + ngettext("… {count} more line", "… {count} more lines", count).format(
+            count=count
+        )
         lines = lines[:max_lines]
     aria = f' aria-label="{escape(label)}"' if label else ""
     return Fragment(
@@ -180,11 +206,15 @@ def hex_preview(data: bytes, *, limit: int = 32) -> Fragment:
     """The first ``limit`` bytes as hex, with the total size: ``3f 9a … (2,048 bytes)``."""
     shown = data[:limit].hex(" ")
     tail = " …" if len(data) > limit else ""
-    return Fragment(f"{shown}{tail} ({len(data):,} bytes)")
+    size = ngettext("({count:,} byte)", "({count:,} bytes)", len(data)).format(count=len(data))
+    return Fragment(f"{shown}{tail} {size}")
 
 
-def trace_list(steps: Iterable[Step], *, title: str | None = "How this was decided") -> Fragment:
-    """An explanation trace as a nested list: symbol, word, sentence, RFC section."""
+def trace_list(steps: Iterable[Step], *, title: str | None = _DEFAULT_TITLE) -> Fragment:  # type: ignore[assignment]
+    """An explanation trace as a nested list: symbol, word, sentence, RFC section. The title is
+    "How this was decided" unless given (None: no title)."""
+    if title is _DEFAULT_TITLE:
+        title = TEXT["decided"]
     items = []
     for step in steps:
         bg, fg = OUTCOME_COLOURS[step.outcome]
@@ -196,7 +226,7 @@ def trace_list(steps: Iterable[Step], *, title: str | None = "How this was decid
         items.append(
             f'<li style="margin:2px 0 2px {step.depth * 22}px;list-style:none">'
             f'<span style="color:{fg};background:{bg};border-radius:3px;padding:0 4px" '
-            f'title="{escape(step.outcome.label)}">{_SYMBOL[step.outcome]}</span> '
+            f'title="{escape(_outcome_word(step.outcome))}">{_SYMBOL[step.outcome]}</span> '
             f"{escape(step.text)}{cite}</li>"
         )
     head = f'<div style="font-weight:600;margin-top:6px">{escape(title)}</div>' if title else ""
@@ -206,12 +236,15 @@ def trace_list(steps: Iterable[Step], *, title: str | None = "How this was decid
 
 
 def glossary_table(*english: str | Term) -> Fragment:
-    """The glossary rows for the given terms (English, 日本語, meaning), ready to display."""
+    """The glossary rows for the given terms (English, 日本語, meaning), ready to display.
+
+    The Japanese column's heading is 日本語 in every language (the glossary's meanings are in
+    English, from :mod:`mailsec.glossary`)."""
     entries = [t if isinstance(t, Term) else terms(t)[0] for t in english]
     return Fragment(
         table(
-            ("English", "日本語", "Meaning"),
+            (TEXT["glossary_english"], "日本語", TEXT["glossary_meaning"]),
             ((t.english, t.japanese, t.meaning) for t in entries),
-            caption="Key terms",
+            caption=TEXT["glossary_caption"],
         )
     )

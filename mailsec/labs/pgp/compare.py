@@ -148,6 +148,8 @@ def compare_lab(
     alice: openpgp.SecretKey | None = None,
     pki: Any = None,
     bob: openpgp.SecretKey | None = None,
+    *,
+    lang: str | None = None,
 ) -> CompareLab:
     """PGP/MIME and S/MIME on the same message (signed, or encrypted for Bob), ready to display."""
-    return CompareLab(alice, pki, bob)
+    return CompareLab(alice, pki, bob, lang=lang)

@@ -161,6 +161,8 @@ class MessageLab(Lab):
         self.show(str(delivery_html(delivery, reader=reader, packets=packets, packets_note=note)))
 
 
-def message_lab(keys: Mapping[str, openpgp.SecretKey] | None = None) -> MessageLab:
+def message_lab(
+    keys: Mapping[str, openpgp.SecretKey] | None = None, *, lang: str | None = None
+) -> MessageLab:
     """The message lab, ready to display (keys for Alice, Bob and Carol are made once here)."""
-    return MessageLab(keys)
+    return MessageLab(keys, lang=lang)

@@ -331,6 +331,6 @@ class TrustLab(Lab):
         return gnupg_trust_html(gnupg_trust_check(self.web, policy, gpg=gpg))
 
 
-def trust_lab(scenario: str = "friends") -> TrustLab:
+def trust_lab(scenario: str = "friends", *, lang: str | None = None) -> TrustLab:
     """The web-of-trust lab, ready to display (``scenario``: friends, ca, empty or impostor)."""
-    return TrustLab(scenario)
+    return TrustLab(scenario, lang=lang)
