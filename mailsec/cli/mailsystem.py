@@ -12,7 +12,9 @@ Ctrl+C or SIGTERM, moving queued mail every :data:`DELIVERY_INTERVAL` seconds; s
 every server. A desktop mail program can log in as Alice (submission) or Bob (POP3/IMAP). ``list`` prints one scenario a line, its name
 first. ``run`` plays one scenario against a fresh system and prints its timeline, its verdicts
 and (with ``--transcripts``) every hop's dialogue. Bad input ends with one line on standard
-error and a non-zero exit status.
+error and a non-zero exit status. Everything it prints is in the command line's language
+(``python -m mailsec --lang ja mailsystem ...``, or ``LANG``; see :mod:`mailsec.i18n`); the
+transcripts are the dialogues as they were on the wire.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from collections.abc import Callable
 
 from mailsec.cli import UsageError
 from mailsec.cli.interrupt import until_interrupted
+from mailsec.i18n import texts
 from mailsec.mailsystem.plan import ACCOUNTS, LOGINS, PRESETS, Defences
 from mailsec.mailsystem.scenarios import SCENARIOS, run_scenario, scenario
 from mailsec.mailsystem.system import SERVICES, MailSystem
@@ -34,41 +37,50 @@ DELIVERY_INTERVAL = 2.0
 """Seconds between the running system's delivery rounds (a message a client submits reaches
 its MX within this; a deferred one is returned after three rounds)."""
 
-HELP = {
-    "start": "start the whole mail system and run until Ctrl+C",
-    "list": "list the scenarios, one a line, name first",
-    "run": "run one scenario against a fresh system and print what happened",
-    "name": "the scenario's name (see 'mailsec mailsystem list')",
-    "preset": "the defences: one of " + ", ".join(PRESETS) + " (default: recommended)",
-    "port": "a fixed port for one service, e.g. mx=2525 (services: " + ", ".join(SERVICES) + ")",
-    "transcripts": "also print every hop's SMTP, POP3 or IMAP dialogue",
-}
+HELP = texts(
+    {
+        "start": "start the whole mail system and run until Ctrl+C",
+        "list": "list the scenarios, one a line, name first",
+        "run": "run one scenario against a fresh system and print what happened",
+        "name": "the scenario's name (see 'mailsec mailsystem list')",
+        "preset": "the defences: one of {presets} (default: recommended)",
+        "port": "a fixed port for one service, e.g. mx=2525 (services: {services})",
+        "transcripts": "also print every hop's SMTP, POP3 or IMAP dialogue",
+    }
+)
 
-MESSAGES = {
-    "port": "--port wants SERVICE=PORT (for example mx=2525), not {text!r}",
-    "running": "The mail system is running (defences: {preset}). Endpoints:",
-    "endpoint": "  {name:<10} {hostname}:{course_port:<4} ({address})  ->  {host}:{port}   {what}",
-    "account": "  {address}: log in as {login!r} with password {password!r} ({where})",
-    "accounts": "Accounts (course values, not secrets):",
-    "ca": "Trust this CA in a mail client (file {path}):",
-    "press": "Press Ctrl+C to stop.",
-    "stopped": "The mail system stopped; every port is free again.",
-    "title": "{name}: {title} ({kind})",
-    "kind_attack": "attack",
-    "kind_mail": "legitimate mail",
-    "event": "{number:>3}. {source} -> {target}: {label}",
-    "note": "{number:>3}. {source}: {label}",
-    "verdicts": "Verdicts:",
-    "verdict": "  {control:<7} {mark:<16} {reason}",
-    "result": "Result: {outcome} ({how})",
-    "defended_attack": "stopped by {control}",
-    "missed_attack": "not stopped",
-    "arrived": "arrived",
-    "lost": "lost",
-    "transcript": "--- transcript #{number}: {hop}{tls}",
-    "inside_tls": " (inside TLS)",
-    "line": "  {side}: {text}",
-}
+MESSAGES = texts(
+    {
+        "port": "--port wants SERVICE=PORT (for example mx=2525), not {text!r}",
+        "unknown_service": "unknown service {name!r} in --port: use {services}",
+        "running": "The mail system is running (defences: {preset}). Endpoints:",
+        "endpoint": "  {name:<10} {hostname}:{course_port:<4} ({address})  ->  {host}:{port}   "
+        "{what}",
+        "account": "  {address}: log in as {login!r} with password {password!r} ({where})",
+        "accounts": "Accounts (course values, not secrets):",
+        "ca": "Trust this CA in a mail client (file {path}):",
+        "press": "Press Ctrl+C to stop.",
+        "stopped": "The mail system stopped; every port is free again.",
+        "listing": "{name:<{width}}  {title}: {summary}",
+        "title": "{name}: {title} ({kind})",
+        "kind_attack": "attack",
+        "kind_mail": "legitimate mail",
+        "event": "{number:>3}. {source} -> {target}: {label}",
+        "note": "{number:>3}. {source}: {label}",
+        "mark": "[{outcome}] {label}",
+        "outcomes": {"info": "info", "ok": "passed", "warn": "warning", "fail": "failed"},
+        "verdicts": "Verdicts:",
+        "verdict": "  {control:<7} {mark:<16} {reason}",
+        "result": "Result: {outcome} ({how})",
+        "defended_attack": "stopped by {control}",
+        "missed_attack": "not stopped",
+        "arrived": "arrived",
+        "lost": "lost",
+        "transcript": "--- transcript #{number}: {hop}{tls}",
+        "inside_tls": " (inside TLS)",
+        "line": "  {side}: {text}",
+    }
+)
 
 
 def _port(text: str) -> tuple[str, int]:
@@ -81,16 +93,15 @@ def _port(text: str) -> tuple[str, int]:
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add ``start``, ``list`` and ``run`` to ``parser``."""
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    preset_help = HELP["preset"].format(presets=", ".join(PRESETS))
     start = commands.add_parser("start", help=HELP["start"], description=HELP["start"])
-    start.add_argument(
-        "--preset", choices=list(PRESETS), default="recommended", help=HELP["preset"]
-    )
+    start.add_argument("--preset", choices=list(PRESETS), default="recommended", help=preset_help)
     start.add_argument("--port", action="append", type=_port, default=[], metavar="SERVICE=PORT",
-                       help=HELP["port"])  # fmt: skip
+                       help=HELP["port"].format(services=", ".join(SERVICES)))  # fmt: skip
     commands.add_parser("list", help=HELP["list"], description=HELP["list"])
     play = commands.add_parser("run", help=HELP["run"], description=HELP["run"])
     play.add_argument("name", help=HELP["name"])
-    play.add_argument("--preset", choices=list(PRESETS), default="recommended", help=HELP["preset"])
+    play.add_argument("--preset", choices=list(PRESETS), default="recommended", help=preset_help)
     play.add_argument("--transcripts", action="store_true", help=HELP["transcripts"])
 
 
@@ -99,7 +110,11 @@ def run(args: argparse.Namespace, *, wait: Callable[[threading.Event], None] | N
     if args.command == "list":
         width = max(len(s.name) for s in SCENARIOS)
         for found in SCENARIOS:
-            print(f"{found.name:<{width}}  {found.title}: {found.summary}")
+            print(
+                MESSAGES["listing"].format(
+                    name=found.name, width=width, title=found.title, summary=found.summary
+                )
+            )
         return 0
     if args.command == "run":
         chosen = scenario(args.name)  # an unknown name is one line, before anything starts
@@ -110,7 +125,9 @@ def run(args: argparse.Namespace, *, wait: Callable[[threading.Event], None] | N
     ports = dict(args.port)
     unknown = [name for name in ports if name not in SERVICES]
     if unknown:
-        raise UsageError(f"unknown service {unknown[0]!r} in --port: use {', '.join(SERVICES)}")
+        raise UsageError(
+            MESSAGES["unknown_service"].format(name=unknown[0], services=", ".join(SERVICES))
+        )
     system = MailSystem(Defences.preset(args.preset), ports=ports).start()
 
     def deliver_meanwhile(event: threading.Event) -> None:
@@ -146,7 +163,9 @@ def timeline_text(result: ScenarioRun, *, transcripts: bool = False) -> str:
     lanes = {lane.id: lane.label for lane in result.lanes}
     for number, event in enumerate(result.events, 1):
         source = lanes.get(event.source, event.source)
-        mark = f"[{event.outcome.label}] {event.label}"
+        mark = MESSAGES["mark"].format(
+            outcome=MESSAGES["outcomes"][event.outcome.value], label=event.label
+        )
         if event.target is None:
             lines.append(MESSAGES["note"].format(number=number, source=source, label=mark))
         else:

@@ -20,7 +20,9 @@ says to press *Run*. Every run starts its own mail system and stops it before th
 returns, so nothing runs between clicks: :meth:`ScenarioLab.close` and :meth:`DefenceLab.close`
 only disable the controls and close the widgets, as the other server labs' ``close`` does.
 
-Every sentence is in :data:`TEXT`, with named placeholders, so it can be translated.
+Every sentence is in :data:`TEXT`, with named placeholders, and is shown in the lab's language:
+``scenario_lab(lang="ja")`` and ``defence_lab(lang="ja")`` build and run in Japanese whatever the
+kernel's language (:mod:`mailsec.i18n`; the lab frame passes ``lang`` on).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from contextlib import contextmanager
 import ipywidgets as widgets
 
 from mailsec.errors import MailsecError
+from mailsec.i18n import texts
 from mailsec.labs.frame import Lab, button, checkbox, dropdown, tagged
 from mailsec.mailsystem.campaign import run_campaign
 from mailsec.mailsystem.plan import DMARC_POLICIES, PRESETS, Defences
@@ -50,100 +53,102 @@ CUSTOM = "custom"
 NO_TRANSCRIPT = -1
 """The transcript menu's stand-in value when there is nothing to show."""
 
-TEXT = {
-    # Shared.
-    "preset": "Defences (instructor preset):",
-    "presets": {
-        "nothing": "nothing — every defence off",
-        "ports-only": "ports-only — only ISP A's OP25B",
-        "spf-only": "spf-only — OP25B and SPF",
-        "monitoring": "monitoring — OP25B, SPF, DKIM, DMARC p=none, TLS",
-        "no-arc": "no-arc — everything but ARC",
-        "recommended": "recommended — everything on",
-        CUSTOM: "your own mix (change the switches below)",
-    },
-    "on": "on",
-    "off": "off",
-    "summary": "OP25B {op25b} · SPF {spf} · DKIM {dkim} · DMARC {dmarc} · ARC {arc} · "
-    "TLS {tls} · S/MIME {smime}",
-    "dmarc_summary": {
-        "off": "off (no record)",
-        "none": "p=none",
-        "quarantine": "p=quarantine",
-        "reject": "p=reject",
-    },
-    "closed": "This lab has been closed (close() was called): run the cell again for a new lab.",
-    # The scenario lab.
-    "scenario_title": "Lab: one message's journey through the whole mail system",
-    "scenario_intro": "Pick a scenario — a legitimate message or one of the attacker's moves — "
-    "and the defences, then press <em>Run this scenario</em>. It starts every server of the mail "
-    "system on this computer (DNS, the bank's submission server and outbound MTA, ISP A's edge, "
-    "example.com's MX, Bob's POP3/IMAP server …), plays the scenario over real connections, stops "
-    "them again, and shows each step, what each control did, and the header hop by hop. Below the "
-    "result, open each hop's raw dialogue.",
-    "scenario": "Scenario:",
-    "scenario_option": "{title} ({kind})",
-    "kind_attack": "attack",
-    "kind_legitimate": "legitimate mail",
-    "scenario_run": "Run this scenario",
-    "transcript": "Raw dialogue of one hop:",
-    "transcript_option": "#{number}: {hop}",
-    "no_transcripts": "no raw dialogue was recorded in this run",
-    "not_run": "press Run first",
-    "scenario_stale": "You changed the scenario or the defences. Press <em>Run this scenario</em> "
-    "to play it.",
-    "scenario_stale_title": "Not run yet",
-    "scenario_status": "Played “{name}” against a fresh mail system in {seconds:.1f} s "
-    "(defences: {summary}); every server has stopped again.",
-    "defended_attack": "Defended: the attack was stopped.",
-    "undefended_attack": "Not defended: the attack got through.",
-    "defended_legitimate": "Defended: the legitimate message arrived and could be read.",
-    "undefended_legitimate": "Not defended: the legitimate message was lost.",
-    # The defence lab.
-    "defence_title": "Lab: defend example.com — which controls stop the attacker's campaign?",
-    "defence_intro": "The attacker sends phishing mail in the bank's name to example.com's users, "
-    "taps networks and reads mailboxes. Switch the defences on or off (a preset sets them all at "
-    "once), then press <em>Run the attacker's campaign</em>: every scenario — {attacks} attacks "
-    "and {legitimate} legitimate messages — plays against a fresh mail system on this computer "
-    "(a few seconds). Stop as many attacks as you can without losing legitimate mail.",
-    "switches": {
-        "op25b": "OP25B: ISP A blocks port 25 from home PCs",
-        "spf": "SPF: bank.example publishes its sending server",
-        "dkim": "DKIM: the bank's outbound MTA signs its mail",
-        "arc": "ARC: example.com trusts lists.example's seals",
-        "tls": "TLS: Bob's mail is read only over TLS",
-        "smime": "S/MIME: Alice signs and encrypts to Bob",
-    },
-    "dmarc": "DMARC: bank.example's policy:",
-    "dmarc_options": {
-        "off": "off — no DMARC record",
-        "none": "p=none — only report",
-        "quarantine": "p=quarantine — failures go to Junk",
-        "reject": "p=reject — failures are refused",
-    },
-    "defence_run": "Run the attacker's campaign",
-    "running": "Running …",
-    "progress": "Played {done} of {total}: {title}",
-    "defence_status": "The campaign played {count} scenarios against a fresh mail system in "
-    "{seconds:.1f} s; every server has stopped again.",
-    "defence_stale": "You changed the defences. Press <em>Run the attacker's campaign</em> to see "
-    "what they stop — and what they lose.",
-    "defence_stale_title": "Not run with these defences yet",
-    "score": "Score: {stopped} of {attacks} attacks stopped · {delivered} of {legitimate} "
-    "legitimate messages delivered",
-    "score_label": "Score of the campaign",
-    "perfect": "Every attack stopped and every legitimate message delivered.",
-    "lost_title": "Legitimate mail lost, and why",
-    "lost_item": "{title}: {outcome}{by}",
-    "lost_by": " (stopped by {control})",
-    "nothing_lost": "No legitimate message was lost: every one arrived and could be read.",
-    "explain_title": "How to read the matrix",
-    "explain": "A row is one scenario, a column one control. For an attack, ✓ means this "
-    "control stopped it; ! that it noticed something (a failed check in "
-    "Authentication-Results, a broken signature) but the attack went on; • that it checked and "
-    "was fooled or was not made for this attack; — that it never saw it. For legitimate mail, "
-    "• passed is the right answer and ✗ stopped it means a good message was lost.",
-}
+TEXT = texts(
+    {
+        # Shared.
+        "preset": "Defences (instructor preset):",
+        "presets": {
+            "nothing": "nothing — every defence off",
+            "ports-only": "ports-only — only ISP A's OP25B",
+            "spf-only": "spf-only — OP25B and SPF",
+            "monitoring": "monitoring — OP25B, SPF, DKIM, DMARC p=none, TLS",
+            "no-arc": "no-arc — everything but ARC",
+            "recommended": "recommended — everything on",
+            CUSTOM: "your own mix (change the switches below)",
+        },
+        "on": "on",
+        "off": "off",
+        "summary": "OP25B {op25b} · SPF {spf} · DKIM {dkim} · DMARC {dmarc} · ARC {arc} · "
+        "TLS {tls} · S/MIME {smime}",
+        "dmarc_summary": {
+            "off": "off (no record)",
+            "none": "p=none",
+            "quarantine": "p=quarantine",
+            "reject": "p=reject",
+        },
+        "closed": "This lab has been closed (close() was called): run the cell again for a new lab.",
+        # The scenario lab.
+        "scenario_title": "Lab: one message's journey through the whole mail system",
+        "scenario_intro": "Pick a scenario — a legitimate message or one of the attacker's moves — "
+        "and the defences, then press <em>Run this scenario</em>. It starts every server of the mail "
+        "system on this computer (DNS, the bank's submission server and outbound MTA, ISP A's edge, "
+        "example.com's MX, Bob's POP3/IMAP server …), plays the scenario over real connections, stops "
+        "them again, and shows each step, what each control did, and the header hop by hop. Below the "
+        "result, open each hop's raw dialogue.",
+        "scenario": "Scenario:",
+        "scenario_option": "{title} ({kind})",
+        "kind_attack": "attack",
+        "kind_legitimate": "legitimate mail",
+        "scenario_run": "Run this scenario",
+        "transcript": "Raw dialogue of one hop:",
+        "transcript_option": "#{number}: {hop}",
+        "no_transcripts": "no raw dialogue was recorded in this run",
+        "not_run": "press Run first",
+        "scenario_stale": "You changed the scenario or the defences. Press <em>Run this scenario</em> "
+        "to play it.",
+        "scenario_stale_title": "Not run yet",
+        "scenario_status": "Played “{name}” against a fresh mail system in {seconds:.1f} s "
+        "(defences: {summary}); every server has stopped again.",
+        "defended_attack": "Defended: the attack was stopped.",
+        "undefended_attack": "Not defended: the attack got through.",
+        "defended_legitimate": "Defended: the legitimate message arrived and could be read.",
+        "undefended_legitimate": "Not defended: the legitimate message was lost.",
+        # The defence lab.
+        "defence_title": "Lab: defend example.com — which controls stop the attacker's campaign?",
+        "defence_intro": "The attacker sends phishing mail in the bank's name to example.com's users, "
+        "taps networks and reads mailboxes. Switch the defences on or off (a preset sets them all at "
+        "once), then press <em>Run the attacker's campaign</em>: every scenario — {attacks} attacks "
+        "and {legitimate} legitimate messages — plays against a fresh mail system on this computer "
+        "(a few seconds). Stop as many attacks as you can without losing legitimate mail.",
+        "switches": {
+            "op25b": "OP25B: ISP A blocks port 25 from home PCs",
+            "spf": "SPF: bank.example publishes its sending server",
+            "dkim": "DKIM: the bank's outbound MTA signs its mail",
+            "arc": "ARC: example.com trusts lists.example's seals",
+            "tls": "TLS: Bob's mail is read only over TLS",
+            "smime": "S/MIME: Alice signs and encrypts to Bob",
+        },
+        "dmarc": "DMARC: bank.example's policy:",
+        "dmarc_options": {
+            "off": "off — no DMARC record",
+            "none": "p=none — only report",
+            "quarantine": "p=quarantine — failures go to Junk",
+            "reject": "p=reject — failures are refused",
+        },
+        "defence_run": "Run the attacker's campaign",
+        "running": "Running …",
+        "progress": "Played {done} of {total}: {title}",
+        "defence_status": "The campaign played {count} scenarios against a fresh mail system in "
+        "{seconds:.1f} s; every server has stopped again.",
+        "defence_stale": "You changed the defences. Press <em>Run the attacker's campaign</em> to see "
+        "what they stop — and what they lose.",
+        "defence_stale_title": "Not run with these defences yet",
+        "score": "Score: {stopped} of {attacks} attacks stopped · {delivered} of {legitimate} "
+        "legitimate messages delivered",
+        "score_label": "Score of the campaign",
+        "perfect": "Every attack stopped and every legitimate message delivered.",
+        "lost_title": "Legitimate mail lost, and why",
+        "lost_item": "{title}: {outcome}{by}",
+        "lost_by": " (stopped by {control})",
+        "nothing_lost": "No legitimate message was lost: every one arrived and could be read.",
+        "explain_title": "How to read the matrix",
+        "explain": "A row is one scenario, a column one control. For an attack, ✓ means this "
+        "control stopped it; ! that it noticed something (a failed check in "
+        "Authentication-Results, a broken signature) but the attack went on; • that it checked and "
+        "was fooled or was not made for this attack; — that it never saw it. For legitimate mail, "
+        "• passed is the right answer and ✗ stopped it means a good message was lost.",
+    }
+)
 """Every sentence of the two labs (named placeholders, for translation)."""
 
 _WIDE = "700px"
@@ -536,18 +541,22 @@ def _lost_html(campaign: Campaign) -> str:
     )
 
 
-def scenario_lab(*, name: str = "normal", preset: str = "recommended") -> ScenarioLab:
+def scenario_lab(
+    *, name: str = "normal", preset: str = "recommended", lang: str | None = None
+) -> ScenarioLab:
     """The scenario lab, ready to display; it has played ``name`` once with ``preset``.
+    ``lang`` (``"en"``, ``"ja"``) is its language; None follows the kernel's.
 
     An unknown scenario or preset raises :class:`~mailsec.errors.InputError` naming the choices.
     """
-    return ScenarioLab(name=name, preset=preset)
+    return ScenarioLab(name=name, preset=preset, lang=lang)
 
 
-def defence_lab(*, preset: str = "recommended") -> DefenceLab:
+def defence_lab(*, preset: str = "recommended", lang: str | None = None) -> DefenceLab:
     """The "defend example.com" lab, ready to display; it has run the campaign once with
-    ``preset``, so it shows a defence matrix at once.
+    ``preset``, so it shows a defence matrix at once. ``lang`` (``"en"``, ``"ja"``) is its
+    language; None follows the kernel's.
 
     An unknown preset raises :class:`~mailsec.errors.InputError` naming the presets.
     """
-    return DefenceLab(preset=preset)
+    return DefenceLab(preset=preset, lang=lang)

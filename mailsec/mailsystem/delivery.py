@@ -23,6 +23,7 @@ import contextlib
 import email.utils
 import re
 import smtplib
+import socket
 import ssl
 import threading
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 import dns.exception
 import dns.resolver
 
+from mailsec.i18n import texts
 from mailsec.limits import MAIL_CLIENT_TIMEOUT, SMTP_MAX_QUEUE
 from mailsec.mailsystem.network import Internet, Route
 from mailsec.mailsystem.timeline import Transcript, TranscriptLine
@@ -48,26 +50,42 @@ RETRY_MINUTES = 30
 MAX_TRANSCRIPT_LINES = 200
 """Lines kept per transcript (a session of one message needs about 30)."""
 
-TEXT = {
-    "data": "<the message: {size} bytes>",
-    "auth": "AUTH PLAIN <user and password, base64: {user}>",
-    "tls": "<TLS handshake: {version}>",
-    "dropped": "connection refused: {reason}",
-    "failed": "connection failed: {reason}",
-    "no_mx": "DNS has no mail server for {domain} ({reason})",
-    "bounce_subject": "Undelivered Mail Returned to Sender",
-    "bounce_text": "This is the mail system at {host}.\r\n\r\nYour message to {rcpt} could not be "
+TEXT = texts(
+    {
+        "data": "<the message: {size} bytes>",
+        "auth": "AUTH PLAIN <user and password, base64: {user}>",
+        "tls": "<TLS handshake: {version}>",
+        "dropped": "connection refused: {reason}",
+        "failed": "connection failed: {reason}",
+        "no_starttls": "STARTTLS not offered: the client stops before MAIL FROM",
+        "hop": "{source} → {target}:{port} (SMTP)",
+    }
+)
+"""What the transcripts and the timeline say about a session (see :mod:`mailsec.i18n`)."""
+
+BOUNCE = {
+    "subject": "Undelivered Mail Returned to Sender",
+    "text": "This is the mail system at {host}.\r\n\r\nYour message to {rcpt} could not be "
     "delivered: {reply}\r\n",
-    "hop": "{source} → {target}:{port} (SMTP)",
+    "no_server": "no mail server found",
 }
+"""The returned message (RFC 3464) is mail on the wire, written by the bank's MTA: its words
+stay in English in every language of the course, as an MTA's do (and its header is ASCII)."""
 
 
 class _RecordingSMTP(smtplib.SMTP):
-    """smtplib's client, binding the course alias and writing down both sides of the dialogue."""
+    """smtplib's client, writing down both sides of the dialogue. It names the server by its
+    course host name (for TLS's name check) but connects to where the route says, from the
+    client's loopback alias."""
 
-    def __init__(self, lines: list[TranscriptLine], **options: object) -> None:
-        self.lines = lines
-        super().__init__(**options)  # type: ignore[arg-type]
+    def __init__(self, lines: list[TranscriptLine], route: Route, **options: object) -> None:
+        self.lines, self.route = lines, route
+        super().__init__(source_address=(route.source, 0), **options)  # type: ignore[arg-type]
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        return socket.create_connection(
+            (self.route.host, self.route.port), timeout, self.source_address
+        )
 
     def _keep(self, client: bool, text: str) -> None:
         if len(self.lines) < MAX_TRANSCRIPT_LINES:
@@ -153,14 +171,15 @@ def send(
         return Session(route, Transcript(hop, "SMTP", tuple(lines), tls), code, reply, tls)
 
     try:
+        # Connects at once (smtplib does), naming the server for TLS's name check.
         smtp = _RecordingSMTP(
             lines,
+            route,
+            host=route.server.hostname,
+            port=route.port,
             local_hostname=helo or client.hostname,
             timeout=timeout,
-            source_address=(route.source, 0),
         )
-        smtp.connect(route.host, route.port)
-        smtp._host = route.server.hostname  # the name TLS checks, not the loopback address
     except OSError as exc:
         key = "dropped" if route.dropped else "failed"
         reason = route.ruling.reason if route.dropped and route.ruling else str(exc)
@@ -176,7 +195,7 @@ def send(
             tls = True
         elif starttls == "required":
             smtp.quit()
-            return ended(0, "STARTTLS not offered: the client stops before MAIL FROM")
+            return ended(0, TEXT["no_starttls"])
         if login is not None:
             smtp.user_for_log = login[0]  # type: ignore[attr-defined]
             smtp.login(*login)
@@ -292,7 +311,7 @@ class Queue:
                 continue
             permanent = session is not None and session.code >= 500
             if permanent or item.rounds >= MAX_ROUNDS:
-                reply = session.reply if session is not None else "no mail server found"
+                reply = session.reply if session is not None else BOUNCE["no_server"]
                 self._bounce(item, reply)
             else:
                 with self._lock:
@@ -322,13 +341,13 @@ def bounce_message(host: Host, item: QueueItem, reply: str, when: float) -> byte
     """A delivery status notification (RFC 3464) returning ``item`` to its sender."""
     boundary = f"dsn-{abs(hash((item.rcpt, when))):x}"
     original = item.message.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")
-    text = TEXT["bounce_text"].format(host=host.hostname, rcpt=item.rcpt, reply=reply)
+    text = BOUNCE["text"].format(host=host.hostname, rcpt=item.rcpt, reply=reply)
     code = _ENHANCED.match(reply)
     status = code.group(0) if code else "5.0.0"
     parts = [
         f"From: Mail Delivery System <MAILER-DAEMON@{host.hostname}>",
         f"To: {item.mail_from}",
-        f"Subject: {TEXT['bounce_subject']}",
+        f"Subject: {BOUNCE['subject']}",
         f"Date: {email.utils.formatdate(when)}",
         f"Message-ID: {email.utils.make_msgid(domain=host.hostname)}",
         "MIME-Version: 1.0",

@@ -18,6 +18,7 @@ import re
 
 from mailsec.dkim.canon import read_message
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.mailsystem.timeline import HeaderStage
 
 __all__ = ["MAX_STAGES", "header_stages"]
@@ -25,7 +26,8 @@ __all__ = ["MAX_STAGES", "header_stages"]
 MAX_STAGES = 40
 """Stages shown (a message of the course passes about six hops)."""
 
-AUTHOR = "the author's mail client"
+TEXT = texts({"author": "the author's mail client"})
+"""Who added the fields below every hop's (see :mod:`mailsec.i18n`); the hops are host names."""
 _BY = re.compile(rb"\bby\s+([A-Za-z0-9.\-\[\]:]+)", re.I)
 _DOMAIN = re.compile(rb"(?:^|;)\s*d\s*=\s*([A-Za-z0-9.\-]+)", re.I)
 _AUTHSERV = re.compile(rb"^\s*(?:i\s*=\s*\d+\s*;\s*)?([A-Za-z0-9.\-]+)", re.I)
@@ -51,7 +53,7 @@ def header_stages(message: bytes) -> tuple[HeaderStage, ...]:
     stages: list[tuple[str, list[str]]] = []
     author = [f.raw.decode("utf-8", "replace") for f in fields[lowest + 1 :]]
     if author:
-        stages.append((AUTHOR, author))
+        stages.append((TEXT["author"], author))
     for field in reversed(fields[: lowest + 1]):
         who = _who(field.key, field.value) if field.key in _TRACE else "?"
         text = field.raw.decode("utf-8", "replace")
@@ -61,4 +63,4 @@ def header_stages(message: bytes) -> tuple[HeaderStage, ...]:
             stages[-1][1].insert(0, text)
         else:
             stages.append((who, [text]))
-    return tuple(HeaderStage(who, tuple(texts)) for who, texts in stages[:MAX_STAGES])
+    return tuple(HeaderStage(who, tuple(lines)) for who, lines in stages[:MAX_STAGES])

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mailsec.dmarc.receiver import InboundCheck
+from mailsec.i18n import texts
 from mailsec.mailsystem.delivery import Session
 from mailsec.mailsystem.network import Route
 from mailsec.mailsystem.timeline import Control, Event, Transcript
@@ -29,12 +30,16 @@ MAX_EVENTS = 2000
 MAX_KEPT = 500
 """Transcripts and checks kept (a whole campaign makes about 30 of each)."""
 
-TEXT = {
-    "edge": "ISP A's edge, port {port}: {decision}",
-    "to_tap": "port {port}: the connection passes the attacker's machine",
-    "request": "SMTP port {port}: EHLO, MAIL FROM, RCPT TO, DATA",
-    "reply": "{code} {reply}",
-}
+TEXT = texts(
+    {
+        "edge": "ISP A's edge, port {port}: {decision}",
+        "decisions": {"PASSED": "passed", "DROPPED": "dropped by OP25B"},
+        "to_tap": "port {port}: the connection passes the attacker's machine",
+        "request": "SMTP port {port}: EHLO, MAIL FROM, RCPT TO, DATA",
+    }
+)
+"""The arrows' captions (see :mod:`mailsec.i18n`). A reply's arrow is captioned with the
+server's reply itself, code and text, as it was on the wire (RFC 5321 §4.2: in English)."""
 
 
 @dataclass
@@ -67,10 +72,12 @@ class Journal:
         port = route.course_port
         if route.ruling is not None:
             dropped = route.dropped
+            decision = route.ruling.decision
+            words = TEXT["decisions"].get(decision.name, decision.value)
             self.record(
-                Event(client.id, "isp-edge", TEXT["edge"].format(port=port,
-                      decision=route.ruling.decision.value), Outcome.FAIL if dropped else Outcome.OK,
-                      route.ruling.reason, route.ruling.section, Control.OP25B)
+                Event(client.id, "isp-edge", TEXT["edge"].format(port=port, decision=words),
+                      Outcome.FAIL if dropped else Outcome.OK, route.ruling.reason,
+                      route.ruling.section, Control.OP25B)
             )  # fmt: skip
             if dropped:
                 return
@@ -92,7 +99,7 @@ class Journal:
         else:
             outcome = Outcome.WARN if session.deferred else Outcome.FAIL
             self.refusal = f"{session.code} {session.reply}"
-        label = TEXT["reply"].format(code=session.code, reply=session.reply)
+        label = f"{session.code} {session.reply}"
         self.record(
             Event(session.route.server.id, client.id, label[:160], outcome, transcript=index)
         )

@@ -25,6 +25,7 @@ import threading
 from dataclasses import dataclass
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.mailsystem.plan import DESKTOP, loopback_alias
 from mailsec.op25b.model import Host, Policy, World
 from mailsec.op25b.rules import Decision, Ruling, edge_ruling
@@ -33,10 +34,12 @@ __all__ = ["Internet", "Route"]
 
 LOOPBACK = "127.0.0.1"
 
-MESSAGES = {
-    "unknown_address": "No machine of this mail system has the address {address!r}.",
-    "no_service": "{host} ({address}) does not listen on port {port}.",
-}
+MESSAGES = texts(
+    {
+        "unknown_address": "No machine of this mail system has the address {address!r}.",
+        "no_service": "{host} ({address}) does not listen on port {port}.",
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -32,12 +32,14 @@ from dataclasses import dataclass, fields
 from mailsec.dkim.course import course_signers
 from mailsec.dkim.keys import zone_entry
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.op25b.model import Host, Network, Service, ServiceKind, World
 
 __all__ = [
     "ACCOUNTS",
     "DESKTOP",
     "DMARC_POLICIES",
+    "HOST_TEXT",
     "LOGINS",
     "PRESETS",
     "WORLD",
@@ -60,7 +62,8 @@ def _net(id_: str, name: str, cidr: str, pool: str | None = None, isp: bool = Fa
     )
 
 
-def _host(id_: str, label: str, hostname: str, net: str, ip: str, text: str, **kw: object) -> Host:
+def _host(id_: str, hostname: str, net: str, ip: str, **kw: object) -> Host:
+    label, text = HOST_TEXT.source[id_]
     last = int(ipaddress.IPv4Address(ip)) & 0xFFFF
     return Host(
         id_,
@@ -87,6 +90,38 @@ LOGINS = {
     "bob@example.com": ("bob", "pop3, imap, pop3s, imaps"),
 }
 
+HOST_TEXT = texts(
+    {
+        "alice-pc": ("Alice's PC", "Alice, a bank employee, writes from home."),
+        "bot-pc": ("Infected PC", "A home PC in ISP A's pool, run by the attacker's bot."),
+        "vps": ("Attacker's server", "A rented server; evil.example is the attacker's own domain."),
+        "bank-submit": (
+            "Bank submission",
+            "The bank's submission server: port 587, STARTTLS then AUTH (RFC 6409).",
+        ),
+        "bank-out": (
+            "Bank outbound MTA",
+            "The bank's outbound MTA: signs with DKIM and delivers to the recipient's MX.",
+        ),
+        "mx": ("example.com MX", "example.com's MX: SPF, DKIM, ARC and DMARC checks, Junk, quota."),
+        "mailstore": ("POP3/IMAP server", "Bob's mailbox: POP3 and IMAP4, with and without TLS."),
+        "bob-pc": ("Bob's mail client", "Bob reads his mail here."),
+        "university": ("University MX", "Forwards carol@university.example to Bob's mailbox."),
+        "lists": (
+            "Mailing list",
+            "team@lists.example: tags the subject, adds a footer, seals with ARC.",
+        ),
+        "desktop": (
+            "Your mail client",
+            "A mail program on this computer (Thunderbird, say), outside the course's networks.",
+        ),
+    }
+)
+"""Each machine's name in the diagrams and one sentence about it, by id (see
+:mod:`mailsec.i18n`). The :class:`~mailsec.op25b.model.Host` values keep the English; the
+diagrams look the words up when a scenario is played."""
+
+
 WORLD = World(
     networks=(
         # "isp-a" is the network chapter 02's edge rule knows as the ISP with OP25B.
@@ -98,40 +133,28 @@ WORLD = World(
         _net("lists", "lists.example", "192.0.2.192/27"),
     ),
     hosts=(
-        _host("alice-pc", "Alice's PC", "pc-140.isp-a.example", "isp-a", "198.51.100.140",
-              "Alice, a bank employee, writes from home.", is_client=True),
-        _host("bot-pc", "Infected PC", "pc-200.isp-a.example", "isp-a", "198.51.100.200",
-              "A home PC in ISP A's pool, run by the attacker's bot.", is_client=True),
-        _host("vps", "Attacker's server", "mail.evil.example", "hosting", "203.0.113.66",
-              "A rented server; evil.example is the attacker's own domain.", is_client=True),
-        _host("bank-submit", "Bank submission", "smtp.bank.example", "bank", "192.0.2.41",
-              "The bank's submission server: port 587, STARTTLS then AUTH (RFC 6409).",
+        _host("alice-pc", "pc-140.isp-a.example", "isp-a", "198.51.100.140", is_client=True),
+        _host("bot-pc", "pc-200.isp-a.example", "isp-a", "198.51.100.200", is_client=True),
+        _host("vps", "mail.evil.example", "hosting", "203.0.113.66", is_client=True),
+        _host("bank-submit", "smtp.bank.example", "bank", "192.0.2.41",
               services=(Service(587, ServiceKind.SUBMISSION),),
               accounts=(("alice@bank.example", ACCOUNTS["alice@bank.example"]),),
               local_domains=("bank.example",), mailboxes=("alice@bank.example",)),
-        _host("bank-out", "Bank outbound MTA", "out.bank.example", "bank", "192.0.2.42",
-              "The bank's outbound MTA: signs with DKIM and delivers to the recipient's MX."),
-        _host("mx", "example.com MX", "mx.example.com", "example", "192.0.2.10",
-              "example.com's MX: SPF, DKIM, ARC and DMARC checks, Junk, quota.",
+        _host("bank-out", "out.bank.example", "bank", "192.0.2.42"),
+        _host("mx", "mx.example.com", "example", "192.0.2.10",
               services=(Service(25, ServiceKind.MX),), local_domains=("example.com",),
               mailboxes=("bob@example.com",)),
-        _host("mailstore", "POP3/IMAP server", "mail.example.com", "example", "192.0.2.11",
-              "Bob's mailbox: POP3 and IMAP4, with and without TLS.",
+        _host("mailstore", "mail.example.com", "example", "192.0.2.11",
               accounts=(("bob", ACCOUNTS["bob@example.com"]),)),
-        _host("bob-pc", "Bob's mail client", "bob-pc.example.com", "example", "192.0.2.100",
-              "Bob reads his mail here.", is_client=True),
-        _host("university", "University MX", "mx.university.example", "university",
-              "203.0.113.140", "Forwards carol@university.example to Bob's mailbox.",
+        _host("bob-pc", "bob-pc.example.com", "example", "192.0.2.100", is_client=True),
+        _host("university", "mx.university.example", "university", "203.0.113.140",
               services=(Service(25, ServiceKind.MX),), local_domains=("university.example",)),
-        _host("lists", "Mailing list", "mail.lists.example", "lists", "192.0.2.200",
-              "team@lists.example: tags the subject, adds a footer, seals with ARC.",
+        _host("lists", "mail.lists.example", "lists", "192.0.2.200",
               services=(Service(25, ServiceKind.MX),), local_domains=("lists.example",)),
     ),
 )  # fmt: skip
 
-DESKTOP = _host("desktop", "Your mail client", "localhost", "internet", "127.0.0.1",
-                "A mail program on this computer (Thunderbird, say), outside the course's networks.",
-                is_client=True)  # fmt: skip
+DESKTOP = _host("desktop", "localhost", "internet", "127.0.0.1", is_client=True)
 """Who connects from an address that is no machine's alias: the learner's own mail program."""
 
 DNS_ADDRESS = "192.0.2.53"
@@ -140,11 +163,13 @@ DNS_ADDRESS = "192.0.2.53"
 DMARC_POLICIES = ("off", "none", "quarantine", "reject")
 """The bank's DMARC choices: no record at all, or a record with this ``p=`` (RFC 7489 §6.3)."""
 
-MESSAGES = {
-    "dmarc": "The DMARC policy {value!r} is not one of {choices}.",
-    "switch": "The defence {name!r} must be True or False, not {value!r}.",
-    "preset": "Unknown preset {name!r}: choose one of {choices}.",
-}
+MESSAGES = texts(
+    {
+        "dmarc": "The DMARC policy {value!r} is not one of {choices}.",
+        "switch": "The defence {name!r} must be True or False, not {value!r}.",
+        "preset": "Unknown preset {name!r}: choose one of {choices}.",
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from cryptography import x509
 
 from mailsec.errors import DecryptionError, InputError
+from mailsec.i18n import texts
 from mailsec.limits import MAIL_CLIENT_TIMEOUT
 from mailsec.mailsystem.timeline import Transcript, TranscriptLine
 from mailsec.pki.ca import Identity
@@ -33,11 +34,25 @@ MAX_SCAN = 50
 
 MAX_LINES = 200
 
-TEXT = {
-    "literal": "<{size} bytes of message>",
-    "login": "{tag} LOGIN {user} <password>",
-    "not_found": "the message {message_id} is not in {folder}",
-}
+TEXT = texts(
+    {
+        "literal": "<{size} bytes of message>",
+        "login": "{tag} LOGIN {user} <password>",
+        "not_found": "the message {message_id} is not in {folder}",
+        "opened": {
+            "plain": "plain",
+            "valid": "valid",
+            "bad signature": "bad signature",
+            "no key": "no key",
+            "encrypted, unsigned": "encrypted, unsigned",
+        },
+        "not_smime": "not an S/MIME message",
+        "no_private_key": "encrypted, and this client has no private key",
+        "not_signed_inside": "decrypted; not signed",
+        "not_signed": "not signed",
+    }
+)
+"""The transcript's summaries and the S/MIME client's words (see :mod:`mailsec.i18n`)."""
 
 
 class _RecordingImap(imaplib.IMAP4_SSL):
@@ -131,6 +146,11 @@ class Opened(enum.Enum):
     ENCRYPTED_UNSIGNED = "encrypted, unsigned"
     """Decrypted, but nothing says who wrote it."""
 
+    @property
+    def label(self) -> str:
+        """The result in words, in the current language (the value in English)."""
+        return TEXT["opened"][self.value]
+
 
 @dataclass(frozen=True)
 class Opening:
@@ -152,10 +172,10 @@ def open_smime(
     try:
         kind = message_kind(message)
     except InputError:
-        return Opening(Opened.PLAIN, "not an S/MIME message", message)
+        return Opening(Opened.PLAIN, TEXT["not_smime"], message)
     if kind in (MessageKind.ENVELOPED, MessageKind.AUTH_ENVELOPED):
         if reader is None:
-            return Opening(Opened.NO_KEY, "encrypted, and this client has no private key")
+            return Opening(Opened.NO_KEY, TEXT["no_private_key"])
         try:
             inner = decrypt_message(message, key=reader.key, certificate=reader.certificate)
         except DecryptionError as exc:
@@ -164,11 +184,11 @@ def open_smime(
         try:
             kind = message_kind(message)
         except InputError:
-            return Opening(Opened.ENCRYPTED_UNSIGNED, "decrypted; not signed", message)
+            return Opening(Opened.ENCRYPTED_UNSIGNED, TEXT["not_signed_inside"], message)
     if kind not in (MessageKind.SIGNED, MessageKind.OPAQUE_SIGNED):
         return Opening(
             Opened.PLAIN if kind is MessageKind.PLAIN else Opened.ENCRYPTED_UNSIGNED,
-            "not signed",
+            TEXT["not_signed"],
             message,
         )
     checked = verify_message(message, trusted=[trusted], now=now)

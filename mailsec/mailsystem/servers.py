@@ -19,7 +19,9 @@
   checking the message and sealing what it found with ARC (RFC 8617 §5.1).
 
 Each handler writes what it did into the system's timeline as :class:`~mailsec.mailsystem.
-timeline.Event` values; the servers never format output.
+timeline.Event` values; the servers never format output. The servers run in their own thread, so
+each hook speaks the language of the scenario being played (:attr:`MailSystem.lang
+<mailsec.mailsystem.system.MailSystem.lang>`), whatever thread serves it.
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import functools
+import inspect
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
@@ -37,6 +41,7 @@ from mailsec.dkim.course import seal_as
 from mailsec.dmarc.receiver import InboundCheck, check_inbound
 from mailsec.dmarc.result import Disposition
 from mailsec.errors import InputError
+from mailsec.i18n import texts, using
 from mailsec.limits import SMTP_MAX_CONNECTIONS, SMTP_MAX_RECIPIENTS
 from mailsec.mailsystem.timeline import Control, Event
 from mailsec.op25b.inbound import (
@@ -79,20 +84,53 @@ REPLIES = {
     "queue_full": "452 4.3.1 Insufficient system storage: the queue is full, try again later",
     "busy": "421 4.7.0 {server} is busy: too many connections, try again later",
 }
+"""The servers' SMTP replies. They are protocol on the wire, not the course's words: a reply's
+text is ASCII and meant for the other side's logs (RFC 5321 §4.2, §4.5.3.1.5), so it stays in
+English in every language of the course, as a real MTA's does; the timeline quotes it as sent."""
 
-TEXT = {
+FIELDS = {
     "received": "Received: from {helo} ({hostname} [{address}])\r\n\tby {server} with {with_}; "
     "{date}\r\n",
-    "accepted": "{server} accepted the message for {rcpts}: {reply}",
-    "refused": "{server} refused: {reply}",
-    "checks": "{server} checked the message: {results}",
-    "stored": "Stored in {rcpt}'s {folder}",
-    "full": "{rcpt}'s mailbox is over its quota ({used} of {quota} bytes): 452, try later",
-    "forward": "{server} forwards {rcpt} to {target}, unchanged, from its own address",
-    "list": "{server} resends to the list's members: [team] tag and footer added, ARC set {i} "
-    "sealed with what it saw: {results}",
-    "auth_failed": "AUTH refused for {user}",
 }
+"""The trace field each server adds (RFC 5321 §4.4): header syntax, not words to translate."""
+
+TEXT = texts(
+    {
+        "accepted": "{server} accepted the message for {rcpts}: {reply}",
+        "refused": "{server} refused: {reply}",
+        "checks": "{server} checked the message: {results}",
+        "stored": "Stored in {rcpt}'s {folder}",
+        "full": "{rcpt}'s mailbox is over its quota ({used} of {quota} bytes): 452, try later",
+        "forward": "{server} forwards {rcpt} to {target}, unchanged, from its own address",
+        "list": "{server} resends to the list's members: [team] tag and footer added, ARC set "
+        "{i} sealed with what it saw: {results}",
+        "auth_failed": "AUTH refused for {user}",
+    }
+)
+"""What each server writes into the timeline (see :mod:`mailsec.i18n`)."""
+
+H = TypeVar("H", bound=Callable[..., Any])
+
+
+def _speaking(hook: H) -> H:
+    """Run an aiosmtpd hook (a coroutine or a plain method) in the language of the scenario
+    being played: the servers' thread has no language of its own."""
+    if inspect.iscoroutinefunction(hook):
+
+        @functools.wraps(hook)
+        async def spoken(self: _Handler, *args: Any) -> Any:
+            with using(self.system.lang):
+                return await hook(self, *args)
+
+        return spoken  # type: ignore[return-value]
+
+    @functools.wraps(hook)
+    def said(self: _Handler, *args: Any) -> Any:
+        with using(self.system.lang):
+            return hook(self, *args)
+
+    return said  # type: ignore[return-value]
+
 
 SUBJECT = re.compile(rb"^Subject:[ \t]*", re.I | re.M)
 FOOTER = b"--\r\nteam@lists.example: to leave the list, write to team-leave@lists.example\r\n"
@@ -119,7 +157,7 @@ class _Handler:
         tls = session.ssl is not None
         with_ = "ESMTP" + ("S" if tls else "") + ("A" if session.authenticated else "")
         return (
-            TEXT["received"]
+            FIELDS["received"]
             .format(
                 helo=session.host_name or client.hostname,
                 hostname=client.hostname,
@@ -131,6 +169,7 @@ class _Handler:
             .encode("ascii")
         )
 
+    @_speaking
     async def handle_MAIL(
         self, _server: SMTP, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
@@ -141,6 +180,7 @@ class _Handler:
         envelope.mail_options.extend(options)
         return "250 2.1.0 OK"
 
+    @_speaking
     async def handle_RCPT(
         self, _server: SMTP, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
@@ -207,6 +247,7 @@ class _Submission(_Handler):
         # RFC 6409 with RFC 3207: STARTTLS first, then AUTH, then MAIL.
         return {"require_starttls": True, "authenticator": self.authenticate, "auth_required": True}
 
+    @_speaking
     def authenticate(
         self, _server: SMTP, _session: Any, _envelope: Any, _mechanism: str, auth_data: Any
     ) -> AuthResult:
@@ -219,6 +260,7 @@ class _Submission(_Handler):
             self.note(TEXT["auth_failed"].format(user=user), Outcome.FAIL, section="RFC 4954 §4")
         return AuthResult(success=ok, handled=False, auth_data=user)
 
+    @_speaking
     async def handle_MAIL(
         self, server: SMTP, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
@@ -230,6 +272,7 @@ class _Submission(_Handler):
     def refuses(self, rcpt: str) -> str | None:
         return None  # a logged-in user may send anywhere (RFC 6409 §4.3 made MAIL need AUTH)
 
+    @_speaking
     async def handle_DATA(self, _server: SMTP, session: Any, envelope: Any) -> str:
         message = self.received(session) + bytes(envelope.original_content or b"")
         if self.system.queues["bank-out"].full:
@@ -242,6 +285,7 @@ class _Submission(_Handler):
 class _ExampleMx(_Handler):
     """mx.example.com:25 (module docstring)."""
 
+    @_speaking
     async def handle_DATA(self, _server: SMTP, session: Any, envelope: Any) -> str:
         message = bytes(envelope.original_content or b"")
         for rcpt in envelope.rcpt_tos:
@@ -297,6 +341,7 @@ class _University(_Handler):
     def knows(self, rcpt: str) -> bool:
         return rcpt in FORWARDS
 
+    @_speaking
     async def handle_DATA(self, _server: SMTP, session: Any, envelope: Any) -> str:
         message = self.received(session) + bytes(envelope.original_content or b"")
         if self.system.queues[self.host.id].full:
@@ -314,6 +359,7 @@ class _List(_Handler):
     def knows(self, rcpt: str) -> bool:
         return rcpt in LIST_MEMBERS
 
+    @_speaking
     async def handle_DATA(self, _server: SMTP, session: Any, envelope: Any) -> str:
         message = bytes(envelope.original_content or b"")
         if self.system.queues[self.host.id].full:

@@ -27,6 +27,9 @@ names it. :meth:`MailSystem.stop` closes every listener, thread and temporary fi
 
 Delivery between MTAs happens when :meth:`MailSystem.deliver` is called, on the system's own
 clock (:meth:`MailSystem.clock`), so retries are real SMTP sessions without real waiting.
+
+What the servers write into the timeline is in :attr:`MailSystem.lang`: the language the system
+was started in, and then the language of each scenario played on it (:mod:`mailsec.i18n`).
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ import dns.resolver
 from mailsec.dkim.course import course_signers, sign_as
 from mailsec.dnsserver import DnsServer
 from mailsec.errors import InputError, NotAvailable
+from mailsec.i18n import language, texts
 from mailsec.mailsystem.delivery import RETRY_MINUTES, Queue, QueueItem, bounce_message
 from mailsec.mailsystem.journal import Journal
 from mailsec.mailsystem.mailboxes import Mailboxes
@@ -76,38 +80,59 @@ from mailsec.pki.ca import (
 from mailsec.retrieval.servers import MailServers
 from mailsec.trace import Outcome
 
-__all__ = ["DEFAULT_QUOTA", "SERVICES", "Endpoint", "MailSystem"]
+__all__ = ["DEFAULT_QUOTA", "SERVICES", "SERVICE_TEXT", "Endpoint", "MailSystem"]
 
 DEFAULT_QUOTA = 256 * 1024
 """Bob's mailbox quota in bytes: small, so the full-mailbox scenario needs little filling."""
 
-SERVICES: dict[str, tuple[str, int, str]] = {
-    "dns": ("dns", 53, "DNS (UDP and TCP), authoritative for the course zone"),
-    "submission": ("bank-submit", 587, "SMTP submission, STARTTLS then AUTH"),
-    "mx": ("mx", 25, "SMTP, example.com's MX"),
-    "university": ("university", 25, "SMTP, the university's MX (forwards)"),
-    "lists": ("lists", 25, "SMTP, the mailing list"),
-    "pop3": ("mailstore", 110, "POP3 with STLS"),
-    "imap": ("mailstore", 143, "IMAP4 with STARTTLS"),
-    "pop3s": ("mailstore", 995, "POP3 over TLS"),
-    "imaps": ("mailstore", 993, "IMAP4 over TLS"),
+SERVICES: dict[str, tuple[str, int]] = {
+    "dns": ("dns", 53),
+    "submission": ("bank-submit", 587),
+    "mx": ("mx", 25),
+    "university": ("university", 25),
+    "lists": ("lists", 25),
+    "pop3": ("mailstore", 110),
+    "imap": ("mailstore", 143),
+    "pop3s": ("mailstore", 995),
+    "imaps": ("mailstore", 993),
 }
-"""Every service: name → (machine, course port, what it is). ``ports=`` takes these names."""
+"""Every service: name → (machine, course port); what it is: :data:`SERVICE_TEXT`. ``ports=``
+takes these names."""
 
-TEXT = {
-    "signed": "DKIM-Signature added: d=bank.example s=2026",
-    "returned": "Returned to {sender}: {reply}",
-}
+SERVICE_TEXT = texts(
+    {
+        "dns": "DNS (UDP and TCP), authoritative for the course zone",
+        "submission": "SMTP submission, STARTTLS then AUTH",
+        "mx": "SMTP, example.com's MX",
+        "university": "SMTP, the university's MX (forwards)",
+        "lists": "SMTP, the mailing list",
+        "pop3": "POP3 with STLS",
+        "imap": "IMAP4 with STARTTLS",
+        "pop3s": "POP3 over TLS",
+        "imaps": "IMAP4 over TLS",
+    }
+)
+"""What each service is, in words (see :mod:`mailsec.i18n`)."""
 
-MESSAGES = {
-    "start": "The mail system could not start its {name} server ({what}) on {host}:{port}: "
-    "{reason}. Nothing was left running; choose another port, or leave it out for a free one.",
-    "aliases": "The mail system needs the whole loopback range 127.0.0.0/8 (as on Linux): this "
-    "computer cannot send from {alias} ({reason}).",
-    "unknown_service": "Unknown service {name!r} in ports: the services are {names}.",
-    "port": "The port for {name} must be a number from 1 to 65535, not {port!r}.",
-    "not_running": "The mail system is not running: start it first (system.start()).",
-}
+TEXT = texts(
+    {
+        "signed": "DKIM-Signature added: d=bank.example s=2026",
+        "returned": "Returned to {sender}: {reply}",
+    }
+)
+
+MESSAGES = texts(
+    {
+        "start": "The mail system could not start its {name} server ({what}) on {host}:{port}: "
+        "{reason}. Nothing was left running; choose another port, or leave it out for a free "
+        "one.",
+        "aliases": "The mail system needs the whole loopback range 127.0.0.0/8 (as on Linux): "
+        "this computer cannot send from {alias} ({reason}).",
+        "unknown_service": "Unknown service {name!r} in ports: the services are {names}.",
+        "port": "The port for {name} must be a number from 1 to 65535, not {port!r}.",
+        "not_running": "The mail system is not running: start it first (system.start()).",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -167,6 +192,10 @@ class MailSystem:
         self.server_identity: Identity | None = None
         self.users: dict[str, Identity] = {}
         """The S/MIME identities, by address (Alice's and Bob's keys and certificates)."""
+        self.lang = language()
+        """The language the servers write the timeline in (the servers run in their own thread,
+        outside :func:`mailsec.i18n.using`): the caller's when the system starts, then the
+        language of each scenario played on it."""
 
     # -- life cycle ----------------------------------------------------------------------------
 
@@ -184,6 +213,7 @@ class MailSystem:
         """Start every server; on any failure stop what started and raise with its name."""
         if self.running:
             return self
+        self.lang = language()
         _check_aliases()
         self._work = tempfile.TemporaryDirectory(prefix="mailsec-mailsystem-")
         self.root = Path(self._work.name)
@@ -219,7 +249,7 @@ class MailSystem:
             self._work = None
 
     def _failed(self, name: str, port: int, exc: BaseException) -> NotAvailable:
-        what = SERVICES[name][2]
+        what = SERVICE_TEXT[name]
         reason = (getattr(exc, "strerror", None) or str(exc)).rstrip(".")
         return NotAvailable(
             MESSAGES["start"].format(name=name, what=what, host=LOOPBACK, port=port, reason=reason)
@@ -292,7 +322,7 @@ class MailSystem:
         )
         self._thread.start()
         for name in ("submission", "mx", "university", "lists"):
-            host_id, course_port, _ = SERVICES[name]
+            host_id, course_port = SERVICES[name]
             port = self.ports.get(name, 0)
             future = asyncio.run_coroutine_threadsafe(
                 self._open_smtp(self.world.host(host_id), port, context), loop
@@ -476,14 +506,15 @@ class MailSystem:
             raise NotAvailable(MESSAGES["not_running"])
         found = [
             Endpoint(
-                "dns", "ns.example", DNS_ADDRESS, 53, LOOPBACK, self.dns.port, SERVICES["dns"][2]
+                "dns", "ns.example", DNS_ADDRESS, 53, LOOPBACK, self.dns.port, SERVICE_TEXT["dns"]
             )
         ]
-        for name, (host_id, course_port, what) in SERVICES.items():
+        for name, (host_id, course_port) in SERVICES.items():
             if name == "dns":
                 continue
             host = self.world.host(host_id)
             port = self.internet.listening_port(host_id, course_port)
+            what = SERVICE_TEXT[name]
             found.append(
                 Endpoint(name, host.hostname, str(host.ipv4), course_port, LOOPBACK, port, what)
             )

@@ -14,6 +14,9 @@ defence matrix from the verdicts of a whole campaign (:mod:`mailsec.mailsystem.c
     ├── verdicts     one per control: stopped / noticed / passed / could not see / off
     ├── headers      the header fields each hop added, oldest first
     └── transcripts  the raw SMTP/POP3/IMAP dialogue of each hop, by number
+
+The strings in a run (labels, reasons, the outcome) are in the language the scenario was played
+in (:mod:`mailsec.i18n`); :attr:`Control.label` and :attr:`Mark.label` are looked up when read.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from mailsec.i18n import texts
 from mailsec.trace import Outcome
 
 __all__ = [
@@ -35,6 +39,28 @@ __all__ = [
     "TranscriptLine",
     "Verdict",
 ]
+
+TEXT = texts(
+    {
+        "controls": {
+            "op25b": "OP25B",
+            "spf": "SPF",
+            "dkim": "DKIM",
+            "dmarc": "DMARC",
+            "arc": "ARC",
+            "tls": "TLS",
+            "smime": "S/MIME",
+        },
+        "marks": {
+            "stopped": "stopped it",
+            "noticed": "noticed it",
+            "passed": "passed it",
+            "blind": "could not see it",
+            "off": "switched off",
+        },
+    }
+)
+"""The defence matrix's words: column headings and cell words (see :mod:`mailsec.i18n`)."""
 
 
 class Control(enum.Enum):
@@ -57,16 +83,8 @@ class Control(enum.Enum):
 
     @property
     def label(self) -> str:
-        """The column's heading."""
-        return {
-            "op25b": "OP25B",
-            "spf": "SPF",
-            "dkim": "DKIM",
-            "dmarc": "DMARC",
-            "arc": "ARC",
-            "tls": "TLS",
-            "smime": "S/MIME",
-        }[self.value]
+        """The column's heading, in the current language."""
+        return TEXT["controls"][self.value]
 
 
 class Mark(enum.Enum):
@@ -99,14 +117,8 @@ class Mark(enum.Enum):
 
     @property
     def label(self) -> str:
-        """The word shown in a cell."""
-        return {
-            "stopped": "stopped it",
-            "noticed": "noticed it",
-            "passed": "passed it",
-            "blind": "could not see it",
-            "off": "switched off",
-        }[self.value]
+        """The word shown in a cell, in the current language."""
+        return TEXT["marks"][self.value]
 
 
 @dataclass(frozen=True)

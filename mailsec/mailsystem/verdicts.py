@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from mailsec import arc, dkim
 from mailsec.dmarc.receiver import InboundCheck
 from mailsec.dmarc.result import Disposition, DmarcResult, PolicyOverride
+from mailsec.i18n import texts
 from mailsec.mailsystem.plan import Defences
 from mailsec.mailsystem.reader import Opened, Opening
 from mailsec.mailsystem.timeline import Control, Mark, Verdict
@@ -43,29 +44,32 @@ ORDER = (Control.OP25B, Control.DMARC, Control.TLS, Control.SMIME, Control.SPF, 
          Control.ARC)  # fmt: skip
 """The order controls act in along the way: the first that stopped an attack is credited."""
 
-TEXT = {
-    "off": "switched off in this system",
-    "edge_dropped": "ISP A's edge dropped the port-25 connection from its dynamic pool",
-    "edge_passed": "ISP A's edge let the connection through: {reason}",
-    "edge_blind": "no connection left ISP A's network on port 25",
-    "no_check": "the message never reached example.com's MX",
-    "spf": "spf={result} for {domain} from {ip}",
-    "dkim_pass": "dkim=pass for d={domain}",
-    "dkim_fail": "dkim={result} for d={domain}: {why}",
-    "dkim_none": "the message carried no DKIM signature",
-    "dmarc": "dmarc={result} for From: {domain}; what the MX does: {disposition}",
-    "dmarc_override": "dmarc=fail, but a trusted ARC sealer vouched: delivered (local policy)",
-    "arc_none": "no ARC sets on the message",
-    "arc": "arc={result}",
-    "arc_vouched": "arc=pass: lists.example's seal vouches that DKIM passed before the list "
-    "changed the message",
-    "tls_stopped": "the wiretap read no password: {why}",
-    "tls_captured": "the password was read off the wire",
-    "tls_read": "Bob read his mail over TLS",
-    "tls_blind": "no mail was read in this scenario",
-    "smime": "{why}",
-    "smime_blind": "no S/MIME message was opened",
-}
+TEXT = texts(
+    {
+        "off": "switched off in this system",
+        "edge_dropped": "ISP A's edge dropped the port-25 connection from its dynamic pool",
+        "edge_passed": "ISP A's edge let the connection through: {reason}",
+        "edge_blind": "no connection left ISP A's network on port 25",
+        "no_check": "the message never reached example.com's MX",
+        "spf": "spf={result} for {domain} from {ip}",
+        "dkim_pass": "dkim=pass for d={domain}",
+        "dkim_fail": "dkim={result} for d={domain}: {why}",
+        "dkim_none": "the message carried no DKIM signature",
+        "dmarc": "dmarc={result} for From: {domain}; what the MX does: {disposition}",
+        "dmarc_override": "dmarc=fail, but a trusted ARC sealer vouched: delivered (local policy)",
+        "arc_none": "no ARC sets on the message",
+        "arc": "arc={result}",
+        "arc_vouched": "arc=pass: lists.example's seal vouches that DKIM passed before the list "
+        "changed the message",
+        "tls_stopped": "the wiretap read no password: {why}",
+        "tls_captured": "the password was read off the wire",
+        "tls_read": "Bob read his mail over TLS",
+        "tls_blind": "no mail was read in this scenario",
+        "smime_blind": "no S/MIME message was opened",
+    }
+)
+"""Each verdict's reason (see :mod:`mailsec.i18n`); the result words (``spf=fail``) are
+RFC 8601's tokens and stay as they are in every language."""
 
 
 @dataclass
@@ -169,7 +173,7 @@ def _smime(facts: Facts) -> Verdict:
         Opened.NO_KEY: Mark.STOPPED,
         Opened.ENCRYPTED_UNSIGNED: Mark.PASSED,
     }[opening.result]
-    return Verdict(Control.SMIME, mark, TEXT["smime"].format(why=opening.reason), "RFC 8551 §3")
+    return Verdict(Control.SMIME, mark, opening.reason, "RFC 8551 §3")
 
 
 _SWITCHES = {

@@ -8,6 +8,7 @@ that got through, what happened and which controls only noticed it.
 
 from __future__ import annotations
 
+from mailsec.i18n import texts
 from mailsec.mailsystem.timeline import Campaign, Control, Mark, ScenarioRun
 from mailsec.render.html import FONT, OUTCOME_COLOURS, TABLE_STYLE, Fragment, escape, td, th
 from mailsec.render.mailsystem import SYMBOLS, result_words
@@ -15,22 +16,24 @@ from mailsec.trace import Outcome
 
 __all__ = ["TEXT", "defence_matrix"]
 
-TEXT = {
-    "matrix_caption": "What each control did with each scenario: ✓ stopped it · ! noticed it, "
-    "but the attack went on · • passed it · — could not see it · ○ switched off. In a "
-    "legitimate row, ✗ stopped it means a good message was lost.",
-    "matrix_scenario": "Scenario",
-    "matrix_result": "Result",
-    "tag_attack": "attack",
-    "tag_legitimate": "legitimate",
-    "score": "Attacks stopped: {stopped} of {attacks}; legitimate messages delivered: "
-    "{delivered} of {legitimate}",
-    "misses": "Attacks not stopped, and why:",
-    "miss": "{title}: {outcome} Noticed by {noticed}; no control stopped it.",
-    "miss_unseen": "{title}: {outcome} No control saw anything wrong.",
-    "no_verdict": "“{title}” has no verdict for {control}: every run needs one per control "
-    "of the campaign.",
-}
+TEXT = texts(
+    {
+        "matrix_caption": "What each control did with each scenario: ✓ stopped it · ! noticed it, "
+        "but the attack went on · • passed it · — could not see it · ○ switched off. In a "
+        "legitimate row, ✗ stopped it means a good message was lost.",
+        "matrix_scenario": "Scenario",
+        "matrix_result": "Result",
+        "tag_attack": "attack",
+        "tag_legitimate": "legitimate",
+        "score": "Attacks stopped: {stopped} of {attacks}; legitimate messages delivered: "
+        "{delivered} of {legitimate}",
+        "misses": "Attacks not stopped, and why:",
+        "miss": "{title}: {outcome} Noticed by {noticed}; no control stopped it.",
+        "miss_unseen": "{title}: {outcome} No control saw anything wrong.",
+        "no_verdict": "“{title}” has no verdict for {control}: every run needs one per control "
+        "of the campaign.",
+    }
+)
 
 _GREY = ("#ececec", "#3b3b3b")
 _MARK_CELL = {

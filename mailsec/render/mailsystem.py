@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+from mailsec.i18n import texts
 from mailsec.mailsystem.timeline import (
     Event,
     Lane,
@@ -52,73 +53,77 @@ __all__ = [
     "verdict_table",
 ]
 
-TEXT = {
-    # The sequence diagram.
-    "svg_title": "Sequence diagram of “{title}”: {steps} steps between {lanes} participants; "
-    "result: {result}.",
-    "desc_lanes": "Participants, left to right: {lanes}.",
-    "lane_attacker": "{label} (the attacker)",
-    "lane_address": "{lane} at {address}",
-    "desc_arrow": "Step {number}, {source} to {target}: {label}{outcome}.",
-    "desc_note": "Step {number}, at {source}: {label}{outcome}.",
-    "desc_outcome": " — {word}",
-    "desc_detail": " {detail}",
-    "desc_section": " ({section})",
-    "desc_transcript": " Raw dialogue: transcript #{number}.",
-    "outcome_words": {"ok": "passed", "warn": "warning", "fail": "failed", "info": ""},
-    "attacker": "⚠ attacker",
-    "control_tag": "[{control}] ",
-    "step": "{number}. {symbol} {control}{label}",
-    "transcript_mark": "transcript #{number}",
-    # Results.
-    "stopped_by": "stopped by {control}",
-    "stopped": "stopped",
-    "not_stopped": "not stopped",
-    "arrived": "arrived",
-    "lost": "lost",
-    "lost_by": "lost: stopped by {control}",
-    # The header block.
-    "headers_title": "The header, hop by hop",
-    "headers_explain": "Each hop adds its fields on top of the ones already there (RFC 5321 "
-    "§4.4, RFC 8601 §5), so the final header reads from the newest hop at the top down to the "
-    "sender's own fields at the bottom.",
-    "stage": "{number}. added by {hop}",
-    "stage_label": "Header fields added by {hop}",
-    "final": "The final header, as the recipient's mail program sees it (newest on top)",
-    "no_headers": "This run recorded no header fields.",
-    # Transcripts.
-    "transcript_title": "Transcript #{number}: {hop}",
-    "transcript_label": "Transcript #{number}, {protocol}: {hop}",
-    "tls": "inside TLS",
-    "no_tls": "no TLS: readable on the wire",
-    "client": "C:",
-    "server": "S:",
-    "transcript_legend": "C: what the client sent (shaded, bold) · S: what the server replied",
-    "more_lines": "… {count} more lines not shown",
-    "bad_index": "There is no transcript {index}: this run has {count}, numbered 0 to {last} "
-    "(shown as #1 to #{count}).",
-    "no_transcripts": "There is no transcript {index}: this run recorded no transcripts.",
-    # Verdicts.
-    "verdict_caption": "What each control did",
-    "verdict_headers": ("Control", "Mark", "Why", "Rule"),
-    # One scenario.
-    "kind_attack": "attack",
-    "kind_legitimate": "legitimate mail",
-    "result": "Result:",
-    "sources": "Where the expected behaviour comes from: {sources}",
-    "steps_summary": "The steps in words",
-    "steps_headers": ("Step", "Where", "What happened", "Result", "Rule"),
-    "from_to": "{source} → {target}",
-    "on_lane": "at {source}",
-    "transcripts_title": "Raw dialogues recorded (open one by its number)",
-    "transcript_item": "transcript #{number}: {hop}",
-    "no_transcript_list": "No raw dialogue was recorded.",
-    # Mistakes in a scenario's data (the scenario's author sees these).
-    "unknown_lane": "Step {number} (“{label}”) names the lane “{lane}”, which is not one of "
-    "this run's lanes: {lanes}.",
-    "unknown_transcript": "Step {number} (“{label}”) points to transcript {index}, but the "
-    "run recorded {count}.",
-}
+TEXT = texts(
+    {
+        # The sequence diagram.
+        "svg_title": "Sequence diagram of “{title}”: {steps} steps between {lanes} participants; "
+        "result: {result}.",
+        "desc_lanes": "Participants, left to right: {lanes}.",
+        "lane_attacker": "{label} (the attacker)",
+        "lane_address": "{lane} at {address}",
+        "desc_arrow": "Step {number}, {source} to {target}: {label}{outcome}.",
+        "desc_note": "Step {number}, at {source}: {label}{outcome}.",
+        "desc_outcome": " — {word}",
+        "desc_detail": " {detail}",
+        "desc_section": " ({section})",
+        "desc_transcript": " Raw dialogue: transcript #{number}.",
+        "outcome_words": {"ok": "passed", "warn": "warning", "fail": "failed", "info": ""},
+        "attacker": "⚠ attacker",
+        "control_tag": "[{control}] ",
+        "step": "{number}. {symbol} {control}{label}",
+        "transcript_mark": "transcript #{number}",
+        # Results.
+        "stopped_by": "stopped by {control}",
+        "stopped": "stopped",
+        "not_stopped": "not stopped",
+        "arrived": "arrived",
+        "lost": "lost",
+        "lost_by": "lost: stopped by {control}",
+        # The header block.
+        "headers_title": "The header, hop by hop",
+        "headers_explain": "Each hop adds its fields on top of the ones already there (RFC 5321 "
+        "§4.4, RFC 8601 §5), so the final header reads from the newest hop at the top down to the "
+        "sender's own fields at the bottom.",
+        "stage": "{number}. added by {hop}",
+        "stage_label": "Header fields added by {hop}",
+        "final": "The final header, as the recipient's mail program sees it (newest on top)",
+        "no_headers": "This run recorded no header fields.",
+        # Transcripts.
+        "transcript_title": "Transcript #{number}: {hop}",
+        "transcript_label": "Transcript #{number}, {protocol}: {hop}",
+        "tls": "inside TLS",
+        "no_tls": "no TLS: readable on the wire",
+        "client": "C:",
+        "server": "S:",
+        "transcript_legend": "C: what the client sent (shaded, bold) · S: what the server replied",
+        "more_lines": "… {count} more lines not shown",
+        "bad_index": "There is no transcript {index}: this run has {count}, numbered 0 to {last} "
+        "(shown as #1 to #{count}).",
+        "no_transcripts": "There is no transcript {index}: this run recorded no transcripts.",
+        # Verdicts.
+        "verdict_caption": "What each control did",
+        "verdict_headers": ("Control", "Mark", "Why", "Rule"),
+        # One scenario.
+        "kind_attack": "attack",
+        "kind_legitimate": "legitimate mail",
+        "kind_tag": "({kind})",
+        "separator": "; ",
+        "result": "Result:",
+        "sources": "Where the expected behaviour comes from: {sources}",
+        "steps_summary": "The steps in words",
+        "steps_headers": ("Step", "Where", "What happened", "Result", "Rule"),
+        "from_to": "{source} → {target}",
+        "on_lane": "at {source}",
+        "transcripts_title": "Raw dialogues recorded (open one by its number)",
+        "transcript_item": "transcript #{number}: {hop}",
+        "no_transcript_list": "No raw dialogue was recorded.",
+        # Mistakes in a scenario's data (the scenario's author sees these).
+        "unknown_lane": "Step {number} (“{label}”) names the lane “{lane}”, which is not one of "
+        "this run's lanes: {lanes}.",
+        "unknown_transcript": "Step {number} (“{label}”) points to transcript {index}, but the "
+        "run recorded {count}.",
+    }
+)
 
 MAX_LABEL_CHARS = 160
 """The most characters of an event's label drawn or listed; longer ones end with "…"."""
@@ -226,7 +231,7 @@ def _check(run: ScenarioRun) -> None:
 def _alt_text(run: ScenarioRun) -> tuple[str, str]:
     """The diagram's title (one sentence) and description (every step in words)."""
     names = {lane.id: _lane_name(lane) for lane in run.lanes}
-    lanes = "; ".join(
+    lanes = TEXT["separator"].join(
         TEXT["lane_address"].format(lane=names[lane.id], address=_plain(lane.address, 80))
         if lane.address
         else names[lane.id]
@@ -546,17 +551,17 @@ def _transcript_list(run: ScenarioRun) -> str:
 def scenario_html(run: ScenarioRun) -> Fragment:
     """The whole view of one run: outcome, diagram, verdicts, header block, transcript list."""
     outcome, words = result_words(run)
-    kind = TEXT["kind_attack" if run.attack else "kind_legitimate"]
+    kind = TEXT["kind_tag"].format(kind=TEXT["kind_attack" if run.attack else "kind_legitimate"])
+    listed = TEXT["sources"].format(sources=TEXT["separator"].join(run.sources))
     sources = (
-        f'<p style="font-size:12px;color:#444;margin:4px 0">'
-        f"{escape(TEXT['sources'].format(sources='; '.join(run.sources)))}</p>"
+        f'<p style="font-size:12px;color:#444;margin:4px 0">{escape(listed)}</p>'
         if run.sources
         else ""
     )
     return Fragment(
         f'<div style="{FONT}overflow-wrap:anywhere">'
         f'<div style="font-size:16px;font-weight:700;margin:4px 0">{escape(run.title)} '
-        f'<span style="font-size:12px;font-weight:400;color:#444">({escape(kind)})</span></div>'
+        f'<span style="font-size:12px;font-weight:400;color:#444">{escape(kind)}</span></div>'
         f'<p style="margin:4px 0">{escape(TEXT["result"])} {badge(outcome, words)} '
         f"{escape(run.outcome)}</p>{sources}"
         f'<div style="overflow-x:auto">{sequence_diagram(run)}</div>'
