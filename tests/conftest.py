@@ -23,6 +23,7 @@ def all_labs() -> Iterator[dict[str, Lab]]:
         dkim,
         dmarc,
         dmarc_reports,
+        exam,
         hybrid,
         mtasts,
         op25b,
@@ -68,6 +69,7 @@ def all_labs() -> Iterator[dict[str, Lab]]:
         "apop": apop.apop_lab(),
         "defence": capstone.defence_lab(),
         "scenario": capstone.scenario_lab(),
+        "exam": exam.exam_lab(seed=1),
     }
     yield made
     for name in ("wire", "wire without quota", "wiretap", "relay", "apop", "defence", "scenario"):
