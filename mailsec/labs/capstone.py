@@ -152,7 +152,7 @@ TEXT = texts(
 """Every sentence of the two labs (named placeholders, for translation)."""
 
 _WIDE = "700px"
-_LABEL = "230px"
+_LABEL = "250px"
 """Every menu's label is this wide, so the menus of a lab start in one column."""
 _SWITCHES = ("op25b", "spf", "dkim", "arc", "tls", "smime")
 

@@ -470,11 +470,7 @@ def transcript_view(run: ScenarioRun, index: int) -> Fragment:
     if len(transcript.lines) > len(shown):
         more = TEXT["more_lines"].format(count=len(transcript.lines) - len(shown))
         body += f'<span style="display:block;font-style:italic">{escape(more)}</span>'
-    tls = (
-        badge(Outcome.OK, f"🔒 {TEXT['tls']}")
-        if transcript.tls
-        else badge(Outcome.WARN, TEXT["no_tls"])
-    )
+    tls = badge(Outcome.OK, TEXT["tls"]) if transcript.tls else badge(Outcome.WARN, TEXT["no_tls"])
     number = index + 1
     label = TEXT["transcript_label"].format(
         number=number, protocol=transcript.protocol, hop=transcript.hop

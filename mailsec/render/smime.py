@@ -121,7 +121,7 @@ def plain_client_html(rows: Sequence[tuple[str, str]], *, body_text: str | None)
         f'<div role="group" aria-label="A mail program without S/MIME support" '
         f'style="{FONT}{_BOX}background:#fafafa"><div style="font-weight:600;margin-bottom:4px">'
         f"Mail program without S/MIME</div>{head}{body}"
-        f'<div style="margin-top:4px">📎 Attachment: <code style="{MONO}">{escape(attachments)}</code>'
+        f'<div style="margin-top:4px">Attachment: <code style="{MONO}">{escape(attachments)}</code>'
         f" — it cannot open it.</div></div>"
     )
 
