@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import re
-import time
 from collections import Counter
 from datetime import datetime, timezone
 
@@ -84,9 +83,7 @@ def test_the_week_is_made_of_real_evaluations(week):
 
 
 def test_the_week_is_the_same_every_time(week):
-    start = time.perf_counter()
     again = simulated_week.__wrapped__(SEED)
-    assert time.perf_counter() - start < 2.0  # a few hundred ms on an ordinary machine
     assert [f.report for f in again.files] == [f.report for f in week.files]
     other = simulated_week.__wrapped__(SEED + 1)
     assert summarize(other.reports) != summarize(week.reports)

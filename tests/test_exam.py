@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import time
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
@@ -365,14 +364,12 @@ def _key_of_right_answer(g: exam.Generator, question: Question) -> str:
     return next(key for key, text in g.template.choices if text.en == question.right.en)
 
 
-def test_every_case_of_every_generator_makes_a_question_fast(bank: Bank) -> None:
-    generator("dmarc-alignment").question(generator("dmarc-alignment").cases[0])  # DKIM keys
+def test_every_case_of_every_generator_makes_a_question(bank: Bank) -> None:
+    """Every case, in both languages (how fast: benchmarks/bench_exam.py, not a timed test)."""
     for g in bank.generators:
         seen = set()
         for case in g.cases:
-            start = time.perf_counter()
             question = g.question(case, random.Random(0))
-            assert time.perf_counter() - start < 1.0, (g.id, case)
             assert question.kind is Kind.AFTERNOON and question.topic == g.topic
             assert question.exhibit and question.exhibit.en and question.exhibit.ja
             assert "{" not in question.text.en + question.text.ja, (g.id, case)
