@@ -290,9 +290,8 @@ def test_the_servers_write_the_timeline_in_the_language_of_the_play() -> None:
     notes = [event.label for event in run.events if event.source == "mx" and event.target is None]
     assert any("がメッセージを検査しました" in note for note in notes), notes
     assert any("受け付けました" in event.label for event in run.events)
-    # Every reason is Japanese but S/MIME's, which is the S/MIME verifier's (not converted yet).
+    # Every reason is Japanese, S/MIME's too (the S/MIME verifier's own words).
     reasons = {v.control.value: v.reason for v in run.verdicts}
-    assert reasons.pop("smime") == "signature valid"
     assert all(JAPANESE.search(reason) for reason in reasons.values()), reasons
     assert run.outcome == "メッセージは Bob の INBOX にあります。"
     assert run.sources[-1] == "RFC 8551"
@@ -352,8 +351,7 @@ def test_an_unknown_lang_is_a_one_line_usage_error() -> None:
 
 
 def test_other_groups_wrap_their_errors_in_japanese() -> None:
-    """The groups not converted yet: our one-line wrapper is Japanese; argparse's own phrase and
-    the group's sentence are still English."""
+    """A usage error: our one-line wrapper is Japanese; argparse's own phrase stays English."""
     result = _mailsec("--lang", "ja", "smime", "verify")
     assert result.returncode == 2
     assert result.stderr.startswith("mailsec smime：エラー：")

@@ -10,14 +10,23 @@ choice") come from Python's argparse, in English.
 from __future__ import annotations
 
 import argparse
+import errno
 from pathlib import Path
 from typing import BinaryIO, NoReturn
 
 from mailsec.errors import InputError, one_line
-from mailsec.i18n import texts
+from mailsec.i18n import gettext, texts
 from mailsec.limits import MAX_MESSAGE
 
-__all__ = ["USAGE_ERROR", "OneLineParser", "UsageError", "one_line", "read_file", "read_stdin"]
+__all__ = [
+    "USAGE_ERROR",
+    "OneLineParser",
+    "UsageError",
+    "one_line",
+    "os_reason",
+    "read_file",
+    "read_stdin",
+]
 
 #: The exit status of a command line that cannot be parsed (argparse's own convention).
 USAGE_ERROR = 2
@@ -31,6 +40,26 @@ MESSAGES = texts(
         "mail": "a mail message",
         "unreadable": "Cannot read the {what} file {path!r}: {reason}.",
         "file_too_large": "The {what} file {path!r} is larger than {limit:,} bytes.",
+        # What the groups pass as read_file's ``what``: shown in the command line's language.
+        "files": {
+            "key": "key",
+            "certificate": "certificate",
+            "ca": "CA certificate",
+            "report": "report",
+        },
+        # Why a file could not be read or written (the operating system's words, by errno).
+        "reasons": {
+            "ENOENT": "No such file or directory",
+            "EACCES": "Permission denied",
+            "EPERM": "Operation not permitted",
+            "EISDIR": "Is a directory",
+            "ENOTDIR": "Not a directory",
+            "EEXIST": "File exists",
+            "ELOOP": "Too many levels of symbolic links",
+            "ENAMETOOLONG": "File name too long",
+            "ENOSPC": "No space left on device",
+            "EROFS": "Read-only file system",
+        },
     }
 )
 """The rules' sentences (see :mod:`mailsec.i18n`)."""
@@ -48,27 +77,46 @@ class OneLineParser(argparse.ArgumentParser):
         raise UsageError(MESSAGES["usage"].format(message=message, prog=self.prog))
 
 
+def os_reason(exc: OSError) -> str:
+    """Why an operating-system call failed, in the command line's language: the words of
+    :data:`MESSAGES` ``["reasons"]`` for a common errno once translated, else the system's own
+    ``strerror`` (so English is always exactly what the system says)."""
+    name = errno.errorcode.get(exc.errno or 0, "")
+    english = MESSAGES.source["reasons"].get(name)
+    if english is not None:
+        shown = MESSAGES["reasons"][name]
+        if shown != english:
+            return str(shown)
+    return exc.strerror or str(exc)
+
+
 def read_stdin(stream: BinaryIO, what: str | None = None) -> bytes:
     """Standard input whole, at most :data:`~mailsec.limits.MAX_MESSAGE` bytes; empty input or
-    more than that is refused with one line that says to pipe ``what`` (a mail message)."""
+    more than that is refused with one line that says to pipe ``what`` (a mail message; an
+    English phrase, shown translated when the catalog has it)."""
     data = stream.read(MAX_MESSAGE + 1)
     if len(data) > MAX_MESSAGE:
         raise InputError(MESSAGES["too_large"].format(limit=MAX_MESSAGE))
     if not data or data.isspace():
-        raise InputError(MESSAGES["empty"].format(what=what or MESSAGES["mail"]))
+        raise InputError(MESSAGES["empty"].format(what=gettext(what) if what else MESSAGES["mail"]))
     return data
 
 
 def read_file(path: str, what: str) -> bytes:
     """A file named on the command line (a key, a certificate, a report), at most
-    :data:`~mailsec.limits.MAX_MESSAGE` bytes."""
+    :data:`~mailsec.limits.MAX_MESSAGE` bytes. ``what`` is an English noun, one of
+    :data:`MESSAGES` ``["files"]`` (``"key"``, ``"CA certificate"`` ...): it is shown in the
+    command line's language."""
+    shown = gettext(what)
     try:
         with Path(path).open("rb") as handle:
             data = handle.read(MAX_MESSAGE + 1)
     except OSError as exc:
         raise InputError(
-            MESSAGES["unreadable"].format(what=what, path=path, reason=exc.strerror)
+            MESSAGES["unreadable"].format(what=shown, path=path, reason=os_reason(exc))
         ) from None
     if len(data) > MAX_MESSAGE:
-        raise InputError(MESSAGES["file_too_large"].format(what=what, path=path, limit=MAX_MESSAGE))
+        raise InputError(
+            MESSAGES["file_too_large"].format(what=shown, path=path, limit=MAX_MESSAGE)
+        )
     return data

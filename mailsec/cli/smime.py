@@ -9,86 +9,113 @@ chain like filters::
       | mailsec smime verify --ca ca.pem
 
 A failure ends with one line on standard error that names the cause, and exit status 1.
-``verify`` prints the signed content only when everything checks out.
+``verify`` prints the signed content only when everything checks out. Everything it says is in
+the command line's language (``python -m mailsec --lang ja smime ...``, or ``LANG``; see
+:mod:`mailsec.i18n`); the messages it writes are mail, as they go on the wire.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from mailsec.cli import one_line, read_file, read_stdin
 from mailsec.errors import VerificationError
+from mailsec.i18n import texts
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+    from mailsec.pki.ca import PrivateKey
 
 CIPHERS = ("aes256-gcm", "aes256-cbc", "aes128-gcm", "aes128-cbc")
+
+HELP = texts(
+    {
+        "sign": "sign a message (multipart/signed, detached CMS signature)",
+        "sign_description": "Sign the message on standard input; the signature carries the "
+        "certificate.",
+        "signer_key": "the signer's private key",
+        "signer_cert": "the signer's certificate",
+        "digest": "digest",
+        "encrypt": "encrypt a message for one or more recipients",
+        "encrypt_description": "Encrypt the message on standard input (header fields stay "
+        "readable).",
+        "recipient": "a recipient's certificate (repeat for several recipients)",
+        "cipher": "content encryption: aes256-gcm (default, authenticated) or aes256-cbc (old "
+        "clients)",
+        "key_transport": "how RSA recipients get the content key: rsa-pkcs1v15 (default, every "
+        "mail program reads it) or rsa-oaep (RFC 8551 recommends it; EC recipients always use "
+        "ECDH)",
+        "decrypt": "decrypt a message",
+        "decrypt_description": "Decrypt the message on standard input with a recipient's key.",
+        "your_key": "your private key",
+        "your_cert": "your certificate",
+        "verify": "verify a signed message and print its signed content",
+        "verify_description": "Verify the signed message on standard input: signature, chain to "
+        "the CA, validity dates and the signer's address against From:. Prints the signed "
+        "content and exits 0 only if everything is valid.",
+        "ca": "the CA certificate(s) to trust",
+        "explain": "print how the result was reached on stderr",
+    }
+)
+"""The subcommands' help (see :mod:`mailsec.i18n`)."""
+
+MESSAGES = texts(
+    {
+        "note": "mailsec smime: {text}",
+        "key_file": "The key file {path!r}",
+        "certificate_file": "The certificate file {path!r}",
+        "ca_file": "The CA file {path!r}",
+        "not_authenticated": "warning: {cipher}: this message could have been changed on the way "
+        "without anyone noticing; trust it only if it is also signed.",
+        "failed": "Verification failed: {status}{detail}.",
+        "detail": " ({reason})",
+        "verified": "verification successful: signed by {signer}.",
+        "holder": "the certificate holder",
+    }
+)
+"""What the commands say (see :mod:`mailsec.i18n`)."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the sign / encrypt / decrypt / verify subcommands."""
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sign = commands.add_parser(
-        "sign",
-        help="sign a message (multipart/signed, detached CMS signature)",
-        description="Sign the message on standard input; the signature carries the certificate.",
-    )
-    sign.add_argument("--key", required=True, metavar="KEY.pem", help="the signer's private key")
-    sign.add_argument("--cert", required=True, metavar="CERT.pem", help="the signer's certificate")
+    sign = commands.add_parser("sign", help=HELP["sign"], description=HELP["sign_description"])
+    sign.add_argument("--key", required=True, metavar="KEY.pem", help=HELP["signer_key"])
+    sign.add_argument("--cert", required=True, metavar="CERT.pem", help=HELP["signer_cert"])
     sign.add_argument(
-        "--digest", default="sha256", choices=("sha256", "sha384", "sha512"), help="digest"
+        "--digest", default="sha256", choices=("sha256", "sha384", "sha512"), help=HELP["digest"]
     )
 
     encrypt = commands.add_parser(
-        "encrypt",
-        help="encrypt a message for one or more recipients",
-        description="Encrypt the message on standard input (header fields stay readable).",
+        "encrypt", help=HELP["encrypt"], description=HELP["encrypt_description"]
     )
     encrypt.add_argument(
-        "--recipient",
-        action="append",
-        required=True,
-        metavar="CERT.pem",
-        help="a recipient's certificate (repeat for several recipients)",
+        "--recipient", action="append", required=True, metavar="CERT.pem", help=HELP["recipient"]
     )
-    encrypt.add_argument(
-        "--cipher",
-        default="aes256-gcm",
-        choices=CIPHERS,
-        help="content encryption: aes256-gcm (default, authenticated) or aes256-cbc (old clients)",
-    )
+    encrypt.add_argument("--cipher", default="aes256-gcm", choices=CIPHERS, help=HELP["cipher"])
     encrypt.add_argument(
         "--key-transport",
         default="rsa-pkcs1v15",
         choices=("rsa-pkcs1v15", "rsa-oaep"),
-        help="how RSA recipients get the content key: rsa-pkcs1v15 (default, every mail program "
-        "reads it) or rsa-oaep (RFC 8551 recommends it; EC recipients always use ECDH)",
+        help=HELP["key_transport"],
     )
 
     decrypt = commands.add_parser(
-        "decrypt",
-        help="decrypt a message",
-        description="Decrypt the message on standard input with a recipient's key.",
+        "decrypt", help=HELP["decrypt"], description=HELP["decrypt_description"]
     )
-    decrypt.add_argument("--key", required=True, metavar="KEY.pem", help="your private key")
-    decrypt.add_argument("--cert", required=True, metavar="CERT.pem", help="your certificate")
+    decrypt.add_argument("--key", required=True, metavar="KEY.pem", help=HELP["your_key"])
+    decrypt.add_argument("--cert", required=True, metavar="CERT.pem", help=HELP["your_cert"])
 
     verify = commands.add_parser(
-        "verify",
-        help="verify a signed message and print its signed content",
-        description=(
-            "Verify the signed message on standard input: signature, chain to the CA, validity "
-            "dates and the signer's address against From:. Prints the signed content and exits "
-            "0 only if everything is valid."
-        ),
+        "verify", help=HELP["verify"], description=HELP["verify_description"]
     )
-    verify.add_argument(
-        "--ca", required=True, metavar="CA.pem", help="the CA certificate(s) to trust"
-    )
+    verify.add_argument("--ca", required=True, metavar="CA.pem", help=HELP["ca"])
     for sub in (decrypt, verify):
-        sub.add_argument(
-            "--explain", action="store_true", help="print how the result was reached on stderr"
-        )
+        sub.add_argument("--explain", action="store_true", help=HELP["explain"])
 
 
 def run(
@@ -104,20 +131,28 @@ def run(
     sink = stdout or sys.stdout.buffer
 
     def note(text: str) -> None:
-        print(f"mailsec smime: {one_line(text)}", file=sys.stderr)
+        print(MESSAGES["note"].format(text=one_line(text)), file=sys.stderr)
+
+    def key_and_certificate() -> tuple[PrivateKey, x509.Certificate]:
+        key = load_private_key(
+            read_file(args.key, "key"), source=MESSAGES["key_file"].format(path=args.key)
+        )
+        cert = load_certificate(
+            read_file(args.cert, "certificate"),
+            source=MESSAGES["certificate_file"].format(path=args.cert),
+        )
+        return key, cert
 
     if args.command == "sign":
-        key = load_private_key(read_file(args.key, "key"), source=f"The key file {args.key!r}")
-        cert = load_certificate(
-            read_file(args.cert, "certificate"), source=f"The certificate file {args.cert!r}"
-        )
+        key, cert = key_and_certificate()
         sink.write(
             messages.sign_message(read_stdin(source), key=key, certificate=cert, digest=args.digest)
         )
     elif args.command == "encrypt":
         certs = [
             load_certificate(
-                read_file(path, "certificate"), source=f"The certificate file {path!r}"
+                read_file(path, "certificate"),
+                source=MESSAGES["certificate_file"].format(path=path),
             )
             for path in args.recipient
         ]
@@ -129,33 +164,29 @@ def run(
         ):
             sink.write(piece)
     elif args.command == "decrypt":
-        key = load_private_key(read_file(args.key, "key"), source=f"The key file {args.key!r}")
-        cert = load_certificate(
-            read_file(args.cert, "certificate"), source=f"The certificate file {args.cert!r}"
-        )
+        key, cert = key_and_certificate()
         # Decrypted where it lies; the message is written out as a view, without a copy.
         result = messages.decrypt_message_buffer(read_stdin(source), key=key, certificate=cert)
         if args.explain:
             print(steps_to_text(result.steps), file=sys.stderr)
         if not result.authenticated:
-            note(
-                f"warning: {result.cipher.description}: this message could have been changed on "
-                "the way without anyone noticing; trust it only if it is also signed."
-            )
+            note(MESSAGES["not_authenticated"].format(cipher=result.cipher.description))
         sink.write(result.message)
     elif args.command == "verify":
         trusted = load_certificates(
-            read_file(args.ca, "CA certificate"), source=f"The CA file {args.ca!r}"
+            read_file(args.ca, "CA certificate"), source=MESSAGES["ca_file"].format(path=args.ca)
         )
         result = messages.verify_message(read_stdin(source), trusted=trusted)
         if args.explain:
             print(steps_to_text(result.steps), file=sys.stderr)
         if not result.valid or result.content is None:
             failed = [s.text for s in result.steps if s.outcome.value == "fail"]
-            detail = f" ({failed[-1].rstrip('.')})" if failed else ""
-            raise VerificationError(f"Verification failed: {result.status.description}{detail}.")
+            detail = MESSAGES["detail"].format(reason=failed[-1].rstrip(".。")) if failed else ""
+            raise VerificationError(
+                MESSAGES["failed"].format(status=result.status.description, detail=detail)
+            )
         signer = result.certificate_check.addresses if result.certificate_check else ()
-        note(f"verification successful: signed by {', '.join(signer) or 'the certificate holder'}.")
+        note(MESSAGES["verified"].format(signer=", ".join(signer) or MESSAGES["holder"]))
         sink.write(result.content)
     sink.flush()
     return 0

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 
 __all__ = [
     "LOOPBACK_NAMES",
@@ -53,16 +54,28 @@ _DNS_NAME = re.compile(
     r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?"
 )
 
-MESSAGES = {
-    "no_names": "A server certificate needs at least one host name or address, like 'localhost'.",
-    "bad_name": (
-        "{name!r} is neither an IP address nor a host name; write it like mail.example.org "
-        "or 127.0.0.1."
-    ),
-    "bad_email": "{email!r} is not a mail address; write it like alice@example.org.",
-    "reversed": "The certificate would end ({end}) before it begins ({begin}).",
-}
-"""The sentences this module says (named placeholders, for translation)."""
+MESSAGES = texts(
+    {
+        "no_names": "A server certificate needs at least one host name or address, like "
+        "'localhost'.",
+        "bad_name": "{name!r} is neither an IP address nor a host name; write it like "
+        "mail.example.org or 127.0.0.1.",
+        "bad_email": "{email!r} is not a mail address; write it like alice@example.org.",
+        "reversed": "The certificate would end ({end}) before it begins ({begin}).",
+        "naive_time": "The time {time!r} has no time zone; pass an aware datetime.",
+        "the_input": "the input",
+        "not_certificate": "{source} is not a readable certificate (corrupt PEM or DER); give a "
+        "file that starts with -----BEGIN CERTIFICATE-----.",
+        "password": "{source} is protected by a password; give an unencrypted key for the course.",
+        "not_key": "{source} is not a readable private key (corrupt PEM or DER); give a file "
+        "that starts with -----BEGIN PRIVATE KEY-----.",
+        "odd_key": "{source} holds a kind of key the course does not use.",
+        "not_rsa_or_ec": "{source} is not an RSA or EC key; S/MIME here needs one of those.",
+        "key_types": {"rsa": "RSA 2048-bit", "ec-p256": "EC P-256 (ECDSA / ECDH)"},
+    }
+)
+"""The sentences this module says (see :mod:`mailsec.i18n`); ``source`` names a file in the
+caller's words (``The key file 'alice.key.pem'``), ``the_input`` when it names none."""
 
 
 class KeyType(enum.Enum):
@@ -75,7 +88,7 @@ class KeyType(enum.Enum):
 
     @property
     def description(self) -> str:
-        return {"rsa": "RSA 2048-bit", "ec-p256": "EC P-256 (ECDSA / ECDH)"}[self.value]
+        return str(MESSAGES["key_types"][self.value])
 
     def generate(self) -> PrivateKey:
         """A fresh private key of this type (from the operating system's randomness)."""
@@ -155,9 +168,7 @@ def _name(common_name: str) -> x509.Name:
 def _now(now: dt.datetime | None) -> dt.datetime:
     value = now or dt.datetime.now(dt.timezone.utc)
     if value.tzinfo is None:
-        raise InputError(
-            f"The time {value.isoformat()!r} has no time zone; pass an aware datetime."
-        )
+        raise InputError(MESSAGES["naive_time"].format(time=value.isoformat()))
     return value.replace(microsecond=0)
 
 
@@ -393,8 +404,10 @@ def course_pki(*, now: dt.datetime | None = None) -> CoursePKI:
 # -- loading PEM ---------------------------------------------------------------------------------
 
 
-def load_certificates(data: bytes, *, source: str = "the input") -> tuple[x509.Certificate, ...]:
-    """All certificates in PEM (or one in DER) ``data``; a clear InputError if there are none."""
+def load_certificates(data: bytes, *, source: str | None = None) -> tuple[x509.Certificate, ...]:
+    """All certificates in PEM (or one in DER) ``data``; a clear InputError if there are none.
+    ``source`` names the data in the error (default: the input), capitalized as a sentence's
+    subject and in the current language."""
     try:
         if b"-----BEGIN" in data:
             certs = tuple(x509.load_pem_x509_certificates(data))
@@ -404,8 +417,7 @@ def load_certificates(data: bytes, *, source: str = "the input") -> tuple[x509.C
             _read_every_field(cert)
     except Exception:  # ValueError, UnsupportedAlgorithm ... on corrupt or odd certificates
         raise InputError(
-            f"{source} is not a readable certificate (corrupt PEM or DER); "
-            "give a file that starts with -----BEGIN CERTIFICATE-----."
+            MESSAGES["not_certificate"].format(source=source or MESSAGES["the_input"])
         ) from None
     return certs
 
@@ -417,29 +429,26 @@ def _read_every_field(cert: x509.Certificate) -> None:
     _ = (cert.not_valid_before_utc, cert.not_valid_after_utc, list(cert.extensions))
 
 
-def load_certificate(data: bytes, *, source: str = "the input") -> x509.Certificate:
+def load_certificate(data: bytes, *, source: str | None = None) -> x509.Certificate:
     """The first certificate in PEM or DER ``data``."""
     return load_certificates(data, source=source)[0]
 
 
-def load_private_key(data: bytes, *, source: str = "the input") -> PrivateKey:
-    """An unencrypted RSA or EC private key from PEM or DER ``data``."""
+def load_private_key(data: bytes, *, source: str | None = None) -> PrivateKey:
+    """An unencrypted RSA or EC private key from PEM or DER ``data`` (``source``: see
+    :func:`load_certificates`)."""
+    source = source or MESSAGES["the_input"]
     try:
         if b"-----BEGIN" in data:
             key = serialization.load_pem_private_key(data, password=None)
         else:
             key = serialization.load_der_private_key(data, password=None)
     except TypeError:
-        raise InputError(
-            f"{source} is protected by a password; give an unencrypted key for the course."
-        ) from None
+        raise InputError(MESSAGES["password"].format(source=source)) from None
     except ValueError:
-        raise InputError(
-            f"{source} is not a readable private key (corrupt PEM or DER); "
-            "give a file that starts with -----BEGIN PRIVATE KEY-----."
-        ) from None
+        raise InputError(MESSAGES["not_key"].format(source=source)) from None
     except Exception:  # cryptography raises UnsupportedAlgorithm for odd key types
-        raise InputError(f"{source} holds a kind of key the course does not use.") from None
+        raise InputError(MESSAGES["odd_key"].format(source=source)) from None
     if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
-        raise InputError(f"{source} is not an RSA or EC key; S/MIME here needs one of those.")
+        raise InputError(MESSAGES["not_rsa_or_ec"].format(source=source))
     return key

@@ -17,6 +17,7 @@ from cryptography import x509
 from cryptography.x509 import verification
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from mailsec.i18n import texts
 from mailsec.trace import Outcome, Step, Trace
 
 __all__ = [
@@ -26,6 +27,37 @@ __all__ = [
     "check_certificate",
     "describe_name",
 ]
+
+
+TEXT = texts(
+    {
+        "statuses": {
+            "valid": "valid for S/MIME",
+            "expired": "expired",
+            "not yet valid": "not valid yet",
+            "untrusted": "not issued by a trusted CA",
+            "wrong purpose": "not issued for email",
+            "wrong address": "issued for a different address",
+        },
+        "empty_name": "(empty name)",
+        "not_email": "the certificate is not issued for emailProtection",
+        "certificate": "Certificate for {subject}, issued by {issuer}, serial {serial}.",
+        "no_trust": "No root CA is trusted here, so no chain can be built.",
+        "no_chain": "No chain to a trusted root CA: {detail}.",
+        "chain": "Chain verified: {names}.",
+        "period": "{start} to {end} UTC",
+        "not_yet": "Valid from {period}: not valid yet.",
+        "expired": "Valid from {period}: it has expired.",
+        "in_date": "Valid from {period}: in date.",
+        "no_eku": "Extended key usage does not include emailProtection.",
+        "eku": "Issued for email protection (EKU).",
+        "no_address": "no address",
+        "wrong_address": "The certificate names {addresses}, not {email}.",
+        "address": "The certificate names {email}.",
+    }
+)
+"""The checks' words (see :mod:`mailsec.i18n`); ``detail`` is cryptography's own reason, in
+English."""
 
 
 class CertificateStatus(enum.Enum):
@@ -46,14 +78,7 @@ class CertificateStatus(enum.Enum):
 
     @property
     def description(self) -> str:
-        return {
-            "valid": "valid for S/MIME",
-            "expired": "expired",
-            "not yet valid": "not valid yet",
-            "untrusted": "not issued by a trusted CA",
-            "wrong purpose": "not issued for email",
-            "wrong address": "issued for a different address",
-        }[self.value]
+        return str(TEXT["statuses"][self.value])
 
 
 @dataclass(frozen=True)
@@ -75,7 +100,7 @@ class CertificateCheck:
 
 def describe_name(name: x509.Name) -> str:
     """A readable form of a distinguished name (RFC 4514 string)."""
-    return name.rfc4514_string() or "(empty name)"
+    return name.rfc4514_string() or TEXT["empty_name"]
 
 
 def certificate_addresses(cert: x509.Certificate) -> tuple[str, ...]:
@@ -102,7 +127,7 @@ def _require_email_protection(
     _policy: object, _cert: object, eku: x509.ExtendedKeyUsage | None
 ) -> None:
     if eku is None or ExtendedKeyUsageOID.EMAIL_PROTECTION not in eku:
-        raise ValueError("the certificate is not issued for emailProtection")
+        raise ValueError(TEXT["not_email"])
 
 
 def _verifier(trusted: Sequence[x509.Certificate], now: dt.datetime) -> verification.ClientVerifier:
@@ -137,8 +162,11 @@ def check_certificate(
     addresses = certificate_addresses(cert)
     steps: list[Step] = [
         Step(
-            f"Certificate for {describe_name(cert.subject)}, issued by {describe_name(cert.issuer)}, "
-            f"serial {cert.serial_number:x}.",
+            TEXT["certificate"].format(
+                subject=describe_name(cert.subject),
+                issuer=describe_name(cert.issuer),
+                serial=f"{cert.serial_number:x}",
+            ),
             section="RFC 5280 §4.1",
         )
     ]
@@ -151,18 +179,14 @@ def check_certificate(
     if problem is not None:
         return CertificateCheck(problem, cert, (), addresses, tuple(steps))
     if not trusted:
-        steps.append(
-            Step(
-                "No root CA is trusted here, so no chain can be built.", Outcome.FAIL, "RFC 5280 §6"
-            )
-        )
+        steps.append(Step(TEXT["no_trust"], Outcome.FAIL, "RFC 5280 §6"))
         return CertificateCheck(CertificateStatus.UNTRUSTED, cert, (), addresses, tuple(steps))
     try:
         verified = _verifier(trusted, when).verify(cert, list(intermediates))
     except verification.VerificationError as exc:
         steps.append(
             Step(
-                f"No chain to a trusted root CA: {exc}.",
+                TEXT["no_chain"].format(detail=exc),
                 Outcome.FAIL,
                 "RFC 5280 §6",
                 data={"detail": str(exc)},
@@ -171,7 +195,7 @@ def check_certificate(
         return CertificateCheck(CertificateStatus.UNTRUSTED, cert, (), addresses, tuple(steps))
     chain = tuple(verified.chain)
     names = " → ".join(describe_name(c.subject) for c in chain)
-    steps.append(Step(f"Chain verified: {names}.", Outcome.OK, "RFC 5280 §6"))
+    steps.append(Step(TEXT["chain"].format(names=names), Outcome.OK, "RFC 5280 §6"))
     return CertificateCheck(CertificateStatus.VALID, cert, chain, addresses, tuple(steps))
 
 
@@ -180,33 +204,23 @@ def _dates_problem(
 ) -> CertificateStatus | None:
     """The validity period (RFC 5280 §4.1.2.5)."""
     start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
-    period = f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"
+    period = TEXT["period"].format(start=f"{start:%Y-%m-%d %H:%M}", end=f"{end:%Y-%m-%d %H:%M}")
     if when < start:
-        steps.append(
-            Step(f"Valid from {period}: not valid yet.", Outcome.FAIL, "RFC 5280 §4.1.2.5")
-        )
+        steps.append(Step(TEXT["not_yet"].format(period=period), Outcome.FAIL, "RFC 5280 §4.1.2.5"))
         return CertificateStatus.NOT_YET_VALID
     if when > end:
-        steps.append(
-            Step(f"Valid from {period}: it has expired.", Outcome.FAIL, "RFC 5280 §4.1.2.5")
-        )
+        steps.append(Step(TEXT["expired"].format(period=period), Outcome.FAIL, "RFC 5280 §4.1.2.5"))
         return CertificateStatus.EXPIRED
-    steps.append(Step(f"Valid from {period}: in date.", Outcome.OK, "RFC 5280 §4.1.2.5"))
+    steps.append(Step(TEXT["in_date"].format(period=period), Outcome.OK, "RFC 5280 §4.1.2.5"))
     return None
 
 
 def _purpose_problem(cert: x509.Certificate, steps: list[Step]) -> CertificateStatus | None:
     """The extended key usage must allow email protection (RFC 8550 §4.4.4)."""
     if not _has_email_purpose(cert):
-        steps.append(
-            Step(
-                "Extended key usage does not include emailProtection.",
-                Outcome.FAIL,
-                "RFC 8550 §4.4.4",
-            )
-        )
+        steps.append(Step(TEXT["no_eku"], Outcome.FAIL, "RFC 8550 §4.4.4"))
         return CertificateStatus.WRONG_PURPOSE
-    steps.append(Step("Issued for email protection (EKU).", Outcome.OK, "RFC 8550 §4.4.4"))
+    steps.append(Step(TEXT["eku"], Outcome.OK, "RFC 8550 §4.4.4"))
     return None
 
 
@@ -217,10 +231,14 @@ def _address_problem(
     if email is None:
         return None
     if email.strip().lower() not in (a.lower() for a in addresses):
-        shown = ", ".join(addresses) or "no address"
+        shown = ", ".join(addresses) or TEXT["no_address"]
         steps.append(
-            Step(f"The certificate names {shown}, not {email}.", Outcome.FAIL, "RFC 8550 §3")
+            Step(
+                TEXT["wrong_address"].format(addresses=shown, email=email),
+                Outcome.FAIL,
+                "RFC 8550 §3",
+            )
         )
         return CertificateStatus.WRONG_ADDRESS
-    steps.append(Step(f"The certificate names {email}.", Outcome.OK, "RFC 8550 §3"))
+    steps.append(Step(TEXT["address"].format(email=email), Outcome.OK, "RFC 8550 §3"))
     return None

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from mailsec.errors import DecryptionError, InputError, MailsecError
+from mailsec.i18n import texts
 
 __all__ = [
     "ECDH_SCHEMES",
@@ -46,6 +47,29 @@ __all__ = [
     "names_certificate",
     "rsa_oaep_padding",
 ]
+
+
+TEXT = texts(
+    {
+        "gcm": "AES-{bits} (GCM, authenticated)",
+        "cbc": "AES-{bits} (CBC, not authenticated)",
+        "unknown_cipher": "The message is encrypted with {name!r}, which mailsec does not read "
+        "(it reads AES-128/256 in CBC or GCM mode).",
+        "key_transports": {"rsa-pkcs1v15": "RSA PKCS #1 v1.5", "rsa-oaep": "RSA-OAEP (SHA-256)"},
+        "recipient_kinds": {
+            "ktri": "RSA key transport (KeyTransRecipientInfo)",
+            "kari": "ECDH key agreement (KeyAgreeRecipientInfo)",
+        },
+        "smime_part": "The S/MIME part",
+        "damaged": "{what} is not a readable CMS structure: it is truncated or damaged. Ask the "
+        "sender to send the message again.",
+        "unreadable": "The S/MIME part is not a readable CMS structure ({size:,} bytes): it is "
+        "truncated or damaged. Ask the sender to send the message again.",
+        "unknown_digest": "The digest algorithm {name!r} is not one mailsec checks (SHA-1/2).",
+    }
+)
+"""The sentences of the CMS layer (see :mod:`mailsec.i18n`); the names of algorithms and ASN.1
+structures stay as the standards spell them."""
 
 
 class GcmParameters(core.Sequence):
@@ -94,18 +118,14 @@ class ContentCipher(enum.Enum):
 
     @property
     def description(self) -> str:
-        mode = "GCM, authenticated" if self.authenticated else "CBC, not authenticated"
-        return f"AES-{self.key_size * 8} ({mode})"
+        return TEXT["gcm" if self.authenticated else "cbc"].format(bits=self.key_size * 8)
 
     @classmethod
     def from_oid_name(cls, name: str) -> ContentCipher:
         for member in cls:
             if member.oid_name == name:
                 return member
-        raise DecryptionError(
-            f"The message is encrypted with {name!r}, which mailsec does not read "
-            "(it reads AES-128/256 in CBC or GCM mode)."
-        )
+        raise DecryptionError(TEXT["unknown_cipher"].format(name=name))
 
 
 class KeyTransport(enum.Enum):
@@ -118,10 +138,7 @@ class KeyTransport(enum.Enum):
 
     @property
     def description(self) -> str:
-        return {
-            "rsa-pkcs1v15": "RSA PKCS #1 v1.5",
-            "rsa-oaep": "RSA-OAEP (SHA-256)",
-        }[self.value]
+        return str(TEXT["key_transports"][self.value])
 
 
 class RecipientKind(enum.Enum):
@@ -134,10 +151,7 @@ class RecipientKind(enum.Enum):
 
     @property
     def description(self) -> str:
-        return {
-            "ktri": "RSA key transport (KeyTransRecipientInfo)",
-            "kari": "ECDH key agreement (KeyAgreeRecipientInfo)",
-        }[self.value]
+        return str(TEXT["recipient_kinds"][self.value])
 
 
 # RFC 5753 §7.1.4 and SEC 1: dhSinglePass-{stdDH,cofactorDH}-sha*kdf-scheme.
@@ -164,24 +178,22 @@ WRAP_SIZES = {"aes128_wrap": 16, "aes192_wrap": 24, "aes256_wrap": 32}
 
 
 @contextlib.contextmanager
-def damaged_input(what: str = "The S/MIME part") -> Iterator[None]:
+def damaged_input(what: str | None = None) -> Iterator[None]:
     """Turn a parse failure deep inside a CMS structure into one sentence (never a traceback).
 
     asn1crypto parses lazily, so a damaged or truncated structure can fail at the first access to
     an inner field rather than at load time, and cryptography's lazy certificate fields raise
     several exception types (ValueError, InvalidVersion, UnsupportedAlgorithm ...). Whatever goes
     wrong while reading an untrusted structure means it is damaged; errors mailsec raises on
-    purpose pass through.
+    purpose pass through. ``what`` names the structure, as a sentence's subject in the current
+    language (default: the S/MIME part).
     """
     try:
         yield
     except MailsecError:
         raise
     except Exception:  # asn1crypto and cryptography raise many kinds on malformed DER
-        raise InputError(
-            f"{what} is not a readable CMS structure: it is truncated or damaged. "
-            "Ask the sender to send the message again."
-        ) from None
+        raise InputError(TEXT["damaged"].format(what=what or TEXT["smime_part"])) from None
 
 
 def load_content_info(der: bytes) -> cms.ContentInfo:
@@ -191,10 +203,7 @@ def load_content_info(der: bytes) -> cms.ContentInfo:
         _ = info["content_type"].native  # force the parse of the outer layer
         _ = info["content"].parsed if hasattr(info["content"], "parsed") else info["content"]
     except (ValueError, TypeError, OverflowError):
-        raise InputError(
-            f"The S/MIME part is not a readable CMS structure ({len(der):,} bytes): it is "
-            "truncated or damaged. Ask the sender to send the message again."
-        ) from None
+        raise InputError(TEXT["unreadable"].format(size=len(der))) from None
     return info
 
 
@@ -334,7 +343,7 @@ def hash_algorithm(name: str) -> hashes.HashAlgorithm:
         "sha512": hashes.SHA512(),
     }
     if name not in table:
-        raise InputError(f"The digest algorithm {name!r} is not one mailsec checks (SHA-1/2).")
+        raise InputError(TEXT["unknown_digest"].format(name=name))
     return table[name]
 
 

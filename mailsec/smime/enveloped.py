@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives.padding import PKCS7
 
 from mailsec.buffers import crypt_in_place, wipe
 from mailsec.errors import DecryptionError, InputError
+from mailsec.i18n import texts
 from mailsec.smime.cms import (
     ECDH_SCHEME_OUT,
     ECDH_SCHEMES,
@@ -57,6 +58,45 @@ from mailsec.trace import Outcome, Step, Trace
 __all__ = ["OPAQUE", "Opened", "build_enveloped", "build_enveloped_buffer", "open_enveloped"]
 
 RandomBytes = Callable[[int], bytes]
+
+TEXT = texts(
+    {
+        "opaque": "The message could not be decrypted: the key does not open it, or it failed "
+        "its integrity check because it was changed or damaged on the way. Nothing of its "
+        "content is shown.",
+        "no_key_type": "A recipient certificate holds neither an RSA nor an EC key; S/MIME here "
+        "needs one of those.",
+        "no_recipients": "Give at least one recipient certificate to encrypt for.",
+        "rsa_for_ec": "The message is encrypted for an RSA key, but the key given is an EC key.",
+        "ec_for_rsa": "The message is encrypted for an EC key, but the key given is an RSA key.",
+        "key_transport": "The key transport algorithm {name!r} is not one mailsec reads.",
+        "ktri": "RSA key transport ({name}): the private key decrypts the {size}-byte encrypted "
+        "content key.",
+        "static_static": "The sender's key agreement key is not in the message (only "
+        "static-static ECDH names it).",
+        "not_on_curve": "The sender's one-time EC key in the message is not a point on the curve.",
+        "scheme": "The key agreement scheme {oid} is not one mailsec reads.",
+        "wrap": "The key wrap algorithm {name!r} is not one mailsec reads.",
+        "kari": "ECDH with the sender's one-time key, KDF {scheme} (X9.63 over "
+        "ECC-CMS-SharedInfo), then {wrap} unwraps the content key.",
+        "not_encrypted": "The CMS content is {kind}, not an encrypted message.",
+        "key_mismatch": "The private key does not belong to the certificate given; give the key "
+        "and certificate of the same person.",
+        "structure": "{structure} with {count} recipient(s).",
+        "not_for_you": "The message is not encrypted for this certificate: none of its {count} "
+        "recipient(s) names it. Use the key and certificate of a recipient.",
+        "misfit": "The message uses {cipher} in a structure that does not fit it.",
+        "detached": "The encrypted content is not inside the message (detached); mailsec cannot "
+        "read that.",
+        "tag_ok": "{cipher}: the tag checks out, so the content is exactly what was sent.",
+        "cbc": "{cipher}: decrypted, but CBC cannot tell whether the ciphertext was changed on "
+        "the way (the EFAIL weakness). Sign the message, or use AES-GCM.",
+        "tag_bad": "The GCM tag does not match: the message was changed (or the key is wrong). "
+        "No plaintext is released.",
+    }
+)
+"""What writing and reading encrypted CMS says (see :mod:`mailsec.i18n`); the names of
+structures and algorithms stay as the standards spell them."""
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -171,9 +211,7 @@ def _recipient_info(
             }
         )
         return cms.RecipientInfo({"kari": kari}), RecipientKind.KEY_AGREEMENT
-    raise InputError(
-        "A recipient certificate holds neither an RSA nor an EC key; S/MIME here needs one of those."
-    )
+    raise InputError(TEXT["no_key_type"])
 
 
 def build_enveloped(
@@ -211,7 +249,7 @@ def build_enveloped_buffer(
     ``content`` may be a sequence of pieces (such as header fields and a view of the body),
     encrypted as if joined."""
     if not recipients:
-        raise InputError("Give at least one recipient certificate to encrypt for.")
+        raise InputError(TEXT["no_recipients"])
     content_key = random_bytes(cipher.key_size)
     infos = [_recipient_info(cert, content_key, key_transport)[0] for cert in recipients]
     pieces = [content] if isinstance(content, bytes | memoryview) else list(content)
@@ -354,12 +392,10 @@ class Opened:
         return self.cipher.authenticated
 
 
-OPAQUE = (
-    "The message could not be decrypted: the key does not open it, or it failed its integrity "
-    "check because it was changed or damaged on the way. Nothing of its content is shown."
-)
+OPAQUE: str = TEXT.source["opaque"]
 """The one message for every failure to unwrap the content key or to decrypt the content, so
-that nobody can learn from the answer which step failed (no padding or decryption oracle)."""
+that nobody can learn from the answer which step failed (no padding or decryption oracle); in
+English, and raised in the current language (``TEXT["opaque"]``)."""
 
 
 def _unwrap_for(
@@ -370,9 +406,7 @@ def _unwrap_for(
     """The content key from one RecipientInfo if it names ``cert``; None if it does not."""
     if info.name == "ktri" and names_certificate(info.chosen["rid"].chosen, cert):
         if not isinstance(key, rsa.RSAPrivateKey):
-            raise DecryptionError(
-                "The message is encrypted for an RSA key, but the key given is an EC key."
-            )
+            raise DecryptionError(TEXT["rsa_for_ec"])
         content_key, step = _unwrap_ktri(info.chosen, key)
         return content_key, RecipientKind.KEY_TRANSPORT, step
     if info.name == "kari":
@@ -388,9 +422,7 @@ def _unwrap_for(
         if rek is None:
             return None
         if not isinstance(key, ec.EllipticCurvePrivateKey):
-            raise DecryptionError(
-                "The message is encrypted for an EC key, but the key given is an RSA key."
-            )
+            raise DecryptionError(TEXT["ec_for_rsa"])
         content_key, step = _unwrap_kari(kari, rek, key)
         return content_key, RecipientKind.KEY_AGREEMENT, step
     return None
@@ -406,17 +438,12 @@ def _unwrap_ktri(ktri: cms.KeyTransRecipientInfo, key: rsa.RSAPrivateKey) -> tup
     elif name == "rsaes_pkcs1v15":
         pad = padding.PKCS1v15()
     else:
-        raise DecryptionError(f"The key transport algorithm {name!r} is not one mailsec reads.")
+        raise DecryptionError(TEXT["key_transport"].format(name=name))
     try:
         content_key = key.decrypt(encrypted, pad)
     except ValueError:
         content_key = b""  # rejected later like every wrong key: see open_enveloped
-    step = Step(
-        f"RSA key transport ({name}): the private key decrypts the {len(encrypted)}-byte "
-        "encrypted content key.",
-        Outcome.OK,
-        "RFC 5652 §6.2.1",
-    )
+    step = Step(TEXT["ktri"].format(name=name, size=len(encrypted)), Outcome.OK, "RFC 5652 §6.2.1")
     return content_key, step
 
 
@@ -428,26 +455,22 @@ def _unwrap_kari(
     """ECDH key agreement (RFC 5753 §3.1.2): shared secret, X9.63 KDF, AES key unwrap."""
     originator = kari["originator"]
     if originator.name != "originator_key":
-        raise DecryptionError(
-            "The sender's key agreement key is not in the message (only static-static ECDH names it)."
-        )
+        raise DecryptionError(TEXT["static_static"])
     point = originator.chosen["public_key"].native
     if isinstance(point, tuple | list):
         point = bytes(point)
     try:
         ephemeral = ec.EllipticCurvePublicKey.from_encoded_point(key.curve, bytes(point))
     except ValueError:
-        raise DecryptionError(
-            "The sender's one-time EC key in the message is not a point on the curve."
-        ) from None
+        raise DecryptionError(TEXT["not_on_curve"]) from None
     scheme_oid = kari["key_encryption_algorithm"]["algorithm"].dotted
     if scheme_oid not in ECDH_SCHEMES:
-        raise DecryptionError(f"The key agreement scheme {scheme_oid} is not one mailsec reads.")
+        raise DecryptionError(TEXT["scheme"].format(oid=scheme_oid))
     scheme_name, scheme_hash = ECDH_SCHEMES[scheme_oid]
     wrap = cms.KeyEncryptionAlgorithm.load(kari["key_encryption_algorithm"]["parameters"].dump())
     wrap_name = wrap["algorithm"].native
     if wrap_name not in WRAP_SIZES:
-        raise DecryptionError(f"The key wrap algorithm {wrap_name!r} is not one mailsec reads.")
+        raise DecryptionError(TEXT["wrap"].format(name=wrap_name))
     ukm = kari["ukm"].native if kari["ukm"] else None
     shared = key.exchange(ec.ECDH(), ephemeral)
     kek = _kdf(scheme_hash, shared, wrap, WRAP_SIZES[wrap_name], ukm)
@@ -456,8 +479,7 @@ def _unwrap_kari(
     except keywrap.InvalidUnwrap:
         content_key = b""  # rejected later like every wrong key: see open_enveloped
     step = Step(
-        f"ECDH with the sender's one-time key, KDF {scheme_name} (X9.63 over "
-        f"ECC-CMS-SharedInfo), then {wrap_name.replace('_', '-')} unwraps the content key.",
+        TEXT["kari"].format(scheme=scheme_name, wrap=wrap_name.replace("_", "-")),
         Outcome.OK,
         "RFC 5753 §3.1.2",
     )
@@ -482,19 +504,18 @@ def open_enveloped(
     """
     kind = content_kind(info)
     if kind not in ("enveloped_data", "authenticated_enveloped_data"):
-        raise InputError(f"The CMS content is {kind}, not an encrypted message.")
+        raise InputError(TEXT["not_encrypted"].format(kind=kind))
     if key.public_key().public_numbers() != certificate.public_key().public_numbers():  # type: ignore[union-attr]
-        raise DecryptionError(
-            "The private key does not belong to the certificate given; give the key and "
-            "certificate of the same person."
-        )
+        raise DecryptionError(TEXT["key_mismatch"])
     body = info["content"]
     authenticated = kind == "authenticated_enveloped_data"
     recipient_infos = body["recipient_infos"]
     steps = [
         Step(
-            f"{'AuthEnvelopedData' if authenticated else 'EnvelopedData'} with "
-            f"{len(recipient_infos)} recipient(s).",
+            TEXT["structure"].format(
+                structure="AuthEnvelopedData" if authenticated else "EnvelopedData",
+                count=len(recipient_infos),
+            ),
             section="RFC 5083 §2.1" if authenticated else "RFC 5652 §6.1",
         )
     ]
@@ -503,19 +524,14 @@ def open_enveloped(
         None,
     )
     if found is None:
-        raise DecryptionError(
-            "The message is not encrypted for this certificate: none of its "
-            f"{len(recipient_infos)} recipient(s) names it. Use the key and certificate of a recipient."
-        )
+        raise DecryptionError(TEXT["not_for_you"].format(count=len(recipient_infos)))
     content_key, recipient_kind, unwrap_step = found
     steps.append(unwrap_step)
     eci = body["auth_encrypted_content_info" if authenticated else "encrypted_content_info"]
     algorithm = eci["content_encryption_algorithm"]
     cipher = ContentCipher.from_oid_name(algorithm["algorithm"].native)
     if cipher.authenticated != authenticated:
-        raise DecryptionError(
-            f"The message uses {cipher.description} in a structure that does not fit it."
-        )
+        raise DecryptionError(TEXT["misfit"].format(cipher=cipher.description))
     if len(content_key) != cipher.key_size:
         # RFC 3218 §2.3.2 (implicit rejection): a key that does not unwrap, or unwraps to the
         # wrong length, is replaced by a random one and decryption goes on. It then fails where a
@@ -525,9 +541,7 @@ def open_enveloped(
     if ciphertext is None:
         ciphertext = eci["encrypted_content"].native
     if ciphertext is None:
-        raise InputError(
-            "The encrypted content is not inside the message (detached); mailsec cannot read that."
-        )
+        raise InputError(TEXT["detached"])
     if authenticated:
         content = _decrypt_gcm(body, algorithm, content_key, ciphertext, steps)
     else:
@@ -539,17 +553,8 @@ def open_enveloped(
 def _decrypted_step(cipher: ContentCipher) -> Step:
     """What decrypting with ``cipher`` proved: with GCM, the whole content; with CBC, nothing."""
     if cipher.authenticated:
-        return Step(
-            f"{cipher.description}: the tag checks out, so the content is exactly what was sent.",
-            Outcome.OK,
-            "RFC 5084 §3.1",
-        )
-    return Step(
-        f"{cipher.description}: decrypted, but CBC cannot tell whether the ciphertext was "
-        "changed on the way (the EFAIL weakness). Sign the message, or use AES-GCM.",
-        Outcome.WARN,
-        "RFC 8551 §2.7",
-    )
+        return Step(TEXT["tag_ok"].format(cipher=cipher.description), Outcome.OK, "RFC 5084 §3.1")
+    return Step(TEXT["cbc"].format(cipher=cipher.description), Outcome.WARN, "RFC 8551 §2.7")
 
 
 def _decrypt_gcm(
@@ -564,7 +569,7 @@ def _decrypt_gcm(
     nonce = params["nonce"].native
     tag = body["mac"].native
     if len(tag) != params["icv_len"].native or not 12 <= len(tag) <= 16:
-        raise DecryptionError(OPAQUE)
+        raise DecryptionError(TEXT["opaque"])
     auth_attrs = body["auth_attrs"]
     # RFC 5083 §2.2: authenticated attributes are MACed as a SET OF (DER, tag 0x31).
     aad = b"\x31" + auth_attrs.dump()[1:] if auth_attrs else b""
@@ -582,15 +587,8 @@ def _decrypt_gcm(
         return buffer
     except (InvalidTag, ValueError):
         wipe(buffer)
-        steps.append(
-            Step(
-                "The GCM tag does not match: the message was changed (or the key is wrong). "
-                "No plaintext is released.",
-                Outcome.FAIL,
-                "RFC 5084 §3.1",
-            )
-        )
-        raise DecryptionError(OPAQUE) from None
+        steps.append(Step(TEXT["tag_bad"], Outcome.FAIL, "RFC 5084 §3.1"))
+        raise DecryptionError(TEXT["opaque"]) from None
 
 
 def _writable(ciphertext: bytes | memoryview) -> memoryview:
@@ -607,7 +605,7 @@ def _decrypt_cbc(
     """AES-CBC with PKCS #7 padding (RFC 5652 §6.3): no integrity check at all."""
     iv = algorithm["parameters"].native
     if not isinstance(iv, bytes) or len(iv) != 16 or len(ciphertext) % 16:
-        raise DecryptionError(OPAQUE)
+        raise DecryptionError(TEXT["opaque"])
     decryptor = Cipher(algorithms.AES(content_key), modes.CBC(iv)).decryptor()
     padded = _writable(ciphertext)
     crypt_in_place(decryptor, padded)
@@ -617,5 +615,5 @@ def _decrypt_cbc(
     try:
         last = unpadder.update(padded[-16:]) + unpadder.finalize()
     except ValueError:
-        raise DecryptionError(OPAQUE) from None
+        raise DecryptionError(TEXT["opaque"]) from None
     return padded[: len(padded) - 16 + len(last)]

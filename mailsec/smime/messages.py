@@ -28,16 +28,12 @@ from cryptography.hazmat.primitives.ciphers import algorithms
 from cryptography.hazmat.primitives.serialization import pkcs7
 
 from mailsec.errors import DecryptionError, InputError
+from mailsec.i18n import texts
 from mailsec.pki.ca import PrivateKey
 from mailsec.smime import cms as cmslib
+from mailsec.smime import enveloped
 from mailsec.smime.cms import ContentCipher, KeyTransport, RecipientKind, load_content_info
-from mailsec.smime.enveloped import (
-    OPAQUE,
-    Opened,
-    RandomBytes,
-    build_enveloped_buffer,
-    open_enveloped,
-)
+from mailsec.smime.enveloped import Opened, RandomBytes, build_enveloped_buffer, open_enveloped
 from mailsec.smime.mime import (
     CRLF,
     Entity,
@@ -78,6 +74,57 @@ _HASHES: dict[str, hashes.HashAlgorithm] = {
 }
 _PKCS7_TYPES = ("application/pkcs7-mime", "application/x-pkcs7-mime")
 
+TEXT = texts(
+    {
+        "kinds": {
+            "signed": "signed (multipart/signed, clear text + smime.p7s)",
+            "opaque-signed": "signed (opaque, content inside smime.p7m)",
+            "enveloped": "encrypted (EnvelopedData, AES-CBC)",
+            "auth-enveloped": "encrypted (AuthEnvelopedData, AES-GCM)",
+            "plain": "not S/MIME",
+        },
+        "statuses": {
+            "valid": "signature valid",
+            "tampered": "the message was changed after it was signed",
+            "no certificate": "the signature carries no signer certificate",
+            "expired": "the signer's certificate has expired",
+            "not yet valid": "the signer's certificate is not valid yet",
+            "untrusted": "the signer's certificate is not from a trusted CA",
+            "wrong purpose": "the signer's certificate is not for email",
+            "wrong address": "the signer's certificate is for a different address than From:",
+            "weak hash": "signed with a broken hash (SHA-1 or MD5): not valid",
+        },
+        "not_smime_encrypted": "This is not an S/MIME encrypted message: its Content-Type is "
+        "{content_type!r}. Give the whole message as it was received.",
+        "not_smime_signed": "This is not an S/MIME signed message: its Content-Type is "
+        "{content_type!r}. Give the whole message as it was received.",
+        "digest": "The digest {digest!r} is not offered; use sha256, sha384 or sha512.",
+        "key_mismatch": "The private key does not belong to the certificate; give the key and "
+        "certificate of the same person.",
+        "recipient_expired": "The certificate of {who} expired on {date}; ask them for their "
+        "current certificate before encrypting to them.",
+        "recipient_not_yet": "The certificate of {who} is valid only from {date}.",
+        "recipient_rsa": "The certificate of {who} does not allow its RSA key to encrypt keys.",
+        "recipient_ec": "The certificate of {who} does not allow its EC key to agree on keys.",
+        "signed_not_encrypted": "This message is signed, not encrypted; check it with verify "
+        "instead.",
+        "envelope": "EnvelopedData with {count} recipient(s).",
+        "rsa_transport": "RSA key transport: the private key decrypts the content key (done by "
+        "cryptography).",
+        "encrypted_not_signed": "This message is encrypted; decrypt it first, then verify the "
+        "result.",
+        "protocol": "The multipart/signed message uses protocol {protocol!r}, not S/MIME "
+        "(application/pkcs7-signature).",
+        "not_signed_data": "The signature part does not hold a CMS SignedData structure.",
+        "signature_part": "The signature (smime.p7s)",
+        "signer_certificate": "The signer's certificate",
+        "no_from": "The message has no From: header field, so the signer's address is not "
+        "compared.",
+    }
+)
+"""What the recipes say (see :mod:`mailsec.i18n`); the messages they write are mail, on the
+wire, and stay as they are."""
+
 
 class MessageKind(enum.Enum):
     """What kind of S/MIME message this is (RFC 8551 §3.2, §3.5)."""
@@ -95,13 +142,7 @@ class MessageKind(enum.Enum):
 
     @property
     def description(self) -> str:
-        return {
-            "signed": "signed (multipart/signed, clear text + smime.p7s)",
-            "opaque-signed": "signed (opaque, content inside smime.p7m)",
-            "enveloped": "encrypted (EnvelopedData, AES-CBC)",
-            "auth-enveloped": "encrypted (AuthEnvelopedData, AES-GCM)",
-            "plain": "not S/MIME",
-        }[self.value]
+        return str(TEXT["kinds"][self.value])
 
 
 def message_kind(message: bytes | SplitMessage) -> MessageKind:
@@ -129,10 +170,8 @@ def message_kind(message: bytes | SplitMessage) -> MessageKind:
 
 
 def _not_smime(split: SplitMessage, wanted: str) -> InputError:
-    return InputError(
-        f"This is not an S/MIME {wanted} message: its Content-Type is {split.content_type!r}. "
-        "Give the whole message as it was received."
-    )
+    """``wanted``: ``encrypted`` or ``signed``."""
+    return InputError(TEXT[f"not_smime_{wanted}"].format(content_type=split.content_type))
 
 
 # -- signing -------------------------------------------------------------------------------------
@@ -153,7 +192,7 @@ def sign_message(
     with ECDSA; the digest is SHA-256 unless ``digest`` says sha384 or sha512.
     """
     if digest not in _HASHES:
-        raise InputError(f"The digest {digest!r} is not offered; use sha256, sha384 or sha512.")
+        raise InputError(TEXT["digest"].format(digest=digest))
     _check_key_matches(key, certificate)
     split = split_message(message)
     entity = Entity.from_split(split, seven_bit=True)
@@ -177,10 +216,7 @@ def _check_key_matches(key: PrivateKey, certificate: x509.Certificate) -> None:
         key.public_key().public_numbers() == public.public_numbers()  # type: ignore[union-attr]
     )
     if not same:
-        raise InputError(
-            "The private key does not belong to the certificate; give the key and certificate "
-            "of the same person."
-        )
+        raise InputError(TEXT["key_mismatch"])
 
 
 # -- encryption ----------------------------------------------------------------------------------
@@ -238,7 +274,7 @@ def encrypt_message_parts(
     never has to exist whole beside the encrypted one.
     """
     if not recipients:
-        raise InputError("Give at least one recipient certificate to encrypt for.")
+        raise InputError(enveloped.TEXT["no_recipients"])
     for cert in recipients:
         _check_recipient(cert, now or dt.datetime.now(dt.timezone.utc))
     split = split_message(message)
@@ -274,23 +310,20 @@ def _check_recipient(cert: x509.Certificate, now: dt.datetime) -> None:
 
     who = ", ".join(certificate_addresses(cert)) or describe_name(cert.subject)
     if now > cert.not_valid_after_utc:
-        raise InputError(
-            f"The certificate of {who} expired on {cert.not_valid_after_utc:%Y-%m-%d}; ask them "
-            "for their current certificate before encrypting to them."
-        )
+        date = f"{cert.not_valid_after_utc:%Y-%m-%d}"
+        raise InputError(TEXT["recipient_expired"].format(who=who, date=date))
     if now < cert.not_valid_before_utc:
-        raise InputError(
-            f"The certificate of {who} is valid only from {cert.not_valid_before_utc:%Y-%m-%d}."
-        )
+        date = f"{cert.not_valid_before_utc:%Y-%m-%d}"
+        raise InputError(TEXT["recipient_not_yet"].format(who=who, date=date))
     try:
         usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
     except x509.ExtensionNotFound:
         return  # no key usage extension: any use is allowed (RFC 5280 §4.2.1.3)
     key = cert.public_key()
     if isinstance(key, rsa.RSAPublicKey) and not usage.key_encipherment:
-        raise InputError(f"The certificate of {who} does not allow its RSA key to encrypt keys.")
+        raise InputError(TEXT["recipient_rsa"].format(who=who))
     if isinstance(key, ec.EllipticCurvePublicKey) and not usage.key_agreement:
-        raise InputError(f"The certificate of {who} does not allow its EC key to agree on keys.")
+        raise InputError(TEXT["recipient_ec"].format(who=who))
 
 
 def sign_and_encrypt(
@@ -354,7 +387,7 @@ def decrypt_message_buffer(
     split = split_message(message)
     kind = message_kind(split)
     if kind is MessageKind.SIGNED or kind is MessageKind.OPAQUE_SIGNED:
-        raise InputError("This message is signed, not encrypted; check it with verify instead.")
+        raise InputError(TEXT["signed_not_encrypted"])
     if kind is MessageKind.PLAIN:
         raise _not_smime(split, "encrypted")
     head = b"".join(f + CRLF for f in split.outer) + b"MIME-Version: 1.0" + CRLF
@@ -419,26 +452,18 @@ def _open_with_cryptography(
     """RSA + AES-CBC EnvelopedData: cryptography's pkcs7_decrypt_der does it (50+, no oracle)."""
     recipients = info["content"]["recipient_infos"]
     if not any(cmslib.names_certificate(ri.chosen["rid"].chosen, certificate) for ri in recipients):
-        raise DecryptionError(
-            "The message is not encrypted for this certificate: none of its "
-            f"{len(recipients)} recipient(s) names it. Use the key and certificate of a recipient."
-        )
+        raise DecryptionError(enveloped.TEXT["not_for_you"].format(count=len(recipients)))
     algorithm = info["content"]["encrypted_content_info"]["content_encryption_algorithm"]
     cipher = ContentCipher.from_oid_name(algorithm["algorithm"].native)
     try:
         content = pkcs7.pkcs7_decrypt_der(bytes(der), certificate, key, [])
     except ValueError:
-        raise DecryptionError(OPAQUE) from None
+        raise DecryptionError(enveloped.TEXT["opaque"]) from None
     steps = (
-        Step(f"EnvelopedData with {len(recipients)} recipient(s).", section="RFC 5652 §6.1"),
+        Step(TEXT["envelope"].format(count=len(recipients)), section="RFC 5652 §6.1"),
+        Step(TEXT["rsa_transport"], Outcome.OK, "RFC 5652 §6.2.1"),
         Step(
-            "RSA key transport: the private key decrypts the content key (done by cryptography).",
-            Outcome.OK,
-            "RFC 5652 §6.2.1",
-        ),
-        Step(
-            f"{cipher.description}: decrypted, but CBC cannot tell whether the ciphertext was "
-            "changed on the way (the EFAIL weakness). Sign the message, or use AES-GCM.",
+            enveloped.TEXT["cbc"].format(cipher=cipher.description),
             Outcome.WARN,
             "RFC 8551 §2.7",
         ),
@@ -473,17 +498,7 @@ class SignatureStatus(enum.Enum):
 
     @property
     def description(self) -> str:
-        return {
-            "valid": "signature valid",
-            "tampered": "the message was changed after it was signed",
-            "no certificate": "the signature carries no signer certificate",
-            "expired": "the signer's certificate has expired",
-            "not yet valid": "the signer's certificate is not valid yet",
-            "untrusted": "the signer's certificate is not from a trusted CA",
-            "wrong purpose": "the signer's certificate is not for email",
-            "wrong address": "the signer's certificate is for a different address than From:",
-            "weak hash": "signed with a broken hash (SHA-1 or MD5): not valid",
-        }[self.value]
+        return str(TEXT["statuses"][self.value])
 
 
 @dataclass(frozen=True)
@@ -536,14 +551,11 @@ def verify_message(
     split = split_message(data)
     kind = message_kind(split)
     if kind in (MessageKind.ENVELOPED, MessageKind.AUTH_ENVELOPED):
-        raise InputError("This message is encrypted; decrypt it first, then verify the result.")
+        raise InputError(TEXT["encrypted_not_signed"])
     if kind is MessageKind.SIGNED:
         protocol = (split.param("protocol") or "").lower()
         if protocol not in ("application/pkcs7-signature", "application/x-pkcs7-signature"):
-            raise InputError(
-                f"The multipart/signed message uses protocol {protocol!r}, not S/MIME "
-                "(application/pkcs7-signature)."
-            )
+            raise InputError(TEXT["protocol"].format(protocol=protocol))
         content, signature_part = split_multipart_signed(split, data)
         sig_split = split_message(signature_part)
         info = load_content_info(decode_body(sig_split))
@@ -553,8 +565,8 @@ def verify_message(
     else:
         raise _not_smime(split, "signed")
     if cmslib.content_kind(info) != "signed_data":
-        raise InputError("The signature part does not hold a CMS SignedData structure.")
-    with cmslib.damaged_input("The signature (smime.p7s)"):
+        raise InputError(TEXT["not_signed_data"])
+    with cmslib.damaged_input(TEXT["signature_part"]):
         signature = verify_signed_data(info, content)
     steps = list(signature.steps)
     sender = _sender(split)
@@ -566,14 +578,8 @@ def verify_message(
     if not signature.valid:
         return Verification(SignatureStatus.TAMPERED, signature, None, sender, tuple(steps))
     if sender is None:
-        steps.append(
-            Step(
-                "The message has no From: header field, so the signer's address is not compared.",
-                Outcome.WARN,
-                "RFC 8551 §3",
-            )
-        )
-    with cmslib.damaged_input("The signer's certificate"):
+        steps.append(Step(TEXT["no_from"], Outcome.WARN, "RFC 8551 §3"))
+    with cmslib.damaged_input(TEXT["signer_certificate"]):
         check = check_certificate(
             signature.signer,
             trusted=trusted,

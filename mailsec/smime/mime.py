@@ -24,6 +24,7 @@ import pybase64
 
 from mailsec.base64text import b64decode_buffer, wrap_lines
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.mime import check_message
 
 __all__ = [
@@ -39,6 +40,27 @@ __all__ = [
 ]
 
 CRLF = b"\r\n"
+
+TEXT = texts(
+    {
+        "not_field": "The line {line!r} is not a header field (Name: value); give a whole mail "
+        "message: header fields, an empty line, then the body.",
+        "empty": "The message is empty; give a mail message on standard input.",
+        "no_fields": "The input has no header fields; a mail message starts with fields like "
+        "'From: alice@example.org', then an empty line, then the body.",
+        "bad_base64": "The S/MIME attachment is not valid base64: it was truncated or damaged.",
+        "encoding": "The S/MIME part has the transfer encoding {encoding!r}; expected base64.",
+        "no_boundary": "The multipart/signed message has no boundary parameter; it is damaged.",
+        "bad_boundary": "The boundary {boundary!r} holds characters that are not printable ASCII "
+        "(RFC 2046 §5.1.1); the message is damaged.",
+        "no_parts": "The multipart/signed message has no parts; it was truncated.",
+        "ends_inside": "The multipart/signed message ends inside its first part; it was truncated.",
+        "no_signature_part": "The multipart/signed message has no complete signature part; it "
+        "was truncated.",
+    }
+)
+"""Why a message cannot be read as S/MIME (see :mod:`mailsec.i18n`); what this module writes
+into messages (the preamble of multipart/signed) is wire content, in English."""
 
 
 def canonical_crlf(data: bytes) -> bytes:
@@ -66,10 +88,7 @@ def _header_fields(block: bytes) -> list[bytes]:
         elif b":" in line:
             fields.append([line])
         else:
-            raise InputError(
-                f"The line {line[:60].decode('latin-1')!r} is not a header field (Name: value); "
-                "give a whole mail message: header fields, an empty line, then the body."
-            )
+            raise InputError(TEXT["not_field"].format(line=line[:60].decode("latin-1")))
     return [CRLF.join(lines) for lines in fields]
 
 
@@ -101,7 +120,7 @@ class SplitMessage:
 def split_message(data: bytes) -> SplitMessage:
     """Cut a message at the first empty line into header fields and body (RFC 5322 §2.1)."""
     if not data or data.isspace():
-        raise InputError("The message is empty; give a mail message on standard input.")
+        raise InputError(TEXT["empty"])
     check_message(data)
     match = re.search(rb"\r\n\r\n|\n\n|\r\r", data)
     if match is None:
@@ -112,10 +131,7 @@ def split_message(data: bytes) -> SplitMessage:
         head = b""
     fields = _header_fields(head)
     if not fields:
-        raise InputError(
-            "The input has no header fields; a mail message starts with fields like "
-            "'From: alice@example.org', then an empty line, then the body."
-        )
+        raise InputError(TEXT["no_fields"])
     headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(
         CRLF.join(fields) + CRLF + CRLF
     )
@@ -296,9 +312,7 @@ def decode_body_buffer(
     try:
         return b64decode_buffer(body, reserve=reserve)
     except binascii.Error:
-        raise InputError(
-            "The S/MIME attachment is not valid base64: it was truncated or damaged."
-        ) from None
+        raise InputError(TEXT["bad_base64"]) from None
 
 
 def _base64_body(message: SplitMessage) -> bool:
@@ -308,7 +322,7 @@ def _base64_body(message: SplitMessage) -> bool:
     if cte in ("binary", "8bit", "7bit"):
         return False
     if cte != "base64":
-        raise InputError(f"The S/MIME part has the transfer encoding {cte!r}; expected base64.")
+        raise InputError(TEXT["encoding"].format(encoding=cte))
     return True
 
 
@@ -320,26 +334,19 @@ def split_multipart_signed(message: SplitMessage, data: bytes) -> tuple[bytes, b
     """
     boundary = message.param("boundary")
     if not boundary:
-        raise InputError("The multipart/signed message has no boundary parameter; it is damaged.")
+        raise InputError(TEXT["no_boundary"])
     if not boundary.isascii() or not boundary.isprintable():
-        raise InputError(
-            f"The boundary {boundary!r} holds characters that are not printable ASCII "
-            "(RFC 2046 §5.1.1); the message is damaged."
-        )
+        raise InputError(TEXT["bad_boundary"].format(boundary=boundary))
     delimiter = CRLF + b"--" + boundary.encode("ascii")
     start = data.find(b"--" + boundary.encode("ascii") + CRLF)
     if start < 0:
-        raise InputError("The multipart/signed message has no parts; it was truncated.")
+        raise InputError(TEXT["no_parts"])
     first = start + len(boundary) + 4
     end_first = data.find(delimiter, first)
     if end_first < 0:
-        raise InputError(
-            "The multipart/signed message ends inside its first part; it was truncated."
-        )
+        raise InputError(TEXT["ends_inside"])
     second = data.find(CRLF, end_first + len(delimiter))
     end_second = data.find(delimiter, second)
     if second < 0 or end_second < 0:
-        raise InputError(
-            "The multipart/signed message has no complete signature part; it was truncated."
-        )
+        raise InputError(TEXT["no_signature_part"])
     return data[first:end_first], data[second + 2 : end_second]

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.smime.cms import hash_algorithm, names_certificate
 from mailsec.trace import Outcome, Step, Trace
 
@@ -34,6 +35,44 @@ __all__ = ["WEAK_HASHES", "SignatureCheck", "verify_signed_data"]
 #: SHA-1 (SHAttered 2017, chosen-prefix 2020). S/MIME 4.0 signs with SHA-256 (RFC 8551 §2.1),
 #: and OpenPGP's side of the course refuses SHA-1 signatures the same way.
 WEAK_HASHES = {"md5": "MD5", "sha1": "SHA-1"}
+
+TEXT = texts(
+    {
+        "no_signer_certificate": "The signer's certificate is not in the message, so the "
+        "signature cannot be checked.",
+        "no_signer_certificate_problem": "the signature does not carry the signer's certificate",
+        "detached": "Detached signature over the first MIME part ({size:,} bytes, CRLF line ends).",
+        "no_content": "The signature is detached but no signed content came with it; pass the "
+        "whole multipart/signed message.",
+        "opaque": "The signed content is inside the SignedData (opaque signing).",
+        "no_signer": "The SignedData has no signer at all; it is not a signed message.",
+        "signers": "{count} signers; only the first is checked.",
+        "signer_info": "Signer info: digest {digest}, signature {signature}; {count} "
+        "certificate(s) carried.",
+        "weak_hash": "The signature is made over {hash}, a hash whose collisions can be computed: "
+        "someone could have made another message with the same {hash} and this signature. It is "
+        "not accepted as valid; ask the sender to sign with SHA-256.",
+        "weak_hash_problem": "the signature uses {hash}, which is broken for signatures",
+        "no_digest": "No message-digest attribute.",
+        "no_digest_problem": "the signature has no message-digest attribute",
+        "content_type": "The signed content-type attribute is missing or does not match the "
+        "content.",
+        "content_type_problem": "the signed content type does not match",
+        "digest_mismatch": "The {digest} digest of the content does not match the signed "
+        "message-digest attribute: the content was changed after signing.",
+        "digest_mismatch_problem": "the content was changed after it was signed",
+        "digest_match": "The {digest} digest of the content equals the signed message-digest "
+        "attribute.",
+        "key_type": "The signer's key type is not RSA or EC.",
+        "key_type_problem": "the signer's key is of a kind mailsec does not check",
+        "bad_signature": "The signature does not match the signed attributes and the signer's "
+        "public key.",
+        "bad_signature_problem": "the signature does not match: the message was changed",
+        "good_signature": "The signature verifies with the public key in the signer's certificate.",
+    }
+)
+"""Each step's sentence and, for a failure, its problem in a few words (see
+:mod:`mailsec.i18n`); algorithm names stay as the standards spell them."""
 
 
 @dataclass(frozen=True)
@@ -89,10 +128,9 @@ class _Verification:
         try:
             if self.signer is None:
                 self._fail(
-                    "The signer's certificate is not in the message, so the signature cannot be "
-                    "checked.",
+                    TEXT["no_signer_certificate"],
                     "RFC 8551 §2.4.1",
-                    "the signature does not carry the signer's certificate",
+                    TEXT["no_signer_certificate_problem"],
                 )
             self._refuse_weak_hash()
             to_verify = self._check_attributes()
@@ -107,25 +145,13 @@ class _Verification:
         encap = self.signed["encap_content_info"]
         if content is not None:
             self.steps.append(
-                Step(
-                    f"Detached signature over the first MIME part ({len(content):,} bytes, CRLF "
-                    "line ends).",
-                    section="RFC 8551 §3.5.3",
-                )
+                Step(TEXT["detached"].format(size=len(content)), section="RFC 8551 §3.5.3")
             )
             return content
         inside = encap["content"].native if encap["content"] else None
         if inside is None:
-            raise InputError(
-                "The signature is detached but no signed content came with it; "
-                "pass the whole multipart/signed message."
-            )
-        self.steps.append(
-            Step(
-                "The signed content is inside the SignedData (opaque signing).",
-                section="RFC 8551 §3.5.2",
-            )
-        )
+            raise InputError(TEXT["no_content"])
+        self.steps.append(Step(TEXT["opaque"], section="RFC 8551 §3.5.2"))
         return bytes(inside)
 
     def _find_signer(self) -> None:
@@ -136,15 +162,11 @@ class _Verification:
         )
         signer_infos = self.signed["signer_infos"]
         if len(signer_infos) == 0:
-            raise InputError("The SignedData has no signer at all; it is not a signed message.")
+            raise InputError(TEXT["no_signer"])
         self.signer_info = signer_infos[0]
         if len(signer_infos) > 1:
             self.steps.append(
-                Step(
-                    f"{len(signer_infos)} signers; only the first is checked.",
-                    Outcome.WARN,
-                    "RFC 5652 §5.1",
-                )
+                Step(TEXT["signers"].format(count=len(signer_infos)), Outcome.WARN, "RFC 5652 §5.1")
             )
         sid = self.signer_info["sid"].chosen
         self.signer = next((c for c in self.certificates if names_certificate(sid, c)), None)
@@ -152,8 +174,11 @@ class _Verification:
         self.signature_name = self.signer_info["signature_algorithm"].signature_algo
         self.steps.append(
             Step(
-                f"Signer info: digest {self.digest_name.upper()}, signature {self.signature_name}; "
-                f"{len(self.certificates)} certificate(s) carried.",
+                TEXT["signer_info"].format(
+                    digest=self.digest_name.upper(),
+                    signature=self.signature_name,
+                    count=len(self.certificates),
+                ),
                 section="RFC 5652 §5.3",
             )
         )
@@ -169,11 +194,9 @@ class _Verification:
             return
         self.weak_hash = weak
         self._fail(
-            f"The signature is made over {weak}, a hash whose collisions can be computed: someone "
-            f"could have made another message with the same {weak} and this signature. It is "
-            "not accepted as valid; ask the sender to sign with SHA-256.",
+            TEXT["weak_hash"].format(hash=weak),
             "RFC 8551 §2.1",
-            f"the signature uses {weak}, which is broken for signatures",
+            TEXT["weak_hash_problem"].format(hash=weak),
         )
 
     def _check_attributes(self) -> bytes:
@@ -187,11 +210,7 @@ class _Verification:
         attrs = {a["type"].native: a["values"] for a in signed_attrs}
         expected = attrs.get("message_digest")
         if expected is None:
-            self._fail(
-                "No message-digest attribute.",
-                "RFC 5652 §11.2",
-                "the signature has no message-digest attribute",
-            )
+            self._fail(TEXT["no_digest"], "RFC 5652 §11.2", TEXT["no_digest_problem"])
         if "signing_time" in attrs:
             self.signing_time = attrs["signing_time"][0].native
         signed_type = attrs.get("content_type")
@@ -199,25 +218,16 @@ class _Verification:
         if signed_type is None or signed_type[0].native != wanted_type:
             # RFC 5652 §11.1: the content-type attribute must be present and equal eContentType,
             # so a signature over one kind of content cannot be passed off as another.
-            self._fail(
-                "The signed content-type attribute is missing or does not match the content.",
-                "RFC 5652 §11.1",
-                "the signed content type does not match",
-            )
+            self._fail(TEXT["content_type"], "RFC 5652 §11.1", TEXT["content_type_problem"])
         name = self.digest_name.upper()
         if not hmac.compare_digest(expected[0].native, content_digest):
             self._fail(
-                f"The {name} digest of the content does not match the signed message-digest "
-                "attribute: the content was changed after signing.",
+                TEXT["digest_mismatch"].format(digest=name),
                 "RFC 5652 §11.2",
-                "the content was changed after it was signed",
+                TEXT["digest_mismatch_problem"],
             )
         self.steps.append(
-            Step(
-                f"The {name} digest of the content equals the signed message-digest attribute.",
-                Outcome.OK,
-                "RFC 5652 §11.2",
-            )
+            Step(TEXT["digest_match"].format(digest=name), Outcome.OK, "RFC 5652 §11.2")
         )
         return b"\x31" + signed_attrs.dump()[1:]  # RFC 5652 §5.4: EXPLICIT SET OF tag
 
@@ -232,24 +242,10 @@ class _Verification:
             elif isinstance(public_key, ec.EllipticCurvePublicKey):
                 public_key.verify(signature, to_verify, ec.ECDSA(digest))
             else:
-                self._fail(
-                    "The signer's key type is not RSA or EC.",
-                    None,
-                    "the signer's key is of a kind mailsec does not check",
-                )
+                self._fail(TEXT["key_type"], None, TEXT["key_type_problem"])
         except InvalidSignature:
-            self._fail(
-                "The signature does not match the signed attributes and the signer's public key.",
-                "RFC 5652 §5.6",
-                "the signature does not match: the message was changed",
-            )
-        self.steps.append(
-            Step(
-                "The signature verifies with the public key in the signer's certificate.",
-                Outcome.OK,
-                "RFC 5652 §5.6",
-            )
-        )
+            self._fail(TEXT["bad_signature"], "RFC 5652 §5.6", TEXT["bad_signature_problem"])
+        self.steps.append(Step(TEXT["good_signature"], Outcome.OK, "RFC 5652 §5.6"))
 
     def _rsa_padding(
         self, digest: hashes.HashAlgorithm
