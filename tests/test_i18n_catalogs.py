@@ -6,25 +6,8 @@ Japanese, every ``.mo`` is what ``compile`` writes, every translation keeps its 
 it catches a translation that drops a placeholder; ``extract`` refuses a positional placeholder
 and a value that is not a literal, naming file and line.
 
-**Completeness.** Chapter 09's labs are built and driven under the pseudo-locale ``qps``, where
-every translated string comes back inside ``⟦…⟧``. :func:`visible` collects what a learner sees:
-every widget's ``description``, ``tooltip`` and ``placeholder``, every menu option's label, and
-the text of every HTML value (text nodes outside ``<script>``/``<style>``, and the ``aria-label``,
-``title`` and ``alt`` attributes), plus the lab's static view. :func:`unmarked` takes out what
-is inside the marks; what is left must be *data* (:func:`is_data`), defined narrowly:
-
-- numbers, punctuation and symbols (``#3``, ``✓``, ``→``, ``—``);
-- addresses: e-mail addresses, host names (``mx.example.com``, ``bank.example``), IP addresses,
-  ``host:port``;
-- RFC section references (``RFC 5321 §4.4``);
-- what was on the wire: text inside ``<pre>``/``<code>`` (transcripts, header fields), an SMTP
-  reply quoted as sent (a three-digit code first, RFC 5321 §4.2, English by the protocol), and
-  a transcript's protocol name (``SMTP``, ``POP3``, ``IMAP``).
-
-Everything else fails -- except the sentences of modules not converted yet, listed one by one in
-:data:`PENDING` with the module they come from; an entry that no longer matches anything fails
-too, so the list only shrinks. A label cut to fit (it ends with "…") loses its closing mark: the
-collector closes the cut mark there.
+Chapter 09's labs are driven under the pseudo-locale ``qps`` and every string a learner sees
+must carry its mark (:mod:`tests.pseudolocale` says what counts as seen and as data).
 """
 
 from __future__ import annotations
@@ -32,18 +15,16 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from pathlib import Path
 
-import ipywidgets as widgets
 import pytest
 
 from mailsec import i18n_tools
 from mailsec.i18n import PSEUDO, using
 from mailsec.labs.capstone import DefenceLab, ScenarioLab, defence_lab, scenario_lab
-from mailsec.labs.frame import Lab
 from mailsec.mailsystem.plan import PRESETS
 from mailsec.mailsystem.scenarios import SCENARIOS
+from tests.pseudolocale import PENDING, is_data, unmarked, words_outside_marks
 
 PACKAGE = Path(i18n_tools.__file__).resolve().parent
 LOCALE = PACKAGE / "locale"
@@ -220,170 +201,6 @@ def test_placeholders_are_read_by_name() -> None:
 
 
 # -- the pseudo-locale --------------------------------------------------------------------------
-
-#: Sentences of modules not converted yet, each with the module it comes from: allowed unmarked
-#: for now. When a module is converted, its entries match nothing and the test says to drop them.
-PENDING: dict[str, str] = {
-    # The edge router's reasons, a step's detail (chapter 02).
-    r"Dropped by OP25B: ISP A's edge drops outbound TCP port 25 from its dynamic pool \(\S+\) "
-    r"to servers outside ISP A \(\S+ is outside\)\. Mail must go through ISP A's mail server or "
-    r"a submission port \(587/465\)\.": "mailsec.op25b.rules",
-    r"ISP A's edge passes port 25 from its dynamic pool \(\S+\) because OP25B is switched "
-    r"off\.": "mailsec.op25b.rules",
-    r"ISP A's edge passes port \d+: OP25B blocks only port 25, so submission \(587, 465\) and "
-    r"web traffic \(443\) leave freely\.": "mailsec.op25b.rules",
-    # The on-path attacker's notes (chapter 08).
-    r"changed the message in transit: '[\d-]+' became '[\d-]+'": "mailsec.transport.relay_strip",
-    r"removed the STARTTLS line from the server's EHLO reply": "mailsec.transport.relay_strip",
-    r"hid the server's offer of STLS from the client and used it itself \(TLSv[\d.]+\): the "
-    r"server sees an encrypted connection and allows a login, while the client's .*": (
-        "mailsec.transport.relay_strip"
-    ),
-    # The mail program's login (chapter 08).
-    r"Logged in over (?:TLS \(TLSv[\d.]+\)|plaintext)\.": "mailsec.transport.relay_clients",
-    r"The server does not offer STLS: TLS is required, so the mail program stops before sending "
-    r"the password\.": "mailsec.transport.relay_clients",
-}
-
-_MARKED = re.compile(r"⟦[^⟦⟧]*⟧")
-_DATA = [
-    re.compile(p)
-    for p in (
-        r"RFC \d+(?: §[\d.]+)?",  # RFC 5321 §4.4
-        r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+",  # an address
-        r"\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?",  # an IP address
-        r"(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?",  # a host name, with a port
-        r"\b(?:SMTP|POP3|IMAP)\b",  # a transcript's protocol
-    )
-]
-_REPLY = re.compile(r"\s*[2-5]\d\d[ -]\S.*")
-_ATTRIBUTES = ("aria-label", "title", "alt", "placeholder")
-
-
-class _Text(HTMLParser):
-    """Text nodes and labelling attributes of an HTML value, in order: (text, on_the_wire)."""
-
-    SKIP = frozenset({"script", "style"})
-    WIRE = frozenset({"pre", "code"})
-    VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "wbr"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.open: list[str] = []
-        self.found: list[tuple[str, bool]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._attributes(attrs)
-        if tag not in self.VOID:
-            self.open.append(tag)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._attributes(attrs)
-
-    def _attributes(self, attrs: list[tuple[str, str | None]]) -> None:
-        # An attribute is its own segment: "\x00" ends whatever the text before it left open.
-        self.found += [("\x00" + v + "\x00", False) for k, v in attrs if k in _ATTRIBUTES and v]
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.open:
-            while self.open.pop() != tag:
-                pass
-
-    def handle_data(self, data: str) -> None:
-        if not self.SKIP.intersection(self.open):
-            self.found.append((data, bool(self.WIRE.intersection(self.open))))
-
-
-def _html_segments(html: str) -> list[tuple[str, bool]]:
-    parser = _Text()
-    parser.feed(html)
-    parser.close()
-    return parser.found
-
-
-def unmarked(segments: list[tuple[str, bool]]) -> list[str]:
-    """The text outside ``⟦…⟧`` of one value's segments (text nodes in order), one string per
-    stretch; text on the wire (``<pre>``) is left out. A mark may span segments (a tag inside a
-    sentence, a diagram's label over several lines); a cut label ("…" then a mark, or the end of
-    a segment) closes its open mark."""
-    found: list[str] = []
-    depth = 0
-    for text, wire in segments:
-        if text.startswith("\x00"):
-            depth = 0
-        here: list[str] = []
-        for i, char in enumerate(text):
-            rest = text[i + 1 :].lstrip(". ")
-            if char == "⟦":
-                depth += 1
-            elif char == "⟧":
-                depth = max(0, depth - 1)
-            elif char == "…" and depth and (not rest or rest[0] in "⟦⟧\x00"):
-                depth -= 1
-            elif depth == 0 and not wire and char != "\x00":
-                here.append(char)
-        if text.rstrip().endswith("…"):
-            depth = 0
-        found.append("".join(here))
-    return [part for part in found if part.strip()]
-
-
-def is_data(text: str) -> bool:
-    """Whether ``text`` (outside the marks) is data, not words (module docstring)."""
-    if _REPLY.fullmatch(text):
-        return True
-    rest = text
-    for pattern in _DATA:
-        rest = pattern.sub(" ", rest)
-    return not re.search(r"[^\W\d_]", rest)
-
-
-def _pending(text: str) -> str | None:
-    stripped = text.strip()
-    return next((p for p in PENDING if re.fullmatch(p, stripped)), None)
-
-
-def _widgets(widget: widgets.Widget) -> Iterator[widgets.Widget]:
-    yield widget
-    for child in getattr(widget, "children", ()) or ():
-        yield from _widgets(child)
-
-
-def visible(lab: Lab) -> list[tuple[str, list[tuple[str, bool]]]]:
-    """Every string of ``lab`` a learner sees, as (where, segments) (module docstring)."""
-    found: list[tuple[str, list[tuple[str, bool]]]] = []
-    for widget in _widgets(lab):
-        kind = type(widget).__name__
-        for name in ("description", "tooltip", "placeholder"):
-            value = getattr(widget, name, None)
-            if isinstance(value, str) and value:
-                found.append((f"{kind}.{name}", [(value, False)]))
-        for label in getattr(widget, "_options_labels", ()) or ():
-            found.append((f"{kind} option", [(label, False)]))
-        if isinstance(widget, widgets.HTML) and widget.value:
-            found.append((f"{kind}.value", _html_segments(widget.value)))
-    found.append(("static view", _html_segments(lab.static_html())))
-    return found
-
-
-def words_outside_marks(lab: Lab, seen: set[str] | None = None) -> list[str]:
-    """What ``lab`` shows outside the marks that is neither data nor pending (with where);
-    ``seen`` collects the pending patterns that matched. A diagram wraps a long host name over
-    two lines: a stretch that is data only when joined to the one before it is data."""
-    wrong = []
-    for where, segments in visible(lab):
-        before = ""
-        for text in unmarked(segments):
-            previous, before = before, text
-            if is_data(text) or (is_data(previous) and is_data(previous + text)):
-                continue
-            pattern = _pending(text)
-            if pattern is not None:
-                if seen is not None:
-                    seen.add(pattern)
-                continue
-            wrong.append(f"{where}: {text.strip()[:200]!r}")
-    return wrong
 
 
 @pytest.fixture(scope="module")
