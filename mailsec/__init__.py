@@ -19,6 +19,8 @@ from mailsec.errors import (
 from mailsec.i18n import set_language
 
 __version__ = "0.1.0"
+"""The course's version, written here only (pyproject.toml, CITATION.cff and CHANGELOG.md follow
+it; ``tests/test_release.py`` checks that they do)."""
 
 __all__ = [
     "CryptoError",

@@ -9,7 +9,13 @@ Usage (from the repository root)::
     python tests/nbexpected.py notebooks/03-spf.ipynb [more notebooks ...]
 
 It runs each notebook top to bottom, stores the outputs of the marked cells in their metadata, and
-writes the notebook back with every output stripped.
+writes the notebook back with every output stripped. Two modes for the pre-commit hooks
+(``.pre-commit-config.yaml``) need no kernel:
+
+- ``--check NOTEBOOK...`` exits 1, naming each notebook that holds outputs, execution counts,
+  timings or widget state (committed notebooks are stripped);
+- ``--remind [FILE...]`` prints which notebooks' checked outputs to record again after a change
+  to the package's renderers, labs or catalogs, and exits 0 (a reminder, not a gate).
 """
 
 from __future__ import annotations
@@ -71,8 +77,39 @@ def record(path: Path) -> int:
     return count
 
 
-if __name__ == "__main__":
-    if len(sys.argv) < 2:
-        sys.exit("usage: python tests/nbexpected.py NOTEBOOK.ipynb [...]")
-    for name in sys.argv[1:]:
+def unstripped(path: Path) -> bool:
+    """Whether the notebook at ``path`` holds anything :func:`strip` removes."""
+    nb = nbformat.read(path, as_version=4)
+    before = nbformat.writes(nb)
+    strip(nb)
+    return nbformat.writes(nb) != before
+
+
+REMINDER = (
+    "The package's renderers, labs or catalogs changed ({files}). If a notebook's checked cells "
+    "(# NBVAL_CHECK_OUTPUT) print what changed, record them again, in both editions:\n"
+    "    .venv/bin/python tests/nbexpected.py notebooks/NN-*.ipynb notebooks/ja/NN-*.ipynb\n"
+    "(the notebook tests fail and name the cell when an expected output is stale)."
+)
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print("usage: python tests/nbexpected.py [--check|--remind] NOTEBOOK.ipynb [...]")
+        return 2
+    if argv[0] == "--check":
+        dirty = [name for name in argv[1:] if unstripped(Path(name))]
+        for name in dirty:
+            print(f"{name}: has outputs; strip it: python tests/nbexpected.py {name}")
+        return 1 if dirty else 0
+    if argv[0] == "--remind":
+        if argv[1:]:
+            print(REMINDER.format(files=", ".join(argv[1:4]) + (" …" if len(argv) > 4 else "")))
+        return 0
+    for name in argv:
         print(f"{name}: recorded {record(Path(name))} checked cells")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
