@@ -18,6 +18,10 @@ words use :func:`ngettext` with plural forms (Japanese has one form, English two
 
     ngettext("{count} more line", "{count} more lines", count).format(count=count)
 
+The same English word can need two translations ("never" delete a message, "never" trust a key):
+a dict given a ``context`` (``texts({...}, context="delete after")``) has its messages looked up
+with that gettext context (``msgctxt``), so a catalog can tell them apart.
+
 Only literals are extracted: ``gettext(variable)`` translates at run time a string that was
 extracted elsewhere (a value of a :class:`Texts`), never a string built on the fly.
 
@@ -70,6 +74,7 @@ __all__ = [
     "language_from_environment",
     "ngettext",
     "normalize",
+    "pgettext",
     "reload_catalogs",
     "set_language",
     "texts",
@@ -199,13 +204,25 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _catalog(lang).ngettext(singular, plural, n)
 
 
-def _translated(value: Any) -> Any:
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the current language, as translated in ``context`` (gettext's msgctxt)."""
+    if not message:
+        return message
+    lang = language()
+    if lang == "en":
+        return message
+    if lang == PSEUDO:
+        return _pseudo(message)
+    return _catalog(lang).pgettext(context, message)
+
+
+def _translated(value: Any, context: str | None = None) -> Any:
     if isinstance(value, str):
-        return gettext(value)
+        return gettext(value) if context is None else pgettext(context, value)
     if isinstance(value, (tuple, list)):
-        return type(value)(_translated(v) for v in value)
+        return type(value)(_translated(v, context) for v in value)
     if isinstance(value, Mapping):
-        return types.MappingProxyType({k: _translated(v) for k, v in value.items()})
+        return types.MappingProxyType({k: _translated(v, context) for k, v in value.items()})
     return value
 
 
@@ -215,15 +232,16 @@ class Texts(Mapping[str, Any]):
     English source stays available as :attr:`source`; ``python -m mailsec.i18n_tools extract``
     reads the dict literal given to :func:`texts` from the module's source."""
 
-    def __init__(self, source: Mapping[str, Any]) -> None:
+    def __init__(self, source: Mapping[str, Any], context: str | None = None) -> None:
         self.source = dict(source)
+        self.context = context
         self._cache: dict[tuple[int, str, str], Any] = {}
 
     def __getitem__(self, key: str) -> Any:
         slot = (_generation, language(), key)
         found = self._cache.get(slot, self)
         if found is self:
-            found = self._cache[slot] = _translated(self.source[key])
+            found = self._cache[slot] = _translated(self.source[key], self.context)
         return found
 
     def __iter__(self) -> Iterator[str]:
@@ -233,12 +251,14 @@ class Texts(Mapping[str, Any]):
         return len(self.source)
 
     def __repr__(self) -> str:
-        return f"texts({self.source!r})"
+        context = "" if self.context is None else f", context={self.context!r}"
+        return f"texts({self.source!r}{context})"
 
 
-def texts(source: Mapping[str, Any]) -> Texts:
-    """Wrap a module's dict of English strings (see the module docstring)."""
-    return Texts(source)
+def texts(source: Mapping[str, Any], *, context: str | None = None) -> Texts:
+    """Wrap a module's dict of English strings (see the module docstring); ``context`` is the
+    gettext context of all of them (a string literal), for words that need telling apart."""
+    return Texts(source, context)
 
 
 MESSAGES = texts(

@@ -148,7 +148,7 @@ class _Found:
     """Messages and problems found in one module."""
 
     path: str
-    messages: list[tuple[str | tuple[str, str], int, str]] = field(default_factory=list)
+    messages: list[tuple[str | tuple[str, str], int, str, str | None]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -172,6 +172,7 @@ class _Finder(ast.NodeVisitor):
     def __init__(self, found: _Found, functions: dict[str, str], modules: set[str]) -> None:
         self.found, self.functions, self.modules = found, functions, modules
         self.target = "texts"
+        self.context: str | None = None
 
     def _callee(self, func: ast.expr) -> str | None:
         if isinstance(func, ast.Name):
@@ -197,10 +198,15 @@ class _Finder(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         kind = self._callee(node.func)
         if kind == "texts":
+            context = [k.value for k in node.keywords if k.arg == "context"]
             if len(node.args) != 1 or not isinstance(node.args[0], ast.Dict):
                 self._problem(node, "texts() takes one dict literal, so its strings can be read.")
+            elif context and _literal(context[0]) is None:
+                self._problem(node, "texts(context=...) takes a string literal.")
             else:
+                self.context = _literal(context[0]) if context else None
                 self._walk(node.args[0], self.target)
+                self.context = None
         elif kind in ("gettext", "_"):
             if node.args and _literal(node.args[0]) is not None:
                 self._add(_literal(node.args[0]), node.args[0], "gettext")  # type: ignore[arg-type]
@@ -248,7 +254,7 @@ class _Finder(ast.NodeVisitor):
                     "needs it.",
                 )
                 return
-        self.found.messages.append((message, node.lineno, where))
+        self.found.messages.append((message, node.lineno, where, self.context))
 
 
 def _literal(node: ast.expr) -> str | None:
@@ -310,7 +316,7 @@ def extract(source: Path = PACKAGE) -> Catalog:
         found = _Found(name)
         _Finder(found, functions, modules).visit(tree)
         problems += found.problems
-        for message, line, where in found.messages:
+        for message, line, where, context in found.messages:
             names: set[str] = set()
             for one in (message,) if isinstance(message, str) else message:
                 names |= placeholders(one) or set()
@@ -319,6 +325,7 @@ def extract(source: Path = PACKAGE) -> Catalog:
                 locations=[(name, line)],
                 flags=[FORMAT_FLAG] if names else [],
                 auto_comments=[where],
+                context=context,
             )
     if problems:
         raise ExtractError(problems)
@@ -499,7 +506,7 @@ def check(
             problems.append(f"{po} is missing: run 'python -m mailsec.i18n_tools update'.")
             continue
         catalog = _read(po, lang)
-        missing = [m.id for m in template if m.id and m.id not in catalog]
+        missing = [m.id for m in template if m.id and catalog.get(m.id, m.context) is None]
         if missing:
             problems.append(
                 f"{po} lacks {len(missing)} message(s) of the template, the first "
