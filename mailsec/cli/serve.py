@@ -32,53 +32,61 @@ from pathlib import Path
 from mailsec.cli import UsageError
 from mailsec.cli.interrupt import until_interrupted
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.retrieval.servers import MailServers, check_host, check_port, check_quota
 
 __all__ = ["configure", "run"]
 
-MESSAGES = {
-    "not_port": "'{text}' is not a port number: give 1-65535 (or 0 for any free port)",
-    "not_bytes": "'{text}' is not a number of bytes: give a whole number such as 1048576",
-    "same_port": "{first} and {second} are both {port}: give two different ports.",
-    "half_tls": "--tls-cert and --tls-key go together: give both, or neither.",
-    "serving": "Serving the Maildir {maildir} for user {user} ({quota}).",
-    "no_quota": "no quota",
-    "quota": "quota {quota} bytes",
-    "listening": "{protocol} listening on {host}:{port}",
-    "offers": "{protocol} listening on {host}:{port} ({command} offered)",
-    "implicit": "{protocol} listening on {host}:{port} (TLS from the first byte)",
-    "required": "Logins are refused until TLS is active (--require-tls), from any address.",
-    "course_ca": (
-        "TLS certificate made now by a new course CA for localhost, 127.0.0.1 and ::1; "
-        "its CA certificate, for your mail client to trust, is in {path}:"
-    ),
-    "app": (
-        "In a mail app: server {host}, POP3 port {pop3} or IMAP port {imap}, no encryption "
-        "(connection security: none), normal password, user name {user}."
-    ),
-    "app_tls": (
-        "In a mail app: server {host}, {ports}, connection security {security}, normal "
-        "password, user name {user}."
-    ),
-    "press": "Press Ctrl+C to stop.",
-    "stopped": "Stopped; open sessions were dropped, which deletes nothing.",
-}
+MESSAGES = texts(
+    {
+        "not_port": "'{text}' is not a port number: give 1-65535 (or 0 for any free port)",
+        "not_bytes": "'{text}' is not a number of bytes: give a whole number such as 1048576",
+        "same_port": "{first} and {second} are both {port}: give two different ports.",
+        "half_tls": "--tls-cert and --tls-key go together: give both, or neither.",
+        "serving": "Serving the Maildir {maildir} for user {user} ({quota}).",
+        "no_quota": "no quota",
+        "quota": "quota {quota} bytes",
+        "listening": "{protocol} listening on {host}:{port}",
+        "offers": "{protocol} listening on {host}:{port} ({command} offered)",
+        "implicit": "{protocol} listening on {host}:{port} (TLS from the first byte)",
+        "required": "Logins are refused until TLS is active (--require-tls), from any address.",
+        "course_ca": (
+            "TLS certificate made now by a new course CA for localhost, 127.0.0.1 and ::1; "
+            "its CA certificate, for your mail client to trust, is in {path}:"
+        ),
+        "app": (
+            "In a mail app: server {host}, POP3 port {pop3} or IMAP port {imap}, no encryption "
+            "(connection security: none), normal password, user name {user}."
+        ),
+        "app_tls": (
+            "In a mail app: server {host}, {ports}, connection security {security}, normal "
+            "password, user name {user}."
+        ),
+        "press": "Press Ctrl+C to stop.",
+        "stopped": "Stopped; open sessions were dropped, which deletes nothing.",
+        "port": "{protocol} port {port}",
+        "or": "{first} or {second}",
+    }
+)
 """Everything this command says (named placeholders, for translation)."""
 
-HELP = {
-    "maildir": "the Maildir to serve (created if missing)",
-    "user": "the one user name the servers accept",
-    "password": "that user's password",
-    "pop3_port": "POP3 port (0: any free port)",
-    "imap_port": "IMAP port (0: any free port)",
-    "host": "loopback address (default 127.0.0.1)",
-    "quota": "mailbox quota in bytes (default: no quota)",
-    "pop3s_port": "also POP3 over implicit TLS, RFC 8314 (0: any free port)",
-    "imaps_port": "also IMAP over implicit TLS, RFC 8314 (0: any free port)",
-    "tls_cert": "the server's certificate (PEM; default: one made now by a course CA)",
-    "tls_key": "the certificate's private key (PEM, unencrypted)",
-    "require_tls": "refuse every login before TLS (STLS, STARTTLS or a TLS port)",
-}
+HELP = texts(
+    {
+        "maildir": "the Maildir to serve (created if missing)",
+        "user": "the one user name the servers accept",
+        "password": "that user's password",
+        "pop3_port": "POP3 port (0: any free port)",
+        "imap_port": "IMAP port (0: any free port)",
+        "host": "loopback address (default 127.0.0.1)",
+        "quota": "mailbox quota in bytes (default: no quota)",
+        "pop3s_port": "also POP3 over implicit TLS, RFC 8314 (0: any free port)",
+        "imaps_port": "also IMAP over implicit TLS, RFC 8314 (0: any free port)",
+        "tls_cert": "the server's certificate (PEM; default: one made now by a course CA)",
+        "tls_key": "the certificate's private key (PEM, unencrypted)",
+        "require_tls": "refuse every login before TLS (STLS, STARTTLS or a TLS port)",
+    }
+)
+"""The arguments' help (see :mod:`mailsec.i18n`)."""
 
 
 def _whole_number(text: str, expected: str) -> int:
@@ -206,14 +214,20 @@ def _in_a_mail_app(servers: MailServers, args: argparse.Namespace) -> str:
             host=args.host, pop3=servers.pop3_port, imap=servers.imap_port, user=args.user
         )
     implicit = [
-        f"{name} port {port}"
+        MESSAGES["port"].format(protocol=name, port=port)
         for name, port in (("POP3S", servers.pop3s_port), ("IMAPS", servers.imaps_port))
         if port is not None
     ]
     if implicit:
-        ports, security = " or ".join(implicit), "SSL/TLS"
+        ports = implicit[0]
+        for other in implicit[1:]:
+            ports = MESSAGES["or"].format(first=ports, second=other)
+        security = "SSL/TLS"
     else:
-        ports = f"POP3 port {servers.pop3_port} or IMAP port {servers.imap_port}"
+        ports = MESSAGES["or"].format(
+            first=MESSAGES["port"].format(protocol="POP3", port=servers.pop3_port),
+            second=MESSAGES["port"].format(protocol="IMAP", port=servers.imap_port),
+        )
         security = "STARTTLS"
     return MESSAGES["app_tls"].format(
         host=args.host, ports=ports, security=security, user=args.user

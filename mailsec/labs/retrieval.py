@@ -14,15 +14,16 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts, using
 from mailsec.labs.frame import Lab
 from mailsec.labs.retrieval_controls import (
     KB,
     OWN,
     OWN_STORAGE,
-    STORAGE_PER_DEVICE,
     DevicesControls,
 )
-from mailsec.render.html import FONT, callout
+from mailsec.labs.retrieval_controls import TEXT as CONTROLS
+from mailsec.render.html import FONT, callout, escape
 from mailsec.render.retrieval import comparison_table, explanation, step_view, timeline
 from mailsec.retrieval.model import (
     DeleteMessage,
@@ -46,11 +47,12 @@ from mailsec.retrieval.model import (
     TimePasses,
     format_size,
     run,
+    shown,
     utc_now,
 )
 from mailsec.retrieval.scenarios import SCENARIOS, devices
 
-__all__ = ["DevicesLab", "devices_lab"]
+__all__ = ["TEXT", "DevicesLab", "devices_lab"]
 
 
 #: Subjects for the "New mail" button, used in turn.
@@ -65,20 +67,51 @@ SUBJECTS: tuple[tuple[str, str], ...] = (
 STEP = timedelta(minutes=30)
 """Time between two events the learner adds (the sender's retry interval, RFC 5321 §4.5.4.1)."""
 
-STORAGE_OF = "Storage of {device} (KB):"
-"""Its label in a prepared scenario, where it shows the storage of the device picked below."""
-
-# What the lab says when "Read", "Delete" ... have no message to act on, by the true reason.
-NO_DEVICE = "Choose a device first (the Device list above the buttons)."
-NO_MESSAGE_DID_NOT_FIT = (
-    "{device} has no message to pick: {messages} {was} larger than the storage free on {device} "
-    "({capacity} in all), so its last 'Check mail' left {them} on the server.{advice}"
+TEXT = texts(
+    {
+        "subjects": (
+            "Hello from Ken",
+            "Project update",
+            "Your receipt",
+            "Photos from the trip",
+            "Weekly newsletter",
+            "Meeting moved",
+        ),
+        "unknown": "There is no prepared scenario called {scenario!r}: use one of {choices!r}.",
+        "title": "Lab: one mailbox, several devices",
+        "intro": "Pick a scenario and a protocol, then step through it: the server and every "
+        "device are shown side by side, changes are marked <strong>＋ NEW</strong>, "
+        "<strong>✎ CHANGED</strong> or <strong>− REMOVED</strong>, and the explanation says why. "
+        "Switch POP3 ↔ IMAP4 to replay the same story under the other protocol, or add your own "
+        "events with the buttons.",
+        "own_title": "Your own timeline",
+        "own_story": "Add events with the buttons: mail arrives, a device checks, reads, deletes, "
+        "goes offline ...",
+        # What the lab says when "Read", "Delete" ... have no message to act on, by the true
+        # reason.
+        "no_device": "Choose a device first (the Device list above the buttons).",
+        "did_not_fit": "{device} has no message to pick: {messages} was larger than the storage "
+        "free on {device} ({capacity} in all), so its last 'Check mail' left it on the server.",
+        "did_not_fit_plural": "{device} has no message to pick: {messages} were larger than the "
+        "storage free on {device} ({capacity} in all), so its last 'Check mail' left them on the "
+        "server.",
+        "more_storage": "Raise 'Storage per device' or send smaller mail, then 'Check mail' again.",
+        "advice": "{reason} {advice}",
+        "no_message_yet": "{device} has no message to pick: add mail with 'New mail arrives' and "
+        "let the device 'Check mail' first.",
+        "message_size": "{label} ({size})",
+        "list_separator": ", ",
+        "and": "{others} and {last}",
+        "nothing_to_undo": "There is no event to undo: the timeline is empty.",
+        "message_option": "{label} “{subject}” ({folder})",
+        "compare": "Compare the end of this timeline under POP3 (download and delete) and IMAP4",
+        "bad_protocol": "The protocol {protocol!r} is not one this lab knows: use 'POP3' or "
+        "'IMAP4'.",
+    }
 )
-MORE_STORAGE = " Raise 'Storage per device' or send smaller mail, then 'Check mail' again."
-NO_MESSAGE_YET = (
-    "{device} has no message to pick: add mail with 'New mail arrives' and let the device "
-    "'Check mail' first."
-)
+"""The devices lab's sentences (see :mod:`mailsec.i18n`); its controls' labels are in
+:data:`mailsec.labs.retrieval_controls.TEXT`. The subjects of the "New mail" button are data
+(:data:`SUBJECTS`), listed here to be translated on screen."""
 
 
 class DevicesLab(DevicesControls, Lab):
@@ -92,10 +125,7 @@ class DevicesLab(DevicesControls, Lab):
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         if scenario != OWN and scenario not in SCENARIOS:
-            raise InputError(
-                f"There is no prepared scenario called {scenario!r}: use one of "
-                f"{[*SCENARIOS, OWN]!r}."
-            )
+            raise InputError(TEXT["unknown"].format(scenario=scenario, choices=[*SCENARIOS, OWN]))
         # Scenarios start at 08:00 on the clock's day, so "morning" and "evening" in the stories
         # are morning and evening on screen.
         self._start = clock().replace(hour=8, minute=0, second=0, microsecond=0)
@@ -110,14 +140,8 @@ class DevicesLab(DevicesControls, Lab):
         self.base: Scenario = SCENARIOS["phone-then-laptop"]
         self.events: list[Event] = list(self.base.events)
         super().__init__(
-            "Lab: one mailbox, several devices",
-            intro=(
-                "Pick a scenario and a protocol, then step through it: the server and every "
-                "device are shown side by side, changes are marked <strong>＋ NEW</strong>, "
-                "<strong>✎ CHANGED</strong> or <strong>− REMOVED</strong>, and the explanation "
-                "says why. Switch POP3 ↔ IMAP4 to replay the same story under the other protocol, "
-                "or add your own events with the buttons."
-            ),
+            TEXT["title"],
+            intro=TEXT["intro"],
             controls=[self._setting_controls(scenario, protocol), self._event_controls()],
         )
         self.add_class("mailsec-retrieval-lab")
@@ -195,12 +219,11 @@ class DevicesLab(DevicesControls, Lab):
             self.device_count.disabled = not own
             self.storage.disabled = not own
             if own:
-                self.storage.description = STORAGE_PER_DEVICE
+                self.storage.description = CONTROLS["storage_per_device"]
                 self.storage.value = self._own_storage
                 self.base = Scenario(
-                    title="Your own timeline",
-                    story="Add events with the buttons: mail arrives, a device checks, reads, "
-                    "deletes, goes offline ...",
+                    title=TEXT.source["own_title"],
+                    story=TEXT.source["own_story"],
                     devices=devices(self.device_count.value, capacity=self.storage.value * KB),
                     events=(),
                     quota=self.quota.value * KB,
@@ -211,7 +234,7 @@ class DevicesLab(DevicesControls, Lab):
             self.events = list(self.base.events)
         finally:
             self._loading = False
-        self.story.value = callout(self.base.story, title=self.base.title)
+        self.story.value = callout(shown(self.base.story), title=shown(self.base.title))
         self._enable_settings()
         self.replay(follow=True)
 
@@ -262,7 +285,7 @@ class DevicesLab(DevicesControls, Lab):
 
     def _selected_device(self) -> str:
         if not self.device.value:
-            raise InputError(NO_DEVICE)
+            raise InputError(TEXT["no_device"])
         return str(self.device.value)
 
     def _selected_message(self) -> str:
@@ -274,16 +297,21 @@ class DevicesLab(DevicesControls, Lab):
         """Why ``name`` holds no message: mail that did not fit in its storage, or no check yet."""
         device = self._final_device(name)
         if not device.did_not_fit:
-            return NO_MESSAGE_YET.format(device=name)
-        *others, last = [f"{m.label} ({format_size(m.size)})" for m in device.did_not_fit]
-        return NO_MESSAGE_DID_NOT_FIT.format(
-            device=name,
-            messages=f"{', '.join(others)} and {last}" if others else last,
+            return TEXT["no_message_yet"].format(device=shown(name))
+        *others, last = [
+            TEXT["message_size"].format(label=m.label, size=format_size(m.size))
+            for m in device.did_not_fit
+        ]
+        reason = TEXT["did_not_fit_plural" if others else "did_not_fit"].format(
+            device=shown(name),
+            messages=TEXT["and"].format(others=TEXT["list_separator"].join(others), last=last)
+            if others
+            else last,
             capacity=format_size(device.capacity),
-            was="were" if others else "was",
-            them="them" if others else "it",
-            advice=MORE_STORAGE if self.scenario.value == OWN else "",
         )
+        if self.scenario.value != OWN:
+            return reason
+        return TEXT["advice"].format(reason=reason, advice=TEXT["more_storage"])
 
     def add_mail(self) -> None:
         subject, sender = SUBJECTS[self._subject % len(SUBJECTS)]
@@ -307,7 +335,7 @@ class DevicesLab(DevicesControls, Lab):
 
     def undo(self) -> None:
         if not self.events:
-            raise InputError("There is no event to undo: the timeline is empty.")
+            raise InputError(TEXT["nothing_to_undo"])
         self.events.pop()
         self.replay(follow=True)
 
@@ -355,13 +383,26 @@ class DevicesLab(DevicesControls, Lab):
         try:
             names = [d.name for d in final.devices]
             current = self.device.value
-            self.device.options = names
+            labels_ = [shown(n) for n in names]
+            # Plain names when they are shown as they are (English): the menu's values then
+            # read as its labels.
+            self.device.options = (
+                names if labels_ == names else list(zip(labels_, names, strict=True))
+            )
             self.device.value = current if current in names else (names[0] if names else None)
             if self.device.value:
                 dev = final.device(self.device.value)
                 self._show_storage(dev)
-                self.b_online.description = "Go offline" if dev.online else "Go online"
-                labels = [(f"{m.label} “{m.subject}” ({m.folder})", m.label) for m in dev.messages]
+                self.b_online.description = CONTROLS["go_offline" if dev.online else "go_online"]
+                labels = [
+                    (
+                        TEXT["message_option"].format(
+                            label=m.label, subject=shown(m.subject), folder=shown(m.folder)
+                        ),
+                        m.label,
+                    )
+                    for m in dev.messages
+                ]
             else:
                 labels = []
             current_msg = self.message.value
@@ -381,7 +422,7 @@ class DevicesLab(DevicesControls, Lab):
         size = device.capacity // KB
         self.storage.max = max(self.storage.max, size)
         self.storage.value = size
-        self.storage.description = STORAGE_OF.format(device=device.name)
+        self.storage.description = CONTROLS["storage_of"].format(device=shown(device.name))
 
     def _render(self) -> None:
         assert self.run is not None
@@ -402,8 +443,7 @@ class DevicesLab(DevicesControls, Lab):
 
         pop, imap = play(PopSettings()), play(ImapSettings())
         return (
-            f'<details style="{FONT}"><summary>Compare the end of this timeline under POP3 '
-            "(download and delete) and IMAP4</summary>"
+            f'<details style="{FONT}"><summary>{escape(TEXT["compare"])}</summary>'
             f"{comparison_table(pop, imap)}</details>"
         )
 
@@ -425,7 +465,7 @@ def devices_lab(
         try:
             protocol = Protocol(protocol.upper())
         except ValueError:
-            raise InputError(
-                f"The protocol {protocol!r} is not one this lab knows: use 'POP3' or 'IMAP4'."
-            ) from None
+            with using(lang):
+                message = TEXT["bad_protocol"].format(protocol=protocol)
+            raise InputError(message) from None
     return DevicesLab(scenario=scenario, protocol=protocol, clock=clock, lang=lang)

@@ -9,27 +9,88 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
+from mailsec.i18n import texts
 from mailsec.labs.frame import button, checkbox, dropdown, tagged
-from mailsec.render.html import FONT
-from mailsec.retrieval.model import ARCHIVE, Protocol, Scenario
+from mailsec.render.html import FONT, escape
+from mailsec.retrieval.model import ARCHIVE, Protocol, Scenario, shown
 from mailsec.retrieval.scenarios import SCENARIOS
 
-__all__ = ["KB", "OWN", "OWN_STORAGE", "STORAGE_PER_DEVICE", "DevicesControls"]
+__all__ = ["KB", "OWN", "OWN_STORAGE", "TEXT", "DevicesControls"]
 
 KB = 1024
 OWN = "own"
 """The scenario-picker value for the learner's own timeline."""
 OWN_STORAGE = 300
 """The storage (KB) of each device when the learner's own timeline starts."""
-STORAGE_PER_DEVICE = "Storage per device (KB):"
-"""The storage slider's label in the learner's own timeline, where it sets every device's storage."""
+
+TEXT = texts(
+    {
+        "scenario": "Scenario:",
+        "own": "Your own timeline (use the buttons below)",
+        "protocol": "Protocol:",
+        "pop3_tip": "Download mail to each device and manage it there",
+        "imap4_tip": "Keep mail on the server; devices show the server's mailbox",
+        "leave_copy": "POP3: leave a copy on the server",
+        "remove_after": "remove from server after:",
+        "days": ("1 day", "7 days", "14 days", "30 days"),
+        "remove_deleted": "remove from server when deleted here",
+        "expunge": "IMAP4: expunge at once when deleting",
+        "full_reply": "When full, the server answers:",
+        "temporary": "452 4.2.2 temporary: sender retries, bounces after 5 days",
+        "permanent": "552 5.2.2 permanent: sender gets a bounce at once",
+        "quota": "Mailbox quota (KB):",
+        "devices": "Devices:",
+        # The storage slider's label in the learner's own timeline, where it sets every
+        # device's storage; in a prepared scenario it shows the storage of the device picked.
+        "storage_per_device": "Storage per device (KB):",
+        "storage_of": "Storage of {device} (KB):",
+        "device": "Device:",
+        "message": "Message:",
+        "mail_size": "New mail size:",
+        "size": "{size} KB",
+        "step": "Show step:",
+        "add_event": "Add an event",
+        "look_back": "Look back",
+        "buttons": {
+            "mail": ("New mail arrives", "Someone sends mail"),
+            "sync": ("Check mail", "The device checks for mail"),
+            "read": ("Read", "Open the message"),
+            "reply": ("Reply", "Answer the message"),
+            "flag": ("Flag", "Flag the message as important"),
+            "delete": ("Delete", "Delete the message"),
+            "move": ("Move to {folder}", "Move the message to {folder}"),
+            "expunge": ("Expunge", "Remove \\Deleted mail"),
+            "online": ("Go offline", "Switch network on/off"),
+            "wait": ("Wait 1 day", "Let a day pass"),
+            "undo": ("Undo last event", "Remove the last event"),
+            "clear": ("Clear events", "Start an empty timeline"),
+            "prev": ("◀ Previous step", "Show the step before"),
+            "next": ("Next step ▶", "Show the step after"),
+            "last": ("Last step ▶▶", "Show the newest step"),
+        },
+        "go_offline": "Go offline",
+        "go_online": "Go online",
+    }
+)
+DELETE_AFTER = texts({"never": "never"}, context="delete from the server after")
+"""The menu's "never" (the same English word as a key's owner trust "never", another word in
+Japanese: a gettext context tells them apart)."""
+"""The devices lab's labels, menus and buttons (see :mod:`mailsec.i18n`)."""
 
 _STYLE = {"description_width": "initial"}
 
 
-def _button(text: str, css: str, tooltip: str) -> widgets.Button:
-    """An event or step button: the class every such button has, and its own."""
-    return button(text, "mailsec-retrieval-event", css, tooltip=tooltip)
+def _button(key: str, css: str) -> widgets.Button:
+    """An event or step button: its label and tooltip, the class every such button has, and
+    its own."""
+    text, tooltip = TEXT["buttons"][key]
+    folder = shown(ARCHIVE)
+    return button(
+        text.format(folder=folder),
+        "mailsec-retrieval-event",
+        css,
+        tooltip=tooltip.format(folder=folder),
+    )
 
 
 class DevicesControls:
@@ -40,9 +101,8 @@ class DevicesControls:
     def _setting_controls(self, scenario: str, protocol: Protocol) -> widgets.VBox:
         """The scenario and its story, the protocol and its options, the mailbox and devices."""
         self.scenario = dropdown(
-            "Scenario:",
-            [(s.title, k) for k, s in SCENARIOS.items()]
-            + [("Your own timeline (use the buttons below)", OWN)],
+            TEXT["scenario"],
+            [(shown(s.title), k) for k, s in SCENARIOS.items()] + [(TEXT["own"], OWN)],
             scenario,
             "mailsec-retrieval-scenario",
             width="520px",
@@ -63,31 +123,22 @@ class DevicesControls:
             widgets.ToggleButtons(
                 options=[("POP3", Protocol.POP3), ("IMAP4", Protocol.IMAP4)],
                 value=protocol,
-                description="Protocol:",
+                description=TEXT["protocol"],
                 style=_STYLE,
-                tooltips=[
-                    "Download mail to each device and manage it there",
-                    "Keep mail on the server; devices show the server's mailbox",
-                ],
+                tooltips=[TEXT["pop3_tip"], TEXT["imap4_tip"]],
             ),
             "mailsec-retrieval-protocol",
         )
-        self.leave_copy = checkbox(
-            "POP3: leave a copy on the server", "mailsec-retrieval-leave-copy"
-        )
+        self.leave_copy = checkbox(TEXT["leave_copy"], "mailsec-retrieval-leave-copy")
         self.remove_after = dropdown(
-            "remove from server after:",
-            [("never", 0), ("1 day", 1), ("7 days", 7), ("14 days", 14), ("30 days", 30)],
+            TEXT["remove_after"],
+            [(DELETE_AFTER["never"], 0), *zip(TEXT["days"], (1, 7, 14, 30), strict=True)],
             0,
             "mailsec-retrieval-remove-after",
             width="300px",
         )
-        self.remove_deleted = checkbox(
-            "remove from server when deleted here", "mailsec-retrieval-remove-deleted"
-        )
-        self.expunge = checkbox(
-            "IMAP4: expunge at once when deleting", "mailsec-retrieval-expunge", value=True
-        )
+        self.remove_deleted = checkbox(TEXT["remove_deleted"], "mailsec-retrieval-remove-deleted")
+        self.expunge = checkbox(TEXT["expunge"], "mailsec-retrieval-expunge", value=True)
         return [
             self.protocol,
             widgets.HBox([self.leave_copy, self.remove_after, self.remove_deleted]),
@@ -97,11 +148,8 @@ class DevicesControls:
     def _mailbox_controls(self) -> list[widgets.Widget]:
         """The server's quota and its answer when full; the devices and their storage."""
         self.full_reply = dropdown(
-            "When full, the server answers:",
-            [
-                ("452 4.2.2 temporary: sender retries, bounces after 5 days", "temporary"),
-                ("552 5.2.2 permanent: sender gets a bounce at once", "permanent"),
-            ],
+            TEXT["full_reply"],
+            [(TEXT["temporary"], "temporary"), (TEXT["permanent"], "permanent")],
             "temporary",
             "mailsec-retrieval-full-reply",
             width="640px",
@@ -112,7 +160,7 @@ class DevicesControls:
                 min=30,
                 max=1000,
                 step=10,
-                description="Mailbox quota (KB):",
+                description=TEXT["quota"],
                 style=_STYLE,
                 layout=widgets.Layout(width="420px"),
             ),
@@ -120,7 +168,12 @@ class DevicesControls:
         )
         self.device_count = tagged(
             widgets.IntSlider(
-                value=2, min=1, max=4, description="Devices:", style=_STYLE, disabled=True
+                value=2,
+                min=1,
+                max=4,
+                description=TEXT["devices"],
+                style=_STYLE,
+                disabled=True,
             ),
             "mailsec-retrieval-devices",
         )
@@ -131,7 +184,7 @@ class DevicesControls:
                 min=20,
                 max=4096,
                 step=4,
-                description=STORAGE_PER_DEVICE,
+                description=TEXT["storage_per_device"],
                 style=_STYLE,
                 layout=widgets.Layout(width="420px"),
                 disabled=True,
@@ -143,14 +196,15 @@ class DevicesControls:
     def _event_controls(self) -> widgets.VBox:
         """The event buttons with the device, message and size they act on, and the step slider."""
         self.device = tagged(
-            widgets.Dropdown(description="Device:", style=_STYLE), "mailsec-retrieval-device"
+            widgets.Dropdown(description=TEXT["device"], style=_STYLE), "mailsec-retrieval-device"
         )
         self.message = tagged(
-            widgets.Dropdown(description="Message:", style=_STYLE), "mailsec-retrieval-message"
+            widgets.Dropdown(description=TEXT["message"], style=_STYLE),
+            "mailsec-retrieval-message",
         )
         self.mail_size = dropdown(
-            "New mail size:",
-            [("10 KB", 10), ("30 KB", 30), ("60 KB", 60), ("150 KB", 150)],
+            TEXT["mail_size"],
+            [(TEXT["size"].format(size=size), size) for size in (10, 30, 60, 150)],
             30,
             "mailsec-retrieval-size",
             width="200px",
@@ -160,7 +214,7 @@ class DevicesControls:
                 value=0,
                 min=0,
                 max=0,
-                description="Show step:",
+                description=TEXT["step"],
                 style=_STYLE,
                 layout=widgets.Layout(width="520px"),
             ),
@@ -170,36 +224,30 @@ class DevicesControls:
         heading = f'<div style="{FONT}"><strong>{{}}</strong></div>'
         return widgets.VBox(
             [
-                widgets.HTML(heading.format("Add an event")),
+                widgets.HTML(heading.format(escape(TEXT["add_event"]))),
                 widgets.HBox([self.b_mail, self.mail_size, self.b_wait]),
                 widgets.HBox([self.device, self.b_sync, self.b_online]),
                 widgets.HBox([self.message, self.b_read, self.b_reply, self.b_flag]),
                 widgets.HBox([self.b_delete, self.b_move, self.b_expunge]),
                 widgets.HBox([self.b_undo, self.b_clear]),
-                widgets.HTML(heading.format("Look back")),
+                widgets.HTML(heading.format(escape(TEXT["look_back"]))),
                 widgets.HBox([self.b_prev, self.step, self.b_next, self.b_last]),
             ]
         )
 
     def _event_buttons(self) -> None:
-        self.b_mail = _button(
-            "New mail arrives", "mailsec-retrieval-new-mail", "Someone sends mail"
-        )
-        self.b_sync = _button("Check mail", "mailsec-retrieval-sync", "The device checks for mail")
-        self.b_read = _button("Read", "mailsec-retrieval-read", "Open the message")
-        self.b_reply = _button("Reply", "mailsec-retrieval-reply", "Answer the message")
-        self.b_flag = _button("Flag", "mailsec-retrieval-flag", "Flag the message as important")
-        self.b_delete = _button("Delete", "mailsec-retrieval-delete", "Delete the message")
-        self.b_move = _button(
-            f"Move to {ARCHIVE}", "mailsec-retrieval-move", "Move the message to Archive"
-        )
-        self.b_expunge = _button(
-            "Expunge", "mailsec-retrieval-expunge-now", "Remove \\Deleted mail"
-        )
-        self.b_online = _button("Go offline", "mailsec-retrieval-online", "Switch network on/off")
-        self.b_wait = _button("Wait 1 day", "mailsec-retrieval-wait", "Let a day pass")
-        self.b_undo = _button("Undo last event", "mailsec-retrieval-undo", "Remove the last event")
-        self.b_clear = _button("Clear events", "mailsec-retrieval-clear", "Start an empty timeline")
-        self.b_prev = _button("◀ Previous step", "mailsec-retrieval-prev", "Show the step before")
-        self.b_next = _button("Next step ▶", "mailsec-retrieval-next", "Show the step after")
-        self.b_last = _button("Last step ▶▶", "mailsec-retrieval-last", "Show the newest step")
+        self.b_mail = _button("mail", "mailsec-retrieval-new-mail")
+        self.b_sync = _button("sync", "mailsec-retrieval-sync")
+        self.b_read = _button("read", "mailsec-retrieval-read")
+        self.b_reply = _button("reply", "mailsec-retrieval-reply")
+        self.b_flag = _button("flag", "mailsec-retrieval-flag")
+        self.b_delete = _button("delete", "mailsec-retrieval-delete")
+        self.b_move = _button("move", "mailsec-retrieval-move")
+        self.b_expunge = _button("expunge", "mailsec-retrieval-expunge-now")
+        self.b_online = _button("online", "mailsec-retrieval-online")
+        self.b_wait = _button("wait", "mailsec-retrieval-wait")
+        self.b_undo = _button("undo", "mailsec-retrieval-undo")
+        self.b_clear = _button("clear", "mailsec-retrieval-clear")
+        self.b_prev = _button("prev", "mailsec-retrieval-prev")
+        self.b_next = _button("next", "mailsec-retrieval-next")
+        self.b_last = _button("last", "mailsec-retrieval-last")

@@ -22,6 +22,7 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.labs.frame import Lab, button, dropdown, tagged
 from mailsec.render.html import FONT, callout, escape, trace_list
 from mailsec.render.transcript import changes_table, conversations, maildir_table
@@ -35,7 +36,7 @@ from mailsec.retrieval.servers import (
 )
 from mailsec.trace import Outcome
 
-__all__ = ["NO_QUOTA", "QUOTAS", "WireLab", "wire_lab"]
+__all__ = ["NO_QUOTA", "QUOTAS", "TEXT", "WireLab", "wire_lab"]
 
 USER = "alice"
 PASSWORD = "secret"
@@ -50,6 +51,40 @@ QUOTAS: tuple[tuple[str, int | str], ...] = (
     ("16 KB", 16 * 1024),
 )
 DEFAULT_QUOTA = 4 * 1024
+
+TEXT = texts(
+    {
+        "quotas": {"no quota": "no quota", "2 KB": "2 KB", "4 KB": "4 KB", "16 KB": "16 KB"},
+        "action": "Client does",
+        "run": "Run",
+        "negative": "The quota {quota} is negative: give a number of bytes, 0 or more.",
+        "bytes": "{quota:,} bytes",
+        "quota": "Mailbox quota",
+        "refresh": "Show my sessions",
+        "refresh_tip": "Show the sessions your own code cells ran against these servers",
+        "reset": "Reset mailbox",
+        "stop": "Stop servers",
+        "title": "Wire lab: a real POP3 and IMAP4 server",
+        "intro": "Pick what the mail client should do and press <b>Run</b>. Python's poplib or "
+        "imaplib talks to real servers on this computer; below you see the conversation, what "
+        "changed on the server, and why.",
+        "stopped_error": "The servers are stopped. Run the cell with wire_lab() again to start "
+        "new ones.",
+        "from_code": "These are the sessions your own code ran since the last step.",
+        "from_code_title": "From your code",
+        "reset_done": "The mailbox holds the three sample messages again.",
+        "reset_title": "Reset",
+        "stopped": "<b>■ Servers stopped.</b> Run the cell with <code>wire_lab()</code> again to "
+        "start new ones.",
+        "no_quota": "no quota",
+        "used": "{used:,} of {quota:,} bytes used",
+        "status": "▶ Running on {host}: POP3 port <code>{pop3}</code>, IMAP port "
+        "<code>{imap}</code>; user <code>{user}</code>, password <code>{password}</code>. "
+        "Mailbox: {limit}.",
+        "why": "What happened and why",
+    }
+)
+"""The wire lab's words (see :mod:`mailsec.i18n`)."""
 
 
 def _stop(servers: MailServers, folder: str) -> None:
@@ -73,47 +108,43 @@ class WireLab(Lab):
         self.last_run: WireRun | None = None
 
         self.action_picker = dropdown(
-            "Client does",
+            TEXT["action"],
             [(a.label, a) for a in WireAction],
             WireAction.POP3_LIST,
             "mailsec-wire-action",
             width="460px",
         )
-        self.run_button = button("Run", "mailsec-wire-run", icon="play", button_style="primary")
-        choices = list(QUOTAS)
+        self.run_button = button(
+            TEXT["run"], "mailsec-wire-run", icon="play", button_style="primary"
+        )
+        choices = [(TEXT["quotas"][label], value) for label, value in QUOTAS]
         if quota is not None and quota not in [value for _label, value in choices]:
             if quota < 0:
-                raise InputError(
-                    f"The quota {quota} is negative: give a number of bytes, 0 or more."
-                )
-            choices.append((f"{quota:,} bytes", quota))
+                raise InputError(TEXT["negative"].format(quota=quota))
+            choices.append((TEXT["bytes"].format(quota=quota), quota))
         self.quota_picker = tagged(
             widgets.Dropdown(
                 options=choices,
                 value=NO_QUOTA if quota is None else quota,
-                description="Mailbox quota",
+                description=TEXT["quota"],
                 style={"description_width": "initial"},
             ),
             "mailsec-wire-quota",
         )
         self.refresh_button = button(
-            "Show my sessions",
+            TEXT["refresh"],
             "mailsec-wire-refresh",
             icon="refresh",
-            tooltip="Show the sessions your own code cells ran against these servers",
+            tooltip=TEXT["refresh_tip"],
         )
-        self.reset_button = button("Reset mailbox", "mailsec-wire-reset", icon="undo")
+        self.reset_button = button(TEXT["reset"], "mailsec-wire-reset", icon="undo")
         self.stop_button = button(
-            "Stop servers", "mailsec-wire-stop", icon="stop", button_style="warning"
+            TEXT["stop"], "mailsec-wire-stop", icon="stop", button_style="warning"
         )
         self.status = tagged(widgets.HTML(), "mailsec-wire-status")
         super().__init__(
-            "Wire lab: a real POP3 and IMAP4 server",
-            intro=(
-                "Pick what the mail client should do and press <b>Run</b>. Python's poplib or "
-                "imaplib talks to real servers on this computer; below you see the conversation, "
-                "what changed on the server, and why."
-            ),
+            TEXT["title"],
+            intro=TEXT["intro"],
             controls=[
                 widgets.HBox([self.action_picker, self.run_button, self.refresh_button]),
                 widgets.HBox([self.quota_picker, self.reset_button, self.stop_button]),
@@ -133,9 +164,7 @@ class WireLab(Lab):
 
     def _need_servers(self) -> None:
         if not self.servers.running:
-            raise InputError(
-                "The servers are stopped. Run the cell with wire_lab() again to start new ones."
-            )
+            raise InputError(TEXT["stopped_error"])
 
     def run_selected(self) -> None:
         """Run the chosen client session and show it."""
@@ -154,10 +183,7 @@ class WireLab(Lab):
         snapshot = self.servers.snapshot()
         self.show(
             conversations(transcripts) + maildir_table(snapshot),
-            callout(
-                "These are the sessions your own code ran since the last step.",
-                title="From your code",
-            ),
+            callout(TEXT["from_code"], title=TEXT["from_code_title"]),
         )
 
     def reset(self) -> None:
@@ -167,7 +193,7 @@ class WireLab(Lab):
         self._show_status()
         self.show(
             maildir_table(self.servers.snapshot()),
-            callout("The mailbox holds the three sample messages again.", title="Reset"),
+            callout(TEXT["reset_done"], title=TEXT["reset_title"]),
         )
 
     def change_quota(self) -> None:
@@ -187,10 +213,7 @@ class WireLab(Lab):
             self.action_picker,
         ):
             control.disabled = True
-        self.status.value = (
-            f'<div style="{FONT}"><b>■ Servers stopped.</b> Run the cell with '
-            "<code>wire_lab()</code> again to start new ones.</div>"
-        )
+        self.status.value = f'<div style="{FONT}">{TEXT["stopped"]}</div>'
 
     def close(self) -> None:
         """Close the lab's widgets and stop its servers (ipywidgets keeps open widgets alive,
@@ -205,13 +228,16 @@ class WireLab(Lab):
     def _show_status(self) -> None:
         used = self.servers.used if self.servers.running else 0
         quota = self.servers.quota
-        limit = "no quota" if quota is None else f"{used:,} of {quota:,} bytes used"
-        self.status.value = (
-            f'<div style="{FONT};font-size:13px">▶ Running on {escape(self.servers.host)}: '
-            f"POP3 port <code>{self.servers.pop3_port}</code>, IMAP port "
-            f"<code>{self.servers.imap_port}</code>; user <code>{USER}</code>, password "
-            f"<code>{PASSWORD}</code>. Mailbox: {escape(limit)}.</div>"
+        limit = TEXT["no_quota"] if quota is None else TEXT["used"].format(used=used, quota=quota)
+        status = TEXT["status"].format(
+            host=escape(self.servers.host),
+            pop3=self.servers.pop3_port,
+            imap=self.servers.imap_port,
+            user=USER,
+            password=PASSWORD,
+            limit=escape(limit),
         )
+        self.status.value = f'<div style="{FONT};font-size:13px">{status}</div>'
 
     def _show_run(self, run: WireRun) -> None:
         self._show_status()
@@ -222,9 +248,7 @@ class WireLab(Lab):
         )
         # What happened and what changed first; the whole conversation and the Maildir below.
         self.show(
-            headline
-            + trace_list(run.steps, title="What happened and why")
-            + changes_table(run.changes),
+            headline + trace_list(run.steps, title=TEXT["why"]) + changes_table(run.changes),
             conversations(run.transcripts) + maildir_table(run.after),
         )
 

@@ -4,11 +4,36 @@ from __future__ import annotations
 
 import textwrap
 
-from mailsec.journey import Journey
+from mailsec.i18n import texts
+from mailsec.journey import Journey, label
 from mailsec.render.html import OUTCOME_COLOURS, Fragment, badge, escape, table, trace_list
 from mailsec.trace import Outcome
 
 __all__ = ["journey_html", "journey_svg"]
+
+TEXT = texts(
+    {
+        "dropped_by": "✗ dropped by OP25B",
+        "delivered_mark": "✓ delivered",
+        "not_delivered_mark": "✗ not delivered",
+        "alt_hop": "{source} to {destination} by {protocol} port {port}",
+        "alt_hop_portless": "{source} to {destination} by {protocol}",
+        "alt_hop_dropped": "{source} to {destination} by {protocol} port {port} (dropped)",
+        "alt_hop_portless_dropped": "{source} to {destination} by {protocol} (dropped)",
+        "alt": "The message's journey: {hops}. Result: {verdict}.",
+        "alt_separator": "; ",
+        "delivered": "delivered",
+        "not_delivered": "not delivered",
+        "dropped": "dropped",
+        "passes": "passes",
+        "port": "{protocol} (port {port})",
+        "result": "Result: {verdict} · protection: {protection}",
+        "headers": ("Hop", "Protocol", "Outcome", "What happens", "Chapter"),
+        "caption": "Hop by hop",
+        "why": "Why",
+    }
+)
+"""The diagram's and the table's words (see :mod:`mailsec.i18n`)."""
 
 _BOX_W, _BOX_H, _GAP, _TOP = 132, 64, 46, 30
 
@@ -69,9 +94,9 @@ def journey_svg(journey: Journey) -> Fragment:
             parts.append(
                 f'<text x="{(x1 + x2) / 2}" y="{_TOP + _BOX_H + 22}" text-anchor="middle" '
                 f'font-size="12" font-weight="bold" font-family="sans-serif" fill="{fg}">'
-                "✗ dropped by OP25B</text>"
+                f"{escape(TEXT['dropped_by'])}</text>"
             )
-    verdict = "✓ delivered" if journey.delivered else "✗ not delivered"
+    verdict = escape(TEXT["delivered_mark"] if journey.delivered else TEXT["not_delivered_mark"])
     parts.append(
         f'<text x="10" y="{height - 8}" font-size="13" font-family="sans-serif" '
         f'font-weight="bold" fill="#1f2d3d">{verdict}</text></svg>'
@@ -80,14 +105,18 @@ def journey_svg(journey: Journey) -> Fragment:
 
 
 def _alt_text(journey: Journey) -> str:
-    hops = "; ".join(
-        f"{h.source} to {h.destination} by {h.protocol}"
-        + (f" port {h.port}" if h.port else "")
-        + (" (dropped)" if h.outcome is Outcome.FAIL else "")
-        for h in journey.hops
-    )
-    verdict = "delivered" if journey.delivered else "not delivered"
-    return f"The message's journey: {hops}. Result: {verdict}."
+    parts = []
+    for h in journey.hops:
+        key = "alt_hop" if h.port else "alt_hop_portless"
+        if h.outcome is Outcome.FAIL:
+            key += "_dropped"
+        parts.append(
+            TEXT[key].format(
+                source=h.source, destination=h.destination, protocol=h.protocol, port=h.port
+            )
+        )
+    verdict = TEXT["delivered"] if journey.delivered else TEXT["not_delivered"]
+    return TEXT["alt"].format(hops=TEXT["alt_separator"].join(parts), verdict=verdict)
 
 
 def journey_html(journey: Journey) -> Fragment:
@@ -95,8 +124,8 @@ def journey_html(journey: Journey) -> Fragment:
     rows = [
         (
             escape(f"{h.source} → {h.destination}"),
-            escape(h.protocol + (f" (port {h.port})" if h.port else "")),
-            badge(h.outcome, "dropped" if h.outcome is Outcome.FAIL else "passes")
+            escape(TEXT["port"].format(protocol=h.protocol, port=h.port) if h.port else h.protocol),
+            badge(h.outcome, TEXT["dropped"] if h.outcome is Outcome.FAIL else TEXT["passes"])
             if h.outcome in (Outcome.OK, Outcome.FAIL)
             else badge(h.outcome),
             escape(h.note),
@@ -105,19 +134,20 @@ def journey_html(journey: Journey) -> Fragment:
         for h in journey.hops
     ]
     verdict = (
-        badge(Outcome.OK, "delivered")
+        badge(Outcome.OK, TEXT["delivered"])
         if journey.delivered
-        else badge(Outcome.FAIL, "not delivered")
+        else badge(Outcome.FAIL, TEXT["not_delivered"])
     )
+    result = TEXT["result"].format(verdict="\x00", protection=label(journey.protection))
+    before, _, after = escape(result).partition("\x00")
     return Fragment(
         f"<div>{journey_svg(journey)}</div>"
-        f'<p style="font-family:sans-serif">Result: {verdict} · protection: '
-        f"{escape(journey.protection.value)}</p>"
+        f'<p style="font-family:sans-serif">{before}{verdict}{after}</p>'
         + table(
-            ("Hop", "Protocol", "Outcome", "What happens", "Chapter"),
+            TEXT["headers"],
             rows,
-            caption="Hop by hop",
+            caption=TEXT["caption"],
             html_cells=True,
         )
-        + trace_list(journey.steps, title="Why")
+        + trace_list(journey.steps, title=TEXT["why"])
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from mailsec.i18n import ngettext, texts
 from mailsec.render.html import (
     FONT,
     MONO,
@@ -23,15 +24,18 @@ from mailsec.render.html import (
 )
 from mailsec.retrieval.model import (
     FOLDERS,
+    Bounce,
     Change,
     ChangeKind,
     DeviceState,
     Flag,
     MessageView,
+    QueuedMail,
     Run,
     ServerState,
     StepResult,
     format_size,
+    shown,
 )
 from mailsec.trace import Outcome
 
@@ -43,10 +47,80 @@ __all__ = [
     "timeline",
 ]
 
+TEXT = texts(
+    {
+        "marks": {"added": "NEW", "changed": "CHANGED", "removed": "REMOVED"},
+        "read": "read",
+        "unread": "unread",
+        "flags_separator": " · ",
+        "over": " — over the limit",
+        "full": " — full",
+        "nearly_full": " — nearly full",
+        "percent": "{share}%",
+        "no_space": "no space",
+        "bar": "{label}: <strong>{used}</strong> of {total} ({percent}){word}",
+        "headers_only": "headers only (body not stored)",
+        "empty": "(empty)",
+        "headers": ("#", "Subject", "Size", "State", "Change"),
+        "folder_label": "{place}, folder {folder}",
+        "queued": "{label} “{subject}” from {sender} ({size}): refused, next try {when}",
+        "retry_time": "%d %b %H:%M",
+        "waiting": "Waiting at the sender's server",
+        "bounced": "{label} “{subject}” → back to {sender}: {reason} (<code>{code}</code>)",
+        "bounced_title": "↩ Bounced to the sender",
+        "server": "Server mailbox",
+        "quota_used": "Quota used",
+        "online": "● online",
+        "offline": "○ offline",
+        "online_changed": "● online (changed)",
+        "offline_changed": "○ offline (changed)",
+        "pending": "⇅ Waiting to be sent to the server",
+        "device_state": "— {protocol}, {status}",
+        "device_settings": "{settings}; {where}",
+        "storage_used": "Storage used",
+        "no_change": "no message changed place or state",
+        "step": "<strong>Step {number}</strong> ({at}): {title} — {summary}.",
+        "step_time": "%a %d %b %H:%M",
+        "why": "What happened, and why",
+        "shown": " ◀ shown",
+        "timeline_time": "%a %H:%M",
+        "timeline": "Timeline: {count} event(s) ({protocol})",
+        "nothing": "(nothing)",
+        "in_folder": "{label} in {folder} ({state})",
+        "in_inbox": "{label} ({state})",
+        "list_separator": ", ",
+        "used": "{messages}; {size} used",
+        "none": "none",
+        "server_row": "Server",
+        "bounced_row": "Bounced to sender",
+        "waiting_row": "Still waiting at sender",
+        "where": "Where",
+        "under": "Under {protocol}",
+        "at_the_end": "“{title}” at the end",
+        "alt": "Left, POP3: the server's mailbox is emptied as mail is downloaded to one laptop, "
+        "which keeps and manages the mail; a phone finds nothing left. Right, IMAP4: the mail "
+        "stays in the server's mailbox (which has a quota); a laptop and a phone both show the "
+        "same messages and the same read state.",
+        "laptop": "Laptop",
+        "phone": "Phone",
+        "emptied": "emptied after download",
+        "keeps_all": "keeps all mail",
+        "nothing_left": "finds nothing left",
+        "download_delete": "download + delete",
+        "nothing_left_arrow": "nothing left",
+        "keeps_all_quota": "keeps all mail (quota!)",
+        "same_view": "same view",
+        "sync_flags": "sync flags",
+    }
+)
+"""Chapter 01's words on screen (see :mod:`mailsec.i18n`). Dates are formatted with the
+``strftime`` patterns here (a translation may reorder them; month and day names stay as
+Python writes them)."""
+
 _MARK = {
-    ChangeKind.ADDED: ("＋", "NEW", Outcome.OK),
-    ChangeKind.CHANGED: ("✎", "CHANGED", Outcome.WARN),
-    ChangeKind.REMOVED: ("−", "REMOVED", Outcome.FAIL),
+    ChangeKind.ADDED: ("＋", "added", Outcome.OK),
+    ChangeKind.CHANGED: ("✎", "changed", Outcome.WARN),
+    ChangeKind.REMOVED: ("−", "removed", Outcome.FAIL),
 }
 _PANEL = (
     "flex:1 1 250px;min-width:230px;max-width:420px;border:1px solid #c8d1dc;border-radius:6px;"
@@ -55,9 +129,9 @@ _PANEL = (
 
 
 def _flags_text(m: MessageView) -> str:
-    words = ["read" if m.read else "unread"]
+    words = [TEXT["read" if m.read else "unread"]]
     words += [f.value for f in (Flag.ANSWERED, Flag.FLAGGED, Flag.DELETED) if f in m.flags]
-    return " · ".join(words)
+    return TEXT["flags_separator"].join(words)
 
 
 def _bar(used: int, total: int, label: str) -> str:
@@ -67,19 +141,25 @@ def _bar(used: int, total: int, label: str) -> str:
     outcome = Outcome.FAIL if over or share >= 90 else Outcome.WARN if share >= 70 else Outcome.OK
     fg = OUTCOME_COLOURS[outcome][1]
     word = (
-        " — over the limit"
+        TEXT["over"]
         if over
-        else " — full"
+        else TEXT["full"]
         if share >= 100
-        else " — nearly full"
+        else TEXT["nearly_full"]
         if share >= 90
         else ""
     )
-    pct = f"{share}%" if total > 0 else "no space"
+    pct = TEXT["percent"].format(share=share) if total > 0 else TEXT["no_space"]
+    text = TEXT["bar"].format(
+        label=escape(label),
+        used=escape(format_size(used)),
+        total=escape(format_size(total)),
+        percent=escape(pct),
+        word=escape(word),
+    )
     return (
         f'<div style="margin:2px 0 6px">'
-        f'<div style="font-size:12px">{escape(label)}: <strong>{escape(format_size(used))}</strong> '
-        f"of {escape(format_size(total))} ({pct}){escape(word)}</div>"
+        f'<div style="font-size:12px">{text}</div>'
         f'<div aria-hidden="true" style="height:8px;background:#eef2f7;border-radius:4px;'
         f'overflow:hidden;border:1px solid #d0d7de"><div style="height:100%;width:{share}%;'
         f'background:{fg}"></div></div></div>'
@@ -98,14 +178,14 @@ def _row(m: MessageView, change: Change | None, *, removed: bool = False) -> str
         mark = (
             f'<span class="mailsec-change mailsec-change-{change.kind.value}" '
             f'style="color:{fg};font-weight:700;font-size:11px;white-space:nowrap">'
-            f"{symbol} {word}</span>{detail}"
+            f"{symbol} {escape(TEXT['marks'][word])}</span>{detail}"
         )
-    subject = escape(m.subject)
+    subject = escape(shown(m.subject))
     if removed or Flag.DELETED in m.flags:
         subject = f"<s>{subject}</s>"
     weight = "" if m.read else "font-weight:600;"
     body = (
-        "" if m.body else '<br><span style="font-size:11px">headers only (body not stored)</span>'
+        "" if m.body else f'<br><span style="font-size:11px">{escape(TEXT["headers_only"])}</span>'
     )
     return (
         f"<tr{row_style}>"
@@ -131,17 +211,20 @@ def _folder_table(
     if not rows:
         rows = [
             "<tr>"
-            + td("(empty)", style="padding:2px 6px;color:#555;font-size:12px", colspan=5)
+            + td(
+                escape(TEXT["empty"]), style="padding:2px 6px;color:#555;font-size:12px", colspan=5
+            )
             + "</tr>"
         ]
     head = "".join(
-        th(h, style="padding:2px 6px;font-size:11px;color:#555")
-        for h in ("#", "Subject", "Size", "State", "Change")
+        th(h, style="padding:2px 6px;font-size:11px;color:#555") for h in TEXT["headers"]
     )
+    aria = TEXT["folder_label"].format(place=place, folder=shown(folder))
     return (
         f'<table style="{TABLE_STYLE}width:100%;margin:2px 0 6px" '
-        f'aria-label="{escape(place)}, folder {escape(folder)}">'
-        f'<caption style="text-align:left;font-weight:600;font-size:13px">{escape(folder)}</caption>'
+        f'aria-label="{escape(aria)}">'
+        f'<caption style="text-align:left;font-weight:600;font-size:13px">'
+        f"{escape(shown(folder))}</caption>"
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
@@ -172,29 +255,45 @@ def _server_panel(step: StepResult, previous: StepResult | None) -> str:
     changes = step.changed("server")
     before = previous.server.messages if previous else ()
     folders = "".join(
-        _folder_table(name, msgs, changes, _removed(before, changes, name), place="Server mailbox")
+        _folder_table(name, msgs, changes, _removed(before, changes, name), place=TEXT["server"])
         for name, msgs in server.folders
     )
     extra = ""
     if server.queue:
         items = "".join(
-            f"<li>{escape(q.label)} “{escape(q.subject)}” from {escape(q.sender)} "
-            f"({escape(format_size(q.size))}): refused, next try {q.next_retry:%d %b %H:%M}</li>"
+            "<li>"
+            + escape(
+                TEXT["queued"].format(
+                    label=q.label,
+                    subject=shown(q.subject),
+                    sender=q.sender,
+                    size=format_size(q.size),
+                    when=q.next_retry.strftime(TEXT["retry_time"]),
+                )
+            )
+            + "</li>"
             for q in server.queue
         )
-        extra += _listed("Waiting at the sender's server", items)
+        extra += _listed(TEXT["waiting"], items)
     if server.bounces:
         items = "".join(
-            f"<li>{escape(b.label)} “{escape(b.subject)}” → back to {escape(b.sender)}: "
-            f"{escape(b.reason)} (<code>{escape(b.reply.split(':')[0])}</code>)</li>"
+            "<li>"
+            + TEXT["bounced"].format(
+                label=escape(b.label),
+                subject=escape(shown(b.subject)),
+                sender=escape(b.sender),
+                reason=escape(b.reason),
+                code=escape(b.reply.split(":")[0]),
+            )
+            + "</li>"
             for b in server.bounces
         )
-        extra += _listed("↩ Bounced to the sender", items)
+        extra += _listed(TEXT["bounced_title"], items)
     return (
         f'<section class="mailsec-server" style="{_PANEL};background:#f8fafc" '
-        f'aria-label="Server mailbox">'
-        f'<div style="font-weight:700">Server mailbox</div>'
-        f"{_bar(server.used, server.quota, 'Quota used')}{folders}{extra}</section>"
+        f'aria-label="{escape(TEXT["server"])}">'
+        f'<div style="font-weight:700">{escape(TEXT["server"])}</div>'
+        f"{_bar(server.used, server.quota, TEXT['quota_used'])}{folders}{extra}</section>"
     )
 
 
@@ -207,9 +306,9 @@ def _device_panel(device: DeviceState, step: StepResult, previous: StepResult | 
         if old is not None:
             before = old.messages
             was_online = old.online
-    status = "● online" if device.online else "○ offline"
+    status = TEXT["online" if device.online else "offline"]
     if was_online is not None and was_online != device.online:
-        status += " (changed)"
+        status = TEXT["online_changed" if device.online else "offline_changed"]
     gone = {f for (f, _), c in changes.items() if c.kind is ChangeKind.REMOVED}
     folders = sorted({m.folder for m in device.messages} | {INBOX_NAME} | gone, key=_folder_key)
     tables = "".join(
@@ -218,7 +317,7 @@ def _device_panel(device: DeviceState, step: StepResult, previous: StepResult | 
             [m for m in device.messages if m.folder == f],
             changes,
             _removed(before, changes, f),
-            place=device.name,
+            place=shown(device.name),
         )
         for f in folders
     )
@@ -226,17 +325,19 @@ def _device_panel(device: DeviceState, step: StepResult, previous: StepResult | 
     if device.pending:
         items = "".join(f"<li>{escape(p)}</li>" for p in device.pending)
         pending = (
-            '<div style="font-size:12px"><strong>⇅ Waiting to be sent to the server</strong>'
+            f'<div style="font-size:12px"><strong>{escape(TEXT["pending"])}</strong>'
             f'<ul style="margin:2px 0;padding-left:18px">{items}</ul></div>'
         )
     where = device.protocol.description
+    state = TEXT["device_state"].format(protocol=device.protocol.value, status=status)
+    settings = TEXT["device_settings"].format(settings=device.settings, where=where)
     return (
-        f'<section class="mailsec-device" style="{_PANEL}" aria-label="{escape(device.name)}">'
-        f'<div style="font-weight:700">{escape(device.name)} '
-        f'<span style="font-weight:400;font-size:12px">— {escape(device.protocol.value)}, '
-        f"{escape(status)}</span></div>"
-        f'<div style="font-size:12px;color:#333">{escape(device.settings)}; {escape(where)}</div>'
-        f"{_bar(device.used, device.capacity, 'Storage used')}{tables}{pending}</section>"
+        f'<section class="mailsec-device" style="{_PANEL}" '
+        f'aria-label="{escape(shown(device.name))}">'
+        f'<div style="font-weight:700">{escape(shown(device.name))} '
+        f'<span style="font-weight:400;font-size:12px">{escape(state)}</span></div>'
+        f'<div style="font-size:12px;color:#333">{escape(settings)}</div>'
+        f"{_bar(device.used, device.capacity, TEXT['storage_used'])}{tables}{pending}</section>"
     )
 
 
@@ -254,14 +355,23 @@ def step_view(step: StepResult, previous: StepResult | None = None) -> Fragment:
     )
     count = len(step.changes)
     summary = (
-        "no message changed place or state"
+        TEXT["no_change"]
         if count == 0
-        else f"{count} change{'s' if count != 1 else ''} marked NEW / CHANGED / REMOVED"
+        else ngettext(
+            "{count} change marked NEW / CHANGED / REMOVED",
+            "{count} changes marked NEW / CHANGED / REMOVED",
+            count,
+        ).format(count=count)
+    )
+    line = TEXT["step"].format(
+        number=step.number,
+        at=escape(step.at.strftime(TEXT["step_time"])),
+        title=escape(step.shown_title),
+        summary=escape(summary),
     )
     return Fragment(
         f'<div style="{FONT}">'
-        f'<div style="margin:4px 0"><strong>Step {step.number}</strong> '
-        f"({step.at:%a %d %b %H:%M}): {escape(step.title)} — {summary}.</div>"
+        f'<div style="margin:4px 0">{line}</div>'
         f'<div class="mailsec-retrieval-panels" style="display:flex;flex-wrap:wrap;gap:8px;'
         f'align-items:flex-start">{panels}</div></div>'
     )
@@ -269,7 +379,7 @@ def step_view(step: StepResult, previous: StepResult | None = None) -> Fragment:
 
 def explanation(step: StepResult) -> Fragment:
     """What happened in ``step`` and why, with the RFC sections."""
-    return Fragment(trace_list(step.trace, title="What happened, and why"))
+    return Fragment(trace_list(step.trace, title=TEXT["why"]))
 
 
 def timeline(run: Run, current: int) -> Fragment:
@@ -278,15 +388,17 @@ def timeline(run: Run, current: int) -> Fragment:
     for step in run.steps:
         here = step.number == current
         style = "font-weight:700;background:#eef2f7" if here else ""
-        mark = " ◀ shown" if here else ""
+        mark = escape(TEXT["shown"]) if here else ""
         aria = ' aria-current="step"' if here else ""
         items.append(
-            f'<li{aria} style="{style};padding:0 4px">{step.number}. {step.at:%a %H:%M} '
-            f"{escape(step.title)}{mark}</li>"
+            f'<li{aria} style="{style};padding:0 4px">{step.number}. '
+            f"{escape(step.at.strftime(TEXT['timeline_time']))} "
+            f"{escape(step.shown_title)}{mark}</li>"
         )
     return Fragment(
-        f'<details style="{FONT}"><summary>Timeline: {len(run.steps) - 1} event(s) '
-        f"({escape(run.protocol_label)})</summary>"
+        f'<details style="{FONT}"><summary>'
+        + escape(TEXT["timeline"].format(count=len(run.steps) - 1, protocol=run.protocol_label))
+        + "</summary>"
         f'<ol style="list-style:none;padding-left:6px;margin:4px 0;font-size:12px">'
         f"{''.join(items)}</ol></details>"
     )
@@ -297,48 +409,47 @@ def comparison_table(pop: Run, imap: Run) -> Fragment:
 
     def describe(msgs: Sequence[MessageView]) -> str:
         if not msgs:
-            return "(nothing)"
-        return ", ".join(
-            f"{m.label}{'' if m.folder == INBOX_NAME else ' in ' + m.folder} ({_flags_text(m)})"
+            return TEXT["nothing"]
+        return TEXT["list_separator"].join(
+            TEXT["in_inbox" if m.folder == INBOX_NAME else "in_folder"].format(
+                label=m.label, folder=shown(m.folder), state=_flags_text(m)
+            )
             for m in msgs
         )
 
-    rows: list[tuple[str, str, str]] = [
-        (
-            "Server",
-            f"{describe(pop.final.server.messages)}; {format_size(pop.final.server.used)} used",
-            f"{describe(imap.final.server.messages)}; {format_size(imap.final.server.used)} used",
+    def used(run: Run) -> str:
+        server = run.final.server
+        return TEXT["used"].format(
+            messages=describe(server.messages), size=format_size(server.used)
         )
-    ]
+
+    def labels(items: Iterable[QueuedMail | Bounce]) -> str:
+        return TEXT["list_separator"].join(i.label for i in items) or TEXT["none"]
+
+    rows: list[tuple[str, str, str]] = [(TEXT["server_row"], used(pop), used(imap))]
     for d_pop, d_imap in zip(pop.final.devices, imap.final.devices, strict=True):
-        rows.append((d_pop.name, describe(d_pop.messages), describe(d_imap.messages)))
-    bounced = (
-        ", ".join(b.label for b in pop.final.server.bounces) or "none",
-        ", ".join(b.label for b in imap.final.server.bounces) or "none",
-    )
-    waiting = (
-        ", ".join(q.label for q in pop.final.server.queue) or "none",
-        ", ".join(q.label for q in imap.final.server.queue) or "none",
-    )
-    rows.append(("Bounced to sender", *bounced))
-    rows.append(("Still waiting at sender", *waiting))
+        rows.append((shown(d_pop.name), describe(d_pop.messages), describe(d_imap.messages)))
+    bounced = (labels(pop.final.server.bounces), labels(imap.final.server.bounces))
+    waiting = (labels(pop.final.server.queue), labels(imap.final.server.queue))
+    rows.append((TEXT["bounced_row"], *bounced))
+    rows.append((TEXT["waiting_row"], *waiting))
     return Fragment(
         table(
-            ("Where", f"Under {pop.protocol_label}", f"Under {imap.protocol_label}"),
+            (
+                TEXT["where"],
+                TEXT["under"].format(protocol=pop.protocol_label),
+                TEXT["under"].format(protocol=imap.protocol_label),
+            ),
             rows,
-            caption=f"“{pop.scenario.title}” at the end",
+            caption=TEXT["at_the_end"].format(title=shown(pop.scenario.title)),
         )
     )
 
 
 def protocol_diagram() -> Fragment:
     """POP3 and IMAP4 side by side as an SVG, with a text alternative."""
-    alt = (
-        "Left, POP3: the server's mailbox is emptied as mail is downloaded to one laptop, which "
-        "keeps and manages the mail; a phone finds nothing left. Right, IMAP4: the mail stays in "
-        "the server's mailbox (which has a quota); a laptop and a phone both show the same "
-        "messages and the same read state."
-    )
+    alt = TEXT["alt"]
+    t = TEXT
     ink = "#1f2d3d"
 
     def box(x: int, y: int, w: int, h: int, text: str, sub: str = "") -> str:
@@ -372,17 +483,17 @@ def protocol_diagram() -> Fragment:
         'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
         f'<path d="M0,0 L10,5 L0,10 z" fill="{ink}"/></marker></defs>',
         '<text x="150" y="20" text-anchor="middle" font-size="15" font-weight="700">POP3</text>',
-        box(80, 35, 140, 50, "Server mailbox", "emptied after download"),
-        box(10, 170, 120, 55, "Laptop", "keeps all mail"),
-        box(170, 170, 120, 55, "Phone", "finds nothing left"),
-        arrow(130, 85, 80, 168, "download + delete"),
-        arrow(170, 85, 220, 168, "nothing left", dashed=True),
+        box(80, 35, 140, 50, t["server"], t["emptied"]),
+        box(10, 170, 120, 55, t["laptop"], t["keeps_all"]),
+        box(170, 170, 120, 55, t["phone"], t["nothing_left"]),
+        arrow(130, 85, 80, 168, t["download_delete"]),
+        arrow(170, 85, 220, 168, t["nothing_left_arrow"], dashed=True),
         '<text x="470" y="20" text-anchor="middle" font-size="15" font-weight="700">IMAP4</text>',
-        box(400, 35, 140, 50, "Server mailbox", "keeps all mail (quota!)"),
-        box(330, 170, 120, 55, "Laptop", "same view"),
-        box(490, 170, 120, 55, "Phone", "same view"),
-        arrow(450, 85, 400, 168, "sync flags"),
-        arrow(490, 85, 540, 168, "sync flags"),
+        box(400, 35, 140, 50, t["server"], t["keeps_all_quota"]),
+        box(330, 170, 120, 55, t["laptop"], t["same_view"]),
+        box(490, 170, 120, 55, t["phone"], t["same_view"]),
+        arrow(450, 85, 400, 168, t["sync_flags"]),
+        arrow(490, 85, 540, 168, t["sync_flags"]),
         '<line x1="310" y1="10" x2="310" y2="235" stroke="#999" stroke-dasharray="2 3"/>',
     ]
     return Fragment(

@@ -42,6 +42,7 @@ except ImportError:  # pragma: no cover - Windows: the lock is only held within 
     fcntl = None  # type: ignore[assignment]
 
 from mailsec.errors import InputError
+from mailsec.i18n import _
 from mailsec.retrieval.folder import (
     FLAG_LETTERS,
     SYSTEM_FLAGS,
@@ -146,11 +147,16 @@ class MailStore:
         self.root = Path(self.root)
         if self.quota is not None and self.quota < 0:
             raise InputError(
-                f"The quota {self.quota} is negative: give a number of bytes, 0 or more."
+                _("The quota {quota} is negative: give a number of bytes, 0 or more.").format(
+                    quota=self.quota
+                )
             )
         if self.root.exists() and not self.root.is_dir():
             raise InputError(
-                f"'{self.root}' exists and is not a folder: give a Maildir folder (it is created if missing)."
+                _(
+                    "'{root}' exists and is not a folder: give a Maildir folder (it is created "
+                    "if missing)."
+                ).format(root=self.root)
             )
         try:
             self.root.parent.mkdir(parents=True, exist_ok=True)
@@ -160,7 +166,10 @@ class MailStore:
                 (self.root / sub).mkdir(mode=0o700, exist_ok=True)
         except OSError as exc:
             raise InputError(
-                f"Cannot create the Maildir '{self.root}' ({exc.strerror}): choose a folder you can write to."
+                _(
+                    "Cannot create the Maildir '{root}' ({reason}): choose a folder you can "
+                    "write to."
+                ).format(root=self.root, reason=exc.strerror)
             ) from None
 
     def new_uidvalidity(self) -> int:
@@ -348,20 +357,25 @@ class MailStore:
         """
         if not isinstance(data, (bytes, bytearray)):
             raise InputError(
-                f"The message must be bytes, not {type(data).__name__}: encode it first."
+                _("The message must be bytes, not {kind}: encode it first.").format(
+                    kind=type(data).__name__
+                )
             )
         size = wire_size(bytes(data))
         used = self.used()
         steps = [
             Step(
-                f"A message of {size} bytes arrives for this mailbox.", section="RFC 5321 §4.1.1.4"
+                _("A message of {size} bytes arrives for this mailbox.").format(size=size),
+                section="RFC 5321 §4.1.1.4",
             ),
         ]
         if self.quota is not None and used + size > self.quota:
             steps.append(
                 Step(
-                    f"The mailbox holds {used} of {self.quota} bytes; {size} more would exceed the "
-                    "quota, so the server refuses it and the sender gets a bounce.",
+                    _(
+                        "The mailbox holds {used} of {quota} bytes; {size} more would exceed the "
+                        "quota, so the server refuses it and the sender gets a bounce."
+                    ).format(used=used, quota=self.quota, size=size),
                     Outcome.FAIL,
                     "RFC 3463 §3.3",
                 )
@@ -375,5 +389,11 @@ class MailStore:
                 steps=tuple(steps),
             )
         uid = self.inbox.add(bytes(data))
-        steps.append(Step(f"Stored in INBOX with UID {uid}.", Outcome.OK, "RFC 3501 §2.3.1.1"))
+        steps.append(
+            Step(
+                _("Stored in INBOX with UID {uid}.").format(uid=uid),
+                Outcome.OK,
+                "RFC 3501 §2.3.1.1",
+            )
+        )
         return Delivery(True, "250 2.0.0 Saved", size, used + size, self.quota, uid, tuple(steps))

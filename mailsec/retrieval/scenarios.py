@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.retrieval.model import (
     AddDevice,
     DeleteMessage,
@@ -34,7 +35,68 @@ from mailsec.retrieval.model import (
     compare,
 )
 
-__all__ = ["DEVICE_NAMES", "SCENARIOS", "compare", "devices", "get_scenario"]
+__all__ = ["DEVICE_NAMES", "NAMES", "SCENARIOS", "TEXT", "compare", "devices", "get_scenario"]
+
+TEXT = texts(
+    {
+        "count": "{count!r} devices is not possible here: choose 1 to {most} devices.",
+        "unknown": "There is no prepared scenario called {key!r}: use one of {keys!r}.",
+    }
+)
+"""This module's error messages (see :mod:`mailsec.i18n`)."""
+
+NAMES = texts(
+    {
+        "devices": ("Phone", "Laptop", "Tablet", "Desktop", "New phone", "Old laptop"),
+        "titles": (
+            "Read on the phone, then open the laptop",
+            "Commute offline",
+            "Mailbox full",
+            "New phone",
+            "Pitfall: an old POP3 laptop beside an IMAP phone",
+        ),
+        "stories": (
+            "In the morning Aiko reads her mail on her phone: she answers a dinner invitation and "
+            "deletes an advert. In the evening she opens her laptop. What does the laptop show?",
+            "Aiko's phone fetches her mail before she boards the train. In the tunnel there is no "
+            "signal: she reads one message, deletes a newsletter and files an invoice. Meanwhile "
+            "a colleague's message arrives and she reads it on her office laptop. Then the train "
+            "comes out of the tunnel.",
+            "Aiko's provider gives her a small mailbox (100 KB here, to keep the numbers small). "
+            "Reports and photos keep arriving. Which mail gets in, which waits at the sender's "
+            "server, and which goes back to the sender?",
+            "Aiko has used her laptop for mail for a while: she read one message, archived "
+            "another and flagged a third. Three days later she sets up a new phone with the same "
+            "account.",
+            "Aiko's phone uses IMAP. Her old laptop still has the account set up with POP3 and "
+            "'download and delete'. She opens the laptop once. (These devices name their own "
+            "protocol, so the lab's protocol choice does not change them.)",
+        ),
+        "subjects": (
+            "Dinner on Friday?",
+            "Train timetable",
+            "50% off today only",
+            "Meeting agenda",
+            "Weekly newsletter",
+            "Invoice 2026-11",
+            "Lunch today?",
+            "Report draft",
+            "Minutes",
+            "Slides",
+            "Team photo",
+            "Holiday photos",
+            "Welcome to the club",
+            "Contract (signed)",
+            "Flight booking",
+            "Seat upgrade",
+            "Doctor's appointment",
+            "Photos from Sunday",
+        ),
+    }
+)
+"""The prepared scenarios' names, subjects, titles and stories, listed here so they are
+extracted for translation: the scenarios keep them in English as data, and the screen shows
+them through :func:`~mailsec.retrieval.model.shown` (a test checks that every one is here)."""
 
 KB = 1024
 
@@ -45,9 +107,7 @@ DEVICE_NAMES: tuple[str, ...] = ("Phone", "Laptop", "Tablet", "Desktop")
 def devices(count: int, *, capacity: int) -> tuple[DeviceSpec, ...]:
     """``count`` devices (1-4) named Phone, Laptop, ... each with ``capacity`` bytes, online."""
     if not 1 <= count <= len(DEVICE_NAMES):
-        raise InputError(
-            f"{count!r} devices is not possible here: choose 1 to {len(DEVICE_NAMES)} devices."
-        )
+        raise InputError(TEXT["count"].format(count=count, most=len(DEVICE_NAMES)))
     return tuple(DeviceSpec(name, capacity) for name in DEVICE_NAMES[:count])
 
 
@@ -180,6 +240,4 @@ def get_scenario(key: str) -> Scenario:
     try:
         return SCENARIOS[key]
     except KeyError:
-        raise InputError(
-            f"There is no prepared scenario called {key!r}: use one of {sorted(SCENARIOS)!r}."
-        ) from None
+        raise InputError(TEXT["unknown"].format(key=key, keys=sorted(SCENARIOS))) from None

@@ -84,6 +84,7 @@ from mailsec.retrieval.model.vocabulary import (
     PopSettings,
     Protocol,
     format_size,
+    shown,
     utc_now,
 )
 
@@ -130,5 +131,6 @@ __all__ = [
     "compare",
     "format_size",
     "run",
+    "shown",
     "utc_now",
 ]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar, Generic, TypeVar
 
+from mailsec.i18n import texts
 from mailsec.retrieval.model.events import Event
 from mailsec.retrieval.model.results import DeviceState, MessageView
 from mailsec.retrieval.model.server import _Mailbox
@@ -27,7 +28,19 @@ from mailsec.retrieval.model.vocabulary import (
     ImapSettings,
     PopSettings,
     Protocol,
+    shown,
 )
+
+TEXT = texts(
+    {
+        "set": "set {flag} on {label}",
+        "delete": "delete {label}",
+        "move": "move {label} to {folder}",
+        "expunge": "expunge deleted messages",
+    }
+)
+"""An offline change's words, as the device's list of changes to send shows it (see
+:mod:`mailsec.i18n`)."""
 
 _Settings = TypeVar("_Settings", PopSettings, ImapSettings)
 
@@ -73,12 +86,12 @@ class _Pending:
 
     def describe(self) -> str:
         if self.kind is _PendingKind.FLAG:
-            return f"set {self.flag.value if self.flag else ''} on {self.label}"
+            return TEXT["set"].format(flag=self.flag.value if self.flag else "", label=self.label)
         if self.kind is _PendingKind.DELETE:
-            return f"delete {self.label}"
+            return TEXT["delete"].format(label=self.label)
         if self.kind is _PendingKind.MOVE:
-            return f"move {self.label} to {self.target}"
-        return "expunge deleted messages"
+            return TEXT["move"].format(label=self.label, folder=shown(self.target or ""))
+        return TEXT["expunge"]
 
 
 @dataclass

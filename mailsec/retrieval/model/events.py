@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import ClassVar
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.retrieval.model.vocabulary import (
     ARCHIVE,
     FOLDERS,
@@ -19,7 +20,39 @@ from mailsec.retrieval.model.vocabulary import (
     Flag,
     FullMailboxReply,
     format_size,
+    shown,
 )
+
+TEXT = texts(
+    {
+        "arrives": "Mail arrives: “{subject}” ({size}) from {sender}",
+        "sync": "{device} checks for mail",
+        "read": "{device} opens {message}",
+        "flag": "{device} flags {message} (star / important)",
+        "reply": "{device} replies to {message}",
+        "delete": "{device} deletes {message}",
+        "move": "{device} moves {message} to {folder}",
+        "expunge": "{device} empties the deleted messages (EXPUNGE)",
+        "offline": "{device} goes offline",
+        "online": "{device} is back online",
+        "quota": "The provider sets the mailbox quota to {size}",
+        "add_device": "A new device is set up: {device}",
+        "time": "Time passes",
+        "bad_quota": "The quota is {quota!r} bytes: give 0 or more.",
+        "same_name": "Two devices share a name in {names!r}: give each device its own name.",
+        "order": "Event {number} ({event}) is at {at}, before the event before it ({previous}): "
+        "list the events in time order.",
+        "again": "Event {number} adds a device called {name!r}, but there is already one: give "
+        "the new device another name.",
+        "unknown_device": "Event {number} ({event}) names the device {name!r}, which is not set "
+        "up yet: use one of {known!r}.",
+        "bad_size": "Event {number}: a message of {size!r} bytes cannot arrive: give a size above 0.",
+        "bad_event_quota": "Event {number}: the quota {quota!r} is below 0.",
+        "bad_folder": "Event {number}: the folder {folder!r} does not exist: use one of {folders!r}.",
+    }
+)
+"""The events' words (see :mod:`mailsec.i18n`): each event's line in the timeline, and the
+checks of a scenario."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +94,9 @@ class MailArrives(Event):
     sender: str = "friend@example.org"
 
     def describe(self) -> str:
-        return f"Mail arrives: “{self.subject}” ({format_size(self.size)}) from {self.sender}"
+        return TEXT["arrives"].format(
+            subject=shown(self.subject), size=format_size(self.size), sender=self.sender
+        )
 
 
 @dataclass(frozen=True)
@@ -69,7 +104,7 @@ class Sync(DeviceEvent):
     """The device checks for mail (POP3: a session; IMAP4: a full resynchronisation)."""
 
     def describe(self) -> str:
-        return f"{self.device} checks for mail"
+        return TEXT["sync"].format(device=shown(self.device))
 
 
 @dataclass(frozen=True)
@@ -77,7 +112,7 @@ class ReadMessage(MessageEvent):
     """The user opens a message on the device."""
 
     def describe(self) -> str:
-        return f"{self.device} opens {self.message}"
+        return TEXT["read"].format(device=shown(self.device), message=self.message)
 
 
 @dataclass(frozen=True)
@@ -88,7 +123,7 @@ class FlagMessage(MessageEvent):
     """The flag this sets (RFC 3501 §2.3.2)."""
 
     def describe(self) -> str:
-        return f"{self.device} flags {self.message} (star / important)"
+        return TEXT["flag"].format(device=shown(self.device), message=self.message)
 
 
 @dataclass(frozen=True)
@@ -99,7 +134,7 @@ class ReplyToMessage(MessageEvent):
     """The flag a reply sets (RFC 3501 §2.3.2)."""
 
     def describe(self) -> str:
-        return f"{self.device} replies to {self.message}"
+        return TEXT["reply"].format(device=shown(self.device), message=self.message)
 
 
 @dataclass(frozen=True)
@@ -107,7 +142,7 @@ class DeleteMessage(MessageEvent):
     """The user deletes a message."""
 
     def describe(self) -> str:
-        return f"{self.device} deletes {self.message}"
+        return TEXT["delete"].format(device=shown(self.device), message=self.message)
 
 
 @dataclass(frozen=True)
@@ -117,7 +152,9 @@ class MoveMessage(MessageEvent):
     folder: str = ARCHIVE
 
     def describe(self) -> str:
-        return f"{self.device} moves {self.message} to {self.folder}"
+        return TEXT["move"].format(
+            device=shown(self.device), message=self.message, folder=shown(self.folder)
+        )
 
 
 @dataclass(frozen=True)
@@ -125,7 +162,7 @@ class Expunge(DeviceEvent):
     """The device's client permanently removes messages marked ``\\Deleted`` (RFC 3501 §6.4.3)."""
 
     def describe(self) -> str:
-        return f"{self.device} empties the deleted messages (EXPUNGE)"
+        return TEXT["expunge"].format(device=shown(self.device))
 
 
 @dataclass(frozen=True)
@@ -133,7 +170,7 @@ class GoOffline(DeviceEvent):
     """The device loses its connection (a tunnel, a flight, no signal)."""
 
     def describe(self) -> str:
-        return f"{self.device} goes offline"
+        return TEXT["offline"].format(device=shown(self.device))
 
 
 @dataclass(frozen=True)
@@ -141,7 +178,7 @@ class GoOnline(DeviceEvent):
     """The device is back online; its client checks for mail at once."""
 
     def describe(self) -> str:
-        return f"{self.device} is back online"
+        return TEXT["online"].format(device=shown(self.device))
 
 
 @dataclass(frozen=True)
@@ -151,7 +188,7 @@ class SetQuota(Event):
     quota: int
 
     def describe(self) -> str:
-        return f"The provider sets the mailbox quota to {format_size(self.quota)}"
+        return TEXT["quota"].format(size=format_size(self.quota))
 
 
 @dataclass(frozen=True)
@@ -165,7 +202,7 @@ class AddDevice(Event):
         return self.spec.name
 
     def describe(self) -> str:
-        return f"A new device is set up: {self.spec.name}"
+        return TEXT["add_device"].format(device=shown(self.spec.name))
 
 
 @dataclass(frozen=True)
@@ -173,7 +210,7 @@ class TimePasses(Event):
     """Nothing happens but time: the sender's server may retry or give up."""
 
     def describe(self) -> str:
-        return "Time passes"
+        return TEXT["time"]
 
 
 @dataclass(frozen=True)
@@ -193,40 +230,38 @@ class Scenario:
 
 def _validate(scenario: Scenario) -> None:
     if scenario.quota < 0:
-        raise InputError(f"The quota is {scenario.quota!r} bytes: give 0 or more.")
+        raise InputError(TEXT["bad_quota"].format(quota=scenario.quota))
     names = [d.name for d in scenario.devices]
     known = set(names)
     if len(known) != len(names):
-        raise InputError(f"Two devices share a name in {names!r}: give each device its own name.")
+        raise InputError(TEXT["same_name"].format(names=names))
     previous = timedelta(0)
     for number, event in enumerate(scenario.events, start=1):
         if event.at < previous:
             raise InputError(
-                f"Event {number} ({event.describe()}) is at {event.at}, before the event "
-                f"before it ({previous}): list the events in time order."
+                TEXT["order"].format(
+                    number=number, event=event.describe(), at=event.at, previous=previous
+                )
             )
         previous = event.at
         if isinstance(event, AddDevice):
             if event.spec.name in known:
-                raise InputError(
-                    f"Event {number} adds a device called {event.spec.name!r}, but there is "
-                    "already one: give the new device another name."
-                )
+                raise InputError(TEXT["again"].format(number=number, name=event.spec.name))
             known.add(event.spec.name)
         elif event.device_name is not None and event.device_name not in known:
             raise InputError(
-                f"Event {number} ({event.describe()}) names the device {event.device_name!r}, "
-                f"which is not set up yet: use one of {sorted(known)!r}."
+                TEXT["unknown_device"].format(
+                    number=number,
+                    event=event.describe(),
+                    name=event.device_name,
+                    known=sorted(known),
+                )
             )
         if isinstance(event, MailArrives) and event.size <= 0:
-            raise InputError(
-                f"Event {number}: a message of {event.size!r} bytes cannot arrive: give a size "
-                "above 0."
-            )
+            raise InputError(TEXT["bad_size"].format(number=number, size=event.size))
         if isinstance(event, SetQuota) and event.quota < 0:
-            raise InputError(f"Event {number}: the quota {event.quota!r} is below 0.")
+            raise InputError(TEXT["bad_event_quota"].format(number=number, quota=event.quota))
         if isinstance(event, MoveMessage) and event.folder not in FOLDERS:
             raise InputError(
-                f"Event {number}: the folder {event.folder!r} does not exist: use one of "
-                f"{list(FOLDERS)!r}."
+                TEXT["bad_folder"].format(number=number, folder=event.folder, folders=list(FOLDERS))
             )

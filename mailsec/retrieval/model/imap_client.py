@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from mailsec.i18n import texts
 from mailsec.retrieval.model.device import _Client, _LocalMsg, _Pending, _PendingKind
 from mailsec.retrieval.model.events import (
     DeleteMessage,
@@ -29,8 +30,68 @@ from mailsec.retrieval.model.vocabulary import (
     ImapSettings,
     format_size,
     in_flag_order,
+    shown,
 )
 from mailsec.trace import Outcome
+
+TEXT = texts(
+    {
+        "not_in_view": "{label} is not in {device}'s view of the mailbox.",
+        "not_in_view_offline": "{label} is not in {device}'s view of the mailbox (it is offline "
+        "and has not seen it yet).",
+        "gone": "{label} is no longer on the server.",
+        "fetch": "{device} fetches {label} (FETCH BODY[]), which sets \\Seen on the server: every "
+        "device will show it as read.",
+        "store": "{device} sends STORE {uid} +FLAGS ({flag}) for {label}: the flag is kept on the "
+        "server, for every device.",
+        "store_deleted": "{device} sends STORE {uid} +FLAGS (\\Deleted) for {label}.",
+        "only_marked": "{label} is only marked \\Deleted: it still takes {size} of the quota until "
+        "someone expunges.",
+        "already_in": "{label} is already in {folder}.",
+        "move": "{device} moves {label} from {folder} to {target} on the server (UID MOVE). It "
+        "still counts against the same quota: moving frees no space.",
+        "expunge_waits": "{device} is offline: the EXPUNGE waits until it is back online.",
+        "expunge": "{device} sends EXPUNGE: the server removes {labels} for good; {usage}.",
+        "separator": ", ",
+        "expunge_nothing": "{device} sends EXPUNGE: no message is marked \\Deleted, so nothing is "
+        "removed.",
+        "offline_mark": "{device} is offline: it marks {label} {flag} in its cache and queues the "
+        "change for the server.",
+        "offline_delete": "{device} is offline: it hides {label} and queues the deletion for the "
+        "server. The server (and every other device) still has it for now.",
+        "offline_move": "{device} is offline: it shows {label} in {folder} and queues the move for "
+        "the server.",
+        "headers_only_offline": "{device} is offline and has only the headers of {label}: the body "
+        "was never downloaded, so it cannot be read until the device is online.",
+        "read_offline": "{device} is offline but shows {label} from its cache and marks it read "
+        "there; it will tell the server when it is back online.",
+        "replay": "{device} first sends the {count} change(s) it made offline.",
+        "replay_expunge": "EXPUNGE: the server removes {labels} for good.",
+        "dropped": "Cannot {change}: another device already removed {label} from the server. The "
+        "change is dropped.",
+        "replay_store": "STORE +FLAGS ({flag}) on {label}.",
+        "replay_move": "UID MOVE {label} to {folder}.",
+        "resync": "{device} asks the server what is in each folder (SELECT, UID FETCH FLAGS) and "
+        "updates its view.",
+        "left": "{label} left {folder} on the server (expunged or moved), so it leaves {device}'s "
+        "{folder} too.",
+        "body_cached": "with its body cached",
+        "storage_full": "headers only (device storage is full)",
+        "headers_only": "headers only",
+        "appears": "{label} appears in {device}'s {folder}, {how}.",
+        "appears_flagged": "{label} appears in {device}'s {folder}, {how} and already {flags} on "
+        "the server.",
+        "now": "now {flags}",
+        "no_longer": "no longer {flags}",
+        "what_separator": "; ",
+        "take_flags": "{label} on {device}: {what}, because the server says so (another device "
+        "changed it).",
+        "own_view": "{device} updates its own view of the mailbox.",
+        "told": "{device} (online, IMAP) is told about the change at once.",
+        "up_to_date": "{device} is already up to date.",
+    }
+)
+"""The IMAP4 client's sentences (see :mod:`mailsec.i18n`)."""
 
 _Note = tuple[str, Outcome, str]
 """A sentence of a resynchronisation, said once all of it is known: text, outcome, RFC section."""
@@ -51,9 +112,9 @@ class _ImapClient(_Client[ImapSettings]):
         local = device.find(label)
         if local is None:
             self.trace.say(
-                f"{label} is not in {device.name}'s view of the mailbox"
-                + ("" if device.online else " (it is offline and has not seen it yet)")
-                + ".",
+                TEXT["not_in_view" if device.online else "not_in_view_offline"].format(
+                    label=label, device=shown(device.name)
+                ),
                 Outcome.WARN,
             )
             return
@@ -62,7 +123,7 @@ class _ImapClient(_Client[ImapSettings]):
             return
         found = self.mailbox.find(label)
         if found is None:
-            self.trace.say(f"{label} is no longer on the server.", Outcome.WARN)
+            self.trace.say(TEXT["gone"].format(label=label), Outcome.WARN)
             return
         folder, msg = found
         if isinstance(event, ReadMessage):
@@ -86,8 +147,7 @@ class _ImapClient(_Client[ImapSettings]):
             local.body = True
         self._store(local, msg, Flag.SEEN)
         self.trace.say(
-            f"{self.device.name} fetches {local.label} (FETCH BODY[]), which sets \\Seen on the "
-            "server: every device will show it as read.",
+            TEXT["fetch"].format(device=shown(self.device.name), label=local.label),
             Outcome.OK,
             "RFC 3501 §6.4.5",
         )
@@ -95,8 +155,9 @@ class _ImapClient(_Client[ImapSettings]):
     def _mark(self, local: _LocalMsg, msg: _ServerMsg, flag: Flag) -> None:
         self._store(local, msg, flag)
         self.trace.say(
-            f"{self.device.name} sends STORE {msg.uid} +FLAGS ({flag.value}) for {local.label}: "
-            "the flag is kept on the server, for every device.",
+            TEXT["store"].format(
+                device=shown(self.device.name), uid=msg.uid, flag=flag.value, label=local.label
+            ),
             Outcome.OK,
             "RFC 3501 §6.4.6",
         )
@@ -104,7 +165,9 @@ class _ImapClient(_Client[ImapSettings]):
     def _delete(self, local: _LocalMsg, msg: _ServerMsg, folder: str) -> None:
         self._store(local, msg, Flag.DELETED)
         self.trace.say(
-            f"{self.device.name} sends STORE {msg.uid} +FLAGS (\\Deleted) for {local.label}.",
+            TEXT["store_deleted"].format(
+                device=shown(self.device.name), uid=msg.uid, label=local.label
+            ),
             Outcome.INFO,
             "RFC 3501 §6.4.6",
         )
@@ -112,21 +175,26 @@ class _ImapClient(_Client[ImapSettings]):
             self._expunge([folder])
         else:
             self.trace.say(
-                f"{local.label} is only marked \\Deleted: it still takes {format_size(msg.size)} "
-                "of the quota until someone expunges.",
+                TEXT["only_marked"].format(label=local.label, size=format_size(msg.size)),
                 Outcome.WARN,
                 "RFC 3501 §6.4.3",
             )
 
     def _move(self, local: _LocalMsg, msg: _ServerMsg, folder: str, target: str) -> None:
         if folder == target:
-            self.trace.say(f"{local.label} is already in {folder}.", Outcome.INFO)
+            self.trace.say(
+                TEXT["already_in"].format(label=local.label, folder=shown(folder)), Outcome.INFO
+            )
             return
         self.mailbox.move(msg, folder, target)
         local.folder, local.uid = target, msg.uid
         self.trace.say(
-            f"{self.device.name} moves {local.label} from {folder} to {target} on the server "
-            "(UID MOVE). It still counts against the same quota: moving frees no space.",
+            TEXT["move"].format(
+                device=shown(self.device.name),
+                label=local.label,
+                folder=shown(folder),
+                target=shown(target),
+            ),
             Outcome.OK,
             "RFC 6851 §3; RFC 9208 §3",
         )
@@ -139,7 +207,7 @@ class _ImapClient(_Client[ImapSettings]):
             return
         self.device.pending.append(_Pending(_PendingKind.EXPUNGE, "", INBOX, 0))
         self.trace.say(
-            f"{self.device.name} is offline: the EXPUNGE waits until it is back online.",
+            TEXT["expunge_waits"].format(device=shown(self.device.name)),
             Outcome.INFO,
             "RFC 4549 §4",
         )
@@ -148,15 +216,17 @@ class _ImapClient(_Client[ImapSettings]):
         removed = self.mailbox.expunge(folders)
         if removed:
             self.trace.say(
-                f"{self.device.name} sends EXPUNGE: the server removes "
-                f"{', '.join(m.label for m in removed)} for good; {self.mailbox.usage}.",
+                TEXT["expunge"].format(
+                    device=shown(self.device.name),
+                    labels=TEXT["separator"].join(m.label for m in removed),
+                    usage=self.mailbox.usage,
+                ),
                 Outcome.OK,
                 "RFC 3501 §6.4.3",
             )
         else:
             self.trace.say(
-                f"{self.device.name} sends EXPUNGE: no message is marked \\Deleted, so nothing "
-                "is removed.",
+                TEXT["expunge_nothing"].format(device=shown(self.device.name)),
                 Outcome.INFO,
                 "RFC 3501 §6.4.3",
             )
@@ -170,8 +240,9 @@ class _ImapClient(_Client[ImapSettings]):
         elif isinstance(event, FlagMessage | ReplyToMessage):
             self._queue_flag(local, event.flag)
             self.trace.say(
-                f"{self.device.name} is offline: it marks {local.label} {event.flag.value} in its "
-                "cache and queues the change for the server.",
+                TEXT["offline_mark"].format(
+                    device=shown(self.device.name), label=local.label, flag=event.flag.value
+                ),
                 Outcome.INFO,
                 "RFC 4549 §4",
             )
@@ -179,8 +250,7 @@ class _ImapClient(_Client[ImapSettings]):
             self.device.local.remove(local)
             self._queue(_PendingKind.DELETE, local)
             self.trace.say(
-                f"{self.device.name} is offline: it hides {local.label} and queues the deletion "
-                "for the server. The server (and every other device) still has it for now.",
+                TEXT["offline_delete"].format(device=shown(self.device.name), label=local.label),
                 Outcome.INFO,
                 "RFC 4549 §4",
             )
@@ -188,8 +258,9 @@ class _ImapClient(_Client[ImapSettings]):
             self._queue(_PendingKind.MOVE, local, target=event.folder)
             local.folder = event.folder
             self.trace.say(
-                f"{self.device.name} is offline: it shows {local.label} in {event.folder} and "
-                "queues the move for the server.",
+                TEXT["offline_move"].format(
+                    device=shown(self.device.name), label=local.label, folder=shown(event.folder)
+                ),
                 Outcome.INFO,
                 "RFC 4549 §4",
             )
@@ -212,15 +283,15 @@ class _ImapClient(_Client[ImapSettings]):
     def _read_offline(self, local: _LocalMsg) -> None:
         if not local.body:
             self.trace.say(
-                f"{self.device.name} is offline and has only the headers of {local.label}: the "
-                "body was never downloaded, so it cannot be read until the device is online.",
+                TEXT["headers_only_offline"].format(
+                    device=shown(self.device.name), label=local.label
+                ),
                 Outcome.WARN,
             )
             return
         self._queue_flag(local, Flag.SEEN)
         self.trace.say(
-            f"{self.device.name} is offline but shows {local.label} from its cache and marks it "
-            "read there; it will tell the server when it is back online.",
+            TEXT["read_offline"].format(device=shown(self.device.name), label=local.label),
             Outcome.OK,
             "RFC 4549 §4",
         )
@@ -229,8 +300,7 @@ class _ImapClient(_Client[ImapSettings]):
 
     def _replay(self) -> None:
         self.trace.say(
-            f"{self.device.name} first sends the {len(self.device.pending)} change(s) it made "
-            "offline.",
+            TEXT["replay"].format(device=shown(self.device.name), count=len(self.device.pending)),
             Outcome.INFO,
             "RFC 4549 §4",
         )
@@ -243,7 +313,9 @@ class _ImapClient(_Client[ImapSettings]):
         removed = self.mailbox.expunge(sorted(expunge_after))
         if removed:
             self.trace.say(
-                f"EXPUNGE: the server removes {', '.join(m.label for m in removed)} for good.",
+                TEXT["replay_expunge"].format(
+                    labels=TEXT["separator"].join(m.label for m in removed)
+                ),
                 Outcome.OK,
                 "RFC 3501 §6.4.3",
                 depth=1,
@@ -256,8 +328,7 @@ class _ImapClient(_Client[ImapSettings]):
         found = self.mailbox.find(change.label)
         if found is None:
             self.trace.say(
-                f"Cannot {change.describe()}: another device already removed {change.label} "
-                "from the server. The change is dropped.",
+                TEXT["dropped"].format(change=change.describe(), label=change.label),
                 Outcome.WARN,
                 "RFC 4549 §4.2",
                 depth=1,
@@ -269,7 +340,7 @@ class _ImapClient(_Client[ImapSettings]):
         if change.kind in (_PendingKind.FLAG, _PendingKind.DELETE) and flag is not None:
             msg.flags.add(flag)
             self.trace.say(
-                f"STORE +FLAGS ({flag.value}) on {change.label}.",
+                TEXT["replay_store"].format(flag=flag.value, label=change.label),
                 Outcome.OK,
                 "RFC 3501 §6.4.6",
                 depth=1,
@@ -283,7 +354,10 @@ class _ImapClient(_Client[ImapSettings]):
             if moved is not None:
                 moved.folder, moved.uid = target, msg.uid
             self.trace.say(
-                f"UID MOVE {change.label} to {target}.", Outcome.OK, "RFC 6851 §3", depth=1
+                TEXT["replay_move"].format(label=change.label, folder=shown(target)),
+                Outcome.OK,
+                "RFC 6851 §3",
+                depth=1,
             )
         return set()
 
@@ -299,8 +373,7 @@ class _ImapClient(_Client[ImapSettings]):
             self._replay()
         if not quiet:
             self.trace.say(
-                f"{self.device.name} asks the server what is in each folder (SELECT, UID FETCH "
-                "FLAGS) and updates its view.",
+                TEXT["resync"].format(device=shown(self.device.name)),
                 Outcome.INFO,
                 "RFC 3501 §6.3.1",
             )
@@ -318,8 +391,11 @@ class _ImapClient(_Client[ImapSettings]):
                 self.device.local.remove(local)
                 notes.append(
                     (
-                        f"{local.label} left {local.folder} on the server (expunged or moved), so "
-                        f"it leaves {self.device.name}'s {local.folder} too.",
+                        TEXT["left"].format(
+                            label=local.label,
+                            folder=shown(local.folder),
+                            device=shown(self.device.name),
+                        ),
                         Outcome.INFO,
                         "RFC 3501 §7.4.1",
                     )
@@ -347,15 +423,20 @@ class _ImapClient(_Client[ImapSettings]):
             _LocalMsg(msg.label, msg.subject, msg.size, folder, msg.uid, set(msg.flags), body)
         )
         if body:
-            how = "with its body cached"
+            how = TEXT["body_cached"]
         elif cache_bodies:
-            how = "headers only (device storage is full)"
+            how = TEXT["storage_full"]
         else:
-            how = "headers only"
+            how = TEXT["headers_only"]
         flags = " ".join(f.value for f in in_flag_order(msg.flags))
-        state = f" and already {flags} on the server" if msg.flags else ""
         return (
-            f"{msg.label} appears in {self.device.name}'s {folder}, {how}{state}.",
+            TEXT["appears_flagged" if msg.flags else "appears"].format(
+                label=msg.label,
+                device=shown(self.device.name),
+                folder=shown(folder),
+                how=how,
+                flags=flags,
+            ),
             Outcome.OK if body else Outcome.WARN,
             "RFC 3501 §7.3.1",
         )
@@ -364,31 +445,32 @@ class _ImapClient(_Client[ImapSettings]):
         added = sorted(f.value for f in msg.flags - local.flags)
         gone = sorted(f.value for f in local.flags - msg.flags)
         local.flags = set(msg.flags)
-        what = "; ".join(
+        what = TEXT["what_separator"].join(
             part
             for part in (
-                f"now {' '.join(added)}" if added else "",
-                f"no longer {' '.join(gone)}" if gone else "",
+                TEXT["now"].format(flags=" ".join(added)) if added else "",
+                TEXT["no_longer"].format(flags=" ".join(gone)) if gone else "",
             )
             if part
         )
         return (
-            f"{msg.label} on {self.device.name}: {what}, because the server says so (another "
-            "device changed it).",
+            TEXT["take_flags"].format(label=msg.label, device=shown(self.device.name), what=what),
             Outcome.OK,
             "RFC 3501 §7.4.2",
         )
 
     def _tell(self, notes: list[_Note], *, quiet: bool, own: bool) -> None:
         if quiet and notes and own:
-            self.trace.say(f"{self.device.name} updates its own view of the mailbox.", Outcome.INFO)
+            self.trace.say(TEXT["own_view"].format(device=shown(self.device.name)), Outcome.INFO)
         elif quiet and notes:
             self.trace.say(
-                f"{self.device.name} (online, IMAP) is told about the change at once.",
+                TEXT["told"].format(device=shown(self.device.name)),
                 Outcome.INFO,
                 "RFC 2177 (IDLE)",
             )
         for text, outcome, section in notes:
             self.trace.say(text, outcome, section, depth=1)
         if not quiet and not notes:
-            self.trace.say(f"{self.device.name} is already up to date.", Outcome.INFO, depth=1)
+            self.trace.say(
+                TEXT["up_to_date"].format(device=shown(self.device.name)), Outcome.INFO, depth=1
+            )

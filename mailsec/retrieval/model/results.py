@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts, using
 from mailsec.retrieval.model.events import (
     Event,
     Scenario,
@@ -21,6 +22,14 @@ from mailsec.retrieval.model.vocabulary import (
     uidl_of,
 )
 from mailsec.trace import Step
+
+TEXT = texts(
+    {
+        "start": "Start",
+        "no_device": "There is no device called {name!r} at step {number}: use one of {names!r}.",
+    }
+)
+"""The results' words (see :mod:`mailsec.i18n`)."""
 
 
 @dataclass(frozen=True)
@@ -156,15 +165,25 @@ class StepResult:
 
     @property
     def title(self) -> str:
-        return "Start" if self.event is None else self.event.describe()
+        """The step in a few words, in English whatever the language: data a code cell can
+        compare (``step.title == "Phone opens M1"``); :attr:`shown_title` is what the screen
+        shows."""
+        with using("en"):
+            return self.shown_title
+
+    @property
+    def shown_title(self) -> str:
+        """The step in a few words, in the current language (the timeline's line)."""
+        return TEXT["start"] if self.event is None else self.event.describe()
 
     def device(self, name: str) -> DeviceState:
         for d in self.devices:
             if d.name == name:
                 return d
         raise InputError(
-            f"There is no device called {name!r} at step {self.number}: use one of "
-            f"{[d.name for d in self.devices]!r}."
+            TEXT["no_device"].format(
+                name=name, number=self.number, names=[d.name for d in self.devices]
+            )
         )
 
     def changed(self, place: str) -> dict[tuple[str, str], Change]:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 
+from mailsec.i18n import texts
 from mailsec.retrieval.model.device import _Client, _Device
 from mailsec.retrieval.model.events import (
     AddDevice,
@@ -47,12 +48,34 @@ from mailsec.retrieval.model.vocabulary import (
     Protocol,
     format_size,
     in_flag_order,
+    shown,
     utc_now,
 )
 from mailsec.trace import Outcome
 
 _CLIENTS: dict[Protocol, type[_Client]] = {Protocol.POP3: _PopClient, Protocol.IMAP4: _ImapClient}
 """The mail client each protocol runs on a device."""
+
+TEXT = texts(
+    {
+        "start": "The mailbox starts empty with a quota of {quota}; {devices}.",
+        "device_online": "{device} ({protocol}, {storage} of storage, online)",
+        "device_offline": "{device} ({protocol}, {storage} of storage, offline)",
+        "separator": ", ",
+        "no_devices": "no devices yet",
+        "time": "Time passes; nobody touches the mail.",
+        "set_up": "{device} is set up with the account ({protocol}: {settings}); it starts empty.",
+        "offline": "{device} goes offline: it can use only what is stored on it.",
+        "online": "{device} is back online and checks for mail.",
+        "cannot_check": "{device} is offline: it cannot reach the server, so nothing is checked.",
+        "new_here": "new here",
+        "body_cached": "body cached",
+        "body_dropped": "body dropped",
+        "gone": "gone from here",
+        "protocol_settings": "{protocol} ({settings})",
+    }
+)
+"""The runner's sentences (see :mod:`mailsec.i18n`)."""
 
 
 class _World:
@@ -73,17 +96,16 @@ class _World:
 
     def describe_start(self) -> None:
         """The first sentence of the trace: the empty mailbox and the devices."""
-        self.trace.say(
-            f"The mailbox starts empty with a quota of {format_size(self.mailbox.quota)}; "
-            + (
-                ", ".join(
-                    f"{d.name} ({d.protocol.value}, {format_size(d.capacity)} of storage, "
-                    f"{'online' if d.online else 'offline'})"
-                    for d in self.devices.values()
-                )
-                or "no devices yet"
+        devices = TEXT["separator"].join(
+            TEXT["device_online" if d.online else "device_offline"].format(
+                device=shown(d.name), protocol=d.protocol.value, storage=format_size(d.capacity)
             )
-            + ".",
+            for d in self.devices.values()
+        )
+        self.trace.say(
+            TEXT["start"].format(
+                quota=format_size(self.mailbox.quota), devices=devices or TEXT["no_devices"]
+            ),
             Outcome.INFO,
             "RFC 9208 §3",
         )
@@ -120,12 +142,15 @@ class _World:
         elif isinstance(event, SetQuota):
             self.mailbox.set_quota(event.quota)
         elif isinstance(event, TimePasses):
-            self.trace.say("Time passes; nobody touches the mail.", Outcome.INFO)
+            self.trace.say(TEXT["time"], Outcome.INFO)
         elif isinstance(event, AddDevice):
             device = self._add_device(event.spec)
             self.trace.say(
-                f"{device.name} is set up with the account ({device.protocol.value}: "
-                f"{device.client.summary}); it starts empty.",
+                TEXT["set_up"].format(
+                    device=shown(device.name),
+                    protocol=device.protocol.value,
+                    settings=device.client.summary,
+                ),
                 Outcome.INFO,
             )
             if device.online:
@@ -136,12 +161,10 @@ class _World:
     def _device_event(self, device: _Device, event: Event) -> None:
         if isinstance(event, GoOffline):
             device.online = False
-            self.trace.say(
-                f"{device.name} goes offline: it can use only what is stored on it.", Outcome.INFO
-            )
+            self.trace.say(TEXT["offline"].format(device=shown(device.name)), Outcome.INFO)
         elif isinstance(event, GoOnline):
             device.online = True
-            self.trace.say(f"{device.name} is back online and checks for mail.", Outcome.INFO)
+            self.trace.say(TEXT["online"].format(device=shown(device.name)), Outcome.INFO)
             self._check_mail(device)
         elif isinstance(event, Sync):
             self._check_mail(device)
@@ -151,7 +174,7 @@ class _World:
     def _check_mail(self, device: _Device) -> None:
         if not device.online:
             self.trace.say(
-                f"{device.name} is offline: it cannot reach the server, so nothing is checked.",
+                TEXT["cannot_check"].format(device=shown(device.name)),
                 Outcome.WARN,
             )
             return
@@ -185,16 +208,16 @@ def _changes(
         for key, m in new_map.items():
             prev = old_map.get(key)
             if prev is None:
-                out.append(Change(place, m.folder, m.label, ChangeKind.ADDED, "new here"))
+                out.append(Change(place, m.folder, m.label, ChangeKind.ADDED, TEXT["new_here"]))
             elif prev.flags != m.flags or prev.body != m.body:
                 parts = [f"+{f.value}" for f in in_flag_order(m.flags - prev.flags)]
                 parts += [f"−{f.value}" for f in in_flag_order(prev.flags - m.flags)]
                 if prev.body != m.body:
-                    parts.append("body cached" if m.body else "body dropped")
+                    parts.append(TEXT["body_cached" if m.body else "body_dropped"])
                 out.append(Change(place, m.folder, m.label, ChangeKind.CHANGED, " ".join(parts)))
         for key, m in old_map.items():
             if key not in new_map:
-                out.append(Change(place, m.folder, m.label, ChangeKind.REMOVED, "gone from here"))
+                out.append(Change(place, m.folder, m.label, ChangeKind.REMOVED, TEXT["gone"]))
 
     compare("server", before_server.messages, server.messages)
     old_devices = {d.name: d for d in before_devices}
@@ -233,8 +256,12 @@ def run(
     for number, event in enumerate(scenario.events, start=1):
         world.play(event, start + event.at)
         steps.append(world.snapshot(number, event, steps[-1]))
-    label = settings.protocol.value + (
-        f" ({settings.summary})" if isinstance(settings, PopSettings) else ""
+    label = (
+        TEXT["protocol_settings"].format(
+            protocol=settings.protocol.value, settings=settings.summary
+        )
+        if isinstance(settings, PopSettings)
+        else settings.protocol.value
     )
     return Run(scenario, label, tuple(steps), tuple(world.arrived))
 

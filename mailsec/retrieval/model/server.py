@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from mailsec.i18n import texts
 from mailsec.retrieval.model.results import Bounce, MessageView, QueuedMail
 from mailsec.retrieval.model.tracing import _Trace
 from mailsec.retrieval.model.vocabulary import (
@@ -24,9 +25,36 @@ from mailsec.retrieval.model.vocabulary import (
     Flag,
     FullMailboxReply,
     format_size,
+    shown,
     uidl_of,
 )
 from mailsec.trace import Outcome
+
+TEXT = texts(
+    {
+        "usage": "{used} of {quota} now used",
+        "refuses": "The server refuses {label} ({size}): the mailbox holds {used} of its {quota} "
+        "quota, so only {free} is free. It answers the sender's server “{reply}”.",
+        "accepts": "The server accepts {label} (“{subject}”, {size}) into INBOX as UID {uid}: "
+        "{usage}.",
+        "quota": "The quota changes from {old} to {quota}; {used} is in use.",
+        "quota_over": "The quota changes from {old} to {quota}; {used} is in use. The mailbox is "
+        "now over its quota: no new mail fits until some is removed.",
+        "sends": "{sender} sends {label} (“{subject}”, {size}); the sender's mail server passes "
+        "it to ours over SMTP.",
+        "retry": "The sender's server tries {label} again.",
+        "full_permanent": "the mailbox was full (permanent)",
+        "queued": "Because the refusal is temporary (4xx), the sender's server keeps {label} in "
+        "its queue and will try again every {minutes} minutes for up to {days} days. The "
+        "recipient is not told.",
+        "give_up": "The sender's server gives up on {label} after {days} days of refusals.",
+        "stayed_full": "the mailbox stayed full for {days} days",
+        "bounce": "The sender's server returns {label} to {sender} with a bounce (a delivery "
+        "status notification) quoting “{reply}”. The mail is not lost silently: the sender "
+        "knows; the recipient sees nothing.",
+    }
+)
+"""The server side's sentences (see :mod:`mailsec.i18n`)."""
 
 
 @dataclass
@@ -69,7 +97,7 @@ class _Mailbox:
     @property
     def usage(self) -> str:
         """How full the mailbox is, as the trace says it."""
-        return f"{format_size(self.used)} of {format_size(self.quota)} now used"
+        return TEXT["usage"].format(used=format_size(self.used), quota=format_size(self.quota))
 
     def find(self, label: str) -> tuple[str, _ServerMsg] | None:
         """The folder and the message with this label, if the server still has it."""
@@ -101,10 +129,14 @@ class _Mailbox:
         if used + size > self.quota:
             reply = self.full_reply
             self.trace.say(
-                f"The server refuses {label} ({format_size(size)}): the mailbox holds "
-                f"{format_size(used)} of its {format_size(self.quota)} quota, so only "
-                f"{format_size(max(0, self.quota - used))} is free. It answers the sender's "
-                f"server “{reply.reply}”.",
+                TEXT["refuses"].format(
+                    label=label,
+                    size=format_size(size),
+                    used=format_size(used),
+                    quota=format_size(self.quota),
+                    free=format_size(max(0, self.quota - used)),
+                    reply=reply.reply,
+                ),
                 Outcome.FAIL,
                 "RFC 3463 §3.3 (X.2.2 Mailbox full); RFC 5321 §4.2.2",
                 kind="refused",
@@ -116,8 +148,13 @@ class _Mailbox:
         uid = self._take_uid(INBOX)
         self.folders[INBOX].append(_ServerMsg(label, subject, sender, size, uid))
         self.trace.say(
-            f"The server accepts {label} (“{subject}”, {format_size(size)}) into INBOX as UID "
-            f"{uid}: {self.usage}.",
+            TEXT["accepts"].format(
+                label=label,
+                subject=shown(subject),
+                size=format_size(size),
+                uid=uid,
+                usage=self.usage,
+            ),
             Outcome.OK,
             "RFC 3501 §2.3.1.1",
             kind="delivered",
@@ -131,12 +168,8 @@ class _Mailbox:
         old, self.quota = self.quota, quota
         over = self.used > self.quota
         self.trace.say(
-            f"The quota changes from {format_size(old)} to {format_size(quota)}; "
-            f"{format_size(self.used)} is in use."
-            + (
-                " The mailbox is now over its quota: no new mail fits until some is removed."
-                if over
-                else ""
+            TEXT["quota_over" if over else "quota"].format(
+                old=format_size(old), quota=format_size(quota), used=format_size(self.used)
             ),
             Outcome.WARN if over else Outcome.INFO,
             "RFC 9208 §5.1",
@@ -185,8 +218,9 @@ class _SenderServer:
     def send(self, label: str, subject: str, size: int, sender: str, now: datetime) -> None:
         """A new message: hand it over at once."""
         self.trace.say(
-            f"{sender} sends {label} (“{subject}”, {format_size(size)}); "
-            "the sender's mail server passes it to ours over SMTP.",
+            TEXT["sends"].format(
+                sender=sender, label=label, subject=shown(subject), size=format_size(size)
+            ),
             Outcome.INFO,
             "RFC 5321 §3.3",
         )
@@ -199,7 +233,7 @@ class _SenderServer:
             if now >= item.first_refused + GIVE_UP_AFTER:
                 self._give_up(item, now)
             elif now >= item.next_retry:
-                self.trace.say(f"The sender's server tries {item.label} again.", Outcome.INFO)
+                self.trace.say(TEXT["retry"].format(label=item.label), Outcome.INFO)
                 if not self._hand_over(
                     item.label, item.subject, item.size, item.sender, now, retry=True
                 ):
@@ -216,13 +250,15 @@ class _SenderServer:
         if reply is None:
             return True
         if reply is FullMailboxReply.PERMANENT:
-            self._bounce(label, subject, sender, reply, "the mailbox was full (permanent)", now)
+            self._bounce(label, subject, sender, reply, TEXT["full_permanent"], now)
         elif not retry:
             self.queue.append(QueuedMail(label, subject, size, sender, now, now + RETRY_INTERVAL))
             self.trace.say(
-                f"Because the refusal is temporary (4xx), the sender's server keeps {label} in "
-                f"its queue and will try again every {int(RETRY_INTERVAL.total_seconds() // 60)} "
-                f"minutes for up to {GIVE_UP_AFTER.days} days. The recipient is not told.",
+                TEXT["queued"].format(
+                    label=label,
+                    minutes=int(RETRY_INTERVAL.total_seconds() // 60),
+                    days=GIVE_UP_AFTER.days,
+                ),
                 Outcome.WARN,
                 "RFC 5321 §4.5.4.1",
                 kind="queued",
@@ -232,8 +268,7 @@ class _SenderServer:
 
     def _give_up(self, item: QueuedMail, now: datetime) -> None:
         self.trace.say(
-            f"The sender's server gives up on {item.label} after {GIVE_UP_AFTER.days} "
-            "days of refusals.",
+            TEXT["give_up"].format(label=item.label, days=GIVE_UP_AFTER.days),
             Outcome.FAIL,
             "RFC 5321 §4.5.4.1",
         )
@@ -242,7 +277,7 @@ class _SenderServer:
             item.subject,
             item.sender,
             FullMailboxReply.TEMPORARY,
-            f"the mailbox stayed full for {GIVE_UP_AFTER.days} days",
+            TEXT["stayed_full"].format(days=GIVE_UP_AFTER.days),
             now,
         )
 
@@ -257,9 +292,7 @@ class _SenderServer:
     ) -> None:
         self.bounces.append(Bounce(label, subject, sender, now, reply.reply, reason))
         self.trace.say(
-            f"The sender's server returns {label} to {sender} with a bounce (a delivery status "
-            f"notification) quoting “{reply.reply}”. The mail is not lost silently: the sender "
-            "knows; the recipient sees nothing.",
+            TEXT["bounce"].format(label=label, sender=sender, reply=reply.reply),
             Outcome.FAIL,
             "RFC 3464 §2; RFC 5321 §4.5.4.1",
             kind="bounced",

@@ -15,6 +15,42 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from mailsec.errors import InputError
+from mailsec.i18n import gettext, texts
+
+TEXT = texts(
+    {
+        "bytes": "{size} bytes",
+        "kb": "{size} KB",
+        "mb": "{size} MB",
+        "pop3_description": "mail downloaded to and kept on this device",
+        "imap4_description": "a view of the mailbox on the server",
+        "leave_copy_needed": "'Remove from server after N days' and 'remove when deleted here' only "
+        "apply when a copy is left on the server: turn on leave_copy, or turn those options off.",
+        "remove_after_days": "remove_after_days={days!r} is not a number of days from 1 to 3650: "
+        "give such a number, or None to keep mail on the server.",
+        "download_and_delete": "download and delete from the server",
+        "leave_copy": "leave a copy on the server",
+        "remove_after": "remove after {days} days",
+        "remove_when_deleted": "remove when deleted here",
+        "separator": ", ",
+        "expunge_on_delete": "expunge on delete",
+        "only_mark": "only mark deleted",
+        "cache": "cache bodies for offline reading",
+        "headers_only": "headers only",
+        "no_name": "A device needs a name, for example 'Phone' or 'Laptop'.",
+        "negative_storage": "The storage of {name!r} is {capacity!r} bytes: give 0 or more.",
+    }
+)
+"""The model's words (see :mod:`mailsec.i18n`). Names in the data (a device's name, a
+subject, a folder) stay as they are; :func:`shown` translates them for display."""
+
+
+def shown(name: str) -> str:
+    """A name from the data -- a device, a subject, a folder, a prepared scenario's title --
+    as it is shown now: translated when the catalog has it (the prepared scenarios' names are
+    extracted in :mod:`mailsec.retrieval.scenarios`), else as it is."""
+    return gettext(name)
+
 
 INBOX = "INBOX"
 """The one folder every IMAP server has, and the only one POP3 can see (RFC 3501 §5.1, RFC 1939 §1)."""
@@ -47,12 +83,13 @@ def utc_now() -> datetime:
 def format_size(size: int) -> str:
     """A byte count for people: ``"12 KB"``, ``"1.5 MB"`` (1 KB = 1,024 bytes, as RFC 9208 §5.1 counts)."""
     if size < 1024:
-        return f"{size} bytes"
+        return TEXT["bytes"].format(size=size)
     if size < 1024 * 1024:
         kb = size / 1024
-        return f"{kb:.0f} KB" if kb == int(kb) or kb >= 100 else f"{kb:.1f} KB"
+        number = f"{kb:.0f}" if kb == int(kb) or kb >= 100 else f"{kb:.1f}"
+        return TEXT["kb"].format(size=number)
     mb = size / (1024 * 1024)
-    return f"{mb:.0f} MB" if mb == int(mb) else f"{mb:.1f} MB"
+    return TEXT["mb"].format(size=f"{mb:.0f}" if mb == int(mb) else f"{mb:.1f}")
 
 
 class Protocol(enum.Enum):
@@ -65,10 +102,7 @@ class Protocol(enum.Enum):
 
     @property
     def description(self) -> str:
-        return {
-            "POP3": "mail downloaded to and kept on this device",
-            "IMAP4": "a view of the mailbox on the server",
-        }[self.value]
+        return TEXT["pop3_description" if self is Protocol.POP3 else "imap4_description"]
 
 
 class Flag(enum.Enum):
@@ -157,15 +191,9 @@ class PopSettings:
         if not self.leave_copy and (
             self.remove_after_days is not None or self.remove_when_deleted_locally
         ):
-            raise InputError(
-                "'Remove from server after N days' and 'remove when deleted here' only apply when "
-                "a copy is left on the server: turn on leave_copy, or turn those options off."
-            )
+            raise InputError(TEXT["leave_copy_needed"])
         if self.remove_after_days is not None and not 1 <= self.remove_after_days <= 3650:
-            raise InputError(
-                f"remove_after_days={self.remove_after_days!r} is not a number of days from 1 to "
-                "3650: give such a number, or None to keep mail on the server."
-            )
+            raise InputError(TEXT["remove_after_days"].format(days=self.remove_after_days))
 
     protocol = Protocol.POP3
 
@@ -173,13 +201,13 @@ class PopSettings:
     def summary(self) -> str:
         """The setting in the words a mail client's dialog uses."""
         if not self.leave_copy:
-            return "download and delete from the server"
-        parts = ["leave a copy on the server"]
+            return TEXT["download_and_delete"]
+        parts = [TEXT["leave_copy"]]
         if self.remove_after_days is not None:
-            parts.append(f"remove after {self.remove_after_days} days")
+            parts.append(TEXT["remove_after"].format(days=self.remove_after_days))
         if self.remove_when_deleted_locally:
-            parts.append("remove when deleted here")
-        return ", ".join(parts)
+            parts.append(TEXT["remove_when_deleted"])
+        return TEXT["separator"].join(parts)
 
 
 @dataclass(frozen=True)
@@ -200,9 +228,9 @@ class ImapSettings:
 
     @property
     def summary(self) -> str:
-        parts = ["expunge on delete" if self.expunge_on_delete else "only mark deleted"]
-        parts.append("cache bodies for offline reading" if self.cache_bodies else "headers only")
-        return ", ".join(parts)
+        parts = [TEXT["expunge_on_delete" if self.expunge_on_delete else "only_mark"]]
+        parts.append(TEXT["cache" if self.cache_bodies else "headers_only"])
+        return TEXT["separator"].join(parts)
 
 
 ClientSettings = PopSettings | ImapSettings
@@ -220,8 +248,8 @@ class DeviceSpec:
 
     def __post_init__(self) -> None:
         if not self.name.strip():
-            raise InputError("A device needs a name, for example 'Phone' or 'Laptop'.")
+            raise InputError(TEXT["no_name"])
         if self.capacity < 0:
             raise InputError(
-                f"The storage of {self.name!r} is {self.capacity!r} bytes: give 0 or more."
+                TEXT["negative_storage"].format(name=self.name, capacity=self.capacity)
             )

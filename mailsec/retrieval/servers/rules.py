@@ -11,8 +11,20 @@ import ipaddress
 import socket
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 
-__all__ = ["MAX_PORT", "check_host", "check_port", "check_quota", "free_port"]
+__all__ = ["MAX_PORT", "TEXT", "check_host", "check_port", "check_quota", "free_port"]
+
+TEXT = texts(
+    {
+        "port": "The {protocol} port {port} is not between 0 and {most}: choose another.",
+        "quota": "The quota {quota} is negative: give a number of bytes, 0 or more.",
+        "not_ip": "'{host}' is not an IP address: give a loopback address such as 127.0.0.1",
+        "not_loopback": "'{host}' is not a loopback address: these course servers have no TLS, "
+        "so they only listen on 127.0.0.1 or ::1",
+    }
+)
+"""The rules' sentences (see :mod:`mailsec.i18n`)."""
 
 MAX_PORT = 65535
 """The largest TCP port number (RFC 793 §3.1: a port is 16 bits); port 0 asks for any free one."""
@@ -21,16 +33,14 @@ MAX_PORT = 65535
 def check_port(port: int, *, protocol: str = "TCP") -> int:
     """Return ``port`` if it is a TCP port number (0 for any free port); else raise InputError."""
     if not 0 <= port <= MAX_PORT:
-        raise InputError(
-            f"The {protocol} port {port} is not between 0 and {MAX_PORT}: choose another."
-        )
+        raise InputError(TEXT["port"].format(protocol=protocol, port=port, most=MAX_PORT))
     return port
 
 
 def check_quota(quota: int | None) -> int | None:
     """Return ``quota`` if it is ``None`` (no quota) or bytes, 0 or more; else raise InputError."""
     if quota is not None and quota < 0:
-        raise InputError(f"The quota {quota} is negative: give a number of bytes, 0 or more.")
+        raise InputError(TEXT["quota"].format(quota=quota))
     return quota
 
 
@@ -44,14 +54,9 @@ def check_host(host: str, *, allow_remote: bool = False) -> str:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        raise InputError(
-            f"'{host}' is not an IP address: give a loopback address such as 127.0.0.1"
-        ) from None
+        raise InputError(TEXT["not_ip"].format(host=host)) from None
     if not address.is_loopback and not allow_remote:
-        raise InputError(
-            f"'{host}' is not a loopback address: these course servers have no TLS, so they only "
-            "listen on 127.0.0.1 or ::1"
-        )
+        raise InputError(TEXT["not_loopback"].format(host=host))
     return host
 
 

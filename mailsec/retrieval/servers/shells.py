@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from mailsec.errors import InputError
+from mailsec.i18n import _, language, using
 from mailsec.limits import (
     AUTH_PENALTY,
     AUTH_PENALTY_MAX,
@@ -144,10 +145,14 @@ class MailServers(Conversations):
     ) -> None:
         if not user or any(c.isspace() for c in user):
             raise InputError(
-                f"The user name {user!r} is empty or has spaces: give one word, like 'alice'."
+                _(
+                    "The user name {user!r} is empty or has spaces: give one word, like 'alice'."
+                ).format(user=user)
             )
         if not password or "\n" in password or "\r" in password:
-            raise InputError("The password is empty or has a line break: give a one-line password.")
+            raise InputError(
+                _("The password is empty or has a line break: give a one-line password.")
+            )
         check_port(pop3_port, protocol="POP3")
         check_port(imap_port, protocol="IMAP")
         for port, name in ((pop3s_port, "POP3S"), (imaps_port, "IMAPS")):
@@ -239,8 +244,10 @@ class MailServers(Conversations):
             if isinstance(exc, OSError):
                 ports = "/".join(str(port) for port, *_ in self._listeners())
                 raise InputError(
-                    f"Cannot listen on {self.host} ports {ports} "
-                    f"({exc.strerror or exc}): choose free ports or 0 for any free port."
+                    _(
+                        "Cannot listen on {host} ports {ports} ({reason}): choose free ports or "
+                        "0 for any free port."
+                    ).format(host=self.host, ports=ports, reason=exc.strerror or exc)
                 ) from None
             raise exc
         return self
@@ -323,13 +330,16 @@ class MailServers(Conversations):
     def call(self, fn: Callable[[MailStore], T], *, timeout: float = 30) -> T:
         """Run ``fn(store)`` on the servers' loop (where the store lives) and return its result."""
         if self.store is None or self._loop is None or not self.running:
-            raise InputError("The servers are not running: start them first (servers.start()).")
+            raise InputError(_("The servers are not running: start them first (servers.start())."))
         store = self.store
         if threading.current_thread() is self._thread:
             return fn(store)
 
+        lang = language()  # what fn says (a delivery's steps) is said in the caller's language
+
         async def run() -> T:
-            return fn(store)
+            with using(lang):
+                return fn(store)
 
         return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout)
 

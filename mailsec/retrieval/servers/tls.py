@@ -55,6 +55,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.limits import MAX_TLS_FILE
 from mailsec.pki.ca import (
     LOOPBACK_NAMES,
@@ -74,7 +75,7 @@ MINIMUM_VERSION = ssl.TLSVersion.TLSv1_2
 """The oldest TLS the servers speak: RFC 8314 §4.1 asks for TLS 1.2 or later, and RFC 8996
 forbids 1.0 and 1.1."""
 
-MESSAGES = {
+NOTES = {
     "started": "TLS started: {version}, {cipher}",
     "discarded": (
         "{octets} octets the client sent in plaintext after asking for TLS were discarded, "
@@ -86,23 +87,33 @@ MESSAGES = {
     "failed": "TLS handshake failed ({reason}): connection closed",
     "timeout": "TLS handshake not finished within {seconds:g} s: connection closed",
     "lost": "the connection was lost",
-    "mismatch": (
-        "The key {key!r} does not belong to the certificate {certificate!r}: give the key the "
-        "certificate was issued for."
-    ),
-    "unreadable": "Cannot read the {what} file {path!r}: {reason}.",
-    "too_large": "The {what} file {path!r} is larger than {limit:,} bytes: it is no {what}.",
-    "half": "Give both a certificate and its key (tls_certificate and tls_key), not only one.",
-    "both": "Give a TLS context or certificate and key files, not both.",
-    "client_context": (
-        "The TLS context is a client's (PROTOCOL_TLS_CLIENT): give the servers a server context, "
-        "ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER) with its certificate loaded."
-    ),
-    "no_ca": (
-        "This certificate was not made by the course, so there is no course CA to trust: "
-        "give the client the CA that issued it."
-    ),
 }
+"""What the handshake writes into a transcript, on the servers' thread: recorded in English
+like the rest of the transcript's notes, and shown in the reader's language by
+:func:`mailsec.render.transcript.note_text`."""
+
+MESSAGES = texts(
+    {
+        "mismatch": (
+            "The key {key!r} does not belong to the certificate {certificate!r}: give the key "
+            "the certificate was issued for."
+        ),
+        "unreadable": "Cannot read the {what} file {path!r}: {reason}.",
+        "too_large": "The {what} file {path!r} is larger than {limit:,} bytes: it is no {what}.",
+        "half": "Give both a certificate and its key (tls_certificate and tls_key), not only one.",
+        "both": "Give a TLS context or certificate and key files, not both.",
+        "client_context": (
+            "The TLS context is a client's (PROTOCOL_TLS_CLIENT): give the servers a server "
+            "context, ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER) with its certificate loaded."
+        ),
+        "no_ca": (
+            "This certificate was not made by the course, so there is no course CA to trust: "
+            "give the client the CA that issued it."
+        ),
+        "certificate": "certificate",
+        "key": "key",
+    }
+)
 """Every sentence this module says (named placeholders, for translation)."""
 
 
@@ -138,8 +149,10 @@ class ServerTls:
         """A certificate (PEM or DER; a PEM file may hold its chain after it) and its
         unencrypted private key (PEM or DER). A file that cannot be read or is no certificate
         or key, or a key that does not belong to the certificate, is refused with a sentence."""
-        chain = load_certificates(_read(certificate, "certificate"), source=repr(str(certificate)))
-        private = load_private_key(_read(key, "key"), source=repr(str(key)))
+        chain = load_certificates(
+            _read(certificate, MESSAGES["certificate"]), source=repr(str(certificate))
+        )
+        private = load_private_key(_read(key, MESSAGES["key"]), source=repr(str(key)))
         if _public(chain[0].public_key()) != _public(private.public_key()):
             raise InputError(
                 MESSAGES["mismatch"].format(certificate=str(certificate), key=str(key))
@@ -293,9 +306,9 @@ async def _handshake(
     discarded = await _discard(reader)
     if discarded and implicit:
         writer.transport.abort()
-        raise HandshakeFailed(MESSAGES["early"].format(octets=discarded))
+        raise HandshakeFailed(NOTES["early"].format(octets=discarded))
     if discarded:
-        note(MESSAGES["discarded"].format(octets=discarded))
+        note(NOTES["discarded"].format(octets=discarded))
     handshake = loop.start_tls(
         writer.transport,
         protocol,
@@ -316,18 +329,18 @@ async def _handshake(
         # Before Python 3.11 asyncio's guard ends a slow handshake, with ConnectionAbortedError.
         late = loop.time() - started >= timeout - 0.01
         if isinstance(exc, asyncio.TimeoutError | ConnectionAbortedError) and late:
-            raise HandshakeFailed(MESSAGES["timeout"].format(seconds=timeout)) from None
-        raise HandshakeFailed(MESSAGES["failed"].format(reason=_reason(exc))) from None
+            raise HandshakeFailed(NOTES["timeout"].format(seconds=timeout)) from None
+        raise HandshakeFailed(NOTES["failed"].format(reason=_reason(exc))) from None
     if transport is None:  # the connection was lost during the handshake (older asyncio)
         writer.transport.abort()
-        raise HandshakeFailed(MESSAGES["failed"].format(reason=MESSAGES["lost"]))
+        raise HandshakeFailed(NOTES["failed"].format(reason=NOTES["lost"]))
     # start_tls does not introduce the new transport to the protocol: without this the reader
     # could not pause a client that floods it, and EOF inside TLS would be mishandled.
     protocol.connection_made(transport)
     tls = transport.get_extra_info("ssl_object")
     cipher = tls.cipher() if tls is not None else None
     note(
-        MESSAGES["started"].format(
+        NOTES["started"].format(
             version=tls.version() if tls is not None else "?",
             cipher=cipher[0] if cipher else "?",
         )

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.retrieval.maildir import Delivery, MailStore
 from mailsec.retrieval.servers.shells import MailServers
 from mailsec.retrieval.servers.snapshots import FolderView, MessageChange, compare_snapshots
@@ -60,41 +61,110 @@ class WireAction(enum.Enum):
     @property
     def label(self) -> str:
         """A short name for menus."""
-        return _ACTION_LABELS[self]
+        return TEXT["labels"][self.value]
 
     @property
     def description(self) -> str:
         """One sentence on what the client does."""
-        return _ACTION_HELP[self]
+        return TEXT["help"][self.value]
 
 
-_ACTION_HELP = {
-    WireAction.POP3_LIST: "The client logs in, counts and lists the messages with their unique ids (UIDL), and says QUIT.",
-    WireAction.POP3_KEEP: "The client downloads the first message and says QUIT without deleting it: 'leave a copy on the server'.",
-    WireAction.POP3_DOWNLOAD_DELETE: "The client downloads every message, marks each for deletion (DELE) and says QUIT.",
-    WireAction.POP3_DROP: "The client marks every message for deletion, then the connection is lost before QUIT.",
-    WireAction.POP3_LOCK: "A laptop is logged in; a phone tries to log in to the same mailbox at the same time.",
-    WireAction.IMAP_LIST: "The client opens INBOX and asks for each message's flags, size, sender and subject only.",
-    WireAction.IMAP_READ: "The client reads the first message (FETCH BODY[]).",
-    WireAction.IMAP_TWO_DEVICES: "A laptop and a phone are connected at once; the phone reads and deletes a message.",
-    WireAction.IMAP_DELETE: "The client flags the first message \\Deleted and sends EXPUNGE.",
-    WireAction.QUOTA_FULL: "The client asks for the quota (GETQUOTAROOT), then a 4 KB newsletter arrives from the Internet.",
-    WireAction.DELIVER: "A short message arrives from the Internet and is delivered into INBOX.",
-}
+TEXT = texts(
+    {
+        "help": {
+            "pop3-list": "The client logs in, counts and lists the messages with their unique ids "
+            "(UIDL), and says QUIT.",
+            "pop3-keep": "The client downloads the first message and says QUIT without deleting "
+            "it: 'leave a copy on the server'.",
+            "pop3-download-delete": "The client downloads every message, marks each for deletion "
+            "(DELE) and says QUIT.",
+            "pop3-drop": "The client marks every message for deletion, then the connection is "
+            "lost before QUIT.",
+            "pop3-lock": "A laptop is logged in; a phone tries to log in to the same mailbox at "
+            "the same time.",
+            "imap-list": "The client opens INBOX and asks for each message's flags, size, sender "
+            "and subject only.",
+            "imap-read": "The client reads the first message (FETCH BODY[]).",
+            "imap-two-devices": "A laptop and a phone are connected at once; the phone reads and "
+            "deletes a message.",
+            "imap-delete": "The client flags the first message \\Deleted and sends EXPUNGE.",
+            "quota-full": "The client asks for the quota (GETQUOTAROOT), then a 4 KB newsletter "
+            "arrives from the Internet.",
+            "deliver": "A short message arrives from the Internet and is delivered into INBOX.",
+        },
+        "labels": {
+            "pop3-list": "POP3: list the messages",
+            "pop3-keep": "POP3: download one, leave a copy on the server",
+            "pop3-download-delete": "POP3: download all and delete from the server",
+            "pop3-drop": "POP3: delete all, but the connection drops before QUIT",
+            "pop3-lock": "POP3: two devices at once (the maildrop lock)",
+            "imap-list": "IMAP: list the messages on the server",
+            "imap-read": "IMAP: read the first message",
+            "imap-two-devices": "IMAP: phone and laptop connected at once",
+            "imap-delete": "IMAP: delete the first message (EXPUNGE)",
+            "quota-full": "Quota: a 4 KB newsletter arrives",
+            "deliver": "New mail arrives",
+        },
+        "stopped": "The servers are stopped: run the lab again to start new ones.",
+        "unknown": "Unknown action {action!r}.",
+        "empty": "INBOX is empty, so there is nothing to do: let new mail arrive or reset the "
+        "mailbox first.",
+        "error": "The client stopped with an error: {error}",
+        "maildrop": "The maildrop holds {count} messages, {size} bytes.",
+        "uidl": "UIDL gives each message a unique id that never changes: a client that leaves "
+        "mail on the server uses it to download nothing twice.",
+        "kept": "The client downloaded message 1 and sent QUIT without DELE: the message stays "
+        "on the server (the 'leave a copy on the server' setting).",
+        "not_always": "POP3 does not always delete mail: deleting is the client's choice (DELE).",
+        "downloaded": "The client downloaded {count} messages and marked each with DELE.",
+        "update": "At QUIT the server entered the UPDATE state and removed them: the mail now "
+        "lives only on this device.",
+        "dropped": "The client downloaded message 1 (RETR), marked {count} messages with DELE, "
+        "then the connection dropped.",
+        "no_update": "Without QUIT there is no UPDATE state: nothing was deleted.",
+        "seen_anyway": "Message 1 is marked \\Seen all the same, as Dovecot does: the client has "
+        "it, and reading, unlike deleting, need not wait for QUIT.",
+        "locked": "The laptop logged in first: the server locked the maildrop.",
+        "refused": "The phone was refused with '{reply}' while the laptop's session was open.",
+        "one_device": "POP3 serves one session at a time per mailbox: it is made for one device.",
+        "headers_only": "The client asked for flags, sizes and headers only: the mail stays on "
+        "the server and nothing is downloaded in full.",
+        "fetched": "FETCH BODY[] returned the message and set its \\Seen flag on the server.",
+        "read_everywhere": "Every device that connects sees it as read: read state lives on the "
+        "server.",
+        "both": "Both devices were connected at once: IMAP allows that; the laptop was waiting "
+        "with IDLE.",
+        "phone": "The phone read message 1 (it became \\Seen), flagged it \\Deleted and "
+        "expunged it.",
+        "told": "The server told the laptop at once, without being asked: {lines}. Both devices "
+        "show the same mailbox.",
+        "expunged": "STORE +FLAGS (\\Deleted) only marks; EXPUNGE removed the message for every "
+        "device.",
+        "no_quota_set": "no quota set",
+        "quotaroot": "GETQUOTAROOT: {roots} (STORAGE used and limit, in units of 1024 bytes).",
+        "full": "The mailbox is full ({used} of {quota} bytes): the server answered '{status}' "
+        "and the sender gets a bounce. Delete mail on the server before new mail can arrive.",
+        "no_quota": "No quota is set, so the newsletter fits.",
+        "fits": "The newsletter fits: {used} of {quota} bytes are used now.",
+    }
+)
+"""The demonstrations' words (see :mod:`mailsec.i18n`); what the servers and clients say on
+the wire stays as it was sent."""
 
-_ACTION_LABELS = {
-    WireAction.POP3_LIST: "POP3: list the messages",
-    WireAction.POP3_KEEP: "POP3: download one, leave a copy on the server",
-    WireAction.POP3_DOWNLOAD_DELETE: "POP3: download all and delete from the server",
-    WireAction.POP3_DROP: "POP3: delete all, but the connection drops before QUIT",
-    WireAction.POP3_LOCK: "POP3: two devices at once (the maildrop lock)",
-    WireAction.IMAP_LIST: "IMAP: list the messages on the server",
-    WireAction.IMAP_READ: "IMAP: read the first message",
-    WireAction.IMAP_TWO_DEVICES: "IMAP: phone and laptop connected at once",
-    WireAction.IMAP_DELETE: "IMAP: delete the first message (EXPUNGE)",
-    WireAction.QUOTA_FULL: "Quota: a 4 KB newsletter arrives",
-    WireAction.DELIVER: "New mail arrives",
-}
+SUBJECTS = texts(
+    {
+        "samples": (
+            "Lunch on Friday?",
+            "Your receipt",
+            "Photos from the trip",
+            "Weekly newsletter",
+            "Project update",
+        ),
+    }
+)
+"""The sample messages' subjects, listed so they are extracted for translation: the messages
+keep them in English (they are the bytes on the server), and the Maildir tables show them
+through :func:`~mailsec.retrieval.model.shown` (a test checks that every one is here)."""
 
 
 @dataclass(frozen=True)
@@ -156,25 +226,19 @@ def reset_mailbox(servers: MailServers, messages: Iterable[bytes] = SAMPLE_MESSA
 def run_wire_action(servers: MailServers, action: WireAction, *, timeout: float = 5.0) -> WireRun:
     """Run one demonstration with Python's ``poplib``/``imaplib`` and report what happened."""
     if not servers.running:
-        raise InputError("The servers are stopped: run the lab again to start new ones.")
+        raise InputError(TEXT["stopped"])
     demonstrate = _DEMONSTRATIONS.get(action)
     if demonstrate is None:  # pragma: no cover - every action has a demonstration
-        raise InputError(f"Unknown action {action!r}.")
+        raise InputError(TEXT["unknown"].format(action=action))
     before = servers.snapshot()
     first_session = servers.sessions_opened
     conversation = _Conversation(servers, timeout)
     try:
         steps = demonstrate(conversation)
     except _EmptyMailbox:
-        steps = (
-            Step(
-                "INBOX is empty, so there is nothing to do: let new mail arrive or reset the "
-                "mailbox first.",
-                Outcome.WARN,
-            ),
-        )
+        steps = (Step(TEXT["empty"], Outcome.WARN),)
     except (OSError, poplib.error_proto, imaplib.IMAP4.error) as exc:
-        steps = (Step(f"The client stopped with an error: {exc}", Outcome.FAIL),)
+        steps = (Step(TEXT["error"].format(error=exc), Outcome.FAIL),)
     finally:
         conversation.close()
     servers.wait_until_idle(timeout)
@@ -241,10 +305,9 @@ def _pop3_list(conversation: _Conversation) -> Trace:
     client.uidl()
     client.quit()
     return (
-        Step(f"The maildrop holds {count} messages, {size} bytes.", Outcome.INFO, "RFC 1939 §5"),
+        Step(TEXT["maildrop"].format(count=count, size=size), Outcome.INFO, "RFC 1939 §5"),
         Step(
-            "UIDL gives each message a unique id that never changes: a client that "
-            "leaves mail on the server uses it to download nothing twice.",
+            TEXT["uidl"],
             Outcome.OK,
             "RFC 1939 §7",
         ),
@@ -261,13 +324,12 @@ def _pop3_keep(conversation: _Conversation) -> Trace:
     client.quit()
     return (
         Step(
-            "The client downloaded message 1 and sent QUIT without DELE: the message "
-            "stays on the server (the 'leave a copy on the server' setting).",
+            TEXT["kept"],
             Outcome.OK,
             "RFC 1939 §6",
         ),
         Step(
-            "POP3 does not always delete mail: deleting is the client's choice (DELE).",
+            TEXT["not_always"],
             Outcome.INFO,
             "RFC 1939 §5",
         ),
@@ -283,13 +345,12 @@ def _pop3_download_delete(conversation: _Conversation) -> Trace:
     client.quit()
     return (
         Step(
-            f"The client downloaded {count} messages and marked each with DELE.",
+            TEXT["downloaded"].format(count=count),
             Outcome.INFO,
             "RFC 1939 §5",
         ),
         Step(
-            "At QUIT the server entered the UPDATE state and removed them: the mail now "
-            "lives only on this device.",
+            TEXT["update"],
             Outcome.WARN,
             "RFC 1939 §6",
         ),
@@ -308,19 +369,17 @@ def _pop3_drop(conversation: _Conversation) -> Trace:
     client.sock.close()  # the connection drops: no QUIT
     return (
         Step(
-            f"The client downloaded message 1 (RETR), marked {count} messages with DELE, then "
-            "the connection dropped.",
+            TEXT["dropped"].format(count=count),
             Outcome.WARN,
             "RFC 1939 §5",
         ),
         Step(
-            "Without QUIT there is no UPDATE state: nothing was deleted.",
+            TEXT["no_update"],
             Outcome.OK,
             "RFC 1939 §6",
         ),
         Step(
-            "Message 1 is marked \\Seen all the same, as Dovecot does: the client has it, and "
-            "reading, unlike deleting, need not wait for QUIT.",
+            TEXT["seen_anyway"],
             Outcome.INFO,
         ),
     )
@@ -337,17 +396,17 @@ def _pop3_lock(conversation: _Conversation) -> Trace:
     laptop.quit()
     return (
         Step(
-            "The laptop logged in first: the server locked the maildrop.",
+            TEXT["locked"],
             Outcome.INFO,
             "RFC 1939 §8",
         ),
         Step(
-            f"The phone was refused with '{refused}' while the laptop's session was open.",
+            TEXT["refused"].format(reply=refused),
             Outcome.FAIL if refused else Outcome.WARN,
             "RFC 2449 §8.1.2",
         ),
         Step(
-            "POP3 serves one session at a time per mailbox: it is made for one device.",
+            TEXT["one_device"],
             Outcome.INFO,
             "RFC 1939 §8",
         ),
@@ -360,8 +419,7 @@ def _imap_list(conversation: _Conversation) -> Trace:
     client.logout()
     return (
         Step(
-            "The client asked for flags, sizes and headers only: the mail stays on the "
-            "server and nothing is downloaded in full.",
+            TEXT["headers_only"],
             Outcome.OK,
             "RFC 3501 §6.4.5",
         ),
@@ -374,12 +432,12 @@ def _imap_read(conversation: _Conversation) -> Trace:
     client.logout()
     return (
         Step(
-            "FETCH BODY[] returned the message and set its \\Seen flag on the server.",
+            TEXT["fetched"],
             Outcome.OK,
             "RFC 3501 §6.4.5",
         ),
         Step(
-            "Every device that connects sees it as read: read state lives on the server.",
+            TEXT["read_everywhere"],
             Outcome.INFO,
             "RFC 3501 §2.3.2",
         ),
@@ -407,19 +465,17 @@ def _imap_two_devices(conversation: _Conversation) -> Trace:
     shown = ", ".join(line.decode("ascii", "replace").strip() for line in pushed)
     return (
         Step(
-            "Both devices were connected at once: IMAP allows that; the laptop was "
-            "waiting with IDLE.",
+            TEXT["both"],
             Outcome.OK,
             "RFC 2177 §3",
         ),
         Step(
-            "The phone read message 1 (it became \\Seen), flagged it \\Deleted and expunged it.",
+            TEXT["phone"],
             Outcome.INFO,
             "RFC 3501 §6.4.3",
         ),
         Step(
-            f"The server told the laptop at once, without being asked: {shown}. Both "
-            "devices show the same mailbox.",
+            TEXT["told"].format(lines=shown),
             Outcome.OK,
             "RFC 3501 §7.4.1",
         ),
@@ -433,7 +489,7 @@ def _imap_delete(conversation: _Conversation) -> Trace:
     client.logout()
     return (
         Step(
-            "STORE +FLAGS (\\Deleted) only marks; EXPUNGE removed the message for every device.",
+            TEXT["expunged"],
             Outcome.WARN,
             "RFC 3501 §6.4.3",
         ),
@@ -446,9 +502,11 @@ def _quota_full(conversation: _Conversation) -> Trace:
     client.logout()
     delivery = conversation.deliver(NEWSLETTER)
     quota = conversation.servers.quota
-    roots = ", ".join(str(d) for d in data[1]) if len(data) > 1 and data[1] else "no quota set"
+    roots = (
+        ", ".join(str(d) for d in data[1]) if len(data) > 1 and data[1] else TEXT["no_quota_set"]
+    )
     asked = Step(
-        f"GETQUOTAROOT: {roots} (STORAGE used and limit, in units of 1024 bytes).",
+        TEXT["quotaroot"].format(roots=roots),
         Outcome.INFO,
         "RFC 9208 §4.1.2",
     )
@@ -456,17 +514,13 @@ def _quota_full(conversation: _Conversation) -> Trace:
         return (
             asked,
             Step(
-                f"The mailbox is full ({delivery.used} of {quota} bytes): the server answered "
-                f"'{delivery.status}' and the sender gets a bounce. Delete mail on the server "
-                "before new mail can arrive.",
+                TEXT["full"].format(used=delivery.used, quota=quota, status=delivery.status),
                 Outcome.FAIL,
                 "RFC 3463 §3.3",
             ),
         )
     fits = (
-        "No quota is set, so the newsletter fits."
-        if quota is None
-        else f"The newsletter fits: {delivery.used} of {quota} bytes are used now."
+        TEXT["no_quota"] if quota is None else TEXT["fits"].format(used=delivery.used, quota=quota)
     )
     return asked, Step(fits, Outcome.OK, "RFC 5321 §4.2.2")
 
