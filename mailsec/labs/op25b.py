@@ -9,12 +9,15 @@ whole conversation with every reply code (a dropped attempt is a simulated drop 
 
 from __future__ import annotations
 
+import math
+import unicodedata
 import weakref
 from pathlib import Path
 
 import ipywidgets as widgets
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts, using
 from mailsec.labs.frame import Lab, button, checkbox, tagged
 from mailsec.op25b import simulate
 from mailsec.op25b.model import (
@@ -33,9 +36,51 @@ from mailsec.op25b.scenarios import SCENARIOS, Scenario, scenario
 from mailsec.render.html import FONT, escape
 from mailsec.render.op25b import explanation_html, path_html, progress_html, replay_html
 
-__all__ = ["CREDENTIAL_PRESETS", "Op25bLab", "op25b_lab"]
+__all__ = ["CREDENTIAL_PRESETS", "TEXT", "Op25bLab", "op25b_lab"]
 
-#: The credential choices: label -> (user, password). "custom" uses the text boxes as typed.
+TEXT = texts(
+    {
+        "title": "Lab: send a message past OP25B",
+        "intro": "Pick a prepared scenario, or choose the sender's machine, the first server, the "
+        "port and the credentials yourself. The diagram shows the path hop by hop: green ✓ "
+        "passed, red ✗ dropped or refused. <em>Replay over real SMTP</em> sends the same message "
+        "through real mail servers running on this machine and shows every command and reply "
+        "code.",
+        "replay": "Replay over real SMTP",
+        "replay_tooltip": "Send this message through real SMTP servers on 127.0.0.1",
+        "scenarios": "Prepared scenarios (one click)",
+        "attempt": "The attempt",
+        "policies": "Policies (switch any off)",
+        "source": "Sender's machine:",
+        "destination": "First server:",
+        "host_option": "{label} — {where}",
+        "port": "Port:",
+        "port_placeholder": "a port, 1-65535",
+        "credentials": "Credentials:",
+        # The credential choices, in the order of CREDENTIAL_PRESETS.
+        "presets": (
+            "none (no login)",
+            "{user} (right password)",
+            "{user} (wrong password)",
+            "{user} (the bot's free webmail account)",
+            "type my own below",
+        ),
+        "user": "User:",
+        "user_placeholder": "user name",
+        "password": "Password:",
+        "password_placeholder": "password",
+        "mail_from": "From (MAIL FROM):",
+        "mail_from_placeholder": "empty: the account, or the machine owner's address",
+        "rcpt_to": "To (RCPT TO):",
+        "no_login": "Credentials are chosen but the user and password are empty: type them, or "
+        "choose '{none}'.",
+        "loaded": "{title}.",
+        "starting": "Starting the mail servers on 127.0.0.1 …",
+    }
+)
+
+#: The credential choices: label -> (user, password). "custom" uses the text boxes as typed. The
+#: menu shows each in the lab's language (:data:`TEXT` ``["presets"]``, the same order).
 CREDENTIAL_PRESETS: dict[str, tuple[str, str] | None] = {
     "none (no login)": None,
     f"{HANAKO} (right password)": (HANAKO, HANAKO_PASSWORD),
@@ -43,18 +88,28 @@ CREDENTIAL_PRESETS: dict[str, tuple[str, str] | None] = {
     f"{BOT_WEBMAIL} (the bot's free webmail account)": (BOT_WEBMAIL, BOT_WEBMAIL_PASSWORD),
     "type my own below": None,
 }
+_PRESET_USERS = ("", HANAKO, HANAKO, BOT_WEBMAIL, "")
+"""The account each credential choice names (its label's ``{user}``)."""
 CUSTOM = "type my own below"
 NONE = "none (no login)"
 
 _WIDE = widgets.Layout(width="480px")
 _STYLE = {"description_width": "150px"}
+_DESCRIPTION_PX = 150
+_MENU_ROOM_PX = 44
+"""A menu's own padding and its arrow, besides the label (px)."""
+_FONT_PX = 13
+"""JupyterLab's widget font size (px)."""
 
-INTRO = (
-    "Pick a prepared scenario, or choose the sender's machine, the first server, the port and the "
-    "credentials yourself. The diagram shows the path hop by hop: green ✓ passed, red ✗ dropped "
-    "or refused. <em>Replay over real SMTP</em> sends the same message through real mail servers "
-    "running on this machine and shows every command and reply code."
-)
+
+def _menu_width(labels: list[str]) -> str:
+    """A width for a menu with a 150 px description that shows its longest label whole: a
+    generous estimate (0.6 em a character, 1 em for a wide, Japanese one), never below 480 px."""
+    longest = max(
+        sum(_FONT_PX * (1.0 if unicodedata.east_asian_width(c) in "WF" else 0.6) for c in label)
+        for label in labels
+    )
+    return f"{max(480, math.ceil(_DESCRIPTION_PX + _MENU_ROOM_PX + longest))}px"
 
 
 def _heading(text: str) -> widgets.HTML:
@@ -83,27 +138,27 @@ class Op25bLab(Lab):
 
         self.scenario_buttons = [
             button(
-                s.title,
+                s.shown_title,
                 "mailsec-op25b-scenario",
                 f"mailsec-op25b-scenario-{s.id}",
-                tooltip=s.story,
+                tooltip=s.shown_story,
                 margin="2px",
             )
             for s in SCENARIOS
         ]
         self.replay_button = button(
-            "Replay over real SMTP",
+            TEXT["replay"],
             "mailsec-op25b-replay",
             icon="play",
             button_style="primary",
-            tooltip="Send this message through real SMTP servers on 127.0.0.1",
+            tooltip=TEXT["replay_tooltip"],
         )
         self.replay_output = tagged(widgets.HTML(""), "mailsec-op25b-replay-output")
         super().__init__(
-            "Lab: send a message past OP25B",
-            intro=INTRO,
+            TEXT["title"],
+            intro=TEXT["intro"],
             controls=[
-                _heading("Prepared scenarios (one click)"),
+                _heading(escape(TEXT["scenarios"])),
                 widgets.Box(
                     self.scenario_buttons,
                     layout=widgets.Layout(display="flex", flex_flow="row wrap"),
@@ -140,14 +195,20 @@ class Op25bLab(Lab):
         """The attempt: the sender's machine, the first server, the port, login and addresses."""
         world = self.world
         self.source = self._dropdown(
-            "Sender's machine:",
-            [(f"{h.label} — {h.ipv4}", h.id) for h in world.clients],
+            TEXT["source"],
+            [
+                (TEXT["host_option"].format(label=h.shown_label, where=h.ipv4), h.id)
+                for h in world.clients
+            ],
             "home-pc",
             "mailsec-op25b-source",
         )
         self.destination = self._dropdown(
-            "First server:",
-            [(f"{h.label} — {h.hostname}", h.id) for h in world.servers],
+            TEXT["destination"],
+            [
+                (TEXT["host_option"].format(label=h.shown_label, where=h.hostname), h.id)
+                for h in world.servers
+            ],
             "recipient-mx",
             "mailsec-op25b-destination",
         )
@@ -155,37 +216,53 @@ class Op25bLab(Lab):
             value="25",
             options=["25", "587", "465", "443"],
             ensure_option=False,
-            placeholder="a port, 1-65535",
-            description="Port:",
+            placeholder=TEXT["port_placeholder"],
+            description=TEXT["port"],
             style=_STYLE,
             layout=widgets.Layout(width="300px"),
         )
         tagged(self.port, "mailsec-op25b-port")
+        # The menu's values are the labels it shows (in the lab's language), so that picking
+        # one by its words works; _preset_key maps a label back to its CREDENTIAL_PRESETS key.
+        shown = [
+            label.format(user=user)
+            for label, user in zip(TEXT["presets"], _PRESET_USERS, strict=True)
+        ]
+        self._preset_key = dict(zip(shown, CREDENTIAL_PRESETS, strict=True))
+        self._preset_label = dict(zip(CREDENTIAL_PRESETS, shown, strict=True))
         self.credentials = self._dropdown(
-            "Credentials:", list(CREDENTIAL_PRESETS), NONE, "mailsec-op25b-credentials"
+            TEXT["credentials"], shown, self._preset_label[NONE], "mailsec-op25b-credentials"
         )
+        # Wide enough for the longest choice in this language: a menu shows its value cut off.
+        self.credentials.layout = widgets.Layout(width=_menu_width(shown))
         self.user = widgets.Text(
-            description="User:", placeholder="user name", style=_STYLE, layout=_WIDE
+            description=TEXT["user"],
+            placeholder=TEXT["user_placeholder"],
+            style=_STYLE,
+            layout=_WIDE,
         )
         tagged(self.user, "mailsec-op25b-user")
         self.password = widgets.Password(
-            description="Password:", placeholder="password", style=_STYLE, layout=_WIDE
+            description=TEXT["password"],
+            placeholder=TEXT["password_placeholder"],
+            style=_STYLE,
+            layout=_WIDE,
         )
         tagged(self.password, "mailsec-op25b-password")
         self.mail_from = widgets.Text(
-            description="From (MAIL FROM):",
-            placeholder="empty: the account, or the machine owner's address",
+            description=TEXT["mail_from"],
+            placeholder=TEXT["mail_from_placeholder"],
             style=_STYLE,
             layout=_WIDE,
         )
         tagged(self.mail_from, "mailsec-op25b-from")
         self.rcpt_to = widgets.Text(
-            value="taro@example.net", description="To (RCPT TO):", style=_STYLE, layout=_WIDE
+            value="taro@example.net", description=TEXT["rcpt_to"], style=_STYLE, layout=_WIDE
         )
         tagged(self.rcpt_to, "mailsec-op25b-to")
         return widgets.VBox(
             [
-                _heading("The attempt"),
+                _heading(escape(TEXT["attempt"])),
                 self.source,
                 self.destination,
                 self.port,
@@ -209,7 +286,7 @@ class Op25bLab(Lab):
             for name, text in POLICY_SWITCHES.items()
         }
         return widgets.VBox(
-            [_heading("Policies (switch any off)"), *self.switches.values()],
+            [_heading(escape(TEXT["policies"])), *self.switches.values()],
             layout=widgets.Layout(margin="0 0 0 16px"),
         )
 
@@ -227,19 +304,26 @@ class Op25bLab(Lab):
     def policy(self) -> Policy:
         return Policy(**{name: box.value for name, box in self.switches.items()})
 
+    @property
+    def preset(self) -> str:
+        """The credential choice as a :data:`CREDENTIAL_PRESETS` key (English)."""
+        return self._preset_key[self.credentials.value]
+
     def _credentials(self) -> tuple[str | None, str | None]:
-        if self.credentials.value == NONE:
+        if self.preset == NONE:
             return None, None
         user, password = self.user.value, self.password.value
         if not user.strip() and not password:
-            raise InputError(
-                "Credentials are chosen but the user and password are empty: type them, or choose "
-                "'none (no login)'."
-            )
+            raise InputError(TEXT["no_login"].format(none=self._preset_label[NONE]))
         return user, password
 
     def evaluate(self) -> PathResult:
-        """The path for the controls as they are now (InputError for bad input)."""
+        """The path for the controls as they are now (InputError for bad input), in the lab's
+        language."""
+        with using(self.lang):
+            return self._evaluate()
+
+    def _evaluate(self) -> PathResult:
         user, password = self._credentials()
         return simulate(
             self.source.value,
@@ -259,14 +343,15 @@ class Op25bLab(Lab):
         """Model callback: evaluate and draw (quick; benchmarked)."""
         if self._quiet:
             return
-        result = self.evaluate()
-        self.last_result = result
-        self.show(path_html(result, self.world), explanation_html(result))
-        self.replay_output.value = ""
+        with using(self.lang):
+            result = self.evaluate()
+            self.last_result = result
+            self.show(path_html(result, self.world), explanation_html(result))
+            self.replay_output.value = ""
 
     def _preset_chosen(self) -> None:
-        preset = CREDENTIAL_PRESETS.get(self.credentials.value)
-        if self.credentials.value != CUSTOM:
+        preset = CREDENTIAL_PRESETS.get(self.preset)
+        if self.preset != CUSTOM:
             self._quiet = True
             try:
                 self.user.value, self.password.value = preset if preset else ("", "")
@@ -275,7 +360,12 @@ class Op25bLab(Lab):
         self.update()
 
     def load_scenario(self, s: Scenario) -> None:
-        """Set every control to a prepared scenario, then evaluate once."""
+        """Set every control to a prepared scenario, then evaluate once (in the lab's language,
+        however it is called)."""
+        with using(self.lang):
+            self._load_scenario(s)
+
+    def _load_scenario(self, s: Scenario) -> None:
         self._quiet = True
         try:
             self.source.value = s.source
@@ -285,11 +375,10 @@ class Op25bLab(Lab):
                 (k for k, v in CREDENTIAL_PRESETS.items() if v == (s.user, s.password)), None
             )
             if s.user is None:
-                self.credentials.value = NONE
-            elif preset is not None:
-                self.credentials.value = preset
-            else:
-                self.credentials.value = CUSTOM
+                preset = NONE
+            elif preset is None:
+                preset = CUSTOM
+            self.credentials.value = self._preset_label[preset]
             self.user.value = s.user or ""
             self.password.value = s.password or ""
             self.mail_from.value = s.mail_from
@@ -299,8 +388,9 @@ class Op25bLab(Lab):
         finally:
             self._quiet = False
         self.update()
+        title = escape(TEXT["loaded"].format(title=s.shown_title))
         self.replay_output.value = (
-            f'<div style="{FONT}"><strong>{escape(s.title)}.</strong> {escape(s.story)}</div>'
+            f'<div style="{FONT}"><strong>{title}</strong> {escape(s.shown_story)}</div>'
         )
 
     @property
@@ -314,10 +404,14 @@ class Op25bLab(Lab):
 
     def replay(self) -> None:
         """Replay the current attempt over real SMTP on 127.0.0.1, showing progress."""
+        with using(self.lang):
+            self._replay()
+
+    def _replay(self) -> None:
         result = self.evaluate()
         self.replay_button.disabled = True
         try:
-            self.replay_output.value = progress_html("Starting the mail servers on 127.0.0.1 …")
+            self.replay_output.value = progress_html(TEXT["starting"])
             servers = self.servers.start()
             done = servers.replay(
                 result.attempt,

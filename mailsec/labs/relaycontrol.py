@@ -22,6 +22,7 @@ import weakref
 import ipywidgets as widgets
 
 from mailsec.errors import MailsecError
+from mailsec.i18n import texts, using
 from mailsec.labs.frame import Lab, button, dropdown, tagged
 from mailsec.op25b.model import OFFICE_USER
 from mailsec.op25b.relaycontrol import RelaySetting
@@ -39,37 +40,39 @@ from mailsec.render.relaycontrol import (
 
 __all__ = ["TEXT", "RelayControlLab", "relay_control_lab"]
 
-TEXT = {
-    "title": "Lab: open relay, SMTP AUTH or POP before SMTP — who may send through the server?",
-    "intro": "Sakura Trading's mail is hosted on <code>mail.hosting.example</code>. At 10:00 "
-    "Hanako's mail program checks her mail (a POP3 login as <code>{user}</code>) from the "
-    "office, whose NAT router gives every PC one public address. Pick the server's relay "
-    "setting and who sends next: the lab logs in and sends for real over POP3 and SMTP on this "
-    "machine and shows whether the server relays, and why.",
-    "setting": "The server relays for:",
-    "settings": {
-        RelaySetting.OPEN_RELAY: "anyone, to anywhere (open relay)",
-        RelaySetting.SMTP_AUTH: "logged-in users only (relay control with SMTP AUTH)",
-        RelaySetting.POP_BEFORE_SMTP: "logged-in users and recent POP3 logins (POP before SMTP)",
-    },
-    "sender": "Who sends next:",
-    "senders": {
-        Sender.USER: "Hanako, 2 minutes after her POP3 login",
-        Sender.COLLEAGUE: "a program on Ken's PC, behind the same NAT, 5 minutes later",
-        Sender.EXPIRED: "Hanako again, 15 minutes after her POP3 login",
-        Sender.SPAMMER: "a spammer on another network, 3 minutes later",
-    },
-    "recipient": "To:",
-    "recipients": {
-        Recipient.OUTSIDE: "taro@example.net (another domain: relaying)",
-        Recipient.OWN_DOMAIN: "info@sakura-trading.example (the office's own domain)",
-    },
-    "run": "Run again",
-    "status": "Real servers on {host}: SMTP port {smtp} stands for port 25, {submission} for "
-    "587, POP3 port {pop3} for 110.",
-    "stopped": "This lab's servers have been stopped (close() was called): run the cell again "
-    "for a new lab.",
-}
+TEXT = texts(
+    {
+        "title": "Lab: open relay, SMTP AUTH or POP before SMTP — who may send through the server?",
+        "intro": "Sakura Trading's mail is hosted on <code>mail.hosting.example</code>. At 10:00 "
+        "Hanako's mail program checks her mail (a POP3 login as <code>{user}</code>) from the "
+        "office, whose NAT router gives every PC one public address. Pick the server's relay "
+        "setting and who sends next: the lab logs in and sends for real over POP3 and SMTP on this "
+        "machine and shows whether the server relays, and why.",
+        "setting": "The server relays for:",
+        "settings": {
+            RelaySetting.OPEN_RELAY: "anyone, to anywhere (open relay)",
+            RelaySetting.SMTP_AUTH: "logged-in users only (relay control with SMTP AUTH)",
+            RelaySetting.POP_BEFORE_SMTP: "logged-in users and recent POP3 logins (POP before SMTP)",
+        },
+        "sender": "Who sends next:",
+        "senders": {
+            Sender.USER: "Hanako, 2 minutes after her POP3 login",
+            Sender.COLLEAGUE: "a program on Ken's PC, behind the same NAT, 5 minutes later",
+            Sender.EXPIRED: "Hanako again, 15 minutes after her POP3 login",
+            Sender.SPAMMER: "a spammer on another network, 3 minutes later",
+        },
+        "recipient": "To:",
+        "recipients": {
+            Recipient.OUTSIDE: "taro@example.net (another domain: relaying)",
+            Recipient.OWN_DOMAIN: "info@sakura-trading.example (the office's own domain)",
+        },
+        "run": "Run again",
+        "status": "Real servers on {host}: SMTP port {smtp} stands for port 25, {submission} for "
+        "587, POP3 port {pop3} for 110.",
+        "stopped": "This lab's servers have been stopped (close() was called): run the cell again "
+        "for a new lab.",
+    }
+)
 
 
 class RelayControlLab(Lab):
@@ -123,7 +126,12 @@ class RelayControlLab(Lab):
         self.action(self.run)()
 
     def run(self) -> None:
-        """Play the story once with the chosen controls, for real, and show the outcome."""
+        """Play the story once with the chosen controls, for real, and show the outcome (in the
+        lab's language, however it is called)."""
+        with using(self.lang):
+            self._run()
+
+    def _run(self) -> None:
         if not self._finalizer.alive:
             raise MailsecError(TEXT["stopped"])
         events = plan(self.setting.value, self.sender.value, self.recipient.value)

@@ -35,6 +35,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from mailsec.errors import InputError
+from mailsec.i18n import gettext, texts
+from mailsec.op25b.model_text import TEXT
 
 __all__ = [
     "RELAY_WORLD",
@@ -69,13 +71,7 @@ class ServiceKind(enum.Enum):
 
     @property
     def description(self) -> str:
-        return {
-            "relay": "outgoing mail server for its own customers (SMTP, port 25)",
-            "mx": "incoming mail server for its own domains (SMTP, port 25)",
-            "submission": "message submission with STARTTLS and AUTH (port 587)",
-            "submissions": "message submission over implicit TLS with AUTH (port 465)",
-            "webmail": "webmail over HTTPS (port 443)",
-        }[self.value]
+        return TEXT["services"][self.value]
 
     @property
     def speaks_smtp(self) -> bool:
@@ -106,6 +102,11 @@ class Network:
     nat_address: ipaddress.IPv4Address | None = None
     """The one public address a NAT router gives every host of this (private) network on the
     Internet (NAPT, RFC 3022 §2.2); None where hosts use their own addresses."""
+
+    @property
+    def shown_name(self) -> str:
+        """:attr:`name` in the current language (the course's networks are translated)."""
+        return gettext(self.name)
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,16 @@ class Host:
     def password_of(self, user: str) -> str | None:
         return dict(self.accounts).get(user)
 
+    @property
+    def shown_label(self) -> str:
+        """:attr:`label` in the current language (the course's hosts are translated)."""
+        return gettext(self.label)
+
+    @property
+    def shown_description(self) -> str:
+        """:attr:`description` in the current language."""
+        return gettext(self.description)
+
 
 MAX_CREDENTIAL = 255
 """The longest user name or password SASL PLAIN carries, in UTF-8 octets (RFC 4616 §2)."""
@@ -153,21 +164,17 @@ class Credentials:
 
     def __post_init__(self) -> None:
         if not self.user.strip():
-            raise InputError("The user name is empty: type a user name, or choose no credentials.")
+            raise InputError(TEXT["user_empty"])
         if not self.password:
-            raise InputError(
-                f"The password for {self.user!r} is empty: type the password, or choose no credentials."
-            )
+            raise InputError(TEXT["password_empty"].format(user=self.user))
         # RFC 4616 §2: each is UTF-8 of at most 255 octets, without NUL (the separator); line
         # breaks and other control characters would end the SMTP command line early.
         for what, text in (("user name", self.user), ("password", self.password)):
             if not text.isprintable():
-                raise InputError(
-                    f"The {what} has a line break or another control character: type it on one line."
-                )
+                raise InputError(TEXT["control"].format(what=TEXT["what"][what]))
             if len(text.encode("utf-8", "surrogatepass")) > MAX_CREDENTIAL:
                 raise InputError(
-                    f"The {what} is longer than {MAX_CREDENTIAL} bytes (RFC 4616 §2): type a shorter one."
+                    TEXT["too_long"].format(what=TEXT["what"][what], limit=MAX_CREDENTIAL)
                 )
 
     def __repr__(self) -> str:
@@ -193,7 +200,9 @@ class Policy:
         unknown = sorted(set(changes) - set(POLICY_SWITCHES))
         if unknown:
             raise InputError(
-                f"Unknown policy switch {', '.join(map(repr, unknown))}: use {', '.join(POLICY_SWITCHES)}."
+                TEXT["unknown_switch"].format(
+                    unknown=", ".join(map(repr, unknown)), switches=", ".join(POLICY_SWITCHES)
+                )
             )
         return Policy(**{**self.as_dict(), **changes})
 
@@ -201,13 +210,16 @@ class Policy:
         return {name: getattr(self, name) for name in POLICY_SWITCHES}
 
 
-#: The policy switches, each with the words the lab and the command line show.
-POLICY_SWITCHES: dict[str, str] = {
-    "op25b": "OP25B at ISP A's edge (outbound port 25 blocking)",
-    "submission_auth": "Submission (587/465) requires SMTP AUTH",
-    "relay_control": "No open relay (MX: own domains only; ISP server: own customers only)",
-    "ip25b": "IP25B at port-25 servers (refuse other ISPs' dynamic pools)",
-}
+#: The policy switches, each with the words the lab and the command line show (translated when
+#: looked up: ``POLICY_SWITCHES[name]`` and ``.items()`` give the current language's words).
+POLICY_SWITCHES = texts(
+    {
+        "op25b": "OP25B at ISP A's edge (outbound port 25 blocking)",
+        "submission_auth": "Submission (587/465) requires SMTP AUTH",
+        "relay_control": "No open relay (MX: own domains only; ISP server: own customers only)",
+        "ip25b": "IP25B at port-25 servers (refuse other ISPs' dynamic pools)",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -229,15 +241,12 @@ class World:
         """The host called ``name`` (its id, host name, IPv4 or IPv6 address)."""
         key = name.strip().lower()
         if not key:
-            raise InputError(f"No host given: choose one of {self.host_ids()}.")
+            raise InputError(TEXT["no_host"].format(hosts=self.host_ids()))
         with contextlib.suppress(ValueError):
             key = str(ipaddress.ip_address(key))
         found = self._index.get(key)
         if found is None:
-            raise InputError(
-                f"Unknown host {name!r}: this model has {self.host_ids()} "
-                "(a host name or address from the diagram works too)."
-            )
+            raise InputError(TEXT["unknown_host"].format(name=name, hosts=self.host_ids()))
         return found
 
     def network(self, network_id: str) -> Network:
@@ -288,25 +297,23 @@ _ADDRESS = re.compile(
 
 
 def check_address(text: str, *, what: str = "address") -> str:
-    """``text`` as a mail address, or InputError saying what is wrong with it."""
+    """``text`` as a mail address, or InputError saying what is wrong with it. ``what`` names
+    the field in the errors: ``"address"``, ``"sender"`` or ``"recipient"`` (its words are
+    translated), or any other words, shown as they are."""
+    named = TEXT["what"].get(what, what)
     address = text.strip()
     if not address:
-        raise InputError(f"The {what} is empty: type a mail address such as taro@example.net.")
+        raise InputError(TEXT["address_empty"].format(what=named))
     if "@" not in address:
-        raise InputError(
-            f"The {what} {text!r} has no '@': a mail address looks like taro@example.net."
-        )
+        raise InputError(TEXT["address_no_at"].format(what=named, text=text))
     local, _, _domain = address.rpartition("@")
     # RFC 5321 §4.5.3.1.1 (local part) and §4.5.3.1.3 (path) limits.
     if len(local) > 64:
-        raise InputError(f"The {what} {text!r} has a local part longer than 64 characters.")
+        raise InputError(TEXT["local_too_long"].format(what=named, text=text))
     if len(address) > 254:
-        raise InputError(f"The {what} {text!r} is longer than 254 characters.")
+        raise InputError(TEXT["address_too_long"].format(what=named, text=text))
     if not _ADDRESS.match(address):
-        raise InputError(
-            f"The {what} {text!r} is not a valid mail address: use letters, digits and dots, "
-            "like taro@example.net (no spaces, and the domain needs a dot)."
-        )
+        raise InputError(TEXT["address_invalid"].format(what=named, text=text))
     return address
 
 
@@ -323,15 +330,13 @@ def check_port(value: object) -> int:
     """``value`` as a TCP port (1-65535), or InputError."""
     text = str(value).strip()
     if not text:
-        raise InputError("The port is empty: type a number from 1 to 65535, such as 25 or 587.")
+        raise InputError(TEXT["port_empty"])
     try:
         port = int(text)
     except ValueError:
-        raise InputError(
-            f"The port {text!r} is not a number: type a number from 1 to 65535, such as 25 or 587."
-        ) from None
+        raise InputError(TEXT["port_not_number"].format(text=text)) from None
     if not 1 <= port <= 65535:
-        raise InputError(f"The port {port} is outside 1-65535: TCP ports run from 1 to 65535.")
+        raise InputError(TEXT["port_range"].format(port=port))
     return port
 
 
@@ -362,21 +367,21 @@ class Attempt:
         src = world.host(source)
         if not src.is_client:
             raise InputError(
-                f"{source!r} is a server: start from one of the users' machines "
-                f"({world.host_ids(world.clients)})."
+                TEXT["source_is_server"].format(source=source, hosts=world.host_ids(world.clients))
             )
         dst = world.host(destination)
         if dst.is_client:
             raise InputError(
-                f"{destination!r} is a user's machine, not a mail server: send to one of "
-                f"{world.host_ids(world.servers)}."
+                TEXT["destination_is_client"].format(
+                    destination=destination, hosts=world.host_ids(world.servers)
+                )
             )
         checked_port = check_port(port)
         sender = check_address(
             mail_from if mail_from is not None else default_sender(src, credentials),
-            what="sender address (MAIL FROM)",
+            what="sender",
         )
-        recipient = check_address(rcpt_to, what="recipient address (RCPT TO)")
+        recipient = check_address(rcpt_to, what="recipient")
         return cls(src, dst, checked_port, sender, recipient, credentials)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from mailsec.i18n import texts
 from mailsec.op25b.model import (
     STANDARD_WORLD,
     Attempt,
@@ -39,6 +40,62 @@ __all__ = ["MAILBOX", "Hop", "PathResult", "Verdict", "evaluate", "node_label"]
 #: The node id of the recipient's mailbox in hops and diagrams.
 MAILBOX = "mailbox"
 
+TEXT = texts(
+    {
+        "verdicts": {
+            "delivered": "delivered",
+            "dropped": "dropped",
+            "refused": "refused",
+            "unreachable": "unreachable",
+            "handed on": "handed on",
+        },
+        "delivered": "Delivered: the message reached the mailbox of {rcpt}.",
+        "dropped": "Dropped by OP25B at ISP A's edge: the connection to {server} port {port} "
+        "never arrives, so the sender only sees a timeout.",
+        "unreachable": "Connection refused: nothing listens on port {port} at {node}.",
+        "handed_on": "Accepted and handed on towards {domain}, which is outside this model.",
+        "refused": "Refused by {node}: {why}.",
+        "refused_reply": "Refused by {node}: {why} ({reply}).",
+        # Why a server refused, after "Refused by {node}: " (a decision without "refused: ").
+        "refusals": {
+            "RELAY_DENIED": "relay denied",
+            "AUTH_REQUIRED": "authentication required",
+            "AUTH_FAILED": "authentication failed",
+            "USER_UNKNOWN": "no such mailbox",
+            "DYNAMIC_REFUSED": "IP25B",
+            "LOGIN_REQUIRED": "login required",
+            "LOGIN_FAILED": "login failed",
+        },
+        "mailbox": "the recipient's mailbox",
+        "edge": "{network}'s edge router",
+        "hop": "Hop {number}: {source} → {target}: {decision}. {reason}",
+        "hop_port": "Hop {number}: {source} → {target} (port {port}): {decision}. {reason}",
+        "reply": "{step} Reply: {reply}",
+        "same_network": "{client} and {server} are both inside {network}: the connection never "
+        "crosses an edge router, so OP25B does not apply.",
+        "sender_connects": "Sender: {client} ({client_address}) connects to {server} "
+        "({server_address}) on TCP port {port}.",
+        "relay_connects": "Relay: {client} ({client_address}) connects to {server} "
+        "({server_address}) on TCP port {port}.",
+        "no_service": "Nothing listens on port {port} at {server} (it serves port {ports}): the "
+        "host answers the connection attempt with a TCP reset at once.",
+        "no_ports": "none",
+        "service": "{server} port {port}: {service}.",
+        "implicit_tls": "Port 465 is TLS from the first byte (implicit TLS): the password and "
+        "the message travel encrypted.",
+        "no_auth": "{server} offers no SMTP AUTH on port {port} (an MX or relay takes mail by "
+        "its own rules), so the client sends without logging in.",
+        "auth": "AUTH: {reason} ({reply})",
+        "mail_from": "MAIL FROM: {reason}",
+        "stored": "{server} stores the message in the mailbox of {rcpt}, where POP3 or IMAP4 can "
+        "fetch it (chapter 01).",
+        "sends": "{host} ({address}) sends from {sender} to {rcpt} through {server} port {port}.",
+        "sends_login": "{host} ({address}) sends from {sender} to {rcpt} through {server} port "
+        "{port}, logging in as {user}.",
+        "verdict": "Verdict: {summary}",
+    }
+)
+
 QUEUED = Reply(250, "2.0.0", "OK: queued for relay")
 STORED = Reply(250, "2.0.0", "OK: delivered to mailbox")
 
@@ -63,6 +120,11 @@ class Verdict(enum.Enum):
             "delivered": Outcome.OK,
             "handed on": Outcome.WARN,
         }.get(self.value, Outcome.FAIL)
+
+    @property
+    def label(self) -> str:
+        """The verdict in words, in the current language (:attr:`value` stays English)."""
+        return TEXT["verdicts"][self.value]
 
 
 @dataclass(frozen=True)
@@ -102,19 +164,18 @@ class PathResult:
         hop = self.final_hop
         a = self.attempt
         if self.verdict is Verdict.DELIVERED:
-            return f"Delivered: the message reached the mailbox of {a.rcpt_to}."
+            return TEXT["delivered"].format(rcpt=a.rcpt_to)
         if self.verdict is Verdict.DROPPED:
-            return (
-                f"Dropped by OP25B at ISP A's edge: the connection to {a.destination.hostname} port "
-                f"{a.port} never arrives, so the sender only sees a timeout."
-            )
+            return TEXT["dropped"].format(server=a.destination.hostname, port=a.port)
         if self.verdict is Verdict.UNREACHABLE:
-            return f"Connection refused: nothing listens on port {hop.port} at {node_label(hop.target)}."
+            return TEXT["unreachable"].format(port=hop.port, node=node_label(hop.target))
         if self.verdict is Verdict.HANDED_ON:
-            return f"Accepted and handed on towards {a.rcpt_to.rpartition('@')[2]}, which is outside this model."
-        reply = f" ({hop.reply.line})" if hop.reply else ""
-        why = hop.decision.label.removeprefix("refused: ").removeprefix("refused by ")
-        return f"Refused by {node_label(hop.target)}: {why}{reply}."
+            return TEXT["handed_on"].format(domain=a.rcpt_to.rpartition("@")[2])
+        why = TEXT["refusals"].get(hop.decision.name) or hop.decision.label
+        node = node_label(hop.target)
+        if hop.reply:
+            return TEXT["refused_reply"].format(node=node, why=why, reply=hop.reply.line)
+        return TEXT["refused"].format(node=node, why=why)
 
     @property
     def blocked_by_op25b(self) -> bool:
@@ -124,9 +185,9 @@ class PathResult:
 def node_label(node: str, world: World = STANDARD_WORLD) -> str:
     """A node id in words: a host's name, an edge router or the mailbox."""
     if node == MAILBOX:
-        return "the recipient's mailbox"
+        return TEXT["mailbox"]
     if node.endswith("-edge"):
-        return f"{world.network(node.removesuffix('-edge')).name}'s edge router"
+        return TEXT["edge"].format(network=world.network(node.removesuffix("-edge")).shown_name)
     try:
         return world.host(node).hostname
     except Exception:
@@ -153,13 +214,19 @@ class _Walk:
 
     def hop(self, hop: Hop, *, depth: int = 1) -> None:
         self.hops.append(hop)
+        text = TEXT["hop_port" if hop.port else "hop"].format(
+            number=len(self.hops),
+            source=node_label(hop.source, self.world),
+            target=node_label(hop.target, self.world),
+            port=hop.port,
+            decision=hop.decision.label,
+            reason=hop.reason,
+        )
+        if hop.reply:
+            text = TEXT["reply"].format(step=text, reply=hop.reply.line)
         self.steps.append(
             Step(
-                f"Hop {len(self.hops)}: {node_label(hop.source, self.world)} → "
-                f"{node_label(hop.target, self.world)}"
-                + (f" (port {hop.port})" if hop.port else "")
-                + f": {hop.decision.label}. {hop.reason}"
-                + (f" Reply: {hop.reply.line}" if hop.reply else ""),
+                text,
                 hop.decision.outcome,
                 hop.section,
                 depth,
@@ -175,8 +242,9 @@ class _Walk:
         net = self.world.network_of(client)
         if client.network == server.network:
             self.note(
-                f"{client.hostname} and {server.hostname} are both inside {net.name}: the connection "
-                "never crosses an edge router, so OP25B does not apply.",
+                TEXT["same_network"].format(
+                    client=client.hostname, server=server.hostname, network=net.shown_name
+                ),
                 SECTION_OP25B,
             )
             return client.id
@@ -199,8 +267,13 @@ class _Walk:
     ) -> None:
         """One connection: the edge router, then the service on the port, then the envelope."""
         self.note(
-            f"{'Relay' if leg > 1 else 'Sender'}: {client.hostname} ({client.ipv4}) connects to "
-            f"{server.hostname} ({server.ipv4}) on TCP port {port}.",
+            TEXT["relay_connects" if leg > 1 else "sender_connects"].format(
+                client=client.hostname,
+                client_address=client.ipv4,
+                server=server.hostname,
+                server_address=server.ipv4,
+                port=port,
+            ),
             depth=0,
         )
         came_from = self.connect(client, server, port, leg)
@@ -208,22 +281,23 @@ class _Walk:
             return
         service = server.service(port)
         if service is None:
-            ports = ", ".join(str(s.port) for s in server.services) or "none"
+            ports = ", ".join(str(s.port) for s in server.services) or TEXT["no_ports"]
             self.hop(
                 Hop(
                     came_from,
                     server.id,
                     port,
                     Decision.NO_SERVICE,
-                    f"Nothing listens on port {port} at {server.hostname} (it serves port {ports}): "
-                    "the host answers the connection attempt with a TCP reset at once.",
+                    TEXT["no_service"].format(port=port, server=server.hostname, ports=ports),
                     "RFC 9293 §3.5.2",
                     leg=leg,
                 )
             )
             return
         kind = service.kind
-        self.note(f"{server.hostname} port {port}: {kind.description}.")
+        self.note(
+            TEXT["service"].format(server=server.hostname, port=port, service=kind.description)
+        )
         if kind is ServiceKind.WEBMAIL:
             self._webmail(came_from, server, port, credentials, leg)
             return
@@ -256,23 +330,23 @@ class _Walk:
         """SMTP AUTH where the service offers it: True logged in, False not, None refused."""
         if kind is ServiceKind.SUBMISSIONS:
             self.note(
-                "Port 465 is TLS from the first byte (implicit TLS): the password and the message "
-                "travel encrypted.",
+                TEXT["implicit_tls"],
                 SECTION_IMPLICIT_TLS,
             )
         if credentials is None:
             return False
         if kind not in (ServiceKind.SUBMISSION, ServiceKind.SUBMISSIONS):
-            self.note(
-                f"{server.hostname} offers no SMTP AUTH on port {port} (an MX or relay takes mail "
-                "by its own rules), so the client sends without logging in."
-            )
+            self.note(TEXT["no_auth"].format(server=server.hostname, port=port))
             return False
         ruling = auth_ruling(server, credentials)
         if not ruling.allowed:
             self.hop(self._refusal(came_from, server, port, ruling, leg))
             return None
-        self.note(f"AUTH: {ruling.reason} ({ruling.reply.line if ruling.reply else ''})")
+        self.note(
+            TEXT["auth"].format(
+                reason=ruling.reason, reply=ruling.reply.line if ruling.reply else ""
+            )
+        )
         return True
 
     def _envelope(
@@ -292,7 +366,14 @@ class _Walk:
             self.hop(self._refusal(came_from, server, port, ruling, leg))
             return
         if ruling.section is not None:
-            self.steps.append(Step(f"MAIL FROM: {ruling.reason}", Outcome.WARN, ruling.section, 2))
+            self.steps.append(
+                Step(
+                    TEXT["mail_from"].format(reason=ruling.reason),
+                    Outcome.WARN,
+                    ruling.section,
+                    2,
+                )
+            )
         ruling = rcpt_ruling(
             self.world,
             server,
@@ -324,8 +405,7 @@ class _Walk:
                     MAILBOX,
                     None,
                     Decision.DELIVERED,
-                    f"{server.hostname} stores the message in the mailbox of {a.rcpt_to}, where "
-                    "POP3 or IMAP4 can fetch it (chapter 01).",
+                    TEXT["stored"].format(server=server.hostname, rcpt=a.rcpt_to),
                     "RFC 5321 §4.4",
                     leg=leg,
                 )
@@ -375,15 +455,23 @@ def evaluate(
     policy = policy if policy is not None else Policy()
     walk = _Walk(world, policy, attempt)
     walk.note(
-        f"{attempt.source.label} ({attempt.source.ipv4}) sends from {attempt.mail_from} to "
-        f"{attempt.rcpt_to} through {attempt.destination.hostname} port {attempt.port}"
-        + (f", logging in as {attempt.credentials.user}" if attempt.credentials else "")
-        + ".",
+        TEXT["sends_login" if attempt.credentials else "sends"].format(
+            host=attempt.source.shown_label,
+            address=attempt.source.ipv4,
+            sender=attempt.mail_from,
+            rcpt=attempt.rcpt_to,
+            server=attempt.destination.hostname,
+            port=attempt.port,
+            user=attempt.credentials.user if attempt.credentials else "",
+        ),
         depth=0,
     )
     walk.leg(attempt.source, attempt.destination, attempt.port, attempt.credentials, 1)
     final = walk.hops[-1]
     verdict = _VERDICT_OF.get(final.decision, Verdict.REFUSED)
     result = PathResult(attempt, policy, tuple(walk.hops), verdict, ())
-    steps = (*walk.steps, Step(f"Verdict: {result.summary}", verdict.outcome, final.section))
+    verdict_step = Step(
+        TEXT["verdict"].format(summary=result.summary), verdict.outcome, final.section
+    )
+    steps = (*walk.steps, verdict_step)
     return PathResult(attempt, policy, tuple(walk.hops), verdict, steps)

@@ -42,7 +42,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from mailsec.errors import InputError
+from mailsec.i18n import language, using
 from mailsec.op25b.model import Host, Policy, ServiceKind, World
+from mailsec.op25b.relaycontrol_text import TEXT
 from mailsec.op25b.rules import Decision, Reply, Ruling, ip25b_ruling, mailbox_ruling
 from mailsec.trace import Outcome, Step
 
@@ -84,12 +86,9 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def _aware(at: dt.datetime, what: str = "time") -> dt.datetime:
+def _aware(at: dt.datetime, what: str | None = None) -> dt.datetime:
     if not isinstance(at, dt.datetime) or at.tzinfo is None or at.utcoffset() is None:
-        raise InputError(
-            f"The {what} {at!r} has no time zone: pass an aware datetime, such as "
-            "datetime.now(timezone.utc)."
-        )
+        raise InputError(TEXT["no_zone"].format(what=what or TEXT["time"], value=at))
     return at
 
 
@@ -97,9 +96,7 @@ def _address(value: object) -> Address:
     try:
         return ipaddress.ip_address(str(value).strip())
     except ValueError:
-        raise InputError(
-            f"{value!r} is not an IP address: give one such as 198.51.100.60 or 2001:db8::1."
-        ) from None
+        raise InputError(TEXT["not_address"].format(value=value)) from None
 
 
 class RelaySetting(enum.Enum):
@@ -114,12 +111,7 @@ class RelaySetting(enum.Enum):
 
     @property
     def description(self) -> str:
-        return {
-            "open-relay": "open relay: relays for anyone, to anywhere",
-            "smtp-auth": "relay control: relays only for users logged in with SMTP AUTH",
-            "pop-before-smtp": "relay control: SMTP AUTH, or a POP3 login from the same address "
-            "a few minutes before",
-        }[self.value]
+        return TEXT["settings"][self.value]
 
 
 class RelayGround(enum.Enum):
@@ -140,14 +132,7 @@ class RelayGround(enum.Enum):
 
     @property
     def description(self) -> str:
-        return {
-            "own-domain": "mail for its own domain (delivery, not relaying)",
-            "smtp-auth": "the client logged in with SMTP AUTH",
-            "open-relay": "it is an open relay",
-            "own-network": "the client is in its own network",
-            "pop-window": "a POP3 login came from the same address a few minutes ago",
-            "none": "no ground to take it",
-        }[self.value]
+        return TEXT["grounds"][self.value]
 
 
 @dataclass(frozen=True)
@@ -176,15 +161,9 @@ class PopBeforeSmtp:
         self, *, window: dt.timedelta = DEFAULT_WINDOW, capacity: int = DEFAULT_CAPACITY
     ) -> None:
         if not isinstance(window, dt.timedelta) or not dt.timedelta(0) < window <= MAX_WINDOW:
-            raise InputError(
-                f"The POP-before-SMTP window {window!r} should be a timedelta longer than zero "
-                f"and at most {MAX_WINDOW}: a few minutes, such as timedelta(minutes=10)."
-            )
+            raise InputError(TEXT["bad_window"].format(window=window, most=MAX_WINDOW))
         if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
-            raise InputError(
-                f"The table's capacity {capacity!r} should be a whole number of addresses, 1 or "
-                "more."
-            )
+            raise InputError(TEXT["bad_capacity"].format(capacity=capacity))
         self.window = window
         self.capacity = capacity
         self._entries: OrderedDict[Address, LoginWindow] = OrderedDict()
@@ -257,8 +236,9 @@ class RelayRuling:
 def _check_setting(setting: object) -> RelaySetting:
     if not isinstance(setting, RelaySetting):
         raise InputError(
-            f"Unknown relay setting {setting!r}: use one of "
-            f"{', '.join(s.name for s in RelaySetting)} (RelaySetting)."
+            TEXT["unknown_setting"].format(
+                setting=setting, names=", ".join(s.name for s in RelaySetting)
+            )
         )
     return setting
 
@@ -269,11 +249,14 @@ def _clock(at: dt.datetime | None) -> str:
 
 def _address_step(world: World, client: Host, address: ipaddress.IPv4Address) -> Step:
     if address == client.ipv4:
-        return Step(f"The server sees the connection come from {address} ({client.label}).")
+        return Step(TEXT["sees"].format(address=address, label=client.shown_label))
     return Step(
-        f"The server sees the connection come from {address}, not from {client.label}'s own "
-        f"address {client.ipv4}: {client.label} is behind a NAT router, which gives every "
-        f"machine of {world.network_of(client).name} that one public address.",
+        TEXT["sees_nat"].format(
+            address=address,
+            label=client.shown_label,
+            own=client.ipv4,
+            network=world.network_of(client).shown_name,
+        ),
         Outcome.INFO,
         SECTION_NAPT,
     )
@@ -282,15 +265,13 @@ def _address_step(world: World, client: Host, address: ipaddress.IPv4Address) ->
 def _domain_step(server: Host, domain: str, *, own: bool) -> Step:
     if own:
         return Step(
-            f"{domain} is {server.hostname}'s own domain: this is delivery, not relaying, so the "
-            "server takes it from anyone.",
+            TEXT["own_domain"].format(domain=domain, server=server.hostname),
             Outcome.INFO,
             SECTION_ANTI_RELAY,
         )
-    own_domains = ", ".join(server.local_domains) or "none"
+    own_domains = ", ".join(server.local_domains) or TEXT["no_domains"]
     return Step(
-        f"{domain} is not one of {server.hostname}'s own domains ({own_domains}): taking this "
-        "mail means relaying it to another server.",
+        TEXT["other_domain"].format(domain=domain, server=server.hostname, domains=own_domains),
         Outcome.INFO,
         SECTION_RELAYING,
     )
@@ -312,8 +293,7 @@ def _pop_window_steps(
     if window is None:
         return [
             Step(
-                f"{address} is not in the POP-before-SMTP table: no POP3 login has come from "
-                "this address.",
+                TEXT["not_in_table"].format(address=address),
                 Outcome.FAIL,
                 SECTION_PRIOR_POP,
             )
@@ -321,24 +301,30 @@ def _pop_window_steps(
     if not window.is_open(at):
         return [
             Step(
-                f"{window.user} logged in to POP3 from {address} at {_clock(window.opened)}, "
-                f"which opened relaying until {_clock(window.closes)}; it is {_clock(at)} now, "
-                "so the window has closed.",
+                TEXT["window_closed"].format(
+                    user=window.user,
+                    address=address,
+                    opened=_clock(window.opened),
+                    closes=_clock(window.closes),
+                    now=_clock(at),
+                ),
                 Outcome.FAIL,
                 SECTION_PRIOR_POP,
             )
         ]
     return [
         Step(
-            f"{address} is in the POP-before-SMTP table: {window.user} logged in to POP3 from it "
-            f"at {_clock(window.opened)}, which opened relaying until {_clock(window.closes)}.",
+            TEXT["in_table"].format(
+                address=address,
+                user=window.user,
+                opened=_clock(window.opened),
+                closes=_clock(window.closes),
+            ),
             Outcome.OK,
             SECTION_PRIOR_POP,
         ),
         Step(
-            f"The table holds an address, not a person or a program: every machine behind "
-            f"{address} and every program on them may relay until {_clock(window.closes)}, "
-            "whether it logged in or not.",
+            TEXT["an_address"].format(address=address, closes=_clock(window.closes)),
             Outcome.WARN,
             SECTION_NAT,
         ),
@@ -360,20 +346,16 @@ def _ground(
     if authenticated:
         return RelayGround.SMTP_AUTH, [
             Step(
-                "The client logged in with SMTP AUTH in this session: the server knows which "
-                "account sends, and relays for it.",
+                TEXT["authenticated"],
                 Outcome.OK,
                 SECTION_SMTP_AUTH,
             )
         ]
-    steps = [Step("The client has not logged in with SMTP AUTH.", Outcome.INFO, SECTION_SMTP_AUTH)]
+    steps = [Step(TEXT["not_authenticated"], Outcome.INFO, SECTION_SMTP_AUTH)]
     if setting is RelaySetting.OPEN_RELAY:
         steps.append(
             Step(
-                f"{server.hostname} is an open relay: it relays for anyone, to anywhere. A spammer "
-                f"who sends through it hides their own address (the next server sees "
-                f"{server.ipv4}), borrows {server.hostname}'s good name, and soon gets it listed "
-                "on blocklists.",
+                TEXT["open_relay"].format(server=server.hostname, address=server.ipv4),
                 Outcome.WARN,
                 SECTION_ANTI_RELAY,
             )
@@ -382,7 +364,7 @@ def _ground(
     if kind is ServiceKind.RELAY and client.network == server.network:
         steps.append(
             Step(
-                f"{client.hostname} is in {server.hostname}'s own network, for which it relays.",
+                TEXT["own_network"].format(client=client.hostname, server=server.hostname),
                 Outcome.OK,
                 SECTION_ANTI_RELAY,
             )
@@ -418,10 +400,7 @@ def relay_ruling(
     """
     _check_setting(setting)
     if setting is RelaySetting.POP_BEFORE_SMTP and (windows is None or at is None):
-        raise InputError(
-            "POP before SMTP needs the table of logins and the time: pass windows= (a "
-            "PopBeforeSmtp) and at= (an aware datetime)."
-        )
+        raise InputError(TEXT["needs_table"])
     if at is not None:
         _aware(at)
     address = world.public_ipv4(client)
@@ -464,14 +443,15 @@ def relay_ruling(
 def _relayed(world: World, server: Host, domain: str, ground: RelayGround) -> Ruling:
     """The server takes the mail on ``ground`` and passes it to ``domain``'s server."""
     target = world.mx_for(domain)
-    onward = (
-        f"it will pass the message to {target.hostname}, the MX for {domain}"
-        if target is not None
-        else f"it would pass the message to {domain}'s own server, outside this model"
+    reason = TEXT["relays" if target is not None else "relays_outside"].format(
+        server=server.hostname,
+        ground=ground.description,
+        target=target.hostname if target is not None else "",
+        domain=domain,
     )
     return Ruling(
         Decision.ACCEPTED if target is not None else Decision.HANDED_ON,
-        f"{server.hostname} relays because {ground.description}; {onward}.",
+        reason,
         SECTION_RELAYING,
         Reply(250, "2.1.5", "OK"),
     )
@@ -481,15 +461,12 @@ def _refusal_reason(
     server: Host, address: ipaddress.IPv4Address, setting: RelaySetting, window: LoginWindow | None
 ) -> str:
     if setting is RelaySetting.SMTP_AUTH:
-        why = "the client did not log in with SMTP AUTH"
-    elif window is not None:
-        why = f"the POP-before-SMTP window of {address} closed at {_clock(window.closes)}"
-    else:
-        why = f"the client did not log in with SMTP AUTH, and no POP3 login came from {address}"
-    return (
-        f"{server.hostname} refuses to relay: {why}. It relays only for its own users, so it "
-        "is not an open relay (reply 550)."
-    )
+        return TEXT["refuses_auth"].format(server=server.hostname)
+    if window is not None:
+        return TEXT["refuses_window"].format(
+            server=server.hostname, address=address, closes=_clock(window.closes)
+        )
+    return TEXT["refuses_no_login"].format(server=server.hostname, address=address)
 
 
 class RelayControl:
@@ -498,6 +475,9 @@ class RelayControl:
     Hand it to the real servers as ``ModelSmtpServers(relay=...)``: their RCPT TO then decides with
     :meth:`rcpt_ruling` (chapter 02's rules stay for everything else), and each decision is kept
     in :attr:`decided`. A POP3 login reaches the table through :meth:`pop_login`.
+
+    The rulings are made in the SMTP server's thread, in the language that was current when the
+    control was made (:attr:`lang`), so that a lab shows the server's reasons in its own.
     """
 
     def __init__(
@@ -512,6 +492,8 @@ class RelayControl:
         self.clock = clock
         self.decided: deque[RelayRuling] = deque(maxlen=KEPT_RULINGS)
         """The rulings made so far, newest last."""
+        self.lang = language()
+        """The language of the rulings' reasons (the one current when the control was made)."""
 
     def pop_login(self, address: object, *, user: str) -> LoginWindow:
         """A successful POP3 login from ``address`` now: open its window (the table records it
@@ -530,7 +512,25 @@ class RelayControl:
         policy: Policy,
     ) -> Ruling:
         """RCPT TO now, with the signature of :func:`mailsec.op25b.rules.rcpt_ruling`."""
-        decided = relay_ruling(
+        with using(self.lang):
+            decided = self._decide(
+                world, server, kind, client, rcpt, authenticated=authenticated, policy=policy
+            )
+        self.decided.append(decided)
+        return decided.ruling
+
+    def _decide(
+        self,
+        world: World,
+        server: Host,
+        kind: ServiceKind,
+        client: Host,
+        rcpt: str,
+        *,
+        authenticated: bool,
+        policy: Policy,
+    ) -> RelayRuling:
+        return relay_ruling(
             world,
             server,
             kind,
@@ -542,5 +542,3 @@ class RelayControl:
             at=self.clock(),
             policy=policy,
         )
-        self.decided.append(decided)
-        return decided.ruling

@@ -39,6 +39,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+from mailsec.i18n import texts
 from mailsec.op25b.model import OFFICE_PASSWORD, OFFICE_USER, RELAY_WORLD, Credentials, Host, World
 from mailsec.op25b.relaycontrol import LoginWindow, RelayControl, RelayRuling, RelaySetting
 from mailsec.op25b.relaystory import LOGIN_HOST, SERVER, START, Plan, model_ruling
@@ -54,6 +55,15 @@ __all__ = [
     "RelayServers",
     "SmtpSend",
 ]
+
+
+TEXT = texts(
+    {
+        # A transcript's note about the connection (what was sent stays as it was on the wire).
+        "connect": "connect to {server} port {port} from {address} ({label}) [real server on "
+        "{loopback}:{real}]",
+    }
+)
 
 
 class ManualClock:
@@ -279,9 +289,14 @@ class RelayServers:
         lines: list[TranscriptLine] = [
             TranscriptLine(
                 "*",
-                f"connect to {self.world.host(SERVER).hostname} port {port} from "
-                f"{self.world.public_ipv4(client)} ({client.label}) [real server on "
-                f"{LOOPBACK}:{real}]",
+                TEXT["connect"].format(
+                    server=self.world.host(SERVER).hostname,
+                    port=port,
+                    address=self.world.public_ipv4(client),
+                    label=client.shown_label,
+                    loopback=LOOPBACK,
+                    real=real,
+                ),
             )
         ]
         with (

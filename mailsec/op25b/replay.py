@@ -33,6 +33,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+from mailsec.i18n import texts
 from mailsec.op25b.model import Attempt, Credentials, Host, Policy, ServiceKind
 from mailsec.op25b.path import Hop, PathResult, Verdict, evaluate
 from mailsec.op25b.rules import Decision
@@ -41,6 +42,45 @@ from mailsec.op25b.smtpd import LOOPBACK, ModelSmtpServers, mailbox_path
 __all__ = ["LoopbackMailServers", "Replay", "Session", "TranscriptLine", "mailbox_path"]
 
 Progress = Callable[[str], None]
+
+# The replay's progress and its notes about each connection (the "*" lines of a transcript);
+# what the client and the servers send stays as it was on the wire.
+TEXT = texts(
+    {
+        "leg_head": "--- leg {leg}: {client} -> {server} port {port}",
+        "leg_head_real": "--- leg {leg}: {client} -> {server} port {port} (real server on "
+        "{loopback}:{real})",
+        "message": "(the message: {headers} header lines, {size} bytes, ending with a line "
+        "holding only '.')",
+        "closed": "the server closed the connection",
+        "progress_leg": "Leg {leg}: {client} → {server} port {port} …",
+        "progress_drop": "Connecting to {server}:{port} — the packets are being dropped; giving "
+        "up after {seconds} s (simulated drop) …",
+        "done": "Done.",
+        "connect_drop": "connect to {server} ({address}) port {port} [simulated by "
+        "{loopback}:{real}: {mode}]",
+        "drop_answered": "unexpected: the simulated drop answered",
+        "drop_failed": "the simulated drop did not work on this system: {error}",
+        "timed_out": "no answer at all; the client gave up after {seconds} s (timed out). No "
+        "SMTP reply code: the server never heard of this attempt.",
+        "drop_simulated": "This drop is simulated: a real client keeps resending its SYN for a "
+        "minute or more before it reports the timeout.",
+        "connect_closed": "connect to {server} ({address}) port {port} [simulated by "
+        "{loopback}:{real}, where nothing listens]",
+        "answered": "unexpected: something answered",
+        "reset": "connection refused at once (the host answered with a TCP reset)",
+        "not_logged_in": "(not logged in)",
+        "https": "HTTPS to {server} port {port}: log in as {who}, press Send (described, not "
+        "replayed: this chapter replays SMTP only)",
+        "webmail": "webmail: {decision}. {reason}",
+        "connect": "connect to {server} ({address}) port {port} from {client} ({client_address}) "
+        "[real server on {loopback}:{real}]",
+        "failed": "the connection failed: {error}",
+        "implicit_tls": "TLS handshake first (implicit TLS, port 465)",
+        "starttls": "TLS handshake done ({version}); EHLO again",
+        "no_auth": "the server offers no AUTH here: sending without login",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -104,9 +144,12 @@ class Replay:
     def text(self) -> str:
         parts = []
         for s in self.sessions:
-            head = f"--- leg {s.leg}: {s.client} -> {s.server} port {s.port}"
+            words = {"leg": s.leg, "client": s.client, "server": s.server, "port": s.port}
+            head = TEXT["leg_head"].format(**words)
             if s.loopback_port and s.outcome not in (Decision.DROPPED, Decision.NO_SERVICE):
-                head += f" (real server on {LOOPBACK}:{s.loopback_port})"
+                head = TEXT["leg_head_real"].format(
+                    **words, loopback=LOOPBACK, real=s.loopback_port
+                )
             parts.append(head + "\n" + s.text)
         return "\n".join(parts)
 
@@ -125,8 +168,7 @@ class _Recorder:
             self.transcript.append(
                 TranscriptLine(
                     "C",
-                    f"(the message: {len(headers)} header lines, {len(text.encode())} bytes, "
-                    "ending with a line holding only '.')",
+                    TEXT["message"].format(headers=len(headers), size=len(text.encode())),
                 )
             )
         else:
@@ -136,7 +178,7 @@ class _Recorder:
     def getreply(self) -> tuple[int, bytes]:
         code, message = super().getreply()  # type: ignore[misc]
         if code == -1:
-            self.transcript.append(TranscriptLine("*", "the server closed the connection"))
+            self.transcript.append(TranscriptLine("*", TEXT["closed"]))
             return code, message
         rows = message.decode("utf-8", "replace").split("\n") or [""]
         for i, row in enumerate(rows):
@@ -190,11 +232,16 @@ class LoopbackMailServers(ModelSmtpServers):
             for leg in sorted({h.leg for h in path.hops}):
                 hops = [h for h in path.hops if h.leg == leg]
                 decisions = {h.decision for h in hops}
-                say(f"Leg {leg}: {client.hostname} → {server.hostname} port {port} …")
+                say(
+                    TEXT["progress_leg"].format(
+                        leg=leg, client=client.hostname, server=server.hostname, port=port
+                    )
+                )
                 if Decision.DROPPED in decisions:
                     say(
-                        f"Connecting to {server.hostname}:{port} — the packets are being dropped; "
-                        f"giving up after {self.drop_timeout:g} s (simulated drop) …"
+                        TEXT["progress_drop"].format(
+                            server=server.hostname, port=port, seconds=f"{self.drop_timeout:g}"
+                        )
                     )
                     sessions.append(self._dropped(leg, client, server, port))
                     simulated_drop = True
@@ -231,7 +278,7 @@ class LoopbackMailServers(ModelSmtpServers):
                 port, credentials = 25, None
             delivered = tuple(self._stored)
         verdict = self._verdict(path, sessions, delivered)
-        say("Done.")
+        say(TEXT["done"])
         return Replay(
             path,
             tuple(sessions),
@@ -275,8 +322,14 @@ class LoopbackMailServers(ModelSmtpServers):
         lines = [
             TranscriptLine(
                 "*",
-                f"connect to {server.hostname} ({server.ipv4}) port {port} "
-                f"[simulated by {LOOPBACK}:{real}: {self.drop_mode}]",
+                TEXT["connect_drop"].format(
+                    server=server.hostname,
+                    address=server.ipv4,
+                    port=port,
+                    loopback=LOOPBACK,
+                    real=real,
+                    mode=self.drop_mode,
+                ),
             )
         ]
         self._client = client
@@ -286,26 +339,22 @@ class LoopbackMailServers(ModelSmtpServers):
             conn = _RecordingSMTP(transcript, host=LOOPBACK, port=real, timeout=self.drop_timeout)
             conn.close()
             lines += transcript
-            lines.append(TranscriptLine("*", "unexpected: the simulated drop answered"))
+            lines.append(TranscriptLine("*", TEXT["drop_answered"]))
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
             waited = time.perf_counter() - started
             lines += transcript
             if not isinstance(exc, (TimeoutError, smtplib.SMTPServerDisconnected)):
-                lines.append(
-                    TranscriptLine("*", f"the simulated drop did not work on this system: {exc}")
-                )
+                lines.append(TranscriptLine("*", TEXT["drop_failed"].format(error=exc)))
             lines.append(
                 TranscriptLine(
                     "*",
-                    f"no answer at all; the client gave up after {waited:.1f} s (timed out). "
-                    "No SMTP reply code: the server never heard of this attempt.",
+                    TEXT["timed_out"].format(seconds=f"{waited:.1f}"),
                 )
             )
             lines.append(
                 TranscriptLine(
                     "*",
-                    "This drop is simulated: a real client keeps resending its SYN for a minute "
-                    "or more before it reports the timeout.",
+                    TEXT["drop_simulated"],
                 )
             )
         return Session(
@@ -325,20 +374,21 @@ class LoopbackMailServers(ModelSmtpServers):
         lines = [
             TranscriptLine(
                 "*",
-                f"connect to {server.hostname} ({server.ipv4}) port {port} "
-                f"[simulated by {LOOPBACK}:{real}, where nothing listens]",
+                TEXT["connect_closed"].format(
+                    server=server.hostname,
+                    address=server.ipv4,
+                    port=port,
+                    loopback=LOOPBACK,
+                    real=real,
+                ),
             )
         ]
         started = time.perf_counter()
         try:
             smtplib.SMTP(LOOPBACK, real, timeout=self.timeout).close()
-            lines.append(TranscriptLine("*", "unexpected: something answered"))
+            lines.append(TranscriptLine("*", TEXT["answered"]))
         except ConnectionRefusedError:
-            lines.append(
-                TranscriptLine(
-                    "*", "connection refused at once (the host answered with a TCP reset)"
-                )
-            )
+            lines.append(TranscriptLine("*", TEXT["reset"]))
         return Session(
             leg,
             client.id,
@@ -359,14 +409,12 @@ class LoopbackMailServers(ModelSmtpServers):
         hop: Hop,
         credentials: Credentials | None,
     ) -> Session:
-        who = credentials.user if credentials else "(not logged in)"
+        who = credentials.user if credentials else TEXT["not_logged_in"]
         lines = [
+            TranscriptLine("*", TEXT["https"].format(server=server.hostname, port=port, who=who)),
             TranscriptLine(
-                "*",
-                f"HTTPS to {server.hostname} port {port}: log in as {who}, press Send "
-                "(described, not replayed: this chapter replays SMTP only)",
+                "*", TEXT["webmail"].format(decision=hop.decision.label, reason=hop.reason)
             ),
-            TranscriptLine("*", f"webmail: {hop.decision.label}. {hop.reason}"),
         ]
         return Session(
             leg, client.id, server.id, port, None, tuple(lines), hop.decision, replayed=False
@@ -388,8 +436,15 @@ class LoopbackMailServers(ModelSmtpServers):
         transcript: list[TranscriptLine] = [
             TranscriptLine(
                 "*",
-                f"connect to {server.hostname} ({server.ipv4}) port {port} from {client.hostname} "
-                f"({client.ipv4}) [real server on {LOOPBACK}:{real}]",
+                TEXT["connect"].format(
+                    server=server.hostname,
+                    address=server.ipv4,
+                    port=port,
+                    client=client.hostname,
+                    client_address=client.ipv4,
+                    loopback=LOOPBACK,
+                    real=real,
+                ),
             )
         ]
         self._client = client
@@ -402,7 +457,7 @@ class LoopbackMailServers(ModelSmtpServers):
                 outcome = self._send(conn, mail_from, rcpt_to, content)
             return self._finish(conn, leg, client, server, port, real, transcript, outcome, started)
         except (OSError, smtplib.SMTPException) as exc:
-            transcript.append(TranscriptLine("*", f"the connection failed: {exc}"))
+            transcript.append(TranscriptLine("*", TEXT["failed"].format(error=exc)))
             if conn is not None:
                 conn.close()
             return Session(
@@ -422,7 +477,7 @@ class LoopbackMailServers(ModelSmtpServers):
         """Connect and EHLO: implicit TLS on 465 (RFC 8314), STARTTLS where offered (RFC 3207)."""
         kind = server.service(port).kind  # type: ignore[union-attr]
         if kind is ServiceKind.SUBMISSIONS:
-            transcript.append(TranscriptLine("*", "TLS handshake first (implicit TLS, port 465)"))
+            transcript.append(TranscriptLine("*", TEXT["implicit_tls"]))
             conn: smtplib.SMTP = _RecordingSMTPSSL(
                 transcript, host=LOOPBACK, port=real, timeout=self.timeout, context=self._client_tls
             )
@@ -433,7 +488,7 @@ class LoopbackMailServers(ModelSmtpServers):
             conn.starttls(context=self._client_tls)
             sock = conn.sock
             version = sock.version() if isinstance(sock, ssl.SSLSocket) else "TLS"
-            transcript.append(TranscriptLine("*", f"TLS handshake done ({version}); EHLO again"))
+            transcript.append(TranscriptLine("*", TEXT["starttls"].format(version=version)))
             conn.ehlo(client.hostname)
         return conn
 
@@ -445,9 +500,7 @@ class LoopbackMailServers(ModelSmtpServers):
         if credentials is None:
             return Decision.ACCEPTED
         if not conn.has_extn("auth"):
-            transcript.append(
-                TranscriptLine("*", "the server offers no AUTH here: sending without login")
-            )
+            transcript.append(TranscriptLine("*", TEXT["no_auth"]))
             return Decision.ACCEPTED
         # SASL PLAIN is UTF-8 (RFC 4616 §2); smtplib's own auth_plain sends ASCII only.
         plain = f"\0{credentials.user}\0{credentials.password}".encode()

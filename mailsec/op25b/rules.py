@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from mailsec.i18n import texts
 from mailsec.op25b.model import Credentials, Host, Policy, ServiceKind, World
 from mailsec.trace import Outcome
 
@@ -33,6 +34,75 @@ SECTION_AUTH_CODES = "RFC 4954 §6"
 SECTION_RELAY = "RFC 5321 §3.6"
 SECTION_MAILBOX = "RFC 5321 §3.3"
 SECTION_IMPLICIT_TLS = "RFC 8314 §3.3"
+
+TEXT = texts(
+    {
+        "decisions": {
+            "PASSED": "passed",
+            "DROPPED": "dropped by OP25B",
+            "NO_SERVICE": "connection refused",
+            "ACCEPTED": "accepted",
+            "DELIVERED": "delivered",
+            "HANDED_ON": "handed on (outside the model)",
+            "RELAY_DENIED": "refused: relay denied",
+            "AUTH_REQUIRED": "refused: authentication required",
+            "AUTH_FAILED": "refused: authentication failed",
+            "USER_UNKNOWN": "refused: no such mailbox",
+            "DYNAMIC_REFUSED": "refused by IP25B",
+            "LOGIN_REQUIRED": "refused: login required",
+            "LOGIN_FAILED": "refused: login failed",
+        },
+        # The edge router's reasons (chapter 09's capstone shows them too).
+        "edge_other": "{network}'s edge router passes the connection to port {port}: {network} "
+        "has not deployed OP25B.",
+        "edge_port": "ISP A's edge passes port {port}: OP25B blocks only port 25, so submission "
+        "(587, 465) and web traffic (443) leave freely.",
+        "edge_own": "ISP A's edge passes port 25 from {host} ({address}): it is ISP A's own "
+        "server, not in the dynamic pool, so OP25B does not apply to it.",
+        "edge_off": "ISP A's edge passes port 25 from its dynamic pool ({pool}) because OP25B "
+        "is switched off.",
+        "edge_drop": "Dropped by OP25B: ISP A's edge drops outbound TCP port 25 from its dynamic "
+        "pool ({pool}) to servers outside ISP A ({server} is outside). Mail must go through ISP "
+        "A's mail server or a submission port (587/465).",
+        "auth_ok": "{server} accepts the login of {user}.",
+        "auth_failed": "{server} refuses the login of {user!r}: wrong user name or password "
+        "(reply 535).",
+        "mail_auth_required": "{server} refuses MAIL FROM before SMTP AUTH: the submission "
+        "service takes mail only from logged-in users (reply 530).",
+        "mail_no_auth": "{server} accepts MAIL FROM without a login because 'submission requires "
+        "AUTH' is switched off: anyone may now send through it.",
+        "mail_ok": "The sender is accepted.",
+        "relay_denied_domain": "{server} refuses to relay: {domain} is not one of its own domains "
+        "({domains}). A server that relays for anyone is an open relay, which spammers abuse "
+        "(reply 554).",
+        "relay_denied_customer": "{server} refuses to relay: {client} ({address}) is not one of "
+        "ISP A's customers. A server that relays for anyone is an open relay, which spammers "
+        "abuse (reply 554).",
+        "handed_on": "{server} accepts mail for {domain} and would pass it to {domain}'s own "
+        "server, which is outside this model.",
+        "handed_on_open": "{server} accepts mail for {domain} and would pass it to {domain}'s own "
+        "server, which is outside this model: relay control is switched off (an open relay!).",
+        "relays_customer": "{server} relays for {client}, a customer inside ISP A (so ISP A sees "
+        "this mail and can limit or trace a sender that floods it); it will pass the message to "
+        "{target}, the MX for {domain}.",
+        "relays_user": "{server} relays for its logged-in user; it will pass the message to "
+        "{target}, the MX for {domain}.",
+        "relays": "{server} relays; it will pass the message to {target}, the MX for {domain}.",
+        "relays_open": "{server} relays because relay control is switched off (an open relay!); "
+        "it will pass the message to {target}, the MX for {domain}.",
+        "ip25b": "Refused by IP25B: {server} does not take port-25 mail from {address}, an "
+        "address in {network}'s dynamic pool; such clients must use their own provider's server "
+        "or a submission port.",
+        "mailbox_ok": "{server} is the MX for {domain} and has a mailbox for {rcpt}.",
+        "mailbox_unknown": "{server} receives mail for {domain} but has no mailbox {rcpt} (reply "
+        "550).",
+        "login_page": "{server} shows its login page: a webmail site sends only for a logged-in "
+        "account (choose credentials; free accounts are easy to get).",
+        "login_failed": "{server} refuses the login of {user!r}: wrong user name or password.",
+        "webmail_sent": "{user} is logged in to {server} and presses Send: the message travels "
+        "as an HTTPS request on port 443, not as SMTP on port 25.",
+    }
+)
 
 
 class Decision(enum.Enum):
@@ -75,7 +145,8 @@ class Decision(enum.Enum):
 
     @property
     def label(self) -> str:
-        return self.value
+        """The decision in words, in the current language (:attr:`value` stays English)."""
+        return TEXT["decisions"][self.name]
 
 
 @dataclass(frozen=True)
@@ -114,37 +185,28 @@ def edge_ruling(world: World, policy: Policy, client: Host, server: Host, port: 
     net = world.network_of(client)
     pool = world.in_dynamic_pool(client)
     if net.id != "isp-a":
-        return Ruling(
-            Decision.PASSED,
-            f"{net.name}'s edge router passes the connection to port {port}: {net.name} has not "
-            "deployed OP25B.",
-        )
+        return Ruling(Decision.PASSED, TEXT["edge_other"].format(network=net.shown_name, port=port))
     if port != 25:
         return Ruling(
             Decision.PASSED,
-            f"ISP A's edge passes port {port}: OP25B blocks only port 25, so submission (587, 465) "
-            "and web traffic (443) leave freely.",
+            TEXT["edge_port"].format(port=port),
             SECTION_OP25B,
         )
     if pool is None:
         return Ruling(
             Decision.PASSED,
-            f"ISP A's edge passes port 25 from {client.hostname} ({client.ipv4}): it is ISP A's own "
-            "server, not in the dynamic pool, so OP25B does not apply to it.",
+            TEXT["edge_own"].format(host=client.hostname, address=client.ipv4),
             SECTION_OP25B,
         )
     if not policy.op25b:
         return Ruling(
             Decision.PASSED,
-            f"ISP A's edge passes port 25 from its dynamic pool ({pool.dynamic_pool}) because OP25B "
-            "is switched off.",
+            TEXT["edge_off"].format(pool=pool.dynamic_pool),
             SECTION_OP25B,
         )
     return Ruling(
         Decision.DROPPED,
-        f"Dropped by OP25B: ISP A's edge drops outbound TCP port 25 from its dynamic pool "
-        f"({pool.dynamic_pool}) to servers outside ISP A ({server.hostname} is outside). Mail must "
-        "go through ISP A's mail server or a submission port (587/465).",
+        TEXT["edge_drop"].format(pool=pool.dynamic_pool, server=server.hostname),
         SECTION_OP25B,
     )
 
@@ -154,14 +216,13 @@ def auth_ruling(server: Host, credentials: Credentials) -> Ruling:
     if server.password_of(credentials.user) == credentials.password:
         return Ruling(
             Decision.ACCEPTED,
-            f"{server.hostname} accepts the login of {credentials.user}.",
+            TEXT["auth_ok"].format(server=server.hostname, user=credentials.user),
             SECTION_AUTH_CODES,
             Reply(235, "2.7.0", "Authentication successful"),
         )
     return Ruling(
         Decision.AUTH_FAILED,
-        f"{server.hostname} refuses the login of {credentials.user!r}: wrong user name or password "
-        "(reply 535).",
+        TEXT["auth_failed"].format(server=server.hostname, user=credentials.user),
         SECTION_AUTH_CODES,
         Reply(535, "5.7.8", "Authentication credentials invalid"),
     )
@@ -175,19 +236,17 @@ def mail_ruling(
         if policy.submission_auth:
             return Ruling(
                 Decision.AUTH_REQUIRED,
-                f"{server.hostname} refuses MAIL FROM before SMTP AUTH: the submission service takes "
-                "mail only from logged-in users (reply 530).",
+                TEXT["mail_auth_required"].format(server=server.hostname),
                 SECTION_SUBMISSION,
                 Reply(530, "5.7.0", "Authentication required"),
             )
         return Ruling(
             Decision.ACCEPTED,
-            f"{server.hostname} accepts MAIL FROM without a login because 'submission requires AUTH' "
-            "is switched off: anyone may now send through it.",
+            TEXT["mail_no_auth"].format(server=server.hostname),
             SECTION_SUBMISSION,
             Reply(250, "2.1.0", "OK"),
         )
-    return Ruling(Decision.ACCEPTED, "The sender is accepted.", None, Reply(250, "2.1.0", "OK"))
+    return Ruling(Decision.ACCEPTED, TEXT["mail_ok"], None, Reply(250, "2.1.0", "OK"))
 
 
 def rcpt_ruling(
@@ -217,42 +276,43 @@ def rcpt_ruling(
         or (kind is ServiceKind.RELAY and client.network == server.network)
     )
     if not relay_allowed:
-        who = (
-            f"{domain} is not one of its own domains ({', '.join(server.local_domains)})"
-            if kind is ServiceKind.MX
-            else f"{client.hostname} ({client.ipv4}) is not one of ISP A's customers"
-        )
+        if kind is ServiceKind.MX:
+            denied = TEXT["relay_denied_domain"].format(
+                server=server.hostname, domain=domain, domains=", ".join(server.local_domains)
+            )
+        else:
+            denied = TEXT["relay_denied_customer"].format(
+                server=server.hostname, client=client.hostname, address=client.ipv4
+            )
         return Ruling(
             Decision.RELAY_DENIED,
-            f"{server.hostname} refuses to relay: {who}. A server that relays for anyone is an open "
-            "relay, which spammers abuse (reply 554).",
+            denied,
             SECTION_RELAY,
             Reply(554, "5.7.1", f"<{rcpt}>: Relay access denied"),
         )
-    why = "relay control is switched off (an open relay!)" if not policy.relay_control else ""
     target = world.mx_for(domain)
     if target is None:
         return Ruling(
             Decision.HANDED_ON,
-            f"{server.hostname} accepts mail for {domain} and would pass it to {domain}'s own server, "
-            f"which is outside this model{': ' + why if why else ''}.",
+            TEXT["handed_on" if policy.relay_control else "handed_on_open"].format(
+                server=server.hostname, domain=domain
+            ),
             SECTION_RELAY,
             Reply(250, "2.1.5", "OK"),
         )
-    reason = {
-        ServiceKind.RELAY: (
-            f"{server.hostname} relays for {client.hostname}, a customer inside ISP A (so ISP A "
-            "sees this mail and can limit or trace a sender that floods it)"
-        ),
-        ServiceKind.SUBMISSION: f"{server.hostname} relays for its logged-in user",
-        ServiceKind.SUBMISSIONS: f"{server.hostname} relays for its logged-in user",
-        ServiceKind.MX: f"{server.hostname} relays",
+    key = {
+        ServiceKind.RELAY: "relays_customer",
+        ServiceKind.SUBMISSION: "relays_user",
+        ServiceKind.SUBMISSIONS: "relays_user",
+        ServiceKind.MX: "relays",
     }[kind]
-    if why:
-        reason = f"{server.hostname} relays because {why}"
+    if not policy.relay_control:
+        key = "relays_open"
     return Ruling(
         Decision.ACCEPTED,
-        f"{reason}; it will pass the message to {target.hostname}, the MX for {domain}.",
+        TEXT[key].format(
+            server=server.hostname, client=client.hostname, target=target.hostname, domain=domain
+        ),
         SECTION_RELAY,
         Reply(250, "2.1.5", "OK"),
     )
@@ -269,9 +329,7 @@ def _ip25b_ruling(
         return None
     return Ruling(
         Decision.DYNAMIC_REFUSED,
-        f"Refused by IP25B: {server.hostname} does not take port-25 mail from {client.ipv4}, "
-        f"an address in {pool.name}'s dynamic pool; such clients must use their own "
-        "provider's server or a submission port.",
+        TEXT["ip25b"].format(server=server.hostname, address=client.ipv4, network=pool.shown_name),
         None,
         Reply(554, "5.7.1", f"Client host [{client.ipv4}] is in a dynamic address pool"),
     )
@@ -284,13 +342,13 @@ def _mailbox_ruling(server: Host, kind: ServiceKind, rcpt: str, domain: str) -> 
     if rcpt.lower() in server.mailboxes:
         return Ruling(
             Decision.DELIVERED,
-            f"{server.hostname} is the MX for {domain} and has a mailbox for {rcpt}.",
+            TEXT["mailbox_ok"].format(server=server.hostname, domain=domain, rcpt=rcpt),
             SECTION_MAILBOX,
             Reply(250, "2.1.5", "OK"),
         )
     return Ruling(
         Decision.USER_UNKNOWN,
-        f"{server.hostname} receives mail for {domain} but has no mailbox {rcpt} (reply 550).",
+        TEXT["mailbox_unknown"].format(server=server.hostname, domain=domain, rcpt=rcpt),
         SECTION_MAILBOX,
         Reply(550, "5.1.1", f"<{rcpt}>: Recipient address rejected: User unknown"),
     )
@@ -316,17 +374,14 @@ def webmail_ruling(server: Host, credentials: Credentials | None) -> Ruling:
     if credentials is None:
         return Ruling(
             Decision.LOGIN_REQUIRED,
-            f"{server.hostname} shows its login page: a webmail site sends only for a logged-in "
-            "account (choose credentials; free accounts are easy to get).",
+            TEXT["login_page"].format(server=server.hostname),
         )
     if server.password_of(credentials.user) != credentials.password:
         return Ruling(
             Decision.LOGIN_FAILED,
-            f"{server.hostname} refuses the login of {credentials.user!r}: wrong user name or "
-            "password.",
+            TEXT["login_failed"].format(server=server.hostname, user=credentials.user),
         )
     return Ruling(
         Decision.ACCEPTED,
-        f"{credentials.user} is logged in to {server.hostname} and presses Send: the message travels "
-        "as an HTTPS request on port 443, not as SMTP on port 25.",
+        TEXT["webmail_sent"].format(user=credentials.user, server=server.hostname),
     )

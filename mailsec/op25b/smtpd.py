@@ -59,6 +59,7 @@ from mailsec.dmarc.evaluate import check_sample
 from mailsec.dmarc.receiver import InboundCheck, check_inbound
 from mailsec.dmarc.result import Disposition
 from mailsec.errors import InputError, MailsecError, NotAvailable
+from mailsec.i18n import texts
 from mailsec.op25b.inbound import (
     JUNK,
     KEPT_CHECKS,
@@ -95,6 +96,20 @@ __all__ = [
 ]
 
 LOOPBACK = "127.0.0.1"
+
+TEXT = texts(
+    {
+        "drop_timeout": "drop_timeout {value!r} should be between 0.2 and 10 seconds: the "
+        "learner waits that long for a dropped connection.",
+        "not_started": "Could not start the loopback SMTP servers: {error}",
+        "not_running": "The servers are not running: call start() first.",
+        # The stranger's name and description (shown translated, Host.shown_label).
+        "stranger": (
+            "Unknown client",
+            "A connection the replay did not start (for example your own smtplib session).",
+        ),
+    }
+)
 
 
 class QuietDeprecation(logging.Filter):
@@ -287,10 +302,7 @@ class ModelSmtpServers:
         :func:`mailsec.dmarc.evaluate.evaluate`). ``clock`` stamps Received fields and is the time
         DKIM signs and verifies at."""
         if not 0.2 <= drop_timeout <= 10:
-            raise MailsecError(
-                f"drop_timeout {drop_timeout!r} should be between 0.2 and 10 seconds: the learner "
-                "waits that long for a dropped connection."
-            )
+            raise MailsecError(TEXT["drop_timeout"].format(value=drop_timeout))
         given = [name for name, v in (("resolver", resolver), ("sample", sample)) if v is not None]
         if given and not checks:
             one = len(given) == 1
@@ -380,7 +392,7 @@ class ModelSmtpServers:
             self._start_blackhole()
         except Exception as exc:
             self.stop()
-            raise NotAvailable(f"Could not start the loopback SMTP servers: {exc}") from exc
+            raise NotAvailable(TEXT["not_started"].format(error=exc)) from exc
         return self
 
     async def _start_servers(self, server_tls: ssl.SSLContext) -> None:
@@ -507,7 +519,7 @@ class ModelSmtpServers:
     def client_context(self) -> ssl.SSLContext:
         """A client TLS context that trusts these servers' certificate (their course CA)."""
         if self._client_tls is None:
-            raise MailsecError("The servers are not running: call start() first.")
+            raise MailsecError(TEXT["not_running"])
         return self._client_tls
 
     @contextlib.contextmanager

@@ -26,6 +26,7 @@ from mailsec.render.html import (
     table,
     trace_list,
 )
+from mailsec.render.op25b_text import TEXT
 from mailsec.render.svg import wrap_parts, wrap_text
 from mailsec.trace import Outcome
 
@@ -70,13 +71,6 @@ NETWORK_BOXES: dict[str, tuple[float, float, float, float, str, str, str]] = {
     "isp-b": (8, 317, 262, 123, "#f5f3ff", "#c4b5fd", "#4c1d95"),
     "internet": (528, 22, 344, 418, "#f0fdf4", "#86efac", "#14532d"),
 }
-
-# The diagram's own words (hosts and networks are named by the world).
-INTERNET_TITLE = "Internet"
-SERVERS_TITLE = "Servers on the Internet"
-DYNAMIC_POOL = "dynamic pool {pool}"
-MAILBOX_LABEL = "Taro's mailbox"
-PORTS = "port {ports}"
 
 _STROKE = {
     Outcome.OK: "#15803d",
@@ -170,7 +164,7 @@ def _router(edge_id: str, title: str, status: str, *, on_path: bool) -> str:
     return (
         f'<g><circle cx="{x}" cy="{y}" r="15" fill="#e2e8f0" stroke="{stroke}" stroke-width="2"/>'
         f'<text x="{x}" y="{y + 4}" text-anchor="middle" font-size="11" font-weight="700" '
-        f'fill="#1f2d3d">R</text>'
+        f'fill="#1f2d3d">{escape(TEXT["router"])}</text>'
         f'<text x="{x}" y="{y + 29}" text-anchor="middle" font-size="10.5" fill="#1f2d3d" '
         f"{_HALO}>{escape(title)}</text>"
         f'<text x="{x}" y="{y + 42}" text-anchor="middle" font-size="10.5" font-weight="600" '
@@ -180,20 +174,20 @@ def _router(edge_id: str, title: str, status: str, *, on_path: bool) -> str:
 
 def alt_text(result: PathResult | None, world: World = STANDARD_WORLD) -> str:
     """The diagram in words, for screen readers and for the SVG's description."""
-    lead = (
-        "Network diagram: ISP A (home PC, infected PC, ISP A's mail server, edge router), ISP B "
-        "(a customer's PC, edge router), and on the Internet a mail provider's submission server, a "
-        "webmail service and example.net's MX with Taro's mailbox."
-    )
+    lead = TEXT["alt_lead"]
     if result is None:
         return lead
     hops = " ".join(
-        f"Hop {i}: {node_label(h.source, world)} to {node_label(h.target, world)}"
-        + (f" on port {h.port}" if h.port else "")
-        + f", {h.decision.label}."
+        TEXT["alt_hop_port" if h.port else "alt_hop"].format(
+            number=i,
+            source=node_label(h.source, world),
+            target=node_label(h.target, world),
+            port=h.port,
+            decision=h.decision.label,
+        )
         for i, h in enumerate(result.hops, start=1)
     )
-    return f"{lead} Path: {hops} Verdict: {result.verdict.value}."
+    return TEXT["alt_path"].format(lead=lead, hops=hops, verdict=result.verdict.label)
 
 
 def _host_boxes(world: World) -> dict[str, _Box]:
@@ -202,9 +196,11 @@ def _host_boxes(world: World) -> dict[str, _Box]:
     for host in world.hosts:
         if host.id in POSITIONS:
             ports = "/".join(str(s.port) for s in host.services)
-            sub = (str(host.ipv4), PORTS.format(ports=ports)) if ports else (str(host.ipv4),)
-            boxes[host.id] = _Box(host.label, sub)
-    boxes[MAILBOX] = _Box(MAILBOX_LABEL, ("taro@example.net",))
+            sub = (
+                (str(host.ipv4), TEXT["ports"].format(ports=ports)) if ports else (str(host.ipv4),)
+            )
+            boxes[host.id] = _Box(host.shown_label, sub)
+    boxes[MAILBOX] = _Box(TEXT["mailbox"], ("taro@example.net",))
     return boxes
 
 
@@ -214,7 +210,7 @@ def _svg_head(result: PathResult | None, world: World) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{WIDTH}" height="{HEIGHT}" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" style="max-width:100%;height:auto;font-family:sans-serif" '
         'aria-labelledby="op25b-title op25b-desc" class="mailsec-op25b-diagram">'
-        f'<title id="op25b-title">OP25B network{": " + escape(result.summary) if result else ""}</title>'
+        f'<title id="op25b-title">{escape(_svg_title(result))}</title>'
         f'<desc id="op25b-desc">{escape(alt_text(result, world))}</desc>'
         "<defs>"
         + "".join(
@@ -225,6 +221,12 @@ def _svg_head(result: PathResult | None, world: World) -> str:
         )
         + "</defs>"
     )
+
+
+def _svg_title(result: PathResult | None) -> str:
+    if result is None:
+        return TEXT["svg_title"]
+    return TEXT["svg_title_result"].format(summary=result.summary)
 
 
 def _networks(world: World, policy: Policy, heights: dict[str, float]) -> list[str]:
@@ -239,17 +241,20 @@ def _networks(world: World, policy: Policy, heights: dict[str, float]) -> list[s
 
     def isp(net_id: str) -> str:
         net = world.network(net_id)
-        pool = (DYNAMIC_POOL.format(pool=net.dynamic_pool),) if net.dynamic_pool else ()
-        return Fragment(_network(net_id, net.name, (str(net.ipv4), *pool), []))
+        pool = (TEXT["dynamic_pool"].format(pool=net.dynamic_pool),) if net.dynamic_pool else ()
+        return Fragment(_network(net_id, net.shown_name, (str(net.ipv4), *pool), []))
 
     servers_notes = [
         note_below(
             "recipient-mx",
-            f"IP25B {'on' if policy.ip25b else 'off'} · relay control "
-            f"{'on' if policy.relay_control else 'off'}",
+            TEXT["servers_note"].format(
+                ip25b=TEXT["on" if policy.ip25b else "off"],
+                relay=TEXT["on" if policy.relay_control else "off"],
+            ),
         ),
         note_below(
-            "provider-smtp", f"AUTH {'required' if policy.submission_auth else 'not required'}"
+            "provider-smtp",
+            TEXT["auth_required" if policy.submission_auth else "auth_not_required"],
         ),
     ]
     ix, iy, iw, ih = INTERNET_X - 60, 22, 120, NETWORK_BOXES["internet"][3]
@@ -259,8 +264,10 @@ def _networks(world: World, policy: Policy, heights: dict[str, float]) -> list[s
         f'<g class="mailsec-box"><rect x="{ix}" y="{iy}" width="{iw}" height="{ih}" rx="40" '
         'fill="#f8fafc" stroke="#cbd5e1" stroke-dasharray="4 3"/>'
         f'<text x="{INTERNET_X}" y="48" text-anchor="middle" font-size="13" font-weight="700" '
-        f'fill="#334155">{escape(INTERNET_TITLE)}</text></g>',
-        _network("internet", SERVERS_TITLE, (str(world.network("internet").ipv4),), servers_notes),
+        f'fill="#334155">{escape(TEXT["internet"])}</text></g>',
+        _network(
+            "internet", TEXT["servers"], (str(world.network("internet").ipv4),), servers_notes
+        ),
     ]
 
 
@@ -273,7 +280,7 @@ def _never_arrives(result: PathResult, heights: dict[str, float]) -> str:
         f'<path d="M{x1 + 10:.0f},{y1:.0f} Q{cx:.0f},{cy:.0f} {x2:.0f},{y2:.0f}" fill="none" '
         'stroke="#94a3b8" stroke-width="2" stroke-dasharray="2 5"/>'
         f'<text x="{cx:.0f}" y="{(y1 + y2) / 2 + 18:.0f}" text-anchor="middle" font-size="11" '
-        f'fill="#475569" {_HALO}>never arrives</text>'
+        f'fill="#475569" {_HALO}>{escape(TEXT["never_arrives"])}</text>'
     )
 
 
@@ -294,12 +301,14 @@ def network_svg(result: PathResult | None = None, world: World = STANDARD_WORLD)
     parts.append(
         _router(
             "isp-a-edge",
-            "ISP A edge",
-            "OP25B on" if policy.op25b else "OP25B off",
+            TEXT["edge_a"],
+            TEXT["op25b_on" if policy.op25b else "op25b_off"],
             on_path="isp-a-edge" in on_path,
         )
     )
-    parts.append(_router("isp-b-edge", "ISP B edge", "no OP25B", on_path="isp-b-edge" in on_path))
+    parts.append(
+        _router("isp-b-edge", TEXT["edge_b"], TEXT["no_op25b"], on_path="isp-b-edge" in on_path)
+    )
     if result is not None and result.verdict is Verdict.DROPPED:
         parts.append(_never_arrives(result, heights))
     if result is not None:
@@ -327,7 +336,7 @@ def _hop_arrow(number: int, hop: Hop, heights: dict[str, float]) -> str:
     if hop.port and hop.target != MAILBOX and not hop.target.endswith("-edge"):
         out += (
             f'<text x="{mx + 14:.0f}" y="{my - 10:.0f}" font-size="10.5" fill="#1f2d3d" '
-            f"{_HALO}>port {hop.port}</text>"
+            f"{_HALO}>{escape(TEXT['port'].format(port=hop.port))}</text>"
         )
     if outcome is not Outcome.OK:
         words = f"{_SYMBOL[outcome]} {hop.decision.label}"
@@ -347,14 +356,6 @@ def _hop_arrow(number: int, hop: Hop, heights: dict[str, float]) -> str:
 
 
 # -- HTML around the diagram ----------------------------------------------------------------------
-
-_VERDICT_TITLE = {
-    Verdict.DELIVERED: "Delivered",
-    Verdict.DROPPED: "Dropped by OP25B",
-    Verdict.REFUSED: "Refused by a server",
-    Verdict.UNREACHABLE: "Connection refused",
-    Verdict.HANDED_ON: "Handed on outside the model",
-}
 
 
 def hops_table(result: PathResult, world: World = STANDARD_WORLD) -> Fragment:
@@ -376,9 +377,9 @@ def hops_table(result: PathResult, world: World = STANDARD_WORLD) -> Fragment:
         )
     return Fragment(
         table(
-            ("#", "Hop", "Port", "Decision", "Why", "Rule"),
+            TEXT["hops_headers"],
             rows,
-            caption="The path, hop by hop",
+            caption=TEXT["hops_caption"],
             html_cells=True,
         )
     )
@@ -389,7 +390,7 @@ def path_html(result: PathResult, world: World = STANDARD_WORLD) -> Fragment:
     verdict = callout(
         escape(result.summary),
         outcome=result.verdict.outcome,
-        title=f"Verdict: {_VERDICT_TITLE[result.verdict]}",
+        title=TEXT["verdict"].format(title=TEXT["verdict_titles"][result.verdict.value]),
     )
     return Fragment(
         f'<div style="{FONT}" class="mailsec-op25b-result" aria-live="polite">'
@@ -414,23 +415,25 @@ def progress_html(text: str) -> Fragment:
 def _session_html(session: Session, world: World) -> str:
     client, server = node_label(session.client, world), node_label(session.server, world)
     where = (
-        f" — real SMTP server on 127.0.0.1:{session.loopback_port}"
+        TEXT["real_server"].format(port=session.loopback_port)
         if session.loopback_port and session.outcome not in (Decision.DROPPED, Decision.NO_SERVICE)
         else ""
     )
     if not session.replayed:
-        where = " — described, not replayed (HTTPS)"
+        where = TEXT["described"]
     codes = session.reply_codes
     code_line = (
-        f'<div style="font-size:12px">Reply codes: {", ".join(map(str, codes))}</div>'
+        f'<div style="font-size:12px">'
+        f"{escape(TEXT['reply_codes'].format(codes=', '.join(map(str, codes))))}</div>"
         if codes
         else ""
     )
+    leg = TEXT["leg"].format(leg=session.leg, client=client, server=server, port=session.port)
+    label = TEXT["conversation"].format(leg=session.leg)
     return (
-        f'<div style="margin:6px 0"><strong>Leg {session.leg}: {escape(client)} → {escape(server)} '
-        f"(port {session.port})</strong>{escape(where)} "
+        f'<div style="margin:6px 0"><strong>{escape(leg)}</strong>{escape(where)} '
         f"{badge(session.outcome.outcome, session.outcome.label)}"
-        f"{code_block(session.text, label=f'Conversation of leg {session.leg}')}{code_line}</div>"
+        f"{code_block(session.text, label=label)}{code_line}</div>"
     )
 
 
@@ -440,12 +443,9 @@ def replay_html(replay: Replay, world: World = STANDARD_WORLD) -> Fragment:
     if replay.simulated_drop:
         parts.append(
             callout(
-                "The connection attempt got no answer and timed out. This is a <strong>simulated "
-                "drop</strong>: the lab sends the attempt to a loopback port whose packets are "
-                "silently dropped, and gives up after a couple of seconds. A real client behind "
-                "OP25B waits longer, then reports a timeout; it never sees an SMTP reply code.",
+                TEXT["simulated_drop"],
                 outcome=Outcome.FAIL,
-                title="Simulated drop",
+                title=TEXT["simulated_drop_title"],
             )
         )
     parts.extend(_session_html(s, world) for s in replay.sessions)
@@ -453,21 +453,19 @@ def replay_html(replay: Replay, world: World = STANDARD_WORLD) -> Fragment:
     parts.append(
         callout(
             escape(
-                f"The real servers ended with '{replay.verdict.value}'; the model said "
-                f"'{replay.path.verdict.value}'. "
-                + ("They agree." if agree else "They disagree: please report this.")
-                + f" Replay took {replay.seconds:.2f} s."
+                TEXT["agree" if agree else "disagree"].format(
+                    real=replay.verdict.label,
+                    model=replay.path.verdict.label,
+                    seconds=f"{replay.seconds:.2f}",
+                )
             ),
             outcome=Outcome.OK if agree else Outcome.WARN,
-            title="Real SMTP on 127.0.0.1",
+            title=TEXT["real_smtp"],
         )
     )
     if replay.delivered:
         files = "".join(f"<li><code>{escape(p)}</code></li>" for p in replay.delivered)
-        parts.append(
-            f"<div>Delivered into the recipient's Maildir (chapter 01's servers can serve it):"
-            f"<ul>{files}</ul></div>"
-        )
+        parts.append(f"<div>{escape(TEXT['maildir'])}<ul>{files}</ul></div>")
     parts.append("</div>")
     return Fragment("".join(parts))
 
@@ -478,41 +476,35 @@ def world_table(world: World = STANDARD_WORLD) -> Fragment:
     for host in world.hosts:
         net = world.network_of(host)
         pool = world.in_dynamic_pool(host)
-        services = "; ".join(s.kind.description for s in host.services) or "— (a user's machine)"
+        services = "; ".join(s.kind.description for s in host.services) or TEXT["no_services"]
         rows.append(
             (
                 host.id,
-                host.label,
+                host.shown_label,
                 host.hostname,
                 f"{host.ipv4} / {host.ipv6}",
-                net.name + (" (dynamic pool)" if pool else ""),
+                TEXT["in_pool"].format(network=net.shown_name) if pool else net.shown_name,
                 services,
             )
         )
-    return Fragment(
-        table(
-            ("Id", "Host", "Name", "Addresses", "Network", "Services"),
-            rows,
-            caption="The hosts of the model (documentation addresses, RFC 5737 and RFC 3849)",
-        )
-    )
+    return Fragment(table(TEXT["world_headers"], rows, caption=TEXT["world_caption"]))
 
 
 def scenarios_table(scenarios: Iterable[Scenario]) -> Fragment:
     rows = [
         (
             s.id,
-            s.title,
+            s.shown_title,
             f"{s.source} → {s.destination}:{s.port}",
-            badge(s.expected.outcome, s.expected.value),
+            badge(s.expected.outcome, s.expected.label),
         )
         for s in scenarios
     ]
     return Fragment(
         table(
-            ("Id", "Scenario", "Attempt", "Verdict"),
+            TEXT["scenario_headers"],
             [(escape(a), escape(b), escape(c), d) for a, b, c, d in rows],
-            caption="Prepared scenarios",
+            caption=TEXT["scenario_caption"],
             html_cells=True,
         )
     )
@@ -520,6 +512,6 @@ def scenarios_table(scenarios: Iterable[Scenario]) -> Fragment:
 
 def policy_text(policy: Policy) -> str:
     return "; ".join(
-        f"{text}: {'on' if getattr(policy, name) else 'off'}"
+        TEXT["policy"].format(switch=text, state=TEXT["on" if getattr(policy, name) else "off"])
         for name, text in POLICY_SWITCHES.items()
     )

@@ -8,6 +8,7 @@ strings are in :data:`TEXT`, with named placeholders, so they can be translated.
 
 from __future__ import annotations
 
+from mailsec.i18n import texts
 from mailsec.op25b.model import RELAY_WORLD, World
 from mailsec.op25b.relaycontrol import RelayGround, RelaySetting
 from mailsec.op25b.relaystory import SERVER, Recipient, Sender
@@ -35,86 +36,88 @@ __all__ = [
     "world_html",
 ]
 
-TEXT = {
-    "verdict": "{server} on port {port}:",
-    "accepted": "accepted",
-    "refused": "refused",
-    "judgement": {
-        "owner-accepted": "Hanako's message goes out, as it should.",
-        "owner-refused": "Hanako's own message is refused: she cannot send.",
-        "other-accepted": "Relayed without any login: the server passes on mail from someone "
-        "who never proved who they are.",
-        "spammer-accepted": "The spammer's message is relayed: the server now sends spam under "
-        "its own name.",
-        "other-refused": "Refused: relay control keeps strangers from sending through the server.",
-        "delivered": "Mail for the server's own domain is delivered, whoever sends it.",
-    },
-    "reply": "Reply to RCPT TO: {reply}",
-    "agrees": "The real server and the model agree ({code}).",
-    "disagrees": "The real server answered {wire}, the model says {model}: please report this.",
-    "timeline_caption": "What happened, in order (the story's clock; no one waited)",
-    "timeline_headers": ("Time", "Who (the address the server sees)", "What", "Result"),
-    "who": "{label} ({own} → {public})",
-    "who_direct": "{label} ({public})",
-    "pop_login": "POP3 login as {user} (checking mail), then QUIT",
-    "smtp_auth": "SMTP on port {port}: STARTTLS, SMTP AUTH as {user}, RCPT TO {rcpt}",
-    "smtp_plain": "SMTP on port {port}, no login: RCPT TO {rcpt}",
-    "logged_in": "logged in",
-    "login_failed": "login refused",
-    "window_opened": "Relaying open for {address} until {closes}.",
-    "window_unused": "This setting does not relay on POP3 logins.",
-    "table_caption": "The POP-before-SMTP table when the sender connected, at {at}",
-    "table_headers": ("Address", "Logged in as", "Login at", "Relaying until", "At {at}"),
-    "open": "open",
-    "closed": "closed",
-    "table_empty": "The table is empty.",
-    "table_unused": "This setting does not use the POP-before-SMTP table: {setting}.",
-    "transcripts": "The real sessions on 127.0.0.1",
-    "pop_transcript": "POP3, as the server recorded it (password masked); the connection "
-    "stands for {address}",
-    "smtp_transcript": "SMTP, as the sender's program saw it",
-    "explanation": "How the server decided",
-    "lesson_title": "What this shows",
-    "lessons": {
-        "own-domain": "Mail for sakura-trading.example is delivery, not relaying: every setting "
-        "takes it from anyone, as a domain's incoming server must. Relay control is about mail "
-        "for other domains.",
-        "open-relay/user": "Hanako's mail goes out, but so does everyone else's: an open relay "
-        "asks nobody who they are. Pick the spammer to see who else uses it.",
-        "open-relay/colleague": "Ken's program relays without any login. An open relay cannot "
-        "tell a colleague from a stranger, because it never asks.",
-        "open-relay/expired": "No window, no login, no questions: an open relay takes anything. "
-        "That is convenient for Hanako and for every spammer alike.",
-        "open-relay/spammer": "The spammer's message now leaves from {server} ({server_ip}): "
-        "the recipient's server sees the hosting company's address, not {address}, and the "
-        "hosting company's good name carries the spam. Soon blocklists list {server_ip}, and "
-        "the office's own mail is refused everywhere too.",
-        "smtp-auth/user": "SMTP AUTH proves who sends, in this very session (RFC 4954): the "
-        "server relays for the account, not for an address.",
-        "smtp-auth/colleague": "Ken's program has no password for this server. Sharing the "
-        "office's address does not help it: SMTP AUTH looks at the session, not at the "
-        "address.",
-        "smtp-auth/expired": "With SMTP AUTH there is no window to expire: Hanako's program "
-        "logs in with every message it sends, whenever that is.",
-        "smtp-auth/spammer": "Relay control: mail for the server's own domain from anyone, "
-        "relaying only for logged-in users. The spammer has to look elsewhere.",
-        "pop-before-smtp/user": "It works as designed: Hanako's POP3 login opened relaying for "
-        "her address for {minutes} minutes. But the server now trusts an address, not Hanako: "
-        "pick Ken's PC.",
-        "pop-before-smtp/colleague": "The flaw: Ken's PC shares the office's public address "
-        "{address} with Hanako's, so her POP3 login opened relaying for his PC too. And the "
-        "window outlived her login: her mail program had logged out, yet another program "
-        "relays without any password until {closes}.",
-        "pop-before-smtp/expired": "The other side of the window: it closed at {closes}, so "
-        "Hanako's own message is refused until her program checks mail again. Mail programs "
-        "worked around it by checking mail before every send.",
-        "pop-before-smtp/spammer": "The spammer's address never logged in, so it is refused, "
-        "as long as the spammer does not share an address with a user (a café's Wi-Fi, a "
-        "mobile carrier's shared address).",
-    },
-    "world_caption": "Who is where",
-    "world_headers": ("Machine", "Its address", "The address servers see", "What it is"),
-}
+TEXT = texts(
+    {
+        "verdict": "{server} on port {port}:",
+        "accepted": "accepted",
+        "refused": "refused",
+        "judgement": {
+            "owner-accepted": "Hanako's message goes out, as it should.",
+            "owner-refused": "Hanako's own message is refused: she cannot send.",
+            "other-accepted": "Relayed without any login: the server passes on mail from someone "
+            "who never proved who they are.",
+            "spammer-accepted": "The spammer's message is relayed: the server now sends spam under "
+            "its own name.",
+            "other-refused": "Refused: relay control keeps strangers from sending through the server.",
+            "delivered": "Mail for the server's own domain is delivered, whoever sends it.",
+        },
+        "reply": "Reply to RCPT TO: {reply}",
+        "agrees": "The real server and the model agree ({code}).",
+        "disagrees": "The real server answered {wire}, the model says {model}: please report this.",
+        "timeline_caption": "What happened, in order (the story's clock; no one waited)",
+        "timeline_headers": ("Time", "Who (the address the server sees)", "What", "Result"),
+        "who": "{label} ({own} → {public})",
+        "who_direct": "{label} ({public})",
+        "pop_login": "POP3 login as {user} (checking mail), then QUIT",
+        "smtp_auth": "SMTP on port {port}: STARTTLS, SMTP AUTH as {user}, RCPT TO {rcpt}",
+        "smtp_plain": "SMTP on port {port}, no login: RCPT TO {rcpt}",
+        "logged_in": "logged in",
+        "login_failed": "login refused",
+        "window_opened": "Relaying open for {address} until {closes}.",
+        "window_unused": "This setting does not relay on POP3 logins.",
+        "table_caption": "The POP-before-SMTP table when the sender connected, at {at}",
+        "table_headers": ("Address", "Logged in as", "Login at", "Relaying until", "At {at}"),
+        "open": "open",
+        "closed": "closed",
+        "table_empty": "The table is empty.",
+        "table_unused": "This setting does not use the POP-before-SMTP table: {setting}.",
+        "transcripts": "The real sessions on 127.0.0.1",
+        "pop_transcript": "POP3, as the server recorded it (password masked); the connection "
+        "stands for {address}",
+        "smtp_transcript": "SMTP, as the sender's program saw it",
+        "explanation": "How the server decided",
+        "lesson_title": "What this shows",
+        "lessons": {
+            "own-domain": "Mail for sakura-trading.example is delivery, not relaying: every setting "
+            "takes it from anyone, as a domain's incoming server must. Relay control is about mail "
+            "for other domains.",
+            "open-relay/user": "Hanako's mail goes out, but so does everyone else's: an open relay "
+            "asks nobody who they are. Pick the spammer to see who else uses it.",
+            "open-relay/colleague": "Ken's program relays without any login. An open relay cannot "
+            "tell a colleague from a stranger, because it never asks.",
+            "open-relay/expired": "No window, no login, no questions: an open relay takes anything. "
+            "That is convenient for Hanako and for every spammer alike.",
+            "open-relay/spammer": "The spammer's message now leaves from {server} ({server_ip}): "
+            "the recipient's server sees the hosting company's address, not {address}, and the "
+            "hosting company's good name carries the spam. Soon blocklists list {server_ip}, and "
+            "the office's own mail is refused everywhere too.",
+            "smtp-auth/user": "SMTP AUTH proves who sends, in this very session (RFC 4954): the "
+            "server relays for the account, not for an address.",
+            "smtp-auth/colleague": "Ken's program has no password for this server. Sharing the "
+            "office's address does not help it: SMTP AUTH looks at the session, not at the "
+            "address.",
+            "smtp-auth/expired": "With SMTP AUTH there is no window to expire: Hanako's program "
+            "logs in with every message it sends, whenever that is.",
+            "smtp-auth/spammer": "Relay control: mail for the server's own domain from anyone, "
+            "relaying only for logged-in users. The spammer has to look elsewhere.",
+            "pop-before-smtp/user": "It works as designed: Hanako's POP3 login opened relaying for "
+            "her address for {minutes} minutes. But the server now trusts an address, not Hanako: "
+            "pick Ken's PC.",
+            "pop-before-smtp/colleague": "The flaw: Ken's PC shares the office's public address "
+            "{address} with Hanako's, so her POP3 login opened relaying for his PC too. And the "
+            "window outlived her login: her mail program had logged out, yet another program "
+            "relays without any password until {closes}.",
+            "pop-before-smtp/expired": "The other side of the window: it closed at {closes}, so "
+            "Hanako's own message is refused until her program checks mail again. Mail programs "
+            "worked around it by checking mail before every send.",
+            "pop-before-smtp/spammer": "The spammer's address never logged in, so it is refused, "
+            "as long as the spammer does not share an address with a user (a café's Wi-Fi, a "
+            "mobile carrier's shared address).",
+        },
+        "world_caption": "Who is where",
+        "world_headers": ("Machine", "Its address", "The address servers see", "What it is"),
+    }
+)
 
 
 def _time(run: RelayRun, which: str) -> str:
@@ -179,8 +182,8 @@ def _who(world: World, host_id: str) -> str:
     host = world.host(host_id)
     public = world.public_ipv4(host)
     if public == host.ipv4:
-        return TEXT["who_direct"].format(label=host.label, public=public)
-    return TEXT["who"].format(label=host.label, own=host.ipv4, public=public)
+        return TEXT["who_direct"].format(label=host.shown_label, public=public)
+    return TEXT["who"].format(label=host.shown_label, own=host.ipv4, public=public)
 
 
 def timeline_html(run: RelayRun, world: World = RELAY_WORLD) -> Fragment:
@@ -297,10 +300,10 @@ def world_html(world: World = RELAY_WORLD) -> Fragment:
     """The machines of the lesson: their own address, the one servers see, and what they are."""
     rows = [
         (
-            h.label,
+            h.shown_label,
             str(h.ipv4),
             str(world.public_ipv4(h)),
-            h.description,
+            h.shown_description,
         )
         for h in world.hosts
     ]
