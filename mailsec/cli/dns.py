@@ -13,13 +13,31 @@ import ipaddress
 import dns.resolver
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 
 __all__ = ["add_dns_options", "dns_resolver", "nameserver_resolver"]
 
-HELP = {
-    "zone": "answer DNS from this zone file (offline); 'example' is the course's example zone",
-    "nameserver": "ask this DNS server (for example 127.0.0.1:5353)",
-}
+HELP = texts(
+    {
+        "zone": "answer DNS from this zone file (offline); 'example' is the course's example zone",
+        "nameserver": "ask this DNS server (for example 127.0.0.1:5353)",
+    }
+)
+"""The options' help (see :mod:`mailsec.i18n`)."""
+
+MESSAGES = texts(
+    {
+        "unclosed": "The name server {spec!r} opens '[' but never closes it; write [::1]:5353.",
+        "bad_port": "The name server {spec!r} has a bad port; write HOST:PORT, e.g. "
+        "127.0.0.1:5353.",
+        "port_not_number": "The port in {spec!r} is not a number; write HOST:PORT, e.g. "
+        "127.0.0.1:5353.",
+        "port_range": "The port {port} in {spec!r} is outside 1-65535.",
+        "not_ip": "The name server {host!r} is not an IP address; give the server's address, "
+        "e.g. 127.0.0.1.",
+    }
+)
+"""Why a name server cannot be used (see :mod:`mailsec.i18n`)."""
 
 
 def add_dns_options(parser: argparse.ArgumentParser) -> None:
@@ -58,32 +76,24 @@ def nameserver_resolver(
     if host.startswith("["):
         close = host.find("]")
         if close == -1:
-            raise InputError(
-                f"The name server {spec!r} opens '[' but never closes it; write [::1]:5353."
-            )
+            raise InputError(MESSAGES["unclosed"].format(spec=spec))
         rest = host[close + 1 :]
         host = host[1:close]
         if rest:
             if not rest.startswith(":") or not rest[1:].isdigit():
-                raise InputError(
-                    f"The name server {spec!r} has a bad port; write HOST:PORT, e.g. 127.0.0.1:5353."
-                )
+                raise InputError(MESSAGES["bad_port"].format(spec=spec))
             port = int(rest[1:])
     elif host.count(":") == 1:
         host, _, port_text = host.partition(":")
         if not port_text.isdigit():
-            raise InputError(
-                f"The port in {spec!r} is not a number; write HOST:PORT, e.g. 127.0.0.1:5353."
-            )
+            raise InputError(MESSAGES["port_not_number"].format(spec=spec))
         port = int(port_text)
     if not 0 < port < 65536:
-        raise InputError(f"The port {port} in {spec!r} is outside 1-65535.")
+        raise InputError(MESSAGES["port_range"].format(port=port, spec=spec))
     try:
         ipaddress.ip_address(host)
     except ValueError:
-        raise InputError(
-            f"The name server {host!r} is not an IP address; give the server's address, e.g. 127.0.0.1."
-        ) from None
+        raise InputError(MESSAGES["not_ip"].format(host=host)) from None
     resolver = dns.resolver.Resolver(configure=False)
     resolver.nameservers = [host]
     resolver.port = port

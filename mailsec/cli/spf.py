@@ -15,13 +15,50 @@ import argparse
 import sys
 
 from mailsec.cli.dns import add_dns_options, dns_resolver, nameserver_resolver
+from mailsec.i18n import texts
 from mailsec.spf.headers import authentication_results, received_spf
 from mailsec.spf.limits import ip_problem
 from mailsec.spf.lint import lint
 from mailsec.spf.mta import check
 from mailsec.trace import steps_to_text
 
-__all__ = ["configure", "nameserver_resolver", "run"]
+__all__ = ["HELP", "MESSAGES", "configure", "nameserver_resolver", "run"]
+
+HELP = texts(
+    {
+        "check": "check a client IP, MAIL FROM and HELO against the sender's SPF policy",
+        "check_description": "Check an SMTP client the way a receiving mail server does (RFC "
+        "7208).",
+        "ip": "the connecting client's IPv4 or IPv6 address",
+        "mail_from": "the envelope sender (MAIL FROM); use '' for a null sender (postmaster@HELO "
+        "is checked)",
+        "helo": "the HELO/EHLO name",
+        "receiver": "this host's name, for the header fields",
+        "trace": "print every step of the evaluation",
+        "lint": "report syntax errors, the DNS lookup count and risky patterns of an SPF record",
+        "lint_description": "Lint a domain's SPF record, or a record given as text ('v=spf1 ...').",
+        "subject": "a domain name, or a record text in quotes",
+    }
+)
+"""The subcommands' help (see :mod:`mailsec.i18n`)."""
+
+MESSAGES = texts(
+    {
+        "result": "result: {result}",
+        "meaning": "meaning: {meaning}",
+        "identity": "identity: {identity} ({sender})",
+        "record": "record: {record}",
+        "decided_by": "decided by: {mechanism}",
+        "problem": "problem: {problem}",
+        "explanation": "explanation: {explanation}",
+        "no_explanation": "explanation: (none)",
+        "lookups": "DNS lookups: {lookups} of 10, void lookups: {voids} of 2",
+        "needed": "DNS lookups needed: {lookups} of {limit}",
+        "no_problems": "no problems found",
+        "finding": "{severity}: {message}{cite}",
+    }
+)
+"""What the commands print (see :mod:`mailsec.i18n`); the header fields stay as on the wire."""
 
 
 def _ip(text: str) -> str:
@@ -36,33 +73,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     p = sub.add_parser(
         "check",
-        help="check a client IP, MAIL FROM and HELO against the sender's SPF policy",
-        description="Check an SMTP client the way a receiving mail server does (RFC 7208).",
+        help=HELP["check"],
+        description=HELP["check_description"],
     )
-    p.add_argument(
-        "--ip", required=True, type=_ip, help="the connecting client's IPv4 or IPv6 address"
-    )
+    p.add_argument("--ip", required=True, type=_ip, help=HELP["ip"])
     p.add_argument(
         "--mail-from",
         required=True,
         metavar="ADDR",
-        help="the envelope sender (MAIL FROM); use '' for a null sender (postmaster@HELO is checked)",
+        help=HELP["mail_from"],
     )
-    p.add_argument("--helo", required=True, metavar="NAME", help="the HELO/EHLO name")
+    p.add_argument("--helo", required=True, metavar="NAME", help=HELP["helo"])
     add_dns_options(p)
-    p.add_argument(
-        "--receiver", default="mailsec.invalid", help="this host's name, for the header fields"
-    )
-    p.add_argument("--trace", action="store_true", help="print every step of the evaluation")
+    p.add_argument("--receiver", default="mailsec.invalid", help=HELP["receiver"])
+    p.add_argument("--trace", action="store_true", help=HELP["trace"])
 
     q = sub.add_parser(
         "lint",
-        help="report syntax errors, the DNS lookup count and risky patterns of an SPF record",
-        description="Lint a domain's SPF record, or a record given as text ('v=spf1 ...').",
+        help=HELP["lint"],
+        description=HELP["lint_description"],
     )
-    q.add_argument(
-        "subject", metavar="DOMAIN|RECORD", help="a domain name, or a record text in quotes"
-    )
+    q.add_argument("subject", metavar="DOMAIN|RECORD", help=HELP["subject"])
     add_dns_options(q)
 
 
@@ -72,19 +103,20 @@ def run(args: argparse.Namespace) -> int:
         outcome = check(
             args.ip, args.mail_from, args.helo, resolver=resolver, receiver=args.receiver
         )
-        print(f"result: {outcome.result.value}")
-        print(f"meaning: {outcome.result.meaning}")
-        print(f"identity: {outcome.identity} ({outcome.sender})")
+        print(MESSAGES["result"].format(result=outcome.result.value))
+        print(MESSAGES["meaning"].format(meaning=outcome.result.meaning))
+        print(MESSAGES["identity"].format(identity=outcome.identity, sender=outcome.sender))
         if outcome.record:
-            print(f"record: {outcome.record}")
+            print(MESSAGES["record"].format(record=outcome.record))
         if outcome.mechanism:
-            print(f"decided by: {outcome.mechanism}")
+            print(MESSAGES["decided_by"].format(mechanism=outcome.mechanism))
         if outcome.problem:
-            print(f"problem: {outcome.problem}")
-        print(
-            f"explanation: {outcome.explanation if outcome.explanation is not None else '(none)'}"
-        )
-        print(f"DNS lookups: {outcome.lookups} of 10, void lookups: {outcome.void_lookups} of 2")
+            print(MESSAGES["problem"].format(problem=outcome.problem))
+        if outcome.explanation is not None:
+            print(MESSAGES["explanation"].format(explanation=outcome.explanation))
+        else:
+            print(MESSAGES["no_explanation"])
+        print(MESSAGES["lookups"].format(lookups=outcome.lookups, voids=outcome.void_lookups))
         print(received_spf(outcome))
         print(authentication_results(outcome))
         if args.trace:
@@ -93,15 +125,19 @@ def run(args: argparse.Namespace) -> int:
         return 0
     report = lint(args.subject, resolver=resolver)
     if report.record:
-        print(f"record: {report.record}")
-    print(f"DNS lookups needed: {report.lookups} of {report.limit}")
+        print(MESSAGES["record"].format(record=report.record))
+    print(MESSAGES["needed"].format(lookups=report.lookups, limit=report.limit))
     for depth, domain, own in report.lookup_tree:
         print(f"  {'  ' * depth}{domain}: {own}")
     if not report.findings:
-        print("no problems found")
+        print(MESSAGES["no_problems"])
     for finding in report.findings:
         cite = f" [{finding.section}]" if finding.section else ""
-        print(f"{finding.severity.value}: {finding.message}{cite}")
+        print(
+            MESSAGES["finding"].format(
+                severity=finding.severity.label, message=finding.message, cite=cite
+            )
+        )
         if finding.position is not None and report.record:
             print(f"    {report.record}\n    {' ' * finding.position}^")
         elif finding.position is not None:

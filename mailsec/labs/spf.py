@@ -16,11 +16,13 @@ Every callback parses the controls, calls one function of :mod:`mailsec.spf`, re
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 import ipywidgets as widgets
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.labs.frame import Lab, button, checkbox, tagged, text_box
 from mailsec.labs.spf_live import LiveLab, live_lab
 from mailsec.render.html import FONT, code_block, escape
@@ -51,6 +53,7 @@ from mailsec.spf.scenarios import (
 from mailsec.spf.zone import ZoneResolver, example_resolver
 
 __all__ = [
+    "TEXT",
     "BlindSpotsLab",
     "LiveLab",
     "LookupLimitLab",
@@ -64,23 +67,88 @@ __all__ = [
     "spoofing_lab",
 ]
 
-#: Domains of the example zone offered in the main lab, with a one-line description.
-DOMAINS: dict[str, str] = {
-    "example.com": "Example Corp: own server + a mailing provider",
-    "shop.example": "a web shop: a mx ~all",
-    "news.example": "a newsletter with ?all",
-    "bank.example": "a bank: -all with an explanation",
-    "nospf.example": "no SPF record at all",
-    "evil.example": "an attacker's own domain",
-    "university.example": "a university that forwards mail",
-    "toomany.example": "too many includes",
-    "macros.example": "a record with macros",
-    "legacy.example": "an old record using ptr",
-    "broken.example": "a record with a typo",
-    "twospf.example": "two SPF records",
-}
+TEXT = texts(
+    {
+        "domain_option": "{domain} — {description}",
+        "domains": {
+            "example.com": "Example Corp: own server + a mailing provider",
+            "shop.example": "a web shop: a mx ~all",
+            "news.example": "a newsletter with ?all",
+            "bank.example": "a bank: -all with an explanation",
+            "nospf.example": "no SPF record at all",
+            "evil.example": "an attacker's own domain",
+            "university.example": "a university that forwards mail",
+            "toomany.example": "too many includes",
+            "macros.example": "a record with macros",
+            "legacy.example": "an old record using ptr",
+            "broken.example": "a record with a typo",
+            "twospf.example": "two SPF records",
+        },
+        "client_option": "{ip} — {who}",
+        "clients": {
+            "192.0.2.10": "example.com's own mail server",
+            "2001:db8:10::10": "the same server over IPv6",
+            "198.51.100.25": "the mailing provider (shared)",
+            "203.0.113.66": "an attacker's bot",
+            "192.0.2.40": "the bank's server",
+            "192.0.2.20": "the shop's web server",
+            "203.0.113.80": "the university's forwarder",
+            "192.0.2.50": "a server listed via macros",
+            "192.0.2.60": "the legacy host (has PTR)",
+            "192.0.2.200": "the survey service",
+        },
+        "custom": "(type your own below)",
+        "domain": "Sender's domain",
+        "record": "Its SPF record",
+        "record_placeholder": "v=spf1 ... (one TXT record per line; empty = no record)",
+        "reset": "Restore the published record",
+        "who": "Who connects",
+        "ip": "Client IP",
+        "mail_from": "MAIL FROM",
+        "helo": "HELO",
+        "spf_title": "SPF lab: would the receiving server accept this sender?",
+        "spf_intro": "Pick the sender's domain and who connects. Change the client IP, MAIL FROM "
+        "or HELO, or edit the domain's SPF record (the example zone is offline and nothing is "
+        "published anywhere). The verdict, the lookup counter and the trace follow at once.",
+        "null_sender": "MAIL FROM is empty (a null sender), so SPF checks postmaster@HELO, but "
+        "HELO is empty too. Type a HELO name such as mail.example.com.",
+        "bad_ip": "{problem}.",
+        "space": "The domain {domain!r} contains a space; domain names cannot.",
+        "policy": "bank.example's policy ends with",
+        "no_record": "no record",
+        "token": "{token}",
+        "spoof_title": "Spoofing lab: the bank's server and an attacker, side by side",
+        "spoof_intro": "Both send <code>MAIL FROM:&lt;security@bank.example&gt;</code>. Only the "
+        "bank's server 192.0.2.40 is listed in the bank's record. Choose how the record ends and "
+        "see what the receiving server does with the attacker's mail.",
+        "bank_record": "bank.example's SPF record",
+        "bank_none": "bank.example publishes no SPF record.",
+        "as_received": "The attacker's message as received",
+        "includes": "include: terms",
+        "extra": "each provider's record also has an a: term (one more lookup each)",
+        "last": "the last provider's server",
+        "first": "the first provider's server",
+        "limit_title": "Too many lookups: the limit of 10",
+        "limit_intro": "growing.example sends through its own server (<code>mx</code>) and N "
+        "service providers, each added with <code>include:</code>. Every include:, a, mx, ptr, "
+        "exists and redirect= costs one DNS lookup, counted while the record is evaluated; the "
+        "11th gives permerror (RFC 7208 §4.6.4).",
+        "note": "Lint counts {count} lookups in the worst case (every include followed); "
+        "evaluation stops counting as soon as a term matches.",
+        "growing_record": "growing.example's SPF record",
+        "situation": "Situation",
+        "blind_title": "SPF's blind spots: forwarding and the From: header",
+        "blind_intro": "SPF checks the envelope (the client IP and MAIL FROM), not the From: "
+        "header a person reads, and it cannot know about forwarding. Pick a situation.",
+    }
+)
+"""The labs' words, in the current language (see :mod:`mailsec.i18n`)."""
 
-#: Who connects: label -> (IP, HELO).
+#: Domains of the example zone offered in the main lab (each described by ``TEXT["domains"]``).
+DOMAINS: tuple[str, ...] = tuple(TEXT.source["domains"])
+
+#: Who connects: the menu's value (the English label) -> (IP, HELO). The menu shows the label in
+#: the lab's language (``TEXT["clients"]`` by IP).
 CLIENTS: dict[str, tuple[str, str]] = {
     "192.0.2.10 — example.com's own mail server": ("192.0.2.10", "mail.example.com"),
     "2001:db8:10::10 — the same server over IPv6": ("2001:db8:10::10", "mail.example.com"),
@@ -99,6 +167,15 @@ _WIDE = widgets.Layout(width="560px")
 _STYLE = {"description_width": "140px"}
 
 
+def _client_options() -> list[tuple[str, str]]:
+    """The "who connects" menu: (label in the current language, value)."""
+    options = [
+        (TEXT["client_option"].format(ip=ip, who=TEXT["clients"][ip]), value)
+        for value, (ip, _helo) in CLIENTS.items()
+    ]
+    return [*options, (TEXT["custom"], CUSTOM_CLIENT)]
+
+
 def _records_from_text(text: str) -> tuple[tuple[bytes, ...], ...]:
     """The text area as TXT records: one record per non-empty line."""
     return tuple(txt_record(line.strip()) for line in text.splitlines() if line.strip())
@@ -113,9 +190,12 @@ class SpfLab(Lab):
         self.last_check: SpfCheck | None = None
         self.domain = tagged(
             widgets.Dropdown(
-                options=[(f"{d} — {text}", d) for d, text in DOMAINS.items()],
+                options=[
+                    (TEXT["domain_option"].format(domain=d, description=TEXT["domains"][d]), d)
+                    for d in DOMAINS
+                ],
                 value="example.com",
-                description="Sender's domain",
+                description=TEXT["domain"],
                 style=_STYLE,
                 layout=_WIDE,
             ),
@@ -124,34 +204,30 @@ class SpfLab(Lab):
         self.record = tagged(
             widgets.Textarea(
                 value=self._zone_record_text("example.com"),
-                description="Its SPF record",
-                placeholder="v=spf1 ... (one TXT record per line; empty = no record)",
+                description=TEXT["record"],
+                placeholder=TEXT["record_placeholder"],
                 style=_STYLE,
                 layout=widgets.Layout(width="760px", height="64px"),
             ),
             "mailsec-spf-record",
         )
-        self.reset = button("Restore the published record", "mailsec-spf-reset")
+        self.reset = button(TEXT["reset"], "mailsec-spf-reset")
         self.client = tagged(
             widgets.Dropdown(
-                options=[*CLIENTS, CUSTOM_CLIENT],
+                options=_client_options(),
                 value="203.0.113.66 — an attacker's bot",
-                description="Who connects",
+                description=TEXT["who"],
                 style=_STYLE,
                 layout=_WIDE,
             ),
             "mailsec-spf-client",
         )
-        self.ip = text_box("203.0.113.66", "Client IP", "mailsec-spf-ip")
-        self.mail_from = text_box("alice@example.com", "MAIL FROM", "mailsec-spf-mail-from")
-        self.helo = text_box("bot.dyn.example", "HELO", "mailsec-spf-helo")
+        self.ip = text_box("203.0.113.66", TEXT["ip"], "mailsec-spf-ip")
+        self.mail_from = text_box("alice@example.com", TEXT["mail_from"], "mailsec-spf-mail-from")
+        self.helo = text_box("bot.dyn.example", TEXT["helo"], "mailsec-spf-helo")
         super().__init__(
-            "SPF lab: would the receiving server accept this sender?",
-            intro=(
-                "Pick the sender's domain and who connects. Change the client IP, MAIL FROM or "
-                "HELO, or edit the domain's SPF record (the example zone is offline and nothing is "
-                "published anywhere). The verdict, the lookup counter and the trace follow at once."
-            ),
+            TEXT["spf_title"],
+            intro=TEXT["spf_intro"],
             controls=[
                 self.domain,
                 widgets.HBox([self.record, self.reset]),
@@ -232,18 +308,15 @@ class SpfLab(Lab):
     def update(self) -> None:
         problem = ip_problem(self.ip.value)
         if problem:
-            raise InputError(problem + ".")
+            raise InputError(TEXT["bad_ip"].format(problem=problem))
         ip = self.ip.value.strip()
         mail_from = self.mail_from.value.strip()
         helo = self.helo.value.strip()
         if not mail_from and not helo:
-            raise InputError(
-                "MAIL FROM is empty (a null sender), so SPF checks postmaster@HELO, but HELO is "
-                "empty too. Type a HELO name such as mail.example.com."
-            )
+            raise InputError(TEXT["null_sender"])
         sender_domain = mail_from.rpartition("@")[2] if mail_from else helo
         if any(ch.isspace() for ch in sender_domain):
-            raise InputError(f"The domain {sender_domain!r} contains a space; domain names cannot.")
+            raise InputError(TEXT["space"].format(domain=sender_domain))
         source = self.source()
         outcome = check(ip, mail_from, helo, resolver=source, receiver="mx.alice.example")
         self.last_check = outcome
@@ -270,19 +343,18 @@ class SpoofingLab(Lab):
 
     def __init__(self) -> None:
         self.policy = widgets.ToggleButtons(
-            options=list(POLICIES),
+            options=[
+                (TEXT["no_record"] if p == "no record" else TEXT["token"].format(token=p), p)
+                for p in POLICIES
+            ],
             value="-all",
-            description="bank.example's policy ends with",
+            description=TEXT["policy"],
             style={"description_width": "220px"},
         )
         self.policy.add_class("mailsec-spf-policy")
         super().__init__(
-            "Spoofing lab: the bank's server and an attacker, side by side",
-            intro=(
-                "Both send <code>MAIL FROM:&lt;security@bank.example&gt;</code>. Only the bank's "
-                "server 192.0.2.40 is listed in the bank's record. Choose how the record ends and "
-                "see what the receiving server does with the attacker's mail."
-            ),
+            TEXT["spoof_title"],
+            intro=TEXT["spoof_intro"],
             controls=[self.policy],
         )
         self.add_class("mailsec-spf-spoofing-lab")
@@ -294,13 +366,13 @@ class SpoofingLab(Lab):
         legit, attacker = spoofing_rows(policy)
         record = POLICIES[policy]
         shown = (
-            code_block(record, label="bank.example's SPF record")
+            code_block(record, label=TEXT["bank_record"])
             if record
-            else f'<div style="{FONT}">bank.example publishes no SPF record.</div>'
+            else f'<div style="{FONT}">{escape(TEXT["bank_none"])}</div>'
         )
         self.show(
             spoofing_html(policy, (legit, attacker)) + shown,
-            f'<div style="{FONT}font-weight:600">The attacker\'s message as received</div>'
+            f'<div style="{FONT}font-weight:600">{html.escape(TEXT["as_received"], quote=False)}</div>'
             + verdict_html(attacker.check)
             + headers_html(attacker.check),
         )
@@ -317,35 +389,30 @@ class LookupLimitLab(Lab):
     def __init__(self) -> None:
         self.includes = tagged(
             widgets.IntSlider(
-                value=4, min=0, max=14, description="include: terms", style=_STYLE, layout=_WIDE
+                value=4, min=0, max=14, description=TEXT["includes"], style=_STYLE, layout=_WIDE
             ),
             "mailsec-spf-includes",
         )
         self.extra = checkbox(
-            "each provider's record also has an a: term (one more lookup each)",
+            TEXT["extra"],
             "mailsec-spf-extra",
             layout=widgets.Layout(width="560px"),
         )
         self.client = tagged(
             widgets.ToggleButtons(
                 options=[
-                    ("the last provider's server", "last"),
-                    ("the first provider's server", "first"),
+                    (TEXT["last"], "last"),
+                    (TEXT["first"], "first"),
                 ],
                 value="last",
-                description="Who connects",
+                description=TEXT["who"],
                 style={"description_width": "140px", "button_width": "auto"},
             ),
             "mailsec-spf-limit-client",
         )
         super().__init__(
-            "Too many lookups: the limit of 10",
-            intro=(
-                "growing.example sends through its own server (<code>mx</code>) and N service "
-                "providers, each added with <code>include:</code>. Every include:, a, mx, ptr, "
-                "exists and redirect= costs one DNS lookup, counted while the record is evaluated; "
-                "the 11th gives permerror (RFC 7208 §4.6.4)."
-            ),
+            TEXT["limit_title"],
+            intro=TEXT["limit_intro"],
             controls=[self.includes, self.extra, self.client],
         )
         self.add_class("mailsec-spf-limit-lab")
@@ -356,15 +423,12 @@ class LookupLimitLab(Lab):
         outcome = lookup_limit(
             int(self.includes.value), extra_lookup=bool(self.extra.value), client=self.client.value
         )
-        note = (
-            f"Lint counts {outcome.report.lookups} lookups in the worst case (every include "
-            "followed); evaluation stops counting as soon as a term matches."
-        )
+        note = TEXT["note"].format(count=outcome.report.lookups)
         self.show(
             verdict_html(outcome.check)
             + lookup_meter(outcome.check.lookups, voids=outcome.check.void_lookups)
             + f'<div style="{FONT}color:#333">{escape(note)}</div>',
-            code_block(outcome.record, label="growing.example's SPF record")
+            code_block(outcome.record, label=TEXT["growing_record"])
             + lint_html(outcome.report)
             + trace_html(outcome.check),
         )
@@ -382,16 +446,13 @@ class BlindSpotsLab(Lab):
         self.situation = widgets.ToggleButtons(
             options=[(s.title, s.id) for s in BLIND_SPOTS],
             value="direct",
-            description="Situation",
+            description=TEXT["situation"],
             style={"description_width": "80px", "button_width": "auto"},
         )
         self.situation.add_class("mailsec-spf-situation")
         super().__init__(
-            "SPF's blind spots: forwarding and the From: header",
-            intro=(
-                "SPF checks the envelope (the client IP and MAIL FROM), not the From: header a "
-                "person reads, and it cannot know about forwarding. Pick a situation."
-            ),
+            TEXT["blind_title"],
+            intro=TEXT["blind_intro"],
             controls=[self.situation],
         )
         self.add_class("mailsec-spf-blind-lab")

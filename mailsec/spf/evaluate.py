@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import dns.exception
 
+from mailsec.i18n import texts
 from mailsec.spf.limits import (
     MAX_DNS_LOOKUPS,
     MAX_EXPLANATION,
@@ -64,6 +65,49 @@ __all__ = [
     "domain_problem",
     "parse_ip",
 ]
+
+TEXT = texts(
+    {
+        "dns": "DNS {rdtype} {name} → {answer}",
+        "dns_cached": "DNS {rdtype} {name} → {answer} (already asked)",
+        "too_long": "the check took longer than its limit of {seconds} seconds",
+        "too_many": "'{term}' would be DNS lookup number {number}; the limit is {limit} per check",
+        "void": "Void lookup {count} of {limit} allowed ({name} {rdtype})",
+        "too_many_voids": "{count} lookups found nothing; at most {limit} such void lookups are "
+        "allowed",
+        "failed_mx": "the DNS lookup of {name} ({rdtype}) for mail exchangers failed: {answer}",
+        "failed_exists": "the DNS lookup of {name} ({rdtype}) for exists failed: {answer}",
+        "failed_address": "the DNS lookup of {name} ({rdtype}) for an address failed: {answer}",
+        "macro": "Macro {macro} → {name}",
+        "txt_failed": "the TXT lookup of {domain} failed: {answer}",
+        "no_txt": "{domain} publishes no TXT records, so no SPF record",
+        "no_spf": "None of the {count} TXT record(s) of {domain} starts with 'v=spf1'",
+        "several": "{domain} publishes {count} SPF records; there must be exactly one",
+        "record": "SPF record of {domain}: {record}",
+        "syntax": "the SPF record of {domain} has a syntax error at character {position}: {reason}",
+        "start": "check_host(ip={ip}, domain={domain}, sender={sender})",
+        "no_record": "{domain} publishes no SPF record",
+        "stopped": "Stopped: {reason}",
+        "result": "Result: {result}",
+        "result_by": "Result: {result} (decided by '{mechanism}')",
+        "cannot": "Cannot check: {problem}",
+        "matches": "'{term}' matches → {result}",
+        "redirect": "No mechanism matched: following '{term}' to {target} (lookup {count} of "
+        "{limit})",
+        "redirect_none": "'{term}' points to {target}, which has no SPF record",
+        "default": "No mechanism matched and there is no redirect: the default result is neutral",
+        "exp_invalid": "exp= target {name!r} is not a valid name: no explanation",
+        "exp_count": "exp= lookup gave {count} TXT records (exactly one is needed): no explanation",
+        "exp_not_ascii": "The explanation text is not valid ASCII macro text: ignored",
+        "exp_cut": "The explanation is cut to {limit} characters: it must fit in one SMTP reply "
+        "line",
+        "explanation": "Explanation: {value}",
+        "no_dns": "this machine has no usable DNS configuration ({error})",
+        "not_ip": "{ip!r} is not an IPv4 or IPv6 address",
+    }
+)
+"""The trace's steps and the reasons a check stops, in the current language (see
+:mod:`mailsec.i18n`). A step keeps its key and values; :attr:`SpfCheck.trace` says it when read."""
 
 _QUALIFIER_RESULT = {
     Qualifier.PASS: SpfResult.PASS,
@@ -152,7 +196,7 @@ class _Evaluation(Matching):
 
     def step(
         self,
-        text: str | tuple[str, tuple[object, ...]],
+        text: tuple[object, str, dict[str, object]],
         depth: int,
         section: str | None = None,
         outcome: Outcome = Outcome.INFO,
@@ -172,13 +216,17 @@ class _Evaluation(Matching):
             if remaining <= 0:
                 raise Stop(
                     SpfResult.TEMPERROR,
-                    f"the check took longer than its limit of {self.time_limit:g} seconds",
+                    TEXT["too_long"].format(seconds=f"{self.time_limit:g}"),
                     rfc("4.6.4"),
                 )
             answer = self.source.lookup(name, rdtype, lifetime=remaining)
             self.cache[key] = answer
         self.step(
-            ("DNS {} {} → {}{}", (rdtype, name, answer, " (already asked)" if cached else "")),
+            (
+                TEXT,
+                "dns_cached" if cached else "dns",
+                {"rdtype": rdtype, "name": name, "answer": answer},
+            ),
             depth + 1,
             section,
             Outcome.WARN if answer.status._value_ in FAILURE_VALUES else Outcome.INFO,
@@ -195,8 +243,7 @@ class _Evaluation(Matching):
         if self.lookups > MAX_DNS_LOOKUPS:
             raise Stop(
                 SpfResult.PERMERROR,
-                f"'{term}' would be DNS lookup number {self.lookups}; the limit is "
-                f"{MAX_DNS_LOOKUPS} per check",
+                TEXT["too_many"].format(term=term, number=self.lookups, limit=MAX_DNS_LOOKUPS),
                 rfc("4.6.4"),
             )
 
@@ -204,7 +251,16 @@ class _Evaluation(Matching):
         if answer.status._value_ in _VOID_VALUES:
             self.voids += 1
             self.step(
-                f"Void lookup {self.voids} of {MAX_VOID_LOOKUPS} allowed ({answer.name} {answer.rdtype})",
+                (
+                    TEXT,
+                    "void",
+                    {
+                        "count": self.voids,
+                        "limit": MAX_VOID_LOOKUPS,
+                        "name": answer.name,
+                        "rdtype": answer.rdtype,
+                    },
+                ),
                 depth + 1,
                 rfc("4.6.4"),
                 Outcome.WARN if self.voids > MAX_VOID_LOOKUPS else Outcome.INFO,
@@ -215,17 +271,19 @@ class _Evaluation(Matching):
             if self.voids > MAX_VOID_LOOKUPS:
                 raise Stop(
                     SpfResult.PERMERROR,
-                    f"{self.voids} lookups found nothing; at most {MAX_VOID_LOOKUPS} such "
-                    "void lookups are allowed",
+                    TEXT["too_many_voids"].format(count=self.voids, limit=MAX_VOID_LOOKUPS),
                     rfc("4.6.4"),
                 )
 
     def fail_on_error(self, answer: DnsAnswer, what: str) -> None:
+        """A failed lookup ends the check; ``what`` says what was looked for: ``"mx"``,
+        ``"exists"`` or ``"address"``."""
         if answer.status._value_ in FAILURE_VALUES:
             raise Stop(
                 SpfResult.TEMPERROR,
-                f"the DNS lookup of {answer.name} ({answer.rdtype}) for {what} failed: "
-                f"{answer.describe()}",
+                TEXT[f"failed_{what}"].format(
+                    name=answer.name, rdtype=answer.rdtype, answer=answer.describe()
+                ),
                 rfc("2.6.6"),
             )
 
@@ -252,7 +310,7 @@ class _Evaluation(Matching):
         expanded = expand(spec, self.context(domain))
         name = to_domain_name(expanded)
         self.step(
-            f"Macro {spec.source} → {name}",
+            (TEXT, "macro", {"macro": spec.source, "name": name}),
             depth + 1,
             rfc("7.3"),
             kind="macro",
@@ -271,17 +329,17 @@ class _Evaluation(Matching):
         if answer.status._value_ in FAILURE_VALUES:
             raise Stop(
                 SpfResult.TEMPERROR,
-                f"the TXT lookup of {domain} failed: {answer.describe()}",
+                TEXT["txt_failed"].format(domain=domain, answer=answer.describe()),
                 rfc("4.4"),
             )
         if answer.status._value_ in _VOID_VALUES:
-            self.step(f"{domain} publishes no TXT records, so no SPF record", depth, rfc("4.4"))
+            self.step((TEXT, "no_txt", {"domain": domain}), depth, rfc("4.4"))
             return None
         texts = [b"".join(r).decode("latin-1") for r in answer.records]  # type: ignore[arg-type]
         found = [t for t in texts if is_spf_record(t)]
         if not found:
             self.step(
-                f"None of the {len(texts)} TXT record(s) of {domain} starts with 'v=spf1'",
+                (TEXT, "no_spf", {"count": len(texts), "domain": domain}),
                 depth,
                 rfc("4.5"),
             )
@@ -289,7 +347,7 @@ class _Evaluation(Matching):
         if len(found) > 1:
             raise Stop(
                 SpfResult.PERMERROR,
-                f"{domain} publishes {len(found)} SPF records; there must be exactly one",
+                TEXT["several"].format(domain=domain, count=len(found)),
                 rfc("4.5"),
             )
         text = found[0]
@@ -297,7 +355,7 @@ class _Evaluation(Matching):
             record = _parse_cached(text)
         except SpfSyntaxError as exc:
             self.step(
-                f"SPF record of {domain}: {text}",
+                (TEXT, "record", {"domain": domain, "record": text}),
                 depth,
                 rfc("4.5"),
                 kind="record",
@@ -306,12 +364,11 @@ class _Evaluation(Matching):
             )
             raise Stop(
                 SpfResult.PERMERROR,
-                f"the SPF record of {domain} has a syntax error at character "
-                f"{exc.position + 1}: {exc.reason}",
+                TEXT["syntax"].format(domain=domain, position=exc.position + 1, reason=exc.reason),
                 rfc("4.6"),
             ) from None
         self.step(
-            f"SPF record of {domain}: {text}",
+            (TEXT, "record", {"domain": domain, "record": text}),
             depth,
             rfc("4.5"),
             kind="record",
@@ -323,7 +380,7 @@ class _Evaluation(Matching):
     def run(self, domain: str, sender: str) -> tuple[SpfResult, str | None, str | None, str | None]:
         """The whole check of ``domain``: result, deciding mechanism, explanation, problem."""
         self.step(
-            ("check_host(ip={}, domain={}, sender={})", (self.ip, domain, sender)),
+            (TEXT, "start", {"ip": self.ip, "domain": domain, "sender": sender}),
             0,
             rfc("4.1"),
             kind="start",
@@ -335,12 +392,22 @@ class _Evaluation(Matching):
             if result is SpfResult.FAIL and outcome.exp is not None:
                 explanation = self.explanation(*outcome.exp)
             if result is SpfResult.NONE:
-                problem = domain_problem(domain) or f"{domain} publishes no SPF record"
+                problem = domain_problem(domain) or TEXT["no_record"].format(domain=domain)
         except Stop as stop:
             result, problem = stop.result, stop.reason
-            self.step(f"Stopped: {stop.reason}", 0, stop.section, result.outcome, kind="stop")
+            self.step(
+                (TEXT, "stopped", {"reason": stop.reason}),
+                0,
+                stop.section,
+                result.outcome,
+                kind="stop",
+            )
         self.step(
-            f"Result: {result._value_}" + (f" (decided by '{mechanism}')" if mechanism else ""),
+            (
+                TEXT,
+                "result_by" if mechanism else "result",
+                {"result": result._value_, "mechanism": mechanism},
+            ),
             0,
             result.section,
             result.outcome,
@@ -354,7 +421,7 @@ class _Evaluation(Matching):
     def check_host(self, domain: str, depth: int) -> CheckOutcome:
         problem = domain_problem(domain)
         if problem:
-            self.step(f"Cannot check: {problem}", depth, rfc("4.3"), Outcome.INFO)
+            self.step((TEXT, "cannot", {"problem": problem}), depth, rfc("4.3"), Outcome.INFO)
             return CheckOutcome(SpfResult.NONE, None)
         record = self.fetch_record(domain, depth)
         if record is None:
@@ -365,7 +432,7 @@ class _Evaluation(Matching):
             if self.matches(mech, domain, depth):
                 result = _QUALIFIER_RESULT[mech.qualifier]
                 self.step(
-                    f"'{mech.text}' matches → {result._value_}",
+                    (TEXT, "matches", {"term": mech.text, "result": result._value_}),
                     depth,
                     rfc("4.6.2"),
                     result.outcome,
@@ -384,8 +451,16 @@ class _Evaluation(Matching):
             self.count_lookup(redirect.text, depth)
             target = self.target(redirect.value, domain, depth, rfc("6.1"))
             self.step(
-                f"No mechanism matched: following '{redirect.text}' to {target} "
-                f"(lookup {self.lookups} of {MAX_DNS_LOOKUPS})",
+                (
+                    TEXT,
+                    "redirect",
+                    {
+                        "term": redirect.text,
+                        "target": target,
+                        "count": self.lookups,
+                        "limit": MAX_DNS_LOOKUPS,
+                    },
+                ),
                 depth,
                 rfc("6.1"),
                 kind="term",
@@ -397,12 +472,12 @@ class _Evaluation(Matching):
             if inner.result is SpfResult.NONE:
                 raise Stop(
                     SpfResult.PERMERROR,
-                    f"'{redirect.text}' points to {target}, which has no SPF record",
+                    TEXT["redirect_none"].format(term=redirect.text, target=target),
                     rfc("6.1"),
                 )
             return inner
         self.step(
-            "No mechanism matched and there is no redirect: the default result is neutral",
+            (TEXT, "default", {}),
             depth,
             rfc("4.7"),
             kind="default",
@@ -418,7 +493,7 @@ class _Evaluation(Matching):
         section = rfc("6.2")
         name = to_domain_name(expand(modifier.value, context))
         if domain_problem(name, multi_label=False):
-            self.step(f"exp= target {name!r} is not a valid name: no explanation", 0, section)
+            self.step((TEXT, "exp_invalid", {"name": name}), 0, section)
             return None
         try:
             answer = self.query(name, "TXT", 0, section)
@@ -426,8 +501,7 @@ class _Evaluation(Matching):
             return None
         if answer.status is not DnsStatus.ANSWER or len(answer.records) != 1:
             self.step(
-                f"exp= lookup gave {len(answer.records)} TXT records (exactly one is needed): "
-                "no explanation",
+                (TEXT, "exp_count", {"count": len(answer.records)}),
                 0,
                 section,
             )
@@ -435,18 +509,23 @@ class _Evaluation(Matching):
         raw = b"".join(answer.records[0])  # type: ignore[arg-type]
         parsed = _parse_explanation(raw)
         if parsed is None:
-            self.step("The explanation text is not valid ASCII macro text: ignored", 0, section)
+            self.step((TEXT, "exp_not_ascii", {}), 0, section)
             return None
         value = expand(parsed, context, limit=MAX_EXPLANATION + 1)
         if len(value) > MAX_EXPLANATION:
             value = value[: MAX_EXPLANATION - 1] + "…"
             self.step(
-                f"The explanation is cut to {MAX_EXPLANATION} characters: it must fit in one "
-                "SMTP reply line",
+                (TEXT, "exp_cut", {"limit": MAX_EXPLANATION}),
                 0,
                 "RFC 5321 §4.5.3.1.5",
             )
-        self.step(f"Explanation: {value}", 0, section, kind="explanation", explanation=value)
+        self.step(
+            (TEXT, "explanation", {"value": value}),
+            0,
+            section,
+            kind="explanation",
+            explanation=value,
+        )
         return value
 
 
@@ -475,7 +554,7 @@ def check_host(
     try:
         source = as_source(resolver)
     except dns.exception.DNSException as exc:  # no /etc/resolv.conf, no name servers at all
-        source = _NoDns(f"this machine has no usable DNS configuration ({exc})")
+        source = _NoDns(TEXT["no_dns"].format(error=exc))
     envelope = {
         "sender": sender,
         "helo": helo,
@@ -487,9 +566,7 @@ def check_host(
     try:
         client = parse_ip(ip)
     except (ValueError, TypeError, AttributeError):
-        return _not_checked(
-            ip, envelope, SpfResult.PERMERROR, f"{ip!r} is not an IPv4 or IPv6 address", "4.1"
-        )
+        return _not_checked(ip, envelope, SpfResult.PERMERROR, TEXT["not_ip"].format(ip=ip), "4.1")
     bad_sender = sender_problem(sender)
     if bad_sender is not None:
         return _not_checked(_ip_text(client), envelope, SpfResult.NONE, bad_sender, "4.3")
@@ -517,9 +594,9 @@ def _not_checked(
     """An input no check can start from (a client that is no address, a sender that is no
     sender): the result with the reason, before any DNS."""
     steps = (
-        Step(f"Cannot check: {problem}", result.outcome, rfc(section)),
+        Step(TEXT["cannot"].format(problem=problem), result.outcome, rfc(section)),
         Step(
-            f"Result: {result._value_}",
+            TEXT["result"].format(result=result._value_),
             result.outcome,
             result.section,
             0,

@@ -10,6 +10,7 @@ import functools
 import ipaddress
 
 from mailsec.errors import quoted
+from mailsec.i18n import texts
 from mailsec.limits import MAX_EXPLANATION, MAX_LOCAL_PART
 from mailsec.spf.result import SpfResult
 
@@ -20,6 +21,7 @@ __all__ = [
     "MAX_MX_NAMES",
     "MAX_PTR_NAMES",
     "MAX_VOID_LOOKUPS",
+    "TEXT",
     "TIME_LIMIT",
     "Stop",
     "domain_problem",
@@ -39,6 +41,23 @@ MAX_MX_NAMES = 10
 MAX_PTR_NAMES = 10
 #: RFC 7208 §4.6.4: a time limit for the whole check of "at least 20 seconds", then temperror.
 TIME_LIMIT = 20.0
+
+
+TEXT = texts(
+    {
+        "not_ip": "{text} is not an IPv4 or IPv6 address: give one such as 192.0.2.10 or "
+        "2001:db8::1",
+        "local_part": "the sender's local-part is {size} octets long; RFC 5321 §4.5.3.1.1 allows "
+        "at most {limit}, so a receiving server refuses it before any SPF check",
+        "empty": "the domain is empty",
+        "literal": "{domain} is an address literal, not a domain name",
+        "empty_label": "{domain} has an empty label (two dots in a row, or a leading dot)",
+        "long_label": "{domain} has a label longer than 63 characters",
+        "long_name": "{domain} is longer than 253 characters",
+        "one_label": "{domain} is not a fully qualified domain name (it has only one label)",
+    }
+)
+"""Why an input cannot be checked, in the current language (see :mod:`mailsec.i18n`)."""
 
 
 def rfc(section: str) -> str:
@@ -63,10 +82,7 @@ def ip_problem(text: str) -> str | None:
     try:
         parse_ip(text)
     except ValueError:
-        return (
-            f"{quoted(text.strip())} is not an IPv4 or IPv6 address: give one such as 192.0.2.10 or "
-            "2001:db8::1"
-        )
+        return TEXT["not_ip"].format(text=quoted(text.strip()))
     return None
 
 
@@ -75,31 +91,38 @@ def sender_problem(sender: str) -> str | None:
     local = sender.rpartition("@")[0]
     size = len(local.encode("utf-8", "surrogatepass"))
     if size > MAX_LOCAL_PART:
-        return (
-            f"the sender's local-part is {size} octets long; RFC 5321 §4.5.3.1.1 allows at most "
-            f"{MAX_LOCAL_PART}, so a receiving server refuses it before any SPF check"
-        )
+        return TEXT["local_part"].format(size=size, limit=MAX_LOCAL_PART)
     return None
+
+
+def domain_problem(domain: str, *, multi_label: bool = True) -> str | None:
+    """Why ``domain`` cannot be checked (RFC 7208 §4.3), or None when it is fine (in the
+    current language)."""
+    key = _domain_problem(domain, multi_label)
+    return None if key is None else TEXT[key].format(domain=quoted(domain))
 
 
 @functools.lru_cache(maxsize=4096)
-def domain_problem(domain: str, *, multi_label: bool = True) -> str | None:
-    """Why ``domain`` cannot be checked (RFC 7208 §4.3), or None when it is fine."""
+def _domain_problem(domain: str, multi_label: bool) -> str | None:
+    """The key of :data:`TEXT` that says why ``domain`` cannot be checked (cached: no words)."""
     if not domain:
-        return "the domain is empty"
+        return "empty"
     if domain.startswith("["):
-        return f"{quoted(domain)} is an address literal, not a domain name"
+        return "literal"
     name = domain[:-1] if domain.endswith(".") else domain
     labels = name.split(".")
     if "" in labels:
-        return f"{quoted(domain)} has an empty label (two dots in a row, or a leading dot)"
+        return "empty_label"
     if max(map(len, labels)) > 63:
-        return f"{quoted(domain)} has a label longer than 63 characters"
+        return "long_label"
     if len(name) > 253:
-        return f"{quoted(domain)} is longer than 253 characters"
+        return "long_name"
     if multi_label and len(labels) < 2:
-        return f"{quoted(domain)} is not a fully qualified domain name (it has only one label)"
+        return "one_label"
     return None
+
+
+domain_problem.cache_clear = _domain_problem.cache_clear  # type: ignore[attr-defined]
 
 
 class Stop(Exception):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from mailsec.i18n import texts
 from mailsec.spf.evaluate import MAX_DNS_LOOKUPS, domain_problem
 from mailsec.spf.lookup import DnsSource, DnsStatus, as_source
 from mailsec.spf.macro import MacroString, to_domain_name
@@ -31,7 +32,51 @@ from mailsec.spf.record import (
 )
 from mailsec.trace import Outcome
 
-__all__ = ["Finding", "LintReport", "Severity", "lint"]
+__all__ = ["TEXT", "Finding", "LintReport", "Severity", "lint"]
+
+TEXT = texts(
+    {
+        "severity": {"error": "error", "warning": "warning", "note": "note"},
+        "txt_failed": "The TXT lookup of {domain} failed: {answer}",
+        "missing": "{domain} does not exist",
+        "missing_included": "{domain} does not exist (an include or redirect to it gives "
+        "permerror)",
+        "no_spf": "{domain} has no SPF record",
+        "no_spf_included": "{domain} has no SPF record (an include or redirect to it gives "
+        "permerror)",
+        "several": "{domain} publishes {count} SPF records; exactly one is allowed (permerror)",
+        "long_string": "A TXT string of {domain} is longer than 255 octets",
+        "ptr": "'{term}': the ptr mechanism is slow and unreliable; RFC 7208 says it SHOULD NOT "
+        "be used",
+        "ptr_in": "'{term}' in the record of {domain}: the ptr mechanism is slow and unreliable; "
+        "RFC 7208 says it SHOULD NOT be used",
+        "plus_all": "'{term}' authorises every host on the Internet: anyone can send mail as "
+        "this domain",
+        "macros": "'{term}' uses macros, so its target depends on the sender and cannot be "
+        "followed here",
+        "invalid": "'{term}' points to an invalid domain: {problem}",
+        "loop": "'{term}' loops back to {target}; evaluation would hit the lookup limit "
+        "(permerror)",
+        "no_end": "The record ends with neither 'all' nor 'redirect=': hosts that match nothing "
+        "get neutral, which protects nothing. End with '-all' or '~all'",
+        "after_all": "Mechanisms after 'all' are never reached: {terms}",
+        "redirect_ignored": "'{term}' is ignored because the record has an 'all' mechanism",
+        "neutral_all": "'?all' makes no statement about other hosts: forged mail gets neutral, "
+        "like no policy at all",
+        "softfail_all": "'~all' asks receivers only to be suspicious of other hosts; '-all' lets "
+        "them reject forged mail",
+        "long_record": "The record is {length} characters long; DNS answers over 512 octets may "
+        "need TCP",
+        "exists": "'exists' builds names from macros; check that the names it builds really "
+        "exist for your senders",
+        "cannot": "Cannot check {domain!r}: {problem}",
+        "over": "The record needs up to {total} DNS-lookup terms (include, a, mx, ptr, exists, "
+        "redirect); the limit is {limit}, so some senders get permerror",
+        "close": "The record needs up to {total} of the {limit} DNS lookups allowed; one more "
+        "include could break it",
+    }
+)
+"""Lint's findings, in the current language (see :mod:`mailsec.i18n`)."""
 
 
 class Severity(str, enum.Enum):
@@ -47,6 +92,11 @@ class Severity(str, enum.Enum):
     @property
     def outcome(self) -> Outcome:
         return {"error": Outcome.FAIL, "warning": Outcome.WARN, "note": Outcome.INFO}[self.value]
+
+    @property
+    def label(self) -> str:
+        """The severity as a word, in the current language."""
+        return TEXT["severity"][self.value]
 
 
 @dataclass(frozen=True)
@@ -106,7 +156,7 @@ class _Linter:
         if answer.status.is_failure:
             self.add(
                 Severity.ERROR,
-                f"The TXT lookup of {domain} failed: {answer.describe()}",
+                TEXT["txt_failed"].format(domain=domain, answer=answer.describe()),
                 "RFC 7208 §4.4",
                 domain=domain,
             )
@@ -114,12 +164,11 @@ class _Linter:
         texts = [b"".join(r).decode("latin-1") for r in answer.records]  # type: ignore[arg-type]
         found = [t for t in texts if is_spf_record(t)]
         if not found:
-            what = "does not exist" if answer.status is DnsStatus.NXDOMAIN else "has no SPF record"
+            key = "missing" if answer.status is DnsStatus.NXDOMAIN else "no_spf"
             severity = Severity.ERROR if depth else Severity.WARNING
             self.add(
                 severity,
-                f"{domain} {what}"
-                + (" (an include or redirect to it gives permerror)" if depth else ""),
+                TEXT[f"{key}_included" if depth else key].format(domain=domain),
                 "RFC 7208 §4.5",
                 domain=domain,
             )
@@ -127,7 +176,7 @@ class _Linter:
         if len(found) > 1:
             self.add(
                 Severity.ERROR,
-                f"{domain} publishes {len(found)} SPF records; exactly one is allowed (permerror)",
+                TEXT["several"].format(domain=domain, count=len(found)),
                 "RFC 7208 §4.5",
                 domain=domain,
             )
@@ -137,7 +186,7 @@ class _Linter:
                 if len(piece) > 255:
                     self.add(
                         Severity.WARNING,
-                        f"A TXT string of {domain} is longer than 255 octets",
+                        TEXT["long_string"].format(domain=domain),
                         "RFC 7208 §3.3",
                         domain=domain,
                     )
@@ -152,7 +201,6 @@ class _Linter:
                 Severity.ERROR, exc.message, "RFC 7208 §4.6", position=exc.position, domain=domain
             )
             return 0
-        where = f" in the record of {domain}" if domain and depth else ""
         own = sum(1 for m in record.mechanisms if m.causes_lookup) + (1 if record.redirect else 0)
         self.tree.append((depth, domain or "(record)", own))
         total = own
@@ -162,14 +210,16 @@ class _Linter:
             if mech.kind is MechanismKind.PTR:
                 self.add(
                     Severity.WARNING,
-                    f"'{mech.text}'{where}: the ptr mechanism is slow and unreliable; RFC 7208 says it SHOULD NOT be used",
+                    TEXT["ptr_in"].format(term=mech.text, domain=domain)
+                    if domain and depth
+                    else TEXT["ptr"].format(term=mech.text),
                     "RFC 7208 §5.5",
                     domain=domain,
                 )
             if mech.kind is MechanismKind.ALL and mech.qualifier is Qualifier.PASS and depth == 0:
                 self.add(
                     Severity.WARNING,
-                    f"'{mech.text}' authorises every host on the Internet: anyone can send mail as this domain",
+                    TEXT["plus_all"].format(term=mech.text),
                     "RFC 7208 §5.1",
                     domain=domain,
                 )
@@ -187,7 +237,7 @@ class _Linter:
         if spec.has_macros or any(not isinstance(t, str) for t in spec.tokens):
             self.add(
                 Severity.NOTE,
-                f"'{text}' uses macros, so its target depends on the sender and cannot be followed here",
+                TEXT["macros"].format(term=text),
                 "RFC 7208 §7",
             )
             return 0
@@ -197,14 +247,14 @@ class _Linter:
         if domain_problem(target):
             self.add(
                 Severity.ERROR,
-                f"'{text}' points to an invalid domain: {domain_problem(target)}",
+                TEXT["invalid"].format(term=text, problem=domain_problem(target)),
                 "RFC 7208 §4.3",
             )
             return 0
         if target.lower() in self.seen:
             self.add(
                 Severity.ERROR,
-                f"'{text}' loops back to {target}; evaluation would hit the lookup limit (permerror)",
+                TEXT["loop"].format(term=text, target=target),
                 "RFC 7208 §4.6.4",
             )
             return 0
@@ -232,7 +282,7 @@ class _Linter:
         if all_index is None and record.redirect is None:
             self.add(
                 Severity.WARNING,
-                "The record ends with neither 'all' nor 'redirect=': hosts that match nothing get neutral, which protects nothing. End with '-all' or '~all'",
+                TEXT["no_end"],
                 "RFC 7208 §4.7",
             )
         if all_index is not None:
@@ -240,38 +290,38 @@ class _Linter:
             if after:
                 self.add(
                     Severity.WARNING,
-                    "Mechanisms after 'all' are never reached: " + ", ".join(m.text for m in after),
+                    TEXT["after_all"].format(terms=", ".join(m.text for m in after)),
                     "RFC 7208 §4.6.2",
                 )
             if record.redirect is not None:
                 self.add(
                     Severity.WARNING,
-                    f"'{record.redirect.text}' is ignored because the record has an 'all' mechanism",
+                    TEXT["redirect_ignored"].format(term=record.redirect.text),
                     "RFC 7208 §6.1",
                 )
             q = terms[all_index].qualifier  # type: ignore[union-attr]
             if q is Qualifier.NEUTRAL:
                 self.add(
                     Severity.WARNING,
-                    "'?all' makes no statement about other hosts: forged mail gets neutral, like no policy at all",
+                    TEXT["neutral_all"],
                     "RFC 7208 §8.2",
                 )
             elif q is Qualifier.SOFTFAIL:
                 self.add(
                     Severity.NOTE,
-                    "'~all' asks receivers only to be suspicious of other hosts; '-all' lets them reject forged mail",
+                    TEXT["softfail_all"],
                     "RFC 7208 §8.5",
                 )
         if len(record.text) > 450:
             self.add(
                 Severity.NOTE,
-                f"The record is {len(record.text)} characters long; DNS answers over 512 octets may need TCP",
+                TEXT["long_record"].format(length=len(record.text)),
                 "RFC 7208 §3.4",
             )
         if any(m.kind is MechanismKind.EXISTS for m in mechanisms):
             self.add(
                 Severity.NOTE,
-                "'exists' builds names from macros; check that the names it builds really exist for your senders",
+                TEXT["exists"],
                 "RFC 7208 §5.7",
             )
 
@@ -294,7 +344,11 @@ def lint(subject: str, *, resolver: object | None = None, follow: bool = True) -
         domain = text.rstrip(".")
         problem = domain_problem(domain)
         if problem:
-            linter.add(Severity.ERROR, f"Cannot check {domain!r}: {problem}", "RFC 7208 §4.3")
+            linter.add(
+                Severity.ERROR,
+                TEXT["cannot"].format(domain=domain, problem=problem),
+                "RFC 7208 §4.3",
+            )
             return LintReport(subject, None, 0, tuple(linter.findings))
         linter.seen.add(domain.lower())
         record_text = linter.fetch(domain, 0)
@@ -304,13 +358,13 @@ def lint(subject: str, *, resolver: object | None = None, follow: bool = True) -
     if total > MAX_DNS_LOOKUPS:
         linter.add(
             Severity.ERROR,
-            f"The record needs up to {total} DNS-lookup terms (include, a, mx, ptr, exists, redirect); the limit is {MAX_DNS_LOOKUPS}, so some senders get permerror",
+            TEXT["over"].format(total=total, limit=MAX_DNS_LOOKUPS),
             "RFC 7208 §4.6.4",
         )
     elif total >= MAX_DNS_LOOKUPS - 2:
         linter.add(
             Severity.WARNING,
-            f"The record needs up to {total} of the {MAX_DNS_LOOKUPS} DNS lookups allowed; one more include could break it",
+            TEXT["close"].format(total=total, limit=MAX_DNS_LOOKUPS),
             "RFC 7208 §4.6.4",
         )
     return LintReport(subject, record_text, total, tuple(linter.findings), tuple(linter.tree))

@@ -32,6 +32,8 @@ import dns.name
 import dns.rdatatype
 import dns.resolver
 
+from mailsec.i18n import texts
+
 __all__ = [
     "RDTYPES",
     "Address",
@@ -50,6 +52,21 @@ __all__ = [
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 #: The record types SPF asks for (RFC 7208 §4.4 TXT, §5 A/AAAA/MX/PTR).
+TEXT = texts(
+    {
+        "more": "{shown} (+{count} more)",
+        "nodata": "no {rdtype} records (the name exists: NODATA)",
+        "nxdomain": "no such name (NXDOMAIN)",
+        "timeout": "timed out",
+        "timeout_detail": "timed out: {detail}",
+        "error": "DNS error",
+        "error_detail": "DNS error: {detail}",
+        "no_answer_within": "no answer within {seconds} s",
+        "no_answer": "no answer in time",
+    }
+)
+"""A DNS answer in words, in the current language (see :mod:`mailsec.i18n`)."""
+
 RDTYPES = ("A", "AAAA", "MX", "TXT", "PTR")
 
 
@@ -108,15 +125,20 @@ class DnsAnswer:
         """The answer in one line, for traces: ``A mail.example.com → 192.0.2.10``."""
         if self.status is DnsStatus.ANSWER:
             shown = ", ".join(_show(r) for r in self.records[:12])
-            more = f" (+{len(self.records) - 12} more)" if len(self.records) > 12 else ""
-            return f"{shown}{more}"
+            if len(self.records) > 12:
+                return TEXT["more"].format(shown=shown, count=len(self.records) - 12)
+            return shown
         if self.status is DnsStatus.NODATA:
-            return f"no {self.rdtype} records (the name exists: NODATA)"
+            return TEXT["nodata"].format(rdtype=self.rdtype)
         if self.status is DnsStatus.NXDOMAIN:
-            return "no such name (NXDOMAIN)"
+            return TEXT["nxdomain"]
         if self.status is DnsStatus.TIMEOUT:
-            return f"timed out{': ' + self.detail if self.detail else ''}"
-        return f"DNS error{': ' + self.detail if self.detail else ''}"
+            if self.detail:
+                return TEXT["timeout_detail"].format(detail=self.detail)
+            return TEXT["timeout"]
+        if self.detail:
+            return TEXT["error_detail"].format(detail=self.detail)
+        return TEXT["error"]
 
     def __format__(self, spec: str) -> str:
         return self.describe()
@@ -203,7 +225,11 @@ class DnspythonSource:
             return DnsAnswer(name, rdtype, DnsStatus.NXDOMAIN)
         except dns.exception.Timeout as exc:
             waited = getattr(exc, "kwargs", {}).get("timeout")
-            detail = f"no answer within {waited:.1f} s" if waited else "no answer in time"
+            detail = (
+                TEXT["no_answer_within"].format(seconds=f"{waited:.1f}")
+                if waited
+                else TEXT["no_answer"]
+            )
             return DnsAnswer(name, rdtype, DnsStatus.TIMEOUT, detail=detail)
         except dns.resolver.NoNameservers as exc:
             return DnsAnswer(name, rdtype, DnsStatus.ERROR, detail=_short(exc))

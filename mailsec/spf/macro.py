@@ -24,6 +24,8 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from mailsec.i18n import texts
+
 __all__ = [
     "EXPLANATION_ONLY",
     "MACRO_LETTERS",
@@ -42,6 +44,24 @@ __all__ = [
 MACRO_LETTERS = frozenset("slodipvh")
 #: Letters allowed only in explanation text (RFC 7208 §7.2: "c", "r", "t").
 EXPLANATION_ONLY = frozenset("crt")
+
+TEXT = texts(
+    {
+        "percent": "{shown!r}: a '%' must be followed by '{{', '%', '_' or '-' (write %% for a "
+        "literal percent sign)",
+        "space": "a space is not allowed here: only visible ASCII characters may appear",
+        "character": "the character {char!r} is not allowed here: only visible ASCII characters "
+        "may appear",
+        "malformed": "the macro {shown!r} is malformed: write %{{letter}} with optional digits, "
+        "'r' and delimiters (.-+,/_=), for example %{{d2}} or %{{ir}}",
+        "unknown": "{macro} uses the unknown macro letter {letter!r} (known: s l o d i p v h, "
+        "and c r t in explanations)",
+        "explanation_only": "the macro letter {letter!r} is allowed only in explanation text "
+        "(RFC 7208 §7.2)",
+        "zero": "{macro!r} keeps zero parts; the number must be 1 or more (RFC 7208 §7.3)",
+    }
+)
+"""Why a macro string is not valid, in the current language (see :mod:`mailsec.i18n`)."""
 
 _DELIMITERS = frozenset(".-+,/_=")
 _EXPAND = re.compile(r"%\{([A-Za-z])([0-9]*)([rR]?)([.\-+,/_=]*)\}")
@@ -153,18 +173,14 @@ def parse_macro_string(
             shown = pair if len(pair) == 2 else "%"
             raise MacroError(
                 offset + i,
-                f"{shown!r}: a '%' must be followed by '{{', '%', '_' or '-' "
-                "(write %% for a literal percent sign)",
+                TEXT["percent"].format(shown=shown),
             )
         code = ord(ch)
         if ch == " " and allow_space:
             literal.append(ch)
         elif code < 0x21 or code > 0x7E:
-            what = "a space" if ch == " " else f"the character {ch!r}"
-            raise MacroError(
-                offset + i,
-                f"{what} is not allowed here: only visible ASCII characters may appear",
-            )
+            message = TEXT["space"] if ch == " " else TEXT["character"].format(char=ch)
+            raise MacroError(offset + i, message)
         else:
             literal.append(ch)
         i += 1
@@ -181,26 +197,24 @@ def _macro_expand(text: str, at: int, *, explanation: bool, offset: int) -> tupl
         shown = text[at : close + 1] if close != -1 else text[at:]
         raise MacroError(
             offset + at,
-            f"the macro {shown!r} is malformed: write %{{letter}} with optional digits, "
-            "'r' and delimiters (.-+,/_=), for example %{d2} or %{ir}",
+            TEXT["malformed"].format(shown=shown),
         )
     letter = m.group(1).lower()
     if letter not in MACRO_LETTERS and letter not in EXPLANATION_ONLY:
         raise MacroError(
             offset + at,
-            f"%{{{m.group(1)}}} uses the unknown macro letter {m.group(1)!r} "
-            "(known: s l o d i p v h, and c r t in explanations)",
+            TEXT["unknown"].format(macro=f"%{{{m.group(1)}}}", letter=m.group(1)),
         )
     if letter in EXPLANATION_ONLY and not explanation:
         raise MacroError(
             offset + at,
-            f"the macro letter {m.group(1)!r} is allowed only in explanation text (RFC 7208 §7.2)",
+            TEXT["explanation_only"].format(letter=m.group(1)),
         )
     digits = m.group(2)
     if digits and int(digits) == 0:
         raise MacroError(
             offset + at,
-            f"{m.group(0)!r} keeps zero parts; the number must be 1 or more (RFC 7208 §7.3)",
+            TEXT["zero"].format(macro=m.group(0)),
         )
     macro = MacroExpand(
         letter=letter,

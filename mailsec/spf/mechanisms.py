@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from mailsec.i18n import texts
 from mailsec.spf.limits import (
     MAX_DNS_LOOKUPS,
     MAX_MX_NAMES,
@@ -30,6 +31,33 @@ if TYPE_CHECKING:
 
 __all__ = ["Matching"]
 
+TEXT = texts(
+    {
+        "no_addresses": "no addresses",
+        "addresses_more": "{addresses} (+{count} more)",
+        "cidr": " (comparing the first {bits} bits)",
+        "trying": "Trying '{term}'",
+        "trying_counted": "Trying '{term}' (lookup {count} of {limit})",
+        "include_invalid": "'{term}' points to an invalid domain: {problem}",
+        "cannot_exist": "No match: {problem}, so it cannot exist",
+        "family": "No match: an IPv{version} client never matches {kind}:",
+        "not_in": "No match: {ip} is not in {network}",
+        "mx_too_many": "{target} has {count} MX records; 'mx' allows at most {limit}",
+        "null_mx": "{target} has a null MX (it receives no mail)",
+        "no_validated": "No match: no validated name ends in {target}",
+        "validated_within": "{name} is a validated name within {target}",
+        "include_none": "'{term}' points to {target}, which has no SPF record",
+        "include_gave": "The included policy gave {result}, so '{term}' does not match",
+        "not_among": "No match: {ip} is not among {addresses}{cidr}",
+        "address_matches": "{ip} matches {address}{cidr}",
+        "ptr_failed": "The PTR lookup failed, so there are no validated names (§5.5: no match)",
+        "ptr_many": "{count} PTR names: only the first {limit} are checked",
+        "validated": "Validated names: {names}",
+        "validated_none": "Validated names: none",
+    }
+)
+"""The steps of trying a mechanism, in the current language (see :mod:`mailsec.i18n`)."""
+
 _MECH_SECTION = {kind._value_: f"RFC 7208 §{kind.section}" for kind in MechanismKind}
 # Plain strings: faster to test than enum members in the hot path.
 FAILURE_VALUES = frozenset({"timeout", "error"})
@@ -43,9 +71,11 @@ class _Addresses:
 
     def __format__(self, spec: str) -> str:
         if not self.found:
-            return "no addresses"
-        more = f" (+{len(self.found) - 8} more)" if len(self.found) > 8 else ""
-        return ", ".join(str(a) for a in self.found[:8]) + more
+            return TEXT["no_addresses"]
+        shown = ", ".join(str(a) for a in self.found[:8])
+        if len(self.found) > 8:
+            return TEXT["addresses_more"].format(addresses=shown, count=len(self.found) - 8)
+        return shown
 
 
 class _Network:
@@ -61,7 +91,7 @@ class _CidrNote:
         self.bits = mech.cidr4 if ip.version == 4 else mech.cidr6
 
     def __format__(self, spec: str) -> str:
-        return f" (comparing the first {self.bits} bits)" if self.bits is not None else ""
+        return TEXT["cidr"].format(bits=self.bits) if self.bits is not None else ""
 
 
 class Matching:
@@ -95,11 +125,15 @@ class Matching:
         section = _MECH_SECTION[kind._value_]
         if mech.lookup:
             self.count_lookup(mech.text, depth)
-            counted = f" (lookup {self.lookups} of {MAX_DNS_LOOKUPS})"
+            trying = (
+                TEXT,
+                "trying_counted",
+                {"term": mech.text, "count": self.lookups, "limit": MAX_DNS_LOOKUPS},
+            )
         else:
-            counted = ""
+            trying = (TEXT, "trying", {"term": mech.text})
         self.step(
-            f"Trying '{mech.text}'{counted}",
+            trying,
             depth,
             section,
             kind="term",
@@ -118,10 +152,10 @@ class Matching:
                 if kind is MechanismKind.INCLUDE:
                     raise Stop(
                         SpfResult.PERMERROR,
-                        f"'{mech.text}' points to an invalid domain: {bad}",
+                        TEXT["include_invalid"].format(term=mech.text, problem=bad),
                         section,
                     )
-                self.step(f"No match: {bad}, so it cannot exist", depth + 1, rfc("4.8"))
+                self.step((TEXT, "cannot_exist", {"problem": bad}), depth + 1, rfc("4.8"))
                 return False
         return _MATCHERS[kind](self, mech, target, depth, section)
 
@@ -131,7 +165,7 @@ class Matching:
         width = 32 if kind is MechanismKind.IP4 else 128
         if (ip.version == 4) != (width == 32):
             self.step(
-                ("No match: an IPv{} client never matches {}:", (ip.version, kind._value_)),
+                (TEXT, "family", {"version": ip.version, "kind": kind._value_}),
                 depth + 1,
                 section,
             )
@@ -139,7 +173,7 @@ class Matching:
         shift = width - mech.prefix  # type: ignore[operator]
         if (int(ip) >> shift) << shift == mech.network_int:
             return True
-        self.step(("No match: {} is not in {}", (ip, _Network(mech))), depth + 1, section)
+        self.step((TEXT, "not_in", {"ip": ip, "network": _Network(mech)}), depth + 1, section)
         return False
 
     def _match_a(self, mech: Mechanism, target: str, depth: int, section: str) -> bool:
@@ -150,19 +184,21 @@ class Matching:
     def _match_mx(self, mech: Mechanism, target: str, depth: int, section: str) -> bool:
         """mx (§5.4): one of the addresses of the target's mail exchangers is the client's."""
         answer = self.query(target, "MX", depth, section)
-        self.fail_on_error(answer, "mail exchangers")
+        self.fail_on_error(answer, "mx")
         self.count_void(answer, depth)
         exchangers = [r for r in answer.records if isinstance(r, MxRecord)]
         if len(exchangers) > MAX_MX_NAMES:
             raise Stop(
                 SpfResult.PERMERROR,
-                f"{target} has {len(exchangers)} MX records; 'mx' allows at most {MAX_MX_NAMES}",
+                TEXT["mx_too_many"].format(
+                    target=target, count=len(exchangers), limit=MAX_MX_NAMES
+                ),
                 rfc("4.6.4"),
             )
         found: list[Address] = []
         for mx in sorted(exchangers, key=lambda r: r.preference):
             if not mx.exchange or mx.exchange == ".":
-                self.step(f"{target} has a null MX (it receives no mail)", depth + 1, section)
+                self.step((TEXT, "null_mx", {"target": target}), depth + 1, section)
                 continue
             found.extend(self.addresses(mx.exchange, depth, section, void_counts=False))
             if any(self.in_cidr(a, mech) for a in found):
@@ -178,9 +214,9 @@ class Matching:
             None,
         )
         if hit is None:
-            self.step(f"No match: no validated name ends in {target}", depth + 1, section)
+            self.step((TEXT, "no_validated", {"target": target}), depth + 1, section)
             return False
-        self.step(f"{hit} is a validated name within {target}", depth + 1, section)
+        self.step((TEXT, "validated_within", {"name": hit, "target": target}), depth + 1, section)
         return True
 
     def _match_exists(self, mech: Mechanism, target: str, depth: int, section: str) -> bool:
@@ -198,11 +234,11 @@ class Matching:
         if result is SpfResult.NONE:
             raise Stop(
                 SpfResult.PERMERROR,
-                f"'{mech.text}' points to {target}, which has no SPF record",
+                TEXT["include_none"].format(term=mech.text, target=target),
                 rfc("5.2"),
             )
         self.step(
-            f"The included policy gave {result._value_}, so '{mech.text}' does not match",
+            (TEXT, "include_gave", {"result": result._value_, "term": mech.text}),
             depth + 1,
             rfc("5.2"),
         )
@@ -215,20 +251,33 @@ class Matching:
         if hit is None:
             self.step(
                 (
-                    "No match: {} is not among {}{}",
-                    (self.ip, _Addresses(found), _CidrNote(mech, self.ip)),
+                    TEXT,
+                    "not_among",
+                    {
+                        "ip": self.ip,
+                        "addresses": _Addresses(found),
+                        "cidr": _CidrNote(mech, self.ip),
+                    },
                 ),
                 depth + 1,
                 section,
             )
             return False
-        self.step(("{} matches {}{}", (self.ip, hit, _CidrNote(mech, self.ip))), depth + 1, section)
+        self.step(
+            (
+                TEXT,
+                "address_matches",
+                {"ip": self.ip, "address": hit, "cidr": _CidrNote(mech, self.ip)},
+            ),
+            depth + 1,
+            section,
+        )
         return True
 
     def addresses(self, name: str, depth: int, section: str, *, void_counts: bool) -> list[Address]:
         rdtype = "A" if self.ip.version == 4 else "AAAA"
         answer = self.query(name, rdtype, depth, section)
-        self.fail_on_error(answer, "an address")
+        self.fail_on_error(answer, "address")
         if void_counts:
             self.count_void(answer, depth)
         return list(answer.records)  # type: ignore[arg-type]
@@ -254,7 +303,7 @@ class Matching:
         validated: list[str] = []
         if answer.status._value_ in FAILURE_VALUES:
             self.step(
-                "The PTR lookup failed, so there are no validated names (§5.5: no match)",
+                (TEXT, "ptr_failed", {}),
                 depth + 1,
                 rfc("5.5"),
             )
@@ -264,7 +313,7 @@ class Matching:
             names = [str(r) for r in answer.records]
             if len(names) > MAX_PTR_NAMES:
                 self.step(
-                    f"{len(names)} PTR names: only the first {MAX_PTR_NAMES} are checked",
+                    (TEXT, "ptr_many", {"count": len(names), "limit": MAX_PTR_NAMES}),
                     depth + 1,
                     rfc("4.6.4"),
                     Outcome.WARN,
@@ -280,7 +329,9 @@ class Matching:
                 if self.ip in forward.records:
                     validated.append(name)
             self.step(
-                "Validated names: " + (", ".join(validated) if validated else "none"),
+                (TEXT, "validated", {"names": ", ".join(validated)})
+                if validated
+                else (TEXT, "validated_none", {}),
                 depth + 1,
                 rfc("5.5"),
             )

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.spf.macro import MacroError, MacroString, parse_macro_string
 
 __all__ = [
@@ -188,12 +189,50 @@ class SpfSyntaxError(InputError):
         self.record = record
         self.position = position
         self.reason = reason
-        super().__init__(f"Syntax error at character {position + 1} of the SPF record: {reason}.")
+        super().__init__(TEXT["error"].format(position=position + 1, reason=reason))
 
     def pointer(self) -> str:
         """The record with a caret under the bad character, for plain-text displays."""
         return f"{self.record}\n{' ' * self.position}^"
 
+
+TEXT = texts(
+    {
+        "error": "Syntax error at character {position} of the SPF record: {reason}.",
+        "needs_domain": "{what} needs a domain name after it",
+        "no_prefix": "{what} {text!r}: this mechanism takes no /prefix length",
+        "two_labels": "{what} {text!r} is not a domain name with at least two labels (for "
+        "example mail.example.com)",
+        "digits": "{what} {text!r}: the last label {label!r} is all digits; an IP address "
+        "belongs in ip4: or ip6:, not here",
+        "toplabel": "{what} {text!r}: the last label {label!r} is not a valid top-level label "
+        "(letters, digits and inner hyphens only)",
+        "leading_zero": "the {kind} prefix length /{value} has a leading zero",
+        "too_large": "the {kind} prefix length /{value} is larger than {limit}",
+        "no_name": "{term!r} has no mechanism name",
+        "neither": "{term!r} is neither a mechanism nor a modifier: a modifier name starts with "
+        "a letter and has only letters, digits, '-', '_' and '.' before '='",
+        "unknown": "{name!r} is not a mechanism SPF knows ({names})",
+        "all_argument": "'all' takes no argument, found {rest!r}",
+        "ptr_prefix": "'ptr' takes no prefix length, found {rest!r}",
+        "needs_colon": "'{kind}' needs ':' and a domain, as in {kind}:example.com",
+        "two_slashes": "{term!r}: an IPv6 prefix length needs two slashes, as in {example}",
+        "after_kind": "{term!r}: after '{kind}' comes ':domain', '/prefix' or '//prefix6', not "
+        "{found!r}",
+        "needs_address": "'{kind}' needs ':' and an address, as in {example}",
+        "not_prefix": "{term!r}: '/{length}' is not a prefix length (one '/' and a number "
+        "0-{limit})",
+        "bad_ip4": "{address!r} is not a valid IPv4 address (four numbers 0-255 like 192.0.2.10)",
+        "bad_ip6": "{address!r} is not a valid IPv6 address (like 2001:db8::1)",
+        "version": "an SPF record starts with 'v=spf1' followed by a space or the end",
+        "not_ascii": "the character {char!r} is not ASCII; SPF records are 7-bit ASCII (§3.1)",
+        "control": "the control character {char!r} is inside a term; terms are separated by "
+        "spaces only (§4.6.1)",
+        "twice": "'{name}=' appears twice (first at character {first}); it may appear at most "
+        "once (§6)",
+    }
+)
+"""Why a record breaks the syntax, in the current language (see :mod:`mailsec.i18n`)."""
 
 _MODIFIER = re.compile(r"([A-Za-z][A-Za-z0-9\-_.]*)=")
 _CIDR_SUFFIX = re.compile(r"(?:/([0-9]+))?(?://([0-9]+))?\Z")
@@ -222,7 +261,7 @@ def is_spf_record(text: str) -> bool:
 def parse_domain_spec(record: str, text: str, position: int, what: str) -> MacroString:
     """Parse a domain-spec (§7.1): a macro string ending in a macro or ``.toplabel[.]``."""
     if not text:
-        raise SpfSyntaxError(record, position, f"{what} needs a domain name after it")
+        raise SpfSyntaxError(record, position, TEXT["needs_domain"].format(what=what))
     if "%" not in text and _PLAIN.match(text):
         spec = MacroString(text, (text,))  # the common case: no macros at all
     else:
@@ -239,35 +278,24 @@ def parse_domain_spec(record: str, text: str, position: int, what: str) -> Macro
     toplabel = tail[dot + 1 :]
     if dot == -1 or not _TOPLABEL.match(toplabel):
         if re.search(r"/[0-9]+\Z", text):
-            reason = f"{what} {text!r}: this mechanism takes no /prefix length"
+            reason = TEXT["no_prefix"].format(what=what, text=text)
         elif dot == -1:
-            reason = (
-                f"{what} {text!r} is not a domain name with at least two labels "
-                "(for example mail.example.com)"
-            )
+            reason = TEXT["two_labels"].format(what=what, text=text)
         elif re.fullmatch(r"[0-9]+", toplabel):
-            reason = (
-                f"{what} {text!r}: the last label {toplabel!r} is all digits; "
-                "an IP address belongs in ip4: or ip6:, not here"
-            )
+            reason = TEXT["digits"].format(what=what, text=text, label=toplabel)
         else:
-            reason = (
-                f"{what} {text!r}: the last label {toplabel!r} is not a valid top-level label "
-                "(letters, digits and inner hyphens only)"
-            )
+            reason = TEXT["toplabel"].format(what=what, text=text, label=toplabel)
         raise SpfSyntaxError(record, position, reason)
     return spec
 
 
 def _cidr(record: str, value: str, limit: int, position: int, kind: str) -> int:
     if len(value) > 1 and value.startswith("0"):
-        raise SpfSyntaxError(
-            record, position, f"the {kind} prefix length /{value} has a leading zero"
-        )
+        raise SpfSyntaxError(record, position, TEXT["leading_zero"].format(kind=kind, value=value))
     number = int(value)
     if number > limit:
         raise SpfSyntaxError(
-            record, position, f"the {kind} prefix length /{value} is larger than {limit}"
+            record, position, TEXT["too_large"].format(kind=kind, value=value, limit=limit)
         )
     return number
 
@@ -301,14 +329,11 @@ def _parse_mechanism(record: str, term: str, pos: int) -> Mechanism:
     kind = _KINDS.get(name.lower())
     if kind is None:
         if not name:
-            reason = f"{term!r} has no mechanism name"
+            reason = TEXT["no_name"].format(term=term)
         elif "=" in body:
-            reason = (
-                f"{term!r} is neither a mechanism nor a modifier: a modifier name starts with a "
-                "letter and has only letters, digits, '-', '_' and '.' before '='"
-            )
+            reason = TEXT["neither"].format(term=term)
         else:
-            reason = f"{name!r} is not a mechanism SPF knows ({_NAMES})"
+            reason = TEXT["unknown"].format(name=name, names=_NAMES)
         raise SpfSyntaxError(record, body_pos, reason)
     parsed = _Term(record, term, pos, qualifier, kind, body[cut:], body_pos + cut)
     return _ARGUMENTS[kind](parsed)
@@ -317,7 +342,7 @@ def _parse_mechanism(record: str, term: str, pos: int) -> Mechanism:
 def _all(t: _Term) -> Mechanism:
     """all (§5.1) takes no argument."""
     if t.rest:
-        raise t.error(f"'all' takes no argument, found {t.rest!r}")
+        raise t.error(TEXT["all_argument"].format(rest=t.rest))
     return Mechanism(t.qualifier, t.kind, t.text, t.pos)
 
 
@@ -327,8 +352,8 @@ def _domain(t: _Term) -> Mechanism:
         return Mechanism(t.qualifier, t.kind, t.text, t.pos, lookup=True)
     if not t.rest.startswith(":"):
         if t.kind is MechanismKind.PTR:
-            raise t.error(f"'ptr' takes no prefix length, found {t.rest!r}")
-        raise t.error(f"'{t.kind.value}' needs ':' and a domain, as in {t.kind.value}:example.com")
+            raise t.error(TEXT["ptr_prefix"].format(rest=t.rest))
+        raise t.error(TEXT["needs_colon"].format(kind=t.kind.value))
     spec = parse_domain_spec(t.record, t.rest[1:], t.rest_pos + 1, f"'{t.kind.value}:'")
     return Mechanism(t.qualifier, t.kind, t.text, t.pos, spec, lookup=True)
 
@@ -341,15 +366,11 @@ def _domain_and_prefixes(t: _Term) -> Mechanism:
     domain_part = rest[: m.start()]
     if domain_part and not domain_part.startswith(":"):
         if _SLASH_NUMBER.fullmatch(domain_part):
-            reason = (
-                f"{t.text!r}: an IPv6 prefix length needs two slashes, as in "
-                f"{kind.value}{domain_part}/{rest[m.start() :]}"
+            reason = TEXT["two_slashes"].format(
+                term=t.text, example=f"{kind.value}{domain_part}/{rest[m.start() :]}"
             )
         else:
-            reason = (
-                f"{t.text!r}: after '{kind.value}' comes ':domain', '/prefix' or '//prefix6', "
-                f"not {domain_part!r}"
-            )
+            reason = TEXT["after_kind"].format(term=t.text, kind=kind.value, found=domain_part)
         raise t.error(reason)
     cidr4 = cidr6 = None
     if m.group(1) is not None:
@@ -367,7 +388,7 @@ def _network(t: _Term) -> Mechanism:
     ipv4 = t.kind is MechanismKind.IP4
     if not t.rest.startswith(":") or len(t.rest) == 1:
         example = "ip4:192.0.2.0/24" if ipv4 else "ip6:2001:db8::/32"
-        raise t.error(f"'{t.kind.value}' needs ':' and an address, as in {example}")
+        raise t.error(TEXT["needs_address"].format(kind=t.kind.value, example=example))
     arg, arg_pos = t.rest[1:], t.rest_pos + 1
     address, slash, length = arg.partition("/")
     limit = 32 if ipv4 else 128
@@ -375,16 +396,14 @@ def _network(t: _Term) -> Mechanism:
     if slash:
         if not _DIGITS.fullmatch(length):
             raise t.error(
-                f"{t.text!r}: '/{length}' is not a prefix length (one '/' and a number 0-{limit})",
+                TEXT["not_prefix"].format(term=t.text, length=length, limit=limit),
                 arg_pos + len(address),
             )
         prefix = _cidr(t.record, length, limit, arg_pos + len(address), "IPv4" if ipv4 else "IPv6")
     packed = _address_bytes(address, ipv4)
     if packed is None:
-        example = "four numbers 0-255 like 192.0.2.10" if ipv4 else "like 2001:db8::1"
-        raise t.error(
-            f"{address!r} is not a valid IPv{4 if ipv4 else 6} address ({example})", arg_pos
-        )
+        key = "bad_ip4" if ipv4 else "bad_ip6"
+        raise t.error(TEXT[key].format(address=address), arg_pos)
     shift = limit - prefix
     network_int = (int.from_bytes(packed, "big") >> shift) << shift
     return Mechanism(t.qualifier, t.kind, t.text, t.pos, network_int=network_int, prefix=prefix)
@@ -434,15 +453,13 @@ def parse_record(text: str) -> Record:
     Raises :class:`SpfSyntaxError` with position and reason for anything RFC 7208 does not allow.
     """
     if not is_spf_record(text):
-        raise SpfSyntaxError(
-            text, 0, "an SPF record starts with 'v=spf1' followed by a space or the end"
-        )
+        raise SpfSyntaxError(text, 0, TEXT["version"])
     bad = _NOT_ASCII.search(text)
     if bad is not None:
         raise SpfSyntaxError(
             text,
             bad.start(),
-            f"the character {bad.group()!r} is not ASCII; SPF records are 7-bit ASCII (§3.1)",
+            TEXT["not_ascii"].format(char=bad.group()),
         )
     terms: list[Term] = []
     seen: dict[str, int] = {}
@@ -461,8 +478,7 @@ def parse_record(text: str) -> Record:
             raise SpfSyntaxError(
                 text,
                 i + control.start(),
-                f"the control character {control.group()!r} is inside a term; terms are "
-                "separated by spaces only (§4.6.1)",
+                TEXT["control"].format(char=control.group()),
             )
         m = _MODIFIER.match(term)
         if m:
@@ -472,8 +488,7 @@ def parse_record(text: str) -> Record:
                     raise SpfSyntaxError(
                         text,
                         i,
-                        f"'{mod.name}=' appears twice (first at character {seen[mod.name] + 1}); "
-                        "it may appear at most once (§6)",
+                        TEXT["twice"].format(name=mod.name, first=seen[mod.name] + 1),
                     )
                 seen[mod.name] = i
             terms.append(mod)

@@ -3,11 +3,31 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from mailsec.i18n import texts
 from mailsec.trace import Outcome, ResultEnum, Step, Trace
 
-__all__ = ["SpfCheck", "SpfResult", "materialize"]
+__all__ = ["TEXT", "SpfCheck", "SpfResult", "materialize"]
+
+TEXT = texts(
+    {
+        "meanings": {
+            "none": "No SPF policy could be found for this domain, so SPF says nothing.",
+            "neutral": "The domain's policy makes no statement about this server.",
+            "pass": "This server is one the domain's administrator authorised to send its mail.",
+            "fail": "The domain's administrator says this server must not send its mail.",
+            "softfail": "The domain says this server is probably not authorised; accept, but be "
+            "suspicious.",
+            "temperror": "A temporary DNS problem stopped the check; the receiver should try "
+            "again later.",
+            "permerror": "The domain's SPF record is broken (syntax or limits); only its owner "
+            "can fix it.",
+        },
+    }
+)
+"""What each result means, in the current language (see :mod:`mailsec.i18n`)."""
 
 
 class SpfResult(ResultEnum):
@@ -29,19 +49,8 @@ class SpfResult(ResultEnum):
     """§2.6.7: the published record is broken; the domain's administrator must fix it."""
 
     @classmethod
-    def _tables(cls) -> tuple[dict[str, str], dict[str, Outcome], dict[str, str]]:
-        return _MEANINGS, _OUTCOMES, _SECTIONS
-
-
-_MEANINGS = {
-    "none": "No SPF policy could be found for this domain, so SPF says nothing.",
-    "neutral": "The domain's policy makes no statement about this server.",
-    "pass": "This server is one the domain's administrator authorised to send its mail.",
-    "fail": "The domain's administrator says this server must not send its mail.",
-    "softfail": "The domain says this server is probably not authorised; accept, but be suspicious.",
-    "temperror": "A temporary DNS problem stopped the check; the receiver should try again later.",
-    "permerror": "The domain's SPF record is broken (syntax or limits); only its owner can fix it.",
-}
+    def _tables(cls) -> tuple[Mapping[str, str], dict[str, Outcome], dict[str, str]]:
+        return TEXT["meanings"], _OUTCOMES, _SECTIONS
 
 
 _SECTIONS = {
@@ -108,8 +117,9 @@ def materialize(events: tuple[object, ...]) -> Trace:
     """Turn evaluation events into :class:`~mailsec.trace.Step` objects.
 
     An event is a ``Step`` already, or a tuple ``(text, depth, section, outcome, data)`` whose
-    ``text`` may be a ``(template, args)`` pair formatted now, and whose ``data`` values are made
-    plain (a DNS answer becomes its one-line description).
+    ``text`` is a ``(texts, key, values)`` triple -- a module's :class:`~mailsec.i18n.Texts`, the
+    key of the sentence and its named values -- formatted now, in the current language, and whose
+    ``data`` values are made plain (a DNS answer becomes its one-line description).
     """
     steps = []
     for event in events:
@@ -118,8 +128,8 @@ def materialize(events: tuple[object, ...]) -> Trace:
             continue
         text, depth, section, outcome, data = event  # type: ignore[misc]
         if isinstance(text, tuple):
-            template, args = text
-            text = template.format(*args)
+            table, key, values = text
+            text = table[key].format(**values)
         if data:
             data = {k: (v.describe() if hasattr(v, "describe") else v) for k, v in data.items()}
         steps.append(Step(text, outcome, section, depth, data or {}))

@@ -16,6 +16,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.spf.lint import LintReport, lint
 from mailsec.spf.lookup import DnsSource, MxRecord, OverlaySource, as_source
 from mailsec.spf.mta import check
@@ -25,6 +26,7 @@ from mailsec.spf.zone import example_resolver
 __all__ = [
     "BLIND_SPOTS",
     "POLICIES",
+    "TEXT",
     "BlindSpot",
     "BlindSpotOutcome",
     "LimitOutcome",
@@ -35,6 +37,63 @@ __all__ = [
     "spoofing_rows",
     "txt_record",
 ]
+
+TEXT = texts(
+    {
+        "actions": {
+            "pass": "Deliver: the server is authorised for this domain (§8.3).",
+            "fail": "May reject during SMTP with '550 5.7.23 SPF fail' (§8.4).",
+            "softfail": "Accept, but treat as suspicious, for example the spam folder (§8.5).",
+            "neutral": "Treat as if there were no policy: SPF gives no protection here (§8.2).",
+            "none": "No SPF information: other checks must decide (§8.1).",
+            "temperror": "Ask the sender to try again later with '451 4.4.3' (§8.6).",
+            "permerror": "The domain's record is broken; a local decision, often like none (§8.7).",
+        },
+        "no_policy": "{policy!r} is not one of the policies {policies}.",
+        "bank_server": "The bank's own mail server",
+        "attacker": "An attacker's bot (forged sender)",
+        "includes": "The number of includes must be between 0 and 20, not {includes}.",
+        "client": "client must be 'first' or 'last', not {client!r}.",
+        "no_situation": "There is no situation {situation!r}; pick one of {known}.",
+        "situations": {
+            "direct": {
+                "title": "Direct: the bank's server sends to Alice",
+                "story": "The bank's own server 192.0.2.40 delivers a notice straight to "
+                "Alice's mail provider.",
+                "lesson": "SPF passes: the envelope sender's domain authorised this server. "
+                "This is what SPF is for.",
+            },
+            "forwarded": {
+                "title": "Forwarded: Alice's university forwards her mail",
+                "story": "The same notice went to alice@university.example, which forwards "
+                "everything to Alice's private mailbox. The university's server 203.0.113.80 "
+                "keeps the original MAIL FROM.",
+                "lesson": "SPF fails although nothing was forged: the bank never authorised the "
+                "university's server. Plain forwarding breaks SPF; forwarders rewrite the "
+                "envelope sender (SRS) and receivers rely on DKIM signatures, which survive "
+                "forwarding.",
+            },
+            "srs": {
+                "title": "Forwarded with SRS: the envelope sender is rewritten",
+                "story": "The university rewrites MAIL FROM with the Sender Rewriting Scheme, so "
+                "bounces come back through it.",
+                "lesson": "SPF passes, but for university.example, not for the bank: SPF now "
+                "vouches for the forwarder, and says nothing about whether the bank really sent "
+                "the notice.",
+            },
+            "lookalike": {
+                "title": "Forged From: header, attacker's own envelope",
+                "story": "An attacker sends from 203.0.113.66 with MAIL FROM bounce@evil.example "
+                "(a domain they own, with a valid SPF record) but writes 'From: Example Bank "
+                "<security@bank.example>' in the message header.",
+                "lesson": "SPF passes, for evil.example. SPF authenticates the envelope MAIL "
+                "FROM, not the From: header a person reads; linking the two (alignment) is "
+                "DMARC's job.",
+            },
+        },
+    }
+)
+"""What the situations say, in the current language (see :mod:`mailsec.i18n`)."""
 
 LEGITIMATE_IP = "192.0.2.40"
 ATTACKER_IP = "203.0.113.66"
@@ -56,15 +115,7 @@ def txt_record(text: str) -> tuple[bytes, ...]:
 
 def receiver_action(result: SpfResult) -> str:
     """What a receiving server typically does with each result (RFC 7208 §8)."""
-    return {
-        "pass": "Deliver: the server is authorised for this domain (§8.3).",
-        "fail": "May reject during SMTP with '550 5.7.23 SPF fail' (§8.4).",
-        "softfail": "Accept, but treat as suspicious, for example the spam folder (§8.5).",
-        "neutral": "Treat as if there were no policy: SPF gives no protection here (§8.2).",
-        "none": "No SPF information: other checks must decide (§8.1).",
-        "temperror": "Ask the sender to try again later with '451 4.4.3' (§8.6).",
-        "permerror": "The domain's record is broken; a local decision, often like none (§8.7).",
-    }[result.value]
+    return TEXT["actions"][result.value]
 
 
 @dataclass(frozen=True)
@@ -82,14 +133,14 @@ class SpoofRow:
 def spoofing_rows(policy: str, *, resolver: object | None = None) -> tuple[SpoofRow, SpoofRow]:
     """The bank's own server and an attacker, both sending as security@bank.example."""
     if policy not in POLICIES:
-        raise InputError(f"{policy!r} is not one of the policies {', '.join(POLICIES)}.")
+        raise InputError(TEXT["no_policy"].format(policy=policy, policies=", ".join(POLICIES)))
     base = as_source(resolver) if resolver is not None else example_resolver()
     record = POLICIES[policy]
     source = OverlaySource(base, {("bank.example", "TXT"): (txt_record(record),) if record else ()})
     rows = []
     for who, ip, helo in (
-        ("The bank's own mail server", LEGITIMATE_IP, "mx.bank.example"),
-        ("An attacker's bot (forged sender)", ATTACKER_IP, "mx.bank.example"),
+        (TEXT["bank_server"], LEGITIMATE_IP, "mx.bank.example"),
+        (TEXT["attacker"], ATTACKER_IP, "mx.bank.example"),
     ):
         outcome = check(
             ip, "security@bank.example", helo, resolver=source, receiver="mx.alice.example"
@@ -122,9 +173,9 @@ def lookup_limit(
     or ``"first"`` (the first provider's server: it matches early).
     """
     if not 0 <= includes <= 20:
-        raise InputError(f"The number of includes must be between 0 and 20, not {includes}.")
+        raise InputError(TEXT["includes"].format(includes=includes))
     if client not in ("first", "last"):
-        raise InputError(f"client must be 'first' or 'last', not {client!r}.")
+        raise InputError(TEXT["client"].format(client=client))
     records: dict[tuple[str, str], tuple] = {
         ("growing.example", "MX"): (MxRecord(10, "mail.growing.example"),),
         ("mail.growing.example", "A"): (ipaddress.ip_address("192.0.2.150"),),
@@ -153,64 +204,56 @@ class BlindSpot:
     """A delivery situation that shows what SPF does and does not check."""
 
     id: str
-    title: str
-    story: str
     client_ip: str
     helo: str
     mail_from: str
     header_from: str
     """The From: header the person reading the mail sees."""
-    lesson: str
+
+    @property
+    def title(self) -> str:
+        """The situation in a few words (a button's label), in the current language."""
+        return TEXT["situations"][self.id]["title"]
+
+    @property
+    def story(self) -> str:
+        """What happens, in the current language."""
+        return TEXT["situations"][self.id]["story"]
+
+    @property
+    def lesson(self) -> str:
+        """What the situation shows about SPF, in the current language."""
+        return TEXT["situations"][self.id]["lesson"]
 
 
 BLIND_SPOTS: tuple[BlindSpot, ...] = (
     BlindSpot(
         "direct",
-        "Direct: the bank's server sends to Alice",
-        "The bank's own server 192.0.2.40 delivers a notice straight to Alice's mail provider.",
         "192.0.2.40",
         "mx.bank.example",
         "notice@bank.example",
         "Example Bank <notice@bank.example>",
-        "SPF passes: the envelope sender's domain authorised this server. This is what SPF is for.",
     ),
     BlindSpot(
         "forwarded",
-        "Forwarded: Alice's university forwards her mail",
-        "The same notice went to alice@university.example, which forwards everything to Alice's "
-        "private mailbox. The university's server 203.0.113.80 keeps the original MAIL FROM.",
         "203.0.113.80",
         "mx.university.example",
         "notice@bank.example",
         "Example Bank <notice@bank.example>",
-        "SPF fails although nothing was forged: the bank never authorised the university's "
-        "server. Plain forwarding breaks SPF; forwarders rewrite the envelope sender (SRS) and "
-        "receivers rely on DKIM signatures, which survive forwarding.",
     ),
     BlindSpot(
         "srs",
-        "Forwarded with SRS: the envelope sender is rewritten",
-        "The university rewrites MAIL FROM with the Sender Rewriting Scheme, so bounces come back "
-        "through it.",
         "203.0.113.80",
         "mx.university.example",
         "SRS0=HHH=TT=bank.example=notice@university.example",
         "Example Bank <notice@bank.example>",
-        "SPF passes, but for university.example, not for the bank: SPF now vouches for the "
-        "forwarder, and says nothing about whether the bank really sent the notice.",
     ),
     BlindSpot(
         "lookalike",
-        "Forged From: header, attacker's own envelope",
-        "An attacker sends from 203.0.113.66 with MAIL FROM bounce@evil.example (a domain they "
-        "own, with a valid SPF record) but writes 'From: Example Bank <security@bank.example>' "
-        "in the message header.",
         "203.0.113.66",
         "evil.example",
         "bounce@evil.example",
         "Example Bank <security@bank.example>",
-        "SPF passes, for evil.example. SPF authenticates the envelope MAIL FROM, not the From: "
-        "header a person reads; linking the two (alignment) is DMARC's job.",
     ),
 )
 
@@ -231,7 +274,7 @@ def blind_spot(situation_id: str, *, resolver: object | None = None) -> BlindSpo
     situation = next((s for s in BLIND_SPOTS if s.id == situation_id), None)
     if situation is None:
         known = ", ".join(s.id for s in BLIND_SPOTS)
-        raise InputError(f"There is no situation {situation_id!r}; pick one of {known}.")
+        raise InputError(TEXT["no_situation"].format(situation=situation_id, known=known))
     source = resolver if resolver is not None else example_resolver()
     outcome = check(
         situation.client_ip,

@@ -40,10 +40,26 @@ import dns.rdatatype
 import dns.zone
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.limits import MAX_CNAME_CHAIN, MAX_ZONE_FILE
 from mailsec.spf.lookup import DnsAnswer, DnsStatus, Record, _rdata_to_record, name_text
 
 __all__ = ["ZoneResolver", "example_resolver", "example_zone_text"]
+
+TEXT = texts(
+    {
+        "line": "line {line}",
+        "syntax": "The zone text could not be read: {message}. Check that line against "
+        "zone-file syntax (name, optional TTL, type, data).",
+        "unreadable": "The zone text could not be read: {message}.",
+        "not_opened": "The zone file {path!r} could not be opened ({reason}). Check the path.",
+        "too_large": "The zone file {path!r} is larger than {limit:,} bytes; the course's zones "
+        "are a few kilobytes.",
+        "not_utf8": "The zone file {path!r} is not UTF-8 text (line {line} has the byte {byte}); "
+        "save it as UTF-8.",
+    }
+)
+"""Why a zone cannot be read, in the current language (see :mod:`mailsec.i18n`)."""
 
 
 def _key(name: str) -> str:
@@ -109,14 +125,13 @@ class ZoneResolver:
             # dnspython reports the line after the one it read; the added $TTL line shifts it too.
             shift = 1 if has_ttl else 2
             message = re.sub(
-                r"^zone:(\d+)", lambda m: f"line {max(1, int(m.group(1)) - shift)}", str(exc)
+                r"^zone:(\d+)",
+                lambda m: TEXT["line"].format(line=max(1, int(m.group(1)) - shift)),
+                str(exc),
             ).rstrip(".")
-            raise InputError(
-                f"The zone text could not be read: {message}. Check that line against zone-file "
-                "syntax (name, optional TTL, type, data)."
-            ) from None
+            raise InputError(TEXT["syntax"].format(message=message)) from None
         except dns.exception.DNSException as exc:
-            raise InputError(f"The zone text could not be read: {str(exc).rstrip('.')}.") from None
+            raise InputError(TEXT["unreadable"].format(message=str(exc).rstrip("."))) from None
         return cls(zone, timeouts=timeouts, failures=failures, text=text)
 
     @classmethod
@@ -126,21 +141,15 @@ class ZoneResolver:
             with open(path, "rb") as f:
                 raw = f.read(MAX_ZONE_FILE + 1)
         except OSError as exc:
-            raise InputError(
-                f"The zone file {path!r} could not be opened ({exc.strerror}). Check the path."
-            ) from None
+            raise InputError(TEXT["not_opened"].format(path=path, reason=exc.strerror)) from None
         if len(raw) > MAX_ZONE_FILE:
-            raise InputError(
-                f"The zone file {path!r} is larger than {MAX_ZONE_FILE:,} bytes; the course's "
-                "zones are a few kilobytes."
-            )
+            raise InputError(TEXT["too_large"].format(path=path, limit=MAX_ZONE_FILE))
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             line = raw[: exc.start].count(b"\n") + 1
             raise InputError(
-                f"The zone file {path!r} is not UTF-8 text (line {line} has the byte "
-                f"0x{raw[exc.start]:02x}); save it as UTF-8."
+                TEXT["not_utf8"].format(path=path, line=line, byte=f"0x{raw[exc.start]:02x}")
             ) from None
         return cls.from_text(text, **kwargs)  # type: ignore[arg-type]
 
