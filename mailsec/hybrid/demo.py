@@ -25,6 +25,7 @@ from mailsec.hybrid.envelope import (
 )
 from mailsec.hybrid.keys import RSA_BITS, KeyKind, KeyPair, PublicKey, generate_keypair
 from mailsec.hybrid.signatures import Signature, SignatureCheck, sign, verify_signature
+from mailsec.i18n import texts
 from mailsec.trace import Outcome, Step, Trace
 
 __all__ = [
@@ -35,9 +36,50 @@ __all__ = [
     "Transit",
     "change_one_character",
     "make_cast",
+    "person",
     "run_pipeline",
     "run_signature",
 ]
+
+TEXT = texts(
+    {
+        "people": {
+            "Alice": "Alice",
+            "Bob": "Bob",
+            "Carol": "Carol",
+            "Dave": "Dave",
+            "Eve": "Eve",
+            "Mallory": "Mallory",
+        },
+        "no_reader": "There is no reader called {name}; pick one of {names}.",
+        "no_signer": "{who} has no {kind} signing key; pick Alice or Mallory, RSA or Ed25519.",
+        "empty": "Type a message first: the box is empty.",
+        "changed": "one bit of byte {index} of the {part}",
+        "changed_for": "one bit of byte {index} of the {part} for {recipient}",
+        "flipped": "On the way, an attacker flipped {changed}.",
+        "could_not": "{reader} could not decrypt it: {error} No plaintext was released, not even "
+        "a part of it.",
+        "transits": {
+            "delivered unchanged": "delivered unchanged",
+            "one character of the message changed": "one character of the message changed",
+            "one bit of the signature flipped": "one bit of the signature flipped",
+            "Mallory swaps in her own message and signature": "Mallory swaps in her own message "
+            "and signature",
+        },
+        "message_changed": "On the way, an attacker changed one character of the message.",
+        "signature_changed": "On the way, an attacker flipped one bit of the signature.",
+        "forged": "On the way, {forger} replaced the message with her own and signed it with her "
+        "private key, claiming it is from {signer}.",
+    }
+)
+"""The scenarios' words (see :mod:`mailsec.i18n`)."""
+
+
+def person(name: str) -> str:
+    """A person's name as the current language writes it (a name of the cast; any other name
+    as it is)."""
+    return str(TEXT["people"].get(name, name))
+
 
 #: What Mallory puts in place of the signed message in :attr:`Transit.FORGED`.
 FORGED_TEXT = "Change of plan: please pay the invoice into Mallory's account instead."
@@ -74,7 +116,7 @@ class Cast:
         found = next((k for k in self.readers if k.owner == name), None)
         if found is None:
             names = ", ".join(k.owner for k in self.readers)
-            raise InputError(f"There is no reader called {name!r}; pick one of {names}.")
+            raise InputError(TEXT["no_reader"].format(name=repr(name), names=names))
         return found
 
     def signer(self, who: str, kind: KeyKind) -> KeyPair:
@@ -86,9 +128,7 @@ class Cast:
             ("Mallory", KeyKind.ED25519): self.mallory_ed25519,
         }
         if (who, kind) not in table:
-            raise InputError(
-                f"{who} has no {kind.value} signing key; pick Alice or Mallory, RSA or Ed25519."
-            )
+            raise InputError(TEXT["no_signer"].format(who=who, kind=kind.value))
         return table[(who, kind)]
 
 
@@ -108,7 +148,7 @@ def make_cast(*, rsa_bits: int = RSA_BITS) -> Cast:
 
 def _text_bytes(text: str) -> bytes:
     if not text.strip():
-        raise InputError("Type a message first: the box is empty.")
+        raise InputError(TEXT["empty"])
     return text.encode("utf-8")
 
 
@@ -154,18 +194,13 @@ def run_pipeline(
     changed = None
     if tamper_part is not None:
         received = tamper(received, tamper_part, index=tamper_index, recipient=tamper_recipient)
-        whose = (
-            f" for {tamper_recipient}"
-            if tamper_part in (Part.WRAPPED_KEY, Part.EPHEMERAL_KEY)
-            else ""
-        )
-        changed = f"one bit of byte {tamper_index} of the {tamper_part.value}{whose}"
-        steps.append(
-            Step(
-                f"On the way, an attacker flipped {changed}.",
-                Outcome.WARN,
+        if tamper_part in (Part.WRAPPED_KEY, Part.EPHEMERAL_KEY):
+            changed = TEXT["changed_for"].format(
+                index=tamper_index, part=tamper_part.label, recipient=tamper_recipient
             )
-        )
+        else:
+            changed = TEXT["changed"].format(index=tamper_index, part=tamper_part.label)
+        steps.append(Step(TEXT["flipped"].format(changed=changed), Outcome.WARN))
     try:
         decryption: Decryption | None = decrypt(received, reader)
         error = None
@@ -176,8 +211,7 @@ def run_pipeline(
     else:
         steps.append(
             Step(
-                f"{reader.owner} could not decrypt it: {error} No plaintext was released, not even "
-                "a part of it.",
+                TEXT["could_not"].format(reader=reader.owner, error=error),
                 Outcome.FAIL,
                 section="RFC 5116 §2.2",
             )
@@ -209,6 +243,11 @@ class Transit(enum.Enum):
     """An attacker flips one bit of the signature."""
     FORGED = "Mallory swaps in her own message and signature"
     """Mallory replaces the message and signs it with her own private key."""
+
+    @property
+    def label(self) -> str:
+        """What happens, in the current language."""
+        return str(TEXT["transits"][self.value])
 
 
 def change_one_character(data: bytes) -> bytes:
@@ -251,9 +290,7 @@ def run_signature(
     steps = list(signature.steps)
     if transit is Transit.MESSAGE_CHANGED:
         received = change_one_character(sent)
-        steps.append(
-            Step("On the way, an attacker changed one character of the message.", Outcome.WARN)
-        )
+        steps.append(Step(TEXT["message_changed"], Outcome.WARN))
     elif transit is Transit.SIGNATURE_CHANGED:
         flipped = bytearray(signature.value)
         flipped[len(flipped) // 2] ^= 0x01
@@ -265,16 +302,13 @@ def run_signature(
             signature.message_digest,
             signature.steps,
         )
-        steps.append(
-            Step("On the way, an attacker flipped one bit of the signature.", Outcome.WARN)
-        )
+        steps.append(Step(TEXT["signature_changed"], Outcome.WARN))
     elif transit is Transit.FORGED:
         received = _text_bytes(forged_text)
         received_signature = sign(received, forger)
         steps.append(
             Step(
-                f"On the way, {forger.owner} replaced the message with her own and signed it with "
-                f"her private key, claiming it is from {signer.owner}.",
+                TEXT["forged"].format(forger=forger.owner, signer=signer.owner),
                 Outcome.WARN,
             )
         )

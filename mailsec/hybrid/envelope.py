@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 
 from mailsec.errors import DecryptionError, InputError
 from mailsec.hybrid.keys import KeyKind, KeyPair, PublicKey
+from mailsec.i18n import ngettext, texts
 from mailsec.trace import Outcome, Step, Trace
 
 __all__ = [
@@ -78,6 +79,73 @@ KEY_ID_BYTES = 8
 #: HKDF "info" that ties the key-encryption key to its use (RFC 5869 §3.2).
 HKDF_INFO = b"mailsec hybrid learning layer: X25519 + HKDF-SHA256 + AES key wrap"
 
+TEXT = texts(
+    {
+        "opaque": "The message could not be decrypted: wrong key, or it was changed after it was "
+        "sent.",
+        "wrap_methods": {
+            "RSA-OAEP": "RSA-OAEP",
+            "X25519 + HKDF + AES key wrap": "X25519 + HKDF + AES key wrap",
+        },
+        "parts": {
+            "ciphertext": "ciphertext",
+            "authentication tag": "authentication tag",
+            "nonce": "nonce",
+            "wrapped key": "wrapped key",
+            "one-time public key": "one-time public key",
+        },
+        "randoms": {
+            "content key": "content key",
+            "nonce": "nonce",
+            "one-time X25519 key": "one-time X25519 key",
+        },
+        "sign_only": "A {kind} key cannot receive encrypted mail: it only makes signatures. "
+        "Use the recipient's RSA or X25519 key.",
+        "bad_random": "The random source gave {size} for the {what}; it must return exactly {n} "
+        "bytes, like os.urandom(n).",
+        "cek_step": "Made a random {bits}-bit content key ({n} bytes) for this one message. It is "
+        "symmetric: the same key encrypts and decrypts.",
+        "not_bytes": "The message must be bytes, not {type}; encode text first, for example "
+        "text.encode('utf-8').",
+        "cek_size": "The content key is {size} bytes; AES-256-GCM needs {n}.",
+        "nonce_step": "Made a random {n}-byte nonce. A nonce must never repeat under the same key; "
+        "a fresh key per message makes that easy.",
+        "seal_step": "Encrypted the message ({plaintext} bytes) with AES-256-GCM under the content "
+        "key: {ciphertext} bytes of ciphertext (same length as the message) and a {tag}-byte "
+        "authentication tag that detects any change.",
+        "oaep_step": "Wrapped the content key for {who} with RSA-OAEP (SHA-256) under {label}: "
+        "{size} bytes in, {wrapped} bytes out. Only {who}'s private key can undo it.",
+        "x25519_step": "Wrapped the content key for {who} with X25519 + HKDF + AES key wrap:",
+        "x25519_agree": "made a one-time X25519 key pair and agreed a 32-byte shared secret with "
+        "{label}",
+        "x25519_hkdf": "derived a 256-bit key-encryption key from the shared secret with "
+        "HKDF-SHA256",
+        "x25519_wrap": "wrapped the content key with AES key wrap under that key: {wrapped} bytes "
+        "(plus the {ephemeral}-byte one-time public key, sent along)",
+        "what_message": "the message ({size} bytes)",
+        "by_content_key": "the content key ({bits}-bit, one-time)",
+        "what_copy": "the content key (copy for {recipient})",
+        "no_recipients": "Pick at least one recipient: with none, nobody could read the message.",
+        "twice": "{names} is listed twice; list each recipient once.",
+        "not_for_reader": "The message has no wrapped key for {label} (key id {key_id}): it was "
+        "not encrypted for this reader, so the content key cannot be recovered.",
+        "found": "Found the wrapped key for {owner} by key id {key_id}.",
+        "unwrapped": "Unwrapped the content key with {owner}'s private key ({method}).",
+        "tag_ok": "Checked the AES-GCM tag: the ciphertext, nonce and tag are exactly as sent.",
+        "decrypted": "Decrypted {size} bytes of plaintext, released only after the tag checked.",
+        "empty": "The {what} is empty, so there is no byte to change.",
+        "outside": "Byte {index} is outside the {what} ({size} bytes); pick 0 to {last}.",
+        "say_whose": "Say whose {part} to change: pass recipient=, one of {names}.",
+        "no_entry": "The message has no wrapped key for {recipient}; its recipients are {names}.",
+        "wrapped_for": "wrapped key for {recipient}",
+        "ephemeral_for": "one-time public key for {recipient}",
+        "no_ephemeral": "{recipient}'s entry uses {method}, which has no one-time public key; "
+        "pick an X25519 recipient or another part.",
+    }
+)
+"""The hybrid envelope's words (see :mod:`mailsec.i18n`). Enum values stay data; their labels
+are looked up here."""
+
 CITE_CEK = "RFC 5652 §6.3"
 CITE_GCM = "RFC 5116 §5.2"
 CITE_OAEP = "RFC 8017 §7.1"
@@ -102,16 +170,18 @@ class WrapMethod(enum.Enum):
     """A one-time X25519 key agreement (RFC 7748 §6.1), HKDF-SHA256 (RFC 5869) and AES-256 key
     wrap (RFC 3394), the pattern of CMS key agreement (RFC 5652 §6.2.2, RFC 8418)."""
 
+    @property
+    def label(self) -> str:
+        """The method's name as a learner reads it, in the current language."""
+        return str(TEXT["wrap_methods"][self.value])
+
     @classmethod
     def for_kind(cls, kind: KeyKind) -> WrapMethod:
         if kind is KeyKind.RSA:
             return cls.RSA_OAEP
         if kind is KeyKind.X25519:
             return cls.X25519_HKDF_AESKW
-        raise InputError(
-            f"A {kind.value} key cannot receive encrypted mail: it only makes signatures. "
-            "Use the recipient's RSA or X25519 key."
-        )
+        raise InputError(TEXT["sign_only"].format(kind=kind.value))
 
 
 class Part(enum.Enum):
@@ -128,15 +198,17 @@ class Part(enum.Enum):
     EPHEMERAL_KEY = "one-time public key"
     """The sender's one-time X25519 public key in an X25519 recipient's entry."""
 
+    @property
+    def label(self) -> str:
+        """The part's name as a learner reads it, in the current language."""
+        return str(TEXT["parts"][self.value])
+
 
 def _random_bytes(random: RandomSource, n: int, what: str) -> bytes:
     data = random(n)
     if not isinstance(data, bytes) or len(data) != n:
         size = len(data) if isinstance(data, (bytes, bytearray)) else type(data).__name__
-        raise InputError(
-            f"The random source gave {size} for the {what}; it must return exactly {n} bytes, "
-            "like os.urandom(n)."
-        )
+        raise InputError(TEXT["bad_random"].format(size=size, what=TEXT["randoms"][what], n=n))
     return data
 
 
@@ -162,8 +234,7 @@ def new_content_key(*, random: RandomSource = os.urandom) -> ContentKey:
         key,
         (
             Step(
-                f"Made a random {CONTENT_KEY_BYTES * 8}-bit content key ({CONTENT_KEY_BYTES} bytes) "
-                "for this one message. It is symmetric: the same key encrypts and decrypts.",
+                TEXT["cek_step"].format(bits=CONTENT_KEY_BYTES * 8, n=CONTENT_KEY_BYTES),
                 section=CITE_CEK,
                 data={"bytes": CONTENT_KEY_BYTES},
             ),
@@ -189,14 +260,9 @@ def seal(
 ) -> SealedContent:
     """Encrypt and authenticate ``plaintext`` with AES-256-GCM under the content key."""
     if not isinstance(plaintext, bytes):
-        raise InputError(
-            f"The message must be bytes, not {type(plaintext).__name__}; encode text first, "
-            "for example text.encode('utf-8')."
-        )
+        raise InputError(TEXT["not_bytes"].format(type=type(plaintext).__name__))
     if len(content_key.key) != CONTENT_KEY_BYTES:
-        raise InputError(
-            f"The content key is {len(content_key.key)} bytes; AES-256-GCM needs {CONTENT_KEY_BYTES}."
-        )
+        raise InputError(TEXT["cek_size"].format(size=len(content_key.key), n=CONTENT_KEY_BYTES))
     nonce = _random_bytes(random, NONCE_BYTES, "nonce")
     sealed = AESGCM(content_key.key).encrypt(nonce, plaintext, None)
     ciphertext, tag = sealed[:-TAG_BYTES], sealed[-TAG_BYTES:]
@@ -206,14 +272,15 @@ def seal(
         tag,
         (
             Step(
-                f"Made a random {NONCE_BYTES}-byte nonce. A nonce must never repeat under the same "
-                "key; a fresh key per message makes that easy.",
+                TEXT["nonce_step"].format(n=NONCE_BYTES),
                 section=CITE_GCM,
             ),
             Step(
-                f"Encrypted the message ({len(plaintext):,} bytes) with AES-256-GCM under the content "
-                f"key: {len(ciphertext):,} bytes of ciphertext (same length as the message) and a "
-                f"{TAG_BYTES}-byte authentication tag that detects any change.",
+                TEXT["seal_step"].format(
+                    plaintext=f"{len(plaintext):,}",
+                    ciphertext=f"{len(ciphertext):,}",
+                    tag=TAG_BYTES,
+                ),
                 Outcome.OK,
                 section=CITE_GCM,
                 data={"plaintext": len(plaintext), "ciphertext": len(ciphertext), "tag": TAG_BYTES},
@@ -225,12 +292,12 @@ def seal(
 def unseal(sealed: SealedContent, key: bytes) -> bytes:
     """Check the tag and decrypt; raises :class:`DecryptionError` and returns nothing on failure."""
     if len(key) != CONTENT_KEY_BYTES or len(sealed.nonce) != NONCE_BYTES:
-        raise DecryptionError()
+        raise DecryptionError(TEXT["opaque"])
     try:
         # AESGCM.decrypt checks the tag before it hands back any plaintext (RFC 5116 §2.2).
         return AESGCM(key).decrypt(sealed.nonce, sealed.ciphertext + sealed.tag, None)
     except InvalidTag:
-        raise DecryptionError() from None
+        raise DecryptionError(TEXT["opaque"]) from None
 
 
 # -- step 3: the content key wrapped for each recipient -------------------------------------------
@@ -278,9 +345,9 @@ def wrap(
         wrapped = recipient.key.encrypt(content_key.key, oaep_padding())
         steps: Trace = (
             Step(
-                f"Wrapped the content key for {who} with RSA-OAEP (SHA-256) under {recipient.label}: "
-                f"{len(content_key.key)} bytes in, {len(wrapped)} bytes out. Only {who}'s private key "
-                "can undo it.",
+                TEXT["oaep_step"].format(
+                    who=who, label=recipient.label, size=len(content_key.key), wrapped=len(wrapped)
+                ),
                 Outcome.OK,
                 section=CITE_OAEP,
                 data={"wrapped": len(wrapped)},
@@ -297,23 +364,22 @@ def wrap(
     wrapped = aes_key_wrap(kek, content_key.key)
     steps = (
         Step(
-            f"Wrapped the content key for {who} with X25519 + HKDF + AES key wrap:",
+            TEXT["x25519_step"].format(who=who),
             Outcome.OK,
             data={"wrapped": len(wrapped), "ephemeral_public": len(ephemeral_public)},
         ),
         Step(
-            f"made a one-time X25519 key pair and agreed a 32-byte shared secret with {recipient.label}",
+            TEXT["x25519_agree"].format(label=recipient.label),
             section=CITE_X25519,
             depth=1,
         ),
         Step(
-            "derived a 256-bit key-encryption key from the shared secret with HKDF-SHA256",
+            TEXT["x25519_hkdf"],
             section=CITE_HKDF,
             depth=1,
         ),
         Step(
-            f"wrapped the content key with AES key wrap under that key: {len(wrapped)} bytes "
-            f"(plus the {len(ephemeral_public)}-byte one-time public key, sent along)",
+            TEXT["x25519_wrap"].format(wrapped=len(wrapped), ephemeral=len(ephemeral_public)),
             section=CITE_KW,
             depth=1,
         ),
@@ -340,8 +406,8 @@ def unwrap(entry: WrappedKey, keypair: KeyPair) -> bytes:
     except (ValueError, InvalidUnwrap):
         # One error for every cause: telling "bad padding" from "bad tag" apart helps attackers
         # (Bleichenbacher 1998, Manger 2001).
-        raise DecryptionError() from None
-    raise DecryptionError()
+        raise DecryptionError(TEXT["opaque"]) from None
+    raise DecryptionError(TEXT["opaque"])
 
 
 # -- the whole message ----------------------------------------------------------------------------
@@ -403,16 +469,16 @@ class Encryption:
     @property
     def protections(self) -> tuple[Protection, ...]:
         body = Protection(
-            f"the message ({self.plaintext_size:,} bytes)",
-            f"the content key ({self.content_key.bits}-bit, one-time)",
+            TEXT["what_message"].format(size=f"{self.plaintext_size:,}"),
+            TEXT["by_content_key"].format(bits=self.content_key.bits),
             "AES-256-GCM",
             len(self.message.ciphertext) + len(self.message.tag),
         )
         keys = tuple(
             Protection(
-                f"the content key (copy for {entry.recipient})",
+                TEXT["what_copy"].format(recipient=entry.recipient),
                 entry.protected_by,
-                entry.method.value,
+                entry.method.label,
                 entry.size,
             )
             for entry in self.message.wrapped_keys
@@ -428,11 +494,11 @@ def encrypt(
 ) -> Encryption:
     """Hybrid-encrypt ``plaintext`` for every recipient: one sealed body, one wrapped key each."""
     if not recipients:
-        raise InputError("Pick at least one recipient: with none, nobody could read the message.")
+        raise InputError(TEXT["no_recipients"])
     ids = [r.key_id for r in recipients]
     if len(set(ids)) != len(ids):
         dupes = sorted({r.owner for r in recipients if ids.count(r.key_id) > 1})
-        raise InputError(f"{', '.join(dupes)} is listed twice; list each recipient once.")
+        raise InputError(TEXT["twice"].format(names=", ".join(dupes)))
     for r in recipients:
         WrapMethod.for_kind(r.kind)  # reject signing-only keys before doing any work
     content_key = new_content_key(random=random)
@@ -443,9 +509,13 @@ def encrypt(
         steps.extend(entry.steps)
     steps.append(
         Step(
-            f"The message carries the ciphertext, the tag, the nonce and {len(entries)} wrapped "
-            f"cop{'y' if len(entries) == 1 else 'ies'} of the content key. The content key itself "
-            "is never sent in clear.",
+            ngettext(
+                "The message carries the ciphertext, the tag, the nonce and {count} wrapped copy "
+                "of the content key. The content key itself is never sent in clear.",
+                "The message carries the ciphertext, the tag, the nonce and {count} wrapped "
+                "copies of the content key. The content key itself is never sent in clear.",
+                len(entries),
+            ).format(count=len(entries)),
             Outcome.OK,
             section=CITE_RECIPIENTS,
         )
@@ -472,28 +542,27 @@ def decrypt(message: HybridMessage, keypair: KeyPair) -> Decryption:
     entry = message.entry_for(keypair.public)
     if entry is None:
         raise DecryptionError(
-            f"The message has no wrapped key for {keypair.public.label} (key id {keypair.public.key_id}): "
-            "it was not encrypted for this reader, so the content key cannot be recovered."
+            TEXT["not_for_reader"].format(label=keypair.public.label, key_id=keypair.public.key_id)
         )
     content_key = unwrap(entry, keypair)
     plaintext = unseal(message.sealed, content_key)
     steps = (
         Step(
-            f"Found the wrapped key for {keypair.owner} by key id {keypair.public.key_id}.",
+            TEXT["found"].format(owner=keypair.owner, key_id=keypair.public.key_id),
             section=CITE_RECIPIENTS,
         ),
         Step(
-            f"Unwrapped the content key with {keypair.owner}'s private key ({entry.method.value}).",
+            TEXT["unwrapped"].format(owner=keypair.owner, method=entry.method.label),
             Outcome.OK,
             section=CITE_OAEP if entry.method is WrapMethod.RSA_OAEP else CITE_KW,
         ),
         Step(
-            "Checked the AES-GCM tag: the ciphertext, nonce and tag are exactly as sent.",
+            TEXT["tag_ok"],
             Outcome.OK,
             section=CITE_AUTH,
         ),
         Step(
-            f"Decrypted {len(plaintext):,} bytes of plaintext, released only after the tag checked.",
+            TEXT["decrypted"].format(size=f"{len(plaintext):,}"),
             Outcome.OK,
             section=CITE_GCM,
         ),
@@ -506,10 +575,10 @@ def decrypt(message: HybridMessage, keypair: KeyPair) -> Decryption:
 
 def _flip(data: bytes, index: int, what: str) -> bytes:
     if not data:
-        raise InputError(f"The {what} is empty, so there is no byte to change.")
+        raise InputError(TEXT["empty"].format(what=what))
     if not 0 <= index < len(data):
         raise InputError(
-            f"Byte {index} is outside the {what} ({len(data)} bytes); pick 0 to {len(data) - 1}."
+            TEXT["outside"].format(index=index, what=what, size=len(data), last=len(data) - 1)
         )
     changed = bytearray(data)
     changed[index] ^= 0x01  # the smallest change there is: one bit
@@ -525,37 +594,35 @@ def tamper(
     :attr:`Part.EPHEMERAL_KEY`.
     """
     if part is Part.CIPHERTEXT:
-        return replace(message, ciphertext=_flip(message.ciphertext, index, part.value))
+        return replace(message, ciphertext=_flip(message.ciphertext, index, part.label))
     if part is Part.TAG:
-        return replace(message, tag=_flip(message.tag, index, part.value))
+        return replace(message, tag=_flip(message.tag, index, part.label))
     if part is Part.NONCE:
-        return replace(message, nonce=_flip(message.nonce, index, part.value))
+        return replace(message, nonce=_flip(message.nonce, index, part.label))
     if recipient is None:
         raise InputError(
-            f"Say whose {part.value} to change: pass recipient=, one of {', '.join(message.recipients)}."
+            TEXT["say_whose"].format(part=part.label, names=", ".join(message.recipients))
         )
     entries = list(message.wrapped_keys)
     position = next((i for i, e in enumerate(entries) if e.recipient == recipient), None)
     if position is None:
         names = ", ".join(message.recipients)
-        raise InputError(
-            f"The message has no wrapped key for {recipient!r}; its recipients are {names}."
-        )
+        raise InputError(TEXT["no_entry"].format(recipient=repr(recipient), names=names))
     entry = entries[position]
     if part is Part.WRAPPED_KEY:
         entries[position] = replace(
-            entry, wrapped=_flip(entry.wrapped, index, f"wrapped key for {recipient}")
+            entry,
+            wrapped=_flip(entry.wrapped, index, TEXT["wrapped_for"].format(recipient=recipient)),
         )
     else:
         if entry.method is not WrapMethod.X25519_HKDF_AESKW:
             raise InputError(
-                f"{recipient}'s entry uses {entry.method.value}, which has no one-time public key; "
-                "pick an X25519 recipient or another part."
+                TEXT["no_ephemeral"].format(recipient=recipient, method=entry.method.label)
             )
         entries[position] = replace(
             entry,
             ephemeral_public=_flip(
-                entry.ephemeral_public, index, f"one-time public key for {recipient}"
+                entry.ephemeral_public, index, TEXT["ephemeral_for"].format(recipient=recipient)
             ),
         )
     return replace(message, wrapped_keys=tuple(entries))

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa, x25519
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 
 __all__ = [
     "RSA_BITS",
@@ -33,6 +34,16 @@ __all__ = [
 #: RSA modulus size. 2048 bits gives 112-bit security, acceptable until 2030 (NIST SP 800-57 Part 1
 #: Rev. 5 §5.6.1-5.6.3; 3072 bits after that); the course uses 2048 because it keeps labs quick.
 RSA_BITS = 2048
+
+TEXT = texts(
+    {
+        "public_label": "{owner}'s {kind} public key",
+        "no_owner": "A key pair needs an owner's name, for example 'Bob'.",
+        "unsupported": "A {type} is not supported here; use an RSA, X25519 or Ed25519 private key.",
+        "rsa_size": "An RSA key of {bits} bits is too small or odd-sized; use 2048, 3072 or 4096.",
+    }
+)
+"""The key pairs' words (see :mod:`mailsec.i18n`)."""
 
 PrivateKey = rsa.RSAPrivateKey | x25519.X25519PrivateKey | ed25519.Ed25519PrivateKey
 PublicKeyObject = rsa.RSAPublicKey | x25519.X25519PublicKey | ed25519.Ed25519PublicKey
@@ -96,7 +107,8 @@ class PublicKey:
     def label(self) -> str:
         """For example ``Bob's RSA-2048 public key``."""
         size = f"-{self.size_bits}" if self.kind is KeyKind.RSA else ""
-        return f"{self.owner}'s {self.kind.value}{size} public key"
+        kind = f"{self.kind.value}{size}"  # a name, not words: RSA-2048
+        return TEXT["public_label"].format(owner=self.owner, kind=kind)
 
 
 @dataclass(frozen=True)
@@ -112,7 +124,7 @@ class KeyPair:
     def from_private_key(cls, owner: str, private_key: PrivateKey) -> KeyPair:
         """Wrap an existing private key (RSA, X25519 or Ed25519) with its owner's name."""
         if not owner.strip():
-            raise InputError("A key pair needs an owner's name, for example 'Bob'.")
+            raise InputError(TEXT["no_owner"])
         if isinstance(private_key, rsa.RSAPrivateKey):
             kind, bits = KeyKind.RSA, private_key.key_size
         elif isinstance(private_key, x25519.X25519PrivateKey):
@@ -120,10 +132,7 @@ class KeyPair:
         elif isinstance(private_key, ed25519.Ed25519PrivateKey):
             kind, bits = KeyKind.ED25519, 256
         else:
-            raise InputError(
-                f"A {type(private_key).__name__} is not supported here; use an RSA, X25519 or "
-                "Ed25519 private key."
-            )
+            raise InputError(TEXT["unsupported"].format(type=type(private_key).__name__))
         public_key = private_key.public_key()
         public = PublicKey(owner, kind, public_key, key_id(public_key), bits)
         return cls(owner, kind, private_key, public)
@@ -137,9 +146,7 @@ def generate_keypair(owner: str, kind: KeyKind, *, rsa_bits: int = RSA_BITS) -> 
     """
     if kind is KeyKind.RSA:
         if rsa_bits < 2048 or rsa_bits % 8:
-            raise InputError(
-                f"An RSA key of {rsa_bits} bits is too small or odd-sized; use 2048, 3072 or 4096."
-            )
+            raise InputError(TEXT["rsa_size"].format(bits=rsa_bits))
         private: PrivateKey = rsa.generate_private_key(public_exponent=65537, key_size=rsa_bits)
     elif kind is KeyKind.X25519:
         private = x25519.X25519PrivateKey.generate()

@@ -35,6 +35,7 @@ from mailsec.hybrid.envelope import (
     oaep_padding,
 )
 from mailsec.hybrid.keys import KeyKind, KeyPair
+from mailsec.i18n import texts
 from mailsec.trace import Outcome, Step, Trace
 
 __all__ = [
@@ -49,6 +50,25 @@ __all__ = [
     "oaep_chunk_size",
     "public_key_only_size",
 ]
+
+TEXT = texts(
+    {
+        "short_random": "The random source gave {got} bytes, not {size}.",
+        "this_machine": "measured on this machine just now",
+        "needs_rsa": "The comparison needs an RSA key pair; {owner}'s key is {kind}.",
+        "bad_sizes": "Message sizes must be whole numbers of bytes above 0, not {sizes}.",
+        "bad_repeats": "Repeats must be between 1 and 100, not {repeats}.",
+        "chunks": "RSA-{bits} with OAEP (SHA-256) takes at most {chunk} bytes per operation, so "
+        "public-key-only encryption cut the {size}-byte message into {chunks} chunks, one RSA "
+        "operation each.",
+        "hybrid_once": "Hybrid encryption did one RSA operation (the wrapped key) and encrypted "
+        "the whole message with AES-256-GCM.",
+        "ratio": "At {size} bytes, public-key-only decryption took {ratio} times as long as hybrid, "
+        "and its ciphertext was {pk_growth} times the message size (hybrid: {hy_growth}).",
+        "source": "Where the times come from: {source}; best of {repeats} run(s) per point.",
+    }
+)
+"""The measurement's words (see :mod:`mailsec.i18n`)."""
 
 T = TypeVar("T")
 
@@ -136,7 +156,7 @@ def _measure_size(
     chunk, pad = oaep_chunk_size(private_key.key_size), oaep_padding()
     message = random(size)
     if len(message) != size:
-        raise InputError(f"The random source gave {len(message)} bytes, not {size}.")
+        raise InputError(TEXT["short_random"].format(got=len(message), size=size))
     pieces = [message[i : i + chunk] for i in range(0, size, chunk)]
     pk_encrypt, blocks = _timed(
         clock, repeats, lambda: [public_key.encrypt(p, pad) for p in pieces]
@@ -164,45 +184,48 @@ def measure(
     clock: Clock = time.perf_counter,
     random: RandomSource = os.urandom,
     repeats: int = 1,
-    source: str = "measured on this machine just now",
+    source: str | None = None,
 ) -> Measurement:
     """Time RSA-OAEP-only and hybrid encryption and decryption of random messages of ``sizes``.
 
     Each decryption is checked against the message; the best of ``repeats`` runs is kept.
+    ``source`` says where the numbers come from (None: "measured on this machine just now", in
+    the current language).
     """
+    if source is None:
+        source = TEXT["this_machine"]
     if keypair.kind is not KeyKind.RSA or not isinstance(keypair.private_key, rsa.RSAPrivateKey):
-        raise InputError(
-            f"The comparison needs an RSA key pair; {keypair.owner}'s key is {keypair.kind.value}."
-        )
+        raise InputError(TEXT["needs_rsa"].format(owner=keypair.owner, kind=keypair.kind.value))
     if not sizes or any(not isinstance(s, int) or s < 1 for s in sizes):
-        raise InputError(
-            f"Message sizes must be whole numbers of bytes above 0, not {list(sizes)!r}."
-        )
+        raise InputError(TEXT["bad_sizes"].format(sizes=repr(list(sizes))))
     if not 1 <= repeats <= 100:
-        raise InputError(f"Repeats must be between 1 and 100, not {repeats!r}.")
+        raise InputError(TEXT["bad_repeats"].format(repeats=repr(repeats)))
     bits = keypair.private_key.key_size
     points = [_measure_size(size, keypair, clock, random, repeats) for size in sorted(sizes)]
     largest = points[-1]
     steps = (
         Step(
-            f"RSA-{bits} with OAEP (SHA-256) takes at most {oaep_chunk_size(bits)} bytes per "
-            "operation, so "
-            f"public-key-only encryption cut the {largest.size:,}-byte message into "
-            f"{largest.public_key_only.rsa_operations:,} chunks, one RSA operation each.",
+            TEXT["chunks"].format(
+                bits=bits,
+                chunk=oaep_chunk_size(bits),
+                size=f"{largest.size:,}",
+                chunks=f"{largest.public_key_only.rsa_operations:,}",
+            ),
             section="RFC 8017 §7.1.1",
         ),
         Step(
-            "Hybrid encryption did one RSA operation (the wrapped key) and encrypted the whole "
-            "message with AES-256-GCM.",
+            TEXT["hybrid_once"],
             section="RFC 5652 §6",
         ),
         Step(
-            f"At {largest.size:,} bytes, public-key-only decryption took "
-            f"{largest.decrypt_ratio:,.0f} times as long as hybrid, and its ciphertext was "
-            f"{largest.public_key_only.ciphertext_bytes / largest.size:.2f} times the message size "
-            f"(hybrid: {largest.hybrid.ciphertext_bytes / largest.size:.2f}).",
+            TEXT["ratio"].format(
+                size=f"{largest.size:,}",
+                ratio=f"{largest.decrypt_ratio:,.0f}",
+                pk_growth=f"{largest.public_key_only.ciphertext_bytes / largest.size:.2f}",
+                hy_growth=f"{largest.hybrid.ciphertext_bytes / largest.size:.2f}",
+            ),
             Outcome.OK,
         ),
-        Step(f"Where the times come from: {source}; best of {repeats} run(s) per point."),
+        Step(TEXT["source"].format(source=source, repeats=repeats)),
     )
     return Measurement(tuple(points), bits, repeats, source, steps)

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
 from mailsec.errors import InputError, VerificationError
 from mailsec.hybrid.keys import KeyKind, KeyPair, PublicKey
+from mailsec.i18n import texts
 from mailsec.trace import Outcome, Step, Trace
 
 __all__ = [
@@ -36,6 +37,39 @@ __all__ = [
     "sign",
     "verify_signature",
 ]
+
+TEXT = texts(
+    {
+        "cannot_sign": "A {kind} key cannot sign: it is for key agreement only. Use an RSA or "
+        "Ed25519 key.",
+        "hash_used": {
+            "RSA-PSS (SHA-256)": "it signs the message's SHA-256 hash (RFC 8017 §9.1.1)",
+            "Ed25519": "it hashes the message with SHA-512 inside (RFC 8032 §5.1.6)",
+        },
+        "algorithms": {"RSA-PSS (SHA-256)": "RSA-PSS (SHA-256)", "Ed25519": "Ed25519"},
+        "fips": "FIPS 180-4 §6.2",
+        "not_bytes": "The message must be bytes, not {type}; encode text first, for example "
+        "text.encode('utf-8').",
+        "fingerprint": "Took the SHA-256 fingerprint of the message ({size} bytes), to show what "
+        "is signed: any change to the message changes it.",
+        "signed": "Signed it with {owner}'s private key ({algorithm}; {hash}): a {size}-byte "
+        "signature that only that private key can make.",
+        "require": "The signature does not verify with {key}: the message was changed after "
+        "signing, or someone else signed it.",
+        "wrong_algorithm": "The signature says {algorithm}, but {key} is for {expected}: it cannot "
+        "have made this signature.",
+        "same": "Took the SHA-256 fingerprint of the message as received: the same as when it was "
+        "signed.",
+        "different": "Took the SHA-256 fingerprint of the message as received: different from the "
+        "one that was signed — the message was changed.",
+        "invalid": "The signature does not verify with {key}: the message or the signature was "
+        "changed, or it was not made with {owner}'s private key.",
+        "valid": "The signature verifies with {key}: the message is unchanged and was signed with "
+        "{owner}'s private key. (Whether that key really is {owner}'s is what certificates "
+        "answer.)",
+    }
+)
+"""The signatures' words (see :mod:`mailsec.i18n`)."""
 
 CITE_PSS = "RFC 8017 §8.1"
 CITE_ED25519 = "RFC 8032 §5.1"
@@ -60,20 +94,16 @@ class SignatureAlgorithm(enum.Enum):
             return cls.RSA_PSS
         if kind is KeyKind.ED25519:
             return cls.ED25519
-        raise InputError(
-            f"A {kind.value} key cannot sign: it is for key agreement only. Use an RSA or Ed25519 key."
-        )
+        raise InputError(TEXT["cannot_sign"].format(kind=kind.value))
+
+    @property
+    def label(self) -> str:
+        """The scheme's name in a menu (the current language's way of writing it)."""
+        return str(TEXT["algorithms"][self.value])
 
     @property
     def section(self) -> str:
         return CITE_PSS if self is SignatureAlgorithm.RSA_PSS else CITE_ED25519
-
-
-#: How each scheme hashes the message inside the signature.
-HASH_USED = {
-    SignatureAlgorithm.RSA_PSS: "it signs the message's SHA-256 hash (RFC 8017 §9.1.1)",
-    SignatureAlgorithm.ED25519: "it hashes the message with SHA-512 inside (RFC 8032 §5.1.6)",
-}
 
 
 @dataclass(frozen=True)
@@ -91,10 +121,7 @@ class Signature:
 
 def _check_message(message: bytes) -> None:
     if not isinstance(message, bytes):
-        raise InputError(
-            f"The message must be bytes, not {type(message).__name__}; encode text first, "
-            "for example text.encode('utf-8')."
-        )
+        raise InputError(TEXT["not_bytes"].format(type=type(message).__name__))
 
 
 def sign(message: bytes, signer: KeyPair) -> Signature:
@@ -110,14 +137,17 @@ def sign(message: bytes, signer: KeyPair) -> Signature:
     digest = hashlib.sha256(message).digest()
     steps = (
         Step(
-            f"Took the SHA-256 fingerprint of the message ({len(message):,} bytes), to show what "
-            "is signed: any change to the message changes it.",
-            section="FIPS 180-4 §6.2",
+            TEXT["fingerprint"].format(size=f"{len(message):,}"),
+            section=TEXT["fips"],
             data={"sha256": digest.hex()},
         ),
         Step(
-            f"Signed it with {signer.owner}'s private key ({algorithm.value}; {HASH_USED[algorithm]}): "
-            f"a {len(value)}-byte signature that only that private key can make.",
+            TEXT["signed"].format(
+                owner=signer.owner,
+                algorithm=algorithm.value,
+                hash=TEXT["hash_used"][algorithm.value],
+                size=len(value),
+            ),
             Outcome.OK,
             section=algorithm.section,
             data={"signature": len(value)},
@@ -138,10 +168,7 @@ class SignatureCheck:
     def require_valid(self) -> None:
         """Raise :class:`VerificationError` unless the signature is valid."""
         if not self.valid:
-            raise VerificationError(
-                f"The signature does not verify with {self.checked_with}: the message was changed "
-                "after signing, or someone else signed it."
-            )
+            raise VerificationError(TEXT["require"].format(key=self.checked_with))
 
 
 def verify_signature(message: bytes, signature: Signature, public: PublicKey) -> SignatureCheck:
@@ -152,8 +179,9 @@ def verify_signature(message: bytes, signature: Signature, public: PublicKey) ->
     if expected is not signature.algorithm:
         steps.append(
             Step(
-                f"The signature says {signature.algorithm.value}, but {public.label} is for "
-                f"{expected.value}: it cannot have made this signature.",
+                TEXT["wrong_algorithm"].format(
+                    algorithm=signature.algorithm.value, key=public.label, expected=expected.value
+                ),
                 Outcome.FAIL,
                 section=expected.section,
             )
@@ -163,14 +191,9 @@ def verify_signature(message: bytes, signature: Signature, public: PublicKey) ->
     same = digest == signature.message_digest
     steps.append(
         Step(
-            "Took the SHA-256 fingerprint of the message as received: "
-            + (
-                "the same as when it was signed."
-                if same
-                else "different from the one that was signed — the message was changed."
-            ),
+            TEXT["same" if same else "different"],
             Outcome.INFO if same else Outcome.WARN,
-            section="FIPS 180-4 §6.2",
+            section=TEXT["fips"],
             data={"sha256": digest.hex()},
         )
     )
@@ -183,8 +206,7 @@ def verify_signature(message: bytes, signature: Signature, public: PublicKey) ->
     except InvalidSignature:
         steps.append(
             Step(
-                f"The signature does not verify with {public.label}: the message or the signature "
-                f"was changed, or it was not made with {public.owner}'s private key.",
+                TEXT["invalid"].format(key=public.label, owner=public.owner),
                 Outcome.FAIL,
                 section=expected.section,
             )
@@ -192,9 +214,7 @@ def verify_signature(message: bytes, signature: Signature, public: PublicKey) ->
         return SignatureCheck(False, public.label, tuple(steps))
     steps.append(
         Step(
-            f"The signature verifies with {public.label}: the message is unchanged and was signed "
-            f"with {public.owner}'s private key. (Whether that key really is {public.owner}'s is "
-            "what certificates answer.)",
+            TEXT["valid"].format(key=public.label, owner=public.owner),
             Outcome.OK,
             section=expected.section,
         )

@@ -13,11 +13,13 @@ import os
 import ipywidgets as widgets
 
 from mailsec.errors import InputError
-from mailsec.hybrid.demo import Cast, Transit, make_cast, run_pipeline, run_signature
+from mailsec.hybrid.demo import Cast, Transit, make_cast, person, run_pipeline, run_signature
 from mailsec.hybrid.envelope import Part, RandomSource, WrapMethod
 from mailsec.hybrid.keys import KeyKind
 from mailsec.hybrid.measure import Measurement
 from mailsec.hybrid.reference import REFERENCE
+from mailsec.hybrid.signatures import SignatureAlgorithm
+from mailsec.i18n import texts
 from mailsec.labs.frame import Lab, checkbox, dropdown, tagged
 from mailsec.render.html import trace_list
 from mailsec.render.hybrid import (
@@ -38,6 +40,56 @@ __all__ = [
     "signature_lab",
     "size_speed_lab",
 ]
+
+TEXT = texts(
+    {
+        "message": "Message:",
+        "recipient": "{owner} ({kind} key: {method})",
+        "never_recipient": "{owner} (never a recipient)",
+        "reader": "Who tries to read it:",
+        "attacks": {
+            "none": "nothing: delivered as sent",
+            "ciphertext": "flip a bit of the ciphertext",
+            "tag": "flip a bit of the authentication tag",
+            "nonce": "flip a bit of the nonce",
+        },
+        "attack_wrapped": "flip a bit of the wrapped key for {owner}",
+        "attack_ephemeral": "flip a bit of the one-time public key for {owner}",
+        "attacker": "On the way, an attacker:",
+        "byte": "at byte number:",
+        "encrypt_for": "Encrypt for:",
+        "pipeline_title": "Lab: hybrid encryption step by step",
+        "pipeline_intro": "Type a message, pick who it is encrypted for and who tries to read it. "
+        "Then let an attacker flip a single bit on the way and watch decryption refuse to give "
+        "out <em>any</em> plaintext.",
+        "tick_one": "Tick at least one recipient: with none, nobody could read the message.",
+        "not_recipient": "{whose} is not a recipient of this message, so there is no entry of "
+        "{whose}'s to change. Tick {whose} or pick another attack.",
+        "steps": "Step by step",
+        "alice_signs": "Alice signs:",
+        "algorithm": "Signature algorithm:",
+        "on_the_way": "On the way:",
+        "checks_with": "Bob checks with:",
+        "alice_key": "Alice's real public key",
+        "mallory_key": "a key Mallory told Bob is Alice's",
+        "signature_title": "Lab: signatures and tamper detection",
+        "signature_intro": "Alice signs a payment request. Change one character on the way, flip "
+        "a bit of the signature, or let Mallory forge the whole thing, and see what Bob's check "
+        "says.",
+        "bad_verifier": "Bob can check with Alice's or Mallory's key, not {key}.",
+        "quick": "quick run, {first} KB-{last} KB (this machine, just now)",
+        "reference": "reference run, 1 KB-10 MB (measured earlier, see source)",
+        "numbers": "Numbers:",
+        "compare": "Compare:",
+        "recipients": "Recipients (bytes sent only):",
+        "plot_title": "Lab: why hybrid? Size and speed",
+        "plot_intro": "Public-key only encrypts every 190-byte chunk with RSA; hybrid does one RSA "
+        "operation and lets AES-GCM do the rest. Switch between decryption time, encryption time "
+        "and bytes sent; for bytes sent, add recipients.",
+    }
+)
+"""The labs' words (see :mod:`mailsec.i18n`). The sample texts stay English: they are the
+learner's own input, which they may type over."""
 
 DEFAULT_TEXT = "Hi Bob and Carol, the budget meeting moves to room 4B at 15:00. — Alice"
 SIGNED_TEXT = "Please pay invoice 2026-117 (120,000 JPY) into account 1234-567. — Alice"
@@ -69,63 +121,70 @@ class PipelineLab(Lab):
         self.text = tagged(
             widgets.Textarea(
                 value=DEFAULT_TEXT,
-                description="Message:",
+                description=TEXT["message"],
                 style=STYLE,
                 layout=widgets.Layout(width="560px", height="64px"),
             ),
             "mailsec-hybrid-text",
         )
         self.recipient_boxes: dict[str, widgets.Checkbox] = {}
-        for person in cast.recipients:
-            method = WrapMethod.for_kind(person.kind).value
-            self.recipient_boxes[person.owner] = checkbox(
-                f"{person.owner} ({person.kind.value} key: {method})",
-                f"mailsec-hybrid-recipient-{person.owner.lower()}",
-                value=person.owner in ("Bob", "Carol"),
+        for who in cast.recipients:
+            method = WrapMethod.for_kind(who.kind).label
+            self.recipient_boxes[who.owner] = checkbox(
+                TEXT["recipient"].format(
+                    owner=person(who.owner), kind=who.kind.value, method=method
+                ),
+                f"mailsec-hybrid-recipient-{who.owner.lower()}",
+                value=who.owner in ("Bob", "Carol"),
                 layout=widgets.Layout(width="auto"),
             )
         readers = [
-            (f"{p.owner}" + (" (never a recipient)" if p is cast.eve else ""), p.owner)
+            (
+                TEXT["never_recipient"].format(owner=person(p.owner))
+                if p is cast.eve
+                else person(p.owner),
+                p.owner,
+            )
             for p in cast.readers
         ]
-        self.reader = dropdown("Who tries to read it:", readers, "Bob", "mailsec-hybrid-reader")
+        self.reader = dropdown(TEXT["reader"], readers, "Bob", "mailsec-hybrid-reader")
+        named = TEXT["attacks"]
         attacks: list[tuple[str, Attack]] = [
-            ("nothing: delivered as sent", NO_ATTACK),
-            ("flip a bit of the ciphertext", (Part.CIPHERTEXT, None)),
-            ("flip a bit of the authentication tag", (Part.TAG, None)),
-            ("flip a bit of the nonce", (Part.NONCE, None)),
+            (named["none"], NO_ATTACK),
+            (named["ciphertext"], (Part.CIPHERTEXT, None)),
+            (named["tag"], (Part.TAG, None)),
+            (named["nonce"], (Part.NONCE, None)),
         ]
-        for person in cast.recipients:
+        for who in cast.recipients:
             attacks.append(
                 (
-                    f"flip a bit of the wrapped key for {person.owner}",
-                    (Part.WRAPPED_KEY, person.owner),
+                    TEXT["attack_wrapped"].format(owner=person(who.owner)),
+                    (Part.WRAPPED_KEY, who.owner),
                 )
             )
-            if person.kind is KeyKind.X25519:
+            if who.kind is KeyKind.X25519:
                 attacks.append(
                     (
-                        f"flip a bit of the one-time public key for {person.owner}",
-                        (Part.EPHEMERAL_KEY, person.owner),
+                        TEXT["attack_ephemeral"].format(owner=person(who.owner)),
+                        (Part.EPHEMERAL_KEY, who.owner),
                     )
                 )
-        self.attack = dropdown(
-            "On the way, an attacker:", attacks, NO_ATTACK, "mailsec-hybrid-attack"
-        )
+        self.attack = dropdown(TEXT["attacker"], attacks, NO_ATTACK, "mailsec-hybrid-attack")
         self.byte = tagged(
             widgets.BoundedIntText(
-                value=0, min=0, max=10_000_000, description="at byte number:", style=STYLE
+                value=0, min=0, max=10_000_000, description=TEXT["byte"], style=STYLE
             ),
             "mailsec-hybrid-byte",
         )
         recipients_row = widgets.HBox(
-            [widgets.HTML("<strong>Encrypt for:</strong>&nbsp;"), *self.recipient_boxes.values()]
+            [
+                widgets.HTML(f"<strong>{TEXT['encrypt_for']}</strong>&nbsp;"),
+                *self.recipient_boxes.values(),
+            ]
         )
         super().__init__(
-            "Lab: hybrid encryption step by step",
-            intro="Type a message, pick who it is encrypted for and who tries to read it. Then let "
-            "an attacker flip a single bit on the way and watch decryption refuse to give out "
-            "<em>any</em> plaintext.",
+            TEXT["pipeline_title"],
+            intro=TEXT["pipeline_intro"],
             controls=[self.text, recipients_row, self.reader, self.attack, self.byte],
         )
         self.add_class("mailsec-hybrid-pipeline")
@@ -139,15 +198,10 @@ class PipelineLab(Lab):
     def update(self) -> None:
         chosen = [p.public for p in self.cast.recipients if self.recipient_boxes[p.owner].value]
         if not chosen:
-            raise InputError(
-                "Tick at least one recipient: with none, nobody could read the message."
-            )
+            raise InputError(TEXT["tick_one"])
         part, whose = self.attack.value
         if whose is not None and whose not in {p.owner for p in chosen}:
-            raise InputError(
-                f"{whose} is not a recipient of this message, so there is no entry of {whose}'s to "
-                f"change. Tick {whose} or pick another attack."
-            )
+            raise InputError(TEXT["not_recipient"].format(whose=whose))
         self.run = run_pipeline(
             self.text.value,
             chosen,
@@ -157,7 +211,7 @@ class PipelineLab(Lab):
             tamper_index=self.byte.value,
             random=self.random,
         )
-        self.show(str(pipeline_html(self.run)), trace_list(self.run.steps, title="Step by step"))
+        self.show(str(pipeline_html(self.run)), trace_list(self.run.steps, title=TEXT["steps"]))
 
 
 def pipeline_lab(
@@ -180,37 +234,39 @@ class SignatureLab(Lab):
         self.text = tagged(
             widgets.Textarea(
                 value=SIGNED_TEXT,
-                description="Alice signs:",
+                description=TEXT["alice_signs"],
                 style=STYLE,
                 layout=widgets.Layout(width="560px", height="64px"),
             ),
             "mailsec-sign-text",
         )
         self.algorithm = dropdown(
-            "Signature algorithm:",
-            [("Ed25519", KeyKind.ED25519), ("RSA-PSS (SHA-256)", KeyKind.RSA)],
+            TEXT["algorithm"],
+            [
+                (SignatureAlgorithm.ED25519.label, KeyKind.ED25519),
+                (SignatureAlgorithm.RSA_PSS.label, KeyKind.RSA),
+            ],
             KeyKind.ED25519,
             "mailsec-sign-algorithm",
         )
         self.transit = dropdown(
-            "On the way:",
-            [(t.value, t) for t in Transit],
+            TEXT["on_the_way"],
+            [(t.label, t) for t in Transit],
             transit,
             "mailsec-sign-transit",
         )
         self.verify_with = dropdown(
-            "Bob checks with:",
+            TEXT["checks_with"],
             [
-                ("Alice's real public key", "Alice"),
-                ("a key Mallory told Bob is Alice's", "Mallory"),
+                (TEXT["alice_key"], "Alice"),
+                (TEXT["mallory_key"], "Mallory"),
             ],
             "Alice",
             "mailsec-sign-key",
         )
         super().__init__(
-            "Lab: signatures and tamper detection",
-            intro="Alice signs a payment request. Change one character on the way, flip a bit of "
-            "the signature, or let Mallory forge the whole thing, and see what Bob's check says.",
+            TEXT["signature_title"],
+            intro=TEXT["signature_intro"],
             controls=[self.text, self.algorithm, self.transit, self.verify_with],
         )
         self.add_class("mailsec-hybrid-signature")
@@ -227,7 +283,7 @@ class SignatureLab(Lab):
             verify_with=self.cast.signer(self.verify_with.value, kind).public,
             forger=self.cast.signer("Mallory", kind),
         )
-        self.show(str(signature_html(self.run)), trace_list(self.run.steps, title="Step by step"))
+        self.show(str(signature_html(self.run)), trace_list(self.run.steps, title=TEXT["steps"]))
 
 
 def signature_lab(
@@ -239,7 +295,7 @@ def signature_lab(
 ) -> SignatureLab:
     """The signature lab, ready to display; ``transit`` and ``verify_with`` set where it starts."""
     if verify_with not in ("Alice", "Mallory"):
-        raise InputError(f"Bob can check with Alice's or Mallory's key, not {verify_with!r}.")
+        raise InputError(TEXT["bad_verifier"].format(key=repr(verify_with)))
     return SignatureLab(cast or default_cast(), transit=transit, verify_with=verify_with, lang=lang)
 
 
@@ -258,19 +314,15 @@ class SizeSpeedLab(Lab):
         self.sources["reference"] = reference
         options = []
         if quick is not None:
-            options.append(
-                (
-                    f"quick run, {quick.points[0].size // 1024} KB-{quick.points[-1].size // 1024} KB (this machine, just now)",
-                    "quick",
-                )
-            )
-        options.append(("reference run, 1 KB-10 MB (measured earlier, see source)", "reference"))
-        self.source = dropdown("Numbers:", options, options[0][1], "mailsec-plot-source")
+            first, last = quick.points[0].size // 1024, quick.points[-1].size // 1024
+            options.append((TEXT["quick"].format(first=first, last=last), "quick"))
+        options.append((TEXT["reference"], "reference"))
+        self.source = dropdown(TEXT["numbers"], options, options[0][1], "mailsec-plot-source")
         self.metric = tagged(
             widgets.ToggleButtons(
-                options=[(m.value, m) for m in Metric],
+                options=[(m.label, m) for m in Metric],
                 value=Metric.DECRYPT,
-                description="Compare:",
+                description=TEXT["compare"],
                 style=STYLE,
             ),
             "mailsec-plot-metric",
@@ -280,17 +332,15 @@ class SizeSpeedLab(Lab):
                 value=1,
                 min=1,
                 max=10,
-                description="Recipients (bytes sent only):",
+                description=TEXT["recipients"],
                 style=STYLE,
                 layout=WIDE,
             ),
             "mailsec-plot-recipients",
         )
         super().__init__(
-            "Lab: why hybrid? Size and speed",
-            intro="Public-key only encrypts every 190-byte chunk with RSA; hybrid does one RSA "
-            "operation and lets AES-GCM do the rest. Switch between decryption time, encryption "
-            "time and bytes sent; for bytes sent, add recipients.",
+            TEXT["plot_title"],
+            intro=TEXT["plot_intro"],
             controls=[self.source, self.metric, self.recipients],
         )
         self.add_class("mailsec-hybrid-plot")

@@ -12,6 +12,7 @@ import functools
 import ipywidgets as widgets
 
 from mailsec.errors import DecryptionError, InputError
+from mailsec.i18n import texts
 from mailsec.labs.frame import Lab, checkbox, dropdown, tagged
 from mailsec.pki import CoursePKI, check_certificate, course_pki
 from mailsec.render.html import trace_list
@@ -38,6 +39,79 @@ __all__ = [
     "message_lab",
 ]
 
+TEXT = texts(
+    {
+        "views": {
+            "smime": "Bob's mail program (with S/MIME)",
+            "plain": "A mail program without S/MIME",
+            "mime": "MIME tree",
+            "cms": "CMS structure (inside smime.p7m / smime.p7s)",
+            "raw": "The raw message as it travels",
+        },
+        "signers": {
+            "alice": "her own certificate (valid)",
+            "expired": "an old certificate that has expired",
+            "wrong_address": "Carol's certificate (another address)",
+            "unknown_ca": "a certificate from a CA Bob does not trust",
+        },
+        "ciphers": {
+            "gcm": "AES-256-GCM (S/MIME 4.0, authenticated)",
+            "cbc": "AES-256-CBC (older clients, not authenticated)",
+        },
+        "subject": "Subject:",
+        "text": "Text:",
+        "sign": "Sign",
+        "encrypt": "Encrypt",
+        "alice_signs": "Alice signs with:",
+        "encryption": "Encryption:",
+        "on_the_way": "On the way:",
+        "nothing": "nothing happens",
+        "one_byte": "one byte is changed",
+        "byte": "at byte number:",
+        "show": "Show:",
+        "message_title": "Lab: an S/MIME message from Alice to Bob",
+        "message_intro": "Alice writes to Bob. Tick <em>Sign</em> and <em>Encrypt</em>, pick the "
+        "certificate Alice signs with, let a byte change on the way, and switch the view to see "
+        "what Bob's program says, what a program without S/MIME shows, and what is inside.",
+        "no_cms": "A plain message has no CMS structure: tick Sign or Encrypt to make one.",
+        "certificates": {
+            "alice": "Alice (RSA, alice@example.org)",
+            "bob": "Bob (EC P-256, bob@example.net)",
+            "expired": "Alice's old certificate (expired)",
+            "wrong_address": "Carol (carol@example.com)",
+            "unknown_ca": "'Alice' from an unknown CA",
+            "ca": "The course root CA itself",
+        },
+        "certificate": "Certificate:",
+        "claims": "The mail says it is from:",
+        "trusts": "Bob's program trusts the course root CA",
+        "certificate_title": "Lab: certificate viewer",
+        "certificate_intro": "Pick a certificate and the address the mail claims to come from. "
+        "The viewer shows the fields and checks what Bob's program checks: dates, purpose, "
+        "address and a chain to a root CA it trusts.",
+        "not_address": "{address} is not a mail address; write it like alice@example.org, or "
+        "leave it empty to skip the address check.",
+        "counted": "{text} is {size} bytes",
+        "counted_utf8": "{text} is {length} characters but {size} bytes in UTF-8 (a kanji or "
+        "kana takes 3 bytes)",
+        "block": "{counted}; the attack rewrites exactly one AES block of {block} bytes, so make "
+        "it {block} bytes: for example 16 ASCII characters, or 5 kanji and 1 ASCII character.",
+        "efail_ciphers": {
+            "cbc": "AES-256-CBC (EnvelopedData, before S/MIME 4.0)",
+            "gcm": "AES-256-GCM (AuthEnvelopedData, S/MIME 4.0)",
+        },
+        "encrypts_with": "Alice encrypts with:",
+        "injected": "Attacker's 16 bytes:",
+        "efail_title": "Lab: EFAIL (2018) — changing encrypted mail without the key",
+        "efail_intro": "Mallory captures an encrypted message. She cannot decrypt it, but she "
+        "knows how every such message starts (<code>Content-Type: te</code>). She changes the "
+        "encrypted bytes so that the start decrypts to her own text, exactly one AES block of 16 "
+        "bytes (16 ASCII characters; a kanji takes 3 bytes in UTF-8), and forwards it to Bob.",
+    }
+)
+"""The labs' words (see :mod:`mailsec.i18n`). The sample messages stay English: they are the
+learner's own input, which they may type over."""
+
 STYLE = {"description_width": "initial"}
 WIDE = widgets.Layout(width="560px")
 DEFAULT_SUBJECT = "Salary table for next year"
@@ -52,26 +126,21 @@ def default_pki() -> CoursePKI:
 
 # -- the message lab ----------------------------------------------------------------------------
 
-#: The message lab's views of one delivery.
-VIEWS = [
-    ("Bob's mail program (with S/MIME)", "smime"),
-    ("A mail program without S/MIME", "plain"),
-    ("MIME tree", "mime"),
-    ("CMS structure (inside smime.p7m / smime.p7s)", "cms"),
-    ("The raw message as it travels", "raw"),
-]
-#: The certificates Alice may sign with (the failures of the course PKI).
-SIGNERS = [
-    ("her own certificate (valid)", "alice"),
-    ("an old certificate that has expired", "expired"),
-    ("Carol's certificate (another address)", "wrong_address"),
-    ("a certificate from a CA Bob does not trust", "unknown_ca"),
-]
-#: The content encryption Alice may pick: authenticated (S/MIME 4.0) or not.
-CIPHERS = [
-    ("AES-256-GCM (S/MIME 4.0, authenticated)", ContentCipher.AES256_GCM),
-    ("AES-256-CBC (older clients, not authenticated)", ContentCipher.AES256_CBC),
-]
+
+def _views() -> list[tuple[str, str]]:
+    """The message lab's views of one delivery."""
+    return [(label, key) for key, label in TEXT["views"].items()]
+
+
+def _signers() -> list[tuple[str, str]]:
+    """The certificates Alice may sign with (the failures of the course PKI)."""
+    return [(label, key) for key, label in TEXT["signers"].items()]
+
+
+def _ciphers() -> list[tuple[str, ContentCipher]]:
+    """The content encryption Alice may pick: authenticated (S/MIME 4.0) or not."""
+    named = TEXT["ciphers"]
+    return [(named["gcm"], ContentCipher.AES256_GCM), (named["cbc"], ContentCipher.AES256_CBC)]
 
 
 class MessageLab(Lab):
@@ -80,42 +149,42 @@ class MessageLab(Lab):
     def __init__(self, pki: CoursePKI) -> None:
         self.pki = pki
         self.subject = tagged(
-            widgets.Text(value=DEFAULT_SUBJECT, description="Subject:", style=STYLE, layout=WIDE),
+            widgets.Text(
+                value=DEFAULT_SUBJECT, description=TEXT["subject"], style=STYLE, layout=WIDE
+            ),
             "mailsec-smime-subject",
         )
         self.body = tagged(
             widgets.Textarea(
                 value=DEFAULT_BODY,
-                description="Text:",
+                description=TEXT["text"],
                 style=STYLE,
                 layout=widgets.Layout(width="560px", height="72px"),
             ),
             "mailsec-smime-body",
         )
-        self.sign = checkbox("Sign", "mailsec-smime-sign", value=True)
-        self.encrypt = checkbox("Encrypt", "mailsec-smime-encrypt", value=True)
-        self.signer = dropdown("Alice signs with:", SIGNERS, "alice", "mailsec-smime-signer")
+        self.sign = checkbox(TEXT["sign"], "mailsec-smime-sign", value=True)
+        self.encrypt = checkbox(TEXT["encrypt"], "mailsec-smime-encrypt", value=True)
+        self.signer = dropdown(TEXT["alice_signs"], _signers(), "alice", "mailsec-smime-signer")
         self.cipher = dropdown(
-            "Encryption:", CIPHERS, ContentCipher.AES256_GCM, "mailsec-smime-cipher"
+            TEXT["encryption"], _ciphers(), ContentCipher.AES256_GCM, "mailsec-smime-cipher"
         )
         self.transit = dropdown(
-            "On the way:",
-            [("nothing happens", False), ("one byte is changed", True)],
+            TEXT["on_the_way"],
+            [(TEXT["nothing"], False), (TEXT["one_byte"], True)],
             False,
             "mailsec-smime-transit",
         )
         self.byte = tagged(
             widgets.BoundedIntText(
-                value=20, min=0, max=1_000_000, description="at byte number:", style=STYLE
+                value=20, min=0, max=1_000_000, description=TEXT["byte"], style=STYLE
             ),
             "mailsec-smime-byte",
         )
-        self.view = dropdown("Show:", VIEWS, "smime", "mailsec-smime-view")
+        self.view = dropdown(TEXT["show"], _views(), "smime", "mailsec-smime-view")
         super().__init__(
-            "Lab: an S/MIME message from Alice to Bob",
-            intro="Alice writes to Bob. Tick <em>Sign</em> and <em>Encrypt</em>, pick the "
-            "certificate Alice signs with, let a byte change on the way, and switch the view to "
-            "see what Bob's program says, what a program without S/MIME shows, and what is inside.",
+            TEXT["message_title"],
+            intro=TEXT["message_intro"],
             controls=[
                 self.subject,
                 self.body,
@@ -191,9 +260,7 @@ class MessageLab(Lab):
             return str(mime_tree_html(mime_tree(message)))
         if view == "cms":
             if not (delivery.signed or delivery.encrypted):
-                raise InputError(
-                    "A plain message has no CMS structure: tick Sign or Encrypt to make one."
-                )
+                raise InputError(TEXT["no_cms"])
             return str(cms_tree_html(cms_outline(message)))
         return str(raw_message_html(message))
 
@@ -219,35 +286,24 @@ class CertificateLab(Lab):
     def __init__(self, pki: CoursePKI) -> None:
         self.pki = pki
         self.which = dropdown(
-            "Certificate:",
-            [
-                ("Alice (RSA, alice@example.org)", "alice"),
-                ("Bob (EC P-256, bob@example.net)", "bob"),
-                ("Alice's old certificate (expired)", "expired"),
-                ("Carol (carol@example.com)", "wrong_address"),
-                ("'Alice' from an unknown CA", "unknown_ca"),
-                ("The course root CA itself", "ca"),
-            ],
+            TEXT["certificate"],
+            [(label, key) for key, label in TEXT["certificates"].items()],
             "alice",
             "mailsec-cert-which",
         )
         self.address = tagged(
             widgets.Text(
                 value="alice@example.org",
-                description="The mail says it is from:",
+                description=TEXT["claims"],
                 style=STYLE,
                 layout=WIDE,
             ),
             "mailsec-cert-address",
         )
-        self.trusts = checkbox(
-            "Bob's program trusts the course root CA", "mailsec-cert-trust", value=True
-        )
+        self.trusts = checkbox(TEXT["trusts"], "mailsec-cert-trust", value=True)
         super().__init__(
-            "Lab: certificate viewer",
-            intro="Pick a certificate and the address the mail claims to come from. The viewer "
-            "shows the fields and checks what Bob's program checks: dates, purpose, address and "
-            "a chain to a root CA it trusts.",
+            TEXT["certificate_title"],
+            intro=TEXT["certificate_intro"],
             controls=[self.which, self.address, self.trusts],
         )
         self.add_class("mailsec-smime-certificates")
@@ -264,10 +320,7 @@ class CertificateLab(Lab):
         )
         address = self.address.value.strip() or None
         if address is not None and "@" not in address:
-            raise InputError(
-                f"{address!r} is not a mail address; write it like alice@example.org, "
-                "or leave it empty to skip the address check."
-            )
+            raise InputError(TEXT["not_address"].format(address=repr(address)))
         trusted = [pki.ca.certificate] if self.trusts.value else [pki.unknown_root.certificate]
         self.check = check_certificate(cert, trusted=trusted, email=address)
         self.show(str(certificate_html(self.check)), trace_list(self.check.steps))
@@ -287,15 +340,11 @@ BLOCK = 16
 
 def block_size_error(text: str, size: int) -> str:
     """Why ``text`` (``size`` bytes in UTF-8) does not fill one AES block, counted in bytes."""
-    counted = f"{text!r} is {len(text)} characters but {size} bytes in UTF-8"
     if size == len(text):
-        counted = f"{text!r} is {size} bytes"
+        counted = TEXT["counted"].format(text=repr(text), size=size)
     else:
-        counted += " (a kanji or kana takes 3 bytes)"
-    return (
-        f"{counted}; the attack rewrites exactly one AES block of {BLOCK} bytes, so make it "
-        f"{BLOCK} bytes: for example 16 ASCII characters, or 5 kanji and 1 ASCII character."
-    )
+        counted = TEXT["counted_utf8"].format(text=repr(text), length=len(text), size=size)
+    return TEXT["block"].format(counted=counted, block=BLOCK)
 
 
 class EfailLab(Lab):
@@ -304,10 +353,10 @@ class EfailLab(Lab):
     def __init__(self, pki: CoursePKI) -> None:
         self.pki = pki
         self.cipher = dropdown(
-            "Alice encrypts with:",
+            TEXT["encrypts_with"],
             [
-                ("AES-256-CBC (EnvelopedData, before S/MIME 4.0)", ContentCipher.AES256_CBC),
-                ("AES-256-GCM (AuthEnvelopedData, S/MIME 4.0)", ContentCipher.AES256_GCM),
+                (TEXT["efail_ciphers"]["cbc"], ContentCipher.AES256_CBC),
+                (TEXT["efail_ciphers"]["gcm"], ContentCipher.AES256_GCM),
             ],
             ContentCipher.AES256_CBC,
             "mailsec-efail-cipher",
@@ -315,18 +364,15 @@ class EfailLab(Lab):
         self.injected = tagged(
             widgets.Text(
                 value="<img src='http:/",
-                description="Attacker's 16 bytes:",
+                description=TEXT["injected"],
                 style=STYLE,
                 layout=WIDE,
             ),
             "mailsec-efail-injected",
         )
         super().__init__(
-            "Lab: EFAIL (2018) — changing encrypted mail without the key",
-            intro="Mallory captures an encrypted message. She cannot decrypt it, but she knows how "
-            "every such message starts (<code>Content-Type: te</code>). She changes the encrypted "
-            "bytes so that the start decrypts to her own text, exactly one AES block of 16 bytes "
-            "(16 ASCII characters; a kanji takes 3 bytes in UTF-8), and forwards it to Bob.",
+            TEXT["efail_title"],
+            intro=TEXT["efail_intro"],
             controls=[self.cipher, self.injected],
         )
         self.add_class("mailsec-smime-efail")

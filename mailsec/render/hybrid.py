@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mailsec.hybrid.demo import PipelineRun, SignatureRun, Transit
+from mailsec.hybrid.demo import PipelineRun, SignatureRun, Transit, person
 from mailsec.hybrid.envelope import HybridMessage, Part, WrapMethod
+from mailsec.i18n import texts
 from mailsec.render.html import (
     FONT,
     MONO,
@@ -23,7 +24,6 @@ from mailsec.render.html import (
     callout,
     escape,
     hex_preview,
-    kv_table,
     table,
     td,
     th,
@@ -53,6 +53,96 @@ __all__ = [
     "signature_html",
     "size_speed_plot",
 ]
+
+TEXT = texts(
+    {
+        "your_message": "your message",
+        "ciphertext_tag": "ciphertext + tag",
+        "gcm": "AES-256-GCM",
+        "content_key": "content key",
+        "locks": "locks the message",
+        "sent_to_everyone": "sent to everyone",
+        "public_key_of": "{name}'s public key",
+        "wrapped_for": "wrapped key for {name}",
+        "not_sent_1": "the content key is not sent",
+        "not_sent_2": "in clear: only wrapped",
+        "plus_wrapped_for": "+ wrapped key for {name}",
+        "diagram_desc": "The message is encrypted once with a random one-time content key using "
+        "AES-GCM, giving the ciphertext and a tag. The content key is then wrapped separately "
+        "with each recipient's public key ({names}). What is sent: the ciphertext and the "
+        "wrapped keys, never the content key itself.",
+        "diagram_title": "Hybrid encryption",
+        "protections_headers": ("What", "Protected by", "How", "Size"),
+        "bytes": "{count} bytes",
+        "protections_caption": "Which key protects what",
+        "changed": "changed on the way",
+        "nonce": "nonce",
+        "ciphertext": "ciphertext",
+        "tag": "authentication tag",
+        "wrapped_row": "wrapped key for {recipient} ({method}, key id {key_id})",
+        "ephemeral_row": "one-time public key for {recipient}",
+        "travels": "What travels over the network ({count} bytes)",
+        "decrypted": "{reader} decrypted the message: {text}",
+        "can_read": "{reader} can read it",
+        "no_plaintext": "{error} <strong>No plaintext was released</strong> — not even part of "
+        "it: the tag is checked before anything is decrypted and shown.",
+        "cannot_read": "{reader} cannot read it",
+        "content_key_row": "content key (never sent)",
+        "message_size": "message size",
+        "sent_to": "sent to",
+        "inside": "Inside the sender's computer",
+        "forged": "The signature checks with {key} — but that is the forger's key. A signature "
+        "proves who holds the private key, not who that is: the reader must get the sender's "
+        "real public key (a certificate, chapter 05).",
+        "forged_title": "Valid signature, wrong person",
+        "valid": "The signature checks with {key}: the message is unchanged and was signed with "
+        "the matching private key.",
+        "valid_title": "Signature valid",
+        "invalid": "The signature does not check with {key}: the message or signature was "
+        "changed, or someone else signed it. Do not trust this message.",
+        "invalid_title": "Signature NOT valid",
+        "signed_message": "signed message",
+        "received_message": "received message",
+        "differs": "← differs",
+        "algorithm": "algorithm",
+        "signature": "signature",
+        "sha256": "SHA-256 of what was signed",
+        "signed_caption": "What was signed and what arrived",
+        "no_hiding": "A signature does not hide anything: the message travels readable. Sign "
+        "<em>and</em> encrypt when both are needed.",
+        "steps": "Step by step",
+    }
+)
+"""Chapter 04's pictures and tables in words (see :mod:`mailsec.i18n`)."""
+
+
+def data(text: object) -> Fragment:
+    """Data shown as it is (bytes in hex, a fingerprint, an algorithm's name, the learner's own
+    text): code, not words to translate."""
+    return Fragment(f'<code style="font-size:inherit">{escape(text)}</code>')
+
+
+def facts_table(pairs: Sequence[tuple[str, str]], *, caption: str | None = None) -> Fragment:
+    """:func:`~mailsec.render.html.kv_table` for values that are HTML already (often
+    :func:`data`), so data is marked as code and words stay words."""
+    rows = "".join(
+        "<tr>"
+        + th(
+            escape(k),
+            scope="row",
+            style="padding:3px 8px;color:#444;font-weight:600;vertical-align:top",
+        )
+        + td(v, style=f"padding:3px 8px;{MONO}")
+        + "</tr>"
+        for k, v in pairs
+    )
+    cap = (
+        f'<caption style="text-align:left;font-weight:600">{escape(caption)}</caption>'
+        if caption
+        else ""
+    )
+    return Fragment(f'<table style="{TABLE_STYLE}">{cap}<tbody>{rows}</tbody></table>')
+
 
 # -- the concept diagram -------------------------------------------------------------------------
 
@@ -108,14 +198,15 @@ def _diagram_keys(names: Sequence[str]) -> list[str]:
     parts = [
         '<defs><marker id="mailsec-hy-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
         f'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{AXIS}"/></marker></defs>',
-        _rect(10, 30, 130, 40, "your message"),
-        _arrow(140, 50, 250, 50, "AES-256-GCM"),
-        _rect(250, 30, 190, 40, "ciphertext + tag", fill="#dbeafe", stroke=HY_COLOUR),
-        _rect(10, 110, 130, 40, "content key", fill="#fef3c7", stroke="#92400e"),
+        _rect(10, 30, 130, 40, TEXT["your_message"]),
+        _arrow(140, 50, 250, 50, TEXT["gcm"]),
+        _rect(250, 30, 190, 40, TEXT["ciphertext_tag"], fill="#dbeafe", stroke=HY_COLOUR),
+        _rect(10, 110, 130, 40, TEXT["content_key"], fill="#fef3c7", stroke="#92400e"),
         '<line x1="75" y1="110" x2="300" y2="72" stroke="#92400e" stroke-width="1.2" '
         'stroke-dasharray="3 3"/>',
-        '<text x="190" y="100" font-size="11" fill="#92400e">locks the message</text>',
-        '<text x="470" y="24" font-size="12" font-weight="600" fill="#111827">sent to everyone</text>',
+        f'<text x="190" y="100" font-size="11" fill="#92400e">{escape(TEXT["locks"])}</text>',
+        '<text x="470" y="24" font-size="12" font-weight="600" fill="#111827">'
+        f"{escape(TEXT['sent_to_everyone'])}</text>",
     ]
     for i, name in enumerate(names):
         y = 170 + 58 * i
@@ -125,10 +216,18 @@ def _diagram_keys(names: Sequence[str]) -> list[str]:
         )
         parts.append(
             f'<text x="160" y="{y + 14}" text-anchor="middle" font-size="11" fill="{AXIS}">'
-            f"{escape(name)}'s public key</text>"
+            f"{escape(TEXT['public_key_of'].format(name=name))}</text>"
         )
         parts.append(
-            _rect(250, y, 190, 40, f"wrapped key for {name}", fill="#fce7f3", stroke=PK_COLOUR)
+            _rect(
+                250,
+                y,
+                190,
+                40,
+                TEXT["wrapped_for"].format(name=name),
+                fill="#fce7f3",
+                stroke=PK_COLOUR,
+            )
         )
     return parts
 
@@ -139,16 +238,16 @@ def _diagram_sent(names: Sequence[str], height: int) -> list[str]:
         f'<rect x="460" y="30" width="170" height="{height - 40}" rx="8" fill="none" '
         f'stroke="{AXIS}" stroke-dasharray="6 4"/>',
         f'<text x="545" y="{height - 36}" text-anchor="middle" font-size="11" fill="{AXIS}">'
-        "the content key is not sent</text>",
+        f"{escape(TEXT['not_sent_1'])}</text>",
         f'<text x="545" y="{height - 21}" text-anchor="middle" font-size="11" fill="{AXIS}">'
-        "in clear: only wrapped</text>",
+        f"{escape(TEXT['not_sent_2'])}</text>",
         '<text x="545" y="90" text-anchor="middle" font-size="12" fill="#111827">'
-        "ciphertext + tag</text>",
+        f"{escape(TEXT['ciphertext_tag'])}</text>",
     ]
     for i, name in enumerate(names):
         parts.append(
             f'<text x="545" y="{115 + 20 * i}" text-anchor="middle" font-size="12" fill="#111827">'
-            f"+ wrapped key for {escape(name)}</text>"
+            f"{escape(TEXT['plus_wrapped_for'].format(name=name))}</text>"
         )
     return parts
 
@@ -157,17 +256,12 @@ def hybrid_diagram(recipients: Sequence[str] = ("Bob", "Carol")) -> Fragment:
     """How hybrid encryption fits together, as an SVG with a text alternative."""
     names = list(recipients) or ["Bob"]
     height = 180 + 58 * len(names)
-    desc = (
-        "The message is encrypted once with a random one-time content key using AES-GCM, giving "
-        "the ciphertext and a tag. The content key is then wrapped separately with each "
-        f"recipient's public key ({', '.join(names)}). What is sent: the ciphertext and the "
-        "wrapped keys, never the content key itself."
-    )
+    desc = TEXT["diagram_desc"].format(names=", ".join(names))
     parts = _diagram_keys(names) + _diagram_sent(names, height)
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(desc)}" '
         f'viewBox="0 0 640 {height}" width="640" height="{height}" style="{FONT}max-width:100%">'
-        f"<title>Hybrid encryption</title><desc>{escape(desc)}</desc>{''.join(parts)}</svg>"
+        f"<title>{escape(TEXT['diagram_title'])}</title><desc>{escape(desc)}</desc>{''.join(parts)}</svg>"
     )
     return Fragment(
         f'<figure style="margin:6px 0">{svg}<figcaption style="{FONT}color:#374151">'
@@ -182,12 +276,18 @@ def protections_table(run: PipelineRun) -> Fragment:
     """Which key protects what, with the size of each protected piece."""
     return Fragment(
         table(
-            ("What", "Protected by", "How", "Size"),
+            TEXT["protections_headers"],
             (
-                (p.what, p.protected_by, p.method, f"{p.size:,} bytes")
+                (
+                    escape(p.what),
+                    escape(p.protected_by),
+                    data(p.method),
+                    escape(TEXT["bytes"].format(count=f"{p.size:,}")),
+                )
                 for p in run.encryption.protections
             ),
-            caption="Which key protects what",
+            caption=TEXT["protections_caption"],
+            html_cells=True,
         )
     )
 
@@ -199,29 +299,31 @@ def message_parts_table(
 
     def mark(part: Part, recipient: str | None = None) -> str:
         hit = changed is part and (recipient is None or recipient == changed_recipient)
-        return Fragment(badge(Outcome.WARN, "changed on the way") if hit else "")
+        return Fragment(badge(Outcome.WARN, TEXT["changed"]) if hit else "")
 
     rows = [
-        ("nonce", f"{escape(hex_preview(message.nonce))} {mark(Part.NONCE)}"),
+        (TEXT["nonce"], f"{data(hex_preview(message.nonce))} {mark(Part.NONCE)}"),
         (
-            "ciphertext",
-            f"{escape(hex_preview(message.ciphertext, limit=24))} {mark(Part.CIPHERTEXT)}",
+            TEXT["ciphertext"],
+            f"{data(hex_preview(message.ciphertext, limit=24))} {mark(Part.CIPHERTEXT)}",
         ),
-        ("authentication tag", f"{escape(hex_preview(message.tag))} {mark(Part.TAG)}"),
+        (TEXT["tag"], f"{data(hex_preview(message.tag))} {mark(Part.TAG)}"),
     ]
     for entry in message.wrapped_keys:
         rows.append(
             (
-                f"wrapped key for {entry.recipient} ({entry.method.value}, key id {entry.key_id})",
-                f"{escape(hex_preview(entry.wrapped, limit=16))} "
+                TEXT["wrapped_row"].format(
+                    recipient=entry.recipient, method=entry.method.label, key_id=entry.key_id
+                ),
+                f"{data(hex_preview(entry.wrapped, limit=16))} "
                 f"{mark(Part.WRAPPED_KEY, entry.recipient)}",
             )
         )
         if entry.method is WrapMethod.X25519_HKDF_AESKW:
             rows.append(
                 (
-                    f"one-time public key for {entry.recipient}",
-                    f"{escape(hex_preview(entry.ephemeral_public, limit=16))} "
+                    TEXT["ephemeral_row"].format(recipient=entry.recipient),
+                    f"{data(hex_preview(entry.ephemeral_public, limit=16))} "
                     f"{mark(Part.EPHEMERAL_KEY, entry.recipient)}",
                 )
             )
@@ -234,7 +336,7 @@ def message_parts_table(
     )
     return Fragment(
         f'<table style="{TABLE_STYLE}"><caption style="text-align:left;'
-        f'font-weight:600">What travels over the network ({message.size:,} bytes)</caption>'
+        f'font-weight:600">{escape(TEXT["travels"].format(count=f"{message.size:,}"))}</caption>'
         f"<tbody>{body}</tbody></table>"
     )
 
@@ -244,26 +346,30 @@ def pipeline_html(run: PipelineRun) -> Fragment:
     if run.decryption is not None:
         text = run.decryption.plaintext.decode("utf-8", errors="replace")
         head = callout(
-            f"{escape(run.reader)} decrypted the message: "
-            f'<span style="{MONO}">{escape(text)}</span>',
+            TEXT["decrypted"].format(
+                reader=escape(run.reader), text=f'<span style="{MONO}">{escape(text)}</span>'
+            ),
             outcome=Outcome.OK,
-            title=f"{run.reader} can read it",
+            title=TEXT["can_read"].format(reader=run.reader),
         )
     else:
         head = callout(
-            f"{escape(run.error or '')} <strong>No plaintext was released</strong> — not even part "
-            "of it: the tag is checked before anything is decrypted and shown.",
+            TEXT["no_plaintext"].format(error=escape(run.error or "")),
             outcome=Outcome.FAIL,
-            title=f"{run.reader} cannot read it",
+            title=TEXT["cannot_read"].format(reader=run.reader),
         )
     key = run.encryption.content_key
-    secret = kv_table(
+    names = ", ".join(person(name) for name in run.encryption.message.recipients)
+    secret = facts_table(
         [
-            ("content key (never sent)", hex_preview(key.key)),
-            ("message size", f"{run.encryption.plaintext_size:,} bytes"),
-            ("sent to", ", ".join(run.encryption.message.recipients)),
+            (TEXT["content_key_row"], data(hex_preview(key.key))),
+            (
+                TEXT["message_size"],
+                escape(TEXT["bytes"].format(count=f"{run.encryption.plaintext_size:,}")),
+            ),
+            (TEXT["sent_to"], escape(names)),
         ],
-        caption="Inside the sender's computer",
+        caption=TEXT["inside"],
     )
     return Fragment(
         head
@@ -283,45 +389,39 @@ def signature_html(run: SignatureRun) -> Fragment:
     check = run.check
     if check.valid and run.transit is Transit.FORGED:
         head = callout(
-            f"The signature checks with {escape(check.checked_with)} — but that is the forger's "
-            "key. A signature proves who holds the private key, not who that is: the reader must "
-            "get the sender's real public key (a certificate, chapter 05).",
+            TEXT["forged"].format(key=escape(check.checked_with)),
             outcome=Outcome.WARN,
-            title="Valid signature, wrong person",
+            title=TEXT["forged_title"],
         )
     elif check.valid:
         head = callout(
-            f"The signature checks with {escape(check.checked_with)}: the message is unchanged and "
-            "was signed with the matching private key.",
+            TEXT["valid"].format(key=escape(check.checked_with)),
             outcome=Outcome.OK,
-            title="Signature valid",
+            title=TEXT["valid_title"],
         )
     else:
         head = callout(
-            f"The signature does not check with {escape(check.checked_with)}: the message or "
-            "signature was changed, or someone else signed it. Do not trust this message.",
+            TEXT["invalid"].format(key=escape(check.checked_with)),
             outcome=Outcome.FAIL,
-            title="Signature NOT valid",
+            title=TEXT["invalid_title"],
         )
     sent = run.sent.decode("utf-8", errors="replace")
     received = run.received.decode("utf-8", errors="replace")
-    details = kv_table(
+    differs = "" if received == sent else "   " + escape(TEXT["differs"])
+    details = facts_table(
         [
-            ("signed message", sent),
-            ("received message", received + ("" if received == sent else "   ← differs")),
-            ("algorithm", run.signature.algorithm.value),
-            ("signature", hex_preview(run.received_signature.value, limit=16)),
-            ("SHA-256 of what was signed", run.signature.message_digest.hex()[:32] + "…"),
+            (TEXT["signed_message"], data(sent)),
+            (TEXT["received_message"], f"{data(received)}{differs}"),
+            (TEXT["algorithm"], data(run.signature.algorithm.value)),
+            (TEXT["signature"], data(hex_preview(run.received_signature.value, limit=16))),
+            (TEXT["sha256"], data(run.signature.message_digest.hex()[:32] + "…")),
         ],
-        caption="What was signed and what arrived",
+        caption=TEXT["signed_caption"],
     )
-    note = (
-        f'<p style="{FONT}margin:4px 0;color:#374151">A signature does not hide anything: the '
-        "message travels readable. Sign <em>and</em> encrypt when both are needed.</p>"
-    )
+    note = f'<p style="{FONT}margin:4px 0;color:#374151">{TEXT["no_hiding"]}</p>'
     return Fragment(head + details + note)
 
 
 def trace_html(run: PipelineRun | SignatureRun) -> Fragment:
     """The explanation trace of a lab run."""
-    return Fragment(trace_list(run.steps, title="Step by step"))
+    return Fragment(trace_list(run.steps, title=TEXT["steps"]))

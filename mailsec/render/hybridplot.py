@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mailsec.hybrid.measure import Measurement, hybrid_size, public_key_only_size
+from mailsec.i18n import ngettext, texts
 from mailsec.render.html import (
     FONT,
     Fragment,
@@ -32,6 +34,56 @@ __all__ = [
     "size_speed_plot",
 ]
 
+TEXT = texts(
+    {
+        "mb": "{value} MB",
+        "kb": "{value} KB",
+        "bytes": "{value} bytes",
+        "s": "{value} s",
+        "ms": "{value} ms",
+        "us": "{value} µs",
+        "metrics": {
+            "time to decrypt": "time to decrypt",
+            "time to encrypt": "time to encrypt",
+            "bytes sent": "bytes sent",
+        },
+        "metric_titles": {
+            "time to decrypt": "Time to decrypt",
+            "time to encrypt": "Time to encrypt",
+            "bytes sent": "Bytes sent",
+        },
+        "summary": "{metric}, message sizes {first} to {last}, logarithmic axes. At {last}: "
+        "public-key only {pk}, hybrid {hy} ({ratio} times as much for public-key only). Source: "
+        "{source}.",
+        "x_axis": "message size (log scale)",
+        "y_axis": "{metric} (log scale)",
+        "public_key_only": "public-key only",
+        "hybrid": "hybrid",
+        "legend_pk": "public-key only (RSA-OAEP per chunk)",
+        "legend_hy": "hybrid (AES-GCM + one wrapped key)",
+        "title": "{metric}: public-key only against hybrid (RSA-{bits})",
+        "headers": (
+            "Message",
+            "RSA operations (public-key only)",
+            "Public-key only",
+            "Hybrid",
+            "Ratio",
+        ),
+        "size_cell": "{size} ({count} bytes)",
+        "caption": "{metric} — {source}",
+        "reference_source": "a reference run on {date}: {machine}, made with {tool} on a shared "
+        "machine; your own machine will give other times",
+    }
+)
+"""The plot's words (see :mod:`mailsec.i18n`)."""
+
+_REFERENCE_SOURCE = re.compile(
+    r"a reference run on (?P<date>[\d-]+): (?P<machine>.*), made with (?P<tool>\S+ --write) on a "
+    r"shared machine; your own machine will give other times"
+)
+"""How :mod:`mailsec.hybrid.reference` says where its numbers come from (written by the
+benchmark, in English): shown through ``TEXT["reference_source"]``."""
+
 PK_COLOUR = "#9f1239"  # public-key only: dark red, solid line, squares
 HY_COLOUR = "#1d4ed8"  # hybrid: blue, dashed line, circles
 AXIS = "#374151"
@@ -42,30 +94,36 @@ def format_bytes(n: float) -> str:
     for unit, scale in (("MB", 1024**2), ("KB", 1024)):
         if n >= scale:
             value = n / scale
-            return (
-                f"{value:,.0f} {unit}"
-                if value >= 10 or value.is_integer()
-                else f"{value:.1f} {unit}"
-            )
-    return f"{n:,.0f} bytes"
+            shown = f"{value:,.0f}" if value >= 10 or value.is_integer() else f"{value:.1f}"
+            return TEXT[unit.lower()].format(value=shown)
+    return TEXT["bytes"].format(value=f"{n:,.0f}")
 
 
 def _decade_seconds(d: int) -> str:
     """A power of ten of seconds as an axis label: ``1 µs`` ... ``100 ms``, ``1 s``, ``10 s``."""
     if d >= 0:
-        return f"{10**d:,} s"
+        return TEXT["s"].format(value=f"{10**d:,}")
     if d >= -3:
-        return f"{10 ** (d + 3)} ms"
-    return f"{10 ** (d + 6)} µs" if d >= -6 else f"1e{d} s"
+        return TEXT["ms"].format(value=f"{10 ** (d + 3)}")
+    if d >= -6:
+        return TEXT["us"].format(value=f"{10 ** (d + 6)}")
+    return TEXT["s"].format(value=f"1e{d}")
 
 
 def format_seconds(s: float) -> str:
     """A time in the unit a person would say: ``0.3 ms``, ``12 ms``, ``1.6 s``."""
     if s >= 1:
-        return f"{s:,.1f} s"
+        return TEXT["s"].format(value=f"{s:,.1f}")
     if s >= 0.001:
-        return f"{s * 1000:,.1f} ms"
-    return f"{s * 1_000_000:,.0f} µs"
+        return TEXT["ms"].format(value=f"{s * 1000:,.1f}")
+    return TEXT["us"].format(value=f"{s * 1_000_000:,.0f}")
+
+
+def source_text(measurement: Measurement) -> str:
+    """Where ``measurement``'s numbers come from, in the current language when the reference
+    run's sentence is recognised (else as it was written)."""
+    found = _REFERENCE_SOURCE.fullmatch(measurement.source)
+    return TEXT["reference_source"].format(**found.groupdict()) if found else measurement.source
 
 
 class Metric(enum.Enum):
@@ -77,6 +135,16 @@ class Metric(enum.Enum):
     """Seconds to encrypt (RSA public-key operations are cheaper than private-key ones)."""
     SIZE = "bytes sent"
     """Bytes of ciphertext on the wire, for a chosen number of recipients."""
+
+    @property
+    def label(self) -> str:
+        """What is compared, in the current language (a menu option, an axis)."""
+        return str(TEXT["metrics"][self.value])
+
+    @property
+    def title(self) -> str:
+        """:attr:`label` as the start of a sentence or a title."""
+        return str(TEXT["metric_titles"][self.value])
 
 
 def _values(
@@ -106,16 +174,19 @@ def _summary(measurement: Measurement, metric: Metric, recipients: int) -> str:
     pk, hy = _values(measurement, metric, recipients)
     last = measurement.points[-1].size
     ratio = pk[-1] / max(hy[-1], 1e-12)
-    whom = (
-        f" for {recipients} recipient{'s' if recipients > 1 else ''}"
-        if metric is Metric.SIZE
-        else ""
-    )
-    return (
-        f"{metric.value.capitalize()}{whom}, message sizes {format_bytes(measurement.points[0].size)} "
-        f"to {format_bytes(last)}, logarithmic axes. At {format_bytes(last)}: public-key only "
-        f"{_format_value(metric, pk[-1])}, hybrid {_format_value(metric, hy[-1])} "
-        f"({ratio:,.1f} times as much for public-key only). Source: {measurement.source}."
+    what = metric.title
+    if metric is Metric.SIZE:
+        what = ngettext(
+            "{metric} for {count} recipient", "{metric} for {count} recipients", recipients
+        ).format(metric=what, count=recipients)
+    return TEXT["summary"].format(
+        metric=what,
+        first=format_bytes(measurement.points[0].size),
+        last=format_bytes(last),
+        pk=_format_value(metric, pk[-1]),
+        hy=_format_value(metric, hy[-1]),
+        ratio=f"{ratio:,.1f}",
+        source=source_text(measurement),
     )
 
 
@@ -190,11 +261,12 @@ def _grid_svg(
         )
     out.append(
         f'<text x="{left + plot_w / 2}" y="{_PLOT_H - 12}" text-anchor="middle" font-size="12" '
-        f'fill="#111827">message size (log scale)</text>'
+        f'fill="#111827">{escape(TEXT["x_axis"])}</text>'
     )
     out.append(
         f'<text x="16" y="{top + plot_h / 2}" text-anchor="middle" font-size="12" fill="#111827" '
-        f'transform="rotate(-90 16 {top + plot_h / 2})">{escape(metric.value)} (log scale)</text>'
+        f'transform="rotate(-90 16 {top + plot_h / 2})">'
+        f"{escape(TEXT['y_axis'].format(metric=metric.label))}</text>"
     )
     return out
 
@@ -253,10 +325,10 @@ def _legend_svg(lx: float, ly: float) -> str:
         f'<rect x="{lx - 6}" y="{ly - 10}" width="250" height="40" fill="#ffffff" fill-opacity="0.9" stroke="#d1d5db"/>'
         f'<line x1="{lx}" y1="{ly}" x2="{lx + 28}" y2="{ly}" stroke="{PK_COLOUR}" stroke-width="2.2"/>'
         f'<rect x="{lx + 10}" y="{ly - 4}" width="8" height="8" fill="{PK_COLOUR}"/>'
-        f'<text x="{lx + 36}" y="{ly + 4}" font-size="11" fill="#111827">public-key only (RSA-OAEP per chunk)</text>'
+        f'<text x="{lx + 36}" y="{ly + 4}" font-size="11" fill="#111827">{escape(TEXT["legend_pk"])}</text>'
         f'<line x1="{lx}" y1="{ly + 18}" x2="{lx + 28}" y2="{ly + 18}" stroke="{HY_COLOUR}" stroke-width="2.2" stroke-dasharray="7 4"/>'
         f'<circle cx="{lx + 14}" cy="{ly + 18}" r="4.5" fill="#fff" stroke="{HY_COLOUR}" stroke-width="2"/>'
-        f'<text x="{lx + 36}" y="{ly + 22}" font-size="11" fill="#111827">hybrid (AES-GCM + one wrapped key)</text>'
+        f'<text x="{lx + 36}" y="{ly + 22}" font-size="11" fill="#111827">{escape(TEXT["legend_hy"])}</text>'
     )
 
 
@@ -278,17 +350,15 @@ def size_speed_plot(
     )
     out = _grid_svg(axes, sizes, y_ticks, metric)
     series = (
-        ("public-key only", PK_COLOUR, "", "square"),
-        ("hybrid", HY_COLOUR, ' stroke-dasharray="7 4"', "circle"),
+        (TEXT["public_key_only"], PK_COLOUR, "", "square"),
+        (TEXT["hybrid"], HY_COLOUR, ' stroke-dasharray="7 4"', "circle"),
     )
     ends = _end_label_heights(axes, pk, hy)
     for values, line, end_y in zip((pk, hy), series, ends, strict=True):
         out += _series_svg(axes, sizes, values, metric, line, end_y)
     out.append(_legend_svg(left + 10, top + 12))
     summary = _summary(measurement, metric, recipients)
-    title = (
-        f"{metric.value.capitalize()}: public-key only against hybrid (RSA-{measurement.rsa_bits})"
-    )
+    title = TEXT["title"].format(metric=metric.title, bits=measurement.rsa_bits)
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(summary)}" '
         f'viewBox="0 0 {_PLOT_W} {_PLOT_H}" width="{_PLOT_W}" height="{_PLOT_H}" style="{FONT}max-width:100%">'
@@ -310,7 +380,7 @@ def measurement_table(
 
     def cell(value: float) -> str:
         if metric is Metric.SIZE:
-            return f"{format_bytes(value)} ({value:,.0f} bytes)"
+            return TEXT["size_cell"].format(size=format_bytes(value), count=f"{value:,.0f}")
         return format_seconds(value)
 
     rows = [
@@ -325,8 +395,8 @@ def measurement_table(
     ]
     return Fragment(
         table(
-            ("Message", "RSA operations (public-key only)", "Public-key only", "Hybrid", "Ratio"),
+            TEXT["headers"],
             rows,
-            caption=f"{metric.value.capitalize()} — {measurement.source}",
+            caption=TEXT["caption"].format(metric=metric.title, source=source_text(measurement)),
         )
     )

@@ -13,20 +13,25 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from mailsec.i18n import texts
 from mailsec.pki.validate import CertificateCheck, certificate_addresses, describe_name
 from mailsec.render.html import (
     FONT,
     MONO,
     OUTCOME_COLOURS,
+    TABLE_STYLE,
     Fragment,
     badge,
     callout,
     code_block,
     escape,
-    kv_table,
     table,
+    td,
+    th,
 )
-from mailsec.smime.inspect import CmsNode, MimeNode
+from mailsec.render.hybrid import data, facts_table
+from mailsec.smime.inspect import TEXT as PARTS
+from mailsec.smime.inspect import CmsNode, DataText, MimeNode
 from mailsec.trace import Outcome
 
 __all__ = [
@@ -41,6 +46,95 @@ __all__ = [
 ]
 
 _BOX = "border:1px solid #c8d1dc;border-radius:6px;padding:8px 12px;margin:6px 0;"
+_FIELD_NAME = "padding:3px 8px;color:#444;font-weight:600;vertical-align:top"
+
+TEXT = texts(
+    {
+        "mime_item": "{meaning}; {size} bytes",
+        "mime_label": "MIME structure of the message",
+        "cms_label": "CMS structure inside the message",
+        "travels": "The message as it travels ({size} bytes):",
+        "raw": "The raw message",
+        "no_text": "(no text it can show)",
+        "plain_label": "A mail program without S/MIME support",
+        "plain_title": "Mail program without S/MIME",
+        "attachment": "Attachment: {name} — it cannot open it.",
+        "not_shown": "No text is shown.",
+        "no_text_part": "(the message has no text part to show)",
+        "smime_label": "Bob's mail program with S/MIME",
+        "smime_title": "Bob's mail program (with S/MIME)",
+        "rsa_key": "RSA {bits}-bit",
+        "ec_key": "EC {curve} ({bits}-bit)",
+        "none": "(none)",
+        "fields": (
+            "Subject (who)",
+            "Email addresses (subjectAltName)",
+            "Issuer (who vouches)",
+            "Valid",
+            "Public key",
+            "Key usage",
+            "Extended key usage",
+            "Is a CA",
+            "Serial number",
+            "SHA-256 fingerprint",
+        ),
+        "validity": "{start} to {end} UTC",
+        "yes": "yes",
+        "no": "no",
+        "viewer": "Certificate viewer",
+        "verdict": "Verdict for S/MIME: {verdict}",
+        "fields_caption": "Certificate fields",
+        "detected": "Bob's program refuses the message: the AES-GCM tag does not match, so the "
+        "attacker's change is detected and <strong>no text at all</strong> is shown — nothing to "
+        "exfiltrate.",
+        "detected_title": "Change detected",
+        "not_detected": "Bob's program decrypts the message <strong>without noticing</strong>: "
+        "AES-CBC has no integrity check. The first 16 bytes are now the attacker's. In the real "
+        'EFAIL attack they open an HTML <code>&lt;img src="http://attacker/</code> element, so '
+        "the mail program itself sends the decrypted text that follows to the attacker's server.",
+        "not_detected_title": "Change not detected",
+        "decrypts": "What Bob's program decrypts (start):",
+        "after_attack": "Decrypted text after the attack",
+        "facts": (
+            "Content encryption",
+            "The attacker guessed the start",
+            "and wants it to read",
+            "Attacker needs the key?",
+            "Integrity check",
+        ),
+        "gcm_check": "yes (AES-GCM tag)",
+        "cbc_check": "none (AES-CBC)",
+        "diagram_desc": "S/MIME overview. The course root CA signs Alice's and Bob's "
+        "certificates. Alice signs the message with her private key and attaches her "
+        "certificate. The signed message is encrypted with a random content key (AES), and the "
+        "content key is encrypted with Bob's public key from Bob's certificate. The header "
+        "fields From, To and Subject stay readable. Bob decrypts the content key with his "
+        "private key, decrypts the message, and checks Alice's signature with the certificate "
+        "that came with it, which chains to the CA he trusts.",
+        "root_ca": ("Course root CA", "(Bob's program trusts it)"),
+        "alice": ("Alice", "private key + certificate", "(alice@example.org)"),
+        "bob": ("Bob", "private key + certificate", "(bob@example.net)"),
+        "signs_alice": "signs Alice's certificate",
+        "signs_bob": "signs Bob's certificate",
+        "on_its_way": (
+            "The mail on its way",
+            "From / To / Subject: readable by anyone",
+            "smime.p7m (AuthEnvelopedData):",
+            "• the content key, locked with Bob's public key",
+            "• AES-GCM(text + Alice's signature",
+            "and her certificate)",
+        ),
+        "sign_encrypt": "1. sign, 2. encrypt",
+        "decrypt_verify": "3. decrypt, 4. verify",
+        "recipients": ("Recipient", "Key", "How the content key reaches them"),
+    }
+)
+"""Chapter 05's pictures and tables in words (see :mod:`mailsec.i18n`)."""
+
+
+_Data = DataText
+"""A field's value that is data (a name from a certificate, a number, an identifier): shown as
+code, never translated."""
 
 
 def _tree(items: str, label: str) -> str:
@@ -64,16 +158,17 @@ def mime_tree_html(node: MimeNode) -> Fragment:
     """The MIME tree as a nested list: type, size, file name and what the part is."""
 
     def item(n: MimeNode, depth: int) -> str:
-        name = f" <em>({escape(n.filename)})</em>" if n.filename else ""
+        name = f" <em><code>({escape(n.filename)})</code></em>" if n.filename else ""
         children = "".join(item(c, depth + 1) for c in n.children)
         nested = _subtree(children)
+        about = TEXT["mime_item"].format(meaning=n.meaning, size=f"{n.size:,}")
         return (
             f'<li role="treeitem" style="margin:3px 0">'
             f'<code style="{MONO}font-weight:600">{escape(n.content_type)}</code>{name} '
-            f'<span style="color:#444">— {escape(n.meaning)}; {n.size:,} bytes</span>{nested}</li>'
+            f'<span style="color:#444">— {escape(about)}</span>{nested}</li>'
         )
 
-    return Fragment(_tree(item(node, 0), "MIME structure of the message"))
+    return Fragment(_tree(item(node, 0), TEXT["mime_label"]))
 
 
 def cms_tree_html(node: CmsNode) -> Fragment:
@@ -85,7 +180,8 @@ def cms_tree_html(node: CmsNode) -> Fragment:
             if n.section
             else ""
         )
-        detail = f' <span style="color:#333">— {escape(n.detail)}</span>' if n.detail else ""
+        shown = data(n.detail) if isinstance(n.detail, DataText) else escape(n.detail)
+        detail = f' <span style="color:#333">— {shown}</span>' if n.detail else ""
         children = "".join(item(c) for c in n.children)
         nested = _subtree(children)
         return (
@@ -93,36 +189,49 @@ def cms_tree_html(node: CmsNode) -> Fragment:
             f"{escape(n.label)}</code>{detail}{cite}{nested}</li>"
         )
 
-    return Fragment(_tree(item(node), "CMS structure inside the message"))
+    return Fragment(_tree(item(node), TEXT["cms_label"]))
 
 
 def raw_message_html(message: bytes, *, max_lines: int = 40) -> Fragment:
     """The message as it travels (text, shortened), with the size."""
     text = message.decode("utf-8", "replace").replace("\r\n", "\n")
     return Fragment(
-        f'<div style="{FONT}">The message as it travels ({len(message):,} bytes):</div>'
-        + code_block(text, label="The raw message", max_lines=max_lines)
+        f'<div style="{FONT}">{escape(TEXT["travels"].format(size=f"{len(message):,}"))}</div>'
+        + code_block(text, label=TEXT["raw"], max_lines=max_lines)
     )
 
 
 def plain_client_html(rows: Sequence[tuple[str, str]], *, body_text: str | None) -> Fragment:
     """A mail window of a program without S/MIME: header fields, text if any, an attachment."""
-    head = kv_table(
-        [(k, v) for k, v in rows if k not in ("Shows as text", "Attachments")],
-        caption=None,
-    )
-    attachments = dict(rows).get("Attachments", "(none)")
+    ours = (PARTS["shows_as_text"], PARTS["attachments"])
+    head = _header_table([(k, v) for k, v in rows if k not in ours])
+    attachments = dict(rows).get(PARTS["attachments"], TEXT["none"])
     body = (
         f'<pre style="{MONO}white-space:pre-wrap;margin:6px 0">{escape(body_text)}</pre>'
         if body_text
-        else '<p style="margin:6px 0;color:#444"><em>(no text it can show)</em></p>'
+        else f'<p style="margin:6px 0;color:#444"><em>{escape(TEXT["no_text"])}</em></p>'
     )
+    name = f'<code style="{MONO}">{escape(attachments)}</code>'
     return Fragment(
-        f'<div role="group" aria-label="A mail program without S/MIME support" '
+        f'<div role="group" aria-label="{escape(TEXT["plain_label"])}" '
         f'style="{FONT}{_BOX}background:#fafafa"><div style="font-weight:600;margin-bottom:4px">'
-        f"Mail program without S/MIME</div>{head}{body}"
-        f'<div style="margin-top:4px">Attachment: <code style="{MONO}">{escape(attachments)}</code>'
-        f" — it cannot open it.</div></div>"
+        f"{escape(TEXT['plain_title'])}</div>{head}{body}"
+        f'<div style="margin-top:4px">{TEXT["attachment"].format(name=name)}</div></div>'
+    )
+
+
+def _header_table(rows: Sequence[tuple[str, str]]) -> Fragment:
+    """Header fields as a mail program lists them: names and values as sent (code)."""
+    return Fragment(
+        f'<table style="{TABLE_STYLE}"><tbody>'
+        + "".join(
+            "<tr>"
+            + th(data(k), scope="row", style=_FIELD_NAME)
+            + td(data(v), style=f"padding:3px 8px;{MONO}")
+            + "</tr>"
+            for k, v in rows
+        )
+        + "</tbody></table>"
     )
 
 
@@ -138,14 +247,17 @@ def smime_client_html(
     if body_text is not None:
         body = f'<pre style="{MONO}white-space:pre-wrap;margin:6px 0">{escape(body_text)}</pre>'
     elif refused is not None:
-        body = f'<p style="margin:6px 0"><strong>No text is shown.</strong> {escape(refused)}</p>'
+        body = (
+            f'<p style="margin:6px 0"><strong>{escape(TEXT["not_shown"])}</strong> '
+            f"{escape(refused)}</p>"
+        )
     else:
-        body = '<p style="margin:6px 0"><em>(the message has no text part to show)</em></p>'
+        body = f'<p style="margin:6px 0"><em>{escape(TEXT["no_text_part"])}</em></p>'
 
     return Fragment(
-        f'<div role="group" aria-label="Bob\'s mail program with S/MIME" style="{FONT}{_BOX}">'
-        f'<div style="font-weight:600;margin-bottom:4px">Bob\'s mail program (with S/MIME)</div>'
-        f"{kv_table(headers)}"
+        f'<div role="group" aria-label="{escape(TEXT["smime_label"])}" style="{FONT}{_BOX}">'
+        f'<div style="font-weight:600;margin-bottom:4px">{escape(TEXT["smime_title"])}</div>'
+        f"{_header_table(headers)}"
         f'<div style="margin:6px 0" aria-live="polite">{badges}</div>{body}</div>'
     )
 
@@ -153,9 +265,9 @@ def smime_client_html(
 def _key_text(cert: x509.Certificate) -> str:
     key = cert.public_key()
     if isinstance(key, rsa.RSAPublicKey):
-        return f"RSA {key.key_size}-bit"
+        return TEXT["rsa_key"].format(bits=key.key_size)
     if isinstance(key, ec.EllipticCurvePublicKey):
-        return f"EC {key.curve.name} ({key.key_size}-bit)"
+        return TEXT["ec_key"].format(curve=key.curve.name, bits=key.key_size)
     return type(key).__name__
 
 
@@ -167,7 +279,8 @@ def _extension(cert: x509.Certificate, kind: type) -> object | None:
 
 
 def certificate_fields(cert: x509.Certificate) -> list[tuple[str, str]]:
-    """The fields a learner should look at, as (name, value) text."""
+    """The fields a learner should look at, as (name, value) text; a value that is data (a
+    name, an identifier, a number) is a :class:`_Data` string, which the viewer shows as code."""
     usage = _extension(cert, x509.KeyUsage)
     usages = []
     if isinstance(usage, x509.KeyUsage):
@@ -182,40 +295,43 @@ def certificate_fields(cert: x509.Certificate) -> list[tuple[str, str]]:
                 usages.append(word)
     eku = _extension(cert, x509.ExtendedKeyUsage)
     eku_text = (
-        ", ".join(getattr(oid, "_name", oid.dotted_string) for oid in eku)  # type: ignore[attr-defined]
+        _Data(", ".join(getattr(oid, "_name", oid.dotted_string) for oid in eku))  # type: ignore[attr-defined]
         if isinstance(eku, x509.ExtendedKeyUsage)
-        else "(none)"
+        else TEXT["none"]
     )
     basic = _extension(cert, x509.BasicConstraints)
     fingerprint = hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
-    return [
-        ("Subject (who)", describe_name(cert.subject)),
-        ("Email addresses (subjectAltName)", ", ".join(certificate_addresses(cert)) or "(none)"),
-        ("Issuer (who vouches)", describe_name(cert.issuer)),
-        (
-            "Valid",
-            f"{cert.not_valid_before_utc:%Y-%m-%d %H:%M} to {cert.not_valid_after_utc:%Y-%m-%d %H:%M} UTC",
+    addresses = ", ".join(certificate_addresses(cert))
+    values = [
+        _Data(describe_name(cert.subject)),
+        _Data(addresses) if addresses else TEXT["none"],
+        _Data(describe_name(cert.issuer)),
+        TEXT["validity"].format(
+            start=f"{cert.not_valid_before_utc:%Y-%m-%d %H:%M}",
+            end=f"{cert.not_valid_after_utc:%Y-%m-%d %H:%M}",
         ),
-        ("Public key", _key_text(cert)),
-        ("Key usage", ", ".join(usages) or "(none)"),
-        ("Extended key usage", eku_text),
-        (
-            "Is a CA",
-            "yes" if isinstance(basic, x509.BasicConstraints) and basic.ca else "no",
-        ),
-        ("Serial number", f"{cert.serial_number:x}"),
-        ("SHA-256 fingerprint", fingerprint[:32] + "…"),
+        _key_text(cert),
+        _Data(", ".join(usages)) if usages else TEXT["none"],
+        eku_text,
+        TEXT["yes" if isinstance(basic, x509.BasicConstraints) and basic.ca else "no"],
+        _Data(f"{cert.serial_number:x}"),
+        _Data(fingerprint[:32] + "…"),
     ]
+    return list(zip(TEXT["fields"], values, strict=True))
 
 
 def certificate_html(check: CertificateCheck) -> Fragment:
     """A certificate viewer: the verdict with a word, then the fields."""
     outcome = Outcome.OK if check.valid else Outcome.FAIL
     verdict = f"{badge(outcome, check.status.description)}"
+    fields = [
+        (name, data(value) if isinstance(value, _Data) else escape(value))
+        for name, value in certificate_fields(check.certificate)
+    ]
     return Fragment(
-        f'<div style="{FONT}{_BOX}" role="group" aria-label="Certificate viewer">'
-        f'<div style="margin-bottom:6px">Verdict for S/MIME: {verdict}</div>'
-        f"{kv_table(certificate_fields(check.certificate), caption='Certificate fields')}</div>"
+        f'<div style="{FONT}{_BOX}" role="group" aria-label="{escape(TEXT["viewer"])}">'
+        f'<div style="margin-bottom:6px">{TEXT["verdict"].format(verdict=verdict)}</div>'
+        f"{facts_table(fields, caption=TEXT['fields_caption'])}</div>"
     )
 
 
@@ -229,48 +345,29 @@ def efail_html(
 ) -> Fragment:
     """The EFAIL outcome: what the attacker did, and what Bob's program would show."""
     if result_text is None:
-        outcome = callout(
-            "Bob's program refuses the message: the AES-GCM tag does not match, so the attacker's "
-            "change is detected and <strong>no text at all</strong> is shown — nothing to "
-            "exfiltrate.",
-            outcome=Outcome.OK,
-            title="Change detected",
-        )
+        outcome = callout(TEXT["detected"], outcome=Outcome.OK, title=TEXT["detected_title"])
         shown = ""
     else:
         outcome = callout(
-            "Bob's program decrypts the message <strong>without noticing</strong>: AES-CBC has no "
-            "integrity check. The first 16 bytes are now the attacker's. In the real EFAIL attack "
-            'they open an HTML <code>&lt;img src="http://attacker/</code> element, so the mail '
-            "program itself sends the decrypted text that follows to the attacker's server.",
-            outcome=Outcome.FAIL,
-            title="Change not detected",
+            TEXT["not_detected"], outcome=Outcome.FAIL, title=TEXT["not_detected_title"]
         )
-        shown = f'<div style="{FONT}">What Bob\'s program decrypts (start):</div>' + code_block(
-            result_text, label="Decrypted text after the attack", max_lines=8
+        shown = f'<div style="{FONT}">{escape(TEXT["decrypts"])}</div>' + code_block(
+            result_text, label=TEXT["after_attack"], max_lines=8
         )
-    facts = kv_table(
-        [
-            ("Content encryption", cipher_text),
-            ("The attacker guessed the start", original_start),
-            ("and wants it to read", injected),
-            ("Attacker needs the key?", "no"),
-            ("Integrity check", "yes (AES-GCM tag)" if authenticated else "none (AES-CBC)"),
-        ]
+    values = (
+        escape(cipher_text),
+        data(original_start),
+        data(injected),
+        escape(TEXT["no"]),
+        escape(TEXT["gcm_check" if authenticated else "cbc_check"]),
     )
+    facts = facts_table(list(zip(TEXT["facts"], values, strict=True)))
     return Fragment(f'<div style="{FONT}">{facts}{outcome}{shown}</div>')
 
 
 def smime_diagram() -> Fragment:
     """S/MIME in one picture: the CA vouches for keys; sign with Alice's, encrypt to Bob's."""
-    desc = (
-        "S/MIME overview. The course root CA signs Alice's and Bob's certificates. Alice signs the "
-        "message with her private key and attaches her certificate. The signed message is "
-        "encrypted with a random content key (AES), and the content key is encrypted with Bob's "
-        "public key from Bob's certificate. The header fields From, To and Subject stay readable. "
-        "Bob decrypts the content key with his private key, decrypts the message, and checks "
-        "Alice's signature with the certificate that came with it, which chains to the CA he trusts."
-    )
+    desc = TEXT["diagram_desc"]
     ink = "#1f2d3d"
 
     def box(
@@ -306,31 +403,14 @@ def smime_diagram() -> Fragment:
     info_bg = OUTCOME_COLOURS[Outcome.INFO][0]
     warn_bg = OUTCOME_COLOURS[Outcome.WARN][0]
     parts = [
-        box(300, 10, 200, 40, ["Course root CA", "(Bob's program trusts it)"], warn_bg),
-        box(
-            20, 90, 180, 56, ["Alice", "private key + certificate", "(alice@example.org)"], info_bg
-        ),
-        box(600, 90, 180, 56, ["Bob", "private key + certificate", "(bob@example.net)"], info_bg),
-        arrow(330, 50, 150, 90, "signs Alice's certificate", -2),
-        arrow(470, 50, 650, 90, "signs Bob's certificate", -2),
-        box(
-            220,
-            170,
-            350,
-            130,
-            [
-                "The mail on its way",
-                "From / To / Subject: readable by anyone",
-                "smime.p7m (AuthEnvelopedData):",
-                "• the content key, locked with Bob's public key",
-                "• AES-GCM(text + Alice's signature",
-                "and her certificate)",
-            ],
-            ok_bg,
-            dashed=True,
-        ),
-        arrow(110, 146, 220, 200, "1. sign, 2. encrypt", 22, -45),
-        arrow(570, 235, 690, 146, "3. decrypt, 4. verify", 30, 40),
+        box(300, 10, 200, 40, TEXT["root_ca"], warn_bg),
+        box(20, 90, 180, 56, TEXT["alice"], info_bg),
+        box(600, 90, 180, 56, TEXT["bob"], info_bg),
+        arrow(330, 50, 150, 90, TEXT["signs_alice"], -2),
+        arrow(470, 50, 650, 90, TEXT["signs_bob"], -2),
+        box(220, 170, 350, 130, TEXT["on_its_way"], ok_bg, dashed=True),
+        arrow(110, 146, 220, 200, TEXT["sign_encrypt"], 22, -45),
+        arrow(570, 235, 690, 146, TEXT["decrypt_verify"], 30, 40),
     ]
     return Fragment(
         f'<figure style="margin:6px 0"><svg xmlns="http://www.w3.org/2000/svg" role="img" '
@@ -345,4 +425,4 @@ def smime_diagram() -> Fragment:
 
 def recipients_table(rows: Iterable[tuple[str, str, str]]) -> Fragment:
     """(who, key, how the content key reaches them) rows."""
-    return Fragment(table(("Recipient", "Key", "How the content key reaches them"), rows))
+    return Fragment(table(TEXT["recipients"], rows))

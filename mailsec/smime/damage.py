@@ -19,12 +19,37 @@ import enum
 import re
 from dataclasses import dataclass
 
+from mailsec.i18n import texts
 from mailsec.smime.mime import CRLF
 
 __all__ = ["CbcDamage", "Region", "cbc_damage", "entity_regions"]
 
 BLOCK = 16
 """The AES block size in bytes."""
+
+TEXT = texts(
+    {
+        "regions": {
+            "HEADER": "the MIME header fields that say how the message is built (signed or not, "
+            "the boundary)",
+            "PREAMBLE": "the preamble: a note mail programs hide and the signature does not cover",
+            "BOUNDARY": "a boundary line that separates the parts",
+            "SIGNED_HEADER": "the header fields of the signed part (covered by the signature)",
+            "SIGNED_TEXT": "the signed text",
+            "SIGNATURE_HEADER": "the header fields of the signature part",
+            "SIGNATURE": "the signature itself (smime.p7s)",
+            "EPILOGUE": "the text after the last boundary, which no program reads",
+            "TEXT": "the text of the message",
+            "PADDING": "the padding at the end of the last block (RFC 5652 §6.3)",
+        },
+        "and": "{first} and {second}",
+        "garbage": "With AES-CBC, the change turns bytes {first}–{last} of the decrypted message "
+        "into garbage. Those bytes are {where}.",
+        "garbage_flipped": "With AES-CBC, the change turns bytes {first}–{last} of the decrypted "
+        "message into garbage, and one bit of byte {flipped} flips. Those bytes are {where}.",
+    }
+)
+"""What a change does, in words (see :mod:`mailsec.i18n`)."""
 
 
 class Region(enum.Enum):
@@ -45,7 +70,8 @@ class Region(enum.Enum):
 
     @property
     def description(self) -> str:
-        return self.value
+        """The region as a learner reads it, in the current language."""
+        return str(TEXT["regions"][self.name])
 
 
 #: Regions whose change breaks the structure that tells a program where the signature is.
@@ -88,13 +114,14 @@ class CbcDamage:
     def describe(self) -> str:
         """One sentence on what the change did to the decrypted message."""
         first, last = self.garbled
-        where = " and ".join(r.description for r in self.regions)
-        flipped = (
-            f", and one bit of byte {self.flipped:,} flips" if self.flipped is not None else ""
-        )
-        return (
-            f"With AES-CBC, the change turns bytes {first:,}–{last:,} of the decrypted message "
-            f"into garbage{flipped}. Those bytes are {where}."
+        descriptions = [r.description for r in self.regions]
+        where = descriptions[0] if descriptions else ""
+        for more in descriptions[1:]:
+            where = TEXT["and"].format(first=where, second=more)
+        if self.flipped is None:
+            return TEXT["garbage"].format(first=f"{first:,}", last=f"{last:,}", where=where)
+        return TEXT["garbage_flipped"].format(
+            first=f"{first:,}", last=f"{last:,}", flipped=f"{self.flipped:,}", where=where
         )
 
 

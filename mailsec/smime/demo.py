@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from cryptography import x509
 
 from mailsec.errors import DecryptionError, InputError
+from mailsec.i18n import texts
 from mailsec.limits import MAX_LAB_SUBJECT, MAX_LAB_TEXT
 from mailsec.mime import parse as parse_mail
 from mailsec.pki.ca import Identity
@@ -39,24 +40,71 @@ from mailsec.trace import Outcome, Step, Trace
 
 __all__ = ["Delivery", "compose", "deliver", "entity_text"]
 
+TEXT = texts(
+    {
+        "empty": "The message text is empty; type a few words for Bob.",
+        "long_subject": "The subject is {length} characters long; a Subject is one header line "
+        "of at most {limit} characters (RFC 5322 §2.1.1).",
+        "long_text": "The text is {length} characters long; the lab takes up to {limit}.",
+        "line_break": "The subject {subject} has a line break; keep it on one line.",
+        "changed": "On the way: {where} is changed.",
+        "nothing_to_break": "A plain message has no signature or encryption to break; tick Sign "
+        "or Encrypt to see a change detected.",
+        "marks": {
+            "cannot-decrypt": "cannot decrypt",
+            "authenticated": "encrypted, integrity checked",
+            "not-authenticated": "encrypted, not integrity checked (CBC)",
+            "not-encrypted": "not encrypted: anyone on the way can read it",
+            "not-signed": "not signed: the sender is not proven",
+            "no-signature-found": "no signature found: the change garbled the MIME structure "
+            "that carries it",
+            "signature-unreadable": "signature unreadable: the change hit the signature itself",
+            "signature-damaged": "signed message damaged",
+        },
+        "signature_lost": "Alice did sign, but the change garbled the part of the message that "
+        "says it is signed and where the signature is. Bob's program cannot find the signature, "
+        "so nothing proves who sent this or that it is unchanged — and AES-CBC did not notice "
+        "the change either.",
+        "signature_hit": "The change hit the signature part, so the signature cannot be read. "
+        "Bob's program must treat the message as unproven: it shows the text, but not as signed.",
+        "uncovered_only": "The change hit only bytes that the signature does not cover and that "
+        "Bob's program does not need to find the signature ({where}), so what Bob reads is "
+        "exactly what Alice signed: the signature still verifies.",
+        "with_reason": "{sentence} ({reason})",
+        "writes": "Alice writes a {size}-byte message to Bob.",
+        "signs": "Alice's program signs it with the key of {name} (multipart/signed; the "
+        "certificate travels with the signature).",
+        "encrypted": "Encrypted with {cipher} for {names}; From, To and Subject stay readable.",
+        "refused_step": "{reader}'s program: {error}",
+        "verified": "signed by {sender}, verified",
+        "signature_mark": "signature: {status}",
+        "damaged": "The signed message is damaged: {reason}",
+        "nist": "NIST SP 800-38A §6.2",
+    }
+)
+"""Bob's program's words (see :mod:`mailsec.i18n`)."""
+
+#: Bob's program's verdicts (the marks beside the message) in English, the source language: for
+#: code that compares marks made in English. The lab shows ``TEXT["marks"]``, in its language.
+MARKS = TEXT.source["marks"]
+
 
 def compose(
     *, sender: str, to: str, subject: str, body: str, date: dt.datetime | None = None
 ) -> bytes:
     """A plain text message built with the :mod:`email` package (CRLF line ends)."""
     if not body.strip():
-        raise InputError("The message text is empty; type a few words for Bob.")
+        raise InputError(TEXT["empty"])
     if len(subject) > MAX_LAB_SUBJECT:
         raise InputError(
-            f"The subject is {len(subject):,} characters long; a Subject is one header line of at "
-            f"most {MAX_LAB_SUBJECT} characters (RFC 5322 §2.1.1)."
+            TEXT["long_subject"].format(length=f"{len(subject):,}", limit=MAX_LAB_SUBJECT)
         )
     if len(body) > MAX_LAB_TEXT:
         raise InputError(
-            f"The text is {len(body):,} characters long; the lab takes up to {MAX_LAB_TEXT:,}."
+            TEXT["long_text"].format(length=f"{len(body):,}", limit=f"{MAX_LAB_TEXT:,}")
         )
     if "\n" in subject or "\r" in subject:
-        raise InputError(f"The subject {subject!r} has a line break; keep it on one line.")
+        raise InputError(TEXT["line_break"].format(subject=repr(subject)))
     message = EmailMessage(policy=email.policy.SMTP)
     message["From"] = sender
     message["To"] = to
@@ -144,14 +192,14 @@ def deliver(
     received = sent
     if flip_at is not None:
         if not (sign or encrypt):
-            raise InputError(NOTHING_TO_BREAK)
+            raise InputError(TEXT["nothing_to_break"])
         tampered = flip_byte(sent, flip_at)
         received = tampered.message
-        steps.append(Step(f"On the way: {tampered.where} is changed.", Outcome.WARN))
+        steps.append(Step(TEXT["changed"].format(where=tampered.where), Outcome.WARN))
         if encrypt and not cipher.authenticated:
             damage = _cbc_damage(sent, tampered, reader)
             if damage is not None:
-                steps.append(Step(damage.describe(), Outcome.WARN, "NIST SP 800-38A §6.2"))
+                steps.append(Step(damage.describe(), Outcome.WARN, TEXT["nist"]))
     reading = _Reading(sign=sign, damage=damage, steps=steps)
     readable: bytes | None = received
     if encrypt:
@@ -175,37 +223,6 @@ def deliver(
     )
 
 
-NOTHING_TO_BREAK = (
-    "A plain message has no signature or encryption to break; tick Sign or Encrypt to see a "
-    "change detected."
-)
-#: Bob's program's verdicts (the marks beside the message), one place for their words.
-MARKS = {
-    "cannot-decrypt": "cannot decrypt",
-    "authenticated": "encrypted, integrity checked",
-    "not-authenticated": "encrypted, not integrity checked (CBC)",
-    "not-encrypted": "not encrypted: anyone on the way can read it",
-    "not-signed": "not signed: the sender is not proven",
-    "no-signature-found": "no signature found: the change garbled the MIME structure that carries it",
-    "signature-unreadable": "signature unreadable: the change hit the signature itself",
-    "signature-damaged": "signed message damaged",
-}
-SIGNATURE_LOST = (
-    "Alice did sign, but the change garbled the part of the message that says it is signed and "
-    "where the signature is. Bob's program cannot find the signature, so nothing proves who sent "
-    "this or that it is unchanged — and AES-CBC did not notice the change either."
-)
-SIGNATURE_HIT = (
-    "The change hit the signature part, so the signature cannot be read. Bob's program must "
-    "treat the message as unproven: it shows the text, but not as signed."
-)
-UNCOVERED_ONLY = (
-    "The change hit only bytes that the signature does not cover and that Bob's program does not "
-    "need to find the signature ({where}), so what Bob reads is exactly what Alice signed: the "
-    "signature still verifies."
-)
-
-
 def _send(
     message: bytes,
     *,
@@ -217,13 +234,12 @@ def _send(
     steps: list[Step],
 ) -> bytes:
     """Alice's program: sign, then encrypt, as ticked."""
-    steps.append(Step(f"Alice writes a {len(message):,}-byte message to Bob.", section="RFC 5322"))
+    steps.append(Step(TEXT["writes"].format(size=f"{len(message):,}"), section="RFC 5322"))
     if sign:
         message = sign_message(message, key=signer.key, certificate=signer.certificate)
         steps.append(
             Step(
-                f"Alice's program signs it with the key of '{signer.name}' "
-                "(multipart/signed; the certificate travels with the signature).",
+                TEXT["signs"].format(name=f"'{signer.name}'"),
                 section="RFC 8551 §3.5.3",
             )
         )
@@ -232,7 +248,7 @@ def _send(
         names = ", ".join(r.name for r in recipients)
         steps.append(
             Step(
-                f"Encrypted with {cipher.description} for {names}; From, To and Subject stay readable.",
+                TEXT["encrypted"].format(cipher=cipher.description, names=names),
                 section="RFC 8551 §3.3",
             )
         )
@@ -270,21 +286,26 @@ class _Reading:
             )
         except (DecryptionError, InputError) as exc:
             self.refused = exc.message
-            self.steps.append(Step(f"{reader.name}'s program: {exc.message}", Outcome.FAIL))
-            self.marks.append((Outcome.FAIL, MARKS["cannot-decrypt"]))
+            self.steps.append(
+                Step(
+                    TEXT["refused_step"].format(reader=reader.name, error=exc.message),
+                    Outcome.FAIL,
+                )
+            )
+            self.marks.append((Outcome.FAIL, TEXT["marks"]["cannot-decrypt"]))
             return None
         self.steps.extend(Step(s.text, s.outcome, s.section, 1) for s in self.decrypted.steps)
         if self.decrypted.authenticated:
-            self.marks.append((Outcome.OK, MARKS["authenticated"]))
+            self.marks.append((Outcome.OK, TEXT["marks"]["authenticated"]))
         else:
-            self.marks.append((Outcome.WARN, MARKS["not-authenticated"]))
+            self.marks.append((Outcome.WARN, TEXT["marks"]["not-authenticated"]))
         return self.decrypted.message
 
     def check_signature(
         self, readable: bytes, *, trusted: Sequence[x509.Certificate], now: dt.datetime | None
     ) -> None:
         if self.decrypted is None:
-            self.marks.append((Outcome.WARN, MARKS["not-encrypted"]))
+            self.marks.append((Outcome.WARN, TEXT["marks"]["not-encrypted"]))
         try:
             signed = message_kind(readable) in (MessageKind.SIGNED, MessageKind.OPAQUE_SIGNED)
         except InputError:
@@ -301,34 +322,41 @@ class _Reading:
             Step(s.text, s.outcome, s.section, s.depth + 1) for s in self.verification.steps
         )
         if self.verification.status is SignatureStatus.VALID:
-            self.marks.append((Outcome.OK, f"signed by {self.verification.sender}, verified"))
+            self.marks.append(
+                (Outcome.OK, TEXT["verified"].format(sender=self.verification.sender))
+            )
             if self.damage is not None:
                 where = "; ".join(r.description for r in self.damage.regions)
                 self.steps.append(
-                    Step(UNCOVERED_ONLY.format(where=where), Outcome.INFO, "RFC 8551 §3.5.3")
+                    Step(
+                        TEXT["uncovered_only"].format(where=where), Outcome.INFO, "RFC 8551 §3.5.3"
+                    )
                 )
         else:
-            self.marks.append((Outcome.FAIL, f"signature: {self.verification.status.description}"))
+            status = self.verification.status.description
+            self.marks.append((Outcome.FAIL, TEXT["signature_mark"].format(status=status)))
 
     def _unsigned(self) -> None:
         if self.sign and self.damage is not None:
-            self.marks.append((Outcome.FAIL, MARKS["no-signature-found"]))
-            self.steps.append(Step(SIGNATURE_LOST, Outcome.FAIL, "RFC 1847 §2.1"))
+            self.marks.append((Outcome.FAIL, TEXT["marks"]["no-signature-found"]))
+            self.steps.append(Step(TEXT["signature_lost"], Outcome.FAIL, "RFC 1847 §2.1"))
         else:
-            self.marks.append((Outcome.WARN, MARKS["not-signed"]))
+            self.marks.append((Outcome.WARN, TEXT["marks"]["not-signed"]))
 
     def _damaged(self, reason: str) -> None:
         """The message says it is signed, but its signature part cannot be read."""
         if self.damage is None:
-            self.marks.append((Outcome.FAIL, MARKS["signature-damaged"]))
+            self.marks.append((Outcome.FAIL, TEXT["marks"]["signature-damaged"]))
             self.steps.append(Step(reason, Outcome.FAIL))
-            self.refused = f"The signed message is damaged: {reason}"
+            self.refused = TEXT["damaged"].format(reason=reason)
         elif self.damage.touches & SIGNATURE and not self.damage.touches & STRUCTURE:
-            self.marks.append((Outcome.FAIL, MARKS["signature-unreadable"]))
-            self.steps.append(Step(f"{SIGNATURE_HIT} ({reason})", Outcome.FAIL, "RFC 8551 §3.5.3"))
+            self.marks.append((Outcome.FAIL, TEXT["marks"]["signature-unreadable"]))
+            hit = TEXT["with_reason"].format(sentence=TEXT["signature_hit"], reason=reason)
+            self.steps.append(Step(hit, Outcome.FAIL, "RFC 8551 §3.5.3"))
         else:
-            self.marks.append((Outcome.FAIL, MARKS["no-signature-found"]))
-            self.steps.append(Step(f"{SIGNATURE_LOST} ({reason})", Outcome.FAIL, "RFC 1847 §2.1"))
+            self.marks.append((Outcome.FAIL, TEXT["marks"]["no-signature-found"]))
+            lost = TEXT["with_reason"].format(sentence=TEXT["signature_lost"], reason=reason)
+            self.steps.append(Step(lost, Outcome.FAIL, "RFC 1847 §2.1"))
 
     def text(self, readable: bytes) -> str | None:
         """The text Bob's program shows; None when it shows nothing."""

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from asn1crypto import cms
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.mime import parse as parse_mail
 from mailsec.smime.cms import ECDH_SCHEMES, GcmParameters, damaged_input, load_content_info
 from mailsec.smime.messages import MessageKind, message_kind
@@ -36,6 +37,7 @@ from mailsec.trace import Outcome, Step
 
 __all__ = [
     "CmsNode",
+    "DataText",
     "MimeNode",
     "Tampered",
     "cms_outline",
@@ -60,27 +62,87 @@ class MimeNode:
     headers: tuple[tuple[str, str], ...] = ()
 
 
-_MEANINGS = {
-    "multipart/signed": "signed message: part 1 is the content, part 2 the signature (RFC 8551 §3.5.3)",
-    "application/pkcs7-signature": "the detached signature (CMS SignedData) with the signer's certificate",
-    "application/x-pkcs7-signature": "the detached signature (CMS SignedData), old type name",
-}
-
-
-def _meaning(ctype: str, smime_type: str | None) -> str:
-    if ctype in _MEANINGS:
-        return _MEANINGS[ctype]
-    if ctype in ("application/pkcs7-mime", "application/x-pkcs7-mime"):
-        return {
+TEXT = texts(
+    {
+        "meanings": {
+            "multipart/signed": "signed message: part 1 is the content, part 2 the signature "
+            "(RFC 8551 §3.5.3)",
+            "application/pkcs7-signature": "the detached signature (CMS SignedData) with the "
+            "signer's certificate",
+            "application/x-pkcs7-signature": "the detached signature (CMS SignedData), old type "
+            "name",
+        },
+        "smime_types": {
             "enveloped-data": "encrypted content (CMS EnvelopedData, AES-CBC)",
             "authenveloped-data": "encrypted content (CMS AuthEnvelopedData, AES-GCM)",
             "signed-data": "signed content wrapped in CMS SignedData (opaque signing)",
-        }.get((smime_type or "").lower(), "a CMS object")
+        },
+        "cms_object": "a CMS object",
+        "readable_text": "readable text",
+        "container": "a container of parts",
+        "attachment": "an attachment",
+        "empty": "The message is empty.",
+        "unnamed": "unnamed",
+        "attachment_row": "{name} ({type}, {size} bytes)",
+        "shows_as_text": "Shows as text",
+        "not_readable": "(nothing: the body is not readable)",
+        "attachments": "Attachments",
+        "none": "(none)",
+        "a_certificate": "a certificate",
+        "by_serial": "the certificate with serial {serial} issued by {issuer}",
+        "by_key_id": "key id {key_id}",
+        "for_rid": "for {rid}",
+        "rsa_encrypted": "{size} bytes: the content key, RSA-encrypted",
+        "wrapped_for": "for {rid}: {size} bytes, the wrapped content key",
+        "kari": "the sender's one-time EC public key + key derivation + AES key wrap",
+        "originator": "a one-time (ephemeral) EC P-256 public key",
+        "scheme_with": "{scheme} with {wrap}",
+        "unread_kind": "a kind mailsec does not read",
+        "certificate": "certificate",
+        "signed_attribute": "signed attribute",
+        "signer_info": "{digest} + {algorithm}, signature {size} bytes",
+        "over_content": "a signature over the content",
+        "detached": "absent: detached, the content is the first MIME part",
+        "encapsulated": "the signed content itself ({size} bytes)",
+        "carried": "{count} carried",
+        "gcm_params": "nonce {nonce} bytes, tag {tag} bytes",
+        "cbc_params": "IV {size} bytes",
+        "recipients": "{count} recipient(s): each gets the same content key",
+        "ciphertext": "{algorithm} ({params}), {size} bytes of ciphertext",
+        "mac": "{size}-byte GCM tag: detects any change",
+        "authenticated": "encrypted and authenticated",
+        "not_authenticated": "encrypted, not authenticated",
+        "not_shown": "not shown by the course",
+        "not_smime": "The message is not S/MIME (Content-Type {type}); it has no CMS inside.",
+        "not_located": "The ciphertext could not be located in the message (it is split in "
+        "pieces).",
+        "cipher_byte": "byte {index} of {size} bytes of ciphertext",
+        "flipped": "Flipped one bit of {where}.",
+        "empty_signed": "The signed part has an empty body; there is no byte to change.",
+        "signed_byte": "byte {index} of the {size}-byte signed text",
+        "only_smime": "Only signed or encrypted S/MIME messages can be tampered with here.",
+        "block": "The known text ({known} bytes) and the injected text ({injected} bytes) must "
+        "both be exactly 16 bytes: one AES block.",
+        "encrypt_first": "EFAIL rewrites encrypted messages; encrypt the message first.",
+        "cbc_iv": "the IV of AES-CBC (first block rewritten)",
+        "gcm_start": "the first 16 bytes of the AES-GCM ciphertext",
+        "xored": "Without the key, XOR-ed {known} ⊕ {injected} into {where}.",
+    }
+)
+"""What the parts of a message are, in words (see :mod:`mailsec.i18n`)."""
+
+
+def _meaning(ctype: str, smime_type: str | None) -> str:
+    meanings = TEXT["meanings"]
+    if ctype in meanings:
+        return str(meanings[ctype])
+    if ctype in ("application/pkcs7-mime", "application/x-pkcs7-mime"):
+        return str(TEXT["smime_types"].get((smime_type or "").lower(), TEXT["cms_object"]))
     if ctype.startswith("text/"):
-        return "readable text"
+        return TEXT["readable_text"]
     if ctype.startswith("multipart/"):
-        return "a container of parts"
-    return "an attachment"
+        return TEXT["container"]
+    return TEXT["attachment"]
 
 
 def decoded_header(value: object) -> str:
@@ -101,7 +163,7 @@ def decoded_header(value: object) -> str:
 def mime_tree(message: bytes) -> MimeNode:
     """The MIME tree of a message (parsed with the standard :mod:`email` package)."""
     if not message.strip():
-        raise InputError("The message is empty.")
+        raise InputError(TEXT["empty"])
     parsed = parse_mail(canonical_crlf(message))
 
     def node(part: email.message.Message) -> MimeNode:
@@ -149,15 +211,22 @@ def plain_client_view(message: bytes) -> tuple[tuple[str, str], ...]:
             texts.append(node.content_type)
         else:
             attachments.append(
-                f"{node.filename or 'unnamed'} ({node.content_type}, {node.size:,} bytes)"
+                TEXT["attachment_row"].format(
+                    name=node.filename or TEXT["unnamed"],
+                    type=node.content_type,
+                    size=f"{node.size:,}",
+                )
             )
 
     walk(tree)
-    rows.append(
-        ("Shows as text", ", ".join(texts) if texts else "(nothing: the body is not readable)")
-    )
-    rows.append(("Attachments", "; ".join(attachments) if attachments else "(none)"))
+    rows.append((TEXT["shows_as_text"], ", ".join(texts) if texts else TEXT["not_readable"]))
+    rows.append((TEXT["attachments"], "; ".join(attachments) if attachments else TEXT["none"]))
     return tuple(rows)
+
+
+class DataText(str):
+    """Text that is data, not words (an algorithm's or attribute's name, a name from a
+    certificate): shown as code, never translated."""
 
 
 @dataclass(frozen=True)
@@ -170,25 +239,24 @@ class CmsNode:
     children: tuple[CmsNode, ...] = field(default=())
 
 
-def _name(value: object) -> str:
-    return str(value).replace("_", "-")
+def _name(value: object) -> DataText:
+    return DataText(str(value).replace("_", "-"))
 
 
 def _cert_label(cert: object) -> str:
     try:
-        return cert.chosen.subject.human_friendly  # type: ignore[attr-defined]
+        return DataText(cert.chosen.subject.human_friendly)  # type: ignore[attr-defined]
     except Exception:
-        return "a certificate"
+        return TEXT["a_certificate"]
 
 
 def _rid(rid: object) -> str:
     chosen = rid.chosen  # type: ignore[attr-defined]
     if isinstance(chosen, cms.IssuerAndSerialNumber):
-        return (
-            f"the certificate with serial {chosen['serial_number'].native:x} "
-            f"issued by {chosen['issuer'].human_friendly}"
+        return TEXT["by_serial"].format(
+            serial=f"{chosen['serial_number'].native:x}", issuer=chosen["issuer"].human_friendly
         )
-    return f"key id {chosen.native!r}"
+    return TEXT["by_key_id"].format(key_id=repr(chosen.native))
 
 
 def _recipient(ri: cms.RecipientInfo) -> CmsNode:
@@ -196,7 +264,7 @@ def _recipient(ri: cms.RecipientInfo) -> CmsNode:
         k = ri.chosen
         return CmsNode(
             "KeyTransRecipientInfo (RSA)",
-            f"for {_rid(k['rid'])}",
+            TEXT["for_rid"].format(rid=_rid(k["rid"])),
             "RFC 5652 §6.2.1",
             (
                 CmsNode(
@@ -205,7 +273,7 @@ def _recipient(ri: cms.RecipientInfo) -> CmsNode:
                 ),
                 CmsNode(
                     "encryptedKey",
-                    f"{len(k['encrypted_key'].native)} bytes: the content key, RSA-encrypted",
+                    TEXT["rsa_encrypted"].format(size=len(k["encrypted_key"].native)),
                 ),
             ),
         )
@@ -216,45 +284,52 @@ def _recipient(ri: cms.RecipientInfo) -> CmsNode:
         keys = tuple(
             CmsNode(
                 "RecipientEncryptedKey",
-                f"for {_rid(r['rid'])}: {len(r['encrypted_key'].native)} bytes, the wrapped content key",
+                TEXT["wrapped_for"].format(rid=_rid(r["rid"]), size=len(r["encrypted_key"].native)),
             )
             for r in k["recipient_encrypted_keys"]
         )
         return CmsNode(
             "KeyAgreeRecipientInfo (ECDH)",
-            "the sender's one-time EC public key + key derivation + AES key wrap",
+            TEXT["kari"],
             "RFC 5753 §3.1",
             (
-                CmsNode("originatorKey", "a one-time (ephemeral) EC P-256 public key"),
+                CmsNode("originatorKey", TEXT["originator"]),
                 CmsNode(
                     "keyEncryptionAlgorithm",
-                    f"{ECDH_SCHEMES.get(scheme, (scheme,))[0]} with {_name(wrap['algorithm'].native)}",
+                    TEXT["scheme_with"].format(
+                        scheme=ECDH_SCHEMES.get(scheme, (scheme,))[0],
+                        wrap=_name(wrap["algorithm"].native),
+                    ),
                     "RFC 5753 §7.1.4",
                 ),
                 *keys,
             ),
         )
-    return CmsNode(f"RecipientInfo ({ri.name})", "a kind mailsec does not read")
+    return CmsNode(f"RecipientInfo ({ri.name})", TEXT["unread_kind"])
 
 
 def _outline(info: cms.ContentInfo) -> CmsNode:
     kind = info["content_type"].native
     body = info["content"]
     if kind == "signed_data":
-        certs = tuple(CmsNode("certificate", _cert_label(c)) for c in (body["certificates"] or []))
+        certs = tuple(
+            CmsNode(TEXT["certificate"], _cert_label(c)) for c in (body["certificates"] or [])
+        )
         encap = body["encap_content_info"]
         signers = []
         for si in body["signer_infos"]:
             attrs = tuple(
-                CmsNode("signed attribute", _name(a["type"].native))
+                CmsNode(TEXT["signed_attribute"], _name(a["type"].native))
                 for a in (si["signed_attrs"] or [])
             )
             signers.append(
                 CmsNode(
                     "SignerInfo",
-                    f"{_name(si['digest_algorithm']['algorithm'].native)} + "
-                    f"{_name(si['signature_algorithm'].signature_algo)}, "
-                    f"signature {len(si['signature'].native)} bytes",
+                    TEXT["signer_info"].format(
+                        digest=_name(si["digest_algorithm"]["algorithm"].native),
+                        algorithm=_name(si["signature_algorithm"].signature_algo),
+                        size=len(si["signature"].native),
+                    ),
                     "RFC 5652 §5.3",
                     (CmsNode("sid", _rid(si["sid"])), *attrs),
                 )
@@ -262,16 +337,21 @@ def _outline(info: cms.ContentInfo) -> CmsNode:
         detached = encap["content"].native is None
         return CmsNode(
             "ContentInfo: SignedData",
-            "a signature over the content",
+            TEXT["over_content"],
             "RFC 5652 §5",
             (
                 CmsNode(
                     "encapContentInfo",
-                    "absent: detached, the content is the first MIME part"
+                    TEXT["detached"]
                     if detached
-                    else f"the signed content itself ({len(encap['content'].native):,} bytes)",
+                    else TEXT["encapsulated"].format(size=f"{len(encap['content'].native):,}"),
                 ),
-                CmsNode("certificates", f"{len(certs)} carried", "RFC 8551 §2.4.1", certs),
+                CmsNode(
+                    "certificates",
+                    TEXT["carried"].format(count=len(certs)),
+                    "RFC 8551 §2.4.1",
+                    certs,
+                ),
                 *signers,
             ),
         )
@@ -281,22 +361,26 @@ def _outline(info: cms.ContentInfo) -> CmsNode:
         alg = eci["content_encryption_algorithm"]
         if auth:
             params = GcmParameters.load(alg["parameters"].dump())
-            param_text = (
-                f"nonce {len(params['nonce'].native)} bytes, tag {params['icv_len'].native} bytes"
+            param_text = TEXT["gcm_params"].format(
+                nonce=len(params["nonce"].native), tag=params["icv_len"].native
             )
         else:
-            param_text = f"IV {len(alg['parameters'].native)} bytes"
+            param_text = TEXT["cbc_params"].format(size=len(alg["parameters"].native))
         content = eci["encrypted_content"].native or b""
         children = [
             CmsNode(
                 "recipientInfos",
-                f"{len(body['recipient_infos'])} recipient(s): each gets the same content key",
+                TEXT["recipients"].format(count=len(body["recipient_infos"])),
                 "RFC 5652 §6.2",
                 tuple(_recipient(ri) for ri in body["recipient_infos"]),
             ),
             CmsNode(
                 "encryptedContentInfo",
-                f"{_name(alg['algorithm'].native)} ({param_text}), {len(content):,} bytes of ciphertext",
+                TEXT["ciphertext"].format(
+                    algorithm=_name(alg["algorithm"].native),
+                    params=param_text,
+                    size=f"{len(content):,}",
+                ),
                 "RFC 5084 §3.2" if auth else "RFC 8551 §2.7",
             ),
         ]
@@ -304,17 +388,17 @@ def _outline(info: cms.ContentInfo) -> CmsNode:
             children.append(
                 CmsNode(
                     "mac",
-                    f"{len(body['mac'].native)}-byte GCM tag: detects any change",
+                    TEXT["mac"].format(size=len(body["mac"].native)),
                     "RFC 5083 §2.1",
                 )
             )
         return CmsNode(
             f"ContentInfo: {'AuthEnvelopedData' if auth else 'EnvelopedData'}",
-            "encrypted and authenticated" if auth else "encrypted, not authenticated",
+            TEXT["authenticated" if auth else "not_authenticated"],
             "RFC 5083 §2.1" if auth else "RFC 5652 §6.1",
             tuple(children),
         )
-    return CmsNode(f"ContentInfo: {kind}", "not shown by the course")
+    return CmsNode(f"ContentInfo: {kind}", TEXT["not_shown"])
 
 
 def cms_outline(message: bytes) -> CmsNode:
@@ -323,9 +407,7 @@ def cms_outline(message: bytes) -> CmsNode:
     split = split_message(data)
     kind = message_kind(split)
     if kind is MessageKind.PLAIN:
-        raise InputError(
-            f"The message is not S/MIME (Content-Type {split.content_type!r}); it has no CMS inside."
-        )
+        raise InputError(TEXT["not_smime"].format(type=repr(split.content_type)))
     if kind is MessageKind.SIGNED:
         _, signature_part = split_multipart_signed(split, data)
         der = decode_body(split_message(signature_part))
@@ -367,9 +449,7 @@ def _ciphertext_span(der: bytes) -> tuple[int, int, cms.ContentInfo]:
         ciphertext = info["content"][key]["encrypted_content"].native
     start = der.rfind(ciphertext)
     if start < 0:
-        raise InputError(
-            "The ciphertext could not be located in the message (it is split in pieces)."
-        )
+        raise InputError(TEXT["not_located"])
     return start, len(ciphertext), info
 
 
@@ -387,11 +467,11 @@ def flip_byte(message: bytes, position: int) -> Tampered:
         start, length, _ = _ciphertext_span(bytes(der))
         index = start + position % length
         der[index] ^= 0x01
-        where = f"byte {position % length} of {length:,} bytes of ciphertext"
+        where = TEXT["cipher_byte"].format(index=position % length, size=f"{length:,}")
         return Tampered(
             _rewrap(data, bytes(der)),
             where,
-            Step(f"Flipped one bit of {where}.", Outcome.WARN),
+            Step(TEXT["flipped"].format(where=where), Outcome.WARN),
             position % length,
         )
     if kind is MessageKind.SIGNED:
@@ -399,7 +479,7 @@ def flip_byte(message: bytes, position: int) -> Tampered:
         body_start = entity.find(CRLF + CRLF) + 4
         body_length = len(entity) - body_start
         if body_length <= 0:
-            raise InputError("The signed part has an empty body; there is no byte to change.")
+            raise InputError(TEXT["empty_signed"])
         base = data.find(entity) + body_start
         index = position % body_length
         # Skip line ends, so the change is to a character and the lines stay as they are.
@@ -409,9 +489,11 @@ def flip_byte(message: bytes, position: int) -> Tampered:
         flipped = changed[base + index] ^ 0x01
         changed[base + index] = flipped if flipped not in (0x0A, 0x0D) else flipped ^ 0x03
         position = index
-        where = f"byte {position % body_length} of the {body_length:,}-byte signed text"
-        return Tampered(bytes(changed), where, Step(f"Flipped one bit of {where}.", Outcome.WARN))
-    raise InputError("Only signed or encrypted S/MIME messages can be tampered with here.")
+        where = TEXT["signed_byte"].format(index=position % body_length, size=f"{body_length:,}")
+        return Tampered(
+            bytes(changed), where, Step(TEXT["flipped"].format(where=where), Outcome.WARN)
+        )
+    raise InputError(TEXT["only_smime"])
 
 
 def efail_rewrite(message: bytes, *, known: bytes, injected: bytes) -> Tampered:
@@ -425,15 +507,12 @@ def efail_rewrite(message: bytes, *, known: bytes, injected: bytes) -> Tampered:
     mode ciphertext) is caught by the tag and decryption fails.
     """
     if len(known) != 16 or len(injected) != 16:
-        raise InputError(
-            f"The known text ({len(known)} bytes) and the injected text ({len(injected)} bytes) "
-            "must both be exactly 16 bytes: one AES block."
-        )
+        raise InputError(TEXT["block"].format(known=len(known), injected=len(injected)))
     data = canonical_crlf(message)
     split = split_message(data)
     kind = message_kind(split)
     if kind not in (MessageKind.ENVELOPED, MessageKind.AUTH_ENVELOPED):
-        raise InputError("EFAIL rewrites encrypted messages; encrypt the message first.")
+        raise InputError(TEXT["encrypt_first"])
     der = bytearray(decode_body(split))
     start, length, info = _ciphertext_span(bytes(der))
     delta = bytes(a ^ b for a, b in zip(known, injected, strict=True))
@@ -444,16 +523,16 @@ def efail_rewrite(message: bytes, *, known: bytes, injected: bytes) -> Tampered:
         iv_at = bytes(der).find(iv)
         for i in range(16):
             der[iv_at + i] ^= delta[i]
-        where = "the IV of AES-CBC (first block rewritten)"
+        where = TEXT["cbc_iv"]
     else:
         for i in range(min(16, length)):
             der[start + i] ^= delta[i]
-        where = "the first 16 bytes of the AES-GCM ciphertext"
+        where = TEXT["gcm_start"]
     return Tampered(
         _rewrap(data, bytes(der)),
         where,
         Step(
-            f"Without the key, XOR-ed {known!r} ⊕ {injected!r} into {where}.",
+            TEXT["xored"].format(known=repr(known), injected=repr(injected), where=where),
             Outcome.WARN,
             "RFC 8551 §2.7",
         ),
