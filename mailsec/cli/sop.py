@@ -36,8 +36,38 @@ import sop
 from mailsec import __version__, openpgp
 from mailsec.cli import one_line
 from mailsec.errors import DecryptionError, InputError, MailsecError, VerificationError
+from mailsec.i18n import texts
 
 __all__ = ["MailsecSop", "main", "run"]
+
+TEXT = texts(
+    {
+        "description": "mailsec's Stateless OpenPGP command line (OpenPGP v4, RFC 4880).",
+        "designator": "Unknown special designator {name!r}",
+        "no_variable": "The environment variable in {name!r} is not set.",
+        "unreadable": "Cannot read {name!r}: {error}.",
+        "exists": "The output file {name!r} exists already; sop never overwrites.",
+        "date": "Cannot read the date {when!r}; give ISO 8601 such as 2026-01-31T12:00:00Z.",
+        "list_packets": "list the packets of OpenPGP data (a mailsec extension)",
+        "list_keys": "secret keys to open encrypted data",
+        "profile_default": "Ed25519 signing primary key with a Curve25519 encryption subkey",
+        "profile_rfc4880": "RSA 3072 primary key with an RSA 3072 encryption subkey",
+        "named": "{name}: {message}",
+        "no_signature": "No acceptable signature was found in the time window.",
+        "encrypt_needs": "encrypt needs at least one certificate (CERTS) or --with-password.",
+        "decrypt_needs": "decrypt needs a secret key (KEYS), --with-password or "
+        "--with-session-key.",
+        "clearsigned": "--as=clearsigned: mailsec makes cleartext signatures with one key at a "
+        "time.",
+        "password": "The password is not UTF-8 text.",
+        "not_utf8": "--as=text needs UTF-8 text, and the input is not.",
+        # One line on standard error: the spec's mnemonic stays as it is.
+        "error": "mailsec sop: [{mnemonic}] {message}",
+        "plain_error": "mailsec sop: {message}",
+    }
+)
+"""What the command line says (see :mod:`mailsec.i18n`). The subcommands, options, mnemonics
+and exit codes are the spec's and stay as they are."""
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -100,7 +130,7 @@ class MailsecSop(sop.StatelessOpenPGP):
         super().__init__(
             version=__version__,
             name="mailsec",
-            description="mailsec's Stateless OpenPGP command line (OpenPGP v4, RFC 4880).",
+            description=TEXT["description"],
             backend=f"cryptography {cryptography.__version__}",
             extended="OpenPGP v4 keys; PKESK v3 + SEIPD v1 (MDC, AES-256); RFC 4880 / RFC 6637.",
         )
@@ -110,19 +140,19 @@ class MailsecSop(sop.StatelessOpenPGP):
 
     def _get_indirect_input(self, name: str) -> bytes:
         if name.startswith("@") and not name.startswith(("@ENV:", "@FD:")):
-            raise sop.SOPUnsupportedSpecialPrefix(f"Unknown special designator {name!r}")
+            raise sop.SOPUnsupportedSpecialPrefix(TEXT["designator"].format(name=name))
         try:
             return super()._get_indirect_input(name)
         except KeyError:
-            raise sop.SOPMissingInput(f"The environment variable in {name!r} is not set.") from None
+            raise sop.SOPMissingInput(TEXT["no_variable"].format(name=name)) from None
         except OSError as exc:
-            raise sop.SOPMissingInput(f"Cannot read {name!r}: {exc.strerror}.") from None
+            raise sop.SOPMissingInput(
+                TEXT["unreadable"].format(name=name, error=exc.strerror)
+            ) from None
 
     def _write_indirect_output(self, name: str, data: bytes) -> None:
         if not name.startswith("@FD:") and os.path.exists(name):
-            raise sop.SOPOutputExists(
-                f"The output file {name!r} exists already; sop never overwrites."
-            )
+            raise sop.SOPOutputExists(TEXT["exists"].format(name=name))
         super()._write_indirect_output(name, data)
 
     def parse_timestamp(self, when: str | None) -> datetime | None:
@@ -133,9 +163,7 @@ class MailsecSop(sop.StatelessOpenPGP):
         try:
             moment = datetime.fromisoformat(when.replace("Z", "+00:00"))
         except ValueError:
-            raise sop.SOPUnsupportedOption(
-                f"Cannot read the date {when!r}; give ISO 8601 such as 2026-01-31T12:00:00Z."
-            ) from None
+            raise sop.SOPUnsupportedOption(TEXT["date"].format(when=when)) from None
         return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
     def extend_parsers(
@@ -143,12 +171,8 @@ class MailsecSop(sop.StatelessOpenPGP):
     ) -> None:
         """Add ``list-packets``, mailsec's own extension: the packets of OpenPGP data on standard
         input, like ``gpg --list-packets`` (decrypted data too, when secret keys are given)."""
-        listing = subcommands.add_parser(
-            "list-packets", help="list the packets of OpenPGP data (a mailsec extension)"
-        )
-        listing.add_argument(
-            "secretkeys", metavar="KEYS", nargs="*", help="secret keys to open encrypted data"
-        )
+        listing = subcommands.add_parser("list-packets", help=TEXT["list_packets"])
+        listing.add_argument("secretkeys", metavar="KEYS", nargs="*", help=TEXT["list_keys"])
         subparsers["list-packets"] = listing
 
     @_sop_errors
@@ -161,10 +185,8 @@ class MailsecSop(sop.StatelessOpenPGP):
     @property
     def generate_key_profiles(self) -> list[sop.SOPProfile]:
         return [
-            sop.SOPProfile(
-                "default", "Ed25519 signing primary key with a Curve25519 encryption subkey"
-            ),
-            sop.SOPProfile("rfc4880", "RSA 3072 primary key with an RSA 3072 encryption subkey"),
+            sop.SOPProfile("default", TEXT["profile_default"]),
+            sop.SOPProfile("rfc4880", TEXT["profile_rfc4880"]),
         ]
 
     @staticmethod
@@ -178,7 +200,7 @@ class MailsecSop(sop.StatelessOpenPGP):
             try:
                 keys += openpgp.read_keys(data, passphrases=secrets)
             except InputError as exc:
-                raise type(exc)(f"{name}: {exc.message}") from None
+                raise type(exc)(TEXT["named"].format(name=name, message=exc.message)) from None
         return keys
 
     @staticmethod
@@ -188,7 +210,7 @@ class MailsecSop(sop.StatelessOpenPGP):
             try:
                 certs += openpgp.read_certs(data)
             except InputError as exc:
-                raise type(exc)(f"{name}: {exc.message}") from None
+                raise type(exc)(TEXT["named"].format(name=name, message=exc.message)) from None
         return certs
 
     # -- operations --------------------------------------------------------------------------------
@@ -257,7 +279,7 @@ class MailsecSop(sop.StatelessOpenPGP):
         results = openpgp.verify(data, sig, certs, now=end or self._now())
         good = [_result(v) for v in results if v.valid and _in_window(v, start, end)]
         if not good:
-            raise sop.SOPNoSignature("No acceptable signature was found in the time window.")
+            raise sop.SOPNoSignature(TEXT["no_signature"])
         return good
 
     @_sop_errors
@@ -276,9 +298,7 @@ class MailsecSop(sop.StatelessOpenPGP):
         self.raise_on_unknown_options(**kwargs)
         secrets = [_human_password(p).rstrip() for p in (passwords or {}).values()]
         if not recipients and not secrets:
-            raise sop.SOPMissingRequiredArgument(
-                "encrypt needs at least one certificate (CERTS) or --with-password."
-            )
+            raise sop.SOPMissingRequiredArgument(TEXT["encrypt_needs"])
         text = literaltype == sop.SOPLiteralDataType.text
         if text:
             _require_utf8(data)
@@ -315,9 +335,7 @@ class MailsecSop(sop.StatelessOpenPGP):
         # A password is tried as it is and without trailing white space (the spec's advice).
         secrets = [v for p in (passwords or {}).values() for v in dict.fromkeys((p, p.rstrip()))]
         if not keys and not given and not secrets:
-            raise sop.SOPMissingRequiredArgument(
-                "decrypt needs a secret key (KEYS), --with-password or --with-session-key."
-            )
+            raise sop.SOPMissingRequiredArgument(TEXT["decrypt_needs"])
         from mailsec.openpgp.encryption import decrypt_buffer
 
         # The plaintext is a view into the decrypted buffer, written out without a copy.
@@ -386,9 +404,7 @@ class MailsecSop(sop.StatelessOpenPGP):
             _require_utf8(data)
             keys = self._keys(signers or {}, keypasswords)
             if len(keys) != 1:
-                raise sop.SOPUnsupportedOption(
-                    "--as=clearsigned: mailsec makes cleartext signatures with one key at a time."
-                )
+                raise sop.SOPUnsupportedOption(TEXT["clearsigned"])
             return openpgp.clearsign(data, keys[0], now=self._now())
         text = sigtype == sop.SOPInlineSigType.text
         if text:
@@ -410,7 +426,7 @@ class MailsecSop(sop.StatelessOpenPGP):
         plaintext, results = openpgp.inline_verify(data, certs, now=end or self._now())
         good = [_result(v) for v in results if v.valid and _in_window(v, start, end)]
         if not good:
-            raise sop.SOPNoSignature("No acceptable signature was found in the time window.")
+            raise sop.SOPNoSignature(TEXT["no_signature"])
         return plaintext, good
 
 
@@ -419,7 +435,7 @@ def _human_password(password: bytes) -> bytes:
     try:
         password.decode("utf-8")
     except UnicodeDecodeError:
-        raise sop.SOPPasswordNotHumanReadable("The password is not UTF-8 text.") from None
+        raise sop.SOPPasswordNotHumanReadable(TEXT["password"]) from None
     return password
 
 
@@ -427,7 +443,7 @@ def _require_utf8(data: bytes) -> None:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
-        raise sop.SOPNotUTF8Text("--as=text needs UTF-8 text, and the input is not.") from None
+        raise sop.SOPNotUTF8Text(TEXT["not_utf8"]) from None
 
 
 def _usage_exit_code(tool: MailsecSop, argv: Sequence[str], message: str) -> int:
@@ -476,13 +492,16 @@ def run(
     try:
         out = method(stdin, **options)
     except sop.SOPException as exc:
-        print(f"mailsec sop: [{exc.mnemonic}] {one_line(str(exc))}", file=stderr)
+        print(TEXT["error"].format(mnemonic=exc.mnemonic, message=one_line(str(exc))), file=stderr)
         return exc.exit_code
     except MailsecError as exc:  # an error the operations did not translate
-        print(f"mailsec sop: {one_line(exc.message)}", file=stderr)
+        print(TEXT["plain_error"].format(message=one_line(exc.message)), file=stderr)
         return 1
     except TypeError as exc:  # the sop package passes an option we do not take
-        print(f"mailsec sop: [UNSUPPORTED_OPTION] {one_line(str(exc))}", file=stderr)
+        print(
+            TEXT["error"].format(mnemonic="UNSUPPORTED_OPTION", message=one_line(str(exc))),
+            file=stderr,
+        )
         return sop.SOPUnsupportedOption.exit_code
     stdout.write(out)
     stdout.flush()

@@ -19,6 +19,7 @@ import pybase64
 
 from mailsec.base64text import b64decode_buffer, wrap_lines
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 
 if TYPE_CHECKING:
     import anycrc
@@ -33,6 +34,29 @@ __all__ = [
     "dearmor_buffer",
     "is_armored",
 ]
+
+TEXT = texts(
+    {
+        "not_ascii": "The armored data contains bytes that are not ASCII; paste the text between "
+        "'-----BEGIN PGP ...-----' and '-----END PGP ...-----' unchanged.",
+        "no_begin": "No '-----BEGIN PGP ...-----' line was found; this is not ASCII-armored "
+        "OpenPGP data.",
+        "cleartext": "This is a cleartext-signed message ('-----BEGIN PGP SIGNED MESSAGE-----'), "
+        "not armored binary data; check it with inline_verify() (sop inline-verify).",
+        "no_end": "The armor starts with '-----BEGIN PGP {name}-----' but has no matching "
+        "'-----END PGP ...-----' line; the text may have been cut off.",
+        "mismatch": "The armor starts with 'BEGIN PGP {begin}' but ends with 'END PGP {end}'; "
+        "the two lines must name the same kind of block.",
+        "empty": "The armored block is empty: there is no data between the armor lines.",
+        "base64": "The armored data is not valid Base64 (a character was changed, or lines are "
+        "missing); copy the whole block again.",
+        "checksum_base64": "The armor checksum line '={checksum}' is not valid Base64; copy the "
+        "whole block again.",
+        "checksum": "The armor checksum does not match (the block says {expected}, the data "
+        "gives {actual}): the text was changed or damaged on the way. Copy it again.",
+    }
+)
+"""The armor's errors, in words (see :mod:`mailsec.i18n`)."""
 
 CRC24_INIT = 0xB704CE  # RFC 4880 §6.1
 CRC24_POLY = 0x1864CFB  # RFC 4880 §6.1
@@ -177,39 +201,25 @@ def dearmor_buffer(data: bytes) -> tuple[ArmorLabel | None, bytearray]:
     """:func:`dearmor`, the binary data in a buffer of its own that the caller may change in place
     (a large message is decrypted where it lies, not copied)."""
     if not data.isascii():
-        raise InputError(
-            "The armored data contains bytes that are not ASCII; paste the text between "
-            "'-----BEGIN PGP ...-----' and '-----END PGP ...-----' unchanged."
-        )
+        raise InputError(TEXT["not_ascii"])
     begin = _find_line(data, b"-----BEGIN PGP ", _BEGIN, 0)
     if begin is None:
-        raise InputError(
-            "No '-----BEGIN PGP ...-----' line was found; this is not ASCII-armored OpenPGP data."
-        )
+        raise InputError(TEXT["no_begin"])
     begin_name = begin.group(1).decode("ascii")
     if begin_name == "SIGNED MESSAGE":
-        raise InputError(
-            "This is a cleartext-signed message ('-----BEGIN PGP SIGNED MESSAGE-----'), not "
-            "armored binary data; check it with inline_verify() (sop inline-verify)."
-        )
+        raise InputError(TEXT["cleartext"])
     end = _find_line(data, b"-----END PGP ", _END, begin.end())
     if end is None:
-        raise InputError(
-            f"The armor starts with '-----BEGIN PGP {begin_name}-----' but has no matching "
-            "'-----END PGP ...-----' line; the text may have been cut off."
-        )
+        raise InputError(TEXT["no_end"].format(name=begin_name))
     end_name = end.group(1).decode("ascii")
     if end_name != begin_name:
-        raise InputError(
-            f"The armor starts with 'BEGIN PGP {begin_name}' but ends with 'END PGP {end_name}'; "
-            "the two lines must name the same kind of block."
-        )
+        raise InputError(TEXT["mismatch"].format(begin=begin_name, end=end_name))
     body, checksum = _split_checksum(data, _after_headers(data, begin.end() + 1), end.start())
     binary = _decode_base64(body)
     if checksum is not None:
         _check_crc(checksum, binary)
     if not binary:
-        raise InputError("The armored block is empty: there is no data between the armor lines.")
+        raise InputError(TEXT["empty"])
     label = next((item for item in ArmorLabel if item.value == f"PGP {begin_name}"), None)
     return label, binary
 
@@ -236,10 +246,7 @@ def _decode_base64(body: bytes | memoryview) -> bytearray:
     try:
         return b64decode_buffer(body)
     except (binascii.Error, ValueError):
-        raise InputError(
-            "The armored data is not valid Base64 (a character was changed, or lines are missing); "
-            "copy the whole block again."
-        ) from None
+        raise InputError(TEXT["base64"]) from None
 
 
 def _after_headers(data: bytes, position: int) -> int:
@@ -285,14 +292,11 @@ def _check_crc(checksum: str, binary: bytes | bytearray) -> None:
     try:
         expected = int.from_bytes(base64.b64decode(checksum, validate=True), "big")
     except (binascii.Error, ValueError):
-        raise InputError(
-            f"The armor checksum line '={checksum}' is not valid Base64; copy the whole block again."
-        ) from None
+        raise InputError(TEXT["checksum_base64"].format(checksum=checksum)) from None
     actual = crc24(binary)
     if expected != actual:
         raise InputError(
-            f"The armor checksum does not match (the block says {expected:06X}, the data gives "
-            f"{actual:06X}): the text was changed or damaged on the way. Copy it again."
+            TEXT["checksum"].format(expected=f"{expected:06X}", actual=f"{actual:06X}")
         )
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
 from mailsec.errors import InputError
+from mailsec.i18n import gettext, texts
 from mailsec.openpgp.armor import ArmorLabel, armor, dearmor_all, is_armored
 from mailsec.openpgp.constants import (
     KeyFlags,
@@ -65,6 +66,31 @@ REVOCATION_REASONS = {
     "retired": 3,
 }
 REVOCATION_NAMES = {code: name for name, code in REVOCATION_REASONS.items()}
+
+
+TEXT = texts(
+    {
+        "revoked": "the key {fingerprint} has been revoked (reason: {reason})",
+        "no_self_signature": "the key {fingerprint} has no valid self-signature",
+        "later": "the key {fingerprint} was created after that time",
+        "expired": "the key {fingerprint} expired on {when} UTC",
+        "no_secret_part": "The primary key has no secret part to export.",
+        "not_bytes": "The {what} must be bytes or text, not {kind}.",
+        "empty": "The {what} is empty; paste or load an OpenPGP {what}.",
+        "no_key_first": "The {what} does not start with a key packet (it starts with a "
+        "{packet}); this is not an OpenPGP key.",
+        "no_key": "The data holds no OpenPGP key packet; it is not a {what}.",
+        "inside": "A {packet} appears inside a key (at byte {offset}); a transferable key holds "
+        "only keys, user IDs and signatures (RFC 4880 §11.1).",
+        "certificates": "The data holds {count} certificates; give one certificate at a time.",
+        "public": "This is a certificate (public key) {fingerprint}, not a secret key; give the "
+        "secret key (e.g. gpg --export-secret-keys).",
+        "keys": "The data holds {count} secret keys; give one key at a time.",
+        # What the readers name (the ``what`` of the messages above).
+        "what": ("certificate", "secret key"),
+    }
+)
+"""Certificates and keys, in words (see :mod:`mailsec.i18n`)."""
 
 
 @dataclass(frozen=True)
@@ -208,14 +234,16 @@ class _Transferable:
         revocation = self.revocation_at(moment)
         if revocation is not None:
             reason = REVOCATION_NAMES.get(revocation.revocation_reason or 0, "unspecified")
-            return f"the key {self.fingerprint} has been revoked (reason: {reason})"
+            return TEXT["revoked"].format(fingerprint=self.fingerprint, reason=reason)
         if self.primary_signature is None:
-            return f"the key {self.fingerprint} has no valid self-signature"
+            return TEXT["no_self_signature"].format(fingerprint=self.fingerprint)
         if moment < self.primary.created - timedelta(minutes=10):
-            return f"the key {self.fingerprint} was created after that time"
+            return TEXT["later"].format(fingerprint=self.fingerprint)
         expires = self.expires
         if expires is not None and moment >= expires:
-            return f"the key {self.fingerprint} expired on {expires:%Y-%m-%d %H:%M} UTC"
+            return TEXT["expired"].format(
+                fingerprint=self.fingerprint, when=f"{expires:%Y-%m-%d %H:%M}"
+            )
         return None
 
     def _subkey_usable(self, entry: SubkeyEntry, moment: datetime) -> bool:
@@ -274,7 +302,7 @@ class _Transferable:
                 tag = PacketTag.SECRET_KEY if primary else PacketTag.SECRET_SUBKEY
                 return encode_packet(tag, key.body + key.secret_part)
             if secret and primary:
-                raise InputError("The primary key has no secret part to export.")
+                raise InputError(TEXT["no_secret_part"])
             tag = PacketTag.PUBLIC_KEY if primary else PacketTag.PUBLIC_SUBKEY
             return encode_packet(tag, key.body)
 
@@ -351,9 +379,9 @@ def _binary(data: bytes | str, what: str) -> bytes:
     if isinstance(data, str):
         data = data.encode("utf-8")
     if not isinstance(data, (bytes, bytearray)):
-        raise InputError(f"The {what} must be bytes or text, not {type(data).__name__}.")
+        raise InputError(TEXT["not_bytes"].format(what=gettext(what), kind=type(data).__name__))
     if not data.strip():
-        raise InputError(f"The {what} is empty; paste or load an OpenPGP {what}.")
+        raise InputError(TEXT["empty"].format(what=gettext(what)))
     if not is_armored(bytes(data)):
         return bytes(data)
     return b"".join(binary for _label, binary in dearmor_all(bytes(data)))
@@ -367,14 +395,11 @@ def _split(packets: list[Packet], what: str) -> list[list[Packet]]:
         if packet.tag in _KEY_TAGS:
             groups.append([packet])
         elif not groups:
-            raise InputError(
-                f"The {what} does not start with a key packet (it starts with a "
-                f"{packet.name}); this is not an OpenPGP key."
-            )
+            raise InputError(TEXT["no_key_first"].format(what=gettext(what), packet=packet.name))
         else:
             groups[-1].append(packet)
     if not groups:
-        raise InputError(f"The data holds no OpenPGP key packet; it is not a {what}.")
+        raise InputError(TEXT["no_key"].format(what=gettext(what)))
     return groups
 
 
@@ -447,10 +472,7 @@ def _assemble(
         ):
             components.append((packet, []))
         else:
-            raise InputError(
-                f"A {packet.name} appears inside a key (at byte {packet.offset}); a transferable "
-                "key holds only keys, user IDs and signatures (RFC 4880 §11.1)."
-            )
+            raise InputError(TEXT["inside"].format(packet=packet.name, offset=packet.offset))
     content = key_content(primary)
     own = [s for s in on_primary if _from(s, primary) and s.check(primary, content)]
     users = [
@@ -511,9 +533,7 @@ def read_cert(data: bytes | str) -> Certificate:
     """The one certificate in ``data`` (armored or binary)."""
     certs = read_certs(data)
     if len(certs) != 1:
-        raise InputError(
-            f"The data holds {len(certs)} certificates; give one certificate at a time."
-        )
+        raise InputError(TEXT["certificates"].format(count=len(certs)))
     return certs[0]
 
 
@@ -529,8 +549,7 @@ def read_keys(
         secret, fields = _assemble(group, want_secret=True, passphrases=secrets)
         if not secret:
             raise InputError(
-                f"This is a certificate (public key) {fields['primary'].fingerprint}, not a "  # type: ignore[attr-defined]
-                "secret key; give the secret key (e.g. gpg --export-secret-keys)."
+                TEXT["public"].format(fingerprint=fields["primary"].fingerprint)  # type: ignore[attr-defined]
             )
         out.append(SecretKey(**fields))  # type: ignore[arg-type]
     return tuple(out)
@@ -541,5 +560,5 @@ def read_key(data: bytes | str, *, passphrase: bytes | str | None = None) -> Sec
     protected."""
     keys = read_keys(data, passphrases=() if passphrase is None else (passphrase,))
     if len(keys) != 1:
-        raise InputError(f"The data holds {len(keys)} secret keys; give one key at a time.")
+        raise InputError(TEXT["keys"].format(count=len(keys)))
     return keys[0]

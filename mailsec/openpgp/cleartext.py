@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.openpgp.armor import ArmorLabel, armor, dearmor
 from mailsec.openpgp.certs import SecretKey
 from mailsec.openpgp.constants import HashAlgorithm, PacketTag, SignatureType
@@ -31,6 +32,22 @@ from mailsec.openpgp.signatures import Signature, make_signature, parse_signatur
 from mailsec.openpgp.signing import SIGNING_HASH, signing_key
 
 __all__ = ["Cleartext", "clearsign", "is_cleartext", "read_cleartext"]
+
+TEXT = texts(
+    {
+        "utf8_in": "A cleartext signature needs UTF-8 text, and the input is not.",
+        "utf8": "The cleartext-signed message is not UTF-8 text.",
+        "no_begin": "No '{begin}' line was found.",
+        "header": "The header line {line!r} of the cleartext-signed message is not a 'Hash:' "
+        "header (RFC 4880 §7).",
+        "no_signature": "The cleartext-signed message has no '-----BEGIN PGP SIGNATURE-----' "
+        "block; it was cut off.",
+        "dash": "The line {line!r} starts with a dash that is not dash-escaped ('- '), so the "
+        "message is malformed (RFC 4880 §7.1).",
+        "other_packets": "The signature block of the cleartext-signed message holds other packets.",
+    }
+)
+"""Cleartext signatures' errors, in words (see :mod:`mailsec.i18n`)."""
 
 #: What is removed from the end of every line before it is signed: spaces and tabs (RFC 4880
 #: §7.1), and a carriage return left over from a line end, as GnuPG also removes it.
@@ -81,7 +98,7 @@ def clearsign(text: bytes, signer: SecretKey, *, now: datetime | None = None) ->
     try:
         decoded = bytes(text).decode("utf-8")
     except UnicodeDecodeError:
-        raise InputError("A cleartext signature needs UTF-8 text, and the input is not.") from None
+        raise InputError(TEXT["utf8_in"]) from None
     moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
     lines = [line.rstrip(TRAILING_BLANKS) for line in _lines(decoded)]
     signed = "\r\n".join(lines).encode("utf-8")
@@ -105,20 +122,17 @@ def read_cleartext(data: bytes) -> Cleartext:
     try:
         message = bytes(data).decode("utf-8")
     except UnicodeDecodeError:
-        raise InputError("The cleartext-signed message is not UTF-8 text.") from None
+        raise InputError(TEXT["utf8"]) from None
     lines = message.replace("\r\n", "\n").split("\n")
     start = next((i for i, line in enumerate(lines) if line.rstrip() == BEGIN), None)
     if start is None:
-        raise InputError(f"No '{BEGIN}' line was found.")
+        raise InputError(TEXT["no_begin"].format(begin=BEGIN))
     hashes: list[str] = []
     position = start + 1
     while position < len(lines) and lines[position].strip():
         match = _HASH_HEADER.match(lines[position].strip())
         if match is None:
-            raise InputError(
-                f"The header line {lines[position]!r} of the cleartext-signed message is not a "
-                "'Hash:' header (RFC 4880 §7)."
-            )
+            raise InputError(TEXT["header"].format(line=lines[position]))
         hashes += [name.strip().upper() for name in match.group(1).split(",") if name.strip()]
         position += 1
     end = next(
@@ -130,23 +144,18 @@ def read_cleartext(data: bytes) -> Cleartext:
         None,
     )
     if end is None:
-        raise InputError(
-            "The cleartext-signed message has no '-----BEGIN PGP SIGNATURE-----' block; it was cut off."
-        )
+        raise InputError(TEXT["no_signature"])
     text_lines = []
     for line in lines[position + 1 : end]:
         if line.startswith("- "):
             line = line[2:]
         elif line.startswith("-"):
-            raise InputError(
-                f"The line {line!r} starts with a dash that is not dash-escaped ('- '), so the "
-                "message is malformed (RFC 4880 §7.1)."
-            )
+            raise InputError(TEXT["dash"].format(line=line))
         text_lines.append(line)
     _label, binary = dearmor("\n".join(lines[end:]).encode("utf-8"))
     packets = read_packets(binary)
     if not packets or any(p.tag != PacketTag.SIGNATURE for p in packets):
-        raise InputError("The signature block of the cleartext-signed message holds other packets.")
+        raise InputError(TEXT["other_packets"])
     signatures = [parse_signature(p.body) for p in packets]
     signed = "\r\n".join(line.rstrip(TRAILING_BLANKS) for line in text_lines).encode("utf-8")
     text = "".join(f"{line}\n" for line in text_lines).encode("utf-8")

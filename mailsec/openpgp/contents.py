@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.limits import MAX_COMPRESSION_DEPTH, MAX_DECOMPRESSED, MAX_MESSAGE_PACKETS
 from mailsec.openpgp.constants import CompressionAlgorithm, PacketTag
 from mailsec.openpgp.keys import UnsupportedAlgorithmError
@@ -45,6 +46,31 @@ MAX_DEPTH = MAX_COMPRESSION_DEPTH
 MAX_PACKETS = MAX_MESSAGE_PACKETS
 
 
+TEXT = texts(
+    {
+        "packets": "The message holds more than {limit} packets; no message needs that many, so "
+        "it is refused.",
+        "bomb": "The compressed data expands to more than {limit} octets in all (a decompression "
+        "bomb?); refused.",
+        "literal_short": "The Literal Data packet is too short (RFC 4880 §5.9); it is damaged.",
+        "compressed_empty": "The Compressed Data packet is empty (RFC 4880 §5.6).",
+        "algorithm": "The message is compressed with algorithm {algorithm}, which mailsec does "
+        "not know; it reads ZIP, ZLIB and BZip2 (RFC 4880 §9.3).",
+        "damaged": "The compressed data is damaged and cannot be expanded.",
+        "cut": "The {name} compressed data ends before its end marker: it was cut off or damaged.",
+        "deep": "The message nests compressed packets more than {depth} deep; refused.",
+        "ops": "The One-Pass Signature packet is not version 3 (RFC 4880 §5.4); mailsec cannot "
+        "read it.",
+        "two_literals": "The message holds two Literal Data packets; it is malformed.",
+        "encrypted": "The message is encrypted; decrypt it (with the recipient's secret key) "
+        "instead.",
+        "unexpected": "A {packet} is not expected inside a message (RFC 4880 §11.3).",
+        "no_literal": "The message holds no Literal Data packet, so there is no content to read.",
+    }
+)
+"""A message's contents, in words (see :mod:`mailsec.i18n`)."""
+
+
 class Budget:
     """What one message may still cost while it is read: expanded octets and packets."""
 
@@ -55,18 +81,12 @@ class Budget:
     def take_packet(self) -> None:
         self.packets -= 1
         if self.packets < 0:
-            raise InputError(
-                f"The message holds more than {MAX_PACKETS:,} packets; no message needs that "
-                "many, so it is refused."
-            )
+            raise InputError(TEXT["packets"].format(limit=f"{MAX_PACKETS:,}"))
 
     def take_octets(self, count: int) -> None:
         self.octets -= count
         if self.octets < 0:
-            raise InputError(
-                f"The compressed data expands to more than {MAX_DECOMPRESSED:,} octets in all "
-                "(a decompression bomb?); refused."
-            )
+            raise InputError(TEXT["bomb"].format(limit=f"{MAX_DECOMPRESSED:,}"))
 
 
 @dataclass(frozen=True)
@@ -110,7 +130,7 @@ def parse_literal(body: bytes | memoryview, *, view: bool = False) -> LiteralDat
     """Read a Literal Data packet body: format, file name, date, data (RFC 4880 §5.9); with
     ``view``, the data is a read-only view into ``body``, not a copy."""
     if len(body) < 6 or len(body) < 6 + body[1]:
-        raise InputError("The Literal Data packet is too short (RFC 4880 §5.9); it is damaged.")
+        raise InputError(TEXT["literal_short"])
     name_length = body[1]
     filename = bytes(body[2 : 2 + name_length]).decode("utf-8", "replace")
     date = int.from_bytes(body[2 + name_length : 6 + name_length], "big")
@@ -136,7 +156,7 @@ def decompress(
     ends before its end marker is refused: it was cut off.
     """
     if not body:
-        raise InputError("The Compressed Data packet is empty (RFC 4880 §5.6).")
+        raise InputError(TEXT["compressed_empty"])
     budget = Budget() if budget is None else budget
     algorithm, data = body[0], body[1:]
     if algorithm == CompressionAlgorithm.UNCOMPRESSED:
@@ -148,19 +168,14 @@ def decompress(
     elif algorithm == CompressionAlgorithm.BZIP2:
         engine, name = bz2.BZ2Decompressor(), "BZip2"
     else:
-        raise UnsupportedAlgorithmError(
-            f"The message is compressed with algorithm {algorithm}, which mailsec does not know; "
-            "it reads ZIP, ZLIB and BZip2 (RFC 4880 §9.3)."
-        )
+        raise UnsupportedAlgorithmError(TEXT["algorithm"].format(algorithm=algorithm))
     try:
         out = engine.decompress(data, max(budget.octets, 0) + 1)
     except (zlib.error, OSError, ValueError, EOFError):
-        raise InputError("The compressed data is damaged and cannot be expanded.") from None
+        raise InputError(TEXT["damaged"]) from None
     budget.take_octets(len(out))
     if not engine.eof:
-        raise InputError(
-            f"The {name} compressed data ends before its end marker: it was cut off or damaged."
-        )
+        raise InputError(TEXT["cut"].format(name=name))
     return name, out
 
 
@@ -178,9 +193,7 @@ def read_contents(
     contents = Contents() if contents is None else contents
     budget = Budget() if budget is None else budget
     if depth > MAX_DEPTH:
-        raise InputError(
-            f"The message nests compressed packets more than {MAX_DEPTH} deep; refused."
-        )
+        raise InputError(TEXT["deep"].format(depth=MAX_DEPTH))
     # Views, not copies: the literal data is copied once at most, out of ``data``, by parse_literal.
     for packet in read_packets(data, budget=budget, views=True):
         tag = packet.tag
@@ -190,27 +203,20 @@ def read_contents(
             read_contents(inner, budget, contents, depth + 1, views=views)
         elif tag == PacketTag.ONE_PASS_SIGNATURE:
             if len(packet.body) != 13 or packet.body[0] != 3:
-                raise InputError(
-                    "The One-Pass Signature packet is not version 3 (RFC 4880 §5.4); mailsec "
-                    "cannot read it."
-                )
+                raise InputError(TEXT["ops"])
             contents.one_pass += 1
         elif tag == PacketTag.SIGNATURE:
             contents.signatures.append(parse_signature(bytes(packet.body)))
         elif tag == PacketTag.LITERAL_DATA:
             if contents.literal is not None:
-                raise InputError("The message holds two Literal Data packets; it is malformed.")
+                raise InputError(TEXT["two_literals"])
             contents.literal = parse_literal(packet.body, view=views)
         elif tag in (PacketTag.MARKER, PacketTag.PADDING):
             continue
         elif tag in (PacketTag.PKESK, PacketTag.SEIPD, PacketTag.SED, PacketTag.SKESK):
-            raise InputError(
-                "The message is encrypted; decrypt it (with the recipient's secret key) instead."
-            )
+            raise InputError(TEXT["encrypted"])
         else:
-            raise InputError(f"A {packet.name} is not expected inside a message (RFC 4880 §11.3).")
+            raise InputError(TEXT["unexpected"].format(packet=packet.name))
     if depth == 0 and contents.literal is None:
-        raise InputError(
-            "The message holds no Literal Data packet, so there is no content to read."
-        )
+        raise InputError(TEXT["no_literal"])
     return contents

@@ -35,12 +35,13 @@ from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algori
 
 from mailsec.buffers import crypt_in_place, wipe
 from mailsec.errors import DecryptionError, InputError
+from mailsec.i18n import texts
 from mailsec.openpgp import inputs, session
 from mailsec.openpgp.armor import ArmorLabel, armor_pieces
 from mailsec.openpgp.certs import ENCRYPTION_FLAGS, Certificate, SecretKey
 from mailsec.openpgp.constants import PacketTag, SymmetricAlgorithm
 from mailsec.openpgp.contents import Budget, LiteralData, literal_parts, read_contents
-from mailsec.openpgp.keys import KeyMaterial, UnsupportedAlgorithmError
+from mailsec.openpgp.keys import KeyMaterial, UnsupportedAlgorithmError, opaque
 from mailsec.openpgp.packets import Packet, encode_length, read_packets
 from mailsec.openpgp.passwords import make_skesk, open_skesk, parse_skesk
 from mailsec.openpgp.signing import inline_parts
@@ -67,6 +68,43 @@ CIPHER = SymmetricAlgorithm.AES256
 BLOCK = 16
 #: The MDC packet's header, as hashed and encrypted: tag 19, length 20 (RFC 4880 §5.14).
 MDC_HEADER = b"\xd3\x14"
+
+
+TEXT = texts(
+    {
+        "not_cert": "Recipients must be certificates (read them with read_cert()), not {kind}.",
+        "unsupported": "Cannot encrypt to {name}: its encryption key uses {algorithm}, which "
+        "mailsec does not support.",
+        "no_subkey": "it has no valid encryption subkey",
+        "cannot": "Cannot encrypt to {name}: {reason}.",
+        "no_recipient": "Encryption needs at least one recipient certificate (or a password).",
+        "empty_password": "A password for encryption must not be empty.",
+        "not_secret": "Decryption needs secret keys (read them with read_key()), not {kind}.",
+        "found": "Found {pkesks} public-key and {skesks} password session key packet(s) "
+        "(PKESK, SKESK) and a SEIPD v1 packet.",
+        "two_data": "The message holds two encrypted data packets; it is malformed.",
+        "foreign": "The message holds a {packet}, which does not belong in an encrypted message "
+        "(RFC 4880 §11.3). Is it encrypted at all?",
+        "no_data": "The message holds no encrypted data packet; it is not encrypted.",
+        "sed": "The message uses the old Symmetrically Encrypted Data packet, which has no "
+        "integrity protection (RFC 4880 §5.7): anyone could have changed it, so it is refused.",
+        "version": "The encrypted data packet is version {version} (or the AEAD packet); mailsec "
+        "reads SEIPD version 1 (RFC 4880 §5.13), which GnuPG 2.2 and sqop write.",
+        "not_aes": "The session key {key} is not an AES key; give 'ALGORITHM:HEX' with algorithm "
+        "7, 8 or 9 (RFC 4880 §9.2).",
+        "given_key": "Used the session key that was given.",
+        "password": "The password opened the session key (String-to-Key, then the SKESK packet).",
+        "skipped": "Skipped a PKESK of version {version} (only version 3 is read).",
+        "session_key": "Decrypted the session key with key {key_id} ({algorithm}).",
+        "data": "Decrypted the data with {cipher}; the MDC (SHA-1) matches.",
+        "compressed": "The content was compressed ({compression}); expanded it.",
+        "literal": "Literal data: {size} bytes, format {format!r}, {count} signature(s) inside.",
+        "signature": "Signature by key {key_id}: {reason}.",
+    }
+)
+"""Encryption and decryption, in words (see :mod:`mailsec.i18n`). Every failure to decrypt says
+the same sentence (:func:`mailsec.openpgp.keys.opaque`): which check failed is not told to
+whoever sent the message."""
 
 
 class CannotEncryptError(InputError):
@@ -109,9 +147,7 @@ def _recipient_key(cert: Certificate, moment: datetime) -> KeyMaterial:
         if isinstance(cert, SecretKey):
             cert = cert.public
         else:
-            raise InputError(
-                f"Recipients must be certificates (read them with read_cert()), not {type(cert).__name__}."
-            )
+            raise InputError(TEXT["not_cert"].format(kind=type(cert).__name__))
     keys = cert.encryption_keys(moment)
     if not keys and not cert.usable_at(moment):
         unusable = [
@@ -123,12 +159,13 @@ def _recipient_key(cert: Certificate, moment: datetime) -> KeyMaterial:
         ]
         if unusable:
             raise UnsupportedAlgorithmError(
-                f"Cannot encrypt to {cert.display_name}: its encryption key uses "
-                f"{unusable[0].algorithm_name}, which mailsec does not support."
+                TEXT["unsupported"].format(
+                    name=cert.display_name, algorithm=unusable[0].algorithm_name
+                )
             )
     if not keys:
-        reason = cert.usable_at(moment) or "it has no valid encryption subkey"
-        raise CannotEncryptError(f"Cannot encrypt to {cert.display_name}: {reason}.")
+        reason = cert.usable_at(moment) or TEXT["no_subkey"]
+        raise CannotEncryptError(TEXT["cannot"].format(name=cert.display_name, reason=reason))
     # The newest encryption key, as GnuPG chooses (RFC 4880 §5.2.3.21).
     return max(keys, key=lambda k: k.created)
 
@@ -207,9 +244,9 @@ def encrypt_buffer(
     certs = [recipients] if isinstance(recipients, Certificate) else list(recipients)
     secrets = [inputs.data_bytes(p) for p in passwords]
     if not certs and not secrets:
-        raise InputError("Encryption needs at least one recipient certificate (or a password).")
+        raise InputError(TEXT["no_recipient"])
     if any(not p for p in secrets):
-        raise InputError("A password for encryption must not be empty.")
+        raise InputError(TEXT["empty_password"])
     signers = [sign_with] if isinstance(sign_with, SecretKey) else list(sign_with)
     keys = [_recipient_key(c, moment) for c in certs]
 
@@ -244,11 +281,11 @@ def open_seipd(body: bytes | memoryview, session_key: bytes, algorithm: int) -> 
     Any other ``body`` is decrypted into a copy.
     """
     if len(body) < 1 + BLOCK + 2 + 22:
-        raise DecryptionError()
+        raise opaque()
     try:
         cipher = _cfb(session_key)
     except ValueError:
-        raise DecryptionError() from None
+        raise opaque() from None
     in_place = isinstance(body, memoryview) and not body.readonly
     plain = body[1:] if in_place else memoryview(bytearray(memoryview(body)[1:]))
     _run_cfb(plain, cipher.decryptor())
@@ -258,7 +295,7 @@ def open_seipd(body: bytes | memoryview, session_key: bytes, algorithm: int) -> 
             _run_cfb(plain, cipher.encryptor())
         else:
             wipe(plain)
-        raise DecryptionError()
+        raise opaque()
     return plain[BLOCK + 2 : -22]  # a view: the plaintext is not copied again
 
 
@@ -266,7 +303,7 @@ def _run_cfb(buffer: memoryview, context: CipherContext) -> None:
     """CFB over ``buffer`` where it lies (CFB gives one octet for one octet: nothing is held)."""
     crypt_in_place(context, buffer)
     if context.finalize():
-        raise DecryptionError()
+        raise opaque()
 
 
 def _intact(plain: memoryview) -> bool:
@@ -333,17 +370,14 @@ def decrypt_buffer(
     secret_keys = [keys] if isinstance(keys, SecretKey) else list(keys)
     for item in secret_keys:
         if not isinstance(item, SecretKey):
-            raise InputError(
-                f"Decryption needs secret keys (read them with read_key()), not {type(item).__name__}."
-            )
+            raise InputError(TEXT["not_secret"].format(kind=type(item).__name__))
     verify_certs = inputs.certificates(verify_with, "certificates to verify with")
     budget = Budget()  # one for the whole message: its packets, inside and out (contents.py)
     packets = read_packets(inputs.binary_buffer(message, "message"), budget=budget, views=True)
     pkesks, skesks, encrypted = _encrypted_parts(packets)
     steps = [
         Step(
-            f"Found {len(pkesks)} public-key and {len(skesks)} password session key packet(s) "
-            "(PKESK, SKESK) and a SEIPD v1 packet.",
+            TEXT["found"].format(pkesks=len(pkesks), skesks=len(skesks)),
             section="RFC 4880 §5.1, §5.13",
         )
     ]
@@ -354,7 +388,7 @@ def decrypt_buffer(
     )
     if opened is None:
         # One opaque error for a wrong key, a changed message or a failed MDC (no oracle).
-        raise DecryptionError()
+        raise opaque()
     # The ciphertext is done with: let it go before the plaintext is read, so that a large
     # message is not held three times over (ciphertext, plaintext, literal data).
     del packets, pkesks, skesks, encrypted
@@ -376,26 +410,17 @@ def _encrypted_parts(packets: list[Packet]) -> tuple[list[Packet], list[Packet],
             continue
         elif packet.tag in (PacketTag.SEIPD, PacketTag.SED, PacketTag.AEAD_ENCRYPTED):
             if encrypted is not None:
-                raise InputError("The message holds two encrypted data packets; it is malformed.")
+                raise InputError(TEXT["two_data"])
             encrypted = packet
         else:
-            raise InputError(
-                f"The message holds a {packet.name}, which does not belong in an encrypted "
-                "message (RFC 4880 §11.3). Is it encrypted at all?"
-            )
+            raise InputError(TEXT["foreign"].format(packet=packet.name))
     if encrypted is None:
-        raise InputError("The message holds no encrypted data packet; it is not encrypted.")
+        raise InputError(TEXT["no_data"])
     if encrypted.tag == PacketTag.SED:
-        raise DecryptionError(
-            "The message uses the old Symmetrically Encrypted Data packet, which has no integrity "
-            "protection (RFC 4880 §5.7): anyone could have changed it, so it is refused."
-        )
+        raise DecryptionError(TEXT["sed"])
     if encrypted.tag == PacketTag.AEAD_ENCRYPTED or (encrypted.body[:1] != b"\x01"):
         version = encrypted.body[0] if encrypted.body else 0
-        raise InputError(
-            f"The encrypted data packet is version {version} (or the AEAD packet); mailsec reads "
-            "SEIPD version 1 (RFC 4880 §5.13), which GnuPG 2.2 and sqop write."
-        )
+        raise InputError(TEXT["version"].format(version=version))
     return pkesks, skesks, encrypted
 
 
@@ -409,10 +434,9 @@ def _open_with_session_keys(
             or len(session_key) != SymmetricAlgorithm(cipher).key_size
         ):
             raise InputError(
-                f"The session key {cipher}:{bytes(session_key).hex().upper()} is not an AES key; "
-                "give 'ALGORITHM:HEX' with algorithm 7, 8 or 9 (RFC 4880 §9.2)."
+                TEXT["not_aes"].format(key=f"{cipher}:{bytes(session_key).hex().upper()}")
             )
-        step = Step("Used the session key that was given.", Outcome.OK, "RFC 4880 §5.1")
+        step = Step(TEXT["given_key"], Outcome.OK, "RFC 4880 §5.1")
         opened = _try_session_key(encrypted, cipher, bytes(session_key), step, steps)
         if opened is not None:
             return opened
@@ -430,7 +454,7 @@ def _open_with_passwords(
             if opened is None:
                 continue
             step = Step(
-                "The password opened the session key (String-to-Key, then the SKESK packet).",
+                TEXT["password"],
                 Outcome.OK,
                 "RFC 4880 §3.7.1, §5.3",
             )
@@ -450,7 +474,7 @@ def _open_with_keys(
         if pkesk is None:
             steps.append(
                 Step(
-                    f"Skipped a PKESK of version {packet.body[:1].hex() or '?'} (only version 3 is read).",
+                    TEXT["skipped"].format(version=packet.body[:1].hex() or "?"),
                     Outcome.WARN,
                     "RFC 4880 §5.1",
                 )
@@ -458,7 +482,9 @@ def _open_with_keys(
             continue
         for material, cipher, session_key in session.open_pkesk(pkesk, candidates):
             step = Step(
-                f"Decrypted the session key with key {material.key_id} ({material.algorithm_name}).",
+                TEXT["session_key"].format(
+                    key_id=material.key_id, algorithm=material.algorithm_name
+                ),
                 Outcome.OK,
                 "RFC 4880 §5.1",
             )
@@ -500,7 +526,7 @@ def _finish(
     cipher = SymmetricAlgorithm(opened.cipher)
     steps.append(
         Step(
-            f"Decrypted the data with {cipher.title}; the MDC (SHA-1) matches.",
+            TEXT["data"].format(cipher=cipher.title),
             Outcome.OK,
             "RFC 4880 §5.13, §5.14",
         )
@@ -511,14 +537,15 @@ def _finish(
     if contents.compression:
         steps.append(
             Step(
-                f"The content was compressed ({contents.compression}); expanded it.",
+                TEXT["compressed"].format(compression=contents.compression),
                 section="RFC 4880 §5.6",
             )
         )
     steps.append(
         Step(
-            f"Literal data: {len(literal.data)} bytes, format {literal.format!r}, "
-            f"{len(contents.signatures)} signature(s) inside.",
+            TEXT["literal"].format(
+                size=len(literal.data), format=literal.format, count=len(contents.signatures)
+            ),
             section="RFC 4880 §5.9",
         )
     )
@@ -527,7 +554,7 @@ def _finish(
     for result in results:
         steps.append(
             Step(
-                f"Signature by key {result.key_id}: {result.reason}.",
+                TEXT["signature"].format(key_id=result.key_id, reason=result.reason),
                 Outcome.OK if result.valid else Outcome.FAIL,
                 "RFC 4880 §5.2",
             )

@@ -13,10 +13,30 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 
 from mailsec.errors import InputError
+from mailsec.i18n import gettext, texts
 from mailsec.openpgp.armor import ArmorLabel, armor, dearmor, dearmor_buffer, is_armored
 from mailsec.openpgp.certs import Certificate, SecretKey
 
 __all__ = ["armor_if", "binary", "binary_buffer", "certificates", "data_bytes", "moment"]
+
+TEXT = texts(
+    {
+        "naive": "The time {when!r} has no time zone; give an aware datetime (UTC).",
+        "not_bytes": "The {what} must be bytes, not {kind}.",
+        "empty": "The {what} is empty.",
+        "not_certs": "The {what} must be certificates (read them with read_cert()), not {kind}.",
+        # What the callers name (the ``what`` of these functions).
+        "what": (
+            "data",
+            "message",
+            "signed message",
+            "signature",
+            "certificates",
+            "certificates to verify with",
+        ),
+    }
+)
+"""The inputs' errors, in words (see :mod:`mailsec.i18n`)."""
 
 
 def moment(now: datetime | None) -> datetime:
@@ -24,7 +44,7 @@ def moment(now: datetime | None) -> datetime:
     §3.5); a time without a time zone is refused."""
     when = now or datetime.now(timezone.utc)
     if when.tzinfo is None:
-        raise InputError(f"The time {when!r} has no time zone; give an aware datetime (UTC).")
+        raise InputError(TEXT["naive"].format(when=when))
     return when.astimezone(timezone.utc).replace(microsecond=0)
 
 
@@ -33,7 +53,7 @@ def data_bytes(data: bytes | str, what: str = "data") -> bytes:
     if isinstance(data, str):
         return data.encode("utf-8")
     if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise InputError(f"The {what} must be bytes, not {type(data).__name__}.")
+        raise InputError(TEXT["not_bytes"].format(what=gettext(what), kind=type(data).__name__))
     return bytes(data)
 
 
@@ -53,7 +73,7 @@ def binary_buffer(data: bytes | str, what: str) -> bytes | bytearray:
 def _not_empty(data: bytes | str, what: str) -> bytes:
     octets = data_bytes(data, what)
     if not octets or octets.isspace():  # nothing but blanks (tested without copying the data)
-        raise InputError(f"The {what} is empty.")
+        raise InputError(TEXT["empty"].format(what=gettext(what)))
     return octets
 
 
@@ -72,7 +92,5 @@ def certificates(certs: Sequence[Certificate] | Certificate, what: str) -> list[
         elif isinstance(item, Certificate):
             out.append(item)
         else:
-            raise InputError(
-                f"The {what} must be certificates (read them with read_cert()), not {type(item).__name__}."
-            )
+            raise InputError(TEXT["not_certs"].format(what=gettext(what), kind=type(item).__name__))
     return out

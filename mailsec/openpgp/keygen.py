@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa, x25519
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.openpgp import inputs
 from mailsec.openpgp.certs import (
     CERTIFICATION_TYPES,
@@ -74,6 +75,27 @@ ALGORITHMS = {
 }
 
 
+TEXT = texts(
+    {
+        "algorithm": "Unknown key algorithm {algorithm!r}; choose 'ed25519' (the default) or "
+        "'rsa3072'.",
+        "empty_passphrase": "The passphrase is empty; give a passphrase, or None for no "
+        "protection.",
+        "empty_uid": "The user ID {name!r} is empty; give a name and address such as "
+        "'Alice <alice@example.org>'.",
+        "line_break": "The user ID {name!r} has a line break; give it on one line.",
+        "expiry": "The expiry {until} UTC is not after the key's creation ({created} UTC); give "
+        "a later time.",
+        "level": "Certification level {level} is not one of 0x10-0x13 (RFC 4880 §5.2.1).",
+        "no_uid": "The certificate {fingerprint} has no user ID {user_id!r}; it has: {known}",
+        "cannot_certify": "The signer cannot certify: {reason}.",
+        "revoke_secret": "Only the secret key can revoke itself; read it with read_key().",
+        "reason": "Unknown revocation reason {reason!r}; choose one of: {choices}.",
+    }
+)
+"""Making keys, in words (see :mod:`mailsec.i18n`)."""
+
+
 def generate_key(
     user_ids: str | Sequence[str],
     *,
@@ -95,13 +117,11 @@ def generate_key(
     names = _user_ids(user_ids)
     choice = ALGORITHMS.get(str(algorithm).lower().replace("-", "").replace(" ", ""))
     if choice is None:
-        raise InputError(
-            f"Unknown key algorithm {algorithm!r}; choose 'ed25519' (the default) or 'rsa3072'."
-        )
+        raise InputError(TEXT["algorithm"].format(algorithm=algorithm))
     created = inputs.moment(now)
     secret = passphrase.encode("utf-8") if isinstance(passphrase, str) else passphrase
     if secret is not None and not secret:
-        raise InputError("The passphrase is empty; give a passphrase, or None for no protection.")
+        raise InputError(TEXT["empty_passphrase"])
     expiry_seconds = _expiry_seconds(created, expires)
     primary, subkey = _fresh_keys(choice, created, secret)
     users = _self_certifications(primary, names, created, expiry_seconds)
@@ -143,12 +163,9 @@ def _user_ids(user_ids: str | Sequence[str]) -> list[str]:
     names = [user_ids] if isinstance(user_ids, str) else list(user_ids)
     for name in names:
         if not isinstance(name, str) or not name.strip():
-            raise InputError(
-                f"The user ID {name!r} is empty; give a name and address such as "
-                "'Alice <alice@example.org>'."
-            )
+            raise InputError(TEXT["empty_uid"].format(name=name))
         if "\n" in name or "\r" in name:
-            raise InputError(f"The user ID {name!r} has a line break; give it on one line.")
+            raise InputError(TEXT["line_break"].format(name=name))
     return names
 
 
@@ -161,8 +178,9 @@ def _expiry_seconds(created: datetime, expires: datetime | timedelta | None) -> 
     seconds = int((until - created).total_seconds())
     if seconds <= 0:
         raise InputError(
-            f"The expiry {until:%Y-%m-%d %H:%M:%S} UTC is not after the key's creation "
-            f"({created:%Y-%m-%d %H:%M:%S} UTC); give a later time."
+            TEXT["expiry"].format(
+                until=f"{until:%Y-%m-%d %H:%M:%S}", created=f"{created:%Y-%m-%d %H:%M:%S}"
+            )
         )
     return seconds
 
@@ -246,19 +264,20 @@ def certify(
     """Return ``cert`` with a certification of ``user_id`` by ``signer`` added (RFC 4880
     §5.2.1, types 0x10-0x13): the signer vouches that the key belongs to that person."""
     if level not in CERTIFICATION_TYPES:
-        raise InputError(
-            f"Certification level 0x{level:02X} is not one of 0x10-0x13 (RFC 4880 §5.2.1)."
-        )
+        raise InputError(TEXT["level"].format(level=f"0x{level:02X}"))
     entry = next((u for u in cert.users if u.text == user_id), None)
     if entry is None:
         raise InputError(
-            f"The certificate {cert.fingerprint} has no user ID {user_id!r}; it has: "
-            + ", ".join(repr(u) for u in cert.user_ids)
+            TEXT["no_uid"].format(
+                fingerprint=cert.fingerprint,
+                user_id=user_id,
+                known=", ".join(repr(u) for u in cert.user_ids),
+            )
         )
     created = inputs.moment(now)
     reason = signer.usable_at(created)
     if reason:
-        raise InputError(f"The signer cannot certify: {reason}.")
+        raise InputError(TEXT["cannot_certify"].format(reason=reason))
     signature = make_signature(
         signer.primary,
         level,
@@ -281,11 +300,11 @@ def revoke(
     """The certificate with a key revocation signature (RFC 4880 §5.2.1, type 0x20) by its own
     primary key: once others have it, they no longer encrypt to the key or accept new signatures."""
     if not isinstance(key, SecretKey):
-        raise InputError("Only the secret key can revoke itself; read it with read_key().")
+        raise InputError(TEXT["revoke_secret"])
     code = REVOCATION_REASONS.get(reason)
     if code is None:
         raise InputError(
-            f"Unknown revocation reason {reason!r}; choose one of: {', '.join(REVOCATION_REASONS)}."
+            TEXT["reason"].format(reason=reason, choices=", ".join(REVOCATION_REASONS))
         )
     signature = make_signature(
         key.primary,

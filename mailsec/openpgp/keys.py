@@ -50,6 +50,7 @@ from mailsec.openpgp.constants import (
     PublicKeyAlgorithm,
     SymmetricAlgorithm,
 )
+from mailsec.openpgp.keys_text import TEXT
 from mailsec.openpgp.packets import Reader, encode_mpi
 
 __all__ = [
@@ -93,8 +94,7 @@ def hash_object(algorithm: int) -> hashes.HashAlgorithm:
         return _HASHES[algorithm]()
     except KeyError:
         raise UnsupportedAlgorithmError(
-            f"Hash algorithm {_algorithm_name(HashAlgorithm, algorithm)} is not supported; mailsec "
-            "uses SHA-1 (for fingerprints and MDC only) and SHA-2."
+            TEXT["hash"].format(algorithm=_algorithm_name(HashAlgorithm, algorithm))
         ) from None
 
 
@@ -108,19 +108,16 @@ def _algorithm_name(enum_type: Any, value: int) -> str:
     try:
         return f"{enum_type(value).title} ({value})"
     except ValueError:
-        return f"number {value}"
+        return TEXT["number"].format(value=value)
 
 
 def _unsupported(algorithm: int) -> UnsupportedAlgorithmError:
     if algorithm in (25, 26, 27, 28):
         return UnsupportedAlgorithmError(
-            f"The key uses {_algorithm_name(PublicKeyAlgorithm, algorithm)}, the newer RFC 9580 "
-            "encoding; mailsec reads the version 4 encoding GnuPG 2.2 writes (EdDSA 22 with "
-            "Ed25519, ECDH 18 with Curve25519). Make the key with GnuPG 2.2 or sqop 0.27."
+            TEXT["rfc9580"].format(algorithm=_algorithm_name(PublicKeyAlgorithm, algorithm))
         )
     return UnsupportedAlgorithmError(
-        f"The key uses public-key algorithm {_algorithm_name(PublicKeyAlgorithm, algorithm)}, which "
-        "mailsec does not support; use an RSA, Ed25519/Curve25519 or NIST P-256 key."
+        TEXT["unsupported"].format(algorithm=_algorithm_name(PublicKeyAlgorithm, algorithm))
     )
 
 
@@ -203,7 +200,7 @@ class KeyMaterial:
         """The signature's numbers over a digest (RFC 4880 §5.2.2; RFC 6637 §5; RFC 9580 §5.2.3)."""
         key = self.secret
         if key is None:
-            raise InputError(f"Key {self.key_id} has no secret part here, so it cannot sign.")
+            raise InputError(TEXT["no_secret"].format(key_id=self.key_id))
         if self.algorithm == PublicKeyAlgorithm.EDDSA_LEGACY:
             # Ed25519 signs the digest itself; r and s are the two halves (RFC 9580 §5.2.3.3).
             raw = key.sign(digest)
@@ -295,7 +292,7 @@ class KeyMaterial:
                 wrapped = reader.take(reader.byte())
                 if self.curve == Curve.CURVE25519:
                     if len(point) != 33 or point[0] != 0x40:
-                        raise DecryptionError()
+                        raise opaque()
                     peer = x25519.X25519PublicKey.from_public_bytes(point[1:])
                     shared = key.exchange(peer)
                 else:
@@ -307,10 +304,10 @@ class KeyMaterial:
                 padded = aes_key_unwrap(self._kek(shared), wrapped)
                 pad = padded[-1]
                 if not 1 <= pad <= 8 or padded[-pad:] != bytes([pad]) * pad:
-                    raise DecryptionError()
+                    raise opaque()
                 return padded[:-pad]
         except (ValueError, InvalidUnwrap, InputError):
-            raise DecryptionError() from None
+            raise opaque() from None
         raise _unsupported(self.algorithm)
 
 
@@ -324,14 +321,17 @@ def _ec_point(public: ec.EllipticCurvePublicKey) -> bytes:
     return public.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
 
 
+def opaque() -> DecryptionError:
+    """The one error for any failure to decrypt, in the current language (see
+    :mod:`mailsec.openpgp.keys_text`)."""
+    return DecryptionError(TEXT["opaque"])
+
+
 def _curve_for(oid: bytes) -> Curve:
     for curve, known in CURVE_OIDS.items():
         if known == oid:
             return curve
-    raise UnsupportedAlgorithmError(
-        f"The key uses an elliptic curve with OID {oid.hex()}, which mailsec does not support; "
-        "use Ed25519/Curve25519 or NIST P-256."
-    )
+    raise UnsupportedAlgorithmError(TEXT["curve"].format(oid=oid.hex()))
 
 
 def parse_key_packet(
@@ -351,10 +351,7 @@ def parse_key_packet(
     reader = Reader(body, what)
     version = reader.byte()
     if version != 4:
-        raise InputError(
-            f"This is a version {version} key; mailsec reads version 4 keys only (RFC 4880 §5.5.2), "
-            "which GnuPG 2.2 and sqop make. Export the key as a v4 key."
-        )
+        raise InputError(TEXT["version"].format(version=version))
     created = datetime.fromtimestamp(reader.uint(4), tz=timezone.utc)
     algorithm = reader.byte()
     fields: dict[str, Any] = {}
@@ -363,7 +360,7 @@ def parse_key_packet(
         try:
             fields["public"] = rsa.RSAPublicNumbers(e, n).public_key()
         except ValueError:
-            raise InputError("The RSA public key in the key packet is not valid.") from None
+            raise InputError(TEXT["rsa"]) from None
         fields["bits"] = n.bit_length()
     elif algorithm in (18, 19, 22):
         oid = reader.take(reader.byte())
@@ -377,7 +374,7 @@ def parse_key_packet(
                 fields["public"] = ed25519.Ed25519PublicKey.from_public_bytes(point[1:])
             elif algorithm == 18 and curve == Curve.CURVE25519:
                 if len(point) != 33 or point[0] != 0x40:
-                    raise InputError("The Curve25519 public point does not start with 0x40.")
+                    raise InputError(TEXT["x25519"])
                 fields["public"] = x25519.X25519PublicKey.from_public_bytes(point[1:])
             elif curve in _EC_CURVES:
                 fields["public"] = ec.EllipticCurvePublicKey.from_encoded_point(
@@ -386,18 +383,15 @@ def parse_key_packet(
             else:
                 raise _unsupported(algorithm)
         except ValueError:
-            raise InputError(
-                f"The {curve.value} public point in the key packet is not valid."
-            ) from None
+            raise InputError(TEXT["point"].format(curve=curve.value)) from None
         if algorithm == 18:
             params = reader.take(reader.byte())
             if len(params) != 3 or params[0] != 1:
-                raise InputError("The ECDH key's KDF parameters are malformed (RFC 6637 §9).")
+                raise InputError(TEXT["kdf"])
             fields["kdf_hash"], fields["kdf_cipher"] = params[1], params[2]
             if params[1] not in _HASHES or params[2] not in (7, 8, 9):
                 raise UnsupportedAlgorithmError(
-                    f"The ECDH key asks for KDF hash {params[1]} and key wrap {params[2]}; mailsec "
-                    "supports SHA-2 with AES key wrap (RFC 6637 §9)."
+                    TEXT["kdf_unsupported"].format(hash=params[1], wrap=params[2])
                 )
     elif algorithm in (16, 17):
         # DSA (p, q, g, y) and Elgamal (p, g, y): read for fingerprints, not usable here.
@@ -411,7 +405,7 @@ def parse_key_packet(
         return material
     if not secret:
         if reader.remaining():
-            raise InputError(f"The {what} has {reader.remaining()} unexpected octets at its end.")
+            raise InputError(TEXT["trailing"].format(what=what, count=reader.remaining()))
         return material
     return _read_secret(material, reader, passphrases)
 
@@ -434,16 +428,11 @@ def _read_secret(
         area = reader.rest()
         mpis, checksum = area[:-2], area[-2:]
         if len(area) < 2 or session.checksum(mpis) != checksum:
-            raise InputError(
-                f"The secret key {material.key_id} fails its checksum (RFC 4880 §5.5.3); it is damaged."
-            )
+            raise InputError(TEXT["checksum"].format(key_id=material.key_id))
     elif usage in (254, 255):
         mpis = _unlock(material, usage, reader, passphrases)
     else:
-        raise ProtectedKeyError(
-            f"The secret key {material.key_id} is protected in the old way (S2K usage {usage}), "
-            "which mailsec does not unlock; export it without a passphrase."
-        )
+        raise ProtectedKeyError(TEXT["old_protection"].format(key_id=material.key_id, usage=usage))
     secret = _secret_numbers(material, mpis)
     # The packet is kept as it came (protected or not), so exporting never removes a passphrase.
     return replace(material, secret=secret, secret_part=reader.data[start:])
@@ -457,16 +446,12 @@ def _unlock(
     from mailsec.openpgp.passwords import parse_s2k
 
     if not passphrases:
-        raise ProtectedKeyError(
-            f"The secret key {material.key_id} is protected with a passphrase; give the passphrase "
-            "(sop: --with-key-password), or export the key without one."
-        )
+        raise ProtectedKeyError(TEXT["passphrase"].format(key_id=material.key_id))
     cipher = reader.byte()
     s2k = parse_s2k(reader)
     if cipher not in (7, 8, 9):
         raise UnsupportedAlgorithmError(
-            f"The secret key {material.key_id} is protected with cipher {cipher}; mailsec unlocks "
-            "keys protected with AES (RFC 4880 §9.2)."
+            TEXT["cipher"].format(key_id=material.key_id, cipher=cipher)
         )
     iv = reader.take(16)
     encrypted = reader.rest()
@@ -478,9 +463,7 @@ def _unlock(
             return clear[:-20]
         if usage == 255 and len(clear) > 2 and session.checksum(clear[:-2]) == clear[-2:]:
             return clear[:-2]
-    raise ProtectedKeyError(
-        f"The passphrase does not unlock the secret key {material.key_id}; check it and try again."
-    )
+    raise ProtectedKeyError(TEXT["wrong_passphrase"].format(key_id=material.key_id))
 
 
 def _secret_numbers(material: KeyMaterial, mpis: bytes) -> Any:
@@ -489,7 +472,7 @@ def _secret_numbers(material: KeyMaterial, mpis: bytes) -> Any:
     algorithm = material.algorithm
     values = [reader.mpi() for _ in range(4 if algorithm in (1, 2, 3) else 1)]
     if reader.remaining():
-        raise InputError(f"The secret key {material.key_id} has unexpected octets at its end.")
+        raise InputError(TEXT["secret_trailing"].format(key_id=material.key_id))
     try:
         if algorithm in (1, 2, 3):
             d, p, q = (int.from_bytes(v, "big") for v in values[:3])
@@ -526,9 +509,7 @@ def _secret_numbers(material: KeyMaterial, mpis: bytes) -> Any:
             if secret.public_key().public_numbers() != material.public.public_numbers():
                 raise ValueError("mismatch")
     except ValueError:
-        raise InputError(
-            f"The secret numbers of key {material.key_id} do not match its public key; the key is damaged."
-        ) from None
+        raise InputError(TEXT["mismatch"].format(key_id=material.key_id)) from None
     return secret
 
 
@@ -597,4 +578,4 @@ def public_body_for(
             Curve.CURVE25519,
             head + b"\x12" + bytes([len(oid)]) + oid + encode_mpi(point) + kdf,
         )
-    raise InputError("mailsec generates RSA and Curve25519/Ed25519 keys only.")
+    raise InputError(TEXT["generates"])

@@ -14,6 +14,7 @@ from datetime import datetime
 from functools import partial
 
 from mailsec.errors import DecryptionError, InputError
+from mailsec.i18n import gettext
 from mailsec.openpgp import session
 from mailsec.openpgp.armor import dearmor, is_armored
 from mailsec.openpgp.certs import SecretKey
@@ -219,7 +220,7 @@ def list_packets(
         data = data.encode("utf-8")
     data = bytes(data)
     if not data.strip():
-        raise InputError("There is nothing to list: the data is empty.")
+        raise InputError(gettext("There is nothing to list: the data is empty."))
     binary = dearmor(data)[1] if is_armored(data) else data
     out: list[PacketInfo] = []
     budget = Budget()  # the same bounds as reading the message (contents.py)

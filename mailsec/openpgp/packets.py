@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from mailsec.errors import InputError
+from mailsec.i18n import gettext, texts
 from mailsec.openpgp.constants import PacketTag
 
 __all__ = [
@@ -68,11 +69,35 @@ def encode_packet(tag: int, body: bytes) -> bytes:
     return bytes([0xC0 | tag]) + encode_length(len(body)) + body
 
 
-def _truncated(what: str, offset: int) -> InputError:
-    return InputError(
-        f"The OpenPGP data ends in the middle of {what} (at byte {offset}); it was cut off or "
-        "damaged. Copy or export it again."
-    )
+TEXT = texts(
+    {
+        "truncated_header": "The OpenPGP data ends in the middle of a packet header (at byte "
+        "{offset}); it was cut off or damaged. Copy or export it again.",
+        "truncated": "The OpenPGP data ends in the middle of a {packet} (at byte {offset}); it "
+        "was cut off or damaged. Copy or export it again.",
+        "not_packet": "Byte {pos} (0x{first:02X}) is not the start of an OpenPGP packet (the top "
+        "bit of a packet tag is always set, RFC 4880 §4.2); this is not OpenPGP binary data, or "
+        "it is damaged.",
+        "tag_zero": "Byte {start} holds packet tag 0, which is reserved and never valid "
+        "(RFC 4880 §4.3); the data is damaged.",
+        "tag_name": "packet with tag {tag}",
+        "short": "The {what} is shorter than its fields need (it ends at byte {end}); it was "
+        "truncated or damaged.",
+        # The parts of a packet a Reader reads, besides the packets' own names.
+        "parts": (
+            "signature subpacket area",
+            "secret key material",
+        ),
+    }
+)
+"""Framing errors, in words (see :mod:`mailsec.i18n`); packet names stay as gpg says them."""
+
+
+def _truncated(packet: str | None, offset: int) -> InputError:
+    """The data ends inside a packet header (``packet`` None) or inside the named packet."""
+    if packet is None:
+        return InputError(TEXT["truncated_header"].format(offset=offset))
+    return InputError(TEXT["truncated"].format(packet=packet, offset=offset))
 
 
 class PacketBudget(Protocol):
@@ -99,11 +124,7 @@ def read_packets(
         start = pos
         first = data[pos]
         if not first & 0x80:
-            raise InputError(
-                f"Byte {pos} (0x{first:02X}) is not the start of an OpenPGP packet (the top bit of "
-                "a packet tag is always set, RFC 4880 §4.2); this is not OpenPGP binary data, or "
-                "it is damaged."
-            )
+            raise InputError(TEXT["not_packet"].format(pos=pos, first=first))
         if first & 0x40:
             tag = first & 0x3F
             body, pos, partial = _new_format_body(data, view, pos + 1, tag, views)
@@ -114,10 +135,7 @@ def read_packets(
             header_length = pos - start - len(body)
             partial = False
         if tag == 0:
-            raise InputError(
-                f"Byte {start} holds packet tag 0, which is reserved and never valid "
-                "(RFC 4880 §4.3); the data is damaged."
-            )
+            raise InputError(TEXT["tag_zero"].format(start=start))
         packets.append(
             Packet(
                 tag=tag,
@@ -141,19 +159,19 @@ def _new_format_body(
     partial = False
     while True:
         if pos >= size:
-            raise _truncated("a packet header", pos)
+            raise _truncated(None, pos)
         b0 = data[pos]
         final = True
         if b0 < 192:  # one octet (§4.2.2.1)
             length, pos = b0, pos + 1
         elif b0 < 224:  # two octets (§4.2.2.2)
             if pos + 1 >= size:
-                raise _truncated("a packet header", pos)
+                raise _truncated(None, pos)
             length = ((b0 - 192) << 8) + data[pos + 1] + 192
             pos += 2
         elif b0 == 255:  # five octets (§4.2.2.3)
             if pos + 5 > size:
-                raise _truncated("a packet header", pos)
+                raise _truncated(None, pos)
             length = int.from_bytes(data[pos + 1 : pos + 5], "big")
             pos += 5
         else:  # a partial body length: a chunk of 2**n octets, then another length (§4.2.2.4)
@@ -161,7 +179,7 @@ def _new_format_body(
             final = False
             partial = True
         if pos + length > size:
-            raise _truncated(f"a {_tag_name(tag)}", pos)
+            raise _truncated(_tag_name(tag), pos)
         chunks.append(view[pos : pos + length])
         pos += length
         if final:
@@ -183,11 +201,11 @@ def _old_format_body(
     else:
         octets = (1, 2, 4)[kind]
         if pos + octets > size:
-            raise _truncated("a packet header", pos)
+            raise _truncated(None, pos)
         length = int.from_bytes(data[pos : pos + octets], "big")
         pos += octets
     if pos + length > size:
-        raise _truncated(f"a {_tag_name(tag)}", pos)
+        raise _truncated(_tag_name(tag), pos)
     body = view[pos : pos + length]
     return (body if views else bytes(body)), pos + length
 
@@ -200,7 +218,7 @@ def _tag_name(tag: int) -> str:
     try:
         return PacketTag(tag).title
     except ValueError:
-        return f"packet with tag {tag}"
+        return TEXT["tag_name"].format(tag=tag)
 
 
 def encode_mpi(value: int | bytes) -> bytes:
@@ -226,10 +244,7 @@ class Reader:
 
     def take(self, count: int) -> bytes:
         if count < 0 or self.pos + count > len(self.data):
-            raise InputError(
-                f"The {self.what} is shorter than its fields need (it ends at byte {len(self.data)}); "
-                "it was truncated or damaged."
-            )
+            raise InputError(TEXT["short"].format(what=gettext(self.what), end=len(self.data)))
         out = self.data[self.pos : self.pos + count]
         self.pos += count
         return out

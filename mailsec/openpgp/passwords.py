@@ -19,6 +19,7 @@ from cryptography.hazmat.decrepit.ciphers.modes import CFB
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 
 from mailsec.errors import InputError
+from mailsec.i18n import gettext
 from mailsec.openpgp.constants import HashAlgorithm, PacketTag, SymmetricAlgorithm
 from mailsec.openpgp.keys import UnsupportedAlgorithmError, hashlib_hash
 from mailsec.openpgp.packets import Reader, encode_packet
@@ -83,8 +84,10 @@ def parse_s2k(reader: Reader) -> S2K:
         salt = reader.take(8)
         return S2K(3, hash_algorithm, salt, reader.byte())
     raise UnsupportedAlgorithmError(
-        f"The password-encrypted session key uses S2K type {kind}, which mailsec does not know; "
-        "it reads the simple, salted and iterated S2K of RFC 4880 §3.7.1."
+        gettext(
+            "The password-encrypted session key uses S2K type {kind}, which mailsec does not "
+            "know; it reads the simple, salted and iterated S2K of RFC 4880 §3.7.1."
+        ).format(kind=kind)
     )
 
 
@@ -104,8 +107,10 @@ def parse_skesk(body: bytes) -> SKESK:
     version = reader.byte()
     if version != 4:
         raise InputError(
-            f"This password-encrypted session key is version {version}; mailsec reads version 4 "
-            "(RFC 4880 §5.3), which GnuPG 2.2 and sqop write."
+            gettext(
+                "This password-encrypted session key is version {version}; mailsec reads version "
+                "4 (RFC 4880 §5.3), which GnuPG 2.2 and sqop write."
+            ).format(version=version)
         )
     cipher = reader.byte()
     s2k = parse_s2k(reader)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.openpgp.constants import HashAlgorithm, KeyFlags, SignatureType
 from mailsec.openpgp.keys import KeyMaterial, UnsupportedAlgorithmError, hashlib_hash
 from mailsec.openpgp.packets import Reader, encode_length, encode_mpi
@@ -57,6 +58,17 @@ class SubpacketType:
     KNOWN = frozenset({2, 3, 4, 7, 9, 11, 16, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 32, 33})
 
 
+TEXT = texts(
+    {
+        "zero": "A signature subpacket has length zero (RFC 4880 §5.2.3.1).",
+        "version": "This is a version {version} signature; mailsec reads version 4 signatures "
+        "(RFC 4880 §5.2.3), which GnuPG 2.2 and sqop make.",
+        "trailing": "The signature packet has unexpected octets after its signature values.",
+    }
+)
+"""Reading signatures, in words (see :mod:`mailsec.i18n`)."""
+
+
 @dataclass(frozen=True)
 class Subpacket:
     type: int
@@ -83,7 +95,7 @@ def _parse_subpackets(area: bytes) -> tuple[Subpacket, ...]:
         else:
             length = reader.uint(4)
         if length == 0:
-            raise InputError("A signature subpacket has length zero (RFC 4880 §5.2.3.1).")
+            raise InputError(TEXT["zero"])
         kind = reader.byte()
         out.append(Subpacket(kind & 0x7F, reader.take(length - 1), bool(kind & 0x80)))
     return tuple(out)
@@ -257,10 +269,7 @@ def parse_signature(body: bytes) -> Signature:
     reader = Reader(body, "Signature Packet")
     version = reader.byte()
     if version != 4:
-        raise InputError(
-            f"This is a version {version} signature; mailsec reads version 4 signatures "
-            "(RFC 4880 §5.2.3), which GnuPG 2.2 and sqop make."
-        )
+        raise InputError(TEXT["version"].format(version=version))
     sig_type, algorithm, hash_algorithm = reader.byte(), reader.byte(), reader.byte()
     hashed_area = reader.take(reader.uint(2))
     unhashed_area = reader.take(reader.uint(2))
@@ -271,7 +280,7 @@ def parse_signature(body: bytes) -> Signature:
     else:
         values = tuple(reader.mpi() for _ in range(count))
     if reader.remaining():
-        raise InputError("The signature packet has unexpected octets after its signature values.")
+        raise InputError(TEXT["trailing"])
     return Signature(
         type=sig_type,
         algorithm=algorithm,

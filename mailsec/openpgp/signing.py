@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.openpgp import inputs
 from mailsec.openpgp.armor import ArmorLabel
 from mailsec.openpgp.certs import SecretKey
@@ -37,6 +38,20 @@ __all__ = [
 SIGNING_HASH = HashAlgorithm.SHA512
 
 
+TEXT = texts(
+    {
+        "not_secret": "Signing needs a secret key, not a {kind}; read it with read_key().",
+        "cannot": "The key cannot sign: {reason}.",
+        "stub": "The key {fingerprint} may sign, but the secret of its signing key is not in "
+        "this export (a GnuPG stub, as --export-secret-subkeys writes); export the full key.",
+        "no_signing_key": "The key {fingerprint} has no secret key that may sign (its key flags "
+        "do not allow signing, or the signing subkey expired).",
+        "no_signers": "Inline signing needs at least one secret key.",
+    }
+)
+"""Signing's errors, in words (see :mod:`mailsec.i18n`)."""
+
+
 class CannotSignError(InputError):
     """The secret key has no key that may sign."""
 
@@ -44,24 +59,16 @@ class CannotSignError(InputError):
 def signing_key(signer: SecretKey, moment: datetime) -> KeyMaterial:
     """The key of ``signer`` that signs documents at ``moment``, or a sentence saying why none may."""
     if not isinstance(signer, SecretKey):
-        raise InputError(
-            f"Signing needs a secret key, not a {type(signer).__name__}; read it with read_key()."
-        )
+        raise InputError(TEXT["not_secret"].format(kind=type(signer).__name__))
     reason = signer.usable_at(moment)
     if reason:
-        raise CannotSignError(f"The key cannot sign: {reason}.")
+        raise CannotSignError(TEXT["cannot"].format(reason=reason))
     able = signer.signing_keys(moment)
     keys = [k for k in able if k.secret is not None]
     if able and not keys:
-        raise CannotSignError(
-            f"The key {signer.fingerprint} may sign, but the secret of its signing key is not in "
-            "this export (a GnuPG stub, as --export-secret-subkeys writes); export the full key."
-        )
+        raise CannotSignError(TEXT["stub"].format(fingerprint=signer.fingerprint))
     if not keys:
-        raise CannotSignError(
-            f"The key {signer.fingerprint} has no secret key that may sign (its key flags do not "
-            "allow signing, or the signing subkey expired)."
-        )
+        raise CannotSignError(TEXT["no_signing_key"].format(fingerprint=signer.fingerprint))
     return keys[0]
 
 
@@ -129,6 +136,6 @@ def inline_sign(
     """A one-pass signed message: One-Pass Signature, Literal Data, Signature (RFC 4880 §11.3)."""
     signers = [signer] if isinstance(signer, SecretKey) else list(signer)
     if not signers:
-        raise InputError("Inline signing needs at least one secret key.")
+        raise InputError(TEXT["no_signers"])
     parts = inline_parts(inputs.data_bytes(data), signers, text=text, moment=inputs.moment(now))
     return inputs.armor_if(b"".join(parts), ArmorLabel.MESSAGE, armor)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from mailsec.errors import InputError, VerificationError
+from mailsec.i18n import texts
 from mailsec.openpgp import inputs
 from mailsec.openpgp.certs import Certificate
 from mailsec.openpgp.cleartext import HASH_NAMES, is_cleartext, read_cleartext
@@ -28,6 +29,40 @@ from mailsec.openpgp.signatures import Signature, canonical_text, parse_signatur
 from mailsec.trace import Outcome, Step
 
 __all__ = ["Verification", "check_signature", "inline_verify", "require_good", "verify"]
+
+TEXT = texts(
+    {
+        "head": "A {kind} signature by key {key_id}, {algorithm} over {hash}.",
+        "step": "{reason}.",
+        "not_data": "this is a {kind}, not a signature over data",
+        "no_cert": "no certificate was given for the signing key {key_id}",
+        "issuer": "The issuer {issuer} is in the certificate of {name}.",
+        "text_mode": "Text signature: line endings are hashed as CRLF.",
+        "no_time": "the signature has no creation time",
+        "future": "the signature claims to be made in the future ({when} UTC)",
+        "expired": "the signature has expired",
+        "weak": "the signature uses {hash}, which is too weak to trust for signatures",
+        "not_allowed": "the key {fingerprint} was not allowed to sign at {when} UTC",
+        "key_valid": "The key {key_id} ({algorithm}) was valid for signing on {when} UTC.",
+        "good": "good signature by {name}",
+        "mismatch": "the signature does not match the data: the data or the signature was changed",
+        "critical": "the signature has critical subpackets mailsec does not know ({critical})",
+        "none_found": "no signature found",
+        "no_valid": "No valid signature was found: {reasons}.",
+        "not_detached": "This is not a detached signature: it holds {packets}. A detached "
+        "signature is a block of Signature Packets ('-----BEGIN PGP SIGNATURE-----').",
+        "no_signature_packet": "no Signature Packet",
+        "not_signed": "No valid signature was found: the message is not signed.",
+        "hash_header": "the 'Hash:' header does not announce {hash}",
+    }
+)
+"""Checking signatures, in words (see :mod:`mailsec.i18n`)."""
+
+
+def _sentence(reason: str) -> str:
+    """A reason (which starts in lower case) as a step's sentence."""
+    return TEXT["step"].format(reason=reason[:1].upper() + reason[1:])
+
 
 #: How far in the future a signature's creation time may lie before it is refused: clocks differ.
 CLOCK_SKEW_SECONDS = 600
@@ -78,8 +113,12 @@ class _Check:
         }
         self.steps = [
             Step(
-                f"A {signature.type_name.lower()} signature by key {self.key_id}, "
-                f"{self.facts['public_key_algorithm']} over {self.facts['hash_algorithm']}.",
+                TEXT["head"].format(
+                    kind=signature.type_name.lower(),
+                    key_id=self.key_id,
+                    algorithm=self.facts["public_key_algorithm"],
+                    hash=self.facts["hash_algorithm"],
+                ),
                 section="RFC 4880 §5.2.3",
             )
         ]
@@ -94,7 +133,7 @@ class _Check:
     ) -> Verification:
         """The outcome, with ``reason`` as the last step."""
         outcome = Outcome.OK if valid else Outcome.FAIL
-        self.steps.append(Step(reason[:1].upper() + reason[1:] + ".", outcome, section))
+        self.steps.append(Step(_sentence(reason), outcome, section))
         return Verification(
             valid=valid,
             reason=reason,
@@ -117,20 +156,21 @@ def check_signature(
     if signature.type not in (SignatureType.BINARY, SignatureType.TEXT):
         return check.result(
             False,
-            f"this is a {signature.type_name}, not a signature over data",
+            TEXT["not_data"].format(kind=signature.type_name),
             section="RFC 4880 §5.2.1",
         )
     matches = _issuer_keys(signature, certs, moment)
     if not matches:
         return check.result(
             False,
-            f"no certificate was given for the signing key {check.key_id}",
+            TEXT["no_cert"].format(key_id=check.key_id),
             section="RFC 4880 §5.2.3.5",
         )
     check.steps.append(
         Step(
-            f"The issuer {signature.issuer_fingerprint or check.key_id} is in the certificate of "
-            f"{matches[0][0].display_name}.",
+            TEXT["issuer"].format(
+                issuer=signature.issuer_fingerprint or check.key_id, name=matches[0][0].display_name
+            ),
             Outcome.OK,
             "RFC 4880 §5.2.3.5",
         )
@@ -141,9 +181,7 @@ def check_signature(
         return check.result(False, reason, section=section)
     text = signature.type == SignatureType.TEXT
     if text:
-        check.steps.append(
-            Step("Text signature: line endings are hashed as CRLF.", section="RFC 4880 §5.2.1")
-        )
+        check.steps.append(Step(TEXT["text_mode"], section="RFC 4880 §5.2.1"))
     content = canonical_text(data) if text else data
     return _check_keys(check, signature, content, matches)
 
@@ -165,18 +203,17 @@ def _refusal(signature: Signature, moment: datetime) -> tuple[str, str] | None:
     section, or None."""
     created = signature.created
     if created is None:
-        return "the signature has no creation time", "RFC 4880 §5.2.3.4"
+        return TEXT["no_time"], "RFC 4880 §5.2.3.4"
     if created > moment and (created - moment).total_seconds() > CLOCK_SKEW_SECONDS:
         return (
-            f"the signature claims to be made in the future ({created:%Y-%m-%d %H:%M} UTC)",
+            TEXT["future"].format(when=f"{created:%Y-%m-%d %H:%M}"),
             "RFC 4880 §5.2.3.4",
         )
     if signature.expired_at(moment):
-        return "the signature has expired", "RFC 4880 §5.2.3.10"
+        return TEXT["expired"], "RFC 4880 §5.2.3.10"
     if signature.hash_algorithm in WEAK_HASHES:
         return (
-            f"the signature uses {_name(HashAlgorithm, signature.hash_algorithm)}, which is too "
-            "weak to trust for signatures",
+            TEXT["weak"].format(hash=_name(HashAlgorithm, signature.hash_algorithm)),
             "RFC 9580 §9.5",
         )
     return None
@@ -199,15 +236,18 @@ def _check_keys(
             last, section = unusable, "RFC 4880 §5.2.3.6"
             continue
         if key not in cert.signing_keys(created):
-            last = (
-                f"the key {key.fingerprint} was not allowed to sign at {created:%Y-%m-%d %H:%M} UTC"
+            last = TEXT["not_allowed"].format(
+                fingerprint=key.fingerprint, when=f"{created:%Y-%m-%d %H:%M}"
             )
             section = "RFC 4880 §5.2.3.21"
             continue
         check.steps.append(
             Step(
-                f"The key {key.key_id} ({key.algorithm_name}) was valid for signing on "
-                f"{created:%Y-%m-%d %H:%M} UTC.",
+                TEXT["key_valid"].format(
+                    key_id=key.key_id,
+                    algorithm=key.algorithm_name,
+                    when=f"{created:%Y-%m-%d %H:%M}",
+                ),
                 Outcome.OK,
                 "RFC 4880 §5.2.3.21",
             )
@@ -218,10 +258,10 @@ def _check_keys(
             last, section = exc.message, "RFC 4880 §9.1"
             continue
         if good:
-            return check.result(True, f"good signature by {cert.display_name}", cert, key)
-        last = "the signature does not match the data: the data or the signature was changed"
+            return check.result(True, TEXT["good"].format(name=cert.display_name), cert, key)
+        last = TEXT["mismatch"]
         if signature.unknown_critical:
-            last = f"the signature has critical subpackets mailsec does not know ({signature.unknown_critical})"
+            last = TEXT["critical"].format(critical=signature.unknown_critical)
             section = "RFC 4880 §5.2.3.1"
         else:
             section = "RFC 4880 §5.2.4"
@@ -234,8 +274,8 @@ def require_good(results: list[Verification]) -> tuple[Verification, ...]:
     reason when none is good."""
     ordered = tuple(sorted(results, key=lambda v: not v.valid))
     if not any(v.valid for v in ordered):
-        reasons = "; ".join(dict.fromkeys(v.reason for v in ordered)) or "no signature found"
-        raise VerificationError(f"No valid signature was found: {reasons}.")
+        reasons = "; ".join(dict.fromkeys(v.reason for v in ordered)) or TEXT["none_found"]
+        raise VerificationError(TEXT["no_valid"].format(reasons=reasons))
     return ordered
 
 
@@ -253,11 +293,8 @@ def verify(
     signatures = [parse_signature(p.body) for p in packets if p.tag == PacketTag.SIGNATURE]
     others = [p for p in packets if p.tag not in (PacketTag.SIGNATURE, PacketTag.MARKER)]
     if others or not signatures:
-        raise InputError(
-            "This is not a detached signature: it holds "
-            + (", ".join(sorted({p.name for p in others})) or "no Signature Packet")
-            + ". A detached signature is a block of Signature Packets ('-----BEGIN PGP SIGNATURE-----')."
-        )
+        held = ", ".join(sorted({p.name for p in others})) or TEXT["no_signature_packet"]
+        raise InputError(TEXT["not_detached"].format(packets=held))
     content = inputs.data_bytes(data)
     certificates = inputs.certificates(certs, "certificates")
     return require_good([check_signature(s, content, certificates, moment) for s in signatures])
@@ -282,7 +319,7 @@ def inline_verify(
     contents = read_contents(inputs.binary(message, "signed message"))
     assert contents.literal is not None
     if not contents.signatures:
-        raise VerificationError("No valid signature was found: the message is not signed.")
+        raise VerificationError(TEXT["not_signed"])
     data = contents.literal.data
     results = [check_signature(s, data, verify_certs, moment) for s in contents.signatures]
     return data, require_good(results)
@@ -299,8 +336,8 @@ def _cleartext_verify(
         check = check_signature(signature, clear.signed, certs, moment)
         announced = HASH_NAMES.get(signature.hash_algorithm, str(signature.hash_algorithm))
         if clear.hashes and announced not in clear.hashes:
-            reason = f"the 'Hash:' header does not announce {announced}"
-            step = Step(reason[:1].upper() + reason[1:] + ".", Outcome.FAIL, "RFC 4880 §7")
+            reason = TEXT["hash_header"].format(hash=announced)
+            step = Step(_sentence(reason), Outcome.FAIL, "RFC 4880 §7")
             check = replace(check, valid=False, reason=reason, steps=(*check.steps, step))
         results.append(check)
     return clear.text, require_good(results)

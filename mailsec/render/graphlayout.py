@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -386,8 +387,10 @@ def _catmull_rom(points: Sequence[Point]) -> tuple[Point, ...]:
 
 
 def _label_width(label: str) -> float:
-    """A generous width for ``label`` at 10.5 px: 6.2 px a character, 2 px padding each side."""
-    return round(6.2 * len(label) + 4, 1)
+    """A generous width for ``label`` at 10.5 px: 6.2 px a character (a wide one, as in Japanese,
+    counts twice), 2 px padding each side."""
+    wide = sum(1 for char in label if unicodedata.east_asian_width(char) in "WF")
+    return round(6.2 * (len(label) + wide) + 4, 1)
 
 
 class _Obstacles:

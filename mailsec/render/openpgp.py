@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from mailsec.i18n import texts
 from mailsec.openpgp.pgpmime import Delivery, SealedSideBySide, SideBySide
+from mailsec.openpgp.pgpmime.compare import Wire
 from mailsec.openpgp.trust import COMPARISON, Comparison, TrustResult, Validity
 from mailsec.render.html import (
     FONT,
@@ -23,15 +25,17 @@ from mailsec.render.html import (
     table,
     trace_list,
 )
-from mailsec.render.trustgraph import VALIDITY_OUTCOME, trust_graph_svg
+from mailsec.render.trustgraph import VALIDITY_OUTCOME, person, trust_graph_svg
 from mailsec.trace import Outcome
 
 __all__ = [
+    "TEXT",
     "comparison_table",
     "delivery_html",
     "gnupg_html",
     "gnupg_trust_html",
     "packet_table",
+    "person",
     "side_by_side_html",
     "trust_graph_svg",
     "trust_html",
@@ -40,23 +44,94 @@ __all__ = [
 ]
 
 
+TEXT = texts(
+    {
+        "valid": "{validity} (valid)",
+        "not_valid": "{validity} (not valid)",
+        "legend": "<strong>How to read the graph.</strong> An arrow goes from the person who "
+        "certified a key to the key they certified. <strong>Solid arrow</strong> labelled "
+        "<em>complete</em> or <em>marginal</em>: the certification counted. <strong>Thin dashed "
+        "arrow</strong>: it counted for nothing (the signer's key is not fully valid, or you do "
+        "not trust the signer to check keys, or the path is too long). Boxes with a "
+        "<strong>double border</strong> are valid keys; <strong>dashed boxes</strong> are not "
+        "valid. Columns are path lengths from your own key.",
+        "counts": "{completes} complete, {marginals} marginal",
+        "trust_headers": ("Key", "Your owner trust", "Validity", "Path length", "Counted", "Why"),
+        "trust_caption": "Every key's validity",
+        "wot_title": "Web of trust",
+        "why_key": "Why {name}'s key is {validity}",
+        "rounds": "The calculation, round by round",
+        "packets": "Packets",
+        "packet_headers": ("#", "Packet", "Tag", "Length (bytes)", "Fields"),
+        "models": ("", "PGP: web of trust", "S/MIME: CA hierarchy"),
+        "models_caption": "Two ways to decide that a key belongs to a person",
+        "refused_text": "{reader}'s program refuses the mail and shows none of its text: {refusal}",
+        "refused": "Refused",
+        "bad_signature_text": "The signature does <strong>not</strong> verify: the mail was "
+        "changed after it was signed, or it was not signed by a key you have. Do not trust this "
+        "text.",
+        "bad_signature": "Bad signature",
+        "not_signed_text": "Decrypted, but not signed: only you could read it, yet anyone who "
+        "has your public key could have written it.",
+        "not_signed": "Decrypted, not signed",
+        "good_encrypted_text": "Decrypted, and the signature is good ({signer}).",
+        "good_text": "The signature is good ({signer}).",
+        "good_encrypted": "Good signature on an encrypted mail",
+        "good": "Good signature",
+        "changed": "Changed in transit",
+        "shows": "The text {reader}'s program shows",
+        "decrypted_label": "decrypted text",
+        "arrived": "The mail as it arrived",
+        "raw_label": "raw mail",
+        "packets_caption": "OpenPGP packets in the mail (like gpg --list-packets)",
+        "did": "What {reader}'s program did",
+        "mail_label": "{title} mail",
+        "verified": "signature verified",
+        "not_verified": "signature NOT verified",
+        "one_letter": "One letter of the signed text was changed in transit, in both mails.",
+        "signed_two_ways": "The same text, signed two ways",
+        "no_gnupg": "GnuPG is not installed here.",
+        "gnupg_missing": "GnuPG is missing",
+        "gpg_read_ours": "GnuPG decrypted mailsec's mail and found Alice's signature good.",
+        "gpg_not_ours": "GnuPG could not read mailsec's mail.",
+        "we_read_theirs": "mailsec decrypted GnuPG's reply and found Bob's signature good.",
+        "we_not_theirs": "mailsec could not read GnuPG's reply.",
+        "works": "{title}: works",
+        "failed": "{title}: failed",
+        "reply": "GnuPG's reply, as mailsec read it",
+        "reply_label": "reply from GnuPG",
+        "exit": "exit {code}",
+        "gpg_headers": ("Command", "Result", "What gpg said"),
+        "gpg_caption": "The gpg commands ({version})",
+        # The headings of gnupg_trust_html.
+        "gnupg_trust": {
+            "missing": "GnuPG is missing",
+            "failed": "GnuPG failed: nothing to compare",
+            "said": "What gpg said",
+            "compared": "mailsec's model and {version}",
+            "caption": "The same web of trust, computed twice",
+            "headers": ("Key", "mailsec's model", "GnuPG (--check-trustdb)", ""),
+            "no_row": "missing",
+            "same": "same",
+            "different": "different",
+        },
+        "bob_reads": "Bob reads: {text}",
+        "decrypted": "decrypted",
+        "refused_nothing": "refused: nothing of the text is shown",
+        "one_byte": "One byte of the encrypted data was changed in transit, in both mails.",
+        "encrypted_two_ways": "The same text, encrypted two ways",
+        "pgp_title": "PGP/MIME (RFC 3156)",
+        "smime_title": "S/MIME (RFC 8551)",
+        "side_headers": ("", "PGP/MIME", "S/MIME"),
+    }
+)
+"""Chapter 06's words (see :mod:`mailsec.i18n`)."""
+
+
 def validity_badge(validity: Validity) -> Fragment:
     """A badge with a symbol and the validity word."""
-    word = validity.value + (" (valid)" if validity.is_valid else " (not valid)")
-    if validity in (Validity.REVOKED, Validity.EXPIRED):
-        word = f"{validity.value} (not valid)"
+    word = TEXT["valid" if validity.is_valid else "not_valid"].format(validity=validity.word)
     return Fragment(badge(VALIDITY_OUTCOME[validity], word))
-
-
-_LEGEND = (
-    "<strong>How to read the graph.</strong> An arrow goes from the person who certified a key "
-    "to the key they certified. <strong>Solid arrow</strong> labelled <em>complete</em> or "
-    "<em>marginal</em>: the certification counted. <strong>Thin dashed arrow</strong>: it "
-    "counted for nothing (the signer's key is not fully valid, or you do not trust the signer "
-    "to check keys, or the path is too long). Boxes with a <strong>double border</strong> are "
-    "valid keys; <strong>dashed boxes</strong> are not valid. Columns are path lengths from "
-    "your own key."
-)
 
 
 def trust_table(result: TrustResult) -> Fragment:
@@ -64,14 +139,14 @@ def trust_table(result: TrustResult) -> Fragment:
     rows = []
     for key in result.keys:
         counts = (
-            f"{key.completes} complete, {key.marginals} marginal"
+            TEXT["counts"].format(completes=key.completes, marginals=key.marginals)
             if key.completes or key.marginals
             else "-"
         )
         rows.append(
             (
-                f"<strong>{escape(key.name)}</strong>",
-                escape(key.owner_trust.value),
+                f"<strong>{escape(person(key.name))}</strong>",
+                escape(key.owner_trust.word),
                 validity_badge(key.validity),
                 "-" if key.path_length is None else str(key.path_length),
                 escape(counts),
@@ -80,21 +155,23 @@ def trust_table(result: TrustResult) -> Fragment:
         )
     return Fragment(
         table(
-            ("Key", "Your owner trust", "Validity", "Path length", "Counted", "Why"),
+            TEXT["trust_headers"],
             rows,
-            caption="Every key's validity",
+            caption=TEXT["trust_caption"],
             html_cells=True,
         )
     )
 
 
 def trust_html(
-    result: TrustResult, *, focus: str | None = None, title: str = "Web of trust"
+    result: TrustResult, *, focus: str | None = None, title: str | None = None
 ) -> Fragment:
-    """The graph, the legend, the table and the explanation of one key (``focus``)."""
+    """The graph, the legend, the table and the explanation of one key (``focus``); ``title``:
+    the graph's (None: "Web of trust" in the current language)."""
+    title = TEXT["wot_title"] if title is None else title
     legend = (
         f'<div style="{FONT}font-size:12.5px;color:#374151;max-width:820px;margin:4px 0">'
-        f"{_LEGEND}</div>"
+        f"{TEXT['legend']}</div>"
     )
     body = [
         f'<div class="mailsec-wot" style="{FONT}">',
@@ -105,33 +182,50 @@ def trust_html(
     if focus is not None:
         body.append(
             trace_list(
-                result[focus].steps, title=f"Why {focus}'s key is {result[focus].validity.value}"
+                result[focus].steps,
+                title=TEXT["why_key"].format(name=focus, validity=result[focus].validity.word),
             )
         )
-    body.append(trace_list(result.steps, title="The calculation, round by round"))
+    body.append(trace_list(result.steps, title=TEXT["rounds"]))
     body.append("</div>")
     return Fragment("".join(body))
 
 
-def packet_table(packets: Iterable[object], *, caption: str = "Packets") -> Fragment:
+_GPG_WORDS = "font-family:inherit;font-size:inherit;background:none;padding:0;"
+"""gpg's words in the packet table: code (data), in the table's own font."""
+
+
+def _fact(value: object) -> str:
+    """One cell of a side-by-side table: a fact on the wire as code, words as they are."""
+    if isinstance(value, Wire):
+        return f'<code style="{MONO}">{escape(value)}</code>'
+    return escape(value)
+
+
+def packet_table(packets: Iterable[object], *, caption: str | None = None) -> Fragment:
     """Packets the way ``gpg --list-packets`` shows them: nesting, tag, name, length, fields.
 
     Each packet is anything with ``tag``, ``name``, ``length``, ``depth`` and ``fields``
-    (:class:`mailsec.openpgp.PacketInfo`).
+    (:class:`mailsec.openpgp.PacketInfo`). ``caption``: None says "Packets". The names and
+    fields are gpg's own words, as gpg shows them (code, never translated).
     """
+    caption = TEXT["packets"] if caption is None else caption
     rows = []
     for number, packet in enumerate(packets, start=1):
         depth = int(getattr(packet, "depth", 0))
         fields: Mapping[str, object] = getattr(packet, "fields", {}) or {}
         details = "<br>".join(
-            f'<span style="color:#4a5563">{escape(k)}:</span> <span style="{MONO}">{escape(v)}</span>'
+            f'<code style="{_GPG_WORDS}color:#4a5563">{escape(k)}:</code> '
+            f'<code style="{MONO}">{escape(v)}</code>'
             for k, v in fields.items()
         )
-        indent = "&nbsp;&nbsp;&nbsp;&nbsp;" * depth + ("↳ " if depth else "")
+        indent = "&nbsp;&nbsp;&nbsp;&nbsp;" * depth
+        arrow = "↳ " if depth else ""
         rows.append(
             (
                 str(number),
-                f"{indent}{escape(getattr(packet, 'name', '?'))}",
+                f'{indent}<code style="{_GPG_WORDS}">'
+                f"{arrow}{escape(getattr(packet, 'name', '?'))}</code>",
                 str(getattr(packet, "tag", "?")),
                 f"{int(getattr(packet, 'length', 0)):,}",
                 details or "-",
@@ -139,7 +233,7 @@ def packet_table(packets: Iterable[object], *, caption: str = "Packets") -> Frag
         )
     return Fragment(
         table(
-            ("#", "Packet", "Tag", "Length (bytes)", "Fields"),
+            TEXT["packet_headers"],
             rows,
             caption=caption,
             html_cells=True,
@@ -151,12 +245,12 @@ def comparison_table(rows: Sequence[Comparison] = COMPARISON) -> Fragment:
     """The two trust models side by side."""
     return Fragment(
         table(
-            ("", "PGP: web of trust", "S/MIME: CA hierarchy"),
+            TEXT["models"],
             (
                 (f"<strong>{escape(r.aspect)}</strong>", escape(r.pgp), escape(r.smime))
-                for r in rows
+                for r in (row.translated() for row in rows)
             ),
-            caption="Two ways to decide that a key belongs to a person",
+            caption=TEXT["models_caption"],
             html_cells=True,
         )
     )
@@ -173,52 +267,43 @@ def delivery_html(
     result = delivery.result
     if result is None:
         verdict = callout(
-            f"{escape(reader)}'s program refuses the mail and shows none of its text: "
-            f"{escape(delivery.refusal or '')}",
+            TEXT["refused_text"].format(
+                reader=escape(reader), refusal=escape(delivery.refusal or "")
+            ),
             outcome=Outcome.FAIL,
-            title="Refused",
+            title=TEXT["refused"],
         )
     elif result.signature_valid is False:
         verdict = callout(
-            "The signature does <strong>not</strong> verify: the mail was changed after it was "
-            "signed, or it was not signed by a key you have. Do not trust this text.",
-            outcome=Outcome.FAIL,
-            title="Bad signature",
+            TEXT["bad_signature_text"], outcome=Outcome.FAIL, title=TEXT["bad_signature"]
         )
     elif result.signature_valid is None:
-        verdict = callout(
-            "Decrypted, but not signed: only you could read it, yet anyone who has your public "
-            "key could have written it.",
-            outcome=Outcome.WARN,
-            title="Decrypted, not signed",
-        )
+        verdict = callout(TEXT["not_signed_text"], outcome=Outcome.WARN, title=TEXT["not_signed"])
     else:
         signer = result.verifications[0].reason if result.verifications else ""
-        what = "Decrypted, and the" if delivery.encrypted else "The"
+        good = "good_encrypted" if delivery.encrypted else "good"
         verdict = callout(
-            f"{what} signature is good ({escape(signer)}).",
+            TEXT[good + "_text"].format(signer=escape(signer)),
             outcome=Outcome.OK,
-            title="Good signature" + (" on an encrypted mail" if delivery.encrypted else ""),
+            title=TEXT[good],
         )
     parts = [f'<div class="mailsec-pgp-delivery" style="{FONT}">', verdict]
     if delivery.change:
-        parts.append(
-            callout(escape(delivery.change), outcome=Outcome.WARN, title="Changed in transit")
-        )
+        parts.append(callout(escape(delivery.change), outcome=Outcome.WARN, title=TEXT["changed"]))
     if result is not None and result.text is not None:
-        parts.append(f"<strong>The text {escape(reader)}'s program shows</strong>")
-        parts.append(code_block(result.text, label="decrypted text", max_lines=20))
-    parts.append("<strong>The mail as it arrived</strong>")
+        parts.append(f"<strong>{TEXT['shows'].format(reader=escape(reader))}</strong>")
+        parts.append(code_block(result.text, label=TEXT["decrypted_label"], max_lines=20))
+    parts.append(f"<strong>{TEXT['arrived']}</strong>")
     parts.append(
-        code_block(delivery.message.decode("ascii", "replace"), label="raw mail", max_lines=32)
+        code_block(
+            delivery.message.decode("ascii", "replace"), label=TEXT["raw_label"], max_lines=32
+        )
     )
     if packets is not None:
-        parts.append(
-            packet_table(packets, caption="OpenPGP packets in the mail (like gpg --list-packets)")
-        )
+        parts.append(packet_table(packets, caption=TEXT["packets_caption"]))
     if packets_note:
         parts.append(f'<p style="color:#4a5563">{escape(packets_note)}</p>')
-    parts.append(trace_list(delivery.steps, title=f"What {reader}'s program did"))
+    parts.append(trace_list(delivery.steps, title=TEXT["did"].format(reader=reader)))
     parts.append("</div>")
     return Fragment("".join(parts))
 
@@ -228,7 +313,11 @@ def _column(title: str, raw: bytes, ok: bool, verdict: str, headline: str) -> st
         f'<div style="flex:1 1 380px;min-width:300px">'
         f'<h4 style="margin:4px 0">{escape(title)}</h4>'
         + callout(escape(verdict), outcome=Outcome.OK if ok else Outcome.FAIL, title=headline)
-        + code_block(raw.decode("ascii", "replace"), label=f"{title} mail", max_lines=26)
+        + code_block(
+            raw.decode("ascii", "replace"),
+            label=TEXT["mail_label"].format(title=title),
+            max_lines=26,
+        )
         + "</div>"
     )
 
@@ -239,28 +328,25 @@ def side_by_side_html(pair: SideBySide | SealedSideBySide) -> Fragment:
         return _sealed_html(pair)
 
     def column(title: str, raw: bytes, ok: bool, verdict: str) -> str:
-        headline = "signature verified" if ok else "signature NOT verified"
+        headline = TEXT["verified" if ok else "not_verified"]
         return _column(title, raw, ok, verdict, headline)
 
     smime_steps = pair.smime.steps[-1].text if pair.smime.steps else ""
     pgp_steps = pair.pgp.steps[-1].text if pair.pgp.steps else ""
     body = [
         f'<div class="mailsec-pgp-vs-smime" style="{FONT}">',
-        callout(
-            "One letter of the signed text was changed in transit, in both mails.",
-            outcome=Outcome.WARN,
-            title="Changed in transit",
-        )
+        callout(TEXT["one_letter"], outcome=Outcome.WARN, title=TEXT["changed"])
         if pair.changed
         else "",
         '<div style="display:flex;flex-wrap:wrap;gap:12px">',
-        column("PGP/MIME (RFC 3156)", pair.pgp_message, pair.pgp_valid, pgp_steps),
-        column("S/MIME (RFC 8551)", pair.smime_message, pair.smime_valid, smime_steps),
+        column(TEXT["pgp_title"], pair.pgp_message, pair.pgp_valid, pgp_steps),
+        column(TEXT["smime_title"], pair.smime_message, pair.smime_valid, smime_steps),
         "</div>",
         table(
-            ("", "PGP/MIME", "S/MIME"),
-            pair.rows,
-            caption="The same text, signed two ways",
+            TEXT["side_headers"],
+            [[_fact(cell) for cell in row] for row in pair.rows],
+            caption=TEXT["signed_two_ways"],
+            html_cells=True,
         ),
         "</div>",
     ]
@@ -271,66 +357,52 @@ def gnupg_html(exchange: object) -> Fragment:
     """The mailsec ↔ GnuPG exchange (:class:`mailsec.labs.pgp.exchange.GnupgExchange`): verdicts, commands."""
     if not getattr(exchange, "available", False):
         steps = getattr(exchange, "steps", ())
-        message = steps[0].text if steps else "GnuPG is not installed here."
-        return Fragment(callout(escape(message), outcome=Outcome.WARN, title="GnuPG is missing"))
+        message = steps[0].text if steps else TEXT["no_gnupg"]
+        return Fragment(callout(escape(message), outcome=Outcome.WARN, title=TEXT["gnupg_missing"]))
     parts = [f'<div class="mailsec-gnupg" style="{FONT}">']
     for title, ok, yes, no in (
         (
             "mailsec → GnuPG",
             getattr(exchange, "gpg_read_ours", False),
-            "GnuPG decrypted mailsec's mail and found Alice's signature good.",
-            "GnuPG could not read mailsec's mail.",
+            TEXT["gpg_read_ours"],
+            TEXT["gpg_not_ours"],
         ),
         (
             "GnuPG → mailsec",
             getattr(exchange, "we_read_theirs", False),
-            "mailsec decrypted GnuPG's reply and found Bob's signature good.",
-            "mailsec could not read GnuPG's reply.",
+            TEXT["we_read_theirs"],
+            TEXT["we_not_theirs"],
         ),
     ):
         parts.append(
             callout(
                 escape(yes if ok else no),
                 outcome=Outcome.OK if ok else Outcome.FAIL,
-                title=f"{title}: {'works' if ok else 'failed'}",
+                title=TEXT["works" if ok else "failed"].format(title=title),
             )
         )
     reply = getattr(exchange, "reply_text", "")
     if reply:
-        parts.append("<strong>GnuPG's reply, as mailsec read it</strong>")
-        parts.append(code_block(reply, label="reply from GnuPG"))
+        parts.append(f"<strong>{TEXT['reply']}</strong>")
+        parts.append(code_block(reply, label=TEXT["reply_label"]))
     rows = [
         (
             f'<code style="{MONO}">{escape(run.command)}</code>',
-            "ok" if run.returncode == 0 else f"exit {run.returncode}",
+            "ok" if run.returncode == 0 else TEXT["exit"].format(code=run.returncode),
             code_block(run.output, max_lines=8) if run.output else "",
         )
         for run in getattr(exchange, "runs", ())
     ]
     parts.append(
         table(
-            ("Command", "Result", "What gpg said"),
+            TEXT["gpg_headers"],
             rows,
-            caption=f"The gpg commands ({escape(getattr(exchange, 'version', ''))})",
+            caption=TEXT["gpg_caption"].format(version=escape(getattr(exchange, "version", ""))),
             html_cells=True,
         )
     )
     parts.append("</div>")
     return Fragment("".join(parts))
-
-
-#: The headings of :func:`gnupg_trust_html`, in one place.
-_GNUPG_TRUST_WORDS = {
-    "missing": "GnuPG is missing",
-    "failed": "GnuPG failed: nothing to compare",
-    "said": "What gpg said",
-    "compared": "mailsec's model and {version}",
-    "caption": "The same web of trust, computed twice",
-    "headers": ("Key", "mailsec's model", "GnuPG (--check-trustdb)", ""),
-    "no_row": "missing",
-    "same": "same",
-    "different": "different",
-}
 
 
 def gnupg_trust_html(check: object) -> Fragment:
@@ -339,11 +411,11 @@ def gnupg_trust_html(check: object) -> Fragment:
     A tick only when GnuPG ran without an error and agrees on every key; when gpg failed, its
     failure and what it said, and no comparison.
     """
-    words = _GNUPG_TRUST_WORDS
+    words = TEXT["gnupg_trust"]
     steps = getattr(check, "steps", ())
     verdict = steps[0].text if steps else ""
     if not getattr(check, "available", False):
-        message = verdict or "GnuPG is not installed here."
+        message = verdict or TEXT["no_gnupg"]
         return Fragment(callout(escape(message), outcome=Outcome.WARN, title=words["missing"]))
     failure = getattr(check, "failure", None)
     if failure is not None:
@@ -357,7 +429,7 @@ def gnupg_trust_html(check: object) -> Fragment:
     agree = bool(getattr(check, "agree", False))
     rows = [
         (
-            f"<strong>{escape(name)}</strong>",
+            f"<strong>{escape(person(name))}</strong>",
             validity_badge(model),
             validity_badge(gnupg) if gnupg is not None else badge(Outcome.FAIL, words["no_row"]),
             badge(Outcome.OK, words["same"])
@@ -378,25 +450,26 @@ def gnupg_trust_html(check: object) -> Fragment:
 def _sealed_html(pair: SealedSideBySide) -> Fragment:
     def verdict(text: str | None, refusal: str | None) -> tuple[bool, str, str]:
         if text is not None:
-            return True, f"Bob reads: {text.strip()}", "decrypted"
-        return False, refusal or "", "refused: nothing of the text is shown"
+            return True, TEXT["bob_reads"].format(text=text.strip()), TEXT["decrypted"]
+        return False, refusal or "", TEXT["refused_nothing"]
 
     pgp_ok, pgp_words, pgp_head = verdict(pair.pgp_text, pair.pgp_refusal)
     smime_ok, smime_words, smime_head = verdict(pair.smime_text, pair.smime_refusal)
     body = [
         f'<div class="mailsec-pgp-vs-smime" style="{FONT}">',
-        callout(
-            "One byte of the encrypted data was changed in transit, in both mails.",
-            outcome=Outcome.WARN,
-            title="Changed in transit",
-        )
+        callout(TEXT["one_byte"], outcome=Outcome.WARN, title=TEXT["changed"])
         if pair.changed
         else "",
         '<div style="display:flex;flex-wrap:wrap;gap:12px">',
-        _column("PGP/MIME (RFC 3156)", pair.pgp_message, pgp_ok, pgp_words, pgp_head),
-        _column("S/MIME (RFC 8551)", pair.smime_message, smime_ok, smime_words, smime_head),
+        _column(TEXT["pgp_title"], pair.pgp_message, pgp_ok, pgp_words, pgp_head),
+        _column(TEXT["smime_title"], pair.smime_message, smime_ok, smime_words, smime_head),
         "</div>",
-        table(("", "PGP/MIME", "S/MIME"), pair.rows, caption="The same text, encrypted two ways"),
+        table(
+            TEXT["side_headers"],
+            [[_fact(cell) for cell in row] for row in pair.rows],
+            caption=TEXT["encrypted_two_ways"],
+            html_cells=True,
+        ),
         "</div>",
     ]
     return Fragment("".join(body))

@@ -21,6 +21,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from mailsec.i18n import texts
 from mailsec.openpgp.trust import CertificationUse, KeyValidity, TrustResult, Validity
 from mailsec.render.graphlayout import (
     BOX_H,
@@ -39,7 +40,54 @@ from mailsec.render.graphlayout import (
 from mailsec.render.html import FONT, OUTCOME_COLOURS, Fragment, escape
 from mailsec.trace import Outcome
 
-__all__ = ["USE_LABEL", "VALIDITY_OUTCOME", "VALIDITY_WORD", "trust_graph_svg"]
+__all__ = ["TEXT", "USE_LABEL", "VALIDITY_OUTCOME", "VALIDITY_WORD", "person", "trust_graph_svg"]
+
+TEXT = texts(
+    {
+        # What a key's box says about its validity, with a symbol (by Validity value).
+        "validity": {
+            "ultimate": "✓ ultimate",
+            "full": "✓ full: valid",
+            "marginal": "! marginal",
+            "undefined": "? undefined",
+            "unknown": "✗ unknown",
+            "revoked": "✗ revoked",
+            "expired": "✗ expired",
+        },
+        # The word on an arrow, for the certifications that get one (by CertificationUse value).
+        "use": {
+            "ultimate": "your key",
+            "complete": "complete",
+            "marginal": "marginal",
+            "revoked": "✗ revoked",
+        },
+        "not_reached": "not reached",
+        "your_key": "your key",
+        "path_length": "path length {length}",
+        "counted": "{signer} (counted)",
+        "not_counted": "{signer} (not counted)",
+        "alt_certified": "{name}: {validity}; owner trust {trust}; certified by {signers}.",
+        "alt_alone": "{name}: {validity}; owner trust {trust}; not certified by anyone.",
+        "owner_trust": "owner trust: {trust}",
+        "title": "Web of trust",
+        # The people of chapter 06's graphs and mails, as the current language writes them.
+        "people": {
+            "You": "You",
+            "Alice": "Alice",
+            "Bob": "Bob",
+            "Carol": "Carol",
+            "Dave": "Dave",
+            "Erin": "Erin",
+            "CA": "CA",
+            "Mallory": "Mallory",
+            "Fake Bob": "Fake Bob",
+            "Sock Puppet": "Sock Puppet",
+        },
+        # Between the names of a list (", " in English).
+        "sep": ", ",
+    }
+)
+"""The graph's words (see :mod:`mailsec.i18n`)."""
 
 _ids = itertools.count(1)
 
@@ -53,23 +101,18 @@ VALIDITY_OUTCOME = {
     Validity.REVOKED: Outcome.FAIL,
     Validity.EXPIRED: Outcome.FAIL,
 }
-#: What a key's box says about its validity, with a symbol.
-VALIDITY_WORD = {
-    Validity.ULTIMATE: "✓ ultimate",
-    Validity.FULL: "✓ full: valid",
-    Validity.MARGINAL: "! marginal",
-    Validity.UNDEFINED: "? undefined",
-    Validity.UNKNOWN: "✗ unknown",
-    Validity.REVOKED: "✗ revoked",
-    Validity.EXPIRED: "✗ expired",
-}
-#: The word on an arrow, for the certifications that get one.
-USE_LABEL = {
-    CertificationUse.ULTIMATE: "your key",
-    CertificationUse.COMPLETE: "complete",
-    CertificationUse.MARGINAL: "marginal",
-    CertificationUse.REVOKED: "✗ revoked",
-}
+
+
+def person(name: str) -> str:
+    """A person's name as the current language writes it (one of the chapter's people; any other
+    name, such as one a learner typed, as it is)."""
+    return str(TEXT["people"].get(name, name))
+
+
+#: What a key's box says about its validity, with a symbol (English; the graph translates it).
+VALIDITY_WORD = {v: TEXT.source["validity"][v.value] for v in Validity}
+#: The word on an arrow, for the certifications that get one (English; the graph translates it).
+USE_LABEL = {CertificationUse(k): v for k, v in TEXT.source["use"].items()}
 
 
 def _unreached(key: KeyValidity) -> bool:
@@ -92,22 +135,25 @@ def _columns(result: TrustResult) -> list[list[KeyValidity]]:
 
 def _column_title(column: Sequence[KeyValidity], last: bool, has_unreached: bool) -> str:
     if last and has_unreached:
-        return "not reached"
+        return TEXT["not_reached"]
     length = column[0].path_length if column else 0
-    return "your key" if length == 0 else f"path length {length}"
+    return TEXT["your_key"] if length == 0 else TEXT["path_length"].format(length=length)
 
 
 def _alt_text(result: TrustResult) -> str:
     parts = []
     for key in result.keys:
-        signers = ", ".join(
-            f"{c.signer} ({'counted' if c.use.counted else 'not counted'})"
+        signers = TEXT["sep"].join(
+            TEXT["counted" if c.use.counted else "not_counted"].format(signer=c.signer)
             for c in key.certifications
         )
         parts.append(
-            f"{key.name}: {key.validity.description}; owner trust {key.owner_trust.value}"
-            + (f"; certified by {signers}" if signers else "; not certified by anyone")
-            + "."
+            TEXT["alt_certified" if signers else "alt_alone"].format(
+                name=key.name,
+                validity=key.validity.description,
+                trust=key.owner_trust.word,
+                signers=signers,
+            )
         )
     return " ".join(parts)
 
@@ -174,12 +220,13 @@ def _key_svg(key: KeyValidity, box: Box) -> str:
         )
     parts.append(
         f'<text x="{x + BOX_W / 2}" y="{y + 17}" text-anchor="middle" font-size="13" '
-        f'font-weight="bold" fill="{fg}" font-family="sans-serif">{escape(key.name)}</text>'
+        f'font-weight="bold" fill="{fg}" font-family="sans-serif">{escape(person(key.name))}</text>'
         f'<text x="{x + BOX_W / 2}" y="{y + 32}" text-anchor="middle" font-size="11.5" '
-        f'fill="{fg}" font-family="sans-serif">{escape(VALIDITY_WORD[key.validity])}</text>'
+        f'fill="{fg}" font-family="sans-serif">'
+        f"{escape(TEXT['validity'][key.validity.value])}</text>"
         f'<text x="{x + BOX_W / 2}" y="{y + 46}" text-anchor="middle" font-size="10.5" '
-        f'fill="#374151" font-family="sans-serif">owner trust: '
-        f"{escape(key.owner_trust.value)}</text></g>"
+        f'fill="#374151" font-family="sans-serif">'
+        f"{escape(TEXT['owner_trust'].format(trust=key.owner_trust.word))}</text></g>"
     )
     if key.validity is Validity.REVOKED:
         parts.append(
@@ -200,7 +247,7 @@ def _arrows(result: TrustResult, grid: _Grid) -> list[Edge]:
             grid.column_of,
             grid.boxes,
             use=cert.use,
-            label=USE_LABEL.get(cert.use, ""),
+            label=TEXT["use"].get(cert.use.value, ""),
             # The marker's size is in stroke widths (markerWidth 7 at width 2, 6 at 1.5 or 1.3).
             head=7 * 2
             if cert.use.counted
@@ -211,8 +258,10 @@ def _arrows(result: TrustResult, grid: _Grid) -> list[Edge]:
     ]
 
 
-def trust_graph_svg(result: TrustResult, *, title: str = "Web of trust") -> Fragment:
-    """The graph: one box per key, one arrow per certification (signer → key certified)."""
+def trust_graph_svg(result: TrustResult, *, title: str | None = None) -> Fragment:
+    """The graph: one box per key, one arrow per certification (signer → key certified).
+    ``title``: the SVG's title (None: "Web of trust" in the current language)."""
+    title = TEXT["title"] if title is None else title
     uid = f"wot{next(_ids)}"
     grid, drawn = _grid(result)
     nodes = [_key_svg(key, grid.boxes[key.name]) for key in drawn]

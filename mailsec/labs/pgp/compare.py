@@ -12,6 +12,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from mailsec import openpgp
+from mailsec.i18n import language, texts
 from mailsec.labs.frame import Lab, checkbox, tagged
 from mailsec.openpgp.pgpmime import (
     MailPair,
@@ -25,6 +26,23 @@ from mailsec.openpgp.pgpmime import (
 from mailsec.render.openpgp import side_by_side_html
 
 __all__ = ["CompareLab", "compare_lab"]
+
+TEXT = texts(
+    {
+        "text": "Text:",
+        "sign": "sign",
+        "encrypt": "encrypt for Bob",
+        "wants": "Alice wants to:",
+        "change": "Change it in transit",
+        "has_key": "Bob already has Alice's OpenPGP public key",
+        "trusts_ca": "Bob's mail program trusts the course root CA",
+        "title": "Lab: PGP and S/MIME side by side",
+        "intro": "Alice signs the same text with PGP/MIME and with S/MIME. Compare the two mails, "
+        "then take away what Bob needs for each: Alice's public key (PGP) or the root CA "
+        "(S/MIME).",
+    }
+)
+"""The lab's words (see :mod:`mailsec.i18n`)."""
 
 
 class CompareLab(Lab):
@@ -43,12 +61,13 @@ class CompareLab(Lab):
         self.bob = bob or openpgp.generate_key("Bob <bob@example.org>")
         self.pki = pki or course_pki()
         self.pair: SideBySide | SealedSideBySide | None = None
-        self._sent: dict[tuple[bool, str], MailPair] = {}
+        # By (encrypting, text, language): a pair's facts are words in the language it was made in.
+        self._sent: dict[tuple[bool, str, str], MailPair] = {}
         wide = {"description_width": "initial"}
         self.text = tagged(
             widgets.Textarea(
                 value="Hi Bob,\nthe invoice total is 120 EUR.\nAlice\n",
-                description="Text:",
+                description=TEXT["text"],
                 style=wide,
                 layout=widgets.Layout(width="520px", height="80px"),
             ),
@@ -56,25 +75,19 @@ class CompareLab(Lab):
         )
         self.action_picker = tagged(
             widgets.ToggleButtons(
-                options=[("sign", "sign"), ("encrypt for Bob", "encrypt")],
+                options=[(TEXT["sign"], "sign"), (TEXT["encrypt"], "encrypt")],
                 value="sign",
-                description="Alice wants to:",
+                description=TEXT["wants"],
                 style=wide,
             ),
             "mailsec-cmp-action",
         )
-        self.change = checkbox("Change it in transit", "mailsec-cmp-change")
-        self.has_key = checkbox(
-            "Bob already has Alice's OpenPGP public key", "mailsec-cmp-has-key", value=True
-        )
-        self.trusts_ca = checkbox(
-            "Bob's mail program trusts the course root CA", "mailsec-cmp-trusts-ca", value=True
-        )
+        self.change = checkbox(TEXT["change"], "mailsec-cmp-change")
+        self.has_key = checkbox(TEXT["has_key"], "mailsec-cmp-has-key", value=True)
+        self.trusts_ca = checkbox(TEXT["trusts_ca"], "mailsec-cmp-trusts-ca", value=True)
         super().__init__(
-            "Lab: PGP and S/MIME side by side",
-            intro="Alice signs the same text with PGP/MIME and with S/MIME. Compare the two mails, "
-            "then take away what Bob needs for each: Alice's public key (PGP) or the root CA "
-            "(S/MIME).",
+            TEXT["title"],
+            intro=TEXT["intro"],
             controls=[
                 self.action_picker,
                 self.text,
@@ -90,7 +103,7 @@ class CompareLab(Lab):
     def sent(self) -> MailPair:
         """Both mails as sent (made once per action and text; changing checkboxes reuses them)."""
         encrypting = self.action_picker.value == "encrypt"
-        choice = (encrypting, self.text.value)
+        choice = (encrypting, self.text.value, language())
         if choice not in self._sent:
             headers = {
                 "From": "Alice <alice@example.org>",

@@ -11,11 +11,26 @@ from dataclasses import dataclass
 
 from mailsec import openpgp
 from mailsec.errors import MailsecError
+from mailsec.i18n import texts
 from mailsec.labs.pgp.gnupg import GpgHome, GpgRun, find_gpg, gpg_missing
 from mailsec.openpgp.pgpmime import encrypt_message, read_message
 from mailsec.trace import Outcome, Step, Trace
 
 __all__ = ["GnupgExchange", "exchange_with_gnupg"]
+
+
+TEXT = texts(
+    {
+        "imported": "{version}: imported Bob's secret key and Alice's certificate into a "
+        "temporary GNUPGHOME.",
+        "gpg_read": "gpg decrypted mailsec's PGP/MIME mail and found a good signature from Alice.",
+        "gpg_failed": "gpg could not decrypt or verify mailsec's mail; see its messages below.",
+        "refused": "mailsec refused gpg's reply: {error}",
+        "we_read": "mailsec decrypted GnuPG's reply and found a good signature from Bob.",
+        "we_failed": "mailsec could not read GnuPG's reply.",
+    }
+)
+"""What the exchange says (see :mod:`mailsec.i18n`)."""
 
 
 @dataclass(frozen=True)
@@ -59,16 +74,14 @@ def exchange_with_gnupg(
         home.run("--import", stdin=alice.public.to_bytes(armor=True))
         steps.append(
             Step(
-                f"{version}: imported Bob's secret key and Alice's certificate into a temporary GNUPGHOME.",
+                TEXT["imported"].format(version=version),
                 Outcome.INFO,
             )
         )
         gpg_read_ours = _gpg_reads_ours(home, alice, bob, text)
         steps.append(
             Step(
-                "gpg decrypted mailsec's PGP/MIME mail and found a good signature from Alice."
-                if gpg_read_ours
-                else "gpg could not decrypt or verify mailsec's mail; see its messages below.",
+                TEXT["gpg_read" if gpg_read_ours else "gpg_failed"],
                 Outcome.OK if gpg_read_ours else Outcome.FAIL,
                 "RFC 3156 §6.2",
             )
@@ -81,12 +94,10 @@ def exchange_with_gnupg(
                 we_read_theirs = bool(result.signature_valid)
                 reply_text = result.text or ""
             except MailsecError as exc:
-                steps.append(Step(f"mailsec refused gpg's reply: {exc.message}", Outcome.FAIL))
+                steps.append(Step(TEXT["refused"].format(error=exc.message), Outcome.FAIL))
         steps.append(
             Step(
-                "mailsec decrypted GnuPG's reply and found a good signature from Bob."
-                if we_read_theirs
-                else "mailsec could not read GnuPG's reply.",
+                TEXT["we_read" if we_read_theirs else "we_failed"],
                 Outcome.OK if we_read_theirs else Outcome.FAIL,
                 "RFC 3156 §6.2",
             )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from mailsec.i18n import texts
 from mailsec.trace import Outcome, Step
 
 __all__ = ["GPG_ERROR_KEYWORDS", "GpgFailed", "GpgHome", "GpgRun", "find_gpg", "gpg_missing"]
@@ -57,6 +58,23 @@ class GpgFailed(Exception):
         self.run = run
 
 
+TEXT = texts(
+    {
+        # By what was not run: the exchange, the trust check, or something else (named).
+        "missing": {
+            "exchange": "GnuPG (gpg) is not installed here, so this exchange was not run. "
+            "Install the Debian/Ubuntu package 'gnupg' (Binder's environment has it) and run "
+            "the cell again.",
+            "check": "GnuPG (gpg) is not installed here, so this check was not run. Install the "
+            "Debian/Ubuntu package 'gnupg' (Binder's environment has it) and run the cell again.",
+            "other": "GnuPG (gpg) is not installed here, so this {what} was not run. Install the "
+            "Debian/Ubuntu package 'gnupg' (Binder's environment has it) and run the cell again.",
+        },
+    }
+)
+"""What the GnuPG helpers say (see :mod:`mailsec.i18n`)."""
+
+
 def find_gpg(gpg: str | None) -> str | None:
     """The gpg program to run (``gpg``: a name on PATH or a path; None means "gpg"), if any."""
     return shutil.which(gpg or "gpg")
@@ -64,11 +82,8 @@ def find_gpg(gpg: str | None) -> str | None:
 
 def gpg_missing(what: str) -> Step:
     """What a GnuPG helper says when gpg is not installed, so its ``what`` was not run."""
-    return Step(
-        f"GnuPG (gpg) is not installed here, so this {what} was not run. Install the "
-        "Debian/Ubuntu package 'gnupg' (Binder's environment has it) and run the cell again.",
-        Outcome.WARN,
-    )
+    key = what if what in ("exchange", "check") else "other"
+    return Step(TEXT["missing"][key].format(what=what), Outcome.WARN)
 
 
 def _run_gpg(

@@ -15,13 +15,36 @@ import ipywidgets as widgets
 
 from mailsec import openpgp
 from mailsec.errors import InputError, MailsecError
+from mailsec.i18n import texts
 from mailsec.labs.frame import Lab, tagged
 from mailsec.openpgp.pgpmime import Delivery, Protection, Tamper, deliver, protect
-from mailsec.render.openpgp import delivery_html
+from mailsec.render.openpgp import delivery_html, person
 
 __all__ = ["PEOPLE", "MessageLab", "make_people", "message_lab"]
 
 PEOPLE = ("Alice", "Bob", "Carol")
+
+TEXT = texts(
+    {
+        "from": "From:",
+        "to": "To:",
+        "opened_by": "Opened by:",
+        "protection": "Protection:",
+        "subject": "Subject:",
+        "text": "Text:",
+        "tamper": "In transit, change:",
+        "title": "Lab: PGP/MIME mail between Alice, Bob and Carol",
+        "intro": "Each person has a fresh key pair (Ed25519 for signing, Curve25519 for "
+        "encryption) and everyone's public key. Pick who sends, who opens it, and what an "
+        "attacker changes on the way. Try: <em>Opened by: Carol</em>, or change "
+        "<em>one byte of the encrypted data</em>.",
+        "empty": "The text is empty: type a few words for the mail.",
+        "hidden": "{reader} cannot decrypt it, so the packets inside the encrypted data stay "
+        "hidden.",
+        "unlisted": "The packets cannot be listed: {error}",
+    }
+)
+"""The lab's words (see :mod:`mailsec.i18n`)."""
 
 
 def make_people(now: datetime | None = None) -> dict[str, openpgp.SecretKey]:
@@ -37,39 +60,44 @@ class MessageLab(Lab):
 
     def __init__(self, keys: Mapping[str, openpgp.SecretKey] | None = None) -> None:
         self.people = dict(keys) if keys is not None else make_people()
-        names = list(self.people)
+        names = [(person(name), name) for name in self.people]
         self.certs = [key.public for key in self.people.values()]
         self._sent: dict[tuple[object, ...], bytes] = {}
         self.delivery: Delivery | None = None
         wide = {"description_width": "initial"}
         self.sender = tagged(
-            widgets.Dropdown(options=names, value=names[0], description="From:", style=wide),
+            widgets.Dropdown(
+                options=names, value=names[0][1], description=TEXT["from"], style=wide
+            ),
             "mailsec-pgp-sender",
         )
         self.recipient = tagged(
-            widgets.Dropdown(options=names, value=names[1], description="To:", style=wide),
+            widgets.Dropdown(options=names, value=names[1][1], description=TEXT["to"], style=wide),
             "mailsec-pgp-recipient",
         )
         self.reader = tagged(
-            widgets.Dropdown(options=names, value=names[1], description="Opened by:", style=wide),
+            widgets.Dropdown(
+                options=names, value=names[1][1], description=TEXT["opened_by"], style=wide
+            ),
             "mailsec-pgp-reader",
         )
         self.protection = tagged(
             widgets.ToggleButtons(
-                options=[(p.value, p) for p in Protection],
+                options=[(p.label, p) for p in Protection],
                 value=Protection.ENCRYPT_AND_SIGN,
-                description="Protection:",
+                description=TEXT["protection"],
                 style=wide,
             ),
             "mailsec-pgp-protection",
         )
         self.subject = tagged(
-            widgets.Text(value="Lunch", description="Subject:", style=wide), "mailsec-pgp-subject"
+            widgets.Text(value="Lunch", description=TEXT["subject"], style=wide),
+            "mailsec-pgp-subject",
         )
         self.text = tagged(
             widgets.Textarea(
                 value="Hi Bob,\nlunch at noon tomorrow?\nAlice\n",
-                description="Text:",
+                description=TEXT["text"],
                 style=wide,
                 layout=widgets.Layout(width="520px", height="90px"),
             ),
@@ -77,16 +105,13 @@ class MessageLab(Lab):
         )
         self.tamper = tagged(
             widgets.Dropdown(
-                description="In transit, change:", style=wide, layout=widgets.Layout(width="560px")
+                description=TEXT["tamper"], style=wide, layout=widgets.Layout(width="560px")
             ),
             "mailsec-pgp-tamper",
         )
         super().__init__(
-            "Lab: PGP/MIME mail between Alice, Bob and Carol",
-            intro="Each person has a fresh key pair (Ed25519 for signing, Curve25519 for "
-            "encryption) and everyone's public key. Pick who sends, who opens it, and what an "
-            "attacker changes on the way. Try: <em>Opened by: Carol</em>, or change "
-            "<em>one byte of the encrypted data</em>.",
+            TEXT["title"],
+            intro=TEXT["intro"],
             controls=[
                 widgets.HBox([self.sender, self.recipient, self.reader]),
                 self.protection,
@@ -106,7 +131,7 @@ class MessageLab(Lab):
 
     def _set_tamper_options(self) -> None:
         current = self.tamper.value
-        options = [(t.value, t) for t in Tamper if t.applies_to(self.protection.value)]
+        options = [(t.label, t) for t in Tamper if t.applies_to(self.protection.value)]
         with self.hold_trait_notifications():
             self.tamper.options = options
             self.tamper.value = current if current in dict(options).values() else Tamper.NOTHING
@@ -119,7 +144,7 @@ class MessageLab(Lab):
         """The mail as sent (made once per choice of sender, recipient, protection and text)."""
         text = self.text.value
         if not text.strip():
-            raise InputError("The text is empty: type a few words for the mail.")
+            raise InputError(TEXT["empty"])
         choice = (
             self.sender.value,
             self.recipient.value,
@@ -155,9 +180,9 @@ class MessageLab(Lab):
                 delivery.openpgp_data, keys=[self.people[reader]]
             )
             if delivery.encrypted and delivery.result is None:
-                note = f"{reader} cannot decrypt it, so the packets inside the encrypted data stay hidden."
+                note = TEXT["hidden"].format(reader=reader)
         except MailsecError as exc:
-            packets, note = None, f"The packets cannot be listed: {exc.message}"
+            packets, note = None, TEXT["unlisted"].format(error=exc.message)
         self.show(str(delivery_html(delivery, reader=reader, packets=packets, packets_note=note)))
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import ipywidgets as widgets
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.labs.frame import Lab, button, checkbox, dropdown, tagged
 from mailsec.labs.pgp.trustcheck import gnupg_trust_check
 from mailsec.openpgp.trust import (
@@ -25,9 +26,43 @@ from mailsec.openpgp.trust import (
     evaluate,
 )
 from mailsec.render.html import Fragment, error_box
-from mailsec.render.openpgp import gnupg_trust_html, trust_html
+from mailsec.render.openpgp import gnupg_trust_html, person, trust_html
 
 __all__ = ["SCENARIOS", "TrustLab", "trust_lab"]
+
+TEXT = texts(
+    {
+        "scenarios": {
+            "friends": "A circle of friends (Erin has 2 of 3 marginals)",
+            "ca": "CA style: one introducer certifies everyone",
+            "empty": "Only your key: nobody certified yet",
+            "impostor": "An impostor: Mallory's 'Fake Bob' key, certified by her friends",
+        },
+        "revoked": "{name}'s key revoked",
+        "expired": "expired",
+        "expired_tip": "{name}'s key expired",
+        "no_scenario": "Scenario {scenario!r} is not one of: {choices}; pick one of those.",
+        "start_from": "Start from:",
+        "title": "Lab: the web of trust",
+        "intro": "Set how far you trust each person to check keys (owner trust), let people "
+        "certify each other's keys, revoke a key, and see which keys become valid. "
+        "Try: let <em>Dave</em> certify <em>Erin</em>, or revoke <em>Alice</em>'s key.",
+        "owner_trust": "<strong>Your owner trust in each person, and revocations</strong>",
+        "certifications": "<strong>Certifications</strong> (a signature on someone's key)",
+        "rules": "<strong>GnuPG's rules</strong>",
+        "signer": "Signer:",
+        "signee": "certifies the key of:",
+        "certify": "Certify",
+        "revoke": "Revoke certification",
+        "remove": "Remove",
+        "new_placeholder": "a name, e.g. Frank",
+        "new_person": "New person:",
+        "add_key": "Add key",
+        "focus": "Explain the key of:",
+        "no_name": "Type a name for the new person first (for example 'Frank').",
+    }
+)
+"""The lab's words (see :mod:`mailsec.i18n`)."""
 
 
 def _friends() -> WebOfTrust:
@@ -92,16 +127,20 @@ def _impostor() -> WebOfTrust:
     )
 
 
-#: The starting graphs of the trust lab: (label, builder).
+#: The starting graphs of the trust lab: (label in English, builder); the lab shows each label
+#: in its own language.
 SCENARIOS: dict[str, tuple[str, Callable[[], WebOfTrust]]] = {
-    "friends": ("A circle of friends (Erin has 2 of 3 marginals)", _friends),
-    "ca": ("CA style: one introducer certifies everyone", _ca_style),
-    "empty": ("Only your key: nobody certified yet", _only_you),
-    "impostor": ("An impostor: Mallory's 'Fake Bob' key, certified by her friends", _impostor),
+    "friends": (TEXT.source["scenarios"]["friends"], _friends),
+    "ca": (TEXT.source["scenarios"]["ca"], _ca_style),
+    "empty": (TEXT.source["scenarios"]["empty"], _only_you),
+    "impostor": (TEXT.source["scenarios"]["impostor"], _impostor),
 }
 
 
-_TRUST_OPTIONS = [(t.description, t) for t in OwnerTrust]
+def _trust_options() -> list[tuple[str, OwnerTrust]]:
+    return [(t.description, t) for t in OwnerTrust]
+
+
 _WIDE = {"description_width": "initial"}
 
 
@@ -112,7 +151,7 @@ def _rule_box(name: str, css: str) -> widgets.IntText:
     limit = POLICY_LIMITS[name]
     box = widgets.IntText(
         value=limit.default,
-        description=limit.label,
+        description=limit.title,
         style=_WIDE,
         layout=widgets.Layout(width="190px"),
     )
@@ -122,23 +161,23 @@ def _rule_box(name: str, css: str) -> widgets.IntText:
 def _key_controls(key: TrustKey) -> tuple[widgets.Dropdown, widgets.Checkbox, widgets.Checkbox]:
     """One key's row: your owner trust in its owner, and whether it is revoked or expired."""
     trust = widgets.Dropdown(
-        options=_TRUST_OPTIONS,
+        options=_trust_options(),
         value=key.owner_trust,
-        description=key.name,
+        description=person(key.name),
         style={"description_width": "90px"},
         layout=widgets.Layout(width="530px"),
     )
     revoked = checkbox(
-        f"{key.name}'s key revoked",
+        TEXT["revoked"].format(name=key.name),
         "mailsec-wot-revoked",
         value=key.revoked,
         layout=widgets.Layout(width="auto", margin="0 16px 0 8px"),
     )
     expired = checkbox(
-        "expired",
+        TEXT["expired"],
         "mailsec-wot-expired",
         value=key.expired,
-        tooltip=f"{key.name}'s key expired",
+        tooltip=TEXT["expired_tip"].format(name=key.name),
         layout=widgets.Layout(width="auto"),
     )
     return tagged(trust, "mailsec-wot-trust"), revoked, expired
@@ -150,13 +189,13 @@ class TrustLab(Lab):
     def __init__(self, scenario: str = "friends") -> None:
         if scenario not in SCENARIOS:
             raise InputError(
-                f"Scenario {scenario!r} is not one of: {', '.join(SCENARIOS)}; pick one of those."
+                TEXT["no_scenario"].format(scenario=scenario, choices=", ".join(SCENARIOS))
             )
         self.web: WebOfTrust = SCENARIOS[scenario][1]()
         self.trust_result: TrustResult | None = None
         self.scenario = dropdown(
-            "Start from:",
-            [(label, key) for key, (label, _build) in SCENARIOS.items()],
+            TEXT["start_from"],
+            [(TEXT["scenarios"][key], key) for key in SCENARIOS],
             scenario,
             "mailsec-wot-scenario",
             width="480px",
@@ -167,17 +206,15 @@ class TrustLab(Lab):
         self.expired: dict[str, widgets.Checkbox] = {}
         self.key_rows = widgets.VBox([])
         super().__init__(
-            "Lab: the web of trust",
-            intro="Set how far you trust each person to check keys (owner trust), let people "
-            "certify each other's keys, revoke a key, and see which keys become valid. "
-            "Try: let <em>Dave</em> certify <em>Erin</em>, or revoke <em>Alice</em>'s key.",
+            TEXT["title"],
+            intro=TEXT["intro"],
             controls=[
                 self.scenario,
-                widgets.HTML("<strong>Your owner trust in each person, and revocations</strong>"),
+                widgets.HTML(TEXT["owner_trust"]),
                 self.key_rows,
-                widgets.HTML("<strong>Certifications</strong> (a signature on someone's key)"),
+                widgets.HTML(TEXT["certifications"]),
                 self._certification_row(),
-                widgets.HTML("<strong>GnuPG's rules</strong>"),
+                widgets.HTML(TEXT["rules"]),
                 self._rules_row(),
                 self._new_key_row(),
             ],
@@ -198,16 +235,16 @@ class TrustLab(Lab):
         """Signer, signee and the three buttons that certify, revoke or remove."""
         # Each control carries its own label, so a screen reader says what it is for.
         self.signer = widgets.Dropdown(
-            description="Signer:", style=_WIDE, layout=widgets.Layout(width="190px")
+            description=TEXT["signer"], style=_WIDE, layout=widgets.Layout(width="190px")
         )
         self.signee = widgets.Dropdown(
-            description="certifies the key of:", style=_WIDE, layout=widgets.Layout(width="270px")
+            description=TEXT["signee"], style=_WIDE, layout=widgets.Layout(width="270px")
         )
         tagged(self.signer, "mailsec-wot-signer")
         tagged(self.signee, "mailsec-wot-signee")
-        self.certify_button = button("Certify", "mailsec-wot-certify", button_style="primary")
-        self.revoke_button = button("Revoke certification", "mailsec-wot-revoke-cert")
-        self.remove_button = button("Remove", "mailsec-wot-remove-cert")
+        self.certify_button = button(TEXT["certify"], "mailsec-wot-certify", button_style="primary")
+        self.revoke_button = button(TEXT["revoke"], "mailsec-wot-revoke-cert")
+        self.remove_button = button(TEXT["remove"], "mailsec-wot-remove-cert")
         return widgets.HBox(
             [self.signer, self.signee, self.certify_button, self.revoke_button, self.remove_button]
         )
@@ -222,15 +259,15 @@ class TrustLab(Lab):
     def _new_key_row(self) -> widgets.HBox:
         """A new person's name and its button, and the key whose validity is explained."""
         self.new_name = widgets.Text(
-            placeholder="a name, e.g. Frank",
-            description="New person:",
+            placeholder=TEXT["new_placeholder"],
+            description=TEXT["new_person"],
             style=_WIDE,
             layout=widgets.Layout(width="260px"),
         )
         tagged(self.new_name, "mailsec-wot-new-name")
-        self.add_button = button("Add key", "mailsec-wot-add-key")
+        self.add_button = button(TEXT["add_key"], "mailsec-wot-add-key")
         self.focus = widgets.Dropdown(
-            description="Explain the key of:", style=_WIDE, layout=widgets.Layout(width="280px")
+            description=TEXT["focus"], style=_WIDE, layout=widgets.Layout(width="280px")
         )
         tagged(self.focus, "mailsec-wot-focus")
         return widgets.HBox([self.new_name, self.add_button, self.focus])
@@ -250,12 +287,13 @@ class TrustLab(Lab):
             self.on_change([trust, revoked, expired], self._read_key_rows)
         self.key_rows.children = rows
         focus = self.focus.value if self.focus.value in names else names[-1] if names else None
+        shown = [(person(name), name) for name in names]
         with self.hold_trait_notifications():
-            self.signer.options = names
-            self.signee.options = names
+            self.signer.options = shown
+            self.signee.options = shown
             if len(names) > 1:
                 self.signer.value, self.signee.value = names[0], names[1]
-            self.focus.options = names
+            self.focus.options = shown
             self.focus.value = focus
 
     def _read_key_rows(self) -> None:
@@ -290,7 +328,7 @@ class TrustLab(Lab):
     def _add_key(self) -> None:
         name = self.new_name.value.strip()
         if not name:
-            raise InputError("Type a name for the new person first (for example 'Frank').")
+            raise InputError(TEXT["no_name"])
         self.web = self.web.with_key(name)
         self.new_name.value = ""
         self._rebuild_rows()

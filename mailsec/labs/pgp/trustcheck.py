@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from mailsec.i18n import texts
 from mailsec.labs.pgp.gnupg import (
     GPG_ERROR_KEYWORDS,
     GpgFailed,
@@ -22,28 +23,31 @@ from mailsec.labs.pgp.gnupg import (
     gpg_missing,
 )
 from mailsec.openpgp.trust import (
-    GNUPG_MODEL,
     TrustPolicy,
     TrustResult,
     Validity,
     WebOfTrust,
     evaluate,
 )
+from mailsec.openpgp.trust.graph import gnupg_model
 from mailsec.trace import Outcome, Step, Trace
 
 __all__ = ["TRUST_CHECK_WORDS", "GnupgTrustCheck", "gnupg_trust_check"]
 
-#: What the GnuPG check says about its outcome, in one place.
-TRUST_CHECK_WORDS: Mapping[str, str] = {
-    "same": "GnuPG computes the same validity for every key.",
-    "different": "GnuPG disagrees with the model for: {names}.",
-    "missing": "GnuPG listed no validity for: {names}.",
-    "failed": "gpg stopped with an error (exit status {returncode}{status}), so GnuPG computed "
-    "nothing to compare with the model: {command}",
-    "stale": "gpg's trust database was not brought up to date with these rules (its 'tru' "
-    "record says {flags!r}), so its validity cannot be compared with the model's.",
-    "no_keys": "The graph has no keys, so there is nothing to compare.",
-}
+#: What the GnuPG check says about its outcome, in one place (looked up in the current language).
+TRUST_CHECK_WORDS: Mapping[str, str] = texts(
+    {
+        "same": "GnuPG computes the same validity for every key.",
+        "different": "GnuPG disagrees with the model for: {names}.",
+        "missing": "GnuPG listed no validity for: {names}.",
+        "failed": "gpg stopped with an error (exit status {returncode}{status}), so GnuPG "
+        "computed nothing to compare with the model: {command}",
+        "status": ", status {keywords}",
+        "stale": "gpg's trust database was not brought up to date with these rules (its 'tru' "
+        "record says {flags!r}), so its validity cannot be compared with the model's.",
+        "no_keys": "The graph has no keys, so there is nothing to compare.",
+    }
+)
 
 #: Every command of the check: no questions, and keys made without a passphrase.
 _OPTIONS = ("--batch", "--yes", "--no-tty", "--pinentry-mode", "loopback", "--passphrase", "")
@@ -245,7 +249,7 @@ def _compared(
     if missing:
         verdicts.append(TRUST_CHECK_WORDS["missing"].format(names=", ".join(missing)))
     verdict = " ".join(verdicts) if verdicts else TRUST_CHECK_WORDS["same"]
-    step = Step(verdict, Outcome.OK if check.agree else Outcome.FAIL, GNUPG_MODEL)
+    step = Step(verdict, Outcome.OK if check.agree else Outcome.FAIL, gnupg_model())
     return GnupgTrustCheck(True, version, rows, commands, (step,))
 
 
@@ -254,7 +258,7 @@ def _failed(version: str, commands: tuple[str, ...], run: GpgRun) -> GnupgTrustC
     keywords = sorted({line[0] for line in run.status if line[0] in GPG_ERROR_KEYWORDS})
     verdict = TRUST_CHECK_WORDS["failed"].format(
         returncode=run.returncode,
-        status=f", status {' '.join(keywords)}" if keywords else "",
+        status=TRUST_CHECK_WORDS["status"].format(keywords=" ".join(keywords)) if keywords else "",
         command=run.command,
     )
     return GnupgTrustCheck(True, version, (), commands, (Step(verdict, Outcome.FAIL),), failure=run)

@@ -13,6 +13,7 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from mailsec.errors import InputError
+from mailsec.i18n import gettext
 from mailsec.openpgp.certs import Certificate, SecretKey
 from mailsec.openpgp.encryption import encrypt
 from mailsec.openpgp.pgpmime.mime import (
@@ -96,7 +97,9 @@ def encrypted_bytes(
 ) -> bytes:
     """:func:`encrypt_message` as the bytes on the wire (the labs' fast path)."""
     if not recipients:
-        raise InputError("Encrypting needs at least one recipient's certificate (public key).")
+        raise InputError(
+            gettext("Encrypting needs at least one recipient's certificate (public key).")
+        )
     entity = as_entity(body)
     ciphertext = encrypt(entity_bytes(entity), recipients, sign_with=sign_with, armor=True, now=now)
     outer = outer_message(

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from mailsec.errors import InputError, MailsecError
+from mailsec.i18n import texts
 from mailsec.openpgp.certs import Certificate, SecretKey
 from mailsec.openpgp.constants import PacketTag
 from mailsec.openpgp.listing import list_packets
@@ -28,6 +29,7 @@ __all__ = [
     "MailPair",
     "SealedSideBySide",
     "SideBySide",
+    "Wire",
     "check_pair",
     "encrypt_both",
     "encrypt_pair",
@@ -35,6 +37,59 @@ __all__ = [
     "sign_both",
     "sign_pair",
 ]
+
+TEXT = texts(
+    {
+        "empty_sign": "The text is empty: type a few words to sign.",
+        "empty_encrypt": "The text is empty: type a few words to encrypt.",
+        "micalg": "Hash named in micalg",
+        "signature_part": "Signature part",
+        "pgp_signature_size": "{size} bytes, ASCII-armored OpenPGP packet",
+        "smime_signature_size": "{size} bytes, base64 CMS SignedData",
+        "whole": "Whole mail",
+        "bytes": "{size} bytes",
+        "carries": "Carries the signer's key",
+        "pgp_carries": "No: only its key ID and fingerprint",
+        "smime_carries": "Yes: the signer's certificate travels with the signature",
+        "reader_needs": "The reader needs beforehand",
+        "pgp_reader_needs": "The sender's public key, and a reason to believe it is hers (web "
+        "of trust)",
+        "smime_reader_needs": "Only the root CA certificate in the trust store",
+        "not_signed": "These mails are encrypted, not signed: open them with open_pair().",
+        "not_encrypted": "These mails are signed, not encrypted: check them with check_pair().",
+        "result": "Result here",
+        "good": "good signature",
+        "not_verified": "NOT verified",
+        # The S/MIME verdict in a word, by mailsec.smime.SignatureStatus value.
+        "smime_status": {
+            "valid": "valid",
+            "tampered": "tampered",
+            "no certificate": "no certificate",
+            "expired": "expired",
+            "not yet valid": "not yet valid",
+            "untrusted": "untrusted",
+            "wrong purpose": "wrong purpose",
+            "wrong address": "wrong address",
+            "weak hash": "weak hash",
+        },
+        "itself": "The message itself",
+        "pgp_itself": "{cipher} in a SEIPD packet with an MDC (RFC 4880 §5.13)",
+        "smime_itself": "{cipher} in CMS (RFC 5083, RFC 5084)",
+        "key_copy": "Bob's copy of the message key",
+        "pgp_key_copy": "{count} PKESK packet: {algorithms} (RFC 4880 §5.1, RFC 6637)",
+        "alice_needs": "Alice needs beforehand",
+        "pgp_alice_needs": "Bob's OpenPGP public key, and a reason to believe it is his",
+        "smime_alice_needs": "Bob's certificate (from a signed mail of his, or a directory)",
+        "decrypted": "decrypted",
+        "refused": "refused",
+    }
+)
+"""The facts side by side, in words (see :mod:`mailsec.i18n`)."""
+
+
+class Wire(str):
+    """A fact as it is on the wire (a header field name, a Content-Type, a micalg name): data,
+    shown as code and never translated."""
 
 
 @dataclass(frozen=True)
@@ -99,38 +154,34 @@ def sign_pair(
     from mailsec.smime import sign_message as smime_sign
 
     if not text.strip():
-        raise InputError("The text is empty: type a few words to sign.")
+        raise InputError(TEXT["empty_sign"])
     pgp = signed_bytes(text, pgp_key, headers=headers, now=now)
     smime = smime_sign(_plain_message(text, headers), key=smime_key, certificate=smime_certificate)
     _pgp_signed, pgp_sig = split_signed(pgp)
     _smime_signed, smime_sig = split_signed(smime)
     facts = (
         (
-            "Content-Type",
-            "multipart/signed; protocol=application/pgp-signature",
-            "multipart/signed; protocol=application/pkcs7-signature",
+            Wire("Content-Type"),
+            Wire("multipart/signed; protocol=application/pgp-signature"),
+            Wire("multipart/signed; protocol=application/pkcs7-signature"),
         ),
         (
-            "Hash named in micalg",
-            str(structure(pgp).get_param("micalg")),
-            str(structure(smime).get_param("micalg")),
+            TEXT["micalg"],
+            Wire(structure(pgp).get_param("micalg")),
+            Wire(structure(smime).get_param("micalg")),
         ),
         (
-            "Signature part",
-            f"{len(pgp_sig):,} bytes, ASCII-armored OpenPGP packet",
-            f"{len(smime_sig):,} bytes, base64 CMS SignedData",
-        ),
-        ("Whole mail", f"{len(pgp):,} bytes", f"{len(smime):,} bytes"),
-        (
-            "Carries the signer's key",
-            "No: only its key ID and fingerprint",
-            "Yes: the signer's certificate travels with the signature",
+            TEXT["signature_part"],
+            TEXT["pgp_signature_size"].format(size=f"{len(pgp_sig):,}"),
+            TEXT["smime_signature_size"].format(size=f"{len(smime_sig):,}"),
         ),
         (
-            "The reader needs beforehand",
-            "The sender's public key, and a reason to believe it is hers (web of trust)",
-            "Only the root CA certificate in the trust store",
+            TEXT["whole"],
+            TEXT["bytes"].format(size=f"{len(pgp):,}"),
+            TEXT["bytes"].format(size=f"{len(smime):,}"),
         ),
+        (TEXT["carries"], TEXT["pgp_carries"], TEXT["smime_carries"]),
+        (TEXT["reader_needs"], TEXT["pgp_reader_needs"], TEXT["smime_reader_needs"]),
     )
     return MailPair(text, False, pgp, smime, facts)
 
@@ -151,7 +202,7 @@ def check_pair(
     from mailsec.smime import verify_message as smime_verify
 
     if pair.encrypted:
-        raise InputError("These mails are encrypted, not signed: open them with open_pair().")
+        raise InputError(TEXT["not_signed"])
     pgp, smime = pair.pgp, pair.smime
     if change_text:
         pgp = _capitalized(pgp)
@@ -161,9 +212,9 @@ def check_pair(
     rows = (
         *pair.facts,
         (
-            "Result here",
-            "good signature" if pgp_result.signature_valid else "NOT verified",
-            smime_result.status.value,
+            TEXT["result"],
+            TEXT["good" if pgp_result.signature_valid else "not_verified"],
+            TEXT["smime_status"].get(smime_result.status.value, smime_result.status.value),
         ),
     )
     return SideBySide(pair.text, change_text, pgp, smime, pgp_result, smime_result, rows)
@@ -240,7 +291,7 @@ def encrypt_pair(
     from mailsec.smime import encrypt_message as smime_encrypt
 
     if not text.strip():
-        raise InputError("The text is empty: type a few words to encrypt.")
+        raise InputError(TEXT["empty_encrypt"])
     pgp = encrypted_bytes(text, [pgp_recipient.public], sign_with=(), headers=headers, now=now)
     smime = smime_encrypt(_plain_message(text, headers), [smime_certificate])
     pgp_sent = read_message(pgp, keys=[pgp_recipient], now=now)
@@ -253,27 +304,26 @@ def encrypt_pair(
     ]
     facts = (
         (
-            "Content-Type",
-            "multipart/encrypted; protocol=application/pgp-encrypted",
-            f"application/pkcs7-mime; smime-type={structure(smime).get_param('smime-type')}",
+            Wire("Content-Type"),
+            Wire("multipart/encrypted; protocol=application/pgp-encrypted"),
+            Wire(f"application/pkcs7-mime; smime-type={structure(smime).get_param('smime-type')}"),
         ),
         (
-            "The message itself",
-            f"{pgp_sent.session_key_algorithm or '?'} in a SEIPD packet with an MDC "
-            "(RFC 4880 §5.13)",
-            f"{smime_sent.cipher.value} in CMS (RFC 5083, RFC 5084)",
+            TEXT["itself"],
+            TEXT["pgp_itself"].format(cipher=pgp_sent.session_key_algorithm or "?"),
+            TEXT["smime_itself"].format(cipher=smime_sent.cipher.value),
         ),
         (
-            "Bob's copy of the message key",
-            f"{len(pkesks)} PKESK packet: {', '.join(pkesks)} (RFC 4880 §5.1, RFC 6637)",
+            TEXT["key_copy"],
+            TEXT["pgp_key_copy"].format(count=len(pkesks), algorithms=", ".join(pkesks)),
             smime_sent.recipient_kind.description,
         ),
-        ("Whole mail", f"{len(pgp):,} bytes", f"{len(smime):,} bytes"),
         (
-            "Alice needs beforehand",
-            "Bob's OpenPGP public key, and a reason to believe it is his",
-            "Bob's certificate (from a signed mail of his, or a directory)",
+            TEXT["whole"],
+            TEXT["bytes"].format(size=f"{len(pgp):,}"),
+            TEXT["bytes"].format(size=f"{len(smime):,}"),
         ),
+        (TEXT["alice_needs"], TEXT["pgp_alice_needs"], TEXT["smime_alice_needs"]),
     )
     return MailPair(text, True, pgp, smime, facts)
 
@@ -292,7 +342,7 @@ def open_pair(
     from mailsec.smime.inspect import flip_byte
 
     if not pair.encrypted:
-        raise InputError("These mails are signed, not encrypted: check them with check_pair().")
+        raise InputError(TEXT["not_encrypted"])
     pgp, smime = pair.pgp, pair.smime
     if change_ciphertext:
         pgp, _ = change_in_transit(pgp, Tamper.CIPHERTEXT)
@@ -310,9 +360,9 @@ def open_pair(
     rows = (
         *pair.facts,
         (
-            "Result here",
-            "decrypted" if pgp_text is not None else "refused",
-            "decrypted" if smime_text is not None else "refused",
+            TEXT["result"],
+            TEXT["decrypted" if pgp_text is not None else "refused"],
+            TEXT["decrypted" if smime_text is not None else "refused"],
         ),
     )
     return SealedSideBySide(

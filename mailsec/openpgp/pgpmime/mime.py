@@ -17,6 +17,7 @@ from email.message import EmailMessage, Message
 from email.utils import format_datetime, make_msgid
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.mime import parse as parse_mail
 from mailsec.openpgp.armor import dearmor
 from mailsec.openpgp.constants import PacketTag
@@ -37,6 +38,20 @@ __all__ = [
     "parse",
     "structure",
 ]
+
+TEXT = texts(
+    {
+        "one_hash": "A PGP/MIME signature needs exactly one hash algorithm (RFC 3156 §5).",
+        "no_micalg": "The signature uses hash algorithm {hash_id}, which has no micalg name.",
+        "body_type": "The message body must be text or an EmailMessage, not {kind}.",
+        "eight_bit": "The MIME entity to protect contains 8-bit data; RFC 3156 §3 asks for 7-bit "
+        "data. Use a quoted-printable or base64 Content-Transfer-Encoding.",
+        "non_ascii": "The message contains characters outside ASCII; a mail message on the wire "
+        "is 7-bit text. Paste the raw message as it was sent.",
+        "message_type": "Expected a mail message (bytes, text or EmailMessage), not {kind}.",
+    }
+)
+"""PGP/MIME's structure, in words (see :mod:`mailsec.i18n`)."""
 
 #: Lines end in CRLF on the wire and in what is signed (RFC 3156 §5, RFC 5322 §2.1).
 POLICY = email.policy.SMTP.clone(max_line_length=76)
@@ -69,10 +84,10 @@ def micalg_for(signature: bytes) -> str:
         if p.tag == PacketTag.SIGNATURE
     }
     if len(hashes) != 1:
-        raise InputError("A PGP/MIME signature needs exactly one hash algorithm (RFC 3156 §5).")
+        raise InputError(TEXT["one_hash"])
     (hash_id,) = hashes
     if hash_id not in MICALG:
-        raise InputError(f"The signature uses hash algorithm {hash_id}, which has no micalg name.")
+        raise InputError(TEXT["no_micalg"].format(hash_id=hash_id))
     return MICALG[hash_id]
 
 
@@ -81,9 +96,7 @@ def as_entity(body: str | EmailMessage) -> EmailMessage:
     if isinstance(body, EmailMessage):
         return body
     if not isinstance(body, str):
-        raise InputError(
-            f"The message body must be text or an EmailMessage, not {type(body).__name__}."
-        )
+        raise InputError(TEXT["body_type"].format(kind=type(body).__name__))
     part = EmailMessage(policy=POLICY)
     risky = any(line.startswith("From ") for line in body.splitlines())
     part.set_content(body, charset="utf-8", cte="base64" if risky else "quoted-printable")
@@ -96,10 +109,7 @@ def entity_bytes(entity: EmailMessage) -> bytes:
     try:
         data.decode("ascii")
     except UnicodeDecodeError:
-        raise InputError(
-            "The MIME entity to protect contains 8-bit data; RFC 3156 §3 asks for 7-bit data. "
-            "Use a quoted-printable or base64 Content-Transfer-Encoding."
-        ) from None
+        raise InputError(TEXT["eight_bit"]) from None
     return canonicalize(data)
 
 
@@ -141,15 +151,10 @@ def as_bytes(message: bytes | str | Message) -> bytes:
         try:
             return message.encode("ascii")
         except UnicodeEncodeError:
-            raise InputError(
-                "The message contains characters outside ASCII; a mail message on the wire is "
-                "7-bit text. Paste the raw message as it was sent."
-            ) from None
+            raise InputError(TEXT["non_ascii"]) from None
     if isinstance(message, bytes):
         return message
-    raise InputError(
-        f"Expected a mail message (bytes, text or EmailMessage), not {type(message).__name__}."
-    )
+    raise InputError(TEXT["message_type"].format(kind=type(message).__name__))
 
 
 def boundary_for(content: bytes) -> str:

@@ -19,6 +19,7 @@ from datetime import datetime
 from email.message import EmailMessage, Message
 
 from mailsec.errors import InputError, VerificationError
+from mailsec.i18n import texts
 from mailsec.openpgp.certs import Certificate, SecretKey
 from mailsec.openpgp.encryption import decrypt
 from mailsec.openpgp.pgpmime.mime import as_bytes, canonicalize, micalg_for, parse, structure
@@ -26,6 +27,46 @@ from mailsec.openpgp.verifying import Verification, verify
 from mailsec.trace import Outcome, Step, Trace
 
 __all__ = ["PgpMimeKind", "PgpMimeResult", "read_message", "split_signed"]
+
+TEXT = texts(
+    {
+        "not_signed": "This is a {kind} message, not multipart/signed (RFC 3156 §5).",
+        "no_boundary": "The multipart/signed message has no boundary parameter (RFC 2046 §5.1.1).",
+        "bad_boundary": "The boundary {boundary!r} holds characters that are not printable ASCII "
+        "(RFC 2046 §5.1.1); the message is damaged.",
+        "two_parts": "A multipart/signed message has exactly two parts; this one has {count} "
+        "(RFC 1847 §2.1).",
+        "unprotected": "The message is {kind}: no PGP/MIME protection at all.",
+        "missing": "missing",
+        "signed_head": "multipart/signed, protocol={protocol}, micalg={micalg}.",
+        "not_pgp": "The multipart/signed protocol is {protocol!r}, not 'application/pgp-signature': "
+        "this is not a PGP/MIME signature (an S/MIME one uses application/pkcs7-signature).",
+        "part2": "Part 2 of the signed message is {kind}, not application/pgp-signature "
+        "(RFC 3156 §5).",
+        "signed_part": "Signed part: {size} bytes, headers included, lines ending in CRLF.",
+        "micalg": "micalg says {micalg} but the signature uses {used}.",
+        "not_verified": "Signature not verified: {error}",
+        "good": "Good signature from key {key_id}.",
+        "good_reason": "Good signature from key {key_id} ({reason}).",
+        "needs_key": "Decrypting needs the recipient's secret key; none was given.",
+        "encrypted_head": "multipart/encrypted, protocol=application/pgp-encrypted, Version: 1.",
+        "session_key": "session key",
+        "decrypted": "Decrypted ({cipher}) with key {key_id}; the integrity check (MDC) passed.",
+        "inside_signed": "Inside: a multipart/signed entity (signed, then encrypted).",
+        "bad_protocol": "The multipart/encrypted protocol is {protocol!r}, not "
+        "'application/pgp-encrypted' (RFC 3156 §4).",
+        "two_encrypted": "A multipart/encrypted message has two parts; this one has {count} "
+        "(RFC 1847 §2.2).",
+        "part1": "Part 1 is {kind}, not application/pgp-encrypted (RFC 3156 §4).",
+        "version": "Part 1 should say 'Version: 1' (RFC 3156 §4); it says {text!r}.",
+        "octets": "Part 2 is {kind}, not application/octet-stream (RFC 3156 §4).",
+        "good_inside": "Good signature inside the encrypted message from key {key_id}.",
+        "no_cert": "no matching certificate",
+        "inside_bad": "Signed inside, but not verified: {reason}.",
+        "unsigned": "Not signed: anyone with the recipient's public key could have written this.",
+    }
+)
+"""Reading PGP/MIME, in words (see :mod:`mailsec.i18n`)."""
 
 _SIGNED_SECTION = "RFC 3156 §5"
 _ENCRYPTED_SECTION = "RFC 3156 §4"
@@ -81,19 +122,12 @@ def split_signed(message: bytes | str | Message) -> tuple[bytes, bytes]:
     raw = canonicalize(as_bytes(message))
     parsed = structure(raw)
     if parsed.get_content_type() != "multipart/signed":
-        raise InputError(
-            f"This is a {parsed.get_content_type()} message, not multipart/signed (RFC 3156 §5)."
-        )
+        raise InputError(TEXT["not_signed"].format(kind=parsed.get_content_type()))
     boundary = parsed.get_boundary()
     if not boundary:
-        raise InputError(
-            "The multipart/signed message has no boundary parameter (RFC 2046 §5.1.1)."
-        )
+        raise InputError(TEXT["no_boundary"])
     if not boundary.isascii() or not boundary.isprintable():
-        raise InputError(
-            f"The boundary {boundary!r} holds characters that are not printable ASCII "
-            "(RFC 2046 §5.1.1); the message is damaged."
-        )
+        raise InputError(TEXT["bad_boundary"].format(boundary=boundary))
     delimiter = b"\r\n--" + boundary.encode("ascii")
     head_end = raw.find(b"\r\n\r\n")
     body = b"\r\n" + raw[head_end + 4 :] if head_end >= 0 else b""
@@ -101,10 +135,7 @@ def split_signed(message: bytes | str | Message) -> tuple[bytes, bytes]:
     # chunks: preamble, part 1, part 2, closing "--" + epilogue
     parts = [c for c in chunks[1:] if not c.startswith(b"--")]
     if len(parts) != 2:
-        raise InputError(
-            f"A multipart/signed message has exactly two parts; this one has {len(parts)} "
-            "(RFC 1847 §2.1)."
-        )
+        raise InputError(TEXT["two_parts"].format(count=len(parts)))
     return tuple(p.split(b"\r\n", 1)[1] if b"\r\n" in p else b"" for p in parts)  # type: ignore[return-value]
 
 
@@ -133,7 +164,7 @@ def read_message(
         parse(raw),
         steps=(
             Step(
-                f"The message is {kind}: no PGP/MIME protection at all.",
+                TEXT["unprotected"].format(kind=kind),
                 Outcome.WARN,
                 "RFC 3156 §1",
             ),
@@ -153,28 +184,24 @@ def _read_signed(
     steps = [
         *before,
         Step(
-            f"multipart/signed, protocol={protocol or 'missing'}, micalg={micalg or 'missing'}.",
+            TEXT["signed_head"].format(
+                protocol=protocol or TEXT["missing"], micalg=micalg or TEXT["missing"]
+            ),
             Outcome.INFO,
             _SIGNED_SECTION,
         ),
     ]
     if protocol != "application/pgp-signature":
-        raise InputError(
-            f"The multipart/signed protocol is {protocol!r}, not 'application/pgp-signature': "
-            "this is not a PGP/MIME signature (an S/MIME one uses application/pkcs7-signature)."
-        )
+        raise InputError(TEXT["not_pgp"].format(protocol=protocol))
     signed, signature_part = split_signed(raw)
     sig_entity = structure(signature_part)
     if sig_entity.get_content_type() != "application/pgp-signature":
-        raise InputError(
-            f"Part 2 of the signed message is {sig_entity.get_content_type()}, not "
-            "application/pgp-signature (RFC 3156 §5)."
-        )
+        raise InputError(TEXT["part2"].format(kind=sig_entity.get_content_type()))
     signature = sig_entity.get_payload(decode=True) or b""
     content = parse(signed)
     steps.append(
         Step(
-            f"Signed part: {len(signed):,} bytes, headers included, lines ending in CRLF.",
+            TEXT["signed_part"].format(size=f"{len(signed):,}"),
             Outcome.INFO,
             _SIGNED_SECTION,
         )
@@ -183,7 +210,7 @@ def _read_signed(
     if micalg and micalg != used:
         steps.append(
             Step(
-                f"micalg says {micalg} but the signature uses {used}.",
+                TEXT["micalg"].format(micalg=micalg, used=used),
                 Outcome.WARN,
                 _SIGNED_SECTION,
             )
@@ -191,15 +218,17 @@ def _read_signed(
     try:
         verifications = verify(signed, signature, certs, now=now)
     except VerificationError as exc:
-        steps.append(Step(f"Signature not verified: {exc.message}", Outcome.FAIL, _SIGNED_SECTION))
+        steps.append(
+            Step(TEXT["not_verified"].format(error=exc.message), Outcome.FAIL, _SIGNED_SECTION)
+        )
         kind = PgpMimeKind.ENCRYPTED_SIGNED if before else PgpMimeKind.SIGNED
         return PgpMimeResult(kind, content, (), False, used, tuple(steps))
     good = [v for v in verifications if v.valid]
     steps.append(
         Step(
-            f"Good signature from key {good[0].key_id}"
-            + (f" ({good[0].reason})" if good[0].reason else "")
-            + ".",
+            TEXT["good_reason" if good[0].reason else "good"].format(
+                key_id=good[0].key_id, reason=good[0].reason
+            ),
             Outcome.OK,
             _SIGNED_SECTION,
         )
@@ -217,10 +246,10 @@ def _read_encrypted(
     """Check the two parts (RFC 3156 §4), decrypt the second, then read what was inside."""
     data = _encrypted_part(parsed)
     if not keys:
-        raise InputError("Decrypting needs the recipient's secret key; none was given.")
+        raise InputError(TEXT["needs_key"])
     steps: list[Step] = [
         Step(
-            "multipart/encrypted, protocol=application/pgp-encrypted, Version: 1.",
+            TEXT["encrypted_head"],
             Outcome.INFO,
             _ENCRYPTED_SECTION,
         )
@@ -233,8 +262,10 @@ def _read_encrypted(
     )
     steps.append(
         Step(
-            f"Decrypted ({decrypted.session_key_algorithm or 'session key'}) with key "
-            f"{decrypted.decrypted_with or '?'}; the integrity check (MDC) passed.",
+            TEXT["decrypted"].format(
+                cipher=decrypted.session_key_algorithm or TEXT["session_key"],
+                key_id=decrypted.decrypted_with or "?",
+            ),
             Outcome.OK,
             "RFC 4880 §5.13",
         )
@@ -245,7 +276,7 @@ def _read_encrypted(
     if content.get_content_type() == "multipart/signed":  # sign, then encrypt (RFC 3156 §6.1)
         steps.append(
             Step(
-                "Inside: a multipart/signed entity (signed, then encrypted).",
+                TEXT["inside_signed"],
                 Outcome.INFO,
                 "RFC 3156 §6.1",
             )
@@ -260,30 +291,19 @@ def _encrypted_part(parsed: Message) -> Message:
     checked: the protocol, two parts, 'Version: 1', then application/octet-stream (RFC 3156 §4)."""
     protocol = (parsed.get_param("protocol") or "").lower()
     if protocol != "application/pgp-encrypted":
-        raise InputError(
-            f"The multipart/encrypted protocol is {protocol!r}, not 'application/pgp-encrypted' "
-            "(RFC 3156 §4)."
-        )
+        raise InputError(TEXT["bad_protocol"].format(protocol=protocol))
     payload = parsed.get_payload()
     parts = list(payload) if isinstance(payload, list) else []
     if len(parts) != 2:
-        raise InputError(
-            f"A multipart/encrypted message has two parts; this one has {len(parts)} (RFC 1847 §2.2)."
-        )
+        raise InputError(TEXT["two_encrypted"].format(count=len(parts)))
     control, data = parts
     if control.get_content_type() != "application/pgp-encrypted":
-        raise InputError(
-            f"Part 1 is {control.get_content_type()}, not application/pgp-encrypted (RFC 3156 §4)."
-        )
+        raise InputError(TEXT["part1"].format(kind=control.get_content_type()))
     control_text = (control.get_payload(decode=True) or b"").decode("ascii", "replace")
     if "Version: 1" not in control_text:
-        raise InputError(
-            f"Part 1 should say 'Version: 1' (RFC 3156 §4); it says {control_text.strip()!r}."
-        )
+        raise InputError(TEXT["version"].format(text=control_text.strip()))
     if data.get_content_type() != "application/octet-stream":
-        raise InputError(
-            f"Part 2 is {data.get_content_type()}, not application/octet-stream (RFC 3156 §4)."
-        )
+        raise InputError(TEXT["octets"].format(kind=data.get_content_type()))
     return data
 
 
@@ -300,15 +320,15 @@ def _read_decrypted(
         if good:
             steps.append(
                 Step(
-                    f"Good signature inside the encrypted message from key {good[0].key_id}.",
+                    TEXT["good_inside"].format(key_id=good[0].key_id),
                     Outcome.OK,
                     _COMBINED_SECTION,
                 )
             )
         else:
-            reason = verifications[0].reason or "no matching certificate"
+            reason = verifications[0].reason or TEXT["no_cert"]
             steps.append(
-                Step(f"Signed inside, but not verified: {reason}.", Outcome.FAIL, _COMBINED_SECTION)
+                Step(TEXT["inside_bad"].format(reason=reason), Outcome.FAIL, _COMBINED_SECTION)
             )
         return PgpMimeResult(
             PgpMimeKind.ENCRYPTED_SIGNED,
@@ -321,7 +341,7 @@ def _read_decrypted(
         )
     steps.append(
         Step(
-            "Not signed: anyone with the recipient's public key could have written this.",
+            TEXT["unsigned"],
             Outcome.WARN,
             _ENCRYPTED_SECTION,
         )

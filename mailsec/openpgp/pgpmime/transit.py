@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from mailsec.errors import InputError, MailsecError
+from mailsec.i18n import texts
 from mailsec.openpgp.armor import ArmorLabel, armor, dearmor
 from mailsec.openpgp.certs import Certificate, SecretKey
 from mailsec.openpgp.constants import PacketTag
@@ -35,6 +36,40 @@ __all__ = [
     "protect",
 ]
 
+TEXT = texts(
+    {
+        # The labels of Protection and Tamper, by value (the values are data).
+        "protection": {
+            "encrypt and sign": "encrypt and sign",
+            "encrypt only": "encrypt only",
+            "sign only": "sign only",
+        },
+        "tamper": {
+            "nothing: delivered as sent": "nothing: delivered as sent",
+            "the Subject header": "the Subject header",
+            "one byte of the encrypted session key (PKESK packet)": "one byte of the encrypted "
+            "session key (PKESK packet)",
+            "one byte of the encrypted data (SEIPD packet)": "one byte of the encrypted data "
+            "(SEIPD packet)",
+            "one letter of the signed text": "one letter of the signed text",
+            "one byte of the signature packet": "one byte of the signature packet",
+        },
+        "no_packet": "The message has no packet with tag {tag} to change.",
+        "subject_replaced": "The Subject header was replaced.",
+        "no_letter": "The signed text has no lower-case letter to change; type some text.",
+        "letter": "The letter {letter!r} of the signed part became {upper!r}.",
+        "byte": "Byte {position} of the OpenPGP data ({what}) changed from 0x{before:02x} to "
+        "0x{after:02x}; the armor checksum was recomputed.",
+        "encrypted_only": "This mail is encrypted: '{what}' cannot be seen in transit; pick a "
+        "change for encrypted mail (the session key, the encrypted data or the Subject).",
+        "signed_only": "This mail is only signed, so there is no {what} to change; pick a change "
+        "for signed mail (the text, the signature or the Subject).",
+        "in_transit": "In transit: {change}",
+        "refuses": "The reader's program refuses the mail: {error}",
+    }
+)
+"""What happens on the way, in words (see :mod:`mailsec.i18n`)."""
+
 
 class Protection(enum.Enum):
     """How the sender protects the mail."""
@@ -46,6 +81,11 @@ class Protection(enum.Enum):
     SIGN = "sign only"
     """multipart/signed: anyone can read it, nobody can change it unnoticed."""
 
+    @property
+    def label(self) -> str:
+        """The protection in the current language (the value is data)."""
+        return TEXT["protection"][self.value]
+
 
 class Tamper(enum.Enum):
     """What an attacker on the path changes before the mail arrives."""
@@ -56,6 +96,11 @@ class Tamper(enum.Enum):
     CIPHERTEXT = "one byte of the encrypted data (SEIPD packet)"
     TEXT = "one letter of the signed text"
     SIGNATURE = "one byte of the signature packet"
+
+    @property
+    def label(self) -> str:
+        """The change in the current language (the value is data)."""
+        return TEXT["tamper"][self.value]
 
     def applies_to(self, protection: Protection) -> bool:
         if self in (Tamper.NOTHING, Tamper.SUBJECT):
@@ -131,7 +176,7 @@ def _flip_in_packet(binary: bytes, tag: int) -> tuple[bytes, int]:
             changed = bytearray(binary)
             changed[position] ^= 0x01
             return bytes(changed), position
-    raise InputError(f"The message has no packet with tag {tag} to change.")
+    raise InputError(TEXT["no_packet"].format(tag=tag))
 
 
 def change_in_transit(message: bytes, tamper: Tamper) -> tuple[bytes, str]:
@@ -147,13 +192,13 @@ def change_in_transit(message: bytes, tamper: Tamper) -> tuple[bytes, str]:
             ]
         else:
             lines = [*head.split(b"\r\n"), b"Subject: URGENT: pay the invoice today"]
-        return b"\r\n".join(lines) + sep + body, "The Subject header was replaced."
+        return b"\r\n".join(lines) + sep + body, TEXT["subject_replaced"]
     if tamper is Tamper.TEXT:
         changed = capitalize_first_letter(message)
         if changed is None:
-            raise InputError("The signed text has no lower-case letter to change; type some text.")
+            raise InputError(TEXT["no_letter"])
         arrived, letter = changed
-        return arrived, f"The letter {letter!r} of the signed part became {letter.upper()!r}."
+        return arrived, TEXT["letter"].format(letter=letter, upper=letter.upper())
     armored, binary = _openpgp_part(message)
     tag = _TAMPERED_PACKET[tamper]
     changed_binary, position = _flip_in_packet(binary, tag)
@@ -162,9 +207,12 @@ def change_in_transit(message: bytes, tamper: Tamper) -> tuple[bytes, str]:
     rearmored = armor(changed_binary, label).strip()
     return (
         message.replace(armored, rearmored, 1),
-        f"Byte {position} of the OpenPGP data ({tamper.value}) changed from "
-        f"0x{binary[position]:02x} to 0x{changed_binary[position]:02x}; the armor checksum was "
-        "recomputed.",
+        TEXT["byte"].format(
+            position=position,
+            what=tamper.label,
+            before=binary[position],
+            after=changed_binary[position],
+        ),
     )
 
 
@@ -192,23 +240,17 @@ def deliver(
     encrypted = structure(message).get_content_type() == "multipart/encrypted"
     if not tamper.applies_to(Protection.ENCRYPT if encrypted else Protection.SIGN):
         if encrypted:
-            raise InputError(
-                f"This mail is encrypted: '{tamper.value}' cannot be seen in transit; pick a "
-                "change for encrypted mail (the session key, the encrypted data or the Subject)."
-            )
-        raise InputError(
-            f"This mail is only signed, so there is no {tamper.value} to change; pick a change "
-            "for signed mail (the text, the signature or the Subject)."
-        )
+            raise InputError(TEXT["encrypted_only"].format(what=tamper.label))
+        raise InputError(TEXT["signed_only"].format(what=tamper.label))
     arrived, change = change_in_transit(message, tamper)
     _armored, binary = _openpgp_part(arrived)
     steps: list[Step] = []
     if change:
-        steps.append(Step(f"In transit: {change}", Outcome.WARN))
+        steps.append(Step(TEXT["in_transit"].format(change=change), Outcome.WARN))
     try:
         result = read_message(arrived, keys=[reader], certs=certs, now=now)
     except MailsecError as exc:
-        steps.append(Step(f"The reader's program refuses the mail: {exc.message}", Outcome.FAIL))
+        steps.append(Step(TEXT["refuses"].format(error=exc.message), Outcome.FAIL))
         return Delivery(encrypted, tamper, change, arrived, binary, None, exc.message, tuple(steps))
     steps.extend(result.steps)
     return Delivery(encrypted, tamper, change, arrived, binary, result, None, tuple(steps))

@@ -12,12 +12,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.openpgp.trust.graph import (
     CERT_SECTION,
     EXPIRY_SECTION,
-    GNUPG_DEPTH,
-    GNUPG_MODEL,
-    GNUPG_OPTIONS,
     REVOKE_SECTION,
     Certification,
     OwnerTrust,
@@ -25,10 +23,67 @@ from mailsec.openpgp.trust.graph import (
     TrustPolicy,
     Validity,
     WebOfTrust,
+    gnupg_depth,
+    gnupg_model,
+    gnupg_options,
 )
 from mailsec.trace import Outcome, Step, Trace
 
 __all__ = ["CertificationResult", "CertificationUse", "KeyValidity", "TrustResult", "evaluate"]
+
+TEXT = texts(
+    {
+        "no_such_key": "There is no key named {name!r} in this result.",
+        "key_revoked": "{name}'s key is revoked: it is never valid and its certifications do "
+        "not count.",
+        "key_expired": "{name}'s key has expired: it is not valid and its certifications do not "
+        "count until its owner extends it.",
+        "own_keys": "Path length 0: your own key(s) {names} are valid (ultimate trust).",
+        "own_key_gone": "Your own key is revoked or expired, so there is no starting point: no "
+        "key can be valid until you extend it, or make a new key and certify the others again.",
+        "no_ultimate": "No key has ultimate owner trust, so there is no starting point: no key "
+        "can be valid. Mark your own key as 'ultimate'.",
+        "summary_item": "{name} {validity}",
+        "round": "Path length {length}: keys certified by {introducers}: {summary}.",
+        "stopped": "Stopped at path length {depth}: certifications by {introducers} would lead "
+        "further than the maximum depth.",
+        "policy": "Policy: a key is valid with {completes} complete or {marginals} marginal "
+        "certification(s), at most {depth} certifications away from one of your own keys.",
+        "valid_keys": "Valid keys: {names}.",
+        "none": "none",
+        # Between the names of a list (", " in English).
+        "sep": ", ",
+        "certified_by": "Certified by {signer}: {why}",
+        "use_revoked": "{signer} revoked this certification.",
+        "use_signee_revoked": "{name}'s key is revoked.",
+        "use_signer_revoked": "{signer}'s key is revoked.",
+        "use_signee_expired": "{name}'s key has expired.",
+        "use_signer_expired": "{signer}'s key has expired.",
+        "use_not_valid": "{signer}'s own key is not fully valid, and only fully valid keys "
+        "introduce others.",
+        "use_too_deep": "{signer} is valid only at path length {round}; going one more step "
+        "would pass the maximum depth of {depth}.",
+        "use_not_needed": "{name} was already fully valid before {signer}'s key was.",
+        "use_ultimate": "{signer} is your own key: enough on its own.",
+        "use_complete": "{signer}'s key is valid and you trust {signer} fully: one complete.",
+        "use_marginal": "{signer}'s key is valid and you trust {signer} marginally: one marginal.",
+        "use_untrusted": "{signer}'s key is valid, but your owner trust in {signer} is "
+        "'{trust}', so the certification counts for nothing.",
+        "head_revoked": "{name}: revoked, never valid.",
+        "head_expired": "{name}: expired, not valid until its owner extends it.",
+        "head_ultimate": "{name}: your own key (ultimate trust), valid.",
+        "head_full": "{name}: valid at path length {length} ({counts}).",
+        "head_marginal": "{name}: marginal, not valid ({counts}).",
+        "head_undefined": "{name}: undefined, not valid: certified by valid keys whose owners "
+        "you do not trust to check keys.",
+        "head_unknown_certified": "{name}: unknown, not valid: no certification comes from a "
+        "fully valid key.",
+        "head_unknown_alone": "{name}: unknown, not valid: nobody has certified this key.",
+        "counts": "{completes} of {completes_needed} complete, {marginals} of "
+        "{marginals_needed} marginal",
+    }
+)
+"""The calculation's explanations (see :mod:`mailsec.i18n`)."""
 
 
 class CertificationUse(enum.Enum):
@@ -119,7 +174,7 @@ class TrustResult:
         for key in self.keys:
             if key.name == name:
                 return key
-        raise InputError(f"There is no key named {name!r} in this result.")
+        raise InputError(TEXT["no_such_key"].format(name=name))
 
     def validity(self, name: str) -> Validity:
         return self[name].validity
@@ -171,7 +226,7 @@ class _Rounds:
                 self.done.add(name)
                 steps.append(
                     Step(
-                        f"{name}'s key is revoked: it is never valid and its certifications do not count.",
+                        TEXT["key_revoked"].format(name=name),
                         Outcome.FAIL,
                         REVOKE_SECTION,
                     )
@@ -181,8 +236,7 @@ class _Rounds:
                 self.done.add(name)
                 steps.append(
                     Step(
-                        f"{name}'s key has expired: it is not valid and its certifications do not "
-                        "count until its owner extends it.",
+                        TEXT["key_expired"].format(name=name),
                         Outcome.FAIL,
                         EXPIRY_SECTION,
                     )
@@ -203,23 +257,17 @@ class _Rounds:
         self.introducers = list(ultimate)
         if ultimate:
             return Step(
-                f"Path length 0: your own key(s) {', '.join(ultimate)} are valid (ultimate trust).",
+                TEXT["own_keys"].format(names=TEXT["sep"].join(ultimate)),
                 Outcome.OK,
-                GNUPG_MODEL,
+                gnupg_model(),
             )
         if any(k.owner_trust is OwnerTrust.ULTIMATE for k in keys):
             return Step(
-                "Your own key is revoked or expired, so there is no starting point: no key can "
-                "be valid until you extend it, or make a new key and certify the others again.",
+                TEXT["own_key_gone"],
                 Outcome.FAIL,
                 REVOKE_SECTION,
             )
-        return Step(
-            "No key has ultimate owner trust, so there is no starting point: no key can be "
-            "valid. Mark your own key as 'ultimate'.",
-            Outcome.FAIL,
-            GNUPG_MODEL,
-        )
+        return Step(TEXT["no_ultimate"], Outcome.FAIL, gnupg_model())
 
     def round(self, length: int) -> Step | None:
         """Path length ``length``: count the certifications made by this round's introducers.
@@ -253,11 +301,15 @@ class _Rounds:
                 self.validity[name] = Validity.UNDEFINED
         step = None
         if touched:
-            summary = ", ".join(f"{n} {self.validity[n].value}" for n in touched)
+            summary = TEXT["sep"].join(
+                TEXT["summary_item"].format(name=n, validity=self.validity[n].word) for n in touched
+            )
             step = Step(
-                f"Path length {length}: keys certified by {', '.join(self.introducers)}: {summary}.",
+                TEXT["round"].format(
+                    length=length, introducers=TEXT["sep"].join(self.introducers), summary=summary
+                ),
                 Outcome.OK if newly_full else Outcome.INFO,
-                GNUPG_MODEL,
+                gnupg_model(),
             )
         self.introducers = newly_full
         return step
@@ -283,10 +335,11 @@ class _Rounds:
         """Whether the maximum depth stopped keys that would still have been reached."""
         if self.introducers and any(n not in self.done for n in self.web.names):
             return Step(
-                f"Stopped at path length {self.policy.max_cert_depth}: certifications by "
-                f"{', '.join(self.introducers)} would lead further than the maximum depth.",
+                TEXT["stopped"].format(
+                    depth=self.policy.max_cert_depth, introducers=TEXT["sep"].join(self.introducers)
+                ),
                 Outcome.WARN,
-                GNUPG_DEPTH,
+                gnupg_depth(),
             )
         return None
 
@@ -310,10 +363,12 @@ def evaluate(web: WebOfTrust, policy: TrustPolicy | None = None) -> TrustResult:
     rounds = _Rounds(web, policy)
     steps: list[Step] = [
         Step(
-            f"Policy: a key is valid with {policy.completes_needed} complete or "
-            f"{policy.marginals_needed} marginal certification(s), at most "
-            f"{policy.max_cert_depth} certifications away from one of your own keys.",
-            section=GNUPG_OPTIONS,
+            TEXT["policy"].format(
+                completes=policy.completes_needed,
+                marginals=policy.marginals_needed,
+                depth=policy.max_cert_depth,
+            ),
+            section=gnupg_options(),
         )
     ]
     steps += rounds.set_aside_revoked_and_expired()
@@ -331,7 +386,7 @@ def evaluate(web: WebOfTrust, policy: TrustPolicy | None = None) -> TrustResult:
     valid = [k.name for k in results if k.is_valid]
     steps.append(
         Step(
-            f"Valid keys: {', '.join(valid) if valid else 'none'}.",
+            TEXT["valid_keys"].format(names=TEXT["sep"].join(valid) if valid else TEXT["none"]),
             Outcome.OK if valid else Outcome.WARN,
         )
     )
@@ -356,7 +411,12 @@ def _explain_key(
         certs.append(CertificationResult(cert.signer, name, use, why))
         outcome = Outcome.OK if use.counted else Outcome.INFO
         steps.append(
-            Step(f"Certified by {cert.signer}: {why}", outcome, _use_section(use), depth=1)
+            Step(
+                TEXT["certified_by"].format(signer=cert.signer, why=why),
+                outcome,
+                _use_section(use),
+                depth=1,
+            )
         )
     head = _headline(name, validity, path_length, completes, marginals, policy, bool(certs))
     return KeyValidity(
@@ -382,49 +442,35 @@ def _certification_use(
     key, signer = web.key(name), web.key(cert.signer)
     signer_round = introducer_round.get(cert.signer)
     full_round = introducer_round.get(name)
+    words = {"signer": cert.signer, "name": name}
     if cert.revoked:
-        return CertificationUse.REVOKED, f"{cert.signer} revoked this certification."
+        return CertificationUse.REVOKED, TEXT["use_revoked"].format(**words)
     if key.revoked:
-        return CertificationUse.SIGNEE_REVOKED, f"{name}'s key is revoked."
+        return CertificationUse.SIGNEE_REVOKED, TEXT["use_signee_revoked"].format(**words)
     if signer.revoked:
-        return CertificationUse.SIGNER_REVOKED, f"{cert.signer}'s key is revoked."
+        return CertificationUse.SIGNER_REVOKED, TEXT["use_signer_revoked"].format(**words)
     if key.expired:
-        return CertificationUse.SIGNEE_EXPIRED, f"{name}'s key has expired."
+        return CertificationUse.SIGNEE_EXPIRED, TEXT["use_signee_expired"].format(**words)
     if signer.expired:
-        return CertificationUse.SIGNER_EXPIRED, f"{cert.signer}'s key has expired."
+        return CertificationUse.SIGNER_EXPIRED, TEXT["use_signer_expired"].format(**words)
     if signer_round is None:
-        return (
-            CertificationUse.SIGNER_NOT_VALID,
-            f"{cert.signer}'s own key is not fully valid, and only fully valid keys "
-            "introduce others.",
-        )
+        return CertificationUse.SIGNER_NOT_VALID, TEXT["use_not_valid"].format(**words)
     if signer_round >= policy.max_cert_depth:
         return (
             CertificationUse.TOO_DEEP,
-            f"{cert.signer} is valid only at path length {signer_round}; going one more "
-            f"step would pass the maximum depth of {policy.max_cert_depth}.",
+            TEXT["use_too_deep"].format(**words, round=signer_round, depth=policy.max_cert_depth),
         )
     if full_round is not None and full_round <= signer_round:
-        return (
-            CertificationUse.NOT_NEEDED,
-            f"{name} was already fully valid before {cert.signer}'s key was.",
-        )
+        return CertificationUse.NOT_NEEDED, TEXT["use_not_needed"].format(**words)
     if signer.owner_trust is OwnerTrust.ULTIMATE:
-        return CertificationUse.ULTIMATE, f"{cert.signer} is your own key: enough on its own."
+        return CertificationUse.ULTIMATE, TEXT["use_ultimate"].format(**words)
     if signer.owner_trust is OwnerTrust.FULL:
-        return (
-            CertificationUse.COMPLETE,
-            f"{cert.signer}'s key is valid and you trust {cert.signer} fully: one complete.",
-        )
+        return CertificationUse.COMPLETE, TEXT["use_complete"].format(**words)
     if signer.owner_trust is OwnerTrust.MARGINAL:
-        return (
-            CertificationUse.MARGINAL,
-            f"{cert.signer}'s key is valid and you trust {cert.signer} marginally: one marginal.",
-        )
+        return CertificationUse.MARGINAL, TEXT["use_marginal"].format(**words)
     return (
         CertificationUse.UNTRUSTED_OWNER,
-        f"{cert.signer}'s key is valid, but your owner trust in {cert.signer} is "
-        f"'{signer.owner_trust.value}', so the certification counts for nothing.",
+        TEXT["use_untrusted"].format(**words, trust=signer.owner_trust.word),
     )
 
 
@@ -448,43 +494,32 @@ def _headline(
 ) -> Step:
     """The first line of a key's explanation: its validity, and in short why."""
     if validity is Validity.REVOKED:
-        return Step(f"{name}: revoked, never valid.", Outcome.FAIL, REVOKE_SECTION)
+        return Step(TEXT["head_revoked"].format(name=name), Outcome.FAIL, REVOKE_SECTION)
     if validity is Validity.EXPIRED:
-        return Step(
-            f"{name}: expired, not valid until its owner extends it.", Outcome.FAIL, EXPIRY_SECTION
-        )
+        return Step(TEXT["head_expired"].format(name=name), Outcome.FAIL, EXPIRY_SECTION)
     if validity is Validity.ULTIMATE:
-        return Step(f"{name}: your own key (ultimate trust), valid.", Outcome.OK, GNUPG_MODEL)
+        return Step(TEXT["head_ultimate"].format(name=name), Outcome.OK, gnupg_model())
+    counts = _counts(completes, marginals, policy)
     if validity is Validity.FULL:
         return Step(
-            f"{name}: valid at path length {path_length} "
-            f"({_counts(completes, marginals, policy)}).",
+            TEXT["head_full"].format(name=name, length=path_length, counts=counts),
             Outcome.OK,
-            GNUPG_OPTIONS,
+            gnupg_options(),
         )
     if validity is Validity.MARGINAL:
         return Step(
-            f"{name}: marginal, not valid ({_counts(completes, marginals, policy)}).",
-            Outcome.WARN,
-            GNUPG_OPTIONS,
+            TEXT["head_marginal"].format(name=name, counts=counts), Outcome.WARN, gnupg_options()
         )
     if validity is Validity.UNDEFINED:
-        return Step(
-            f"{name}: undefined, not valid: certified by valid keys whose owners you do not "
-            "trust to check keys.",
-            Outcome.WARN,
-            GNUPG_MODEL,
-        )
-    reason = (
-        "no certification comes from a fully valid key"
-        if certified
-        else "nobody has certified this key"
-    )
-    return Step(f"{name}: unknown, not valid: {reason}.", Outcome.FAIL, GNUPG_MODEL)
+        return Step(TEXT["head_undefined"].format(name=name), Outcome.WARN, gnupg_model())
+    head = "head_unknown_certified" if certified else "head_unknown_alone"
+    return Step(TEXT[head].format(name=name), Outcome.FAIL, gnupg_model())
 
 
 def _counts(completes: int, marginals: int, policy: TrustPolicy) -> str:
-    return (
-        f"{min(completes, policy.completes_needed)} of {policy.completes_needed} complete, "
-        f"{marginals} of {policy.marginals_needed} marginal"
+    return TEXT["counts"].format(
+        completes=min(completes, policy.completes_needed),
+        completes_needed=policy.completes_needed,
+        marginals=marginals,
+        marginals_needed=policy.marginals_needed,
     )

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from mailsec.errors import InputError
+from mailsec.i18n import gettext, texts
 
 __all__ = [
     "POLICY_LIMITS",
@@ -27,13 +28,107 @@ __all__ = [
     "check_policy_value",
 ]
 
-#: Where the rules come from, for the traces.
+TEXT = texts(
+    {
+        "gnupg_model": "GnuPG trust model (trustdb.c)",
+        "gnupg_options": "GnuPG --completes-needed / --marginals-needed",
+        "gnupg_depth": "GnuPG --max-cert-depth",
+        "owner_trust": {
+            "unknown": "not set: you have not said how careful this person is",
+            "never": "never: this person certifies carelessly",
+            "marginal": "marginal: this person is somewhat careful",
+            "full": "full: this person checks keys as carefully as you do",
+            "ultimate": "ultimate: this is your own key",
+        },
+        "owner_trust_word": {
+            "unknown": "unknown",
+            "never": "never",
+            "marginal": "marginal",
+            "full": "full",
+            "ultimate": "ultimate",
+        },
+        "validity": {
+            "unknown": "unknown: no trusted path reaches this key",
+            "undefined": "undefined: certified only by people you do not trust to check keys",
+            "marginal": "marginal: some trusted certifications, but not enough",
+            "full": "full: valid, enough trusted certifications",
+            "ultimate": "ultimate: your own key",
+            "revoked": "revoked: its owner withdrew it",
+            "expired": "expired: past its expiration time",
+        },
+        "validity_word": {
+            "unknown": "unknown",
+            "undefined": "undefined",
+            "marginal": "marginal",
+            "full": "full",
+            "ultimate": "ultimate",
+            "revoked": "revoked",
+            "expired": "expired",
+        },
+        "limit_label": {
+            "completes_needed": "completes needed",
+            "marginals_needed": "marginals needed",
+            "max_cert_depth": "max path length",
+        },
+        "limit_why": {
+            "completes_needed": "with none needed, a certification by any valid key would do, "
+            "even by someone you do not trust to check keys",
+            "marginals_needed": "if one were enough, a marginally trusted person would count as "
+            "much as a fully trusted one",
+            "max_cert_depth": "with 0 no key but your own could be valid, and the trust database "
+            "keeps the number in one byte",
+        },
+        "policy_unknown": "{name!r} is not one of GnuPG's trust-model numbers ({known}).",
+        "not_whole": "{Label} ({option}) = {value!r} is not a whole number. "
+        "Type one such as {default}, GnuPG's default.",
+        "too_small": "{Label} ({option}) = {value!r} is too small: GnuPG refuses it "
+        '("{gpg_says}"), because {why}. Use {low} or more; GnuPG\'s default is {default}.',
+        "too_large": "{Label} ({option}) = {value!r} is too large: GnuPG accepts at most {high}. "
+        "Use a number from {low} to {high}; GnuPG's default is {default}.",
+        "gpg_letter": "gpg validity letter {letter!r} is not one of - q m f u r o.",
+        "bad_name": "{name!r} is not a usable name for a key: use 1-40 letters, digits, spaces, "
+        "dots, dashes or apostrophes, starting with a letter (for example 'Alice').",
+        "two_keys": "There are two keys named {name!r}; give each a new name.",
+        "unknown_party": "The certification {signer} → {signee} names {who!r}, which is not a "
+        "key in this graph; add the key first.",
+        "self_cert": "{signer} cannot certify their own key in the web of trust: "
+        "self-signatures only bind a user ID to a key (RFC 4880 §5.2.1). "
+        "Pick two different people.",
+        "twice": "{signer} certifies {signee} twice; keep one certification.",
+        "no_key": "There is no key named {name!r} (keys: {known}).",
+        "none_yet": "none yet",
+        "nothing_to_remove": "{signer} has not certified {signee}'s key, so there is nothing to "
+        "remove.",
+        "nothing_to_revoke": "{signer} has not certified {signee}'s key, so it cannot be revoked.",
+        "bad_owner_trust": "Owner trust {value!r} is not one of: {choices}.",
+    }
+)
+"""The web of trust's words (see :mod:`mailsec.i18n`)."""
+
+#: Where the rules come from, for the traces (the GNUPG_* are English: :func:`gnupg_model`,
+#: :func:`gnupg_options` and :func:`gnupg_depth` say them in the current language).
 CERT_SECTION = "RFC 4880 §5.2.1"
 REVOKE_SECTION = "RFC 4880 §5.2.1 (0x20, 0x30)"
 EXPIRY_SECTION = "RFC 4880 §5.2.3.6"
-GNUPG_MODEL = "GnuPG trust model (trustdb.c)"
-GNUPG_OPTIONS = "GnuPG --completes-needed / --marginals-needed"
-GNUPG_DEPTH = "GnuPG --max-cert-depth"
+GNUPG_MODEL = TEXT.source["gnupg_model"]
+GNUPG_OPTIONS = TEXT.source["gnupg_options"]
+GNUPG_DEPTH = TEXT.source["gnupg_depth"]
+
+
+def gnupg_model() -> str:
+    """:data:`GNUPG_MODEL` in the current language."""
+    return TEXT["gnupg_model"]
+
+
+def gnupg_options() -> str:
+    """:data:`GNUPG_OPTIONS` in the current language."""
+    return TEXT["gnupg_options"]
+
+
+def gnupg_depth() -> str:
+    """:data:`GNUPG_DEPTH` in the current language."""
+    return TEXT["gnupg_depth"]
+
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 ._'-]{0,39}$")
 
@@ -59,13 +154,12 @@ class OwnerTrust(enum.Enum):
 
     @property
     def description(self) -> str:
-        return {
-            "unknown": "not set: you have not said how careful this person is",
-            "never": "never: this person certifies carelessly",
-            "marginal": "marginal: this person is somewhat careful",
-            "full": "full: this person checks keys as carefully as you do",
-            "ultimate": "ultimate: this is your own key",
-        }[self.value]
+        return TEXT["owner_trust"][self.value]
+
+    @property
+    def word(self) -> str:
+        """The owner trust's one word in the current language (the value is data)."""
+        return TEXT["owner_trust_word"][self.value]
 
 
 class Validity(enum.Enum):
@@ -107,7 +201,7 @@ class Validity(enum.Enum):
                 return member
         if letter in ("o", ""):
             return cls.UNKNOWN
-        raise InputError(f"gpg validity letter {letter!r} is not one of - q m f u r o.")
+        raise InputError(TEXT["gpg_letter"].format(letter=letter))
 
     @property
     def is_valid(self) -> bool:
@@ -116,15 +210,12 @@ class Validity(enum.Enum):
 
     @property
     def description(self) -> str:
-        return {
-            "unknown": "unknown: no trusted path reaches this key",
-            "undefined": "undefined: certified only by people you do not trust to check keys",
-            "marginal": "marginal: some trusted certifications, but not enough",
-            "full": "full: valid, enough trusted certifications",
-            "ultimate": "ultimate: your own key",
-            "revoked": "revoked: its owner withdrew it",
-            "expired": "expired: past its expiration time",
-        }[self.value]
+        return TEXT["validity"][self.value]
+
+    @property
+    def word(self) -> str:
+        """The validity's one word in the current language (the value is data)."""
+        return TEXT["validity_word"][self.value]
 
 
 #: The largest number gpg's option parser reads for these options (a C ``int``); above it gpg
@@ -137,7 +228,8 @@ class PolicyLimit:
     """GnuPG's range for one number of :class:`TrustPolicy`, and how to explain it."""
 
     label: str
-    """The number's name in the course (and on the lab's box)."""
+    """The number's name in the course (and on the lab's box), in English: :attr:`title` says
+    it in the current language."""
     option: str
     """gpg's option for it."""
     low: int
@@ -147,53 +239,57 @@ class PolicyLimit:
     gpg_says: str
     """gpg's own words when the number is outside the range (GnuPG ``g10/gpg.c``)."""
     why: str
-    """Why the range is what it is, for learners."""
+    """Why the range is what it is, for learners (English; :attr:`reason` translates it)."""
+
+    @property
+    def title(self) -> str:
+        """:attr:`label` in the current language."""
+        return gettext(self.label)
+
+    @property
+    def reason(self) -> str:
+        """:attr:`why` in the current language."""
+        return gettext(self.why)
 
 
 #: GnuPG's rules for the three numbers, as gpg checks them after reading its options
 #: (GnuPG ``g10/gpg.c``, ``main``); outside them gpg refuses to run at all (exit status 2).
 POLICY_LIMITS: Mapping[str, PolicyLimit] = {
     "completes_needed": PolicyLimit(
-        "completes needed",
+        TEXT.source["limit_label"]["completes_needed"],
         "--completes-needed",
         1,
         GPG_INT_MAX,
         1,
         "completes-needed must be greater than 0",
-        "with none needed, a certification by any valid key would do, even by someone you "
-        "do not trust to check keys",
+        TEXT.source["limit_why"]["completes_needed"],
     ),
     "marginals_needed": PolicyLimit(
-        "marginals needed",
+        TEXT.source["limit_label"]["marginals_needed"],
         "--marginals-needed",
         2,
         GPG_INT_MAX,
         3,
         "marginals-needed must be greater than 1",
-        "if one were enough, a marginally trusted person would count as much as a fully "
-        "trusted one",
+        TEXT.source["limit_why"]["marginals_needed"],
     ),
     "max_cert_depth": PolicyLimit(
-        "max path length",
+        TEXT.source["limit_label"]["max_cert_depth"],
         "--max-cert-depth",
         1,
         255,
         5,
         "max-cert-depth must be in the range from 1 to 255",
-        "with 0 no key but your own could be valid, and the trust database keeps the number "
-        "in one byte",
+        TEXT.source["limit_why"]["max_cert_depth"],
     ),
 }
 
-#: The sentences :func:`check_policy_value` says, in one place.
+#: The sentences :func:`check_policy_value` says, in English (they are translated in TEXT).
 POLICY_MESSAGES: Mapping[str, str] = {
-    "unknown": "{name!r} is not one of GnuPG's trust-model numbers ({known}).",
-    "not_whole": "{Label} ({option}) = {value!r} is not a whole number. "
-    "Type one such as {default}, GnuPG's default.",
-    "too_small": "{Label} ({option}) = {value!r} is too small: GnuPG refuses it "
-    '("{gpg_says}"), because {why}. Use {low} or more; GnuPG\'s default is {default}.',
-    "too_large": "{Label} ({option}) = {value!r} is too large: GnuPG accepts at most {high}. "
-    "Use a number from {low} to {high}; GnuPG's default is {default}.",
+    "unknown": TEXT.source["policy_unknown"],
+    "not_whole": TEXT.source["not_whole"],
+    "too_small": TEXT.source["too_small"],
+    "too_large": TEXT.source["too_large"],
 }
 
 
@@ -205,16 +301,19 @@ def check_policy_value(name: str, value: object) -> int:
     """
     limit = POLICY_LIMITS.get(name)
     if limit is None:
-        raise InputError(
-            POLICY_MESSAGES["unknown"].format(name=name, known=", ".join(POLICY_LIMITS))
-        )
-    words = {**vars(limit), "Label": limit.label.capitalize(), "value": value}
+        raise InputError(TEXT["policy_unknown"].format(name=name, known=", ".join(POLICY_LIMITS)))
+    words = {
+        **vars(limit),
+        "Label": limit.title[:1].upper() + limit.title[1:],
+        "why": limit.reason,
+        "value": value,
+    }
     if not isinstance(value, int) or isinstance(value, bool):
-        raise InputError(POLICY_MESSAGES["not_whole"].format(**words))
+        raise InputError(TEXT["not_whole"].format(**words))
     if value < limit.low:
-        raise InputError(POLICY_MESSAGES["too_small"].format(**words))
+        raise InputError(TEXT["too_small"].format(**words))
     if value > limit.high:
-        raise InputError(POLICY_MESSAGES["too_large"].format(**words))
+        raise InputError(TEXT["too_large"].format(**words))
     return value
 
 
@@ -258,10 +357,7 @@ class Certification:
 
 def _check_name(name: object) -> str:
     if not isinstance(name, str) or not _NAME.match(name):
-        raise InputError(
-            f"{name!r} is not a usable name for a key: use 1-40 letters, digits, spaces, "
-            "dots, dashes or apostrophes, starting with a letter (for example 'Alice')."
-        )
+        raise InputError(TEXT["bad_name"].format(name=name))
     return name
 
 
@@ -277,26 +373,21 @@ class WebOfTrust:
         for key in self.keys:
             _check_name(key.name)
             if key.name.casefold() in seen:
-                raise InputError(f"There are two keys named {key.name!r}; give each a new name.")
+                raise InputError(TEXT["two_keys"].format(name=key.name))
             seen.add(key.name.casefold())
         pairs: set[tuple[str, str]] = set()
         for cert in self.certifications:
             for who in (cert.signer, cert.signee):
                 if who not in self.names:
                     raise InputError(
-                        f"The certification {cert.signer} → {cert.signee} names {who!r}, "
-                        "which is not a key in this graph; add the key first."
+                        TEXT["unknown_party"].format(
+                            signer=cert.signer, signee=cert.signee, who=who
+                        )
                     )
             if cert.signer == cert.signee:
-                raise InputError(
-                    f"{cert.signer} cannot certify their own key in the web of trust: "
-                    "self-signatures only bind a user ID to a key (RFC 4880 §5.2.1). "
-                    "Pick two different people."
-                )
+                raise InputError(TEXT["self_cert"].format(signer=cert.signer))
             if (cert.signer, cert.signee) in pairs:
-                raise InputError(
-                    f"{cert.signer} certifies {cert.signee} twice; keep one certification."
-                )
+                raise InputError(TEXT["twice"].format(signer=cert.signer, signee=cert.signee))
             pairs.add((cert.signer, cert.signee))
 
     # -- looking things up ---------------------------------------------------------------------
@@ -309,8 +400,8 @@ class WebOfTrust:
         for key in self.keys:
             if key.name == name:
                 return key
-        known = ", ".join(self.names) or "none yet"
-        raise InputError(f"There is no key named {name!r} (keys: {known}).")
+        known = ", ".join(self.names) or TEXT["none_yet"]
+        raise InputError(TEXT["no_key"].format(name=name, known=known))
 
     def certification(self, signer: str, signee: str) -> Certification | None:
         for cert in self.certifications:
@@ -361,9 +452,7 @@ class WebOfTrust:
     def without_certification(self, signer: str, signee: str) -> WebOfTrust:
         """Forget a certification as if it had never been made (it was never imported)."""
         if self.certification(signer, signee) is None:
-            raise InputError(
-                f"{signer} has not certified {signee}'s key, so there is nothing to remove."
-            )
+            raise InputError(TEXT["nothing_to_remove"].format(signer=signer, signee=signee))
         certs = tuple(c for c in self.certifications if (c.signer, c.signee) != (signer, signee))
         return replace(self, certifications=certs)
 
@@ -371,7 +460,7 @@ class WebOfTrust:
         self, signer: str, signee: str, revoked: bool = True
     ) -> WebOfTrust:
         if self.certification(signer, signee) is None:
-            raise InputError(f"{signer} has not certified {signee}'s key, so it cannot be revoked.")
+            raise InputError(TEXT["nothing_to_revoke"].format(signer=signer, signee=signee))
         certs = tuple(
             replace(c, revoked=revoked) if (c.signer, c.signee) == (signer, signee) else c
             for c in self.certifications
@@ -396,4 +485,4 @@ def _owner_trust(value: OwnerTrust | str) -> OwnerTrust:
         return OwnerTrust(str(value).strip().lower())
     except ValueError:
         choices = ", ".join(t.value for t in OwnerTrust)
-        raise InputError(f"Owner trust {value!r} is not one of: {choices}.") from None
+        raise InputError(TEXT["bad_owner_trust"].format(value=value, choices=choices)) from None
