@@ -45,6 +45,7 @@ from mailsec.dkim.signature import (
 )
 from mailsec.dkim.tags import DkimSyntaxError, Tag, TagList, parse_tag_list
 from mailsec.errors import quoted
+from mailsec.i18n import ngettext, texts
 
 __all__ = [
     "MAX_INSTANCES",
@@ -78,24 +79,24 @@ UNSIGNABLE = (
     "authentication-results",
 )
 
-MESSAGES = {
-    "aar_syntax": "The value must start with i=, the instance, and a semicolon (RFC 8617 "
-    "§4.1.1): i=1; lists.example.org; dkim=pass ...",
-    "no_authserv_id": "There is no authserv-id after i={instance}; (RFC 8617 §4.1.1, RFC 8601 "
-    "§2.2).",
-    "no_instance": "There is no i= tag, the instance number (RFC 8617 §4.2.1).",
-    "instance": "i={value} is not an instance number: a whole number from 1 to 50 without "
-    "leading zeros (RFC 8617 §4.2.1).",
-    "seal_missing": "The ARC-Seal has no {names} tag{plural}; RFC 8617 §4.1.3 requires i, a, b, "
-    "cv, d and s.",
-    "seal_h": "The ARC-Seal has an h= tag; a seal signs the ARC sets, not a list of header "
-    "fields, so RFC 8617 §4.1.3 makes an h= tag fail the chain.",
-    "cv": "cv={value} is not a chain validation status: none, pass or fail (RFC 8617 §4.1.3).",
-    "algorithm": "a={value} is not an algorithm ARC uses: rsa-sha256 or ed25519-sha256 "
-    "(rsa-sha1 must not be used, RFC 8301 §3.1).",
-    "unsignable": "h= lists {name}; RFC 8617 §4.1.2 forbids an ARC-Message-Signature to sign "
-    "ARC fields and Authentication-Results, which later hops add and remove.",
-}
+MESSAGES = texts(
+    {
+        "aar_syntax": "The value must start with i=, the instance, and a semicolon (RFC 8617 "
+        "§4.1.1): i=1; lists.example.org; dkim=pass ...",
+        "no_authserv_id": "There is no authserv-id after i={instance}; (RFC 8617 §4.1.1, RFC 8601 "
+        "§2.2).",
+        "no_instance": "There is no i= tag, the instance number (RFC 8617 §4.2.1).",
+        "instance": "i={value} is not an instance number: a whole number from 1 to 50 without "
+        "leading zeros (RFC 8617 §4.2.1).",
+        "seal_h": "The ARC-Seal has an h= tag; a seal signs the ARC sets, not a list of header "
+        "fields, so RFC 8617 §4.1.3 makes an h= tag fail the chain.",
+        "cv": "cv={value} is not a chain validation status: none, pass or fail (RFC 8617 §4.1.3).",
+        "algorithm": "a={value} is not an algorithm ARC uses: rsa-sha256 or ed25519-sha256 "
+        "(rsa-sha1 must not be used, RFC 8301 §3.1).",
+        "unsignable": "h= lists {name}; RFC 8617 §4.1.2 forbids an ARC-Message-Signature to sign "
+        "ARC fields and Authentication-Results, which later hops add and remove.",
+    }
+)
 
 _INSTANCE = re.compile(r"[1-9][0-9]{0,5}\Z")
 _FWS = "[ \t\r\n]*"
@@ -287,10 +288,12 @@ def parse_seal(text: str, field: HeaderField | None = None) -> Seal:
     tags = parse_tag_list(text)
     missing = [name for name in _SEAL_TAGS if name not in tags]
     if missing:
-        plural = "s" if len(missing) > 1 else ""
-        raise ArcSyntaxError(
-            MESSAGES["seal_missing"].format(names=", ".join(missing), plural=plural)
+        text = ngettext(
+            "The ARC-Seal has no {names} tag; RFC 8617 §4.1.3 requires i, a, b, cv, d and s.",
+            "The ARC-Seal has no {names} tags; RFC 8617 §4.1.3 requires i, a, b, cv, d and s.",
+            len(missing),
         )
+        raise ArcSyntaxError(text.format(names=", ".join(missing)))
     if "h" in tags:
         raise ArcSyntaxError(MESSAGES["seal_h"])
     instance = _instance_tag(tags)

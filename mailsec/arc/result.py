@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from mailsec.dkim.canon import HeaderField
 from mailsec.dkim.result import DkimResult
+from mailsec.i18n import texts
 from mailsec.trace import Outcome, ResultEnum, Trace
 
 if TYPE_CHECKING:
@@ -51,13 +52,15 @@ class ArcResult(ResultEnum):
         return MEANINGS, _OUTCOMES, SECTION
 
 
-MEANINGS = {
-    "none": "No intermediary sealed this message, so ARC says nothing about it.",
-    "pass": "Every intermediary's seal verified: the authentication results they recorded are "
-    "theirs, and a receiver that trusts them may use those results.",
-    "fail": "The chain of seals is broken or malformed; the message must be treated as if it "
-    "carried no ARC sets at all (RFC 8617 §5.2).",
-}
+MEANINGS = texts(
+    {
+        "none": "No intermediary sealed this message, so ARC says nothing about it.",
+        "pass": "Every intermediary's seal verified: the authentication results they recorded are "
+        "theirs, and a receiver that trusts them may use those results.",
+        "fail": "The chain of seals is broken or malformed; the message must be treated as if it "
+        "carried no ARC sets at all (RFC 8617 §5.2).",
+    }
+)
 
 _OUTCOMES = {"none": Outcome.INFO, "pass": Outcome.OK, "fail": Outcome.FAIL}
 

@@ -50,6 +50,7 @@ from mailsec.dkim.sign import DEFAULT_HEADERS, FOLD_WIDTH, fold_base64, fold_fie
 from mailsec.dkim.signature import check_domain, clock_seconds
 from mailsec.dkim.tags import DkimSyntaxError
 from mailsec.errors import InputError, quoted
+from mailsec.i18n import texts
 
 __all__ = ["AMS_HEADERS", "seal"]
 
@@ -58,25 +59,27 @@ __all__ = ["AMS_HEADERS", "seal"]
 #: fields a mailing list adds (§4.1.2: what the intermediary changed should be signed).
 AMS_HEADERS = (*DEFAULT_HEADERS, "dkim-signature", "list-id", "list-post", "list-unsubscribe")
 
-MESSAGES = {
-    "unsignable": "headers must not include {name}: RFC 8617 §4.1.2 keeps ARC fields and "
-    "Authentication-Results out of the ARC-Message-Signature, because later hops add and remove "
-    "them.",
-    "authserv_id": "authserv_id must be one word naming the authentication service, such as "
-    "'lists.example.org', not {value} (RFC 8601 §2.5).",
-    "results": "results must be one line of printable ASCII such as 'dkim=pass "
-    "header.d=example.com' (or 'none'), not {value}.",
-    "closed": "The newest ARC-Seal already says cv=fail: an intermediary found the chain broken "
-    "and closed it, and RFC 8617 §5.1 adds nothing after that.",
-    "full": "The message already has ARC sets up to i={highest}; RFC 8617 §4.2.1 allows at most "
-    "{limit}, so it cannot be sealed again.",
-    "bad_name": "{problem}",
-    "not_a_chain": "chain must be the ArcValidation of the message on arrival, not {kind}.",
-    "other_chain": "The message's ARC fields are not the ones chain= validated: pass the "
-    "validation of this message as it arrived, and do not change its ARC fields.",
-    "headers_text": "headers must be a list of field names such as ('from', 'subject'), not the "
-    "single string {value}.",
-}
+MESSAGES = texts(
+    {
+        "unsignable": "headers must not include {name}: RFC 8617 §4.1.2 keeps ARC fields and "
+        "Authentication-Results out of the ARC-Message-Signature, because later hops add and remove "
+        "them.",
+        "authserv_id": "authserv_id must be one word naming the authentication service, such as "
+        "'lists.example.org', not {value} (RFC 8601 §2.5).",
+        "results": "results must be one line of printable ASCII such as 'dkim=pass "
+        "header.d=example.com' (or 'none'), not {value}.",
+        "closed": "The newest ARC-Seal already says cv=fail: an intermediary found the chain broken "
+        "and closed it, and RFC 8617 §5.1 adds nothing after that.",
+        "full": "The message already has ARC sets up to i={highest}; RFC 8617 §4.2.1 allows at most "
+        "{limit}, so it cannot be sealed again.",
+        "bad_name": "{problem}",
+        "not_a_chain": "chain must be the ArcValidation of the message on arrival, not {kind}.",
+        "other_chain": "The message's ARC fields are not the ones chain= validated: pass the "
+        "validation of this message as it arrived, and do not change its ARC fields.",
+        "headers_text": "headers must be a list of field names such as ('from', 'subject'), not the "
+        "single string {value}.",
+    }
+)
 
 #: RFC 2045's token: what an authserv-id is when it is not a quoted string (RFC 8601 §2.2).
 _TOKEN = re.compile(r"[!#$%&'*+\-.0-9A-Z^_`a-z{|}~]+\Z")

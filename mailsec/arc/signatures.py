@@ -31,35 +31,40 @@ from mailsec.dkim.signature import Signature
 from mailsec.dkim.verify import REASONS as DKIM_REASONS
 from mailsec.dkim.verify import usable_key, without_b
 from mailsec.errors import quoted
+from mailsec.i18n import texts
 from mailsec.spf.lookup import DnsSource
 from mailsec.trace import Outcome, Step
 
 __all__ = ["SignatureCheck", "check_message_signature", "check_seal"]
 
-STEPS = {
-    "query": "Asked DNS for the TXT record at {name}: {answer}.",
-    "body_ok": "The body, canonicalized with {method} ({length:,} bytes), hashes to bh=.",
-    "body_bad": "The body, canonicalized with {method} ({length:,} bytes), hashes to {computed}, "
-    "not to bh={expected}.",
-    "headers": "Hashed the header fields of h= ({fields}), then the ARC-Message-Signature "
-    "itself with an empty b=.",
-    "sets": "Hashed {sets} in order, each as ARC-Authentication-Results, ARC-Message-Signature, "
-    "ARC-Seal, relaxed; the last is this seal with an empty b=.",
-    "one_set": "ARC set 1",
-    "some_sets": "the ARC sets 1 to {instance}",
-    "signature_ok": "b= verifies with the key: the signed data is as the signer hashed it.",
-    "signature_bad": "b= does not verify with the key.",
-}
+STEPS = texts(
+    {
+        "query": "Asked DNS for the TXT record at {name}: {answer}.",
+        "body_ok": "The body, canonicalized with {method} ({length:,} bytes), hashes to bh=.",
+        "body_bad": "The body, canonicalized with {method} ({length:,} bytes), hashes to {computed}, "
+        "not to bh={expected}.",
+        "headers": "Hashed the header fields of h= ({fields}), then the ARC-Message-Signature "
+        "itself with an empty b=.",
+        "sets": "Hashed {sets} in order, each as ARC-Authentication-Results, ARC-Message-Signature, "
+        "ARC-Seal, relaxed; the last is this seal with an empty b=.",
+        "one_set": "ARC set 1",
+        "some_sets": "the ARC sets 1 to {instance}",
+        "signature_ok": "b= verifies with the key: the signed data is as the signer hashed it.",
+        "signature_bad": "b= does not verify with the key.",
+    }
+)
 
-REASONS = {
-    "expired": "The signature expired at x={expiration}.",
-    "body_changed": "The body was changed after it was signed: its hash differs from bh=.",
-    "headers_changed": "A signed header field was changed, or the signature was not made with "
-    "this key.",
-    "sets_changed": "An ARC set up to this one was changed, removed or reordered, or the seal was "
-    "not made with this key.",
-    "passed": "The signature verified.",
-}
+REASONS = texts(
+    {
+        "expired": "The signature expired at x={expiration}.",
+        "body_changed": "The body was changed after it was signed: its hash differs from bh=.",
+        "headers_changed": "A signed header field was changed, or the signature was not made with "
+        "this key.",
+        "sets_changed": "An ARC set up to this one was changed, removed or reordered, or the seal was "
+        "not made with this key.",
+        "passed": "The signature verified.",
+    }
+)
 
 _CUT = 300
 

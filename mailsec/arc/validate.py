@@ -43,58 +43,60 @@ from mailsec.dkim.canon import Canon, Message, read_message
 from mailsec.dkim.result import DkimResult, make_step
 from mailsec.dkim.signature import Signature, clock_seconds
 from mailsec.errors import quoted
+from mailsec.i18n import ngettext, texts
 from mailsec.spf.lookup import DnsSource, as_source
 from mailsec.trace import Outcome, Step
 
 __all__ = ["validate"]
 
-STEPS = {
-    "found": "Found {count} ARC header field{plural} in {sets} instance{sets_plural}: {instances}.",
-    "no_instance": "none readable",
-    "bare_lf": "Lines of the message end in a bare LF; they were read as ending in CRLF, as mail "
-    "on the wire does.",
-    "fields_ok": "Every ARC header field could be read.",
-    "count_ok": "{count} ARC set{plural}, within the limit of {limit}.",
-    "newest_cv": "The newest ARC-Seal (i={instance}) says cv={cv}.",
-    "structure_ok": "{sets} one ARC-Authentication-Results, ARC-Message-Signature and "
-    "ARC-Seal, and {statuses}.",
-    "one_set": "Set 1 has",
-    "sets": "Sets 1 to {highest} each have",
-    "one_status": "its seal says cv=none",
-    "statuses": "the seals say cv=none at 1 and cv=pass after",
-    "ams": "The ARC-Message-Signature of set {instance} (d={domain}, s={selector}):",
-    "seal": "The ARC-Seal of set {instance} (d={domain}, s={selector}):",
-    "checked": "{result}: {reason}",
-    "permanent": "A temporary failure still fails the chain: the sealers cannot be asked again.",
-    "oldest_all": "Every ARC-Message-Signature verifies (oldest-pass=0): what they signed is "
-    "unchanged since set 1.",
-    "oldest": "The ARC-Message-Signature of set {failed} does not verify: the message was changed "
-    "after set {failed} (oldest-pass={oldest}).",
-    "oldest_none": "There is only one ARC-Message-Signature (oldest-pass=0).",
-    "result": "ARC result: {result}.",
-}
+STEPS = texts(
+    {
+        "found": "Found {fields} in {sets}: {instances}.",
+        "no_instance": "none readable",
+        "bare_lf": "Lines of the message end in a bare LF; they were read as ending in CRLF, as mail "
+        "on the wire does.",
+        "fields_ok": "Every ARC header field could be read.",
+        "newest_cv": "The newest ARC-Seal (i={instance}) says cv={cv}.",
+        "structure_ok": "{sets} one ARC-Authentication-Results, ARC-Message-Signature and "
+        "ARC-Seal, and {statuses}.",
+        "one_set": "Set 1 has",
+        "sets": "Sets 1 to {highest} each have",
+        "one_status": "its seal says cv=none",
+        "statuses": "the seals say cv=none at 1 and cv=pass after",
+        "ams": "The ARC-Message-Signature of set {instance} (d={domain}, s={selector}):",
+        "seal": "The ARC-Seal of set {instance} (d={domain}, s={selector}):",
+        "checked": "{result}: {reason}",
+        "permanent": "A temporary failure still fails the chain: the sealers cannot be asked again.",
+        "oldest_all": "Every ARC-Message-Signature verifies (oldest-pass=0): what they signed is "
+        "unchanged since set 1.",
+        "oldest": "The ARC-Message-Signature of set {failed} does not verify: the message was changed "
+        "after set {failed} (oldest-pass={oldest}).",
+        "oldest_none": "There is only one ARC-Message-Signature (oldest-pass=0).",
+        "result": "ARC result: {result}.",
+    }
+)
 
-REASONS = {
-    "none": "The message has no ARC header fields: there is no chain to validate.",
-    "malformed": "{part} (header field {position}) cannot be read: {problem}",
-    "too_many": "The message has {count} ARC sets; at most {limit} are allowed, so the chain "
-    "fails.",
-    "too_high": "An ARC set has the instance i={instance}; instances go from 1 to {limit}.",
-    "closed": "The newest ARC-Seal (i={instance}) says cv=fail: an intermediary found the chain "
-    "broken and closed it.",
-    "gap": "There is no ARC set {instance}: the sets must be numbered 1 to {highest} without gaps.",
-    "missing": "ARC set {instance} has no {part}; each set has exactly one of each ARC field.",
-    "duplicate": "ARC set {instance} has {count} {part} fields; each set has exactly one.",
-    "first_cv": "The ARC-Seal of set 1 says cv={cv}; the first sealer had no chain to validate, "
-    "so it must say cv=none.",
-    "later_cv": "The ARC-Seal of set {instance} says cv={cv}; every seal after the first must "
-    "say cv=pass.",
-    "ams_failed": "The newest ARC-Message-Signature (set {instance}, d={domain}) does not "
-    "verify. {problem}",
-    "seal_failed": "The ARC-Seal of set {instance} (d={domain}) does not verify. {problem}",
-    "passed": "The chain of {count} ARC set{plural} verified; the last sealer is {domain}. Use "
-    "the results the sets recorded only from sealers you trust.",
-}
+REASONS = texts(
+    {
+        "none": "The message has no ARC header fields: there is no chain to validate.",
+        "malformed": "{part} (header field {position}) cannot be read: {problem}",
+        "too_many": "The message has {count} ARC sets; at most {limit} are allowed, so the chain "
+        "fails.",
+        "too_high": "An ARC set has the instance i={instance}; instances go from 1 to {limit}.",
+        "closed": "The newest ARC-Seal (i={instance}) says cv=fail: an intermediary found the chain "
+        "broken and closed it.",
+        "gap": "There is no ARC set {instance}: the sets must be numbered 1 to {highest} without gaps.",
+        "missing": "ARC set {instance} has no {part}; each set has exactly one of each ARC field.",
+        "duplicate": "ARC set {instance} has {count} {part} fields; each set has exactly one.",
+        "first_cv": "The ARC-Seal of set 1 says cv={cv}; the first sealer had no chain to validate, "
+        "so it must say cv=none.",
+        "later_cv": "The ARC-Seal of set {instance} says cv={cv}; every seal after the first must "
+        "say cv=pass.",
+        "ams_failed": "The newest ARC-Message-Signature (set {instance}, d={domain}) does not "
+        "verify. {problem}",
+        "seal_failed": "The ARC-Seal of set {instance} (d={domain}) does not verify. {problem}",
+    }
+)
 
 _SECTIONS = {
     "none": "RFC 8617 §5.2",
@@ -184,7 +186,8 @@ class _Run:
         section: str | None = None,
         **values: object,
     ) -> None:
-        self.steps.append(make_step(STEPS[key], outcome, section, **values))
+        template = _counted(key, values["count"]) if key in _COUNTED else STEPS[key]  # type: ignore[arg-type]
+        self.steps.append(make_step(template, outcome, section, **values))
 
     def describe_fields(self) -> None:
         count, sets = len(self.found), len(self.facts)
@@ -192,10 +195,10 @@ class _Run:
         self.step(
             "found",
             section="RFC 8617 §4.2",
-            count=count,
-            plural="" if count == 1 else "s",
-            sets=sets,
-            sets_plural="" if sets == 1 else "s",
+            fields=ngettext("{count} ARC header field", "{count} ARC header fields", count).format(
+                count=count
+            ),
+            sets=ngettext("{count} instance", "{count} instances", sets).format(count=sets),
             instances=numbers,
         )
         if self.message.bare_line_ends:
@@ -208,7 +211,8 @@ class _Run:
         self, result: ArcResult, key: str, section: str | None = None, **values: object
     ) -> ArcValidation:
         """End with ``result`` for the reason ``REASONS[key]``, citing where the rule lives."""
-        reason = REASONS[key].format(**values)
+        template = _counted(key, values["count"]) if key in _COUNTED else REASONS[key]  # type: ignore[arg-type]
+        reason = template.format(**values)
         section = section or _SECTIONS.get(key)
         if section is not None:
             self.steps.append(Step(reason, result.outcome, section))
@@ -230,6 +234,27 @@ class _Run:
             ArcInstance(number, **facts)  # type: ignore[arg-type]
             for number, facts in sorted(self.facts.items())
         ]
+
+
+def _counted(key: str, count: int) -> str:
+    """The sentence ``key`` whose words change with ``count`` (see :func:`ngettext`)."""
+    if key == "count_ok":
+        return ngettext(
+            "{count} ARC set, within the limit of {limit}.",
+            "{count} ARC sets, within the limit of {limit}.",
+            count,
+        )
+    return ngettext(
+        "The chain of {count} ARC set verified; the last sealer is {domain}. Use the results "
+        "the sets recorded only from sealers you trust.",
+        "The chain of {count} ARC sets verified; the last sealer is {domain}. Use the results "
+        "the sets recorded only from sealers you trust.",
+        count,
+    )
+
+
+_COUNTED = ("count_ok", "passed")
+"""The steps and reasons of :func:`_counted`."""
 
 
 def _facts(value: ResultsField | MessageSignature | Seal) -> dict[str, object]:
@@ -267,10 +292,7 @@ def _count(run: _Run) -> ArcValidation | None:
         return run.finish(ArcResult.FAIL, "too_many", count=count, limit=MAX_INSTANCES)
     if run.highest > MAX_INSTANCES:
         return run.finish(ArcResult.FAIL, "too_high", instance=run.highest, limit=MAX_INSTANCES)
-    plural = "" if count == 1 else "s"
-    run.step(
-        "count_ok", Outcome.OK, "RFC 8617 §4.2.1", count=count, plural=plural, limit=MAX_INSTANCES
-    )
+    run.step("count_ok", Outcome.OK, "RFC 8617 §4.2.1", count=count, limit=MAX_INSTANCES)
     return None
 
 
@@ -337,10 +359,7 @@ def _signatures(run: _Run, source: DnsSource) -> ArcValidation:
             return _failed(run, "seal_failed", arc_set.seal.signature, arc_set, check)
     count = len(sets)
     domain = quoted(newest.seal.signature.domain)
-    plural = "" if count == 1 else "s"
-    return run.finish(
-        ArcResult.PASS, "passed", "RFC 8617 §5.2", count=count, plural=plural, domain=domain
-    )
+    return run.finish(ArcResult.PASS, "passed", "RFC 8617 §5.2", count=count, domain=domain)
 
 
 def _failed(

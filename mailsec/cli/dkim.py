@@ -24,34 +24,43 @@ from typing import BinaryIO
 from mailsec.cli import read_file, read_stdin
 from mailsec.cli.dns import add_dns_options, dns_resolver
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 
 __all__ = ["configure", "run"]
 
 ALGORITHMS = ("rsa-sha256", "ed25519-sha256")
 CANONICALIZATIONS = ("simple/simple", "relaxed/relaxed", "relaxed/simple", "simple/relaxed")
 
-HELP = {
-    "keygen": "make a signing key and print the DNS record that publishes it",
-    "sign": "add a DKIM-Signature to the message on standard input",
-    "verify": "verify every DKIM-Signature of the message on standard input",
-    "algorithm": "rsa-sha256 (RSA 2048) or ed25519-sha256 (RFC 8463)",
-    "selector": "the selector: the key is published at SELECTOR._domainkey.DOMAIN",
-    "domain": "the signing domain (d=)",
-    "out": "where to write the private key (PEM); an existing file is never overwritten",
-    "key": "the private key (PEM) made by 'mailsec dkim keygen'",
-    "canonicalization": "header/body canonicalization (default relaxed/relaxed)",
-    "headers": "the header fields to sign, separated by colons (default: the usual ones)",
-    "body_length": "write l= (the signed body length): text appended later still verifies",
-}
+HELP = texts(
+    {
+        "keygen": "make a signing key and print the DNS record that publishes it",
+        "sign": "add a DKIM-Signature to the message on standard input",
+        "verify": "verify every DKIM-Signature of the message on standard input",
+        "algorithm": "rsa-sha256 (RSA 2048) or ed25519-sha256 (RFC 8463)",
+        "selector": "the selector: the key is published at SELECTOR._domainkey.DOMAIN",
+        "domain": "the signing domain (d=)",
+        "out": "where to write the private key (PEM); an existing file is never overwritten",
+        "key": "the private key (PEM) made by 'mailsec dkim keygen'",
+        "canonicalization": "header/body canonicalization (default relaxed/relaxed)",
+        "headers": "the header fields to sign, separated by colons (default: the usual ones)",
+        "body_length": "write l= (the signed body length): text appended later still verifies",
+    }
+)
 
-MESSAGES = {
-    "exists": "{path!r} already exists; choose another --out (a key is never overwritten).",
-    "cannot_write": "Cannot write the key file {path!r}: {reason}.",
-    "key_algorithm": "The key in {path!r} is {kind}, which signs with {actual}, not {wanted}.",
-    "wrote": "wrote the private key to {path} (keep it secret); publish this TXT record:",
-    "none": "none (the message has no DKIM-Signature)",
-    "line": "{result} d={domain} s={selector}",
-}
+MESSAGES = texts(
+    {
+        "exists": "{path!r} already exists; choose another --out (a key is never overwritten).",
+        "cannot_write": "Cannot write the key file {path!r}: {reason}.",
+        "key_algorithm": "The key in {path!r} is {kind}, which signs with {actual}, not {wanted}.",
+        "wrote": "wrote the private key to {path} (keep it secret); publish this TXT record:",
+        "none": "none (the message has no DKIM-Signature)",
+        "line": "{result} d={domain} s={selector}",
+        "ed25519_key": "an Ed25519 key",
+        "rsa_key": "an RSA key",
+        "not_pem": "The key file {path!r} is not an unencrypted PEM private key; make one with "
+        "'mailsec dkim keygen'.",
+    }
+)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -137,7 +146,7 @@ def _sign(args: argparse.Namespace, message: bytes) -> bytes:
     key = _load_key(args.key)
     actual = "ed25519-sha256" if type(key).__name__.startswith("Ed25519") else "rsa-sha256"
     if args.algorithm and args.algorithm != actual:
-        kind = "an Ed25519 key" if actual.startswith("ed25519") else "an RSA key"
+        kind = MESSAGES["ed25519_key" if actual.startswith("ed25519") else "rsa_key"]
         raise InputError(
             MESSAGES["key_algorithm"].format(
                 path=args.key, kind=kind, actual=actual, wanted=args.algorithm
@@ -168,10 +177,7 @@ def _load_key(path: str) -> object:
     try:
         return serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError):
-        raise InputError(
-            f"The key file {path!r} is not an unencrypted PEM private key; make one with "
-            "'mailsec dkim keygen'."
-        ) from None
+        raise InputError(MESSAGES["not_pem"].format(path=path)) from None
 
 
 def _verify(args: argparse.Namespace, message: bytes) -> int:

@@ -25,12 +25,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from mailsec.cli import read_file, read_stdin
 from mailsec.cli.dns import add_dns_options, dns_resolver
 from mailsec.errors import InputError, one_line
+from mailsec.i18n import texts
 from mailsec.spf.limits import ip_problem
 
 if TYPE_CHECKING:
@@ -38,36 +40,52 @@ if TYPE_CHECKING:
 
 __all__ = ["configure", "run"]
 
-HELP = {
-    "check": "check the message on standard input as a receiving server does (SPF, DKIM, ARC, "
-    "DMARC) and print the outcome as JSON",
-    "report": "summarize DMARC aggregate reports (XML, .xml.gz, .zip) per source IP address",
-    "ip": "the connecting client's IPv4 or IPv6 address",
-    "mail_from": "the envelope sender (MAIL FROM); use '' for a null sender",
-    "helo": "the HELO/EHLO name",
-    "receiver": "this host's name (the authserv-id of Authentication-Results)",
-    "sample": "a number in [0, 1) that decides pct sampling (default: random)",
-    "files": "the report files",
-}
+HELP = texts(
+    {
+        "check": "check the message on standard input as a receiving server does (SPF, DKIM, ARC, "
+        "DMARC) and print the outcome as JSON",
+        "report": "summarize DMARC aggregate reports (XML, .xml.gz, .zip) per source IP address",
+        "ip": "the connecting client's IPv4 or IPv6 address",
+        "mail_from": "the envelope sender (MAIL FROM); use '' for a null sender",
+        "helo": "the HELO/EHLO name",
+        "receiver": "this host's name (the authserv-id of Authentication-Results)",
+        "sample": "a number in [0, 1) that decides pct sampling (default: random)",
+        "files": "the report files",
+    }
+)
 
-MESSAGES = {
-    "sample": "{value!r} is not a number from 0 up to (not including) 1.",
-    "report": "The report file {path!r} cannot be read: {problem}",
-    "header": "report from {org}, id {report_id}, for {domain}, {begin} to {end} UTC, "
-    "{messages} messages, p={policy}",
-    "total": "total",
-}
+MESSAGES = texts(
+    {
+        "sample": "{value!r} is not a number from 0 up to (not including) 1.",
+        "report": "The report file {path!r} cannot be read: {problem}",
+        "header": "report from {org}, id {report_id}, for {domain}, {begin} to {end} UTC, "
+        "{messages} messages, p={policy}",
+        "total": "total",
+        "columns": (
+            "source IP",
+            "messages",
+            "DMARC pass",
+            "DMARC fail",
+            "SPF aligned",
+            "DKIM aligned",
+            "delivered",
+            "quarantined",
+            "rejected",
+        ),
+    }
+)
 
+#: The table's columns: the fields of a source's summary (the first is its address).
 COLUMNS = (
-    ("source IP", ""),
-    ("messages", "messages"),
-    ("DMARC pass", "dmarc_pass"),
-    ("DMARC fail", "dmarc_fail"),
-    ("SPF aligned", "spf_aligned"),
-    ("DKIM aligned", "dkim_aligned"),
-    ("delivered", "delivered"),
-    ("quarantined", "quarantined"),
-    ("rejected", "rejected"),
+    "",
+    "messages",
+    "dmarc_pass",
+    "dmarc_fail",
+    "spf_aligned",
+    "dkim_aligned",
+    "delivered",
+    "quarantined",
+    "rejected",
 )
 
 
@@ -186,20 +204,25 @@ def _report(paths: Sequence[str]) -> str:
 
 def _table(summaries: Sequence[SourceSummary]) -> list[str]:
     """One row per source, a total row, columns aligned (numbers to the right)."""
-    keys = [key for _, key in COLUMNS[1:]]
+    keys = list(COLUMNS[1:])
     rows = [[s.source_ip, *(str(getattr(s, key)) for key in keys)] for s in summaries]
     totals = [str(sum(getattr(s, key) for s in summaries)) for key in keys]
-    table = [[name for name, _ in COLUMNS], *rows, [MESSAGES["total"], *totals]]
-    widths = [max(len(row[i]) for row in table) for i in range(len(COLUMNS))]
+    table = [list(MESSAGES["columns"]), *rows, [MESSAGES["total"], *totals]]
+    widths = [max(_width(row[i]) for row in table) for i in range(len(COLUMNS))]
     return [
         "  ".join(
             [
-                row[0].ljust(widths[0]),
-                *(c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)),
+                row[0] + " " * (widths[0] - _width(row[0])),
+                *(" " * (w - _width(c)) + c for c, w in zip(row[1:], widths[1:], strict=True)),
             ]
         ).rstrip()
         for row in table
     ]
+
+
+def _width(text: str) -> int:
+    """How many columns ``text`` takes in a terminal: a wide (East Asian) character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mailsec.errors import InputError, quoted
+from mailsec.i18n import texts
 from mailsec.limits import MAX_HEADER_FIELDS, MAX_HEADER_SECTION, MAX_MESSAGE
 
 __all__ = [
@@ -52,21 +53,23 @@ __all__ = [
 CRLF = b"\r\n"
 
 
-MESSAGES = {
-    "too_large": "The message is {size:,} bytes; the course reads messages of at most "
-    "{limit:,} bytes.",
-    "header_too_large": "The header section is {size:,} bytes; the course reads at most {limit:,} "
-    "(Postfix's header_size_limit).",
-    "too_many_fields": "The message has more than {limit:,} header fields; that is not mail "
-    "anybody sent.",
-    "continuation_first": "The message starts with a folded line (a line beginning with a space "
-    "or tab) before any header field: {line}.",
-    "not_a_field": "Line {number} of the header section is not a header field "
-    "(name, colon, value): {line}. Put an empty line between the header and the body.",
-    "not_bytes": "A message is read as bytes, not {kind}: DKIM signs octets. Encode text first, "
-    "for example with .encode('utf-8').",
-    "bad_method": "{method} is not a canonicalization algorithm: use 'simple' or 'relaxed'.",
-}
+MESSAGES = texts(
+    {
+        "too_large": "The message is {size:,} bytes; the course reads messages of at most "
+        "{limit:,} bytes.",
+        "header_too_large": "The header section is {size:,} bytes; the course reads at most {limit:,} "
+        "(Postfix's header_size_limit).",
+        "too_many_fields": "The message has more than {limit:,} header fields; that is not mail "
+        "anybody sent.",
+        "continuation_first": "The message starts with a folded line (a line beginning with a space "
+        "or tab) before any header field: {line}.",
+        "not_a_field": "Line {number} of the header section is not a header field "
+        "(name, colon, value): {line}. Put an empty line between the header and the body.",
+        "not_bytes": "A message is read as bytes, not {kind}: DKIM signs octets. Encode text first, "
+        "for example with .encode('utf-8').",
+        "bad_method": "{method} is not a canonicalization algorithm: use 'simple' or 'relaxed'.",
+    }
+)
 
 _UNFOLD = re.compile(rb"\r\n(?=[ \t])")
 _BARE_LF = re.compile(rb"(?<!\r)\n")

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from mailsec.dkim.keys import key_record, zone_entry
 from mailsec.dkim.sign import sign
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.spf.zone import ZoneResolver, example_zone_text
 
 __all__ = [
@@ -47,10 +48,12 @@ COURSE_SELECTORS: Mapping[str, tuple[str, str]] = {
     "mailprovider.example": ("mp2026", "ed25519-sha256"),
 }
 
-MESSAGES = {
-    "unknown": "{domain!r} has no DKIM key in the course zone; the course domains that sign are: "
-    "{known}.",
-}
+MESSAGES = texts(
+    {
+        "unknown": "{domain!r} has no DKIM key in the course zone; the course domains that sign are: "
+        "{known}.",
+    }
+)
 
 
 @dataclass(frozen=True)

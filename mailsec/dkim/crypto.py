@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa, utils
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 
 __all__ = [
     "MIN_RSA_BITS",
@@ -51,16 +52,18 @@ MIN_RSA_BITS = 1024
 PublicKey = rsa.RSAPublicKey | ed25519.Ed25519PublicKey
 PrivateKey = rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
 
-MESSAGES = {
-    "ed25519_length": "An ed25519 key in p= must be exactly 32 bytes (RFC 8463 §4); this one "
-    "is {length}.",
-    "not_rsa": "p= does not hold an RSA public key (a DER SubjectPublicKeyInfo or RSAPublicKey).",
-    "unknown_key_type": "The key type {key_type} is not one DKIM defines (rsa, ed25519).",
-    "wrong_private_key": "DKIM signs with an RSA or Ed25519 private key, not {kind}.",
-    "small_private_key": "This RSA key has {bits} bits; RFC 8301 §3.2 requires at least {minimum} "
-    "(2048 is recommended). Generate a larger key.",
-    "unreadable_private_key": "The private key could not be read as PEM: {detail}.",
-}
+MESSAGES = texts(
+    {
+        "ed25519_length": "An ed25519 key in p= must be exactly 32 bytes (RFC 8463 §4); this one "
+        "is {length}.",
+        "not_rsa": "p= does not hold an RSA public key (a DER SubjectPublicKeyInfo or RSAPublicKey).",
+        "unknown_key_type": "The key type {key_type} is not one DKIM defines (rsa, ed25519).",
+        "wrong_private_key": "DKIM signs with an RSA or Ed25519 private key, not {kind}.",
+        "small_private_key": "This RSA key has {bits} bits; RFC 8301 §3.2 requires at least {minimum} "
+        "(2048 is recommended). Generate a larger key.",
+        "unreadable_private_key": "The private key could not be read as PEM: {detail}.",
+    }
+)
 
 _HASHES = {"sha1": hashes.SHA1, "sha256": hashes.SHA256}
 

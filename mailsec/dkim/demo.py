@@ -20,6 +20,7 @@ from mailsec.dkim.result import Verification
 from mailsec.dkim.sign import sign
 from mailsec.dkim.verify import verify
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.limits import MAX_LAB_TEXT
 from mailsec.spf.lookup import OverlaySource
 
@@ -62,59 +63,63 @@ class Change(enum.Enum):
 
     @property
     def label(self) -> str:
-        return LABELS[self][0]
+        return LABELS[self.value][0]
 
     @property
     def description(self) -> str:
-        return LABELS[self][1]
+        return LABELS[self.value][1]
 
 
 #: What each change is called in a lab, and what it does (one place, for translation).
-LABELS = {
-    Change.NOTHING: ("nothing happens", "The message arrives exactly as it was signed."),
-    Change.SPACES: (
-        "a server changes spaces in the body",
-        "A gateway doubles a space and leaves a tab at the end of a line of the body.",
-    ),
-    Change.REFOLD: (
-        "a server refolds the Subject",
-        "The Subject field is folded onto two lines (a CRLF and a space inside its value).",
-    ),
-    Change.NAME_CASE: (
-        "a server writes a field name in capitals",
-        "'Subject:' becomes 'SUBJECT:' (field names are not case-sensitive in mail).",
-    ),
-    Change.BLANK_LINES: (
-        "empty lines are added at the end of the body",
-        "Three empty lines are added after the last line of the body.",
-    ),
-    Change.NEW_HEADER: (
-        "a server adds a header field of its own",
-        "A Received field is put on top, as every server on the way does.",
-    ),
-    Change.SECOND_SUBJECT: (
-        "an attacker adds a second Subject on top",
-        "A new 'Subject: URGENT: verify your account' is put above the signed one.",
-    ),
-    Change.SUBJECT: (
-        "a mailing list tags the Subject",
-        "The Subject gets '[staff] ' in front, as many mailing lists do.",
-    ),
-    Change.BODY_WORD: (
-        "an attacker changes one word of the body",
-        "The first 'Friday' in the body becomes 'Monday'.",
-    ),
-    Change.FOOTER: (
-        "a mailing list appends a footer",
-        "Two lines about unsubscribing are added at the end of the body.",
-    ),
-}
+LABELS = texts(
+    {
+        "nothing": ("nothing happens", "The message arrives exactly as it was signed."),
+        "spaces": (
+            "a server changes spaces in the body",
+            "A gateway doubles a space and leaves a tab at the end of a line of the body.",
+        ),
+        "refold": (
+            "a server refolds the Subject",
+            "The Subject field is folded onto two lines (a CRLF and a space inside its value).",
+        ),
+        "name_case": (
+            "a server writes a field name in capitals",
+            "'Subject:' becomes 'SUBJECT:' (field names are not case-sensitive in mail).",
+        ),
+        "blank_lines": (
+            "empty lines are added at the end of the body",
+            "Three empty lines are added after the last line of the body.",
+        ),
+        "new_header": (
+            "a server adds a header field of its own",
+            "A Received field is put on top, as every server on the way does.",
+        ),
+        "second_subject": (
+            "an attacker adds a second Subject on top",
+            "A new 'Subject: URGENT: verify your account' is put above the signed one.",
+        ),
+        "subject": (
+            "a mailing list tags the Subject",
+            "The Subject gets '[staff] ' in front, as many mailing lists do.",
+        ),
+        "body_word": (
+            "an attacker changes one word of the body",
+            "The first 'Friday' in the body becomes 'Monday'.",
+        ),
+        "footer": (
+            "a mailing list appends a footer",
+            "Two lines about unsubscribing are added at the end of the body.",
+        ),
+    }
+)
 
-MESSAGES = {
-    "no_body": "The message needs a body: write some text below the header fields.",
-    "too_long": "The message is {length:,} characters long; the lab takes at most {limit:,}.",
-    "no_word": "The body has no 'Friday' for the change to replace; write one in.",
-}
+MESSAGES = texts(
+    {
+        "no_body": "The message needs a body: write some text below the header fields.",
+        "too_long": "The message is {length:,} characters long; the lab takes at most {limit:,}.",
+        "no_word": "The body has no 'Friday' for the change to replace; write one in.",
+    }
+)
 
 
 def lab_message(sender: str, subject: str, body: str) -> bytes:
@@ -217,16 +222,18 @@ class KeyCase(enum.Enum):
 
     @property
     def label(self) -> str:
-        return KEY_LABELS[self]
+        return KEY_LABELS[self.value]
 
 
-KEY_LABELS = {
-    KeyCase.PUBLISHED: "the key example.com publishes (selector mail)",
-    KeyCase.WRONG_SELECTOR: "a typo in the selector: s=mial",
-    KeyCase.REVOKED: "a key the domain has revoked (bank.example, selector 2024)",
-    KeyCase.TESTING: "a key marked as testing, t=y (selector test)",
-    KeyCase.EDITED: "the key record as written in the box below",
-}
+KEY_LABELS = texts(
+    {
+        "published": "the key example.com publishes (selector mail)",
+        "wrong_selector": "a typo in the selector: s=mial",
+        "revoked": "a key the domain has revoked (bank.example, selector 2024)",
+        "testing": "a key marked as testing, t=y (selector test)",
+        "edited": "the key record as written in the box below",
+    }
+)
 
 
 def check_key(message: bytes, case: KeyCase, record: str = "") -> Verification:

@@ -36,22 +36,25 @@ from mailsec.dkim.crypto import PrivateKey, PublicKey, key_type, public_key_byte
 from mailsec.dkim.result import DkimResult
 from mailsec.dkim.tags import DkimSyntaxError, decode_base64, parse_tag_list, split_colon_list
 from mailsec.errors import InputError, quoted
+from mailsec.i18n import texts
 from mailsec.limits import MAX_KEY_RECORDS
 from mailsec.spf.lookup import DnsAnswer, DnsSource, DnsStatus
 
 __all__ = ["KeyLookup", "KeyRecord", "fetch_key", "key_name", "key_record", "parse_key_record"]
 
-MESSAGES = {
-    "version_first": "v= must be the first tag of a key record (RFC 6376 §3.6.1).",
-    "version": "v={value} is not DKIM1, so this is not a DKIM key record (RFC 6376 §3.6.1).",
-    "no_key": "The record has no p= tag; every key record must have one (RFC 6376 §3.6.1).",
-    "no_record": "There is no key record at {name} ({answer}).",
-    "dns_failure": "The key record at {name} could not be fetched: {answer}.",
-    "not_a_record": "The TXT record at {name} is not a usable key record: {problem}",
-    "several": "{count} TXT records at {name}; the first valid key record was used.",
-    "not_a_key": "key_record() needs an RSA or Ed25519 public or private key, not {kind}.",
-    "bad_option": "{option} must be a list of plain words such as {example}.",
-}
+MESSAGES = texts(
+    {
+        "version_first": "v= must be the first tag of a key record (RFC 6376 §3.6.1).",
+        "version": "v={value} is not DKIM1, so this is not a DKIM key record (RFC 6376 §3.6.1).",
+        "no_key": "The record has no p= tag; every key record must have one (RFC 6376 §3.6.1).",
+        "no_record": "There is no key record at {name} ({answer}).",
+        "dns_failure": "The key record at {name} could not be fetched: {answer}.",
+        "not_a_record": "The TXT record at {name} is not a usable key record: {problem}",
+        "several": "{count} TXT records at {name}; the first valid key record was used.",
+        "not_a_key": "key_record() needs an RSA or Ed25519 public or private key, not {kind}.",
+        "bad_option": "{option} must be a list of plain words such as {example}.",
+    }
+)
 
 
 @dataclass(frozen=True)

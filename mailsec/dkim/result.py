@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from mailsec.i18n import texts
 from mailsec.trace import Outcome, ResultEnum, Step, Trace
 
 __all__ = ["DkimResult", "Verification", "make_step", "overall_result"]
@@ -46,18 +47,20 @@ class DkimResult(ResultEnum):
         return MEANINGS, _OUTCOMES, SECTION
 
 
-MEANINGS = {
-    "none": "The message carries no DKIM signature, so DKIM says nothing about it.",
-    "pass": "The signing domain's key verified the signature: the signed header fields and body "
-    "are as the domain sent them.",
-    "fail": "The signature did not verify: the message was changed after signing, the signature "
-    "was forged, or it has expired.",
-    "policy": "The signature verified, but the receiver's policy does not accept it.",
-    "neutral": "The signature could not be processed.",
-    "temperror": "A temporary problem (usually DNS) stopped the check; try again later.",
-    "permerror": "The signature is malformed or its key cannot be used; only the signer can fix "
-    "it.",
-}
+MEANINGS = texts(
+    {
+        "none": "The message carries no DKIM signature, so DKIM says nothing about it.",
+        "pass": "The signing domain's key verified the signature: the signed header fields and body "
+        "are as the domain sent them.",
+        "fail": "The signature did not verify: the message was changed after signing, the signature "
+        "was forged, or it has expired.",
+        "policy": "The signature verified, but the receiver's policy does not accept it.",
+        "neutral": "The signature could not be processed.",
+        "temperror": "A temporary problem (usually DNS) stopped the check; try again later.",
+        "permerror": "The signature is malformed or its key cannot be used; only the signer can fix "
+        "it.",
+    }
+)
 
 _OUTCOMES = {
     "none": Outcome.INFO,

@@ -39,6 +39,7 @@ from mailsec.dkim.crypto import (
 from mailsec.dkim.signature import check_domain, check_identity, clock_seconds
 from mailsec.dkim.tags import DkimSyntaxError
 from mailsec.errors import InputError, quoted
+from mailsec.i18n import texts
 
 __all__ = ["DEFAULT_HEADERS", "FOLD_WIDTH", "sign", "signed_names"]
 
@@ -63,18 +64,20 @@ DEFAULT_HEADERS = (
 #: Lines of the DKIM-Signature field are folded to fit in 78 characters (RFC 5322 §2.1.1).
 FOLD_WIDTH = 78
 
-MESSAGES = {
-    "no_from": "headers must include 'from': RFC 6376 §5.4 requires the From field to be signed.",
-    "message_without_from": "The message has no From field; RFC 5322 §3.6 requires one, and "
-    "DKIM signs it.",
-    "bad_header_name": "{name} is not a header field name.",
-    "bad_canonicalization": "canonicalization must be a pair such as ('relaxed', 'relaxed'), "
-    "not {value}.",
-    "bad_length": "body_length={length} is outside the canonicalized body (0 to {size:,} bytes).",
-    "bad_time": "{name} must be a whole number of seconds since 1970, not {value}.",
-    "expiry_order": "expiration ({expiration}) must be later than the signing time ({timestamp}).",
-    "bad_name": "{problem}",
-}
+MESSAGES = texts(
+    {
+        "no_from": "headers must include 'from': RFC 6376 §5.4 requires the From field to be signed.",
+        "message_without_from": "The message has no From field; RFC 5322 §3.6 requires one, and "
+        "DKIM signs it.",
+        "bad_header_name": "{name} is not a header field name.",
+        "bad_canonicalization": "canonicalization must be a pair such as ('relaxed', 'relaxed'), "
+        "not {value}.",
+        "bad_length": "body_length={length} is outside the canonicalized body (0 to {size:,} bytes).",
+        "bad_time": "{name} must be a whole number of seconds since 1970, not {value}.",
+        "expiry_order": "expiration ({expiration}) must be later than the signing time ({timestamp}).",
+        "bad_name": "{problem}",
+    }
+)
 
 
 def sign(

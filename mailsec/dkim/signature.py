@@ -32,6 +32,7 @@ from mailsec.dkim.tags import (
     split_colon_list,
 )
 from mailsec.errors import InputError, quoted
+from mailsec.i18n import ngettext, texts
 
 __all__ = [
     "REQUIRED_TAGS",
@@ -49,27 +50,27 @@ __all__ = [
 #: §6.1.1: a signature without one of these is ignored with PERMFAIL.
 REQUIRED_TAGS = ("v", "a", "b", "bh", "d", "h", "s")
 
-MESSAGES = {
-    "missing": "The signature has no {names} tag{plural}; RFC 6376 §6.1.1 requires v, a, b, bh, "
-    "d, h and s.",
-    "version": "v={value} is not a DKIM version this verifier knows; it must be 1 (§3.5).",
-    "algorithm": "a={value} is not a known algorithm: use rsa-sha256 or ed25519-sha256 (§3.3, "
-    "RFC 8463).",
-    "canonicalization": "c={value} is not valid: write header/body, each simple or relaxed (§3.5).",
-    "domain": "{tag}={value} is not a domain name: labels of letters, digits and hyphens, "
-    "separated by dots (§3.5).",
-    "identity_syntax": "i={value} is not an identity: it must contain '@' followed by a domain "
-    "(§3.5).",
-    "identity_domain": "The i= domain {identity} is not {domain} nor a subdomain of it (§3.5).",
-    "no_from": "h= does not list From; RFC 6376 §5.4 requires the From field to be signed, so "
-    "§6.1.1 says to ignore this signature.",
-    "header_name": "h= lists {name}, which is not a header field name.",
-    "number": "{tag}={value} is not a number of at most {digits} digits (§3.5).",
-    "expiry_order": "x={expiration} is not later than t={timestamp}; §3.5 requires the "
-    "expiration to be after the signing time.",
-    "query": "q={value} does not include dns/txt, the only way DKIM keys are published (§3.5).",
-    "empty_base64": "The {tag}= tag is empty; it must hold base64 data (§3.5).",
-}
+MESSAGES = texts(
+    {
+        "version": "v={value} is not a DKIM version this verifier knows; it must be 1 (§3.5).",
+        "algorithm": "a={value} is not a known algorithm: use rsa-sha256 or ed25519-sha256 (§3.3, "
+        "RFC 8463).",
+        "canonicalization": "c={value} is not valid: write header/body, each simple or relaxed (§3.5).",
+        "domain": "{tag}={value} is not a domain name: labels of letters, digits and hyphens, "
+        "separated by dots (§3.5).",
+        "identity_syntax": "i={value} is not an identity: it must contain '@' followed by a domain "
+        "(§3.5).",
+        "identity_domain": "The i= domain {identity} is not {domain} nor a subdomain of it (§3.5).",
+        "no_from": "h= does not list From; RFC 6376 §5.4 requires the From field to be signed, so "
+        "§6.1.1 says to ignore this signature.",
+        "header_name": "h= lists {name}, which is not a header field name.",
+        "number": "{tag}={value} is not a number of at most {digits} digits (§3.5).",
+        "expiry_order": "x={expiration} is not later than t={timestamp}; §3.5 requires the "
+        "expiration to be after the signing time.",
+        "query": "q={value} does not include dns/txt, the only way DKIM keys are published (§3.5).",
+        "empty_base64": "The {tag}= tag is empty; it must hold base64 data (§3.5).",
+    }
+)
 
 #: A domain name as RFC 6376 §3.5 writes it (RFC 5321 sub-domains: letters, digits, hyphens).
 _LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\Z")
@@ -121,11 +122,12 @@ def signature_from_tags(tags: TagList) -> Signature:
     """Check the tags of a signature (§3.5, §6.1.1) and return them as a :class:`Signature`."""
     missing = [name for name in REQUIRED_TAGS if name not in tags]
     if missing:
-        raise DkimSyntaxError(
-            MESSAGES["missing"].format(
-                names=", ".join(missing), plural="s" if len(missing) > 1 else ""
-            )
+        text = ngettext(
+            "The signature has no {names} tag; RFC 6376 §6.1.1 requires v, a, b, bh, d, h and s.",
+            "The signature has no {names} tags; RFC 6376 §6.1.1 requires v, a, b, bh, d, h and s.",
+            len(missing),
         )
+        raise DkimSyntaxError(text.format(names=", ".join(missing)))
     value = {name: tags.get(name) or "" for name in REQUIRED_TAGS}
     if value["v"] != "1":
         raise DkimSyntaxError(MESSAGES["version"].format(value=quoted(value["v"])))

@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mailsec.errors import InputError, quoted
+from mailsec.i18n import texts
 from mailsec.limits import MAX_TAG_LIST
 
 __all__ = [
@@ -43,24 +44,26 @@ __all__ = [
 
 
 #: Messages shown to learners (kept together so they can be translated).
-MESSAGES = {
-    "too_long": "The tag list is {length:,} characters long; the most read is {limit:,}.",
-    "empty": "The tag list is empty: it needs at least one name=value pair (RFC 6376 §3.2).",
-    "empty_tag": "There is an empty tag at character {character} (two semicolons with nothing "
-    "between them); RFC 6376 §3.2 allows a semicolon only between tags and once at the end.",
-    "no_equals": "The text {text} at character {character} is not a tag: a tag is written "
-    "name=value (RFC 6376 §3.2).",
-    "bad_name": "{name} at character {character} is not a valid tag name: a name is a letter "
-    "followed by letters, digits or underscores (RFC 6376 §3.2).",
-    "duplicate": "The tag {name} appears twice; RFC 6376 §3.2 makes a tag list with a "
-    "duplicate tag invalid.",
-    "bad_char": "The value of {name} contains {char} at character {character}; "
-    "tag values are printable ASCII from ! to ~ except ';' (RFC 6376 §3.2).",
-    "bad_line_break": "The value of {name} has a line break at character {character} that is not "
-    "followed by a space or tab; only folded lines may appear inside a value (RFC 6376 §3.2).",
-    "bad_base64": "The value of {name} is not valid base64: {detail}.",
-    "empty_list_item": "The {name} tag has an empty item in its colon-separated list.",
-}
+MESSAGES = texts(
+    {
+        "too_long": "The tag list is {length:,} characters long; the most read is {limit:,}.",
+        "empty": "The tag list is empty: it needs at least one name=value pair (RFC 6376 §3.2).",
+        "empty_tag": "There is an empty tag at character {character} (two semicolons with nothing "
+        "between them); RFC 6376 §3.2 allows a semicolon only between tags and once at the end.",
+        "no_equals": "The text {text} at character {character} is not a tag: a tag is written "
+        "name=value (RFC 6376 §3.2).",
+        "bad_name": "{name} at character {character} is not a valid tag name: a name is a letter "
+        "followed by letters, digits or underscores (RFC 6376 §3.2).",
+        "duplicate": "The tag {name} appears twice; RFC 6376 §3.2 makes a tag list with a "
+        "duplicate tag invalid.",
+        "bad_char": "The value of {name} contains {char} at character {character}; "
+        "tag values are printable ASCII from ! to ~ except ';' (RFC 6376 §3.2).",
+        "bad_line_break": "The value of {name} has a line break at character {character} that is not "
+        "followed by a space or tab; only folded lines may appear inside a value (RFC 6376 §3.2).",
+        "bad_base64": "The value of {name} is not valid base64: {detail}.",
+        "empty_list_item": "The {name} tag has an empty item in its colon-separated list.",
+    }
+)
 
 #: Anything but the characters allowed in a value (VALCHAR, %x21-3A / %x3C-7E), space, tab and
 #: the CR and LF of folded lines.

@@ -38,6 +38,7 @@ from mailsec.dkim.result import SHOWN_BODY, DkimResult, Verification, make_step
 from mailsec.dkim.signature import Signature, clock_seconds, signature_from_tags
 from mailsec.dkim.tags import DkimSyntaxError, TagList, parse_tag_list
 from mailsec.errors import quoted
+from mailsec.i18n import texts
 from mailsec.limits import MAX_SIGNATURES
 from mailsec.spf.lookup import DnsSource, as_source
 from mailsec.trace import Outcome, Step
@@ -49,58 +50,62 @@ __all__ = ["CLOCK_SKEW", "MAX_SIGNATURES", "usable_key", "verify", "without_b"]
 #: of sending and receiving servers disagree by a little.
 CLOCK_SKEW = 300
 
-STEPS = {
-    "found": "DKIM-Signature {index} of {count}: {value}",
-    "limit": "The message has {count} DKIM-Signature fields; only the first {limit} are checked.",
-    "bare_lf": "Lines of the message end in a bare LF; they were read as ending in CRLF, as "
-    "mail on the wire does.",
-    "tags": "The tag list was read: {names}.",
-    "signature_ok": "The signature's tags are valid: {algorithm} by {domain}, selector "
-    "{selector}, canonicalization {header}/{body}.",
-    "signed_at": "Signed at {when} (t={timestamp}).",
-    "future": "t={timestamp} is {seconds:,} seconds in the future: the signer's clock is wrong.",
-    "expires": "Valid until {when} (x={expiration}).",
-    "query": "Asked DNS for the TXT record at {name}: {answer}.",
-    "remark": "{remark}",
-    "key_ok": "Key record: k={key_type}, a {bits}-bit key.",
-    "testing": "The key record says t=y: the domain is testing DKIM, and receivers should not "
-    "treat this message differently from unsigned mail.",
-    "body": "The body was canonicalized with {method}: {length:,} bytes.",
-    "body_limit": "l={limit} signs only the first {limit:,} bytes; the {rest:,} bytes after them "
-    "were not signed, and anybody may have added them.",
-    "body_short": "l={limit} is longer than the canonicalized body ({length:,} bytes): the body "
-    "was shortened on the way.",
-    "body_hash_ok": "Body hash {computed} equals bh=.",
-    "body_hash_bad": "Body hash {computed} differs from bh={expected}.",
-    "headers": "Hashed the header fields of h= from the bottom up: {fields}; then the "
-    "DKIM-Signature itself with an empty b=.",
-    "oversigned": "{name} (no instance left, so it adds nothing)",
-    "weak": "{algorithm} uses SHA-1, which must not be trusted for signatures any more.",
-    "signature_checked": "The signature b= matches the header hash {digest}.",
-    "signature_bad": "The signature b= does not match the header hash {digest}.",
-    "result": "DKIM result: {result}.",
-    "far_future": "{seconds:,} seconds after 1970",
-    "cut": "{start}… ({more:,} more characters)",
-}
+STEPS = texts(
+    {
+        "found": "DKIM-Signature {index} of {count}: {value}",
+        "limit": "The message has {count} DKIM-Signature fields; only the first {limit} are checked.",
+        "bare_lf": "Lines of the message end in a bare LF; they were read as ending in CRLF, as "
+        "mail on the wire does.",
+        "tags": "The tag list was read: {names}.",
+        "signature_ok": "The signature's tags are valid: {algorithm} by {domain}, selector "
+        "{selector}, canonicalization {header}/{body}.",
+        "signed_at": "Signed at {when} (t={timestamp}).",
+        "future": "t={timestamp} is {seconds:,} seconds in the future: the signer's clock is wrong.",
+        "expires": "Valid until {when} (x={expiration}).",
+        "query": "Asked DNS for the TXT record at {name}: {answer}.",
+        "remark": "{remark}",
+        "key_ok": "Key record: k={key_type}, a {bits}-bit key.",
+        "testing": "The key record says t=y: the domain is testing DKIM, and receivers should not "
+        "treat this message differently from unsigned mail.",
+        "body": "The body was canonicalized with {method}: {length:,} bytes.",
+        "body_limit": "l={limit} signs only the first {limit:,} bytes; the {rest:,} bytes after them "
+        "were not signed, and anybody may have added them.",
+        "body_short": "l={limit} is longer than the canonicalized body ({length:,} bytes): the body "
+        "was shortened on the way.",
+        "body_hash_ok": "Body hash {computed} equals bh=.",
+        "body_hash_bad": "Body hash {computed} differs from bh={expected}.",
+        "headers": "Hashed the header fields of h= from the bottom up: {fields}; then the "
+        "DKIM-Signature itself with an empty b=.",
+        "oversigned": "{name} (no instance left, so it adds nothing)",
+        "weak": "{algorithm} uses SHA-1, which must not be trusted for signatures any more.",
+        "signature_checked": "The signature b= matches the header hash {digest}.",
+        "signature_bad": "The signature b= does not match the header hash {digest}.",
+        "result": "DKIM result: {result}.",
+        "far_future": "{seconds:,} seconds after 1970",
+        "cut": "{start}… ({more:,} more characters)",
+    }
+)
 
-REASONS = {
-    "syntax": "The signature is malformed: {problem}",
-    "expired": "The signature expired at {when} (x={expiration}).",
-    "revoked": "The key at {name} has an empty p=: the domain revoked it.",
-    "key_type": "The key at {name} is an {key_type} key, but the signature uses {algorithm}.",
-    "key_hash": "The key at {name} may be used only with {hashes}, not {hash}.",
-    "key_service": "The key at {name} is for {services}, not email.",
-    "strict": "The key at {name} has t=s, so the i= domain {identity} must be exactly {domain}.",
-    "bad_key": "The key at {name} cannot be used: {problem}",
-    "small_key": "The key at {name} has only {bits} bits; RFC 8301 requires at least {minimum}.",
-    "body_changed": "The body hash does not match bh=: the body was changed after signing.",
-    "headers_changed": "The signature does not verify: a signed header field was changed, or "
-    "the signature was not made with this key.",
-    "passed": "The signature by {domain} verified.",
-    "passed_weak": "The signature by {domain} verified, but with rsa-sha1, which RFC 8301 says "
-    "must no longer be trusted.",
-    "passed_testing": "The signature by {domain} verified, but the domain is only testing DKIM.",
-}
+REASONS = texts(
+    {
+        "syntax": "The signature is malformed: {problem}",
+        "expired": "The signature expired at {when} (x={expiration}).",
+        "revoked": "The key at {name} has an empty p=: the domain revoked it.",
+        "key_type": "The key at {name} is an {key_type} key, but the signature uses {algorithm}.",
+        "key_hash": "The key at {name} may be used only with {hashes}, not {hash}.",
+        "key_service": "The key at {name} is for {services}, not email.",
+        "strict": "The key at {name} has t=s, so the i= domain {identity} must be exactly {domain}.",
+        "bad_key": "The key at {name} cannot be used: {problem}",
+        "small_key": "The key at {name} has only {bits} bits; RFC 8301 requires at least {minimum}.",
+        "body_changed": "The body hash does not match bh=: the body was changed after signing.",
+        "headers_changed": "The signature does not verify: a signed header field was changed, or "
+        "the signature was not made with this key.",
+        "passed": "The signature by {domain} verified.",
+        "passed_weak": "The signature by {domain} verified, but with rsa-sha1, which RFC 8301 says "
+        "must no longer be trusted.",
+        "passed_testing": "The signature by {domain} verified, but the domain is only testing DKIM.",
+    }
+)
 
 _SECTIONS = {
     "syntax": "RFC 6376 §6.1.1",

@@ -36,6 +36,7 @@ from mailsec.dkim.result import DkimResult, make_step
 from mailsec.dmarc.orgdomain import normalize_domain, organizational_domain
 from mailsec.dmarc.record import AlignmentMode
 from mailsec.errors import InputError, quoted
+from mailsec.i18n import texts
 from mailsec.spf.result import SpfCheck, SpfResult
 from mailsec.trace import Outcome, Step
 
@@ -54,38 +55,42 @@ __all__ = [
 SPF_SECTION = "RFC 7489 §3.1.2"
 DKIM_SECTION = "RFC 7489 §3.1.1"
 
-MESSAGES = {
-    "spf_result": "{value} is not an SPF result: use one of {names} (RFC 7208 §2.6).",
-    "dkim_result": "{value} is not a DKIM result: use one of {names} (RFC 8601 §2.7.1).",
-    "scope": "{value} is not an SPF scope: use 'mailfrom' or 'helo'.",
-    "domain": "The SPF domain must be text, not {kind}.",
-}
+MESSAGES = texts(
+    {
+        "spf_result": "{value} is not an SPF result: use one of {names} (RFC 7208 §2.6).",
+        "dkim_result": "{value} is not a DKIM result: use one of {names} (RFC 8601 §2.7.1).",
+        "scope": "{value} is not an SPF scope: use 'mailfrom' or 'helo'.",
+        "domain": "The SPF domain must be text, not {kind}.",
+    }
+)
 
-STEPS = {
-    "spf_missing": "SPF was not checked, so SPF cannot make DMARC pass.",
-    "spf_not_pass": "SPF gave {result} for {domain}{helo}: only a pass can make DMARC pass.",
-    "spf_aligned": "SPF passed for {domain}{helo}, which aligns with the From: domain "
-    "{from_domain}: {why}.",
-    "spf_unaligned": "SPF passed for {domain}{helo}, but that does not align with the From: "
-    "domain {from_domain}: {why}.",
-    "helo": " (the HELO name, as MAIL FROM was empty)",
-    "dkim_missing": "The message has no DKIM signatures, so DKIM cannot make DMARC pass.",
-    "dkim_no_domain": "DKIM signature {number} names no signing domain (result {result}): it "
-    "cannot align.",
-    "dkim_not_pass": "DKIM signature {number} by {domain} (selector {selector}) gave {result}: "
-    "only a pass can make DMARC pass.",
-    "dkim_aligned": "DKIM signature {number} by {domain} (selector {selector}) passed and aligns "
-    "with the From: domain {from_domain}: {why}.",
-    "dkim_unaligned": "DKIM signature {number} by {domain} (selector {selector}) passed, but "
-    "{domain} does not align with the From: domain {from_domain}: {why}.",
-    "strict_same": "strict alignment, and the domains are the same",
-    "strict_differ": "strict alignment needs the very same domain",
-    "relaxed_same": "relaxed alignment, and both belong to the organizational domain "
-    "{organization}",
-    "relaxed_differ": "relaxed alignment needs the same organizational domain, and "
-    "{organization} is not {from_organization}",
-    "not_domain": "{domain} is not a valid domain name",
-}
+STEPS = texts(
+    {
+        "spf_missing": "SPF was not checked, so SPF cannot make DMARC pass.",
+        "spf_not_pass": "SPF gave {result} for {domain}{helo}: only a pass can make DMARC pass.",
+        "spf_aligned": "SPF passed for {domain}{helo}, which aligns with the From: domain "
+        "{from_domain}: {why}.",
+        "spf_unaligned": "SPF passed for {domain}{helo}, but that does not align with the From: "
+        "domain {from_domain}: {why}.",
+        "helo": " (the HELO name, as MAIL FROM was empty)",
+        "dkim_missing": "The message has no DKIM signatures, so DKIM cannot make DMARC pass.",
+        "dkim_no_domain": "DKIM signature {number} names no signing domain (result {result}): it "
+        "cannot align.",
+        "dkim_not_pass": "DKIM signature {number} by {domain} (selector {selector}) gave {result}: "
+        "only a pass can make DMARC pass.",
+        "dkim_aligned": "DKIM signature {number} by {domain} (selector {selector}) passed and aligns "
+        "with the From: domain {from_domain}: {why}.",
+        "dkim_unaligned": "DKIM signature {number} by {domain} (selector {selector}) passed, but "
+        "{domain} does not align with the From: domain {from_domain}: {why}.",
+        "strict_same": "strict alignment, and the domains are the same",
+        "strict_differ": "strict alignment needs the very same domain",
+        "relaxed_same": "relaxed alignment, and both belong to the organizational domain "
+        "{organization}",
+        "relaxed_differ": "relaxed alignment needs the same organizational domain, and "
+        "{organization} is not {from_organization}",
+        "not_domain": "{domain} is not a valid domain name",
+    }
+)
 
 
 class SpfScope(str, enum.Enum):

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from mailsec.dkim.canon import Message, read_message
 from mailsec.dmarc.orgdomain import normalize_domain
 from mailsec.errors import InputError, quoted
+from mailsec.i18n import texts
 from mailsec.limits import MAX_COMMENT_DEPTH
 from mailsec.limits import MAX_FROM_FIELD as MAX_FROM
 
@@ -40,28 +41,30 @@ __all__ = ["MAX_FROM", "AuthorDomain", "author_domain"]
 SECTION = "RFC 7489 §6.6.1"
 
 
-MESSAGES = {
-    "no_from": "The message has no From: field. RFC 5322 requires exactly one, and without it "
-    "there is no author domain to check; receivers typically reject such messages "
-    "(RFC 7489 §6.6.1).",
-    "several_fields": "The message has {count} From: fields. RFC 5322 allows exactly one, and "
-    "mail programs may show a different one than was checked; receivers typically reject such "
-    "messages (RFC 7489 §6.6.1).",
-    "several_domains": "The From: field names authors in {count} domains ({domains}); DMARC "
-    "checks one author domain, and receivers typically reject such messages (RFC 7489 §6.6.1).",
-    "no_address": "The From: field holds no address, so there is no author domain to check.",
-    "too_long": "The From: field is {length:,} characters long; the most read is {limit:,}.",
-    "not_utf8": "The From: field is not UTF-8 text (RFC 6532), so its address cannot be read.",
-    "unclosed": "The From: field has a {what} that is never closed: {text}.",
-    "stray": "The From: field has {char} where an address or a name was expected: {text}.",
-    "group": "The From: field holds a group (name: addresses;), which gives no single author.",
-    "not_address": "The From: field's {text} is not an address of the form name@domain.",
-    "after_address": "The From: field has text after the address in angle brackets: {text}.",
-    "literal": "The From: address has the domain literal {literal} (an IP address), not a "
-    "domain name that could publish a DMARC record.",
-    "bad_domain": "The From: domain cannot be used: {problem}",
-    "deep_comment": "The From: field nests comments more than {limit} deep.",
-}
+MESSAGES = texts(
+    {
+        "no_from": "The message has no From: field. RFC 5322 requires exactly one, and without it "
+        "there is no author domain to check; receivers typically reject such messages "
+        "(RFC 7489 §6.6.1).",
+        "several_fields": "The message has {count} From: fields. RFC 5322 allows exactly one, and "
+        "mail programs may show a different one than was checked; receivers typically reject such "
+        "messages (RFC 7489 §6.6.1).",
+        "several_domains": "The From: field names authors in {count} domains ({domains}); DMARC "
+        "checks one author domain, and receivers typically reject such messages (RFC 7489 §6.6.1).",
+        "no_address": "The From: field holds no address, so there is no author domain to check.",
+        "too_long": "The From: field is {length:,} characters long; the most read is {limit:,}.",
+        "not_utf8": "The From: field is not UTF-8 text (RFC 6532), so its address cannot be read.",
+        "unclosed": "The From: field has a {what} that is never closed: {text}.",
+        "stray": "The From: field has {char} where an address or a name was expected: {text}.",
+        "group": "The From: field holds a group (name: addresses;), which gives no single author.",
+        "not_address": "The From: field's {text} is not an address of the form name@domain.",
+        "after_address": "The From: field has text after the address in angle brackets: {text}.",
+        "literal": "The From: address has the domain literal {literal} (an IP address), not a "
+        "domain name that could publish a DMARC record.",
+        "bad_domain": "The From: domain cannot be used: {problem}",
+        "deep_comment": "The From: field nests comments more than {limit} deep.",
+    }
+)
 
 _SPECIALS = "<>,:;@"
 _ATOM_END = re.compile(r"[\s()<>\[\]\",:;@\\]")

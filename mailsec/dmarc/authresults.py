@@ -34,6 +34,7 @@ from mailsec.dmarc.alignment import SpfScope
 from mailsec.dmarc.discovery import record_name
 from mailsec.dmarc.result import DmarcEvaluation
 from mailsec.errors import InputError, quoted
+from mailsec.i18n import texts
 from mailsec.limits import MAX_AUTH_RESULTS_FIELD as MAX_FIELD
 from mailsec.limits import MAX_COMMENT_DEPTH
 
@@ -46,18 +47,20 @@ __all__ = [
 ]
 
 
-MESSAGES = {
-    "authserv_id": "The authserv-id must name the receiving server, such as mx.example.net; "
-    "{value} is empty.",
-    "too_long": "The Authentication-Results value is {length:,} characters long; the most read "
-    "is {limit:,}.",
-    "expected": "Expected {what} at character {character} of the Authentication-Results value, "
-    "found {found}.",
-    "unclosed": "The {what} that opens at character {character} of the Authentication-Results "
-    "value is never closed.",
-    "deep": "The Authentication-Results value nests comments more than {limit} deep.",
-    "end": "the end of the value",
-}
+MESSAGES = texts(
+    {
+        "authserv_id": "The authserv-id must name the receiving server, such as mx.example.net; "
+        "{value} is empty.",
+        "too_long": "The Authentication-Results value is {length:,} characters long; the most read "
+        "is {limit:,}.",
+        "expected": "Expected {what} at character {character} of the Authentication-Results value, "
+        "found {found}.",
+        "unclosed": "The {what} that opens at character {character} of the Authentication-Results "
+        "value is never closed.",
+        "deep": "The Authentication-Results value nests comments more than {limit} deep.",
+        "end": "the end of the value",
+    }
+)
 
 #: The reason= of a DMARC temperror or permerror: short, ASCII and untranslated, since the field
 #: is read by programs and travels in 7-bit mail (the evaluation's own reason is for people).

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from mailsec.dkim.result import make_step
 from mailsec.dmarc.record import DmarcRecord, DmarcSyntaxError, is_dmarc_record, parse_record
 from mailsec.errors import quoted
+from mailsec.i18n import texts
 from mailsec.spf.lookup import DnsAnswer, DnsStatus, as_source
 from mailsec.trace import Outcome, Step, Trace
 
@@ -31,19 +32,21 @@ __all__ = ["Discovery", "DiscoveryStatus", "discover", "record_name"]
 
 SECTION = "RFC 7489 §6.6.3"
 
-STEPS = {
-    "query": "Asked DNS for the TXT records at {name}: {answer}.",
-    "skipped": "{count} TXT record(s) at {name} do not start with v=DMARC1 and were set aside.",
-    "found": "Found the DMARC record at {name}: {record}",
-    "multiple": "{name} has {count} DMARC records; with more than one, no policy applies.",
-    "fallback": "{domain} has no DMARC record, so its organizational domain {organization} is "
-    "asked next.",
-    "no_fallback": "{domain} has no DMARC record, and it is its own organizational domain.",
-    "none": "No DMARC record was found: DMARC does not apply to this message.",
-    "failure": "DNS did not answer for {name} ({answer}); try again later.",
-    "invalid": "The DMARC record at {name} cannot be used: {problem}",
-    "problem": "In the record at {name}: {problem}",
-}
+STEPS = texts(
+    {
+        "query": "Asked DNS for the TXT records at {name}: {answer}.",
+        "skipped": "{count} TXT record(s) at {name} do not start with v=DMARC1 and were set aside.",
+        "found": "Found the DMARC record at {name}: {record}",
+        "multiple": "{name} has {count} DMARC records; with more than one, no policy applies.",
+        "fallback": "{domain} has no DMARC record, so its organizational domain {organization} is "
+        "asked next.",
+        "no_fallback": "{domain} has no DMARC record, and it is its own organizational domain.",
+        "none": "No DMARC record was found: DMARC does not apply to this message.",
+        "failure": "DNS did not answer for {name} ({answer}); try again later.",
+        "invalid": "The DMARC record at {name} cannot be used: {problem}",
+        "problem": "In the record at {name}: {problem}",
+    }
+)
 
 
 class DiscoveryStatus(str, enum.Enum):

@@ -44,59 +44,66 @@ from mailsec.dmarc.discovery import Discovery, DiscoveryStatus, discover, record
 from mailsec.dmarc.record import DmarcRecord, Policy
 from mailsec.dmarc.result import Disposition, DmarcEvaluation, DmarcResult, PolicyOverride
 from mailsec.errors import InputError, quoted
+from mailsec.i18n import texts
 from mailsec.trace import Outcome, Step
 
 __all__ = ["check_sample", "evaluate", "evaluate_domain"]
 
-MESSAGES = {
-    "sample": "sample must be a number from 0 up to (not including) 1, or a random.Random, "
-    "not {value}.",
-    "spf": "spf must be an SpfInput (or None when SPF was not checked), not {kind}; build one "
-    "with SpfInput(result, domain) or SpfInput.from_check(check).",
-}
+MESSAGES = texts(
+    {
+        "sample": "sample must be a number from 0 up to (not including) 1, or a random.Random, "
+        "not {value}.",
+        "spf": "spf must be an SpfInput (or None when SPF was not checked), not {kind}; build one "
+        "with SpfInput(result, domain) or SpfInput.from_check(check).",
+    }
+)
 
-STEPS = {
-    "from": "The From: address is {address}; the author domain is {domain}.",
-    "organization": "The organizational domain of {domain} is {organization}: the public suffix "
-    "{suffix} and one label more.",
-    "suffix": "{domain} is itself a public suffix, so it is taken as its own organizational "
-    "domain.",
-    "policy_p": "The record at {name} asks for p={policy} for mail from {domain}.",
-    "policy_sp": "{domain} is a subdomain of {record_domain}, where the record is, so the "
-    "subdomain policy applies: {policy}{implicit}.",
-    "implicit": " (the record has no sp=, so p= covers subdomains too)",
-    "pass": "At least one aligned identifier passed: DMARC passes.",
-    "fail": "No SPF or DKIM pass for a domain aligned with {domain}: DMARC fails.",
-    "deliver_pass": "The message passed, so no policy applies: it is delivered as usual.",
-    "deliver_none": "p=none asks only for reports: the message is delivered as usual.",
-    "full": "pct={pct}: the policy applies to every failing message; disposition {disposition}.",
-    "sampled_in": "pct={pct}: this message is among those the policy applies to (sample "
-    "{sample:.3f} < {share:.2f}); disposition {disposition}.",
-    "sampled_out": "pct={pct}: this message is left out of the policy (sample {sample:.3f} "
-    "≥ {share:.2f}), so the next weaker policy applies; disposition {disposition}.",
-    "not_applied": "No DMARC policy applies; the message is delivered as usual.",
-}
+STEPS = texts(
+    {
+        "from": "The From: address is {address}; the author domain is {domain}.",
+        "organization": "The organizational domain of {domain} is {organization}: the public suffix "
+        "{suffix} and one label more.",
+        "suffix": "{domain} is itself a public suffix, so it is taken as its own organizational "
+        "domain.",
+        "policy_p": "The record at {name} asks for p={policy} for mail from {domain}.",
+        "policy_sp": "{domain} is a subdomain of {record_domain}, where the record is, so the "
+        "subdomain policy applies: {policy}{implicit}.",
+        "implicit": " (the record has no sp=, so p= covers subdomains too)",
+        "pass": "At least one aligned identifier passed: DMARC passes.",
+        "fail": "No SPF or DKIM pass for a domain aligned with {domain}: DMARC fails.",
+        "deliver_pass": "The message passed, so no policy applies: it is delivered as usual.",
+        "deliver_none": "p=none asks only for reports: the message is delivered as usual.",
+        "full": "pct={pct}: the policy applies to every failing message; disposition {disposition}.",
+        "sampled_in": "pct={pct}: this message is among those the policy applies to (sample "
+        "{sample:.3f} < {share:.2f}); disposition {disposition}.",
+        "sampled_out": "pct={pct}: this message is left out of the policy (sample {sample:.3f} "
+        "≥ {share:.2f}), so the next weaker policy applies; disposition {disposition}.",
+        "not_applied": "No DMARC policy applies; the message is delivered as usual.",
+    }
+)
 
-REASONS = {
-    "pass": "DMARC passed: {via} for a domain aligned with the From: domain {domain}.",
-    "via_spf": "SPF passed",
-    "via_dkim": "a DKIM signature passed",
-    "via_both": "SPF and a DKIM signature passed",
-    "fail": "DMARC failed: neither SPF nor DKIM passed for a domain aligned with the From: "
-    "domain {domain}. Its policy is {policy}; {action}.",
-    "action_none": "that asks only for reports, so the message is delivered",
-    "action_quarantine": "the message is quarantined",
-    "action_reject": "the message is rejected",
-    "action_out": "pct={pct} left this message out of the policy, so it gets the weaker "
-    "disposition {disposition}",
-    "none": "{domain} publishes no DMARC record{organization}, so DMARC does not apply.",
-    "organization": ", nor does its organizational domain {organization}",
-    "multiple": "{name} has several DMARC records; with more than one, DMARC does not apply "
-    "(RFC 7489 §6.6.3).",
-    "temperror": "DNS did not answer for {name} ({detail}); DMARC could not be checked. Try "
-    "again later.",
-    "permerror": "The DMARC record at {name} cannot be used: {problem}",
-}
+REASONS = texts(
+    {
+        "pass": "DMARC passed: {via} for a domain aligned with the From: domain {domain}.",
+        "via_spf": "SPF passed",
+        "via_dkim": "a DKIM signature passed",
+        "via_both": "SPF and a DKIM signature passed",
+        "fail": "DMARC failed: neither SPF nor DKIM passed for a domain aligned with the From: "
+        "domain {domain}. Its policy is {policy}; {action}.",
+        "action_none": "that asks only for reports, so the message is delivered",
+        "action_quarantine": "the message is quarantined",
+        "action_reject": "the message is rejected",
+        "action_out": "pct={pct} left this message out of the policy, so it gets the weaker "
+        "disposition {disposition}",
+        "none": "{domain} publishes no DMARC record{organization}, so DMARC does not apply.",
+        "organization": ", nor does its organizational domain {organization}",
+        "multiple": "{name} has several DMARC records; with more than one, DMARC does not apply "
+        "(RFC 7489 §6.6.3).",
+        "temperror": "DNS did not answer for {name} ({detail}); DMARC could not be checked. Try "
+        "again later.",
+        "permerror": "The DMARC record at {name} cannot be used: {problem}",
+    }
+)
 
 SECTIONS = {
     "author": "RFC 7489 §6.6.1",

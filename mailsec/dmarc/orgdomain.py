@@ -28,6 +28,7 @@ import re
 from publicsuffixlist import PublicSuffixList
 
 from mailsec.errors import InputError, quoted
+from mailsec.i18n import texts
 
 __all__ = ["is_public_suffix", "normalize_domain", "organizational_domain", "public_suffix"]
 
@@ -38,19 +39,21 @@ SECTION = "RFC 7489 §3.2"
 MAX_LABEL = 63
 MAX_NAME = 253
 
-MESSAGES = {
-    "empty": "The domain name is empty.",
-    "empty_label": "{domain} is not a domain name: it has an empty label (two dots in a row, or "
-    "a dot at the start).",
-    "long_label": "{domain} is not a domain name: the label {label} is longer than 63 characters "
-    "(RFC 1035 §2.3.4).",
-    "long_name": "{domain} is not a domain name: it is longer than 253 characters "
-    "(RFC 1035 §2.3.4).",
-    "idna": "{domain} is not a domain name: the label {label} cannot be written in IDNA form "
-    "({detail}).",
-    "characters": "{domain} is not a domain name: {char} may not appear in one; use letters, "
-    "digits and hyphens.",
-}
+MESSAGES = texts(
+    {
+        "empty": "The domain name is empty.",
+        "empty_label": "{domain} is not a domain name: it has an empty label (two dots in a row, or "
+        "a dot at the start).",
+        "long_label": "{domain} is not a domain name: the label {label} is longer than 63 characters "
+        "(RFC 1035 §2.3.4).",
+        "long_name": "{domain} is not a domain name: it is longer than 253 characters "
+        "(RFC 1035 §2.3.4).",
+        "idna": "{domain} is not a domain name: the label {label} cannot be written in IDNA form "
+        "({detail}).",
+        "characters": "{domain} is not a domain name: {char} may not appear in one; use letters, "
+        "digits and hyphens.",
+    }
+)
 
 _LABEL = re.compile(r"[a-z0-9_-]+\Z")
 

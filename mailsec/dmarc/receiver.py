@@ -27,17 +27,20 @@ from mailsec.dmarc.authresults import authentication_results
 from mailsec.dmarc.evaluate import evaluate
 from mailsec.dmarc.record import AlignmentMode
 from mailsec.dmarc.result import Disposition, DmarcEvaluation, DmarcResult, PolicyOverride
+from mailsec.i18n import texts
 from mailsec.trace import Outcome, Step, Trace
 
 __all__ = ["InboundCheck", "check_inbound"]
 
-TEXT = {
-    "override": "DMARC failed, but {sealer} sealed the message (ARC pass) after it saw "
-    "dkim=pass for {domain}, which is aligned with the From: domain; {sealer} is a forwarder "
-    "this receiver trusts, so the message is delivered (local policy).",
-    "untrusted": "The ARC chain validates, but its sealer {sealer} is not one this receiver "
-    "trusts; the DMARC policy stands.",
-}
+TEXT = texts(
+    {
+        "override": "DMARC failed, but {sealer} sealed the message (ARC pass) after it saw "
+        "dkim=pass for {domain}, which is aligned with the From: domain; {sealer} is a forwarder "
+        "this receiver trusts, so the message is delivered (local policy).",
+        "untrusted": "The ARC chain validates, but its sealer {sealer} is not one this receiver "
+        "trusts; the DMARC policy stands.",
+    }
+)
 
 _DKIM_PASS = re.compile(r"(?:^|;)\s*dkim=pass\b[^;]*?\bheader\.d=([A-Za-z0-9.-]+)", re.I)
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from mailsec.dkim.tags import DkimSyntaxError, parse_tag_list
 from mailsec.errors import InputError, quoted
+from mailsec.i18n import texts
 from mailsec.limits import MAX_DMARC_RECORD as MAX_RECORD
 
 __all__ = [
@@ -52,41 +53,43 @@ MAX_RI = 2**32 - 1
 MAX_SIZE_DIGITS = 18
 
 #: Messages shown to learners (kept together so they can be translated).
-MESSAGES = {
-    "too_long": "The DMARC record is {length:,} characters long; the most read is {limit:,}. "
-    "A real record is a few hundred characters.",
-    "tag_list": "The DMARC record is not a valid tag list: {problem}",
-    "no_version": "A DMARC record starts with v=DMARC1 (RFC 7489 §6.3); this one starts with "
-    "{first}.",
-    "version": "v={value} is not DMARC1; the version must match exactly, in capitals "
-    "(RFC 7489 §6.3).",
-    "no_policy": "The DMARC record has no p= tag; p=none, p=quarantine or p=reject is required "
-    "(RFC 7489 §6.3).",
-    "policy": "{tag}={value} is not a policy: use none, quarantine or reject (RFC 7489 §6.3).",
-    "alignment": "{tag}={value} is not an alignment mode: use r (relaxed) or s (strict) "
-    "(RFC 7489 §6.3).",
-    "pct": "pct={value} is not a percentage: use a whole number from 0 to 100 (RFC 7489 §6.3).",
-    "ri": "ri={value} is not a number of seconds: use a whole number from 0 to {limit:,} "
-    "(RFC 7489 §6.3).",
-    "fo": "fo={value} is not a list of failure options: use 0, 1, d or s, separated by colons "
-    "(RFC 7489 §6.3).",
-    "rf": "rf={value} is not a list of report formats: use keywords such as afrf, separated by "
-    "colons (RFC 7489 §6.3).",
-    "uri_empty": "{tag}= has an empty item in its comma-separated list of addresses "
-    "(RFC 7489 §6.4).",
-    "uri_scheme": "{tag}= lists {uri}, which is not a URI: write a scheme first, such as "
-    "mailto:dmarc@example.com (RFC 7489 §6.2).",
-    "uri_size": "{tag}= lists {uri}, whose size limit after ! is not a number with an optional "
-    "unit k, m, g or t (RFC 7489 §6.2).",
-    "uri_mailto": "{tag}= lists {uri}, which is not a mailto: address of the form "
-    "mailto:name@domain (RFC 7489 §6.2).",
-    "duplicate": "The tag {tag} appears twice (tag names are read without regard to case); "
-    "RFC 6376 §3.2 makes such a tag list invalid.",
-    "replaced": "{problem} The default {tag}={default} is used instead.",
-    "dropped": "{problem} That address is ignored.",
-    "policy_none": "{problem} Because rua= names a valid address, the record is read as p=none "
-    "(RFC 7489 §6.6.3).",
-}
+MESSAGES = texts(
+    {
+        "too_long": "The DMARC record is {length:,} characters long; the most read is {limit:,}. "
+        "A real record is a few hundred characters.",
+        "tag_list": "The DMARC record is not a valid tag list: {problem}",
+        "no_version": "A DMARC record starts with v=DMARC1 (RFC 7489 §6.3); this one starts with "
+        "{first}.",
+        "version": "v={value} is not DMARC1; the version must match exactly, in capitals "
+        "(RFC 7489 §6.3).",
+        "no_policy": "The DMARC record has no p= tag; p=none, p=quarantine or p=reject is required "
+        "(RFC 7489 §6.3).",
+        "policy": "{tag}={value} is not a policy: use none, quarantine or reject (RFC 7489 §6.3).",
+        "alignment": "{tag}={value} is not an alignment mode: use r (relaxed) or s (strict) "
+        "(RFC 7489 §6.3).",
+        "pct": "pct={value} is not a percentage: use a whole number from 0 to 100 (RFC 7489 §6.3).",
+        "ri": "ri={value} is not a number of seconds: use a whole number from 0 to {limit:,} "
+        "(RFC 7489 §6.3).",
+        "fo": "fo={value} is not a list of failure options: use 0, 1, d or s, separated by colons "
+        "(RFC 7489 §6.3).",
+        "rf": "rf={value} is not a list of report formats: use keywords such as afrf, separated by "
+        "colons (RFC 7489 §6.3).",
+        "uri_empty": "{tag}= has an empty item in its comma-separated list of addresses "
+        "(RFC 7489 §6.4).",
+        "uri_scheme": "{tag}= lists {uri}, which is not a URI: write a scheme first, such as "
+        "mailto:dmarc@example.com (RFC 7489 §6.2).",
+        "uri_size": "{tag}= lists {uri}, whose size limit after ! is not a number with an optional "
+        "unit k, m, g or t (RFC 7489 §6.2).",
+        "uri_mailto": "{tag}= lists {uri}, which is not a mailto: address of the form "
+        "mailto:name@domain (RFC 7489 §6.2).",
+        "duplicate": "The tag {tag} appears twice (tag names are read without regard to case); "
+        "RFC 6376 §3.2 makes such a tag list invalid.",
+        "replaced": "{problem} The default {tag}={default} is used instead.",
+        "dropped": "{problem} That address is ignored.",
+        "policy_none": "{problem} Because rua= names a valid address, the record is read as p=none "
+        "(RFC 7489 §6.6.3).",
+    }
+)
 
 #: ``v=DMARC1`` first: the tag name without regard to case, the value exactly (§6.3 ``v``: "The
 #: value of this tag MUST match precisely; if it does not ... the entire retrieved record MUST be

@@ -55,6 +55,7 @@ from mailsec.dmarc.reports import (
 from mailsec.dmarc.result import Disposition, DmarcEvaluation, PolicyOverride
 from mailsec.dmarc.unpack import CHUNK, report_chunks
 from mailsec.errors import InputError, one_line, quoted
+from mailsec.i18n import texts
 from mailsec.limits import MAX_REPORT_PENDING as MAX_PENDING
 from mailsec.limits import MAX_REPORT_ROWS as MAX_RECORDS
 from mailsec.limits import MAX_REPORT_TEXT as MAX_TEXT
@@ -78,43 +79,45 @@ assert CHUNK < MAX_TOKEN, "a run inside one chunk must not reach MAX_TOKEN (see 
 
 MAX_DIGITS = 18
 
-MESSAGES = {
-    "xml": "The report is not well-formed XML: {detail} (line {line}, column {column}).",
-    "encoding": "The report's XML cannot be read in the encoding it declares: {detail}.",
-    "dtd": "The report contains a document type declaration (<!DOCTYPE ...>), which can define "
-    "entities that expand to gigabytes or read local files; reports have none, so it is refused.",
-    "entities": "The report defines XML entities, which can expand to gigabytes or read local "
-    "files; reports have none, so it is refused.",
-    "root": "The report's root element is <{name}>; an aggregate report is a <feedback> "
-    "element (RFC 7489 Appendix C).",
-    "missing": "The report's {where} has no <{name}> element (RFC 7489 Appendix C).",
-    "too_many_records": "The report has more than {limit:,} records; the most read is {limit:,}.",
-    "too_many_elements": "The report has more than {limit:,} elements inside one part "
-    "({where}); that is not a report anybody wrote.",
-    "twice": "The report has more than one <{name}> element; a report has one.",
-    "unknown": "The report has more than {limit:,} elements that are not part of an aggregate "
-    "report (RFC 7489 Appendix C).",
-    "long_token": "The report has more than {limit:,} bytes without a '>': a tag, comment or "
-    "text that long is not part of any report.",
-    "too_much_text": "The report's <{name}> element holds more than {limit:,} characters of "
-    "text; no value in a report is that long.",
-    "integer": "The report's {where} has <{name}>{value}</{name}>, which is not a whole number.",
-    "date": "The report's date range {begin} to {end} is not a period: the end is before the "
-    "start, or a date lies outside the calendar.",
-    "ip": "The report's {where} has the source IP {value}, which is not an IP address.",
-    "choice": "The report's {where} has <{name}>{value}</{name}>; allowed are {allowed}.",
-    "no_records": "The report has no <record> elements; a report lists at least one row.",
-    "write_empty": "{name} must not be empty: it is required in every report.",
-    "write_ip": "Evaluation {number} comes with {value}, which is not an IP address.",
-    "write_no_record": "Evaluation {number} ({result}) had no DMARC record; only messages a "
-    "record applied to are reported to that record's owner.",
-    "write_domain": "Evaluation {number} used the record of {domain}, but this report is for "
-    "{policy_domain}; write one report per domain.",
-    "write_time": "{name} must be a datetime with a time zone (such as timezone.utc) or "
-    "seconds since 1970, not {value}.",
-    "write_period": "The report's period ends ({end}) before it begins ({begin}).",
-    "write_nothing": "There are no evaluations to report.",
-}
+MESSAGES = texts(
+    {
+        "xml": "The report is not well-formed XML: {detail} (line {line}, column {column}).",
+        "encoding": "The report's XML cannot be read in the encoding it declares: {detail}.",
+        "dtd": "The report contains a document type declaration (<!DOCTYPE ...>), which can define "
+        "entities that expand to gigabytes or read local files; reports have none, so it is refused.",
+        "entities": "The report defines XML entities, which can expand to gigabytes or read local "
+        "files; reports have none, so it is refused.",
+        "root": "The report's root element is <{name}>; an aggregate report is a <feedback> "
+        "element (RFC 7489 Appendix C).",
+        "missing": "The report's {where} has no <{name}> element (RFC 7489 Appendix C).",
+        "too_many_records": "The report has more than {limit:,} records; the most read is {limit:,}.",
+        "too_many_elements": "The report has more than {limit:,} elements inside one part "
+        "({where}); that is not a report anybody wrote.",
+        "twice": "The report has more than one <{name}> element; a report has one.",
+        "unknown": "The report has more than {limit:,} elements that are not part of an aggregate "
+        "report (RFC 7489 Appendix C).",
+        "long_token": "The report has more than {limit:,} bytes without a '>': a tag, comment or "
+        "text that long is not part of any report.",
+        "too_much_text": "The report's <{name}> element holds more than {limit:,} characters of "
+        "text; no value in a report is that long.",
+        "integer": "The report's {where} has <{name}>{value}</{name}>, which is not a whole number.",
+        "date": "The report's date range {begin} to {end} is not a period: the end is before the "
+        "start, or a date lies outside the calendar.",
+        "ip": "The report's {where} has the source IP {value}, which is not an IP address.",
+        "choice": "The report's {where} has <{name}>{value}</{name}>; allowed are {allowed}.",
+        "no_records": "The report has no <record> elements; a report lists at least one row.",
+        "write_empty": "{name} must not be empty: it is required in every report.",
+        "write_ip": "Evaluation {number} comes with {value}, which is not an IP address.",
+        "write_no_record": "Evaluation {number} ({result}) had no DMARC record; only messages a "
+        "record applied to are reported to that record's owner.",
+        "write_domain": "Evaluation {number} used the record of {domain}, but this report is for "
+        "{policy_domain}; write one report per domain.",
+        "write_time": "{name} must be a datetime with a time zone (such as timezone.utc) or "
+        "seconds since 1970, not {value}.",
+        "write_period": "The report's period ends ({end}) before it begins ({begin}).",
+        "write_nothing": "There are no evaluations to report.",
+    }
+)
 
 _WHERE = {"metadata": "<report_metadata>", "policy": "<policy_published>"}
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from mailsec.dmarc.alignment import DkimAlignment, SpfAlignment
 from mailsec.dmarc.record import DmarcRecord, Policy
+from mailsec.i18n import texts
 from mailsec.trace import Outcome, ResultEnum, Trace
 
 __all__ = ["Disposition", "DmarcEvaluation", "DmarcResult", "PolicyOverride"]
@@ -35,15 +36,17 @@ class DmarcResult(ResultEnum):
         return MEANINGS, _OUTCOMES, SECTION
 
 
-MEANINGS = {
-    "pass": "SPF or DKIM vouched for a domain that matches the From: address people read.",
-    "fail": "Neither SPF nor DKIM vouched for the From: domain; the domain's policy says what to "
-    "do with such mail.",
-    "none": "The From: domain publishes no DMARC policy, so DMARC says nothing.",
-    "temperror": "A temporary DNS problem stopped the check; try again later.",
-    "permerror": "The DMARC record is broken, or the message has no single From: domain; only "
-    "the sender can fix that.",
-}
+MEANINGS = texts(
+    {
+        "pass": "SPF or DKIM vouched for a domain that matches the From: address people read.",
+        "fail": "Neither SPF nor DKIM vouched for the From: domain; the domain's policy says what to "
+        "do with such mail.",
+        "none": "The From: domain publishes no DMARC policy, so DMARC says nothing.",
+        "temperror": "A temporary DNS problem stopped the check; try again later.",
+        "permerror": "The DMARC record is broken, or the message has no single From: domain; only "
+        "the sender can fix that.",
+    }
+)
 
 _OUTCOMES = {
     "pass": Outcome.OK,

@@ -17,6 +17,7 @@ from mailsec import arc
 from mailsec.dkim.course import course_resolver, course_signers, sign_as
 from mailsec.dmarc.receiver import InboundCheck, check_inbound
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.spf.lookup import OverlaySource, as_source
 
 __all__ = ["RECEIVER", "Changes", "Scenario", "Sent", "published_record", "run", "send"]
@@ -40,52 +41,61 @@ class Scenario(enum.Enum):
 
     @property
     def label(self) -> str:
-        return LABELS[self][0]
+        return LABELS[self.value][0]
 
     @property
     def story(self) -> str:
-        return LABELS[self][1]
+        return LABELS[self.value][1]
 
 
-LABELS = {
-    Scenario.GENUINE: (
-        "the bank's own mail (genuine)",
-        "bank.example's server 192.0.2.40 sends a statement notice from notice@bank.example and "
-        "signs it with the bank's DKIM key.",
-    ),
-    Scenario.OWN_DOMAIN: (
-        "phishing from the attacker's own domain",
-        "The attacker sends from their own server 203.0.113.66 with MAIL FROM support@evil.example "
-        "and signs with evil.example's DKIM key — all valid — but writes 'From: Bank "
-        "<security@bank.example>'.",
-    ),
-    Scenario.SPOOFED: (
-        "phishing that forges the bank's address everywhere",
-        "The attacker's server 203.0.113.66 uses MAIL FROM security@bank.example and From: "
-        "security@bank.example, with no DKIM signature (it has no bank key).",
-    ),
-    Scenario.FORWARDED: (
-        "the bank's mail forwarded by the university",
-        "The bank writes to Alice's university address; university.example (203.0.113.80) "
-        "forwards it unchanged to Alice, keeping the bank's MAIL FROM.",
-    ),
-    Scenario.MAILING_LIST: (
-        "a colleague's mail through a mailing list",
-        "Bob (bob@example.com, signed by example.com) writes to staff@lists.example; the list "
-        "tags the Subject, adds a footer, seals with ARC what it saw, and resends from "
-        "198.51.100.77 with its own MAIL FROM.",
-    ),
-    Scenario.PROVIDER: (
-        "a newsletter through a mailing provider",
-        "news.example's newsletter goes out through mailhost.example (198.51.100.25), which "
-        "uses its own bounce address and signs with its own DKIM key, not news.example's.",
-    ),
-    Scenario.SUBDOMAIN: (
-        "a forged subdomain of a Japanese company",
-        "Someone at 203.0.113.66 sends as info@news.example.co.jp; that subdomain publishes no "
-        "DMARC record, so the company's record at example.co.jp applies, with its sp= tag.",
-    ),
-}
+LABELS = texts(
+    {
+        "genuine": (
+            "the bank's own mail (genuine)",
+            "bank.example's server 192.0.2.40 sends a statement notice from notice@bank.example and "
+            "signs it with the bank's DKIM key.",
+        ),
+        "own_domain": (
+            "phishing from the attacker's own domain",
+            "The attacker sends from their own server 203.0.113.66 with MAIL FROM support@evil.example "
+            "and signs with evil.example's DKIM key — all valid — but writes 'From: Bank "
+            "<security@bank.example>'.",
+        ),
+        "spoofed": (
+            "phishing that forges the bank's address everywhere",
+            "The attacker's server 203.0.113.66 uses MAIL FROM security@bank.example and From: "
+            "security@bank.example, with no DKIM signature (it has no bank key).",
+        ),
+        "forwarded": (
+            "the bank's mail forwarded by the university",
+            "The bank writes to Alice's university address; university.example (203.0.113.80) "
+            "forwards it unchanged to Alice, keeping the bank's MAIL FROM.",
+        ),
+        "mailing_list": (
+            "a colleague's mail through a mailing list",
+            "Bob (bob@example.com, signed by example.com) writes to staff@lists.example; the list "
+            "tags the Subject, adds a footer, seals with ARC what it saw, and resends from "
+            "198.51.100.77 with its own MAIL FROM.",
+        ),
+        "provider": (
+            "a newsletter through a mailing provider",
+            "news.example's newsletter goes out through mailhost.example (198.51.100.25), which "
+            "uses its own bounce address and signs with its own DKIM key, not news.example's.",
+        ),
+        "subdomain": (
+            "a forged subdomain of a Japanese company",
+            "Someone at 203.0.113.66 sends as info@news.example.co.jp; that subdomain publishes no "
+            "DMARC record, so the company's record at example.co.jp applies, with its sp= tag.",
+        ),
+    }
+)
+
+
+MESSAGES = texts(
+    {
+        "sample": "The sampling draw must be at least 0 and below 1, not {sample}.",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -250,7 +260,7 @@ def run(
     """The message of ``scenario`` checked at Alice's server; also the DMARC record used."""
     changes = changes or Changes()
     if not 0 <= changes.sample < 1:
-        raise InputError(f"The sampling draw must be at least 0 and below 1, not {changes.sample}.")
+        raise InputError(MESSAGES["sample"].format(sample=changes.sample))
     sent = send(scenario)
     resolver: object = course_resolver()
     record_domain = _record_domain(sent.from_domain)

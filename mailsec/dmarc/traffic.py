@@ -46,6 +46,7 @@ from mailsec.dkim.result import DkimResult
 from mailsec.dmarc.receiver import InboundCheck, check_inbound
 from mailsec.dmarc.reports import AggregateReport, SourceSummary, summarize
 from mailsec.dmarc.reportxml import read_report, write_report
+from mailsec.i18n import texts
 
 __all__ = [
     "BANK",
@@ -94,33 +95,28 @@ class Source(str, enum.Enum):
     @property
     def description(self) -> str:
         """Who this is, in one sentence for a learner."""
-        return _SENDERS[self][2]
+        return _DESCRIPTIONS[self.value]
 
 
 _SENDERS = {
-    Source.BANK: (
-        "192.0.2.40",
-        "mx.bank.example",
-        "The bank's own mail server: listed in its SPF record, and it signs with the bank's key.",
-    ),
-    Source.FORWARDER: (
-        "203.0.113.80",
-        "mx.university.example",
-        "The university's server, forwarding the bank's mail to students' private addresses: "
-        "not in the bank's SPF record, but the bank's signature survives.",
-    ),
-    Source.PHISHING: (
-        "203.0.113.66",
-        "dyn-203-0-113-66.isp.example",
-        "A phisher: some messages unsigned, some signed by the phisher's own domain evil.example.",
-    ),
-    Source.NEWSLETTER: (
-        "198.51.100.25",
-        "out1.mailhost.example",
-        "The newsletter service mailhost.example, which signs as itself; the bank never added "
-        "it to its SPF record nor let it sign as bank.example.",
-    ),
+    Source.BANK: ("192.0.2.40", "mx.bank.example"),
+    Source.FORWARDER: ("203.0.113.80", "mx.university.example"),
+    Source.PHISHING: ("203.0.113.66", "dyn-203-0-113-66.isp.example"),
+    Source.NEWSLETTER: ("198.51.100.25", "out1.mailhost.example"),
 }
+
+_DESCRIPTIONS = texts(
+    {
+        "bank": "The bank's own mail server: listed in its SPF record, and it signs with the "
+        "bank's key.",
+        "forwarder": "The university's server, forwarding the bank's mail to students' private "
+        "addresses: not in the bank's SPF record, but the bank's signature survives.",
+        "phishing": "A phisher: some messages unsigned, some signed by the phisher's own domain "
+        "evil.example.",
+        "newsletter": "The newsletter service mailhost.example, which signs as itself; the bank "
+        "never added it to its SPF record nor let it sign as bank.example.",
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ import zlib
 from collections.abc import Iterator
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.limits import MAX_REPORT_COMPRESSED as MAX_COMPRESSED
 from mailsec.limits import MAX_REPORT_XML as MAX_XML
 from mailsec.limits import MAX_REPORT_ZIP_MEMBERS as MAX_ZIP_MEMBERS
@@ -43,25 +44,27 @@ GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 _END_OF_DIRECTORY = b"PK\x05\x06"
 
-MESSAGES = {
-    "not_bytes": "A report is read as bytes, not {kind}: open the file in binary mode ('rb').",
-    "empty": "The report is empty.",
-    "unknown": "The report is neither XML, gzip nor zip: it starts with {start}.",
-    "compressed_too_large": "The compressed report is {size:,} bytes; the most read is {limit:,}.",
-    "xml_too_large": "The report's XML is larger than {limit:,} bytes{how}; it is refused before "
-    "reading on (a compression bomb expands a few kilobytes into gigabytes).",
-    "decompressed": " once decompressed",
-    "declared": " (the zip archive says {size:,})",
-    "gzip_damaged": "The gzip data is damaged: {detail}.",
-    "gzip_truncated": "The gzip data ends before the compressed stream does: the file is cut "
-    "short.",
-    "gzip_trailing": "The gzip data is followed by {size:,} bytes that are not gzip.",
-    "zip_damaged": "The zip archive cannot be read: {detail}.",
-    "zip_members": "The zip archive has {count:,} entries; a report archive holds one XML file.",
-    "zip_no_file": "The zip archive holds no file.",
-    "zip_files": "The zip archive holds {count} files ({names}); a report archive holds one.",
-    "zip_encrypted": "The zip archive is encrypted; reports are sent unencrypted.",
-}
+MESSAGES = texts(
+    {
+        "not_bytes": "A report is read as bytes, not {kind}: open the file in binary mode ('rb').",
+        "empty": "The report is empty.",
+        "unknown": "The report is neither XML, gzip nor zip: it starts with {start}.",
+        "compressed_too_large": "The compressed report is {size:,} bytes; the most read is {limit:,}.",
+        "xml_too_large": "The report's XML is larger than {limit:,} bytes{how}; it is refused before "
+        "reading on (a compression bomb expands a few kilobytes into gigabytes).",
+        "decompressed": " once decompressed",
+        "declared": " (the zip archive says {size:,})",
+        "gzip_damaged": "The gzip data is damaged: {detail}.",
+        "gzip_truncated": "The gzip data ends before the compressed stream does: the file is cut "
+        "short.",
+        "gzip_trailing": "The gzip data is followed by {size:,} bytes that are not gzip.",
+        "zip_damaged": "The zip archive cannot be read: {detail}.",
+        "zip_members": "The zip archive has {count:,} entries; a report archive holds one XML file.",
+        "zip_no_file": "The zip archive holds no file.",
+        "zip_files": "The zip archive holds {count} files ({names}); a report archive holds one.",
+        "zip_encrypted": "The zip archive is encrypted; reports are sent unencrypted.",
+    }
+)
 
 
 def report_chunks(data: bytes) -> Iterator[bytes]:

@@ -18,6 +18,7 @@ from mailsec.dkim.demo import (
     lab_message,
     try_all_canonicalizations,
 )
+from mailsec.i18n import texts
 from mailsec.labs.frame import Lab, checkbox, dropdown, tagged, text_box
 from mailsec.render.dkim import canonical_html, matrix_html, tags_html, verdict_html
 from mailsec.render.html import code_block, trace_list
@@ -28,31 +29,40 @@ DEFAULT_SUBJECT = "Team meeting"
 DEFAULT_BODY = "Hi all,\nthe team meeting is on Friday at 10 in room 4.\nAlice\n"
 SENDER = "Alice <alice@example.com>"
 
-TEXT = {
-    "canon_title": "Lab: what survives the way — simple and relaxed canonicalization",
-    "canon_intro": "Alice's server at example.com signs her message with DKIM. Pick what "
-    "happens on the way to the receiver and which canonicalization (<code>c=</code>) the "
-    "signature uses. The table tries all four at once; below it you see exactly what the "
-    "receiver hashed for the one you picked: spaces at the end of a line as ·, tabs as →, line "
-    "ends as ↵.",
-    "key_title": "Lab: the key record in DNS — selector, revocation, testing",
-    "key_intro": "The receiver fetches the public key from DNS at "
-    "<code>selector._domainkey.domain</code>. Pick what it finds there, or edit example.com's "
-    "record yourself (change a letter of <code>p=</code>, add <code>h=sha1</code> or "
-    "<code>t=y</code>, empty <code>p=</code>) and watch what the verifier decides.",
-    "subject": "Subject:",
-    "body": "Text:",
-    "change": "On the way:",
-    "header": "Header c=",
-    "body_canon": "Body c=",
-    "length": "Sign with l= (the body length)",
-    "oversign": "Oversign (list From and Subject once more in h=)",
-    "key_case": "In DNS:",
-    "record": "Key record:",
-    "received": "The message as the receiver got it",
-}
+TEXT = texts(
+    {
+        "canon_title": "Lab: what survives the way — simple and relaxed canonicalization",
+        "canon_intro": "Alice's server at example.com signs her message with DKIM. Pick what "
+        "happens on the way to the receiver and which canonicalization (<code>c=</code>) the "
+        "signature uses. The table tries all four at once; below it you see exactly what the "
+        "receiver hashed for the one you picked: spaces at the end of a line as ·, tabs as →, line "
+        "ends as ↵.",
+        "key_title": "Lab: the key record in DNS — selector, revocation, testing",
+        "key_intro": "The receiver fetches the public key from DNS at "
+        "<code>selector._domainkey.domain</code>. Pick what it finds there, or edit example.com's "
+        "record yourself (change a letter of <code>p=</code>, add <code>h=sha1</code> or "
+        "<code>t=y</code>, empty <code>p=</code>) and watch what the verifier decides.",
+        "subject": "Subject:",
+        "body": "Text:",
+        "change": "On the way:",
+        "header": "Header c=",
+        "body_canon": "Body c=",
+        "length": "Sign with l= (the body length)",
+        "oversign": "Oversign (list From and Subject once more in h=)",
+        "key_case": "In DNS:",
+        "record": "Key record:",
+        "received": "The message as the receiver got it",
+        "key_record": "the key record",
+        # A protocol token (an RFC 8601 result, a tag value) shown as it is written, in every
+        # language: the message only marks it as seen by the translation.
+        "token": "{token}",
+    }
+)
 
-CANONS = [("simple", "simple"), ("relaxed", "relaxed")]
+
+def _canons() -> list[tuple[str, str]]:
+    """The two canonicalizations as menu options (their names are the c= values)."""
+    return [(TEXT["token"].format(token=c), c) for c in ("simple", "relaxed")]
 
 
 class CanonicalizationLab(Lab):
@@ -74,10 +84,10 @@ class CanonicalizationLab(Lab):
             TEXT["change"], [(c.label, c) for c in Change], Change.SPACES, "mailsec-dkim-change"
         )
         self.header_canon = dropdown(
-            TEXT["header"], CANONS, "simple", "mailsec-dkim-header-canon", width="260px"
+            TEXT["header"], _canons(), "simple", "mailsec-dkim-header-canon", width="260px"
         )
         self.body_canon = dropdown(
-            TEXT["body_canon"], CANONS, "simple", "mailsec-dkim-body-canon", width="260px"
+            TEXT["body_canon"], _canons(), "simple", "mailsec-dkim-body-canon", width="260px"
         )
         self.length = checkbox(
             TEXT["length"], "mailsec-dkim-length", layout=widgets.Layout(width="auto")
@@ -173,7 +183,7 @@ class KeyRecordLab(Lab):
     def update(self) -> None:
         case = self.case.value
         self.check = check = check_key(self.message, case, self.record.value)
-        shown = tags_html(self.record.value, "the key record") if case is KeyCase.EDITED else ""
+        shown = tags_html(self.record.value, TEXT["key_record"]) if case is KeyCase.EDITED else ""
         self.show(verdict_html(check) + shown, trace_list(check.trace))
 
 

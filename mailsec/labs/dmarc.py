@@ -13,35 +13,48 @@ import ipywidgets as widgets
 from mailsec.dkim.course import course_signers
 from mailsec.dmarc.orgdomain import organizational_domain
 from mailsec.dmarc.scenarios import Changes, Scenario, run
+from mailsec.i18n import texts
 from mailsec.labs.frame import Lab, checkbox, dropdown, tagged
 from mailsec.render.dmarc import disposition_html, identities_html, verdict_html
 from mailsec.render.html import FONT, escape, trace_list
 
 __all__ = ["DmarcLab", "dmarc_lab"]
 
-TEXT = {
-    "title": "Lab: DMARC — does anything vouch for the From: people read?",
-    "intro": "Alice's server (mx.example.net) checks every message: SPF for the envelope sender, "
-    "DKIM for each signature, ARC for forwarders, then DMARC asks whether any pass is for the "
-    "From: domain. Pick who sends, then change the From: domain's policy and alignment, "
-    "the sampling draw for <code>pct=</code>, and whether Alice's server trusts the mailing "
-    "list's ARC seals.",
-    "scenario": "Who sends:",
-    "policy": "Policy p=",
-    "adkim": "DKIM alignment adkim=",
-    "aspf": "SPF alignment aspf=",
-    "sample": "pct draw (0–0.99):",
-    "trust": "Alice's server trusts lists.example's ARC seals",
-    "as_published": "as published",
-}
+TEXT = texts(
+    {
+        "title": "Lab: DMARC — does anything vouch for the From: people read?",
+        "intro": "Alice's server (mx.example.net) checks every message: SPF for the envelope sender, "
+        "DKIM for each signature, ARC for forwarders, then DMARC asks whether any pass is for the "
+        "From: domain. Pick who sends, then change the From: domain's policy and alignment, "
+        "the sampling draw for <code>pct=</code>, and whether Alice's server trusts the mailing "
+        "list's ARC seals.",
+        "scenario": "Who sends:",
+        "policy": "Policy p=",
+        "adkim": "DKIM alignment adkim=",
+        "aspf": "SPF alignment aspf=",
+        "sample": "pct draw (0–0.99):",
+        "trust": "Alice's server trusts lists.example's ARC seals",
+        "as_published": "as published",
+        # A protocol token (an RFC 8601 result, a tag value) shown as it is written, in every
+        # language: the message only marks it as seen by the translation.
+        "token": "{token}",
+        "modes": {"r": "r (relaxed)", "s": "s (strict)"},
+    }
+)
 
-POLICIES = [
-    (TEXT["as_published"], ""),
-    ("none", "none"),
-    ("quarantine", "quarantine"),
-    ("reject", "reject"),
-]
-MODES = [(TEXT["as_published"], ""), ("r (relaxed)", "r"), ("s (strict)", "s")]
+
+#: The p= values the policy menu offers.
+POLICIES = ("none", "quarantine", "reject")
+
+
+def _policies() -> list[tuple[str, str]]:
+    """The policy menu: as published, then the three p= values."""
+    return [(TEXT["as_published"], ""), *((TEXT["token"].format(token=p), p) for p in POLICIES)]
+
+
+def _modes() -> list[tuple[str, str]]:
+    """An alignment menu: as published, relaxed, strict."""
+    return [(TEXT["as_published"], ""), *((label, m) for m, label in TEXT["modes"].items())]
 
 
 class DmarcLab(Lab):
@@ -56,9 +69,11 @@ class DmarcLab(Lab):
             Scenario.OWN_DOMAIN,
             "mailsec-dmarc-scenario",
         )
-        self.policy = dropdown(TEXT["policy"], POLICIES, "", "mailsec-dmarc-policy", width="260px")
-        self.adkim = dropdown(TEXT["adkim"], MODES, "", "mailsec-dmarc-adkim", width="280px")
-        self.aspf = dropdown(TEXT["aspf"], MODES, "", "mailsec-dmarc-aspf", width="280px")
+        self.policy = dropdown(
+            TEXT["policy"], _policies(), "", "mailsec-dmarc-policy", width="260px"
+        )
+        self.adkim = dropdown(TEXT["adkim"], _modes(), "", "mailsec-dmarc-adkim", width="280px")
+        self.aspf = dropdown(TEXT["aspf"], _modes(), "", "mailsec-dmarc-aspf", width="280px")
         self.sample = tagged(
             widgets.BoundedFloatText(
                 value=0.0, min=0.0, max=0.99, step=0.05, description=TEXT["sample"],

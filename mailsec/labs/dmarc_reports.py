@@ -20,6 +20,7 @@ from mailsec.dmarc.reports import AggregateReport, SourceSummary, summarize
 from mailsec.dmarc.reportxml import read_report
 from mailsec.dmarc.traffic import SEED, SourceNote, Week, assess, simulated_week
 from mailsec.errors import InputError, quoted
+from mailsec.i18n import texts
 from mailsec.labs.frame import Lab, dropdown, tagged
 from mailsec.render.dmarc_reports import (
     findings_html,
@@ -37,31 +38,33 @@ UPLOADED = "uploaded"
 #: The most files read from one upload.
 MAX_UPLOADS = 10
 
-TEXT = {
-    "title": "Lab: reading DMARC aggregate reports — who sends mail as bank.example?",
-    "intro": "bank.example publishes <code>p=reject</code> and <code>rua=</code>, so receivers "
-    "send it a report of every message that claimed to be from it. Here is one simulated week: "
-    "every message was really checked (SPF, DKIM, DMARC) by the receiver. Pick a receiver's "
-    "report, or all together, and read it as the bank's postmaster: which servers are yours, "
-    "which forward your mail, and who is using your name? You can also upload a report of "
-    "your own (<code>.xml</code>, <code>.xml.gz</code> or <code>.zip</code>).",
-    "which": "Reports:",
-    "all": "All receivers together (the simulated week)",
-    "one": "{org} (the simulated week)",
-    "uploaded": "Your uploaded reports",
-    "upload": "Upload report",
-    "no_upload": "No report uploaded yet: use the <em>Upload report</em> button to read a "
-    "report of your own (.xml, .xml.gz or .zip). Nothing leaves this computer.",
-    "no_upload_title": "Your own reports",
-    "too_many": "{count} files were uploaded at once; the lab reads at most {limit}.",
-    "bad_file": "The file {name} cannot be read: {problem}",
-    "explanation": "<strong>How to read it.</strong> <em>DMARC pass</em> counts messages for "
-    "which SPF or DKIM passed <em>and</em> aligned with the From: domain. <em>SPF aligned "
-    "pass</em> and <em>DKIM aligned pass</em> say which of the two did it; a forwarded message "
-    "passes by DKIM alone, since the forwarder's address is not in the sender's SPF record. "
-    "<em>Delivered</em>, <em>Quarantined</em> and <em>Rejected</em> are what receivers did "
-    "(RFC 7489 §7.2, Appendix C).",
-}
+TEXT = texts(
+    {
+        "title": "Lab: reading DMARC aggregate reports — who sends mail as bank.example?",
+        "intro": "bank.example publishes <code>p=reject</code> and <code>rua=</code>, so receivers "
+        "send it a report of every message that claimed to be from it. Here is one simulated week: "
+        "every message was really checked (SPF, DKIM, DMARC) by the receiver. Pick a receiver's "
+        "report, or all together, and read it as the bank's postmaster: which servers are yours, "
+        "which forward your mail, and who is using your name? You can also upload a report of "
+        "your own (<code>.xml</code>, <code>.xml.gz</code> or <code>.zip</code>).",
+        "which": "Reports:",
+        "all": "All receivers together (the simulated week)",
+        "one": "{org} (the simulated week)",
+        "uploaded": "Your uploaded reports",
+        "upload": "Upload report",
+        "no_upload": "No report uploaded yet: use the <em>Upload report</em> button to read a "
+        "report of your own (.xml, .xml.gz or .zip). Nothing leaves this computer.",
+        "no_upload_title": "Your own reports",
+        "too_many": "{count} files were uploaded at once; the lab reads at most {limit}.",
+        "bad_file": "The file {name} cannot be read: {problem}",
+        "explanation": "<strong>How to read it.</strong> <em>DMARC pass</em> counts messages for "
+        "which SPF or DKIM passed <em>and</em> aligned with the From: domain. <em>SPF aligned "
+        "pass</em> and <em>DKIM aligned pass</em> say which of the two did it; a forwarded message "
+        "passes by DKIM alone, since the forwarder's address is not in the sender's SPF record. "
+        "<em>Delivered</em>, <em>Quarantined</em> and <em>Rejected</em> are what receivers did "
+        "(RFC 7489 §7.2, Appendix C).",
+    }
+)
 
 
 class ReportLab(Lab):

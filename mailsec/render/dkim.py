@@ -14,6 +14,7 @@ from mailsec.dkim.demo import Trial
 from mailsec.dkim.result import DkimResult, Verification
 from mailsec.dkim.tags import parse_tag_list
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.render.html import FONT, Fragment, badge, callout, code_block, escape, table
 from mailsec.trace import Outcome
 
@@ -26,49 +27,62 @@ __all__ = [
 ]
 
 #: What each tag of a DKIM-Signature or a key record means (RFC 6376 §3.5, §3.6.1).
-TAG_MEANINGS = {
-    "v": "version",
-    "a": "algorithm: how the hash was signed",
-    "c": "canonicalization of header/body",
-    "d": "the signing domain (looked up in DNS, and checked by DMARC)",
-    "s": "the selector: the key is at s._domainkey.d",
-    "t": "signing time (seconds since 1970) · in a key record: flags, y = testing, s = strict",
-    "x": "expiry time: after it, the signature fails",
-    "h": "the header fields signed, in order · in a key record: hashes allowed",
-    "bh": "the hash of the canonicalized body",
-    "b": "the signature itself (over the signed header fields and this field with b= empty)",
-    "l": "how many bytes of the body are signed (what comes after is not!)",
-    "i": "the identity (user or agent) the domain signs for",
-    "q": "how to get the key (dns/txt)",
-    "k": "key type (rsa or ed25519)",
-    "p": "the public key (empty: revoked)",
-    "n": "notes for people",
-}
+TAG_MEANINGS = texts(
+    {
+        "v": "version",
+        "a": "algorithm: how the hash was signed",
+        "c": "canonicalization of header/body",
+        "d": "the signing domain (looked up in DNS, and checked by DMARC)",
+        "s": "the selector: the key is at s._domainkey.d",
+        "t": "signing time (seconds since 1970) · in a key record: flags, y = testing, s = strict",
+        "x": "expiry time: after it, the signature fails",
+        "h": "the header fields signed, in order · in a key record: hashes allowed",
+        "bh": "the hash of the canonicalized body",
+        "b": "the signature itself (over the signed header fields and this field with b= empty)",
+        "l": "how many bytes of the body are signed (what comes after is not!)",
+        "i": "the identity (user or agent) the domain signs for",
+        "q": "how to get the key (dns/txt)",
+        "k": "key type (rsa or ed25519)",
+        "p": "the public key (empty: revoked)",
+        "n": "notes for people",
+    }
+)
 
-TEXT = {
-    "verdict": "DKIM result:",
-    "signed_by": "Signed by <strong>{domain}</strong> with selector <code>{selector}</code> "
-    "({algorithm}); key looked up at <code>{selector}._domainkey.{domain}</code>.",
-    "testing": "The key record says <code>t=y</code>: the domain is only testing DKIM, and "
-    "receivers should not treat a failure differently from an unsigned message.",
-    "weak": "rsa-sha1 is weak (RFC 8301): a verifier may refuse it; sign with rsa-sha256.",
-    "unsigned": "{count} bytes of the body come after the signed length (l=): nobody signed "
-    "them, yet the signature passes.",
-    "matrix_caption": "The same message signed four ways (c=header/body), then changed on the way",
-    "matrix_headers": ("c= (header/body)", "result at the receiver", "why"),
-    "hash_caption": "Body hash",
-    "bh_signed": "bh= in the signature (made by the sender)",
-    "bh_computed": "hash of the body the receiver got",
-    "header_data": "The header data that was hashed and signed (c=header canonicalization)",
-    "body_data": "The body as canonicalized (what bh= is the hash of)",
-    "tags_caption": "The tags of {what}",
-    "tag_headers": ("tag", "value", "meaning"),
-}
+TEXT = texts(
+    {
+        "verdict": "DKIM result:",
+        "signed_by": "Signed by <strong>{domain}</strong> with selector <code>{selector}</code> "
+        "({algorithm}); key looked up at <code>{selector}._domainkey.{domain}</code>.",
+        "testing": "The key record says <code>t=y</code>: the domain is only testing DKIM, and "
+        "receivers should not treat a failure differently from an unsigned message.",
+        "weak": "rsa-sha1 is weak (RFC 8301): a verifier may refuse it; sign with rsa-sha256.",
+        "unsigned": "{count} bytes of the body come after the signed length (l=): nobody signed "
+        "them, yet the signature passes.",
+        "matrix_caption": "The same message signed four ways (c=header/body), then changed on the way",
+        "matrix_headers": ("c= (header/body)", "result at the receiver", "why"),
+        "hash_caption": "Body hash",
+        "bh_signed": "bh= in the signature (made by the sender)",
+        "bh_computed": "hash of the body the receiver got",
+        "header_data": "The header data that was hashed and signed (c=header canonicalization)",
+        "body_data": "The body as canonicalized (what bh= is the hash of)",
+        "tags_caption": "The tags of {what}",
+        "tag_headers": ("tag", "value", "meaning"),
+        "same": "same",
+        "different": "different",
+        "base64": "base64",
+        "testing_title": "t=y",
+        "weak_title": "rsa-sha1",
+        "length_title": "l=",
+        # A protocol token (an RFC 8601 result, a tag value) shown as it is written, in every
+        # language: the message only marks it as seen by the translation.
+        "token": "{token}",
+    }
+)
 
 
 def result_badge(result: DkimResult) -> Fragment:
     """``✓ pass``, ``✗ fail``, ``✗ permerror`` ... (a symbol and a word, never colour alone)."""
-    return badge(result.outcome, result.value)
+    return badge(result.outcome, TEXT["token"].format(token=result.value))
 
 
 def verdict_html(check: Verification) -> Fragment:
@@ -90,15 +104,15 @@ def verdict_html(check: Verification) -> Fragment:
             + "</div>"
         )
     if check.testing:
-        parts.append(callout(TEXT["testing"], outcome=Outcome.WARN, title="t=y"))
+        parts.append(callout(TEXT["testing"], outcome=Outcome.WARN, title=TEXT["testing_title"]))
     if check.weak:
-        parts.append(callout(escape(TEXT["weak"]), outcome=Outcome.WARN, title="rsa-sha1"))
+        parts.append(callout(escape(TEXT["weak"]), outcome=Outcome.WARN, title=TEXT["weak_title"]))
     if check.unsigned_body and check.passed:
         parts.append(
             callout(
                 escape(TEXT["unsigned"].format(count=f"{check.unsigned_body:,}")),
                 outcome=Outcome.WARN,
-                title="l=",
+                title=TEXT["length_title"],
             )
         )
     return Fragment("".join(parts))
@@ -109,9 +123,8 @@ def matrix_html(trials: Sequence[Trial], chosen: str) -> Fragment:
     rows = []
     for trial in trials:
         check = trial.verification
-        name = (
-            f"<strong>{escape(trial.name)}</strong>" if trial.name == chosen else escape(trial.name)
-        )
+        code = f"<code>{escape(trial.name)}</code>"
+        name = f"<strong>{code}</strong>" if trial.name == chosen else code
         why = "" if check.passed else escape(check.reason)
         rows.append((name, str(result_badge(check.result)), why))
     return table(TEXT["matrix_headers"], rows, caption=TEXT["matrix_caption"], html_cells=True)
@@ -122,9 +135,9 @@ def canonical_html(check: Verification) -> Fragment:
     signed = base64.b64encode(check.signed_body_hash).decode() if check.signed_body_hash else "—"
     computed = base64.b64encode(check.body_hash).decode() if check.body_hash else "—"
     same = check.body_hash and check.signed_body_hash == check.body_hash
-    mark = badge(Outcome.OK, "same") if same else badge(Outcome.FAIL, "different")
+    mark = badge(Outcome.OK, TEXT["same"]) if same else badge(Outcome.FAIL, TEXT["different"])
     hashes = table(
-        ("", "base64"),
+        ("", TEXT["base64"]),
         [(escape(TEXT["bh_signed"]), f"<code>{escape(signed)}</code>"),
          (escape(TEXT["bh_computed"]), f"<code>{escape(computed)}</code> {mark}")],
         caption=TEXT["hash_caption"],
@@ -164,5 +177,13 @@ def tags_html(text: str, what: str) -> Fragment:
     for name in tags.names:
         value = tags.get(name) or ""
         shown = value if len(value) <= 60 else value[:28] + " … " + value[-28:]
-        rows.append((name, shown, TAG_MEANINGS.get(name, "")))
-    return table(TEXT["tag_headers"], rows, caption=TEXT["tags_caption"].format(what=what))
+        meaning = TAG_MEANINGS.get(name, "")
+        rows.append(
+            (f"<code>{escape(name)}</code>", f"<code>{escape(shown)}</code>", escape(meaning))
+        )
+    return table(
+        TEXT["tag_headers"],
+        rows,
+        caption=TEXT["tags_caption"].format(what=what),
+        html_cells=True,
+    )

@@ -10,35 +10,49 @@ from __future__ import annotations
 
 from mailsec.dmarc.receiver import InboundCheck
 from mailsec.dmarc.result import Disposition
+from mailsec.i18n import texts
 from mailsec.render.html import FONT, Fragment, badge, callout, code_block, escape, table
 from mailsec.trace import Outcome
 
 __all__ = ["disposition_html", "identities_html", "verdict_html"]
 
-TEXT = {
-    "caption": "The three domains of this message, and which ones DMARC accepts",
-    "headers": ("what", "domain", "checked by", "result", "aligned with the From:?"),
-    "envelope": "envelope sender (MAIL FROM)",
-    "helo": "HELO name (the MAIL FROM was empty)",
-    "signature": "DKIM signature d= (selector {selector})",
-    "no_signature": "DKIM signature",
-    "unsigned": "(none: the message is not signed)",
-    "from": "From: — what people read",
-    "author": "the person reading it",
-    "aligned": "aligned",
-    "not_aligned": "not aligned",
-    "needs_pass": "only a pass counts",
-    "verdict": "DMARC result:",
-    "policy": "Policy of <strong>{domain}</strong>: <code>{record}</code>",
-    "no_record": "{domain} publishes no DMARC record: the receiver decides on its own.",
-    "dispositions": {
-        "none": "Delivered to Alice's inbox.",
-        "quarantine": "Delivered to Alice's junk (quarantine) folder.",
-        "reject": "Refused during SMTP (550 5.7.1): Alice never sees it.",
-    },
-    "header": "The header field Alice's server adds on top of the message",
-    "override": "Local policy: {reason}",
-}
+TEXT = texts(
+    {
+        "caption": "The three domains of this message, and which ones DMARC accepts",
+        "headers": ("what", "domain", "checked by", "result", "aligned with the From:?"),
+        "envelope": "envelope sender (MAIL FROM)",
+        "helo": "HELO name (the MAIL FROM was empty)",
+        "signature": "DKIM signature d= (selector {selector})",
+        "no_signature": "DKIM signature",
+        "unsigned": "(none: the message is not signed)",
+        "from": "From: — what people read",
+        "author": "the person reading it",
+        "aligned": "aligned",
+        "not_aligned": "not aligned",
+        "needs_pass": "only a pass counts",
+        "verdict": "DMARC result:",
+        "policy": "Policy of <strong>{domain}</strong>: <code>{record}</code>",
+        "no_record": "{domain} publishes no DMARC record: the receiver decides on its own.",
+        "dispositions": {
+            "none": "Delivered to Alice's inbox.",
+            "quarantine": "Delivered to Alice's junk (quarantine) folder.",
+            "reject": "Refused during SMTP (550 5.7.1): Alice never sees it.",
+        },
+        "header": "The header field Alice's server adds on top of the message",
+        "override": "Local policy: {reason}",
+        "disposition_title": "disposition: {disposition}",
+        "spf": "SPF",
+        "dkim": "DKIM",
+        # A protocol token (an RFC 8601 result, a tag value) shown as it is written, in every
+        # language: the message only marks it as seen by the translation.
+        "token": "{token}",
+    }
+)
+
+
+def _token(value: str) -> str:
+    """A result token as shown (RFC 8601 tokens stay as they are written)."""
+    return TEXT["token"].format(token=value)
 
 
 def _yes_no(aligned: bool, passed: bool) -> str:
@@ -59,8 +73,8 @@ def identities_html(check: InboundCheck) -> Fragment:
             (
                 escape(spf_label),
                 f"<code>{escape(spf.domain)}</code>",
-                "SPF",
-                str(badge(spf.result.outcome, spf.result.value)),
+                escape(TEXT["spf"]),
+                str(badge(spf.result.outcome, _token(spf.result.value))),
                 _yes_no(spf.aligned, spf.result.value == "pass"),
             )
         )
@@ -69,8 +83,8 @@ def identities_html(check: InboundCheck) -> Fragment:
             (
                 escape(TEXT["signature"].format(selector=signature.selector or "?")),
                 f"<code>{escape(signature.domain or '?')}</code>",
-                "DKIM",
-                str(badge(signature.result.outcome, signature.result.value)),
+                escape(TEXT["dkim"]),
+                str(badge(signature.result.outcome, _token(signature.result.value))),
                 _yes_no(signature.aligned, signature.result.value == "pass"),
             )
         )
@@ -79,8 +93,8 @@ def identities_html(check: InboundCheck) -> Fragment:
             (
                 escape(TEXT["no_signature"]),
                 escape(TEXT["unsigned"]),
-                "DKIM",
-                str(badge(Outcome.INFO, "none")),
+                escape(TEXT["dkim"]),
+                str(badge(Outcome.INFO, _token("none"))),
                 "",
             )
         )
@@ -103,7 +117,7 @@ def verdict_html(check: InboundCheck, record: str | None, record_domain: str | N
         f'<div class="mailsec-dmarc-verdict" data-result="{outcome.result.value}" '
         f'data-disposition="{outcome.disposition.value}" style="{FONT}font-size:16px;margin:4px 0" '
         f'aria-live="polite">{escape(TEXT["verdict"])} '
-        f"{badge(outcome.result.outcome, outcome.result.value)} "
+        f"{badge(outcome.result.outcome, _token(outcome.result.value))} "
         f'<span style="color:#333">{escape(outcome.reason)}</span></div>'
     ]
     if record is not None and record_domain:
@@ -131,7 +145,11 @@ def disposition_html(check: InboundCheck) -> Fragment:
     for step in check.trace:
         text += "<br>" + escape(TEXT["override"].format(reason=step.text))
     return Fragment(
-        callout(text, outcome=outcome, title=f"disposition: {disposition.value}")
+        callout(
+            text,
+            outcome=outcome,
+            title=TEXT["disposition_title"].format(disposition=disposition.value),
+        )
         + f'<div style="{FONT}font-weight:600;margin-top:6px">{escape(TEXT["header"])}</div>'
         + code_block(check.header, label=TEXT["header"])
     )

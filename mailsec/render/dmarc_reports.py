@@ -21,6 +21,7 @@ from datetime import datetime
 
 from mailsec.dmarc.reports import AggregateReport, SourceSummary
 from mailsec.dmarc.traffic import SourceNote, Verdict
+from mailsec.i18n import ngettext, texts
 from mailsec.render.html import FONT, Fragment, callout, escape, table
 from mailsec.render.svg import text_width
 from mailsec.trace import Outcome
@@ -38,61 +39,62 @@ __all__ = [
 MAX_BARS = 20
 MAX_ROWS = 200
 
-TEXT = {
-    "headers_caption": "Reports read",
-    "header_line": "{org} — report {report_id} for {domain}, {begin} to {end} (UTC), "
-    "{messages}, policy p={policy}",
-    "table_caption": "DMARC results per sending IP address",
-    "columns": (
-        "Source IP",
-        "Messages",
-        "DMARC pass",
-        "DMARC fail",
-        "SPF aligned pass",
-        "DKIM aligned pass",
-        "Delivered",
-        "Quarantined",
-        "Rejected",
-        "From: domains",
-    ),
-    "more_rows": "… and {count} more sources with fewer messages.",
-    "chart_title": "DMARC pass and fail per sending IP address",
-    "chart_summary": "DMARC results per sending IP address: {items}.",
-    "chart_item": "{ip}: {passed} pass, {failed} fail",
-    "chart_more": " {count} more sources are in the table.",
-    "bar_label": "{passed} pass · {failed} fail",
-    "pass": "pass",
-    "fail": "fail",
-    "no_sources": "The reports list no messages.",
-    "findings_title": "What this tells {domain}",
-    "all_pass": "All {total} sources pass DMARC.",
-    "some_fail": "{failing} of {total} sources fail DMARC: {sources}.",
-    "source_count": "{ip} ({messages})",
-    "messages_one": "1 message",
-    "messages_other": "{count:,} messages",
-    "aligned": "{ip} ({messages}) passes with SPF and DKIM both aligned: a server "
-    "{domain} authorised.",
-    "dkim_only": "{ip} ({messages}) passes by DKIM alone; SPF: {spf}. Mail forwarded "
-    "on the way looks like this: the forwarder is not in {domain}'s SPF record, but the "
-    "signature survived.",
-    "spf_only": "{ip} ({messages}) passes by SPF alone: it does not sign as {domain}. "
-    "Once such mail is forwarded it fails; let this server sign with DKIM.",
-    "partly": "{ip} ({messages}): {failed} fail DMARC, {passed} pass. Something "
-    "changes some of its messages (a mailing list, a footer), or only some are signed.",
-    "failing": "{ip} ({messages}) never passes: {signed}; SPF: {spf}.",
-    "signed_by": "DKIM passed only for {signers}, not aligned with {domain}",
-    "unsigned": "no DKIM signature passed",
-    "spf_none": "not reported",
-    "spf_item": "{result} for {domain}",
-    "failing_advice": "A source that never passes is either a server that sends for {domain} "
-    "and was never authorised (add it to the SPF record, or let it sign as {domain}), or "
-    "someone sending mail in {domain}'s name. The reports cannot tell which: the owner can.",
-    "policy_none": "The policy is p=none: nothing was blocked; receivers only reported. The "
-    "failing sources above are what p=quarantine or p=reject would stop.",
-    "policy_enforced": "The policy is p={policy}: receivers rejected {rejected} and "
-    "quarantined {quarantined} of {messages}.",
-    "more_notes": "… and {count} more sources; see the table.",
-}
+TEXT = texts(
+    {
+        "headers_caption": "Reports read",
+        "header_line": "{org} — report {report_id} for {domain}, {begin} to {end} (UTC), "
+        "{messages}, policy p={policy}",
+        "table_caption": "DMARC results per sending IP address",
+        "columns": (
+            "Source IP",
+            "Messages",
+            "DMARC pass",
+            "DMARC fail",
+            "SPF aligned pass",
+            "DKIM aligned pass",
+            "Delivered",
+            "Quarantined",
+            "Rejected",
+            "From: domains",
+        ),
+        "more_rows": "… and {count} more sources with fewer messages.",
+        "chart_title": "DMARC pass and fail per sending IP address",
+        "chart_summary": "DMARC results per sending IP address: {items}.",
+        "chart_item": "{ip}: {passed} pass, {failed} fail",
+        "chart_more": " {count} more sources are in the table.",
+        "bar_label": "{passed} pass · {failed} fail",
+        # The DMARC results in the legend, shown as they are written, in every language.
+        "legend_pass": "{token}",
+        "legend_fail": "{token}",
+        "no_sources": "The reports list no messages.",
+        "findings_title": "What this tells {domain}",
+        "all_pass": "All {total} sources pass DMARC.",
+        "some_fail": "{failing} of {total} sources fail DMARC: {sources}.",
+        "source_count": "{ip} ({messages})",
+        "aligned": "{ip} ({messages}) passes with SPF and DKIM both aligned: a server "
+        "{domain} authorised.",
+        "dkim_only": "{ip} ({messages}) passes by DKIM alone; SPF: {spf}. Mail forwarded "
+        "on the way looks like this: the forwarder is not in {domain}'s SPF record, but the "
+        "signature survived.",
+        "spf_only": "{ip} ({messages}) passes by SPF alone: it does not sign as {domain}. "
+        "Once such mail is forwarded it fails; let this server sign with DKIM.",
+        "partly": "{ip} ({messages}): {failed} fail DMARC, {passed} pass. Something "
+        "changes some of its messages (a mailing list, a footer), or only some are signed.",
+        "failing": "{ip} ({messages}) never passes: {signed}; SPF: {spf}.",
+        "signed_by": "DKIM passed only for {signers}, not aligned with {domain}",
+        "unsigned": "no DKIM signature passed",
+        "spf_none": "not reported",
+        "spf_item": "{result} for {domain}",
+        "failing_advice": "A source that never passes is either a server that sends for {domain} "
+        "and was never authorised (add it to the SPF record, or let it sign as {domain}), or "
+        "someone sending mail in {domain}'s name. The reports cannot tell which: the owner can.",
+        "policy_none": "The policy is p=none: nothing was blocked; receivers only reported. The "
+        "failing sources above are what p=quarantine or p=reject would stop.",
+        "policy_enforced": "The policy is p={policy}: receivers rejected {rejected} and "
+        "quarantined {quarantined} of {messages}.",
+        "more_notes": "… and {count} more sources; see the table.",
+    }
+)
 
 #: Fill and ink of the two segments, and the hatching of failures (WCAG AA contrast for text).
 PASS_FILL, PASS_INK = "#166534", "#ffffff"
@@ -108,7 +110,7 @@ MAX_NOTES = 8
 
 
 def _messages(count: int) -> str:
-    return TEXT["messages_one"] if count == 1 else TEXT["messages_other"].format(count=count)
+    return ngettext("{count} message", "{count} messages", count).format(count=f"{count:,}")
 
 
 def _day(moment: datetime) -> str:
@@ -223,15 +225,15 @@ def sources_chart(summaries: Sequence[SourceSummary]) -> Fragment:
 
 def _legend(x: float, pattern: str) -> str:
     y = 30
-    after_pass = x + 20 + text_width(TEXT["pass"], FONT_SIZE) + 18
+    after_pass = x + 20 + text_width(TEXT["legend_pass"].format(token="pass"), FONT_SIZE) + 18
     return (
         f'<rect x="{x}" y="{y}" width="14" height="14" fill="{PASS_FILL}"/>'
         f'<text x="{x + 20}" y="{y + 12}" font-size="{FONT_SIZE}" fill="#111827">'
-        f"{escape(TEXT['pass'])}</text>"
+        f"{escape(TEXT['legend_pass'].format(token='pass'))}</text>"
         f'<rect x="{after_pass:.1f}" y="{y}" width="14" height="14" fill="url(#{pattern})" '
         f'stroke="{FAIL_INK}"/>'
         f'<text x="{after_pass + 20:.1f}" y="{y + 12}" font-size="{FONT_SIZE}" fill="#111827">'
-        f"{escape(TEXT['fail'])}</text>"
+        f"{escape(TEXT['legend_fail'].format(token='fail'))}</text>"
     )
 
 
