@@ -29,6 +29,7 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from mailsec.errors import InputError, MailsecError
+from mailsec.i18n import texts
 from mailsec.labs.frame import Lab, button, dropdown, tagged, text_box
 from mailsec.limits import MAIL_CLIENT_TIMEOUT
 from mailsec.render.apop import capture_html, explanation_html, verdict_html, wire_html
@@ -51,36 +52,49 @@ DEFAULT_PASSWORD = "sakura"
 SETTLE = 5.0
 """Seconds to wait for the server to finish the session after QUIT (it takes milliseconds)."""
 
-TEXT = {
-    "title": "Lab: APOP — the password stays home, the digest does not",
-    "intro": "Alice's mail program logs in to the course's POP3 server with <code>APOP</code> "
-    "(RFC 1939 §7): it answers the server's timestamp banner with MD5(banner + password) "
-    "instead of the password. Pick or type Alice's password; every run is a real login over "
-    "127.0.0.1 without TLS, and then an eavesdropper tries a list of {words} common passwords "
-    "against what it captured.",
-    "preset": "Example password:",
-    "password": "Alice's password:",
-    "run": "Log in with APOP",
-    "own": "(type your own in the box below)",
-    "status": "▶ poplib logged in as {user} to the course's POP3 server on {host} port {port} "
-    "with APOP; the server was started with the password above.",
-    "empty": "Type a password for Alice: the box is empty.",
-    "line_break": "The password has a line break: type it on one line.",
-    "too_long": "The password is {length:,} characters long: give one of at most {limit}.",
-    "refused": "The server refused the APOP login ({reply}): the lab could not log in.",
-    "no_session": "The server recorded no session: poplib could not reach it.",
-    "stopped": "The lab is closed. Run the cell with apop_lab() again for a new one.",
-}
+TEXT = texts(
+    {
+        "title": "Lab: APOP — the password stays home, the digest does not",
+        "intro": "Alice's mail program logs in to the course's POP3 server with <code>APOP</code> "
+        "(RFC 1939 §7): it answers the server's timestamp banner with MD5(banner + password) "
+        "instead of the password. Pick or type Alice's password; every run is a real login over "
+        "127.0.0.1 without TLS, and then an eavesdropper tries a list of {words} common passwords "
+        "against what it captured.",
+        "preset": "Example password:",
+        "password": "Alice's password:",
+        "run": "Log in with APOP",
+        "own": "(type your own in the box below)",
+        "status": "▶ poplib logged in as {user} to the course's POP3 server on {host} port {port} "
+        "with APOP; the server was started with the password above.",
+        "empty": "Type a password for Alice: the box is empty.",
+        "line_break": "The password has a line break: type it on one line.",
+        "too_long": "The password is {length:,} characters long: give one of at most {limit}.",
+        "refused": "The server refused the APOP login ({reply}): the lab could not log in.",
+        "no_session": "The server recorded no session: poplib could not reach it.",
+        "stopped": "The lab is closed. Run the cell with apop_lab() again for a new one.",
+        "presets": (
+            "sakura — a common word",
+            "letmein — near the top of every list",
+            "sakura-2026 — a common word with a year",
+            "correct horse battery staple — a long passphrase",
+        ),
+    }
+)
 """Every sentence of the lab (named placeholders, for translation)."""
 
-PRESETS = (
-    ("sakura — a common word", "sakura"),
-    ("letmein — near the top of every list", "letmein"),
-    ("sakura-2026 — a common word with a year", "sakura-2026"),
-    ("correct horse battery staple — a long passphrase", "correct horse battery staple"),
-    (TEXT["own"], ""),
-)
-"""The example passwords: (label, password); the last one stands for a typed password."""
+PASSWORDS = ("sakura", "letmein", "sakura-2026", "correct horse battery staple", "")
+"""The example passwords; the last, empty, stands for a typed password."""
+
+
+def presets() -> tuple[tuple[str, str], ...]:
+    """The example passwords in the current language: (label, password); the last one stands
+    for a typed password."""
+    labels = (*TEXT["presets"], TEXT["own"])
+    return tuple(zip(labels, PASSWORDS, strict=True))
+
+
+PRESETS = tuple(zip((*TEXT.source["presets"], TEXT.source["own"]), PASSWORDS, strict=True))
+"""The example passwords with their English labels (the lab shows :func:`presets`)."""
 
 
 @dataclass(frozen=True)
@@ -168,11 +182,10 @@ class ApopLab(Lab):
         self._finalizer = weakref.finalize(self, self._server.stop)
         self._quiet = False
         self.last_run: ApopRun | None = None
-        values = [value for _label, value in PRESETS]
         self.preset = dropdown(
             TEXT["preset"],
-            PRESETS,
-            password if password in values else "",
+            presets(),
+            password if password in PASSWORDS else "",
             "mailsec-apop-preset",
         )
         self.password = text_box(password, TEXT["password"], "mailsec-apop-password")
@@ -207,8 +220,7 @@ class ApopLab(Lab):
 
     def _on_password(self) -> None:
         """A typed password selects its example, or "type your own"; then a run."""
-        values = [value for _label, value in PRESETS]
-        wanted = self.password.value if self.password.value in values else ""
+        wanted = self.password.value if self.password.value in PASSWORDS else ""
         if self.preset.value != wanted:
             self._quiet = True
             try:

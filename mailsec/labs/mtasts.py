@@ -18,6 +18,7 @@ import re
 
 import ipywidgets as widgets
 
+from mailsec.i18n import texts
 from mailsec.labs.frame import Lab, checkbox, dropdown, tagged
 from mailsec.render.html import FONT, escape, trace_list
 from mailsec.render.mtasts import explanation_html, mx_table_html, policy_html, verdict_html
@@ -49,40 +50,47 @@ HOSTS = (
 )
 ATTACKER = HOSTS[2][1]
 
-TEXT = {
-    "title": "Lab: MTA-STS — which server gets the mail for example.net?",
-    "intro": "A sender has a message for bob@example.net. Example.net publishes the record "
-    '<code>_mta-sts.example.net TXT "{record}"</code> and the policy below at '
-    "<code>https://mta-sts.example.net/.well-known/mta-sts.txt</code>. Edit the policy, pick "
-    "its mode and what the TLS handshake with each MX would show, then play the attacker: "
-    "forge the MX answer, block the policy lookup. Every row says in words whether the MX is "
-    "allowed, whether TLS passes and whether it got the message.",
-    "policy": "Policy file:",
-    "mode": "Mode:",
-    "tls": "TLS at {host}:",
-    "spoof": "The attacker forges the MX answer (evil-mx.attacker.example comes first)",
-    "block": "The attacker blocks the policy lookup (the TXT query and the HTTPS fetch)",
-    "cached": "The sender fetched this policy {days} days ago and still has it in its cache",
-    "blocked_dns": "no answer: the attacker dropped the query",
-    "blocked_https": "the attacker blocked the connection to mta-sts.example.net.",
-    "attacker_won": "The attacker's server {host} received the message.",
-    "attacker_lost": "The forged MX {host} did not get the message: no mx line of the policy "
-    "names it.",
-    "valid_elsewhere": "Its certificate is valid, but for its own name: TLS alone proves only "
-    "that the server is who it says, not that it is example.net's MX.",
-    "first_use": "The lookup was blocked and the sender had no cached copy, so it never learned "
-    "that example.net has a policy: MTA-STS protects only senders that fetched the policy "
-    "before (trust on first use).",
-    "expired_cache": "The cached copy had expired (max_age is shorter than the {days} days since "
-    "the fetch), so it did not help. A long max_age, weeks or more, is what makes the cache a "
-    "defence.",
-}
+TEXT = texts(
+    {
+        "title": "Lab: MTA-STS — which server gets the mail for example.net?",
+        "intro": "A sender has a message for bob@example.net. Example.net publishes the record "
+        '<code>_mta-sts.example.net TXT "{record}"</code> and the policy below at '
+        "<code>https://mta-sts.example.net/.well-known/mta-sts.txt</code>. Edit the policy, pick "
+        "its mode and what the TLS handshake with each MX would show, then play the attacker: "
+        "forge the MX answer, block the policy lookup. Every row says in words whether the MX is "
+        "allowed, whether TLS passes and whether it got the message.",
+        "policy": "Policy file:",
+        "mode": "Mode:",
+        "tls": "TLS at {host}:",
+        "spoof": "The attacker forges the MX answer (evil-mx.attacker.example comes first)",
+        "block": "The attacker blocks the policy lookup (the TXT query and the HTTPS fetch)",
+        "cached": "The sender fetched this policy {days} days ago and still has it in its cache",
+        "blocked_dns": "no answer: the attacker dropped the query",
+        "blocked_https": "the attacker blocked the connection to mta-sts.example.net.",
+        "attacker_won": "The attacker's server {host} received the message.",
+        "attacker_lost": "The forged MX {host} did not get the message: no mx line of the policy "
+        "names it.",
+        "valid_elsewhere": "Its certificate is valid, but for its own name: TLS alone proves only "
+        "that the server is who it says, not that it is example.net's MX.",
+        "first_use": "The lookup was blocked and the sender had no cached copy, so it never learned "
+        "that example.net has a policy: MTA-STS protects only senders that fetched the policy "
+        "before (trust on first use).",
+        "expired_cache": "The cached copy had expired (max_age is shorter than the {days} days since "
+        "the fetch), so it did not help. A long max_age, weeks or more, is what makes the cache a "
+        "defence.",
+        "modes": {
+            "enforce": "enforce — deliver only where the policy allows",
+            "testing": "testing — deliver anyway, report failures",
+            "none": "none — withdraw the policy",
+        },
+    }
+)
 
-MODES = [
-    ("enforce — deliver only where the policy allows", Mode.ENFORCE),
-    ("testing — deliver anyway, report failures", Mode.TESTING),
-    ("none — withdraw the policy", Mode.NONE),
-]
+
+def modes() -> list[tuple[str, Mode]]:
+    """The mode menu's options, in the current language: (label, mode)."""
+    return [(TEXT["modes"][mode.value], mode) for mode in (Mode.ENFORCE, Mode.TESTING, Mode.NONE)]
+
 
 _MODE_LINE = re.compile(r"^mode:[^\r\n]*", re.MULTILINE)
 _VERSION_LINE = re.compile(r"^version:[^\r\n]*(\r?\n|\Z)", re.MULTILINE)
@@ -118,7 +126,7 @@ class MtaStsLab(Lab):
             ),
             "mailsec-mtasts-policy",
         )
-        self.mode = dropdown(TEXT["mode"], MODES, Mode.ENFORCE, "mailsec-mtasts-mode")
+        self.mode = dropdown(TEXT["mode"], modes(), Mode.ENFORCE, "mailsec-mtasts-mode")
         self.tls = {
             key: dropdown(
                 TEXT["tls"].format(host=host),

@@ -32,6 +32,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from mailsec.errors import MailsecError
+from mailsec.i18n import texts
 from mailsec.labs.frame import Lab, button, checkbox, dropdown, tagged
 from mailsec.op25b.model import HANAKO, HANAKO_PASSWORD
 from mailsec.op25b.smtpd import ModelSmtpServers
@@ -53,40 +54,42 @@ SUBMISSION_HOST = "provider-smtp"
 RELAY_WAIT = 5.0
 """Seconds to wait for the relay to see a finished connection end (it takes milliseconds)."""
 
-TEXT = {
-    "title": "Lab: the eavesdropper's view — TLS, STARTTLS and stripping",
-    "intro": (
-        "Hanako's mail program logs in to her provider (account <code>{account}</code>) through "
-        "a wire somebody is listening to. Pick the protocol and the mail program's TLS setting, "
-        "and decide whether an attacker on the path <em>strips STARTTLS</em> (deletes the "
-        "server's offer of TLS). Every run is a real login; below you see what the eavesdropper "
-        "read: ✗ the password, or ✓ only TLS records."
-    ),
-    "protocol": "Protocol:",
-    "setting": "Mail program's TLS setting:",
-    "strip": "An attacker on the path strips STARTTLS",
-    "run": "Run",
-    "protocols": {
-        MailProtocol.SMTP: "SMTP submission (port 587 with STARTTLS / 465 with TLS)",
-        MailProtocol.POP3: "POP3 (port 110 with STLS / 995 with TLS)",
-        MailProtocol.IMAP: "IMAP (port 143 with STARTTLS / 993 with TLS)",
-    },
-    "settings": {
-        TlsSetting.NONE: "No TLS",
-        TlsSetting.OPPORTUNISTIC: "Use TLS if available (STARTTLS when offered)",
-        TlsSetting.REQUIRED: "Require STARTTLS",
-        TlsSetting.IMPLICIT: "TLS from the first byte (implicit TLS port)",
-    },
-    "status": (
-        "▶ {protocol} to {server} port {port} (standing for {model}) through a relay on "
-        "{host}; TLS setting: {setting}; attacker: {attacker}."
-    ),
-    "attacker_on": "strips STARTTLS",
-    "attacker_off": "none (the eavesdropper only listens)",
-    "no_recording": "The relay saw no connection: the mail program could not reach it.",
-    "explanation": "How the eavesdropper's view was read",
-    "stopped": "The lab is closed. Run the cell with wiretap_lab() again for a new one.",
-}
+TEXT = texts(
+    {
+        "title": "Lab: the eavesdropper's view — TLS, STARTTLS and stripping",
+        "intro": (
+            "Hanako's mail program logs in to her provider (account <code>{account}</code>) through "
+            "a wire somebody is listening to. Pick the protocol and the mail program's TLS setting, "
+            "and decide whether an attacker on the path <em>strips STARTTLS</em> (deletes the "
+            "server's offer of TLS). Every run is a real login; below you see what the eavesdropper "
+            "read: ✗ the password, or ✓ only TLS records."
+        ),
+        "protocol": "Protocol:",
+        "setting": "Mail program's TLS setting:",
+        "strip": "An attacker on the path strips STARTTLS",
+        "run": "Run",
+        "protocols": {
+            MailProtocol.SMTP: "SMTP submission (port 587 with STARTTLS / 465 with TLS)",
+            MailProtocol.POP3: "POP3 (port 110 with STLS / 995 with TLS)",
+            MailProtocol.IMAP: "IMAP (port 143 with STARTTLS / 993 with TLS)",
+        },
+        "settings": {
+            TlsSetting.NONE: "No TLS",
+            TlsSetting.OPPORTUNISTIC: "Use TLS if available (STARTTLS when offered)",
+            TlsSetting.REQUIRED: "Require STARTTLS",
+            TlsSetting.IMPLICIT: "TLS from the first byte (implicit TLS port)",
+        },
+        "status": (
+            "▶ {protocol} to {server} port {port} (standing for {model}) through a relay on "
+            "{host}; TLS setting: {setting}; attacker: {attacker}."
+        ),
+        "attacker_on": "strips STARTTLS",
+        "attacker_off": "none (the eavesdropper only listens)",
+        "no_recording": "The relay saw no connection: the mail program could not reach it.",
+        "explanation": "How the eavesdropper's view was read",
+        "stopped": "The lab is closed. Run the cell with wiretap_lab() again for a new one.",
+    }
+)
 """Every sentence of the lab (named placeholders, for translation)."""
 
 

@@ -10,6 +10,7 @@ labelled "password", and each line says who sent it (``C:``/``S:``). The sentenc
 
 from __future__ import annotations
 
+from mailsec.i18n import texts
 from mailsec.render.html import (
     FONT,
     MONO,
@@ -44,68 +45,72 @@ MAX_RECORD_ROWS = 40
 #: Plaintext lines shown; a login is a dozen.
 MAX_LINE_ROWS = 200
 
-TEXT = {
-    "verdict": "Eavesdropper:",
-    "captured": "password captured",
-    "not_captured": "nothing captured",
-    "captured_why": (
-        "The password of {user} crossed the wire in plaintext: whoever can see the connection "
-        "(a shared Wi-Fi, a compromised router) now has it."
-    ),
-    "tls_why": (
-        "The password went inside TLS ({version}): the eavesdropper sees that a login happened, "
-        "to which server and how big each message was, but not the password."
-    ),
-    "unsent_why": "The mail program never sent the password: {reason}",
-    "channel": {"plaintext": "channel: plaintext", "tls": "channel: TLS"},
-    "login": {
-        LoginOutcome.LOGGED_IN: "logged in",
-        LoginOutcome.CLIENT_REFUSED: "the mail program refused",
-        LoginOutcome.SERVER_REFUSED: "the server refused",
-        LoginOutcome.FAILED: "connection failed",
-    },
-    "login_title": "What the mail program did",
-    "view_title": "What the eavesdropper learned, and how",
-    "lines_label": (
-        "What the eavesdropper read on the wire: {count} plaintext lines, C: from the mail "
-        "program, S: from the server"
-    ),
-    "lines_title": "The plaintext lines on the wire",
-    "client": "C:",
-    "server": "S:",
-    "password": "password",
-    "decoded": "base64 decoded:",
-    "more_lines": "… {count} more lines",
-    "no_lines": "No plaintext line at all: the connection was TLS from its first byte.",
-    "tls_title": "What TLS still shows",
-    "server_name": "Server name (SNI, sent in clear in the ClientHello)",
-    "no_server_name": "(none: the client connected by IP address)",
-    "alpn": "Application protocols offered (ALPN)",
-    "no_alpn": "(none offered)",
-    "versions": "TLS versions offered",
-    "chosen": "Version and cipher suite chosen (ServerHello)",
-    "client_records": "Records from the mail program",
-    "server_records": "Records from the server",
-    "records_value": "{count} records, {octets:,} octets",
-    "sizes": "Sizes of the mail program's encrypted records (octets)",
-    "timing": "Server's answer to the ClientHello",
-    "timing_value": "after {ms:,.1f} ms",
-    "duration": "Whole connection",
-    "duration_value": "{ms:,.0f} ms",
-    "records_caption": "The TLS records, one per row: only the header is readable",
-    "records_headers": (
-        "time (ms)",
-        "from",
-        "type",
-        "version field (legacy, RFC 8446 §5.1)",
-        "length (octets)",
-    ),
-    "more_records": "… and {count} more records",
-    "from_client": "mail program",
-    "from_server": "server",
-    "attack_title": "What the attacker did",
-    "none": "—",
-}
+TEXT = texts(
+    {
+        "verdict": "Eavesdropper:",
+        "captured": "password captured",
+        "not_captured": "nothing captured",
+        "captured_why": (
+            "The password of {user} crossed the wire in plaintext: whoever can see the connection "
+            "(a shared Wi-Fi, a compromised router) now has it."
+        ),
+        "tls_why": (
+            "The password went inside TLS ({version}): the eavesdropper sees that a login happened, "
+            "to which server and how big each message was, but not the password."
+        ),
+        "unsent_why": "The mail program never sent the password: {reason}",
+        "channel": {"plaintext": "channel: plaintext", "tls": "channel: TLS"},
+        "login": {
+            LoginOutcome.LOGGED_IN: "logged in",
+            LoginOutcome.CLIENT_REFUSED: "the mail program refused",
+            LoginOutcome.SERVER_REFUSED: "the server refused",
+            LoginOutcome.FAILED: "connection failed",
+        },
+        "login_title": "What the mail program did",
+        "view_title": "What the eavesdropper learned, and how",
+        "lines_label": (
+            "What the eavesdropper read on the wire: {count} plaintext lines, C: from the mail "
+            "program, S: from the server"
+        ),
+        "lines_title": "The plaintext lines on the wire",
+        "client": "C:",
+        "server": "S:",
+        "password": "password",
+        "decoded": "base64 decoded:",
+        "more_lines": "… {count} more lines",
+        "no_lines": "No plaintext line at all: the connection was TLS from its first byte.",
+        "tls_title": "What TLS still shows",
+        "server_name": "Server name (SNI, sent in clear in the ClientHello)",
+        "no_server_name": "(none: the client connected by IP address)",
+        "alpn": "Application protocols offered (ALPN)",
+        "no_alpn": "(none offered)",
+        "versions": "TLS versions offered",
+        "chosen": "Version and cipher suite chosen (ServerHello)",
+        "client_records": "Records from the mail program",
+        "server_records": "Records from the server",
+        "records_value": "{count} records, {octets:,} octets",
+        "sizes": "Sizes of the mail program's encrypted records (octets)",
+        "timing": "Server's answer to the ClientHello",
+        "timing_value": "after {ms:,.1f} ms",
+        "duration": "Whole connection",
+        "duration_value": "{ms:,.0f} ms",
+        "records_caption": "The TLS records, one per row: only the header is readable",
+        "records_headers": (
+            "time (ms)",
+            "from",
+            "type",
+            "version field (legacy, RFC 8446 §5.1)",
+            "length (octets)",
+        ),
+        "more_records": "… and {count} more records",
+        "from_client": "mail program",
+        "from_server": "server",
+        "attack_title": "What the attacker did",
+        "none": "—",
+        "at": "{who} {ms:,.1f} ms",
+        "chosen_value": "{version}, {suite}",
+    }
+)
 """Every sentence and label shown (named placeholders, for translation)."""
 
 
@@ -168,8 +173,8 @@ def _line(line: SeenLine) -> str:
     side = "margin:2px 18% 2px 0" if client else "margin:2px 0 2px 18%"
     return (
         f'<div class="mailsec-wiretap-line" data-from="{line.direction.value}" style="{side}">'
-        f'<span style="{FONT}font-size:12px;color:#333;font-weight:600">{escape(who)} '
-        f"{line.at * 1000:,.1f} ms</span>"
+        f'<span style="{FONT}font-size:12px;color:#333;font-weight:600">'
+        f"{escape(TEXT['at'].format(who=who, ms=line.at * 1000))}</span>"
         f'<pre style="{MONO}background:{bg};color:{fg};border:1px solid {fg}55;border-radius:6px;'
         f'padding:2px 8px;margin:0;white-space:pre-wrap;word-break:break-all">'
         f"{_marked(line.text, line.password)}</pre>{decoded}</div>"
@@ -212,7 +217,9 @@ def tls_html(seen: Eavesdropped) -> Fragment:
         ),
         (
             TEXT["chosen"],
-            f"{version_name(answer.version)}, {cipher_suite_name(answer.cipher_suite)}"
+            TEXT["chosen_value"].format(
+                version=version_name(answer.version), suite=cipher_suite_name(answer.cipher_suite)
+            )
             if answer
             else none,
         ),

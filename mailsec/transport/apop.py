@@ -60,6 +60,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from mailsec.errors import InputError, quoted
+from mailsec.i18n import texts
 from mailsec.limits import AUTH_PENALTY, AUTH_PENALTY_MAX
 from mailsec.limits import MAX_APOP_WORD as MAX_WORD_LENGTH
 from mailsec.limits import MAX_APOP_WORDS as MAX_WORDS
@@ -143,20 +144,48 @@ def parse_apop(line: str) -> tuple[str, str] | None:
     return name, digest.lower()
 
 
+TEXT = texts(
+    {
+        "bad_host": "The host name {host} cannot go into a banner: use letters, digits, hyphens "
+        "and dots, like 'mail.example.net'.",
+        "short_nonce": "A banner's random part needs at least 8 octets, not {count}: a short one "
+        "could repeat.",
+        "no_banner": "The greeting {greeting} carries no timestamp banner: the server does not "
+        "offer APOP, so there is nothing to capture.",
+        "no_apop": "The client sent no APOP line (APOP name digest): nothing to capture; log in "
+        "with APOP.",
+        "meanings": {
+            "found": "the password is in the word list: the digest gave it away",
+            "not-found": "the password is not in this word list",
+        },
+        "too_many": "The word list has more than {limit:,} words: give a shorter list (the "
+        "course's search stops there).",
+        "not_text": "The word list holds {word}, which is not text: give strings.",
+        "too_long": "The word {word} is {length:,} characters long: words of at most {limit} are "
+        "tried.",
+        "bad_banner": "{banner} is not a timestamp banner: give it with its angle brackets, like "
+        "'<1896.697170952@dbc.mtview.ca.us>'.",
+        "bad_digest": "{digest} is not an APOP digest: give the 32 hexadecimal digits after the "
+        "user name in the APOP line.",
+        "banner": "The banner {banner} came in the greeting; the digest in the client's APOP line.",
+        "computed": "Computed MD5(banner + word) for {guesses:,} of the {words:,} words, without "
+        "asking any server: no penalty for wrong guesses applies offline.",
+        "found": "Guess {guesses:,} gives the captured digest: it is the password.",
+        "not_found": "No word gives the captured digest: the password is not in this list (a "
+        "longer list, or rules that vary the words, might still find it).",
+    }
+)
+"""The errors and the search's trace (named placeholders, for translation)."""
+
+
 def make_banner(*, pid: int, serial: int, clock: float, nonce: bytes, hostname: str) -> str:
     """A banner in Dovecot's form, ``<pid.serial.clock.nonce@hostname>`` (hexadecimal numbers,
     the nonce in base64), which follows RFC 1939 §7's ``<process-ID.clock@hostname>`` and adds
     a counter and random octets: unique per connection, and not predictable."""
     if not _HOSTNAME.fullmatch(hostname):
-        raise InputError(
-            f"The host name {quoted(hostname)} cannot go into a banner: use letters, digits, "
-            "hyphens and dots, like 'mail.example.net'."
-        )
+        raise InputError(TEXT["bad_host"].format(host=quoted(hostname)))
     if len(nonce) < 8:
-        raise InputError(
-            f"A banner's random part needs at least 8 octets, not {len(nonce)}: "
-            "a short one could repeat."
-        )
+        raise InputError(TEXT["short_nonce"].format(count=len(nonce)))
     random_part = base64.b64encode(nonce).decode("ascii")
     return f"<{pid:x}.{serial:x}.{int(clock):x}.{random_part}@{hostname}>"
 
@@ -199,17 +228,12 @@ class ApopCapture:
         APOP line counts)."""
         banner = parse_banner(greeting)
         if banner is None:
-            raise InputError(
-                f"The greeting {quoted(greeting)} carries no timestamp banner: the server does "
-                "not offer APOP, so there is nothing to capture."
-            )
+            raise InputError(TEXT["no_banner"].format(greeting=quoted(greeting)))
         for line in client_lines:
             found = parse_apop(line)
             if found is not None:
                 return cls(banner, *found)
-        raise InputError(
-            "The client sent no APOP line (APOP name digest): nothing to capture; log in with APOP."
-        )
+        raise InputError(TEXT["no_apop"])
 
 
 class SearchOutcome(enum.Enum):
@@ -222,10 +246,7 @@ class SearchOutcome(enum.Enum):
 
     @property
     def meaning(self) -> str:
-        return {
-            "found": "the password is in the word list: the digest gave it away",
-            "not-found": "the password is not in this word list",
-        }[self.value]
+        return TEXT["meanings"][self.value]
 
 
 @dataclass(frozen=True)
@@ -268,32 +289,22 @@ def _checked_words(words: Iterable[str]) -> tuple[str, ...]:
     """The words, at most :data:`MAX_WORDS` of at most :data:`MAX_WORD_LENGTH` characters."""
     listed = tuple(itertools.islice(words, MAX_WORDS + 1))
     if len(listed) > MAX_WORDS:
-        raise InputError(
-            f"The word list has more than {MAX_WORDS:,} words: give a shorter list "
-            "(the course's search stops there)."
-        )
+        raise InputError(TEXT["too_many"].format(limit=MAX_WORDS))
     for word in listed:
         if not isinstance(word, str):
-            raise InputError(f"The word list holds {word!r}, which is not text: give strings.")
+            raise InputError(TEXT["not_text"].format(word=repr(word)))
         if len(word) > MAX_WORD_LENGTH:
             raise InputError(
-                f"The word {quoted(word)} is {len(word):,} characters long: words of at most "
-                f"{MAX_WORD_LENGTH} are tried."
+                TEXT["too_long"].format(word=quoted(word), length=len(word), limit=MAX_WORD_LENGTH)
             )
     return listed
 
 
 def _checked_capture(banner: str, digest: str) -> tuple[str, bytes]:
     if parse_banner(banner) != banner:
-        raise InputError(
-            f"{quoted(banner)} is not a timestamp banner: give it with its angle brackets, "
-            "like '<1896.697170952@dbc.mtview.ca.us>'."
-        )
+        raise InputError(TEXT["bad_banner"].format(banner=quoted(banner)))
     if not is_digest(digest):
-        raise InputError(
-            f"{quoted(digest)} is not an APOP digest: give the 32 hexadecimal digits after the "
-            "user name in the APOP line."
-        )
+        raise InputError(TEXT["bad_digest"].format(digest=quoted(digest)))
     return banner, bytes.fromhex(digest)
 
 
@@ -334,20 +345,13 @@ def _trace(
     banner: str, outcome: SearchOutcome, guesses: int, listed: tuple[str, ...]
 ) -> tuple[Step, ...]:
     steps = [
-        Step(
-            f"The banner {banner} came in the greeting; the digest in the client's APOP line.",
-            section="RFC 1939 §7",
-        ),
-        Step(
-            f"Computed MD5(banner + word) for {guesses:,} of the {len(listed):,} words, "
-            "without asking any server: no penalty for wrong guesses applies offline.",
-            section="RFC 1321",
-        ),
+        Step(TEXT["banner"].format(banner=banner), section="RFC 1939 §7"),
+        Step(TEXT["computed"].format(guesses=guesses, words=len(listed)), section="RFC 1321"),
     ]
     if outcome is SearchOutcome.FOUND:
         steps.append(
             Step(
-                f"Guess {guesses:,} gives the captured digest: it is the password.",
+                TEXT["found"].format(guesses=guesses),
                 Outcome.FAIL,
                 section="RFC 1939 §7",
             )
@@ -355,8 +359,7 @@ def _trace(
     else:
         steps.append(
             Step(
-                "No word gives the captured digest: the password is not in this list (a longer "
-                "list, or rules that vary the words, might still find it).",
+                TEXT["not_found"],
                 Outcome.OK,
                 section="RFC 1939 §7",
             )

@@ -68,6 +68,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from mailsec.errors import InputError, one_line, quoted
+from mailsec.i18n import texts
 from mailsec.limits import MAX_STS_MX_PATTERNS as MAX_MX_PATTERNS
 from mailsec.limits import MAX_STS_POLICY as MAX_POLICY_SIZE
 from mailsec.limits import MAX_STS_POLICY_LINES as MAX_POLICY_LINES
@@ -140,12 +141,89 @@ class Mode(str, enum.Enum):
         return MODE_MEANINGS[self.value]
 
 
-MODE_MEANINGS: Mapping[str, str] = {
-    "enforce": "Deliver only to an MX named in the policy that offers STARTTLS with a valid "
-    "certificate for its name; if there is none, do not deliver.",
-    "testing": "Check the MXs, report failures (TLSRPT), and deliver as if there were no policy.",
-    "none": "Treat the domain as if it had no MTA-STS policy.",
-}
+MODE_MEANINGS: Mapping[str, str] = texts(
+    {
+        "enforce": "Deliver only to an MX named in the policy that offers STARTTLS with a valid "
+        "certificate for its name; if there is none, do not deliver.",
+        "testing": "Check the MXs, report failures (TLSRPT), and deliver as if there were no "
+        "policy.",
+        "none": "Treat the domain as if it had no MTA-STS policy.",
+    }
+)
+
+TEXT = texts(
+    {
+        # Why a name is not a host name: the end of "{what} {name} {problem}."
+        "empty": "is empty",
+        "not_ascii": "has characters outside ASCII: write an internationalized name in its "
+        "A-label form (xn--…), as RFC 8461 §3.2 requires",
+        "final_dot": "ends with a dot: write the name without the final dot",
+        "star_wildcard": "has a * that is not the whole leftmost label: a wildcard is written "
+        "*.example.net and stands for exactly one label (RFC 8461 §4.1)",
+        "star_host": "has a *: an MX host name has no wildcard",
+        "too_long_name": "is {length} characters long; a domain name has at most 253",
+        "empty_label": "has an empty label (two dots in a row, or a dot at the start)",
+        "long_label": "has a label of {length} characters; a label has at most 63",
+        "bad_label": "has the label {label}: a label is letters, digits and hyphens, and does not "
+        "start or end with a hyphen",
+        "what_mx": "The MX host name",
+        "not_text": "{what} must be text, not {kind}.",
+        "bad_name": "{what} {name} {problem}.",
+        # The TXT record.
+        "record_long": "The TXT record is {length:,} characters long; an MTA-STS record is under "
+        "100, and records over {limit:,} are not read.",
+        "record_char": "The TXT record {record} has the character {char}: an MTA-STS record is "
+        "printable US-ASCII (RFC 8461 §3.1).",
+        "record_start": "The TXT record {record} does not begin with v=STSv1 and a semicolon: it "
+        "is not an MTA-STS record (RFC 8461 §3.1; v= is case-sensitive and comes first).",
+        "record_empty_field": "The TXT record {record} has an empty field between two semicolons.",
+        "record_no_value": "The TXT record's field {field} has no value.",
+        "record_bad_field": "The TXT record has the field {field}, which is not name=value (a "
+        "name of letters, digits, _ - .; a value without spaces, = or ;).",
+        "record_again": "The field {name}= appears again; only the first counts (§3.2).",
+        "record_unknown": "The unknown field {name}= was ignored (§3.2).",
+        "record_no_id": "The TXT record {record} has no id= field; the id is required (RFC 8461 "
+        "§3.1).",
+        "record_bad_id": "The id {id} is not 1 to 32 letters and digits (RFC 8461 §3.1).",
+        # The policy.
+        "too_big": "The policy is larger than {limit:,} bytes, the most a sender reads (RFC 8461 "
+        "§3.3 suggests 64 kilobytes); a real policy is a few hundred bytes.",
+        "not_utf8": "Line {line} of the policy has the byte {byte}, which is not UTF-8; a policy "
+        "is UTF-8 text.",
+        "control": "Line {number} of the policy ({line}) has the control character {char}; lines "
+        "end with LF or CRLF and hold printable text.",
+        "no_colon": "Line {number} of the policy ({line}) has no colon: each line is "
+        "'name: value', such as 'mode: enforce'.",
+        "space_name": "Line {number} of the policy ({line}) does not start with a field name: no "
+        "space before the name or before the colon.",
+        "bad_name_field": "Line {number} of the policy ({line}) does not start with a field "
+        "name: a name is 1 to 32 letters, digits, _ - . and starts with a letter or digit.",
+        "bad_version": "the version is {value}; the only version is STSv1",
+        "bad_mode": "the mode is {value}; it is enforce, testing or none",
+        "bad_mode_case": "the mode is {value}; it is enforce, testing or none (written in lower "
+        "case)",
+        "bad_max_age": "max_age is {value}; it is a whole number of seconds from 0 to {limit:,} "
+        "(a year), for example 604800 for a week",
+        "bad_mx": "the mx pattern {value} {problem}",
+        "many_lines": "The policy has {count:,} lines; a policy has a handful, and more than "
+        "{limit:,} are not read.",
+        "unknown_field": "Line {number}: the unknown field {name} was ignored.",
+        "unknown_case": "Line {number}: the unknown field {name} was ignored (field names are "
+        "case-sensitive: did you mean {near}?).",
+        "again": "Line {number}: {name} appears again; only the first counts (§3.2).",
+        "bad_line": "Line {number} of the policy: {problem}.",
+        "many_mx": "Line {number} of the policy is mx line number {count}; more than {limit} are "
+        "not read (a policy lists a few hosts or a wildcard).",
+        "missing": "The policy has no {name} line; version, mode and max_age are required, for "
+        "example 'version: STSv1', 'mode: enforce', 'max_age: 604800'.",
+        "missing_case": "The policy has no {name} line; version, mode and max_age are required, "
+        "for example 'version: STSv1', 'mode: enforce', 'max_age: 604800' (there is a line "
+        "{near}: field names are lower case).",
+        "no_mx": "The policy's mode is {mode} but it has no mx line: list the MX hosts that may "
+        "receive mail, such as 'mx: mx1.example.net' (only mode none may leave them out).",
+    }
+)
+"""The reader's errors and notes (named placeholders, for translation)."""
 
 
 def policy_url(domain: str) -> str:
@@ -159,47 +237,40 @@ def policy_url(domain: str) -> str:
 def _name_problem(name: str, *, wildcard: bool, final_dot: bool) -> str | None:
     """Why ``name`` is not an RFC 5321 domain (with ``*.`` in front when ``wildcard``), or None."""
     if not name:
-        return "is empty"
+        return TEXT["empty"]
     if not name.isascii():
-        return (
-            "has characters outside ASCII: write an internationalized name in its A-label form "
-            "(xn--…), as RFC 8461 §3.2 requires"
-        )
+        return TEXT["not_ascii"]
     if name.endswith("."):
         if not final_dot:
-            return "ends with a dot: write the name without the final dot"
+            return TEXT["final_dot"]
         name = name[:-1]
     if wildcard and name.startswith("*."):
         name = name[2:]
     if "*" in name:
-        return (
-            "has a * that is not the whole leftmost label: a wildcard is written *.example.net "
-            "and stands for exactly one label (RFC 8461 §4.1)"
-            if wildcard
-            else "has a *: an MX host name has no wildcard"
-        )
+        return TEXT["star_wildcard" if wildcard else "star_host"]
     if len(name) > 253:
-        return f"is {len(name)} characters long; a domain name has at most 253"
+        return TEXT["too_long_name"].format(length=len(name))
     for label in name.split("."):
         if not label:
-            return "has an empty label (two dots in a row, or a dot at the start)"
+            return TEXT["empty_label"]
         if len(label) > 63:
-            return f"has a label of {len(label)} characters; a label has at most 63"
+            return TEXT["long_label"].format(length=len(label))
         if not _LABEL.match(label):
-            return (
-                f"has the label {label!r}: a label is letters, digits and hyphens, and does not "
-                "start or end with a hyphen"
-            )
+            return TEXT["bad_label"].format(label=repr(label))
     return None
 
 
-def check_host_name(name: str, *, what: str = "The MX host name") -> str:
-    """``name`` if it is a host name (an MX from DNS may end with a dot), else an InputError."""
+def check_host_name(name: str, *, what: str | None = None) -> str:
+    """``name`` if it is a host name (an MX from DNS may end with a dot), else an InputError
+    whose sentence starts with ``what`` (by default "The MX host name")."""
+    what = TEXT["what_mx"] if what is None else what
     if not isinstance(name, str):
-        raise InputError(f"{what} must be text, not {type(name).__name__}.")
+        raise InputError(TEXT["not_text"].format(what=what, kind=type(name).__name__))
     problem = _name_problem(name, wildcard=False, final_dot=True)
     if problem:
-        raise InputError(f"{what} {quoted(one_line(name))} {problem}.")
+        raise InputError(
+            TEXT["bad_name"].format(what=what, name=quoted(one_line(name)), problem=problem)
+        )
     return name
 
 
@@ -264,21 +335,14 @@ def parse_record(text: str) -> StsRecord:
     policy still applies (:mod:`~mailsec.transport.mtasts_cache`).
     """
     if len(text) > MAX_RECORD_SIZE:
-        raise StsSyntaxError(
-            f"The TXT record is {len(text):,} characters long; an MTA-STS record is under "
-            f"100, and records over {MAX_RECORD_SIZE:,} are not read."
-        )
+        raise StsSyntaxError(TEXT["record_long"].format(length=len(text), limit=MAX_RECORD_SIZE))
     bad = next((c for c in text if not (" " <= c <= "~" or c == "\t")), None)
     if bad is not None:
         raise StsSyntaxError(
-            f"The TXT record {quoted(one_line(text))} has the character {bad!r}: an "
-            "MTA-STS record is printable US-ASCII (RFC 8461 §3.1)."
+            TEXT["record_char"].format(record=quoted(one_line(text)), char=repr(bad))
         )
     if not is_sts_record(text):
-        raise StsSyntaxError(
-            f"The TXT record {quoted(text)} does not begin with v=STSv1 and a semicolon: it is "
-            "not an MTA-STS record (RFC 8461 §3.1; v= is case-sensitive and comes first)."
-        )
+        raise StsSyntaxError(TEXT["record_start"].format(record=quoted(text)))
     parts = text[len("v=STSv1") :].split(";")[1:]
     fields: dict[str, str] = {}
     extensions: list[tuple[str, str]] = []
@@ -288,32 +352,23 @@ def parse_record(text: str) -> StsRecord:
         if not item:
             if index == len(parts) - 1:
                 break  # a final semicolon (and spaces after it)
-            raise StsSyntaxError(
-                f"The TXT record {quoted(text)} has an empty field between two semicolons."
-            )
+            raise StsSyntaxError(TEXT["record_empty_field"].format(record=quoted(text)))
         name, sep, value = item.partition("=")
         if sep and not value:
-            raise StsSyntaxError(f"The TXT record's field {quoted(item)} has no value.")
+            raise StsSyntaxError(TEXT["record_no_value"].format(field=quoted(item)))
         if not sep or not _FIELD_NAME.match(name) or not _RECORD_VALUE.match(value):
-            raise StsSyntaxError(
-                f"The TXT record has the field {quoted(item)}, which is not name=value (a name of "
-                "letters, digits, _ - .; a value without spaces, = or ;)."
-            )
+            raise StsSyntaxError(TEXT["record_bad_field"].format(field=quoted(item)))
         if name in fields or name == "v":
-            notes.append(f"The field {name}= appears again; only the first counts (§3.2).")
+            notes.append(TEXT["record_again"].format(name=name))
             continue
         fields[name] = value
         if name != "id":
             extensions.append((name, value))
-            notes.append(f"The unknown field {name}= was ignored (§3.2).")
+            notes.append(TEXT["record_unknown"].format(name=name))
     if "id" not in fields:
-        raise StsSyntaxError(
-            f"The TXT record {quoted(text)} has no id= field; the id is required (RFC 8461 §3.1)."
-        )
+        raise StsSyntaxError(TEXT["record_no_id"].format(record=quoted(text)))
     if not _ID.match(fields["id"]):
-        raise StsSyntaxError(
-            f"The id {quoted(fields['id'])} is not 1 to 32 letters and digits (RFC 8461 §3.1)."
-        )
+        raise StsSyntaxError(TEXT["record_bad_id"].format(id=quoted(fields["id"])))
     return StsRecord(fields["id"], tuple(extensions), tuple(notes), text)
 
 
@@ -364,10 +419,7 @@ _KNOWN = ("version", "mode", "max_age", "mx")
 
 def _policy_text(text: str | bytes) -> str:
     """``text`` as a string within :data:`MAX_POLICY_SIZE` bytes of UTF-8, or an error."""
-    too_big = (
-        f"The policy is larger than {MAX_POLICY_SIZE:,} bytes, the most a sender reads "
-        "(RFC 8461 §3.3 suggests 64 kilobytes); a real policy is a few hundred bytes."
-    )
+    too_big = TEXT["too_big"].format(limit=MAX_POLICY_SIZE)
     if len(text) > MAX_POLICY_SIZE:
         raise StsSyntaxError(too_big)
     if isinstance(text, bytes):
@@ -376,9 +428,7 @@ def _policy_text(text: str | bytes) -> str:
         except UnicodeDecodeError as exc:
             line = text[: exc.start].count(b"\n") + 1
             raise StsSyntaxError(
-                f"Line {line} of the policy has the byte 0x{text[exc.start]:02x}, which is not "
-                "UTF-8; a policy is UTF-8 text.",
-                line=line,
+                TEXT["not_utf8"].format(line=line, byte=f"0x{text[exc.start]:02x}"), line=line
             ) from None
     if len(text.encode("utf-8", "surrogatepass")) > MAX_POLICY_SIZE:
         raise StsSyntaxError(too_big)
@@ -390,47 +440,31 @@ def _split_line(number: int, line: str) -> tuple[str, str]:
     bad = next((c for c in line if not (c.isprintable() or c == "\t")), None)
     if bad is not None:
         raise StsSyntaxError(
-            f"Line {number} of the policy ({quoted(one_line(line))}) has the control character "
-            f"{bad!r}; lines end with LF or CRLF and hold printable text.",
+            TEXT["control"].format(number=number, line=quoted(one_line(line)), char=repr(bad)),
             line=number,
         )
     name, sep, value = line.partition(":")
     if not sep:
-        raise StsSyntaxError(
-            f"Line {number} of the policy ({quoted(line)}) has no colon: each line is "
-            "'name: value', such as 'mode: enforce'.",
-            line=number,
-        )
+        raise StsSyntaxError(TEXT["no_colon"].format(number=number, line=quoted(line)), line=number)
     if not _FIELD_NAME.match(name):
-        hint = (
-            "no space before the name or before the colon"
-            if name != name.strip(" \t")
-            else "a name is 1 to 32 letters, digits, _ - . and starts with a letter or digit"
-        )
-        raise StsSyntaxError(
-            f"Line {number} of the policy ({quoted(line)}) does not start with a field name: "
-            f"{hint}.",
-            line=number,
-        )
+        key = "space_name" if name != name.strip(" \t") else "bad_name_field"
+        raise StsSyntaxError(TEXT[key].format(number=number, line=quoted(line)), line=number)
     return name, value.strip(" \t")
 
 
 def _value_problem(name: str, value: str) -> str | None:
     """Why ``value`` is not allowed for the known field ``name``, or None."""
     if name == "version" and value != "STSv1":
-        return f"the version is {quoted(value)}; the only version is STSv1"
+        return TEXT["bad_version"].format(value=quoted(value))
     if name == "mode" and value not in ("enforce", "testing", "none"):
-        hint = " (written in lower case)" if value.lower() in ("enforce", "testing", "none") else ""
-        return f"the mode is {quoted(value)}; it is enforce, testing or none{hint}"
+        case = value.lower() in ("enforce", "testing", "none")
+        return TEXT["bad_mode_case" if case else "bad_mode"].format(value=quoted(value))
     if name == "max_age" and not (_MAX_AGE.match(value) and int(value) <= MAX_AGE_LIMIT):
-        return (
-            f"max_age is {quoted(value)}; it is a whole number of seconds from 0 to "
-            f"{MAX_AGE_LIMIT:,} (a year), for example 604800 for a week"
-        )
+        return TEXT["bad_max_age"].format(value=quoted(value), limit=MAX_AGE_LIMIT)
     if name == "mx":
         problem = _name_problem(value, wildcard=True, final_dot=False)
         if problem:
-            return f"the mx pattern {quoted(value)} {problem}"
+            return TEXT["bad_mx"].format(value=quoted(value), problem=problem)
     return None
 
 
@@ -438,10 +472,7 @@ def _read_lines(text: str) -> tuple[dict[str, str], list[str], list[tuple[str, s
     """The first value of each known field, the mx patterns, the unknown fields and the notes."""
     lines = text.split("\n")
     if len(lines) > MAX_POLICY_LINES:
-        raise StsSyntaxError(
-            f"The policy has {len(lines):,} lines; a policy has a handful, and more than "
-            f"{MAX_POLICY_LINES:,} are not read."
-        )
+        raise StsSyntaxError(TEXT["many_lines"].format(count=len(lines), limit=MAX_POLICY_LINES))
     first: dict[str, str] = {}
     mx: list[str] = []
     unknown: list[tuple[str, str]] = []
@@ -454,21 +485,22 @@ def _read_lines(text: str) -> tuple[dict[str, str], list[str], list[tuple[str, s
         if name not in _KNOWN:
             unknown.append((name, value))
             near = next((k for k in _KNOWN if k == name.lower()), None)
-            hint = f" (field names are case-sensitive: did you mean {near}?)" if near else ""
-            notes.append(f"Line {number}: the unknown field {name!r} was ignored{hint}.")
+            key = "unknown_case" if near else "unknown_field"
+            notes.append(TEXT[key].format(number=number, name=repr(name), near=near))
             continue
         if name != "mx" and name in first:
-            notes.append(f"Line {number}: {name} appears again; only the first counts (§3.2).")
+            notes.append(TEXT["again"].format(number=number, name=name))
             continue
         problem = _value_problem(name, value)
         if problem:
-            raise StsSyntaxError(f"Line {number} of the policy: {problem}.", line=number)
+            raise StsSyntaxError(
+                TEXT["bad_line"].format(number=number, problem=problem), line=number
+            )
         if name == "mx":
             mx.append(value)
             if len(mx) > MAX_MX_PATTERNS:
                 raise StsSyntaxError(
-                    f"Line {number} of the policy is mx line number {len(mx)}; more than "
-                    f"{MAX_MX_PATTERNS} are not read (a policy lists a few hosts or a wildcard).",
+                    TEXT["many_mx"].format(number=number, count=len(mx), limit=MAX_MX_PATTERNS),
                     line=number,
                 )
         else:
@@ -489,17 +521,11 @@ def parse_policy(text: str | bytes) -> Policy:
     for name in ("version", "mode", "max_age"):
         if name not in first:
             near = [n for n, _ in unknown if n.lower() == name]
-            hint = f" (there is a line {near[0]!r}: field names are lower case)" if near else ""
-            raise StsSyntaxError(
-                f"The policy has no {name} line; version, mode and max_age are required, for "
-                f"example 'version: STSv1', 'mode: enforce', 'max_age: 604800'{hint}."
-            )
+            key = "missing_case" if near else "missing"
+            raise StsSyntaxError(TEXT[key].format(name=name, near=repr(near[0]) if near else ""))
     mode = Mode(first["mode"])
     if not mx and mode is not Mode.NONE:
-        raise StsSyntaxError(
-            f"The policy's mode is {mode} but it has no mx line: list the MX hosts that may "
-            "receive mail, such as 'mx: mx1.example.net' (only mode none may leave them out)."
-        )
+        raise StsSyntaxError(TEXT["no_mx"].format(mode=mode))
     return Policy(
         mode=mode,
         mx=tuple(mx),

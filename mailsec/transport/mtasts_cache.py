@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from mailsec.dkim.result import make_step
 from mailsec.errors import InputError, one_line
+from mailsec.i18n import ngettext, texts
 from mailsec.spf.lookup import DnsAnswer, DnsStatus, as_source
 from mailsec.trace import Outcome, Step, Trace
 from mailsec.transport.mtasts import (
@@ -68,37 +69,44 @@ SECTION_DOWNGRADE = "RFC 8461 §10.2"
 #: suggested refresh frequency is once per day" (seconds).
 REFRESH_INTERVAL = 86_400.0
 
-STEPS = {
-    "query": "Asked DNS for the TXT records at {name}: {answer}.",
-    "failed": "DNS gave no answer for {name} ({answer}): the record cannot be read now.",
-    "absent": "{name} has no MTA-STS record: the domain publishes no policy, or no longer does.",
-    "skipped": "{count} TXT record(s) at {name} do not begin with v=STSv1; and were set aside.",
-    "multiple": "{name} has {count} records beginning with v=STSv1; with more than one, none "
-    "is used.",
-    "invalid": "The record at {name} cannot be used: {problem}",
-    "found": "Found the MTA-STS record at {name}: id={id}.",
-    "expired": "The cached policy (id={id}) expired {ago} ago (max_age {max_age} s): it is "
-    "dropped.",
-    "same_id": "The id is the one the cached policy was fetched under ({id}), and the cache "
-    "is {age} old: the cached policy is used, nothing is fetched.",
-    "stale": "The id is unchanged ({id}) but the cached copy is {age} old: it is fetched again, "
-    "as senders should do about once a day.",
-    "new_id": "The id changed from {old} to {new}: the policy changed, so it is fetched.",
-    "no_cache": "Nothing is cached for {domain}: the policy is fetched from {url}.",
-    "fetched": "Fetched the policy (mode {mode}, {count} mx pattern(s), max_age {max_age} s) "
-    "and cached it under id={id}.",
-    "fetch_failed": "Fetching {url} failed: {reason}",
-    "cache_after_fetch": "The cached policy (id={id}, mode {mode}) still applies: it has not "
-    "expired, and a failed fetch does not remove it.",
-    "cache_without_record": "No usable TXT record, but the cached policy (id={id}, mode {mode}) "
-    "has not expired: it applies. This is what defeats an attacker who blocks the lookup.",
-    "none_after_fetch": "No policy could be fetched and none is cached: the sender delivers as "
-    "though {domain} had no MTA-STS.",
-    "none_without_record": "No usable TXT record and no cached policy: MTA-STS does not apply to "
-    "{domain}.",
-    "first_use": "If {domain} does publish a policy, an attacker who blocks DNS has just hidden "
-    "it: a sender that never fetched it has nothing cached (trust on first use).",
-}
+STEPS = texts(
+    {
+        "query": "Asked DNS for the TXT records at {name}: {answer}.",
+        "failed": "DNS gave no answer for {name} ({answer}): the record cannot be read now.",
+        "absent": "{name} has no MTA-STS record: the domain publishes no policy, or no longer does.",
+        "skipped": "{count} TXT record(s) at {name} do not begin with v=STSv1; and were set aside.",
+        "multiple": "{name} has {count} records beginning with v=STSv1; with more than one, none "
+        "is used.",
+        "invalid": "The record at {name} cannot be used: {problem}",
+        "found": "Found the MTA-STS record at {name}: id={id}.",
+        "expired": "The cached policy (id={id}) expired {ago} ago (max_age {max_age} s): it is "
+        "dropped.",
+        "same_id": "The id is the one the cached policy was fetched under ({id}), and the cache "
+        "is {age} old: the cached policy is used, nothing is fetched.",
+        "stale": "The id is unchanged ({id}) but the cached copy is {age} old: it is fetched again, "
+        "as senders should do about once a day.",
+        "new_id": "The id changed from {old} to {new}: the policy changed, so it is fetched.",
+        "no_cache": "Nothing is cached for {domain}: the policy is fetched from {url}.",
+        "fetched": "Fetched the policy (mode {mode}, {count} mx pattern(s), max_age {max_age} s) "
+        "and cached it under id={id}.",
+        "fetch_failed": "Fetching {url} failed: {reason}",
+        "cache_after_fetch": "The cached policy (id={id}, mode {mode}) still applies: it has not "
+        "expired, and a failed fetch does not remove it.",
+        "cache_without_record": "No usable TXT record, but the cached policy (id={id}, mode {mode}) "
+        "has not expired: it applies. This is what defeats an attacker who blocks the lookup.",
+        "none_after_fetch": "No policy could be fetched and none is cached: the sender delivers as "
+        "though {domain} had no MTA-STS.",
+        "none_without_record": "No usable TXT record and no cached policy: MTA-STS does not apply to "
+        "{domain}.",
+        "first_use": "If {domain} does publish a policy, an attacker who blocks DNS has just hidden "
+        "it: a sender that never fetched it has nothing cached (trust on first use).",
+        "recipient": "The recipient domain",
+        "bad_time": "The time {what} must be a finite number of seconds, not {value}.",
+        "cache_fresh": "id={id}, fetched {age} ago, valid for {left} more",
+        "cache_expired": "id={id}, fetched {age} ago, expired {ago} ago",
+    }
+)
+"""The trace's sentences and the cache's description (named placeholders, for translation)."""
 
 
 def record_name(domain: str) -> str:
@@ -160,7 +168,7 @@ def discover_record(domain: str, answer: DnsAnswer) -> RecordDiscovery:
     Records that do not begin with ``v=STSv1`` are set aside; if not exactly one is left, or it
     is not valid, the domain has no available policy (a cached one may still apply).
     """
-    domain = check_host_name(domain, what="The recipient domain").rstrip(".")
+    domain = check_host_name(domain, what=STEPS["recipient"]).rstrip(".")
     name = record_name(domain)
     steps = [
         make_step(
@@ -212,7 +220,7 @@ def discover_record(domain: str, answer: DnsAnswer) -> RecordDiscovery:
 def lookup_record(domain: str, *, resolver: object | None = None) -> RecordDiscovery:
     """Ask ``resolver`` (a ``dns.resolver.Resolver``, the offline ZoneResolver, or None for the
     system's DNS) for ``_mta-sts.<domain>`` and read the answer with :func:`discover_record`."""
-    check_host_name(domain, what="The recipient domain")
+    check_host_name(domain, what=STEPS["recipient"])
     answer = as_source(resolver).lookup(record_name(domain.rstrip(".")), "TXT")
     return discover_record(domain, answer)
 
@@ -291,12 +299,17 @@ class PolicySelection:
 def _duration(seconds: float) -> str:
     """A span of time in words: ``3 days``, ``5 hours``, ``40 seconds``."""
     seconds = abs(seconds)
-    for unit, size in (("day", 86_400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            count = int(seconds // size)
-            return f"{count} {unit}{'s' if count != 1 else ''}"
+    if seconds >= 86_400:
+        count = int(seconds // 86_400)
+        return ngettext("{count} day", "{count} days", count).format(count=count)
+    if seconds >= 3600:
+        count = int(seconds // 3600)
+        return ngettext("{count} hour", "{count} hours", count).format(count=count)
+    if seconds >= 60:
+        count = int(seconds // 60)
+        return ngettext("{count} minute", "{count} minutes", count).format(count=count)
     count = int(seconds)
-    return f"{count} second{'s' if count != 1 else ''}"
+    return ngettext("{count} second", "{count} seconds", count).format(count=count)
 
 
 def choose_policy(
@@ -314,7 +327,7 @@ def choose_policy(
     """
     for what, value in (("now", now), ("fetched_at", cached.fetched_at if cached else 0.0)):
         if not (isinstance(value, int | float) and math.isfinite(value)):
-            raise InputError(f"The time {what} must be a finite number of seconds, not {value!r}.")
+            raise InputError(STEPS["bad_time"].format(what=what, value=repr(value)))
     steps: list[Step] = []
     domain = discovery.domain
     if cached is not None and not cached.is_fresh(now):
@@ -441,7 +454,8 @@ def describe_cache(entry: CachedPolicy, now: float) -> str:
     """The cache entry in words, for labs: when it was fetched and whether it is still valid."""
     age = _duration(now - entry.fetched_at)
     if entry.is_fresh(now):
-        return (
-            f"id={entry.id}, fetched {age} ago, valid for {_duration(entry.expires_at - now)} more"
-        )
-    return f"id={entry.id}, fetched {age} ago, expired {_duration(now - entry.expires_at)} ago"
+        left = _duration(entry.expires_at - now)
+        return STEPS["cache_fresh"].format(id=entry.id, age=age, left=left)
+    return STEPS["cache_expired"].format(
+        id=entry.id, age=age, ago=_duration(now - entry.expires_at)
+    )

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from mailsec.dkim.result import make_step
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.limits import MAX_MX_HOSTS
 from mailsec.spf.lookup import DnsAnswer
 from mailsec.trace import Outcome, ResultEnum, Step, Trace
@@ -98,13 +99,15 @@ class TlsOutcome(str, enum.Enum):
         return TLSRPT_TYPES.get(self.value)
 
 
-TLS_LABELS: Mapping[str, str] = {
-    "valid": "valid certificate for this name",
-    "expired": "certificate expired",
-    "wrong-name": "certificate for another name",
-    "untrusted": "certificate from an untrusted issuer",
-    "no-starttls": "no STARTTLS offered",
-}
+TLS_LABELS: Mapping[str, str] = texts(
+    {
+        "valid": "valid certificate for this name",
+        "expired": "certificate expired",
+        "wrong-name": "certificate for another name",
+        "untrusted": "certificate from an untrusted issuer",
+        "no-starttls": "no STARTTLS offered",
+    }
+)
 
 TLSRPT_TYPES: Mapping[str, str] = {
     "expired": "certificate-expired",
@@ -152,17 +155,19 @@ class StsResult(ResultEnum):
         return MEANINGS, _OUTCOMES, _SECTIONS
 
 
-MEANINGS: Mapping[str, str] = {
-    "delivered": "Delivered to an MX the policy names, over TLS with a certificate valid for its "
-    "name.",
-    "delivered-reported": "The policy check failed, but in testing mode the sender delivers "
-    "anyway and reports the failure (TLSRPT).",
-    "deferred": "No MX passed the policy check, so in enforce mode the message was not delivered; "
-    "the sender keeps it and tries again later.",
-    "no-policy": "The sender knows no MTA-STS policy for the domain, so it delivers with "
-    "opportunistic TLS, which an attacker can strip or redirect.",
-    "mode-none": "The policy's mode is none, so the sender delivers as if there were no policy.",
-}
+MEANINGS: Mapping[str, str] = texts(
+    {
+        "delivered": "Delivered to an MX the policy names, over TLS with a certificate valid for its "
+        "name.",
+        "delivered-reported": "The policy check failed, but in testing mode the sender delivers "
+        "anyway and reports the failure (TLSRPT).",
+        "deferred": "No MX passed the policy check, so in enforce mode the message was not delivered; "
+        "the sender keeps it and tries again later.",
+        "no-policy": "The sender knows no MTA-STS policy for the domain, so it delivers with "
+        "opportunistic TLS, which an attacker can strip or redirect.",
+        "mode-none": "The policy's mode is none, so the sender delivers as if there were no policy.",
+    }
+)
 
 _OUTCOMES: Mapping[str, Outcome] = {
     "delivered": Outcome.OK,
@@ -180,36 +185,47 @@ _SECTIONS: Mapping[str, str] = {
     "mode-none": "RFC 8461 §5",
 }
 
-STEPS = {
-    "candidates": "DNS lists {count} MX host(s) for {domain}, tried in order of preference: "
-    "{hosts}.",
-    "no_policy": "No MTA-STS policy applies: the sender uses the first MX, {mx}, with "
-    "STARTTLS if it is offered and without checking the certificate.",
-    "mode_none": "The policy's mode is none: the sender treats {domain} as having no policy and "
-    "uses the first MX, {mx}, as it would without MTA-STS.",
-    "channel": "{mx} gets the message over {channel} (its TLS handshake shows: {handshake}).",
-    "skip_name": "{mx} matches no mx pattern of the policy: in enforce mode the sender must not "
-    "deliver there, and does not connect.",
-    "skip_tls": "{mx} matches the pattern {pattern}, but the TLS check fails ({handshake}): in enforce mode "
-    "the sender does not deliver there and tries the next MX.",
-    "use": "{mx} matches the pattern {pattern} and offers STARTTLS with a certificate valid for its name: the "
-    "message is delivered there.",
-    "deferred": "No MX is both named by the policy and passes the TLS check: the message is not "
-    "delivered. It stays in the queue; before giving up, the sender checks DNS for a new policy "
-    "id.",
-    "testing_pass": "{mx}, the first MX, matches the pattern {pattern} and has a valid certificate: the "
-    "policy check passes.",
-    "testing_fail": "{mx}, the first MX, fails the policy check ({why}); in testing mode the "
-    "sender delivers anyway, as though there were no policy.",
-    "report": "A TLSRPT report (RFC 8460) to {domain}'s reporting address, if it publishes one, "
-    "would list: {failures}.",
-}
+STEPS = texts(
+    {
+        "candidates": "DNS lists {count} MX host(s) for {domain}, tried in order of preference: "
+        "{hosts}.",
+        "no_policy": "No MTA-STS policy applies: the sender uses the first MX, {mx}, with "
+        "STARTTLS if it is offered and without checking the certificate.",
+        "mode_none": "The policy's mode is none: the sender treats {domain} as having no policy and "
+        "uses the first MX, {mx}, as it would without MTA-STS.",
+        "channel": "{mx} gets the message over {channel} (its TLS handshake shows: {handshake}).",
+        "skip_name": "{mx} matches no mx pattern of the policy: in enforce mode the sender must not "
+        "deliver there, and does not connect.",
+        "skip_tls": "{mx} matches the pattern {pattern}, but the TLS check fails ({handshake}): in enforce mode "
+        "the sender does not deliver there and tries the next MX.",
+        "use": "{mx} matches the pattern {pattern} and offers STARTTLS with a certificate valid for its name: the "
+        "message is delivered there.",
+        "deferred": "No MX is both named by the policy and passes the TLS check: the message is not "
+        "delivered. It stays in the queue; before giving up, the sender checks DNS for a new policy "
+        "id.",
+        "testing_pass": "{mx}, the first MX, matches the pattern {pattern} and has a valid certificate: the "
+        "policy check passes.",
+        "testing_fail": "{mx}, the first MX, fails the policy check ({why}); in testing mode the "
+        "sender delivers anyway, as though there were no policy.",
+        "report": "A TLSRPT report (RFC 8460) to {domain}'s reporting address, if it publishes one, "
+        "would list: {failures}.",
+        "not_matched": "no mx pattern matches its name",
+        "no_hosts": "Give at least one MX host: without one there is nowhere to deliver.",
+        "too_many": "{count:,} MX hosts were given; at most {limit} are considered.",
+        "not_host": "Each MX host is an MxHost with a TlsOutcome, not {host}.",
+        "preference": "The preference of {name} is {preference}; an MX preference is a whole number "
+        "from 0 to 65535.",
+    }
+)
+"""The trace's sentences and the errors (named placeholders, for translation)."""
 
-CHANNEL_WORDS = {
-    "verified-tls": "TLS with a certificate checked for its name",
-    "unverified-tls": "TLS whose certificate nobody checked",
-    "plaintext": "plaintext (no encryption)",
-}
+CHANNEL_WORDS: Mapping[str, str] = texts(
+    {
+        "verified-tls": "TLS with a certificate checked for its name",
+        "unverified-tls": "TLS whose certificate nobody checked",
+        "plaintext": "plaintext (no encryption)",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -292,21 +308,18 @@ class Delivery:
 def _checked_hosts(mx_hosts: Sequence[MxHost]) -> list[MxHost]:
     """The hosts in the order a sender tries them, or an InputError for a bad one."""
     if not mx_hosts:
-        raise InputError("Give at least one MX host: without one there is nowhere to deliver.")
+        raise InputError(STEPS["no_hosts"])
     if len(mx_hosts) > MAX_MX_HOSTS:
-        raise InputError(
-            f"{len(mx_hosts):,} MX hosts were given; at most {MAX_MX_HOSTS} are considered."
-        )
+        raise InputError(STEPS["too_many"].format(count=len(mx_hosts), limit=MAX_MX_HOSTS))
     for host in mx_hosts:
         if not isinstance(host, MxHost) or not isinstance(host.tls, TlsOutcome):
-            raise InputError(f"Each MX host is an MxHost with a TlsOutcome, not {host!r}.")
+            raise InputError(STEPS["not_host"].format(host=repr(host)))
         check_host_name(host.name)
         if isinstance(host.preference, bool) or not (
             isinstance(host.preference, int) and 0 <= host.preference <= 65535
         ):
             raise InputError(
-                f"The preference of {host.name} is {host.preference!r}; an MX preference is a "
-                "whole number from 0 to 65535."
+                STEPS["preference"].format(name=host.name, preference=repr(host.preference))
             )
     return sorted(mx_hosts, key=lambda h: h.preference)
 
@@ -406,7 +419,7 @@ def _testing(hosts: list[MxHost], policy: Policy, domain: str, steps: list[Step]
         )
     else:
         channel = Channel.VERIFIED_TLS if first.tls.ok else _opportunistic(first)
-        why = "no mx pattern matches its name" if pattern is None else first.tls.label
+        why = STEPS["not_matched"] if pattern is None else first.tls.label
         steps.append(
             make_step(STEPS["testing_fail"], Outcome.WARN, SECTION_APPLY, mx=first.name, why=why)
         )

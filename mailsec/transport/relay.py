@@ -39,6 +39,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import contextvars
 import ipaddress
 import ssl
 import threading
@@ -48,6 +49,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, NoReturn, TypeVar
 
 from mailsec.errors import InputError, NotAvailable
+from mailsec.i18n import texts
 from mailsec.limits import (
     RELAY_CONNECT_TIMEOUT,
     RELAY_IDLE_TIMEOUT,
@@ -90,24 +92,30 @@ KIB = 1024
 READ_SIZE = 64 * KIB
 """Bytes asked for in one read when passing bytes on unchanged (not a limit)."""
 
-MESSAGES = {
-    "host": (
-        "The {what} {host!r} is not a loopback address (like 127.0.0.1): the relay records "
-        "passwords, so it only works between programs on this computer."
-    ),
-    "port": "The {what} {port!r} is not a TCP port (1 to 65535): give the port it listens on.",
-    "positive": "{name} must be a positive number, not {value!r}.",
-    "unreachable": "could not reach the server at {host}:{port} ({reason}): connection closed",
-    "opened": "connection {number} opened; relayed to {host}:{port}",
-    "refused": "connection refused: {count} connections are open already",
-    "idle": "silent for {seconds:g} s in both directions: closed by the relay",
-    "closed": "closed",
-    "dropped": "dropped ({reason})",
-    "stopped": "the relay was stopped",
-    "alter": "Only a stripping attacker on SMTP (strip=True, protocol SMTP) alters messages.",
-    "start": "Could not start the relay on {host}: {reason}.",
-    "not_running": "The relay is not running: start it first (relay.start()).",
-}
+MESSAGES = texts(
+    {
+        "host": (
+            "The {what} {host!r} is not a loopback address (like 127.0.0.1): the relay records "
+            "passwords, so it only works between programs on this computer."
+        ),
+        "port": "The {what} {port!r} is not a TCP port (1 to 65535): give the port it listens on.",
+        "positive": "{name} must be a positive number, not {value!r}.",
+        "unreachable": "could not reach the server at {host}:{port} ({reason}): connection closed",
+        "opened": "connection {number} opened; relayed to {host}:{port}",
+        "refused": "connection refused: {count} connections are open already",
+        "idle": "silent for {seconds:g} s in both directions: closed by the relay",
+        "closed": "closed",
+        "dropped": "dropped ({reason})",
+        "stopped": "the relay was stopped",
+        "alter": "Only a stripping attacker on SMTP (strip=True, protocol SMTP) alters messages.",
+        "start": "Could not start the relay on {host}: {reason}.",
+        "not_running": "The relay is not running: start it first (relay.start()).",
+        "server_address": "server's address",
+        "relay_address": "relay's address",
+        "server_port": "server's port",
+        "late": "it did not start in time",
+    }
+)
 """Every sentence this module says (named placeholders, for translation)."""
 
 Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
@@ -313,13 +321,17 @@ class Relay:
         would (the server cannot tell the relay is there)."""
         self.alter = alter
         """(old, new): text the stripping attacker replaces inside the SMTP messages."""
-        self.upstream_host = _loopback(upstream_host, "server's address")
+        self.upstream_host = _loopback(upstream_host, MESSAGES["server_address"])
         if isinstance(upstream_port, bool) or not isinstance(upstream_port, int):
-            raise InputError(MESSAGES["port"].format(what="server's port", port=upstream_port))
+            raise InputError(
+                MESSAGES["port"].format(what=MESSAGES["server_port"], port=upstream_port)
+            )
         if not 1 <= upstream_port <= 65535:
-            raise InputError(MESSAGES["port"].format(what="server's port", port=upstream_port))
+            raise InputError(
+                MESSAGES["port"].format(what=MESSAGES["server_port"], port=upstream_port)
+            )
         self.upstream_port = upstream_port
-        self.host = _loopback(host, "relay's address")
+        self.host = _loopback(host, MESSAGES["relay_address"])
         for name, value in (
             ("max_connections", max_connections),
             ("max_recorded", max_recorded),
@@ -385,13 +397,17 @@ class Relay:
             loop.close()
 
         self._loop = loop
-        self._thread = threading.Thread(target=main, name="mailsec-relay", daemon=True)
+        # The relay's notes are written in the language of the code that started it.
+        context = contextvars.copy_context()
+        self._thread = threading.Thread(
+            target=context.run, args=(main,), name="mailsec-relay", daemon=True
+        )
         self._thread.start()
         started.wait(RELAY_CONNECT_TIMEOUT)
         if failure or not started.is_set():
             self._thread.join(5)
             self._thread = self._loop = None
-            reason = str(failure[0]) if failure else "it did not start in time"
+            reason = str(failure[0]) if failure else MESSAGES["late"]
             raise NotAvailable(MESSAGES["start"].format(host=self.host, reason=reason))
         return self
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.limits import MAIL_CLIENT_TIMEOUT as CLIENT_TIMEOUT
 from mailsec.trace import Outcome, Step, Trace
 from mailsec.transport.relay_recording import MailProtocol
@@ -71,12 +72,7 @@ class TlsSetting(enum.Enum):
 
     @property
     def label(self) -> str:
-        return {
-            "none": "No TLS",
-            "opportunistic": "Use TLS if available (STARTTLS when offered)",
-            "required": "Require STARTTLS",
-            "implicit": "TLS from the first byte (implicit TLS port)",
-        }[self.value]
+        return MESSAGES["settings"][self.value]
 
     @property
     def section(self) -> str:
@@ -120,42 +116,51 @@ class LoginResult:
         return self.outcome is LoginOutcome.LOGGED_IN
 
 
-MESSAGES = {
-    "connected": "Connected to {host} port {port} ({how}).",
-    "implicit": "TLS from the first byte: {version}, certificate of {host} verified.",
-    "plain_connect": "plaintext",
-    "tls_connect": "implicit TLS",
-    "offered": "The server offers {command}.",
-    "not_offered_go_on": "The server does not offer {command}: this setting carries on in plaintext.",
-    "upgraded": "{command} accepted: {version}, certificate of {host} verified.",
-    "logged_in": "Logged in over {channel}.",
-    "not_offered": (
-        "The server does not offer {command}: TLS is required, so the mail program stops "
-        "before sending the password."
-    ),
-    "tls_refused": (
-        "{command} was refused ({reply}): TLS is required, so the mail program stops before "
-        "sending the password."
-    ),
-    "handshake": (
-        "The TLS handshake failed ({reason}): the mail program stops before sending the password."
-    ),
-    "no_auth": (
-        "The server offers no login on this connection (it lists AUTH only after STARTTLS): "
-        "the password was not sent."
-    ),
-    "login_disabled": (
-        "The server says LOGINDISABLED (no login before TLS): the mail program does not send "
-        "the password."
-    ),
-    "user_refused": "The server refused USER ({reply}): the password was not sent.",
-    "refused": "The server refused the login ({reply}).",
-    "failed": "The connection failed ({reason}).",
-    "bad_setting": "The TLS setting {value!r} is not one of: {choices}.",
-    "both": "Give a TLS context or a CA file (cafile), not both.",
-    "bad_port": "The port {port!r} is not a TCP port (1 to 65535).",
-    "bad_account": "The user name and password must be one line each and not empty.",
-}
+MESSAGES = texts(
+    {
+        "connected": "Connected to {host} port {port} ({how}).",
+        "implicit": "TLS from the first byte: {version}, certificate of {host} verified.",
+        "plain_connect": "plaintext",
+        "tls_connect": "implicit TLS",
+        "offered": "The server offers {command}.",
+        "not_offered_go_on": "The server does not offer {command}: this setting carries on in plaintext.",
+        "upgraded": "{command} accepted: {version}, certificate of {host} verified.",
+        "logged_in_tls": "Logged in over TLS ({version}).",
+        "logged_in_plain": "Logged in over plaintext.",
+        "not_offered": (
+            "The server does not offer {command}: TLS is required, so the mail program stops "
+            "before sending the password."
+        ),
+        "tls_refused": (
+            "{command} was refused ({reply}): TLS is required, so the mail program stops before "
+            "sending the password."
+        ),
+        "handshake": (
+            "The TLS handshake failed ({reason}): the mail program stops before sending the password."
+        ),
+        "no_auth": (
+            "The server offers no login on this connection (it lists AUTH only after STARTTLS): "
+            "the password was not sent."
+        ),
+        "login_disabled": (
+            "The server says LOGINDISABLED (no login before TLS): the mail program does not send "
+            "the password."
+        ),
+        "user_refused": "The server refused USER ({reply}): the password was not sent.",
+        "refused": "The server refused the login ({reply}).",
+        "failed": "The connection failed ({reason}).",
+        "bad_setting": "The TLS setting {value!r} is not one of: {choices}.",
+        "both": "Give a TLS context or a CA file (cafile), not both.",
+        "bad_port": "The port {port!r} is not a TCP port (1 to 65535).",
+        "bad_account": "The user name and password must be one line each and not empty.",
+        "settings": {
+            "none": "No TLS",
+            "opportunistic": "Use TLS if available (STARTTLS when offered)",
+            "required": "Require STARTTLS",
+            "implicit": "TLS from the first byte (implicit TLS port)",
+        },
+    }
+)
 """Every sentence this module says (named placeholders, for translation)."""
 
 
@@ -279,8 +284,11 @@ class _Log:
         )
 
     def logged_in(self) -> LoginResult:
-        channel = f"TLS ({self.version})" if self.version else "plaintext"
-        return self.end(LoginOutcome.LOGGED_IN, MESSAGES["logged_in"].format(channel=channel))
+        if self.version:
+            said = MESSAGES["logged_in_tls"].format(version=self.version)
+        else:
+            said = MESSAGES["logged_in_plain"]
+        return self.end(LoginOutcome.LOGGED_IN, said)
 
     def refused(self, reply: object) -> LoginResult:
         """The server said no to the password."""

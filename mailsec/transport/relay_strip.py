@@ -34,6 +34,7 @@ import re
 import ssl
 from typing import TYPE_CHECKING
 
+from mailsec.i18n import texts
 from mailsec.limits import MAX_RELAY_REPLY_LINES as MAX_REPLY_LINES
 from mailsec.transport.relay_recording import Direction, MailProtocol
 from mailsec.transport.relay_tls import looks_like_tls
@@ -59,25 +60,28 @@ RFC 5321 §4.1.3)."""
 IMAP_TAG = b"R1"
 """The tag of the attacker's own IMAP STARTTLS."""
 
-MESSAGES = {
-    "smtp_strip": "removed the STARTTLS line from the server's EHLO reply",
-    "pop3_strip": "removed STLS from the server's CAPA list",
-    "imap_strip": "removed {words} from the server's capability list",
-    "answered": "answered the client's {command} itself ({reply}); the server never saw it",
-    "upgraded": (
-        "hid the server's offer of {command} from the client and used it itself ({version}): "
-        "the server sees an encrypted connection and allows a login, while the client's side "
-        "stays plaintext"
-    ),
-    "altered": "changed the message in transit: {old!r} became {new!r}",
-    "no_offer": "found no TLS offered by the server: nothing to upgrade, all stays plaintext",
-    "upgrade_refused": "asked the server for {command} and was refused: all stays plaintext",
-    "early": "saw the client speak before the server's greeting, and passed everything on",
-    "implicit": (
-        "saw a TLS handshake from the client's first byte (implicit TLS): with no offer to "
-        "strip, it can only pass the encrypted bytes on, or cut the connection"
-    ),
-}
+MESSAGES = texts(
+    {
+        "smtp_strip": "removed the STARTTLS line from the server's EHLO reply",
+        "pop3_strip": "removed STLS from the server's CAPA list",
+        "imap_strip": "removed {words} from the server's capability list",
+        "imap_strip_both": "removed {first} and {second} from the server's capability list",
+        "answered": "answered the client's {command} itself ({reply}); the server never saw it",
+        "upgraded": (
+            "hid the server's offer of {command} from the client and used it itself ({version}): "
+            "the server sees an encrypted connection and allows a login, while the client's side "
+            "stays plaintext"
+        ),
+        "altered": "changed the message in transit: {old!r} became {new!r}",
+        "no_offer": "found no TLS offered by the server: nothing to upgrade, all stays plaintext",
+        "upgrade_refused": "asked the server for {command} and was refused: all stays plaintext",
+        "early": "saw the client speak before the server's greeting, and passed everything on",
+        "implicit": (
+            "saw a TLS handshake from the client's first byte (implicit TLS): with no offer to "
+            "strip, it can only pass the encrypted bytes on, or cut the connection"
+        ),
+    }
+)
 """Every sentence this module says (named placeholders, for translation)."""
 
 _SECTIONS = {
@@ -246,12 +250,11 @@ class ImapStripper(Stripper):
         if self.active and (upper.startswith(b"* CAPABILITY ") or b"[CAPABILITY " in upper):
             words = sorted({m.group(1).upper().decode() for m in self._OFFER.finditer(line)})
             if words:
-                self.notes.append(
-                    (
-                        MESSAGES["imap_strip"].format(words=" and ".join(words)),
-                        _SECTIONS["imap_strip"],
-                    )
-                )
+                if len(words) == 2:
+                    said = MESSAGES["imap_strip_both"].format(first=words[0], second=words[1])
+                else:
+                    said = MESSAGES["imap_strip"].format(words=" and ".join(words))
+                self.notes.append((said, _SECTIONS["imap_strip"]))
                 return [self._OFFER.sub(b"", line)]
         return [line]
 

@@ -21,6 +21,7 @@ import enum
 from dataclasses import dataclass, field
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.limits import MAX_TLS_HELLO as MAX_HELLO
 from mailsec.limits import MAX_TLS_RECORDS as MAX_RECORDS
 
@@ -49,13 +50,50 @@ MAX_RECORD_LENGTH = 2**14 + 2048
 TLS 1.3 fewer, 2^14 + 256 (RFC 8446 §5.2). A longer length is not TLS."""
 
 
-_VERSIONS = {
-    0x0300: "SSL 3.0",
-    0x0301: "TLS 1.0",
-    0x0302: "TLS 1.1",
-    0x0303: "TLS 1.2",
-    0x0304: "TLS 1.3",
-}
+_VERSIONS = texts(
+    {
+        0x0300: "SSL 3.0",
+        0x0301: "TLS 1.0",
+        0x0302: "TLS 1.1",
+        0x0303: "TLS 1.2",
+        0x0304: "TLS 1.3",
+    }
+)
+"""The versions' names, as a learner reads them (the same in every language)."""
+
+LABELS = texts(
+    {
+        "change_cipher_spec": "change cipher spec",
+        "alert": "alert",
+        "handshake": "handshake",
+        "application_data": "application data",
+        "heartbeat": "heartbeat",
+    }
+)
+"""A record type's name in words (:attr:`ContentType.label`)."""
+
+ERRORS = texts(
+    {
+        "cut": "The {what} ends inside its {field} (octet {pos}: {count} needed, {left} left): it "
+        "is cut off or not TLS.",
+        "type": "Octet {pos}: content type {kind} is not a TLS record type (20 to 24, RFC 8446 "
+        "§5.1): these bytes are not TLS.",
+        "version": "Octet {pos}: record version {major}.{minor} is not TLS (3.x, RFC 8446 §5.1).",
+        "length": "Octet {pos}: a record of {length:,} octets is longer than TLS allows ({limit:,}, "
+        "RFC 5246 §6.2.3, RFC 8446 §5.2).",
+        "hello": "A handshake message of {length:,} octets is longer than a hello can be (the "
+        "course reads {limit:,} at most).",
+        "twice": "The {what} has extension {kind} twice (RFC 8446 §4.2).",
+        "after": "The {what} has {count} octets after its extensions.",
+        "first": "The first handshake message is type {kind}, not a {what}.",
+        "sni": "The server name in the ClientHello is empty or not printable ASCII (RFC 6066 §3 "
+        "asks for a DNS host name).",
+        "alpn": "The ALPN extension has an empty protocol name (RFC 7301 §3.1).",
+        "odd": "The ClientHello's cipher suite list has an odd length.",
+    }
+)
+"""What is wrong with bytes that do not read as TLS (named placeholders, for translation); the
+structures and fields they name (ClientHello, legacy_version ...) are RFC 8446's names."""
 
 _CIPHER_SUITES = {
     0x1301: "TLS_AES_128_GCM_SHA256",
@@ -106,7 +144,7 @@ class ContentType(enum.IntEnum):
 
     @property
     def label(self) -> str:
-        return self.name.lower().replace("_", " ")
+        return LABELS[self.name.lower()]
 
 
 @dataclass(frozen=True)
@@ -175,8 +213,9 @@ class _Reader:
     def take(self, count: int, field_name: str) -> bytes:
         if count > self.left():
             raise InputError(
-                f"The {self.what} ends inside its {field_name} (octet {self.pos}: {count} "
-                f"needed, {self.left()} left): it is cut off or not TLS."
+                ERRORS["cut"].format(
+                    what=self.what, field=field_name, pos=self.pos, count=count, left=self.left()
+                )
             )
         chunk = self.data[self.pos : self.pos + count]
         self.pos += count
@@ -210,18 +249,12 @@ def parse_records(data: bytes, *, limit: int = MAX_RECORDS) -> RecordLayer:
         kind, major, minor = data[pos], data[pos + 1], data[pos + 2]
         length = int.from_bytes(data[pos + 3 : pos + 5], "big")
         if kind not in ContentType._value2member_map_:
-            raise InputError(
-                f"Octet {pos}: content type {kind} is not a TLS record type (20 to 24, RFC 8446 "
-                "§5.1): these bytes are not TLS."
-            )
+            raise InputError(ERRORS["type"].format(pos=pos, kind=kind))
         if major != 3:
-            raise InputError(
-                f"Octet {pos}: record version {major}.{minor} is not TLS (3.x, RFC 8446 §5.1)."
-            )
+            raise InputError(ERRORS["version"].format(pos=pos, major=major, minor=minor))
         if length > MAX_RECORD_LENGTH:
             raise InputError(
-                f"Octet {pos}: a record of {length:,} octets is longer than TLS allows "
-                f"({MAX_RECORD_LENGTH:,}, RFC 5246 §6.2.3, RFC 8446 §5.2)."
+                ERRORS["length"].format(pos=pos, length=length, limit=MAX_RECORD_LENGTH)
             )
         if len(data) - pos - RECORD_HEADER < length:
             break
@@ -242,10 +275,7 @@ def first_handshake_message(records: tuple[TlsRecord, ...]) -> bytes | None:
         if len(buffer) >= 4:
             length = int.from_bytes(buffer[1:4], "big")
             if length > MAX_HELLO:
-                raise InputError(
-                    f"A handshake message of {length:,} octets is longer than a hello can be "
-                    f"(the course reads {MAX_HELLO:,} at most)."
-                )
+                raise InputError(ERRORS["hello"].format(length=length, limit=MAX_HELLO))
             if len(buffer) >= 4 + length:
                 return buffer[: 4 + length]
     return None
@@ -261,11 +291,11 @@ def _extensions(reader: _Reader) -> list[tuple[int, bytes]]:
     while block.left():
         kind = block.number(2, "extension type")
         if kind in seen:  # RFC 8446 §4.2: at most one extension of each type
-            raise InputError(f"The {reader.what} has extension {kind} twice (RFC 8446 §4.2).")
+            raise InputError(ERRORS["twice"].format(what=reader.what, kind=kind))
         seen.add(kind)
         found.append((kind, block.vector(2, f"extension {kind}")))
     if reader.left():
-        raise InputError(f"The {reader.what} has {reader.left()} octets after its extensions.")
+        raise InputError(ERRORS["after"].format(what=reader.what, count=reader.left()))
     return found
 
 
@@ -274,7 +304,7 @@ def _hello_start(message: bytes, kind: int, what: str) -> tuple[_Reader, int]:
     message type and length, legacy_version (returned), random and the session id."""
     outer = _Reader(message, what)
     if outer.number(1, "message type") != kind:
-        raise InputError(f"The first handshake message is type {message[0]}, not a {what}.")
+        raise InputError(ERRORS["first"].format(kind=message[0], what=what))
     reader = _Reader(outer.vector(3, "length"), what)
     legacy = reader.number(2, "legacy_version")
     reader.take(32, "random")
@@ -290,10 +320,7 @@ def _server_name(data: bytes) -> str | None:
         name = names.vector(2, "host name")
         if name_type == 0:
             if not name or not name.isascii() or not name.decode("ascii").isprintable():
-                raise InputError(
-                    "The server name in the ClientHello is empty or not printable ASCII "
-                    "(RFC 6066 §3 asks for a DNS host name)."
-                )
+                raise InputError(ERRORS["sni"])
             return name.decode("ascii")
     return None
 
@@ -305,7 +332,7 @@ def _alpn(data: bytes) -> tuple[str, ...]:
     while names.left():
         name = names.vector(1, "protocol name")
         if not name:
-            raise InputError("The ALPN extension has an empty protocol name (RFC 7301 §3.1).")
+            raise InputError(ERRORS["alpn"])
         found.append(name.decode("ascii", "backslashreplace"))
     return tuple(found)
 
@@ -315,7 +342,7 @@ def parse_client_hello(message: bytes) -> ClientHello:
     reader, legacy = _hello_start(message, CLIENT_HELLO, "ClientHello")
     suites = reader.vector(2, "cipher_suites")
     if len(suites) % 2:
-        raise InputError("The ClientHello's cipher suite list has an odd length.")
+        raise InputError(ERRORS["odd"])
     reader.vector(1, "legacy_compression_methods")
     server_name: str | None = None
     alpn: tuple[str, ...] = ()

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from mailsec.errors import InputError, one_line
+from mailsec.i18n import texts
 from mailsec.limits import MAX_WIRETAP_LINES as MAX_SEEN_LINES
 from mailsec.trace import Outcome, Step, Trace
 from mailsec.transport.relay_credentials import PasswordReader, client_commands
@@ -67,45 +68,48 @@ __all__ = [
 #: octets in SMTP, RFC 5321 §4.5.3.1.6, but a hostile peer may send 64 KiB).
 MAX_LINE_SHOWN = 500
 
-MESSAGES = {
-    "seen": (
-        "The wiretap saw {client:,} octets from the client and {server:,} from the server "
-        "in {ms:,.0f} ms."
-    ),
-    "plaintext": "No TLS: every command and reply travelled in clear.",
-    "upgraded": (
-        "The connection began in plaintext ({lines} lines); after {command} it switched to TLS "
-        "and the wiretap saw only TLS records."
-    ),
-    "implicit": "TLS from the first octet: the wiretap saw no plaintext at all.",
-    "password": "Password captured from {mechanism} for user {user}.",
-    "decoded": "{mechanism} only base64-encodes the password: decoding it gives it in clear.",
-    "no_password": "No password in the plaintext part.",
-    "attack": "The attacker {text}.",
-    "sni": "The ClientHello names the server in clear (SNI): {name}.",
-    "no_sni": "The ClientHello names no server (no SNI): the client connected by IP address.",
-    "alpn": "Application protocols offered in clear (ALPN): {names}.",
-    "no_alpn": "No application protocol offered (no ALPN extension).",
-    "chosen": "The ServerHello shows the choice in clear: {version}, {cipher}.",
-    "records": (
-        "{client} records from the client ({client_octets:,} octets) and {server} from the "
-        "server ({server_octets:,} octets): only each record's type, version and length are "
-        "readable, not what it carries."
-    ),
-    "sizes": (
-        "The sizes still tell how much was said: the client's encrypted records carried "
-        "{sizes} octets (without padding, a record is as long as its content plus a fixed "
-        "overhead)."
-    ),
-    "timing": (
-        "Timing is visible too: the server answered the ClientHello after {rtt:,.1f} ms; the "
-        "last record went at {last:,.0f} ms."
-    ),
-    "not_tls": "From octet {offset} the {side}'s bytes cannot be read as TLS: {reason}",
-    "no_hello": "The {side}'s {hello} could not be read: {reason}",
-    "unrecorded": "The recording was full: {octets:,} more octets from the {side} were counted, not kept.",
-    "more_lines": "More than {limit:,} plaintext lines from the {side}: the rest was not read.",
-}
+MESSAGES = texts(
+    {
+        "seen": (
+            "The wiretap saw {client:,} octets from the client and {server:,} from the server "
+            "in {ms:,.0f} ms."
+        ),
+        "plaintext": "No TLS: every command and reply travelled in clear.",
+        "upgraded": (
+            "The connection began in plaintext ({lines} lines); after {command} it switched to TLS "
+            "and the wiretap saw only TLS records."
+        ),
+        "implicit": "TLS from the first octet: the wiretap saw no plaintext at all.",
+        "password": "Password captured from {mechanism} for user {user}.",
+        "decoded": "{mechanism} only base64-encodes the password: decoding it gives it in clear.",
+        "no_password": "No password in the plaintext part.",
+        "attack": "The attacker {text}.",
+        "sni": "The ClientHello names the server in clear (SNI): {name}.",
+        "no_sni": "The ClientHello names no server (no SNI): the client connected by IP address.",
+        "alpn": "Application protocols offered in clear (ALPN): {names}.",
+        "no_alpn": "No application protocol offered (no ALPN extension).",
+        "chosen": "The ServerHello shows the choice in clear: {version}, {cipher}.",
+        "records": (
+            "{client} records from the client ({client_octets:,} octets) and {server} from the "
+            "server ({server_octets:,} octets): only each record's type, version and length are "
+            "readable, not what it carries."
+        ),
+        "sizes": (
+            "The sizes still tell how much was said: the client's encrypted records carried "
+            "{sizes} octets (without padding, a record is as long as its content plus a fixed "
+            "overhead)."
+        ),
+        "timing": (
+            "Timing is visible too: the server answered the ClientHello after {rtt:,.1f} ms; the "
+            "last record went at {last:,.0f} ms."
+        ),
+        "not_tls": "From octet {offset} the {side}'s bytes cannot be read as TLS: {reason}",
+        "no_hello": "The {side}'s {hello} could not be read: {reason}",
+        "unrecorded": "The recording was full: {octets:,} more octets from the {side} were counted, not kept.",
+        "more_lines": "More than {limit:,} plaintext lines from the {side}: the rest was not read.",
+        "sides": {"client": "client", "server": "server"},
+    }
+)
 """Every sentence of the trace (named placeholders, for translation)."""
 
 H = TypeVar("H", ClientHello, ServerHello)
@@ -292,7 +296,11 @@ def eavesdrop(recording: Recording) -> Eavesdropped:
         lines, tls_start[direction], cut = _lines(stream)
         if cut:
             steps.append(
-                Step(MESSAGES["more_lines"].format(limit=MAX_SEEN_LINES, side=_SIDE[direction]))
+                Step(
+                    MESSAGES["more_lines"].format(
+                        limit=MAX_SEEN_LINES, side=MESSAGES["sides"][_SIDE[direction]]
+                    )
+                )
             )
         reader = PasswordReader(protocol) if direction is Direction.TO_SERVER else None
         for offset, line in client_commands(protocol, lines) if reader else lines:
@@ -321,7 +329,8 @@ def eavesdrop(recording: Recording) -> Eavesdropped:
             steps.append(
                 Step(
                     MESSAGES["unrecorded"].format(
-                        octets=recording.unrecorded(direction), side=_SIDE[direction]
+                        octets=recording.unrecorded(direction),
+                        side=MESSAGES["sides"][_SIDE[direction]],
                     )
                 )
             )
@@ -454,7 +463,9 @@ def _readable(data: bytes, start: int) -> int:
 
 def _unreadable(exc: InputError, start: int, direction: Direction) -> Step:
     return Step(
-        MESSAGES["not_tls"].format(offset=start, side=_SIDE[direction], reason=exc.message),
+        MESSAGES["not_tls"].format(
+            offset=start, side=MESSAGES["sides"][_SIDE[direction]], reason=exc.message
+        ),
         Outcome.WARN,
         "RFC 8446 §5.1",
     )
@@ -475,7 +486,9 @@ def _hello(
     except InputError as exc:
         steps.append(
             Step(
-                MESSAGES["no_hello"].format(side=side, hello=hello, reason=exc.message),
+                MESSAGES["no_hello"].format(
+                    side=MESSAGES["sides"][side], hello=hello, reason=exc.message
+                ),
                 Outcome.WARN,
                 "RFC 8446 §4.1.2" if side == "client" else "RFC 8446 §4.1.3",
             )
