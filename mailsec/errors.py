@@ -36,7 +36,7 @@ class MailsecError(Exception):
     """mailsec could not do what was asked."""
 
     def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or (self.__doc__ or "").strip())
+        super().__init__(message or _default_message(type(self)))
 
     @property
     def message(self) -> str:
@@ -63,6 +63,25 @@ class VerificationError(CryptoError):
     """The signature or certificate does not verify."""
 
 
+def _default_message(kind: type[MailsecError]) -> str:
+    """The sentence of an error raised without one, in the current language: the docstring of
+    the classes above (a subclass elsewhere keeps its own docstring, in English)."""
+    # Imported here: mailsec.i18n imports this module (its own errors are InputErrors).
+    from mailsec.i18n import gettext
+
+    defaults = {
+        MailsecError: gettext("mailsec could not do what was asked."),
+        InputError: gettext("The input is not valid."),
+        NotAvailable: gettext("A tool or service this needs is not available here."),
+        CryptoError: gettext("A cryptographic operation failed."),
+        DecryptionError: gettext(
+            "The message could not be decrypted: wrong key, or it was changed after it was sent."
+        ),
+        VerificationError: gettext("The signature or certificate does not verify."),
+    }
+    return defaults.get(kind) or (kind.__doc__ or "").strip()
+
+
 def one_line(text: str) -> str:
     """``text`` as one printable line: a line break, a control character or another character
     that is not printable (quoted from hostile input) is shown as its escape, such as ``\\n``."""
@@ -78,4 +97,8 @@ def quoted(text: str, limit: int = 60) -> str:
     megabytes long, and the message that names it stays a line."""
     if len(text) <= limit:
         return repr(text)
-    return f"{text[:limit]!r}… ({len(text) - limit:,} more characters)"
+    from mailsec.i18n import gettext  # see _default_message
+
+    return gettext("{text}… ({count} more characters)").format(
+        text=repr(text[:limit]), count=f"{len(text) - limit:,}"
+    )

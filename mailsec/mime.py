@@ -14,25 +14,44 @@ import email.policy
 import re
 
 from mailsec.errors import InputError
+from mailsec.i18n import texts
 from mailsec.limits import MAX_HEADER_SECTION, MAX_MESSAGE, MAX_MIME_DEPTH
 
 __all__ = ["check_message", "mime_depth", "parse"]
 
+TEXT = texts(
+    {
+        "message": "The message",
+        "too_large": "{what} is {size} bytes; the course reads messages up to {limit} bytes.",
+        "header_too_large": "{what} has more than {limit} bytes of header fields before its "
+        "first empty line; mail servers refuse such messages (Postfix's header_size_limit).",
+        "too_deep": "{what} nests multiparts more than {limit} deep; no mail program writes "
+        "that, and mail servers refuse it (Postfix's mime_nesting_limit).",
+    }
+)
+"""The limits' sentences (see :mod:`mailsec.i18n`). ``what`` names the message in the caller's
+words (its default is "The message")."""
+
 _END_OF_HEADER = re.compile(rb"\r\n\r\n|\n\n|\r\r")
 
 
-def check_message(data: bytes, *, what: str = "The message") -> None:
-    """Refuse a message that is too large, or whose header section is (see :mod:`mailsec.limits`)."""
+def check_message(data: bytes, *, what: str | None = None) -> None:
+    """Refuse a message that is too large, or whose header section is (see :mod:`mailsec.limits`).
+
+    ``what`` names the message in the error (default: "The message", in the current language)."""
     if len(data) > MAX_MESSAGE:
         raise InputError(
-            f"{what} is {len(data):,} bytes; the course reads messages up to {MAX_MESSAGE:,} bytes."
+            TEXT["too_large"].format(
+                what=what or TEXT["message"], size=f"{len(data):,}", limit=f"{MAX_MESSAGE:,}"
+            )
         )
     end = _END_OF_HEADER.search(data, 0, MAX_HEADER_SECTION + 4)
     header = end.start() if end is not None else len(data)
     if header > MAX_HEADER_SECTION:
         raise InputError(
-            f"{what} has more than {MAX_HEADER_SECTION:,} bytes of header fields before its first "
-            "empty line; mail servers refuse such messages (Postfix's header_size_limit)."
+            TEXT["header_too_large"].format(
+                what=what or TEXT["message"], limit=f"{MAX_HEADER_SECTION:,}"
+            )
         )
 
 
@@ -50,7 +69,7 @@ def mime_depth(message: email.message.Message) -> int:
 
 
 def parse(
-    data: bytes, *, what: str = "The message", policy: email.policy.Policy = email.policy.compat32
+    data: bytes, *, what: str | None = None, policy: email.policy.Policy = email.policy.compat32
 ) -> email.message.Message:
     """Parse an untrusted message with :mod:`email`, within the course's limits."""
     check_message(data, what=what)
@@ -61,7 +80,6 @@ def parse(
         depth = MAX_MIME_DEPTH + 1
     if depth > MAX_MIME_DEPTH:
         raise InputError(
-            f"{what} nests multiparts more than {MAX_MIME_DEPTH} deep; no mail program writes "
-            "that, and mail servers refuse it (Postfix's mime_nesting_limit)."
+            TEXT["too_deep"].format(what=what or TEXT["message"], limit=MAX_MIME_DEPTH)
         )
     return message

@@ -15,6 +15,8 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from mailsec.i18n import texts
+
 __all__ = ["Outcome", "ResultEnum", "Step", "Trace", "steps_to_text"]
 
 
@@ -32,8 +34,16 @@ class Outcome(enum.Enum):
 
     @property
     def label(self) -> str:
-        """A word that carries the meaning without colour."""
-        return {"info": "info", "ok": "passed", "warn": "warning", "fail": "failed"}[self.value]
+        """A word that carries the meaning without colour, in the current language."""
+        return TEXT["labels"][self.value]
+
+
+TEXT = texts(
+    {
+        "labels": {"info": "info", "ok": "passed", "warn": "warning", "fail": "failed"},
+    }
+)
+"""The outcomes' words (see :mod:`mailsec.i18n`); a step's own text is written by its module."""
 
 
 class ResultEnum(str, enum.Enum):

@@ -8,7 +8,7 @@ that got through, what happened and which controls only noticed it.
 
 from __future__ import annotations
 
-from mailsec.i18n import texts
+from mailsec.i18n import language, texts
 from mailsec.mailsystem.timeline import Campaign, Control, Mark, ScenarioRun
 from mailsec.render.html import FONT, OUTCOME_COLOURS, TABLE_STYLE, Fragment, escape, td, th
 from mailsec.render.mailsystem import SYMBOLS, result_words
@@ -47,6 +47,25 @@ _WRONGLY_STOPPED = ("✗", OUTCOME_COLOURS[Outcome.FAIL])
 _CELL = "padding:4px 8px;border-bottom:1px solid #ddd;vertical-align:top;"
 _HEAD = "padding:4px 8px;border-bottom:2px solid #888;"
 
+# Line breaking of Japanese in the matrix, chosen per language (English keeps its styles as they
+# were, byte for byte). A browser may break Japanese between any two characters, and a table
+# column shrinks to its narrowest content: "阻止した" came out as "阻止し" over "た". The short
+# words of the mark, result and heading cells get ``word-break:keep-all`` (no break inside a run
+# of Japanese characters, only at spaces and punctuation), so a column is at least as wide as
+# its longest word; ``overflow-wrap:break-word`` (not ``anywhere``, which would lower that
+# minimum again) still breaks a word that cannot fit at all. The scenario titles are phrases:
+# they keep ``overflow-wrap:anywhere`` and break between characters, with ``line-break:strict``
+# (the kinsoku rules: no line starts with 、。）or a small kana, none ends with （), and the
+# attack/legitimate tag beside them never wraps.
+_JA_WORDS = "word-break:keep-all;overflow-wrap:break-word;line-break:strict;"
+_JA_PHRASE = ";line-break:strict"
+_JA_TAG = ";white-space:nowrap"
+
+
+def _ja(style: str) -> str:
+    """``style`` in Japanese (the module's comment above), else nothing."""
+    return style if language() == "ja" else ""
+
 
 def _mark(run: ScenarioRun, control: Control) -> Mark:
     for verdict in run.verdicts:
@@ -60,23 +79,25 @@ def _matrix_row(run: ScenarioRun, controls: tuple[Control, ...]) -> str:
     tag_colour = "#7f1d1d" if run.attack else "#1e3a8a"
     head = th(
         f'{escape(run.title)} <span style="font-size:11px;font-weight:600;color:{tag_colour};'
-        f'border:1px solid {tag_colour};border-radius:3px;padding:0 3px">{escape(tag)}</span>',
+        f'border:1px solid {tag_colour};border-radius:3px;padding:0 3px{_ja(_JA_TAG)}">'
+        f"{escape(tag)}</span>",
         scope="row",
-        style=f"{_CELL}font-weight:600;min-width:130px;overflow-wrap:anywhere",
+        style=f"{_CELL}font-weight:600;min-width:130px;overflow-wrap:anywhere{_ja(_JA_PHRASE)}",
     )
     cells = []
     for control in controls:
         mark = _mark(run, control)
         wrong = mark is Mark.STOPPED and not run.attack
         symbol, (bg, fg) = _WRONGLY_STOPPED if wrong else _MARK_CELL[mark]
-        style = f"{_CELL}padding:4px 6px;font-size:13px;background:{bg};color:{fg}"
+        style = f"{_CELL}{_ja(_JA_WORDS)}padding:4px 6px;font-size:13px;background:{bg};color:{fg}"
         cells.append(td(f"{symbol} {escape(mark.label)}", style=style))
     outcome, words = result_words(run)
     bg, fg = OUTCOME_COLOURS[outcome]
     # Not a badge: a badge never wraps, and this column must fit beside seven others.
     result = td(
         f"{SYMBOLS[outcome]} {escape(words)}",
-        style=f"{_CELL}padding:4px 6px;font-weight:600;background:{bg};color:{fg};min-width:90px",
+        style=f"{_CELL}{_ja(_JA_WORDS)}padding:4px 6px;font-weight:600;background:{bg};color:{fg};"
+        "min-width:90px",
     )
     return f"<tr>{head}{''.join(cells)}{result}</tr>"
 
@@ -97,7 +118,7 @@ def defence_matrix(campaign: Campaign) -> Fragment:
         *(c.label for c in campaign.controls),
         TEXT["matrix_result"],
     )
-    head = "".join(th(escape(h), style=_HEAD) for h in headers)
+    head = "".join(th(escape(h), style=_HEAD + _ja(_JA_WORDS)) for h in headers)
     body = "".join(_matrix_row(run, campaign.controls) for run in runs)
     score = TEXT["score"].format(
         stopped=campaign.stopped,

@@ -238,13 +238,14 @@ def trace_list(steps: Iterable[Step], *, title: str | None = _DEFAULT_TITLE) -> 
 def glossary_table(*english: str | Term) -> Fragment:
     """The glossary rows for the given terms (English, 日本語, meaning), ready to display.
 
-    The Japanese column's heading is 日本語 in every language (the glossary's meanings are in
-    English, from :mod:`mailsec.glossary`)."""
+    The columns are the same in both editions: the English term first, then the Japanese term,
+    then the meaning in the current language (:meth:`~mailsec.glossary.Term.meaning_in`). The
+    Japanese column's heading is 日本語 in every language; the other headings are translated."""
     entries = [t if isinstance(t, Term) else terms(t)[0] for t in english]
     return Fragment(
         table(
             (TEXT["glossary_english"], "日本語", TEXT["glossary_meaning"]),
-            ((t.english, t.japanese, t.meaning) for t in entries),
+            ((t.english, t.japanese, t.meaning_in()) for t in entries),
             caption=TEXT["glossary_caption"],
         )
     )

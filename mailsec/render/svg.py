@@ -14,11 +14,21 @@ A line counts the larger of two estimates:
 Lines break at spaces and on either side of a wide character (Japanese has no spaces); a word too
 long for a line on its own is broken between characters rather than left to spill out. A line made
 of parts (``203.0.113.25 · port 587/465``) breaks between its parts first.
+
+Japanese text follows the line-breaking rules of JIS X 4051 (kinsoku shori), as a browser's
+``line-break: strict`` does: a character that never starts a line (closing brackets, 、。,
+the long-vowel mark ー, small kana such as ッ and ょ, ・ and ！？) stays with the character
+before it, and one that never ends a line (opening brackets such as （「) stays with the one
+after it; a Latin word or a number inside Japanese (``SPF``, ``587``) is never cut; and the last
+line is not left with a single Japanese character (the character before it comes down too).
+These rules only join characters that have no space between them and are next to a wide one,
+so text without Japanese wraps exactly as before.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 
 __all__ = ["is_wide", "text_width", "wrap_parts", "wrap_text"]
 
@@ -101,32 +111,84 @@ def _segments(text: str) -> list[tuple[str, bool]]:
     return pieces
 
 
+NO_START = frozenset(
+    "、。，．・：；？！゛゜ー―‐～〜…‥々ゝゞヽヾ"
+    "ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ"
+    "）〕］｝〉》」』】〙〗〟’”｠»"
+    ",.:;!?)]}%"
+)
+"""Characters that never start a line (JIS X 4051's closing brackets, hyphens, dividing
+punctuation, full stops, commas, iteration marks, prolonged sound mark and small kana)."""
+NO_END = frozenset("（〔［｛〈《「『【〘〖〝‘“｟«([{")
+"""Characters that never end a line (opening brackets)."""
+
+
+def _units(text: str) -> list[tuple[str, bool]]:
+    """:func:`_segments` joined where a line must not break (kinsoku, see the module)."""
+    units: list[tuple[str, bool]] = []
+    for piece, spaced in _segments(text):
+        if units and not spaced:
+            before = units[-1][0]
+            if piece[0] in NO_START or before[-1] in NO_END:
+                units[-1] = (before + piece, units[-1][1])
+                continue
+        units.append((piece, spaced))
+    return units
+
+
+def _joined(units: list[tuple[str, bool]]) -> str:
+    line = ""
+    for piece, spaced in units:
+        line = f"{line} {piece}" if (line and spaced) else line + piece
+    return line
+
+
 def wrap_text(
     text: str, font_size: float, max_width: float, *, bold: bool = False
 ) -> tuple[str, ...]:
-    """``text`` as lines that each fit ``max_width`` pixels by :func:`text_width`."""
+    """``text`` as lines that each fit ``max_width`` pixels by :func:`text_width`, broken by
+    the rules of the module docstring."""
 
     def fits(line: str) -> bool:
         return text_width(line, font_size, bold=bold) <= max_width
 
-    lines: list[str] = []
-    line = ""
-    for piece, spaced in _segments(text):
-        joined = f"{line} {piece}" if (line and spaced) else line + piece
-        if fits(joined):
-            line = joined
+    lines: list[list[tuple[str, bool]]] = []
+    line: list[tuple[str, bool]] = []
+    for piece, spaced in _units(text):
+        if fits(_joined([*line, (piece, spaced)])):
+            line.append((piece, spaced))
             continue
         if line:
             lines.append(line)
-        line = ""
+        cut = ""
         for char in piece:  # a piece too long for a line of its own is cut between characters
-            if line and not fits(line + char):
-                lines.append(line)
-                line = ""
-            line += char
+            if cut and not fits(cut + char):
+                lines.append([(cut, False)])
+                cut = ""
+            cut += char
+        line = [(cut, False)] if cut else []
     if line or not lines:
         lines.append(line)
-    return tuple(lines)
+    _no_lone_last_character(lines, fits)
+    return tuple(_joined(units) for units in lines)
+
+
+def _no_lone_last_character(
+    lines: list[list[tuple[str, bool]]], fits: Callable[[str], bool]
+) -> None:
+    """Bring the previous line's last unit down to a last line that is one Japanese character
+    (``…した`` / ``。`` never happens, kinsoku keeps it up; ``…ま`` / ``す`` would), when the two
+    are not separated by a space and both lines still fit."""
+    if len(lines) < 2 or len(lines[-1]) != 1 or len(lines[-2]) < 2:
+        return
+    (last, spaced) = lines[-1][0]
+    moved = lines[-2][-1]
+    if spaced or len(last) != 1 or not is_wide(last) or not any(is_wide(c) for c in moved[0]):
+        return
+    down = [(moved[0], False), (last, False)]
+    if fits(_joined(down)):
+        lines[-2].pop()
+        lines[-1] = down
 
 
 def wrap_parts(
