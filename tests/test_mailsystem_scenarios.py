@@ -54,7 +54,7 @@ NOTHING = {
     "pop3-eavesdrop": "The eavesdropper read Bob's password off the wire (No TLS).",
     "starttls-strip": "The eavesdropper read Bob's password off the wire "
     "(Use TLS if available (STARTTLS when offered)).",
-    "reader-without-key": "Read as plain text: anyone with the mailbox password reads it",
+    "reader-without-key": "Read as plain text: anyone with the mailbox password reads it.",
 }
 
 
@@ -96,6 +96,7 @@ def test_without_defences_every_attack_gets_through(nothing, name: str) -> None:
     run = run_scenario(nothing, name)
     assert run.attack and not run.defended and run.stopped_by is None
     assert run.outcome == NOTHING[name]
+    assert run.outcome.endswith("."), "the defence lab puts a sentence after it"
     assert all(v.mark is Mark.OFF for v in run.verdicts)
 
 

@@ -56,7 +56,7 @@ TEXT = texts(
             "required": "Require STARTTLS",
             "implicit": "TLS from the first byte (implicit TLS port)",
         },
-        "plain_reader": "Read as plain text: anyone with the mailbox password reads it",
+        "plain_reader": "Read as plain text: anyone with the mailbox password reads it.",
         "eve": ("Attacker on the path", "Wi-Fi or a router between"),
         "isp-edge": ("ISP A's edge router", "OP25B"),
         "chapter": "chapter {number}",
