@@ -11,14 +11,14 @@ is inside the marks; what is left must be *data* (:func:`is_data`), defined narr
 - numbers, punctuation and symbols (``#3``, ``✓``, ``→``, ``—``);
 - addresses: e-mail addresses, host names (``mx.example.com``, ``bank.example``), IP addresses,
   ``host:port``;
-- RFC section references (``RFC 5321 §4.4``);
+- RFC section references (``RFC 5321 §4.4``, ``[RFC 1939 §5 (RETR)]``);
 - what was on the wire: text inside ``<pre>``/``<code>`` (transcripts, header fields), an SMTP
   reply quoted as sent (a three-digit code first, RFC 5321 §4.2, English by the protocol), and
-  a transcript's protocol name (``SMTP``, ``POP3``, ``IMAP``).
+  a transcript's protocol name (``SMTP``, ``POP3``, ``IMAP``, ``IMAP4:993``, ``SMTP + AUTH``),
+  IMAP flags (``\\Seen``), mailbox names (``INBOX``, ``Archive``) and chapter 01's message
+  labels (``M1``).
 
-Everything else fails -- except the sentences of modules not converted yet, listed one by one in
-:data:`PENDING` with the module they come from; an entry that no longer matches anything fails
-too, so the list only shrinks. A label cut to fit (it ends with "…") loses its closing mark: the
+Everything else fails. A label cut to fit (it ends with "…") loses its closing mark: the
 collector closes the cut mark there.
 """
 
@@ -32,39 +32,20 @@ import ipywidgets as widgets
 
 from mailsec.labs.frame import Lab
 
-#: Sentences of modules not converted yet, each with the module it comes from: allowed unmarked
-#: for now. When a module is converted, its entries match nothing and the test says to drop them.
-PENDING: dict[str, str] = {
-    # The edge router's reasons, a step's detail (chapter 02).
-    r"Dropped by OP25B: ISP A's edge drops outbound TCP port 25 from its dynamic pool \(\S+\) "
-    r"to servers outside ISP A \(\S+ is outside\)\. Mail must go through ISP A's mail server or "
-    r"a submission port \(587/465\)\.": "mailsec.op25b.rules",
-    r"ISP A's edge passes port 25 from its dynamic pool \(\S+\) because OP25B is switched "
-    r"off\.": "mailsec.op25b.rules",
-    r"ISP A's edge passes port \d+: OP25B blocks only port 25, so submission \(587, 465\) and "
-    r"web traffic \(443\) leave freely\.": "mailsec.op25b.rules",
-    # The on-path attacker's notes (chapter 08).
-    r"changed the message in transit: '[\d-]+' became '[\d-]+'": "mailsec.transport.relay_strip",
-    r"removed the STARTTLS line from the server's EHLO reply": "mailsec.transport.relay_strip",
-    r"hid the server's offer of STLS from the client and used it itself \(TLSv[\d.]+\): the "
-    r"server sees an encrypted connection and allows a login, while the client's .*": (
-        "mailsec.transport.relay_strip"
-    ),
-    # The mail program's login (chapter 08).
-    r"Logged in over (?:TLS \(TLSv[\d.]+\)|plaintext)\.": "mailsec.transport.relay_clients",
-    r"The server does not offer STLS: TLS is required, so the mail program stops before sending "
-    r"the password\.": "mailsec.transport.relay_clients",
-}
-
 _MARKED = re.compile(r"⟦[^⟦⟧]*⟧")
 _DATA = [
     re.compile(p)
     for p in (
+        r"\[RFC \d+(?: §[\d.]+)? \([A-Z]+\)\]",  # [RFC 1939 §5 (RETR)]
         r"RFC \d+(?: §[\d.]+)?",  # RFC 5321 §4.4
         r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+",  # an address
         r"\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?",  # an IP address
         r"(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?",  # a host name, with a port
+        r"\b(?:IMAP4(?:rev1)?|HTTPS|SMTP \+ AUTH|POP3S|IMAPS)\b",  # a protocol before its port
         r"\b(?:SMTP|POP3|IMAP)\b",  # a transcript's protocol
+        r"\\(?:Seen|Answered|Flagged|Deleted|Draft|Recent)\b",  # IMAP flags (RFC 9051 §2.3.2)
+        r"\bM\d+\b",  # a message's label in chapter 01 (M1, M2)
+        r"\b(?:INBOX|Archive)\b",  # mailbox names on the server
     )
 ]
 _REPLY = re.compile(r"\s*[2-5]\d\d[ -]\S.*")
@@ -149,11 +130,6 @@ def is_data(text: str) -> bool:
     return not re.search(r"[^\W\d_]", rest)
 
 
-def _pending(text: str) -> str | None:
-    stripped = text.strip()
-    return next((p for p in PENDING if re.fullmatch(p, stripped)), None)
-
-
 def _widgets(widget: widgets.Widget) -> Iterator[widgets.Widget]:
     yield widget
     for child in getattr(widget, "children", ()) or ():
@@ -177,9 +153,8 @@ def visible(lab: Lab) -> list[tuple[str, list[tuple[str, bool]]]]:
     return found
 
 
-def words_outside_marks(lab: Lab, seen: set[str] | None = None) -> list[str]:
-    """What ``lab`` shows outside the marks that is neither data nor pending (with where);
-    ``seen`` collects the pending patterns that matched. A diagram wraps a long host name over
+def words_outside_marks(lab: Lab) -> list[str]:
+    """What ``lab`` shows outside the marks that is not data (with where). A diagram wraps a long host name over
     two lines: a stretch that is data only when joined to the one before it is data."""
     wrong = []
     for where, segments in visible(lab):
@@ -187,11 +162,6 @@ def words_outside_marks(lab: Lab, seen: set[str] | None = None) -> list[str]:
         for text in unmarked(segments):
             previous, before = before, text
             if is_data(text) or (is_data(previous) and is_data(previous + text)):
-                continue
-            pattern = _pending(text)
-            if pattern is not None:
-                if seen is not None:
-                    seen.add(pattern)
                 continue
             wrong.append(f"{where}: {text.strip()[:200]!r}")
     return wrong

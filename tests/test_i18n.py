@@ -67,7 +67,7 @@ def test_set_language_is_exported_and_chooses_the_kernels_language() -> None:
     mailsec.set_language("ja_JP.UTF-8")  # a locale name names its language
     assert language() == "ja"
     with pytest.raises(
-        InputError, match=r"言語 'xx' はこの講座にありません：en, ja から選んでください。"
+        InputError, match=r"言語'xx'はこの講座にありません：en, jaから選んでください。"
     ):
         set_language("xx")
     assert language() == "ja"  # a refused choice changes nothing
@@ -156,10 +156,24 @@ def test_gettext_and_plural_forms() -> None:
         assert form.format(count=count) == english
         with using("ja"):  # Japanese has one form (nplurals=1)
             form = ngettext("… {count} more line", "… {count} more lines", count)
-            assert form.format(count=count) == f"… ほかに {count} 行"
+            assert form.format(count=count) == f"… ほかに{count}行"
     i18n.reload_catalogs()
     with using("ja"):
         assert gettext("Verdicts:") == "判定："
+
+
+def test_a_context_tells_the_same_english_apart() -> None:
+    """ "never" delete (chapter 01's menu) and "never" trust (a key's owner trust, chapter 06)."""
+    from mailsec.labs.retrieval_controls import DELETE_AFTER
+
+    assert DELETE_AFTER["never"] == gettext("never") == "never"
+    with using("ja"):
+        assert DELETE_AFTER["never"] == "削除しない"
+        assert gettext("never") == "信用しない"
+        assert i18n.pgettext("no such context", "never") == "never"
+    with using(PSEUDO):
+        assert DELETE_AFTER["never"] == "⟦never⟧"
+    assert "context='delete from the server after'" in repr(DELETE_AFTER)
 
 
 def test_the_catalogs_are_package_data() -> None:
@@ -217,11 +231,11 @@ def test_the_scenario_lab_shows_japanese_in_an_english_kernel() -> None:
         assert lab.lang == "ja" and language() == "en"
         assert lab.run_button.description == "このシナリオを実行"
         assert lab.scenario.description == "シナリオ："
-        assert lab.scenario.label == "家庭の PC からポート 25 で銀行になりすまし（攻撃）"
-        assert "ラボ：1 通のメッセージがメールシステム全体を通る旅" in lab.header.value
+        assert lab.scenario.label == "家庭のPCからポート25で銀行になりすまし（攻撃）"
+        assert "ラボ：1通のメッセージがメールシステム全体を通る旅" in lab.header.value
         result = _text(lab.result.value)
         assert "防御成功：攻撃は阻止されました。" in result
-        assert "OP25B で遮断" in result and "阻止した" in result
+        assert "OP25Bで遮断" in result and "阻止した" in result
         assert "各対策がしたこと" in result  # the verdict table's caption
         assert "なりすまし" in lab.status.value or "bot-port25" in lab.status.value
         # A callback runs in the lab's language, whatever the kernel's is now.
@@ -232,7 +246,7 @@ def test_the_scenario_lab_shows_japanese_in_an_english_kernel() -> None:
         assert "やり取りの記録 #1" in lab.explanation.value
         assert "対話型ラボ" in lab.static_html()
         assert lab._repr_mimebundle_()["text/plain"].endswith(
-            "（対話型ラボ：このノートブックを JupyterLab で実行してください）"
+            "（対話型ラボ：このノートブックをJupyterLabで実行してください）"
         )
     finally:
         lab.close()
@@ -265,7 +279,7 @@ def test_an_error_in_a_japanese_lab_is_japanese() -> None:
     lab = defence_lab(preset="nothing", lang="ja")
     try:
         assert lab.run_button.description == "攻撃者の作戦を実行"
-        assert "得点：攻撃 7 件中 0 件を阻止" in lab.result.value
+        assert "得点：攻撃7件中0件を阻止" in lab.result.value
         lab._closed = True
         lab.action(lab.run)()
         assert "実行できません：" in lab.error.value
@@ -293,7 +307,7 @@ def test_the_servers_write_the_timeline_in_the_language_of_the_play() -> None:
     # Every reason is Japanese, S/MIME's too (the S/MIME verifier's own words).
     reasons = {v.control.value: v.reason for v in run.verdicts}
     assert all(JAPANESE.search(reason) for reason in reasons.values()), reasons
-    assert run.outcome == "メッセージは Bob の INBOX にあります。"
+    assert run.outcome == "メッセージはBobのINBOXにあります。"
     assert run.sources[-1] == "RFC 8551"
     assert english.outcome == "The message is in Bob's INBOX."
     assert not any(JAPANESE.search(event.label) for event in english.events)
@@ -317,7 +331,7 @@ def _mailsec(*argv: str, env: dict[str, str] | None = None) -> subprocess.Comple
 
 
 JAPANESE_ERROR = (
-    "mailsec mailsystem：エラー：シナリオ 'nope' はありません。シナリオは normal, bot-port25,"
+    "mailsec mailsystem：エラー：シナリオ'nope'はありません。シナリオはnormal, bot-port25,"
 )
 
 
@@ -355,7 +369,7 @@ def test_other_groups_wrap_their_errors_in_japanese() -> None:
     result = _mailsec("--lang", "ja", "smime", "verify")
     assert result.returncode == 2
     assert result.stderr.startswith("mailsec smime：エラー：")
-    assert result.stderr.rstrip().endswith("（'mailsec smime verify --help' を参照）")
+    assert result.stderr.rstrip().endswith("（'mailsec smime verify --help'を参照）")
     missing = _mailsec("--lang=ja", "smime", "verify", "--ca", "/nonexistent/ca.pem")
     assert missing.returncode == 1
     assert missing.stderr.startswith("mailsec smime：エラー：") and "を読めません" in missing.stderr
@@ -370,9 +384,9 @@ def test_the_mailsystem_commands_print_japanese(capsys) -> None:
     assert "普通のメッセージ、送信から受信まで：" in lines[0]
     assert main(["--lang", "ja", "mailsystem", "run", "bot-port25"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0] == "bot-port25：家庭の PC からポート 25 で銀行になりすまし（攻撃）"
-    assert "[失敗] ISP A のエッジ、ポート 25：OP25B で遮断" in out
-    assert out.rstrip().endswith("（OP25B が阻止）")
+    assert out.splitlines()[0] == "bot-port25：家庭のPCからポート25で銀行になりすまし（攻撃）"
+    assert "[失敗] ISP Aのエッジ、ポート25：OP25Bで遮断" in out
+    assert out.rstrip().endswith("（OP25Bが阻止）")
     assert language() == "en"  # the command line's language ends with the command
     with pytest.raises(SystemExit):
         main(["--lang", "ja", "--help"])

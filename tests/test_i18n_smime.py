@@ -39,7 +39,7 @@ ENGLISH = re.compile(r"[A-Za-z][\w'/.:-]*(?:[ ,]+[A-Za-z][\w'/.:-]*){2,}")
 """Three or more ASCII words in a row, separated only by spaces or commas: an English sentence
 (or its start). Terms inside Japanese text (``S/MIME``, ``Content-Type``, ``SHA256``) stand
 alone between Japanese words."""
-DISTINGUISHED_NAME = re.compile(r"\b(?:CN|O)=[^,、。→]+")
+DISTINGUISHED_NAME = re.compile(r"(?<![A-Za-z])(?:CN|O)=[^,、。→]+")
 """An attribute of a certificate's name as RFC 4514 writes it (``CN=mailsec Course Root CA``):
 data from the certificate, not words."""
 ERROR = "mailsec smime：エラー："
@@ -122,7 +122,7 @@ CASES = {
     "not an S/MIME message": (
         lambda f: ["verify", "--ca", f.pem("ca")],
         lambda f: MAIL,
-        "S/MIME の署名付きメッセージではありません",
+        "S/MIMEの署名付きメッセージではありません",
         "This is not an S/MIME signed message: its Content-Type is 'text/plain'.",
     ),
     "wrong key for decryption": (
@@ -182,7 +182,7 @@ def test_verification_success_and_the_trace_are_japanese(files: Files, monkeypat
     status, err = _run(argv, _signed(files), monkeypatch, capsys)
     assert status == 0
     lines = err.splitlines()
-    assert lines[-1] == "mailsec smime：検証に成功しました：alice@example.org の電子署名です。"
+    assert lines[-1] == "mailsec smime：検証に成功しました：alice@example.orgの電子署名です。"
     assert "+ 署名者の電子証明書の公開鍵で電子署名を検証できました。  [RFC 5652 §5.6]" in lines
     for line in lines:  # every step of the trace: Japanese, the RFC section as it is
         assert JAPANESE.search(line), line
