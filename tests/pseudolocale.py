@@ -16,7 +16,7 @@ is inside the marks; what is left must be *data* (:func:`is_data`), defined narr
   reply quoted as sent (a three-digit code first, RFC 5321 §4.2, English by the protocol), and
   a transcript's protocol name (``SMTP``, ``POP3``, ``IMAP``, ``IMAP4:993``, ``SMTP + AUTH``),
   IMAP flags (``\\Seen``), mailbox names (``INBOX``, ``Archive``) and chapter 01's message
-  labels (``M1``).
+  labels (``M1``), and the exam practice's IPA exam names and choice letters (``ア``–``エ``).
 
 Everything else fails. A label cut to fit (it ends with "…") loses its closing mark: the
 collector closes the cut mark there.
@@ -46,6 +46,10 @@ _DATA = [
         r"\\(?:Seen|Answered|Flagged|Deleted|Draft|Recent)\b",  # IMAP flags (RFC 9051 §2.3.2)
         r"\bM\d+\b",  # a message's label in chapter 01 (M1, M2)
         r"\b(?:INBOX|Archive)\b",  # mailbox names on the server
+        # The exam practice's level names and choice letters: the IPA exams' own names and
+        # letters, shown as they are in both editions.
+        r"基本情報技術者|情報セキュリティマネジメント|応用情報技術者|情報処理安全確保支援士",
+        r"\b[アイウエ]\b",
     )
 ]
 _REPLY = re.compile(r"\s*[2-5]\d\d[ -]\S.*")

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from conftest import close_all_labs, make_all_labs
 from mailsec.i18n import PSEUDO
 from mailsec.labs.frame import Lab
+from tests.alllabs import close_all_labs, make_all_labs
 from tests.pseudolocale import visible, words_outside_marks
 
 NAMES = (

@@ -92,7 +92,7 @@ def test_every_public_html_renderer_returns_something_jupyter_renders() -> None:
 
     text_helpers = {
         "escape", "format_bytes", "format_seconds", "policy_text", "alt_text",
-        "source_text", "note_text",  # plain text put into a caption or a line by the caller
+        "source_text", "note_text", "person",  # plain text the caller puts into a caption or a line
     }  # fmt: skip
     root = Path(__file__).resolve().parents[1] / "mailsec" / "render"
     offenders = []
