@@ -49,6 +49,7 @@ import struct
 import threading
 import time
 from collections.abc import Iterable
+from typing import Any
 
 import dns.exception
 import dns.flags
@@ -150,7 +151,9 @@ class DnsServer:
             self._look_up(question.name, question.rdtype, response)
         return response
 
-    def _look_up(self, qname: dns.name.Name, qtype: int, response: dns.message.Message) -> None:
+    def _look_up(
+        self, qname: dns.name.Name, qtype: dns.rdatatype.RdataType, response: dns.message.Message
+    ) -> None:
         name = qname
         for _ in range(MAX_CNAME_CHAIN + 1):  # a loop ends here; the client reports it
             node = self.zone.get_node(name)
@@ -158,12 +161,12 @@ class DnsServer:
                 break
             found = node.get_rdataset(dns.rdataclass.IN, qtype)
             if found is not None:
-                response.answer.append(dns.rrset.from_rdata_list(name, found.ttl, found))
+                response.answer.append(dns.rrset.from_rdata_list(name, found.ttl, list(found)))
                 return
             cname = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.CNAME)
             if cname is None:
                 return  # NODATA: the name exists without this type
-            response.answer.append(dns.rrset.from_rdata_list(name, cname.ttl, cname))
+            response.answer.append(dns.rrset.from_rdata_list(name, cname.ttl, list(cname)))
             name = cname[0].target
         names = self.zone.nodes
         if self._answers_for(name) and not any(n.is_subdomain(name) for n in names):
@@ -289,11 +292,16 @@ class _Udp(socketserver.UDPServer):
         self.address_family, self.dns_server = family, dns_server
         super().__init__(address, socketserver.BaseRequestHandler)
 
-    def finish_request(self, request: tuple[bytes, socket.socket], client_address: object) -> None:
-        wire = self.dns_server._udp_reply(request[0])
+    def finish_request(
+        self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any
+    ) -> None:
+        if isinstance(request, socket.socket):  # a UDP server's request is (datagram, socket)
+            raise TypeError("a UDP server answers datagrams")
+        datagram, sock = request
+        wire = self.dns_server._udp_reply(datagram)
         if wire is not None:
             with contextlib.suppress(OSError):  # the client has gone; nobody else to tell
-                request[1].sendto(wire, client_address)
+                sock.sendto(wire, client_address)
 
 
 class _Tcp(socketserver.TCPServer):
@@ -308,7 +316,11 @@ class _Tcp(socketserver.TCPServer):
         self.lock, self.closing = threading.Lock(), False
         super().__init__(address, socketserver.BaseRequestHandler)
 
-    def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+    def process_request(
+        self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any
+    ) -> None:
+        if not isinstance(request, socket.socket):  # a TCP server's request is its connection
+            raise TypeError("a TCP server serves connections")
         with self.lock:
             if not self.closing and len(self.connections) < DNS_MAX_CONNECTIONS:
                 name = f"mailsec-dns-{self.server_address[1]}-tcp-connection"

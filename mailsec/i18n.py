@@ -226,25 +226,26 @@ def _translated(value: Any, context: str | None = None) -> Any:
     return value
 
 
-class Texts(Mapping[str, Any]):
-    """A module's strings by key, each translated when it is looked up (see the module
-    docstring): strings, tuples of them and nested dicts (read-only once translated). The
-    English source stays available as :attr:`source`; ``python -m mailsec.i18n_tools extract``
-    reads the dict literal given to :func:`texts` from the module's source."""
+class Texts(Mapping[Any, Any]):
+    """A module's strings by key (a name; a number where the strings name numbers, such as TLS
+    versions), each translated when it is looked up (see the module docstring): strings, tuples
+    of them and nested dicts (read-only once translated). The English source stays available as
+    :attr:`source`; ``python -m mailsec.i18n_tools extract`` reads the dict literal given to
+    :func:`texts` from the module's source."""
 
-    def __init__(self, source: Mapping[str, Any], context: str | None = None) -> None:
+    def __init__(self, source: Mapping[Any, Any], context: str | None = None) -> None:
         self.source = dict(source)
         self.context = context
-        self._cache: dict[tuple[int, str, str], Any] = {}
+        self._cache: dict[tuple[int, str, Any], Any] = {}
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: Any) -> Any:
         slot = (_generation, language(), key)
         found = self._cache.get(slot, self)
         if found is self:
             found = self._cache[slot] = _translated(self.source[key], self.context)
         return found
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[Any]:
         return iter(self.source)
 
     def __len__(self) -> int:
@@ -255,7 +256,7 @@ class Texts(Mapping[str, Any]):
         return f"texts({self.source!r}{context})"
 
 
-def texts(source: Mapping[str, Any], *, context: str | None = None) -> Texts:
+def texts(source: Mapping[Any, Any], *, context: str | None = None) -> Texts:
     """Wrap a module's dict of English strings (see the module docstring); ``context`` is the
     gettext context of all of them (a string literal), for words that need telling apart."""
     return Texts(source, context)

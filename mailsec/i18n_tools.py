@@ -100,15 +100,17 @@ class _Catalog(Catalog):
     files would change with it)."""
 
     @property
-    def mime_headers(self) -> list[tuple[str, str]]:  # type: ignore[override]
-        found = [(k, v) for k, v in Catalog.mime_headers.fget(self) if k != "Generated-By"]  # type: ignore[attr-defined]
+    def mime_headers(self) -> list[tuple[str, str]]:
+        found = [(k, v) for k, v in super().mime_headers if k != "Generated-By"]
         name, value = found[-1]
         found[-1] = (name, value if value.endswith("\n") else value + "\n")
         return found
 
     @mime_headers.setter
     def mime_headers(self, headers: Any) -> None:
-        Catalog.mime_headers.fset(self, headers)  # type: ignore[attr-defined]
+        # Babel's own property object: super() reads an attribute but cannot set one (and mypy
+        # reads a property with a setter as an overload, which has no fset).
+        vars(Catalog)["mime_headers"].__set__(self, headers)
 
 
 # -- placeholders -------------------------------------------------------------------------------
@@ -208,8 +210,9 @@ class _Finder(ast.NodeVisitor):
                 self._walk(node.args[0], self.target)
                 self.context = None
         elif kind in ("gettext", "_"):
-            if node.args and _literal(node.args[0]) is not None:
-                self._add(_literal(node.args[0]), node.args[0], "gettext")  # type: ignore[arg-type]
+            text = _literal(node.args[0]) if node.args else None
+            if text is not None:
+                self._add(text, node.args[0], "gettext")
         elif kind == "ngettext":
             pair = [_literal(a) for a in node.args[:2]]
             if len(pair) == 2 and pair[0] is not None and pair[1] is not None:
@@ -447,7 +450,8 @@ def _ids(message: Message) -> tuple[str, ...]:
 def _strings(message: Message) -> tuple[str, ...]:
     if isinstance(message.string, (tuple, list)):
         return tuple(message.string)
-    return (message.string,)
+    # None (babel's "no translation") counts as an empty one, as every caller reads it.
+    return (message.string or "",)
 
 
 def _placeholder_problem(message: Message) -> str | None:

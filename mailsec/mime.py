@@ -11,13 +11,21 @@ from __future__ import annotations
 import email
 import email.message
 import email.policy
+import email.utils
 import re
 
 from mailsec.errors import InputError
 from mailsec.i18n import texts
 from mailsec.limits import MAX_HEADER_SECTION, MAX_MESSAGE, MAX_MIME_DEPTH
 
-__all__ = ["check_message", "mime_depth", "parse"]
+__all__ = [
+    "check_message",
+    "mime_depth",
+    "param_text",
+    "parse",
+    "payload_bytes",
+    "subparts",
+]
 
 TEXT = texts(
     {
@@ -64,8 +72,36 @@ def mime_depth(message: email.message.Message) -> int:
         deepest = max(deepest, depth)
         payload = part.get_payload()
         if part.is_multipart() and isinstance(payload, list):
-            stack.extend((child, depth + 1) for child in payload)
+            stack.extend(
+                (child, depth + 1) for child in payload if isinstance(child, email.message.Message)
+            )
     return deepest
+
+
+def payload_bytes(part: email.message.Message) -> bytes:
+    """The decoded body of a single part (``get_payload(decode=True)``), ``b""`` for none.
+
+    The standard library's stubs type that payload loosely; for a part that is not multipart it
+    is bytes, and for a multipart it is None (read here as ``b""``)."""
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
+
+
+def subparts(part: email.message.Message) -> list[email.message.Message]:
+    """The parts of a multipart (``get_payload()``), none for a single part."""
+    payload = part.get_payload()
+    if not part.is_multipart() or not isinstance(payload, list):
+        return []
+    return [child for child in payload if isinstance(child, email.message.Message)]
+
+
+def param_text(part: email.message.Message, name: str) -> str:
+    """A Content-Type parameter as text, ``""`` when it is absent. A parameter written in RFC 2231
+    form (``name*=charset''value``) comes from ``get_param`` as a tuple: it is decoded here."""
+    value = part.get_param(name)
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else email.utils.collapse_rfc2231_value(value)
 
 
 def parse(

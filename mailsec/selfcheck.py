@@ -201,7 +201,7 @@ def _question(item: dict[str, Any], chapter: str) -> dict[str, Any]:
         return _pair(owner.get(key) if isinstance(owner, Mapping) else None, chapter, qid, what)
 
     raw = item.get("choices", ())
-    choices = [
+    choices: list[dict[str, Any]] = [
         {
             "text": pair(c, "text", TEXT["what_text"].format(number=n)),
             "correct": isinstance(c, Mapping) and c.get("correct") is True,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import base64
 import hmac
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from mailsec.arc.fields import ArcSet, MessageSignature, seal_input
@@ -106,8 +106,17 @@ def check_message_signature(
     computed = digest(signature.algorithm.hash_name, hashed)
     method, length = signature.body_canon.value, len(canonical)
     if not hmac.compare_digest(computed, signature.body_hash):
-        shown = {"computed": _b64(computed), "expected": _b64(signature.body_hash)}
-        steps.append(_step("body_bad", Outcome.FAIL, method=method, length=length, **shown))
+        shown, expected = _b64(computed), _b64(signature.body_hash)
+        steps.append(
+            _step(
+                "body_bad",
+                Outcome.FAIL,
+                method=method,
+                length=length,
+                computed=shown,
+                expected=expected,
+            )
+        )
         return _done(DkimResult.FAIL, "body_changed", steps)
     steps.append(_step("body_ok", Outcome.OK, method=method, length=length))
     selected = canon.select_fields(message.fields, signature.signed_headers, skip=ams.field)
@@ -173,12 +182,16 @@ def _done(result: DkimResult, key: str, steps: list[Step], **values: object) -> 
 
 
 def _step(
-    key: str, outcome: Outcome = Outcome.INFO, section: str | None = None, **values: object
+    key: str,
+    outcome: Outcome = Outcome.INFO,
+    section: str | None = None,
+    *,
+    data: Mapping[str, object] | None = None,
+    **values: object,
 ) -> Step:
     """A step one level down: part of checking one signature."""
-    data = values.pop("data", None) or {}
     text = STEPS[key].format(**values)
-    return Step(text, outcome, section, depth=1, data=data)  # type: ignore[arg-type]
+    return Step(text, outcome, section, depth=1, data=data or {})
 
 
 def _b64(data: bytes) -> str:

@@ -22,8 +22,9 @@ uses the AAR of a set only if it trusts the sealer of that set. A DNS failure is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from mailsec.arc.fields import (
     MAX_INSTANCES,
@@ -40,7 +41,7 @@ from mailsec.arc.result import ArcInstance, ArcResult, ArcValidation
 from mailsec.arc.signatures import SignatureCheck, check_message_signature, check_seal
 from mailsec.dkim import canon
 from mailsec.dkim.canon import Canon, Message, read_message
-from mailsec.dkim.result import DkimResult, make_step
+from mailsec.dkim.result import DkimResult, format_step
 from mailsec.dkim.signature import Signature, clock_seconds
 from mailsec.errors import quoted
 from mailsec.i18n import ngettext, texts
@@ -144,6 +145,22 @@ def validate(
     return _signatures(run, as_source(resolver))
 
 
+class _InstanceFacts(TypedDict, total=False):
+    """What is known of one ARC set, as :class:`~mailsec.arc.result.ArcInstance` reports it."""
+
+    domain: str | None
+    selector: str | None
+    cv: ArcResult | None
+    authserv_id: str | None
+    results: str | None
+    ams_domain: str | None
+    ams_selector: str | None
+    ams_result: DkimResult | None
+    ams_reason: str
+    seal_result: DkimResult | None
+    seal_reason: str
+
+
 @dataclass
 class _Run:
     """One validation while it runs: the fields found, the steps so far, the facts per set."""
@@ -152,7 +169,7 @@ class _Run:
     found: tuple[ArcField, ...]
     now: int
     steps: list[Step] = field(default_factory=list)
-    facts: dict[int, dict[str, object]] = field(default_factory=dict)
+    facts: dict[int, _InstanceFacts] = field(default_factory=dict)
     sets: tuple[ArcSet, ...] = ()
     oldest_pass: int | None = None
     closed: bool = False
@@ -163,7 +180,7 @@ class _Run:
         for arc_field in self.found:
             if arc_field.instance is None:
                 continue
-            facts = self.facts.setdefault(arc_field.instance, {})
+            facts = self.facts.setdefault(arc_field.instance, _InstanceFacts())
             # A duplicated field is reported by the structure check; the first one's facts stand.
             if arc_field.value is not None and (arc_field.instance, arc_field.part) not in seen:
                 seen.add((arc_field.instance, arc_field.part))
@@ -186,8 +203,8 @@ class _Run:
         section: str | None = None,
         **values: object,
     ) -> None:
-        template = _counted(key, values["count"]) if key in _COUNTED else STEPS[key]  # type: ignore[arg-type]
-        self.steps.append(make_step(template, outcome, section, **values))
+        template = _template(key, STEPS, values)
+        self.steps.append(format_step(template, outcome, section, values))
 
     def describe_fields(self) -> None:
         count, sets = len(self.found), len(self.facts)
@@ -204,14 +221,14 @@ class _Run:
         if self.message.bare_line_ends:
             self.step("bare_lf", Outcome.WARN, "RFC 6376 §5.3")
 
-    def record(self, instance: int, **facts: object) -> None:
-        self.facts.setdefault(instance, {}).update(facts)
+    def record(self, instance: int, facts: _InstanceFacts) -> None:
+        self.facts.setdefault(instance, _InstanceFacts()).update(facts)
 
     def finish(
         self, result: ArcResult, key: str, section: str | None = None, **values: object
     ) -> ArcValidation:
         """End with ``result`` for the reason ``REASONS[key]``, citing where the rule lives."""
-        template = _counted(key, values["count"]) if key in _COUNTED else REASONS[key]  # type: ignore[arg-type]
+        template = _template(key, REASONS, values)
         reason = template.format(**values)
         section = section or _SECTIONS.get(key)
         if section is not None:
@@ -230,10 +247,16 @@ class _Run:
         )
 
     def _instances(self) -> list[ArcInstance]:
-        return [
-            ArcInstance(number, **facts)  # type: ignore[arg-type]
-            for number, facts in sorted(self.facts.items())
-        ]
+        return [ArcInstance(number, **facts) for number, facts in sorted(self.facts.items())]
+
+
+def _template(key: str, table: Mapping[str, str], values: Mapping[str, object]) -> str:
+    """``table[key]``, or the form of a sentence whose words change with its count."""
+    if key not in _COUNTED:
+        return table[key]
+    count = values["count"]
+    assert isinstance(count, int)  # a sentence with a count is given it as a number
+    return _counted(key, count)
 
 
 def _counted(key: str, count: int) -> str:
@@ -257,7 +280,7 @@ _COUNTED = ("count_ok", "passed")
 """The steps and reasons of :func:`_counted`."""
 
 
-def _facts(value: ResultsField | MessageSignature | Seal) -> dict[str, object]:
+def _facts(value: ResultsField | MessageSignature | Seal) -> _InstanceFacts:
     """What a field tells about its set, for the :class:`ArcInstance` a learner reads."""
     if isinstance(value, ResultsField):
         return {"authserv_id": value.authserv_id, "results": value.results}
@@ -324,12 +347,14 @@ def _structure(run: _Run) -> ArcValidation | None:
                 return run.finish(
                     ArcResult.FAIL, key, instance=instance, part=part.label, count=len(fields)
                 )
-        arc_set = ArcSet(
-            instance,
-            parts[Part.RESULTS][0].value,  # type: ignore[arg-type]
-            parts[Part.MESSAGE_SIGNATURE][0].value,  # type: ignore[arg-type]
-            parts[Part.SEAL][0].value,  # type: ignore[arg-type]
-        )
+        results = parts[Part.RESULTS][0].value
+        signature = parts[Part.MESSAGE_SIGNATURE][0].value
+        seal = parts[Part.SEAL][0].value
+        # Every field was read (_read ended the check at one that was not), each as its part.
+        assert isinstance(results, ResultsField)
+        assert isinstance(signature, MessageSignature)
+        assert isinstance(seal, Seal)
+        arc_set = ArcSet(instance, results, signature, seal)
         expected = ArcResult.NONE if instance == 1 else ArcResult.PASS
         if arc_set.seal.cv is not expected:
             key = "first_cv" if instance == 1 else "later_cv"
@@ -398,7 +423,7 @@ def _message_signature(run: _Run, ams: MessageSignature, source: DnsSource) -> S
     run.step("ams", section="RFC 8617 §4.1.2", instance=ams.instance, **_who(signature))
     check = check_message_signature(run.message, ams, source, run.now, run.body)
     _report(run, check)
-    run.record(ams.instance, ams_result=check.result, ams_reason=check.reason)
+    run.record(ams.instance, _InstanceFacts(ams_result=check.result, ams_reason=check.reason))
     return check
 
 
@@ -409,11 +434,16 @@ def _seal(
     run.step("seal", section="RFC 8617 §4.1.3", instance=arc_set.instance, **_who(signature))
     check = check_seal(earlier, arc_set, source)
     _report(run, check)
-    run.record(arc_set.instance, seal_result=check.result, seal_reason=check.reason)
+    run.record(arc_set.instance, _InstanceFacts(seal_result=check.result, seal_reason=check.reason))
     return check
 
 
-def _who(signature: Signature) -> dict[str, object]:
+class _Who(TypedDict):
+    domain: str
+    selector: str
+
+
+def _who(signature: Signature) -> _Who:
     return {"domain": quoted(signature.domain), "selector": quoted(signature.selector)}
 
 

@@ -111,12 +111,12 @@ def _keygen(args: argparse.Namespace) -> int:
     from mailsec import dkim
 
     if args.algorithm == "ed25519-sha256":
-        key: object = ed25519.Ed25519PrivateKey.generate()
+        key: ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey = ed25519.Ed25519PrivateKey.generate()
     else:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     # Checked before the key is written: a selector or domain the record cannot carry.
     line = dkim.zone_entry(args.selector, args.domain, dkim.key_record(key))
-    pem = key.private_bytes(  # type: ignore[attr-defined]
+    pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),

@@ -37,7 +37,7 @@ def until_interrupted(
     with both signals ignored. The block gets a function that waits: for a signal, or until
     ``wait`` (given a never-set event, for tests) returns."""
     signals = (signal.SIGINT, signal.SIGTERM)
-    previous: dict[int, Any] = {}
+    previous: dict[signal.Signals, Any] = {}
     event = threading.Event()
 
     def wait_here() -> None:

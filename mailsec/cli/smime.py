@@ -176,17 +176,17 @@ def run(
         trusted = load_certificates(
             read_file(args.ca, "CA certificate"), source=MESSAGES["ca_file"].format(path=args.ca)
         )
-        result = messages.verify_message(read_stdin(source), trusted=trusted)
+        checked = messages.verify_message(read_stdin(source), trusted=trusted)
         if args.explain:
-            print(steps_to_text(result.steps), file=sys.stderr)
-        if not result.valid or result.content is None:
-            failed = [s.text for s in result.steps if s.outcome.value == "fail"]
+            print(steps_to_text(checked.steps), file=sys.stderr)
+        if not checked.valid or checked.content is None:
+            failed = [s.text for s in checked.steps if s.outcome.value == "fail"]
             detail = MESSAGES["detail"].format(reason=failed[-1].rstrip(".。")) if failed else ""
             raise VerificationError(
-                MESSAGES["failed"].format(status=result.status.description, detail=detail)
+                MESSAGES["failed"].format(status=checked.status.description, detail=detail)
             )
-        signer = result.certificate_check.addresses if result.certificate_check else ()
+        signer = checked.certificate_check.addresses if checked.certificate_check else ()
         note(MESSAGES["verified"].format(signer=", ".join(signer) or MESSAGES["holder"]))
-        sink.write(result.content)
+        sink.write(checked.content)
     sink.flush()
     return 0

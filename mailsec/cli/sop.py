@@ -28,7 +28,7 @@ import os
 import sys
 from collections.abc import Callable, MutableMapping, Sequence
 from datetime import datetime, timezone
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar, cast
 
 import cryptography
 import sop
@@ -99,14 +99,20 @@ def _sop_errors(function: F) -> F:
         except InputError as exc:
             raise sop.SOPInvalidDataType(exc.message) from None
 
-    return wrapper  # type: ignore[return-value]
+    # The wrapper takes the arguments ``function`` takes and returns what it returns.
+    return cast(F, wrapper)
 
 
 def _result(verification: openpgp.Verification) -> sop.SOPSigResult:
+    created = verification.created
+    key, signer = verification.signing_key_fingerprint, verification.signer_fingerprint
+    if created is None or key is None or signer is None:
+        # mailsec.openpgp sets all three on every valid outcome, the only ones passed here.
+        raise ValueError(f"a valid signature without its time or fingerprints: {verification!r}")
     return sop.SOPSigResult(
-        verification.created,
-        verification.signing_key_fingerprint,
-        verification.signer_fingerprint,
+        created,
+        key,
+        signer,
         sop.SOPSigType.text if verification.mode == "text" else sop.SOPSigType.binary,
     )
 
@@ -305,9 +311,11 @@ class MailsecSop(sop.StatelessOpenPGP):
         from mailsec.openpgp.encryption import encrypt_buffer
 
         # The buffer is written out as it is: a large message is not copied into bytes first.
-        return encrypt_buffer(
+        # sop annotates the result as bytes, but writes it with a buffer's write(), which takes
+        # any buffer: copying a large message into bytes is what this avoids.
+        return encrypt_buffer(  # type: ignore[return-value]
             data,
-            self._certs(recipients),
+            self._certs(recipients or {}),
             sign_with=self._keys(signers or {}, keypasswords),
             armor=armor,
             text=text,
@@ -351,7 +359,9 @@ class MailsecSop(sop.StatelessOpenPGP):
         session = None
         if wantsessionkey and result.session_key:
             session = sop.SOPSessionKey(result.session_key[0], result.session_key[1])
-        return result.plaintext, good, session
+        # sop annotates the plaintext as bytes, but writes it with a buffer's write(), which
+        # takes any buffer: copying a large message into bytes is what the view avoids.
+        return result.plaintext, good, session  # type: ignore[return-value]
 
     @_sop_errors
     def armor(

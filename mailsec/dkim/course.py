@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
@@ -107,7 +108,7 @@ def course_resolver() -> ZoneResolver:
     return ZoneResolver.from_text(course_zone_text())
 
 
-def sign_as(domain: str, message: bytes, *, testing: bool = False, **options: object) -> bytes:
+def sign_as(domain: str, message: bytes, *, testing: bool = False, **options: Any) -> bytes:
     """``message`` signed by ``domain``'s course key (``options`` as :func:`mailsec.dkim.sign`
     takes them: canonicalization, headers, body_length ...). With ``testing``, example.com signs
     with its ``test`` selector, whose record says ``t=y``."""
@@ -117,10 +118,10 @@ def sign_as(domain: str, message: bytes, *, testing: bool = False, **options: ob
     selector, key = signers[domain].selector, signers[domain].key
     if testing and domain == "example.com":
         selector, key = "test", _testing_key()
-    return sign(message, domain=domain, selector=selector, private_key=key, **options)  # type: ignore[arg-type]
+    return sign(message, domain=domain, selector=selector, private_key=key, **options)
 
 
-def seal_as(domain: str, message: bytes, **options: object) -> bytes:
+def seal_as(domain: str, message: bytes, **options: Any) -> bytes:
     """``message`` with one more ARC set sealed by ``domain``'s course key (``options`` as
     :func:`mailsec.arc.seal` takes them: authserv_id, results, now, chain, resolver ...)."""
     from mailsec import arc  # ARC builds on DKIM: imported when used, not with this module
@@ -134,5 +135,5 @@ def seal_as(domain: str, message: bytes, **options: object) -> bytes:
         domain=domain,
         selector=signer.selector,
         private_key=signer.key,
-        **options,  # type: ignore[arg-type]
+        **options,
     )

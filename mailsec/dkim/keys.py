@@ -138,12 +138,12 @@ def key_record(
     ``("sha256",)``) and ``services`` writes ``s=`` (such as ``("email",)``).
     """
     if hasattr(public_key, "public_key"):
-        public_key = public_key.public_key()  # type: ignore[union-attr]
+        public_key = public_key.public_key()
     try:
-        data = public_key_bytes(public_key)  # type: ignore[arg-type]
+        data = public_key_bytes(public_key)
     except (AttributeError, TypeError, ValueError):
         raise InputError(MESSAGES["not_a_key"].format(kind=type(public_key).__name__)) from None
-    tags = [("v", "DKIM1"), ("k", key_type(public_key))]  # type: ignore[arg-type]
+    tags = [("v", "DKIM1"), ("k", key_type(public_key))]
     if hashes:
         tags.append(("h", _words("hashes", hashes, "('sha256',)")))
     if services:
@@ -193,9 +193,9 @@ def fetch_key(selector: str, domain: str, source: DnsSource) -> KeyLookup:
         problem = MESSAGES["no_record"].format(name=shown, answer=answer.describe())
         return KeyLookup(name, answer, result=DkimResult.PERMERROR, problem=problem)
     first_problem = ""
-    for strings in answer.records[:MAX_KEY_RECORDS]:
+    for strings in answer.txt_records()[:MAX_KEY_RECORDS]:
         # A TXT record may be several strings: they are joined with nothing between (§3.6.2.2).
-        text = b"".join(strings).decode("latin-1")  # type: ignore[arg-type]
+        text = b"".join(strings).decode("latin-1")
         try:
             record = parse_key_record(text)
         except DkimSyntaxError as exc:

@@ -149,4 +149,15 @@ def make_step(
     **values: object,
 ) -> Step:
     """A trace step whose text is ``template`` with its named placeholders filled in."""
+    return format_step(template, outcome, section, values, data)
+
+
+def format_step(
+    template: str,
+    outcome: Outcome,
+    section: str | None,
+    values: Mapping[str, object],
+    data: Mapping[str, object] | None = None,
+) -> Step:
+    """:func:`make_step` with the placeholders' values in one mapping (one the caller built up)."""
     return Step(template.format(**values), outcome, section, data=dict(data or {}))

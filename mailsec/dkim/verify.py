@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import base64
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import TypedDict
 
 from mailsec.dkim import canon
 from mailsec.dkim.canon import Canon, HeaderField, Message, read_message
@@ -34,7 +35,7 @@ from mailsec.dkim.crypto import (
     load_public_key,
 )
 from mailsec.dkim.keys import KeyRecord, fetch_key
-from mailsec.dkim.result import SHOWN_BODY, DkimResult, Verification, make_step
+from mailsec.dkim.result import SHOWN_BODY, DkimResult, Verification, format_step
 from mailsec.dkim.signature import Signature, clock_seconds, signature_from_tags
 from mailsec.dkim.tags import DkimSyntaxError, TagList, parse_tag_list
 from mailsec.errors import quoted
@@ -166,6 +167,24 @@ class _Run:
         return self.bodies[method]
 
 
+class _Facts(TypedDict, total=False):
+    """What a :class:`~mailsec.dkim.result.Verification` reports besides its result and trace."""
+
+    domain: str | None
+    selector: str | None
+    algorithm: str | None
+    identity: str | None
+    testing: bool
+    weak: bool
+    header_data: bytes
+    header_hash: bytes
+    canonical_body: bytes
+    body_length: int
+    unsigned_body: int
+    body_hash: bytes
+    signed_body_hash: bytes
+
+
 @dataclass
 class _Check:
     """One signature's verification while it runs: its steps and what is known so far."""
@@ -173,17 +192,18 @@ class _Check:
     index: int
     sig_field: HeaderField
     steps: list[Step] = field(default_factory=list)
-    facts: dict[str, object] = field(default_factory=dict)
+    facts: _Facts = field(default_factory=_Facts)
 
     def step(
         self,
         key: str,
         outcome: Outcome = Outcome.INFO,
         section: str | None = None,
+        *,
+        data: Mapping[str, object] | None = None,
         **values: object,
     ) -> None:
-        data = values.pop("data", None)
-        self.steps.append(make_step(STEPS[key], outcome, section, data=data, **values))  # type: ignore[arg-type]
+        self.steps.append(format_step(STEPS[key], outcome, section, values, data))
 
     def done(self, result: DkimResult, reason: str, section: str | None = None) -> Verification:
         """End with ``result``: the rule that decided (when ``section`` names it), then the result."""
@@ -193,7 +213,7 @@ class _Check:
         value = self.sig_field.value.decode("latin-1")
         return Verification(
             result, reason, self.index, trace=tuple(self.steps), field_value=value, **self.facts
-        )  # type: ignore[arg-type]
+        )
 
     def stop(self, result: DkimResult, key: str, **values: object) -> Verification:
         """End with ``result`` for the reason ``REASONS[key]``, citing the rule's section."""
@@ -227,7 +247,7 @@ def _read_signature(check: _Check, sig_field: HeaderField) -> Signature | Verifi
         signature = signature_from_tags(tags)
     except DkimSyntaxError as exc:
         return check.stop(DkimResult.PERMERROR, "syntax", problem=exc.message)
-    check.facts.update(identity=signature.identity, domain=signature.domain)
+    check.facts.update(_Facts(identity=signature.identity, domain=signature.domain))
     check.step(
         "signature_ok",
         Outcome.OK,
@@ -245,7 +265,7 @@ def _read_signature(check: _Check, sig_field: HeaderField) -> Signature | Verifi
     return signature
 
 
-def _facts(tags: TagList) -> dict[str, object]:
+def _facts(tags: TagList) -> _Facts:
     """What a learner wants to see even of a broken signature: who claims to have signed."""
     return {
         "domain": tags.get("d"),
@@ -370,7 +390,7 @@ def _compute(check: _Check, signature: Signature, run: _Run, key: PublicKey) -> 
     blank = without_b(check.sig_field, signature.tags)
     data = canon.header_data(selected, blank, signature.header_canon)
     header_digest = digest(hash_name, data)
-    check.facts.update(header_data=data, header_hash=header_digest)
+    check.facts.update(_Facts(header_data=data, header_hash=header_digest))
     check.step(
         "headers",
         section="RFC 6376 §5.4.2",
@@ -401,11 +421,13 @@ def _check_body(check: _Check, signature: Signature, run: _Run) -> bool:
         check.step("body_short", Outcome.WARN, "RFC 6376 §3.5", limit=limit, length=len(body))
     computed = digest(signature.algorithm.hash_name, hashed)
     check.facts.update(
-        canonical_body=hashed[:SHOWN_BODY],
-        body_length=len(hashed),
-        unsigned_body=len(body) - len(hashed),
-        body_hash=computed,
-        signed_body_hash=signature.body_hash,
+        _Facts(
+            canonical_body=hashed[:SHOWN_BODY],
+            body_length=len(hashed),
+            unsigned_body=len(body) - len(hashed),
+            body_hash=computed,
+            signed_body_hash=signature.body_hash,
+        )
     )
     if hmac.compare_digest(computed, signature.body_hash):
         check.step("body_hash_ok", Outcome.OK, "RFC 6376 §3.7", computed=_base64(computed))

@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from mailsec.dkim.result import DkimResult, make_step
+from mailsec.dkim.result import DkimResult, format_step, make_step
 from mailsec.dmarc.orgdomain import normalize_domain, organizational_domain
 from mailsec.dmarc.record import AlignmentMode
 from mailsec.errors import InputError, quoted
@@ -210,13 +210,13 @@ def align_spf(
     helo = STEPS["helo"] if spf.scope is SpfScope.HELO else ""
     values = {"domain": spf.domain or "(empty)", "helo": helo, "from_domain": from_domain}
     if spf.result is not SpfResult.PASS:
-        step = make_step(
-            STEPS["spf_not_pass"], Outcome.INFO, SPF_SECTION, result=spf.result, **values
+        step = format_step(
+            STEPS["spf_not_pass"], Outcome.INFO, SPF_SECTION, {"result": spf.result, **values}
         )
         return SpfAlignment(spf.result, spf.domain, spf.scope, False), step
     aligned, why = _why(spf.domain, from_domain, mode)
     key, outcome = ("spf_aligned", Outcome.OK) if aligned else ("spf_unaligned", Outcome.WARN)
-    step = make_step(STEPS[key], outcome, SPF_SECTION, why=why, **values)
+    step = format_step(STEPS[key], outcome, SPF_SECTION, {"why": why, **values})
     return SpfAlignment(spf.result, spf.domain, spf.scope, aligned), step
 
 
@@ -229,19 +229,19 @@ def align_dkim(
     for number, signature in enumerate(signatures, start=1):
         result = _enum(DkimResult, signature.result, "dkim_result")
         domain, selector = signature.domain, signature.selector
-        values = {"number": number, "result": result, "from_domain": from_domain}
+        values: dict[str, object] = {"number": number, "result": result, "from_domain": from_domain}
         if not domain:
-            steps.append(make_step(STEPS["dkim_no_domain"], Outcome.INFO, DKIM_SECTION, **values))
+            steps.append(format_step(STEPS["dkim_no_domain"], Outcome.INFO, DKIM_SECTION, values))
             found.append(DkimAlignment(result, None, selector, False))
             continue
         values.update(domain=domain, selector=selector or "(none)")
         if result is not DkimResult.PASS:
-            steps.append(make_step(STEPS["dkim_not_pass"], Outcome.INFO, DKIM_SECTION, **values))
+            steps.append(format_step(STEPS["dkim_not_pass"], Outcome.INFO, DKIM_SECTION, values))
             found.append(DkimAlignment(result, domain, selector, False))
             continue
         aligned, why = _why(domain, from_domain, mode)
         key, outcome = ("dkim_aligned", Outcome.OK) if aligned else ("dkim_unaligned", Outcome.WARN)
-        steps.append(make_step(STEPS[key], outcome, DKIM_SECTION, why=why, **values))
+        steps.append(format_step(STEPS[key], outcome, DKIM_SECTION, {"why": why, **values}))
         found.append(DkimAlignment(result, domain, selector, aligned))
     if not found:
         steps.append(make_step(STEPS["dkim_missing"], Outcome.INFO, DKIM_SECTION))

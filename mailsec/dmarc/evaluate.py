@@ -324,7 +324,7 @@ def _dispose(
             disposition=disposition,
         )
         return disposition, None, step
-    disposition = Disposition(policy.lower.value)
+    disposition = Disposition(policy.weaker.value)
     step = make_step(
         STEPS["sampled_out"],
         Outcome.WARN,

@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from mailsec.dkim.tags import DkimSyntaxError, parse_tag_list
 from mailsec.errors import InputError, quoted
@@ -125,7 +127,7 @@ class Policy(str, enum.Enum):
         return self.value
 
     @property
-    def lower(self) -> Policy:
+    def weaker(self) -> Policy:
         """The next weaker policy, for messages left out by ``pct`` (§6.6.4)."""
         return {"reject": Policy.QUARANTINE, "quarantine": Policy.NONE, "none": Policy.NONE}[
             self.value
@@ -236,22 +238,37 @@ def parse_record(text: str, *, strict: bool = True) -> DmarcRecord:
     ignored: list[str] = []
     for tag in tag_list.tags[1:]:
         name = tag.name.lower()
-        if name in _READERS or name in ("p", "sp"):
+        if name in _OPTIONAL or name in ("p", "sp"):
             if name in values:  # "P=" and "p=": one tag written twice
                 raise DmarcSyntaxError(MESSAGES["duplicate"].format(tag=quoted(name)), tag=name)
             values[name] = tag.value
         else:
             ignored.append(tag.name)
     reader = _Reader(values, strict)
-    fields = {field: reader.read(name) for name, (field, *_) in _READERS.items()}
-    policy, subdomain_policy = reader.policies(fields["aggregate_uris"])  # type: ignore[arg-type]
+    # In the order of _OPTIONAL, which is the order the problems are listed in.
+    dkim_alignment = reader.read("adkim", _ALIGNMENT)
+    spf_alignment = reader.read("aspf", _ALIGNMENT)
+    percent = reader.read("pct", _PERCENT)
+    aggregate_uris = reader.uris("rua")
+    failure_uris = reader.uris("ruf")
+    failure_options = reader.read("fo", _FAILURE_OPTIONS)
+    report_formats = reader.read("rf", _FORMATS)
+    report_interval = reader.read("ri", _INTERVAL)
+    policy, subdomain_policy = reader.policies(aggregate_uris)
     return DmarcRecord(
         text=text,
         policy=policy,
         subdomain_policy=subdomain_policy,
+        dkim_alignment=dkim_alignment,
+        spf_alignment=spf_alignment,
+        percent=percent,
+        aggregate_uris=aggregate_uris,
+        failure_uris=failure_uris,
+        failure_options=failure_options,
+        report_formats=report_formats,
+        report_interval=report_interval,
         ignored=tuple(ignored),
         problems=tuple(reader.problems),
-        **fields,  # type: ignore[arg-type]
     )
 
 
@@ -263,21 +280,24 @@ class _Reader:
         self.strict = strict
         self.problems: list[str] = []
 
-    def read(self, name: str) -> object:
-        _field, default, parse, shown = _READERS[name]
+    def read(self, name: str, tag: _Tag[_T]) -> _T:
         if name not in self.values:
-            return default
-        if name in ("rua", "ruf") and not self.strict:
-            return self._addresses(name, self.values[name])
+            return tag.default
         try:
-            return parse(name, self.values[name])
+            return tag.parse(name, self.values[name])
         except DmarcSyntaxError as exc:
             if self.strict:
                 raise
             self.problems.append(
-                MESSAGES["replaced"].format(problem=exc.message, tag=name, default=shown)
+                MESSAGES["replaced"].format(problem=exc.message, tag=name, default=tag.shown)
             )
-            return default
+            return tag.default
+
+    def uris(self, name: str) -> tuple[ReportUri, ...]:
+        """``rua`` or ``ruf``; read as a receiver reads them, each address on its own."""
+        if name in self.values and not self.strict:
+            return self._addresses(name, self.values[name])
+        return self.read(name, _URIS)
 
     def _addresses(self, name: str, value: str) -> tuple[ReportUri, ...]:
         """Each address of a list on its own: a wrong one does not hide the valid ones."""
@@ -376,14 +396,24 @@ def _uris(tag: str, value: str) -> tuple[ReportUri, ...]:
     return tuple(uris)
 
 
-#: Per optional tag: the DmarcRecord field, its default (§6.3), the reader, the default as written.
-_READERS = {
-    "adkim": ("dkim_alignment", AlignmentMode.RELAXED, _alignment, "r"),
-    "aspf": ("spf_alignment", AlignmentMode.RELAXED, _alignment, "r"),
-    "pct": ("percent", 100, _percent, "100"),
-    "rua": ("aggregate_uris", (), _uris, ""),
-    "ruf": ("failure_uris", (), _uris, ""),
-    "fo": ("failure_options", ("0",), _failure_options, "0"),
-    "rf": ("report_formats", ("afrf",), _formats, "afrf"),
-    "ri": ("report_interval", 86400, _interval, "86400"),
-}
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class _Tag(Generic[_T]):
+    """An optional tag: its default (§6.3), its reader, the default as written."""
+
+    default: _T
+    parse: Callable[[str, str], _T]
+    shown: str
+
+
+_ALIGNMENT = _Tag(AlignmentMode.RELAXED, _alignment, "r")
+_PERCENT = _Tag(100, _percent, "100")
+_URIS: _Tag[tuple[ReportUri, ...]] = _Tag((), _uris, "")
+_FAILURE_OPTIONS: _Tag[tuple[str, ...]] = _Tag(("0",), _failure_options, "0")
+_FORMATS: _Tag[tuple[str, ...]] = _Tag(("afrf",), _formats, "afrf")
+_INTERVAL = _Tag(86400, _interval, "86400")
+
+#: The tags besides ``v``, ``p`` and ``sp``: adkim, aspf, pct, rua, ruf, fo, rf, ri (§6.3).
+_OPTIONAL = ("adkim", "aspf", "pct", "rua", "ruf", "fo", "rf", "ri")

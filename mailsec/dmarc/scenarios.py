@@ -234,7 +234,7 @@ class Changes:
 def published_record(domain: str) -> str | None:
     """The DMARC record at ``_dmarc.<domain>`` in the course zone, or None."""
     answer = as_source(course_resolver()).lookup(f"_dmarc.{domain}", "TXT")
-    texts = [b"".join(r).decode("ascii", "replace") for r in answer.records]
+    texts = [b"".join(r).decode("ascii", "replace") for r in answer.txt_records()]
     records = [t for t in texts if t.startswith("v=DMARC1")]
     return records[0] if len(records) == 1 else None
 

@@ -38,7 +38,9 @@ def bank() -> Bank:
     return Bank(load(), GENERATORS)
 
 
-def _chosen(values: Iterable[Any] | None, allowed: Iterable[Any], what: str) -> set[Any] | None:
+def _chosen(
+    values: Iterable[Any] | str | int | None, allowed: Iterable[Any], what: str
+) -> set[Any] | None:
     if values is None:
         return None
     if isinstance(values, (str, int)):

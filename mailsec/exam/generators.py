@@ -89,11 +89,12 @@ def _solve_retrieval(setting: str) -> tuple[str, Mapping[str, str | Text]]:
     from mailsec.retrieval.model import ImapSettings, PopSettings, run
     from mailsec.retrieval.scenarios import SCENARIOS
 
-    client = {
+    clients: dict[str, PopSettings | ImapSettings] = {
         "pop-delete": PopSettings(),
         "pop-copy": PopSettings(leave_copy=True),
         "imap": ImapSettings(),
-    }[setting]
+    }
+    client = clients[setting]
     laptop = run(SCENARIOS["phone-then-laptop"], client=client, clock=_course_morning)
     shown = {(m.label, m.read) for m in laptop.final.device("Laptop").messages}
     outcomes = {

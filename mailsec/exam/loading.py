@@ -119,14 +119,17 @@ class Checker:
 
     def topic_and_level(self, item: Mapping[str, Any], owner: str) -> tuple[str, Level] | None:
         topic, level = item.get("topic"), item.get("level")
-        ok = True
-        if topic not in TOPICS:
+        good_topic = topic if isinstance(topic, str) and topic in TOPICS else None
+        if good_topic is None:
             self.problem(f"{owner}: its topic {topic!r} is not a chapter from '00' to '09'.")
-            ok = False
-        if isinstance(level, bool) or level not in (1, 2, 3):
+        good_level = None
+        if isinstance(level, int) and not isinstance(level, bool) and level in (1, 2, 3):
+            good_level = Level(level)
+        else:
             self.problem(f"{owner}: its level {level!r} is not 1, 2 or 3.")
-            ok = False
-        return (topic, Level(level)) if ok else None
+        if good_topic is None or good_level is None:
+            return None
+        return good_topic, good_level
 
 
 def default_notebooks() -> Path | None:

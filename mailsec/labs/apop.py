@@ -177,7 +177,7 @@ def log_in(server: _Server, password: str) -> ApopRun:
 class ApopLab(Lab):
     """Alice's password in; a real APOP login, its capture and the dictionary search out."""
 
-    def __init__(self, *, password: str = DEFAULT_PASSWORD) -> None:
+    def __init__(self, *, password: str = DEFAULT_PASSWORD, lang: str | None = None) -> None:
         self._server = _Server()
         self._finalizer = weakref.finalize(self, self._server.stop)
         self._quiet = False
@@ -202,6 +202,7 @@ class ApopLab(Lab):
                 widgets.HBox([self.password, self.run_button]),
                 self.status,
             ],
+            lang=lang,
         )
         self.add_class("mailsec-apop-lab")
         self.on_change([self.preset], self._on_preset)

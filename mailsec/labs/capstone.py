@@ -206,7 +206,9 @@ class ScenarioLab(Lab):
     _built = False
     """Set once the controls exist (ipywidgets closes a lab whose ``__init__`` raised, too)."""
 
-    def __init__(self, *, name: str = "normal", preset: str = "recommended") -> None:
+    def __init__(
+        self, *, name: str = "normal", preset: str = "recommended", lang: str | None = None
+    ) -> None:
         chosen = scenario(name)  # an unknown name raises InputError naming the scenarios
         Defences.preset(preset)  # likewise for an unknown preset
         self._closed = False
@@ -252,6 +254,7 @@ class ScenarioLab(Lab):
             intro=TEXT["scenario_intro"],
             controls=[self.scenario, self.preset, widgets.HBox([self.run_button]), self.status],
             below_result=[self.transcript],
+            lang=lang,
         )
         self.add_class("mailsec-scenario-lab")
         self._built = True
@@ -353,7 +356,7 @@ class DefenceLab(Lab):
     _built = False
     """Set once the controls exist (ipywidgets closes a lab whose ``__init__`` raised, too)."""
 
-    def __init__(self, *, preset: str = "recommended") -> None:
+    def __init__(self, *, preset: str = "recommended", lang: str | None = None) -> None:
         start = Defences.preset(preset)  # an unknown preset raises InputError naming them
         self._closed = False
         self._syncing = False
@@ -402,6 +405,7 @@ class DefenceLab(Lab):
                 legitimate=sum(not sc.attack for sc in SCENARIOS),
             ),
             controls=[self.preset, grid, self.dmarc, widgets.HBox([self.run_button]), self.status],
+            lang=lang,
         )
         self.add_class("mailsec-defence-lab")
         self._built = True

@@ -18,6 +18,7 @@ from mailsec.dkim.demo import (
     lab_message,
     try_all_canonicalizations,
 )
+from mailsec.dkim.result import Verification
 from mailsec.i18n import texts
 from mailsec.labs.frame import Lab, checkbox, dropdown, tagged, text_box
 from mailsec.render.dkim import canonical_html, matrix_html, tags_html, verdict_html
@@ -68,7 +69,7 @@ def _canons() -> list[tuple[str, str]]:
 class CanonicalizationLab(Lab):
     """Sign, change on the way, verify: four canonicalizations side by side."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, lang: str | None = None) -> None:
         course_signers()  # the keys, made before the first callback
         self.subject = text_box(DEFAULT_SUBJECT, TEXT["subject"], "mailsec-dkim-subject")
         self.body = tagged(
@@ -105,6 +106,7 @@ class CanonicalizationLab(Lab):
                 widgets.HBox([self.header_canon, self.body_canon]),
                 widgets.HBox([self.length, self.oversign]),
             ],
+            lang=lang,
         )
         self.add_class("mailsec-dkim-canonicalization")
         self.trials: tuple = ()
@@ -150,7 +152,7 @@ def canonicalization_lab(*, lang: str | None = None) -> CanonicalizationLab:
 class KeyRecordLab(Lab):
     """What the receiver finds at the selector decides: pass, permerror, testing."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, lang: str | None = None) -> None:
         signers = course_signers()
         self.message = apply_change(
             lab_message(SENDER, DEFAULT_SUBJECT, DEFAULT_BODY), Change.NOTHING
@@ -165,10 +167,13 @@ class KeyRecordLab(Lab):
             signers["example.com"].record, TEXT["record"], "mailsec-dkim-record", width="760px"
         )
         super().__init__(
-            TEXT["key_title"], intro=TEXT["key_intro"], controls=[self.case, self.record]
+            TEXT["key_title"],
+            intro=TEXT["key_intro"],
+            controls=[self.case, self.record],
+            lang=lang,
         )
         self.add_class("mailsec-dkim-keys")
-        self.check = None
+        self.check: Verification | None = None
         self.on_change([self.case], self.update)
         self.on_change([self.record], self.edited)
         self.action(self.update)()

@@ -12,6 +12,7 @@ import ipywidgets as widgets
 
 from mailsec.dkim.course import course_signers
 from mailsec.dmarc.orgdomain import organizational_domain
+from mailsec.dmarc.receiver import InboundCheck
 from mailsec.dmarc.scenarios import Changes, Scenario, run
 from mailsec.i18n import texts
 from mailsec.labs.frame import Lab, checkbox, dropdown, tagged
@@ -60,7 +61,7 @@ def _modes() -> list[tuple[str, str]]:
 class DmarcLab(Lab):
     """Pick a scenario, change the policy; see the identities, the verdict and what happened."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, lang: str | None = None) -> None:
         course_signers()  # the keys, made before the first callback
         organizational_domain("example.com")  # the Public Suffix List, read once (0.3 s)
         self.scenario = dropdown(
@@ -95,9 +96,10 @@ class DmarcLab(Lab):
                 widgets.HBox([self.adkim, self.aspf]),
                 self.trust,
             ],
+            lang=lang,
         )
         self.add_class("mailsec-dmarc-lab")
-        self.check = None
+        self.check: InboundCheck | None = None
         controls = [self.scenario, self.policy, self.adkim, self.aspf, self.sample, self.trust]
         self.on_change(controls, self.update)
         self.action(self.update)()
@@ -112,8 +114,8 @@ class DmarcLab(Lab):
             trust_list=self.trust.value,
             sample=float(self.sample.value),
         )
-        _sent, self.check, record = run(scenario, changes)
-        check = self.check
+        _sent, check, record = run(scenario, changes)
+        self.check = check
         self.show(
             verdict_html(check, record, check.dmarc.record_domain)
             + identities_html(check)

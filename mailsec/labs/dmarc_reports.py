@@ -13,6 +13,7 @@ most of it the course's DKIM keys); after that a change of the menu only sums an
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import ipywidgets as widgets
 
@@ -70,7 +71,7 @@ TEXT = texts(
 class ReportLab(Lab):
     """Pick the simulated week's reports or upload your own; see who sends as the domain."""
 
-    def __init__(self, week: Week) -> None:
+    def __init__(self, week: Week, *, lang: str | None = None) -> None:
         self.week = week
         options = [(TEXT["all"], ALL)]
         for file in week.files:
@@ -81,7 +82,9 @@ class ReportLab(Lab):
             widgets.FileUpload(accept=".xml,.gz,.zip", multiple=True, description=TEXT["upload"]),
             "mailsec-dmarc-upload",
         )
-        super().__init__(TEXT["title"], intro=TEXT["intro"], controls=[self.which, self.upload])
+        super().__init__(
+            TEXT["title"], intro=TEXT["intro"], controls=[self.which, self.upload], lang=lang
+        )
         self.add_class("mailsec-dmarc-reports")
         self.uploaded: tuple[AggregateReport, ...] = ()
         self.upload_problem: str | None = None
@@ -129,16 +132,17 @@ class ReportLab(Lab):
         )
 
 
-def read_uploads(files: Sequence[Mapping[str, object]]) -> tuple[AggregateReport, ...]:
+def read_uploads(files: Sequence[Mapping[str, Any]]) -> tuple[AggregateReport, ...]:
     """The reports in an upload as ipywidgets 8 stores it (a dict per file, with ``name`` and
-    ``content``); a file that cannot be read is refused with its name."""
+    ``content``); a file that cannot be read is refused with its name. ipywidgets declares no
+    types, hence ``Any``: whatever ``content`` holds, :func:`read_report` checks."""
     if len(files) > MAX_UPLOADS:
         raise InputError(TEXT["too_many"].format(count=len(files), limit=MAX_UPLOADS))
     reports = []
     for file in files:
         name = quoted(str(file.get("name", "")), 80)
         try:  # read_report refuses content that is not bytes (or a memoryview) with a sentence
-            reports.append(read_report(file.get("content", b"")))  # type: ignore[arg-type]
+            reports.append(read_report(file.get("content", b"")))
         except InputError as exc:
             raise InputError(TEXT["bad_file"].format(name=name, problem=exc.message)) from None
     return tuple(reports)

@@ -137,12 +137,13 @@ class ExamLab(Lab):
     def __init__(
         self,
         *,
-        topics: Iterable[str] | None = None,
-        levels: Iterable[int] | None = None,
-        kinds: Iterable[str] | None = None,
+        topics: Iterable[str] | str | None = None,
+        levels: Iterable[int] | int | None = None,
+        kinds: Iterable[str] | str | None = None,
         count: int = 10,
         seed: int | None = None,
         bank: Bank | None = None,
+        lang: str | None = None,
     ) -> None:
         self.bank = bank if bank is not None else exam.bank()
         self.rng = random.Random(seed)
@@ -176,6 +177,7 @@ class ExamLab(Lab):
                 self.paper,
                 widgets.HBox([self.score_button]),
             ],
+            lang=lang,
         )
         self.add_class("mailsec-exam-lab")
         self.on_change([self.topic, self.level, self.kind, self.count], self.new_set)
@@ -273,12 +275,12 @@ class ExamLab(Lab):
         )
 
 
-def _selection(values: Iterable[object] | object | None) -> list[str] | None:
+def _selection(values: Iterable[str] | Iterable[int] | str | int | None) -> list[str] | None:
     if values is None:
         return None
     if isinstance(values, (str, int)):
-        values = [values]
-    return [str(v) for v in values]  # type: ignore[union-attr]
+        return [str(values)]
+    return [str(v) for v in values]
 
 
 def _first(values: list[str] | None) -> str:
@@ -307,9 +309,9 @@ def exam_lab(
     lab in one language (None: the kernel's).
     """
     return ExamLab(
-        topics=_selection(topics),
-        levels=_selection(levels),
-        kinds=_selection(kinds),
+        topics=topics,
+        levels=levels,
+        kinds=kinds,
         count=count,
         seed=seed,
         lang=lang,

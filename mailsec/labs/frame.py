@@ -22,20 +22,26 @@ current result is shown as plain HTML with a hint on how to make it interactive.
 **Language.** Every lab factory takes ``lang=None`` and passes it on to its lab's constructor
 (``SpfLab(..., lang=lang)``): a lab then builds its widgets and runs every callback wrapped by
 :meth:`Lab.action` inside :func:`mailsec.i18n.using` ``(lang)`` (None: the kernel's language, see
-:func:`mailsec.set_language`). A subclass of :class:`Lab` does not declare ``lang`` itself: the
-frame takes it out of the keyword arguments, sets :attr:`Lab.lang` and runs the subclass's whole
-``__init__`` in that language. A factory that makes widgets *before* it makes its lab builds
-them inside ``using(lang)`` too.
+:func:`mailsec.set_language`). Every subclass of :class:`Lab` declares it in its own signature, as
+a keyword-only ``lang: str | None = None`` that it passes on to ``super().__init__(...,
+lang=lang)``, so a type checker sees the parameter the factories pass. The frame
+(``__init_subclass__``) wraps each subclass's ``__init__``: the wrapper checks ``lang`` (a bad one
+is refused before anything is built), sets :attr:`Lab.lang` and runs the subclass's whole
+``__init__`` -- the widgets it makes before it calls ``super().__init__`` too -- in that language.
+A subclass whose ``__init__`` does not take ``lang`` is refused when the class is made. A factory
+that makes widgets *before* it makes its lab builds them inside ``using(lang)`` too.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import time
+import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import ipywidgets as widgets
 
@@ -65,14 +71,20 @@ _UNSET: Any = object()
 
 
 def _in_language(init: Callable[..., None]) -> Callable[..., None]:
-    """A lab class's ``__init__`` that takes ``lang=`` and runs inside ``using(lang)``.
+    """A lab class's ``__init__`` that runs inside ``using(lang)``, ``lang`` being the keyword it
+    is called with (module docstring); it still receives ``lang`` itself.
 
-    The outermost ``__init__`` decides: a subclass's ``super().__init__(...)`` passes no
-    ``lang`` and keeps the one already set.
+    The outermost ``__init__`` decides: a ``super().__init__(...)`` without ``lang`` keeps the
+    one already set.
     """
+    if "lang" not in inspect.signature(init).parameters:
+        raise TypeError(
+            f"{init.__qualname__} must take lang: str | None = None (see mailsec.labs.frame)"
+        )
 
     @functools.wraps(init)
-    def wrapper(self: Lab, *args: Any, lang: str | None = _UNSET, **kwargs: Any) -> None:
+    def wrapper(self: Lab, *args: Any, **kwargs: Any) -> None:
+        lang = kwargs.get("lang", _UNSET)
         if lang is not _UNSET:
             self.lang = None if lang is None else checked(lang)  # refused before anything is built
         with using(self.lang):
@@ -94,7 +106,9 @@ class Lab(widgets.VBox):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "__init__" in cls.__dict__:
-            cls.__init__ = _in_language(cls.__dict__["__init__"])  # type: ignore[method-assign]
+            # A deliberate patch of the class's method, which a plain assignment would hide from
+            # the type checker (method-assign); the wrapper keeps the signature the class declares.
+            setattr(cls, "__init__", _in_language(cls.__dict__["__init__"]))  # noqa: B010
 
     def __init__(
         self,
@@ -175,7 +189,9 @@ class Lab(widgets.VBox):
                     self.timings.append(time.perf_counter() - start)
             return None
 
-        return wrapper  # type: ignore[return-value]
+        # The wrapper takes the arguments ``fn`` takes and returns what it returns, or None where
+        # ``fn`` failed: the callbacks' results are not used, so it stands in for ``fn``.
+        return cast(F, wrapper)
 
     def on_change(self, controls: Iterable[widgets.Widget], fn: Callable[[], None]) -> None:
         """Run ``fn`` (wrapped by :meth:`action`) whenever one of ``controls`` changes value."""
@@ -223,10 +239,58 @@ class Lab(widgets.VBox):
         return bundle
 
 
+FONT_PX = 13
+"""JupyterLab's widget font size (px)."""
+_MENU_ROOM_PX = 44
+"""A menu's own padding and its arrow, besides the label (px)."""
+_MENU_MOST_PX = 900
+"""No menu grows wider than a lab (a longer label is cut, as the browser would)."""
+
+
+def text_px(text: str) -> float:
+    """A generous estimate of ``text``'s width in the widgets' font (px): 0.6 em a character,
+    1 em a wide (Japanese) one."""
+    return sum(FONT_PX * (1.0 if unicodedata.east_asian_width(c) in "WF" else 0.6) for c in text)
+
+
+def _px(width: object) -> float | None:
+    text = str(width or "")
+    return (
+        float(text[:-2]) if text.endswith("px") and text[:-2].replace(".", "").isdigit() else None
+    )
+
+
+def fit_menu(picker: widgets.Dropdown) -> widgets.Dropdown:
+    """Make ``picker`` wide enough to show its description and its longest choice whole, now and
+    whenever its choices change: a menu keeps the width it was given unless a label needs more,
+    as Japanese labels often do. The layout is replaced, not changed, since labs share layouts.
+    Returns ``picker``."""
+
+    def fit(_change: object = None) -> None:
+        labels = picker._options_labels or ("",)
+        description = _px(picker.style.description_width)
+        if description is None:
+            description = text_px(picker.description) + 8 if picker.description else 0
+        need = min(
+            _MENU_MOST_PX,
+            math.ceil(description + _MENU_ROOM_PX + max(text_px(label) for label in labels)),
+        )
+        given = _px(picker.layout.width)
+        if given is None or need > given:
+            state = picker.layout.get_state()
+            kept = {k: v for k, v in state.items() if not k.startswith("_") and v is not None}
+            picker.layout = widgets.Layout(**{**kept, "width": f"{need}px"})
+
+    fit()
+    picker.observe(fit, names="options")
+    return picker
+
+
 def dropdown(
     description: str, options: Sequence[object], value: object, css: str, *, width: str = "560px"
 ) -> widgets.Dropdown:
-    """A labelled menu with the CSS class ``css``, which browser tests use to find it.
+    """A labelled menu with the CSS class ``css``, which browser tests use to find it, at least
+    ``width`` wide and wider where a label needs it (:func:`fit_menu`).
 
     No option may have the value ``None``: ipywidgets shows such a menu blank, as if nothing were
     picked. Give that option a stand-in value instead.
@@ -244,7 +308,7 @@ def dropdown(
         style={"description_width": "initial"},
         layout=widgets.Layout(width=width),
     )
-    return tagged(picker, css)
+    return tagged(fit_menu(picker), css)
 
 
 def text_box(

@@ -13,7 +13,16 @@ import os
 import ipywidgets as widgets
 
 from mailsec.errors import InputError
-from mailsec.hybrid.demo import Cast, Transit, make_cast, person, run_pipeline, run_signature
+from mailsec.hybrid.demo import (
+    Cast,
+    PipelineRun,
+    SignatureRun,
+    Transit,
+    make_cast,
+    person,
+    run_pipeline,
+    run_signature,
+)
 from mailsec.hybrid.envelope import Part, RandomSource, WrapMethod
 from mailsec.hybrid.keys import KeyKind
 from mailsec.hybrid.measure import Measurement
@@ -115,7 +124,9 @@ def default_cast() -> Cast:
 class PipelineLab(Lab):
     """Encrypt your own text for the people you pick, let an attacker flip a bit, try to read it."""
 
-    def __init__(self, cast: Cast, *, random: RandomSource = os.urandom) -> None:
+    def __init__(
+        self, cast: Cast, *, random: RandomSource = os.urandom, lang: str | None = None
+    ) -> None:
         self.cast = cast
         self.random = random
         self.text = tagged(
@@ -186,9 +197,10 @@ class PipelineLab(Lab):
             TEXT["pipeline_title"],
             intro=TEXT["pipeline_intro"],
             controls=[self.text, recipients_row, self.reader, self.attack, self.byte],
+            lang=lang,
         )
         self.add_class("mailsec-hybrid-pipeline")
-        self.run = None
+        self.run: PipelineRun | None = None
         self.on_change(
             [self.text, self.reader, self.attack, self.byte, *self.recipient_boxes.values()],
             self.update,
@@ -202,7 +214,7 @@ class PipelineLab(Lab):
         part, whose = self.attack.value
         if whose is not None and whose not in {p.owner for p in chosen}:
             raise InputError(TEXT["not_recipient"].format(whose=whose))
-        self.run = run_pipeline(
+        self.run = run = run_pipeline(
             self.text.value,
             chosen,
             self.cast.reader(self.reader.value),
@@ -211,7 +223,7 @@ class PipelineLab(Lab):
             tamper_index=self.byte.value,
             random=self.random,
         )
-        self.show(str(pipeline_html(self.run)), trace_list(self.run.steps, title=TEXT["steps"]))
+        self.show(str(pipeline_html(run)), trace_list(run.steps, title=TEXT["steps"]))
 
 
 def pipeline_lab(
@@ -228,7 +240,12 @@ class SignatureLab(Lab):
     """Alice signs; the message travels; Bob checks the signature with the key he has."""
 
     def __init__(
-        self, cast: Cast, *, transit: Transit = Transit.UNCHANGED, verify_with: str = "Alice"
+        self,
+        cast: Cast,
+        *,
+        transit: Transit = Transit.UNCHANGED,
+        verify_with: str = "Alice",
+        lang: str | None = None,
     ) -> None:
         self.cast = cast
         self.text = tagged(
@@ -268,22 +285,23 @@ class SignatureLab(Lab):
             TEXT["signature_title"],
             intro=TEXT["signature_intro"],
             controls=[self.text, self.algorithm, self.transit, self.verify_with],
+            lang=lang,
         )
         self.add_class("mailsec-hybrid-signature")
-        self.run = None
+        self.run: SignatureRun | None = None
         self.on_change([self.text, self.algorithm, self.transit, self.verify_with], self.update)
         self.action(self.update)()
 
     def update(self) -> None:
         kind = self.algorithm.value
-        self.run = run_signature(
+        self.run = run = run_signature(
             self.text.value,
             self.cast.signer("Alice", kind),
             transit=self.transit.value,
             verify_with=self.cast.signer(self.verify_with.value, kind).public,
             forger=self.cast.signer("Mallory", kind),
         )
-        self.show(str(signature_html(self.run)), trace_list(self.run.steps, title=TEXT["steps"]))
+        self.show(str(signature_html(run)), trace_list(run.steps, title=TEXT["steps"]))
 
 
 def signature_lab(
@@ -306,7 +324,11 @@ class SizeSpeedLab(Lab):
     """Public-key-only against hybrid: pick the data, what to compare and how many recipients."""
 
     def __init__(
-        self, quick: Measurement | None = None, *, reference: Measurement = REFERENCE
+        self,
+        quick: Measurement | None = None,
+        *,
+        reference: Measurement = REFERENCE,
+        lang: str | None = None,
     ) -> None:
         self.sources: dict[str, Measurement] = {}
         if quick is not None:
@@ -342,6 +364,7 @@ class SizeSpeedLab(Lab):
             TEXT["plot_title"],
             intro=TEXT["plot_intro"],
             controls=[self.source, self.metric, self.recipients],
+            lang=lang,
         )
         self.add_class("mailsec-hybrid-plot")
         self.on_change([self.source, self.metric, self.recipients], self.update)

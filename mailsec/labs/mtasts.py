@@ -114,7 +114,7 @@ def with_mode(text: str, mode: Mode) -> str:
 class MtaStsLab(Lab):
     """Edit example.net's policy and play the attacker; see which MX gets the message."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, lang: str | None = None) -> None:
         self._quiet = False
         self.evaluation: Evaluation | None = None
         self.policy_text = tagged(
@@ -153,6 +153,7 @@ class MtaStsLab(Lab):
                 self.block,
                 self.cached,
             ],
+            lang=lang,
         )
         self.add_class("mailsec-mtasts-lab")
         self.on_change([self.mode], self._on_mode)

@@ -9,8 +9,7 @@ whole conversation with every reply code (a dropped attempt is a simulated drop 
 
 from __future__ import annotations
 
-import math
-import unicodedata
+import functools
 import weakref
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import ipywidgets as widgets
 
 from mailsec.errors import InputError
 from mailsec.i18n import texts, using
-from mailsec.labs.frame import Lab, button, checkbox, tagged
+from mailsec.labs.frame import Lab, button, checkbox, fit_menu, tagged
 from mailsec.op25b import simulate
 from mailsec.op25b.model import (
     BOT_WEBMAIL,
@@ -95,21 +94,6 @@ NONE = "none (no login)"
 
 _WIDE = widgets.Layout(width="480px")
 _STYLE = {"description_width": "150px"}
-_DESCRIPTION_PX = 150
-_MENU_ROOM_PX = 44
-"""A menu's own padding and its arrow, besides the label (px)."""
-_FONT_PX = 13
-"""JupyterLab's widget font size (px)."""
-
-
-def _menu_width(labels: list[str]) -> str:
-    """A width for a menu with a 150 px description that shows its longest label whole: a
-    generous estimate (0.6 em a character, 1 em for a wide, Japanese one), never below 480 px."""
-    longest = max(
-        sum(_FONT_PX * (1.0 if unicodedata.east_asian_width(c) in "WF" else 0.6) for c in label)
-        for label in labels
-    )
-    return f"{max(480, math.ceil(_DESCRIPTION_PX + _MENU_ROOM_PX + longest))}px"
 
 
 def _heading(text: str) -> widgets.HTML:
@@ -127,6 +111,7 @@ class Op25bLab(Lab):
         servers: LoopbackMailServers | None = None,
         maildir_root: Path | str | None = None,
         drop_timeout: float = 2.0,
+        lang: str | None = None,
     ) -> None:
         self.world = world
         self._servers = servers
@@ -170,6 +155,7 @@ class Op25bLab(Lab):
             ],
             # The replay sits under the result, so the conversation appears next to the diagram.
             below_result=[widgets.HBox([self.replay_button]), self.replay_output],
+            lang=lang,
         )
         self.add_class("mailsec-op25b-lab")
         inputs = [
@@ -185,7 +171,7 @@ class Op25bLab(Lab):
         self.on_change(inputs, self.update)
         self.on_change([self.credentials], self._preset_chosen)
         for scenario_button, s in zip(self.scenario_buttons, SCENARIOS, strict=True):
-            self.on_click(scenario_button, lambda s=s: self.load_scenario(s))
+            self.on_click(scenario_button, functools.partial(self.load_scenario, s))
         self.on_click(self.replay_button, self.replay)
         self.update()
 
@@ -233,8 +219,6 @@ class Op25bLab(Lab):
         self.credentials = self._dropdown(
             TEXT["credentials"], shown, self._preset_label[NONE], "mailsec-op25b-credentials"
         )
-        # Wide enough for the longest choice in this language: a menu shows its value cut off.
-        self.credentials.layout = widgets.Layout(width=_menu_width(shown))
         self.user = widgets.Text(
             description=TEXT["user"],
             placeholder=TEXT["user_placeholder"],
@@ -296,7 +280,7 @@ class Op25bLab(Lab):
             options=options, value=value, description=description, style=_STYLE, layout=_WIDE
         )
         picker.add_class(css)
-        return picker
+        return fit_menu(picker)  # a menu shows a value longer than itself cut off
 
     # -- reading the controls ---------------------------------------------------------------------
 

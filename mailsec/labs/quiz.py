@@ -118,7 +118,9 @@ class QuestionWidget(widgets.VBox):
 class SelfCheck(Lab):
     """A chapter's self-check: the questions and a running score."""
 
-    def __init__(self, questions: Sequence[Question], *, title: str | None = None) -> None:
+    def __init__(
+        self, questions: Sequence[Question], *, title: str | None = None, lang: str | None = None
+    ) -> None:
         if not questions:
             raise InputError(TEXT["none"])
         self.questions = [QuestionWidget(i, q) for i, q in enumerate(questions, start=1)]
@@ -130,6 +132,7 @@ class SelfCheck(Lab):
             TEXT["title"] if title is None else title,
             intro=TEXT["intro"],
             controls=[self.choice_css, *self.questions],
+            lang=lang,
         )
         self.add_class("mailsec-quiz")
         self.on_change([q.picker for q in self.questions], self._update_score)

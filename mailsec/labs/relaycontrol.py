@@ -84,6 +84,7 @@ class RelayControlLab(Lab):
         setting: RelaySetting = RelaySetting.POP_BEFORE_SMTP,
         sender: Sender = Sender.USER,
         recipient: Recipient = Recipient.OUTSIDE,
+        lang: str | None = None,
     ) -> None:
         self._servers = RelayServers()
         self._finalizer = weakref.finalize(self, self._servers.stop)
@@ -119,6 +120,7 @@ class RelayControlLab(Lab):
                 widgets.HBox([self.recipient, self.run_button]),
                 self.status,
             ],
+            lang=lang,
         )
         self.add_class("mailsec-relay-lab")
         self.on_change([self.setting, self.sender, self.recipient], self.run)

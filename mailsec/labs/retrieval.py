@@ -27,6 +27,7 @@ from mailsec.render.html import FONT, callout, escape
 from mailsec.render.retrieval import comparison_table, explanation, step_view, timeline
 from mailsec.retrieval.model import (
     DeleteMessage,
+    DeviceEvent,
     DeviceState,
     Event,
     Expunge,
@@ -36,6 +37,7 @@ from mailsec.retrieval.model import (
     GoOnline,
     ImapSettings,
     MailArrives,
+    MessageEvent,
     MoveMessage,
     PopSettings,
     Protocol,
@@ -123,6 +125,7 @@ class DevicesLab(DevicesControls, Lab):
         scenario: str = "phone-then-laptop",
         protocol: Protocol = Protocol.POP3,
         clock: Callable[[], datetime] = utc_now,
+        lang: str | None = None,
     ) -> None:
         if scenario != OWN and scenario not in SCENARIOS:
             raise InputError(TEXT["unknown"].format(scenario=scenario, choices=[*SCENARIOS, OWN]))
@@ -143,6 +146,7 @@ class DevicesLab(DevicesControls, Lab):
             TEXT["title"],
             intro=TEXT["intro"],
             controls=[self._setting_controls(scenario, protocol), self._event_controls()],
+            lang=lang,
         )
         self.add_class("mailsec-retrieval-lab")
         self._connect()
@@ -318,12 +322,12 @@ class DevicesLab(DevicesControls, Lab):
         self._subject += 1
         self._append(MailArrives(self._next_time(), subject, self.mail_size.value * KB, sender))
 
-    def _device_event(self, kind: type[Event]) -> None:
-        self._append(kind(self._next_time(), self._selected_device()))  # type: ignore[call-arg]
+    def _device_event(self, kind: type[DeviceEvent]) -> None:
+        self._append(kind(self._next_time(), self._selected_device()))
 
-    def _message_event(self, kind: type[Event]) -> None:
+    def _message_event(self, kind: type[MessageEvent]) -> None:
         device, message = self._selected_device(), self._selected_message()
-        self._append(kind(self._next_time(), device, message))  # type: ignore[call-arg]
+        self._append(kind(self._next_time(), device, message))
 
     def toggle_online(self) -> None:
         name = self._selected_device()

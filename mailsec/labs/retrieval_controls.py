@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from mailsec.i18n import texts
-from mailsec.labs.frame import button, checkbox, dropdown, tagged
+from mailsec.labs.frame import button, checkbox, dropdown, fit_menu, tagged
 from mailsec.render.html import FONT, escape
 from mailsec.retrieval.model import ARCHIVE, Protocol, Scenario, shown
 from mailsec.retrieval.scenarios import SCENARIOS
@@ -196,10 +196,11 @@ class DevicesControls:
     def _event_controls(self) -> widgets.VBox:
         """The event buttons with the device, message and size they act on, and the step slider."""
         self.device = tagged(
-            widgets.Dropdown(description=TEXT["device"], style=_STYLE), "mailsec-retrieval-device"
+            fit_menu(widgets.Dropdown(description=TEXT["device"], style=_STYLE)),
+            "mailsec-retrieval-device",
         )
         self.message = tagged(
-            widgets.Dropdown(description=TEXT["message"], style=_STYLE),
+            fit_menu(widgets.Dropdown(description=TEXT["message"], style=_STYLE)),
             "mailsec-retrieval-message",
         )
         self.mail_size = dropdown(

@@ -95,7 +95,7 @@ def _stop(servers: MailServers, folder: str) -> None:
 class WireLab(Lab):
     """The wire lab: controls, the servers it owns, and the last run."""
 
-    def __init__(self, *, quota: int | None = DEFAULT_QUOTA) -> None:
+    def __init__(self, *, quota: int | None = DEFAULT_QUOTA, lang: str | None = None) -> None:
         self.folder = tempfile.mkdtemp(prefix="mailsec-wire-")
         self.servers = MailServers(
             maildir=Path(self.folder) / "Maildir", user=USER, password=PASSWORD, quota=quota
@@ -150,6 +150,7 @@ class WireLab(Lab):
                 widgets.HBox([self.quota_picker, self.reset_button, self.stop_button]),
                 self.status,
             ],
+            lang=lang,
         )
         self.add_class("mailsec-wire-lab")
         self.on_click(self.run_button, self.run_selected)

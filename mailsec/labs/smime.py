@@ -14,7 +14,7 @@ import ipywidgets as widgets
 from mailsec.errors import DecryptionError, InputError
 from mailsec.i18n import texts
 from mailsec.labs.frame import Lab, checkbox, dropdown, tagged
-from mailsec.pki import CoursePKI, check_certificate, course_pki
+from mailsec.pki import CertificateCheck, CoursePKI, check_certificate, course_pki
 from mailsec.render.html import trace_list
 from mailsec.render.smime import (
     certificate_html,
@@ -28,6 +28,7 @@ from mailsec.render.smime import (
 from mailsec.smime import ContentCipher, decrypt_message, encrypt_message
 from mailsec.smime.demo import Delivery, compose, deliver, entity_text
 from mailsec.smime.inspect import cms_outline, efail_rewrite, mime_tree, plain_client_view
+from mailsec.trace import Step
 
 __all__ = [
     "CertificateLab",
@@ -146,7 +147,7 @@ def _ciphers() -> list[tuple[str, ContentCipher]]:
 class MessageLab(Lab):
     """Compose a message from Alice to Bob; sign, encrypt, change a byte, and look inside."""
 
-    def __init__(self, pki: CoursePKI) -> None:
+    def __init__(self, pki: CoursePKI, *, lang: str | None = None) -> None:
         self.pki = pki
         self.subject = tagged(
             widgets.Text(
@@ -195,6 +196,7 @@ class MessageLab(Lab):
                 self.byte,
                 self.view,
             ],
+            lang=lang,
         )
         self.add_class("mailsec-smime-message")
         self.delivery: Delivery | None = None
@@ -283,7 +285,7 @@ def message_lab(pki: CoursePKI | None = None, *, lang: str | None = None) -> Mes
 class CertificateLab(Lab):
     """Look at the course certificates and see which ones Bob's program accepts, and why."""
 
-    def __init__(self, pki: CoursePKI) -> None:
+    def __init__(self, pki: CoursePKI, *, lang: str | None = None) -> None:
         self.pki = pki
         self.which = dropdown(
             TEXT["certificate"],
@@ -305,9 +307,10 @@ class CertificateLab(Lab):
             TEXT["certificate_title"],
             intro=TEXT["certificate_intro"],
             controls=[self.which, self.address, self.trusts],
+            lang=lang,
         )
         self.add_class("mailsec-smime-certificates")
-        self.check = None
+        self.check: CertificateCheck | None = None
         self.on_change([self.which, self.address, self.trusts], self.update)
         self.action(self.update)()
 
@@ -322,8 +325,8 @@ class CertificateLab(Lab):
         if address is not None and "@" not in address:
             raise InputError(TEXT["not_address"].format(address=repr(address)))
         trusted = [pki.ca.certificate] if self.trusts.value else [pki.unknown_root.certificate]
-        self.check = check_certificate(cert, trusted=trusted, email=address)
-        self.show(str(certificate_html(self.check)), trace_list(self.check.steps))
+        self.check = check = check_certificate(cert, trusted=trusted, email=address)
+        self.show(str(certificate_html(check)), trace_list(check.steps))
 
 
 def certificate_lab(pki: CoursePKI | None = None, *, lang: str | None = None) -> CertificateLab:
@@ -350,7 +353,7 @@ def block_size_error(text: str, size: int) -> str:
 class EfailLab(Lab):
     """Without the key, rewrite the start of an encrypted message: CBC lets it through, GCM not."""
 
-    def __init__(self, pki: CoursePKI) -> None:
+    def __init__(self, pki: CoursePKI, *, lang: str | None = None) -> None:
         self.pki = pki
         self.cipher = dropdown(
             TEXT["encrypts_with"],
@@ -374,6 +377,7 @@ class EfailLab(Lab):
             TEXT["efail_title"],
             intro=TEXT["efail_intro"],
             controls=[self.cipher, self.injected],
+            lang=lang,
         )
         self.add_class("mailsec-smime-efail")
         message = compose(
@@ -404,9 +408,10 @@ class EfailLab(Lab):
             )
         except DecryptionError:
             self.result_text = None
-            steps = (attack.step,)
+            steps: tuple[Step, ...] = (attack.step,)
         else:
-            self.result_text = opened.entity.decode("utf-8", "replace").replace("\r\n", "\n")
+            # decrypt_message gives bytes (a view only from its _buffer twin): not copied.
+            self.result_text = bytes(opened.entity).decode("utf-8", "replace").replace("\r\n", "\n")
             steps = (attack.step, *opened.steps)
         self.show(
             str(

@@ -23,7 +23,7 @@ import ipywidgets as widgets
 
 from mailsec.errors import InputError
 from mailsec.i18n import texts
-from mailsec.labs.frame import Lab, button, checkbox, tagged, text_box
+from mailsec.labs.frame import Lab, button, checkbox, fit_menu, tagged, text_box
 from mailsec.labs.spf_live import LiveLab, live_lab
 from mailsec.render.html import FONT, code_block, escape
 from mailsec.render.spf import (
@@ -184,20 +184,22 @@ def _records_from_text(text: str) -> tuple[tuple[bytes, ...], ...]:
 class SpfLab(Lab):
     """Edit a domain's SPF record and the SMTP session; see how the receiver decides."""
 
-    def __init__(self, *, resolver: ZoneResolver | None = None) -> None:
+    def __init__(self, *, resolver: ZoneResolver | None = None, lang: str | None = None) -> None:
         self.zone = resolver if resolver is not None else example_resolver()
         self._quiet = False
         self.last_check: SpfCheck | None = None
         self.domain = tagged(
-            widgets.Dropdown(
-                options=[
-                    (TEXT["domain_option"].format(domain=d, description=TEXT["domains"][d]), d)
-                    for d in DOMAINS
-                ],
-                value="example.com",
-                description=TEXT["domain"],
-                style=_STYLE,
-                layout=_WIDE,
+            fit_menu(
+                widgets.Dropdown(
+                    options=[
+                        (TEXT["domain_option"].format(domain=d, description=TEXT["domains"][d]), d)
+                        for d in DOMAINS
+                    ],
+                    value="example.com",
+                    description=TEXT["domain"],
+                    style=_STYLE,
+                    layout=_WIDE,
+                )
             ),
             "mailsec-spf-domain",
         )
@@ -236,6 +238,7 @@ class SpfLab(Lab):
                 self.mail_from,
                 self.helo,
             ],
+            lang=lang,
         )
         self.add_class("mailsec-spf-lab")
         self.on_change([self.domain], self._on_domain)
@@ -248,8 +251,9 @@ class SpfLab(Lab):
 
     def _zone_record_text(self, domain: str) -> str:
         texts = [
-            b"".join(r).decode("utf-8", "replace")  # type: ignore[arg-type]
+            b"".join(r).decode("utf-8", "replace")
             for r in self.zone.records(domain, "TXT")
+            if isinstance(r, tuple)  # a TXT record's strings: always, for TXT
         ]
         spf = [t for t in texts if t[:6].lower() == "v=spf1"]
         return "\n".join(spf)
@@ -299,7 +303,7 @@ class SpfLab(Lab):
         others = tuple(
             r
             for r in self.zone.records(domain, "TXT")
-            if b"".join(r)[:6].lower() != b"v=spf1"  # type: ignore[arg-type]
+            if not (isinstance(r, tuple) and b"".join(r)[:6].lower() == b"v=spf1")
         )
         return OverlaySource(
             self.zone, {(domain, "TXT"): others + _records_from_text(self.record.value)}
@@ -320,7 +324,7 @@ class SpfLab(Lab):
         source = self.source()
         outcome = check(ip, mail_from, helo, resolver=source, receiver="mx.alice.example")
         self.last_check = outcome
-        explanation = trace_html(outcome)
+        explanation: str = trace_html(outcome)
         if outcome.record:
             explanation = (
                 record_table(outcome.record)
@@ -341,7 +345,7 @@ def spf_lab(*, resolver: ZoneResolver | None = None, lang: str | None = None) ->
 class SpoofingLab(Lab):
     """An attacker forges security@bank.example: what each policy ending does about it."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, lang: str | None = None) -> None:
         self.policy = widgets.ToggleButtons(
             options=[
                 (TEXT["no_record"] if p == "no record" else TEXT["token"].format(token=p), p)
@@ -356,6 +360,7 @@ class SpoofingLab(Lab):
             TEXT["spoof_title"],
             intro=TEXT["spoof_intro"],
             controls=[self.policy],
+            lang=lang,
         )
         self.add_class("mailsec-spf-spoofing-lab")
         self.on_change([self.policy], self.update)
@@ -386,7 +391,7 @@ def spoofing_lab(*, lang: str | None = None) -> SpoofingLab:
 class LookupLimitLab(Lab):
     """Add include: terms and watch the lookup counter hit the limit of 10."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, lang: str | None = None) -> None:
         self.includes = tagged(
             widgets.IntSlider(
                 value=4, min=0, max=14, description=TEXT["includes"], style=_STYLE, layout=_WIDE
@@ -414,6 +419,7 @@ class LookupLimitLab(Lab):
             TEXT["limit_title"],
             intro=TEXT["limit_intro"],
             controls=[self.includes, self.extra, self.client],
+            lang=lang,
         )
         self.add_class("mailsec-spf-limit-lab")
         self.on_change([self.includes, self.extra, self.client], self.update)
@@ -442,7 +448,7 @@ def lookup_limit_lab(*, lang: str | None = None) -> LookupLimitLab:
 class BlindSpotsLab(Lab):
     """Forwarding and forged From: headers: what SPF does not protect."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, lang: str | None = None) -> None:
         self.situation = widgets.ToggleButtons(
             options=[(s.title, s.id) for s in BLIND_SPOTS],
             value="direct",
@@ -454,6 +460,7 @@ class BlindSpotsLab(Lab):
             TEXT["blind_title"],
             intro=TEXT["blind_intro"],
             controls=[self.situation],
+            lang=lang,
         )
         self.add_class("mailsec-spf-blind-lab")
         self.on_change([self.situation], self.update)

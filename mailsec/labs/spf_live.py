@@ -90,6 +90,7 @@ class LiveLab(Lab):
         enabled: bool = False,
         resolver_factory: Callable[[], object] = _live_resolver,
         time_limit: float = 8.0,
+        lang: str | None = None,
     ) -> None:
         self.resolver_factory = resolver_factory
         self.time_limit = time_limit
@@ -104,6 +105,7 @@ class LiveLab(Lab):
             TEXT["title"],
             intro=TEXT["intro"],
             controls=[self.enabled, self.mail_from, self.ip, self.helo, widgets.HBox([self.run])],
+            lang=lang,
         )
         self.add_class("mailsec-spf-live-lab")
         self.on_click(self.run, self.update)
@@ -160,7 +162,7 @@ class LiveLab(Lab):
             time_limit=self.time_limit,
             receiver="this-notebook.invalid",
         )
-        explanation = trace_html(outcome)
+        explanation: str = trace_html(outcome)
         if outcome.record:
             explanation = record_table(outcome.record) + explanation
         self.show(check_html(outcome), explanation)

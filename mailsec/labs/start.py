@@ -25,14 +25,19 @@ TEXT = texts(
 :func:`mailsec.journey.label`."""
 
 
-def _enum_menu(description: str, enum_type: type, value: object, css: str) -> widgets.Dropdown:
+def _enum_menu(
+    description: str,
+    enum_type: type[Sending] | type[Reading] | type[Protection],
+    value: object,
+    css: str,
+) -> widgets.Dropdown:
     return dropdown(description, [(label(m), m) for m in enum_type], value, css)
 
 
 class JourneyLab(Lab):
     """Pick how a message is sent, read and protected; see its hops and what acts on each."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, lang: str | None = None) -> None:
         self.sending = _enum_menu(TEXT["sending"], Sending, Sending.ISP_SERVER, "mailsec-sending")
         self.reading = _enum_menu(TEXT["reading"], Reading, Reading.IMAP4, "mailsec-reading")
         self.protection = _enum_menu(
@@ -42,6 +47,7 @@ class JourneyLab(Lab):
             TEXT["title"],
             intro=TEXT["intro"],
             controls=[self.sending, self.reading, self.protection],
+            lang=lang,
         )
         self.on_change([self.sending, self.reading, self.protection], self.update)
         self.update()

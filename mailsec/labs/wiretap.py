@@ -195,7 +195,9 @@ def _run_once(
 class WiretapLab(Lab):
     """Protocol, TLS setting and attacker in; a real login and the eavesdropper's view out."""
 
-    def __init__(self, *, protocol: MailProtocol = MailProtocol.SMTP) -> None:
+    def __init__(
+        self, *, protocol: MailProtocol = MailProtocol.SMTP, lang: str | None = None
+    ) -> None:
         self._servers = _Servers()
         self._finalizer = weakref.finalize(self, self._servers.stop)
         self.protocol = dropdown(
@@ -226,6 +228,7 @@ class WiretapLab(Lab):
                 widgets.HBox([self.strip, self.run_button]),
                 self.status,
             ],
+            lang=lang,
         )
         self.add_class("mailsec-wiretap-lab")
         self.last_run: WiretapRun | None = None

@@ -28,6 +28,7 @@ import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import dns.exception
 import dns.resolver
@@ -37,6 +38,9 @@ from mailsec.limits import MAIL_CLIENT_TIMEOUT, SMTP_MAX_QUEUE
 from mailsec.mailsystem.network import Internet, Route
 from mailsec.mailsystem.timeline import Transcript, TranscriptLine
 from mailsec.op25b.model import Host
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 __all__ = ["MAX_ROUNDS", "Queue", "QueueItem", "Session", "send"]
 
@@ -78,9 +82,27 @@ class _RecordingSMTP(smtplib.SMTP):
     course host name (for TLS's name check) but connects to where the route says, from the
     client's loopback alias."""
 
-    def __init__(self, lines: list[TranscriptLine], route: Route, **options: object) -> None:
+    user_for_log = "?"
+    """The user name an AUTH line is written down with (the password never is)."""
+
+    def __init__(
+        self,
+        lines: list[TranscriptLine],
+        route: Route,
+        *,
+        host: str,
+        port: int,
+        local_hostname: str | None,
+        timeout: float,
+    ) -> None:
         self.lines, self.route = lines, route
-        super().__init__(source_address=(route.source, 0), **options)  # type: ignore[arg-type]
+        super().__init__(
+            host=host,
+            port=port,
+            local_hostname=local_hostname,
+            timeout=timeout,
+            source_address=(route.source, 0),
+        )
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
         return socket.create_connection(
@@ -91,14 +113,14 @@ class _RecordingSMTP(smtplib.SMTP):
         if len(self.lines) < MAX_TRANSCRIPT_LINES:
             self.lines.append(TranscriptLine(client, text))
 
-    def send(self, s: str | bytes) -> None:
-        data = s.encode("ascii", "replace") if isinstance(s, str) else s
+    def send(self, s: str | ReadableBuffer) -> None:
+        data = s.encode("ascii", "replace") if isinstance(s, str) else bytes(s)
         if data.endswith(b"\r\n.\r\n") and len(data) > 80:
             self._keep(True, TEXT["data"].format(size=len(data)))
         else:
             text = data.decode("utf-8", "replace").rstrip("\r\n")
             if text.upper().startswith("AUTH PLAIN"):
-                text = TEXT["auth"].format(user=getattr(self, "user_for_log", "?"))
+                text = TEXT["auth"].format(user=self.user_for_log)
             self._keep(True, text)
         super().send(s)
 
@@ -109,8 +131,8 @@ class _RecordingSMTP(smtplib.SMTP):
             self._keep(False, f"{code}{more}{part}")
         return code, message
 
-    def starttls(self, *args: object, **kwargs: object) -> tuple[int, bytes]:  # type: ignore[override]
-        reply = super().starttls(*args, **kwargs)  # type: ignore[arg-type]
+    def starttls(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        reply = super().starttls(*args, **kwargs)
         if isinstance(self.sock, ssl.SSLSocket):
             self._keep(True, TEXT["tls"].format(version=self.sock.version()))
         return reply
@@ -197,14 +219,17 @@ def send(
             smtp.quit()
             return ended(0, TEXT["no_starttls"])
         if login is not None:
-            smtp.user_for_log = login[0]  # type: ignore[attr-defined]
+            smtp.user_for_log = login[0]
             smtp.login(*login)
         code, reply = _transaction(smtp, mail_from, rcpts, message)
         smtp.quit()
         return ended(code, reply)
     except smtplib.SMTPResponseException as exc:
         _close(smtp)
-        return ended(exc.smtp_code, exc.smtp_error.decode("utf-8", "replace"))
+        error = exc.smtp_error
+        return ended(
+            exc.smtp_code, error.decode("utf-8", "replace") if isinstance(error, bytes) else error
+        )
     except (OSError, smtplib.SMTPException) as exc:
         _close(smtp)
         lines.append(TranscriptLine(False, TEXT["failed"].format(reason=exc)))

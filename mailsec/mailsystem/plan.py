@@ -62,7 +62,18 @@ def _net(id_: str, name: str, cidr: str, pool: str | None = None, isp: bool = Fa
     )
 
 
-def _host(id_: str, hostname: str, net: str, ip: str, **kw: object) -> Host:
+def _host(
+    id_: str,
+    hostname: str,
+    net: str,
+    ip: str,
+    *,
+    services: tuple[Service, ...] = (),
+    accounts: tuple[tuple[str, str], ...] = (),
+    local_domains: tuple[str, ...] = (),
+    mailboxes: tuple[str, ...] = (),
+    is_client: bool = False,
+) -> Host:
     label, text = HOST_TEXT.source[id_]
     last = int(ipaddress.IPv4Address(ip)) & 0xFFFF
     return Host(
@@ -73,7 +84,11 @@ def _host(id_: str, hostname: str, net: str, ip: str, **kw: object) -> Host:
         ipaddress.IPv4Address(ip),
         ipaddress.IPv6Address(f"2001:db8::{last:x}"),
         text,
-        **kw,  # type: ignore[arg-type]
+        services=services,
+        accounts=accounts,
+        local_domains=local_domains,
+        mailboxes=mailboxes,
+        is_client=is_client,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import secrets
+import ssl
 
 from mailsec.i18n import texts
 from mailsec.mailsystem.delivery import Session, send
@@ -115,13 +116,29 @@ class Play:
             )
         return sign_message(message, key=alice.key, certificate=alice.certificate)
 
-    def send(self, source: str, target: str, port: int, **options: object) -> Session:
-        """One SMTP session from ``source`` to ``target``'s course address (recorded)."""
+    def send(
+        self,
+        source: str,
+        target: str,
+        port: int,
+        *,
+        mail_from: str,
+        rcpts: list[str],
+        message: bytes,
+        starttls: str = "opportunistic",
+        context: ssl.SSLContext | None = None,
+        login: tuple[str, str] | None = None,
+        helo: str | None = None,
+    ) -> Session:
+        """One SMTP session from ``source`` to ``target``'s course address (recorded); the
+        options are :func:`~mailsec.mailsystem.delivery.send`'s."""
         client, server = WORLD.host(source), WORLD.host(target)
         assert self.system.internet is not None
         session = send(
             self.system.internet, client, str(server.ipv4), port,
-            on_route=lambda route: self.system.journal.hop_started(client, route), **options,  # type: ignore[arg-type]
+            mail_from=mail_from, rcpts=rcpts, message=message, starttls=starttls,
+            context=context, login=login, helo=helo,
+            on_route=lambda route: self.system.journal.hop_started(client, route),
         )  # fmt: skip
         if session.route is not None and session.route.ruling is not None:
             self.facts.edge.append(session.route.ruling)

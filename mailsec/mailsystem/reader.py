@@ -17,6 +17,7 @@ import enum
 import imaplib
 import ssl
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 
@@ -26,6 +27,9 @@ from mailsec.limits import MAIL_CLIENT_TIMEOUT
 from mailsec.mailsystem.timeline import Transcript, TranscriptLine
 from mailsec.pki.ca import Identity
 from mailsec.smime.messages import MessageKind, decrypt_message, message_kind, verify_message
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 __all__ = ["Opened", "Opening", "Reading", "open_smime", "read_message"]
 
@@ -58,16 +62,24 @@ TEXT = texts(
 class _RecordingImap(imaplib.IMAP4_SSL):
     """imaplib's IMAPS client, writing down both sides (literals summarised)."""
 
-    def __init__(self, lines: list[TranscriptLine], *args: object, **kwargs: object) -> None:
+    def __init__(
+        self,
+        lines: list[TranscriptLine],
+        host: str,
+        port: int,
+        *,
+        ssl_context: ssl.SSLContext,
+        timeout: float | None,
+    ) -> None:
         self.lines = lines
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(host, port, ssl_context=ssl_context, timeout=timeout)
 
     def _keep(self, client: bool, text: str) -> None:
         if len(self.lines) < MAX_LINES:
             self.lines.append(TranscriptLine(client, text))
 
-    def send(self, data: bytes) -> None:
-        text = data.decode("utf-8", "replace").rstrip("\r\n")
+    def send(self, data: ReadableBuffer) -> None:
+        text = bytes(data).decode("utf-8", "replace").rstrip("\r\n")
         words = text.split(" ")
         if len(words) >= 3 and words[1].upper() == "LOGIN":
             text = TEXT["login"].format(tag=words[0], user=words[2])
@@ -117,7 +129,7 @@ def read_message(
             _, data = imap.search(None, "ALL")
             numbers = (data[0] or b"").split()[-MAX_SCAN:]
             for number in reversed(numbers):
-                _, parts = imap.fetch(number, "(RFC822)")
+                _, parts = imap.fetch(number.decode("ascii"), "(RFC822)")
                 body = next((p[1] for p in parts if isinstance(p, tuple)), b"")
                 if message_id.encode() in body.split(b"\r\n\r\n", 1)[0]:
                     found = body
@@ -180,7 +192,7 @@ def open_smime(
             inner = decrypt_message(message, key=reader.key, certificate=reader.certificate)
         except DecryptionError as exc:
             return Opening(Opened.NO_KEY, str(exc))
-        message = inner.message
+        message = bytes(inner.message)  # decrypt_message's is bytes already: not copied
         try:
             kind = message_kind(message)
         except InputError:

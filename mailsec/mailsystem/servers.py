@@ -33,7 +33,7 @@ import inspect
 import logging
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
@@ -122,14 +122,15 @@ def _speaking(hook: H) -> H:
             with using(self.system.lang):
                 return await hook(self, *args)
 
-        return spoken  # type: ignore[return-value]
+        # The wrapper takes the hook's arguments and returns what it returns.
+        return cast(H, spoken)
 
     @functools.wraps(hook)
     def said(self: _Handler, *args: Any) -> Any:
         with using(self.system.lang):
             return hook(self, *args)
 
-    return said  # type: ignore[return-value]
+    return cast(H, said)
 
 
 SUBJECT = re.compile(rb"^Subject:[ \t]*", re.I | re.M)
@@ -147,7 +148,9 @@ class _Handler:
         return {}
 
     def client(self, session: Any) -> Host:
-        return self.system.internet.host_of(session.peer[0])
+        internet = self.system.internet
+        assert internet is not None  # sessions come only while the system runs
+        return internet.host_of(session.peer[0])
 
     def note(self, text: str, outcome: Outcome = Outcome.INFO, **kw: Any) -> None:
         self.system.journal.record(Event(self.host.id, None, text, outcome, **kw))
@@ -410,7 +413,8 @@ class BoundedSMTP(SMTP):
             if self._counter[0] >= SMTP_MAX_CONNECTIONS:
                 self._refused = True
                 busy = REPLIES["busy"].format(server=self.hostname)
-                transport.write(busy.encode("ascii") + b"\r\n")  # type: ignore[attr-defined]
+                if isinstance(transport, asyncio.WriteTransport):  # a TCP stream's always is
+                    transport.write(busy.encode("ascii") + b"\r\n")
                 transport.close()
                 return
             self._counter[0] += 1

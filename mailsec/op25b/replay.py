@@ -157,7 +157,7 @@ class Replay:
 # -- a client that writes down the conversation ----------------------------------------------------
 
 
-class _Recorder:
+class _Recorder(smtplib.SMTP):
     transcript: list[TranscriptLine]
 
     def send(self, s: Any) -> None:
@@ -173,10 +173,10 @@ class _Recorder:
             )
         else:
             self.transcript.append(TranscriptLine("C", text.rstrip("\r\n")))
-        super().send(s)  # type: ignore[misc]
+        super().send(s)
 
     def getreply(self) -> tuple[int, bytes]:
-        code, message = super().getreply()  # type: ignore[misc]
+        code, message = super().getreply()
         if code == -1:
             self.transcript.append(TranscriptLine("*", TEXT["closed"]))
             return code, message
@@ -475,7 +475,9 @@ class LoopbackMailServers(ModelSmtpServers):
         self, server: Host, port: int, real: int, client: Host, transcript: list[TranscriptLine]
     ) -> smtplib.SMTP:
         """Connect and EHLO: implicit TLS on 465 (RFC 8314), STARTTLS where offered (RFC 3207)."""
-        kind = server.service(port).kind  # type: ignore[union-attr]
+        service = server.service(port)
+        assert service is not None  # the replay listens only on the ports of a server's services
+        kind = service.kind
         if kind is ServiceKind.SUBMISSIONS:
             transcript.append(TranscriptLine("*", TEXT["implicit_tls"]))
             conn: smtplib.SMTP = _RecordingSMTPSSL(

@@ -95,7 +95,7 @@ def crc24_bytewise(data: bytes) -> int:
     return crc
 
 
-def crc24(data: bytes) -> int:
+def crc24(data: bytes | bytearray) -> int:
     """The CRC-24 checksum of ``data`` (RFC 4880 §6.1), computed in C by anycrc.
 
     The same CRC as :func:`crc24_bytewise` (the tests check that they agree), about a thousand

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
+from typing import TypedDict
 
 from mailsec.errors import InputError
 from mailsec.i18n import gettext, texts
@@ -171,7 +172,7 @@ class _Transferable:
     def user_ids(self) -> tuple[str, ...]:
         """The user IDs whose self-signatures verify, primary user ID first."""
         good = [u for u in self.users if u.self_signature is not None and not u.revoked]
-        good.sort(key=lambda u: not u.self_signature.is_primary_user_id)  # type: ignore[union-attr]
+        good.sort(key=lambda u: not (u.self_signature and u.self_signature.is_primary_user_id))
         return tuple(u.text for u in good)
 
     @property
@@ -449,22 +450,32 @@ def _subkey_entry(
     return SubkeyEntry(subkey, tuple(signatures), _newest(bindings), revoked)
 
 
+class _Parts(TypedDict):
+    """The parts of one transferable key, as :class:`Certificate` takes them."""
+
+    primary: KeyMaterial
+    users: tuple[UserIDEntry, ...]
+    subkeys: tuple[SubkeyEntry, ...]
+    direct_signatures: tuple[Signature, ...]
+    revocations: tuple[Signature, ...]
+
+
 def _assemble(
     group: list[Packet], *, want_secret: bool, passphrases: Sequence[bytes] = ()
-) -> tuple[bool, dict[str, object]]:
+) -> tuple[bool, _Parts]:
     """Check the self-signatures of one transferable key and collect its parts (RFC 4880 §11.1):
     the primary key, signatures on it, then user IDs and subkeys each with their signatures."""
     first = group[0]
     secret = first.tag == PacketTag.SECRET_KEY
     # A certificate needs only the public fields, so a protected key still gives its certificate.
     primary = parse_key_packet(
-        first.body, secret=secret, public_only=not want_secret, passphrases=passphrases
+        bytes(first.body), secret=secret, public_only=not want_secret, passphrases=passphrases
     )
     on_primary: list[Signature] = []
     components: list[tuple[Packet, list[Signature]]] = []
     for packet in group[1:]:
         if packet.tag == PacketTag.SIGNATURE:
-            signature = parse_signature(packet.body)
+            signature = parse_signature(bytes(packet.body))
             (components[-1][1] if components else on_primary).append(signature)
         elif (
             packet.tag in (PacketTag.USER_ID, PacketTag.USER_ATTRIBUTE)
@@ -476,7 +487,7 @@ def _assemble(
     content = key_content(primary)
     own = [s for s in on_primary if _from(s, primary) and s.check(primary, content)]
     users = [
-        _user_entry(primary, packet.body, signatures)
+        _user_entry(primary, bytes(packet.body), signatures)
         for packet, signatures in components
         if packet.tag == PacketTag.USER_ID
     ]
@@ -485,7 +496,7 @@ def _assemble(
         _subkey_entry(
             primary,
             parse_key_packet(
-                packet.body,
+                bytes(packet.body),
                 secret=packet.tag == PacketTag.SECRET_SUBKEY,
                 public_only=not want_secret,
                 passphrases=passphrases,
@@ -525,7 +536,7 @@ def read_certs(data: bytes | str) -> tuple[Certificate, ...]:
     out = []
     for group in groups:
         _secret, fields = _assemble(group, want_secret=False)
-        out.append(Certificate(**fields))  # type: ignore[arg-type]
+        out.append(Certificate(**fields))
     return tuple(out)
 
 
@@ -548,10 +559,8 @@ def read_keys(
     for group in groups:
         secret, fields = _assemble(group, want_secret=True, passphrases=secrets)
         if not secret:
-            raise InputError(
-                TEXT["public"].format(fingerprint=fields["primary"].fingerprint)  # type: ignore[attr-defined]
-            )
-        out.append(SecretKey(**fields))  # type: ignore[arg-type]
+            raise InputError(TEXT["public"].format(fingerprint=fields["primary"].fingerprint))
+        out.append(SecretKey(**fields))
     return tuple(out)
 
 

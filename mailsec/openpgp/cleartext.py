@@ -55,7 +55,7 @@ TRAILING_BLANKS = " \t\r"
 
 BEGIN = "-----BEGIN PGP SIGNED MESSAGE-----"
 #: The names the "Hash:" header uses (RFC 4880 §7; §9.4 "Text Name").
-HASH_NAMES = {
+HASH_NAMES: dict[int, str] = {
     HashAlgorithm.SHA1: "SHA1",
     HashAlgorithm.SHA224: "SHA224",
     HashAlgorithm.SHA256: "SHA256",
@@ -156,7 +156,7 @@ def read_cleartext(data: bytes) -> Cleartext:
     packets = read_packets(binary)
     if not packets or any(p.tag != PacketTag.SIGNATURE for p in packets):
         raise InputError(TEXT["other_packets"])
-    signatures = [parse_signature(p.body) for p in packets]
+    signatures = [parse_signature(bytes(p.body)) for p in packets]
     signed = "\r\n".join(line.rstrip(TRAILING_BLANKS) for line in text_lines).encode("utf-8")
     text = "".join(f"{line}\n" for line in text_lines).encode("utf-8")
     return Cleartext(text, signed, signatures, hashes)

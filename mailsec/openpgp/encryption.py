@@ -220,9 +220,17 @@ def encrypt(
     """Encrypt (and optionally sign) ``plaintext`` to every recipient: one PKESK v3 per recipient
     and one SEIPD v1 packet with AES-256 and an MDC (RFC 4880 §5.1, §5.13, §5.14). Each of
     ``passwords`` adds an SKESK v4 packet, so the password opens the message too (§5.3)."""
-    options = {"sign_with": sign_with, "armor": armor, "text": text, "now": now}
     return bytes(
-        encrypt_buffer(plaintext, recipients, random=random, passwords=passwords, **options)
+        encrypt_buffer(
+            plaintext,
+            recipients,
+            sign_with=sign_with,
+            armor=armor,
+            text=text,
+            now=now,
+            random=random,
+            passwords=passwords,
+        )
     )
 
 
@@ -286,8 +294,10 @@ def open_seipd(body: bytes | memoryview, session_key: bytes, algorithm: int) -> 
         cipher = _cfb(session_key)
     except ValueError:
         raise opaque() from None
-    in_place = isinstance(body, memoryview) and not body.readonly
-    plain = body[1:] if in_place else memoryview(bytearray(memoryview(body)[1:]))
+    if isinstance(body, memoryview) and not body.readonly:
+        in_place, plain = True, body[1:]
+    else:
+        in_place, plain = False, memoryview(bytearray(memoryview(body)[1:]))
     _run_cfb(plain, cipher.decryptor())
     # Everything is decrypted and checked before anything is released.
     if not _intact(plain):
@@ -345,8 +355,14 @@ def decrypt(
     a failed MDC or a message without integrity protection; the plaintext is released only after
     its MDC matched. Malformed input raises :class:`~mailsec.errors.InputError`.
     """
-    options = {"verify_with": verify_with, "now": now, "session_keys": session_keys}
-    result = decrypt_buffer(message, keys, passwords=passwords, **options)
+    result = decrypt_buffer(
+        message,
+        keys,
+        verify_with=verify_with,
+        now=now,
+        session_keys=session_keys,
+        passwords=passwords,
+    )
     plaintext = bytes(result.plaintext)
     literal = result.literal and replace(result.literal, data=plaintext)
     return replace(result, plaintext=plaintext, literal=literal)
@@ -367,7 +383,7 @@ def decrypt_buffer(
     which is how the command line decrypts.
     """
     moment = inputs.moment(now)
-    secret_keys = [keys] if isinstance(keys, SecretKey) else list(keys)
+    secret_keys: list[SecretKey] = [keys] if isinstance(keys, SecretKey) else list(keys)
     for item in secret_keys:
         if not isinstance(item, SecretKey):
             raise InputError(TEXT["not_secret"].format(kind=type(item).__name__))
@@ -448,7 +464,7 @@ def _open_with_passwords(
 ) -> _Opened | None:
     """Open the SEIPD packet with a password: String-to-Key, then an SKESK packet."""
     for packet in skesks if passwords else ():
-        skesk = parse_skesk(packet.body)
+        skesk = parse_skesk(bytes(packet.body))  # already bytes (_encrypted_parts): not copied
         for password in passwords:
             opened = open_skesk(skesk, inputs.data_bytes(password))
             if opened is None:
@@ -470,7 +486,7 @@ def _open_with_keys(
     """Open the SEIPD packet with a session key from a PKESK packet and one of the secret keys."""
     candidates = [m for k in secret_keys for m in k.decryption_keys()]
     for packet in pkesks:
-        pkesk = session.parse_pkesk(packet.body)
+        pkesk = session.parse_pkesk(bytes(packet.body))  # already bytes (_encrypted_parts)
         if pkesk is None:
             steps.append(
                 Step(

@@ -111,6 +111,13 @@ def _algorithm_name(enum_type: Any, value: int) -> str:
         return TEXT["number"].format(value=value)
 
 
+def _named_curve(material: KeyMaterial) -> Curve:
+    """The curve of an ECDH, ECDSA or EdDSA key: its packet names one (parse_key_packet)."""
+    if material.curve is None:
+        raise _unsupported(material.algorithm)
+    return material.curve
+
+
 def _unsupported(algorithm: int) -> UnsupportedAlgorithmError:
     if algorithm in (25, 26, 27, 28):
         return UnsupportedAlgorithmError(
@@ -245,7 +252,7 @@ class KeyMaterial:
 
     def _kdf_param(self) -> bytes:
         """The "Param" of the ECDH key derivation (RFC 6637 §8)."""
-        oid = CURVE_OIDS[self.curve]  # type: ignore[index]
+        oid = CURVE_OIDS[_named_curve(self)]
         return (
             bytes([len(oid)])
             + oid
@@ -270,7 +277,7 @@ class KeyMaterial:
                 shared = ephemeral.exchange(self.public)
                 point = b"\x40" + ephemeral.public_key().public_bytes_raw()
             else:
-                ephemeral_ec = ec.generate_private_key(_EC_CURVES[self.curve])  # type: ignore[index]
+                ephemeral_ec = ec.generate_private_key(_EC_CURVES[_named_curve(self)])
                 shared = ephemeral_ec.exchange(ec.ECDH(), self.public)
                 point = _ec_point(ephemeral_ec.public_key())
             # PKCS#5 padding to a multiple of 8 octets, then AES key wrap (RFC 6637 §8).
@@ -297,8 +304,7 @@ class KeyMaterial:
                     shared = key.exchange(peer)
                 else:
                     peer_ec = ec.EllipticCurvePublicKey.from_encoded_point(
-                        _EC_CURVES[self.curve],  # type: ignore[index]
-                        point,
+                        _EC_CURVES[_named_curve(self)], point
                     )
                     shared = key.exchange(ec.ECDH(), peer_ec)
                 padded = aes_key_unwrap(self._kek(shared), wrapped)
@@ -473,6 +479,12 @@ def _secret_numbers(material: KeyMaterial, mpis: bytes) -> Any:
     values = [reader.mpi() for _ in range(4 if algorithm in (1, 2, 3) else 1)]
     if reader.remaining():
         raise InputError(TEXT["secret_trailing"].format(key_id=material.key_id))
+    secret: (
+        rsa.RSAPrivateKey
+        | ed25519.Ed25519PrivateKey
+        | x25519.X25519PrivateKey
+        | ec.EllipticCurvePrivateKey
+    )
     try:
         if algorithm in (1, 2, 3):
             d, p, q = (int.from_bytes(v, "big") for v in values[:3])
@@ -504,7 +516,7 @@ def _secret_numbers(material: KeyMaterial, mpis: bytes) -> Any:
         else:
             secret = ec.derive_private_key(
                 int.from_bytes(values[0], "big"),
-                _EC_CURVES[material.curve],  # type: ignore[index]
+                _EC_CURVES[_named_curve(material)],
             )
             if secret.public_key().public_numbers() != material.public.public_numbers():
                 raise ValueError("mismatch")

@@ -56,7 +56,7 @@ class PacketInfo:
 
 def _name(enum_type: type, value: int) -> str:
     try:
-        return f"{enum_type(value).title} ({value})"  # type: ignore[attr-defined]
+        return f"{enum_type(value).title} ({value})"
     except ValueError:
         return f"unknown ({value})"
 
@@ -203,7 +203,7 @@ _FIELDS: dict[int, Callable[[bytes], dict[str, str]]] = {
 
 def _fields(packet: Packet) -> dict[str, str]:
     describe = _FIELDS.get(packet.tag)
-    return describe(packet.body) if describe else {}
+    return describe(bytes(packet.body)) if describe else {}
 
 
 # -- listing -----------------------------------------------------------------------------------
@@ -233,7 +233,7 @@ def _session_keys(packets: list[Packet], keys: list[SecretKey]) -> tuple[int, by
     """Find the session key with the given keys (the same rules as decryption)."""
     candidates = [material for key in keys for material in key.decryption_keys()]
     for packet in packets:
-        pkesk = session.parse_pkesk(packet.body) if packet.tag == PacketTag.PKESK else None
+        pkesk = session.parse_pkesk(bytes(packet.body)) if packet.tag == PacketTag.PKESK else None
         if pkesk is None:
             continue
         for _material, cipher, session_key in session.open_pkesk(pkesk, candidates):

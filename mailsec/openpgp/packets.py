@@ -105,7 +105,10 @@ class PacketBudget(Protocol):
 
 
 def read_packets(
-    data: bytes | memoryview, *, budget: PacketBudget | None = None, views: bool = False
+    data: bytes | bytearray | memoryview,
+    *,
+    budget: PacketBudget | None = None,
+    views: bool = False,
 ) -> list[Packet]:
     """Cut ``data`` into packets; raises :class:`InputError` when the framing is broken.
 
@@ -150,7 +153,7 @@ def read_packets(
 
 
 def _new_format_body(
-    data: bytes | memoryview, view: memoryview, pos: int, tag: int, views: bool
+    data: bytes | bytearray | memoryview, view: memoryview, pos: int, tag: int, views: bool
 ) -> tuple[bytes | memoryview, int, bool]:
     """The body of a new-format packet whose length starts at ``pos``, the position after it, and
     whether it came in partial-length chunks (RFC 4880 §4.2.2)."""
@@ -191,7 +194,12 @@ def _new_format_body(
 
 
 def _old_format_body(
-    data: bytes | memoryview, view: memoryview, pos: int, tag: int, kind: int, views: bool
+    data: bytes | bytearray | memoryview,
+    view: memoryview,
+    pos: int,
+    tag: int,
+    kind: int,
+    views: bool,
 ) -> tuple[bytes | memoryview, int]:
     """The body of an old-format packet whose length (of the given length type) starts at ``pos``,
     and the position after it (RFC 4880 §4.2.1)."""

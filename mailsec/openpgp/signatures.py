@@ -238,7 +238,7 @@ class Signature:
 
     # -- checking ----------------------------------------------------------------------------------
 
-    def digest(self, content: bytes | Iterable[bytes]) -> bytes:
+    def digest(self, content: bytes | memoryview | Iterable[bytes]) -> bytes:
         hasher = hashlib_hash(self.hash_algorithm)
         if isinstance(content, (bytes, bytearray, memoryview)):
             hasher.update(content)
@@ -248,7 +248,7 @@ class Signature:
         hasher.update(self.trailer())
         return hasher.digest()
 
-    def check(self, key: KeyMaterial, content: bytes | Iterable[bytes]) -> bool:
+    def check(self, key: KeyMaterial, content: bytes | memoryview | Iterable[bytes]) -> bool:
         """Whether this signature is a valid one by ``key`` over ``content`` (already framed for
         key signatures; canonical text for text signatures)."""
         if self.unknown_critical:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TypedDict
 
 from mailsec.errors import InputError, VerificationError
 from mailsec.i18n import texts
@@ -94,9 +95,19 @@ class Verification:
 
 def _name(enum_type: type, value: int) -> str:
     try:
-        return enum_type(value).title  # type: ignore[no-any-return]
+        return enum_type(value).title
     except ValueError:
         return str(value)
+
+
+class _Facts(TypedDict):
+    """What every :class:`Verification` of one signature repeats."""
+
+    key_id: str
+    created: datetime | None
+    mode: str
+    hash_algorithm: str
+    public_key_algorithm: str
 
 
 class _Check:
@@ -104,7 +115,7 @@ class _Check:
 
     def __init__(self, signature: Signature) -> None:
         self.key_id = signature.issuer_key_id or "0000000000000000"
-        self.facts = {
+        self.facts: _Facts = {
             "key_id": self.key_id,
             "created": signature.created,
             "mode": "text" if signature.type == SignatureType.TEXT else "binary",
@@ -140,13 +151,13 @@ class _Check:
             signer_fingerprint=cert.fingerprint if cert else None,
             signing_key_fingerprint=key.fingerprint if key else None,
             steps=tuple(self.steps),
-            **self.facts,  # type: ignore[arg-type]
+            **self.facts,
         )
 
 
 def check_signature(
     signature: Signature,
-    data: bytes,
+    data: bytes | memoryview,
     certs: Sequence[Certificate],
     moment: datetime,
 ) -> Verification:
@@ -222,7 +233,7 @@ def _refusal(signature: Signature, moment: datetime) -> tuple[str, str] | None:
 def _check_keys(
     check: _Check,
     signature: Signature,
-    content: bytes,
+    content: bytes | memoryview,
     matches: list[tuple[Certificate, KeyMaterial]],
 ) -> Verification:
     """Try the issuer's keys: the first one that was allowed to sign decides (RFC 4880 §5.2.3.21,
@@ -290,7 +301,7 @@ def verify(
     :class:`~mailsec.errors.VerificationError` when none of them is a good signature."""
     moment = inputs.moment(now)
     packets = read_packets(inputs.binary(signature, "signature"), budget=Budget())
-    signatures = [parse_signature(p.body) for p in packets if p.tag == PacketTag.SIGNATURE]
+    signatures = [parse_signature(bytes(p.body)) for p in packets if p.tag == PacketTag.SIGNATURE]
     others = [p for p in packets if p.tag not in (PacketTag.SIGNATURE, PacketTag.MARKER)]
     if others or not signatures:
         held = ", ".join(sorted({p.name for p in others})) or TEXT["no_signature_packet"]
@@ -320,7 +331,7 @@ def inline_verify(
     assert contents.literal is not None
     if not contents.signatures:
         raise VerificationError(TEXT["not_signed"])
-    data = contents.literal.data
+    data = bytes(contents.literal.data)  # read without views: already bytes, so not copied
     results = [check_signature(s, data, verify_certs, moment) for s in contents.signatures]
     return data, require_good(results)
 

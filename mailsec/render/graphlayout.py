@@ -362,7 +362,7 @@ def _centre(box: Box) -> Point:
 def _lane(keys: Sequence[Box], wanted: float) -> float | None:
     """The height nearest ``wanted`` at which a line passes the column of ``keys`` freely."""
     edges = sorted((k.y0, k.y1) for k in keys)
-    free = [(TOP - 8, edges[0][0])]
+    free: list[tuple[float, float]] = [(TOP - 8, edges[0][0])]
     free += [(below[1], above[0]) for below, above in itertools.pairwise(edges)]
     free.append((edges[-1][1], math.inf))
     heights = [

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from mailsec.glossary import Term, terms
 from mailsec.i18n import ngettext, texts
@@ -68,7 +69,7 @@ TEXT = texts(
     }
 )
 """The words the building blocks add themselves (see :mod:`mailsec.i18n`)."""
-_DEFAULT_TITLE = object()
+_DEFAULT_TITLE: Any = object()  # a stand-in default: compared by identity only
 
 
 def _outcome_word(outcome: Outcome) -> str:
@@ -163,8 +164,15 @@ def table(
     )
 
 
+def data(text: object) -> Fragment:
+    """Data shown as it is (bytes in hex, a fingerprint, an algorithm's name, the learner's own
+    text): code, not words to translate."""
+    return Fragment(f'<code style="font-size:inherit">{escape(text)}</code>')
+
+
 def kv_table(pairs: Iterable[tuple[str, object]], *, caption: str | None = None) -> Fragment:
-    """A two-column table of names and values."""
+    """A two-column table of names and values; a value that is a :class:`Fragment` (such as
+    :func:`data`) is HTML already, anything else is escaped."""
     rows = "".join(
         "<tr>"
         + th(
@@ -172,7 +180,7 @@ def kv_table(pairs: Iterable[tuple[str, object]], *, caption: str | None = None)
             scope="row",
             style="padding:3px 8px;color:#444;font-weight:600;vertical-align:top",
         )
-        + td(escape(v), style=f"padding:3px 8px;{MONO}")
+        + td(v if isinstance(v, Fragment) else escape(v), style=f"padding:3px 8px;{MONO}")
         + "</tr>"
         for k, v in pairs
     )
@@ -210,7 +218,7 @@ def hex_preview(data: bytes, *, limit: int = 32) -> Fragment:
     return Fragment(f"{shown}{tail} {size}")
 
 
-def trace_list(steps: Iterable[Step], *, title: str | None = _DEFAULT_TITLE) -> Fragment:  # type: ignore[assignment]
+def trace_list(steps: Iterable[Step], *, title: str | None = _DEFAULT_TITLE) -> Fragment:
     """An explanation trace as a nested list: symbol, word, sentence, RFC section. The title is
     "How this was decided" unless given (None: no title)."""
     if title is _DEFAULT_TITLE:

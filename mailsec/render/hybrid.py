@@ -22,8 +22,10 @@ from mailsec.render.html import (
     Fragment,
     badge,
     callout,
+    data,
     escape,
     hex_preview,
+    kv_table,
     table,
     td,
     th,
@@ -114,34 +116,6 @@ TEXT = texts(
     }
 )
 """Chapter 04's pictures and tables in words (see :mod:`mailsec.i18n`)."""
-
-
-def data(text: object) -> Fragment:
-    """Data shown as it is (bytes in hex, a fingerprint, an algorithm's name, the learner's own
-    text): code, not words to translate."""
-    return Fragment(f'<code style="font-size:inherit">{escape(text)}</code>')
-
-
-def facts_table(pairs: Sequence[tuple[str, str]], *, caption: str | None = None) -> Fragment:
-    """:func:`~mailsec.render.html.kv_table` for values that are HTML already (often
-    :func:`data`), so data is marked as code and words stay words."""
-    rows = "".join(
-        "<tr>"
-        + th(
-            escape(k),
-            scope="row",
-            style="padding:3px 8px;color:#444;font-weight:600;vertical-align:top",
-        )
-        + td(v, style=f"padding:3px 8px;{MONO}")
-        + "</tr>"
-        for k, v in pairs
-    )
-    cap = (
-        f'<caption style="text-align:left;font-weight:600">{escape(caption)}</caption>'
-        if caption
-        else ""
-    )
-    return Fragment(f'<table style="{TABLE_STYLE}">{cap}<tbody>{rows}</tbody></table>')
 
 
 # -- the concept diagram -------------------------------------------------------------------------
@@ -360,14 +334,14 @@ def pipeline_html(run: PipelineRun) -> Fragment:
         )
     key = run.encryption.content_key
     names = ", ".join(person(name) for name in run.encryption.message.recipients)
-    secret = facts_table(
+    secret = kv_table(
         [
             (TEXT["content_key_row"], data(hex_preview(key.key))),
             (
                 TEXT["message_size"],
-                escape(TEXT["bytes"].format(count=f"{run.encryption.plaintext_size:,}")),
+                TEXT["bytes"].format(count=f"{run.encryption.plaintext_size:,}"),
             ),
-            (TEXT["sent_to"], escape(names)),
+            (TEXT["sent_to"], names),
         ],
         caption=TEXT["inside"],
     )
@@ -408,10 +382,10 @@ def signature_html(run: SignatureRun) -> Fragment:
     sent = run.sent.decode("utf-8", errors="replace")
     received = run.received.decode("utf-8", errors="replace")
     differs = "" if received == sent else "   " + escape(TEXT["differs"])
-    details = facts_table(
+    details = kv_table(
         [
             (TEXT["signed_message"], data(sent)),
-            (TEXT["received_message"], f"{data(received)}{differs}"),
+            (TEXT["received_message"], Fragment(f"{data(received)}{differs}")),
             (TEXT["algorithm"], data(run.signature.algorithm.value)),
             (TEXT["signature"], data(hex_preview(run.received_signature.value, limit=16))),
             (TEXT["sha256"], data(run.signature.message_digest.hex()[:32] + "…")),

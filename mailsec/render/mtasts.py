@@ -8,6 +8,8 @@ they can be translated.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from mailsec.i18n import texts
 from mailsec.render.html import (
     CELL_ALIGN,
@@ -206,7 +208,7 @@ def mx_table_html(delivery: Delivery) -> Fragment:
     return _table(TEXT["headers"], rows, caption=caption)
 
 
-def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]], *, caption: str) -> Fragment:
+def _table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]], *, caption: str) -> Fragment:
     """The MX table, as wide as the lab and no wider: fixed column shares, cells that wrap."""
     cell = "padding:4px 8px;vertical-align:top;" + _BREAK
     cols = "".join(f'<col style="width:{w}">' for w in _COLUMNS)
@@ -265,7 +267,7 @@ def policy_html(policy: Policy) -> Fragment:
         (mx_row, ", ".join(policy.mx) or "—"),
         (age_row, TEXT["max_age"].format(seconds=f"{policy.max_age:,}", days=days)),
     ]
-    shown = kv_table(rows, caption=TEXT["policy_caption"])
+    shown: str = kv_table(rows, caption=TEXT["policy_caption"])
     if policy.notes:
         notes = "<br>".join(escape(n) for n in policy.notes[:20])
         more = f"<br>… (+{len(policy.notes) - 20})" if len(policy.notes) > 20 else ""

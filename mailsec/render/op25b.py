@@ -8,7 +8,7 @@ the only sign. The SVG carries a title and a description that list the hops in w
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from mailsec.op25b.model import POLICY_SWITCHES, STANDARD_WORLD, Policy, World
 from mailsec.op25b.path import MAILBOX, Hop, PathResult, Verdict, node_label
@@ -94,7 +94,7 @@ class _Box:
 
 
 def _curve(
-    hop: Hop, heights: dict[str, float] | None = None
+    hop: Hop, heights: Mapping[str, float] | None = None
 ) -> tuple[tuple[float, float], tuple[float, float], tuple[float, float]]:
     """Start, control and end point of the hop's arrow (a quadratic curve)."""
     (x1, y1), (x2, y2) = POSITIONS[hop.source], POSITIONS[hop.target]
@@ -229,7 +229,7 @@ def _svg_title(result: PathResult | None) -> str:
     return TEXT["svg_title_result"].format(summary=result.summary)
 
 
-def _networks(world: World, policy: Policy, heights: dict[str, float]) -> list[str]:
+def _networks(world: World, policy: Policy, heights: Mapping[str, float]) -> list[str]:
     """The two ISPs, the Internet, and its servers' area with the policies they apply."""
 
     def note_below(node: str, text: str) -> str:
@@ -271,7 +271,7 @@ def _networks(world: World, policy: Policy, heights: dict[str, float]) -> list[s
     ]
 
 
-def _never_arrives(result: PathResult, heights: dict[str, float]) -> str:
+def _never_arrives(result: PathResult, heights: Mapping[str, float]) -> str:
     """Where a dropped connection was meant to go, in grey: it never gets there."""
     edge = result.final_hop.target
     ghost = Hop(edge, result.attempt.destination.id, result.attempt.port, Decision.PASSED, "")
@@ -290,7 +290,7 @@ def network_svg(result: PathResult | None = None, world: World = STANDARD_WORLD)
     Every word sits inside its box: host boxes grow a line rather than let a name spill out.
     """
     policy = result.policy if result is not None else Policy()
-    on_path = set()
+    on_path: set[str] = set()
     if result is not None:
         for hop in result.hops:
             on_path.update((hop.source, hop.target))
@@ -318,7 +318,7 @@ def network_svg(result: PathResult | None = None, world: World = STANDARD_WORLD)
     return Fragment("".join(parts))
 
 
-def _hop_arrow(number: int, hop: Hop, heights: dict[str, float]) -> str:
+def _hop_arrow(number: int, hop: Hop, heights: Mapping[str, float]) -> str:
     outcome = hop.decision.outcome
     colour = _STROKE[outcome]
     (x1, y1), (cx, cy), (x2, y2) = _curve(hop, heights)

@@ -249,7 +249,7 @@ def table_html(run: RelayRun) -> Fragment:
         for w in run.windows
     ]
     headers = (*TEXT["table_headers"][:4], TEXT["table_headers"][4].format(at=at.strftime("%H:%M")))
-    shown = table(
+    shown: str = table(
         headers,
         rows,
         caption=TEXT["table_caption"].format(at=at.strftime("%H:%M")),

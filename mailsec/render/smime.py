@@ -24,12 +24,13 @@ from mailsec.render.html import (
     badge,
     callout,
     code_block,
+    data,
     escape,
+    kv_table,
     table,
     td,
     th,
 )
-from mailsec.render.hybrid import data, facts_table
 from mailsec.smime.inspect import TEXT as PARTS
 from mailsec.smime.inspect import CmsNode, DataText, MimeNode
 from mailsec.trace import Outcome
@@ -295,7 +296,7 @@ def certificate_fields(cert: x509.Certificate) -> list[tuple[str, str]]:
                 usages.append(word)
     eku = _extension(cert, x509.ExtendedKeyUsage)
     eku_text = (
-        _Data(", ".join(getattr(oid, "_name", oid.dotted_string) for oid in eku))  # type: ignore[attr-defined]
+        _Data(", ".join(getattr(oid, "_name", oid.dotted_string) for oid in eku))
         if isinstance(eku, x509.ExtendedKeyUsage)
         else TEXT["none"]
     )
@@ -325,13 +326,13 @@ def certificate_html(check: CertificateCheck) -> Fragment:
     outcome = Outcome.OK if check.valid else Outcome.FAIL
     verdict = f"{badge(outcome, check.status.description)}"
     fields = [
-        (name, data(value) if isinstance(value, _Data) else escape(value))
+        (name, data(value) if isinstance(value, _Data) else value)
         for name, value in certificate_fields(check.certificate)
     ]
     return Fragment(
         f'<div style="{FONT}{_BOX}" role="group" aria-label="{escape(TEXT["viewer"])}">'
         f'<div style="margin-bottom:6px">{TEXT["verdict"].format(verdict=verdict)}</div>'
-        f"{facts_table(fields, caption=TEXT['fields_caption'])}</div>"
+        f"{kv_table(fields, caption=TEXT['fields_caption'])}</div>"
     )
 
 
@@ -355,13 +356,13 @@ def efail_html(
             result_text, label=TEXT["after_attack"], max_lines=8
         )
     values = (
-        escape(cipher_text),
+        cipher_text,
         data(original_start),
         data(injected),
-        escape(TEXT["no"]),
-        escape(TEXT["gcm_check" if authenticated else "cbc_check"]),
+        TEXT["no"],
+        TEXT["gcm_check" if authenticated else "cbc_check"],
     )
-    facts = facts_table(list(zip(TEXT["facts"], values, strict=True)))
+    facts = kv_table(list(zip(TEXT["facts"], values, strict=True)))
     return Fragment(f'<div style="{FONT}">{facts}{outcome}{shown}</div>')
 
 

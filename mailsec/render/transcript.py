@@ -192,7 +192,7 @@ def _flags(flags: Iterable[str]) -> str:
 def maildir_table(folders: Iterable[FolderView], *, caption: str | None = None) -> Fragment:
     """Every folder and message on the server now (the caption: "On the server (the
     Maildir)" unless given)."""
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for folder in folders:
         if not folder.messages:
             rows.append((folder.name, "—", TEXT["empty"], "", ""))

@@ -30,16 +30,17 @@ import mailbox
 import os
 import re
 import shutil
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-try:
+if sys.platform == "win32":  # pragma: no cover - no fcntl: the lock is only held within the process
+    fcntl = None
+else:
     import fcntl
-except ImportError:  # pragma: no cover - Windows: the lock is only held within the process
-    fcntl = None  # type: ignore[assignment]
 
 from mailsec.errors import InputError
 from mailsec.i18n import _

@@ -211,7 +211,9 @@ def load_content_info(der: bytes) -> cms.ContentInfo:
 HOLLOW_FROM = 1 << 16
 
 
-def _tlv(der: bytes | bytearray, at: int, end: int) -> tuple[int, int, int, int] | None:
+def _tlv(
+    der: bytes | bytearray | memoryview, at: int, end: int
+) -> tuple[int, int, int, int] | None:
     """(tag byte, start, start of contents, end) of the DER value at ``at``; None for what this
     short reader does not take (high tag numbers, indefinite or oversized lengths)."""
     if at + 2 > end:
@@ -239,7 +241,7 @@ def _length(n: int) -> bytes:
     return bytes([0x80 | size]) + n.to_bytes(size, "big")
 
 
-def _eci_path(der: bytes | bytearray) -> list[tuple[int, int, int, int]] | None:
+def _eci_path(der: bytes | bytearray | memoryview) -> list[tuple[int, int, int, int]] | None:
     """The values from the ContentInfo down to ``encryptedContent``, or None."""
     outer = _tlv(der, 0, len(der))  # ContentInfo SEQUENCE
     if outer is None or outer[0] != 0x30:

@@ -263,7 +263,8 @@ def _cbc_damage(sent: bytes, tampered: Tampered, reader: Identity) -> CbcDamage 
         original = decrypt_message(sent, key=reader.key, certificate=reader.certificate)
     except (DecryptionError, InputError):
         return None
-    return cbc_damage(original.entity, tampered.ciphertext_offset)
+    # decrypt_message gives bytes (not views): bytes() returns them as they are
+    return cbc_damage(bytes(original.entity), tampered.ciphertext_offset)
 
 
 class _Reading:
@@ -299,7 +300,7 @@ class _Reading:
             self.marks.append((Outcome.OK, TEXT["marks"]["authenticated"]))
         else:
             self.marks.append((Outcome.WARN, TEXT["marks"]["not-authenticated"]))
-        return self.decrypted.message
+        return bytes(self.decrypted.message)  # bytes from decrypt_message: not copied
 
     def check_signature(
         self, readable: bytes, *, trusted: Sequence[x509.Certificate], now: dt.datetime | None
@@ -366,7 +367,7 @@ class _Reading:
         if text is None and self.decrypted is not None:
             # AES-CBC changed on the way: the MIME header may be garbage, but the program still
             # has "plaintext" — show it as it is, which is the lesson.
-            text = self.decrypted.entity.decode("utf-8", "replace").replace("\r\n", "\n")
+            text = bytes(self.decrypted.entity).decode("utf-8", "replace").replace("\r\n", "\n")
         return text
 
 

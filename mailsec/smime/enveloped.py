@@ -276,7 +276,7 @@ def build_enveloped_buffer(
         der[tag.at : tag.at + 16] = encryptor.tag
         return der
     iv = random_bytes(16)
-    encryptor = Cipher(algorithms.AES(content_key), modes.CBC(iv)).encryptor()
+    cbc = Cipher(algorithms.AES(content_key), modes.CBC(iv)).encryptor()
     pad = 16 - size % 16  # PKCS #7 (RFC 5652 §6.3) always pads: 1 to 16 bytes of value pad
     ciphertext = _Hole(size + pad)
     all_v0 = all(info.name == "ktri" for info in infos)
@@ -287,8 +287,8 @@ def build_enveloped_buffer(
         *_encrypted_content_info(algorithm, ciphertext),
     ]
     der = _content_info("enveloped_data", body)
-    _encrypt_into(der, ciphertext.at, encryptor, [*pieces, bytes([pad]) * pad])
-    encryptor.finalize()  # whole blocks: nothing is left over
+    _encrypt_into(der, ciphertext.at, cbc, [*pieces, bytes([pad]) * pad])
+    cbc.finalize()  # whole blocks: nothing is left over
     return der
 
 
@@ -505,7 +505,11 @@ def open_enveloped(
     kind = content_kind(info)
     if kind not in ("enveloped_data", "authenticated_enveloped_data"):
         raise InputError(TEXT["not_encrypted"].format(kind=kind))
-    if key.public_key().public_numbers() != certificate.public_key().public_numbers():  # type: ignore[union-attr]
+    public = certificate.public_key()
+    if (
+        not isinstance(public, rsa.RSAPublicKey | ec.EllipticCurvePublicKey)
+        or key.public_key().public_numbers() != public.public_numbers()
+    ):
         raise DecryptionError(TEXT["key_mismatch"])
     body = info["content"]
     authenticated = kind == "authenticated_enveloped_data"

@@ -22,6 +22,7 @@ from asn1crypto import cms
 
 from mailsec.errors import InputError
 from mailsec.i18n import texts
+from mailsec.mime import param_text
 from mailsec.mime import parse as parse_mail
 from mailsec.smime.cms import ECDH_SCHEMES, GcmParameters, damaged_input, load_content_info
 from mailsec.smime.messages import MessageKind, message_kind
@@ -171,7 +172,7 @@ def mime_tree(message: bytes) -> MimeNode:
         payload = part.get_payload()
         children: tuple[MimeNode, ...] = ()
         if part.is_multipart() and isinstance(payload, list):
-            children = tuple(node(p) for p in payload)
+            children = tuple(node(p) for p in payload if isinstance(p, email.message.Message))
             size = sum(c.size for c in children)
         else:
             size = len(payload.encode("latin-1", "replace")) if isinstance(payload, str) else 0
@@ -183,7 +184,7 @@ def mime_tree(message: bytes) -> MimeNode:
         return MimeNode(
             ctype,
             size,
-            _meaning(ctype, part.get_param("smime-type")),  # type: ignore[arg-type]
+            _meaning(ctype, param_text(part, "smime-type")),
             part.get_filename(),
             children,
             shown,
@@ -243,15 +244,15 @@ def _name(value: object) -> DataText:
     return DataText(str(value).replace("_", "-"))
 
 
-def _cert_label(cert: object) -> str:
+def _cert_label(cert: cms.CertificateChoices) -> str:
     try:
-        return DataText(cert.chosen.subject.human_friendly)  # type: ignore[attr-defined]
+        return DataText(cert.chosen.subject.human_friendly)
     except Exception:
         return TEXT["a_certificate"]
 
 
-def _rid(rid: object) -> str:
-    chosen = rid.chosen  # type: ignore[attr-defined]
+def _rid(rid: cms.RecipientIdentifier | cms.KeyAgreeRecipientIdentifier) -> str:
+    chosen = rid.chosen
     if isinstance(chosen, cms.IssuerAndSerialNumber):
         return TEXT["by_serial"].format(
             serial=f"{chosen['serial_number'].native:x}", issuer=chosen["issuer"].human_friendly

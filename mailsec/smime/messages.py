@@ -67,7 +67,7 @@ __all__ = [
 ]
 
 _MICALG = {"sha256": "sha-256", "sha384": "sha-384", "sha512": "sha-512"}
-_HASHES: dict[str, hashes.HashAlgorithm] = {
+_HASHES: dict[str, hashes.SHA256 | hashes.SHA384 | hashes.SHA512] = {
     "sha256": hashes.SHA256(),
     "sha384": hashes.SHA384(),
     "sha512": hashes.SHA512(),
@@ -213,7 +213,7 @@ def sign_message(
 def _check_key_matches(key: PrivateKey, certificate: x509.Certificate) -> None:
     public = certificate.public_key()
     same = isinstance(public, rsa.RSAPublicKey | ec.EllipticCurvePublicKey) and (
-        key.public_key().public_numbers() == public.public_numbers()  # type: ignore[union-attr]
+        key.public_key().public_numbers() == public.public_numbers()
     )
     if not same:
         raise InputError(TEXT["key_mismatch"])
@@ -279,6 +279,7 @@ def encrypt_message_parts(
         _check_recipient(cert, now or dt.datetime.now(dt.timezone.utc))
     split = split_message(message)
     all_rsa = all(isinstance(c.public_key(), rsa.RSAPublicKey) for c in recipients)
+    der: bytes | bytearray
     if not cipher.authenticated and all_rsa and key_transport is KeyTransport.RSA_PKCS1V15:
         # cryptography does this one itself: AES-CBC with RSA key transport.
         entity = Entity.from_split(split)
@@ -293,6 +294,7 @@ def encrypt_message_parts(
     else:
         # The entity in two pieces, its header fields and its body; a body already canonical is
         # read from the message's own bytes, and the body copy in split is let go.
+        body: bytes | memoryview
         head, body = Entity.parts(split)
         if body is split.body:
             body = memoryview(message)[len(message) - len(body) :]
@@ -417,7 +419,7 @@ def decrypt_message_buffer(
 
 def _open(
     info: cms.ContentInfo,
-    der: bytes,
+    der: bytes | memoryview,
     key: PrivateKey,
     certificate: x509.Certificate,
     ciphertext: memoryview | None = None,
@@ -447,7 +449,10 @@ def _check_key_matches_for_decrypt(key: PrivateKey, certificate: x509.Certificat
 
 
 def _open_with_cryptography(
-    info: cms.ContentInfo, der: bytes, key: rsa.RSAPrivateKey, certificate: x509.Certificate
+    info: cms.ContentInfo,
+    der: bytes | memoryview,
+    key: rsa.RSAPrivateKey,
+    certificate: x509.Certificate,
 ) -> Opened:
     """RSA + AES-CBC EnvelopedData: cryptography's pkcs7_decrypt_der does it (50+, no oracle)."""
     recipients = info["content"]["recipient_infos"]

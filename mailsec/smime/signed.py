@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 from dataclasses import dataclass
+from typing import NoReturn
 
 from asn1crypto import cms
 from cryptography import x509
@@ -263,7 +264,7 @@ class _Verification:
 
     # -- bookkeeping ----------------------------------------------------------------------------
 
-    def _fail(self, text: str, section: str | None, problem: str) -> None:
+    def _fail(self, text: str, section: str | None, problem: str) -> NoReturn:
         self.steps.append(Step(text, Outcome.FAIL, section))
         raise _Failed(problem)
 

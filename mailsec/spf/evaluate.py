@@ -17,6 +17,7 @@ import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypedDict
 
 import dns.exception
 
@@ -52,7 +53,7 @@ from mailsec.spf.record import (
     is_spf_record,
     parse_record,
 )
-from mailsec.spf.result import SpfCheck, SpfResult
+from mailsec.spf.result import Event, SpfCheck, SpfResult, TextRef
 from mailsec.trace import Outcome, Step
 
 __all__ = [
@@ -185,7 +186,7 @@ class _Evaluation(Matching):
         self.now = now
         self.deadline = clock() + time_limit
         self.time_limit = time_limit
-        self.steps: list[object] = []
+        self.steps: list[Event] = []
         self.lookups = 0
         self.voids = 0
         self.cache: dict[tuple[str, str], DnsAnswer] = {}
@@ -196,7 +197,7 @@ class _Evaluation(Matching):
 
     def step(
         self,
-        text: tuple[object, str, dict[str, object]],
+        text: TextRef,
         depth: int,
         section: str | None = None,
         outcome: Outcome = Outcome.INFO,
@@ -335,7 +336,7 @@ class _Evaluation(Matching):
         if answer.status._value_ in _VOID_VALUES:
             self.step((TEXT, "no_txt", {"domain": domain}), depth, rfc("4.4"))
             return None
-        texts = [b"".join(r).decode("latin-1") for r in answer.records]  # type: ignore[arg-type]
+        texts = [b"".join(r).decode("latin-1") for r in answer.txt_records()]
         found = [t for t in texts if is_spf_record(t)]
         if not found:
             self.step(
@@ -506,7 +507,7 @@ class _Evaluation(Matching):
                 section,
             )
             return None
-        raw = b"".join(answer.records[0])  # type: ignore[arg-type]
+        raw = b"".join(answer.txt_records()[0])
         parsed = _parse_explanation(raw)
         if parsed is None:
             self.step((TEXT, "exp_not_ascii", {}), 0, section)
@@ -555,7 +556,7 @@ def check_host(
         source = as_source(resolver)
     except dns.exception.DNSException as exc:  # no /etc/resolv.conf, no name servers at all
         source = _NoDns(TEXT["no_dns"].format(error=exc))
-    envelope = {
+    envelope: _Envelope = {
         "sender": sender,
         "helo": helo,
         "domain": domain,
@@ -584,12 +585,23 @@ def check_host(
         mechanism=mechanism,
         problem=problem,
         record=ev.top_record,
-        **envelope,  # type: ignore[arg-type]
+        **envelope,
     )
 
 
+class _Envelope(TypedDict):
+    """The check's inputs that :class:`SpfCheck` reports as given."""
+
+    sender: str
+    helo: str
+    domain: str
+    identity: str
+    mail_from: str
+    receiver: str
+
+
 def _not_checked(
-    ip: str, envelope: dict[str, str], result: SpfResult, problem: str, section: str
+    ip: str, envelope: _Envelope, result: SpfResult, problem: str, section: str
 ) -> SpfCheck:
     """An input no check can start from (a client that is no address, a sender that is no
     sender): the result with the reason, before any DNS."""
@@ -609,5 +621,5 @@ def _not_checked(
         events=steps,
         client_ip=ip,
         problem=problem,
-        **envelope,  # type: ignore[arg-type]
+        **envelope,
     )

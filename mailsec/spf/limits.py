@@ -122,9 +122,6 @@ def _domain_problem(domain: str, multi_label: bool) -> str | None:
     return None
 
 
-domain_problem.cache_clear = _domain_problem.cache_clear  # type: ignore[attr-defined]
-
-
 class Stop(Exception):
     """Evaluation ends with permerror or temperror."""
 

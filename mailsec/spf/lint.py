@@ -146,9 +146,15 @@ class _Linter:
         self.seen: set[str] = set()
 
     def add(
-        self, severity: Severity, message: str, section: str | None = None, **kw: object
+        self,
+        severity: Severity,
+        message: str,
+        section: str | None = None,
+        *,
+        position: int | None = None,
+        domain: str | None = None,
     ) -> None:
-        self.findings.append(Finding(severity, message, section, **kw))  # type: ignore[arg-type]
+        self.findings.append(Finding(severity, message, section, position, domain))
 
     def fetch(self, domain: str, depth: int) -> str | None:
         assert self.source is not None
@@ -161,7 +167,7 @@ class _Linter:
                 domain=domain,
             )
             return None
-        texts = [b"".join(r).decode("latin-1") for r in answer.records]  # type: ignore[arg-type]
+        texts = [b"".join(r).decode("latin-1") for r in answer.txt_records()]
         found = [t for t in texts if is_spf_record(t)]
         if not found:
             key = "missing" if answer.status is DnsStatus.NXDOMAIN else "no_spf"
@@ -181,8 +187,8 @@ class _Linter:
                 domain=domain,
             )
             return None
-        for raw in answer.records:
-            for piece in raw:  # type: ignore[union-attr]
+        for raw in answer.txt_records():
+            for piece in raw:
                 if len(piece) > 255:
                     self.add(
                         Severity.WARNING,
@@ -299,7 +305,9 @@ class _Linter:
                     TEXT["redirect_ignored"].format(term=record.redirect.text),
                     "RFC 7208 §6.1",
                 )
-            q = terms[all_index].qualifier  # type: ignore[union-attr]
+            last = terms[all_index]
+            assert isinstance(last, Mechanism)  # all_index is the position of the 'all' mechanism
+            q = last.qualifier
             if q is Qualifier.NEUTRAL:
                 self.add(
                     Severity.WARNING,

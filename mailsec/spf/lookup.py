@@ -25,7 +25,7 @@ import enum
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import dns.exception
 import dns.name
@@ -121,6 +121,18 @@ class DnsAnswer:
     detail: str = ""
     """For TIMEOUT and ERROR: what went wrong, in words."""
 
+    def addresses(self) -> list[Address]:
+        """The records of an A or AAAA answer."""
+        return [
+            record
+            for record in self.records
+            if isinstance(record, (ipaddress.IPv4Address, ipaddress.IPv6Address))
+        ]
+
+    def txt_records(self) -> list[tuple[bytes, ...]]:
+        """The records of a TXT answer, each the strings DNS carried it in."""
+        return [record for record in self.records if isinstance(record, tuple)]
+
     def describe(self) -> str:
         """The answer in one line, for traces: ``A mail.example.com → 192.0.2.10``."""
         if self.status is DnsStatus.ANSWER:
@@ -178,15 +190,17 @@ def text_to_name(text: str) -> dns.name.Name:
     return dns.name.Name([label.encode("utf-8") for label in labels] + [b""])
 
 
-def _rdata_to_record(rdtype: str, rdata: object) -> Record:
+def _rdata_to_record(rdtype: str, rdata: Any) -> Record:
+    # ``rdata`` is dnspython's class for ``rdtype`` (dns.rdtypes.IN.A.A, ...), whose fields differ
+    # by type: an answer is typed as holding the Rdata base class, so it is Any here.
     if rdtype in ("A", "AAAA"):
-        return ipaddress.ip_address(rdata.address)  # type: ignore[attr-defined]
+        return ipaddress.ip_address(rdata.address)
     if rdtype == "MX":
-        return MxRecord(rdata.preference, name_text(rdata.exchange))  # type: ignore[attr-defined]
+        return MxRecord(rdata.preference, name_text(rdata.exchange))
     if rdtype == "TXT":
-        return tuple(rdata.strings)  # type: ignore[attr-defined]
+        return tuple(rdata.strings)
     if rdtype == "PTR":
-        return name_text(rdata.target)  # type: ignore[attr-defined]
+        return name_text(rdata.target)
     raise ValueError(f"SPF does not ask for {rdtype} records")
 
 
@@ -287,7 +301,8 @@ def as_source(resolver: object | None) -> DnsSource:
     if isinstance(resolver, dns.resolver.Resolver):
         return DnspythonSource(resolver)
     if callable(getattr(resolver, "lookup", None)):
-        return resolver  # type: ignore[return-value]
+        assert isinstance(resolver, DnsSource)  # runtime_checkable: it has a lookup attribute
+        return resolver
     raise TypeError(
         f"resolver must be a dns.resolver.Resolver, a mailsec ZoneResolver or None, "
         f"not {type(resolver).__name__}"

@@ -28,6 +28,8 @@ from mailsec.trace import Outcome
 
 if TYPE_CHECKING:
     from mailsec.spf.evaluate import CheckOutcome
+    from mailsec.spf.macro import MacroString
+    from mailsec.spf.result import TextRef
 
 __all__ = ["Matching"]
 
@@ -106,7 +108,7 @@ class Matching:
 
         def step(
             self,
-            text: object,
+            text: TextRef,
             depth: int,
             section: str | None = None,
             outcome: Outcome = Outcome.INFO,
@@ -116,7 +118,9 @@ class Matching:
         def count_lookup(self, term: str, depth: int) -> None: ...
         def count_void(self, answer: DnsAnswer, depth: int) -> None: ...
         def fail_on_error(self, answer: DnsAnswer, what: str) -> None: ...
-        def target(self, spec: object, domain: str, depth: int, section: str) -> str: ...
+        def target(
+            self, spec: MacroString | None, domain: str, depth: int, section: str
+        ) -> str: ...
         def check_host(self, domain: str, depth: int) -> CheckOutcome: ...
 
     def matches(self, mech: Mechanism, domain: str, depth: int) -> bool:
@@ -170,7 +174,9 @@ class Matching:
                 section,
             )
             return False
-        shift = width - mech.prefix  # type: ignore[operator]
+        prefix = mech.prefix
+        assert prefix is not None  # ip4/ip6 terms always have one (/32 or /128 when not written)
+        shift = width - prefix
         if (int(ip) >> shift) << shift == mech.network_int:
             return True
         self.step((TEXT, "not_in", {"ip": ip, "network": _Network(mech)}), depth + 1, section)
@@ -280,7 +286,7 @@ class Matching:
         self.fail_on_error(answer, "address")
         if void_counts:
             self.count_void(answer, depth)
-        return list(answer.records)  # type: ignore[arg-type]
+        return answer.addresses()
 
     def in_cidr(self, address: Address, mech: Mechanism) -> bool:
         if address.version != self.ip.version:

@@ -324,7 +324,9 @@ def _parse_mechanism(record: str, term: str, pos: int) -> Mechanism:
         qualifier = _QUALIFIERS[term[0]]
         body = term[1:]
     body_pos = pos + (len(term) - len(body))
-    cut = _NAME_END.match(body).end()  # type: ignore[union-attr]  # up to ':' or '/'
+    name_end = _NAME_END.match(body)  # up to ':' or '/'
+    assert name_end is not None  # the pattern matches the empty string too
+    cut = name_end.end()
     name = body[:cut]
     kind = _KINDS.get(name.lower())
     if kind is None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypeAlias
 
 from mailsec.i18n import texts
 from mailsec.trace import Outcome, ResultEnum, Step, Trace
 
-__all__ = ["TEXT", "SpfCheck", "SpfResult", "materialize"]
+__all__ = ["TEXT", "Event", "SpfCheck", "SpfResult", "TextRef", "materialize"]
 
 TEXT = texts(
     {
@@ -71,6 +72,16 @@ _OUTCOMES = {
 }
 
 
+TextRef: TypeAlias = tuple[Mapping[str, Any], str, Mapping[str, object]]
+"""A sentence not formatted yet: a module's :class:`~mailsec.i18n.Texts`, its key, its values."""
+
+Event: TypeAlias = (
+    Step | tuple[str | TextRef, int, str | None, Outcome, Mapping[str, object] | None]
+)
+"""A step of an evaluation: a :class:`~mailsec.trace.Step`, or kept raw as ``(text, depth,
+section, outcome, data)`` until the trace is read (see :func:`materialize`)."""
+
+
 @dataclass(frozen=True)
 class SpfCheck:
     """The outcome of one SPF check, with everything needed to explain it."""
@@ -100,7 +111,7 @@ class SpfCheck:
     """The SPF record of ``domain``, if one was found."""
     receiver: str = "unknown"
     """The host that did the check (for the header fields)."""
-    events: tuple[object, ...] = field(default=(), repr=False, compare=False)
+    events: tuple[Event, ...] = field(default=(), repr=False, compare=False)
     """The evaluation's raw events; :attr:`trace` turns them into steps when first read."""
 
     @functools.cached_property
@@ -113,7 +124,7 @@ class SpfCheck:
         return self.result is SpfResult.PASS
 
 
-def materialize(events: tuple[object, ...]) -> Trace:
+def materialize(events: tuple[Event, ...]) -> Trace:
     """Turn evaluation events into :class:`~mailsec.trace.Step` objects.
 
     An event is a ``Step`` already, or a tuple ``(text, depth, section, outcome, data)`` whose
@@ -126,10 +137,12 @@ def materialize(events: tuple[object, ...]) -> Trace:
         if isinstance(event, Step):
             steps.append(event)
             continue
-        text, depth, section, outcome, data = event  # type: ignore[misc]
-        if isinstance(text, tuple):
-            table, key, values = text
-            text = table[key].format(**values)
+        raw, depth, section, outcome, data = event
+        if isinstance(raw, tuple):
+            table, key, values = raw
+            text: str = table[key].format(**values)
+        else:
+            text = raw
         if data:
             data = {k: (v.describe() if hasattr(v, "describe") else v) for k, v in data.items()}
         steps.append(Step(text, outcome, section, depth, data or {}))

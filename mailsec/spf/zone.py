@@ -135,7 +135,14 @@ class ZoneResolver:
         return cls(zone, timeouts=timeouts, failures=failures, text=text)
 
     @classmethod
-    def from_file(cls, path: str, **kwargs: object) -> ZoneResolver:
+    def from_file(
+        cls,
+        path: str,
+        *,
+        origin: str = ".",
+        timeouts: Iterable[str] = (),
+        failures: Iterable[str] = (),
+    ) -> ZoneResolver:
         """Build from a zone file on disk (UTF-8 text, at most :data:`MAX_ZONE_FILE` bytes)."""
         try:
             with open(path, "rb") as f:
@@ -151,7 +158,7 @@ class ZoneResolver:
             raise InputError(
                 TEXT["not_utf8"].format(path=path, line=line, byte=f"0x{raw[exc.start]:02x}")
             ) from None
-        return cls.from_text(text, **kwargs)  # type: ignore[arg-type]
+        return cls.from_text(text, origin=origin, timeouts=timeouts, failures=failures)
 
     @property
     def names(self) -> list[str]:

@@ -38,7 +38,7 @@ import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from mailsec.errors import InputError
 from mailsec.i18n import texts
@@ -195,11 +195,10 @@ class _Named:
 
     host: str
     port: int
-    _options: ClassVar[dict[str, object]] = {}
 
-    def __init__(self, host: str, port: int, address: str | None, timeout: float, wrap: Wrap):
+    def _aim(self, address: str | None, wrap: Wrap) -> None:
+        """Set where to connect, before the library's constructor connects."""
         self._address, self._wrap = address, wrap
-        super().__init__(host, port, timeout=timeout, **self._options)  # type: ignore[call-arg]
 
     def _create_socket(self, timeout: float) -> socket.socket:  # poplib, imaplib
         return _connect(self.host, self.port, self._address, timeout, self._wrap)
@@ -209,15 +208,21 @@ class _Named:
 
 
 class _Smtp(_Named, smtplib.SMTP):
-    _options: ClassVar[dict[str, object]] = {"local_hostname": CLIENT_NAME}
+    def __init__(self, host: str, port: int, address: str | None, timeout: float, wrap: Wrap):
+        self._aim(address, wrap)
+        super().__init__(host, port, local_hostname=CLIENT_NAME, timeout=timeout)
 
 
 class _Pop3(_Named, poplib.POP3):
-    pass
+    def __init__(self, host: str, port: int, address: str | None, timeout: float, wrap: Wrap):
+        self._aim(address, wrap)
+        super().__init__(host, port, timeout=timeout)
 
 
 class _Imap(_Named, imaplib.IMAP4):
-    pass
+    def __init__(self, host: str, port: int, address: str | None, timeout: float, wrap: Wrap):
+        self._aim(address, wrap)
+        super().__init__(host, port, timeout=timeout)
 
 
 # -- the attempt's log ---------------------------------------------------------------------------
@@ -495,20 +500,21 @@ def log_in(
     setting = _setting(tls)
     verified = _checked(port, user, password, context, cafile)
     kind = _KINDS[protocol]
+    errors: tuple[type[Exception], ...] = (OSError, *kind.errors)
     log = _Log(protocol, setting, host)
     wrap = verified if setting is TlsSetting.IMPLICIT else None
     try:
         client = kind.client(host, port, address, timeout, wrap)
     except ssl.SSLError as exc:
         return log.handshake(exc)
-    except (OSError, *kind.errors) as exc:
+    except errors as exc:
         return log.failed(exc)
     try:
         _connected(log, port, client.sock)
         return kind.session(client, log, verified, user, password)
     except ssl.SSLError as exc:
         return log.handshake(exc)
-    except (OSError, *kind.errors) as exc:
+    except errors as exc:
         return log.failed(exc)
     finally:
         kind.goodbye(client)

@@ -255,7 +255,8 @@ def _stream(recording: Recording, direction: Direction) -> _Stream:
 def _lines(stream: _Stream) -> tuple[list[tuple[int, bytes]], int | None, bool]:
     """The plaintext lines (offset, bytes), the offset where TLS begins, and whether the lines
     were cut at :data:`MAX_SEEN_LINES`."""
-    data, pos, lines = stream.data, 0, []
+    data, pos = stream.data, 0
+    lines: list[tuple[int, bytes]] = []
     while pos < len(data):
         if looks_like_tls(data[pos : pos + 3]):
             return lines, pos, False

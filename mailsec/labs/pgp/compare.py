@@ -54,6 +54,8 @@ class CompareLab(Lab):
         alice: openpgp.SecretKey | None = None,
         pki: Any = None,
         bob: openpgp.SecretKey | None = None,
+        *,
+        lang: str | None = None,
     ) -> None:
         from mailsec.pki import course_pki
 
@@ -93,6 +95,7 @@ class CompareLab(Lab):
                 self.text,
                 widgets.HBox([self.change, self.has_key, self.trusts_ca]),
             ],
+            lang=lang,
         )
         self.add_class("mailsec-cmp-lab")
         self.on_change(

@@ -117,7 +117,8 @@ def _gpg_reads_ours(
         sign_with=[alice],
         headers={"From": alice.user_ids[0], "To": bob.user_ids[0], "Subject": "From mailsec"},
     )
-    armored = list(mail.iter_parts())[1].get_payload(decode=True) or b""
+    payload = list(mail.iter_parts())[1].get_payload(decode=True)
+    armored = payload if isinstance(payload, bytes) else b""
     opened, plaintext = home.run("--trust-model", "always", "--decrypt", stdin=armored)
     # A good signature is a VALIDSIG line naming Alice's primary key (its last argument);
     # gpg's "Good signature" message is in the user's language.

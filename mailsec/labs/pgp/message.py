@@ -58,7 +58,9 @@ def make_people(now: datetime | None = None) -> dict[str, openpgp.SecretKey]:
 class MessageLab(Lab):
     """Alice, Bob and Carol send PGP/MIME mail; change it in transit; open it as anyone."""
 
-    def __init__(self, keys: Mapping[str, openpgp.SecretKey] | None = None) -> None:
+    def __init__(
+        self, keys: Mapping[str, openpgp.SecretKey] | None = None, *, lang: str | None = None
+    ) -> None:
         self.people = dict(keys) if keys is not None else make_people()
         names = [(person(name), name) for name in self.people]
         self.certs = [key.public for key in self.people.values()]
@@ -119,6 +121,7 @@ class MessageLab(Lab):
                 self.text,
                 self.tamper,
             ],
+            lang=lang,
         )
         self.add_class("mailsec-pgp-lab")
         self._set_tamper_options()

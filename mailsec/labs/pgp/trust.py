@@ -14,7 +14,7 @@ import ipywidgets as widgets
 
 from mailsec.errors import InputError
 from mailsec.i18n import texts
-from mailsec.labs.frame import Lab, button, checkbox, dropdown, tagged
+from mailsec.labs.frame import Lab, button, checkbox, dropdown, fit_menu, tagged
 from mailsec.labs.pgp.trustcheck import gnupg_trust_check
 from mailsec.openpgp.trust import (
     POLICY_LIMITS,
@@ -160,12 +160,14 @@ def _rule_box(name: str, css: str) -> widgets.IntText:
 
 def _key_controls(key: TrustKey) -> tuple[widgets.Dropdown, widgets.Checkbox, widgets.Checkbox]:
     """One key's row: your owner trust in its owner, and whether it is revoked or expired."""
-    trust = widgets.Dropdown(
-        options=_trust_options(),
-        value=key.owner_trust,
-        description=person(key.name),
-        style={"description_width": "90px"},
-        layout=widgets.Layout(width="530px"),
+    trust = fit_menu(
+        widgets.Dropdown(
+            options=_trust_options(),
+            value=key.owner_trust,
+            description=person(key.name),
+            style={"description_width": "90px"},
+            layout=widgets.Layout(width="530px"),
+        )
     )
     revoked = checkbox(
         TEXT["revoked"].format(name=key.name),
@@ -186,7 +188,7 @@ def _key_controls(key: TrustKey) -> tuple[widgets.Dropdown, widgets.Checkbox, wi
 class TrustLab(Lab):
     """Edit a web of trust and watch each key's validity change."""
 
-    def __init__(self, scenario: str = "friends") -> None:
+    def __init__(self, scenario: str = "friends", *, lang: str | None = None) -> None:
         if scenario not in SCENARIOS:
             raise InputError(
                 TEXT["no_scenario"].format(scenario=scenario, choices=", ".join(SCENARIOS))
@@ -218,6 +220,7 @@ class TrustLab(Lab):
                 self._rules_row(),
                 self._new_key_row(),
             ],
+            lang=lang,
         )
         self.add_class("mailsec-wot-lab")
         self.on_change([self.scenario], self._load_scenario)

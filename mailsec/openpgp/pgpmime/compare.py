@@ -17,6 +17,7 @@ from typing import Any
 
 from mailsec.errors import InputError, MailsecError
 from mailsec.i18n import texts
+from mailsec.mime import payload_bytes, subparts
 from mailsec.openpgp.certs import Certificate, SecretKey
 from mailsec.openpgp.constants import PacketTag
 from mailsec.openpgp.listing import list_packets
@@ -296,10 +297,10 @@ def encrypt_pair(
     smime = smime_encrypt(_plain_message(text, headers), [smime_certificate])
     pgp_sent = read_message(pgp, keys=[pgp_recipient], now=now)
     smime_sent = smime_decrypt(smime, key=smime_key, certificate=smime_certificate)
-    _control, pgp_data = structure(pgp).get_payload()
+    _control, pgp_data = subparts(structure(pgp))
     pkesks = [
         p.fields.get("algorithm", "?")
-        for p in list_packets(pgp_data.get_payload(decode=True) or b"")
+        for p in list_packets(payload_bytes(pgp_data))
         if p.tag == PacketTag.PKESK
     ]
     facts = (
@@ -354,7 +355,7 @@ def open_pair(
         pgp_refusal = exc.message
     try:
         opened = smime_decrypt(smime, key=smime_key, certificate=smime_certificate)
-        smime_text = parse(opened.entity).get_content().replace("\r\n", "\n")
+        smime_text = parse(bytes(opened.entity)).get_content().replace("\r\n", "\n")
     except MailsecError as exc:
         smime_refusal = exc.message
     rows = (

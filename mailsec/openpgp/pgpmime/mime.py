@@ -79,7 +79,7 @@ def micalg_for(signature: bytes) -> str:
         dearmor(signature) if signature.lstrip().startswith(b"-----") else (None, signature)
     )
     hashes = {
-        parse_signature(p.body).hash_algorithm
+        parse_signature(bytes(p.body)).hash_algorithm
         for p in read_packets(binary)
         if p.tag == PacketTag.SIGNATURE
     }

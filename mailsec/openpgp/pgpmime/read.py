@@ -20,6 +20,7 @@ from email.message import EmailMessage, Message
 
 from mailsec.errors import InputError, VerificationError
 from mailsec.i18n import texts
+from mailsec.mime import param_text, payload_bytes
 from mailsec.openpgp.certs import Certificate, SecretKey
 from mailsec.openpgp.encryption import decrypt
 from mailsec.openpgp.pgpmime.mime import as_bytes, canonicalize, micalg_for, parse, structure
@@ -136,7 +137,8 @@ def split_signed(message: bytes | str | Message) -> tuple[bytes, bytes]:
     parts = [c for c in chunks[1:] if not c.startswith(b"--")]
     if len(parts) != 2:
         raise InputError(TEXT["two_parts"].format(count=len(parts)))
-    return tuple(p.split(b"\r\n", 1)[1] if b"\r\n" in p else b"" for p in parts)  # type: ignore[return-value]
+    first, second = (p.split(b"\r\n", 1)[1] if b"\r\n" in p else b"" for p in parts)
+    return first, second
 
 
 def read_message(
@@ -179,7 +181,7 @@ def _read_signed(
     now: datetime | None,
     before: Trace,
 ) -> PgpMimeResult:
-    protocol = (parsed.get_param("protocol") or "").lower()
+    protocol = param_text(parsed, "protocol").lower()
     micalg = str(parsed.get_param("micalg") or "").lower() or None
     steps = [
         *before,
@@ -197,7 +199,7 @@ def _read_signed(
     sig_entity = structure(signature_part)
     if sig_entity.get_content_type() != "application/pgp-signature":
         raise InputError(TEXT["part2"].format(kind=sig_entity.get_content_type()))
-    signature = sig_entity.get_payload(decode=True) or b""
+    signature = payload_bytes(sig_entity)
     content = parse(signed)
     steps.append(
         Step(
@@ -257,9 +259,7 @@ def _read_encrypted(
     # With no certificates given, check against the recipient's own: a signature by anyone else
     # then shows up as "not verified" instead of going unnoticed.
     verify_with = list(certs) or [key.public for key in keys]
-    decrypted = decrypt(
-        data.get_payload(decode=True) or b"", keys, verify_with=verify_with, now=now
-    )
+    decrypted = decrypt(payload_bytes(data), keys, verify_with=verify_with, now=now)
     steps.append(
         Step(
             TEXT["decrypted"].format(
@@ -271,7 +271,7 @@ def _read_encrypted(
         )
     )
     cipher = decrypted.session_key_algorithm or None
-    inner = canonicalize(decrypted.plaintext)
+    inner = canonicalize(bytes(decrypted.plaintext))  # bytes from decrypt(): not copied
     content = parse(inner)
     if content.get_content_type() == "multipart/signed":  # sign, then encrypt (RFC 3156 §6.1)
         steps.append(
@@ -289,7 +289,7 @@ def _read_encrypted(
 def _encrypted_part(parsed: Message) -> Message:
     """The part that holds the encrypted message, once the multipart/encrypted structure is
     checked: the protocol, two parts, 'Version: 1', then application/octet-stream (RFC 3156 §4)."""
-    protocol = (parsed.get_param("protocol") or "").lower()
+    protocol = param_text(parsed, "protocol").lower()
     if protocol != "application/pgp-encrypted":
         raise InputError(TEXT["bad_protocol"].format(protocol=protocol))
     payload = parsed.get_payload()

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from mailsec.errors import InputError, MailsecError
 from mailsec.i18n import texts
+from mailsec.mime import payload_bytes, subparts
 from mailsec.openpgp.armor import ArmorLabel, armor, dearmor
 from mailsec.openpgp.certs import Certificate, SecretKey
 from mailsec.openpgp.constants import PacketTag
@@ -161,9 +162,9 @@ def _openpgp_part(message: bytes) -> tuple[bytes, bytes]:
     """(the armored OpenPGP data as it appears in ``message``, its binary form)."""
     parsed = structure(message)
     if parsed.get_content_type() == "multipart/signed":
-        armored = structure(split_signed(message)[1]).get_payload(decode=True) or b""
+        armored = payload_bytes(structure(split_signed(message)[1]))
     else:
-        armored = parsed.get_payload()[1].get_payload(decode=True) or b""
+        armored = payload_bytes(subparts(parsed)[1])
     return armored.strip(), dearmor(armored)[1]
 
 

@@ -15,7 +15,7 @@ import abc
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from mailsec.i18n import texts
 from mailsec.retrieval.model.events import Event
@@ -145,7 +145,7 @@ class _Client(abc.ABC, Generic[_Settings]):
     The runner makes one for each thing the client does; all that lasts is kept on the device.
     """
 
-    settings_type: ClassVar[type[PopSettings] | type[ImapSettings]]
+    settings_type: type[_Settings]
     """The settings this client understands."""
 
     def __init__(self, mailbox: _Mailbox, device: _Device, trace: _Trace, now: datetime) -> None:

@@ -186,9 +186,9 @@ class _Mailbox:
 
     def expunge(self, folders: Sequence[str]) -> list[_ServerMsg]:
         """Remove the messages marked ``\\Deleted`` from ``folders`` for good (RFC 3501 §6.4.3)."""
-        removed = []
+        removed: list[_ServerMsg] = []
         for folder in folders:
-            keep = []
+            keep: list[_ServerMsg] = []
             for msg in self.folders[folder]:
                 (removed if Flag.DELETED in msg.flags else keep).append(msg)
             self.folders[folder] = keep

@@ -241,9 +241,10 @@ class Conversations:
                 with self._lock:
                     recorder.client_literal(data)
                 session.feed_literal(data)
-                line, too_long = await read_bounded_line(reader, timeout=self.idle_timeout)
-                if line is None:
+                following, too_long = await read_bounded_line(reader, timeout=self.idle_timeout)
+                if following is None:
                     raise asyncio.IncompleteReadError(b"", None)
+                line = following
                 with self._lock:
                     recorder.client(line)
                 result = session.too_long() if too_long else session.feed(line)

@@ -40,9 +40,9 @@ import ssl
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from mailsec.errors import InputError
 from mailsec.i18n import _, language, using
@@ -70,6 +70,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+_Servers = TypeVar("_Servers", bound="MailServers")
 
 _TOO_BUSY = {
     Protocol.POP3: b"-ERR [SYS/TEMP] Too many connections, try again later.\r\n",
@@ -198,7 +199,7 @@ class MailServers(Conversations):
 
     # -- life cycle -----------------------------------------------------------------------------
 
-    def __enter__(self) -> MailServers:
+    def __enter__(self: _Servers) -> _Servers:
         self.start()
         return self
 
@@ -209,7 +210,7 @@ class MailServers(Conversations):
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self) -> MailServers:
+    def start(self: _Servers) -> _Servers:
         """Open the Maildir (creating it if missing) and start both servers."""
         if self.running:
             return self
@@ -415,7 +416,7 @@ class MailServers(Conversations):
 
     def _accept(
         self,
-        session: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
+        session: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Coroutine[Any, Any, None]],
         protocol: Protocol,
         implicit: bool,
     ) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], None]:
@@ -435,7 +436,8 @@ class MailServers(Conversations):
                 # Read nothing until the handshake: the client's first bytes are TLS's. (Here,
                 # inside connection_made, the transport has not started reading yet; before
                 # Python 3.11 it would start all the same, and a pause would outlast the handshake.)
-                writer.transport.pause_reading()
+                # A server's stream transport reads too (typeshed types it as a WriteTransport).
+                cast(asyncio.Transport, writer.transport).pause_reading()
             task = asyncio.get_running_loop().create_task(session(reader, writer))
             self._connections[writer] = task
 
@@ -443,8 +445,9 @@ class MailServers(Conversations):
                 with self._ended:  # its place is free: wait_until_idle may be waiting for it
                     self._connections.pop(writer, None)
                     self._ended.notify_all()
-                if not task.cancelled() and task.exception() is not None:
-                    self.errors.append(task.exception())  # type: ignore[arg-type]
+                error = None if task.cancelled() else task.exception()
+                if error is not None:
+                    self.errors.append(error)
                     writer.transport.abort()
 
             task.add_done_callback(done)
