@@ -25,7 +25,7 @@ import enum
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 import dns.exception
 import dns.name
@@ -301,8 +301,9 @@ def as_source(resolver: object | None) -> DnsSource:
     if isinstance(resolver, dns.resolver.Resolver):
         return DnspythonSource(resolver)
     if callable(getattr(resolver, "lookup", None)):
-        assert isinstance(resolver, DnsSource)  # runtime_checkable: it has a lookup attribute
-        return resolver
+        # It has the one method a DnsSource has; isinstance() against the runtime-checkable
+        # protocol would check the same, at a tenth of a millisecond per SPF check.
+        return cast(DnsSource, resolver)
     raise TypeError(
         f"resolver must be a dns.resolver.Resolver, a mailsec ZoneResolver or None, "
         f"not {type(resolver).__name__}"
