@@ -365,7 +365,7 @@ def test_an_unknown_lang_is_a_one_line_usage_error() -> None:
 
 
 def test_other_groups_wrap_their_errors_in_japanese() -> None:
-    """A usage error: our one-line wrapper is Japanese; argparse's own phrase stays English."""
+    """A usage error: one line, all of it Japanese (argparse's phrase too)."""
     result = _mailsec("--lang", "ja", "smime", "verify")
     assert result.returncode == 2
     assert result.stderr.startswith("mailsec smime：エラー：")
@@ -391,3 +391,29 @@ def test_the_mailsystem_commands_print_japanese(capsys) -> None:
     with pytest.raises(SystemExit):
         main(["--lang", "ja", "--help"])
     assert "サブコマンドのグループ：" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "japanese"),
+    [
+        (["smime", "verify"], "次の引数が必要です：--ca"),
+        (["mailsystem", "run", "normal", "--preset", "zzz"], "引数--preset：'zzz'は選べません（"),
+        (["smime", "verify", "--ca"], "引数--ca：値を1つ指定してください"),
+        (["mailsystem", "list", "--no-such"], "認識できない引数があります：--no-such"),
+    ],
+)
+def test_argparse_errors_are_worded_in_japanese(argv: list[str], japanese: str) -> None:
+    from mailsec.cli import argparse_phrase
+
+    result = _mailsec("--lang", "ja", *argv)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert japanese in result.stderr, result.stderr
+    english = _mailsec(*argv)
+    assert "(see 'mailsec " in english.stderr and not re.search(r"[ぁ-ん]", english.stderr)
+    with using("ja"):
+        assert argparse_phrase("something argparse says one day") == (
+            "something argparse says one day"
+        )
+    assert argparse_phrase("argument --x: expected one argument") == (
+        "argument --x: expected one argument"
+    )

@@ -3,14 +3,15 @@
 The rules every group follows live here: an argument error is one plain line (not a usage block)
 with exit status 2, and every message printed on standard error stays one line, whatever the
 input it quotes (:func:`~mailsec.errors.one_line`). The words are the command line's language
-(:mod:`mailsec.i18n`); argparse's own phrases ("the following arguments are required", "invalid
-choice") come from Python's argparse, in English.
+(:mod:`mailsec.i18n`), argparse's own phrases included: Python's argparse writes them in English,
+and :func:`argparse_phrase` words the common ones in the command line's language.
 """
 
 from __future__ import annotations
 
 import argparse
 import errno
+import re
 from pathlib import Path
 from typing import BinaryIO, NoReturn
 
@@ -22,6 +23,7 @@ __all__ = [
     "USAGE_ERROR",
     "OneLineParser",
     "UsageError",
+    "argparse_phrase",
     "one_line",
     "os_reason",
     "read_file",
@@ -64,6 +66,63 @@ MESSAGES = texts(
 )
 """The rules' sentences (see :mod:`mailsec.i18n`)."""
 
+ARGPARSE = texts(
+    {
+        "argument": "argument {name}: {problem}",
+        "required": "the following arguments are required: {names}",
+        "unrecognized": "unrecognized arguments: {names}",
+        "one_of": "one of the arguments {names} is required",
+        "ambiguous": "ambiguous option: {option} could match {matches}",
+        "invalid_choice": "invalid choice: {value} (choose from {choices})",
+        "invalid_value": "invalid {type} value: {value}",
+        "expected_one": "expected one argument",
+        "expected_some": "expected at least one argument",
+        "not_allowed": "not allowed with argument {other}",
+    }
+)
+"""argparse's phrases (Python 3.10 to 3.13 word them so), each with the pattern that reads it."""
+
+_ARGUMENT = re.compile(r"argument (?P<name>[^:]+): (?P<problem>.*)", re.DOTALL)
+_PHRASES = (
+    ("required", re.compile(r"the following arguments are required: (?P<names>.*)", re.DOTALL)),
+    ("unrecognized", re.compile(r"unrecognized arguments: (?P<names>.*)", re.DOTALL)),
+    ("one_of", re.compile(r"one of the arguments (?P<names>.*) is required", re.DOTALL)),
+    (
+        "ambiguous",
+        re.compile(r"ambiguous option: (?P<option>\S+) could match (?P<matches>.*)", re.DOTALL),
+    ),
+    (
+        "invalid_choice",
+        re.compile(r"invalid choice: (?P<value>.*) \(choose from (?P<choices>.*)\)", re.DOTALL),
+    ),
+    ("invalid_value", re.compile(r"invalid (?P<type>\w+) value: (?P<value>.*)", re.DOTALL)),
+    ("expected_one", re.compile(r"expected one argument")),
+    ("expected_some", re.compile(r"expected at least one argument")),
+    ("not_allowed", re.compile(r"not allowed with argument (?P<other>.*)", re.DOTALL)),
+)
+
+
+def _phrase(message: str) -> str:
+    for key, pattern in _PHRASES:
+        found = pattern.fullmatch(message)
+        if found:
+            return str(ARGPARSE[key].format(**found.groupdict()))
+    return message
+
+
+def argparse_phrase(message: str) -> str:
+    """An argparse error ``message`` in the command line's language: its common phrases (a
+    missing or unknown argument, a bad choice or value) are worded through the catalog; any other
+    stays as argparse wrote it. In English the message is returned exactly as it came."""
+    if ARGPARSE["required"] == ARGPARSE.source["required"]:
+        return message  # English (or a language without these phrases): argparse's own words
+    argument = _ARGUMENT.fullmatch(message)
+    if argument:
+        return str(
+            ARGPARSE["argument"].format(name=argument["name"], problem=_phrase(argument["problem"]))
+        )
+    return _phrase(message)
+
 
 class UsageError(InputError):
     """The command line itself is wrong: an unknown option, a missing or malformed argument."""
@@ -74,7 +133,7 @@ class OneLineParser(argparse.ArgumentParser):
     of a usage block; the parsers of its subcommands are of this class too."""
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(MESSAGES["usage"].format(message=message, prog=self.prog))
+        raise UsageError(MESSAGES["usage"].format(message=argparse_phrase(message), prog=self.prog))
 
 
 def os_reason(exc: OSError) -> str:
