@@ -30,7 +30,7 @@ import ipywidgets as widgets
 
 from mailsec.errors import InputError, MailsecError
 from mailsec.i18n import texts
-from mailsec.labs.frame import Lab, button, dropdown, tagged, text_box
+from mailsec.labs.frame import Lab, button, dropdown, live, tagged, text_box
 from mailsec.limits import MAIL_CLIENT_TIMEOUT
 from mailsec.render.apop import capture_html, explanation_html, verdict_html, wire_html
 from mailsec.render.html import FONT, escape
@@ -193,7 +193,7 @@ class ApopLab(Lab):
         self.run_button = button(
             TEXT["run"], "mailsec-apop-run", icon="play", button_style="primary"
         )
-        self.status = tagged(widgets.HTML(), "mailsec-apop-status")
+        self.status = tagged(live(role="status"), "mailsec-apop-status")
         super().__init__(
             TEXT["title"],
             intro=TEXT["intro"].format(words=len(common_passwords())),

@@ -35,7 +35,7 @@ import ipywidgets as widgets
 
 from mailsec.errors import MailsecError
 from mailsec.i18n import texts
-from mailsec.labs.frame import Lab, button, checkbox, dropdown, tagged
+from mailsec.labs.frame import Lab, button, checkbox, dropdown, live, tagged
 from mailsec.mailsystem.campaign import run_campaign
 from mailsec.mailsystem.plan import DMARC_POLICIES, PRESETS, Defences
 from mailsec.mailsystem.scenarios import SCENARIOS, run_scenario, scenario
@@ -239,7 +239,7 @@ class ScenarioLab(Lab):
         self.run_button = button(
             TEXT["scenario_run"], "mailsec-scenario-run", icon="play", button_style="primary"
         )
-        self.status = tagged(widgets.HTML(), "mailsec-scenario-status")
+        self.status = tagged(live(role="status"), "mailsec-scenario-status")
         self.transcript = dropdown(
             TEXT["transcript"],
             [(TEXT["not_run"], NO_TRANSCRIPT)],
@@ -388,7 +388,7 @@ class DefenceLab(Lab):
         self.run_button = button(
             TEXT["defence_run"], "mailsec-defence-run", icon="play", button_style="primary"
         )
-        self.status = tagged(widgets.HTML(), "mailsec-defence-status")
+        self.status = tagged(live(role="status"), "mailsec-defence-status")
         s = self.switches
         grid = widgets.GridBox(
             [s["op25b"], s["spf"], s["dkim"], s["arc"], s["tls"], s["smime"]],

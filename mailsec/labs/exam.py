@@ -32,7 +32,7 @@ import ipywidgets as widgets
 from mailsec import exam
 from mailsec.exam import LETTERS, TOPICS, Bank, Kind, Level, Question, Score
 from mailsec.i18n import texts, using
-from mailsec.labs.frame import Lab, button, dropdown, tagged
+from mailsec.labs.frame import Lab, button, dropdown, live, tagged
 from mailsec.render.exam import (
     drawn_html,
     feedback_html,
@@ -118,7 +118,7 @@ class QuestionSheet(widgets.VBox):
             ),
             "mailsec-exam-choice",
         )
-        self.feedback = widgets.HTML("")
+        self.feedback = live()
         super().__init__(
             [self.prompt, self.picker, self.feedback],
             layout=widgets.Layout(border_bottom="1px solid #e1e4e8", padding="4px 0"),
@@ -161,7 +161,7 @@ class ExamLab(Lab):
             icon="check",
             button_style="primary",
         )
-        self.status = widgets.HTML("")
+        self.status = live(role="status")
         self.sheets: list[QuestionSheet] = []
         self.paper = tagged(widgets.VBox([]), "mailsec-exam-paper")
         self.questions: tuple[Question, ...] = ()

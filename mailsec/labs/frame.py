@@ -30,6 +30,43 @@ is refused before anything is built), sets :attr:`Lab.lang` and runs the subclas
 ``__init__`` -- the widgets it makes before it calls ``super().__init__`` too -- in that language.
 A subclass whose ``__init__`` does not take ``lang`` is refused when the class is made. A factory
 that makes widgets *before* it makes its lab builds them inside ``using(lang)`` too.
+
+**Accessibility.** Every control must have the name a screen reader announces, its visible label,
+and every lab must work with the keyboard alone:
+
+- *Sliders* are :class:`Slider` (made with :func:`slider`), not ipywidgets' ``IntSlider``. An
+  ``IntSlider`` draws its handle with noUiSlider, a ``div role="slider"`` that gets no name: its
+  description is a ``<label>`` tied to nothing, and ipywidgets passes noUiSlider no handle
+  attributes, so axe-core reports ``aria-input-field-name`` and a screen reader says only
+  "slider, 4". Naming the handle from Python is impossible (the widget has no trait that reaches
+  it), and patching ipywidgets' view from page scripts would be fragile. :class:`Slider` is a small
+  ``anywidget`` widget (a custom widget whose JavaScript travels with it, no JupyterLab extension
+  to build; the ``anywidget`` package ships its front end for JupyterLab 4 and Notebook 7) that
+  draws a native ``<input type="range">`` inside its ``<label>``, with its value beside it in an
+  ``<output>``: the browser names the range by its label, moves it with the arrow keys, Home, End and Page Up/Down, and sighted users
+  still see a slider with its value beside it. It keeps the traits the labs and tests use
+  (``value``, ``min``, ``max``, ``step``, ``description``, ``disabled``, ``observe("value")``),
+  clamps ``value`` into ``min``-``max`` as ``IntSlider`` does, and sends the new value when the
+  learner lets go (a drag's end, each key press), so a lab recomputes once per move.
+- *Result areas* announce their changes politely. A live region announces changes to content it
+  already holds, so it must be on the page before the result changes, and stay: wrapping the
+  HTML written into an ipywidgets ``HTML`` in ``<div aria-live>`` would not do, since that widget
+  replaces its whole content, region and all, on each change. The lab's result and explanation
+  areas are :class:`LiveHTML` instead (made with :func:`live`): an ``HTML`` widget for Python
+  (``value``, ``isinstance``), drawn by a small ``anywidget`` front end whose own element is the
+  region, ``aria-live="polite"`` from the first render, even empty. A lab's status line is
+  ``live(role="status")``. The error area keeps a plain ``HTML``: the error box
+  (:func:`~mailsec.render.html.error_box`) is ``role="alert"``, which is announced when it appears.
+- *Keys* pressed in a lab go to its controls: JupyterLab's notebook shortcuts act on any focused
+  element that is not a text field (the arrow keys would move to another cell instead of through a
+  menu or along a slider, Enter would open a cell for editing instead of pressing a button), so
+  :class:`LiveHTML`, which every lab has, keeps the keys pressed in its lab from reaching
+  JupyterLab (it stops their propagation at the lab's element, as ipywidgets' text boxes do for
+  themselves), all but Escape, which still leaves for the notebook; Tab still moves focus, which
+  is the browser's own behaviour.
+- *Tab order* is the order of the controls in the lab, top to bottom and left to right, as
+  ipywidgets' boxes lay them out; the browser test ``tests/browser/test_keyboard.py`` drives one
+  lab a chapter with the keyboard alone.
 """
 
 from __future__ import annotations
@@ -47,9 +84,22 @@ import ipywidgets as widgets
 
 from mailsec.errors import MailsecError
 from mailsec.i18n import checked, texts, using
+from mailsec.labs.accessible import Slider, live, slider
 from mailsec.render.html import FONT, callout, error_box, escape
 
-__all__ = ["Lab", "button", "checkbox", "close_all", "dropdown", "percentile", "tagged", "text_box"]
+__all__ = [
+    "Lab",
+    "Slider",
+    "button",
+    "checkbox",
+    "close_all",
+    "dropdown",
+    "live",
+    "percentile",
+    "slider",
+    "tagged",
+    "text_box",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 W = TypeVar("W", bound=widgets.DOMWidget)
@@ -129,8 +179,8 @@ class Lab(widgets.VBox):
         )
         self.controls = widgets.VBox(list(controls))
         self.error = widgets.HTML("")
-        self.result = widgets.HTML("")
-        self.explanation = widgets.HTML("")
+        self.result = live()
+        self.explanation = live()
         self.timings: deque[float] = deque(maxlen=100_000)
         self.last_exception: BaseException | None = None
         super().__init__(

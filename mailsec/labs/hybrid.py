@@ -29,7 +29,7 @@ from mailsec.hybrid.measure import Measurement
 from mailsec.hybrid.reference import REFERENCE
 from mailsec.hybrid.signatures import SignatureAlgorithm
 from mailsec.i18n import texts
-from mailsec.labs.frame import Lab, checkbox, dropdown, tagged
+from mailsec.labs.frame import Lab, checkbox, dropdown, slider, tagged
 from mailsec.render.html import trace_list
 from mailsec.render.hybrid import (
     Metric,
@@ -349,16 +349,8 @@ class SizeSpeedLab(Lab):
             ),
             "mailsec-plot-metric",
         )
-        self.recipients = tagged(
-            widgets.IntSlider(
-                value=1,
-                min=1,
-                max=10,
-                description=TEXT["recipients"],
-                style=STYLE,
-                layout=WIDE,
-            ),
-            "mailsec-plot-recipients",
+        self.recipients = slider(
+            TEXT["recipients"], 1, 1, 10, "mailsec-plot-recipients", width="560px"
         )
         super().__init__(
             TEXT["plot_title"],

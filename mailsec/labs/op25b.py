@@ -17,7 +17,7 @@ import ipywidgets as widgets
 
 from mailsec.errors import InputError
 from mailsec.i18n import texts, using
-from mailsec.labs.frame import Lab, button, checkbox, fit_menu, tagged
+from mailsec.labs.frame import Lab, button, checkbox, fit_menu, live, tagged
 from mailsec.op25b import simulate
 from mailsec.op25b.model import (
     BOT_WEBMAIL,
@@ -138,7 +138,7 @@ class Op25bLab(Lab):
             button_style="primary",
             tooltip=TEXT["replay_tooltip"],
         )
-        self.replay_output = tagged(widgets.HTML(""), "mailsec-op25b-replay-output")
+        self.replay_output = tagged(live(), "mailsec-op25b-replay-output")
         super().__init__(
             TEXT["title"],
             intro=TEXT["intro"],

@@ -21,7 +21,7 @@ import ipywidgets as widgets
 
 from mailsec.errors import InputError
 from mailsec.i18n import language, texts, using
-from mailsec.labs.frame import Lab
+from mailsec.labs.frame import Lab, live
 from mailsec.render.html import FONT, callout, escape
 from mailsec.selfcheck import Choice, Question, questions
 from mailsec.trace import Outcome
@@ -84,7 +84,7 @@ class QuestionWidget(widgets.VBox):
             layout=widgets.Layout(width="auto"),
         )
         self.picker.add_class("mailsec-quiz-choice")
-        self.feedback = widgets.HTML("")
+        self.feedback = live()
         self.picker.observe(self._on_pick, names="value")
         super().__init__([self.prompt, self.picker, self.feedback])
 

@@ -23,7 +23,7 @@ import ipywidgets as widgets
 
 from mailsec.errors import MailsecError
 from mailsec.i18n import texts, using
-from mailsec.labs.frame import Lab, button, dropdown, tagged
+from mailsec.labs.frame import Lab, button, dropdown, live, tagged
 from mailsec.op25b.model import OFFICE_USER
 from mailsec.op25b.relaycontrol import RelaySetting
 from mailsec.op25b.relaystory import Recipient, Sender, plan
@@ -108,7 +108,7 @@ class RelayControlLab(Lab):
             "mailsec-relay-recipient",
         )
         self.run_button = button(TEXT["run"], "mailsec-relay-run", icon="play")
-        self.status = tagged(widgets.HTML(), "mailsec-relay-status")
+        self.status = tagged(live(role="status"), "mailsec-relay-status")
         self.world = tagged(widgets.HTML(world_html()), "mailsec-relay-world-view")
         super().__init__(
             TEXT["title"],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from mailsec.i18n import texts
-from mailsec.labs.frame import button, checkbox, dropdown, fit_menu, tagged
+from mailsec.labs.frame import button, checkbox, dropdown, fit_menu, slider, tagged
 from mailsec.render.html import FONT, escape
 from mailsec.retrieval.model import ARCHIVE, Protocol, Scenario, shown
 from mailsec.retrieval.scenarios import SCENARIOS
@@ -154,42 +154,28 @@ class DevicesControls:
             "mailsec-retrieval-full-reply",
             width="640px",
         )
-        self.quota = tagged(
-            widgets.IntSlider(
-                value=self.base.quota // KB,
-                min=30,
-                max=1000,
-                step=10,
-                description=TEXT["quota"],
-                style=_STYLE,
-                layout=widgets.Layout(width="420px"),
-            ),
+        self.quota = slider(
+            TEXT["quota"],
+            self.base.quota // KB,
+            30,
+            1000,
             "mailsec-retrieval-quota",
+            step=10,
+            width="420px",
         )
-        self.device_count = tagged(
-            widgets.IntSlider(
-                value=2,
-                min=1,
-                max=4,
-                description=TEXT["devices"],
-                style=_STYLE,
-                disabled=True,
-            ),
-            "mailsec-retrieval-devices",
+        self.device_count = slider(
+            TEXT["devices"], 2, 1, 4, "mailsec-retrieval-devices", width="260px", disabled=True
         )
         # Steps of 4 KB reach the prepared devices' 512 KB, 1 MB and 4 MB as well as 300 KB.
-        self.storage = tagged(
-            widgets.IntSlider(
-                value=OWN_STORAGE,
-                min=20,
-                max=4096,
-                step=4,
-                description=TEXT["storage_per_device"],
-                style=_STYLE,
-                layout=widgets.Layout(width="420px"),
-                disabled=True,
-            ),
+        self.storage = slider(
+            TEXT["storage_per_device"],
+            OWN_STORAGE,
+            20,
+            4096,
             "mailsec-retrieval-storage",
+            step=4,
+            width="420px",
+            disabled=True,
         )
         return [self.quota, self.full_reply, widgets.HBox([self.device_count, self.storage])]
 
@@ -210,17 +196,7 @@ class DevicesControls:
             "mailsec-retrieval-size",
             width="200px",
         )
-        self.step = tagged(
-            widgets.IntSlider(
-                value=0,
-                min=0,
-                max=0,
-                description=TEXT["step"],
-                style=_STYLE,
-                layout=widgets.Layout(width="520px"),
-            ),
-            "mailsec-retrieval-step",
-        )
+        self.step = slider(TEXT["step"], 0, 0, 0, "mailsec-retrieval-step", width="520px")
         self._event_buttons()
         heading = f'<div style="{FONT}"><strong>{{}}</strong></div>'
         return widgets.VBox(

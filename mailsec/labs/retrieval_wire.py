@@ -23,7 +23,7 @@ import ipywidgets as widgets
 
 from mailsec.errors import InputError
 from mailsec.i18n import texts
-from mailsec.labs.frame import Lab, button, dropdown, tagged
+from mailsec.labs.frame import Lab, button, dropdown, live, tagged
 from mailsec.render.html import FONT, callout, escape, trace_list
 from mailsec.render.transcript import changes_table, conversations, maildir_table
 from mailsec.retrieval.servers import (
@@ -141,7 +141,7 @@ class WireLab(Lab):
         self.stop_button = button(
             TEXT["stop"], "mailsec-wire-stop", icon="stop", button_style="warning"
         )
-        self.status = tagged(widgets.HTML(), "mailsec-wire-status")
+        self.status = tagged(live(role="status"), "mailsec-wire-status")
         super().__init__(
             TEXT["title"],
             intro=TEXT["intro"],

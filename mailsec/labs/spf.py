@@ -23,7 +23,7 @@ import ipywidgets as widgets
 
 from mailsec.errors import InputError
 from mailsec.i18n import texts
-from mailsec.labs.frame import Lab, button, checkbox, fit_menu, tagged, text_box
+from mailsec.labs.frame import Lab, button, checkbox, fit_menu, slider, tagged, text_box
 from mailsec.labs.spf_live import LiveLab, live_lab
 from mailsec.render.html import FONT, code_block, escape
 from mailsec.render.spf import (
@@ -392,12 +392,7 @@ class LookupLimitLab(Lab):
     """Add include: terms and watch the lookup counter hit the limit of 10."""
 
     def __init__(self, *, lang: str | None = None) -> None:
-        self.includes = tagged(
-            widgets.IntSlider(
-                value=4, min=0, max=14, description=TEXT["includes"], style=_STYLE, layout=_WIDE
-            ),
-            "mailsec-spf-includes",
-        )
+        self.includes = slider(TEXT["includes"], 4, 0, 14, "mailsec-spf-includes", width="560px")
         self.extra = checkbox(
             TEXT["extra"],
             "mailsec-spf-extra",

@@ -33,7 +33,7 @@ import ipywidgets as widgets
 
 from mailsec.errors import MailsecError
 from mailsec.i18n import texts
-from mailsec.labs.frame import Lab, button, checkbox, dropdown, tagged
+from mailsec.labs.frame import Lab, button, checkbox, dropdown, live, tagged
 from mailsec.op25b.model import HANAKO, HANAKO_PASSWORD
 from mailsec.op25b.smtpd import ModelSmtpServers
 from mailsec.render.html import FONT, escape, trace_list
@@ -218,7 +218,7 @@ class WiretapLab(Lab):
         self.run_button = button(
             TEXT["run"], "mailsec-wiretap-run", icon="play", button_style="primary"
         )
-        self.status = tagged(widgets.HTML(), "mailsec-wiretap-status")
+        self.status = tagged(live(role="status"), "mailsec-wiretap-status")
         super().__init__(
             TEXT["title"],
             intro=TEXT["intro"].format(account=escape(ACCOUNT)),
