@@ -202,7 +202,9 @@ def code_block(text: str, *, label: str | None = None, max_lines: int | None = N
             count=count
         )
         lines = lines[:max_lines]
-    aria = f' aria-label="{escape(label)}"' if label else ""
+    # A plain <pre> may not be named (ARIA gives it the generic role); a labelled block is a
+    # figure, the role ARIA names for code snippets and example text, so its label is announced.
+    aria = f' role="figure" aria-label="{escape(label)}"' if label else ""
     return Fragment(
         f'<pre{aria} style="{MONO}background:#f6f8fa;color:#1f2328;padding:8px;border-radius:4px;'
         f'overflow-x:auto;white-space:pre-wrap;word-break:break-all;margin:4px 0">'

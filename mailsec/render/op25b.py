@@ -205,11 +205,15 @@ def _host_boxes(world: World) -> dict[str, _Box]:
 
 
 def _svg_head(result: PathResult | None, world: World) -> str:
-    """The ``<svg>`` element's opening: size, title, description and one arrowhead per outcome."""
+    """The ``<svg>`` element's opening: size, title, description and one arrowhead per outcome.
+
+    The picture's name and description are its ``<title>`` and ``<desc>`` children (SVG-AAM), not
+    ``aria-labelledby``: a notebook shows the diagram more than once, and ids repeated on one page
+    would give every copy the first copy's text."""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{WIDTH}" height="{HEIGHT}" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" style="max-width:100%;height:auto;font-family:sans-serif" '
-        'aria-labelledby="op25b-title op25b-desc" class="mailsec-op25b-diagram">'
+        'class="mailsec-op25b-diagram">'
         f'<title id="op25b-title">{escape(_svg_title(result))}</title>'
         f'<desc id="op25b-desc">{escape(alt_text(result, world))}</desc>'
         "<defs>"
